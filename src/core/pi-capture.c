@@ -1,0 +1,9 @@
+/* pi-capture.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* PLACEHOLDER: being written. */
+#include "pi-capture.h"

@@ -1,0 +1,57 @@
+/* pi-message.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * PiMessageKind:
+ * @PI_MESSAGE_KIND_DECODED: a message object with exchange, routing key, ...
+ * @PI_MESSAGE_KIND_PAYLOAD_ONLY: an old server's event: the data is the payload
+ * @PI_MESSAGE_KIND_UNDECODABLE: the data is not JSON; raw text and error kept
+ * @PI_MESSAGE_KIND_GAP: not a message: the connection was lost here and
+ *   messages may be missing (inserted by the client on reconnect)
+ */
+typedef enum
+{
+  PI_MESSAGE_KIND_DECODED,
+  PI_MESSAGE_KIND_PAYLOAD_ONLY,
+  PI_MESSAGE_KIND_UNDECODABLE,
+  PI_MESSAGE_KIND_GAP,
+} PiMessageKind;
+
+#define PI_TYPE_MESSAGE (pi_message_get_type ())
+
+G_DECLARE_FINAL_TYPE (PiMessage, pi_message, PI, MESSAGE, GObject)
+
+PiMessage          *pi_message_new_from_data      (const char  *data,
+                                                   gsize        len,
+                                                   guint64      sequence,
+                                                   gint64       time_received);
+PiMessage          *pi_message_new_gap            (guint64      sequence,
+                                                   gint64       time_received,
+                                                   const char  *reason);
+PiMessageKind       pi_message_get_kind           (PiMessage   *self);
+guint64             pi_message_get_sequence       (PiMessage   *self);
+gint64              pi_message_get_time_received  (PiMessage   *self);
+gsize               pi_message_get_size           (PiMessage   *self);
+const char         *pi_message_get_raw            (PiMessage   *self);
+const char         *pi_message_get_exchange       (PiMessage   *self);
+const char         *pi_message_get_routing_key    (PiMessage   *self);
+const char * const *pi_message_get_routes         (PiMessage   *self);
+gboolean            pi_message_get_redelivered    (PiMessage   *self);
+const char         *pi_message_get_error          (PiMessage   *self);
+const char         *pi_message_get_payload_text   (PiMessage   *self,
+                                                   gsize       *len);
+JsonNode           *pi_message_dup_payload        (PiMessage   *self);
+gboolean            pi_message_contains_text      (PiMessage   *self,
+                                                   const char  *needle_casefolded);
+
+G_END_DECLS

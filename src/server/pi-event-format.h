@@ -1,0 +1,24 @@
+/* pi-event-format.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+GBytes *pi_event_format_message (const char         *exchange,
+                                 const char         *routing_key,
+                                 const char * const *routes,
+                                 gboolean            redelivered,
+                                 const char         *payload,
+                                 gsize               payload_len);
+GBytes *pi_event_format         (const char         *event,
+                                 const char         *data_json);
+GBytes *pi_event_format_error   (const char         *text);
+
+G_END_DECLS
