@@ -34,6 +34,10 @@ PiBinding  *pi_binding_new_from_spec        (const char   *spec,
                                              GError      **error);
 const char *pi_binding_get_exchange         (PiBinding    *self);
 const char *pi_binding_get_routing_key_pattern (PiBinding *self);
+void        pi_binding_set_exchange         (PiBinding    *self,
+                                             const char   *exchange);
+void        pi_binding_set_routing_key_pattern (PiBinding *self,
+                                             const char   *pattern);
 gboolean    pi_binding_equal                (PiBinding    *a,
                                              PiBinding    *b);
 gboolean    pi_binding_validate             (PiBinding    *self,

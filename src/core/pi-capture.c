@@ -5,5 +5,815 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
+#define G_LOG_DOMAIN "pi-capture"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pi-binding.h"
 #include "pi-capture.h"
+#include "pi-capture-private.h"
+#include "pi-json-util.h"
+
+/*
+ * A capture is JSON Lines (one JSON value per line, UTF-8, LF):
+ *
+ *   {"format":"pulse-inspector-capture","version":1,"server":URL|null,
+ *    "bindings":[{"exchange":…,"routingKeyPattern":…},…],"started":TIME}
+ *
+ * then one line per message, in order:
+ *
+ *   decoded       {"seq":N,"time":TIME,"exchange":…,"routingKey":…,
+ *                  "routes":[…],"redelivered":false,"payload":…}
+ *   payload only  {"seq":N,"time":TIME,"payload":…}
+ *   undecodable   {"seq":N,"time":TIME,"undecodable":RAW-TEXT,"error":TEXT}
+ *   gap           {"seq":N,"time":TIME,"gap":REASON}
+ *
+ * TIME is ISO 8601 in UTC with microseconds ("2026-03-01T12:00:00.123456Z").
+ * A decoded line is the protocol's message object plus "seq" and "time", so
+ * pi_message_new_from_data() reads it as it is. Readers ignore members they
+ * do not know, and blank lines.
+ */
+
+#define SAVE_BUFFER_SIZE       (256 * 1024)
+#define PROGRESS_INTERVAL_USEC (100 * 1000)
+
+G_DEFINE_QUARK (pi-capture-error-quark, pi_capture_error)
+
+struct _PiCaptureInfo
+{
+  char      *server_url;
+  GPtrArray *bindings;
+  GDateTime *started;
+};
+
+/* --- Info ---------------------------------------------------------------- */
+
+/* Copies, not references: a PiBinding can be edited, and a copy can be
+ * read safely in the saving thread.
+ */
+static GPtrArray *
+copy_bindings (GPtrArray *bindings)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; bindings != NULL && i < bindings->len; i++)
+    {
+      PiBinding *binding = g_ptr_array_index (bindings, i);
+
+      g_ptr_array_add (copy, pi_binding_new (pi_binding_get_exchange (binding),
+                                             pi_binding_get_routing_key_pattern (binding)));
+    }
+
+  return copy;
+}
+
+/**
+ * pi_capture_info_new:
+ * @server_url: (nullable): the events server the messages came from
+ * @bindings: (nullable) (element-type PiBinding): what was watched
+ * @started: (nullable): when the capture started; %NULL for now
+ *
+ * Creates the header of a capture. The bindings are copied.
+ *
+ * Returns: (transfer full): a new #PiCaptureInfo
+ */
+PiCaptureInfo *
+pi_capture_info_new (const char *server_url,
+                     GPtrArray  *bindings,
+                     GDateTime  *started)
+{
+  PiCaptureInfo *info = g_new0 (PiCaptureInfo, 1);
+
+  info->server_url = g_strdup (server_url);
+  info->bindings = copy_bindings (bindings);
+  info->started = started ? g_date_time_to_utc (started) : g_date_time_new_now_utc ();
+
+  return info;
+}
+
+/**
+ * pi_capture_info_copy:
+ * @info: a #PiCaptureInfo
+ *
+ * Returns: (transfer full): a deep copy of @info
+ */
+PiCaptureInfo *
+pi_capture_info_copy (PiCaptureInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+
+  return pi_capture_info_new (info->server_url, info->bindings, info->started);
+}
+
+/**
+ * pi_capture_info_free:
+ * @info: (nullable): a #PiCaptureInfo
+ *
+ * Frees @info.
+ */
+void
+pi_capture_info_free (PiCaptureInfo *info)
+{
+  if (info == NULL)
+    return;
+
+  g_free (info->server_url);
+  g_ptr_array_unref (info->bindings);
+  g_date_time_unref (info->started);
+  g_free (info);
+}
+
+/**
+ * pi_capture_info_get_server_url:
+ * @info: a #PiCaptureInfo
+ *
+ * Returns: (nullable): the server the messages came from, if known
+ */
+const char *
+pi_capture_info_get_server_url (PiCaptureInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+
+  return info->server_url;
+}
+
+/**
+ * pi_capture_info_get_bindings:
+ * @info: a #PiCaptureInfo
+ *
+ * Returns: (transfer none) (element-type PiBinding): the bindings, maybe none
+ */
+GPtrArray *
+pi_capture_info_get_bindings (PiCaptureInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+
+  return info->bindings;
+}
+
+/**
+ * pi_capture_info_get_started:
+ * @info: a #PiCaptureInfo
+ *
+ * Returns: (transfer none): when the capture started, in UTC
+ */
+GDateTime *
+pi_capture_info_get_started (PiCaptureInfo *info)
+{
+  g_return_val_if_fail (info != NULL, NULL);
+
+  return info->started;
+}
+
+/* --- Times ----------------------------------------------------------------- */
+
+static void
+append_time (GString *out,
+             gint64   usec)
+{
+  gint64 secs = usec / G_USEC_PER_SEC;
+  gint64 frac = usec % G_USEC_PER_SEC;
+  time_t t;
+  struct tm tm;
+
+  if (frac < 0)
+    {
+      frac += G_USEC_PER_SEC;
+      secs--;
+    }
+
+  t = (time_t) secs;
+  if (gmtime_r (&t, &tm) == NULL)
+    memset (&tm, 0, sizeof tm);
+
+  g_string_append_printf (out, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
+                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec, (int) frac);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * well-known civil calendar arithmetic).
+ */
+/* A file's name for messages to people. */
+char *
+pi_capture_display_name (GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  if (path != NULL)
+    return g_filename_display_basename (path);
+  return g_file_get_parse_name (file);
+}
+
+/* --- Writing ------------------------------------------------------------------ */
+
+static void
+append_bindings (GString   *out,
+                 GPtrArray *bindings)
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      PiBinding *binding = g_ptr_array_index (bindings, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, "{\"exchange\":");
+      pi_json_append_string (out, pi_binding_get_exchange (binding), -1);
+      g_string_append (out, ",\"routingKeyPattern\":");
+      pi_json_append_string (out, pi_binding_get_routing_key_pattern (binding), -1);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
+static void
+append_header (GString       *out,
+               PiCaptureInfo *info)
+{
+  GDateTime *started = info->started;
+
+  g_string_append (out, "{\"format\":\"" PI_CAPTURE_FORMAT_NAME "\",\"version\":");
+  g_string_append_printf (out, "%d", PI_CAPTURE_FORMAT_VERSION);
+  g_string_append (out, ",\"server\":");
+  if (info->server_url != NULL)
+    pi_json_append_string (out, info->server_url, -1);
+  else
+    g_string_append (out, "null");
+  g_string_append (out, ",\"bindings\":");
+  append_bindings (out, info->bindings);
+  g_string_append (out, ",\"started\":");
+  append_time (out, g_date_time_to_unix (started) * G_USEC_PER_SEC +
+                    g_date_time_get_microsecond (started));
+  g_string_append (out, "}\n");
+}
+
+/* JSON text whose line ends are whitespace (they cannot be anything else
+ * in valid JSON: inside strings they must be escaped), put on one line.
+ */
+static void
+append_json_one_line (GString    *out,
+                      const char *text,
+                      gsize       len)
+{
+  const char *end = text + len;
+  const char *run = text;
+
+  for (const char *p = text; p < end; p++)
+    {
+      if (*p == '\n' || *p == '\r')
+        {
+          g_string_append_len (out, run, p - run);
+          g_string_append_c (out, ' ');
+          run = p + 1;
+        }
+    }
+  g_string_append_len (out, run, end - run);
+}
+
+static void
+append_message (GString   *out,
+                PiMessage *message)
+{
+  PiMessageKind kind = pi_message_get_kind (message);
+  const char *payload;
+  const char *error;
+  gsize payload_len;
+
+  g_string_append_printf (out, "{\"seq\":%" G_GUINT64_FORMAT ",\"time\":",
+                          pi_message_get_sequence (message));
+  append_time (out, pi_message_get_time_received (message));
+
+  switch (kind)
+    {
+    case PI_MESSAGE_KIND_DECODED:
+      {
+        const char * const *routes = pi_message_get_routes (message);
+
+        g_string_append (out, ",\"exchange\":");
+        pi_json_append_string (out, pi_message_get_exchange (message), -1);
+        g_string_append (out, ",\"routingKey\":");
+        pi_json_append_string (out, pi_message_get_routing_key (message), -1);
+        g_string_append (out, ",\"routes\":[");
+        for (guint i = 0; routes != NULL && routes[i] != NULL; i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            pi_json_append_string (out, routes[i], -1);
+          }
+        g_string_append (out, "],\"redelivered\":");
+        g_string_append (out, pi_message_get_redelivered (message) ? "true" : "false");
+
+        payload = pi_message_get_payload_text (message, &payload_len);
+        if (payload != NULL)
+          {
+            g_string_append (out, ",\"payload\":");
+            append_json_one_line (out, payload, payload_len);
+          }
+      }
+      break;
+
+    case PI_MESSAGE_KIND_PAYLOAD_ONLY:
+      payload = pi_message_get_payload_text (message, &payload_len);
+      g_string_append (out, ",\"payload\":");
+      if (payload != NULL)
+        append_json_one_line (out, payload, payload_len);
+      else
+        g_string_append (out, "null");
+      break;
+
+    case PI_MESSAGE_KIND_UNDECODABLE:
+      /* The raw text is UTF-8 (PiMessage replaced any bad bytes). */
+      g_string_append (out, ",\"undecodable\":");
+      pi_json_append_string (out, pi_message_get_raw (message), pi_message_get_size (message));
+      error = pi_message_get_error (message);
+      g_string_append (out, ",\"error\":");
+      pi_json_append_string (out, error ? error : "", -1);
+      break;
+
+    case PI_MESSAGE_KIND_GAP:
+      error = pi_message_get_error (message);
+      g_string_append (out, ",\"gap\":");
+      pi_json_append_string (out, error ? error : "", -1);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_string_append (out, "}\n");
+}
+
+/**
+ * pi_capture_format_header:
+ * @info: what the capture is of
+ *
+ * Returns: (transfer full): the header line of a capture, with its `\n`
+ */
+char *
+pi_capture_format_header (PiCaptureInfo *info)
+{
+  GString *out;
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  out = g_string_new (NULL);
+  append_header (out, info);
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * pi_capture_format_message:
+ * @message: a message
+ *
+ * Returns: (transfer full): the capture line of @message, with its `\n`
+ */
+char *
+pi_capture_format_message (PiMessage *message)
+{
+  GString *out;
+
+  g_return_val_if_fail (PI_IS_MESSAGE (message), NULL);
+
+  out = g_string_new (NULL);
+  append_message (out, message);
+  return g_string_free (out, FALSE);
+}
+
+struct _PiCaptureWriter
+{
+  GOutputStream *stream;
+  GString       *line;
+};
+
+static gboolean
+writer_write_line (PiCaptureWriter  *self,
+                   GError          **error)
+{
+  gboolean ok = g_output_stream_write_all (self->stream, self->line->str, self->line->len,
+                                           NULL, NULL, error);
+
+  g_string_truncate (self->line, 0);
+  return ok;
+}
+
+/**
+ * pi_capture_writer_new:
+ * @stream: where to write
+ * @info: what the capture is of
+ * @error: return location for a #GError
+ *
+ * Starts a capture on @stream by writing its header line. Each
+ * pi_capture_writer_write() then writes one whole line with one write
+ * (wrap @stream in a #GBufferedOutputStream for many small writes; leave
+ * it unbuffered when the file is read while it grows, as pulse-listen's
+ * `--output` is).
+ *
+ * Returns: (transfer full) (nullable): a writer, or %NULL with @error set
+ */
+PiCaptureWriter *
+pi_capture_writer_new (GOutputStream  *stream,
+                       PiCaptureInfo  *info,
+                       GError        **error)
+{
+  PiCaptureWriter *self;
+
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), NULL);
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_new0 (PiCaptureWriter, 1);
+  self->stream = g_object_ref (stream);
+  self->line = g_string_sized_new (4096);
+
+  append_header (self->line, info);
+  if (!writer_write_line (self, error))
+    {
+      pi_capture_writer_free (self);
+      return NULL;
+    }
+
+  return self;
+}
+
+/**
+ * pi_capture_writer_write:
+ * @self: a writer
+ * @message: the next message
+ * @error: return location for a #GError
+ *
+ * Writes the line of @message.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+pi_capture_writer_write (PiCaptureWriter  *self,
+                         PiMessage        *message,
+                         GError          **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (PI_IS_MESSAGE (message), FALSE);
+
+  append_message (self->line, message);
+  return writer_write_line (self, error);
+}
+
+/**
+ * pi_capture_writer_close:
+ * @self: a writer
+ * @error: return location for a #GError
+ *
+ * Closes the stream; for a file this is when a write error such as a full
+ * disk may show up.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+pi_capture_writer_close (PiCaptureWriter  *self,
+                         GError          **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return g_output_stream_close (self->stream, NULL, error);
+}
+
+/**
+ * pi_capture_writer_free:
+ * @self: (nullable): a writer
+ *
+ * Frees the writer; the stream is unreferenced, not closed.
+ */
+void
+pi_capture_writer_free (PiCaptureWriter *self)
+{
+  if (self == NULL)
+    return;
+
+  g_object_unref (self->stream);
+  g_string_free (self->line, TRUE);
+  g_free (self);
+}
+
+/* --- Saving ------------------------------------------------------------------- */
+
+/* Shared by the saving thread and the progress callbacks in the caller's
+ * main context. `finished` is set before the task returns, so a progress
+ * callback never runs after the completion callback (whose caller may then
+ * free progress_data).
+ */
+typedef struct
+{
+  gatomicrefcount        ref_count;
+  GMutex                 lock;
+  guint64                done;
+  guint64                total;
+  gboolean               idle_pending;
+  gboolean               finished;
+  PiCaptureProgressFunc  func;
+  gpointer               data;
+  GMainContext          *context;
+} Progress;
+
+static Progress *
+progress_ref (Progress *progress)
+{
+  g_atomic_ref_count_inc (&progress->ref_count);
+  return progress;
+}
+
+static void
+progress_unref (Progress *progress)
+{
+  if (g_atomic_ref_count_dec (&progress->ref_count))
+    {
+      g_mutex_clear (&progress->lock);
+      g_main_context_unref (progress->context);
+      g_free (progress);
+    }
+}
+
+static gboolean
+progress_dispatch (gpointer user_data)
+{
+  Progress *progress = user_data;
+  guint64 done, total;
+  gboolean finished;
+
+  g_mutex_lock (&progress->lock);
+  progress->idle_pending = FALSE;
+  done = progress->done;
+  total = progress->total;
+  finished = progress->finished;
+  g_mutex_unlock (&progress->lock);
+
+  if (!finished)
+    progress->func (done, total, progress->data);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Called in the saving thread. */
+static void
+progress_post (Progress *progress,
+               guint64   done)
+{
+  gboolean post;
+
+  g_mutex_lock (&progress->lock);
+  progress->done = done;
+  post = !progress->idle_pending;
+  progress->idle_pending = TRUE;
+  g_mutex_unlock (&progress->lock);
+
+  if (post)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, progress_dispatch, progress_ref (progress),
+                             (GDestroyNotify) progress_unref);
+      g_source_set_static_name (source, "[pi-capture] save progress");
+      g_source_attach (source, progress->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+progress_finish (Progress *progress)
+{
+  g_mutex_lock (&progress->lock);
+  progress->finished = TRUE;
+  g_mutex_unlock (&progress->lock);
+}
+
+typedef struct
+{
+  GFile         *file;
+  PiCaptureInfo *info;
+  GPtrArray     *messages;
+  Progress      *progress;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_clear_object (&data->file);
+  g_clear_pointer (&data->info, pi_capture_info_free);
+  g_clear_pointer (&data->messages, g_ptr_array_unref);
+  g_clear_pointer (&data->progress, progress_unref);
+  g_free (data);
+}
+
+/* An error of saving, in words, with the file's name. The domain and code
+ * stay those of the cause, so callers can still tell a cancellation.
+ */
+static GError *
+save_error (GFile  *file,
+            GError *cause)
+{
+  g_autofree char *name = pi_capture_display_name (file);
+  const char *reason = cause->message;
+
+  if (cause->domain == G_IO_ERROR)
+    {
+      switch (cause->code)
+        {
+        case G_IO_ERROR_NO_SPACE:
+          reason = _("the disk is full");
+          break;
+        case G_IO_ERROR_PERMISSION_DENIED:
+          reason = _("you do not have permission to write there");
+          break;
+        case G_IO_ERROR_NOT_FOUND:
+          reason = _("its folder does not exist");
+          break;
+        case G_IO_ERROR_IS_DIRECTORY:
+          reason = _("a folder has that name");
+          break;
+        case G_IO_ERROR_READ_ONLY:
+          reason = _("the disk is read-only");
+          break;
+        default:
+          break;
+        }
+    }
+
+  return g_error_new (cause->domain, cause->code,
+                      _("Could not save the capture as “%s”: %s"), name, reason);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *data = task_data;
+  g_autoptr(GFileOutputStream) file_stream = NULL;
+  g_autoptr(GOutputStream) buffered = NULL;
+  g_autoptr(PiCaptureWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 done = 0;
+  gint64 last_progress = g_get_monotonic_time ();
+
+  /* g_file_replace() writes a temporary file and renames it over the old
+   * one on close, so a failed save leaves any earlier file as it was.
+   */
+  file_stream = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_NONE, cancellable, &error);
+  if (file_stream == NULL)
+    goto failed;
+
+  buffered = g_buffered_output_stream_new_sized (G_OUTPUT_STREAM (file_stream), SAVE_BUFFER_SIZE);
+  g_filter_output_stream_set_close_base_stream (G_FILTER_OUTPUT_STREAM (buffered), TRUE);
+
+  writer = pi_capture_writer_new (buffered, data->info, &error);
+  if (writer == NULL)
+    goto abort;
+
+  for (guint i = 0; i < data->messages->len; i++)
+    {
+      PiMessage *message = g_ptr_array_index (data->messages, i);
+
+      if (!pi_capture_writer_write (writer, message, &error))
+        goto abort;
+
+      done += pi_message_get_size (message);
+
+      if ((i & 0xff) == 0xff)
+        {
+          gint64 now = g_get_monotonic_time ();
+
+          if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+            goto abort;
+
+          if (data->progress != NULL && now - last_progress >= PROGRESS_INTERVAL_USEC)
+            {
+              progress_post (data->progress, done);
+              last_progress = now;
+            }
+        }
+    }
+
+  if (!pi_capture_writer_close (writer, &error))
+    goto failed;
+
+  if (data->progress != NULL)
+    {
+      progress_post (data->progress, done);
+      progress_finish (data->progress);
+    }
+  g_task_return_boolean (task, TRUE);
+  return;
+
+abort:
+  {
+    /* Closing with a cancelled cancellable makes the replace stream drop
+     * its temporary file instead of putting it in place.
+     */
+    g_autoptr(GCancellable) abort_close = g_cancellable_new ();
+
+    g_cancellable_cancel (abort_close);
+    g_output_stream_close (buffered ? buffered : G_OUTPUT_STREAM (file_stream), abort_close, NULL);
+  }
+
+failed:
+  if (data->progress != NULL)
+    progress_finish (data->progress);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_error (task, save_error (data->file, error));
+}
+
+/**
+ * pi_capture_save_async:
+ * @file: where to save
+ * @info: what the capture is of (copied)
+ * @messages: (element-type PiMessage): the messages, in order
+ * @progress: (nullable) (scope notified): called now and then with the
+ *   bytes of message data written so far and in all (the sum of
+ *   pi_message_get_size(); the file is a little larger)
+ * @progress_data: data for @progress, valid until @callback runs
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the capture is saved or saving failed
+ * @user_data: data for @callback
+ *
+ * Saves a capture in a worker thread. @messages is copied (its messages
+ * are referenced), so the caller may change or clear its list meanwhile;
+ * nothing is changed in the messages, whatever happens. @progress and
+ * @callback run in the thread-default main context of the caller;
+ * @progress at most ten times a second and never after @callback.
+ *
+ * The file is replaced only once all of it is written: if saving fails
+ * (disk full, no permission) or is cancelled, an earlier file of that name
+ * is left as it was.
+ */
+void
+pi_capture_save_async (GFile                 *file,
+                       PiCaptureInfo         *info,
+                       GPtrArray             *messages,
+                       PiCaptureProgressFunc  progress,
+                       gpointer               progress_data,
+                       GCancellable          *cancellable,
+                       GAsyncReadyCallback    callback,
+                       gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveData *data;
+
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (info != NULL);
+  g_return_if_fail (messages != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  data = g_new0 (SaveData, 1);
+  data->file = g_object_ref (file);
+  data->info = pi_capture_info_copy (info);
+  data->messages = g_ptr_array_copy (messages, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  g_ptr_array_set_free_func (data->messages, g_object_unref);
+
+  if (progress != NULL)
+    {
+      guint64 total = 0;
+
+      for (guint i = 0; i < messages->len; i++)
+        total += pi_message_get_size (g_ptr_array_index (messages, i));
+
+      data->progress = g_new0 (Progress, 1);
+      g_atomic_ref_count_init (&data->progress->ref_count);
+      g_mutex_init (&data->progress->lock);
+      data->progress->total = total;
+      data->progress->func = progress;
+      data->progress->data = progress_data;
+      data->progress->context = g_main_context_ref_thread_default ();
+    }
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_capture_save_async);
+  g_task_set_name (task, "[pi-capture] save");
+  g_task_set_task_data (task, data, (GDestroyNotify) save_data_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+/**
+ * pi_capture_save_finish:
+ * @result: the result given to the callback
+ * @error: return location for a #GError: its message says in words what
+ *   went wrong, with the file name; %G_IO_ERROR_CANCELLED when cancelled
+ *
+ * Returns: %TRUE if the capture was saved
+ */
+gboolean
+pi_capture_save_finish (GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pi_capture_save_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -33,6 +33,7 @@ GQuark          pi_capture_error_quark        (void);
 PiCaptureInfo  *pi_capture_info_new           (const char     *server_url,
                                                GPtrArray      *bindings,
                                                GDateTime      *started);
+PiCaptureInfo  *pi_capture_info_copy          (PiCaptureInfo  *info);
 void            pi_capture_info_free          (PiCaptureInfo  *info);
 const char     *pi_capture_info_get_server_url (PiCaptureInfo *info);
 GPtrArray      *pi_capture_info_get_bindings  (PiCaptureInfo  *info);
