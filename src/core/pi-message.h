@@ -27,7 +27,10 @@ typedef enum
   PI_MESSAGE_KIND_GAP,
 } PiMessageKind;
 
+#define PI_TYPE_MESSAGE_KIND (pi_message_kind_get_type ())
 #define PI_TYPE_MESSAGE (pi_message_get_type ())
+
+GType               pi_message_kind_get_type      (void) G_GNUC_CONST;
 
 G_DECLARE_FINAL_TYPE (PiMessage, pi_message, PI, MESSAGE, GObject)
 
@@ -53,5 +56,7 @@ const char         *pi_message_get_payload_text   (PiMessage   *self,
 JsonNode           *pi_message_dup_payload        (PiMessage   *self);
 gboolean            pi_message_contains_text      (PiMessage   *self,
                                                    const char  *needle_casefolded);
+const char         *pi_message_get_short_exchange (PiMessage   *self);
+char               *pi_message_dup_routes_text    (PiMessage   *self);
 
 G_END_DECLS
