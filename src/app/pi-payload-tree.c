@@ -5,5 +5,388 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
-#include <glib.h>
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-payload-tree"
+
+#include <string.h>
+
+#include "pi-payload-tree.h"
+
+/* One node of a decoded payload, as one row of the payload tree. Items are
+ * only created for the rows GtkTreeListModel asks for: the children of a
+ * container are made when that container is expanded (or asked whether it
+ * can be), never for the whole document up front.
+ */
+struct _PiJsonItem
+{
+  GObject   parent_instance;
+
+  char     *key;
+  char     *path;
+  char     *value;   /* display text, made on first use */
+  JsonNode *node;
+};
+
+G_DEFINE_FINAL_TYPE (PiJsonItem, pi_json_item, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_KEY,
+  PROP_VALUE,
+  PROP_TYPE_NAME,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+pi_json_item_finalize (GObject *object)
+{
+  PiJsonItem *self = (PiJsonItem *)object;
+
+  g_clear_pointer (&self->key, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->value, g_free);
+  g_clear_pointer (&self->node, json_node_unref);
+
+  G_OBJECT_CLASS (pi_json_item_parent_class)->finalize (object);
+}
+
+static void
+pi_json_item_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  PiJsonItem *self = PI_JSON_ITEM (object);
+
+  switch (prop_id)
+    {
+    case PROP_KEY:
+      g_value_set_string (value, pi_json_item_get_key (self));
+      break;
+
+    case PROP_VALUE:
+      g_value_set_string (value, pi_json_item_get_value (self));
+      break;
+
+    case PROP_TYPE_NAME:
+      g_value_set_string (value, pi_json_item_get_type_name (self));
+      break;
+
+    case PROP_PATH:
+      g_value_set_string (value, pi_json_item_get_path (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_json_item_class_init (PiJsonItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pi_json_item_finalize;
+  object_class->get_property = pi_json_item_get_property;
+
+  properties[PROP_KEY] =
+    g_param_spec_string ("key", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VALUE] =
+    g_param_spec_string ("value", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TYPE_NAME] =
+    g_param_spec_string ("type-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pi_json_item_init (PiJsonItem *self)
+{
+}
+
+/**
+ * pi_json_item_new:
+ * @key: the member name, or "[i]" for an array element
+ * @path: the JSON path of the node, like `$.status.runs[0]`
+ * @node: (transfer none): the node; a reference is kept
+ *
+ * Returns: (transfer full): a new item
+ */
+PiJsonItem *
+pi_json_item_new (const char *key,
+                  const char *path,
+                  JsonNode   *node)
+{
+  PiJsonItem *self;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (node != NULL, NULL);
+
+  self = g_object_new (PI_TYPE_JSON_ITEM, NULL);
+  self->key = g_strdup (key);
+  self->path = g_strdup (path);
+  self->node = json_node_ref (node);
+
+  return self;
+}
+
+const char *
+pi_json_item_get_key (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  return self->key;
+}
+
+const char *
+pi_json_item_get_path (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  return self->path;
+}
+
+JsonNode *
+pi_json_item_get_node (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  return self->node;
+}
+
+gboolean
+pi_json_item_is_container (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), FALSE);
+
+  return JSON_NODE_HOLDS_OBJECT (self->node) || JSON_NODE_HOLDS_ARRAY (self->node);
+}
+
+/**
+ * pi_json_item_get_value:
+ *
+ * Returns: the value as the tree shows it: strings quoted and escaped,
+ *   numbers, booleans and null as JSON writes them, an object as `{N}` and
+ *   an array as `[N]` with N its number of members.
+ */
+const char *
+pi_json_item_get_value (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  if (self->value == NULL)
+    {
+      if (JSON_NODE_HOLDS_OBJECT (self->node))
+        self->value = g_strdup_printf ("{%u}", json_object_get_size (json_node_get_object (self->node)));
+      else if (JSON_NODE_HOLDS_ARRAY (self->node))
+        self->value = g_strdup_printf ("[%u]", json_array_get_length (json_node_get_array (self->node)));
+      else
+        self->value = json_to_string (self->node, FALSE);
+    }
+
+  return self->value;
+}
+
+const char *
+pi_json_item_get_type_name (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  switch (json_node_get_node_type (self->node))
+    {
+    case JSON_NODE_OBJECT:
+      return "object";
+
+    case JSON_NODE_ARRAY:
+      return "array";
+
+    case JSON_NODE_NULL:
+      return "null";
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (self->node))
+        {
+        case G_TYPE_BOOLEAN:
+          return "boolean";
+        case G_TYPE_STRING:
+          return "string";
+        default:
+          return "number";
+        }
+
+    default:
+      return "";
+    }
+}
+
+/**
+ * pi_json_item_dup_value_text:
+ *
+ * Returns: (transfer full): the value as a user wants it on the clipboard:
+ *   a string's text without quotes, any other value as pretty-printed JSON.
+ */
+char *
+pi_json_item_dup_value_text (PiJsonItem *self)
+{
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  if (JSON_NODE_HOLDS_VALUE (self->node) &&
+      json_node_get_value_type (self->node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (self->node));
+
+  return json_to_string (self->node, TRUE);
+}
+
+static gboolean
+is_identifier (const char *member)
+{
+  if (!g_ascii_isalpha (*member) && *member != '_' && *member != '$')
+    return FALSE;
+
+  for (const char *p = member + 1; *p; p++)
+    {
+      if (!g_ascii_isalnum (*p) && *p != '_' && *p != '$')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * pi_json_path_append_member:
+ *
+ * Returns: (transfer full): @parent_path followed by `.member`, or by
+ *   `["member"]` when the name is not a plain identifier (so that the path
+ *   can be pasted into JSONPath tools as is).
+ */
+char *
+pi_json_path_append_member (const char *parent_path,
+                            const char *member)
+{
+  GString *str;
+
+  g_return_val_if_fail (parent_path != NULL, NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+
+  str = g_string_new (parent_path);
+
+  if (is_identifier (member))
+    {
+      g_string_append_c (str, '.');
+      g_string_append (str, member);
+    }
+  else
+    {
+      g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), member);
+      g_autofree char *quoted = json_to_string (node, FALSE);
+
+      g_string_append_printf (str, "[%s]", quoted);
+    }
+
+  return g_string_free (str, FALSE);
+}
+
+char *
+pi_json_path_append_index (const char *parent_path,
+                           guint       index)
+{
+  g_return_val_if_fail (parent_path != NULL, NULL);
+
+  return g_strdup_printf ("%s[%u]", parent_path, index);
+}
+
+/**
+ * pi_json_item_create_children:
+ *
+ * Returns: (transfer full) (nullable): a new model of the members of an
+ *   object or the elements of an array, %NULL for a scalar or an empty
+ *   container (so that it shows no expander).
+ */
+GListModel *
+pi_json_item_create_children (PiJsonItem *self)
+{
+  g_autoptr(GListStore) store = NULL;
+
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  store = g_list_store_new (PI_TYPE_JSON_ITEM);
+
+  if (JSON_NODE_HOLDS_OBJECT (self->node))
+    {
+      JsonObject *object = json_node_get_object (self->node);
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *child;
+
+      /* Keep the members in document order: people compare what they see
+       * with the JSON they know. */
+      json_object_iter_init_ordered (&iter, object);
+      while (json_object_iter_next_ordered (&iter, &member, &child))
+        {
+          g_autofree char *path = pi_json_path_append_member (self->path, member);
+          g_autoptr(PiJsonItem) item = pi_json_item_new (member, path, child);
+
+          g_list_store_append (store, item);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (self->node))
+    {
+      JsonArray *array = json_node_get_array (self->node);
+      guint n = json_array_get_length (array);
+      g_autoptr(GPtrArray) items = g_ptr_array_new_full (n, g_object_unref);
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("[%u]", i);
+          g_autofree char *path = pi_json_path_append_index (self->path, i);
+
+          g_ptr_array_add (items, pi_json_item_new (key, path, json_array_get_element (array, i)));
+        }
+
+      g_list_store_splice (store, 0, 0, items->pdata, items->len);
+    }
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (store)) == 0)
+    return NULL;
+
+  return G_LIST_MODEL (g_steal_pointer (&store));
+}
+
+/**
+ * pi_payload_tree_new_root:
+ * @payload: (transfer none): a decoded payload
+ *
+ * The top level of the payload tree: the members of an object payload or
+ * the elements of an array payload; a scalar payload is one row keyed `$`.
+ *
+ * Returns: (transfer full): a model of #PiJsonItem
+ */
+GListModel *
+pi_payload_tree_new_root (JsonNode *payload)
+{
+  g_autoptr(PiJsonItem) root = NULL;
+  GListModel *children;
+  GListStore *store;
+
+  g_return_val_if_fail (payload != NULL, NULL);
+
+  root = pi_json_item_new ("$", "$", payload);
+  if ((children = pi_json_item_create_children (root)))
+    return children;
+
+  store = g_list_store_new (PI_TYPE_JSON_ITEM);
+  g_list_store_append (store, root);
+
+  return G_LIST_MODEL (store);
+}

@@ -1,0 +1,462 @@
+/* bench-window.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The message list and details under the load of issue 5: a window with
+ * PiMessageList and PiMessageDetails in a paned over a store of 200,000,
+ * fed a burst of 200,000 real-shaped messages (~1.1 KB of JSON each), then
+ * 20,000 messages/s for 30 s, then 10 s more with a search filter set.
+ *
+ * Messages are made and decoded on a worker thread (pi_message_new_from_data,
+ * as PiEventStream's ingest thread does) and handed to the main thread the
+ * way PiEventStream hands them over: everything decoded since the last
+ * hand-over is one batch, taken at most every 33 ms (<= 30 batches/s), at
+ * default priority.
+ *
+ * Measured per phase: whether the window keeps up (messages appended per
+ * second, the largest backlog at a hand-over), the longest main-loop stall
+ * (a G_PRIORITY_HIGH 1 ms timeout probe; and the longest gap between
+ * frame-clock ticks), the longest single append, and at the end VmRSS
+ * against the retained messages' JSON bytes.
+ *
+ * Run under Xvfb:
+ *   xvfb-run -a -s '-screen 0 1280x800x24' dbus-run-session -- BUILD/tests/bench-window
+ * Options: --rate N --seconds N --burst N --capacity N --filter-seconds N
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+
+#include "pi-app-resources.h"
+#include "pi-message-details.h"
+#include "pi-message-list.h"
+#include "pi-messages-fixture.h"
+
+#define HANDOVER_MSEC 33
+#define NEEDLE        "bench-needle-7c1f"
+
+static int rate = 20000;
+static int seconds = 30;
+static int burst = 200000;
+static int capacity = 200000;
+static int filter_seconds = 10;
+
+typedef enum { PHASE_BURST, PHASE_STEADY, PHASE_FILTERED, PHASE_DONE } Phase;
+
+static const char *phase_names[] = { "burst", "steady", "filtered" };
+
+typedef struct
+{
+  gint64  max_stall;        /* probe: longest gap between 1 ms ticks, minus 1 ms */
+  guint   n_stalls_over_50;
+  gint64  max_frame_gap;    /* frame clock: longest gap between ticks */
+  guint   n_frames;
+  gint64  max_append;       /* longest pi_message_list_append */
+  guint64 max_backlog;      /* produced but not yet appended, at a hand-over */
+  guint64 appended;
+  guint64 produced;
+  guint   n_batches;
+  gint64  started;
+  gint64  ended;
+} PhaseStats;
+
+typedef struct
+{
+  /* Shared with the worker, under mutex */
+  GMutex            mutex;
+  GCond             cond;
+  GPtrArray        *pending;
+  guint64           produced;
+  guint             go;          /* phases the main thread allowed */
+  guint             finished;    /* phases the worker finished */
+
+  /* Main thread */
+  GMainLoop        *loop;
+  GtkWindow        *window;
+  PiMessageList    *list;
+  PiMessageDetails *details;
+  PiMessageStore   *store;
+  Phase             phase;
+  PhaseStats        stats[PHASE_DONE];
+  guint64           appended;
+  gint64            last_probe;
+  gint64            last_frame;
+  gint64            refilter_usec;
+  guint             shown_after_filter;
+  guint64           rss_start;
+} Bench;
+
+static guint64
+vm_rss_bytes (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  if (!(line = strstr (status, "VmRSS:")))
+    return 0;
+
+  return g_ascii_strtoull (line + 6, NULL, 10) * 1024;
+}
+
+/* --- Worker thread: make and decode messages ---------------------------- */
+
+static void
+produce (Bench   *b,
+         guint64  seq)
+{
+  g_autofree char *text = fixture_message_text (seq, seq % 100 == 0 ? NEEDLE : NULL);
+  PiMessage *message = pi_message_new_from_data (text, strlen (text), seq, g_get_real_time ());
+
+  g_mutex_lock (&b->mutex);
+  g_ptr_array_add (b->pending, message);
+  b->produced++;
+  g_mutex_unlock (&b->mutex);
+}
+
+/* Phase n (0-based) may start once go > n; the worker sets finished to
+ * n + 1 when it has produced all of phase n. */
+static void
+wait_for_go (Bench *b,
+             Phase  phase)
+{
+  g_mutex_lock (&b->mutex);
+  while (b->go <= phase)
+    g_cond_wait (&b->cond, &b->mutex);
+  g_mutex_unlock (&b->mutex);
+}
+
+static void
+mark_finished (Bench *b,
+               Phase  phase)
+{
+  g_mutex_lock (&b->mutex);
+  b->finished = phase + 1;
+  g_mutex_unlock (&b->mutex);
+}
+
+static gpointer
+worker_thread (gpointer data)
+{
+  Bench *b = data;
+  guint64 seq = 0;
+
+  wait_for_go (b, PHASE_BURST);
+  for (; seq < (guint64)burst; seq++)
+    produce (b, seq);
+  mark_finished (b, PHASE_BURST);
+
+  for (Phase phase = PHASE_STEADY; phase < PHASE_DONE; phase++)
+    {
+      int duration = phase == PHASE_STEADY ? seconds : filter_seconds;
+      guint64 first;
+      gint64 start;
+
+      wait_for_go (b, phase);
+
+      first = seq;
+      start = g_get_monotonic_time ();
+      for (;;)
+        {
+          gint64 elapsed = g_get_monotonic_time () - start;
+          gboolean last = elapsed >= duration * G_USEC_PER_SEC;
+          guint64 target;
+
+          if (last)
+            target = first + (guint64)rate * duration;
+          else
+            target = first + (guint64)rate * elapsed / G_USEC_PER_SEC;
+
+          for (; seq < target; seq++)
+            produce (b, seq);
+
+          if (last)
+            break;
+          g_usleep (1000);
+        }
+
+      mark_finished (b, phase);
+    }
+
+  return NULL;
+}
+
+/* --- Main thread -------------------------------------------------------- */
+
+static void
+allow_phase (Bench *b,
+             Phase  phase)
+{
+  b->phase = phase;
+  if (phase < PHASE_DONE)
+    b->stats[phase].started = g_get_monotonic_time ();
+
+  g_mutex_lock (&b->mutex);
+  b->go = phase + 1;
+  g_cond_signal (&b->cond);
+  g_mutex_unlock (&b->mutex);
+}
+
+static gboolean
+probe_cb (gpointer data)
+{
+  Bench *b = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (b->phase < PHASE_DONE && b->last_probe != 0)
+    {
+      PhaseStats *s = &b->stats[b->phase];
+      gint64 stall = now - b->last_probe - 1000;
+
+      s->max_stall = MAX (s->max_stall, stall);
+      if (stall > 50000)
+        s->n_stalls_over_50++;
+    }
+  b->last_probe = now;
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       data)
+{
+  Bench *b = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (b->phase < PHASE_DONE && b->last_frame != 0)
+    {
+      PhaseStats *s = &b->stats[b->phase];
+
+      s->max_frame_gap = MAX (s->max_frame_gap, now - b->last_frame);
+      s->n_frames++;
+    }
+  b->last_frame = now;
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_filter (Bench *b)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  /* One refilter of everything retained: a user action, O(n) by nature. */
+  pi_message_list_set_filter_text (b->list, NEEDLE);
+  b->refilter_usec = g_get_monotonic_time () - t0;
+  b->shown_after_filter = pi_message_list_get_n_shown (b->list);
+
+  /* The probe would count the refilter as a stall of the next phase. */
+  b->last_probe = 0;
+}
+
+static gboolean
+handover_cb (gpointer data)
+{
+  Bench *b = data;
+  g_autoptr(GPtrArray) batch = NULL;
+  guint64 produced;
+  guint finished;
+  PhaseStats *s;
+
+  if (b->phase == PHASE_DONE)
+    return G_SOURCE_CONTINUE;
+
+  s = &b->stats[b->phase];
+
+  g_mutex_lock (&b->mutex);
+  if (b->pending->len > 0)
+    {
+      batch = g_steal_pointer (&b->pending);
+      b->pending = g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  produced = b->produced;
+  finished = b->finished;
+  g_mutex_unlock (&b->mutex);
+
+  if (batch != NULL)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      gint64 took;
+
+      /* What was produced before this hand-over and is not on screen yet. */
+      s->max_backlog = MAX (s->max_backlog, produced - b->appended);
+
+      pi_message_list_append (b->list, batch);
+
+      took = g_get_monotonic_time () - t0;
+      s->max_append = MAX (s->max_append, took);
+      s->n_batches++;
+      s->appended += batch->len;
+      b->appended += batch->len;
+      s->ended = g_get_monotonic_time ();
+
+      /* Have the details pane show something real once. */
+      if (b->phase == PHASE_BURST && pi_message_list_get_selected_message (b->list) == NULL)
+        pi_message_details_set_message (b->details, g_ptr_array_index (batch, batch->len - 1));
+    }
+
+  /* Next phase once the worker finished this one and all of it is shown. */
+  if (finished == b->phase + 1 && produced == b->appended)
+    {
+      s->produced = s->appended;
+      if (s->ended == 0)
+        s->ended = g_get_monotonic_time ();
+
+      if (b->phase == PHASE_STEADY)
+        start_filter (b);
+
+      allow_phase (b, b->phase + 1);
+      if (b->phase == PHASE_DONE)
+        g_main_loop_quit (b->loop);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+start_cb (gpointer data)
+{
+  Bench *b = data;
+
+  b->rss_start = vm_rss_bytes ();
+  allow_phase (b, PHASE_BURST);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+print_phase (Bench *b,
+             Phase  phase)
+{
+  PhaseStats *s = &b->stats[phase];
+  double secs = (s->ended - s->started) / (double)G_USEC_PER_SEC;
+
+  printf ("%-9s %9" G_GUINT64_FORMAT " msgs in %6.2f s = %8.0f msgs/s; %4u batches; "
+          "max append %6.1f ms; max stall %6.1f ms (%u over 50 ms); max frame gap %6.1f ms (%u frames); "
+          "max backlog %" G_GUINT64_FORMAT "\n",
+          phase_names[phase], s->appended, secs, secs > 0 ? s->appended / secs : 0,
+          s->n_batches, s->max_append / 1000.0, s->max_stall / 1000.0, s->n_stalls_over_50,
+          s->max_frame_gap / 1000.0, s->n_frames, s->max_backlog);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "rate", 0, 0, G_OPTION_ARG_INT, &rate, "Messages per second after the burst", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Seconds at that rate", "N" },
+    { "burst", 0, 0, G_OPTION_ARG_INT, &burst, "Messages in the first burst", "N" },
+    { "capacity", 0, 0, G_OPTION_ARG_INT, &capacity, "Messages kept", "N" },
+    { "filter-seconds", 0, 0, G_OPTION_ARG_INT, &filter_seconds, "Seconds at that rate with a filter set", "N" },
+    { NULL }
+  };
+  Bench b = { 0 };
+  GtkWidget *paned;
+  GThread *worker;
+  guint64 json_bytes = 0;
+  guint64 rss;
+  double limit;
+  guint n_items;
+  gboolean ok;
+
+  context = g_option_context_new ("- the message list under load");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+
+  gtk_init ();
+  adw_init ();
+  g_assert_nonnull (pi_app_get_resource ());
+
+  g_mutex_init (&b.mutex);
+  g_cond_init (&b.cond);
+  b.pending = g_ptr_array_new_with_free_func (g_object_unref);
+  b.loop = g_main_loop_new (NULL, FALSE);
+  b.store = pi_message_store_new (capacity);
+  b.list = PI_MESSAGE_LIST (pi_message_list_new ());
+  pi_message_list_set_store (b.list, b.store);
+  b.details = PI_MESSAGE_DETAILS (pi_message_details_new ());
+
+  paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  gtk_paned_set_start_child (GTK_PANED (paned), GTK_WIDGET (b.list));
+  gtk_paned_set_end_child (GTK_PANED (paned), GTK_WIDGET (b.details));
+  gtk_paned_set_position (GTK_PANED (paned), 800);
+
+  b.window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (b.window, "bench-window");
+  gtk_window_set_default_size (b.window, 1280, 800);
+  gtk_window_set_child (b.window, paned);
+  gtk_window_present (b.window);
+
+  gtk_widget_add_tick_callback (GTK_WIDGET (b.list), tick_cb, &b, NULL);
+  if (!g_getenv ("BENCH_NO_PROBE"))
+    g_timeout_add_full (G_PRIORITY_HIGH, 1, probe_cb, &b, NULL);
+  g_timeout_add (HANDOVER_MSEC, handover_cb, &b);
+  g_timeout_add (500, start_cb, &b);
+
+  worker = g_thread_new ("bench-decode", worker_thread, &b);
+
+  printf ("bench-window: capacity %d, burst %d, then %d msgs/s for %d s, then %d s filtered; "
+          "messages decoded on a worker thread, handed over every %d ms\n",
+          capacity, burst, rate, seconds, filter_seconds, HANDOVER_MSEC);
+
+  g_main_loop_run (b.loop);
+  g_thread_join (worker);
+
+  for (Phase phase = PHASE_BURST; phase < PHASE_DONE; phase++)
+    print_phase (&b, phase);
+  printf ("refilter of %u rows for \"%s\": %.1f ms, %u shown\n",
+          capacity, NEEDLE, b.refilter_usec / 1000.0, b.shown_after_filter);
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (b.store));
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (b.store), i);
+
+      json_bytes += pi_message_get_size (message);
+    }
+  rss = vm_rss_bytes ();
+  limit = 1.25 * json_bytes + 80.0 * 1024 * 1024;
+
+  printf ("memory: %u messages retained, %.1f MB of JSON (%.0f B each); VmRSS %.1f MB "
+          "(%.1f MB before feeding); target <= 1.25 x JSON + 80 MB = %.1f MB\n",
+          n_items, json_bytes / 1048576.0, n_items ? (double)json_bytes / n_items : 0,
+          rss / 1048576.0, b.rss_start / 1048576.0, limit / 1048576.0);
+
+  {
+    PhaseStats *steady = &b.stats[PHASE_STEADY];
+    double secs = (steady->ended - steady->started) / (double)G_USEC_PER_SEC;
+    double achieved = secs > 0 ? steady->appended / secs : 0;
+    gint64 worst_stall = 0;
+
+    for (Phase phase = PHASE_BURST; phase < PHASE_DONE; phase++)
+      worst_stall = MAX (worst_stall, b.stats[phase].max_stall);
+
+    ok = achieved >= 0.98 * rate && worst_stall <= 50000 && rss <= limit;
+    printf ("result: keeps up at %d/s: %s (%.0f/s); longest stall %.1f ms: %s; memory: %s\n",
+            rate, achieved >= 0.98 * rate ? "yes" : "NO", achieved,
+            worst_stall / 1000.0, worst_stall <= 50000 ? "ok" : "OVER 50 ms",
+            rss <= limit ? "ok" : "OVER");
+  }
+
+  gtk_window_destroy (b.window);
+  g_clear_object (&b.store);
+  g_clear_pointer (&b.pending, g_ptr_array_unref);
+  g_main_loop_unref (b.loop);
+
+  return ok ? 0 : 1;
+}

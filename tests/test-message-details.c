@@ -1,0 +1,406 @@
+/* test-message-details.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "pi-app-resources.h"
+#include "pi-message-details.h"
+#include "pi-messages-fixture.h"
+#include "pi-payload-tree.h"
+
+typedef struct
+{
+  GtkWindow        *window;
+  PiMessageDetails *details;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f)
+{
+  f->details = PI_MESSAGE_DETAILS (pi_message_details_new ());
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 600, 700);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->details));
+  gtk_window_present (f->window);
+}
+
+static void
+fixture_teardown (Fixture *f)
+{
+  g_object_add_weak_pointer (G_OBJECT (f->details), (gpointer *)&f->details);
+  gtk_window_destroy (f->window);
+  g_assert_null (f->details);
+}
+
+static PiJsonItem *
+tree_item (Fixture *f,
+           guint    position)
+{
+  GListModel *model = pi_message_details_get_tree_model (f->details);
+  g_autoptr(GtkTreeListRow) row = g_list_model_get_item (model, position);
+
+  g_assert_nonnull (row);
+  return gtk_tree_list_row_get_item (row);
+}
+
+/* The position of the row whose path is @path, or -1. */
+static int
+find_row (Fixture    *f,
+          const char *path)
+{
+  GListModel *model = pi_message_details_get_tree_model (f->details);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(PiJsonItem) item = tree_item (f, i);
+
+      if (g_strcmp0 (pi_json_item_get_path (item), path) == 0)
+        return i;
+    }
+
+  return -1;
+}
+
+static void
+assert_row (Fixture    *f,
+            const char *path,
+            const char *key,
+            const char *value,
+            const char *type_name)
+{
+  int position = find_row (f, path);
+  g_autoptr(PiJsonItem) item = NULL;
+
+  if (position < 0)
+    g_error ("no row %s in the payload tree", path);
+
+  item = tree_item (f, position);
+  g_assert_cmpstr (pi_json_item_get_key (item), ==, key);
+  g_assert_cmpstr (pi_json_item_get_value (item), ==, value);
+  g_assert_cmpstr (pi_json_item_get_type_name (item), ==, type_name);
+}
+
+static void
+on_text_read (GObject      *clipboard,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (clipboard), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static char *
+read_clipboard (Fixture *f)
+{
+  char *text = NULL;
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (f->details)),
+                                 NULL, on_text_read, &text);
+  while (text == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return text;
+}
+
+static gboolean
+action_enabled (Fixture    *f,
+                const char *name)
+{
+  /* An action that is disabled does nothing when activated, so check by
+   * effect: copy something else first, then the action under test. */
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->details)), "sentinel");
+  gtk_widget_activate_action (GTK_WIDGET (f->details), name, NULL);
+
+  {
+    g_autofree char *text = read_clipboard (f);
+    return g_strcmp0 (text, "sentinel") != 0;
+  }
+}
+
+static void
+test_empty (void)
+{
+  Fixture f = { 0 };
+
+  fixture_setup (&f);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "empty");
+  g_assert_false (action_enabled (&f, "details.copy-message"));
+  g_assert_false (action_enabled (&f, "details.copy-path"));
+  fixture_teardown (&f);
+}
+
+static void
+test_fields (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (2, NULL);
+  g_auto(GStrv) words = g_strsplit (pi_message_get_routing_key (message), ".", -1);
+  g_autofree char *size = NULL;
+  const char *routes;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "message");
+
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Exchange"), ==,
+                   "exchange/taskcluster-queue/v1/task-completed");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Routing Key"), ==,
+                   pi_message_get_routing_key (message));
+
+  /* The routing key's words, named as the exchange defines them. */
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "routingKeyKind"), ==, "primary");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "taskId"), ==, words[1]);
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "runId"), ==, "0");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "workerGroup"), ==, "us-east1");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "provisionerId"), ==, "proj-releng");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "workerType"), ==, "b-linux-gcp");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "schedulerId"), ==, "gecko-level-3");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "taskGroupId"), ==, words[8]);
+
+  routes = pi_message_details_get_field (f.details, "Routes");
+  g_assert_true (g_str_has_prefix (routes, "index.gecko.v2.mozilla-central.latest.firefox.linux64-opt\ntc-treeherder.v2.mozilla-central."));
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Redelivered"), ==, "No");
+  size = g_strdup_printf ("(%" G_GSIZE_FORMAT " bytes)", pi_message_get_size (message));
+  g_assert_true (g_str_has_suffix (pi_message_details_get_field (f.details, "Size"), size));
+  g_assert_nonnull (pi_message_details_get_field (f.details, "Received"));
+
+  /* Another message replaces every field. */
+  {
+    g_autoptr(PiMessage) other = fixture_message_new (13, NULL);
+
+    pi_message_details_set_message (f.details, other);
+    g_assert_cmpstr (pi_message_details_get_field (f.details, "Exchange"), ==,
+                     "exchange/taskcluster-queue/v1/task-failed");
+    g_assert_cmpstr (pi_message_details_get_field (f.details, "runId"), ==, "1");
+    g_assert_cmpstr (pi_message_details_get_field (f.details, "Redelivered"), ==, "Yes");
+  }
+
+  pi_message_details_set_message (f.details, NULL);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "empty");
+  g_assert_null (pi_message_details_get_field (f.details, "Exchange"));
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+static void
+test_unknown_exchange (void)
+{
+  Fixture f = { 0 };
+  static const char data[] =
+    "{\"payload\":{\"ok\":true},\"exchange\":\"exchange/acme/v2/thing-happened\","
+    "\"routingKey\":\"primary.thing42.eu\",\"redelivered\":true,\"routes\":[]}";
+  g_autoptr(PiMessage) message = pi_message_new_from_data (data, strlen (data), 7, g_get_real_time ());
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Word 1"), ==, "primary");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Word 2"), ==, "thing42");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Word 3"), ==, "eu");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Redelivered"), ==, "Yes");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "Routes"), ==, "—");
+  assert_row (&f, "$.ok", "ok", "true", "boolean");
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+static void
+test_tree (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (1, "say \"hi\"");
+  g_autoptr(GtkTreeListRow) runs_row = NULL;
+  g_autoptr(GtkTreeListRow) run0_row = NULL;
+  g_autoptr(PiJsonItem) first = NULL;
+  g_autofree char *text = NULL;
+  GListModel *model;
+  int position;
+  guint n_before;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  model = pi_message_details_get_tree_model (f.details);
+
+  /* The payload's members, in document order, with the first level open. */
+  first = tree_item (&f, 0);
+  g_assert_cmpstr (pi_json_item_get_key (first), ==, "version");
+  assert_row (&f, "$.version", "version", "1", "number");
+  assert_row (&f, "$.status", "status", "{12}", "object");
+  assert_row (&f, "$.status.state", "state", "\"running\"", "string");
+  assert_row (&f, "$.status.retriesLeft", "retriesLeft", "5", "number");
+  assert_row (&f, "$.status.runs", "runs", "[2]", "array");
+  assert_row (&f, "$.runId", "runId", "1", "number");
+  assert_row (&f, "$.task.tags", "tags", "{5}", "object");
+  g_assert_cmpint (find_row (&f, "$.status"), ==, 1);
+  g_assert_cmpint (find_row (&f, "$.status.taskId"), ==, 2);
+
+  /* Deeper levels are closed until opened. */
+  g_assert_cmpint (find_row (&f, "$.status.runs[0]"), ==, -1);
+  g_assert_cmpint (find_row (&f, "$.task.tags.note"), ==, -1);
+
+  position = find_row (&f, "$.status.runs");
+  runs_row = g_list_model_get_item (model, position);
+  n_before = g_list_model_get_n_items (model);
+  gtk_tree_list_row_set_expanded (runs_row, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_before + 2);
+  assert_row (&f, "$.status.runs[0]", "[0]", "{9}", "object");
+  run0_row = g_list_model_get_item (model, find_row (&f, "$.status.runs[0]"));
+  gtk_tree_list_row_set_expanded (run0_row, TRUE);
+  assert_row (&f, "$.status.runs[0].state", "state", "\"exception\"", "string");
+  assert_row (&f, "$.status.runs[0].reasonResolved", "reasonResolved", "\"claim-expired\"", "string");
+
+  /* Copy the path and the value of the selected row. */
+  g_assert_false (action_enabled (&f, "details.copy-path"));
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (model), find_row (&f, "$.status.runs[0].state"), TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-path", NULL);
+  text = read_clipboard (&f);
+  g_assert_cmpstr (text, ==, "$.status.runs[0].state");
+  g_clear_pointer (&text, g_free);
+
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-value", NULL);
+  text = read_clipboard (&f);
+  g_assert_cmpstr (text, ==, "exception");
+  g_clear_pointer (&text, g_free);
+
+  /* A member name that is not an identifier is quoted in the path. */
+  {
+    g_autoptr(GtkTreeListRow) tags_row = g_list_model_get_item (model, find_row (&f, "$.task.tags"));
+
+    gtk_tree_list_row_set_expanded (tags_row, TRUE);
+  }
+  assert_row (&f, "$.task.tags[\"trust-domain\"]", "trust-domain", "\"gecko\"", "string");
+  assert_row (&f, "$.task.tags.note", "note", "\"say \\\"hi\\\"\"", "string");
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (model), find_row (&f, "$.task.tags.note"), TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-value", NULL);
+  text = read_clipboard (&f);
+  g_assert_cmpstr (text, ==, "say \"hi\"");
+  g_clear_pointer (&text, g_free);
+
+  /* The payload and the whole message, as JSON. */
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-payload", NULL);
+  text = read_clipboard (&f);
+  g_assert_true (g_str_has_prefix (text, "{\n  \"version\" : 1,\n  \"status\" : {\n"));
+  g_clear_pointer (&text, g_free);
+
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-message", NULL);
+  text = read_clipboard (&f);
+  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\" : {\n"));
+  g_assert_nonnull (strstr (text, "\"exchange\" : \"exchange/taskcluster-queue/v1/task-running\""));
+  g_clear_pointer (&text, g_free);
+
+  /* The raw view: pretty-printed payload. */
+  text = pi_message_details_dup_raw_text (f.details);
+  g_assert_true (g_str_has_prefix (text, "{\n  \"version\" : 1,\n"));
+  g_assert_nonnull (strstr (text, "\"note\" : \"say \\\"hi\\\"\""));
+  g_clear_pointer (&text, g_free);
+
+  g_clear_object (&runs_row);
+  g_clear_object (&run0_row);
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+static void
+test_undecodable (void)
+{
+  Fixture f = { 0 };
+  static const char data[] = "{\"payload\": {\"taskId\": \"abc\", oops";
+  g_autoptr(PiMessage) message = pi_message_new_from_data (data, strlen (data), 9, g_get_real_time ());
+  const char *error;
+
+  g_assert_cmpint (pi_message_get_kind (message), ==, PI_MESSAGE_KIND_UNDECODABLE);
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "undecodable");
+  error = pi_message_details_get_error_text (f.details);
+  g_assert_true (g_str_has_prefix (error, "This message could not be decoded: "));
+  g_assert_nonnull (strstr (error, pi_message_get_error (message)));
+
+  /* Its raw text can still be copied. */
+  g_assert_true (action_enabled (&f, "details.copy-message"));
+  {
+    g_autofree char *text = read_clipboard (&f);
+    g_assert_cmpstr (text, ==, data);
+  }
+  g_assert_false (action_enabled (&f, "details.copy-payload"));
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+static void
+test_gap (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) gap = pi_message_new_gap (4, g_get_real_time (), "The server closed the connection");
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, gap);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "gap");
+  g_assert_false (action_enabled (&f, "details.copy-message"));
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&gap));
+}
+
+static void
+test_json_item (void)
+{
+  g_autoptr(JsonNode) node = json_from_string ("{\"a b\":[1,2.5,null,\"x\",{}],\"n\":{\"k\":false}}", NULL);
+  g_autoptr(GListModel) root = pi_payload_tree_new_root (node);
+  g_autoptr(PiJsonItem) ab = g_list_model_get_item (root, 0);
+  g_autoptr(GListModel) elements = pi_json_item_create_children (ab);
+  const char *expected[][3] = {
+    { "[0]", "1", "number" },
+    { "[1]", "2.5", "number" },
+    { "[2]", "null", "null" },
+    { "[3]", "\"x\"", "string" },
+    { "[4]", "{0}", "object" },
+  };
+
+  g_assert_cmpstr (pi_json_item_get_path (ab), ==, "$[\"a b\"]");
+  g_assert_cmpstr (pi_json_item_get_value (ab), ==, "[5]");
+  g_assert_cmpuint (g_list_model_get_n_items (elements), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(PiJsonItem) item = g_list_model_get_item (elements, i);
+
+      g_assert_cmpstr (pi_json_item_get_key (item), ==, expected[i][0]);
+      g_assert_cmpstr (pi_json_item_get_value (item), ==, expected[i][1]);
+      g_assert_cmpstr (pi_json_item_get_type_name (item), ==, expected[i][2]);
+      /* Leaves and empty containers have nothing to expand. */
+      g_assert_null (pi_json_item_create_children (item));
+    }
+
+  g_clear_object (&elements);
+  g_clear_object (&ab);
+  g_assert_finalize_object (g_steal_pointer (&root));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_assert_nonnull (pi_app_get_resource ());
+
+  g_test_add_func ("/pi/message-details/json-item", test_json_item);
+  g_test_add_func ("/pi/message-details/empty", test_empty);
+  g_test_add_func ("/pi/message-details/fields", test_fields);
+  g_test_add_func ("/pi/message-details/unknown-exchange", test_unknown_exchange);
+  g_test_add_func ("/pi/message-details/tree", test_tree);
+  g_test_add_func ("/pi/message-details/undecodable", test_undecodable);
+  g_test_add_func ("/pi/message-details/gap", test_gap);
+
+  return g_test_run ();
+}
