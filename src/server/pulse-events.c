@@ -1,2 +1,313 @@
-/* PLACEHOLDER */
-int main (void) { return 1; }
+/* pulse-events.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pulse-events"
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib-unix.h>
+
+#include "pi-amqp-broker.h"
+#include "pi-demo.h"
+#include "pi-embedded-broker.h"
+#include "pi-server.h"
+
+#define EXIT_USAGE 2
+#define SHUTDOWN_GRACE_MS 3000
+
+typedef struct
+{
+  char     *listen;
+  char     *amqp;
+  char     *cors_origin;
+  char     *tls_cert;
+  char     *tls_key;
+  gboolean  demo;
+  double    demo_rate;
+  double    ping_interval;
+  gint64    queue_length;
+  gint64    max_connections;
+  gint64    client_buffer;
+  gboolean  version;
+} Options;
+
+static Options opts = {
+  .demo_rate = PI_DEMO_DEFAULT_RATE,
+  .ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL,
+  .queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH,
+  .client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER,
+};
+
+static GMainLoop *main_loop;
+static PiServer *server;
+static gint64 shutdown_deadline;
+
+G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
+usage_error (const char *format,
+             ...)
+{
+  char *text;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fprintf (stderr, "pulse-events: %s\nTry “pulse-events --help” for more information.\n", text);
+  g_free (text);
+  exit (EXIT_USAGE);
+}
+
+static gboolean
+parse_double (const char *text,
+              double     *value)
+{
+  char *end = NULL;
+
+  errno = 0;
+  *value = g_ascii_strtod (text, &end);
+  return errno == 0 && end != text && *end == '\0';
+}
+
+static gboolean
+demo_option_cb (const char  *name,
+                const char  *value,
+                gpointer     data,
+                GError     **error)
+{
+  opts.demo = TRUE;
+  if (value != NULL && (!parse_double (value, &opts.demo_rate) || opts.demo_rate <= 0 || opts.demo_rate > 1e6))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--demo: “%s” is not a rate in messages per second (a number above 0)", value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+ping_option_cb (const char  *name,
+                const char  *value,
+                gpointer     data,
+                GError     **error)
+{
+  if (!parse_double (value, &opts.ping_interval) || opts.ping_interval <= 0 || opts.ping_interval > 86400)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--ping-interval: “%s” is not a number of seconds between 0 and 86400", value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const GOptionEntry entries[] = {
+  { "listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen,
+    "Address and port to listen on (default 127.0.0.1:12345; port 0 picks a free one)", "ADDR:PORT" },
+  { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp,
+    "Bridge a RabbitMQ broker (amqp://user:pass@host:port/vhost or amqps://) instead of the embedded exchange", "URL" },
+  { "demo", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, demo_option_cb,
+    "Publish demo Taskcluster queue traffic on the embedded exchange (default 20 messages/s)", "[RATE]" },
+  { "cors-origin", 0, 0, G_OPTION_ARG_STRING, &opts.cors_origin,
+    "Origins allowed by CORS, separated by commas (default *)", "ORIGINS" },
+  { "ping-interval", 0, 0, G_OPTION_ARG_CALLBACK, ping_option_cb,
+    "Seconds between ping events (default 20)", "S" },
+  { "queue-length", 0, 0, G_OPTION_ARG_INT64, &opts.queue_length,
+    "Messages held for a slow client before they are dropped (default 1000)", "N" },
+  { "client-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.client_buffer,
+    "Bytes held for a slow client before messages are dropped (default 1048576)", "BYTES" },
+  { "max-connections", 0, 0, G_OPTION_ARG_INT64, &opts.max_connections,
+    "Most event streams open at once; more get 503 (default: no limit)", "N" },
+  { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_cert,
+    "Serve HTTPS with this PEM certificate", "FILE" },
+  { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_key,
+    "The PEM private key of --tls-cert", "FILE" },
+  { "version", 0, 0, G_OPTION_ARG_NONE, &opts.version,
+    "Print the version and exit", NULL },
+  { NULL }
+};
+
+static void
+parse_listen (const char  *text,
+              char       **address,
+              guint       *port)
+{
+  const char *colon;
+  guint64 value;
+  g_autoptr(GError) error = NULL;
+
+  if (text[0] == '[')
+    {
+      const char *close = strchr (text, ']');
+
+      if (close == NULL || close[1] != ':')
+        usage_error ("--listen: “%s” is not [ADDRESS]:PORT", text);
+      *address = g_strndup (text + 1, close - text - 1);
+      colon = close + 1;
+    }
+  else
+    {
+      colon = strrchr (text, ':');
+      if (colon == NULL || colon == text)
+        usage_error ("--listen: “%s” is not ADDRESS:PORT (e.g. 127.0.0.1:12345)", text);
+      *address = g_strndup (text, colon - text);
+    }
+
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, &error))
+    usage_error ("--listen: “%s” is not a port number from 0 to 65535", colon + 1);
+  *port = value;
+
+  if (g_ascii_strcasecmp (*address, "localhost") != 0 && !g_hostname_is_ip_address (*address))
+    usage_error ("--listen: “%s” is not an IP address", *address);
+}
+
+static gboolean
+wait_for_streams_cb (gpointer user_data)
+{
+  if (pi_server_get_n_connections (server) == 0 || g_get_monotonic_time () >= shutdown_deadline)
+    {
+      g_main_loop_quit (main_loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  if (shutdown_deadline != 0)
+    {
+      g_main_loop_quit (main_loop);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_message ("Shutting down: ending %u streams", pi_server_get_n_connections (server));
+
+  /* Every accepted stream ends with an `error` event, this one included. */
+  pi_server_shutdown (server, "The server is shutting down");
+  shutdown_deadline = g_get_monotonic_time () + SHUTDOWN_GRACE_MS * 1000;
+  g_timeout_add (20, wait_for_streams_cb, NULL);
+
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PiBroker) broker = NULL;
+  g_autoptr(PiDemo) demo = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *base_url = NULL;
+  guint port = 12345;
+  guint sigint_id, sigterm_id;
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+    "Serve Taskcluster events (v1, Server-Sent Events) from a RabbitMQ broker\n"
+    "or from an embedded topic exchange.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    usage_error ("%s", error->message);
+
+  if (opts.version)
+    {
+      printf ("pulse-events %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  /* `--demo 50` as well as `--demo=50`: GOption only attaches `=` values. */
+  if (opts.demo && argc == 2 && parse_double (argv[1], &opts.demo_rate))
+    {
+      if (opts.demo_rate <= 0 || opts.demo_rate > 1e6)
+        usage_error ("--demo: “%s” is not a rate in messages per second (a number above 0)", argv[1]);
+      argc--;
+    }
+  if (argc > 1)
+    usage_error ("unexpected argument “%s”", argv[1]);
+
+  if (opts.queue_length < 1 || opts.queue_length > G_MAXINT32)
+    usage_error ("--queue-length: %" G_GINT64_FORMAT " is not a length from 1 to %d", opts.queue_length, G_MAXINT32);
+  if (opts.max_connections < 0 || opts.max_connections > G_MAXINT32)
+    usage_error ("--max-connections: %" G_GINT64_FORMAT " is not a count from 0 (no limit) to %d",
+                 opts.max_connections, G_MAXINT32);
+  if (opts.client_buffer < 1024)
+    usage_error ("--client-buffer: %" G_GINT64_FORMAT " is below 1024 bytes", opts.client_buffer);
+  if (opts.demo && opts.amqp != NULL)
+    usage_error ("--demo publishes on the embedded exchange and cannot be combined with --amqp");
+  if (opts.tls_key != NULL && opts.tls_cert == NULL)
+    usage_error ("--tls-key needs --tls-cert");
+
+  parse_listen (opts.listen ? opts.listen : "127.0.0.1:12345", &address, &port);
+
+  if (opts.amqp != NULL)
+    {
+      if (!(broker = pi_amqp_broker_new (opts.amqp, opts.queue_length, &error)))
+        usage_error ("--amqp: %s", error->message);
+    }
+  else
+    {
+      broker = pi_embedded_broker_new ();
+    }
+
+  server = pi_server_new (broker);
+  pi_server_set_ping_interval (server, opts.ping_interval);
+  pi_server_set_queue_length (server, opts.queue_length);
+  pi_server_set_client_buffer (server, opts.client_buffer);
+  pi_server_set_max_connections (server, opts.max_connections);
+  if (opts.cors_origin != NULL)
+    pi_server_set_cors_origins (server, opts.cors_origin);
+
+  if (opts.tls_cert != NULL && !pi_server_set_tls_files (server, opts.tls_cert, opts.tls_key, &error))
+    usage_error ("--tls-cert: %s", error->message);
+
+  if (!pi_server_listen (server, address, port, &error))
+    {
+      fprintf (stderr, "pulse-events: cannot listen on %s:%u: %s\n", address, port, error->message);
+      return EXIT_FAILURE;
+    }
+
+  base_url = pi_server_get_base_url (server);
+  printf ("Listening on %s\n", base_url);
+  fflush (stdout);
+
+  if (opts.demo)
+    {
+      demo = pi_demo_new (broker, opts.demo_rate);
+      pi_demo_start (demo);
+      g_message ("Publishing demo traffic, %g messages/s", opts.demo_rate);
+    }
+
+  main_loop = g_main_loop_new (NULL, FALSE);
+  sigint_id = g_unix_signal_add (SIGINT, signal_cb, NULL);
+  sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, NULL);
+  signal (SIGPIPE, SIG_IGN);
+
+  g_main_loop_run (main_loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  if (demo != NULL)
+    pi_demo_stop (demo);
+  g_clear_object (&server);
+  g_main_loop_unref (main_loop);
+
+  g_free (opts.listen);
+  g_free (opts.amqp);
+  g_free (opts.cors_origin);
+  g_free (opts.tls_cert);
+  g_free (opts.tls_key);
+
+  return EXIT_SUCCESS;
+}

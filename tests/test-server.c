@@ -1,0 +1,1064 @@
+/* test-server.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * pulse-events with its embedded exchange, as a client sees it: the real
+ * binary on a free port, HTTP spoken over raw sockets, and the event stream
+ * compared byte for byte with what PROTOCOL.md says.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "pi-binding.h"
+
+#define EXCHANGE "exchange/test/v1/things"
+#define READY    "event: ready\ndata: {}\nid: -\n\n"
+
+/* --- the server process ----------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *stdout_lines;
+  guint16           port;
+} Server;
+
+/* A failed assertion aborts the test: the server must not outlive it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static Server *
+server_start (const char *first_arg,
+              ...)
+{
+  const char *binary = g_getenv ("PULSE_EVENTS");
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *line = NULL;
+  Server *server = g_new0 (Server, 1);
+  const char *prefix = "Listening on http://127.0.0.1:";
+  va_list args;
+
+  g_assert_nonnull (binary);
+  g_ptr_array_add (argv, (char *) binary);
+  g_ptr_array_add (argv, (char *) "--listen");
+  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  server->stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+
+  /* Port 0: the server picks one and says which on its first line. */
+  line = g_data_input_stream_read_line (server->stdout_lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, prefix));
+  g_assert_true (g_str_has_suffix (line, "/api/events/v1"));
+  server->port = (guint16) g_ascii_strtoull (line + strlen (prefix), NULL, 10);
+  g_assert_cmpuint (server->port, >, 0);
+
+  return server;
+}
+
+static void
+server_stop (Server *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+
+  g_object_unref (server->stdout_lines);
+  g_object_unref (server->process);
+  g_free (server);
+}
+
+/* --- HTTP over a plain socket ----------------------------------------------- */
+
+typedef struct
+{
+  GSocket *socket;
+  GString *head;     /* status line and headers, "\r\n" ends included */
+  GString *body;     /* bytes after the headers not consumed yet */
+  gboolean eof;
+} Conn;
+
+static Conn *
+conn_open (Server *server,
+           int     receive_buffer)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, server->port);
+  g_autoptr(GError) error = NULL;
+  Conn *conn = g_new0 (Conn, 1);
+
+  conn->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  if (receive_buffer > 0)
+    {
+      g_socket_set_option (conn->socket, SOL_SOCKET, SO_RCVBUF, receive_buffer, &error);
+      g_assert_no_error (error);
+    }
+  g_socket_set_timeout (conn->socket, 10);
+  g_socket_connect (conn->socket, address, NULL, &error);
+  g_assert_no_error (error);
+
+  conn->head = g_string_new (NULL);
+  conn->body = g_string_new (NULL);
+
+  return conn;
+}
+
+static void
+conn_close (Conn *conn)
+{
+  g_socket_close (conn->socket, NULL);
+  g_object_unref (conn->socket);
+  g_string_free (conn->head, TRUE);
+  g_string_free (conn->body, TRUE);
+  g_free (conn);
+}
+
+static void
+conn_send (Conn       *conn,
+           const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = strlen (text);
+  gsize sent = 0;
+
+  while (sent < len)
+    {
+      gssize n = g_socket_send (conn->socket, text + sent, len - sent, NULL, &error);
+
+      g_assert_no_error (error);
+      sent += n;
+    }
+}
+
+/* Reads once; FALSE at the end of the stream. */
+static gboolean
+conn_fill (Conn *conn)
+{
+  g_autoptr(GError) error = NULL;
+  char buf[65536];
+  gssize n;
+
+  if (conn->eof)
+    return FALSE;
+
+  n = g_socket_receive (conn->socket, buf, sizeof buf, NULL, &error);
+  g_assert_no_error (error);
+  if (n == 0)
+    {
+      conn->eof = TRUE;
+      return FALSE;
+    }
+  g_string_append_len (conn->body, buf, n);
+  return TRUE;
+}
+
+static guint
+conn_read_head (Conn *conn)
+{
+  const char *end;
+
+  while (!(end = strstr (conn->body->str, "\r\n\r\n")))
+    g_assert_true (conn_fill (conn));
+
+  g_string_append_len (conn->head, conn->body->str, end + 4 - conn->body->str);
+  g_string_erase (conn->body, 0, end + 4 - conn->body->str);
+
+  g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 "));
+  return (guint) g_ascii_strtoull (conn->head->str + 9, NULL, 10);
+}
+
+/* The value of a response header, NULL if absent. */
+static char *
+conn_header (Conn       *conn,
+             const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (conn->head->str, "\r\n", -1);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      const char *colon = strchr (lines[i], ':');
+
+      if (colon != NULL && (gsize) (colon - lines[i]) == strlen (name) &&
+          g_ascii_strncasecmp (lines[i], name, colon - lines[i]) == 0)
+        return g_strstrip (g_strdup (colon + 1));
+    }
+
+  return NULL;
+}
+
+static void
+conn_read_to_eof (Conn *conn)
+{
+  while (conn_fill (conn))
+    ;
+}
+
+/* Takes the next @n whole events off the stream, exactly as sent. */
+static char *
+conn_take_events (Conn  *conn,
+                  guint  n)
+{
+  gsize end = 0;
+  guint found = 0;
+
+  while (found < n)
+    {
+      const char *sep = strstr (conn->body->str + end, "\n\n");
+
+      if (sep != NULL)
+        {
+          end = sep + 2 - conn->body->str;
+          found++;
+          continue;
+        }
+      if (!conn_fill (conn))
+        g_error ("Stream ended after %u of %u events: “%s”", found, n, conn->body->str);
+    }
+
+  {
+    char *events = g_strndup (conn->body->str, end);
+    g_string_erase (conn->body, 0, end);
+    return events;
+  }
+}
+
+static char *
+query_escape (const char *json)
+{
+  return g_uri_escape_string (json, NULL, FALSE);
+}
+
+static char *
+bindings_json (const char *exchange,
+               const char *pattern)
+{
+  return g_strdup_printf ("{\"bindings\":[{\"exchange\":\"%s\",\"routingKeyPattern\":\"%s\"}]}",
+                          exchange, pattern);
+}
+
+static Conn *
+stream_open_raw (Server     *server,
+                 const char *path_and_query,
+                 const char *extra_headers)
+{
+  Conn *conn = conn_open (server, 0);
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                                              "Accept: text/event-stream\r\n%s\r\n",
+                                              path_and_query, server->port,
+                                              extra_headers ? extra_headers : "");
+
+  conn_send (conn, request);
+  return conn;
+}
+
+static Conn *
+stream_open (Server     *server,
+             const char *bindings)
+{
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+
+  return stream_open_raw (server, path, NULL);
+}
+
+/* Opens a stream and checks everything up to and including `ready`. */
+static Conn *
+stream_open_ready (Server     *server,
+                   const char *bindings)
+{
+  Conn *conn = stream_open (server, bindings);
+  g_autofree char *ready = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *cache = NULL;
+
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  type = conn_header (conn, "Content-Type");
+  cache = conn_header (conn, "Cache-Control");
+  g_assert_cmpstr (type, ==, "text/event-stream");
+  g_assert_cmpstr (cache, ==, "no-cache");
+
+  ready = conn_take_events (conn, 1);
+  g_assert_cmpstr (ready, ==, READY);
+
+  return conn;
+}
+
+/* A whole request/response with Connection: close. */
+static Conn *
+http_request (Server     *server,
+              const char *method,
+              const char *path,
+              const char *headers,
+              const char *body)
+{
+  Conn *conn = conn_open (server, 0);
+  g_autoptr(GString) request = g_string_new (NULL);
+
+  g_string_append_printf (request, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n%s",
+                          method, path, server->port, headers ? headers : "");
+  if (body != NULL)
+    g_string_append_printf (request, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+                            strlen (body));
+  g_string_append_printf (request, "\r\n%s", body ? body : "");
+  conn_send (conn, request->str);
+  conn_read_head (conn);
+  conn_read_to_eof (conn);
+
+  return conn;
+}
+
+static void
+publish (Server     *server,
+         const char *json)
+{
+  Conn *conn = http_request (server, "POST", "/api/events/v1/publish", NULL, json);
+
+  g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 200 "));
+  conn_close (conn);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static JsonObject *
+ping_info (Server *server)
+{
+  Conn *conn = http_request (server, "GET", "/api/events/v1/ping", NULL, NULL);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *object;
+
+  g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 200 "));
+  node = parse_json (conn->body->str);
+  conn_close (conn);
+  object = json_node_get_object (node);
+  g_assert_true (json_object_get_boolean_member (object, "alive"));
+
+  return json_object_ref (object);
+}
+
+/* Checks a 4xx/5xx answer: its status and a JSON body with a message. */
+static void
+assert_json_error (Conn *conn,
+                   guint status)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *type = conn_header (conn, "Content-Type");
+  g_autofree char *origin = conn_header (conn, "Access-Control-Allow-Origin");
+  g_autofree char *status_line = g_strdup_printf ("HTTP/1.1 %u ", status);
+
+  g_assert_true (g_str_has_prefix (conn->head->str, status_line));
+  g_assert_true (g_str_has_prefix (type, "application/json"));
+  g_assert_cmpstr (origin, ==, "*");
+  node = parse_json (conn->body->str);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "message"), !=, "");
+}
+
+/* --- tests -------------------------------------------------------------------- */
+
+static void
+test_ready_and_message (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "primary.#");
+  Conn *conn = stream_open_ready (server, bindings);
+  g_autofree char *events = NULL;
+  g_autofree char *origin = conn_header (conn, "Access-Control-Allow-Origin");
+
+  g_assert_cmpstr (origin, ==, "*");
+
+  /* Not bound: another exchange and a key the pattern does not match. */
+  publish (server, "{\"exchange\":\"exchange/test/v1/other\",\"routingKey\":\"primary.a\",\"payload\":{}}");
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"secondary.a\",\"payload\":{}}");
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"primary.a.b\","
+                   "\"routes\":[\"index.project.latest\",\"tc-treeherder.v2.try\"],"
+                   "\"payload\":{\"a\":[1,2,{\"b\":\"c\"}],\"t\":true,\"s\":\"\\u00e9\\n\"}}");
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"primary\",\"payload\":42}");
+
+  events = conn_take_events (conn, 2);
+  g_assert_cmpstr (events, ==,
+                   "event: message\n"
+                   "data: {\"payload\":{\"a\":[1,2,{\"b\":\"c\"}],\"t\":true,\"s\":\"\xc3\xa9\\n\"},"
+                   "\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"primary.a.b\",\"redelivered\":false,"
+                   "\"routes\":[\"index.project.latest\",\"tc-treeherder.v2.try\"]}\n"
+                   "id: -\n\n"
+                   "event: message\n"
+                   "data: {\"payload\":42,\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"primary\","
+                   "\"redelivered\":false,\"routes\":[]}\n"
+                   "id: -\n\n");
+  g_assert_cmpuint (conn->body->len, ==, 0);
+
+  /* The end of every accepted stream is an `error` event. */
+  server_stop (server);
+  conn_read_to_eof (conn);
+  g_assert_cmpstr (conn->body->str, ==, "event: error\ndata: \"The server is shutting down\"\nid: -\n\n");
+  conn_close (conn);
+}
+
+static void
+test_connect_without_slash (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect?bindings=%s", escaped);
+  Conn *conn = stream_open_raw (server, path, NULL);
+  g_autofree char *ready = NULL;
+
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  ready = conn_take_events (conn, 1);
+  g_assert_cmpstr (ready, ==, READY);
+
+  conn_close (conn);
+  server_stop (server);
+}
+
+static void
+test_cc_routes (void)
+{
+  Server *server = server_start (NULL);
+  const char *bindings =
+    "{\"bindings\":[{\"exchange\":\"" EXCHANGE "\",\"routingKeyPattern\":\"route.index.#\"},"
+                   "{\"exchange\":\"" EXCHANGE "\",\"routingKeyPattern\":\"route.*.v2.try\"},"
+                   "{\"exchange\":\"" EXCHANGE "\",\"routingKeyPattern\":\"primary.*\"}]}";
+  Conn *conn = stream_open_ready (server, bindings);
+  g_autofree char *events = NULL;
+
+  /* Matches through its routes only: the key itself is not bound. */
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"secondary.x\","
+                   "\"routes\":[\"tc-treeherder.v2.try\"],\"payload\":1}");
+  /* A route without the `route.` prefix in the pattern does not match. */
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"secondary.x\","
+                   "\"routes\":[\"other.index\"],\"payload\":2}");
+  /* Key and two routes match three bindings: delivered once. */
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"primary.x\","
+                   "\"routes\":[\"index.a\",\"tc-treeherder.v2.try\"],\"payload\":3}");
+
+  events = conn_take_events (conn, 2);
+  g_assert_cmpstr (events, ==,
+                   "event: message\ndata: {\"payload\":1,\"exchange\":\"" EXCHANGE "\","
+                   "\"routingKey\":\"secondary.x\",\"redelivered\":false,\"routes\":[\"tc-treeherder.v2.try\"]}\nid: -\n\n"
+                   "event: message\ndata: {\"payload\":3,\"exchange\":\"" EXCHANGE "\","
+                   "\"routingKey\":\"primary.x\",\"redelivered\":false,\"routes\":[\"index.a\",\"tc-treeherder.v2.try\"]}\nid: -\n\n");
+
+  /* Nothing else was queued behind them: a marker comes next. */
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"primary.end\",\"payload\":4}");
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 1);
+  g_assert_nonnull (strstr (events, "\"payload\":4,"));
+
+  conn_close (conn);
+  server_stop (server);
+}
+
+static void
+test_ping (void)
+{
+  Server *server = server_start ("--ping-interval", "0.3", NULL);
+  Conn *conn = stream_open_ready (server, "{\"bindings\":[]}");
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *event = conn_take_events (conn, 1);
+      g_autoptr(GRegex) regex = g_regex_new ("^event: ping\ndata: \\{\"time\":\"([0-9T:.Z-]+)\"\\}\nid: -\n\n$", 0, 0, NULL);
+      g_autoptr(GMatchInfo) match = NULL;
+      g_autofree char *time = NULL;
+      g_autoptr(GDateTime) parsed = NULL;
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+      g_assert_true (g_regex_match (regex, event, 0, &match));
+      time = g_match_info_fetch (match, 1);
+      parsed = g_date_time_new_from_iso8601 (time, NULL);
+      g_assert_nonnull (parsed);
+      g_assert_cmpint (ABS (g_date_time_difference (now, parsed)), <, 5 * G_USEC_PER_SEC);
+    }
+
+  /* Two pings, 0.3 s apart: not a burst, and not late. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 250 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+
+  conn_close (conn);
+  server_stop (server);
+}
+
+static void
+assert_stream_error (Server     *server,
+                     const char *bindings,
+                     const char *expected_text)
+{
+  Conn *conn = stream_open (server, bindings);
+  g_autofree char *type = NULL;
+  g_autoptr(GString) expected = g_string_new ("event: error\ndata: ");
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  g_autofree char *quoted = NULL;
+
+  /* 200 first: the bindings are judged after the headers went out. */
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  type = conn_header (conn, "Content-Type");
+  g_assert_cmpstr (type, ==, "text/event-stream");
+
+  json_node_set_string (node, expected_text);
+  quoted = json_to_string (node, FALSE);
+  g_string_append_printf (expected, "%s\nid: -\n\n", quoted);
+
+  conn_read_to_eof (conn);
+  g_assert_cmpstr (conn->body->str, ==, expected->str);
+  conn_close (conn);
+}
+
+static void
+test_bad_bindings (void)
+{
+  Server *server = server_start (NULL);
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  g_autofree char *long_exchange = g_strnfill (300, 'x');
+  g_autofree char *long_bindings = bindings_json (long_exchange, "#");
+  Conn *conn;
+
+  assert_stream_error (server, "{\"bindings\":[],\"other\":1}",
+                       "The json query should have only one key i.e. `bindings`.");
+  assert_stream_error (server, "{\"bindings\":{\"exchange\":\"" EXCHANGE "\"}}",
+                       "Bindings must be an array of {exchange, routingKeyPattern}");
+  assert_stream_error (server, "{\"bindings\":[{\"exchange\":\"" EXCHANGE "\"}]}",
+                       "Binding must include `exchange` and `routingKeyPattern` fields");
+
+  /* Not JSON: the parser's own words. */
+  none = pi_bindings_from_json ("{bindings: nope", &parse_error);
+  g_assert_null (none);
+  g_assert_error (parse_error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_JSON);
+  assert_stream_error (server, "{bindings: nope", parse_error->message);
+
+  /* A name no broker takes: failed by the exchange, still in the stream. */
+  conn = stream_open (server, long_bindings);
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  conn_read_to_eof (conn);
+  g_assert_true (g_str_has_prefix (conn->body->str, "event: error\ndata: \"PRECONDITION_FAILED - "));
+  g_assert_true (g_str_has_suffix (conn->body->str, "\"\nid: -\n\n"));
+  g_assert_null (strstr (conn->body->str, "event: ready"));
+  conn_close (conn);
+
+  server_stop (server);
+}
+
+static void
+test_bad_requests (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *good = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  g_autofree char *extra = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&other=1", escaped);
+  g_autofree char *twice = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&bindings=%s", escaped, escaped);
+  const char *bad_queries[] = {
+    "/api/events/v1/connect/",
+    "/api/events/v1/connect/?bindings=",
+    "/api/events/v1/connect/?other=1",
+    "/api/events/v1/connect/?bindings",
+    extra,
+    twice,
+  };
+  const char *last_event_ids[] = { "-", "42" };
+  Conn *conn;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_queries); i++)
+    {
+      conn = http_request (server, "GET", bad_queries[i], NULL, NULL);
+      assert_json_error (conn, 400);
+      conn_close (conn);
+    }
+
+  /* EventSource's reconnection is refused. */
+  for (guint i = 0; i < G_N_ELEMENTS (last_event_ids); i++)
+    {
+      g_autofree char *header = g_strdup_printf ("Last-Event-ID: %s\r\n", last_event_ids[i]);
+      g_autofree char *origin = NULL;
+
+      conn = http_request (server, "GET", good, header, NULL);
+      g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 204 "));
+      origin = conn_header (conn, "Access-Control-Allow-Origin");
+      g_assert_cmpstr (origin, ==, "*");
+      g_assert_cmpuint (conn->body->len, ==, 0);
+      conn_close (conn);
+    }
+
+  /* An empty Last-Event-ID is no reconnection. */
+  conn = stream_open_raw (server, good, "Last-Event-ID: \r\n");
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  {
+    g_autofree char *ready = conn_take_events (conn, 1);
+    g_assert_cmpstr (ready, ==, READY);
+  }
+  conn_close (conn);
+
+  conn = http_request (server, "POST", good, NULL, "{}");
+  assert_json_error (conn, 405);
+  conn_close (conn);
+
+  conn = http_request (server, "GET", "/api/events/v1/publish", NULL, NULL);
+  assert_json_error (conn, 405);
+  conn_close (conn);
+
+  conn = http_request (server, "GET", "/api/events/v1/nothing-here", NULL, NULL);
+  assert_json_error (conn, 404);
+  conn_close (conn);
+
+  /* Publishing checks its input. */
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, "not json");
+  assert_json_error (conn, 400);
+  conn_close (conn);
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, "{\"exchange\":\"" EXCHANGE "\",\"payload\":1}");
+  assert_json_error (conn, 400);
+  conn_close (conn);
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL,
+                       "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"a\",\"routes\":[1],\"payload\":1}");
+  assert_json_error (conn, 400);
+  conn_close (conn);
+
+  server_stop (server);
+}
+
+static void
+test_cors (void)
+{
+  Server *server = server_start (NULL);
+  Conn *conn;
+  const char *expected[][2] = {
+    { "Access-Control-Allow-Origin", "*" },
+    { "Access-Control-Max-Age", "900" },
+    { "Access-Control-Allow-Headers",
+      "X-Requested-With, Content-Type, Authorization, Accept, Origin, Cache-Control, Last-Event-ID" },
+  };
+
+  conn = http_request (server, "OPTIONS", "/api/events/v1/connect/?bindings=x",
+                       "Origin: https://tools.example\r\n"
+                       "Access-Control-Request-Method: GET\r\n"
+                       "Access-Control-Request-Headers: cache-control, last-event-id\r\n", NULL);
+  g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 204 "));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autofree char *value = conn_header (conn, expected[i][0]);
+      g_assert_cmpstr (value, ==, expected[i][1]);
+    }
+  conn_close (conn);
+  server_stop (server);
+
+  /* A configured origin is echoed to itself and to no one else. */
+  server = server_start ("--cors-origin", "https://a.example, https://b.example", NULL);
+  conn = http_request (server, "GET", "/api/events/v1/ping", "Origin: https://b.example\r\n", NULL);
+  {
+    g_autofree char *origin = conn_header (conn, "Access-Control-Allow-Origin");
+    g_autofree char *vary = conn_header (conn, "Vary");
+    g_assert_cmpstr (origin, ==, "https://b.example");
+    g_assert_cmpstr (vary, ==, "Origin");
+  }
+  conn_close (conn);
+  conn = http_request (server, "GET", "/api/events/v1/ping", "Origin: https://evil.example\r\n", NULL);
+  {
+    g_autofree char *origin = conn_header (conn, "Access-Control-Allow-Origin");
+    g_autofree char *headers = conn_header (conn, "Access-Control-Allow-Headers");
+    g_assert_null (origin);
+    g_assert_nonnull (strstr (headers, "Cache-Control"));
+  }
+  conn_close (conn);
+  server_stop (server);
+}
+
+static void
+wait_for_connections (Server *server,
+                      gint64  connections)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) info = ping_info (server);
+
+      if (json_object_get_int_member (info, "connections") == connections &&
+          json_object_get_int_member (info, "subscriptions") == connections)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
+static void
+test_max_connections (void)
+{
+  Server *server = server_start ("--max-connections", "2", NULL);
+  const char *bindings = "{\"bindings\":[]}";
+  Conn *first = stream_open_ready (server, bindings);
+  Conn *second = stream_open_ready (server, bindings);
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  Conn *third = http_request (server, "GET", path, NULL, NULL);
+  Conn *fourth;
+
+  assert_json_error (third, 503);
+  conn_close (third);
+
+  /* A place frees up when a client leaves. */
+  conn_close (first);
+  wait_for_connections (server, 1);
+  fourth = stream_open_ready (server, bindings);
+
+  conn_close (second);
+  conn_close (fourth);
+  server_stop (server);
+}
+
+static void
+test_disconnect_frees (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  Conn *conns[5];
+
+  for (guint i = 0; i < G_N_ELEMENTS (conns); i++)
+    conns[i] = stream_open_ready (server, bindings);
+  wait_for_connections (server, G_N_ELEMENTS (conns));
+
+  /* No ping and no message needed: a hang-up is noticed at once. */
+  for (guint i = 0; i < G_N_ELEMENTS (conns); i++)
+    conn_close (conns[i]);
+  wait_for_connections (server, 0);
+
+  server_stop (server);
+}
+
+static void
+test_slow_client (void)
+{
+  Server *server = server_start ("--queue-length", "16", "--client-buffer", "65536", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "big.#");
+  g_autofree char *padding = g_strnfill (16 * 1024, 'x');
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+  const guint n_batches = 40, batch = 25;
+  const guint total = n_batches * batch;
+  guint64 received = 0, dropped = 0, dropped_events = 0;
+  gint64 last_seq = -1;
+  gboolean dropped_before_last = FALSE;
+  Conn *conn;
+  g_autofree char *ready = NULL;
+
+  /* A small receive window, so that the server's queue fills quickly. */
+  conn = conn_open (server, 4096);
+  conn_send (conn, request);
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  ready = conn_take_events (conn, 1);
+  g_assert_cmpstr (ready, ==, READY);
+
+  /* The client stops reading; 16 MB are published at it. */
+  for (guint b = 0; b < n_batches; b++)
+    {
+      g_autoptr(GString) json = g_string_new ("[");
+
+      for (guint i = 0; i < batch; i++)
+        g_string_append_printf (json, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"big.%u\","
+                                "\"payload\":{\"seq\":%u,\"pad\":\"%s\"}}",
+                                i > 0 ? "," : "", b * batch + i, b * batch + i, padding);
+      g_string_append_c (json, ']');
+      publish (server, json->str);
+    }
+
+  /* Then it reads everything: each message arrives or is counted. */
+  while (received + dropped < total)
+    {
+      g_autofree char *event = conn_take_events (conn, 1);
+
+      if (g_str_has_prefix (event, "event: message\n"))
+        {
+          const char *seq = strstr (event, "{\"payload\":{\"seq\":");
+          gint64 value;
+
+          g_assert_nonnull (seq);
+          value = g_ascii_strtoll (seq + strlen ("{\"payload\":{\"seq\":"), NULL, 10);
+          g_assert_cmpint (value, >, last_seq);
+          last_seq = value;
+          received++;
+        }
+      else if (g_str_has_prefix (event, "event: dropped\ndata: {\"count\":"))
+        {
+          guint64 count = g_ascii_strtoull (event + strlen ("event: dropped\ndata: {\"count\":"), NULL, 10);
+
+          g_assert_true (g_str_has_suffix (event, "}\nid: -\n\n"));
+          g_assert_cmpuint (count, >, 0);
+          dropped += count;
+          dropped_events++;
+          dropped_before_last = TRUE;
+        }
+      else
+        {
+          g_error ("Unexpected event: %.80s", event);
+        }
+    }
+
+  g_assert_cmpuint (received + dropped, ==, total);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (received, >, 0);
+  g_assert_true (dropped_before_last);
+  g_test_message ("%" G_GUINT64_FORMAT " delivered, %" G_GUINT64_FORMAT " dropped in %"
+                  G_GUINT64_FORMAT " dropped events", received, dropped, dropped_events);
+
+  /* The queue has drained: the next message comes through. */
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"big.end\",\"payload\":\"end\"}");
+  {
+    g_autofree char *event = conn_take_events (conn, 1);
+    g_assert_nonnull (strstr (event, "{\"payload\":\"end\","));
+  }
+
+  conn_close (conn);
+  server_stop (server);
+}
+
+static JsonObject *
+load_queue_reference (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("PI_SHARED_DIR"), "reference", "taskcluster",
+                                            "exchanges", "queue.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static JsonObject *
+find_exchange_entry (JsonObject *reference,
+                     const char *exchange)
+{
+  const char *prefix = json_object_get_string_member (reference, "exchangePrefix");
+  JsonArray *entries = json_object_get_array_member (reference, "entries");
+
+  if (!g_str_has_prefix (exchange, prefix))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, i);
+
+      if (strcmp (json_object_get_string_member (entry, "exchange"), exchange + strlen (prefix)) == 0)
+        return entry;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_slugid (const char *text)
+{
+  static GRegex *regex;
+
+  if (regex == NULL)
+    regex = g_regex_new ("^[A-Za-f][A-Za-z0-9_-]{20}[AQgw]$",
+                         0, 0, NULL);
+  return g_regex_match (regex, text, 0, NULL);
+}
+
+static void
+test_demo (void)
+{
+  Server *server = server_start ("--demo", "400", NULL);
+  g_autoptr(JsonObject) reference = load_queue_reference ();
+  g_autoptr(GString) bindings = g_string_new ("{\"bindings\":[");
+  g_autoptr(GHashTable) exchanges_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *names[] = { "task-defined", "task-pending", "task-running", "artifact-created",
+                          "task-completed", "task-failed", "task-exception" };
+  gsize total_size = 0;
+  guint n_messages = 150;
+  Conn *conn;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_string_append_printf (bindings, "%s{\"exchange\":\"exchange/taskcluster-queue/v1/%s\",\"routingKeyPattern\":\"#\"}",
+                            i > 0 ? "," : "", names[i]);
+  g_string_append (bindings, "]}");
+  conn = stream_open_ready (server, bindings->str);
+
+  for (guint n = 0; n < n_messages; n++)
+    {
+      g_autofree char *event = conn_take_events (conn, 1);
+      g_autoptr(JsonNode) node = NULL;
+      g_auto(GStrv) words = NULL;
+      JsonObject *message, *payload, *status, *entry;
+      JsonArray *key_words, *routes;
+      const char *exchange, *routing_key;
+      gboolean treeherder = FALSE;
+
+      g_assert_true (g_str_has_prefix (event, "event: message\ndata: "));
+      g_assert_true (g_str_has_suffix (event, "\nid: -\n\n"));
+      event[strlen (event) - strlen ("\nid: -\n\n")] = '\0';
+      node = parse_json (event + strlen ("event: message\ndata: "));
+      message = json_node_get_object (node);
+
+      /* The routing key has the words the exchange reference lists. */
+      exchange = json_object_get_string_member (message, "exchange");
+      entry = find_exchange_entry (reference, exchange);
+      g_assert_nonnull (entry);
+      g_hash_table_add (exchanges_seen, g_strdup (exchange));
+      routing_key = json_object_get_string_member (message, "routingKey");
+      words = g_strsplit (routing_key, ".", -1);
+      key_words = json_object_get_array_member (entry, "routingKey");
+      g_assert_cmpuint (g_strv_length (words), ==, json_array_get_length (key_words));
+      for (guint i = 0; i < json_array_get_length (key_words); i++)
+        {
+          JsonObject *word = json_array_get_object_element (key_words, i);
+          const char *constant = json_object_get_string_member_with_default (word, "constant", NULL);
+
+          if (constant != NULL)
+            g_assert_cmpstr (words[i], ==, constant);
+          if (json_object_get_boolean_member (word, "required"))
+            g_assert_cmpstr (words[i], !=, "_");
+          g_assert_cmpstr (words[i], !=, "");
+        }
+      g_assert_true (is_slugid (words[1]));
+      g_assert_true (is_slugid (words[8]));
+      g_assert_false (json_object_get_boolean_member (message, "redelivered"));
+
+      /* The payload is shaped like the queue's message schemas. */
+      payload = json_object_get_object_member (message, "payload");
+      g_assert_cmpint (json_object_get_int_member (payload, "version"), ==, 1);
+      status = json_object_get_object_member (payload, "status");
+      g_assert_nonnull (status);
+      g_assert_cmpstr (json_object_get_string_member (status, "taskId"), ==, words[1]);
+      g_assert_cmpstr (json_object_get_string_member (status, "taskGroupId"), ==, words[8]);
+      g_assert_cmpstr (json_object_get_string_member (status, "provisionerId"), ==, words[5]);
+      g_assert_cmpstr (json_object_get_string_member (status, "workerType"), ==, words[6]);
+      g_assert_cmpstr (json_object_get_string_member (status, "schedulerId"), ==, words[7]);
+      g_assert_true (json_object_has_member (status, "runs"));
+      g_assert_true (json_object_has_member (status, "deadline"));
+      if (strcmp (words[2], "_") != 0)
+        {
+          JsonArray *runs = json_object_get_array_member (status, "runs");
+          guint run_id = (guint) g_ascii_strtoull (words[2], NULL, 10);
+
+          g_assert_cmpint (json_object_get_int_member (payload, "runId"), ==, run_id);
+          g_assert_cmpuint (json_array_get_length (runs), ==, run_id + 1);
+        }
+      if (strcmp (words[3], "_") != 0)
+        {
+          g_assert_cmpstr (json_object_get_string_member (payload, "workerGroup"), ==, words[3]);
+          g_assert_cmpstr (json_object_get_string_member (payload, "workerId"), ==, words[4]);
+        }
+      if (g_str_has_suffix (exchange, "/artifact-created"))
+        g_assert_true (json_object_has_member (payload, "artifact"));
+
+      routes = json_object_get_array_member (message, "routes");
+      g_assert_cmpuint (json_array_get_length (routes), >, 0);
+      for (guint i = 0; i < json_array_get_length (routes); i++)
+        if (g_str_has_prefix (json_array_get_string_element (routes, i), "tc-treeherder.v2."))
+          treeherder = TRUE;
+      g_assert_true (treeherder);
+
+      total_size += strlen (event);
+    }
+
+  /* A life cycle, not one kind of message; about a kilobyte each. */
+  g_assert_cmpuint (g_hash_table_size (exchanges_seen), >=, 4);
+  g_assert_cmpuint (total_size / n_messages, >, 600);
+  g_assert_cmpuint (total_size / n_messages, <, 3000);
+
+  conn_close (conn);
+  server_stop (server);
+}
+
+static void
+test_usage_errors (void)
+{
+  const char *cases[][3] = {
+    { "--ping-interval", "soon", "--ping-interval" },
+    { "--listen", "nowhere", "--listen" },
+    { "--listen", "127.0.0.1:99999", "port" },
+    { "--queue-length", "0", "--queue-length" },
+    { "--demo=-3", NULL, "--demo" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *argv[] = { g_getenv ("PULSE_EVENTS"), cases[i][0], cases[i][1], NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autoptr(GError) error = NULL;
+      int status;
+
+      g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+      g_assert_no_error (error);
+      g_assert_true (WIFEXITED (status));
+      g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+      g_assert_nonnull (strstr (err, cases[i][2]));
+      g_assert_cmpstr (out, ==, "");
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("PULSE_EVENTS") == NULL)
+    {
+      g_test_skip ("PULSE_EVENTS is not set");
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/pi/server/ready-and-message", test_ready_and_message);
+  g_test_add_func ("/pi/server/connect-without-slash", test_connect_without_slash);
+  g_test_add_func ("/pi/server/cc-routes", test_cc_routes);
+  g_test_add_func ("/pi/server/ping", test_ping);
+  g_test_add_func ("/pi/server/bad-bindings", test_bad_bindings);
+  g_test_add_func ("/pi/server/bad-requests", test_bad_requests);
+  g_test_add_func ("/pi/server/cors", test_cors);
+  g_test_add_func ("/pi/server/max-connections", test_max_connections);
+  g_test_add_func ("/pi/server/disconnect-frees", test_disconnect_frees);
+  g_test_add_func ("/pi/server/slow-client", test_slow_client);
+  g_test_add_func ("/pi/server/demo", test_demo);
+  g_test_add_func ("/pi/server/usage-errors", test_usage_errors);
+
+  return g_test_run ();
+}
