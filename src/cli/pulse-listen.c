@@ -1,2 +1,617 @@
-/* PLACEHOLDER */
-int main (void) { return 1; }
+/* pulse-listen.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pulse-listen"
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "pi-binding.h"
+#include "pi-capture.h"
+#include "pi-event-stream.h"
+#include "pi-json-util.h"
+
+/* Exit codes: done, failure, usage. */
+#define EXIT_DONE    0
+#define EXIT_FAILED  1
+#define EXIT_USAGE   2
+
+typedef struct
+{
+  GMainLoop       *loop;
+  PiEventStream   *stream;
+  int              exit_code;
+
+  guint64          count;      /* 0: no limit */
+  guint64          printed;
+  gboolean         raw;
+  gboolean         server_error;
+  gboolean         output_closed;
+
+  GString         *out;
+  gint64           cached_second;
+  char             cached_prefix[32];
+
+  PiCaptureWriter *capture;
+  GOutputStream   *capture_stream;
+  char            *capture_path;
+} Listen;
+
+static void
+finish (Listen *self,
+        int     exit_code)
+{
+  if (self->exit_code < 0)
+    self->exit_code = exit_code;
+  g_main_loop_quit (self->loop);
+}
+
+/* --- JSON Lines -------------------------------------------------------------- */
+
+static void
+append_uint (GString *out,
+             guint64  value)
+{
+  char digits[24];
+  int i = sizeof digits;
+
+  do
+    {
+      digits[--i] = '0' + (value % 10);
+      value /= 10;
+    }
+  while (value > 0);
+
+  g_string_append_len (out, digits + i, sizeof digits - i);
+}
+
+/* "2026-11-27T09:37:36.123Z": formatting a date per message would be the
+ * most expensive part of the line, so the seconds are cached. */
+static void
+append_time (Listen  *self,
+             GString *out,
+             gint64   usec)
+{
+  gint64 second = usec / G_USEC_PER_SEC;
+  guint ms = (guint) ((usec % G_USEC_PER_SEC) / 1000);
+
+  if (second != self->cached_second)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (second);
+      g_autofree char *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+
+      g_strlcpy (self->cached_prefix, text, sizeof self->cached_prefix);
+      self->cached_second = second;
+    }
+
+  g_string_append_c (out, '"');
+  g_string_append (out, self->cached_prefix);
+  g_string_append_c (out, '.');
+  g_string_append_c (out, '0' + ms / 100);
+  g_string_append_c (out, '0' + (ms / 10) % 10);
+  g_string_append_c (out, '0' + ms % 10);
+  g_string_append (out, "Z\"");
+}
+
+static void
+append_nullable_string (GString    *out,
+                        const char *text)
+{
+  if (text != NULL)
+    pi_json_append_string (out, text, -1);
+  else
+    g_string_append (out, "null");
+}
+
+/* Appends JSON text on one line. Multi-line `data:` joins lines with
+ * "\n", which JSON allows only as whitespace outside strings (a string
+ * cannot hold a raw line break), so a space is an exact replacement. */
+static void
+append_one_line (GString    *out,
+                 const char *json,
+                 gsize       len)
+{
+  gsize start = out->len;
+
+  g_string_append_len (out, json, len);
+  if (memchr (json, '\n', len) != NULL || memchr (json, '\r', len) != NULL)
+    {
+      for (gsize i = start; i < out->len; i++)
+        if (out->str[i] == '\n' || out->str[i] == '\r')
+          out->str[i] = ' ';
+    }
+}
+
+static void
+append_message (Listen    *self,
+                GString   *out,
+                PiMessage *message)
+{
+  PiMessageKind kind = pi_message_get_kind (message);
+
+  g_string_append (out, "{\"time\":");
+  append_time (self, out, pi_message_get_time_received (message));
+
+  if (kind == PI_MESSAGE_KIND_GAP)
+    {
+      g_string_append (out, ",\"event\":\"gap\",\"reason\":");
+      append_nullable_string (out, pi_message_get_error (message));
+      g_string_append (out, "}\n");
+      return;
+    }
+
+  g_string_append (out, ",\"event\":\"message\",\"seq\":");
+  append_uint (out, pi_message_get_sequence (message));
+
+  if (kind == PI_MESSAGE_KIND_UNDECODABLE)
+    {
+      g_string_append (out, ",\"undecodable\":");
+      pi_json_append_string (out, pi_message_get_raw (message), pi_message_get_size (message));
+      g_string_append (out, ",\"error\":");
+      append_nullable_string (out, pi_message_get_error (message));
+      g_string_append (out, "}\n");
+      return;
+    }
+
+  {
+    const char * const *routes = pi_message_get_routes (message);
+    gboolean decoded = kind == PI_MESSAGE_KIND_DECODED;
+    const char *payload;
+    gsize payload_len = 0;
+
+    /* An old server's payload-only event has no exchange or routing key. */
+    g_string_append (out, ",\"exchange\":");
+    append_nullable_string (out, decoded ? pi_message_get_exchange (message) : NULL);
+    g_string_append (out, ",\"routingKey\":");
+    append_nullable_string (out, decoded ? pi_message_get_routing_key (message) : NULL);
+    g_string_append (out, ",\"routes\":[");
+    for (guint i = 0; routes != NULL && routes[i] != NULL; i++)
+      {
+        if (i > 0)
+          g_string_append_c (out, ',');
+        pi_json_append_string (out, routes[i], -1);
+      }
+    g_string_append (out, pi_message_get_redelivered (message) ? "],\"redelivered\":true,\"payload\":"
+                                                               : "],\"redelivered\":false,\"payload\":");
+
+    /* The payload's own JSON text, spliced: no re-serializing. */
+    payload = pi_message_get_payload_text (message, &payload_len);
+    if (payload != NULL)
+      append_one_line (out, payload, payload_len);
+    else
+      g_string_append (out, "null");
+    g_string_append (out, "}\n");
+  }
+}
+
+/* One write(2) per batch from our own buffer: stdio would only copy it. */
+static gboolean
+write_all (const char *data,
+           gsize       len)
+{
+  while (len > 0)
+    {
+      gssize n = write (STDOUT_FILENO, data, len);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      data += n;
+      len -= n;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+flush_output (Listen *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->out->len > 0)
+    {
+      gboolean ok = write_all (self->out->str, self->out->len);
+      int saved_errno = errno;
+
+      g_string_truncate (self->out, 0);
+      if (!ok)
+        {
+          /* The reader went away (`| head`): that is the end, not a failure. */
+          if (saved_errno == EPIPE)
+            finish (self, EXIT_DONE);
+          else
+            {
+              g_printerr ("pulse-listen: %s: %s\n", _("Could not write the output"), g_strerror (saved_errno));
+              finish (self, EXIT_FAILED);
+            }
+          self->output_closed = TRUE;
+          return FALSE;
+        }
+    }
+
+  if (self->capture_stream != NULL &&
+      !g_output_stream_flush (self->capture_stream, NULL, &error))
+    {
+      g_printerr ("pulse-listen: %s: %s\n", self->capture_path, error->message);
+      finish (self, EXIT_FAILED);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+on_messages (PiEventStream *stream,
+             GPtrArray     *batch,
+             Listen        *self)
+{
+  if (self->output_closed)
+    return;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      PiMessage *message = g_ptr_array_index (batch, i);
+      gboolean is_gap = pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP;
+
+      if (self->count > 0 && self->printed >= self->count)
+        break;
+
+      append_message (self, self->out, message);
+      if (!is_gap)
+        self->printed++;
+
+      if (self->capture != NULL)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!pi_capture_writer_write (self->capture, message, &error))
+            {
+              g_printerr ("pulse-listen: %s: %s\n", self->capture_path, error->message);
+              finish (self, EXIT_FAILED);
+              break;
+            }
+        }
+    }
+
+  if (flush_output (self) && self->count > 0 && self->printed >= self->count)
+    finish (self, EXIT_DONE);
+}
+
+static void
+on_raw_events (PiEventStream *stream,
+               GPtrArray     *batch,
+               Listen        *self)
+{
+  if (self->output_closed)
+    return;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      PiRawEvent *raw = g_ptr_array_index (batch, i);
+
+      if (self->count > 0 && self->printed >= self->count)
+        break;
+
+      g_string_append (self->out, "{\"event\":");
+      pi_json_append_string (self->out, raw->event, -1);
+      g_string_append (self->out, ",\"id\":");
+      pi_json_append_string (self->out, raw->id, -1);
+      g_string_append (self->out, ",\"data\":");
+      pi_json_append_string (self->out, raw->data, raw->data_len);
+      g_string_append (self->out, "}\n");
+      self->printed++;
+    }
+
+  if (flush_output (self) && self->count > 0 && self->printed >= self->count)
+    finish (self, EXIT_DONE);
+}
+
+/* --- Status on stderr ------------------------------------------------------------ */
+
+static void
+on_state (PiEventStream *stream,
+          GParamSpec    *pspec,
+          Listen        *self)
+{
+  const char *text = pi_event_stream_get_state_text (stream);
+  const char *reason = pi_event_stream_get_error_message (stream);
+
+  switch (pi_event_stream_get_state (stream))
+    {
+    case PI_STREAM_STATE_CONNECTING:
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+    case PI_STREAM_STATE_LIVE:
+      g_printerr ("pulse-listen: %s\n", text);
+      break;
+
+    case PI_STREAM_STATE_RECONNECTING:
+      g_printerr ("pulse-listen: %s. %s\n", reason ? reason : "", text);
+      break;
+
+    case PI_STREAM_STATE_FAILED:
+      flush_output (self);
+      if (self->server_error)
+        g_printerr ("pulse-listen: %s %s\n", _("The server reported an error:"), reason ? reason : text);
+      else
+        g_printerr ("pulse-listen: %s\n", reason ? reason : text);
+      finish (self, EXIT_FAILED);
+      break;
+
+    case PI_STREAM_STATE_DISCONNECTED:
+    default:
+      break;
+    }
+}
+
+static void
+on_server_error (PiEventStream *stream,
+                 const char    *text,
+                 Listen        *self)
+{
+  self->server_error = TRUE;
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Listen *self = user_data;
+
+  /* Ctrl-C is how a user ends a listen: a clean, successful exit. */
+  finish (self, EXIT_DONE);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  Listen *self = user_data;
+
+  finish (self, EXIT_DONE);
+  return G_SOURCE_REMOVE;
+}
+
+/* --- Command line ------------------------------------------------------------------ */
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_printerr ("pulse-listen: %s\n", message);
+  g_printerr (_("Try “pulse-listen --help” for examples.\n"));
+  return EXIT_USAGE;
+}
+
+static gboolean
+open_capture (Listen      *self,
+              const char  *path,
+              const char  *server_url,
+              GPtrArray   *bindings,
+              GError     **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (path);
+  g_autoptr(GFileOutputStream) file_stream = NULL;
+  g_autoptr(PiCaptureInfo) info = NULL;
+
+  file_stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
+  if (file_stream == NULL)
+    return FALSE;
+
+  /* Buffered, flushed after each batch: whole lines reach the file at
+   * least ~30 times a second without a system call per message. */
+  self->capture_stream = g_buffered_output_stream_new_sized (G_OUTPUT_STREAM (file_stream), 256 * 1024);
+  info = pi_capture_info_new (server_url, bindings, NULL);
+  self->capture = pi_capture_writer_new (self->capture_stream, info, error);
+  if (self->capture == NULL)
+    return FALSE;
+
+  return g_output_stream_flush (self->capture_stream, NULL, error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) bindings = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *output = NULL;
+  g_auto(GStrv) bind_specs = NULL;
+  g_auto(GStrv) rest = NULL;
+  gboolean raw = FALSE;
+  gint64 count = 0;
+  int timeout = 0;
+  int ping_timeout = 0;
+  Listen self = { 0 };
+  const GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server,
+      N_("Events server: root URL, …/api/events/v1 base, or full connect URL"), N_("URL") },
+    { "bind", 'b', 0, G_OPTION_ARG_STRING_ARRAY, &bind_specs,
+      N_("Watch an exchange; PATTERN defaults to # (repeatable)"), N_("EXCHANGE=PATTERN") },
+    { "raw", 'r', 0, G_OPTION_ARG_NONE, &raw,
+      N_("Print every server-sent event as {\"event\",\"id\",\"data\"}"), NULL },
+    { "count", 'n', 0, G_OPTION_ARG_INT64, &count,
+      N_("Exit after N messages"), N_("N") },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout,
+      N_("Exit after S seconds"), N_("S") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("Also save a capture that Pulse Inspector opens"), N_("FILE") },
+    { "ping-timeout", 0, 0, G_OPTION_ARG_INT, &ping_timeout,
+      N_("Reconnect after S seconds without data (default 60)"), N_("S") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("[SHARE-LINK]") },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* A closed stdout is reported by write(), not by a fatal signal. */
+  signal (SIGPIPE, SIG_IGN);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+    _("Listen to an events server and print each message as one JSON object per line.\n"
+      "Status and errors go to stderr. Exit status: 0 done (count reached, timeout or\n"
+      "Ctrl-C), 1 failure, 2 usage error."));
+  g_option_context_set_description (context,
+    _("Examples:\n"
+      "  pulse-listen --server https://tc.example.com \\\n"
+      "      --bind 'exchange/taskcluster-queue/v1/task-completed=route.index.project.#'\n"
+      "  pulse-listen -s http://127.0.0.1:8080 -b exchange/taskcluster-queue/v1/task-failed \\\n"
+      "      --count 10 --output failures.jsonl\n"
+      "  pulse-listen -s https://tc.example.com \\\n"
+      "      'https://tools.example.com/pulse-inspector?bindings%5B0%5D%5Bexchange%5D=…'\n"
+      "  pulse-listen --raw -s http://localhost:3000/stream   # any SSE server\n"
+      "  pulse-listen -s https://tc.example.com -b EXCHANGE | jq .payload\n"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, error->message);
+
+  if (rest != NULL && g_strv_length (rest) > 1)
+    return usage_error (context, _("Only one share link can be given"));
+  if (count < 0)
+    return usage_error (context, _("--count must be a positive number"));
+  if (timeout < 0)
+    return usage_error (context, _("--timeout must be a positive number of seconds"));
+  if (ping_timeout < 0)
+    return usage_error (context, _("--ping-timeout must be a positive number of seconds"));
+  if (raw && output != NULL)
+    return usage_error (context, _("--output saves messages; it cannot be used with --raw"));
+
+  if (bind_specs != NULL || rest != NULL)
+    bindings = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; bind_specs != NULL && bind_specs[i] != NULL; i++)
+    {
+      PiBinding *binding = pi_binding_new_from_spec (bind_specs[i], &error);
+      g_autofree char *message = NULL;
+
+      if (binding == NULL)
+        {
+          message = g_strdup_printf (_("Bad --bind “%s”: %s"), bind_specs[i], error->message);
+          return usage_error (context, message);
+        }
+      g_ptr_array_add (bindings, binding);
+    }
+
+  if (rest != NULL)
+    {
+      g_autoptr(GPtrArray) linked = pi_bindings_from_share_link (rest[0], &error);
+      g_autofree char *message = NULL;
+
+      if (linked == NULL)
+        {
+          message = g_strdup_printf (_("Cannot read the share link: %s"), error->message);
+          return usage_error (context, message);
+        }
+      for (guint i = 0; i < linked->len; i++)
+        {
+          PiBinding *binding = g_ptr_array_index (linked, i);
+
+          if (!pi_binding_validate (binding, &error))
+            {
+              message = g_strdup_printf (_("Bad binding in the share link: %s"), error->message);
+              return usage_error (context, message);
+            }
+          g_ptr_array_add (bindings, g_object_ref (binding));
+        }
+
+      /* A connect URL carries its server too. */
+      if (server == NULL && strstr (rest[0], "/connect") != NULL)
+        server = g_strdup (rest[0]);
+    }
+
+  if (server == NULL)
+    return usage_error (context, _("Which server? Give --server URL"));
+  if (bindings == NULL && !raw)
+    return usage_error (context, _("Nothing to listen to: give --bind EXCHANGE=PATTERN or a share link"));
+
+  {
+    g_autofree char *url = pi_event_stream_derive_connect_url (server, bindings, &error);
+
+    if (url == NULL)
+      return usage_error (context, error->message);
+  }
+
+  self.exit_code = -1;
+  self.count = (guint64) count;
+  self.raw = raw;
+  self.out = g_string_sized_new (256 * 1024);
+  self.cached_second = -1;
+  self.loop = g_main_loop_new (NULL, FALSE);
+  self.stream = pi_event_stream_new ();
+
+  pi_event_stream_set_server_url (self.stream, server);
+  pi_event_stream_set_bindings (self.stream, bindings);
+  pi_event_stream_set_raw (self.stream, raw);
+  if (ping_timeout > 0)
+    pi_event_stream_set_ping_timeout (self.stream, ping_timeout);
+
+  if (output != NULL)
+    {
+      self.capture_path = g_strdup (output);
+      if (!open_capture (&self, output, server, bindings, &error))
+        {
+          g_printerr ("pulse-listen: %s: %s\n", output, error->message);
+          return EXIT_FAILED;
+        }
+    }
+
+  g_signal_connect (self.stream, "notify::state", G_CALLBACK (on_state), &self);
+  g_signal_connect (self.stream, "messages", G_CALLBACK (on_messages), &self);
+  g_signal_connect (self.stream, "raw-events", G_CALLBACK (on_raw_events), &self);
+  g_signal_connect (self.stream, "server-error", G_CALLBACK (on_server_error), &self);
+
+  g_unix_signal_add (SIGINT, on_signal, &self);
+  g_unix_signal_add (SIGTERM, on_signal, &self);
+  if (timeout > 0)
+    g_timeout_add_seconds (timeout, on_timeout, &self);
+
+  /* The URL was checked above; a failure here is reported by on_state(). */
+  if (pi_event_stream_connect (self.stream, NULL))
+    g_main_loop_run (self.loop);
+
+  /* Stops the worker: no more batches; then keep what was received. */
+  g_signal_handlers_disconnect_by_data (self.stream, &self);
+  pi_event_stream_disconnect (self.stream);
+  flush_output (&self);
+
+  if (self.capture != NULL)
+    {
+      g_autoptr(GError) close_error = NULL;
+
+      if (!pi_capture_writer_close (self.capture, &close_error))
+        {
+          g_printerr ("pulse-listen: %s: %s\n", self.capture_path, close_error->message);
+          self.exit_code = EXIT_FAILED;
+        }
+    }
+
+  g_clear_pointer (&self.capture, pi_capture_writer_free);
+  g_clear_object (&self.capture_stream);
+  g_clear_object (&self.stream);
+  g_clear_pointer (&self.loop, g_main_loop_unref);
+  g_string_free (self.out, TRUE);
+  g_free (self.capture_path);
+
+  return self.exit_code < 0 ? EXIT_DONE : self.exit_code;
+}

@@ -25,10 +25,44 @@ typedef enum
 
 #define PI_TYPE_STREAM_STATE (pi_stream_state_get_type ())
 #define PI_TYPE_EVENT_STREAM (pi_event_stream_get_type ())
+#define PI_TYPE_RAW_EVENT    (pi_raw_event_get_type ())
+
+#define PI_EVENT_STREAM_ERROR (pi_event_stream_error_quark ())
+
+typedef enum
+{
+  PI_EVENT_STREAM_ERROR_INVALID_URL,
+} PiEventStreamError;
+
+/**
+ * PiRawEvent:
+ * @event: the event type ("message" when the stream named none)
+ * @id: the last event ID ("" when none)
+ * @data: the data, valid UTF-8, NUL-terminated
+ * @data_len: length of @data in bytes
+ *
+ * One server-sent event as it arrived, delivered in raw mode.
+ */
+typedef struct
+{
+  char  *event;
+  char  *id;
+  char  *data;
+  gsize  data_len;
+} PiRawEvent;
 
 G_DECLARE_FINAL_TYPE (PiEventStream, pi_event_stream, PI, EVENT_STREAM, GObject)
 
 GType          pi_stream_state_get_type          (void) G_GNUC_CONST;
+GQuark         pi_event_stream_error_quark       (void);
+
+GType          pi_raw_event_get_type             (void) G_GNUC_CONST;
+PiRawEvent    *pi_raw_event_new                  (const char     *event,
+                                                  const char     *id,
+                                                  const char     *data,
+                                                  gsize           data_len);
+PiRawEvent    *pi_raw_event_copy                 (const PiRawEvent *raw);
+void           pi_raw_event_free                 (PiRawEvent     *raw);
 
 char          *pi_event_stream_derive_connect_url (const char     *server_url,
                                                    GPtrArray      *bindings,
@@ -44,6 +78,10 @@ void           pi_event_stream_set_bindings      (PiEventStream  *self,
 guint          pi_event_stream_get_ping_timeout  (PiEventStream  *self);
 void           pi_event_stream_set_ping_timeout  (PiEventStream  *self,
                                                   guint           seconds);
+gboolean       pi_event_stream_get_raw           (PiEventStream  *self);
+void           pi_event_stream_set_raw           (PiEventStream  *self,
+                                                  gboolean        raw);
+const char    *pi_event_stream_get_connect_url   (PiEventStream  *self);
 gboolean       pi_event_stream_connect           (PiEventStream  *self,
                                                   GError        **error);
 void           pi_event_stream_disconnect        (PiEventStream  *self);
@@ -56,5 +94,7 @@ guint64        pi_event_stream_get_n_bytes       (PiEventStream  *self);
 guint64        pi_event_stream_get_n_dropped     (PiEventStream  *self);
 guint          pi_event_stream_get_n_reconnects  (PiEventStream  *self);
 GDateTime     *pi_event_stream_get_last_ping     (PiEventStream  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiRawEvent, pi_raw_event_free)
 
 G_END_DECLS
