@@ -1,0 +1,835 @@
+/* pi-amqp-io.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pi-amqp"
+
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+#include <amqp.h>
+#include <amqp_ssl_socket.h>
+#include <amqp_tcp_socket.h>
+
+#include "pi-amqp-private.h"
+#include "pi-event-format.h"
+
+/* The I/O thread: the RabbitMQ connection, its channels and its frames. Only
+ * this thread touches the librabbitmq connection. */
+
+/* --- describing failures -------------------------------------------------- */
+
+static const char *
+reply_code_name (int code)
+{
+  switch (code)
+    {
+    case 311: return "CONTENT-TOO-LARGE";
+    case 313: return "NO-CONSUMERS";
+    case 320: return "CONNECTION-FORCED";
+    case 402: return "INVALID-PATH";
+    case 403: return "ACCESS-REFUSED";
+    case 404: return "NOT-FOUND";
+    case 405: return "RESOURCE-LOCKED";
+    case 406: return "PRECONDITION-FAILED";
+    case 501: return "FRAME-ERROR";
+    case 502: return "SYNTAX-ERROR";
+    case 503: return "COMMAND-INVALID";
+    case 504: return "CHANNEL-ERROR";
+    case 505: return "UNEXPECTED-FRAME";
+    case 506: return "RESOURCE-ERROR";
+    case 530: return "NOT-ALLOWED";
+    case 540: return "NOT-IMPLEMENTED";
+    case 541: return "INTERNAL-ERROR";
+    default:  return "UNKNOWN";
+    }
+}
+
+/* The wording of the original service (its AMQP library): it carries both
+ * the code ("404") and the broker's own text ("NOT_FOUND - no exchange ..."). */
+static char *
+describe_close (const char *what,
+                int         code,
+                amqp_bytes_t text)
+{
+  return g_strdup_printf ("%s closed by server: %d (%s) with message \"%.*s\"",
+                          what, code, reply_code_name (code),
+                          (int) text.len, (const char *) text.bytes);
+}
+
+static char *
+describe_method (amqp_method_t *method)
+{
+  if (method->id == AMQP_CHANNEL_CLOSE_METHOD)
+    {
+      amqp_channel_close_t *close = method->decoded;
+      return describe_close ("Channel", close->reply_code, close->reply_text);
+    }
+  if (method->id == AMQP_CONNECTION_CLOSE_METHOD)
+    {
+      amqp_connection_close_t *close = method->decoded;
+      return describe_close ("Connection", close->reply_code, close->reply_text);
+    }
+
+  return g_strdup_printf ("Unexpected reply from the broker (method 0x%08x)", method->id);
+}
+
+static char *
+describe_reply (amqp_rpc_reply_t reply)
+{
+  switch (reply.reply_type)
+    {
+    case AMQP_RESPONSE_NORMAL:
+      return g_strdup ("No error");
+    case AMQP_RESPONSE_NONE:
+      return g_strdup ("No reply from the broker");
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+      return g_strdup (amqp_error_string2 (reply.library_error));
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+      return describe_method (&reply.reply);
+    default:
+      return g_strdup ("Unknown error");
+    }
+}
+
+/* Call right after the failing call, while errno is still its. */
+static char *
+describe_status (int status)
+{
+  int saved_errno = errno;
+
+  /* "a socket error occurred" alone does not say "connection refused". */
+  if (status == AMQP_STATUS_SOCKET_ERROR && saved_errno != 0)
+    return g_strdup (g_strerror (saved_errno));
+
+  return g_strdup (amqp_error_string2 (status));
+}
+
+/* --- the connection -------------------------------------------------------- */
+
+typedef enum
+{
+  RPC_OK,
+  RPC_CHANNEL_CLOSED,      /* the channel is gone, the connection is fine */
+  RPC_CONNECTION_LOST,
+} RpcResult;
+
+/* Classifies the reply of the last RPC on @channel. On a channel error the
+ * broker has closed the channel: acknowledge it so the id can be used again. */
+static RpcResult
+io_check_rpc (Io              *io,
+              amqp_channel_t   channel,
+              char           **text)
+{
+  amqp_rpc_reply_t reply = amqp_get_rpc_reply (io->conn);
+
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL)
+    return RPC_OK;
+
+  *text = describe_reply (reply);
+
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+      reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
+    {
+      amqp_channel_close_ok_t close_ok = { 0 };
+
+      if (amqp_send_method (io->conn, channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok) != AMQP_STATUS_OK)
+        return RPC_CONNECTION_LOST;
+      return RPC_CHANNEL_CLOSED;
+    }
+
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+      reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+    {
+      amqp_connection_close_ok_t close_ok = { 0 };
+
+      amqp_send_method (io->conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &close_ok);
+    }
+
+  return RPC_CONNECTION_LOST;
+}
+
+static void
+io_disconnect (Io       *io,
+               gboolean  polite)
+{
+  if (io->conn == NULL)
+    return;
+
+  if (polite)
+    amqp_connection_close (io->conn, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection (io->conn);
+  io->conn = NULL;
+}
+
+static gboolean
+io_open_control_channel (Io    *io,
+                         char **error)
+{
+  amqp_channel_open (io->conn, CONTROL_CHANNEL);
+  return io_check_rpc (io, CONTROL_CHANNEL, error) == RPC_OK;
+}
+
+static gboolean
+io_connect (Io    *io,
+            char **error)
+{
+  struct timeval connect_timeout = { CONNECT_TIMEOUT_S, 0 };
+  struct timeval rpc_timeout = { RPC_TIMEOUT_S, 0 };
+  amqp_table_entry_t capability;
+  amqp_table_entry_t capabilities_entry;
+  amqp_table_t properties;
+  amqp_socket_t *socket;
+  amqp_rpc_reply_t reply;
+  int status;
+
+  g_assert (io->conn == NULL);
+
+  io->conn = amqp_new_connection ();
+  if (io->ssl)
+    {
+      const char *cacert = g_getenv ("SSL_CERT_FILE");
+
+      socket = amqp_ssl_socket_new (io->conn);
+      if (socket == NULL)
+        {
+          *error = g_strdup ("Could not create a TLS socket");
+          io_disconnect (io, FALSE);
+          return FALSE;
+        }
+      if (cacert == NULL && g_file_test ("/etc/ssl/certs/ca-certificates.crt", G_FILE_TEST_EXISTS))
+        cacert = "/etc/ssl/certs/ca-certificates.crt";
+      if (cacert != NULL)
+        amqp_ssl_socket_set_cacert (socket, cacert);
+      amqp_ssl_socket_set_verify_peer (socket, TRUE);
+      amqp_ssl_socket_set_verify_hostname (socket, TRUE);
+    }
+  else
+    {
+      socket = amqp_tcp_socket_new (io->conn);
+    }
+
+  if (socket == NULL)
+    {
+      *error = g_strdup ("Could not create a socket");
+      io_disconnect (io, FALSE);
+      return FALSE;
+    }
+
+  errno = 0;
+  status = amqp_socket_open_noblock (socket, io->host, io->port, &connect_timeout);
+  if (status != AMQP_STATUS_OK)
+    {
+      g_autofree char *text = describe_status (status);
+
+      *error = g_strdup_printf ("Could not connect to %s:%d: %s", io->host, io->port, text);
+      io_disconnect (io, FALSE);
+      return FALSE;
+    }
+
+  amqp_set_handshake_timeout (io->conn, &connect_timeout);
+  amqp_set_rpc_timeout (io->conn, &rpc_timeout);
+
+  /* Without consumer_cancel_notify the broker drops the consumer of a
+   * deleted queue silently, and the stream would wait forever. */
+  capability.key = amqp_cstring_bytes ("consumer_cancel_notify");
+  capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capability.value.value.boolean = TRUE;
+  capabilities_entry.key = amqp_cstring_bytes ("capabilities");
+  capabilities_entry.value.kind = AMQP_FIELD_KIND_TABLE;
+  capabilities_entry.value.value.table.num_entries = 1;
+  capabilities_entry.value.value.table.entries = &capability;
+  properties.num_entries = 1;
+  properties.entries = &capabilities_entry;
+
+  /* channel_max 0: take what the broker offers (2047 on RabbitMQ). */
+  reply = amqp_login_with_properties (io->conn, io->vhost, 0, FRAME_MAX, io->heartbeat,
+                                      &properties, AMQP_SASL_METHOD_PLAIN, io->user, io->password);
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+    {
+      g_autofree char *text = describe_reply (reply);
+
+      *error = g_strdup_printf ("Could not log in to %s:%d as %s: %s",
+                                io->host, io->port, io->user, text);
+      io_disconnect (io, FALSE);
+      return FALSE;
+    }
+
+  io->channel_max = amqp_get_channel_max (io->conn);
+  if (io->channel_max <= 0 || io->channel_max > 65535)
+    io->channel_max = 65535;
+  io->next_channel = CONTROL_CHANNEL + 1;
+
+  if (!io_open_control_channel (io, error))
+    {
+      io_disconnect (io, FALSE);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Channel ids rotate instead of being reused at once: frames of a channel we
+ * just closed may still sit in librabbitmq's queue, and must not be taken for
+ * the next subscription's. */
+static amqp_channel_t
+io_allocate_channel (Io *io)
+{
+  int span = io->channel_max - CONTROL_CHANNEL;
+
+  for (int i = 0; i < span; i++)
+    {
+      int channel = io->next_channel;
+
+      io->next_channel = channel >= io->channel_max ? CONTROL_CHANNEL + 1 : channel + 1;
+      if (!g_hash_table_contains (io->subs, GINT_TO_POINTER (channel)))
+        return (amqp_channel_t) channel;
+    }
+
+  return 0;
+}
+
+/* The queue of a subscription whose channel the broker closed is not
+ * auto-deleted (it never had a consumer): delete it from the control channel. */
+static RpcResult
+io_delete_queue (Io           *io,
+                 amqp_bytes_t  queue)
+{
+  g_autofree char *text = NULL;
+  RpcResult result;
+
+  amqp_queue_delete (io->conn, CONTROL_CHANNEL, queue, 0, 0);
+  result = io_check_rpc (io, CONTROL_CHANNEL, &text);
+  if (result == RPC_CHANNEL_CLOSED)
+    {
+      g_debug ("Could not delete a queue: %s", text);
+      g_clear_pointer (&text, g_free);
+      if (!io_open_control_channel (io, &text))
+        return RPC_CONNECTION_LOST;
+      return RPC_OK;
+    }
+
+  return result;
+}
+
+static gboolean
+io_subscribe (Io              *io,
+              PiSubscription  *sub,
+              char           **connection_error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *queue_name = NULL;
+  amqp_table_entry_t argument;
+  amqp_table_t arguments;
+  amqp_queue_declare_ok_t *declared;
+  amqp_queue_bind_t bind;
+  amqp_bytes_t queue;
+  int status;
+  amqp_channel_t channel;
+  RpcResult result;
+
+  if (pi_amqp_subscription_is_cancelled (sub))
+    return TRUE;
+
+  channel = io_allocate_channel (io);
+  if (channel == 0)
+    {
+      pi_amqp_io_fail (io, sub, g_strdup ("Too many subscriptions on one broker connection"));
+      return TRUE;
+    }
+
+  amqp_channel_open (io->conn, channel);
+  if ((result = io_check_rpc (io, channel, &text)) != RPC_OK)
+    goto failed;
+
+  /* Oldest messages are dropped past x-max-length, so that a client that
+   * stops reading cannot fill the broker either. */
+  argument.key = amqp_cstring_bytes ("x-max-length");
+  argument.value.kind = AMQP_FIELD_KIND_I32;
+  argument.value.value.i32 = (int32_t) MIN (io->queue_length, G_MAXINT32);
+  arguments.num_entries = 1;
+  arguments.entries = &argument;
+
+  declared = amqp_queue_declare (io->conn, channel, amqp_empty_bytes,
+                                 FALSE, FALSE, TRUE, TRUE, arguments);
+  if ((result = io_check_rpc (io, channel, &text)) != RPC_OK)
+    goto failed;
+
+  queue_name = g_strndup (declared->queue.bytes, declared->queue.len);
+  queue = amqp_cstring_bytes (queue_name);
+
+  for (guint i = 0; i < sub->bindings->len; i++)
+    {
+      Binding *binding = &g_array_index (sub->bindings, Binding, i);
+      gboolean seen = FALSE;
+
+      /* Bound once per binding: a repeated one adds nothing. */
+      for (guint j = 0; j < i && !seen; j++)
+        {
+          Binding *other = &g_array_index (sub->bindings, Binding, j);
+          seen = g_str_equal (other->exchange, binding->exchange) &&
+                 g_str_equal (other->pattern, binding->pattern);
+        }
+      if (seen)
+        continue;
+
+      /* nowait: a channel runs its methods in order, so the consume-ok
+       * below confirms every binding, and a failed one closes the channel
+       * before it. One round trip instead of one per binding. */
+      bind.ticket = 0;
+      bind.queue = queue;
+      bind.exchange = amqp_cstring_bytes (binding->exchange);
+      bind.routing_key = amqp_cstring_bytes (binding->pattern);
+      bind.nowait = TRUE;
+      bind.arguments = amqp_empty_table;
+      status = amqp_send_method (io->conn, channel, AMQP_QUEUE_BIND_METHOD, &bind);
+      if (status != AMQP_STATUS_OK)
+        {
+          *connection_error = describe_status (status);
+          return FALSE;
+        }
+    }
+
+  /* no-ack: the broker pushes as fast as we read, and the HTTP front bounds
+   * and counts what a slow client cannot take (the `dropped` event). The
+   * broker queue only fills while this connection itself is stalled. */
+  amqp_basic_consume (io->conn, channel, queue, amqp_empty_bytes,
+                      FALSE, TRUE, TRUE, amqp_empty_table);
+  if ((result = io_check_rpc (io, channel, &text)) != RPC_OK)
+    goto failed;
+
+  sub->channel = channel;
+  g_hash_table_insert (io->subs, GINT_TO_POINTER (channel), pi_amqp_subscription_ref (sub));
+  g_debug ("Subscription %p consuming %s on channel %u", sub, queue_name, channel);
+  pi_amqp_io_emit (io, sub, OUTGOING_READY, NULL, NULL);
+
+  /* Unsubscribed while we were setting up: the request that follows in the
+   * queue closes the channel. */
+  return TRUE;
+
+failed:
+  if (result == RPC_CONNECTION_LOST)
+    {
+      *connection_error = g_steal_pointer (&text);
+      return FALSE;
+    }
+
+  pi_amqp_io_fail (io, sub, g_steal_pointer (&text));
+  if (queue_name != NULL && io_delete_queue (io, queue) == RPC_CONNECTION_LOST)
+    {
+      *connection_error = g_strdup ("Lost the control channel");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+io_unsubscribe (Io              *io,
+                PiSubscription  *sub,
+                char           **connection_error)
+{
+  g_autofree char *text = NULL;
+  amqp_channel_t channel = sub->channel;
+
+  if (channel == 0 || g_hash_table_lookup (io->subs, GINT_TO_POINTER (channel)) != sub)
+    return TRUE;
+
+  sub->channel = 0;
+  g_hash_table_remove (io->subs, GINT_TO_POINTER (channel));
+
+  /* Closing the channel cancels the consumer; the exclusive, auto-delete
+   * queue goes with it. */
+  amqp_channel_close (io->conn, channel, AMQP_REPLY_SUCCESS);
+  if (io_check_rpc (io, channel, &text) == RPC_CONNECTION_LOST)
+    {
+      *connection_error = g_steal_pointer (&text);
+      return FALSE;
+    }
+
+  g_debug ("Subscription %p closed channel %u", sub, channel);
+  return TRUE;
+}
+
+static gboolean
+io_process_requests (Io    *io,
+                     char **connection_error)
+{
+  Request *request;
+
+  while ((request = pi_amqp_io_pop_request (io)))
+    {
+      gboolean ok;
+
+      if (request->kind == REQUEST_SUBSCRIBE)
+        ok = io_subscribe (io, request->sub, connection_error);
+      else
+        ok = io_unsubscribe (io, request->sub, connection_error);
+
+      if (!ok && request->kind == REQUEST_SUBSCRIBE && !pi_amqp_subscription_is_cancelled (request->sub))
+        {
+          /* Lost in the middle of setting up: it never got `ready`. */
+          pi_amqp_io_fail (io, request->sub,
+                           g_strdup_printf ("Lost the connection to the broker: %s", *connection_error));
+        }
+
+      pi_amqp_request_free (request);
+      if (!ok)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* While there is no connection, requests are answered at once rather than
+ * left waiting for a broker that may not come back soon. */
+static void
+io_refuse_requests (Io         *io,
+                    const char *why,
+                    const char *reason)
+{
+  Request *request;
+
+  while ((request = pi_amqp_io_pop_request (io)))
+    {
+      if (request->kind == REQUEST_SUBSCRIBE && !pi_amqp_subscription_is_cancelled (request->sub))
+        pi_amqp_io_fail (io, request->sub, g_strdup_printf ("%s: %s", why, reason));
+      pi_amqp_request_free (request);
+    }
+}
+
+static char **
+routes_from_properties (amqp_basic_properties_t *properties)
+{
+  g_autoptr(GPtrArray) routes = NULL;
+
+  if (!(properties->_flags & AMQP_BASIC_HEADERS_FLAG))
+    return NULL;
+
+  for (int i = 0; i < properties->headers.num_entries; i++)
+    {
+      amqp_table_entry_t *entry = &properties->headers.entries[i];
+      amqp_array_t *array;
+
+      if (entry->key.len != 2 || memcmp (entry->key.bytes, "CC", 2) != 0 ||
+          entry->value.kind != AMQP_FIELD_KIND_ARRAY)
+        continue;
+
+      array = &entry->value.value.array;
+      for (int j = 0; j < array->num_entries; j++)
+        {
+          amqp_field_value_t *value = &array->entries[j];
+          amqp_bytes_t bytes;
+
+          if (value->kind != AMQP_FIELD_KIND_UTF8 && value->kind != AMQP_FIELD_KIND_BYTES)
+            continue;
+          bytes = value->value.bytes;
+          if (bytes.len < 6 || memcmp (bytes.bytes, "route.", 6) != 0)
+            continue;
+
+          if (routes == NULL)
+            routes = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (routes, g_strndup ((const char *) bytes.bytes + 6, bytes.len - 6));
+        }
+    }
+
+  if (routes == NULL)
+    return NULL;
+
+  g_ptr_array_add (routes, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&routes), FALSE);
+}
+
+static gboolean
+io_handle_delivery (Io              *io,
+                    amqp_frame_t    *frame,
+                    char           **connection_error)
+{
+  amqp_basic_deliver_t *deliver = frame->payload.method.decoded;
+  g_autofree char *exchange = g_strndup (deliver->exchange.bytes, deliver->exchange.len);
+  g_autofree char *routing_key = g_strndup (deliver->routing_key.bytes, deliver->routing_key.len);
+  gboolean redelivered = deliver->redelivered;
+  g_auto(GStrv) routes = NULL;
+  PiSubscription *sub;
+  amqp_rpc_reply_t reply;
+  amqp_message_t message;
+
+  /* Always read the content, even for a channel we closed: it follows the
+   * method on the wire and must not be mistaken for the next frame. */
+  reply = amqp_read_message (io->conn, frame->channel, &message, 0);
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+    {
+      *connection_error = describe_reply (reply);
+      return FALSE;
+    }
+
+  sub = g_hash_table_lookup (io->subs, GINT_TO_POINTER (frame->channel));
+  if (sub != NULL && !pi_amqp_subscription_is_cancelled (sub))
+    {
+      routes = routes_from_properties (&message.properties);
+      pi_amqp_io_emit (io, sub, OUTGOING_MESSAGE,
+                       pi_event_format_message (exchange, routing_key,
+                                                (const char * const *) routes, redelivered,
+                                                message.body.bytes, message.body.len),
+                       NULL);
+    }
+
+  amqp_destroy_message (&message);
+  return TRUE;
+}
+
+static gboolean
+io_handle_frame (Io              *io,
+                 amqp_frame_t    *frame,
+                 char           **connection_error)
+{
+  PiSubscription *sub;
+
+  if (frame->frame_type != AMQP_FRAME_METHOD)
+    return TRUE;   /* stray content of a closed channel */
+
+  switch (frame->payload.method.id)
+    {
+    case AMQP_BASIC_DELIVER_METHOD:
+      return io_handle_delivery (io, frame, connection_error);
+
+    case AMQP_CHANNEL_CLOSE_METHOD:
+      {
+        amqp_channel_close_ok_t close_ok = { 0 };
+        g_autofree char *text = describe_method (&frame->payload.method);
+
+        if (amqp_send_method (io->conn, frame->channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok) != AMQP_STATUS_OK)
+          {
+            *connection_error = g_steal_pointer (&text);
+            return FALSE;
+          }
+        if (frame->channel == CONTROL_CHANNEL)
+          return io_open_control_channel (io, connection_error);
+
+        if (g_hash_table_steal_extended (io->subs, GINT_TO_POINTER (frame->channel), NULL, (gpointer *) &sub))
+          {
+            sub->channel = 0;
+            pi_amqp_io_fail (io, sub, g_steal_pointer (&text));
+            pi_amqp_subscription_unref (sub);
+          }
+        return TRUE;
+      }
+
+    case AMQP_BASIC_CANCEL_METHOD:
+      /* The broker ended the consumer: someone deleted the queue. */
+      sub = g_hash_table_lookup (io->subs, GINT_TO_POINTER (frame->channel));
+      if (sub != NULL)
+        {
+          pi_amqp_subscription_ref (sub);
+          pi_amqp_io_fail (io, sub, g_strdup ("The broker cancelled the subscription: its queue was deleted"));
+          if (!io_unsubscribe (io, sub, connection_error))
+            {
+              pi_amqp_subscription_unref (sub);
+              return FALSE;
+            }
+          pi_amqp_subscription_unref (sub);
+        }
+      return TRUE;
+
+    case AMQP_CONNECTION_CLOSE_METHOD:
+      {
+        amqp_connection_close_ok_t close_ok = { 0 };
+
+        *connection_error = describe_method (&frame->payload.method);
+        amqp_send_method (io->conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &close_ok);
+        return FALSE;
+      }
+
+    case AMQP_CONNECTION_BLOCKED_METHOD:
+      g_message ("The broker blocked the connection (it is short of resources)");
+      return TRUE;
+
+    case AMQP_CONNECTION_UNBLOCKED_METHOD:
+      g_message ("The broker unblocked the connection");
+      return TRUE;
+
+    default:
+      g_debug ("Ignoring method 0x%08x on channel %u", frame->payload.method.id, frame->channel);
+      return TRUE;
+    }
+}
+
+/* Serves one connection until it is lost (returns why) or the broker is
+ * disposed (returns NULL). */
+static char *
+io_serve (Io *io)
+{
+  /* A tiny, non-zero timeout: librabbitmq then still sends heartbeats and
+   * notices a silent broker, which a zero timeout would skip. */
+  struct timeval tiny = { 0, 1 };
+  char *error = NULL;
+
+  for (;;)
+    {
+      struct pollfd fds[2];
+      guint n_frames = 0;
+      gboolean paused;
+
+      if (!io_process_requests (io, &error))
+        return error;
+      if (pi_amqp_io_should_quit (io))
+        return NULL;
+
+      for (;;)
+        {
+          amqp_frame_t frame;
+          int status;
+
+          if (n_frames == 0 && pi_amqp_io_reading_paused (io))
+            break;
+
+          errno = 0;
+          status = amqp_simple_wait_frame_noblock (io->conn, &frame, &tiny);
+          if (status == AMQP_STATUS_TIMEOUT)
+            break;
+          if (status != AMQP_STATUS_OK)
+            return describe_status (status);
+
+          if (!io_handle_frame (io, &frame, &error))
+            return error;
+          amqp_maybe_release_buffers_on_channel (io->conn, frame.channel);
+
+          /* Under a flood, still let subscribe/unsubscribe through, and
+           * stop when the main context falls behind. */
+          if (++n_frames % FRAMES_PER_TURN == 0 &&
+              (pi_amqp_io_has_requests (io) || pi_amqp_io_reading_paused (io)))
+            break;
+        }
+
+      paused = pi_amqp_io_reading_paused (io);
+      if (!paused &&
+          (amqp_frames_enqueued (io->conn) || amqp_data_in_buffer (io->conn) || pi_amqp_io_has_requests (io)))
+        continue;
+
+      /* While paused, only a wake-up (requests, or the main context caught
+       * up) ends the wait. */
+      fds[0].fd = paused ? -1 : amqp_get_sockfd (io->conn);
+      fds[0].events = POLLIN;
+      fds[0].revents = 0;
+      fds[1].fd = io->wake_fds[0];
+      fds[1].events = POLLIN;
+      fds[1].revents = 0;
+
+      if (poll (fds, 2, POLL_INTERVAL_MS) < 0 && errno != EINTR)
+        return g_strdup_printf ("poll() failed: %s", g_strerror (errno));
+
+      if (fds[1].revents & POLLIN)
+        pi_amqp_io_drain_wake (io);
+    }
+}
+
+static void
+io_fail_all (Io         *io,
+             const char *text)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, io->subs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PiSubscription *sub = value;
+
+      sub->channel = 0;
+      if (!pi_amqp_subscription_is_cancelled (sub))
+        pi_amqp_io_fail (io, sub, g_strdup (text));
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* Sleeps @ms unless the broker is disposed, refusing subscriptions meanwhile. */
+static void
+io_backoff (Io    *io,
+            guint  ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  for (;;)
+    {
+      struct pollfd fd = { io->wake_fds[0], POLLIN, 0 };
+      gint64 left = deadline - g_get_monotonic_time ();
+
+      io_refuse_requests (io, "Not connected to the broker", io->last_error);
+      if (left <= 0 || pi_amqp_io_should_quit (io))
+        return;
+
+      if (poll (&fd, 1, (int) ((left + 999) / 1000)) > 0)
+        pi_amqp_io_drain_wake (io);
+    }
+}
+
+gpointer
+pi_amqp_io_thread (gpointer data)
+{
+  Io *io = data;
+  guint backoff_ms = 0;
+  sigset_t sigpipe;
+
+  /* A write to a broker that went away must give EPIPE, not kill the
+   * process, whatever the program does with SIGPIPE and whichever write
+   * path (TCP or TLS) librabbitmq takes. */
+  sigemptyset (&sigpipe);
+  sigaddset (&sigpipe, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &sigpipe, NULL);
+
+  while (!pi_amqp_io_should_quit (io))
+    {
+      g_autofree char *error = NULL;
+
+      if (backoff_ms > 0)
+        {
+          io_backoff (io, backoff_ms);
+          if (pi_amqp_io_should_quit (io))
+            break;
+        }
+
+      if (!io_connect (io, &error))
+        {
+          backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (backoff_ms * 2, BACKOFF_MAX_MS);
+          g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
+          g_free (io->last_error);
+          io->last_error = g_strdup (error);
+          g_atomic_int_set (&io->state, STATE_RECONNECTING);
+          /* Whoever asked during the attempt learns at once that it failed. */
+          io_refuse_requests (io, "Could not connect to the broker", error);
+          continue;
+        }
+
+      g_message ("Connected to the broker at %s:%d", io->host, io->port);
+      g_atomic_int_set (&io->state, STATE_CONNECTED);
+      backoff_ms = 0;
+
+      error = io_serve (io);
+      if (error == NULL)
+        break;
+
+      g_atomic_int_set (&io->state, STATE_RECONNECTING);
+      g_message ("Lost the connection to the broker: %s", error);
+      {
+        g_autofree char *text = g_strdup_printf ("Lost the connection to the broker: %s", error);
+        io_fail_all (io, text);
+      }
+      io_disconnect (io, FALSE);
+      g_free (io->last_error);
+      io->last_error = g_steal_pointer (&error);
+      backoff_ms = BACKOFF_FIRST_MS;
+    }
+
+  g_hash_table_remove_all (io->subs);
+  io_disconnect (io, TRUE);
+
+  return NULL;
+}

@@ -1,0 +1,152 @@
+/* pi-amqp-private.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <amqp.h>
+
+#include "pi-amqp-broker.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What the broker object (pi-amqp-broker.c, main context) and its I/O thread
+ * (pi-amqp-io.c) share.
+ *
+ * librabbitmq is not thread-safe per connection, so one I/O thread owns the
+ * connection and everything on it. The main context talks to it through a
+ * request queue (plus a pipe that wakes its poll()), and it answers through an
+ * outgoing queue drained by an idle source in the broker's main context, where
+ * every callback runs. Each subscription gets its own channel, so a channel
+ * error (a binding to a missing exchange) ends that subscription only.
+ */
+
+#define FRAME_MAX          131072
+#define HEARTBEAT_SECONDS  30   /* PULSE_EVENTS_AMQP_HEARTBEAT overrides it */
+#define CONNECT_TIMEOUT_S  10
+#define RPC_TIMEOUT_S      20
+#define POLL_INTERVAL_MS   1000
+#define BACKOFF_FIRST_MS   500
+#define BACKOFF_MAX_MS     30000
+#define CONTROL_CHANNEL    1
+#define FRAMES_PER_TURN    256
+#define DISPATCH_BATCH     512
+#define OUTGOING_HIGH_WATER (32 * 1024 * 1024)
+#define OUTGOING_LOW_WATER  (8 * 1024 * 1024)
+
+typedef enum
+{
+  STATE_CONNECTING,
+  STATE_CONNECTED,
+  STATE_RECONNECTING,
+} BrokerState;
+
+typedef struct
+{
+  char *exchange;
+  char *pattern;
+} Binding;
+
+struct _PiSubscription
+{
+  gatomicrefcount          ref_count;
+  PiSubscriptionCallbacks  callbacks;
+  gpointer                 user_data;
+  GArray                  *bindings;   /* Binding, immutable */
+
+  /* Set by the main context on unsubscribe; read by the I/O thread. */
+  int                      cancelled;
+  /* Main context only: no callback may run any more. */
+  gboolean                 finished;
+
+  /* I/O thread only. */
+  amqp_channel_t           channel;
+};
+
+typedef enum
+{
+  REQUEST_SUBSCRIBE,
+  REQUEST_UNSUBSCRIBE,
+} RequestKind;
+
+typedef struct
+{
+  RequestKind     kind;
+  PiSubscription *sub;
+} Request;
+
+typedef enum
+{
+  OUTGOING_READY,
+  OUTGOING_MESSAGE,
+  OUTGOING_FAILED,
+} OutgoingKind;
+
+typedef struct
+{
+  OutgoingKind    kind;
+  PiSubscription *sub;
+  GBytes         *event;
+  char           *text;
+} Outgoing;
+
+/* Shared between the broker object (main context) and its I/O thread. */
+typedef struct
+{
+  /* Immutable after construction. */
+  char                    *host;
+  char                    *user;
+  char                    *password;
+  char                    *vhost;
+  int                      port;
+  int                      heartbeat;
+  gboolean                 ssl;
+  guint                    queue_length;
+  GMainContext            *context;
+  int                      wake_fds[2];
+
+  GMutex                   lock;
+  GQueue                   requests;      /* Request*, under lock */
+  GQueue                   outgoing;      /* Outgoing*, under lock */
+  gsize                    outgoing_bytes; /* under lock */
+  gboolean                 reader_paused; /* under lock */
+  GSource                 *dispatch;      /* under lock */
+  gboolean                 quit;          /* under lock */
+  int                      state;         /* BrokerState, atomic */
+
+  /* I/O thread only. */
+  amqp_connection_state_t  conn;
+  GHashTable              *subs;          /* channel -> PiSubscription (ref) */
+  int                      channel_max;
+  int                      next_channel;
+  char                    *last_error;
+} Io;
+
+PiSubscription *pi_amqp_subscription_ref          (PiSubscription  *sub);
+void            pi_amqp_subscription_unref        (PiSubscription  *sub);
+gboolean        pi_amqp_subscription_is_cancelled (PiSubscription  *sub);
+
+/* Called on the I/O thread. */
+void            pi_amqp_io_emit                   (Io              *io,
+                                                   PiSubscription  *sub,
+                                                   OutgoingKind     kind,
+                                                   GBytes          *event,
+                                                   char            *text);
+void            pi_amqp_io_fail                   (Io              *io,
+                                                   PiSubscription  *sub,
+                                                   char            *text);
+void            pi_amqp_io_drain_wake             (Io              *io);
+Request        *pi_amqp_io_pop_request            (Io              *io);
+gboolean        pi_amqp_io_has_requests           (Io              *io);
+gboolean        pi_amqp_io_should_quit            (Io              *io);
+gboolean        pi_amqp_io_reading_paused         (Io              *io);
+void            pi_amqp_request_free              (Request         *request);
+
+/* The I/O thread's body (pi-amqp-io.c). */
+gpointer        pi_amqp_io_thread                 (gpointer         data);
+
+G_END_DECLS
