@@ -9,82 +9,26 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
-
-#include "pi-binding.h"
 #include "pi-embedded-broker.h"
 #include "pi-event-format.h"
 #include "pi-json-util.h"
-#include "pi-server.h"
+#include "pi-server-private.h"
 
 /*
- * The HTTP front of pulse-events: PROTOCOL.md over a SoupServer.
- *
- * Each accepted stream is a Client. Its response body is written as
- * events arrive (accumulate off, unpause after every append), delimited by
- * the end of the connection rather than chunked, so that an event costs one
- * write and the bytes on the wire are exactly the event stream.
- *
- * Flow control: libsoup reports what the socket took (wrote-body-data,
- * wrote-chunk); what it has not taken yet is the client's queue. A message
- * that would push the queue past its bounds is dropped and counted, and a
- * `dropped` event reports the count once the queue has room again.
+ * The HTTP front of pulse-events: PROTOCOL.md over a SoupServer. Each
+ * accepted stream is a PiServerClient (pi-server-client.c).
  */
 
 #define API_PREFIX       "/api/events/v1"
 #define OLD_API_PREFIX   "/v1"
 #define ALLOW_HEADERS    "X-Requested-With, Content-Type, Authorization, Accept, Origin, Cache-Control, Last-Event-ID"
-#define LOG_BINDINGS_MAX 400
 #define LISTEN_BACKLOG   1024
 
-typedef struct
-{
-  PiServer          *server;        /* borrowed: the server outlives its clients */
-  SoupServerMessage *msg;
-  GList              link;
-  PiSubscription    *subscription;
-  GSource           *hangup_source;
-  char              *peer;
-  char              *bindings_text;
-  gint64             opened_at;
-  guint64            pending_bytes;
-  guint              pending_events;
-  guint64            n_sent;
-  guint64            n_dropped_total;
-  guint64            dropped;       /* not yet reported */
-  gboolean           ready;
-  gboolean           closing;
-} Client;
-
-struct _PiServer
-{
-  GObject          parent_instance;
-
-  SoupServer      *soup;
-  PiBroker        *broker;
-  GQueue           clients;
-  char           **origins;
-  GTlsCertificate *tls_certificate;
-  GBytes          *ready_event;
-  double           ping_interval;
-  guint            ping_source;
-  guint            max_connections;
-  guint            queue_length;
-  gsize            client_buffer;
-  gint64           started_at;
-  gboolean         shutting_down;
-};
-
 G_DEFINE_FINAL_TYPE (PiServer, pi_server, G_TYPE_OBJECT)
-
-static const PiSubscriptionCallbacks subscription_callbacks;
 
 /* --- helpers --------------------------------------------------------------- */
 
@@ -117,64 +61,26 @@ add_cors_headers (PiServer          *self,
   soup_message_headers_replace (headers, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
 }
 
-static void
-respond_json (SoupServerMessage *msg,
-              guint              status,
-              const char        *json)
+void
+pi_server_respond_json (SoupServerMessage *msg,
+                        guint              status,
+                        const char        *json)
 {
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json; charset=utf-8",
                                     SOUP_MEMORY_COPY, json, strlen (json));
 }
 
-static void
-respond_error (SoupServerMessage *msg,
-               guint              status,
-               const char        *message)
+void
+pi_server_respond_error (SoupServerMessage *msg,
+                         guint              status,
+                         const char        *message)
 {
   g_autoptr(GString) json = g_string_new ("{\"message\":");
 
   pi_json_append_string (json, message, -1);
   g_string_append_c (json, '}');
-  respond_json (msg, status, json->str);
-}
-
-static char *
-describe_peer (SoupServerMessage *msg)
-{
-  GSocketAddress *address = soup_server_message_get_remote_address (msg);
-  const char *host = soup_server_message_get_remote_host (msg);
-
-  if (G_IS_INET_SOCKET_ADDRESS (address))
-    {
-      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-
-      if (host != NULL && strchr (host, ':') != NULL)
-        return g_strdup_printf ("[%s]:%u", host, port);
-      return g_strdup_printf ("%s:%u", host ? host : "?", port);
-    }
-
-  return g_strdup (host ? host : "?");
-}
-
-/* The bindings as given, made safe and short for one log line. */
-static char *
-loggable (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = valid; *p != '\0'; p++)
-    {
-      if (out->len >= LOG_BINDINGS_MAX)
-        {
-          g_string_append (out, "...");
-          break;
-        }
-      g_string_append_c (out, (guchar) *p < 0x20 ? ' ' : *p);
-    }
-
-  return g_string_free (out, FALSE);
+  pi_server_respond_json (msg, status, json->str);
 }
 
 static char *
@@ -197,257 +103,6 @@ set_tcp_nodelay (SoupServerMessage *msg)
       g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX &&
       !g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, &error))
     g_debug ("Could not set TCP_NODELAY: %s", error->message);
-}
-
-/* --- clients --------------------------------------------------------------- */
-
-static void
-client_append (Client *client,
-               GBytes *event)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (client->msg);
-
-  soup_message_body_append_bytes (body, event);
-  client->pending_bytes += g_bytes_get_size (event);
-  client->pending_events++;
-  client->n_sent++;
-  soup_server_message_unpause (client->msg);
-}
-
-static gboolean
-client_has_room (Client *client,
-                 gsize   size)
-{
-  PiServer *self = client->server;
-
-  return client->pending_events < self->queue_length &&
-         client->pending_bytes + size <= self->client_buffer;
-}
-
-static void
-client_report_dropped (Client *client)
-{
-  g_autofree char *data = NULL;
-  g_autoptr(GBytes) event = NULL;
-
-  if (client->dropped == 0 || client->closing)
-    return;
-
-  data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT "}", client->dropped);
-  event = pi_event_format ("dropped", data);
-  client->dropped = 0;
-  client_append (client, event);
-}
-
-static void
-client_end (Client     *client,
-            const char *error_text)
-{
-  PiServer *self = client->server;
-
-  if (client->closing)
-    return;
-
-  if (client->subscription != NULL)
-    pi_broker_unsubscribe (self->broker, g_steal_pointer (&client->subscription));
-
-  if (client->hangup_source != NULL)
-    {
-      g_source_destroy (client->hangup_source);
-      g_clear_pointer (&client->hangup_source, g_source_unref);
-    }
-
-  if (error_text != NULL)
-    {
-      g_autoptr(GBytes) event = NULL;
-
-      /* Loss is never silent, even at the end. */
-      client_report_dropped (client);
-      event = pi_event_format_error (error_text);
-      client_append (client, event);
-    }
-
-  client->closing = TRUE;
-  soup_message_body_complete (soup_server_message_get_response_body (client->msg));
-  soup_server_message_unpause (client->msg);
-}
-
-static void
-client_ready_cb (gpointer user_data)
-{
-  Client *client = user_data;
-
-  client->ready = TRUE;
-  client_append (client, client->server->ready_event);
-}
-
-static void
-client_message_cb (GBytes   *event,
-                   gpointer  user_data)
-{
-  Client *client = user_data;
-
-  if (client->closing)
-    return;
-
-  if (!client_has_room (client, g_bytes_get_size (event)))
-    {
-      client->dropped++;
-      client->n_dropped_total++;
-      return;
-    }
-
-  client_report_dropped (client);
-  client_append (client, event);
-}
-
-static void
-client_failed_cb (const char *text,
-                  gpointer    user_data)
-{
-  Client *client = user_data;
-
-  client_end (client, text);
-}
-
-static const PiSubscriptionCallbacks subscription_callbacks = {
-  .ready = client_ready_cb,
-  .message = client_message_cb,
-  .failed = client_failed_cb,
-};
-
-static void
-client_wrote_body_data_cb (SoupServerMessage *msg,
-                           guint              size,
-                           Client            *client)
-{
-  client->pending_bytes -= MIN (size, client->pending_bytes);
-}
-
-static void
-client_wrote_chunk_cb (SoupServerMessage *msg,
-                       Client            *client)
-{
-  PiServer *self = client->server;
-
-  if (client->pending_events > 0)
-    client->pending_events--;
-
-  /* Report drops once the queue has drained to half. */
-  if (client->dropped > 0 &&
-      client->pending_events <= self->queue_length / 2 &&
-      client->pending_bytes <= self->client_buffer / 2)
-    client_report_dropped (client);
-}
-
-static void
-client_finished_cb (SoupServerMessage *msg,
-                    Client            *client)
-{
-  PiServer *self = client->server;
-  double seconds = (g_get_monotonic_time () - client->opened_at) / (double) G_USEC_PER_SEC;
-
-  g_queue_unlink (&self->clients, &client->link);
-
-  if (client->subscription != NULL)
-    pi_broker_unsubscribe (self->broker, g_steal_pointer (&client->subscription));
-  if (client->hangup_source != NULL)
-    {
-      g_source_destroy (client->hangup_source);
-      g_clear_pointer (&client->hangup_source, g_source_unref);
-    }
-
-  g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
-             G_GUINT64_FORMAT " dropped (%u open)",
-             client->peer, client->bindings_text, seconds, client->n_sent,
-             client->n_dropped_total, self->clients.length);
-
-  g_signal_handlers_disconnect_by_data (msg, client);
-  g_clear_object (&client->msg);
-  g_free (client->peer);
-  g_free (client->bindings_text);
-  g_free (client);
-}
-
-/* libsoup does not read while it writes a response, so a client that hangs
- * up would only be noticed on a later write. Watch the socket instead: EOF
- * (or an error) means it is gone, and its subscription goes at once. */
-static gboolean
-client_hangup_cb (GSocket      *socket,
-                  GIOCondition  condition,
-                  gpointer      user_data)
-{
-  Client *client = user_data;
-  char byte;
-  gssize n;
-
-  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
-
-  g_clear_pointer (&client->hangup_source, g_source_unref);
-
-  if (n > 0)
-    return G_SOURCE_REMOVE;  /* pipelined bytes or TLS records: stop watching */
-
-  g_debug ("%s hung up", client->peer);
-  client_end (client, NULL);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_stream (PiServer          *self,
-              SoupServerMessage *msg,
-              const char        *bindings_json)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  g_autoptr(GPtrArray) bindings = NULL;
-  g_autoptr(GError) error = NULL;
-  GSocket *socket;
-  Client *client;
-
-  client = g_new0 (Client, 1);
-  client->server = self;
-  client->msg = g_object_ref (msg);
-  client->link.data = client;
-  client->peer = describe_peer (msg);
-  client->bindings_text = loggable (bindings_json);
-  client->opened_at = g_get_monotonic_time ();
-  g_queue_push_tail_link (&self->clients, &client->link);
-
-  /* The headers go out before the bindings are looked at: every later
-   * failure is an `error` event in the stream (PROTOCOL.md 2). */
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
-  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
-  soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
-  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
-
-  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (client_wrote_body_data_cb), client);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (client_wrote_chunk_cb), client);
-  g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), client);
-
-  g_message ("Stream opened: %s, bindings %s (%u open)",
-             client->peer, client->bindings_text, self->clients.length);
-
-  socket = soup_server_message_get_socket (msg);
-  if (socket != NULL)
-    {
-      client->hangup_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (client->hangup_source, G_SOURCE_FUNC (client_hangup_cb), client, NULL);
-      g_source_set_static_name (client->hangup_source, "[pi] client hangup");
-      g_source_attach (client->hangup_source, NULL);
-    }
-
-  if (!(bindings = pi_bindings_from_json (bindings_json, &error)))
-    {
-      client_end (client, error->message);
-      return;
-    }
-
-  client->subscription = pi_broker_subscribe (self->broker, bindings, &subscription_callbacks, client);
 }
 
 /* --- requests -------------------------------------------------------------- */
@@ -523,7 +178,7 @@ handle_connect (PiServer          *self,
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, OPTIONS");
-      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET to open an event stream");
+      pi_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET to open an event stream");
       return;
     }
 
@@ -536,13 +191,13 @@ handle_connect (PiServer          *self,
 
   if (!(bindings_json = parse_connect_query (g_uri_get_query (soup_server_message_get_uri (msg)), &reason)))
     {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, reason);
+      pi_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, reason);
       return;
     }
 
   if (self->shutting_down)
     {
-      respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The server is shutting down");
+      pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The server is shutting down");
       return;
     }
 
@@ -552,11 +207,11 @@ handle_connect (PiServer          *self,
                                                self->max_connections);
 
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "10");
-      respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+      pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
       return;
     }
 
-  start_stream (self, msg, bindings_json);
+  pi_server_client_start (self, msg, bindings_json);
 }
 
 static void
@@ -570,7 +225,7 @@ handle_ping (PiServer          *self,
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD, OPTIONS");
-      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET for ping");
+      pi_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET for ping");
       return;
     }
 
@@ -582,177 +237,7 @@ handle_ping (PiServer          *self,
                             pi_embedded_broker_get_n_subscriptions (PI_EMBEDDED_BROKER (self->broker)));
   g_string_append_c (json, '}');
 
-  respond_json (msg, SOUP_STATUS_OK, json->str);
-}
-
-typedef struct
-{
-  const char  *exchange;
-  const char  *routing_key;
-  GStrv        routes;
-  char        *payload;
-} Publication;
-
-static void
-publication_clear (gpointer data)
-{
-  Publication *publication = data;
-
-  g_strfreev (publication->routes);
-  g_free (publication->payload);
-}
-
-static gboolean
-parse_publication (JsonNode     *node,
-                   Publication  *publication,
-                   GError      **error)
-{
-  JsonObject *object;
-  JsonNode *routes;
-  JsonNode *payload;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    goto shape;
-  object = json_node_get_object (node);
-
-  publication->exchange = json_object_get_string_member_with_default (object, "exchange", NULL);
-  publication->routing_key = json_object_get_string_member_with_default (object, "routingKey", NULL);
-  payload = json_object_get_member (object, "payload");
-  if (publication->exchange == NULL || publication->routing_key == NULL || payload == NULL)
-    goto shape;
-
-  if (!pi_binding_validate_exchange (publication->exchange, error))
-    return FALSE;
-  if (strlen (publication->routing_key) > PI_BINDING_MAX_LENGTH)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "The routing key is longer than %d bytes", PI_BINDING_MAX_LENGTH);
-      return FALSE;
-    }
-
-  routes = json_object_get_member (object, "routes");
-  if (routes != NULL && !JSON_NODE_HOLDS_NULL (routes))
-    {
-      JsonArray *array;
-      GStrvBuilder *builder;
-
-      if (!JSON_NODE_HOLDS_ARRAY (routes))
-        goto routes;
-      array = json_node_get_array (routes);
-      builder = g_strv_builder_new ();
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *route = json_array_get_element (array, i);
-
-          if (json_node_get_value_type (route) != G_TYPE_STRING)
-            {
-              g_strv_builder_unref (builder);
-              goto routes;
-            }
-          g_strv_builder_add (builder, json_node_get_string (route));
-        }
-      publication->routes = g_strv_builder_end (builder);
-      g_strv_builder_unref (builder);
-    }
-
-  publication->payload = json_to_string (payload, FALSE);
-  return TRUE;
-
-shape:
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "A message is an object with `exchange`, `routingKey`, `payload` and optional `routes`");
-  return FALSE;
-
-routes:
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "`routes` must be an array of strings");
-  return FALSE;
-}
-
-static void
-handle_publish (PiServer          *self,
-                SoupServerMessage *msg)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GArray) publications = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reply = NULL;
-  JsonNode *root;
-  gsize size;
-  const char *data;
-
-  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "POST, OPTIONS");
-      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use POST to publish");
-      return;
-    }
-
-  if (PI_BROKER_GET_CLASS (self->broker)->publish == NULL)
-    {
-      respond_error (msg, SOUP_STATUS_FORBIDDEN,
-                     "Publishing is only available on the embedded exchange");
-      return;
-    }
-
-  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  data = g_bytes_get_data (body, &size);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data ? data : "", size, &error))
-    {
-      g_autofree char *text = g_strdup_printf ("The body is not JSON: %s", error->message);
-
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, text);
-      return;
-    }
-
-  /* One message, or (extension) an array of them: publishers that batch
-   * need far fewer requests. All are checked before any is published. */
-  root = json_parser_get_root (parser);
-  publications = g_array_new (FALSE, TRUE, sizeof (Publication));
-  g_array_set_clear_func (publications, publication_clear);
-  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
-    {
-      JsonArray *array = json_node_get_array (root);
-
-      g_array_set_size (publications, json_array_get_length (array));
-      for (guint i = 0; i < publications->len; i++)
-        if (!parse_publication (json_array_get_element (array, i),
-                                &g_array_index (publications, Publication, i), &error))
-          break;
-    }
-  else if (root != NULL)
-    {
-      g_array_set_size (publications, 1);
-      parse_publication (root, &g_array_index (publications, Publication, 0), &error);
-    }
-  else
-    {
-      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The body is empty");
-    }
-
-  if (error != NULL)
-    {
-      respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-      return;
-    }
-
-  for (guint i = 0; i < publications->len; i++)
-    {
-      Publication *publication = &g_array_index (publications, Publication, i);
-
-      if (!pi_broker_publish (self->broker, publication->exchange, publication->routing_key,
-                              (const char * const *) publication->routes,
-                              publication->payload, &error))
-        {
-          respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
-          return;
-        }
-    }
-
-  reply = g_strdup_printf ("{\"published\":%u}", publications->len);
-  respond_json (msg, SOUP_STATUS_OK, reply);
+  pi_server_respond_json (msg, SOUP_STATUS_OK, json->str);
 }
 
 static void
@@ -786,9 +271,9 @@ server_callback (SoupServer        *server,
   else if (rest != NULL && (strcmp (rest, "/ping") == 0 || strcmp (rest, "/ping/") == 0))
     handle_ping (self, msg);
   else if (rest != NULL && (strcmp (rest, "/publish") == 0 || strcmp (rest, "/publish/") == 0))
-    handle_publish (self, msg);
+    pi_server_handle_publish (self, msg);
   else
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is under " API_PREFIX "/");
+    pi_server_respond_error (msg, SOUP_STATUS_NOT_FOUND, "Not found: the API is under " API_PREFIX "/");
 }
 
 /* --- pings ----------------------------------------------------------------- */
@@ -802,13 +287,7 @@ ping_cb (gpointer user_data)
   g_autoptr(GBytes) event = pi_event_format ("ping", data);
 
   for (GList *l = self->clients.head; l != NULL; l = l->next)
-    {
-      Client *client = l->data;
-
-      /* A full queue already tells the socket something is wrong. */
-      if (!client->closing && client_has_room (client, 0))
-        client_append (client, event);
-    }
+    pi_server_client_ping (l->data, event);
 
   return G_SOURCE_CONTINUE;
 }
@@ -832,12 +311,7 @@ pi_server_dispose (GObject *object)
 
   /* Clients still open lose their subscriptions before the broker goes. */
   for (GList *l = self->clients.head; l != NULL; l = l->next)
-    {
-      Client *client = l->data;
-
-      if (client->subscription != NULL)
-        pi_broker_unsubscribe (self->broker, g_steal_pointer (&client->subscription));
-    }
+    pi_server_client_unsubscribe (l->data);
 
   if (self->soup != NULL)
     {
@@ -846,7 +320,7 @@ pi_server_dispose (GObject *object)
     }
 
   while (self->clients.head != NULL)
-    client_finished_cb (((Client *) self->clients.head->data)->msg, self->clients.head->data);
+    pi_server_client_finish (self->clients.head->data);
 
   g_clear_object (&self->broker);
   g_clear_object (&self->tls_certificate);
@@ -1173,9 +647,9 @@ pi_server_shutdown (PiServer   *self,
   l = self->clients.head;
   while (l != NULL)
     {
-      Client *client = l->data;
+      PiServerClient *client = l->data;
 
       l = l->next;
-      client_end (client, reason);
+      pi_server_client_end (client, reason);
     }
 }

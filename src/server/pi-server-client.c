@@ -1,0 +1,369 @@
+/* pi-server-client.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pi-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "pi-binding.h"
+#include "pi-event-format.h"
+#include "pi-server-private.h"
+
+/*
+ * One accepted event stream of a PiServer.
+ *
+ * Its response body is written as events arrive (accumulate off, unpause
+ * after every append), delimited by the end of the connection rather than
+ * chunked, so that an event costs one write and the bytes on the wire are
+ * exactly the event stream.
+ *
+ * Flow control: libsoup reports what the socket took (wrote-body-data,
+ * wrote-chunk); what it has not taken yet is the client's queue. A message
+ * that would push the queue past its bounds is dropped and counted, and a
+ * `dropped` event reports the count once the queue has room again.
+ */
+
+#define LOG_BINDINGS_MAX 400
+
+struct _PiServerClient
+{
+  PiServer          *server;        /* borrowed: the server outlives its clients */
+  SoupServerMessage *msg;
+  GList              link;
+  PiSubscription    *subscription;
+  GSource           *hangup_source;
+  char              *peer;
+  char              *bindings_text;
+  gint64             opened_at;
+  guint64            pending_bytes;
+  guint              pending_events;
+  guint64            n_sent;
+  guint64            n_dropped_total;
+  guint64            dropped;       /* not yet reported */
+  gboolean           ready;
+  gboolean           closing;
+};
+
+static char *
+describe_peer (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  if (G_IS_INET_SOCKET_ADDRESS (address))
+    {
+      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+
+      if (host != NULL && strchr (host, ':') != NULL)
+        return g_strdup_printf ("[%s]:%u", host, port);
+      return g_strdup_printf ("%s:%u", host ? host : "?", port);
+    }
+
+  return g_strdup (host ? host : "?");
+}
+
+/* The bindings as given, made safe and short for one log line. */
+static char *
+loggable (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0'; p++)
+    {
+      if (out->len >= LOG_BINDINGS_MAX)
+        {
+          g_string_append (out, "...");
+          break;
+        }
+      g_string_append_c (out, (guchar) *p < 0x20 ? ' ' : *p);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* --- clients --------------------------------------------------------------- */
+
+static void
+client_append (PiServerClient *client,
+               GBytes         *event)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (client->msg);
+
+  soup_message_body_append_bytes (body, event);
+  client->pending_bytes += g_bytes_get_size (event);
+  client->pending_events++;
+  client->n_sent++;
+  soup_server_message_unpause (client->msg);
+}
+
+static gboolean
+client_has_room (PiServerClient *client,
+                 gsize           size)
+{
+  PiServer *self = client->server;
+
+  return client->pending_events < self->queue_length &&
+         client->pending_bytes + size <= self->client_buffer;
+}
+
+static void
+client_report_dropped (PiServerClient *client)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GBytes) event = NULL;
+
+  if (client->dropped == 0 || client->closing)
+    return;
+
+  data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT "}", client->dropped);
+  event = pi_event_format ("dropped", data);
+  client->dropped = 0;
+  client_append (client, event);
+}
+
+void
+pi_server_client_end (PiServerClient *client,
+                      const char     *error_text)
+{
+  PiServer *self = client->server;
+
+  if (client->closing)
+    return;
+
+  if (client->subscription != NULL)
+    pi_broker_unsubscribe (self->broker, g_steal_pointer (&client->subscription));
+
+  if (client->hangup_source != NULL)
+    {
+      g_source_destroy (client->hangup_source);
+      g_clear_pointer (&client->hangup_source, g_source_unref);
+    }
+
+  if (error_text != NULL)
+    {
+      g_autoptr(GBytes) event = NULL;
+
+      /* Loss is never silent, even at the end. */
+      client_report_dropped (client);
+      event = pi_event_format_error (error_text);
+      client_append (client, event);
+    }
+
+  client->closing = TRUE;
+  soup_message_body_complete (soup_server_message_get_response_body (client->msg));
+  soup_server_message_unpause (client->msg);
+}
+
+static void
+client_ready_cb (gpointer user_data)
+{
+  PiServerClient *client = user_data;
+
+  client->ready = TRUE;
+  client_append (client, client->server->ready_event);
+}
+
+static void
+client_message_cb (GBytes   *event,
+                   gpointer  user_data)
+{
+  PiServerClient *client = user_data;
+
+  if (client->closing)
+    return;
+
+  if (!client_has_room (client, g_bytes_get_size (event)))
+    {
+      client->dropped++;
+      client->n_dropped_total++;
+      return;
+    }
+
+  client_report_dropped (client);
+  client_append (client, event);
+}
+
+static void
+client_failed_cb (const char *text,
+                  gpointer    user_data)
+{
+  PiServerClient *client = user_data;
+
+  pi_server_client_end (client, text);
+}
+
+static const PiSubscriptionCallbacks subscription_callbacks = {
+  .ready = client_ready_cb,
+  .message = client_message_cb,
+  .failed = client_failed_cb,
+};
+
+static void
+client_wrote_body_data_cb (SoupServerMessage *msg,
+                           guint              size,
+                           PiServerClient    *client)
+{
+  client->pending_bytes -= MIN (size, client->pending_bytes);
+}
+
+static void
+client_wrote_chunk_cb (SoupServerMessage *msg,
+                       PiServerClient    *client)
+{
+  PiServer *self = client->server;
+
+  if (client->pending_events > 0)
+    client->pending_events--;
+
+  /* Report drops once the queue has drained to half. */
+  if (client->dropped > 0 &&
+      client->pending_events <= self->queue_length / 2 &&
+      client->pending_bytes <= self->client_buffer / 2)
+    client_report_dropped (client);
+}
+
+void
+pi_server_client_unsubscribe (PiServerClient *client)
+{
+  if (client->subscription != NULL)
+    pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
+}
+
+void
+pi_server_client_ping (PiServerClient *client,
+                       GBytes         *event)
+{
+  /* A full queue already tells the socket something is wrong. */
+  if (!client->closing && client_has_room (client, 0))
+    client_append (client, event);
+}
+
+/* Unlinks and frees @client: when its message is finished, or when the
+ * server goes while the stream is still open. */
+void
+pi_server_client_finish (PiServerClient *client)
+{
+  PiServer *self = client->server;
+  double seconds = (g_get_monotonic_time () - client->opened_at) / (double) G_USEC_PER_SEC;
+
+  g_queue_unlink (&self->clients, &client->link);
+
+  pi_server_client_unsubscribe (client);
+  if (client->hangup_source != NULL)
+    {
+      g_source_destroy (client->hangup_source);
+      g_clear_pointer (&client->hangup_source, g_source_unref);
+    }
+
+  g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
+             G_GUINT64_FORMAT " dropped (%u open)",
+             client->peer, client->bindings_text, seconds, client->n_sent,
+             client->n_dropped_total, self->clients.length);
+
+  g_signal_handlers_disconnect_by_data (client->msg, client);
+  g_clear_object (&client->msg);
+  g_free (client->peer);
+  g_free (client->bindings_text);
+  g_free (client);
+}
+
+static void
+client_finished_cb (SoupServerMessage *msg,
+                    PiServerClient    *client)
+{
+  pi_server_client_finish (client);
+}
+
+/* libsoup does not read while it writes a response, so a client that hangs
+ * up would only be noticed on a later write. Watch the socket instead: EOF
+ * (or an error) means it is gone, and its subscription goes at once. */
+static gboolean
+client_hangup_cb (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  PiServerClient *client = user_data;
+  char byte;
+  gssize n;
+
+  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&client->hangup_source, g_source_unref);
+
+  if (n > 0)
+    return G_SOURCE_REMOVE;  /* pipelined bytes or TLS records: stop watching */
+
+  g_debug ("%s hung up", client->peer);
+
+  /* EOF may be only a half-close (shutdown (SHUT_WR)): such a client still
+   * reads, and an accepted stream never ends without an `error` event
+   * (PROTOCOL.md 3). A reset peer is gone: nothing would read it. */
+  pi_server_client_end (client, n == 0 ? "The client closed its side of the connection" : NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+pi_server_client_start (PiServer          *self,
+                        SoupServerMessage *msg,
+                        const char        *bindings_json)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GPtrArray) bindings = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+  PiServerClient *client;
+
+  client = g_new0 (PiServerClient, 1);
+  client->server = self;
+  client->msg = g_object_ref (msg);
+  client->link.data = client;
+  client->peer = describe_peer (msg);
+  client->bindings_text = loggable (bindings_json);
+  client->opened_at = g_get_monotonic_time ();
+  g_queue_push_tail_link (&self->clients, &client->link);
+
+  /* The headers go out before the bindings are looked at: every later
+   * failure is an `error` event in the stream (PROTOCOL.md 2). */
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace (headers, "X-Accel-Buffering", "no");
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+
+  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (client_wrote_body_data_cb), client);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (client_wrote_chunk_cb), client);
+  g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), client);
+
+  g_message ("Stream opened: %s, bindings %s (%u open)",
+             client->peer, client->bindings_text, self->clients.length);
+
+  socket = soup_server_message_get_socket (msg);
+  if (socket != NULL)
+    {
+      client->hangup_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (client->hangup_source, G_SOURCE_FUNC (client_hangup_cb), client, NULL);
+      g_source_set_static_name (client->hangup_source, "[pi] client hangup");
+      g_source_attach (client->hangup_source, NULL);
+    }
+
+  if (!(bindings = pi_bindings_from_json (bindings_json, &error)))
+    {
+      pi_server_client_end (client, error->message);
+      return;
+    }
+
+  client->subscription = pi_broker_subscribe (self->broker, bindings, &subscription_callbacks, client);
+}

@@ -1,0 +1,67 @@
+/* pi-server-private.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "pi-server.h"
+
+G_BEGIN_DECLS
+
+/*
+ * PiServer spans three files: pi-server.c (the SoupServer, routes, CORS,
+ * connect and ping, options), pi-server-client.c (one SSE stream: its
+ * queue, flow control, dropped accounting, hang-up and end) and
+ * pi-server-publish.c (the POST /publish extension).
+ */
+
+typedef struct _PiServerClient PiServerClient;
+
+struct _PiServer
+{
+  GObject          parent_instance;
+
+  SoupServer      *soup;
+  PiBroker        *broker;
+  GQueue           clients;         /* of PiServerClient, linked through their own GList */
+  char           **origins;
+  GTlsCertificate *tls_certificate;
+  GBytes          *ready_event;
+  double           ping_interval;
+  guint            ping_source;
+  guint            max_connections;
+  guint            queue_length;
+  gsize            client_buffer;
+  gint64           started_at;
+  gboolean         shutting_down;
+};
+
+/* pi-server.c */
+void pi_server_respond_json       (SoupServerMessage *msg,
+                                   guint              status,
+                                   const char        *json);
+void pi_server_respond_error      (SoupServerMessage *msg,
+                                   guint              status,
+                                   const char        *message);
+
+/* pi-server-publish.c */
+void pi_server_handle_publish     (PiServer          *self,
+                                   SoupServerMessage *msg);
+
+/* pi-server-client.c */
+void pi_server_client_start       (PiServer          *server,
+                                   SoupServerMessage *msg,
+                                   const char        *bindings_json);
+void pi_server_client_ping        (PiServerClient    *client,
+                                   GBytes            *event);
+void pi_server_client_end         (PiServerClient    *client,
+                                   const char        *error_text);
+void pi_server_client_unsubscribe (PiServerClient    *client);
+void pi_server_client_finish      (PiServerClient    *client);
+
+G_END_DECLS
