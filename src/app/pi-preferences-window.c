@@ -5,5 +5,136 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
-#include <glib.h>
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-preferences"
+
+#include <glib/gi18n.h>
+
+#include "pi-preferences-window.h"
+
+struct _PiPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  /* Template widgets */
+  GtkAdjustment        *capacity_adjustment;
+  GtkAdjustment        *ping_timeout_adjustment;
+  GtkSwitch            *follow_switch;
+
+  /* Owned */
+  GSettings            *settings;
+};
+
+G_DEFINE_FINAL_TYPE (PiPreferencesWindow, pi_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+pi_preferences_window_constructed (GObject *object)
+{
+  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+
+  G_OBJECT_CLASS (pi_preferences_window_parent_class)->constructed (object);
+
+  g_assert (G_IS_SETTINGS (self->settings));
+
+  /* Every change applies at once: the window reacts to the settings. */
+  g_settings_bind (self->settings, "capacity", self->capacity_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "ping-timeout", self->ping_timeout_adjustment, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "follow", self->follow_switch, "active", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+pi_preferences_window_dispose (GObject *object)
+{
+  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (pi_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+pi_preferences_window_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_preferences_window_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_preferences_window_class_init (PiPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = pi_preferences_window_constructed;
+  object_class->dispose = pi_preferences_window_dispose;
+  object_class->get_property = pi_preferences_window_get_property;
+  object_class->set_property = pi_preferences_window_set_property;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL,
+                         G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PiPreferencesWindow, capacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, PiPreferencesWindow, ping_timeout_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, PiPreferencesWindow, follow_switch);
+}
+
+static void
+pi_preferences_window_init (PiPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+PiPreferencesWindow *
+pi_preferences_window_new (GSettings *settings)
+{
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (PI_TYPE_PREFERENCES_WINDOW,
+                       "settings", settings,
+                       NULL);
+}

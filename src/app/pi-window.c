@@ -5,5 +5,568 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* PLACEHOLDER: being written. */
-#include <glib.h>
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-window"
+
+#include <glib/gi18n.h>
+
+#include "pi-application.h"
+#include "pi-binding.h"
+#include "pi-window-private.h"
+
+G_DEFINE_FINAL_TYPE (PiWindow, pi_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static gboolean
+stream_is_active (PiWindow *self)
+{
+  switch (pi_event_stream_get_state (self->stream))
+    {
+    case PI_STREAM_STATE_CONNECTING:
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+    case PI_STREAM_STATE_LIVE:
+    case PI_STREAM_STATE_RECONNECTING:
+      return TRUE;
+
+    case PI_STREAM_STATE_DISCONNECTED:
+    case PI_STREAM_STATE_FAILED:
+    default:
+      return FALSE;
+    }
+}
+
+void
+pi_window_add_toast (PiWindow   *self,
+                     const char *title)
+{
+  AdwToast *toast;
+
+  g_assert (PI_IS_WINDOW (self));
+
+  toast = adw_toast_new (title);
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * pi_window_show_error:
+ * @self: a #PiWindow
+ * @message: the failure in words
+ *
+ * Shows @message as a toast. Replaces the previous error toast so that a
+ * flapping connection does not pile them up.
+ */
+void
+pi_window_show_error (PiWindow   *self,
+                      const char *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (PI_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  if (self->error_toast != NULL)
+    adw_toast_dismiss (self->error_toast);
+
+  toast = adw_toast_new (message);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (toast, 6);
+  g_set_weak_pointer (&self->error_toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static gboolean
+is_not_null (GBinding     *binding,
+             const GValue *from,
+             GValue       *to,
+             gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_object (from) != NULL);
+  return TRUE;
+}
+
+static void
+update_connection_state (PiWindow *self)
+{
+  PiStreamState state = pi_event_stream_get_state (self->stream);
+  const char *error_message = pi_event_stream_get_error_message (self->stream);
+  gboolean active = stream_is_active (self);
+  const char *banner = NULL;
+
+  if (active)
+    {
+      gtk_button_set_label (self->connect_button, _("_Disconnect"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->connect_button), "win.disconnect");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->connect_button), _("Disconnect from the server"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+    }
+  else
+    {
+      gtk_button_set_label (self->connect_button, _("_Connect"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->connect_button), "win.connect");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->connect_button), _("Connect to the server (Ctrl+Enter)"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+    }
+
+  /* The banner holds the last failure in words until the user retries or the
+   * stream recovers; messages received so far stay in the list below it. */
+  if (self->local_error != NULL)
+    banner = self->local_error;
+  else if (state == PI_STREAM_STATE_FAILED)
+    banner = error_message != NULL ? error_message : pi_event_stream_get_state_text (self->stream);
+  else if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
+    banner = error_message;
+
+  if (banner != NULL)
+    gtk_label_set_text (self->error_label, banner);
+  gtk_revealer_set_reveal_child (self->error_revealer, banner != NULL);
+
+  pi_window_update_actions (self);
+}
+
+static void
+on_stream_notify (PiWindow   *self,
+                  GParamSpec *pspec,
+                  gpointer    stream)
+{
+  /* Failures are shown by the banner and the connection state, which stay
+   * until the stream recovers; a toast on top would only repeat them. */
+  update_connection_state (self);
+}
+
+static void
+on_stream_messages (PiWindow  *self,
+                    GPtrArray *batch,
+                    gpointer   stream)
+{
+  pi_message_list_append (self->message_list, batch);
+}
+
+/**
+ * pi_window_collect_bindings:
+ * @self: a #PiWindow
+ *
+ * Returns: (transfer full) (element-type PiBinding): the bindings of the list
+ */
+GPtrArray *
+pi_window_collect_bindings (PiWindow *self)
+{
+  GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+  guint n = g_list_model_get_n_items (model);
+  GPtrArray *bindings = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (bindings, g_list_model_get_item (model, i));
+
+  return bindings;
+}
+
+static void
+save_bindings (PiWindow *self)
+{
+  GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+  guint n = g_list_model_get_n_items (model);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PiBinding) binding = g_list_model_get_item (model, i);
+
+      g_variant_builder_add (&builder, "(ss)",
+                             pi_binding_get_exchange (binding),
+                             pi_binding_get_routing_key_pattern (binding));
+    }
+
+  g_settings_set_value (self->settings, "bindings", g_variant_builder_end (&builder));
+}
+
+static void
+load_bindings (PiWindow *self)
+{
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GVariant) value = g_settings_get_value (self->settings, "bindings");
+  GVariantIter iter;
+  const char *exchange;
+  const char *pattern;
+
+  g_variant_iter_init (&iter, value);
+  while (g_variant_iter_next (&iter, "(&s&s)", &exchange, &pattern))
+    {
+      g_autoptr(PiBinding) binding = pi_binding_new (exchange, pattern);
+
+      /* A hand-edited setting must not reach the server unchecked. */
+      if (pi_binding_validate (binding, NULL))
+        g_ptr_array_add (bindings, g_steal_pointer (&binding));
+    }
+
+  pi_bindings_editor_set_bindings (self->bindings_editor, bindings);
+}
+
+static void
+update_main_page (PiWindow *self)
+{
+  GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+
+  gtk_stack_set_visible_child_name (self->main_stack,
+                                    g_list_model_get_n_items (model) > 0 ? "messages" : "no-bindings");
+}
+
+static void
+on_bindings_changed (PiWindow   *self,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     GListModel *model)
+{
+  save_bindings (self);
+  update_main_page (self);
+  pi_window_update_actions (self);
+
+  /* A live stream is bound to the old set: start over with the new one. */
+  if (stream_is_active (self))
+    pi_window_connect (self);
+}
+
+static void
+on_link_pasted (PiWindow         *self,
+                const char       *link,
+                PiBindingsEditor *editor)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!pi_window_import_link (self, link, &error))
+    pi_window_show_error (self, error->message);
+}
+
+static void
+on_server_entry_activate (PiWindow *self,
+                          GtkEntry *entry)
+{
+  pi_window_connect (self);
+}
+
+static void
+on_capacity_changed (PiWindow   *self,
+                     const char *key,
+                     GSettings  *settings)
+{
+  pi_message_store_set_capacity (self->store, g_settings_get_uint (settings, "capacity"));
+}
+
+static void
+on_ping_timeout_changed (PiWindow   *self,
+                         const char *key,
+                         GSettings  *settings)
+{
+  pi_event_stream_set_ping_timeout (self->stream, g_settings_get_uint (settings, "ping-timeout"));
+}
+
+static void
+on_paused_changed (PiWindow      *self,
+                   GParamSpec    *pspec,
+                   PiMessageList *list)
+{
+  gboolean paused = FALSE;
+
+  g_object_get (list, "paused", &paused, NULL);
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
+                            paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
+                               paused ? _("Resume (Ctrl+P)") : _("Pause (Ctrl+P)"));
+  pi_window_update_actions (self);
+}
+
+static gboolean
+pi_window_close_request (GtkWindow *window)
+{
+  PiWindow *self = PI_WINDOW (window);
+  int width;
+  int height;
+
+  gtk_window_get_default_size (window, &width, &height);
+
+  g_settings_delay (self->settings);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  if (!gtk_window_is_maximized (window))
+    {
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+  g_settings_apply (self->settings);
+
+  pi_event_stream_disconnect (self->stream);
+
+  return GTK_WINDOW_CLASS (pi_window_parent_class)->close_request (window);
+}
+
+static void
+pi_window_dispose (GObject *object)
+{
+  PiWindow *self = PI_WINDOW (object);
+
+  if (self->stream != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->stream, self);
+      pi_event_stream_disconnect (self->stream);
+    }
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+
+  if (self->bindings_editor != NULL)
+    g_signal_handlers_disconnect_by_data (pi_bindings_editor_get_model (self->bindings_editor), self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_WINDOW);
+
+  g_clear_weak_pointer (&self->error_toast);
+  g_clear_object (&self->stream);
+  g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (pi_window_parent_class)->dispose (object);
+}
+
+static void
+pi_window_finalize (GObject *object)
+{
+  PiWindow *self = PI_WINDOW (object);
+
+  g_free (self->local_error);
+
+  G_OBJECT_CLASS (pi_window_parent_class)->finalize (object);
+}
+
+static void
+pi_window_class_init (PiWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = pi_window_dispose;
+  object_class->finalize = pi_window_finalize;
+
+  window_class->close_request = pi_window_close_request;
+
+  g_type_ensure (PI_TYPE_BINDINGS_EDITOR);
+  g_type_ensure (PI_TYPE_CONNECTION_BAR);
+  g_type_ensure (PI_TYPE_MESSAGE_DETAILS);
+  g_type_ensure (PI_TYPE_MESSAGE_LIST);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, bindings_editor);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, connection_bar);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, server_entry);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, sidebar_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, no_bindings_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, message_list);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, message_details);
+  gtk_widget_class_bind_template_callback (widget_class, on_link_pasted);
+  gtk_widget_class_bind_template_callback (widget_class, on_server_entry_activate);
+
+  pi_window_class_init_actions (klass);
+}
+
+static void
+pi_window_init (PiWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  pi_window_init_actions (self);
+
+#if DEVELOPMENT_BUILD
+  gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+#endif
+
+  self->settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  self->store = pi_message_store_new (g_settings_get_uint (self->settings, "capacity"));
+  g_object_set (self->message_list, "store", self->store, NULL);
+  g_object_bind_property (self->message_list, "selected-message",
+                          self->message_details, "message",
+                          G_BINDING_SYNC_CREATE);
+  /* The details pane appears with a selection: until then the list has the
+   * whole height (and its own empty page says what to expect). */
+  g_object_bind_property_full (self->message_list, "selected-message",
+                               self->message_details, "visible",
+                               G_BINDING_SYNC_CREATE,
+                               is_not_null, NULL, NULL, NULL);
+  g_object_bind_property (self->message_list, "search-mode",
+                          self->search_button, "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_signal_connect_object (self->message_list, "notify::paused",
+                           G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
+
+  self->stream = pi_event_stream_new ();
+  pi_event_stream_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
+  g_signal_connect_object (self->stream, "notify", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "messages", G_CALLBACK (on_stream_messages), self, G_CONNECT_SWAPPED);
+
+  pi_connection_bar_set_stream (self->connection_bar, self->stream);
+  pi_connection_bar_set_store (self->connection_bar, self->store);
+  g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->message_list, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
+
+  g_settings_bind (self->settings, "server-url", self->server_entry, "text", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "follow", self->message_list, "follow", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::capacity",
+                           G_CALLBACK (on_capacity_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::ping-timeout",
+                           G_CALLBACK (on_ping_timeout_changed), self, G_CONNECT_SWAPPED);
+
+  load_bindings (self);
+  g_signal_connect_object (pi_bindings_editor_get_model (self->bindings_editor), "items-changed",
+                           G_CALLBACK (on_bindings_changed), self, G_CONNECT_SWAPPED);
+
+  update_main_page (self);
+  update_connection_state (self);
+}
+
+PiWindow *
+pi_window_new (GtkApplication *application)
+{
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+
+  return g_object_new (PI_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+/**
+ * pi_window_get_stream:
+ * @self: a #PiWindow
+ *
+ * Returns: (transfer none): the window's event stream
+ */
+PiEventStream *
+pi_window_get_stream (PiWindow *self)
+{
+  g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
+
+  return self->stream;
+}
+
+/**
+ * pi_window_get_store:
+ * @self: a #PiWindow
+ *
+ * Returns: (transfer none): the window's message store
+ */
+PiMessageStore *
+pi_window_get_store (PiWindow *self)
+{
+  g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * pi_window_get_bindings:
+ * @self: a #PiWindow
+ *
+ * Returns: (transfer none): the bindings, a #GListModel of #PiBinding
+ */
+GListModel *
+pi_window_get_bindings (PiWindow *self)
+{
+  g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
+
+  return pi_bindings_editor_get_model (self->bindings_editor);
+}
+
+void
+pi_window_set_server_url (PiWindow   *self,
+                          const char *server_url)
+{
+  g_return_if_fail (PI_IS_WINDOW (self));
+  g_return_if_fail (server_url != NULL);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->server_entry), server_url);
+}
+
+gboolean
+pi_window_add_binding (PiWindow   *self,
+                       const char *exchange,
+                       const char *routing_key_pattern)
+{
+  g_autoptr(PiBinding) binding = NULL;
+
+  g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (exchange != NULL, FALSE);
+  g_return_val_if_fail (routing_key_pattern != NULL, FALSE);
+
+  binding = pi_binding_new (exchange, routing_key_pattern);
+  if (!pi_binding_validate (binding, NULL))
+    return FALSE;
+
+  return pi_bindings_editor_add (self->bindings_editor, binding);
+}
+
+/**
+ * pi_window_set_bindings:
+ * @self: a #PiWindow
+ * @bindings: (element-type PiBinding): the new bindings
+ *
+ * Replaces all bindings (one change: a live stream reconnects once).
+ */
+void
+pi_window_set_bindings (PiWindow  *self,
+                        GPtrArray *bindings)
+{
+  g_return_if_fail (PI_IS_WINDOW (self));
+  g_return_if_fail (bindings != NULL);
+
+  pi_bindings_editor_set_bindings (self->bindings_editor, bindings);
+}
+
+void
+pi_window_connect (PiWindow *self)
+{
+  g_autoptr(GPtrArray) bindings = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *url;
+
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  url = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
+  bindings = pi_window_collect_bindings (self);
+
+  g_clear_pointer (&self->local_error, g_free);
+
+  /* Connecting again restarts the stream with the current URL and bindings.
+   * A failure here (a bad URL) also reaches the stream's error message, which
+   * on_stream_notify() shows; the banner keeps it until the next attempt. */
+  pi_event_stream_set_server_url (self->stream, url);
+  pi_event_stream_set_bindings (self->stream, bindings);
+
+  if (!pi_event_stream_connect (self->stream, &error))
+    self->local_error = g_strdup (error->message);
+
+  update_connection_state (self);
+}
+
+void
+pi_window_disconnect (PiWindow *self)
+{
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  g_clear_pointer (&self->local_error, g_free);
+  pi_event_stream_disconnect (self->stream);
+  update_connection_state (self);
+}

@@ -1,0 +1,1166 @@
+/* test-window.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The real window, driven in-process against a real pulse-events (embedded
+ * exchange) that each test starts on a free port: what a user types, sees
+ * and clicks. With PI_SCREENSHOT_DIR set, the main states are saved as PNGs
+ * in light and dark style.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <adwaita.h>
+#include <libsoup/soup.h>
+
+#include "pi-app-resources.h"
+#include "pi-application.h"
+#include "pi-message-cells.h"
+#include "pi-payload-tree.h"
+#include "pi-preferences-window.h"
+#include "pi-window-private.h"
+
+#define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
+#define TASK_FAILED    "exchange/taskcluster-queue/v1/task-failed"
+
+static PiApplication *app;
+
+/* --- waiting ------------------------------------------------------------- */
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the main context until @cond holds; fails the test after
+ * @seconds. The 10 ms wake-up re-checks conditions that no source flags. */
+#define WAIT_UNTIL(cond, seconds)                                               \
+  G_STMT_START {                                                                \
+    gint64 wait_deadline_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC; \
+    guint wait_wake_ = g_timeout_add (10, wake_cb, NULL);                       \
+    while (!(cond))                                                             \
+      {                                                                         \
+        if (g_get_monotonic_time () > wait_deadline_)                           \
+          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+    g_source_remove (wait_wake_);                                               \
+  } G_STMT_END
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                guint         *n_paints)
+{
+  (*n_paints)++;
+}
+
+/* Runs until the window painted @n more frames: what is asserted is on screen. */
+static void
+wait_for_frames (GtkWidget *window,
+                 guint      n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  guint n_paints = 0;
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &n_paints);
+  while (n_paints < n)
+    {
+      gtk_widget_queue_draw (window);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_handler_disconnect (clock, id);
+}
+
+/* --- pulse-events -------------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *base_url;    /* http://127.0.0.1:PORT/api/events/v1 */
+  guint        port;
+} Server;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+server_start_full (Server     *server,
+                   guint       port,
+                   const char *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *line = NULL;
+  const char *program = g_getenv ("PULSE_EVENTS");
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE;
+
+  g_assert_nonnull (program);
+  if (g_getenv ("PI_TEST_VERBOSE") == NULL)
+    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
+
+  launcher = g_subprocess_launcher_new (flags);
+  /* A failed assertion aborts this process: the server must not outlive it. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawn (launcher, &error,
+                                                 program, "--listen", listen, "--ping-interval", "1",
+                                                 extra, NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "Listening on "));
+
+  server->base_url = g_strdup (line + strlen ("Listening on "));
+  uri = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  server->port = g_uri_get_port (uri);
+  g_assert_cmpuint (server->port, >, 0);
+  if (port != 0)
+    g_assert_cmpuint (server->port, ==, port);
+}
+
+static void
+server_start (Server *server,
+              guint   port)
+{
+  server_start_full (server, port, NULL);
+}
+
+static void
+server_stop_with (Server *server,
+                  int     signum)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (server->process == NULL)
+    return;
+
+  g_subprocess_send_signal (server->process, signum);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&server->process);
+}
+
+static void
+server_stop (Server *server)
+{
+  server_stop_with (server, SIGTERM);
+}
+
+static void
+server_clear (Server *server)
+{
+  server_stop (server);
+  g_clear_pointer (&server->base_url, g_free);
+}
+
+/* POST <base>/publish, the embedded exchange's extension (PROTOCOL.md 7). */
+static void
+publish (Server     *server,
+         const char *exchange,
+         const char *routing_key,
+         const char *routes_json,
+         const char *payload_json)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strconcat (server->base_url, "/publish", NULL);
+  g_autofree char *json = NULL;
+
+  json = g_strdup_printf ("{\"exchange\": \"%s\", \"routingKey\": \"%s\", \"routes\": %s, \"payload\": %s}",
+                          exchange, routing_key, routes_json, payload_json);
+  body = g_bytes_new_take (json, strlen (json));
+  json = NULL;
+
+  msg = soup_message_new ("POST", url);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+}
+
+static char *
+routing_key (guint n)
+{
+  /* task-completed: primary.taskId.runId.workerGroup.workerId.provisionerId.
+   * workerType.schedulerId.taskGroupId.reserved */
+  return g_strdup_printf ("primary.T%04uaaaaaaaaaaaaaaaaa.0.us-east1.w%u.proj-test.b-linux.tests.Gbbbbbbbbbbbbbbbbbbbbb._",
+                          n, n);
+}
+
+static void
+publish_task (Server *server,
+              guint   n)
+{
+  g_autofree char *key = routing_key (n);
+  g_autofree char *payload = NULL;
+
+  payload = g_strdup_printf ("{\"version\": 1, \"status\": {\"taskId\": \"T%04uaaaaaaaaaaaaaaaaa\", "
+                             "\"state\": \"completed\", \"runs\": [{\"runId\": 0}]}, "
+                             "\"runId\": 0, \"workerGroup\": \"us-east1\"}",
+                             n);
+  publish (server, TASK_COMPLETED, key, "[\"index.project.test.latest\", \"checks\"]", payload);
+}
+
+/* --- the window ---------------------------------------------------------- */
+
+static void
+reset_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  const char *keys[] = { "server-url", "bindings", "capacity", "follow", "ping-timeout",
+                         "window-width", "window-height", "window-maximized" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+static PiWindow *
+window_new (void)
+{
+  PiWindow *window;
+
+  reset_settings ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  window = pi_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5);
+  wait_for_frames (GTK_WIDGET (window), 2);
+
+  return window;
+}
+
+static void
+window_destroy (PiWindow *window)
+{
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  WAIT_UNTIL (window == NULL, 5);
+}
+
+static PiStreamState
+state_of (PiWindow *window)
+{
+  return pi_event_stream_get_state (pi_window_get_stream (window));
+}
+
+static guint
+n_stored (PiWindow *window)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (pi_window_get_store (window)));
+}
+
+/* Binds task-completed with # and connects to @server; waits for Live. */
+static void
+connect_live (PiWindow *window,
+              Server   *server)
+{
+  pi_window_set_server_url (window, server->base_url);
+  if (g_list_model_get_n_items (pi_window_get_bindings (window)) == 0)
+    g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_connection_bar_get_state_text (window->connection_bar), ==, "Live");
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_descendant (child, type)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) && gtk_widget_get_visible (toplevel))
+        return toplevel;
+    }
+
+  return NULL;
+}
+
+/* A cell's text, drawn by a label or by an inscription. */
+static const char *
+cell_text (GtkWidget *cell)
+{
+  GtkWidget *widget;
+
+  if (GTK_IS_INSCRIPTION (cell) || GTK_IS_LABEL (cell))
+    widget = cell;
+  else if (!(widget = find_descendant (cell, GTK_TYPE_INSCRIPTION)))
+    widget = find_descendant (cell, GTK_TYPE_LABEL);
+
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget)) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget)) : "";
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_label (GTK_LABEL (widget));
+
+  return "";
+}
+
+/* The table as the user sees it: each mapped row's cell labels. */
+static GPtrArray *
+visible_rows (PiWindow *window)
+{
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+  GtkWidget *list_view = find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+  g_assert_nonnull (list_view);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      gboolean any = FALSE;
+
+      if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row))
+        continue;
+
+      for (GtkWidget *cell = gtk_widget_get_first_child (row);
+           cell != NULL;
+           cell = gtk_widget_get_next_sibling (cell))
+        {
+          const char *text = cell_text (cell);
+
+          any |= text[0] != '\0';
+          g_strv_builder_add (builder, text);
+        }
+
+      if (any)
+        g_ptr_array_add (rows, g_strv_builder_end (builder));
+    }
+
+  return rows;
+}
+
+static guint
+n_visible_rows (PiWindow *window)
+{
+  g_autoptr(GPtrArray) rows = visible_rows (window);
+
+  return rows->len;
+}
+
+/* --- screenshots --------------------------------------------------------- */
+
+static void
+save_png (gpointer    window,
+          const char *dir,
+          const char *file)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Saved %s", path);
+}
+
+/* Saves the window in light style as @light_file and in dark style as
+ * @dark_file, into $PI_SCREENSHOT_DIR. */
+static void
+screenshot_files (PiWindow   *window,
+                  const char *light_file,
+                  const char *dark_file)
+{
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  if (dir == NULL || dir[0] == '\0')
+    return;
+
+  g_mkdir_with_parents (dir, 0755);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      adw_style_manager_set_color_scheme (style, i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                        : ADW_COLOR_SCHEME_FORCE_DARK);
+      /* Let the style change, the crossfades and the spinner settle. */
+      wait_for_frames (GTK_WIDGET (window), 20);
+      save_png (window, dir, i == 0 ? light_file : dark_file);
+    }
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  wait_for_frames (GTK_WIDGET (window), 2);
+}
+
+/* NAME-light.png and NAME-dark.png */
+static void
+screenshot (PiWindow   *window,
+            const char *name)
+{
+  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
+  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
+
+  screenshot_files (window, light, dark);
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static gboolean
+add_enabled (PiWindow *window)
+{
+  GtkWidget *button = pi_bindings_editor_get_add_button (window->bindings_editor);
+
+  return gtk_widget_get_sensitive (button);
+}
+
+static void
+test_bindings (void)
+{
+  PiWindow *window = window_new ();
+  PiBindingsEditor *editor = window->bindings_editor;
+  GtkEditable *exchange = pi_bindings_editor_get_exchange_entry (editor);
+  GtkEditable *pattern = pi_bindings_editor_get_pattern_entry (editor);
+  GListModel *bindings = pi_window_get_bindings (window);
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_autoptr(GVariant) saved = NULL;
+  g_autoptr(GError) expected = NULL;
+  g_autoptr(GPtrArray) link_bindings = NULL;
+  g_autofree char *link = NULL;
+  GPtrArray *fields;
+  GtkListBoxRow *row;
+  GtkWidget *remove;
+
+  /* Nothing bound: the main area says so. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
+  g_assert_cmpstr (gtk_editable_get_text (pattern), ==, "#");
+  g_assert_false (add_enabled (window));
+  screenshot (window, "no-bindings");
+
+  /* Completion from the catalog while typing the exchange. */
+  gtk_widget_grab_focus (GTK_WIDGET (exchange));
+  gtk_editable_set_text (exchange, "task-comp");
+  g_assert_true (gtk_widget_get_visible (pi_bindings_editor_get_completion (editor)));
+  gtk_editable_set_text (exchange, "");
+  g_assert_false (gtk_widget_get_visible (pi_bindings_editor_get_completion (editor)));
+
+  /* A catalog exchange: the by-field builder writes the pattern. */
+  gtk_editable_set_text (exchange, TASK_COMPLETED);
+  fields = pi_bindings_editor_get_field_entries (editor);
+  g_assert_cmpuint (fields->len, >=, 8);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      GtkWidget *field = g_ptr_array_index (fields, i);
+
+      if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (field)), "taskGroupId") == 0)
+        {
+          g_assert_nonnull (gtk_widget_get_tooltip_text (field));
+          gtk_editable_set_text (GTK_EDITABLE (field), "Gbbbbbbbbbbbbbbbbbbbbb");
+        }
+    }
+  g_assert_cmpstr (gtk_editable_get_text (pattern), ==, "primary.*.*.*.*.*.*.*.Gbbbbbbbbbbbbbbbbbbbbb.#");
+  g_assert_true (add_enabled (window));
+  g_assert_cmpstr (pi_bindings_editor_get_error_text (editor), ==, "");
+
+  /* Add, as Enter in the pattern entry does. */
+  g_signal_emit_by_name (pattern, "entry-activated");
+  g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 1);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "messages");
+  g_assert_cmpstr (gtk_editable_get_text (pattern), ==, "#");
+  saved = g_settings_get_value (settings, "bindings");
+  g_assert_cmpstr (g_variant_print (saved, FALSE), ==,
+                   "[('" TASK_COMPLETED "', 'primary.*.*.*.*.*.*.*.Gbbbbbbbbbbbbbbbbbbbbb.#')]");
+
+  /* An invalid pattern: error style, the reason below, Add disabled. */
+  gtk_editable_set_text (pattern, "route.b*");
+  pi_binding_validate_pattern ("route.b*", &expected);
+  g_assert_nonnull (expected);
+  g_assert_false (add_enabled (window));
+  g_assert_cmpstr (pi_bindings_editor_get_error_text (editor), ==, expected->message);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (pattern), "error"));
+  g_signal_emit_by_name (pattern, "entry-activated");
+  g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 1);
+  screenshot (window, "invalid-binding");
+
+  /* A valid one again clears the error; a second binding is added. */
+  gtk_editable_set_text (pattern, "route.index.project.#");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (pattern), "error"));
+  g_assert_true (add_enabled (window));
+  g_signal_emit_by_name (pi_bindings_editor_get_add_button (editor), "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 2);
+
+  /* The same binding twice cannot be added. */
+  gtk_editable_set_text (pattern, "route.index.project.#");
+  g_assert_false (add_enabled (window));
+  g_assert_cmpstr (pi_bindings_editor_get_error_text (editor), !=, "");
+
+  /* Remove the first with its row's button. */
+  row = gtk_list_box_get_row_at_index (pi_bindings_editor_get_list (editor), 0);
+  remove = find_descendant (GTK_WIDGET (row), GTK_TYPE_BUTTON);
+  g_assert_nonnull (remove);
+  g_signal_emit_by_name (remove, "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 1);
+  {
+    g_autoptr(PiBinding) left = g_list_model_get_item (bindings, 0);
+
+    g_assert_cmpstr (pi_binding_get_routing_key_pattern (left), ==, "route.index.project.#");
+  }
+
+  /* A share link pasted into the exchange entry is imported. */
+  link_bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (link_bindings, pi_binding_new (TASK_FAILED, "#"));
+  g_ptr_array_add (link_bindings, pi_binding_new (TASK_COMPLETED, "route.index.project.#"));
+  link = pi_bindings_to_share_link ("https://tc.example.com/api/events/v1", link_bindings);
+  gtk_editable_set_text (exchange, link);
+  WAIT_UNTIL (g_list_model_get_n_items (bindings) == 2 && gtk_editable_get_text (exchange)[0] == '\0', 5);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->server_entry)), ==,
+                   "https://tc.example.com/api/events/v1");
+
+  /* The copied link reads back to the same bindings. */
+  {
+    g_autofree char *copy = pi_window_dup_share_link (window);
+    g_autoptr(GPtrArray) back = pi_bindings_from_share_link (copy, NULL);
+
+    g_assert_true (g_str_has_prefix (copy, "https://tc.example.com/api/events/v1?"));
+    g_assert_nonnull (back);
+    g_assert_cmpuint (back->len, ==, 2);
+  }
+
+  /* The Import Share Link dialog: Import is enabled only for a link. */
+  {
+    g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autofree char *more_link = NULL;
+    AdwMessageDialog *dialog;
+    GtkWidget *entry;
+
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.import-link", NULL);
+    dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+    entry = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_ENTRY);
+    g_assert_nonnull (entry);
+    g_assert_false (adw_message_dialog_get_response_enabled (dialog, "import"));
+    gtk_editable_set_text (GTK_EDITABLE (entry), "not a link");
+    g_assert_false (adw_message_dialog_get_response_enabled (dialog, "import"));
+
+    g_ptr_array_add (more, pi_binding_new (TASK_FAILED, "primary.#"));
+    more_link = pi_bindings_to_share_link ("https://tools.example.com/pulse-inspector", more);
+    gtk_editable_set_text (GTK_EDITABLE (entry), more_link);
+    g_assert_true (adw_message_dialog_get_response_enabled (dialog, "import"));
+    adw_message_dialog_response (dialog, "import");
+    g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 3);
+    pi_bindings_editor_remove (editor, 2);
+    /* A button closes the dialog after its response; here it is called directly. */
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
+
+  /* Ctrl+V outside a text field imports a share link from the clipboard. */
+  {
+    g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autofree char *more_link = NULL;
+
+    g_ptr_array_add (more, pi_binding_new (TASK_FAILED, "route.tc-treeherder.#"));
+    more_link = pi_bindings_to_share_link ("https://tools.example.com/pulse-inspector", more);
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (window)), more_link);
+    gtk_widget_activate_action (GTK_WIDGET (window), "window.paste-link", NULL);
+    WAIT_UNTIL (g_list_model_get_n_items (bindings) == 3, 5);
+    /* An inspector page is no events server: the server stays. */
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->server_entry)), ==,
+                     "https://tc.example.com/api/events/v1");
+    pi_bindings_editor_remove (editor, 2);
+  }
+
+  /* Removing all shows the empty state again, also in the settings. */
+  pi_bindings_editor_remove (editor, 0);
+  pi_bindings_editor_remove (editor, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
+  g_clear_pointer (&saved, g_variant_unref);
+  saved = g_settings_get_value (settings, "bindings");
+  g_assert_cmpuint (g_variant_n_children (saved), ==, 0);
+
+  window_destroy (window);
+}
+
+static void
+test_live (void)
+{
+  Server server = { 0 };
+  PiWindow *window;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *key1 = routing_key (1);
+  g_autofree char *summary = NULL;
+  GtkSelectionModel *selection;
+  GListModel *tree;
+  gboolean seen_status = FALSE;
+  gboolean seen_task_id = FALSE;
+
+  server_start (&server, 0);
+  window = window_new ();
+  connect_live (window, &server);
+
+  /* The button now disconnects. */
+  g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Disconnect");
+
+  for (guint i = 1; i <= 3; i++)
+    publish_task (&server, i);
+  WAIT_UNTIL (n_stored (window) == 3, 10);
+  wait_for_frames (GTK_WIDGET (window), 3);
+
+  /* The rows, with the columns a user reads. */
+  rows = visible_rows (window);
+  g_assert_cmpuint (rows->len, ==, 3);
+  {
+    char **row = g_ptr_array_index (rows, 0);
+
+    g_assert_cmpuint (g_strv_length (row), ==, 6);
+    g_assert_cmpstr (row[0], ==, "1");
+    g_assert_true (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d", row[1], 0, 0));
+    g_assert_cmpstr (row[2], ==, "task-completed");
+    g_assert_cmpstr (row[3], ==, key1);
+    g_assert_cmpstr (row[4], ==, "index.project.test.latest, checks");
+    g_assert_cmpstr (row[5], ==, "No");
+    g_assert_cmpstr (((char **) g_ptr_array_index (rows, 2))[0], ==, "3");
+  }
+
+  /* Counters; the ping interval is 1 s. */
+  WAIT_UNTIL (pi_event_stream_get_last_ping (pi_window_get_stream (window)) != NULL, 5);
+  summary = pi_connection_bar_dup_summary (window->connection_bar);
+  g_assert_cmpstr (summary, ==, "received=3 shown=3 evicted=0 dropped=0 held=0");
+
+  /* Filter by a routing-key word. */
+  g_object_set (window->message_list, "filter-text", "T0002", NULL);
+  WAIT_UNTIL (pi_message_list_get_n_shown (window->message_list) == 1, 5);
+  wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpuint (n_visible_rows (window), ==, 1);
+  g_object_set (window->message_list, "filter-text", "", NULL);
+  WAIT_UNTIL (pi_message_list_get_n_shown (window->message_list) == 3, 5);
+
+  /* Pause: the connection stays, new messages are held and counted. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  g_assert_true (pi_message_list_get_paused (window->message_list));
+  g_assert_true (gtk_toggle_button_get_active (window->pause_button));
+  publish_task (&server, 4);
+  publish_task (&server, 5);
+  WAIT_UNTIL (pi_event_stream_get_n_messages (pi_window_get_stream (window)) == 5, 10);
+  WAIT_UNTIL (pi_message_list_get_n_held (window->message_list) == 2, 5);
+  g_assert_cmpuint (n_stored (window), ==, 3);
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_LIVE);
+  g_free (summary);
+  summary = pi_connection_bar_dup_summary (window->connection_bar);
+  g_assert_cmpstr (summary, ==, "received=5 shown=3 evicted=0 dropped=0 held=2");
+
+  /* Resume appends them in order. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  g_assert_false (pi_message_list_get_paused (window->message_list));
+  WAIT_UNTIL (n_stored (window) == 5, 5);
+  {
+    g_autoptr(PiMessage) last = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (window)), 4);
+
+    g_assert_cmpuint (pi_message_get_sequence (last), ==, 5);
+  }
+
+  /* The rate is computed once a second from what arrived. */
+  for (guint i = 6; i <= 10; i++)
+    publish_task (&server, i);
+  WAIT_UNTIL (pi_connection_bar_get_rate (window->connection_bar) > 0, 5);
+  /* The counter runs ahead of the batches that reach the list. */
+  WAIT_UNTIL (n_stored (window) == 10, 5);
+
+  /* Select a message: the details show its payload as a tree. */
+  selection = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+  gtk_selection_model_select_item (selection, 1, TRUE);
+  g_assert_true (pi_message_details_get_message (window->message_details) ==
+                 pi_message_list_get_selected_message (window->message_list));
+  tree = pi_message_details_get_tree_model (window->message_details);
+  g_assert_nonnull (tree);
+  for (guint i = 0; i < g_list_model_get_n_items (tree); i++)
+    {
+      g_autoptr(GtkTreeListRow) row = g_list_model_get_item (tree, i);
+      g_autoptr(PiJsonItem) item = gtk_tree_list_row_get_item (row);
+
+      if (g_strcmp0 (pi_json_item_get_path (item), "$.status") == 0)
+        {
+          g_assert_cmpstr (pi_json_item_get_type_name (item), ==, "object");
+          seen_status = TRUE;
+        }
+      else if (g_strcmp0 (pi_json_item_get_path (item), "$.status.taskId") == 0)
+        {
+          g_assert_cmpstr (pi_json_item_get_value (item), ==, "\"T0002aaaaaaaaaaaaaaaaa\"");
+          g_assert_cmpstr (pi_json_item_get_type_name (item), ==, "string");
+          seen_task_id = TRUE;
+        }
+    }
+  g_assert_true (seen_status);
+  g_assert_true (seen_task_id);
+  g_assert_cmpstr (pi_message_details_get_field (window->message_details, "taskGroupId"), ==,
+                   "Gbbbbbbbbbbbbbbbbbbbbb");
+
+  /* Clear: the list is empty and waits for messages; still live. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear", NULL);
+  g_assert_cmpuint (n_stored (window), ==, 0);
+  g_assert_cmpstr (pi_message_list_get_visible_page (window->message_list), ==, "waiting");
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_LIVE);
+  publish_task (&server, 11);
+  WAIT_UNTIL (n_stored (window) == 1, 10);
+
+  /* Changing the bindings while live reconnects with the new set. */
+  {
+    GPtrArray *stream_bindings;
+
+    g_assert_true (pi_window_add_binding (window, TASK_FAILED, "#"));
+    WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE &&
+                pi_event_stream_get_bindings (pi_window_get_stream (window))->len == 2, 10);
+    stream_bindings = pi_event_stream_get_bindings (pi_window_get_stream (window));
+    g_assert_cmpstr (pi_binding_get_exchange (g_ptr_array_index (stream_bindings, 1)), ==, TASK_FAILED);
+    publish (&server, TASK_FAILED, "primary.x", "[]", "{\"failed\": true}");
+    WAIT_UNTIL (n_stored (window) >= 2, 10);
+  }
+
+  /* Disconnect. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.disconnect", NULL);
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
+  g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Connect");
+  g_assert_cmpuint (n_stored (window), >=, 2);
+
+  window_destroy (window);
+  server_clear (&server);
+}
+
+static void
+test_server_error (void)
+{
+  Server server = { 0 };
+  PiWindow *window;
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *state_text;
+
+  server_start (&server, 0);
+  window = window_new ();
+  connect_live (window, &server);
+  publish_task (&server, 1);
+  publish_task (&server, 2);
+  WAIT_UNTIL (n_stored (window) == 2, 10);
+
+  /* The editor refuses a pattern like this; a link or an older settings
+   * file can still bring one, and then the server answers with `error`.
+   * Changing the bindings while live reconnects with the new set. */
+  g_ptr_array_add (bindings, pi_binding_new (TASK_COMPLETED, "#"));
+  g_ptr_array_add (bindings, pi_binding_new (TASK_FAILED, "route.b*"));
+  pi_window_set_bindings (window, bindings);
+
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_FAILED, 10);
+  state_text = pi_connection_bar_get_state_text (window->connection_bar);
+  g_assert_true (g_str_has_prefix (state_text, "Failed: "));
+  g_assert_nonnull (strstr (state_text, "b*"));
+  g_assert_true (gtk_revealer_get_reveal_child (window->error_revealer));
+  g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), "b*"));
+  g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Connect");
+
+  /* What was received stays. */
+  g_assert_cmpuint (n_stored (window), ==, 2);
+  screenshot (window, "error");
+
+  /* A bad address is an error in words too, before any request. */
+  pi_window_set_server_url (window, "ftp://example.com/");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_FAILED);
+  g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), "ftp://example.com/"));
+
+  window_destroy (window);
+  server_clear (&server);
+}
+
+static void
+test_reconnect (void)
+{
+  Server server = { 0 };
+  PiWindow *window;
+  guint port;
+
+  server_start (&server, 0);
+  port = server.port;
+  window = window_new ();
+  connect_live (window, &server);
+  publish_task (&server, 1);
+  WAIT_UNTIL (n_stored (window) == 1, 10);
+
+  /* The server goes away without a word (a crash, a lost network; a server
+   * that shuts down cleanly ends the stream with an `error` event, which is
+   * final): the window says it will reconnect. */
+  server_stop_with (&server, SIGKILL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+  g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar),
+                                   "Reconnecting in "));
+
+  /* It comes back on the same port: the window is live again by itself. */
+  g_clear_pointer (&server.base_url, g_free);
+  server_start (&server, port);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 20);
+  publish_task (&server, 2);
+  WAIT_UNTIL (pi_event_stream_get_n_messages (pi_window_get_stream (window)) == 2, 10);
+
+  /* The first message stayed; a gap marker may sit between. */
+  {
+    GListModel *store = G_LIST_MODEL (pi_window_get_store (window));
+    g_autoptr(PiMessage) first = g_list_model_get_item (store, 0);
+    g_autoptr(PiMessage) last = g_list_model_get_item (store, g_list_model_get_n_items (store) - 1);
+
+    g_autofree char *key1 = routing_key (1);
+
+    g_assert_cmpstr (pi_message_get_routing_key (first), ==, key1);
+    g_assert_cmpint (pi_message_get_kind (last), ==, PI_MESSAGE_KIND_DECODED);
+  }
+
+  window_destroy (window);
+  server_clear (&server);
+}
+
+static void
+test_preferences (void)
+{
+  PiWindow *window = window_new ();
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiPreferencesWindow *preferences;
+
+  preferences = pi_preferences_window_new (settings);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (preferences));
+  wait_for_frames (GTK_WIDGET (preferences), 2);
+
+  /* The spin button writes the setting; the window applies it to the store. */
+  {
+    GtkWidget *spin = find_descendant (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
+
+    g_assert_nonnull (spin);
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 500);
+    g_assert_cmpuint (g_settings_get_uint (settings, "capacity"), ==, 500);
+    g_assert_cmpuint (pi_message_store_get_capacity (pi_window_get_store (window)), ==, 500);
+  }
+
+  g_settings_set_boolean (settings, "follow", FALSE);
+  g_assert_false (pi_message_list_get_follow (window->message_list));
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  window_destroy (window);
+}
+
+static void
+test_window_state (void)
+{
+  PiWindow *window = window_new ();
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  const char * const *accels;
+
+  /* The shortcuts window is loaded from gtk/help-overlay.ui. */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+  accels = (const char * const *) gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.connect");
+  g_assert_cmpstr (accels[0], ==, "<Control>Return");
+  g_strfreev ((char **) accels);
+
+#if DEVELOPMENT_BUILD
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window), "devel"));
+#endif
+
+  /* About. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  {
+    GtkWidget *about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+
+    g_assert_nonnull (about);
+    g_assert_cmpstr (adw_about_window_get_application_icon (ADW_ABOUT_WINDOW (about)), ==, APPLICATION_ID);
+    g_assert_cmpint (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (about)), ==, GTK_LICENSE_GPL_3_0);
+    gtk_window_destroy (GTK_WINDOW (about));
+  }
+
+  /* Narrow, the sidebar folds away behind a button that shows it. */
+  g_assert_false (adw_flap_get_folded (window->flap));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->sidebar_button)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 700);
+  WAIT_UNTIL (adw_flap_get_folded (window->flap), 5);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->sidebar_button)));
+  g_assert_false (adw_flap_get_reveal_flap (window->flap));
+  g_signal_emit_by_name (window->sidebar_button, "clicked");
+  g_assert_true (adw_flap_get_reveal_flap (window->flap));
+
+  /* The size is remembered when the window closes. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  wait_for_frames (GTK_WIDGET (window), 2);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_close (GTK_WINDOW (window));
+  WAIT_UNTIL (window == NULL, 5);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 700);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+}
+
+static guint
+find_exchange (PiWindow   *window,
+               const char *suffix)
+{
+  GListModel *store = G_LIST_MODEL (pi_window_get_store (window));
+
+  /* The newest match. */
+  for (guint i = g_list_model_get_n_items (store); i > 0; i--)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (store, i - 1);
+
+      if (g_str_has_suffix (pi_message_get_exchange (message), suffix))
+        return i - 1;
+    }
+
+  return G_MAXUINT;
+}
+
+/* The README's and the metainfo's pictures: demo traffic from pulse-events. */
+static void
+test_screenshots (void)
+{
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  const char *exchanges[] = { "task-pending", "task-running", "task-completed", "task-failed" };
+  Server server = { 0 };
+  PiWindow *window;
+  GtkSelectionModel *selection;
+  guint selected = G_MAXUINT;
+
+  if (dir == NULL || dir[0] == '\0')
+    {
+      g_test_skip ("PI_SCREENSHOT_DIR is not set");
+      return;
+    }
+
+  server_start_full (&server, 0, "--demo=6");
+  window = window_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (exchanges); i++)
+    {
+      g_autofree char *exchange = g_strconcat ("exchange/taskcluster-queue/v1/", exchanges[i], NULL);
+
+      g_assert_true (pi_window_add_binding (window, exchange, "#"));
+    }
+  connect_live (window, &server);
+  WAIT_UNTIL (n_stored (window) >= 24 && find_exchange (window, "/task-completed") != G_MAXUINT, 30);
+
+  /* The newest completed task, near the bottom that the list follows. */
+  WAIT_UNTIL ((selected = find_exchange (window, "/task-completed")) != G_MAXUINT &&
+              selected + 3 >= n_stored (window), 30);
+  /* While following, the table shows only the newest rows: find the row of
+   * the message, as a user clicks it. */
+  {
+    g_autoptr(PiMessage) target = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (window)), selected);
+    guint n;
+
+    selection = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+    n = g_list_model_get_n_items (G_LIST_MODEL (selection));
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (selection), i);
+
+        if (pi_message_cells_get_message (item) == target)
+          {
+            gtk_selection_model_select_item (selection, i, TRUE);
+            break;
+          }
+      }
+    g_assert_true (pi_message_details_get_message (window->message_details) == target);
+  }
+
+  /* Bring the selected row into view (GTK 4.8 has no scroll_to). */
+  wait_for_frames (GTK_WIDGET (window), 3);
+  {
+    GtkAdjustment *adj = pi_message_list_get_vadjustment (window->message_list);
+    double row_height = gtk_adjustment_get_upper (adj) / n_stored (window);
+    double page = gtk_adjustment_get_page_size (adj);
+
+    gtk_adjustment_set_value (adj, selected * row_height - page / 2);
+  }
+
+  /* The row stays selected as a user sees it. */
+  selection = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+  g_test_message ("selected row %u of %u", gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)),
+                  g_list_model_get_n_items (G_LIST_MODEL (selection)));
+  /* The names the metainfo and the README use. */
+  screenshot_files (window, "main.png", "dark.png");
+
+  /* The details larger, for the details picture. */
+  g_assert_nonnull (pi_message_details_get_message (window->message_details));
+  gtk_paned_set_position (window->paned, 220);
+  screenshot_files (window, "details.png", "details-dark.png");
+
+  /* A narrow window folds the sidebar away; its button brings it back. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 700);
+  WAIT_UNTIL (adw_flap_get_folded (window->flap), 5);
+  g_signal_emit_by_name (window->sidebar_button, "clicked");
+  wait_for_frames (GTK_WIDGET (window), 40);
+  save_png (window, dir, "narrow.png");
+
+  /* Preferences and shortcuts, in light style. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  {
+    GtkWidget *preferences = find_toplevel (PI_TYPE_PREFERENCES_WINDOW);
+
+    g_assert_nonnull (preferences);
+    wait_for_frames (preferences, 10);
+    save_png (preferences, dir, "preferences.png");
+    gtk_window_destroy (GTK_WINDOW (preferences));
+  }
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+  {
+    GtkWidget *shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+
+    g_assert_nonnull (shortcuts);
+    wait_for_frames (shortcuts, 10);
+    save_png (shortcuts, dir, "shortcuts.png");
+    gtk_widget_set_visible (shortcuts, FALSE);
+  }
+
+  window_destroy (window);
+  server_clear (&server);
+}
+
+typedef struct
+{
+  Server        *server;
+  PiApplication *app;
+  gboolean       checked;
+} CommandLine;
+
+static gboolean
+check_command_line (gpointer user_data)
+{
+  CommandLine *cl = user_data;
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (cl->app));
+  PiWindow *window;
+
+  if (!PI_IS_WINDOW (active))
+    return G_SOURCE_CONTINUE;
+
+  window = PI_WINDOW (active);
+  if (state_of (window) != PI_STREAM_STATE_LIVE)
+    return G_SOURCE_CONTINUE;
+
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->server_entry)), ==, cl->server->base_url);
+  g_assert_cmpuint (g_list_model_get_n_items (pi_window_get_bindings (window)), ==, 2);
+  cl->checked = TRUE;
+
+  g_action_group_activate_action (G_ACTION_GROUP (cl->app), "quit", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_command_line (void)
+{
+  Server server = { 0 };
+  CommandLine cl = { &server, NULL, FALSE };
+  g_autoptr(PiApplication) cl_app = NULL;
+  g_autoptr(GPtrArray) link_bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *link = NULL;
+  guint id;
+  int status;
+
+  server_start (&server, 0);
+  reset_settings ();
+
+  g_ptr_array_add (link_bindings, pi_binding_new (TASK_FAILED, "#"));
+  link = pi_bindings_to_share_link ("https://tools.example.com/pulse-inspector", link_bindings);
+
+  {
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    g_strv_builder_add_many (builder, "pulse-inspector", "--server", server.base_url,
+                             "--bind", TASK_COMPLETED "=route.index.#", link, NULL);
+    argv = g_strv_builder_end (builder);
+
+    cl_app = pi_application_new ();
+    cl.app = cl_app;
+    /* The suite's application already holds the app id's D-Bus object path. */
+    g_application_set_application_id (G_APPLICATION (cl_app), APPLICATION_ID ".CommandLineTest");
+    g_application_set_flags (G_APPLICATION (cl_app),
+                             G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+    id = g_timeout_add (20, check_command_line, &cl);
+    status = g_application_run (G_APPLICATION (cl_app), g_strv_length (argv), argv);
+  }
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (cl.checked);
+  g_assert_false (g_main_context_find_source_by_id (NULL, id) != NULL);
+
+  server_clear (&server);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_assert_nonnull (pi_app_get_resource ());
+
+  app = pi_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  g_test_add_func ("/pi/window/bindings", test_bindings);
+  g_test_add_func ("/pi/window/live", test_live);
+  g_test_add_func ("/pi/window/server-error", test_server_error);
+  g_test_add_func ("/pi/window/reconnect", test_reconnect);
+  g_test_add_func ("/pi/window/preferences", test_preferences);
+  g_test_add_func ("/pi/window/window-state", test_window_state);
+  g_test_add_func ("/pi/window/command-line", test_command_line);
+  g_test_add_func ("/pi/window/screenshots", test_screenshots);
+
+  status = g_test_run ();
+
+  /* Registered but never run, the application keeps the references of its
+   * exported D-Bus objects; each window's own finalization is asserted. */
+  g_object_unref (app);
+
+  return status;
+}
