@@ -705,10 +705,10 @@ test_server_error_event (void)
   PiFixtureResponse *response = pi_fixture_response_new_sse ();
   Watch *watch;
 
+  /* As the protocol orders it: a bindings error comes instead of `ready`. */
   pi_fixture_response_write (response,
-                             READY "event: message\ndata: " MESSAGE_1 "\nid: -\n\n"
                              "event: error\ndata: \"Bindings must be an array of {exchange, routingKeyPattern}\"\nid: -\n\n"
-                             "event: message\ndata: " MESSAGE_2 "\nid: -\n\n", -1);
+                             READY "event: message\ndata: " MESSAGE_2 "\nid: -\n\n", -1);
   pi_fixture_response_hold (response);
   pi_fixture_server_add (server, response);
 
@@ -718,11 +718,54 @@ test_server_error_event (void)
                    "Bindings must be an array of {exchange, routingKeyPattern}");
   g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==,
                    "Bindings must be an array of {exchange, routingKeyPattern}");
-  /* What came before is kept; nothing after the error is acted on. */
-  g_assert_cmpuint (watch->messages->len, ==, 1);
-  assert_message_1 (message_at (watch, 0));
+  /* Nothing after the error is acted on. */
+  g_assert_cmpuint (watch->messages->len, ==, 0);
+  g_assert_cmpuint (watch->n_ready, ==, 0);
   /* The client closed the connection. */
   WAIT_UNTIL (pi_fixture_server_get_n_closed (server) == 1, 5);
+  watch_free (watch);
+}
+
+/* An error after `ready` is the server or its broker failing (broker lost,
+ * server shutting down), not bad input: the text is shown, the gap marked,
+ * and a fresh stream opened. */
+static void
+test_server_error_after_ready (void)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *first = pi_fixture_response_new_sse ();
+  PiFixtureResponse *second = pi_fixture_response_new_sse ();
+  PiMessage *gap;
+  Watch *watch;
+
+  pi_fixture_response_write (first,
+                             "retry: 100\n" READY "event: message\ndata: " MESSAGE_1 "\nid: -\n\n"
+                             "event: error\ndata: \"Lost the connection to the broker: a socket error occurred\"\nid: -\n\n",
+                             -1);
+  pi_fixture_response_hold (first);
+  pi_fixture_server_add (server, first);
+  pi_fixture_response_write (second, READY "event: message\ndata: " MESSAGE_2 "\nid: -\n\n", -1);
+  pi_fixture_response_hold (second);
+  pi_fixture_server_add (server, second);
+
+  watch = watch_new (server, FALSE, 0);
+  watch_connect (watch);
+  WAIT_UNTIL (watch->messages->len == 3, 10);
+
+  g_assert_cmpuint (watch->server_errors->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (watch->server_errors, 0), ==,
+                   "Lost the connection to the broker: a socket error occurred");
+  g_assert_true (saw_state (watch, PI_STREAM_STATE_RECONNECTING));
+  g_assert_false (saw_state (watch, PI_STREAM_STATE_FAILED));
+
+  assert_message_1 (message_at (watch, 0));
+  gap = message_at (watch, 1);
+  g_assert_cmpint (pi_message_get_kind (gap), ==, PI_MESSAGE_KIND_GAP);
+  g_assert_nonnull (strstr (pi_message_get_error (gap), "Lost the connection to the broker"));
+  g_assert_cmpstr (pi_message_get_routing_key (message_at (watch, 2)), ==, "two");
+
+  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 5);
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
   watch_free (watch);
 }
 
@@ -1059,6 +1102,7 @@ main (int   argc,
   g_test_add_func ("/pi/event-stream/server-failure", test_server_failure);
   g_test_add_func ("/pi/event-stream/wrong-content-type", test_wrong_content_type);
   g_test_add_func ("/pi/event-stream/server-error-event", test_server_error_event);
+  g_test_add_func ("/pi/event-stream/server-error-after-ready", test_server_error_after_ready);
   g_test_add_func ("/pi/event-stream/oversize", test_oversize);
   g_test_add_func ("/pi/event-stream/connection-refused", test_connection_refused);
   g_test_add_func ("/pi/event-stream/name-not-resolved", test_name_not_resolved);

@@ -341,6 +341,8 @@ on_state (PiEventStream *stream,
       break;
 
     case PI_STREAM_STATE_RECONNECTING:
+      /* An error event after `ready` is retried: it is not the final word. */
+      self->server_error = FALSE;
       g_printerr ("pulse-listen: %s. %s\n", reason ? reason : "", text);
       break;
 

@@ -92,6 +92,8 @@ struct _PiStreamWorker
   gboolean       live;
   gboolean       ever_live;
   gboolean       server_error;
+  gboolean       server_error_after_ready;
+  char          *server_error_text;
   gboolean       urgent;
   guint          unbound_failures;
   guint          backoff_step;
@@ -506,6 +508,12 @@ worker_on_event (const PiSseEvent *event,
 
       record->text = decode_server_error (event->data, event->data_len);
       w->server_error = TRUE;
+      /* Before `ready` an error is about the bindings: bad input, final.
+       * After it, the stream was good and the server or its broker failed
+       * (broker lost, server shutting down): that passes, so reconnect. */
+      w->server_error_after_ready = w->live;
+      g_free (w->server_error_text);
+      w->server_error_text = g_strdup (record->text);
       w->urgent = TRUE;
       worker_flush_batches (w, FALSE);
       worker_post (w, record);
@@ -626,6 +634,14 @@ worker_read_cb (GObject      *object,
   }
 
   worker_flush_batches (w, TRUE);
+
+  if (w->server_error && w->server_error_after_ready)
+    {
+      g_autofree char *reason = g_steal_pointer (&w->server_error_text);
+
+      worker_lost (w, reason, FAILURE_RETRY);
+      return;
+    }
 
   if (w->server_error)
     {
@@ -968,6 +984,7 @@ worker_free (PiStreamWorker *w)
 {
   g_clear_pointer (&w->uri, g_uri_unref);
   g_free (w->host);
+  g_free (w->server_error_text);
   g_queue_clear_full (&w->records, (GDestroyNotify) pi_stream_record_free);
   g_clear_pointer (&w->dispatch_source, g_source_unref);
   g_clear_pointer (&w->parser, pi_sse_parser_free);
