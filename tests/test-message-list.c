@@ -13,6 +13,7 @@
 #include "pi-message-list.h"
 #include "pi-message-store.h"
 #include "pi-messages-fixture.h"
+#include "pi-tail-model.h"
 
 typedef struct
 {
@@ -105,6 +106,33 @@ find_descendant (GtkWidget *widget,
   return NULL;
 }
 
+/* A cell shows its text with a GtkInscription (or a GtkLabel). */
+static GtkWidget *
+cell_text_widget (GtkWidget *cell)
+{
+  GtkWidget *widget;
+
+  if (GTK_IS_INSCRIPTION (cell) || GTK_IS_LABEL (cell))
+    return cell;
+  if ((widget = find_descendant (cell, GTK_TYPE_INSCRIPTION)))
+    return widget;
+
+  return find_descendant (cell, GTK_TYPE_LABEL);
+}
+
+static const char *
+cell_text (GtkWidget *widget)
+{
+  const char *text;
+
+  if (GTK_IS_INSCRIPTION (widget))
+    text = gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+  else
+    text = gtk_label_get_label (GTK_LABEL (widget));
+
+  return text ? text : "";
+}
+
 /* What the user sees: the realized rows of the table, top to bottom, each
  * as its cells' labels, and each cell's tooltip. */
 typedef struct
@@ -152,12 +180,12 @@ collect_rows (Fixture *f)
            cell != NULL && i < 6;
            cell = gtk_widget_get_next_sibling (cell), i++)
         {
-          GtkWidget *label = GTK_IS_LABEL (cell) ? cell : find_descendant (cell, GTK_TYPE_LABEL);
+          GtkWidget *label = cell_text_widget (cell);
 
           if (label == NULL)
             continue;
 
-          row->cells[i] = g_strdup (gtk_label_get_label (GTK_LABEL (label)));
+          row->cells[i] = g_strdup (cell_text (label));
           row->has_tooltip[i] = gtk_widget_get_has_tooltip (label);
           row->classes[i] = g_strjoinv (" ", gtk_widget_get_css_classes (label));
           any |= row->cells[i][0] != '\0';
@@ -355,7 +383,8 @@ test_follow (void)
 
   append_range (&f, 0, 100, NULL);
   wait_for_paints (&f, 3);
-  g_assert_cmpfloat (gtk_adjustment_get_upper (adj), >, 2 * gtk_adjustment_get_page_size (adj));
+  /* Following shows the newest rows, more than fit: room to scroll up. */
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adj), >, gtk_adjustment_get_page_size (adj) + 100);
   g_assert_true (at_bottom (adj));
 
   /* More rows: still at the bottom. */
@@ -413,6 +442,267 @@ test_follow (void)
   fixture_teardown (&f);
 }
 
+/* Runs the main loop for @msec, then until two more frames were painted:
+ * while following a busy list, rows move at most every 80 ms. */
+static void
+wait_msec (Fixture *f,
+           guint    msec)
+{
+  gint64 until = g_get_monotonic_time () + msec * 1000;
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  wait_for_paints (f, 2);
+}
+
+/* The sequence numbers of the rows inside the visible part of the table,
+ * top to bottom. */
+static GArray *
+visible_sequences (Fixture *f)
+{
+  GtkWidget *list_view = find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                          GTK_TYPE_LIST_VIEW);
+  GArray *seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+  int height = gtk_widget_get_height (list_view);
+  GPtrArray *rows = g_ptr_array_new ();
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_rect_t bounds;
+
+      if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row) ||
+          !gtk_widget_compute_bounds (row, list_view, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
+        continue;
+
+      g_ptr_array_add (rows, row);
+    }
+
+  /* Children are not kept in row order: sort by where they are drawn. */
+  for (guint i = 0; i < rows->len; i++)
+    for (guint j = i + 1; j < rows->len; j++)
+      {
+        graphene_rect_t a, b;
+
+        g_assert_true (gtk_widget_compute_bounds (rows->pdata[i], list_view, &a));
+        g_assert_true (gtk_widget_compute_bounds (rows->pdata[j], list_view, &b));
+        if (b.origin.y < a.origin.y)
+          {
+            gpointer tmp = rows->pdata[i];
+
+            rows->pdata[i] = rows->pdata[j];
+            rows->pdata[j] = tmp;
+          }
+      }
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *text = cell_text_widget (gtk_widget_get_first_child (rows->pdata[i]));
+      guint64 seq;
+
+      g_assert_nonnull (text);
+      seq = g_ascii_strtoull (cell_text (text), NULL, 10);
+      g_array_append_val (seqs, seq);
+    }
+
+  g_ptr_array_unref (rows);
+  return seqs;
+}
+
+static guint64
+last_visible (Fixture *f)
+{
+  g_autoptr(GArray) seqs = visible_sequences (f);
+
+  g_assert_cmpuint (seqs->len, >, 0);
+  return g_array_index (seqs, guint64, seqs->len - 1);
+}
+
+static guint64
+first_visible (Fixture *f)
+{
+  g_autoptr(GArray) seqs = visible_sequences (f);
+
+  g_assert_cmpuint (seqs->len, >, 0);
+  return g_array_index (seqs, guint64, 0);
+}
+
+/* Following a long list shows its newest rows with a fixed set of row
+ * widgets; scrolling up or selecting shows the whole list at the same
+ * place, and every row can be reached. */
+static void
+test_tail (void)
+{
+  Fixture f = { 0 };
+  GtkColumnView *view;
+  GtkAdjustment *adj;
+  GListModel *shown;
+  GtkWidget *list_view;
+  g_autoptr(GPtrArray) widgets = g_ptr_array_new ();
+  guint64 top;
+  guint n_rows;
+  guint i;
+
+  fixture_setup (&f, 5000);
+  view = pi_message_list_get_column_view (f.list);
+  adj = pi_message_list_get_vadjustment (f.list);
+  shown = G_LIST_MODEL (gtk_column_view_get_model (view));
+  list_view = find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+
+  append_range (&f, 0, 1000, NULL);
+  wait_msec (&f, 100);
+  g_assert_true (pi_message_list_get_following (f.list));
+  g_assert_cmpuint (pi_message_list_get_n_shown (f.list), ==, 1000);
+  n_rows = g_list_model_get_n_items (shown);
+  g_assert_cmpuint (n_rows, <, 1000);
+  g_assert_cmpuint (last_visible (&f), ==, 999);
+
+  /* Batches move the rows through the same widgets. */
+  for (GtkWidget *w = gtk_widget_get_first_child (list_view); w; w = gtk_widget_get_next_sibling (w))
+    g_ptr_array_add (widgets, w);
+  for (i = 0; i < 5; i++)
+    {
+      append_range (&f, 1000 + i * 300, 300, NULL);
+      wait_msec (&f, 100);
+      g_assert_cmpuint (last_visible (&f), ==, 1000 + i * 300 + 299);
+    }
+  i = 0;
+  for (GtkWidget *w = gtk_widget_get_first_child (list_view); w; w = gtk_widget_get_next_sibling (w), i++)
+    g_assert_true (i < widgets->len && widgets->pdata[i] == w);
+  g_assert_cmpuint (i, ==, widgets->len);
+
+  /* The user scrolls up a little: the whole list, the same rows on screen. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) - 100);
+  wait_for_paints (&f, 1);
+  top = first_visible (&f);
+  wait_for_paints (&f, 3);
+  g_assert_false (pi_message_list_get_following (f.list));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2500);
+  g_assert_cmpint ((gint64)first_visible (&f) - (gint64)top, <=, 1);
+  g_assert_cmpint ((gint64)top - (gint64)first_visible (&f), <=, 1);
+
+  /* ... and can reach the oldest row. */
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (&f, 3);
+  g_assert_cmpuint (first_visible (&f), ==, 0);
+
+  /* Back at the bottom: following the newest again. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  append_range (&f, 2500, 100, NULL);
+  wait_msec (&f, 100);
+  g_assert_true (pi_message_list_get_following (f.list));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), <, 2600);
+  g_assert_cmpuint (last_visible (&f), ==, 2599);
+
+  /* Scrolling up just as a batch arrives is the user's doing, not layout. */
+  append_range (&f, 2600, 50, NULL);
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) - 60);
+  wait_for_paints (&f, 3);
+  g_assert_false (pi_message_list_get_following (f.list));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2650);
+  g_assert_cmpuint (last_visible (&f), <, 2649);
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  wait_msec (&f, 100);
+  g_assert_cmpuint (last_visible (&f), ==, 2649);
+
+  /* Picking a row stops following and keeps it selected in the whole list. */
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (shown), g_list_model_get_n_items (shown) - 2, TRUE);
+  g_assert_cmpuint (pi_message_get_sequence (pi_message_list_get_selected_message (f.list)), ==, 2648);
+  g_assert_false (pi_message_list_get_following (f.list));
+  append_range (&f, 2650, 100, NULL);
+  wait_for_paints (&f, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 2750);
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (shown)), ==, 2648);
+  g_assert_cmpuint (pi_message_get_sequence (pi_message_list_get_selected_message (f.list)), ==, 2648);
+  g_assert_cmpuint (last_visible (&f), <, 2700);
+
+  fixture_teardown (&f);
+}
+
+static guint64
+tail_row_sequence (PiTailModel *tail,
+                   guint        i)
+{
+  g_autoptr(PiTailRow) row = g_list_model_get_item (G_LIST_MODEL (tail), i);
+
+  return pi_message_get_sequence (pi_tail_row_get_message (row));
+}
+
+static void
+spin_msec (guint msec)
+{
+  gint64 until = g_get_monotonic_time () + msec * 1000;
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static void
+count_changed (guint *counter)
+{
+  (*counter)++;
+}
+
+/* The tail model on its own: the newest rows, moved in place. */
+static void
+test_tail_model (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (10);
+  PiTailModel *tail = pi_tail_model_new (4);
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(PiTailRow) first = NULL;
+  guint changed = 0;
+
+  pi_tail_model_set_model (tail, G_LIST_MODEL (store));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tail)), ==, 0);
+
+  batch = fixture_batch_new (0, 3, NULL);
+  pi_message_store_append (store, (PiMessage **)batch->pdata, batch->len);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tail)), ==, 3);
+  g_assert_cmpuint (tail_row_sequence (tail, 0), ==, 0);
+  g_assert_cmpuint (pi_tail_model_get_offset (tail), ==, 0);
+
+  /* Full: the same row objects show newer messages, at most every 80 ms. */
+  first = g_list_model_get_item (G_LIST_MODEL (tail), 0);
+  g_signal_connect_swapped (first, "changed", G_CALLBACK (count_changed), &changed);
+  g_clear_pointer (&batch, g_ptr_array_unref);
+  batch = fixture_batch_new (3, 9, NULL);
+  pi_message_store_append (store, (PiMessage **)batch->pdata, batch->len);
+  spin_msec (100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tail)), ==, 4);
+  g_assert_cmpuint (pi_tail_model_get_offset (tail), ==, 6);
+  g_assert_cmpuint (tail_row_sequence (tail, 0), ==, 8);
+  g_assert_cmpuint (tail_row_sequence (tail, 3), ==, 11);
+  g_assert_true (g_list_model_get_item (G_LIST_MODEL (tail), 0) == (gpointer)first);
+  g_object_unref (first);
+  g_assert_cmpuint (changed, >, 0);
+
+  /* Frozen: newer messages leave the rows alone; the oldest leaving moves
+   * the offset only. Thawed: the newest at once. */
+  pi_tail_model_set_frozen (tail, TRUE);
+  g_clear_pointer (&batch, g_ptr_array_unref);
+  batch = fixture_batch_new (12, 2, NULL);
+  pi_message_store_append (store, (PiMessage **)batch->pdata, batch->len);
+  spin_msec (100);
+  g_assert_cmpuint (tail_row_sequence (tail, 3), ==, 11);
+  g_assert_cmpuint (pi_tail_model_get_offset (tail), ==, 4);
+  pi_tail_model_set_frozen (tail, FALSE);
+  g_assert_cmpuint (tail_row_sequence (tail, 3), ==, 13);
+  g_assert_cmpuint (pi_tail_model_get_offset (tail), ==, 6);
+
+  /* Cleared: no rows, at once. */
+  pi_message_store_clear (store);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (tail)), ==, 0);
+
+  g_assert_finalize_object (tail);
+}
+
 static void
 count_cb (guint *counter)
 {
@@ -465,6 +755,8 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/pause-resume-clear", test_pause_resume);
   g_test_add_func ("/pi/message-list/follow", test_follow);
   g_test_add_func ("/pi/message-list/selection", test_selection);
+  g_test_add_func ("/pi/message-list/tail", test_tail);
+  g_test_add_func ("/pi/message-list/tail-model", test_tail_model);
 
   return g_test_run ();
 }

@@ -12,45 +12,9 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
-#include "pi-message-list.h"
+#include "pi-message-cells.h"
+#include "pi-message-list-private.h"
 
-struct _PiMessageList
-{
-  GtkWidget           parent_instance;
-
-  /* Template widgets */
-  GtkSearchBar       *search_bar;
-  GtkSearchEntry     *search_entry;
-  GtkLabel           *count_label;
-  GtkStack           *stack;
-  GtkScrolledWindow  *scroller;
-  GtkColumnView      *column_view;
-  GtkSingleSelection *selection;
-  GtkFilterListModel *filter_model;
-  GtkCustomFilter    *filter;
-
-  /* Owned */
-  PiMessageStore     *store;
-  PiMessage          *selected;
-  GPtrArray          *held;
-  char               *filter_text;
-  char               *needle;         /* filter_text casefolded, NULL when empty */
-
-  /* Borrowed */
-  GtkAdjustment      *vadjustment;
-  GdkFrameClock      *frame_clock;
-  gulong              after_paint_id;
-
-  guint               n_held;
-  guint               n_shown;
-  guint               snapping;
-  guint               follow : 1;
-  guint               following : 1;
-  guint               layout_pending : 1;
-  guint               paused : 1;
-  guint               search_mode : 1;
-  guint               setting_entry : 1;
-};
 
 G_DEFINE_FINAL_TYPE (PiMessageList, pi_message_list, GTK_TYPE_WIDGET)
 
@@ -69,330 +33,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* Cells.
- *
- * The columns use GtkSignalListItemFactory rather than builder templates
- * with <closure>s: in GTK 4.8 a list view does not recycle row widgets, so
- * while following at 20,000 messages/s every visible row is new on every
- * frame, and instantiating six GtkBuilder templates per row cost 50-150 ms
- * a frame (measured with tests/bench-window). A plain label is cheap.
- */
-
-static char *
-format_sequence (PiMessage *message)
+void
+_pi_message_list_set_selected (PiMessageList *self,
+                               PiMessage     *message)
 {
-  if (pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP)
-    return NULL;
-
-  return g_strdup_printf ("%" G_GUINT64_FORMAT, pi_message_get_sequence (message));
-}
-
-static char *
-format_time (PiMessage *message)
-{
-  g_autoptr(GDateTime) dt = NULL;
-  gint64 usec = pi_message_get_time_received (message);
-
-  if (!(dt = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC)))
-    return NULL;
-
-  return g_strdup_printf ("%02d:%02d:%02d.%03d",
-                          g_date_time_get_hour (dt),
-                          g_date_time_get_minute (dt),
-                          g_date_time_get_second (dt),
-                          (int)((usec % G_USEC_PER_SEC) / 1000));
-}
-
-static const char *
-format_routing_key (PiMessage   *message,
-                    const char **css_class)
-{
-  *css_class = NULL;
-
-  switch (pi_message_get_kind (message))
-    {
-    case PI_MESSAGE_KIND_GAP:
-      *css_class = "warning";
-      return _("Connection lost — messages may be missing here");
-
-    case PI_MESSAGE_KIND_UNDECODABLE:
-      *css_class = "error";
-      return _("Undecodable message");
-
-    case PI_MESSAGE_KIND_PAYLOAD_ONLY:
-      *css_class = "dim-label";
-      return _("Payload only (no exchange or routing key)");
-
-    case PI_MESSAGE_KIND_DECODED:
-    default:
-      return pi_message_get_routing_key (message);
-    }
-}
-
-static GtkWidget *
-new_cell_label (GtkListItem *list_item,
-                float        xalign,
-                PangoEllipsizeMode ellipsize)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), xalign);
-  gtk_label_set_ellipsize (GTK_LABEL (label), ellipsize);
-  gtk_list_item_set_child (list_item, label);
-
-  return label;
-}
-
-static void
-setup_label (GtkSignalListItemFactory *factory,
-             GtkListItem              *list_item,
-             gpointer                  user_data)
-{
-  new_cell_label (list_item, 0.0f, PANGO_ELLIPSIZE_END);
-}
-
-static void
-setup_number_label (GtkSignalListItemFactory *factory,
-                    GtkListItem              *list_item,
-                    gpointer                  user_data)
-{
-  GtkWidget *label = new_cell_label (list_item, 1.0f, PANGO_ELLIPSIZE_NONE);
-
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_widget_add_css_class (label, "dim-label");
-}
-
-static void
-setup_time_label (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
-{
-  GtkWidget *label = new_cell_label (list_item, 0.0f, PANGO_ELLIPSIZE_NONE);
-
-  gtk_widget_add_css_class (label, "numeric");
-}
-
-static void
-setup_routing_key_label (GtkSignalListItemFactory *factory,
-                         GtkListItem              *list_item,
-                         gpointer                  user_data)
-{
-  new_cell_label (list_item, 0.0f, PANGO_ELLIPSIZE_MIDDLE);
-}
-
-/* Tooltips are asked for when shown, not set on every bind: in GTK 4.8
- * setting a widget's tooltip text queries the pointer position from the
- * display server, a round trip per cell that stalled the busy list. */
-static gboolean
-query_exchange_tooltip (GtkWidget   *label,
-                        int          x,
-                        int          y,
-                        gboolean     keyboard_mode,
-                        GtkTooltip  *tooltip,
-                        GtkListItem *list_item)
-{
-  PiMessage *message = gtk_list_item_get_item (list_item);
-  const char *exchange;
-
-  if (message == NULL || !*(exchange = pi_message_get_exchange (message)))
-    return FALSE;
-
-  gtk_tooltip_set_text (tooltip, exchange);
-  return TRUE;
-}
-
-static gboolean
-query_routes_tooltip (GtkWidget   *label,
-                      int          x,
-                      int          y,
-                      gboolean     keyboard_mode,
-                      GtkTooltip  *tooltip,
-                      GtkListItem *list_item)
-{
-  PiMessage *message = gtk_list_item_get_item (list_item);
-  const char * const *routes;
-  g_autofree char *text = NULL;
-
-  if (message == NULL || !(routes = pi_message_get_routes (message)) || routes[0] == NULL)
-    return FALSE;
-
-  text = g_strjoinv ("\n", (char **)routes);
-  gtk_tooltip_set_text (tooltip, text);
-  return TRUE;
-}
-
-static void
-setup_exchange_label (GtkSignalListItemFactory *factory,
-                      GtkListItem              *list_item,
-                      gpointer                  user_data)
-{
-  GtkWidget *label = new_cell_label (list_item, 0.0f, PANGO_ELLIPSIZE_END);
-
-  gtk_widget_set_has_tooltip (label, TRUE);
-  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_exchange_tooltip), list_item);
-}
-
-static void
-setup_routes_label (GtkSignalListItemFactory *factory,
-                    GtkListItem              *list_item,
-                    gpointer                  user_data)
-{
-  GtkWidget *label = new_cell_label (list_item, 0.0f, PANGO_ELLIPSIZE_END);
-
-  gtk_widget_set_has_tooltip (label, TRUE);
-  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_routes_tooltip), list_item);
-}
-
-static inline GtkLabel *
-cell_label (GtkListItem *list_item)
-{
-  return GTK_LABEL (gtk_list_item_get_child (list_item));
-}
-
-static void
-bind_sequence (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               gpointer                  user_data)
-{
-  g_autofree char *text = format_sequence (gtk_list_item_get_item (list_item));
-
-  gtk_label_set_label (cell_label (list_item), text);
-}
-
-static void
-bind_time (GtkSignalListItemFactory *factory,
-           GtkListItem              *list_item,
-           gpointer                  user_data)
-{
-  g_autofree char *text = format_time (gtk_list_item_get_item (list_item));
-
-  gtk_label_set_label (cell_label (list_item), text);
-}
-
-static void
-bind_exchange (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               gpointer                  user_data)
-{
-  PiMessage *message = gtk_list_item_get_item (list_item);
-
-  gtk_label_set_label (cell_label (list_item), pi_message_get_short_exchange (message));
-}
-
-static void
-bind_routing_key (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
-{
-  PiMessage *message = gtk_list_item_get_item (list_item);
-  GtkLabel *label = cell_label (list_item);
-  const char *css_class;
-  const char *text;
-
-  text = format_routing_key (message, &css_class);
-  gtk_label_set_label (label, text);
-
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "warning");
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
-  gtk_widget_remove_css_class (GTK_WIDGET (label), "dim-label");
-  if (css_class != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (label), css_class);
-}
-
-static void
-bind_routes (GtkSignalListItemFactory *factory,
-             GtkListItem              *list_item,
-             gpointer                  user_data)
-{
-  g_autofree char *text = pi_message_dup_routes_text (gtk_list_item_get_item (list_item));
-
-  gtk_label_set_label (cell_label (list_item), text);
-}
-
-static void
-bind_redelivered (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
-{
-  PiMessage *message = gtk_list_item_get_item (list_item);
-  const char *text = NULL;
-
-  if (pi_message_get_kind (message) == PI_MESSAGE_KIND_DECODED)
-    text = pi_message_get_redelivered (message) ? _("Yes") : _("No");
-
-  gtk_label_set_label (cell_label (list_item), text);
-}
-
-/* Following the newest row.
- *
- * GTK 4.8 has no scroll_to, so the list keeps to the bottom by moving the
- * vertical adjustment to upper - page_size whenever the model grew while we
- * were there. The list view itself moves the value while it lays out a
- * changed model (it keeps an anchor row in place), so value changes between
- * a model change and the next paint are layout, not the user; any other
- * value change is the user scrolling, and decides whether we follow.
- */
-
-static gboolean
-is_at_bottom (GtkAdjustment *adj)
-{
-  double value = gtk_adjustment_get_value (adj);
-  double upper = gtk_adjustment_get_upper (adj);
-  double page_size = gtk_adjustment_get_page_size (adj);
-
-  return value >= upper - page_size - 1.0;
-}
-
-static void
-scroll_to_bottom (PiMessageList *self)
-{
-  double target;
-
-  target = gtk_adjustment_get_upper (self->vadjustment) - gtk_adjustment_get_page_size (self->vadjustment);
-  if (gtk_adjustment_get_value (self->vadjustment) == target)
-    return;
-
-  self->snapping++;
-  gtk_adjustment_set_value (self->vadjustment, target);
-  self->snapping--;
-}
-
-static void
-on_vadjustment_changed (PiMessageList *self,
-                        GtkAdjustment *adj)
-{
-  if (self->follow && self->following)
-    scroll_to_bottom (self);
-}
-
-static void
-on_vadjustment_value_changed (PiMessageList *self,
-                              GtkAdjustment *adj)
-{
-  if (self->snapping > 0)
-    return;
-
-  if (self->layout_pending)
-    {
-      if (self->follow && self->following)
-        scroll_to_bottom (self);
-      return;
-    }
-
-  self->following = is_at_bottom (adj);
-}
-
-static void
-on_after_paint (PiMessageList *self,
-                GdkFrameClock *frame_clock)
-{
-  if (!self->layout_pending)
-    return;
-
-  self->layout_pending = FALSE;
-
-  if (self->follow && self->following && !is_at_bottom (self->vadjustment))
-    scroll_to_bottom (self);
+  if (g_set_object (&self->selected, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MESSAGE]);
 }
 
 /* Counts and pages */
@@ -426,7 +72,8 @@ update_counts (PiMessageList *self)
   if (n_shown != self->n_shown)
     {
       self->n_shown = n_shown;
-      self->layout_pending = TRUE;
+      if (!self->tail_mode)
+        self->layout_pending = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
     }
 }
@@ -438,22 +85,13 @@ on_model_items_changed (PiMessageList *self,
                         guint          added,
                         GListModel    *model)
 {
-  /* A full ring replaces rows without changing the count. */
-  if (removed > 0 || added > 0)
+  /* The list view moves the value while it lays out the change (a full
+   * ring replaces rows without changing the count). The tail's rows only
+   * move when their number changes: see on_tail_items_changed. */
+  if ((removed > 0 || added > 0) && !self->tail_mode)
     self->layout_pending = TRUE;
 
   update_counts (self);
-}
-
-static void
-on_selected_item_changed (PiMessageList      *self,
-                          GParamSpec         *pspec,
-                          GtkSingleSelection *selection)
-{
-  PiMessage *message = gtk_single_selection_get_selected_item (selection);
-
-  if (g_set_object (&self->selected, message))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MESSAGE]);
 }
 
 /* Filtering */
@@ -488,8 +126,11 @@ pi_message_list_realize (GtkWidget *widget)
 
   self->frame_clock = gtk_widget_get_frame_clock (widget);
   self->after_paint_id = g_signal_connect_object (self->frame_clock, "after-paint",
-                                                  G_CALLBACK (on_after_paint), self,
+                                                  G_CALLBACK (_pi_message_list_after_paint), self,
                                                   G_CONNECT_SWAPPED);
+  self->layout_id = g_signal_connect_object (self->frame_clock, "layout",
+                                             G_CALLBACK (_pi_message_list_layout), self,
+                                             G_CONNECT_SWAPPED | G_CONNECT_AFTER);
 }
 
 static void
@@ -498,6 +139,7 @@ pi_message_list_unrealize (GtkWidget *widget)
   PiMessageList *self = (PiMessageList *)widget;
 
   g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+  g_clear_signal_handler (&self->layout_id, self->frame_clock);
   self->frame_clock = NULL;
 
   GTK_WIDGET_CLASS (pi_message_list_parent_class)->unrealize (widget);
@@ -519,8 +161,11 @@ pi_message_list_dispose (GObject *object)
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
 
+  g_clear_handle_id (&self->sync_mode_id, g_source_remove);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_MESSAGE_LIST);
 
+  g_clear_object (&self->tail);
   g_clear_object (&self->store);
   g_clear_object (&self->selected);
   g_clear_pointer (&self->held, g_ptr_array_unref);
@@ -676,19 +321,9 @@ pi_message_list_class_init (PiMessageListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter_model);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_selected_item_changed);
-  gtk_widget_class_bind_template_callback (widget_class, setup_label);
-  gtk_widget_class_bind_template_callback (widget_class, setup_number_label);
-  gtk_widget_class_bind_template_callback (widget_class, setup_time_label);
-  gtk_widget_class_bind_template_callback (widget_class, setup_exchange_label);
-  gtk_widget_class_bind_template_callback (widget_class, setup_routing_key_label);
-  gtk_widget_class_bind_template_callback (widget_class, setup_routes_label);
-  gtk_widget_class_bind_template_callback (widget_class, bind_sequence);
-  gtk_widget_class_bind_template_callback (widget_class, bind_time);
-  gtk_widget_class_bind_template_callback (widget_class, bind_exchange);
-  gtk_widget_class_bind_template_callback (widget_class, bind_routing_key);
-  gtk_widget_class_bind_template_callback (widget_class, bind_routes);
-  gtk_widget_class_bind_template_callback (widget_class, bind_redelivered);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_selected_item_changed",
+                                                G_CALLBACK (_pi_message_list_selected_item_changed));
+  pi_message_cells_bind_template_callbacks (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "pimessagelist");
 }
@@ -714,12 +349,7 @@ pi_message_list_init (PiMessageList *self)
                            G_CONNECT_SWAPPED);
 
   self->vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-  g_signal_connect_object (self->vadjustment, "changed",
-                           G_CALLBACK (on_vadjustment_changed), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->vadjustment, "value-changed",
-                           G_CALLBACK (on_vadjustment_value_changed), self,
-                           G_CONNECT_SWAPPED);
+  _pi_message_list_follow_init (self);
 
   update_counts (self);
 }
@@ -864,8 +494,9 @@ pi_message_list_set_follow (PiMessageList *self,
   if (follow)
     {
       self->following = TRUE;
-      scroll_to_bottom (self);
+      _pi_message_list_scroll_to_bottom (self);
     }
+  _pi_message_list_queue_sync_mode (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
 }
@@ -1009,6 +640,7 @@ pi_message_list_clear (PiMessageList *self)
     }
 
   self->following = TRUE;
+  _pi_message_list_queue_sync_mode (self);
 
   if (self->store != NULL)
     pi_message_store_clear (self->store);

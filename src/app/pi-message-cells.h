@@ -1,0 +1,22 @@
+/* pi-message-cells.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "pi-message.h"
+
+G_BEGIN_DECLS
+
+/* The cells of the message table (pi-message-list.ui): each column's
+ * GtkSignalListItemFactory names a setup_*_cell handler and the shared
+ * bind_cell / unbind_cell. Items are PiMessage or PiTailRow. */
+void       pi_message_cells_bind_template_callbacks (GtkWidgetClass *widget_class);
+PiMessage *pi_message_cells_get_message             (gpointer        item);
+
+G_END_DECLS
