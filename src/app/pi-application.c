@@ -76,6 +76,18 @@ get_or_create_window (PiApplication *self)
   return pi_window_new (GTK_APPLICATION (self));
 }
 
+/* The command line's free arguments are share links (URLs, or a bare query
+ * with bindings) or capture files (paths, or file: URIs). */
+static gboolean
+is_share_link (const char *arg)
+{
+  return g_str_has_prefix (arg, "http://") ||
+         g_str_has_prefix (arg, "https://") ||
+         strstr (arg, "bindings[") != NULL ||
+         strstr (arg, "bindings=") != NULL ||
+         strstr (arg, "bindings%5B") != NULL;
+}
+
 static void
 pi_application_activate (GApplication *app)
 {
@@ -95,6 +107,8 @@ pi_application_command_line (GApplication            *app,
   g_autofree char *link_server = NULL;
   g_autofree const char **specs = NULL;
   g_autofree const char **rest = NULL;
+  g_autoptr(GPtrArray) captures = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *link = NULL;
   gboolean have_bindings = FALSE;
   PiWindow *window;
 
@@ -119,19 +133,30 @@ pi_application_command_line (GApplication            *app,
       have_bindings = TRUE;
     }
 
-  if (rest != NULL && rest[0] != NULL)
+  for (guint i = 0; rest != NULL && rest[i] != NULL; i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) imported = NULL;
+      if (!is_share_link (rest[i]))
+        {
+          /* Relative to the directory the command ran in (maybe another process's). */
+          g_ptr_array_add (captures, g_application_command_line_create_file_for_arg (command_line, rest[i]));
+          continue;
+        }
 
-      if (rest[1] != NULL)
+      if (link != NULL)
         {
           g_application_command_line_printerr (command_line,
                                                _("Only one share link can be opened at a time\n"));
           return EXIT_FAILURE;
         }
+      link = rest[i];
+    }
 
-      if (!(imported = pi_bindings_from_share_link (rest[0], &error)))
+  if (link != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) imported = NULL;
+
+      if (!(imported = pi_bindings_from_share_link (link, &error)))
         {
           g_application_command_line_printerr (command_line,
                                                _("Could not read the share link: %s\n"),
@@ -143,7 +168,7 @@ pi_application_command_line (GApplication            *app,
         g_ptr_array_add (bindings, g_object_ref (g_ptr_array_index (imported, i)));
       have_bindings = TRUE;
 
-      link_server = pi_window_server_from_link (rest[0]);
+      link_server = pi_window_server_from_link (link);
     }
 
   /* Outside text: every binding is checked as if it had been typed. */
@@ -159,6 +184,15 @@ pi_application_command_line (GApplication            *app,
           return EXIT_FAILURE;
         }
     }
+
+  /* Each capture opens in a window of its own; a live window only when
+   * asked for one too (or when there is none yet besides). */
+  for (guint i = 0; i < captures->len; i++)
+    pi_window_open_capture (GTK_APPLICATION (self), g_ptr_array_index (captures, i),
+                            gtk_application_get_active_window (GTK_APPLICATION (self)));
+
+  if (captures->len > 0 && server == NULL && !have_bindings)
+    return EXIT_SUCCESS;
 
   window = get_or_create_window (self);
 
@@ -189,6 +223,11 @@ pi_application_startup (GApplication *app)
   static const char *clear_accels[] = { "<Control>k", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *open_accels[] = { "<Control>o", NULL };
+  static const char *save_accels[] = { "<Control>s", NULL };
+  static const char *save_shown_accels[] = { "<Shift><Control>s", NULL };
+  static const char *export_shown_accels[] = { "<Control>e", NULL };
+  static const char *export_selected_accels[] = { "<Shift><Control>e", NULL };
   static const struct {
     const char  *action;
     const char **accels;
@@ -201,6 +240,11 @@ pi_application_startup (GApplication *app)
     { "win.clear", clear_accels },
     { "win.find", find_accels },
     { "window.close", close_accels },
+    { "app.open", open_accels },
+    { "win.save", save_accels },
+    { "win.save-shown", save_shown_accels },
+    { "win.export-shown", export_shown_accels },
+    { "win.export-selected", export_selected_accels },
   };
 
   G_APPLICATION_CLASS (pi_application_parent_class)->startup (app);
@@ -302,7 +346,62 @@ shortcuts_action (GSimpleAction *action,
     gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
 }
 
+static void
+on_open_response (GtkNativeDialog *native,
+                  int              response,
+                  PiApplication   *self)
+{
+  GtkWindow *parent = gtk_native_dialog_get_transient_for (native);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
+
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+
+          pi_window_open_capture (GTK_APPLICATION (self), file, parent);
+        }
+    }
+
+  gtk_native_dialog_destroy (native);
+  g_object_unref (native);
+}
+
+static void
+open_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  PiApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GtkFileFilter) captures = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+  GtkFileChooserNative *native;
+
+  native = gtk_file_chooser_native_new (_("Open Capture"), parent,
+                                        GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
+
+  /* Captures, and the old web inspectors' pulse-messages.json downloads. */
+  gtk_file_filter_set_name (captures, _("Captures and inspector downloads"));
+  gtk_file_filter_add_pattern (captures, "*.jsonl");
+  gtk_file_filter_add_pattern (captures, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), captures);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
+  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (native), captures);
+
+  g_signal_connect_object (native, "response", G_CALLBACK (on_open_response), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
 static const GActionEntry app_actions[] = {
+  { "open", open_action },
   { "quit", quit_action },
   { "about", about_action },
   { "preferences", preferences_action },
@@ -318,7 +417,7 @@ pi_application_init (PiApplication *self)
                                    self);
 
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[SHARE-LINK]"));
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[SHARE-LINK] [CAPTURE-FILE…]"));
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Watch message-bus traffic from an events server."));
 }

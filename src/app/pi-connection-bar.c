@@ -45,6 +45,10 @@ struct _PiConnectionBar
 
   guint           n_shown;
   guint           n_held;
+
+  /* A saved capture: no stream, a description instead */
+  char           *capture_title;
+  char           *capture_detail;
 };
 
 G_DEFINE_FINAL_TYPE (PiConnectionBar, pi_connection_bar, GTK_TYPE_WIDGET)
@@ -81,6 +85,70 @@ set_dot_style (PiConnectionBar *self,
   gtk_widget_add_css_class (self->status_dot, style);
 }
 
+/* Counters that only mean something for a live stream. */
+static void
+show_stream_counters (PiConnectionBar *self,
+                      gboolean         visible)
+{
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->dropped_label)), visible);
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->held_label)), visible);
+  gtk_widget_set_visible (gtk_widget_get_parent (GTK_WIDGET (self->rate_label)), visible);
+}
+
+/* A capture window: what the file holds, in the place of the connection. */
+static void
+update_capture (PiConnectionBar *self)
+{
+  show_stream_counters (self, FALSE);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  gtk_widget_set_visible (self->status_dot, FALSE);
+
+  gtk_label_set_text (self->state_label, self->capture_title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), self->capture_title);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "error");
+  gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "heading");
+
+  gtk_label_set_text (self->error_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+
+  gtk_label_set_text (self->activity_label, self->capture_detail ? self->capture_detail : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->activity_label), self->capture_detail);
+
+  set_count (self->received_label, self->store ? pi_message_store_get_received (self->store) : 0);
+  set_count (self->dropped_label, 0);
+  set_count (self->evicted_label, self->store ? pi_message_store_get_evicted (self->store) : 0);
+  set_count (self->shown_label, self->n_shown);
+  set_count (self->held_label, self->n_held);
+  set_count (self->rate_label, 0);
+}
+
+/**
+ * pi_connection_bar_set_capture:
+ * @self: a #PiConnectionBar
+ * @title: (nullable): what the capture is, such as "Capture of
+ *   https://tc.example.com — 1,200 messages, started …"; %NULL to show the
+ *   stream again
+ * @detail: (nullable): a second, quieter line, such as the file name
+ *
+ * Turns the bar into the description of a saved capture.
+ */
+void
+pi_connection_bar_set_capture (PiConnectionBar *self,
+                               const char      *title,
+                               const char      *detail)
+{
+  g_return_if_fail (PI_IS_CONNECTION_BAR (self));
+
+  g_free (self->capture_title);
+  self->capture_title = g_strdup (title);
+  g_free (self->capture_detail);
+  self->capture_detail = g_strdup (detail);
+
+  pi_connection_bar_update (self);
+}
+
 /**
  * pi_connection_bar_update:
  * @self: a #PiConnectionBar
@@ -98,6 +166,14 @@ pi_connection_bar_update (PiConnectionBar *self)
   gboolean busy = FALSE;
 
   g_return_if_fail (PI_IS_CONNECTION_BAR (self));
+
+  if (self->capture_title != NULL)
+    {
+      update_capture (self);
+      return;
+    }
+
+  show_stream_counters (self, TRUE);
 
   if (self->stream != NULL)
     {
@@ -259,6 +335,17 @@ pi_connection_bar_dispose (GObject *object)
 }
 
 static void
+pi_connection_bar_finalize (GObject *object)
+{
+  PiConnectionBar *self = PI_CONNECTION_BAR (object);
+
+  g_free (self->capture_title);
+  g_free (self->capture_detail);
+
+  G_OBJECT_CLASS (pi_connection_bar_parent_class)->finalize (object);
+}
+
+static void
 pi_connection_bar_get_property (GObject    *object,
                                 guint       prop_id,
                                 GValue     *value,
@@ -337,6 +424,7 @@ pi_connection_bar_class_init (PiConnectionBarClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pi_connection_bar_dispose;
+  object_class->finalize = pi_connection_bar_finalize;
   object_class->get_property = pi_connection_bar_get_property;
   object_class->set_property = pi_connection_bar_set_property;
 

@@ -29,5 +29,8 @@ const char     *pi_connection_bar_get_state_text (PiConnectionBar *self);
 const char     *pi_connection_bar_get_error_text (PiConnectionBar *self);
 char           *pi_connection_bar_dup_summary    (PiConnectionBar *self);
 void            pi_connection_bar_update         (PiConnectionBar *self);
+void            pi_connection_bar_set_capture    (PiConnectionBar *self,
+                                                  const char      *title,
+                                                  const char      *detail);
 
 G_END_DECLS

@@ -216,6 +216,9 @@ clear_action (GSimpleAction *action,
   PiWindow *self = PI_WINDOW (user_data);
 
   pi_message_list_clear (self->message_list);
+
+  /* What is saved next starts with the next message. */
+  g_clear_pointer (&self->capture_started, g_date_time_unref);
 }
 
 static void
@@ -356,7 +359,11 @@ paste_link_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   /* Reached only when no text field took the paste (class shortcuts run in
-   * the bubble phase, after the focused entry). */
+   * the bubble phase, after the focused entry). A capture's bindings are
+   * not edited. */
+  if (PI_WINDOW (widget)->capture_file != NULL)
+    return;
+
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget),
                                  NULL,
                                  on_clipboard_text,
@@ -398,6 +405,7 @@ pi_window_update_actions (PiWindow *self)
   GAction *action;
   gboolean paused = FALSE;
   gboolean active;
+  gboolean live;
 
   g_assert (PI_IS_WINDOW (self));
 
@@ -421,14 +429,30 @@ pi_window_update_actions (PiWindow *self)
     }
 
   bindings = pi_bindings_editor_get_model (self->bindings_editor);
+  live = self->capture_file == NULL;
+
+  /* A capture window browses a file: nothing to connect, pause or edit. */
+  action = g_action_map_lookup_action (map, "connect");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
 
   action = g_action_map_lookup_action (map, "disconnect");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), active);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && active);
+
+  action = g_action_map_lookup_action (map, "clear");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+
+  action = g_action_map_lookup_action (map, "import-link");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
 
   action = g_action_map_lookup_action (map, "copy-link");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), g_list_model_get_n_items (bindings) > 0);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && g_list_model_get_n_items (bindings) > 0);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "window.paste-link", live);
 
   g_object_get (self->message_list, "paused", &paused, NULL);
   action = g_action_map_lookup_action (map, "pause");
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (paused));
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+
+  pi_window_update_capture_actions (self);
 }

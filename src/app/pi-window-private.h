@@ -8,6 +8,7 @@
 #pragma once
 
 #include "pi-bindings-editor.h"
+#include "pi-capture.h"
 #include "pi-connection-bar.h"
 #include "pi-message-details.h"
 #include "pi-message-list.h"
@@ -38,6 +39,15 @@ struct _PiWindow
   GtkPaned             *paned;
   PiMessageList        *message_list;
   PiMessageDetails     *message_details;
+  GtkStack             *sidebar_stack;
+  GtkListBox           *capture_bindings_list;
+  AdwWindowTitle       *capture_title;
+  GtkWidget            *clear_button;
+  AdwStatusPage        *loading_page;
+  GtkProgressBar       *loading_progress;
+  GtkActionBar         *progress_action_bar;
+  GtkLabel             *progress_label;
+  GtkProgressBar       *progress_bar;
 
   /* Owned */
   GSettings            *settings;
@@ -45,6 +55,18 @@ struct _PiWindow
   PiMessageStore       *store;
   char                 *local_error;   /* a failure before the stream started */
   AdwToast             *error_toast;
+
+  /* Captures (pi-window-capture.c) */
+  GFile                *capture_file;       /* set: a window browsing a saved capture */
+  PiCaptureInfo        *capture_info;       /* that capture's header, once loaded */
+  GDateTime            *capture_started;    /* live: when the kept messages began */
+  GCancellable         *load_cancellable;
+  GCancellable         *save_cancellable;   /* set while saving */
+  GFile                *save_file;
+  gboolean              save_file_existed;
+  guint                 save_count;
+  guint                 pulse_id;
+  guint                 present_id;
 };
 
 void       pi_window_class_init_actions (PiWindowClass *klass);
@@ -53,5 +75,24 @@ void       pi_window_update_actions     (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
 void       pi_window_add_toast          (PiWindow      *self,
                                          const char    *title);
+
+/* pi-window-capture.c */
+void       pi_window_init_capture       (PiWindow      *self);
+void       pi_window_setup_capture_mode (PiWindow      *self);   /* pi-window-open.c */
+void       pi_window_init_drop          (PiWindow      *self);
+void       pi_window_update_capture_actions (PiWindow  *self);
+void       pi_window_dispose_capture    (PiWindow      *self);
+void       pi_window_note_capture_start (PiWindow      *self);
+
+/* File jobs (saving, exporting): one at a time, shown in the action bar */
+gboolean   pi_window_job_alive          (PiWindow      *self);
+void       pi_window_job_begin          (PiWindow      *self,
+                                         const char    *text);
+void       pi_window_job_set_fraction   (PiWindow      *self,
+                                         double         fraction);
+void       pi_window_job_remove_partial (PiWindow      *self);
+void       pi_window_job_end            (PiWindow      *self);
+char      *pi_window_file_display_name  (GFile         *file);
+char      *pi_window_format_count       (guint          n);
 
 G_END_DECLS

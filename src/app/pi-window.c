@@ -17,6 +17,14 @@
 
 G_DEFINE_FINAL_TYPE (PiWindow, pi_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_CAPTURE_FILE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static gboolean
 stream_is_active (PiWindow *self)
 {
@@ -139,6 +147,9 @@ on_stream_messages (PiWindow  *self,
                     GPtrArray *batch,
                     gpointer   stream)
 {
+  if (self->capture_started == NULL)
+    pi_window_note_capture_start (self);
+
   pi_message_list_append (self->message_list, batch);
 }
 
@@ -207,6 +218,10 @@ static void
 update_main_page (PiWindow *self)
 {
   GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+
+  /* A capture window has its own pages (loading, then the messages). */
+  if (self->capture_file != NULL)
+    return;
 
   gtk_stack_set_visible_child_name (self->main_stack,
                                     g_list_model_get_n_items (model) > 0 ? "messages" : "no-bindings");
@@ -318,6 +333,8 @@ pi_window_dispose (GObject *object)
   if (self->bindings_editor != NULL)
     g_signal_handlers_disconnect_by_data (pi_bindings_editor_get_model (self->bindings_editor), self);
 
+  pi_window_dispose_capture (self);
+
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_WINDOW);
 
   g_clear_weak_pointer (&self->error_toast);
@@ -334,8 +351,80 @@ pi_window_finalize (GObject *object)
   PiWindow *self = PI_WINDOW (object);
 
   g_free (self->local_error);
+  g_clear_object (&self->capture_file);
+  g_clear_pointer (&self->capture_info, pi_capture_info_free);
+  g_clear_pointer (&self->capture_started, g_date_time_unref);
 
   G_OBJECT_CLASS (pi_window_parent_class)->finalize (object);
+}
+
+static void
+pi_window_constructed (GObject *object)
+{
+  PiWindow *self = PI_WINDOW (object);
+
+  G_OBJECT_CLASS (pi_window_parent_class)->constructed (object);
+
+  /* A capture window shows what was saved: it neither reads nor writes the
+   * live window's server, bindings and list settings. */
+  if (self->capture_file != NULL)
+    {
+      pi_window_setup_capture_mode (self);
+      update_connection_state (self);
+      return;
+    }
+
+  g_settings_bind (self->settings, "server-url", self->server_entry, "text", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "follow", self->message_list, "follow", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::capacity",
+                           G_CALLBACK (on_capacity_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::ping-timeout",
+                           G_CALLBACK (on_ping_timeout_changed), self, G_CONNECT_SWAPPED);
+
+  load_bindings (self);
+  g_signal_connect_object (pi_bindings_editor_get_model (self->bindings_editor), "items-changed",
+                           G_CALLBACK (on_bindings_changed), self, G_CONNECT_SWAPPED);
+
+  update_main_page (self);
+  update_connection_state (self);
+}
+
+static void
+pi_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  PiWindow *self = PI_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAPTURE_FILE:
+      g_value_set_object (value, self->capture_file);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  PiWindow *self = PI_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAPTURE_FILE:
+      g_set_object (&self->capture_file, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -345,10 +434,24 @@ pi_window_class_init (PiWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->constructed = pi_window_constructed;
   object_class->dispose = pi_window_dispose;
   object_class->finalize = pi_window_finalize;
+  object_class->get_property = pi_window_get_property;
+  object_class->set_property = pi_window_set_property;
 
   window_class->close_request = pi_window_close_request;
+
+  /**
+   * PiWindow:capture-file:
+   *
+   * The saved capture this window browses, or %NULL for a live window.
+   */
+  properties[PROP_CAPTURE_FILE] =
+    g_param_spec_object ("capture-file", NULL, NULL,
+                         G_TYPE_FILE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (PI_TYPE_BINDINGS_EDITOR);
   g_type_ensure (PI_TYPE_CONNECTION_BAR);
@@ -372,6 +475,15 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_details);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, capture_bindings_list);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, capture_title);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, clear_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, loading_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, loading_progress);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_action_bar);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_link_pasted);
   gtk_widget_class_bind_template_callback (widget_class, on_server_entry_activate);
 
@@ -423,19 +535,7 @@ pi_window_init (PiWindow *self)
   g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->message_list, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
 
-  g_settings_bind (self->settings, "server-url", self->server_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "follow", self->message_list, "follow", G_SETTINGS_BIND_GET);
-  g_signal_connect_object (self->settings, "changed::capacity",
-                           G_CALLBACK (on_capacity_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::ping-timeout",
-                           G_CALLBACK (on_ping_timeout_changed), self, G_CONNECT_SWAPPED);
-
-  load_bindings (self);
-  g_signal_connect_object (pi_bindings_editor_get_model (self->bindings_editor), "items-changed",
-                           G_CALLBACK (on_bindings_changed), self, G_CONNECT_SWAPPED);
-
-  update_main_page (self);
-  update_connection_state (self);
+  pi_window_init_capture (self);
 }
 
 PiWindow *
@@ -547,7 +647,14 @@ pi_window_connect (PiWindow *self)
   url = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
   bindings = pi_window_collect_bindings (self);
 
+  /* A capture is what was saved: it has no server to go back to. */
+  if (self->capture_file != NULL)
+    return;
+
   g_clear_pointer (&self->local_error, g_free);
+
+  if (self->capture_started == NULL)
+    pi_window_note_capture_start (self);
 
   /* Connecting again restarts the stream with the current URL and bindings.
    * A failure here (a bad URL) also reaches the stream's error message, which

@@ -19,6 +19,19 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PiWindow, pi_window, PI, WINDOW, AdwApplicationWindow)
 
 PiWindow       *pi_window_new             (GtkApplication *application);
+PiWindow       *pi_window_open_capture    (GtkApplication *application,
+                                           GFile          *file,
+                                           GtkWindow      *parent);
+GFile          *pi_window_get_capture_file (PiWindow      *self);
+gboolean        pi_window_get_loading     (PiWindow       *self);
+gboolean        pi_window_get_busy        (PiWindow       *self);
+GPtrArray      *pi_window_dup_shown_messages (PiWindow    *self);
+void            pi_window_save_capture    (PiWindow       *self,
+                                           GFile          *file,
+                                           gboolean        shown_only);
+void            pi_window_export_json     (PiWindow       *self,
+                                           GFile          *file,
+                                           gboolean        selected_only);
 PiEventStream  *pi_window_get_stream      (PiWindow       *self);
 PiMessageStore *pi_window_get_store       (PiWindow       *self);
 GListModel     *pi_window_get_bindings    (PiWindow       *self);

@@ -1,0 +1,1205 @@
+/* test-capture-ui.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Captures in the app, with real windows in-process: traffic recorded from
+ * a real pulse-events (embedded exchange, free port) is saved through the
+ * code the Save action runs, opened in a new capture window and compared
+ * row by row; pulse-listen --output files open the same way; a file that
+ * is not a capture, an old inspector download and a failing save behave
+ * as a user expects. With PI_SCREENSHOT_DIR set, a capture window is saved
+ * as a PNG.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "pi-app-resources.h"
+#include "pi-application.h"
+#include "pi-window-private.h"
+
+#define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
+
+static PiApplication *app;
+
+/* --- waiting ------------------------------------------------------------- */
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+#define WAIT_UNTIL(cond, seconds)                                               \
+  G_STMT_START {                                                                \
+    gint64 wait_deadline_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC; \
+    guint wait_wake_ = g_timeout_add (10, wake_cb, NULL);                       \
+    while (!(cond))                                                             \
+      {                                                                         \
+        if (g_get_monotonic_time () > wait_deadline_)                           \
+          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
+        g_main_context_iteration (NULL, TRUE);                                  \
+      }                                                                         \
+    g_source_remove (wait_wake_);                                               \
+  } G_STMT_END
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                guint         *n_paints)
+{
+  (*n_paints)++;
+}
+
+static void
+wait_for_frames (GtkWidget *window,
+                 guint      n)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  guint n_paints = 0;
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &n_paints);
+  while (n_paints < n)
+    {
+      gtk_widget_queue_draw (window);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_handler_disconnect (clock, id);
+}
+
+/* --- pulse-events -------------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *base_url;    /* http://127.0.0.1:PORT/api/events/v1 */
+} Server;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+server_start (Server *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *line = NULL;
+  const char *program = g_getenv ("PULSE_EVENTS");
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE;
+
+  g_assert_nonnull (program);
+  if (g_getenv ("PI_TEST_VERBOSE") == NULL)
+    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
+
+  launcher = g_subprocess_launcher_new (flags);
+  /* A failed assertion aborts this process: the server must not outlive it. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawn (launcher, &error,
+                                                 program, "--listen", "127.0.0.1:0",
+                                                 "--ping-interval", "1", NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "Listening on "));
+  server->base_url = g_strdup (line + strlen ("Listening on "));
+  g_assert_true (g_str_has_suffix (server->base_url, "/api/events/v1"));
+}
+
+static void
+server_clear (Server *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (server->process != NULL)
+    {
+      g_subprocess_send_signal (server->process, SIGTERM);
+      g_subprocess_wait (server->process, NULL, &error);
+      g_assert_no_error (error);
+      g_clear_object (&server->process);
+    }
+  g_clear_pointer (&server->base_url, g_free);
+}
+
+static char *
+routing_key (guint n)
+{
+  return g_strdup_printf ("primary.T%04uaaaaaaaaaaaaaaaaa.0.us-east1.w%u.proj-test.b-linux.tests.Gbbbbbbbbbbbbbbbbbbbbb._",
+                          n, n);
+}
+
+/* POST <base>/publish, the embedded exchange's extension (PROTOCOL.md 7). */
+static void
+publish_task (Server *server,
+              guint   n)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strconcat (server->base_url, "/publish", NULL);
+  g_autofree char *key = routing_key (n);
+  char *json;
+
+  json = g_strdup_printf ("{\"exchange\": \"" TASK_COMPLETED "\", \"routingKey\": \"%s\", "
+                          "\"routes\": [\"index.project.test.latest\", \"checks\"], "
+                          "\"payload\": {\"version\": 1, \"status\": {\"taskId\": \"T%04uaaaaaaaaaaaaaaaaa\", "
+                          "\"state\": \"completed\", \"runs\": [{\"runId\": 0, \"note\": \"ünïcode ✓\"}]}, "
+                          "\"runId\": 0, \"workerGroup\": \"us-east1\"}}",
+                          key, n);
+  body = g_bytes_new_take (json, strlen (json));
+
+  msg = soup_message_new ("POST", url);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+}
+
+/* --- the windows --------------------------------------------------------------- */
+
+static void
+reset_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  const char *keys[] = { "server-url", "bindings", "capacity", "follow", "ping-timeout",
+                         "window-width", "window-height", "window-maximized" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+static PiWindow *
+window_new (void)
+{
+  PiWindow *window;
+
+  reset_settings ();
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+  window = pi_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5);
+  wait_for_frames (GTK_WIDGET (window), 2);
+
+  return window;
+}
+
+static void
+window_destroy (PiWindow *window)
+{
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_destroy (GTK_WINDOW (window));
+  WAIT_UNTIL (window == NULL, 5);
+}
+
+/* Opens @file as app.open does and waits until the capture window shows it. */
+static PiWindow *
+open_capture (GFile     *file,
+              GtkWindow *parent)
+{
+  PiWindow *window = pi_window_open_capture (GTK_APPLICATION (app), file, parent);
+
+  g_assert_true (pi_window_get_capture_file (window) == file);
+  WAIT_UNTIL (!pi_window_get_loading (window) && gtk_widget_get_mapped (GTK_WIDGET (window)), 20);
+  wait_for_frames (GTK_WIDGET (window), 2);
+
+  return window;
+}
+
+static guint
+n_stored (PiWindow *window)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (pi_window_get_store (window)));
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_descendant (child, type)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* A label under @widget whose text contains @text, as the user reads it. */
+static GtkLabel *
+find_label_containing (GtkWidget  *widget,
+                       const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found;
+
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          strstr (gtk_label_get_text (GTK_LABEL (child)), text) != NULL)
+        return GTK_LABEL (child);
+      if ((found = find_label_containing (child, text)))
+        return found;
+    }
+
+  return NULL;
+}
+
+static const char *
+cell_text (GtkWidget *cell)
+{
+  GtkWidget *widget;
+
+  if (GTK_IS_INSCRIPTION (cell) || GTK_IS_LABEL (cell))
+    widget = cell;
+  else if (!(widget = find_descendant (cell, GTK_TYPE_INSCRIPTION)))
+    widget = find_descendant (cell, GTK_TYPE_LABEL);
+
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget)) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget)) : "";
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_label (GTK_LABEL (widget));
+
+  return "";
+}
+
+/* The table as the user sees it: each mapped row's cells, joined by '|'. */
+static GPtrArray *
+visible_rows (PiWindow *window)
+{
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+  GtkWidget *list_view = find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_nonnull (list_view);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GString *text = g_string_new (NULL);
+      gboolean any = FALSE;
+
+      if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row))
+        {
+          g_string_free (text, TRUE);
+          continue;
+        }
+
+      for (GtkWidget *cell = gtk_widget_get_first_child (row);
+           cell != NULL;
+           cell = gtk_widget_get_next_sibling (cell))
+        {
+          const char *cell_label = cell_text (cell);
+
+          any |= cell_label[0] != '\0';
+          g_string_append_printf (text, "%s|", cell_label);
+        }
+
+      if (any)
+        g_ptr_array_add (rows, g_string_free (text, FALSE));
+      else
+        g_string_free (text, TRUE);
+    }
+
+  return rows;
+}
+
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static guint
+n_visible_rows (PiWindow *window)
+{
+  g_autoptr(GPtrArray) rows = visible_rows (window);
+
+  return rows->len;
+}
+
+/* Rows are recycled, so sibling order is not screen order. Waits until
+ * the window has laid out as many rows as it holds (on a busy machine a
+ * new window can take a few frames). */
+static GPtrArray *
+sorted_visible_rows (PiWindow *window)
+{
+  GPtrArray *rows;
+
+  WAIT_UNTIL (n_visible_rows (window) >= MIN (n_stored (window), 6), 10);
+  rows = visible_rows (window);
+
+  g_ptr_array_sort (rows, compare_rows);
+  return rows;
+}
+
+/* One message as compared: sequence, time, exchange, key, routes, payload. */
+static char *
+message_fields (PiMessage *message,
+                gboolean   with_time)
+{
+  g_autoptr(JsonNode) payload = pi_message_dup_payload (message);
+  g_autofree char *payload_text = payload ? json_to_string (payload, FALSE) : g_strdup ("-");
+  g_autofree char *routes = pi_message_dup_routes_text (message);
+
+  return g_strdup_printf ("%" G_GUINT64_FORMAT "|%" G_GINT64_FORMAT "|%s|%s|%s|%d|%s",
+                          pi_message_get_sequence (message),
+                          with_time ? pi_message_get_time_received (message) : 0,
+                          pi_message_get_exchange (message),
+                          pi_message_get_routing_key (message),
+                          routes ? routes : "",
+                          pi_message_get_redelivered (message),
+                          payload_text);
+}
+
+static void
+assert_same_messages (PiWindow *a,
+                      PiWindow *b,
+                      gboolean  with_time)
+{
+  GListModel *ma = G_LIST_MODEL (pi_window_get_store (a));
+  GListModel *mb = G_LIST_MODEL (pi_window_get_store (b));
+
+  g_assert_cmpuint (g_list_model_get_n_items (ma), ==, g_list_model_get_n_items (mb));
+  for (guint i = 0; i < g_list_model_get_n_items (ma); i++)
+    {
+      g_autoptr(PiMessage) x = g_list_model_get_item (ma, i);
+      g_autoptr(PiMessage) y = g_list_model_get_item (mb, i);
+      g_autofree char *fx = message_fields (x, with_time);
+      g_autofree char *fy = message_fields (y, with_time);
+
+      g_assert_cmpstr (fx, ==, fy);
+    }
+}
+
+static void
+assert_toast (PiWindow   *window,
+              const char *text)
+{
+  WAIT_UNTIL (find_label_containing (GTK_WIDGET (window->toast_overlay), text) != NULL, 5);
+}
+
+static void
+save_and_wait (PiWindow *window,
+               GFile    *file,
+               gboolean  shown_only)
+{
+  pi_window_save_capture (window, file, shown_only);
+  g_assert_true (pi_window_get_busy (window));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "save"));
+  WAIT_UNTIL (!pi_window_get_busy (window), 20);
+}
+
+static void
+save_png (PiWindow   *window,
+          const char *file)
+{
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+
+  if (dir == NULL)
+    return;
+
+  wait_for_frames (GTK_WIDGET (window), 3);
+  path = g_build_filename (dir, file, NULL);
+  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Saved %s", path);
+}
+
+static char *
+make_temp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("pi-capture-ui-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_temp_dir (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_no_errno (g_remove (path));
+    }
+  g_assert_no_errno (g_rmdir (dir));
+}
+
+/* Connects @window to @server bound to task-completed and publishes @n tasks. */
+static void
+record (PiWindow *window,
+        Server   *server,
+        guint     n)
+{
+  pi_window_set_server_url (window, server->base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (pi_event_stream_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 10);
+
+  for (guint i = 1; i <= n; i++)
+    publish_task (server, i);
+  WAIT_UNTIL (n_stored (window) == n, 10);
+  wait_for_frames (GTK_WIDGET (window), 2);
+}
+
+/* --- tests --------------------------------------------------------------------- */
+
+/* Live traffic, saved as Save does, opened in a new window: the same rows. */
+static void
+test_round_trip (void)
+{
+  Server server = { 0 };
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "pulse-capture-test.jsonl", NULL);
+  g_autofree char *shown_path = g_build_filename (dir, "shown.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) shown_file = g_file_new_for_path (shown_path);
+  g_autoptr(GPtrArray) live_rows = NULL;
+  g_autoptr(GPtrArray) capture_rows = NULL;
+  g_autoptr(GPtrArray) shown = NULL;
+  g_autoptr(PiCaptureInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *shown_key = NULL;
+  PiWindow *live;
+  PiWindow *capture;
+  const char *state;
+
+  server_start (&server);
+  live = window_new ();
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
+  record (live, &server, 6);
+
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
+  save_and_wait (live, file, FALSE);
+  assert_toast (live, "Saved 6 messages as “pulse-capture-test.jsonl”");
+  g_assert_true (g_file_query_exists (file, NULL));
+  /* Saving left the live window as it was. */
+  g_assert_cmpuint (n_stored (live), ==, 6);
+  g_assert_cmpint (pi_event_stream_get_state (pi_window_get_stream (live)), ==, PI_STREAM_STATE_LIVE);
+
+  capture = open_capture (file, GTK_WINDOW (live));
+  g_assert_true (capture != live);
+
+  /* The same messages, and the same table on screen. */
+  assert_same_messages (live, capture, TRUE);
+  live_rows = sorted_visible_rows (live);
+  capture_rows = sorted_visible_rows (capture);
+  g_assert_cmpuint (live_rows->len, ==, 6);
+  g_assert_cmpuint (capture_rows->len, ==, live_rows->len);
+  for (guint i = 0; i < live_rows->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (capture_rows, i), ==, g_ptr_array_index (live_rows, i));
+  key = routing_key (3);
+  g_assert_nonnull (strstr (g_ptr_array_index (capture_rows, 2), key));
+
+  /* Marked as a capture: the file's name, the server, no connection controls. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (capture)), ==, "pulse-capture-test.jsonl");
+  g_assert_cmpstr (adw_window_title_get_title (capture->capture_title), ==, "pulse-capture-test.jsonl");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (capture->capture_title)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->server_entry)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->connect_button)));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "connect"));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "pause"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (capture->sidebar_stack), ==, "capture");
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (capture->capture_bindings_list), TASK_COMPLETED));
+  state = pi_connection_bar_get_state_text (capture->connection_bar);
+  expected = g_strdup_printf ("Capture of %s — 6 messages, started ", server.base_url);
+  g_assert_true (g_str_has_prefix (state, expected));
+  /* The capture window did not take over the live window's settings. */
+  g_assert_cmpuint (g_list_model_get_n_items (pi_window_get_bindings (live)), ==, 1);
+
+  {
+    GtkSelectionModel *selection = gtk_column_view_get_model (pi_message_list_get_column_view (capture->message_list));
+
+    gtk_selection_model_select_item (selection, 1, TRUE);
+    WAIT_UNTIL (pi_message_list_get_selected_message (capture->message_list) != NULL, 5);
+    save_png (capture, "capture-window.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    save_png (capture, "capture-window-dark.png");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  }
+
+  /* The filter and the details work as in a live window. */
+  pi_message_list_set_filter_text (capture->message_list, "T0004");
+  WAIT_UNTIL (pi_message_list_get_n_shown (capture->message_list) == 1, 5);
+  shown = pi_window_dup_shown_messages (capture);
+  g_assert_cmpuint (shown->len, ==, 1);
+  shown_key = routing_key (4);
+  g_assert_cmpstr (pi_message_get_routing_key (g_ptr_array_index (shown, 0)), ==, shown_key);
+
+  save_png (capture, "capture-window-filtered.png");
+
+  /* Save Shown Messages: only what the filter shows, same header. */
+  save_and_wait (capture, shown_file, TRUE);
+  assert_toast (capture, "Saved 1 message as “shown.jsonl”");
+  g_clear_pointer (&shown, g_ptr_array_unref);
+  shown = pi_capture_load (shown_file, &info, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (shown->len, ==, 1);
+  g_assert_cmpstr (pi_message_get_routing_key (g_ptr_array_index (shown, 0)), ==, shown_key);
+  g_assert_cmpstr (pi_capture_info_get_server_url (info), ==, server.base_url);
+  g_assert_cmpuint (pi_capture_info_get_bindings (info)->len, ==, 1);
+
+  window_destroy (capture);
+  window_destroy (live);
+  server_clear (&server);
+  remove_temp_dir (dir);
+}
+
+/* A capture recorded by pulse-listen --output opens in the app. */
+static void
+test_listen_output (void)
+{
+  Server server = { 0 };
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "listen.jsonl", NULL);
+  g_autofree char *output = g_strdup_printf ("--output=%s", path);
+  g_autofree char *bind = g_strdup_printf ("--bind=%s=#", TASK_COMPLETED);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) listen = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server_arg = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  PiWindow *capture;
+  const char *program = g_getenv ("PULSE_LISTEN");
+
+  g_assert_nonnull (program);
+  server_start (&server);
+  server_arg = g_strdup_printf ("--server=%s", server.base_url);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  listen = g_subprocess_launcher_spawn (launcher, &error, program, server_arg, bind,
+                                        "--count=3", "--timeout=20", output, NULL);
+  g_assert_no_error (error);
+
+  /* Publish only once it is live: the exchange keeps nothing for later. */
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (listen));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (strstr (line, "Live") != NULL)
+        break;
+    }
+
+  for (guint i = 1; i <= 3; i++)
+    publish_task (&server, i);
+  g_subprocess_wait_check (listen, NULL, &error);
+  g_assert_no_error (error);
+
+  capture = open_capture (file, NULL);
+  g_assert_cmpuint (n_stored (capture), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (capture)), i);
+      g_autofree char *key = routing_key (i + 1);
+      g_autoptr(JsonNode) payload = pi_message_dup_payload (message);
+      g_autofree char *payload_text = json_to_string (payload, FALSE);
+      g_autofree char *task = g_strdup_printf ("\"taskId\":\"T%04uaaaaaaaaaaaaaaaaa\"", i + 1);
+
+      g_assert_cmpint (pi_message_get_kind (message), ==, PI_MESSAGE_KIND_DECODED);
+      g_assert_cmpuint (pi_message_get_sequence (message), ==, i + 1);
+      g_assert_cmpstr (pi_message_get_exchange (message), ==, TASK_COMPLETED);
+      g_assert_cmpstr (pi_message_get_routing_key (message), ==, key);
+      g_assert_cmpstr (pi_message_get_routes (message)[1], ==, "checks");
+      g_assert_nonnull (strstr (payload_text, task));
+    }
+
+  /* On screen: three rows with the routing keys. */
+  rows = sorted_visible_rows (capture);
+  g_assert_cmpuint (rows->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *key = routing_key (i + 1);
+
+      g_assert_nonnull (strstr (g_ptr_array_index (rows, i), key));
+    }
+
+  expected = g_strdup_printf ("Capture of %s — 3 messages", server.base_url);
+  g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (capture->connection_bar), expected));
+
+  window_destroy (capture);
+  server_clear (&server);
+  remove_temp_dir (dir);
+}
+
+static GtkWidget *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (toplevel))
+        return toplevel;
+    }
+
+  return NULL;
+}
+
+/* Not a capture: a dialog says so in words; the other window keeps its messages. */
+static void
+test_not_a_capture (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "notes.txt", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *data = "{\"exchange\":\"" TASK_COMPLETED "\",\"routingKey\":\"primary.a\",\"routes\":[],\"redelivered\":false,\"payload\":{}}";
+  PiWindow *live;
+  PiWindow *capture;
+  GtkWidget *dialog;
+
+  g_file_set_contents (path, "Shopping list\nmilk\n", -1, &error);
+  g_assert_no_error (error);
+
+  live = window_new ();
+  g_ptr_array_add (batch, pi_message_new_from_data (data, strlen (data), 1, g_get_real_time ()));
+  pi_message_list_append (live->message_list, batch);
+  g_assert_cmpuint (n_stored (live), ==, 1);
+
+  capture = pi_window_open_capture (GTK_APPLICATION (app), file, GTK_WINDOW (live));
+  g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
+  WAIT_UNTIL (capture == NULL && find_message_dialog () != NULL, 10);
+
+  dialog = find_message_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Could Not Open the File");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "“notes.txt” is not a Pulse Inspector capture"));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (live));
+
+  /* Nothing else lost. */
+  g_assert_cmpuint (n_stored (live), ==, 1);
+  gtk_window_close (GTK_WINDOW (dialog));
+  WAIT_UNTIL (find_message_dialog () == NULL, 5);
+
+  window_destroy (live);
+  remove_temp_dir (dir);
+}
+
+/* The old web inspectors' download opens as a capture; Export writes it back. */
+static void
+test_inspector_json (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "pulse-messages.json", NULL);
+  g_autofree char *export_path = g_build_filename (dir, "exported.json", NULL);
+  g_autofree char *selected_path = g_build_filename (dir, "selected.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) export_file = g_file_new_for_path (export_path);
+  g_autoptr(GFile) selected_file = g_file_new_for_path (selected_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *exported_text = NULL;
+  GtkSelectionModel *selection;
+  JsonArray *array;
+  JsonObject *object;
+  PiWindow *capture;
+  PiWindow *reopened;
+  const char *json =
+    "[\n"
+    "  {\"exchange\": \"exchange/taskcluster-queue/v1/task-failed\",\n"
+    "   \"routingKey\": \"primary.TaskA.0.wg.w1.prov.type.sched.group._\",\n"
+    "   \"payload\": {\"status\": {\"taskId\": \"TaskA\", \"state\": \"failed\"}, \"runId\": 0}},\n"
+    "  {\"exchange\": \"exchange/taskcluster-queue/v1/task-completed\",\n"
+    "   \"routingKey\": \"primary.TaskB.0.wg.w2.prov.type.sched.group._\",\n"
+    "   \"payload\": {\"status\": {\"taskId\": \"TaskB\", \"state\": \"completed\"}, \"runId\": 0}}\n"
+    "]\n";
+
+  g_file_set_contents (path, json, -1, &error);
+  g_assert_no_error (error);
+
+  reset_settings ();
+  capture = open_capture (file, NULL);
+  g_assert_cmpuint (n_stored (capture), ==, 2);
+  g_assert_cmpstr (adw_window_title_get_subtitle (capture->capture_title), ==, "Imported messages");
+  g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (capture->connection_bar),
+                                   "Imported messages — 2 messages"));
+  {
+    g_autoptr(GPtrArray) rows = sorted_visible_rows (capture);
+
+    g_assert_cmpuint (rows->len, ==, 2);
+    g_assert_nonnull (strstr (g_ptr_array_index (rows, 0), "primary.TaskA.0.wg.w1.prov.type.sched.group._"));
+    g_assert_nonnull (strstr (g_ptr_array_index (rows, 1), "primary.TaskB.0.wg.w2.prov.type.sched.group._"));
+  }
+
+  /* Export the shown messages: a pretty JSON array the import reads back
+   * (without times: the old format has none). */
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "export-shown"));
+  pi_window_export_json (capture, export_file, FALSE);
+  WAIT_UNTIL (!pi_window_get_busy (capture), 10);
+  assert_toast (capture, "Exported 2 messages as “exported.json”");
+
+  g_file_get_contents (export_path, &exported_text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (exported_text, "[\n  {\n    \""));
+  json_parser_load_from_data (parser, exported_text, -1, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  object = json_array_get_object_element (array, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "exchange"), ==, "exchange/taskcluster-queue/v1/task-completed");
+  g_assert_cmpstr (json_object_get_string_member (object, "routingKey"), ==, "primary.TaskB.0.wg.w2.prov.type.sched.group._");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "routes")), ==, 0);
+  g_assert_false (json_object_get_boolean_member (object, "redelivered"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_object_get_object_member (object, "payload"), "status"), "taskId"), ==, "TaskB");
+
+  reopened = open_capture (export_file, GTK_WINDOW (capture));
+  assert_same_messages (capture, reopened, FALSE);
+  window_destroy (reopened);
+
+  /* Export the selected message: an array of one. */
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "export-selected"));
+  selection = gtk_column_view_get_model (pi_message_list_get_column_view (capture->message_list));
+  gtk_selection_model_select_item (selection, 0, TRUE);
+  WAIT_UNTIL (pi_message_list_get_selected_message (capture->message_list) != NULL, 5);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "export-selected"));
+  pi_window_export_json (capture, selected_file, TRUE);
+  WAIT_UNTIL (!pi_window_get_busy (capture), 10);
+  json_parser_load_from_file (parser, selected_path, &error);
+  g_assert_no_error (error);
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0), "routingKey"), ==,
+                   "primary.TaskA.0.wg.w1.prov.type.sched.group._");
+
+  window_destroy (capture);
+  remove_temp_dir (dir);
+}
+
+static GPtrArray *
+make_messages (guint n)
+{
+  GPtrArray *batch = g_ptr_array_new_full (n, g_object_unref);
+  gint64 now = g_get_real_time ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *data = g_strdup_printf ("{\"exchange\":\"" TASK_COMPLETED "\",\"routingKey\":\"primary.T%u.0\","
+                                               "\"routes\":[\"r\"],\"redelivered\":false,"
+                                               "\"payload\":{\"taskId\":\"T%u\",\"n\":%u}}", i, i, i);
+
+      g_ptr_array_add (batch, pi_message_new_from_data (data, strlen (data), i + 1, now + i));
+    }
+
+  return batch;
+}
+
+/* A save that fails is reported with the file's name and reason; nothing lost. */
+static void
+test_save_error (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "missing", "capture.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) batch = make_messages (50);
+  PiWindow *live;
+
+  live = window_new ();
+  pi_message_list_append (live->message_list, batch);
+  g_assert_cmpuint (n_stored (live), ==, 50);
+
+  save_and_wait (live, file, FALSE);
+  assert_toast (live, "Could not save the capture as “capture.jsonl”: its folder does not exist");
+  g_assert_false (gtk_action_bar_get_revealed (live->progress_action_bar));
+  g_assert_cmpuint (n_stored (live), ==, 50);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
+
+  window_destroy (live);
+  remove_temp_dir (dir);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  gint64 *ticks = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (ticks[0] != 0)
+    ticks[1] = MAX (ticks[1], now - ticks[0]);
+  ticks[0] = now;
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A large save keeps the window responsive, shows progress and can be cancelled. */
+static void
+test_large (void)
+{
+  guint n = 100000;
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "large.jsonl", NULL);
+  g_autofree char *cancelled_path = g_build_filename (dir, "cancelled.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) cancelled_file = g_file_new_for_path (cancelled_path);
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_autoptr(GPtrArray) batch = NULL;
+  gint64 ticks[2] = { 0, 0 };
+  gint64 start;
+  gint64 call;
+  gint64 total;
+  gboolean saw_bar = FALSE;
+  guint tick_id;
+  PiWindow *live;
+  PiWindow *capture;
+
+  if (g_getenv ("PI_TEST_LARGE_N") != NULL)
+    n = (guint) g_ascii_strtoull (g_getenv ("PI_TEST_LARGE_N"), NULL, 10);
+
+  live = window_new ();
+  g_settings_set_uint (settings, "capacity", MAX (n, 100));
+  batch = make_messages (n);
+  pi_message_list_append (live->message_list, batch);
+  g_assert_cmpuint (n_stored (live), ==, n);
+  wait_for_frames (GTK_WIDGET (live), 2);
+
+  tick_id = g_timeout_add (10, tick_cb, ticks);
+  start = g_get_monotonic_time ();
+  pi_window_save_capture (live, file, FALSE);
+  call = g_get_monotonic_time () - start;
+  while (pi_window_get_busy (live))
+    {
+      if (!saw_bar && gtk_action_bar_get_revealed (live->progress_action_bar) && n >= 500000)
+        save_png (live, "saving.png");
+      saw_bar |= gtk_action_bar_get_revealed (live->progress_action_bar);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  total = g_get_monotonic_time () - start;
+  g_source_remove (tick_id);
+  g_test_message ("Saving %u messages: %.0f ms in all; the call took %.0f ms; "
+                  "longest main-loop stall while saving: %.0f ms",
+                  n, total / 1000.0, call / 1000.0, ticks[1] / 1000.0);
+  g_assert_true (saw_bar);
+  /* Responsive: the main loop was never stuck for long. */
+  g_assert_cmpint (ticks[1], <, 500 * 1000);
+  assert_toast (live, "Saved");
+
+  /* Cancelled at once: no file, a word about it. */
+  pi_window_save_capture (live, cancelled_file, FALSE);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "cancel-save"));
+  g_action_group_activate_action (G_ACTION_GROUP (live), "cancel-save", NULL);
+  WAIT_UNTIL (!pi_window_get_busy (live), 20);
+  assert_toast (live, "Saving cancelled");
+  g_assert_false (g_file_query_exists (cancelled_file, NULL));
+
+  /* The capture window has room for all of it. */
+  start = g_get_monotonic_time ();
+  capture = open_capture (file, GTK_WINDOW (live));
+  g_test_message ("Opening %u messages: %.0f ms", n, (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpuint (n_stored (capture), ==, n);
+
+  window_destroy (capture);
+  window_destroy (live);
+  remove_temp_dir (dir);
+}
+
+/* A truncated last line (a recording cut short) opens, with a word about it. */
+static void
+test_truncated (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "cut.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) batch = make_messages (3);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len;
+  PiWindow *live;
+  PiWindow *capture;
+
+  live = window_new ();
+  pi_message_list_append (live->message_list, batch);
+  save_and_wait (live, file, FALSE);
+
+  /* Cut the last line in the middle. */
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (path, contents, len - 20, &error);
+  g_assert_no_error (error);
+
+  capture = open_capture (file, GTK_WINDOW (live));
+  g_assert_cmpuint (n_stored (capture), ==, 2);
+  assert_toast (capture, "cut.jsonl");
+
+  window_destroy (capture);
+  window_destroy (live);
+  remove_temp_dir (dir);
+}
+
+/* A file dropped on a window opens in a capture window of its own. */
+static void
+test_drop (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "dropped.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) batch = make_messages (2);
+  g_autoptr(GListModel) controllers = NULL;
+  g_autoptr(GSList) files = NULL;
+  GtkDropTarget *target = NULL;
+  GValue value = G_VALUE_INIT;
+  PiWindow *live;
+  PiWindow *capture = NULL;
+  gboolean accepted = FALSE;
+
+  live = window_new ();
+  pi_message_list_append (live->message_list, batch);
+  save_and_wait (live, file, FALSE);
+
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (live));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+  g_assert_true (g_type_is_a (gtk_drop_target_get_gtypes (target, NULL)[0], GDK_TYPE_FILE_LIST));
+
+  /* What GTK emits when the drop lands. */
+  files = g_slist_prepend (NULL, file);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_assert_true (accepted);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (PI_IS_WINDOW (l->data) && pi_window_get_capture_file (l->data) != NULL)
+      capture = l->data;
+  g_assert_nonnull (capture);
+  g_assert_true (g_file_equal (pi_window_get_capture_file (capture), file));
+  WAIT_UNTIL (!pi_window_get_loading (capture) && gtk_widget_get_mapped (GTK_WIDGET (capture)), 10);
+  assert_same_messages (live, capture, TRUE);
+
+  window_destroy (capture);
+  window_destroy (live);
+  remove_temp_dir (dir);
+}
+
+static void
+collect_shortcut_actions (GtkWidget  *widget,
+                          GHashTable *actions)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SHORTCUTS_SHORTCUT (child))
+        {
+          g_autofree char *action = NULL;
+
+          g_object_get (child, "action-name", &action, NULL);
+          if (action != NULL)
+            g_hash_table_add (actions, g_steal_pointer (&action));
+        }
+      collect_shortcut_actions (child, actions);
+    }
+}
+
+/* The shortcuts window and the primary menu list the capture commands, and
+ * the keys reach them. */
+static void
+test_shortcuts (void)
+{
+  g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_BASE_PATH "/gtk/help-overlay.ui");
+  g_autoptr(GHashTable) actions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkWidget *overlay = GTK_WIDGET (gtk_builder_get_object (builder, "help_overlay"));
+  const struct {
+    const char *action;
+    const char *accel;
+  } expected[] = {
+    { "app.open", "<Control>o" },
+    { "win.save", "<Control>s" },
+    { "win.save-shown", "<Shift><Control>s" },
+    { "win.export-shown", "<Control>e" },
+    { "win.export-selected", "<Shift><Control>e" },
+  };
+  PiWindow *window;
+
+  g_assert_nonnull (overlay);
+  collect_shortcut_actions (overlay, actions);
+  gtk_window_destroy (GTK_WINDOW (overlay));
+
+  /* The accels are set at startup (g_application_register() ran it). */
+  window = window_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_auto(GStrv) set = gtk_application_get_accels_for_action (GTK_APPLICATION (app), expected[i].action);
+
+      g_assert_true (g_hash_table_contains (actions, expected[i].action));
+      g_assert_nonnull (set);
+      g_assert_cmpstr (set[0], ==, expected[i].accel);
+      if (g_str_has_prefix (expected[i].action, "win."))
+        g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), expected[i].action + 4));
+      else
+        g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), expected[i].action + 4));
+    }
+
+  window_destroy (window);
+}
+
+typedef struct
+{
+  PiApplication *app;
+  GFile         *file;
+  gboolean       checked;
+} CommandLine;
+
+static gboolean
+check_command_line (gpointer user_data)
+{
+  CommandLine *cl = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (cl->app));
+  PiWindow *window;
+
+  if (windows == NULL || !PI_IS_WINDOW (windows->data))
+    return G_SOURCE_CONTINUE;
+
+  window = windows->data;
+  if (pi_window_get_loading (window) || !gtk_widget_get_mapped (GTK_WIDGET (window)))
+    return G_SOURCE_CONTINUE;
+
+  /* Only the capture window: no live window besides. */
+  g_assert_null (windows->next);
+  g_assert_true (g_file_equal (pi_window_get_capture_file (window), cl->file));
+  g_assert_cmpuint (n_stored (window), ==, 4);
+  cl->checked = TRUE;
+
+  g_action_group_activate_action (G_ACTION_GROUP (cl->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* `pulse-inspector FILE` opens the capture. */
+static void
+test_command_line (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "cl.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) batch = make_messages (4);
+  g_autoptr(PiCaptureInfo) info = pi_capture_info_new ("http://127.0.0.1:1/api/events/v1", NULL, NULL);
+  g_autoptr(GFileOutputStream) stream = NULL;
+  g_autoptr(PiCaptureWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PiApplication) cl_app = NULL;
+  CommandLine cl = { NULL, file, FALSE };
+  char *argv[] = { (char *) "pulse-inspector", path, NULL };
+  int status;
+
+  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  writer = pi_capture_writer_new (G_OUTPUT_STREAM (stream), info, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      pi_capture_writer_write (writer, g_ptr_array_index (batch, i), &error);
+      g_assert_no_error (error);
+    }
+  pi_capture_writer_close (writer, &error);
+  g_assert_no_error (error);
+
+  reset_settings ();
+  cl_app = pi_application_new ();
+  cl.app = cl_app;
+  g_application_set_application_id (G_APPLICATION (cl_app), APPLICATION_ID ".CaptureCommandLineTest");
+  g_application_set_flags (G_APPLICATION (cl_app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_timeout_add (20, check_command_line, &cl);
+  status = g_application_run (G_APPLICATION (cl_app), 2, argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (cl.checked);
+
+  remove_temp_dir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_assert_nonnull (pi_app_get_resource ());
+
+  app = pi_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+
+  g_test_add_func ("/pi/capture-ui/round-trip", test_round_trip);
+  g_test_add_func ("/pi/capture-ui/listen-output", test_listen_output);
+  g_test_add_func ("/pi/capture-ui/not-a-capture", test_not_a_capture);
+  g_test_add_func ("/pi/capture-ui/inspector-json", test_inspector_json);
+  g_test_add_func ("/pi/capture-ui/save-error", test_save_error);
+  g_test_add_func ("/pi/capture-ui/truncated", test_truncated);
+  g_test_add_func ("/pi/capture-ui/large", test_large);
+  g_test_add_func ("/pi/capture-ui/drop", test_drop);
+  g_test_add_func ("/pi/capture-ui/shortcuts", test_shortcuts);
+  g_test_add_func ("/pi/capture-ui/command-line", test_command_line);
+
+  status = g_test_run ();
+
+  g_object_unref (app);
+
+  return status;
+}
