@@ -9,6 +9,10 @@
 
 #include <string.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "pi-json-util.h"
 #include "pi-message.h"
 
@@ -580,6 +584,130 @@ test_contains_text (void)
 }
 
 static void
+test_raw_restored (void)
+{
+  /* White space between the routes, quotes in the payload, an escaped
+   * routing key (copied) next to plain strings (read in place). */
+  static const char data[] =
+    "{ \"exchange\" : \"exchange/x/v1/y\" , \"routingKey\":\"a.\\\"b\\\".c\","
+    "\"routes\": [ \"r.one\" ,\n\"r.two\",\"\" , \"r.\\\"four\\\"\"],"
+    "\"payload\":{\"q\":\"\\\"\",\"routes\":[\"not.a.route\"]},\"exchange\":\"exchange/x/v1/z\"}";
+  static const char plain[] =
+    "{\"exchange\":\"e/f\",\"routingKey\":\"k\",\"routes\":[ \"a\" , \"b\"\t,\"c\" ],\"payload\":\"p\"}";
+  const char * const *routes;
+  const char *exchange;
+  const char *raw;
+  PiMessage *message;
+
+  message = message_new (data);
+  exchange = pi_message_get_exchange (message);
+  g_assert_cmpstr (exchange, ==, "exchange/x/v1/z");
+  g_assert_cmpstr (pi_message_get_routing_key (message), ==, "a.\"b\".c");
+  routes = pi_message_get_routes (message);
+  g_assert_cmpstrv (routes, ((const char *[]) { "r.one", "r.two", "", "r.\"four\"", NULL }));
+
+  /* The text is byte for byte what arrived, and stays put. */
+  raw = pi_message_get_raw (message);
+  g_assert_cmpstr (raw, ==, data);
+  g_assert_true (pi_message_get_raw (message) == raw);
+  g_assert_true (pi_message_get_routes (message) == routes);
+  g_assert_true (pi_message_get_exchange (message) == exchange);
+  g_assert_cmpstr (exchange, ==, "exchange/x/v1/z");
+  assert_payload_text (message, "{\"q\":\"\\\"\",\"routes\":[\"not.a.route\"]}");
+  g_assert_true (pi_message_contains_text (message, "not.a.route"));
+  g_assert_finalize_object (message);
+
+  /* Routes in place with white space between them, walked without the
+   * vector by the search and the routes text, then with it. */
+  message = message_new (plain);
+  {
+    g_autofree char *text = pi_message_dup_routes_text (message);
+
+    g_assert_cmpstr (text, ==, "a, b, c");
+  }
+  g_assert_true (pi_message_contains_text (message, "c"));
+  g_assert_false (pi_message_contains_text (message, "\"a\""));
+  g_assert_cmpstrv (pi_message_get_routes (message), ((const char *[]) { "a", "b", "c", NULL }));
+  g_assert_cmpstr (pi_message_get_raw (message), ==, plain);
+  g_assert_cmpstr (pi_message_get_short_exchange (message), ==, "f");
+  g_assert_finalize_object (message);
+}
+
+static void
+test_many_routes (void)
+{
+  g_autoptr(GString) in_place = g_string_new ("{\"exchange\":\"e\",\"routes\":[");
+  g_autoptr(GString) copied = NULL;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *expected_text = NULL;
+  g_autofree char *routes_text = NULL;
+  PiMessage *message;
+  guint i;
+
+  /* More routes than the decoder keeps on its stack. */
+  for (i = 0; i < 40; i++)
+    {
+      g_string_append_printf (in_place, "%s\"index.route.%u\"", i ? "," : "", i);
+      g_ptr_array_add (expected, g_strdup_printf ("index.route.%u", i));
+    }
+  copied = g_string_new (in_place->str);
+  g_string_append (in_place, "]}");
+  g_ptr_array_add (expected, NULL);
+
+  message = message_new (in_place->str);
+  g_assert_cmpstrv (pi_message_get_routes (message), (const char * const *) expected->pdata);
+  g_assert_true (pi_message_contains_text (message, "index.route.39"));
+  g_assert_cmpstr (pi_message_get_raw (message), ==, in_place->str);
+  g_assert_finalize_object (message);
+
+  /* One escaped route, one that is not a string and one with an escaped
+   * NUL (which ends it, as C strings do): all routes are copied. */
+  g_string_append (copied, ",\"esc\\u0061ped\",7,\"nul\\u0000cut\"]}");
+  g_ptr_array_remove_index (expected, expected->len - 1);
+  g_ptr_array_add (expected, g_strdup ("escaped"));
+  g_ptr_array_add (expected, g_strdup ("nul"));
+  g_ptr_array_add (expected, NULL);
+  message = message_new (copied->str);
+  g_assert_cmpstrv (pi_message_get_routes (message), (const char * const *) expected->pdata);
+  expected_text = g_strjoinv (", ", (char **) expected->pdata);
+  routes_text = pi_message_dup_routes_text (message);
+  g_assert_cmpstr (routes_text, ==, expected_text);
+  g_assert_true (pi_message_contains_text (message, "escaped"));
+  g_assert_false (pi_message_contains_text (message, "nulcut"));
+  g_assert_cmpstr (pi_message_get_raw (message), ==, copied->str);
+  g_assert_finalize_object (message);
+}
+
+static void
+test_retained_size (void)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ (2, 33)
+  const guint n = 4000;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_full (n, g_object_unref);
+  struct mallinfo2 before;
+  struct mallinfo2 after;
+  double per_message;
+  guint i;
+
+  g_object_unref (message_new (task_completed));
+
+  /* A retained message costs its JSON text and a small fixed part (the
+   * instance, the allocator's headers), not copies of its strings. */
+  before = mallinfo2 ();
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (messages, message_new (task_completed));
+  after = mallinfo2 ();
+
+  per_message = (double) (after.uordblks - before.uordblks) / n;
+  g_test_message ("%.1f bytes per message of %zu bytes of JSON",
+                  per_message, strlen (task_completed));
+  g_assert_cmpfloat (per_message, <=, strlen (task_completed) + 192);
+#else
+  g_test_skip ("needs glibc's mallinfo2()");
+#endif
+}
+
+static void
 test_scan_members (void)
 {
   g_autoptr(GError) error = NULL;
@@ -649,6 +777,9 @@ main (int   argc,
   g_test_add_func ("/pi/message/numbers-and-literals", test_numbers_and_literals);
   g_test_add_func ("/pi/message/gap", test_gap);
   g_test_add_func ("/pi/message/contains-text", test_contains_text);
+  g_test_add_func ("/pi/message/raw-restored", test_raw_restored);
+  g_test_add_func ("/pi/message/many-routes", test_many_routes);
+  g_test_add_func ("/pi/message/retained-size", test_retained_size);
   g_test_add_func ("/pi/message/scan", test_scan_members);
   g_test_add_func ("/pi/message/scan-string-blocks", test_scan_string_blocks);
 

@@ -11,42 +11,76 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "pi-json-util.h"
 #include "pi-message.h"
 
 /*
- * A message keeps its event's JSON text and the few fields the list shows.
- * Everything variable-sized lives in one allocation, laid out as
+ * A retained message should cost little more than its JSON text: the list
+ * keeps up to a million of them. Everything variable-sized lives in one
+ * exact-size allocation, the block:
  *
- *   [routes vector, NULL-terminated][raw text\0][exchange\0][routing key\0][route\0]...
+ *   [JSON text][\0][tail: NUL-terminated strings that had to be copied]
  *
- * so a retained message costs its JSON plus a small fixed header, and
- * freeing it is one g_free(). The payload tree is parsed from the raw text
- * only when someone asks for it (the selected message).
+ * The exchange, the routing key and the routes are read where they are in
+ * the JSON text: when a string literal has no escapes (nearly always), its
+ * closing quote in the block is overwritten with a NUL, which makes the
+ * literal's contents a C string in place. Only literals with escapes are
+ * unescaped into the tail, and the error text of an undecodable message or
+ * a gap goes there too. Strings are found by 32-bit offsets into the block.
+ *
+ * The JSON text the strings were cut out of cannot hold a NUL byte (the
+ * scanner refuses control characters), so every NUL in it is a closing
+ * quote: pi_message_get_raw() restores the text from that when someone first
+ * asks (copying the selected message), and keeps the copy as qdata. The
+ * routes vector is made on first use as well; contains_text() and
+ * dup_routes_text() walk the routes without it. The payload is never touched: it is a member of its
+ * own, so none of the overwritten quotes lies inside it.
  */
+
+/* Offsets are 32-bit; a bigger message is kept as undecodable, without text. */
+#define MAX_SIZE ((gsize) G_MAXINT32)
+#define MAX_ROUTES ((1u << 24) - 1)
+#define NO_STRING G_MAXUINT32
 
 struct _PiMessage
 {
   GObject parent_instance;
 
-  gpointer            block;
-  const char         *raw;
-  const char         *exchange;
-  const char         *routing_key;
-  const char * const *routes;
-  /* Undecodable: the parser's error. Gap: why there is a gap. */
-  char               *error;
+  char               *block;
 
   guint64             sequence;
   gint64              time_received;
-  gsize               raw_len;
-  gsize               payload_offset;
-  gsize               payload_len;
 
-  guint8              kind;
-  guint8              redelivered : 1;
-  guint8              has_payload : 1;
+  guint32             raw_len;
+  guint32             payload_offset;
+  guint32             payload_len;
+  /* Offsets into the block, or NO_STRING. */
+  guint32             exchange_offset;
+  guint32             routing_key_offset;
+  /* The first route; the others follow it (see route_next()). */
+  guint32             routes_offset;
+  /* Undecodable: the parser's error. Gap: why there is a gap. */
+  guint32             error_offset;
+
+  guint32             n_routes : 24;
+  guint32             kind : 2;
+  guint32             redelivered : 1;
+  guint32             has_payload : 1;
+  /* The routes are consecutive strings in the tail, not in the JSON text. */
+  guint32             routes_in_tail : 1;
+  /* Some quotes in the JSON text were overwritten with NULs. */
+  guint32             terminated : 1;
 };
+
+/* The instance is paid per retained message: keep it at 80 bytes, a size
+ * class of its own. The routes vector and the restored raw text, which few
+ * messages ever need, hang off the object's qdata instead of two fields. */
+G_STATIC_ASSERT (sizeof (struct _PiMessage) <= 80);
+
+static GQuark routes_quark;
+static GQuark raw_quark;
 
 enum {
   PROP_0,
@@ -74,13 +108,38 @@ G_DEFINE_ENUM_TYPE (PiMessageKind, pi_message_kind,
 
 G_DEFINE_FINAL_TYPE (PiMessage, pi_message, G_TYPE_OBJECT)
 
+static inline const char *
+block_string (PiMessage *self,
+              guint32    offset)
+{
+  return offset == NO_STRING ? "" : self->block + offset;
+}
+
+static inline const char *
+route_first (PiMessage *self)
+{
+  return self->block + self->routes_offset;
+}
+
+/* In the tail the routes follow each other; in the JSON text the next one
+ * starts after the next quote (only commas and white space lie between). */
+static inline const char *
+route_next (PiMessage  *self,
+            const char *route)
+{
+  const char *p = route + strlen (route) + 1;
+
+  if (self->routes_in_tail)
+    return p;
+  return strchr (p, '"') + 1;
+}
+
 static void
 pi_message_finalize (GObject *object)
 {
   PiMessage *self = (PiMessage *)object;
 
   g_free (self->block);
-  g_free (self->error);
 
   G_OBJECT_CLASS (pi_message_parent_class)->finalize (object);
 }
@@ -108,7 +167,7 @@ pi_message_get_property (GObject    *object,
       break;
 
     case PROP_EXCHANGE:
-      g_value_set_string (value, self->exchange);
+      g_value_set_string (value, pi_message_get_exchange (self));
       break;
 
     case PROP_SHORT_EXCHANGE:
@@ -116,11 +175,11 @@ pi_message_get_property (GObject    *object,
       break;
 
     case PROP_ROUTING_KEY:
-      g_value_set_string (value, self->routing_key);
+      g_value_set_string (value, pi_message_get_routing_key (self));
       break;
 
     case PROP_ROUTES:
-      g_value_set_boxed (value, self->routes);
+      g_value_set_boxed (value, pi_message_get_routes (self));
       break;
 
     case PROP_ROUTES_TEXT:
@@ -136,7 +195,7 @@ pi_message_get_property (GObject    *object,
       break;
 
     case PROP_ERROR:
-      g_value_set_string (value, self->error);
+      g_value_set_string (value, pi_message_get_error (self));
       break;
 
     default:
@@ -151,6 +210,9 @@ pi_message_class_init (PiMessageClass *klass)
 
   object_class->finalize = pi_message_finalize;
   object_class->get_property = pi_message_get_property;
+
+  routes_quark = g_quark_from_static_string ("pi-message-routes");
+  raw_quark = g_quark_from_static_string ("pi-message-raw");
 
   properties[PROP_SEQUENCE] =
     g_param_spec_uint64 ("sequence", NULL, NULL,
@@ -197,16 +259,6 @@ static void
 pi_message_init (PiMessage *self)
 {
 }
-
-/* Where a string field's text is: straight in the raw text when the literal
- * has no escapes, else unescaped into a scratch buffer. */
-typedef struct
-{
-  const char *str;
-  gsize       len;
-  gsize       scratch_offset;
-  gboolean    in_scratch;
-} Text;
 
 typedef struct
 {
@@ -262,42 +314,20 @@ collect_field (const char       *name,
     }
 }
 
-static void
-text_from_span (Text             *out,
-                const char       *text,
-                const PiJsonSpan *span,
-                GString         **scratch)
-{
-  memset (out, 0, sizeof *out);
-
-  if (span->type != PI_JSON_TYPE_STRING)
-    {
-      out->str = "";
-      return;
-    }
-
-  if (!span->has_escapes)
-    {
-      out->str = text + span->offset + 1;
-      out->len = span->length - 2;
-      return;
-    }
-
-  if (*scratch == NULL)
-    *scratch = g_string_new (NULL);
-  out->in_scratch = TRUE;
-  out->scratch_offset = (*scratch)->len;
-  pi_json_append_unescaped (*scratch, text + span->offset, span->length);
-  out->len = (*scratch)->len - out->scratch_offset;
-}
+/* The string elements of the routes array, as spans of the whole text.
+ * Real messages have a handful, so the first few need no allocation. */
+#define N_INLINE_ROUTES 16
 
 typedef struct
 {
-  const char  *text;
   gsize        base;
-  GArray      *routes;
-  GString    **scratch;
-} RoutesClosure;
+  PiJsonSpan  *spans;
+  guint        n_spans;
+  guint        allocated;
+  PiJsonSpan   inline_spans[N_INLINE_ROUTES];
+  /* Every element is a string without escapes: the routes stay in place. */
+  gboolean     in_place;
+} Routes;
 
 static void
 collect_route (const char       *name,
@@ -305,29 +335,50 @@ collect_route (const char       *name,
                const PiJsonSpan *value,
                gpointer          user_data)
 {
-  RoutesClosure *closure = user_data;
-  PiJsonSpan span = *value;
-  Text route;
+  Routes *routes = user_data;
+  PiJsonSpan *span;
 
   /* Routes are strings; anything else in the array is not a route. */
-  if (span.type != PI_JSON_TYPE_STRING)
+  if (value->type != PI_JSON_TYPE_STRING)
+    {
+      routes->in_place = FALSE;
+      return;
+    }
+  if (value->has_escapes)
+    routes->in_place = FALSE;
+  if (routes->n_spans == MAX_ROUTES)
     return;
 
-  span.offset += closure->base;
-  text_from_span (&route, closure->text, &span, closure->scratch);
-  g_array_append_val (closure->routes, route);
+  if (routes->n_spans == routes->allocated)
+    {
+      routes->allocated *= 2;
+      if (routes->spans == routes->inline_spans)
+        routes->spans = g_memdup2 (routes->inline_spans, sizeof routes->inline_spans);
+      routes->spans = g_renew (PiJsonSpan, routes->spans, routes->allocated);
+    }
+
+  span = &routes->spans[routes->n_spans++];
+  *span = *value;
+  span->offset += routes->base;
 }
 
-static char *
-copy_text (char       *dest,
-           const Text *text,
-           GString    *scratch)
+/* Appends a string literal's text and a NUL to the tail. A NUL in the text
+ * (an escaped U+0000) ends it there: readers see C strings anyway, and the
+ * routes in the tail are found by their terminators. */
+static void
+tail_append (GString          *tail,
+             const char       *text,
+             const PiJsonSpan *span)
 {
-  const char *src = text->in_scratch ? scratch->str + text->scratch_offset : text->str;
+  gsize start = tail->len;
 
-  memcpy (dest, src, text->len);
-  dest[text->len] = '\0';
-  return dest + text->len + 1;
+  if (span->has_escapes)
+    pi_json_append_unescaped (tail, text + span->offset, span->length);
+  else
+    g_string_append_len (tail, text + span->offset + 1, span->length - 2);
+
+  g_string_truncate (tail, start + strlen (tail->str + start));
+  g_string_append_c (tail, '\0');
 }
 
 static PiMessage *
@@ -340,54 +391,60 @@ message_new (PiMessageKind  kind,
   self->kind = kind;
   self->sequence = sequence;
   self->time_received = time_received;
+  self->exchange_offset = NO_STRING;
+  self->routing_key_offset = NO_STRING;
+  self->error_offset = NO_STRING;
 
   return self;
 }
 
-/* Lays out the block for a message with these strings. */
+/* The block for @raw followed by the tail @tail (which may hold NULs). */
 static void
 message_fill (PiMessage  *self,
               const char *raw,
               gsize       raw_len,
-              const Text *exchange,
-              const Text *routing_key,
-              GArray     *routes,
-              GString    *scratch)
+              const char *tail,
+              gsize       tail_len)
 {
-  guint n_routes = routes ? routes->len : 0;
-  gsize vector_size = (n_routes + 1) * sizeof (char *);
-  gsize size = vector_size + raw_len + 1 + exchange->len + 1 + routing_key->len + 1;
-  const char **vector;
-  char *p;
-  guint i;
+  g_assert (raw_len <= MAX_SIZE && tail_len <= MAX_SIZE);
 
-  for (i = 0; i < n_routes; i++)
-    size += g_array_index (routes, Text, i).len + 1;
-
-  self->block = g_malloc (size);
-  vector = self->block;
-  p = (char *) self->block + vector_size;
-
-  self->raw = p;
+  self->block = g_malloc (raw_len + 1 + tail_len);
+  memcpy (self->block, raw, raw_len);
+  self->block[raw_len] = '\0';
+  if (tail_len > 0)
+    memcpy (self->block + raw_len + 1, tail, tail_len);
   self->raw_len = raw_len;
-  memcpy (p, raw, raw_len);
-  p[raw_len] = '\0';
-  p += raw_len + 1;
+}
 
-  self->exchange = p;
-  p = copy_text (p, exchange, scratch);
-  self->routing_key = p;
-  p = copy_text (p, routing_key, scratch);
+/* A string member's text: in place when the literal has no escapes (its
+ * closing quote becomes the terminator), else unescaped into the tail. */
+static guint32
+place_string (const PiJsonSpan *span,
+              const char       *text,
+              gsize             len,
+              GString         **tail)
+{
+  guint32 offset;
 
-  for (i = 0; i < n_routes; i++)
+  if (!span->has_escapes)
+    return span->offset + 1;
+
+  if (*tail == NULL)
+    *tail = g_string_new (NULL);
+  offset = len + 1 + (*tail)->len;
+  tail_append (*tail, text, span);
+  return offset;
+}
+
+static void
+terminate_in_place (PiMessage        *self,
+                    const PiJsonSpan *span)
+{
+  if (!span->has_escapes)
     {
-      vector[i] = p;
-      p = copy_text (p, &g_array_index (routes, Text, i), scratch);
+      self->block[span->offset + span->length - 1] = '\0';
+      self->terminated = TRUE;
     }
-  vector[n_routes] = NULL;
-  self->routes = (const char * const *) vector;
-
-  g_assert (p == (char *) self->block + size);
 }
 
 static PiMessage *
@@ -397,14 +454,13 @@ decode (const char  *data,
         gint64       time_received,
         GError     **error)
 {
-  static const Text empty = { "", 0, 0, FALSE };
-  g_autoptr(GString) scratch = NULL;
-  g_autoptr(GArray) routes = NULL;
+  g_autoptr(GString) tail = NULL;
   PiJsonSpan root;
   Fields fields = { data, };
+  Routes routes;
   PiMessage *self;
-  Text exchange;
-  Text routing_key;
+  gboolean has_routing_key;
+  guint i;
 
   if (!pi_json_scan (data, len, 0, &root, collect_field, &fields, error))
     return NULL;
@@ -415,36 +471,62 @@ decode (const char  *data,
     {
       /* An old server sent only the payload. */
       self = message_new (PI_MESSAGE_KIND_PAYLOAD_ONLY, sequence, time_received);
-      message_fill (self, data, len, &empty, &empty, NULL, NULL);
+      message_fill (self, data, len, NULL, 0);
       self->has_payload = TRUE;
       self->payload_offset = root.offset;
       self->payload_len = root.length;
       return self;
     }
 
-  text_from_span (&exchange, data, &fields.exchange, &scratch);
-  if (fields.has_routing_key)
-    text_from_span (&routing_key, data, &fields.routing_key, &scratch);
-  else
-    routing_key = empty;
+  self = message_new (PI_MESSAGE_KIND_DECODED, sequence, time_received);
 
+  self->exchange_offset = place_string (&fields.exchange, data, len, &tail);
+  has_routing_key = fields.has_routing_key &&
+                    fields.routing_key.type == PI_JSON_TYPE_STRING;
+  if (has_routing_key)
+    self->routing_key_offset = place_string (&fields.routing_key, data, len, &tail);
+
+  routes.base = fields.routes.offset;
+  routes.spans = routes.inline_spans;
+  routes.n_spans = 0;
+  routes.allocated = N_INLINE_ROUTES;
+  routes.in_place = TRUE;
   if (fields.has_routes && fields.routes.type == PI_JSON_TYPE_ARRAY)
     {
-      RoutesClosure closure;
-
-      routes = g_array_new (FALSE, FALSE, sizeof (Text));
-      closure.text = data;
-      closure.base = fields.routes.offset;
-      closure.routes = routes;
-      closure.scratch = &scratch;
       /* Already validated: this walk only finds the elements. */
       if (!pi_json_scan (data + fields.routes.offset, fields.routes.length,
-                         0, NULL, collect_route, &closure, NULL))
+                         0, NULL, collect_route, &routes, NULL))
         g_assert_not_reached ();
     }
 
-  self = message_new (PI_MESSAGE_KIND_DECODED, sequence, time_received);
-  message_fill (self, data, len, &exchange, &routing_key, routes, scratch);
+  self->n_routes = routes.n_spans;
+  if (routes.n_spans > 0 && routes.in_place)
+    self->routes_offset = routes.spans[0].offset + 1;
+  else if (routes.n_spans > 0)
+    {
+      if (tail == NULL)
+        tail = g_string_new (NULL);
+      self->routes_in_tail = TRUE;
+      self->routes_offset = len + 1 + tail->len;
+      for (i = 0; i < routes.n_spans; i++)
+        tail_append (tail, data, &routes.spans[i]);
+    }
+
+  if (tail != NULL)
+    message_fill (self, data, len, tail->str, tail->len);
+  else
+    message_fill (self, data, len, NULL, 0);
+
+  /* Only now that the text is the block's own: cut the strings out of it. */
+  terminate_in_place (self, &fields.exchange);
+  if (has_routing_key)
+    terminate_in_place (self, &fields.routing_key);
+  if (!self->routes_in_tail)
+    for (i = 0; i < routes.n_spans; i++)
+      terminate_in_place (self, &routes.spans[i]);
+
+  if (routes.spans != routes.inline_spans)
+    g_free (routes.spans);
 
   self->redelivered = fields.has_redelivered &&
                       fields.redelivered.type == PI_JSON_TYPE_BOOLEAN &&
@@ -457,6 +539,43 @@ decode (const char  *data,
     }
 
   return self;
+}
+
+/* A message kept as its raw text (not JSON) or as nothing (a gap), with an
+ * error text in the tail. */
+static PiMessage *
+message_new_with_error (PiMessageKind  kind,
+                        guint64        sequence,
+                        gint64         time_received,
+                        const char    *raw,
+                        gsize          raw_len,
+                        const char    *error)
+{
+  PiMessage *self = message_new (kind, sequence, time_received);
+
+  if (error != NULL)
+    {
+      message_fill (self, raw, raw_len, error, strlen (error) + 1);
+      self->error_offset = raw_len + 1;
+    }
+  else
+    message_fill (self, raw, raw_len, NULL, 0);
+
+  return self;
+}
+
+static PiMessage *
+message_new_too_large (guint64 sequence,
+                       gint64  time_received,
+                       gsize   len)
+{
+  g_autofree char *size = g_format_size (len);
+  g_autofree char *error = NULL;
+
+  /* TRANSLATORS: %s is a size, e.g. "3.1 GB" */
+  error = g_strdup_printf (_("The message is too large to keep (%s)"), size);
+  return message_new_with_error (PI_MESSAGE_KIND_UNDECODABLE, sequence, time_received,
+                                 "", 0, error);
 }
 
 /**
@@ -473,6 +592,9 @@ decode (const char  *data,
  * %PI_MESSAGE_KIND_UNDECODABLE with the reason in pi_message_get_error().
  * Bytes that are not UTF-8 are replaced by U+FFFD first. Never fails.
  *
+ * Data over 2 GiB is not kept: such a message is undecodable, with an
+ * empty raw text. More than 16,777,215 routes are cut to that many.
+ *
  * Returns: (transfer full): a new message
  */
 PiMessage *
@@ -481,7 +603,6 @@ pi_message_new_from_data (const char *data,
                           guint64     sequence,
                           gint64      time_received)
 {
-  static const Text empty = { "", 0, 0, FALSE };
   g_autoptr(GError) error = NULL;
   g_autofree char *valid = NULL;
   PiMessage *self;
@@ -490,6 +611,9 @@ pi_message_new_from_data (const char *data,
 
   if (data == NULL)
     data = "";
+
+  if (len > MAX_SIZE)
+    return message_new_too_large (sequence, time_received, len);
 
   /* A successful scan proves the text is UTF-8 (outside strings only ASCII
    * is accepted), so the text is checked once more only when it failed. */
@@ -501,16 +625,15 @@ pi_message_new_from_data (const char *data,
       valid = g_utf8_make_valid (data, len);
       data = valid;
       len = strlen (valid);
+      if (len > MAX_SIZE)
+        return message_new_too_large (sequence, time_received, len);
       g_clear_error (&error);
       if ((self = decode (data, len, sequence, time_received, &error)))
         return self;
     }
 
-  self = message_new (PI_MESSAGE_KIND_UNDECODABLE, sequence, time_received);
-  message_fill (self, data, len, &empty, &empty, NULL, NULL);
-  self->error = g_strdup (error->message);
-
-  return self;
+  return message_new_with_error (PI_MESSAGE_KIND_UNDECODABLE, sequence, time_received,
+                                 data, len, error->message);
 }
 
 /**
@@ -529,14 +652,8 @@ pi_message_new_gap (guint64     sequence,
                     gint64      time_received,
                     const char *reason)
 {
-  static const Text empty = { "", 0, 0, FALSE };
-  PiMessage *self;
-
-  self = message_new (PI_MESSAGE_KIND_GAP, sequence, time_received);
-  message_fill (self, "", 0, &empty, &empty, NULL, NULL);
-  self->error = g_strdup (reason);
-
-  return self;
+  return message_new_with_error (PI_MESSAGE_KIND_GAP, sequence, time_received,
+                                 "", 0, reason);
 }
 
 /**
@@ -595,18 +712,55 @@ pi_message_get_size (PiMessage *self)
   return self->raw_len;
 }
 
+/* Keeps @data (freed with the message) unless another thread was first:
+ * readers are on one thread, but losing a race must not leak or dangle. */
+static gpointer
+set_lazy (PiMessage *self,
+          GQuark     quark,
+          gpointer   data)
+{
+  if (!g_object_replace_qdata (G_OBJECT (self), quark, NULL, data, g_free, NULL))
+    {
+      g_free (data);
+      data = g_object_get_qdata (G_OBJECT (self), quark);
+    }
+
+  return data;
+}
+
 /**
  * pi_message_get_raw:
  * @self: a message
+ *
+ * The first call on a decoded message makes a copy of the text (see the
+ * comment at the top of the file), so call it for the message at hand
+ * rather than for every message.
  *
  * Returns: (transfer none): the event's data as UTF-8 text, "" for a gap
  */
 const char *
 pi_message_get_raw (PiMessage *self)
 {
+  char *raw;
+  char *p;
+  char *end;
+
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  return self->raw;
+  if (!self->terminated)
+    return self->block;
+
+  if ((raw = g_object_get_qdata (G_OBJECT (self), raw_quark)))
+    return raw;
+
+  /* Every NUL in the text was a closing quote. */
+  raw = g_malloc (self->raw_len + 1);
+  memcpy (raw, self->block, self->raw_len + 1);
+  end = raw + self->raw_len;
+  for (p = raw; (p = memchr (p, '\0', end - p)); p++)
+    *p = '"';
+
+  return set_lazy (self, raw_quark, raw);
 }
 
 /**
@@ -620,7 +774,7 @@ pi_message_get_exchange (PiMessage *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  return self->exchange;
+  return block_string (self, self->exchange_offset);
 }
 
 /**
@@ -635,13 +789,15 @@ pi_message_get_exchange (PiMessage *self)
 const char *
 pi_message_get_short_exchange (PiMessage *self)
 {
+  const char *exchange;
   const char *slash;
 
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  slash = strrchr (self->exchange, '/');
+  exchange = block_string (self, self->exchange_offset);
+  slash = strrchr (exchange, '/');
   if (slash == NULL || slash[1] == '\0')
-    return self->exchange;
+    return exchange;
   return slash + 1;
 }
 
@@ -656,7 +812,7 @@ pi_message_get_routing_key (PiMessage *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  return self->routing_key;
+  return block_string (self, self->routing_key_offset);
 }
 
 /**
@@ -668,9 +824,31 @@ pi_message_get_routing_key (PiMessage *self)
 const char * const *
 pi_message_get_routes (PiMessage *self)
 {
+  static const char * const no_routes[] = { NULL };
+  const char **vector;
+  const char *route;
+  guint i;
+
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  return self->routes;
+  if (self->n_routes == 0)
+    return no_routes;
+
+  if ((vector = g_object_get_qdata (G_OBJECT (self), routes_quark)))
+    return vector;
+
+  /* Made on first use: most retained messages are never asked. */
+  vector = g_new (const char *, self->n_routes + 1);
+  route = route_first (self);
+  for (i = 0; i < self->n_routes; i++)
+    {
+      vector[i] = route;
+      if (i + 1 < self->n_routes)
+        route = route_next (self, route);
+    }
+  vector[self->n_routes] = NULL;
+
+  return set_lazy (self, routes_quark, vector);
 }
 
 /**
@@ -682,9 +860,25 @@ pi_message_get_routes (PiMessage *self)
 char *
 pi_message_dup_routes_text (PiMessage *self)
 {
+  GString *text;
+  const char *route;
+  guint i;
+
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  return g_strjoinv (", ", (char **) self->routes);
+  text = g_string_new (NULL);
+  route = self->n_routes > 0 ? route_first (self) : NULL;
+  for (i = 0; i < self->n_routes; i++)
+    {
+      if (i > 0)
+        {
+          g_string_append (text, ", ");
+          route = route_next (self, route);
+        }
+      g_string_append (text, route);
+    }
+
+  return g_string_free (text, FALSE);
 }
 
 /**
@@ -714,7 +908,9 @@ pi_message_get_error (PiMessage *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  return self->error;
+  if (self->error_offset == NO_STRING)
+    return NULL;
+  return self->block + self->error_offset;
 }
 
 /**
@@ -740,7 +936,7 @@ pi_message_get_payload_text (PiMessage *self,
 
   if (len != NULL)
     *len = self->payload_len;
-  return self->raw + self->payload_offset;
+  return self->block + self->payload_offset;
 }
 
 /**
@@ -764,7 +960,7 @@ pi_message_dup_payload (PiMessage *self)
     return NULL;
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, self->raw + self->payload_offset,
+  if (!json_parser_load_from_data (parser, self->block + self->payload_offset,
                                    self->payload_len, &error))
     {
       /* The scanner accepted this text; json-glib should too. */
@@ -900,6 +1096,10 @@ pi_message_contains_text (PiMessage  *self,
                           const char *needle_casefolded)
 {
   const char *needle = needle_casefolded;
+  const char *exchange;
+  const char *routing_key;
+  const char *route;
+  const char *error;
   gboolean ascii = TRUE;
   gsize needle_len;
   gsize i;
@@ -913,24 +1113,31 @@ pi_message_contains_text (PiMessage  *self,
   for (i = 0; i < needle_len && ascii; i++)
     ascii = (guchar) needle[i] < 0x80;
 
-  if (text_contains (self->exchange, strlen (self->exchange), needle, needle_len, ascii) ||
-      text_contains (self->routing_key, strlen (self->routing_key), needle, needle_len, ascii))
+  exchange = block_string (self, self->exchange_offset);
+  routing_key = block_string (self, self->routing_key_offset);
+  if (text_contains (exchange, strlen (exchange), needle, needle_len, ascii) ||
+      text_contains (routing_key, strlen (routing_key), needle, needle_len, ascii))
     return TRUE;
 
-  for (i = 0; self->routes[i] != NULL; i++)
-    if (text_contains (self->routes[i], strlen (self->routes[i]), needle, needle_len, ascii))
-      return TRUE;
+  route = self->n_routes > 0 ? route_first (self) : NULL;
+  for (i = 0; i < self->n_routes; i++)
+    {
+      if (i > 0)
+        route = route_next (self, route);
+      if (text_contains (route, strlen (route), needle, needle_len, ascii))
+        return TRUE;
+    }
 
   if (self->has_payload)
-    return text_contains (self->raw + self->payload_offset, self->payload_len,
+    return text_contains (self->block + self->payload_offset, self->payload_len,
                           needle, needle_len, ascii);
 
   if (self->kind == PI_MESSAGE_KIND_UNDECODABLE &&
-      text_contains (self->raw, self->raw_len, needle, needle_len, ascii))
+      text_contains (self->block, self->raw_len, needle, needle_len, ascii))
     return TRUE;
 
-  if (self->error != NULL)
-    return text_contains (self->error, strlen (self->error), needle, needle_len, ascii);
+  if ((error = pi_message_get_error (self)) != NULL)
+    return text_contains (error, strlen (error), needle, needle_len, ascii);
 
   return FALSE;
 }
