@@ -41,7 +41,7 @@ pi_application_new (void)
 {
   return g_object_new (PI_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_HANDLES_OPEN,
                        /* The .Devel app id must not move the resources: they
                         * live under the release path in every build. */
                        "resource-base-path", RESOURCE_BASE_PATH,
@@ -265,6 +265,38 @@ pi_application_dispose (GObject *object)
   G_OBJECT_CLASS (pi_application_parent_class)->dispose (object);
 }
 
+/* The desktop file is D-Bus activatable, so what a launcher hands over
+ * (Exec's %U) arrives here: local files are captures, web links are share
+ * links, as on the command line. */
+static void
+pi_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  PiApplication *self = PI_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = NULL;
+      g_autoptr(GError) error = NULL;
+      PiWindow *window;
+
+      if (g_file_is_native (files[i]))
+        {
+          pi_window_open_capture (GTK_APPLICATION (self), files[i],
+                                  gtk_application_get_active_window (GTK_APPLICATION (self)));
+          continue;
+        }
+
+      uri = g_file_get_uri (files[i]);
+      window = get_or_create_window (self);
+      gtk_window_present (GTK_WINDOW (window));
+      if (!pi_window_import_link (window, uri, &error))
+        pi_window_show_error (window, error->message);
+    }
+}
+
 static void
 pi_application_class_init (PiApplicationClass *klass)
 {
@@ -275,6 +307,7 @@ pi_application_class_init (PiApplicationClass *klass)
 
   app_class->activate = pi_application_activate;
   app_class->command_line = pi_application_command_line;
+  app_class->open = pi_application_open;
   app_class->startup = pi_application_startup;
 }
 

@@ -320,8 +320,7 @@ fill_fields (PiMessageDetails *self)
   size = pi_message_get_size (message);
   size_human = g_format_size (size);
   /* Translators: a message's size, "1.1 kB (1,134 bytes)" */
-  size_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%" G_GSIZE_FORMAT " byte)",
-                                            "%s (%" G_GSIZE_FORMAT " bytes)", size),
+  size_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%zu byte)", "%s (%zu bytes)", size),
                                size_human, size);
   add_field (self, &row, _("Size"), size_text, FALSE);
 }

@@ -536,11 +536,12 @@ worker_on_event (const PiSseEvent *event,
           if (!w->raw)
             {
               g_autofree char *reason =
+                /* Plain %lld, not G_GINT64_FORMAT: xgettext cannot see through macros. */
                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                              "The server dropped %" G_GINT64_FORMAT " message: they were not read fast enough",
-                                              "The server dropped %" G_GINT64_FORMAT " messages: they were not read fast enough",
+                                              "The server dropped %lld message: they were not read fast enough",
+                                              "The server dropped %lld messages: they were not read fast enough",
                                               count),
-                                 count);
+                                 (long long) count);
 
               g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, w->now, reason));
             }
