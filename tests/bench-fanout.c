@@ -19,7 +19,12 @@
  * broker through librabbitmq and pulse-events bridges it.
  *
  *   bench-fanout [--server PATH] [--clients N] [--firehose N] [--rate R]
- *                [--duration S] [--amqp URL]
+ *                [--duration S] [--amqp URL [--broker-pid PID]]
+ *
+ * The machine's load average is printed with the figures: on a small machine
+ * the broker, the server and this program share the cores, and whatever else
+ * runs there moves the latency. With --broker-pid (RabbitMQ's beam.smp) the
+ * broker's own CPU time is printed too.
  */
 
 #include "config.h"
@@ -66,12 +71,13 @@ static struct
 {
   char       *server_path;
   char       *amqp_url;
+  int         broker_pid;
   int         n_clients;
   int         n_firehose;
   double      rate;
   double      duration;
   int         payload_size;
-} opts = { NULL, NULL, 1000, 10, 5000, 10, 1024 };
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024 };
 
 static guint16   server_port;
 static GPid      server_pid;
@@ -110,6 +116,18 @@ read_cpu_seconds (GPid pid)
   fields = g_strsplit (after + 2, " ", -1);
   /* utime and stime are fields 14 and 15 of stat, 12 and 13 after the name. */
   return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
+static char *
+read_load (void)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+
+  if (!g_file_get_contents ("/proc/loadavg", &text, NULL, NULL))
+    return g_strdup ("?");
+  fields = g_strsplit (text, " ", 4);
+  return g_strjoin (" ", fields[0], fields[1], fields[2], NULL);
 }
 
 static void
@@ -509,6 +527,7 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &opts.server_path, "pulse-events to run", "PATH" },
     { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp_url, "Publish through this RabbitMQ and bridge it", "URL" },
+    { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opts.broker_pid, "The broker's process, for its CPU time", "PID" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &opts.n_clients, "Task-group clients (1000)", "N" },
     { "firehose", 0, 0, G_OPTION_ARG_INT, &opts.n_firehose, "Clients bound to # (10)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &opts.rate, "Messages per second (5000)", "R" },
@@ -522,7 +541,9 @@ main (int   argc,
   Client *clients;
   int n_total, epoll_fd;
   gint64 rss_before, rss_idle, rss_peak, t0, t_end, deadline;
-  double cpu_before, cpu_after;
+  double cpu_before, cpu_after, broker_cpu_before = -1, broker_cpu_after = -1;
+  g_autofree char *load_before = NULL;
+  g_autofree char *load_after = NULL;
   guint64 delivered = 0, expected = 0, lost = 0, dropped = 0, errors = 0;
   guint64 group_expected = 0, group_received = 0, fire_expected = 0, fire_received = 0;
   Publisher publisher = { 0 };
@@ -604,7 +625,10 @@ main (int   argc,
           " KiB with %d idle clients: %.1f KiB per idle client\n",
           rss_before, rss_idle, n_total, (rss_idle - rss_before) / (double) n_total);
 
+  load_before = read_load ();
   cpu_before = read_cpu_seconds (server_pid);
+  if (opts.broker_pid > 0)
+    broker_cpu_before = read_cpu_seconds (opts.broker_pid);
   measuring = TRUE;
   t0 = g_get_monotonic_time ();
   thread = g_thread_new ("publisher", publisher_thread, &publisher);
@@ -613,23 +637,36 @@ main (int   argc,
     poll_clients (epoll_fd, 50);
   t_end = g_get_monotonic_time ();
   g_thread_join (thread);
-
-  /* Drain: until everything expected arrived, or 5 s of silence. */
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < deadline)
-    {
-      guint64 got = 0, want = 0;
-
-      for (int i = 0; i < n_total; i++)
-        {
-          got += clients[i].received + clients[i].dropped;
-          want += clients[i].firehose ? published_total : published_per_group[clients[i].group];
-        }
-      if (got >= want)
-        break;
-      poll_clients (epoll_fd, 50);
-    }
+  /* The server's and the broker's CPU over the publishing only: the drain
+   * below may last longer when they fell behind. */
   cpu_after = read_cpu_seconds (server_pid);
+  if (opts.broker_pid > 0)
+    broker_cpu_after = read_cpu_seconds (opts.broker_pid);
+  load_after = read_load ();
+
+  /* Drain: until everything expected arrived, or 5 s of silence. A message
+   * still in flight after that is lost; a late one only shows in latency. */
+  {
+    guint64 last_got = 0;
+
+    deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < deadline)
+      {
+        guint64 got = 0, want = 0;
+
+        for (int i = 0; i < n_total; i++)
+          {
+            got += clients[i].received + clients[i].dropped;
+            want += clients[i].firehose ? published_total : published_per_group[clients[i].group];
+          }
+        if (got >= want)
+          break;
+        if (got > last_got)
+          deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+        last_got = got;
+        poll_clients (epoll_fd, 50);
+      }
+  }
   rss_peak = read_status_kib (server_pid, "VmHWM:");
 
   for (int i = 0; i < n_total; i++)
@@ -660,6 +697,12 @@ main (int   argc,
   printf ("  server CPU %.2f s for %.2f s (%.0f%% of one core), peak RSS %" G_GINT64_FORMAT " KiB\n",
           cpu_after - cpu_before, (t_end - t0) / 1e6,
           100 * (cpu_after - cpu_before) / ((t_end - t0) / 1e6), rss_peak);
+  if (broker_cpu_before >= 0 && broker_cpu_after >= 0)
+    printf ("  broker CPU %.2f s for %.2f s (%.0f%% of one core)\n",
+            broker_cpu_after - broker_cpu_before, (t_end - t0) / 1e6,
+            100 * (broker_cpu_after - broker_cpu_before) / ((t_end - t0) / 1e6));
+  printf ("  load average %s at the start of publishing, %s at its end (%d cores)\n",
+          load_before, load_after, (int) sysconf (_SC_NPROCESSORS_ONLN));
 
   for (int i = 0; i < n_total; i++)
     {

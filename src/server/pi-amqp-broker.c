@@ -101,6 +101,11 @@ dispatch_outgoing (gpointer data)
   gboolean more, resume = FALSE;
   Outgoing *out;
 
+  /* Disarmed before looking at the queue: the I/O thread re-arms it only
+   * after seeing dispatch_armed cleared under the lock, so no hand-over
+   * between the two can go unnoticed. */
+  g_source_set_ready_time (io->dispatch, -1);
+
   /* A bounded batch per turn, so that HTTP clients are served between two. */
   g_mutex_lock (&io->lock);
   while (batch.length < DISPATCH_BATCH && (out = g_queue_pop_head (&io->outgoing)))
@@ -110,7 +115,7 @@ dispatch_outgoing (gpointer data)
     }
   more = io->outgoing.length > 0;
   if (!more)
-    g_clear_pointer (&io->dispatch, g_source_unref);
+    io->dispatch_armed = FALSE;
   if (io->reader_paused && io->outgoing_bytes < OUTGOING_LOW_WATER)
     {
       io->reader_paused = FALSE;
@@ -118,6 +123,9 @@ dispatch_outgoing (gpointer data)
     }
   g_mutex_unlock (&io->lock);
 
+  /* Still armed: the rest goes on the next turn. */
+  if (more)
+    g_source_set_ready_time (io->dispatch, 0);
   if (resume)
     io_wake (io);
 
@@ -152,7 +160,70 @@ dispatch_outgoing (gpointer data)
       outgoing_free (out);
     }
 
-  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+dispatch_source_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+/* Ready only when its ready time says so: no prepare, no check, no fd. */
+static GSourceFuncs dispatch_source_funcs = {
+  NULL, NULL, dispatch_source_dispatch, NULL, NULL, NULL,
+};
+
+/* Called on the I/O thread: hands the local batch to the main context. A
+ * batch with a `ready` or `failed` in it is dispatched at once; deliveries
+ * wait DISPATCH_DELAY_US for others to join them. */
+static void
+io_hand_over (Io       *io,
+              gboolean  urgent)
+{
+  gboolean arm = FALSE;
+
+  if (io->batch.length == 0)
+    return;
+
+  g_mutex_lock (&io->lock);
+  /* Splices the lists: O(1) whatever the batch size. */
+  if (io->outgoing.length == 0)
+    {
+      io->outgoing = io->batch;
+    }
+  else
+    {
+      io->outgoing.tail->next = io->batch.head;
+      io->batch.head->prev = io->outgoing.tail;
+      io->outgoing.tail = io->batch.tail;
+      io->outgoing.length += io->batch.length;
+    }
+  io->outgoing_bytes += io->batch_bytes;
+  if (!io->dispatch_armed && !io->quit)
+    arm = io->dispatch_armed = TRUE;
+  g_mutex_unlock (&io->lock);
+
+  g_queue_init (&io->batch);
+  io->batch_bytes = 0;
+
+  /* Thread-safe, and wakes the main context. An urgent batch also cuts
+   * short the delay of one already armed: at worst the source then fires
+   * once with nothing left to do. */
+  if (urgent)
+    g_source_set_ready_time (io->dispatch, 0);
+  else if (arm)
+    g_source_set_ready_time (io->dispatch, g_get_monotonic_time () + DISPATCH_DELAY_US);
+}
+
+/* Called on the I/O thread: whatever it holds goes to the main context now
+ * (before it waits for the socket or for a round trip). */
+void
+pi_amqp_io_flush (Io *io)
+{
+  io_hand_over (io, FALSE);
 }
 
 /* Called on the I/O thread. Takes @event and @text. */
@@ -170,19 +241,14 @@ pi_amqp_io_emit (Io             *io,
   out->event = event;
   out->text = text;
 
-  g_mutex_lock (&io->lock);
-  g_queue_push_tail (&io->outgoing, out);
-  io->outgoing_bytes += outgoing_size (out);
-  /* One idle source while the queue is not empty, not one per message. */
-  if (io->dispatch == NULL && !io->quit)
-    {
-      io->dispatch = g_idle_source_new ();
-      g_source_set_priority (io->dispatch, G_PRIORITY_DEFAULT);
-      g_source_set_static_name (io->dispatch, "[pi-amqp] dispatch");
-      g_source_set_callback (io->dispatch, dispatch_outgoing, io, NULL);
-      g_source_attach (io->dispatch, io->context);
-    }
-  g_mutex_unlock (&io->lock);
+  /* Order is kept: everything goes through the one batch. */
+  g_queue_push_tail (&io->batch, out);
+  io->batch_bytes += outgoing_size (out);
+
+  if (kind != OUTGOING_MESSAGE)
+    io_hand_over (io, TRUE);
+  else if (io->batch.length >= FLUSH_BATCH)
+    io_hand_over (io, FALSE);
 }
 
 void
@@ -357,6 +423,8 @@ io_free (Io *io)
 
   while ((out = g_queue_pop_head (&io->outgoing)))
     outgoing_free (out);
+  while ((out = g_queue_pop_head (&io->batch)))
+    outgoing_free (out);
   while ((request = g_queue_pop_head (&io->requests)))
     pi_amqp_request_free (request);
   if (io->dispatch != NULL)
@@ -465,6 +533,7 @@ pi_amqp_broker_new (const char  *url,
   g_mutex_init (&io->lock);
   g_queue_init (&io->requests);
   g_queue_init (&io->outgoing);
+  g_queue_init (&io->batch);
   io->subs = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) pi_amqp_subscription_unref);
   io->context = g_main_context_ref_thread_default ();
   io->host = g_strdup (info.host);
@@ -495,6 +564,12 @@ pi_amqp_broker_new (const char  *url,
                                   "Could not start the broker connection: ");
       return NULL;
     }
+
+  io->dispatch = g_source_new (&dispatch_source_funcs, sizeof (GSource));
+  g_source_set_priority (io->dispatch, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (io->dispatch, "[pi-amqp] dispatch");
+  g_source_set_callback (io->dispatch, dispatch_outgoing, io, NULL);
+  g_source_attach (io->dispatch, io->context);
 
   self->thread = g_thread_try_new ("pi-amqp-io", pi_amqp_io_thread, io, &local_error);
   if (self->thread == NULL)
