@@ -750,6 +750,29 @@ test_max_connections (void)
   server_stop (server);
 }
 
+/* A client that only half-closes (shutdown of its writing side, as some
+ * netcat variants do) is still reading: its stream must end with an error
+ * event, not silently. */
+static void
+test_half_close (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  Conn *conn = stream_open_ready (server, bindings);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_socket_shutdown (conn->socket, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+
+  conn_read_to_eof (conn);
+  g_assert_cmpstr (conn->body->str, ==,
+                   "event: error\ndata: \"The client closed its side of the connection\"\nid: -\n\n");
+  conn_close (conn);
+  wait_for_connections (server, 0);
+
+  server_stop (server);
+}
+
 static void
 test_disconnect_frees (void)
 {
@@ -1054,6 +1077,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/bad-bindings", test_bad_bindings);
   g_test_add_func ("/pi/server/bad-requests", test_bad_requests);
   g_test_add_func ("/pi/server/cors", test_cors);
+  g_test_add_func ("/pi/server/half-close", test_half_close);
   g_test_add_func ("/pi/server/max-connections", test_max_connections);
   g_test_add_func ("/pi/server/disconnect-frees", test_disconnect_frees);
   g_test_add_func ("/pi/server/slow-client", test_slow_client);
