@@ -16,200 +16,18 @@
 
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
 
-#include "pi-app-resources.h"
 #include "pi-application.h"
+#include "pi-ui-test-util.h"
 #include "pi-window-private.h"
-
-#define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
 
 static PiApplication *app;
 
-/* --- waiting ------------------------------------------------------------- */
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-#define WAIT_UNTIL(cond, seconds)                                               \
-  G_STMT_START {                                                                \
-    gint64 wait_deadline_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC; \
-    guint wait_wake_ = g_timeout_add (10, wake_cb, NULL);                       \
-    while (!(cond))                                                             \
-      {                                                                         \
-        if (g_get_monotonic_time () > wait_deadline_)                           \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (wait_wake_);                                               \
-  } G_STMT_END
-
-static void
-on_after_paint (GdkFrameClock *clock,
-                guint         *n_paints)
-{
-  (*n_paints)++;
-}
-
-static void
-wait_for_frames (GtkWidget *window,
-                 guint      n)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
-  guint n_paints = 0;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &n_paints);
-  while (n_paints < n)
-    {
-      gtk_widget_queue_draw (window);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* --- pulse-events -------------------------------------------------------- */
-
-typedef struct
-{
-  GSubprocess *process;
-  char        *base_url;    /* http://127.0.0.1:PORT/api/events/v1 */
-} Server;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-server_start (Server *server)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *line = NULL;
-  const char *program = g_getenv ("PULSE_EVENTS");
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE;
-
-  g_assert_nonnull (program);
-  if (g_getenv ("PI_TEST_VERBOSE") == NULL)
-    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
-
-  launcher = g_subprocess_launcher_new (flags);
-  /* A failed assertion aborts this process: the server must not outlive it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server->process = g_subprocess_launcher_spawn (launcher, &error,
-                                                 program, "--listen", "127.0.0.1:0",
-                                                 "--ping-interval", "1", NULL);
-  g_assert_no_error (error);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "Listening on "));
-  server->base_url = g_strdup (line + strlen ("Listening on "));
-  g_assert_true (g_str_has_suffix (server->base_url, "/api/events/v1"));
-}
-
-static void
-server_clear (Server *server)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (server->process != NULL)
-    {
-      g_subprocess_send_signal (server->process, SIGTERM);
-      g_subprocess_wait (server->process, NULL, &error);
-      g_assert_no_error (error);
-      g_clear_object (&server->process);
-    }
-  g_clear_pointer (&server->base_url, g_free);
-}
-
-static char *
-routing_key (guint n)
-{
-  return g_strdup_printf ("primary.T%04uaaaaaaaaaaaaaaaaa.0.us-east1.w%u.proj-test.b-linux.tests.Gbbbbbbbbbbbbbbbbbbbbb._",
-                          n, n);
-}
-
-/* POST <base>/publish, the embedded exchange's extension (PROTOCOL.md 7). */
-static void
-publish_task (Server *server,
-              guint   n)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = g_strconcat (server->base_url, "/publish", NULL);
-  g_autofree char *key = routing_key (n);
-  char *json;
-
-  json = g_strdup_printf ("{\"exchange\": \"" TASK_COMPLETED "\", \"routingKey\": \"%s\", "
-                          "\"routes\": [\"index.project.test.latest\", \"checks\"], "
-                          "\"payload\": {\"version\": 1, \"status\": {\"taskId\": \"T%04uaaaaaaaaaaaaaaaaa\", "
-                          "\"state\": \"completed\", \"runs\": [{\"runId\": 0, \"note\": \"ünïcode ✓\"}]}, "
-                          "\"runId\": 0, \"workerGroup\": \"us-east1\"}}",
-                          key, n);
-  body = g_bytes_new_take (json, strlen (json));
-
-  msg = soup_message_new ("POST", url);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-}
-
 /* --- the windows --------------------------------------------------------------- */
-
-static void
-reset_settings (void)
-{
-  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
-  const char *keys[] = { "server-url", "bindings", "capacity", "follow", "ping-timeout",
-                         "window-width", "window-height", "window-maximized" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    g_settings_reset (settings, keys[i]);
-}
-
-static PiWindow *
-window_new (void)
-{
-  PiWindow *window;
-
-  reset_settings ();
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
-
-  window = pi_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5);
-  wait_for_frames (GTK_WIDGET (window), 2);
-
-  return window;
-}
-
-static void
-window_destroy (PiWindow *window)
-{
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  WAIT_UNTIL (window == NULL, 5);
-}
 
 /* Opens @file as app.open does and waits until the capture window shows it. */
 static PiWindow *
@@ -220,34 +38,9 @@ open_capture (GFile     *file,
 
   g_assert_true (pi_window_get_capture_file (window) == file);
   WAIT_UNTIL (!pi_window_get_loading (window) && gtk_widget_get_mapped (GTK_WIDGET (window)), 20);
-  wait_for_frames (GTK_WIDGET (window), 2);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
 
   return window;
-}
-
-static guint
-n_stored (PiWindow *window)
-{
-  return g_list_model_get_n_items (G_LIST_MODEL (pi_window_get_store (window)));
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_descendant (child, type)))
-        return found;
-    }
-
-  return NULL;
 }
 
 /* A label under @widget whose text contains @text, as the user reads it. */
@@ -271,61 +64,18 @@ find_label_containing (GtkWidget  *widget,
   return NULL;
 }
 
-static const char *
-cell_text (GtkWidget *cell)
-{
-  GtkWidget *widget;
-
-  if (GTK_IS_INSCRIPTION (cell) || GTK_IS_LABEL (cell))
-    widget = cell;
-  else if (!(widget = find_descendant (cell, GTK_TYPE_INSCRIPTION)))
-    widget = find_descendant (cell, GTK_TYPE_LABEL);
-
-  if (GTK_IS_INSCRIPTION (widget))
-    return gtk_inscription_get_text (GTK_INSCRIPTION (widget)) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget)) : "";
-  if (GTK_IS_LABEL (widget))
-    return gtk_label_get_label (GTK_LABEL (widget));
-
-  return "";
-}
-
 /* The table as the user sees it: each mapped row's cells, joined by '|'. */
 static GPtrArray *
 visible_rows (PiWindow *window)
 {
-  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
-  GtkWidget *list_view = find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  g_autoptr(GPtrArray) cells = pi_test_visible_rows (window);
   GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
 
-  g_assert_nonnull (list_view);
-
-  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
-       row != NULL;
-       row = gtk_widget_get_next_sibling (row))
+  for (guint i = 0; i < cells->len; i++)
     {
-      GString *text = g_string_new (NULL);
-      gboolean any = FALSE;
+      g_autofree char *joined = g_strjoinv ("|", g_ptr_array_index (cells, i));
 
-      if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row))
-        {
-          g_string_free (text, TRUE);
-          continue;
-        }
-
-      for (GtkWidget *cell = gtk_widget_get_first_child (row);
-           cell != NULL;
-           cell = gtk_widget_get_next_sibling (cell))
-        {
-          const char *cell_label = cell_text (cell);
-
-          any |= cell_label[0] != '\0';
-          g_string_append_printf (text, "%s|", cell_label);
-        }
-
-      if (any)
-        g_ptr_array_add (rows, g_string_free (text, FALSE));
-      else
-        g_string_free (text, TRUE);
+      g_ptr_array_add (rows, g_strconcat (joined, "|", NULL));
     }
 
   return rows;
@@ -338,14 +88,6 @@ compare_rows (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
-static guint
-n_visible_rows (PiWindow *window)
-{
-  g_autoptr(GPtrArray) rows = visible_rows (window);
-
-  return rows->len;
-}
-
 /* Rows are recycled, so sibling order is not screen order. Waits until
  * the window has laid out as many rows as it holds (on a busy machine a
  * new window can take a few frames). */
@@ -354,7 +96,7 @@ sorted_visible_rows (PiWindow *window)
 {
   GPtrArray *rows;
 
-  WAIT_UNTIL (n_visible_rows (window) >= MIN (n_stored (window), 6), 10);
+  WAIT_UNTIL (pi_test_n_visible_rows (window) >= MIN (pi_test_n_stored (window), 6), 10);
   rows = visible_rows (window);
 
   g_ptr_array_sort (rows, compare_rows);
@@ -423,28 +165,12 @@ save_png (PiWindow   *window,
           const char *file)
 {
   const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-  int height = gtk_widget_get_height (GTK_WIDGET (window));
 
   if (dir == NULL)
     return;
 
-  wait_for_frames (GTK_WIDGET (window), 3);
-  path = g_build_filename (dir, file, NULL);
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Saved %s", path);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  pi_test_save_png (window, dir, file);
 }
 
 static char *
@@ -474,9 +200,9 @@ remove_temp_dir (const char *dir)
 
 /* Connects @window to @server bound to task-completed and publishes @n tasks. */
 static void
-record (PiWindow *window,
-        Server   *server,
-        guint     n)
+record (PiWindow     *window,
+        PiTestServer *server,
+        guint         n)
 {
   pi_window_set_server_url (window, server->base_url);
   g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
@@ -484,9 +210,9 @@ record (PiWindow *window,
   WAIT_UNTIL (pi_event_stream_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 10);
 
   for (guint i = 1; i <= n; i++)
-    publish_task (server, i);
-  WAIT_UNTIL (n_stored (window) == n, 10);
-  wait_for_frames (GTK_WIDGET (window), 2);
+    pi_test_publish_task (server, i, "ünïcode ✓");
+  WAIT_UNTIL (pi_test_n_stored (window) == n, 10);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
 }
 
 /* --- tests --------------------------------------------------------------------- */
@@ -495,7 +221,7 @@ record (PiWindow *window,
 static void
 test_round_trip (void)
 {
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *path = g_build_filename (dir, "pulse-capture-test.jsonl", NULL);
   g_autofree char *shown_path = g_build_filename (dir, "shown.jsonl", NULL);
@@ -513,8 +239,8 @@ test_round_trip (void)
   PiWindow *capture;
   const char *state;
 
-  server_start (&server);
-  live = window_new ();
+  pi_test_server_start (&server, 0, NULL);
+  live = pi_test_window_new (app);
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
   record (live, &server, 6);
 
@@ -523,7 +249,7 @@ test_round_trip (void)
   assert_toast (live, "Saved 6 messages as “pulse-capture-test.jsonl”");
   g_assert_true (g_file_query_exists (file, NULL));
   /* Saving left the live window as it was. */
-  g_assert_cmpuint (n_stored (live), ==, 6);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, 6);
   g_assert_cmpint (pi_event_stream_get_state (pi_window_get_stream (live)), ==, PI_STREAM_STATE_LIVE);
 
   capture = open_capture (file, GTK_WINDOW (live));
@@ -537,7 +263,7 @@ test_round_trip (void)
   g_assert_cmpuint (capture_rows->len, ==, live_rows->len);
   for (guint i = 0; i < live_rows->len; i++)
     g_assert_cmpstr (g_ptr_array_index (capture_rows, i), ==, g_ptr_array_index (live_rows, i));
-  key = routing_key (3);
+  key = pi_test_routing_key (3);
   g_assert_nonnull (strstr (g_ptr_array_index (capture_rows, 2), key));
 
   /* Marked as a capture: the file's name, the server, no connection controls. */
@@ -572,7 +298,7 @@ test_round_trip (void)
   WAIT_UNTIL (pi_message_list_get_n_shown (capture->message_list) == 1, 5);
   shown = pi_window_dup_shown_messages (capture);
   g_assert_cmpuint (shown->len, ==, 1);
-  shown_key = routing_key (4);
+  shown_key = pi_test_routing_key (4);
   g_assert_cmpstr (pi_message_get_routing_key (g_ptr_array_index (shown, 0)), ==, shown_key);
 
   save_png (capture, "capture-window-filtered.png");
@@ -588,9 +314,9 @@ test_round_trip (void)
   g_assert_cmpstr (pi_capture_info_get_server_url (info), ==, server.base_url);
   g_assert_cmpuint (pi_capture_info_get_bindings (info)->len, ==, 1);
 
-  window_destroy (capture);
-  window_destroy (live);
-  server_clear (&server);
+  pi_test_window_destroy (capture);
+  pi_test_window_destroy (live);
+  pi_test_server_clear (&server);
   remove_temp_dir (dir);
 }
 
@@ -598,7 +324,7 @@ test_round_trip (void)
 static void
 test_listen_output (void)
 {
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *path = g_build_filename (dir, "listen.jsonl", NULL);
   g_autofree char *output = g_strdup_printf ("--output=%s", path);
@@ -615,11 +341,11 @@ test_listen_output (void)
   const char *program = g_getenv ("PULSE_LISTEN");
 
   g_assert_nonnull (program);
-  server_start (&server);
+  pi_test_server_start (&server, 0, NULL);
   server_arg = g_strdup_printf ("--server=%s", server.base_url);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, pi_test_die_with_parent, NULL, NULL);
   listen = g_subprocess_launcher_spawn (launcher, &error, program, server_arg, bind,
                                         "--count=3", "--timeout=20", output, NULL);
   g_assert_no_error (error);
@@ -637,16 +363,16 @@ test_listen_output (void)
     }
 
   for (guint i = 1; i <= 3; i++)
-    publish_task (&server, i);
+    pi_test_publish_task (&server, i, "ünïcode ✓");
   g_subprocess_wait_check (listen, NULL, &error);
   g_assert_no_error (error);
 
   capture = open_capture (file, NULL);
-  g_assert_cmpuint (n_stored (capture), ==, 3);
+  g_assert_cmpuint (pi_test_n_stored (capture), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (capture)), i);
-      g_autofree char *key = routing_key (i + 1);
+      g_autofree char *key = pi_test_routing_key (i + 1);
       g_autoptr(JsonNode) payload = pi_message_dup_payload (message);
       g_autofree char *payload_text = json_to_string (payload, FALSE);
       g_autofree char *task = g_strdup_printf ("\"taskId\":\"T%04uaaaaaaaaaaaaaaaaa\"", i + 1);
@@ -664,7 +390,7 @@ test_listen_output (void)
   g_assert_cmpuint (rows->len, ==, 3);
   for (guint i = 0; i < 3; i++)
     {
-      g_autofree char *key = routing_key (i + 1);
+      g_autofree char *key = pi_test_routing_key (i + 1);
 
       g_assert_nonnull (strstr (g_ptr_array_index (rows, i), key));
     }
@@ -672,25 +398,9 @@ test_listen_output (void)
   expected = g_strdup_printf ("Capture of %s — 3 messages", server.base_url);
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (capture->connection_bar), expected));
 
-  window_destroy (capture);
-  server_clear (&server);
+  pi_test_window_destroy (capture);
+  pi_test_server_clear (&server);
   remove_temp_dir (dir);
-}
-
-static GtkWidget *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (toplevel))
-        return toplevel;
-    }
-
-  return NULL;
 }
 
 /* Not a capture: a dialog says so in words; the other window keeps its messages. */
@@ -710,26 +420,26 @@ test_not_a_capture (void)
   g_file_set_contents (path, "Shopping list\nmilk\n", -1, &error);
   g_assert_no_error (error);
 
-  live = window_new ();
+  live = pi_test_window_new (app);
   g_ptr_array_add (batch, pi_message_new_from_data (data, strlen (data), 1, g_get_real_time ()));
   pi_message_list_append (live->message_list, batch);
-  g_assert_cmpuint (n_stored (live), ==, 1);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, 1);
 
   capture = pi_window_open_capture (GTK_APPLICATION (app), file, GTK_WINDOW (live));
   g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
-  WAIT_UNTIL (capture == NULL && find_message_dialog () != NULL, 10);
+  WAIT_UNTIL (capture == NULL && pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL, 10);
 
-  dialog = find_message_dialog ();
+  dialog = pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Could Not Open the File");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "“notes.txt” is not a Pulse Inspector capture"));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (live));
 
   /* Nothing else lost. */
-  g_assert_cmpuint (n_stored (live), ==, 1);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, 1);
   gtk_window_close (GTK_WINDOW (dialog));
-  WAIT_UNTIL (find_message_dialog () == NULL, 5);
+  WAIT_UNTIL (pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL, 5);
 
-  window_destroy (live);
+  pi_test_window_destroy (live);
   remove_temp_dir (dir);
 }
 
@@ -765,9 +475,9 @@ test_inspector_json (void)
   g_file_set_contents (path, json, -1, &error);
   g_assert_no_error (error);
 
-  reset_settings ();
+  pi_test_reset_settings ();
   capture = open_capture (file, NULL);
-  g_assert_cmpuint (n_stored (capture), ==, 2);
+  g_assert_cmpuint (pi_test_n_stored (capture), ==, 2);
   g_assert_cmpstr (adw_window_title_get_subtitle (capture->capture_title), ==, "Imported messages");
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (capture->connection_bar),
                                    "Imported messages — 2 messages"));
@@ -802,7 +512,7 @@ test_inspector_json (void)
 
   reopened = open_capture (export_file, GTK_WINDOW (capture));
   assert_same_messages (capture, reopened, FALSE);
-  window_destroy (reopened);
+  pi_test_window_destroy (reopened);
 
   /* Export the selected message: an array of one. */
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "export-selected"));
@@ -819,7 +529,7 @@ test_inspector_json (void)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0), "routingKey"), ==,
                    "primary.TaskA.0.wg.w1.prov.type.sched.group._");
 
-  window_destroy (capture);
+  pi_test_window_destroy (capture);
   remove_temp_dir (dir);
 }
 
@@ -851,17 +561,17 @@ test_save_error (void)
   g_autoptr(GPtrArray) batch = make_messages (50);
   PiWindow *live;
 
-  live = window_new ();
+  live = pi_test_window_new (app);
   pi_message_list_append (live->message_list, batch);
-  g_assert_cmpuint (n_stored (live), ==, 50);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, 50);
 
   save_and_wait (live, file, FALSE);
   assert_toast (live, "Could not save the capture as “capture.jsonl”: its folder does not exist");
   g_assert_false (gtk_action_bar_get_revealed (live->progress_action_bar));
-  g_assert_cmpuint (n_stored (live), ==, 50);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, 50);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
 
-  window_destroy (live);
+  pi_test_window_destroy (live);
   remove_temp_dir (dir);
 }
 
@@ -902,12 +612,12 @@ test_large (void)
   if (g_getenv ("PI_TEST_LARGE_N") != NULL)
     n = (guint) g_ascii_strtoull (g_getenv ("PI_TEST_LARGE_N"), NULL, 10);
 
-  live = window_new ();
+  live = pi_test_window_new (app);
   g_settings_set_uint (settings, "capacity", MAX (n, 100));
   batch = make_messages (n);
   pi_message_list_append (live->message_list, batch);
-  g_assert_cmpuint (n_stored (live), ==, n);
-  wait_for_frames (GTK_WIDGET (live), 2);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, n);
+  pi_test_wait_for_frames (GTK_WIDGET (live), 2);
 
   tick_id = g_timeout_add (10, tick_cb, ticks);
   start = g_get_monotonic_time ();
@@ -942,10 +652,10 @@ test_large (void)
   start = g_get_monotonic_time ();
   capture = open_capture (file, GTK_WINDOW (live));
   g_test_message ("Opening %u messages: %.0f ms", n, (g_get_monotonic_time () - start) / 1000.0);
-  g_assert_cmpuint (n_stored (capture), ==, n);
+  g_assert_cmpuint (pi_test_n_stored (capture), ==, n);
 
-  window_destroy (capture);
-  window_destroy (live);
+  pi_test_window_destroy (capture);
+  pi_test_window_destroy (live);
   remove_temp_dir (dir);
 }
 
@@ -963,7 +673,7 @@ test_truncated (void)
   PiWindow *live;
   PiWindow *capture;
 
-  live = window_new ();
+  live = pi_test_window_new (app);
   pi_message_list_append (live->message_list, batch);
   save_and_wait (live, file, FALSE);
 
@@ -974,11 +684,11 @@ test_truncated (void)
   g_assert_no_error (error);
 
   capture = open_capture (file, GTK_WINDOW (live));
-  g_assert_cmpuint (n_stored (capture), ==, 2);
+  g_assert_cmpuint (pi_test_n_stored (capture), ==, 2);
   assert_toast (capture, "cut.jsonl");
 
-  window_destroy (capture);
-  window_destroy (live);
+  pi_test_window_destroy (capture);
+  pi_test_window_destroy (live);
   remove_temp_dir (dir);
 }
 
@@ -998,7 +708,7 @@ test_drop (void)
   PiWindow *capture = NULL;
   gboolean accepted = FALSE;
 
-  live = window_new ();
+  live = pi_test_window_new (app);
   pi_message_list_append (live->message_list, batch);
   save_and_wait (live, file, FALSE);
 
@@ -1029,8 +739,8 @@ test_drop (void)
   WAIT_UNTIL (!pi_window_get_loading (capture) && gtk_widget_get_mapped (GTK_WIDGET (capture)), 10);
   assert_same_messages (live, capture, TRUE);
 
-  window_destroy (capture);
-  window_destroy (live);
+  pi_test_window_destroy (capture);
+  pi_test_window_destroy (live);
   remove_temp_dir (dir);
 }
 
@@ -1079,7 +789,7 @@ test_shortcuts (void)
   gtk_window_destroy (GTK_WINDOW (overlay));
 
   /* The accels are set at startup (g_application_register() ran it). */
-  window = window_new ();
+  window = pi_test_window_new (app);
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
       g_auto(GStrv) set = gtk_application_get_accels_for_action (GTK_APPLICATION (app), expected[i].action);
@@ -1093,7 +803,7 @@ test_shortcuts (void)
         g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), expected[i].action + 4));
     }
 
-  window_destroy (window);
+  pi_test_window_destroy (window);
 }
 
 typedef struct
@@ -1120,7 +830,7 @@ check_command_line (gpointer user_data)
   /* Only the capture window: no live window besides. */
   g_assert_null (windows->next);
   g_assert_true (g_file_equal (pi_window_get_capture_file (window), cl->file));
-  g_assert_cmpuint (n_stored (window), ==, 4);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 4);
   cl->checked = TRUE;
 
   g_action_group_activate_action (G_ACTION_GROUP (cl->app), "quit", NULL);
@@ -1156,7 +866,7 @@ test_command_line (void)
   pi_capture_writer_close (writer, &error);
   g_assert_no_error (error);
 
-  reset_settings ();
+  pi_test_reset_settings ();
   cl_app = pi_application_new ();
   cl.app = cl_app;
   g_application_set_application_id (G_APPLICATION (cl_app), APPLICATION_ID ".CaptureCommandLineTest");
@@ -1177,14 +887,8 @@ main (int   argc,
 {
   int status;
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (pi_app_get_resource ());
-
-  app = pi_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  pi_test_ui_init (&argc, &argv);
+  app = pi_test_application_new ();
 
   g_test_add_func ("/pi/capture-ui/round-trip", test_round_trip);
   g_test_add_func ("/pi/capture-ui/listen-output", test_listen_output);

@@ -9,10 +9,10 @@
 
 #include <adwaita.h>
 
-#include "pi-app-resources.h"
 #include "pi-message-details.h"
 #include "pi-messages-fixture.h"
 #include "pi-payload-tree.h"
+#include "pi-ui-test-util.h"
 
 typedef struct
 {
@@ -390,9 +390,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (pi_app_get_resource ());
+  pi_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/pi/message-details/json-item", test_json_item);
   g_test_add_func ("/pi/message-details/empty", test_empty);

@@ -9,11 +9,11 @@
 
 #include <adwaita.h>
 
-#include "pi-app-resources.h"
 #include "pi-message-list.h"
 #include "pi-message-store.h"
 #include "pi-messages-fixture.h"
 #include "pi-tail-model.h"
+#include "pi-ui-test-util.h"
 
 typedef struct
 {
@@ -87,52 +87,6 @@ append_range (Fixture    *f,
   pi_message_list_append (f->list, batch);
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_descendant (child, type)))
-        return found;
-    }
-
-  return NULL;
-}
-
-/* A cell shows its text with a GtkInscription (or a GtkLabel). */
-static GtkWidget *
-cell_text_widget (GtkWidget *cell)
-{
-  GtkWidget *widget;
-
-  if (GTK_IS_INSCRIPTION (cell) || GTK_IS_LABEL (cell))
-    return cell;
-  if ((widget = find_descendant (cell, GTK_TYPE_INSCRIPTION)))
-    return widget;
-
-  return find_descendant (cell, GTK_TYPE_LABEL);
-}
-
-static const char *
-cell_text (GtkWidget *widget)
-{
-  const char *text;
-
-  if (GTK_IS_INSCRIPTION (widget))
-    text = gtk_inscription_get_text (GTK_INSCRIPTION (widget));
-  else
-    text = gtk_label_get_label (GTK_LABEL (widget));
-
-  return text ? text : "";
-}
-
 /* What the user sees: the realized rows of the table, top to bottom, each
  * as its cells' labels, and each cell's tooltip. */
 typedef struct
@@ -156,8 +110,8 @@ row_free (Row *row)
 static GPtrArray *
 collect_rows (Fixture *f)
 {
-  GtkWidget *list_view = find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
-                                          GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                                  GTK_TYPE_LIST_VIEW);
   GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify)row_free);
 
   g_assert_nonnull (list_view);
@@ -180,12 +134,12 @@ collect_rows (Fixture *f)
            cell != NULL && i < 6;
            cell = gtk_widget_get_next_sibling (cell), i++)
         {
-          GtkWidget *label = cell_text_widget (cell);
+          GtkWidget *label = pi_test_cell_text_widget (cell);
 
           if (label == NULL)
             continue;
 
-          row->cells[i] = g_strdup (cell_text (label));
+          row->cells[i] = g_strdup (pi_test_cell_text (label));
           row->has_tooltip[i] = gtk_widget_get_has_tooltip (label);
           row->classes[i] = g_strjoinv (" ", gtk_widget_get_css_classes (label));
           any |= row->cells[i][0] != '\0';
@@ -297,7 +251,7 @@ test_filter (void)
 
   /* Typing in the search entry filters too (after the entry's short delay). */
   {
-    GtkWidget *entry = find_descendant (GTK_WIDGET (f.list), GTK_TYPE_SEARCH_ENTRY);
+    GtkWidget *entry = pi_test_find_descendant (GTK_WIDGET (f.list), GTK_TYPE_SEARCH_ENTRY);
     gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
     g_assert_nonnull (entry);
@@ -460,8 +414,8 @@ wait_msec (Fixture *f,
 static GArray *
 visible_sequences (Fixture *f)
 {
-  GtkWidget *list_view = find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
-                                          GTK_TYPE_LIST_VIEW);
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                                  GTK_TYPE_LIST_VIEW);
   GArray *seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
   int height = gtk_widget_get_height (list_view);
   GPtrArray *rows = g_ptr_array_new ();
@@ -499,11 +453,11 @@ visible_sequences (Fixture *f)
 
   for (guint i = 0; i < rows->len; i++)
     {
-      GtkWidget *text = cell_text_widget (gtk_widget_get_first_child (rows->pdata[i]));
+      GtkWidget *text = pi_test_cell_text_widget (gtk_widget_get_first_child (rows->pdata[i]));
       guint64 seq;
 
       g_assert_nonnull (text);
-      seq = g_ascii_strtoull (cell_text (text), NULL, 10);
+      seq = g_ascii_strtoull (pi_test_cell_text (text), NULL, 10);
       g_array_append_val (seqs, seq);
     }
 
@@ -549,7 +503,7 @@ test_tail (void)
   view = pi_message_list_get_column_view (f.list);
   adj = pi_message_list_get_vadjustment (f.list);
   shown = G_LIST_MODEL (gtk_column_view_get_model (view));
-  list_view = find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  list_view = pi_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
 
   append_range (&f, 0, 1000, NULL);
   wait_msec (&f, 100);
@@ -746,9 +700,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (pi_app_get_resource ());
+  pi_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/pi/message-list/rows", test_rows);
   g_test_add_func ("/pi/message-list/filter", test_filter);

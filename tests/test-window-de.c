@@ -18,9 +18,9 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "pi-app-resources.h"
 #include "pi-application.h"
 #include "pi-binding.h"
+#include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
 static PiApplication *app;
@@ -145,14 +145,8 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (pi_app_get_resource ());
-
-  app = pi_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  pi_test_ui_init (&argc, &argv);
+  app = pi_test_application_new ();
 
   g_test_add_func ("/pi/window/german", test_window_in_german);
   status = g_test_run ();

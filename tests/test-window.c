@@ -15,250 +15,21 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include <adwaita.h>
-#include <libsoup/soup.h>
 
-#include "pi-app-resources.h"
 #include "pi-application.h"
 #include "pi-message-cells.h"
 #include "pi-payload-tree.h"
 #include "pi-preferences-window.h"
+#include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
-#define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
-#define TASK_FAILED    "exchange/taskcluster-queue/v1/task-failed"
+#define TASK_FAILED "exchange/taskcluster-queue/v1/task-failed"
 
 static PiApplication *app;
 
-/* --- waiting ------------------------------------------------------------- */
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the main context until @cond holds; fails the test after
- * @seconds. The 10 ms wake-up re-checks conditions that no source flags. */
-#define WAIT_UNTIL(cond, seconds)                                               \
-  G_STMT_START {                                                                \
-    gint64 wait_deadline_ = g_get_monotonic_time () + (seconds) * G_USEC_PER_SEC; \
-    guint wait_wake_ = g_timeout_add (10, wake_cb, NULL);                       \
-    while (!(cond))                                                             \
-      {                                                                         \
-        if (g_get_monotonic_time () > wait_deadline_)                           \
-          g_error ("Timed out after %d s waiting for %s", (int) (seconds), #cond); \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (wait_wake_);                                               \
-  } G_STMT_END
-
-static void
-on_after_paint (GdkFrameClock *clock,
-                guint         *n_paints)
-{
-  (*n_paints)++;
-}
-
-/* Runs until the window painted @n more frames: what is asserted is on screen. */
-static void
-wait_for_frames (GtkWidget *window,
-                 guint      n)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
-  guint n_paints = 0;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &n_paints);
-  while (n_paints < n)
-    {
-      gtk_widget_queue_draw (window);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* --- pulse-events -------------------------------------------------------- */
-
-typedef struct
-{
-  GSubprocess *process;
-  char        *base_url;    /* http://127.0.0.1:PORT/api/events/v1 */
-  guint        port;
-} Server;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
-server_start_full (Server     *server,
-                   guint       port,
-                   const char *extra)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GUri) uri = NULL;
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", port);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree char *line = NULL;
-  const char *program = g_getenv ("PULSE_EVENTS");
-  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE;
-
-  g_assert_nonnull (program);
-  if (g_getenv ("PI_TEST_VERBOSE") == NULL)
-    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
-
-  launcher = g_subprocess_launcher_new (flags);
-  /* A failed assertion aborts this process: the server must not outlive it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server->process = g_subprocess_launcher_spawn (launcher, &error,
-                                                 program, "--listen", listen, "--ping-interval", "1",
-                                                 extra, NULL);
-  g_assert_no_error (error);
-
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "Listening on "));
-
-  server->base_url = g_strdup (line + strlen ("Listening on "));
-  uri = g_uri_parse (server->base_url, G_URI_FLAGS_NONE, &error);
-  g_assert_no_error (error);
-  server->port = g_uri_get_port (uri);
-  g_assert_cmpuint (server->port, >, 0);
-  if (port != 0)
-    g_assert_cmpuint (server->port, ==, port);
-}
-
-static void
-server_start (Server *server,
-              guint   port)
-{
-  server_start_full (server, port, NULL);
-}
-
-static void
-server_stop_with (Server *server,
-                  int     signum)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (server->process == NULL)
-    return;
-
-  g_subprocess_send_signal (server->process, signum);
-  g_subprocess_wait (server->process, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&server->process);
-}
-
-static void
-server_stop (Server *server)
-{
-  server_stop_with (server, SIGTERM);
-}
-
-static void
-server_clear (Server *server)
-{
-  server_stop (server);
-  g_clear_pointer (&server->base_url, g_free);
-}
-
-/* POST <base>/publish, the embedded exchange's extension (PROTOCOL.md 7). */
-static void
-publish (Server     *server,
-         const char *exchange,
-         const char *routing_key,
-         const char *routes_json,
-         const char *payload_json)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = g_strconcat (server->base_url, "/publish", NULL);
-  g_autofree char *json = NULL;
-
-  json = g_strdup_printf ("{\"exchange\": \"%s\", \"routingKey\": \"%s\", \"routes\": %s, \"payload\": %s}",
-                          exchange, routing_key, routes_json, payload_json);
-  body = g_bytes_new_take (json, strlen (json));
-  json = NULL;
-
-  msg = soup_message_new ("POST", url);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-}
-
-static char *
-routing_key (guint n)
-{
-  /* task-completed: primary.taskId.runId.workerGroup.workerId.provisionerId.
-   * workerType.schedulerId.taskGroupId.reserved */
-  return g_strdup_printf ("primary.T%04uaaaaaaaaaaaaaaaaa.0.us-east1.w%u.proj-test.b-linux.tests.Gbbbbbbbbbbbbbbbbbbbbb._",
-                          n, n);
-}
-
-static void
-publish_task (Server *server,
-              guint   n)
-{
-  g_autofree char *key = routing_key (n);
-  g_autofree char *payload = NULL;
-
-  payload = g_strdup_printf ("{\"version\": 1, \"status\": {\"taskId\": \"T%04uaaaaaaaaaaaaaaaaa\", "
-                             "\"state\": \"completed\", \"runs\": [{\"runId\": 0}]}, "
-                             "\"runId\": 0, \"workerGroup\": \"us-east1\"}",
-                             n);
-  publish (server, TASK_COMPLETED, key, "[\"index.project.test.latest\", \"checks\"]", payload);
-}
-
 /* --- the window ---------------------------------------------------------- */
-
-static void
-reset_settings (void)
-{
-  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
-  const char *keys[] = { "server-url", "bindings", "capacity", "follow", "ping-timeout",
-                         "window-width", "window-height", "window-maximized" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    g_settings_reset (settings, keys[i]);
-}
-
-static PiWindow *
-window_new (void)
-{
-  PiWindow *window;
-
-  reset_settings ();
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
-
-  window = pi_window_new (GTK_APPLICATION (app));
-  gtk_window_present (GTK_WINDOW (window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5);
-  wait_for_frames (GTK_WIDGET (window), 2);
-
-  return window;
-}
-
-static void
-window_destroy (PiWindow *window)
-{
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_destroy (GTK_WINDOW (window));
-  WAIT_UNTIL (window == NULL, 5);
-}
 
 static PiStreamState
 state_of (PiWindow *window)
@@ -266,16 +37,10 @@ state_of (PiWindow *window)
   return pi_event_stream_get_state (pi_window_get_stream (window));
 }
 
-static guint
-n_stored (PiWindow *window)
-{
-  return g_list_model_get_n_items (G_LIST_MODEL (pi_window_get_store (window)));
-}
-
 /* Binds task-completed with # and connects to @server; waits for Live. */
 static void
-connect_live (PiWindow *window,
-              Server   *server)
+connect_live (PiWindow     *window,
+              PiTestServer *server)
 {
   pi_window_set_server_url (window, server->base_url);
   if (g_list_model_get_n_items (pi_window_get_bindings (window)) == 0)
@@ -286,130 +51,7 @@ connect_live (PiWindow *window,
   g_assert_cmpstr (pi_connection_bar_get_state_text (window->connection_bar), ==, "Live");
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_descendant (child, type)))
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (toplevel, type) && gtk_widget_get_visible (toplevel))
-        return toplevel;
-    }
-
-  return NULL;
-}
-
-/* A cell's text, drawn by a label or by an inscription. */
-static const char *
-cell_text (GtkWidget *cell)
-{
-  GtkWidget *widget;
-
-  if (GTK_IS_INSCRIPTION (cell) || GTK_IS_LABEL (cell))
-    widget = cell;
-  else if (!(widget = find_descendant (cell, GTK_TYPE_INSCRIPTION)))
-    widget = find_descendant (cell, GTK_TYPE_LABEL);
-
-  if (GTK_IS_INSCRIPTION (widget))
-    return gtk_inscription_get_text (GTK_INSCRIPTION (widget)) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget)) : "";
-  if (GTK_IS_LABEL (widget))
-    return gtk_label_get_label (GTK_LABEL (widget));
-
-  return "";
-}
-
-/* The table as the user sees it: each mapped row's cell labels. */
-static GPtrArray *
-visible_rows (PiWindow *window)
-{
-  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
-  GtkWidget *list_view = find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
-  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  g_assert_nonnull (list_view);
-
-  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
-       row != NULL;
-       row = gtk_widget_get_next_sibling (row))
-    {
-      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-      gboolean any = FALSE;
-
-      if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row))
-        continue;
-
-      for (GtkWidget *cell = gtk_widget_get_first_child (row);
-           cell != NULL;
-           cell = gtk_widget_get_next_sibling (cell))
-        {
-          const char *text = cell_text (cell);
-
-          any |= text[0] != '\0';
-          g_strv_builder_add (builder, text);
-        }
-
-      if (any)
-        g_ptr_array_add (rows, g_strv_builder_end (builder));
-    }
-
-  return rows;
-}
-
-static guint
-n_visible_rows (PiWindow *window)
-{
-  g_autoptr(GPtrArray) rows = visible_rows (window);
-
-  return rows->len;
-}
-
 /* --- screenshots --------------------------------------------------------- */
-
-static void
-save_png (gpointer    window,
-          const char *dir,
-          const char *file)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (dir, file, NULL);
-  int width = gtk_widget_get_width (GTK_WIDGET (window));
-  int height = gtk_widget_get_height (GTK_WIDGET (window));
-
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Saved %s", path);
-}
 
 /* Saves the window in light style as @light_file and in dark style as
  * @dark_file, into $PI_SCREENSHOT_DIR. */
@@ -431,12 +73,12 @@ screenshot_files (PiWindow   *window,
       adw_style_manager_set_color_scheme (style, i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
                                                         : ADW_COLOR_SCHEME_FORCE_DARK);
       /* Let the style change, the crossfades and the spinner settle. */
-      wait_for_frames (GTK_WIDGET (window), 20);
-      save_png (window, dir, i == 0 ? light_file : dark_file);
+      pi_test_wait_for_frames (GTK_WIDGET (window), 20);
+      pi_test_save_png (window, dir, i == 0 ? light_file : dark_file);
     }
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_for_frames (GTK_WIDGET (window), 2);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
 }
 
 /* NAME-light.png and NAME-dark.png */
@@ -463,7 +105,7 @@ add_enabled (PiWindow *window)
 static void
 test_bindings (void)
 {
-  PiWindow *window = window_new ();
+  PiWindow *window = pi_test_window_new (app);
   PiBindingsEditor *editor = window->bindings_editor;
   GtkEditable *exchange = pi_bindings_editor_get_exchange_entry (editor);
   GtkEditable *pattern = pi_bindings_editor_get_pattern_entry (editor);
@@ -542,7 +184,7 @@ test_bindings (void)
 
   /* Remove the first with its row's button. */
   row = gtk_list_box_get_row_at_index (pi_bindings_editor_get_list (editor), 0);
-  remove = find_descendant (GTK_WIDGET (row), GTK_TYPE_BUTTON);
+  remove = pi_test_find_descendant (GTK_WIDGET (row), GTK_TYPE_BUTTON);
   g_assert_nonnull (remove);
   g_signal_emit_by_name (remove, "clicked");
   g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 1);
@@ -580,8 +222,8 @@ test_bindings (void)
     GtkWidget *entry;
 
     gtk_widget_activate_action (GTK_WIDGET (window), "win.import-link", NULL);
-    dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
-    entry = find_descendant (GTK_WIDGET (dialog), GTK_TYPE_ENTRY);
+    dialog = ADW_MESSAGE_DIALOG (pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+    entry = pi_test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_ENTRY);
     g_assert_nonnull (entry);
     g_assert_false (adw_message_dialog_get_response_enabled (dialog, "import"));
     gtk_editable_set_text (GTK_EDITABLE (entry), "not a link");
@@ -622,36 +264,36 @@ test_bindings (void)
   saved = g_settings_get_value (settings, "bindings");
   g_assert_cmpuint (g_variant_n_children (saved), ==, 0);
 
-  window_destroy (window);
+  pi_test_window_destroy (window);
 }
 
 static void
 test_live (void)
 {
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   PiWindow *window;
   g_autoptr(GPtrArray) rows = NULL;
-  g_autofree char *key1 = routing_key (1);
+  g_autofree char *key1 = pi_test_routing_key (1);
   g_autofree char *summary = NULL;
   GtkSelectionModel *selection;
   GListModel *tree;
   gboolean seen_status = FALSE;
   gboolean seen_task_id = FALSE;
 
-  server_start (&server, 0);
-  window = window_new ();
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
   connect_live (window, &server);
 
   /* The button now disconnects. */
   g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Disconnect");
 
   for (guint i = 1; i <= 3; i++)
-    publish_task (&server, i);
-  WAIT_UNTIL (n_stored (window) == 3, 10);
-  wait_for_frames (GTK_WIDGET (window), 3);
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
 
   /* The rows, with the columns a user reads. */
-  rows = visible_rows (window);
+  rows = pi_test_visible_rows (window);
   g_assert_cmpuint (rows->len, ==, 3);
   {
     char **row = g_ptr_array_index (rows, 0);
@@ -674,8 +316,8 @@ test_live (void)
   /* Filter by a routing-key word. */
   g_object_set (window->message_list, "filter-text", "T0002", NULL);
   WAIT_UNTIL (pi_message_list_get_n_shown (window->message_list) == 1, 5);
-  wait_for_frames (GTK_WIDGET (window), 2);
-  g_assert_cmpuint (n_visible_rows (window), ==, 1);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpuint (pi_test_n_visible_rows (window), ==, 1);
   g_object_set (window->message_list, "filter-text", "", NULL);
   WAIT_UNTIL (pi_message_list_get_n_shown (window->message_list) == 3, 5);
 
@@ -683,11 +325,11 @@ test_live (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
   g_assert_true (pi_message_list_get_paused (window->message_list));
   g_assert_true (gtk_toggle_button_get_active (window->pause_button));
-  publish_task (&server, 4);
-  publish_task (&server, 5);
+  pi_test_publish_task (&server, 4, NULL);
+  pi_test_publish_task (&server, 5, NULL);
   WAIT_UNTIL (pi_event_stream_get_n_messages (pi_window_get_stream (window)) == 5, 10);
   WAIT_UNTIL (pi_message_list_get_n_held (window->message_list) == 2, 5);
-  g_assert_cmpuint (n_stored (window), ==, 3);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 3);
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_LIVE);
   g_free (summary);
   summary = pi_connection_bar_dup_summary (window->connection_bar);
@@ -696,7 +338,7 @@ test_live (void)
   /* Resume appends them in order. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
   g_assert_false (pi_message_list_get_paused (window->message_list));
-  WAIT_UNTIL (n_stored (window) == 5, 5);
+  WAIT_UNTIL (pi_test_n_stored (window) == 5, 5);
   {
     g_autoptr(PiMessage) last = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (window)), 4);
 
@@ -705,10 +347,10 @@ test_live (void)
 
   /* The rate is computed once a second from what arrived. */
   for (guint i = 6; i <= 10; i++)
-    publish_task (&server, i);
+    pi_test_publish_task (&server, i, NULL);
   WAIT_UNTIL (pi_connection_bar_get_rate (window->connection_bar) > 0, 5);
   /* The counter runs ahead of the batches that reach the list. */
-  WAIT_UNTIL (n_stored (window) == 10, 5);
+  WAIT_UNTIL (pi_test_n_stored (window) == 10, 5);
 
   /* Select a message: the details show its payload as a tree. */
   selection = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
@@ -741,11 +383,11 @@ test_live (void)
 
   /* Clear: the list is empty and waits for messages; still live. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.clear", NULL);
-  g_assert_cmpuint (n_stored (window), ==, 0);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 0);
   g_assert_cmpstr (pi_message_list_get_visible_page (window->message_list), ==, "waiting");
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_LIVE);
-  publish_task (&server, 11);
-  WAIT_UNTIL (n_stored (window) == 1, 10);
+  pi_test_publish_task (&server, 11, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
 
   /* Changing the bindings while live reconnects with the new set. */
   {
@@ -756,34 +398,34 @@ test_live (void)
                 pi_event_stream_get_bindings (pi_window_get_stream (window))->len == 2, 10);
     stream_bindings = pi_event_stream_get_bindings (pi_window_get_stream (window));
     g_assert_cmpstr (pi_binding_get_exchange (g_ptr_array_index (stream_bindings, 1)), ==, TASK_FAILED);
-    publish (&server, TASK_FAILED, "primary.x", "[]", "{\"failed\": true}");
-    WAIT_UNTIL (n_stored (window) >= 2, 10);
+    pi_test_publish (&server, TASK_FAILED, "primary.x", "[]", "{\"failed\": true}");
+    WAIT_UNTIL (pi_test_n_stored (window) >= 2, 10);
   }
 
   /* Disconnect. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.disconnect", NULL);
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
   g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Connect");
-  g_assert_cmpuint (n_stored (window), >=, 2);
+  g_assert_cmpuint (pi_test_n_stored (window), >=, 2);
 
-  window_destroy (window);
-  server_clear (&server);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
 }
 
 static void
 test_server_error (void)
 {
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   PiWindow *window;
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
   const char *state_text;
 
-  server_start (&server, 0);
-  window = window_new ();
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
   connect_live (window, &server);
-  publish_task (&server, 1);
-  publish_task (&server, 2);
-  WAIT_UNTIL (n_stored (window) == 2, 10);
+  pi_test_publish_task (&server, 1, NULL);
+  pi_test_publish_task (&server, 2, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 2, 10);
 
   /* The editor refuses a pattern like this; a link or an older settings
    * file can still bring one, and then the server answers with `error`.
@@ -801,7 +443,7 @@ test_server_error (void)
   g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Connect");
 
   /* What was received stays. */
-  g_assert_cmpuint (n_stored (window), ==, 2);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 2);
   screenshot (window, "error");
 
   /* A bad address is an error in words too, before any request. */
@@ -810,37 +452,37 @@ test_server_error (void)
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_FAILED);
   g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), "ftp://example.com/"));
 
-  window_destroy (window);
-  server_clear (&server);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
 }
 
 static void
 test_reconnect (void)
 {
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   PiWindow *window;
   guint port;
 
-  server_start (&server, 0);
+  pi_test_server_start (&server, 0, NULL);
   port = server.port;
-  window = window_new ();
+  window = pi_test_window_new (app);
   connect_live (window, &server);
-  publish_task (&server, 1);
-  WAIT_UNTIL (n_stored (window) == 1, 10);
+  pi_test_publish_task (&server, 1, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
 
   /* The server goes away without a word (a crash, a lost network; a server
    * that shuts down cleanly ends the stream with an `error` event, which is
    * final): the window says it will reconnect. */
-  server_stop_with (&server, SIGKILL);
+  pi_test_server_stop (&server, SIGKILL);
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar),
                                    "Reconnecting in "));
 
   /* It comes back on the same port: the window is live again by itself. */
   g_clear_pointer (&server.base_url, g_free);
-  server_start (&server, port);
+  pi_test_server_start (&server, port, NULL);
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 20);
-  publish_task (&server, 2);
+  pi_test_publish_task (&server, 2, NULL);
   WAIT_UNTIL (pi_event_stream_get_n_messages (pi_window_get_stream (window)) == 2, 10);
 
   /* The first message stayed; a gap marker may sit between. */
@@ -849,31 +491,31 @@ test_reconnect (void)
     g_autoptr(PiMessage) first = g_list_model_get_item (store, 0);
     g_autoptr(PiMessage) last = g_list_model_get_item (store, g_list_model_get_n_items (store) - 1);
 
-    g_autofree char *key1 = routing_key (1);
+    g_autofree char *key1 = pi_test_routing_key (1);
 
     g_assert_cmpstr (pi_message_get_routing_key (first), ==, key1);
     g_assert_cmpint (pi_message_get_kind (last), ==, PI_MESSAGE_KIND_DECODED);
   }
 
-  window_destroy (window);
-  server_clear (&server);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
 }
 
 static void
 test_preferences (void)
 {
-  PiWindow *window = window_new ();
+  PiWindow *window = pi_test_window_new (app);
   g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
   PiPreferencesWindow *preferences;
 
   preferences = pi_preferences_window_new (settings);
   gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (window));
   gtk_window_present (GTK_WINDOW (preferences));
-  wait_for_frames (GTK_WIDGET (preferences), 2);
+  pi_test_wait_for_frames (GTK_WIDGET (preferences), 2);
 
   /* The spin button writes the setting; the window applies it to the store. */
   {
-    GtkWidget *spin = find_descendant (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
+    GtkWidget *spin = pi_test_find_descendant (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
 
     g_assert_nonnull (spin);
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 500);
@@ -885,13 +527,13 @@ test_preferences (void)
   g_assert_false (pi_message_list_get_follow (window->message_list));
 
   gtk_window_destroy (GTK_WINDOW (preferences));
-  window_destroy (window);
+  pi_test_window_destroy (window);
 }
 
 static void
 test_window_state (void)
 {
-  PiWindow *window = window_new ();
+  PiWindow *window = pi_test_window_new (app);
   g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
   const char * const *accels;
 
@@ -908,7 +550,7 @@ test_window_state (void)
   /* About. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   {
-    GtkWidget *about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+    GtkWidget *about = pi_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
 
     g_assert_nonnull (about);
     g_assert_cmpstr (adw_about_window_get_application_icon (ADW_ABOUT_WINDOW (about)), ==, APPLICATION_ID);
@@ -928,7 +570,7 @@ test_window_state (void)
 
   /* The size is remembered when the window closes. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  wait_for_frames (GTK_WIDGET (window), 2);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_close (GTK_WINDOW (window));
   WAIT_UNTIL (window == NULL, 5);
@@ -961,7 +603,7 @@ test_screenshots (void)
 {
   const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
   const char *exchanges[] = { "task-pending", "task-running", "task-completed", "task-failed" };
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   PiWindow *window;
   GtkSelectionModel *selection;
   guint selected = G_MAXUINT;
@@ -972,8 +614,8 @@ test_screenshots (void)
       return;
     }
 
-  server_start_full (&server, 0, "--demo=6");
-  window = window_new ();
+  pi_test_server_start (&server, 0, "--demo=6");
+  window = pi_test_window_new (app);
   for (guint i = 0; i < G_N_ELEMENTS (exchanges); i++)
     {
       g_autofree char *exchange = g_strconcat ("exchange/taskcluster-queue/v1/", exchanges[i], NULL);
@@ -981,11 +623,11 @@ test_screenshots (void)
       g_assert_true (pi_window_add_binding (window, exchange, "#"));
     }
   connect_live (window, &server);
-  WAIT_UNTIL (n_stored (window) >= 24 && find_exchange (window, "/task-completed") != G_MAXUINT, 30);
+  WAIT_UNTIL (pi_test_n_stored (window) >= 24 && find_exchange (window, "/task-completed") != G_MAXUINT, 30);
 
   /* The newest completed task, near the bottom that the list follows. */
   WAIT_UNTIL ((selected = find_exchange (window, "/task-completed")) != G_MAXUINT &&
-              selected + 3 >= n_stored (window), 30);
+              selected + 3 >= pi_test_n_stored (window), 30);
   /* While following, the table shows only the newest rows: find the row of
    * the message, as a user clicks it. */
   {
@@ -1008,10 +650,10 @@ test_screenshots (void)
   }
 
   /* Bring the selected row into view (GTK 4.8 has no scroll_to). */
-  wait_for_frames (GTK_WIDGET (window), 3);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
   {
     GtkAdjustment *adj = pi_message_list_get_vadjustment (window->message_list);
-    double row_height = gtk_adjustment_get_upper (adj) / n_stored (window);
+    double row_height = gtk_adjustment_get_upper (adj) / pi_test_n_stored (window);
     double page = gtk_adjustment_get_page_size (adj);
 
     gtk_adjustment_set_value (adj, selected * row_height - page / 2);
@@ -1033,36 +675,36 @@ test_screenshots (void)
   gtk_window_set_default_size (GTK_WINDOW (window), 600, 700);
   WAIT_UNTIL (adw_flap_get_folded (window->flap), 5);
   g_signal_emit_by_name (window->sidebar_button, "clicked");
-  wait_for_frames (GTK_WIDGET (window), 40);
-  save_png (window, dir, "narrow.png");
+  pi_test_wait_for_frames (GTK_WIDGET (window), 40);
+  pi_test_save_png (window, dir, "narrow.png");
 
   /* Preferences and shortcuts, in light style. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   {
-    GtkWidget *preferences = find_toplevel (PI_TYPE_PREFERENCES_WINDOW);
+    GtkWidget *preferences = pi_test_find_toplevel (PI_TYPE_PREFERENCES_WINDOW);
 
     g_assert_nonnull (preferences);
-    wait_for_frames (preferences, 10);
-    save_png (preferences, dir, "preferences.png");
+    pi_test_wait_for_frames (preferences, 10);
+    pi_test_save_png (preferences, dir, "preferences.png");
     gtk_window_destroy (GTK_WINDOW (preferences));
   }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   {
-    GtkWidget *shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+    GtkWidget *shortcuts = pi_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
 
     g_assert_nonnull (shortcuts);
-    wait_for_frames (shortcuts, 10);
-    save_png (shortcuts, dir, "shortcuts.png");
+    pi_test_wait_for_frames (shortcuts, 10);
+    pi_test_save_png (shortcuts, dir, "shortcuts.png");
     gtk_widget_set_visible (shortcuts, FALSE);
   }
 
-  window_destroy (window);
-  server_clear (&server);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
 }
 
 typedef struct
 {
-  Server        *server;
+  PiTestServer  *server;
   PiApplication *app;
   gboolean       checked;
 } CommandLine;
@@ -1093,7 +735,7 @@ check_command_line (gpointer user_data)
 static void
 test_command_line (void)
 {
-  Server server = { 0 };
+  PiTestServer server = { 0 };
   CommandLine cl = { &server, NULL, FALSE };
   g_autoptr(PiApplication) cl_app = NULL;
   g_autoptr(GPtrArray) link_bindings = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1101,8 +743,8 @@ test_command_line (void)
   guint id;
   int status;
 
-  server_start (&server, 0);
-  reset_settings ();
+  pi_test_server_start (&server, 0, NULL);
+  pi_test_reset_settings ();
 
   g_ptr_array_add (link_bindings, pi_binding_new (TASK_FAILED, "#"));
   link = pi_bindings_to_share_link ("https://tools.example.com/pulse-inspector", link_bindings);
@@ -1129,7 +771,7 @@ test_command_line (void)
   g_assert_true (cl.checked);
   g_assert_false (g_main_context_find_source_by_id (NULL, id) != NULL);
 
-  server_clear (&server);
+  pi_test_server_clear (&server);
 }
 
 int
@@ -1138,14 +780,8 @@ main (int   argc,
 {
   int status;
 
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_assert_nonnull (pi_app_get_resource ());
-
-  app = pi_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (app), NULL, NULL);
+  pi_test_ui_init (&argc, &argv);
+  app = pi_test_application_new ();
 
   g_test_add_func ("/pi/window/bindings", test_bindings);
   g_test_add_func ("/pi/window/live", test_live);
