@@ -56,4 +56,84 @@ void            pi_stream_worker_take_records      (PiStreamWorker *self,
                                                     guint64        *n_bytes);
 void            pi_stream_worker_stop              (PiStreamWorker *self);
 
+/*
+ * PiEventStream spans pi-event-stream.c (the GObject and its public API),
+ * pi-event-stream-state.c (the state in words and the records applied) and
+ * pi-event-stream-types.c (state enum, PiRawEvent, where to connect).
+ */
+
+struct _PiEventStream
+{
+  GObject        parent_instance;
+
+  char          *server_url;
+  GPtrArray     *bindings;
+  guint          ping_timeout;
+  gboolean       raw;
+  char          *connect_url;
+
+  PiStreamWorker *worker;
+  guint          generation;
+
+  PiStreamState  state;
+  char          *state_text;
+  char          *error_message;
+  char          *host;
+  guint          retry_seconds;
+  GSource       *countdown;
+
+  guint64        next_sequence;
+  guint64        n_messages;
+  guint64        n_bytes;
+  guint64        n_dropped;
+  guint          n_reconnects;
+  GDateTime     *last_ping;
+};
+
+enum {
+  PROP_0,
+  PROP_SERVER_URL,
+  PROP_BINDINGS,
+  PROP_PING_TIMEOUT,
+  PROP_RAW,
+  PROP_CONNECT_URL,
+  PROP_STATE,
+  PROP_STATE_TEXT,
+  PROP_ERROR_MESSAGE,
+  PROP_RETRY_SECONDS,
+  PROP_N_MESSAGES,
+  PROP_N_BYTES,
+  PROP_N_RECONNECTS,
+  PROP_N_DROPPED,
+  PROP_LAST_PING,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_READY,
+  SIGNAL_PING,
+  SIGNAL_MESSAGES,
+  SIGNAL_RAW_EVENTS,
+  SIGNAL_SERVER_ERROR,
+  N_SIGNALS
+};
+
+extern GParamSpec *pi_event_stream_properties[N_PROPS];
+extern guint       pi_event_stream_signals[N_SIGNALS];
+
+/* pi-event-stream-types.c */
+char           *pi_event_stream_check_url          (const char     *server_url,
+                                                    GError        **error);
+
+/* pi-event-stream-state.c */
+void            pi_event_stream_stop_countdown     (PiEventStream  *self);
+void            pi_event_stream_set_error_message  (PiEventStream  *self,
+                                                    const char     *message);
+void            pi_event_stream_set_state          (PiEventStream  *self,
+                                                    PiStreamState   state,
+                                                    const char     *reason,
+                                                    guint           retry_msec);
+gboolean        pi_event_stream_dispatch_cb        (gpointer        user_data);
+void            pi_event_stream_stop_worker        (PiEventStream  *self);
+
 G_END_DECLS

@@ -1,0 +1,208 @@
+/* pi-event-stream-http.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-event-stream"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "pi-event-stream-worker-private.h"
+
+/*
+ * The answer to the worker's request: connection failures, HTTP
+ * errors with the server's own message, and the checks before reading.
+ */
+
+/* --- Worker: HTTP errors -------------------------------------------------------- */
+
+static void
+worker_http_error (PiStreamWorker *w)
+{
+  guint status = soup_message_get_status (w->message);
+  const char *phrase = soup_message_get_reason_phrase (w->message);
+  g_autofree char *message = NULL;
+  g_autofree char *reason = NULL;
+
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (status);
+
+  if (w->error_body != NULL && w->error_body->len > 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+
+      if (json_parser_load_from_data (parser, (const char *) w->error_body->data,
+                                      w->error_body->len, NULL) &&
+          (root = json_parser_get_root (parser)) != NULL &&
+          JSON_NODE_HOLDS_OBJECT (root))
+        message = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
+                                                                        "message", NULL));
+    }
+
+  if (message != NULL)
+    reason = g_strdup_printf (_("%s answered %u %s: %s"), w->host, status, phrase ? phrase : "", message);
+  else
+    reason = g_strdup_printf (_("%s answered %u %s"), w->host, status, phrase ? phrase : "");
+
+  /* A server error may pass (a proxy while the server restarts); a client
+   * error will not. */
+  pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_INITIAL : FAILURE_PERMANENT);
+}
+
+static void
+worker_error_body_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  PiStreamWorker *w = user_data;
+  gssize n;
+
+  w->pending_ops--;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (w->quitting || w->finished)
+    {
+      pi_stream_worker_maybe_quit (w);
+      return;
+    }
+
+  if (n > 0 && w->error_body->len < ERROR_BODY_LIMIT)
+    {
+      g_byte_array_append (w->error_body, w->buffer, n);
+      w->pending_ops++;
+      g_input_stream_read_async (w->body, w->buffer, READ_CHUNK_SIZE,
+                                 G_PRIORITY_DEFAULT, w->cancellable,
+                                 worker_error_body_cb, w);
+      return;
+    }
+
+  worker_http_error (w);
+}
+
+/* --- Worker: sending ------------------------------------------------------------- */
+
+static char *
+describe_send_error (PiStreamWorker *w,
+                     const GError   *error,
+                     FailureKind    *kind)
+{
+  *kind = FAILURE_INITIAL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return g_strdup_printf (_("Could not connect to %s: connection refused"), w->host);
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return g_strdup_printf (_("Could not find the server %s: the name does not resolve"), w->host);
+
+  if (error->domain == G_TLS_ERROR)
+    {
+      *kind = FAILURE_PERMANENT;
+      return g_strdup_printf (_("Could not make a secure connection to %s: %s"), w->host, error->message);
+    }
+
+  return g_strdup_printf (_("Could not connect to %s: %s"), w->host, error->message);
+}
+
+void
+pi_stream_worker_send_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  PiStreamWorker *w = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  SoupMessageHeaders *headers;
+  const char *content_type;
+  guint status;
+
+  w->pending_ops--;
+  stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+
+  if (w->quitting || w->finished)
+    {
+      pi_stream_worker_maybe_quit (w);
+      return;
+    }
+
+  if (stream == NULL)
+    {
+      g_autofree char *reason = NULL;
+      FailureKind kind;
+
+      if (w->stalled)
+        {
+          reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "No answer from %s for %u second",
+                                                 "No answer from %s for %u seconds",
+                                                 w->ping_timeout),
+                                    w->host, w->ping_timeout);
+          kind = FAILURE_RETRY;
+        }
+      else
+        reason = describe_send_error (w, error, &kind);
+
+      pi_stream_worker_lost (w, reason, kind);
+      return;
+    }
+
+  w->body = g_steal_pointer (&stream);
+  w->last_activity = g_get_monotonic_time ();
+  status = soup_message_get_status (w->message);
+
+  if (status == SOUP_STATUS_NO_CONTENT)
+    {
+      /* The server refuses resumed streams; we never send Last-Event-ID,
+       * so open a fresh one after the usual delay. */
+      g_autofree char *reason =
+        g_strdup_printf (_("%s refused to resume the stream (204 No Content); opening a fresh one"), w->host);
+
+      pi_stream_worker_lost (w, reason, FAILURE_RETRY);
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      w->error_body = g_byte_array_new ();
+      w->pending_ops++;
+      g_input_stream_read_async (w->body, w->buffer, READ_CHUNK_SIZE,
+                                 G_PRIORITY_DEFAULT, w->cancellable,
+                                 worker_error_body_cb, w);
+      return;
+    }
+
+  headers = soup_message_get_response_headers (w->message);
+  content_type = soup_message_headers_get_content_type (headers, NULL);
+  if (content_type == NULL || g_ascii_strcasecmp (content_type, "text/event-stream") != 0)
+    {
+      g_autofree char *reason = NULL;
+
+      if (content_type != NULL)
+        reason = g_strdup_printf (_("%s answered with %s, not an event stream (text/event-stream)"),
+                                  w->host, content_type);
+      else
+        reason = g_strdup_printf (_("%s answered without a content type, not an event stream (text/event-stream)"),
+                                  w->host);
+      pi_stream_worker_lost (w, reason, FAILURE_PERMANENT);
+      return;
+    }
+
+  if (w->raw)
+    {
+      /* Any SSE server works in raw mode: live as soon as it answers. */
+      w->live = TRUE;
+      w->ever_live = TRUE;
+      w->unbound_failures = 0;
+      w->backoff_step = 0;
+      pi_stream_worker_post_state (w, PI_STREAM_STATE_LIVE, NULL, 0);
+    }
+  else
+    pi_stream_worker_post_state (w, PI_STREAM_STATE_WAITING_FOR_READY, NULL, 0);
+
+  pi_stream_worker_start_read (w);
+}

@@ -1,0 +1,264 @@
+/* pi-event-stream-state.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-event-stream"
+
+#include <glib/gi18n.h>
+
+#include "pi-event-stream-private.h"
+
+/*
+ * The main side of PiEventStream: the state in words, the reconnect
+ * countdown, and the records the worker queued, applied in order.
+ */
+
+void
+pi_event_stream_stop_countdown (PiEventStream *self)
+{
+  if (self->countdown != NULL)
+    {
+      g_source_destroy (self->countdown);
+      g_clear_pointer (&self->countdown, g_source_unref);
+    }
+}
+
+static void
+pi_event_stream_update_text (PiEventStream *self)
+{
+  g_autofree char *text = NULL;
+
+  switch (self->state)
+    {
+    case PI_STREAM_STATE_DISCONNECTED:
+      text = g_strdup (_("Disconnected"));
+      break;
+
+    case PI_STREAM_STATE_CONNECTING:
+      text = g_strdup_printf (_("Connecting to %s…"), self->host ? self->host : "");
+      break;
+
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+      text = g_strdup (_("Waiting for the server to bind…"));
+      break;
+
+    case PI_STREAM_STATE_LIVE:
+      text = g_strdup (_("Live"));
+      break;
+
+    case PI_STREAM_STATE_RECONNECTING:
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Reconnecting in %u s…",
+                                           "Reconnecting in %u s…",
+                                           self->retry_seconds),
+                              self->retry_seconds);
+      break;
+
+    case PI_STREAM_STATE_FAILED:
+      text = g_strdup (self->error_message ? self->error_message : _("Failed"));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (g_strcmp0 (text, self->state_text) != 0)
+    {
+      g_free (self->state_text);
+      self->state_text = g_steal_pointer (&text);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_STATE_TEXT]);
+    }
+}
+
+void
+pi_event_stream_set_error_message (PiEventStream *self,
+                                   const char    *message)
+{
+  if (g_strcmp0 (message, self->error_message) != 0)
+    {
+      g_free (self->error_message);
+      self->error_message = g_strdup (message);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_ERROR_MESSAGE]);
+    }
+}
+
+static void
+pi_event_stream_set_retry_seconds (PiEventStream *self,
+                                   guint          seconds)
+{
+  if (self->retry_seconds != seconds)
+    {
+      self->retry_seconds = seconds;
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_RETRY_SECONDS]);
+    }
+}
+
+static gboolean
+pi_event_stream_countdown_cb (gpointer user_data)
+{
+  PiEventStream *self = user_data;
+
+  if (self->retry_seconds > 1)
+    {
+      pi_event_stream_set_retry_seconds (self, self->retry_seconds - 1);
+      pi_event_stream_update_text (self);
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_clear_pointer (&self->countdown, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+pi_event_stream_set_state (PiEventStream *self,
+                           PiStreamState  state,
+                           const char    *reason,
+                           guint          retry_msec)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+
+  pi_event_stream_stop_countdown (self);
+
+  if (state == PI_STREAM_STATE_RECONNECTING)
+    {
+      pi_event_stream_set_retry_seconds (self, (retry_msec + 999) / 1000);
+      if (self->retry_seconds > 1 && self->worker != NULL)
+        {
+          self->countdown = g_timeout_source_new_seconds (1);
+          g_source_set_callback (self->countdown, pi_event_stream_countdown_cb, self, NULL);
+          g_source_attach (self->countdown, pi_stream_worker_get_main_context (self->worker));
+        }
+    }
+  else
+    pi_event_stream_set_retry_seconds (self, 0);
+
+  if (reason != NULL)
+    pi_event_stream_set_error_message (self, reason);
+  else if (state == PI_STREAM_STATE_LIVE)
+    pi_event_stream_set_error_message (self, NULL);
+
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_STATE]);
+    }
+
+  pi_event_stream_update_text (self);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
+pi_event_stream_apply (PiEventStream *self,
+                       PiStreamRecord *record)
+{
+  switch (record->kind)
+    {
+    case PI_STREAM_RECORD_STATE:
+      pi_event_stream_set_state (self, record->state, record->text, record->retry_msec);
+      break;
+
+    case PI_STREAM_RECORD_MESSAGES:
+      {
+        guint n_real = 0;
+        guint i;
+
+        for (i = 0; i < record->batch->len; i++)
+          {
+            PiMessage *message = g_ptr_array_index (record->batch, i);
+
+            if (pi_message_get_kind (message) != PI_MESSAGE_KIND_GAP)
+              n_real++;
+            self->next_sequence = pi_message_get_sequence (message) + 1;
+          }
+        self->n_messages += n_real;
+        if (n_real > 0)
+          g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_MESSAGES]);
+        g_signal_emit (self, pi_event_stream_signals[SIGNAL_MESSAGES], 0, record->batch);
+      }
+      break;
+
+    case PI_STREAM_RECORD_RAW:
+      self->n_messages += record->batch->len;
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_MESSAGES]);
+      g_signal_emit (self, pi_event_stream_signals[SIGNAL_RAW_EVENTS], 0, record->batch);
+      break;
+
+    case PI_STREAM_RECORD_READY:
+      g_signal_emit (self, pi_event_stream_signals[SIGNAL_READY], 0);
+      break;
+
+    case PI_STREAM_RECORD_PING:
+      g_clear_pointer (&self->last_ping, g_date_time_unref);
+      self->last_ping = g_date_time_new_now_utc ();
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_LAST_PING]);
+      g_signal_emit (self, pi_event_stream_signals[SIGNAL_PING], 0, record->text);
+      break;
+
+    case PI_STREAM_RECORD_SERVER_ERROR:
+      pi_event_stream_set_error_message (self, record->text);
+      g_signal_emit (self, pi_event_stream_signals[SIGNAL_SERVER_ERROR], 0, record->text);
+      break;
+
+    case PI_STREAM_RECORD_DROPPED:
+      self->n_dropped += record->count;
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_DROPPED]);
+      break;
+
+    case PI_STREAM_RECORD_RECONNECT:
+      self->n_reconnects++;
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_RECONNECTS]);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+gboolean
+pi_event_stream_dispatch_cb (gpointer user_data)
+{
+  PiEventStream *self = user_data;
+  g_autoptr(PiEventStream) hold = g_object_ref (self);
+  GQueue records = G_QUEUE_INIT;
+  guint generation = self->generation;
+  PiStreamRecord *record;
+  guint64 n_bytes;
+
+  pi_stream_worker_take_records (self->worker, &records, &n_bytes);
+
+  if (self->n_bytes != n_bytes)
+    {
+      self->n_bytes = n_bytes;
+      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_BYTES]);
+    }
+
+  /* A handler may disconnect (and even connect again): stop at once,
+   * nothing of the old connection after it. */
+  while (self->generation == generation && (record = g_queue_pop_head (&records)) != NULL)
+    {
+      pi_event_stream_apply (self, record);
+      pi_stream_record_free (record);
+    }
+
+  g_queue_clear_full (&records, (GDestroyNotify) pi_stream_record_free);
+
+  return G_SOURCE_CONTINUE;
+}
+
+void
+pi_event_stream_stop_worker (PiEventStream *self)
+{
+  PiStreamWorker *worker = g_steal_pointer (&self->worker);
+
+  if (worker == NULL)
+    return;
+
+  self->generation++;
+  pi_stream_worker_stop (worker);
+}

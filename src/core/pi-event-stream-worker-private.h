@@ -1,0 +1,127 @@
+/* pi-event-stream-worker-private.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "pi-event-stream-private.h"
+#include "pi-sse-parser.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The worker of a PiEventStream spans pi-event-stream-worker.c (thread,
+ * attempt life cycle), pi-event-stream-records.c (records to the main
+ * side), pi-event-stream-read.c (read loop, events) and
+ * pi-event-stream-http.c (the answer to the request).
+ */
+
+#define READ_CHUNK_SIZE        (64 * 1024)
+#define ERROR_BODY_LIMIT       (64 * 1024)
+#define BATCH_INTERVAL_USEC    (G_USEC_PER_SEC / 30)
+#define DEFAULT_RETRY_MSEC     1000
+#define MAX_RETRY_MSEC         60000
+#define MAX_UNBOUND_RETRIES    3
+
+/* Messages decoded but not yet taken by the caller. Past this the worker
+ * stops reading (TCP pushes back, the server reports what it drops), so a
+ * blocked main loop cannot make memory grow without bound. */
+#define MAX_QUEUED_MESSAGES    100000
+
+typedef enum
+{
+  FAILURE_RETRY,       /* worth another attempt */
+  FAILURE_PERMANENT,   /* retrying cannot help: fail */
+  FAILURE_INITIAL,     /* fail if never live, retry once the stream has been live */
+} FailureKind;
+
+struct _PiStreamWorker
+{
+  /* Fixed before the thread starts. */
+  GUri          *uri;
+  char          *host;
+  guint          ping_timeout;
+  gboolean       raw;
+  GMainContext  *main_context;
+  GMainContext  *context;
+  GThread       *thread;
+
+  /* Shared, under mutex. */
+  GMutex         mutex;
+  GQueue         records;
+  GSource       *dispatch_source;
+  gint64         scheduled;
+  gint64         last_dispatch;
+  gboolean       stopping;
+  guint64        n_bytes;
+  guint          n_queued;
+  gboolean       read_paused;
+
+  /* Worker thread only. */
+  GMainLoop     *loop;
+  SoupSession   *session;
+  PiSseParser   *parser;
+  SoupMessage   *message;
+  GInputStream  *body;
+  GCancellable  *cancellable;
+  GSource       *watchdog;
+  GSource       *retry_source;
+  guint8        *buffer;
+  GByteArray    *error_body;
+  guint          pending_ops;
+  gboolean       quitting;
+  gboolean       finished;
+  gboolean       stalled;
+  gboolean       live;
+  gboolean       ever_live;
+  gboolean       server_error;
+  gboolean       server_error_after_ready;
+  char          *server_error_text;
+  gboolean       urgent;
+  guint          unbound_failures;
+  guint          backoff_step;
+  gint64         retry_msec;
+  gint64         last_activity;
+  gint64         now;
+  guint64        sequence;
+  GPtrArray     *batch;
+  GPtrArray     *raw_batch;
+};
+
+/* pi-event-stream-records.c */
+PiStreamRecord *pi_stream_record_new            (PiStreamRecordKind  kind);
+void            pi_stream_worker_post           (PiStreamWorker     *w,
+                                                 PiStreamRecord     *record);
+void            pi_stream_worker_flush_batches  (PiStreamWorker     *w,
+                                                 gboolean            schedule);
+void            pi_stream_worker_post_state     (PiStreamWorker     *w,
+                                                 PiStreamState       state,
+                                                 const char         *reason,
+                                                 guint               retry_msec);
+
+/* pi-event-stream-worker.c */
+void            pi_stream_worker_maybe_quit     (PiStreamWorker     *w);
+void            pi_stream_worker_end_attempt    (PiStreamWorker     *w);
+void            pi_stream_worker_fail           (PiStreamWorker     *w,
+                                                 const char         *reason);
+void            pi_stream_worker_lost           (PiStreamWorker     *w,
+                                                 const char         *reason,
+                                                 FailureKind         kind);
+
+/* pi-event-stream-read.c */
+void            pi_stream_worker_on_event       (const PiSseEvent   *event,
+                                                 gpointer            user_data);
+gboolean        pi_stream_worker_resume_cb      (gpointer            user_data);
+void            pi_stream_worker_start_read     (PiStreamWorker     *w);
+
+/* pi-event-stream-http.c */
+void            pi_stream_worker_send_cb        (GObject            *object,
+                                                 GAsyncResult       *result,
+                                                 gpointer            user_data);
+
+G_END_DECLS
