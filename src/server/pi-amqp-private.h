@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 
 /*
  * What the broker object (pi-amqp-broker.c, main context) and its I/O thread
- * (pi-amqp-io.c) share.
+ * (pi-amqp-io.c for the connection, pi-amqp-channel.c for the subscriptions'
+ * channels) share.
  *
  * librabbitmq is not thread-safe per connection, so one I/O thread owns the
  * connection and everything on it. The main context talks to it through a
@@ -165,6 +166,30 @@ gboolean        pi_amqp_io_has_requests           (Io              *io);
 gboolean        pi_amqp_io_should_quit            (Io              *io);
 gboolean        pi_amqp_io_reading_paused         (Io              *io);
 void            pi_amqp_request_free              (Request         *request);
+
+typedef enum
+{
+  RPC_OK,
+  RPC_CHANNEL_CLOSED,      /* the channel is gone, the connection is fine */
+  RPC_CONNECTION_LOST,
+} RpcResult;
+
+/* The connection, its failures and its control channel (pi-amqp-io.c). */
+char           *pi_amqp_describe_method           (amqp_method_t   *method);
+char           *pi_amqp_describe_reply            (amqp_rpc_reply_t reply);
+char           *pi_amqp_describe_status           (int              status);
+RpcResult       pi_amqp_io_check_rpc              (Io              *io,
+                                                   amqp_channel_t   channel,
+                                                   char           **text);
+gboolean        pi_amqp_io_open_control_channel   (Io              *io,
+                                                   char           **error);
+
+/* The subscriptions' channels and the frames read (pi-amqp-channel.c). */
+gboolean        pi_amqp_io_process_requests       (Io              *io,
+                                                   char           **connection_error);
+gboolean        pi_amqp_io_handle_frame           (Io              *io,
+                                                   amqp_frame_t    *frame,
+                                                   char           **connection_error);
 
 /* The I/O thread's body (pi-amqp-io.c). */
 gpointer        pi_amqp_io_thread                 (gpointer         data);
