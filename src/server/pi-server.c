@@ -434,7 +434,9 @@ pi_server_set_ping_interval (PiServer *self,
   g_return_if_fail (seconds >= 0);
 
   self->ping_interval = seconds;
-  if (self->ping_source != 0)
+  /* Once listening, the timer follows the interval: 0 stops it, and a
+   * later non-zero interval starts it again. */
+  if (self->soup != NULL)
     restart_ping_timer (self);
 }
 
