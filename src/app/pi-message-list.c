@@ -418,6 +418,23 @@ pi_message_list_get_filter_text (PiMessageList *self)
   return self->filter_text ? self->filter_text : "";
 }
 
+/**
+ * pi_message_list_get_shown:
+ * @self: a #PiMessageList
+ *
+ * The messages the filter lets through, oldest first: all of them, not
+ * only the rows the table realizes while following.
+ *
+ * Returns: (transfer none): a #GListModel of #PiMessage
+ */
+GListModel *
+pi_message_list_get_shown (PiMessageList *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), NULL);
+
+  return G_LIST_MODEL (self->filter_model);
+}
+
 void
 pi_message_list_set_filter_text (PiMessageList *self,
                                  const char    *filter_text)

@@ -23,6 +23,7 @@ void            pi_message_list_set_store            (PiMessageList *self,
                                                       PiMessageStore *store);
 PiMessage      *pi_message_list_get_selected_message (PiMessageList *self);
 const char     *pi_message_list_get_filter_text      (PiMessageList *self);
+GListModel     *pi_message_list_get_shown            (PiMessageList *self);
 void            pi_message_list_set_filter_text      (PiMessageList *self,
                                                       const char    *filter_text);
 gboolean        pi_message_list_get_follow           (PiMessageList *self);

@@ -72,34 +72,17 @@ dup_all_messages (PiWindow *self)
 GPtrArray *
 pi_window_dup_shown_messages (PiWindow *self)
 {
-  const char *filter_text;
-  g_autofree char *needle = NULL;
-  GListModel *model;
+  GListModel *shown;
   GPtrArray *messages;
   guint n;
 
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
 
-  filter_text = pi_message_list_get_filter_text (self->message_list);
-  if (filter_text == NULL || filter_text[0] == '\0')
-    return dup_all_messages (self);
-
-  /* The list has no getter for its filter model: apply the same test it
-   * applies (pi_message_contains_text() with the casefolded filter text). */
-  needle = g_utf8_casefold (filter_text, -1);
-  model = G_LIST_MODEL (self->store);
-  n = g_list_model_get_n_items (model);
-  messages = g_ptr_array_new_with_free_func (g_object_unref);
-
+  shown = pi_message_list_get_shown (self->message_list);
+  n = g_list_model_get_n_items (shown);
+  messages = g_ptr_array_new_full (n, g_object_unref);
   for (guint i = 0; i < n; i++)
-    {
-      PiMessage *message = g_list_model_get_item (model, i);
-
-      if (pi_message_contains_text (message, needle))
-        g_ptr_array_add (messages, message);
-      else
-        g_object_unref (message);
-    }
+    g_ptr_array_add (messages, g_list_model_get_item (shown, i));
 
   return messages;
 }
