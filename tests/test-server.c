@@ -750,6 +750,34 @@ test_max_connections (void)
   server_stop (server);
 }
 
+/* Ctrl-C then a SIGTERM (or timeout(1) signalling the process group too):
+ * the second signal quits at once, cleanly. The test environment makes
+ * criticals fatal in the server too, so a sloppy exit shows as a crash. */
+static void
+test_second_signal (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  Conn *conn = stream_open_ready (server, bindings);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (server->process, SIGINT);
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+
+  /* The stream still got its last word. */
+  conn_read_to_eof (conn);
+  g_assert_cmpstr (conn->body->str, ==, "event: error\ndata: \"The server is shutting down\"\nid: -\n\n");
+  conn_close (conn);
+
+  g_object_unref (server->stdout_lines);
+  g_object_unref (server->process);
+  g_free (server);
+}
+
 /* A client that only half-closes (shutdown of its writing side, as some
  * netcat variants do) is still reading: its stream must end with an error
  * event, not silently. */
@@ -1078,6 +1106,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/bad-requests", test_bad_requests);
   g_test_add_func ("/pi/server/cors", test_cors);
   g_test_add_func ("/pi/server/half-close", test_half_close);
+  g_test_add_func ("/pi/server/second-signal", test_second_signal);
   g_test_add_func ("/pi/server/max-connections", test_max_connections);
   g_test_add_func ("/pi/server/disconnect-frees", test_disconnect_frees);
   g_test_add_func ("/pi/server/slow-client", test_slow_client);

@@ -184,10 +184,12 @@ wait_for_streams_cb (gpointer user_data)
 static gboolean
 signal_cb (gpointer user_data)
 {
+  /* A second signal (a second Ctrl-C, or timeout(1) signalling the whole
+   * process group too) quits at once. The source stays: main() removes it. */
   if (shutdown_deadline != 0)
     {
       g_main_loop_quit (main_loop);
-      return G_SOURCE_REMOVE;
+      return G_SOURCE_CONTINUE;
     }
 
   g_message ("Shutting down: ending %u streams", pi_server_get_n_connections (server));
@@ -295,6 +297,11 @@ main (int   argc,
   signal (SIGPIPE, SIG_IGN);
 
   g_main_loop_run (main_loop);
+
+  /* Quit by a second signal, the streams' error events may still be queued:
+   * give them a few turns to reach their sockets. */
+  for (guint i = 0; i < 100 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
