@@ -586,7 +586,14 @@ main (int   argc,
   g_unix_signal_add (SIGINT, on_signal, &self);
   g_unix_signal_add (SIGTERM, on_signal, &self);
   if (timeout > 0)
-    g_timeout_add_seconds (timeout, on_timeout, &self);
+    {
+      /* g_timeout_add_seconds may fire up to a second early, and --timeout=1
+       * must mean at least one second; for long runs that does not matter. */
+      if (timeout <= 24 * 3600)
+        g_timeout_add ((guint) timeout * 1000, on_timeout, &self);
+      else
+        g_timeout_add_seconds ((guint) timeout, on_timeout, &self);
+    }
 
   /* The URL was checked above; a failure here is reported by on_state(). */
   if (pi_event_stream_connect (self.stream, NULL))
