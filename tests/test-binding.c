@@ -250,6 +250,16 @@ test_json (void)
 
   empty_json = pi_bindings_to_json (empty);
   g_assert_cmpstr (empty_json, ==, "{\"bindings\":[]}");
+
+  /* The bare array, as a capture header embeds it, is the same text. */
+  {
+    g_autoptr(GString) out = g_string_new ("\"bindings\":");
+    g_autofree char *wrapped = NULL;
+
+    pi_bindings_append_json_array (out, bindings);
+    wrapped = g_strdup_printf ("{%s}", out->str);
+    g_assert_cmpstr (wrapped, ==, json);
+  }
   back_empty = pi_bindings_from_json (empty_json, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (back_empty->len, ==, 0);

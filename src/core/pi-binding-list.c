@@ -34,6 +34,40 @@ bindings_new (void)
 }
 
 /**
+ * pi_bindings_append_json_array:
+ * @out: where to append
+ * @bindings: (element-type PiBinding): the bindings
+ *
+ * Appends the bindings as a JSON array on one line,
+ * `[{"exchange":…,"routingKeyPattern":…},…]`: the value of the connect
+ * query's `bindings` member, which a capture file's header holds too.
+ */
+void
+pi_bindings_append_json_array (GString   *out,
+                               GPtrArray *bindings)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (bindings != NULL);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      PiBinding *binding = g_ptr_array_index (bindings, i);
+
+      g_return_if_fail (PI_IS_BINDING (binding));
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, "{\"exchange\":");
+      pi_json_append_string (out, pi_binding_get_exchange (binding), -1);
+      g_string_append (out, ",\"routingKeyPattern\":");
+      pi_json_append_string (out, pi_binding_get_routing_key_pattern (binding), -1);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
+/**
  * pi_bindings_to_json:
  * @bindings: (element-type PiBinding): the bindings
  *
@@ -50,22 +84,9 @@ pi_bindings_to_json (GPtrArray *bindings)
 
   g_return_val_if_fail (bindings != NULL, NULL);
 
-  out = g_string_new ("{\"bindings\":[");
-  for (guint i = 0; i < bindings->len; i++)
-    {
-      PiBinding *binding = g_ptr_array_index (bindings, i);
-
-      g_return_val_if_fail (PI_IS_BINDING (binding), g_string_free (out, TRUE));
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, "{\"exchange\":");
-      pi_json_append_string (out, pi_binding_get_exchange (binding), -1);
-      g_string_append (out, ",\"routingKeyPattern\":");
-      pi_json_append_string (out, pi_binding_get_routing_key_pattern (binding), -1);
-      g_string_append_c (out, '}');
-    }
-  g_string_append (out, "]}");
+  out = g_string_new ("{\"bindings\":");
+  pi_bindings_append_json_array (out, bindings);
+  g_string_append_c (out, '}');
 
   return g_string_free (out, FALSE);
 }

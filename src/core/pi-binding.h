@@ -49,6 +49,8 @@ gboolean    pi_binding_validate_pattern     (const char   *pattern,
 
 /* Lists of bindings are GPtrArray of PiBinding, element-free-func g_object_unref. */
 char       *pi_bindings_to_json             (GPtrArray    *bindings);
+void        pi_bindings_append_json_array   (GString      *out,
+                                             GPtrArray    *bindings);
 char       *pi_bindings_to_query            (GPtrArray    *bindings);
 GPtrArray  *pi_bindings_from_json           (const char   *json,
                                              GError      **error);
