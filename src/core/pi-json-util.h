@@ -7,6 +7,8 @@
 
 #pragma once
 
+#include <string.h>
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -72,6 +74,11 @@ typedef void (*PiJsonMemberFunc) (const char       *name,
                                   gsize             name_len,
                                   const PiJsonSpan *value,
                                   gpointer          user_data);
+
+/* Whether the member name given to a #PiJsonMemberFunc is @literal (a
+ * string literal): names are not NUL-terminated, so compare the lengths. */
+#define PI_JSON_NAME_IS(name, name_len, literal) \
+  ((name_len) == sizeof (literal) - 1 && memcmp ((name), (literal), (name_len)) == 0)
 
 GQuark   pi_json_error_quark        (void);
 

@@ -35,9 +35,6 @@ typedef struct
   guint       has_redelivered : 1;
 } Fields;
 
-#define NAME_IS(name, len, literal) \
-  ((len) == sizeof (literal) - 1 && memcmp ((name), (literal), (len)) == 0)
-
 static void
 collect_field (const char       *name,
                gsize             name_len,
@@ -47,27 +44,27 @@ collect_field (const char       *name,
   Fields *fields = user_data;
 
   /* A repeated member overrides the earlier one, as in json-glib. */
-  if (NAME_IS (name, name_len, "exchange"))
+  if (PI_JSON_NAME_IS (name, name_len, "exchange"))
     {
       fields->exchange = *value;
       fields->has_exchange = TRUE;
     }
-  else if (NAME_IS (name, name_len, "routingKey"))
+  else if (PI_JSON_NAME_IS (name, name_len, "routingKey"))
     {
       fields->routing_key = *value;
       fields->has_routing_key = TRUE;
     }
-  else if (NAME_IS (name, name_len, "routes"))
+  else if (PI_JSON_NAME_IS (name, name_len, "routes"))
     {
       fields->routes = *value;
       fields->has_routes = TRUE;
     }
-  else if (NAME_IS (name, name_len, "payload"))
+  else if (PI_JSON_NAME_IS (name, name_len, "payload"))
     {
       fields->payload = *value;
       fields->has_payload = TRUE;
     }
-  else if (NAME_IS (name, name_len, "redelivered"))
+  else if (PI_JSON_NAME_IS (name, name_len, "redelivered"))
     {
       fields->redelivered = *value;
       fields->has_redelivered = TRUE;
