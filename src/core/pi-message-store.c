@@ -54,6 +54,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static inline PiMessage **
+slot (PiMessageStore *self,
+      guint           position)
+{
+  return &self->items[(self->head + position) % self->allocated];
+}
+
 static GType
 pi_message_store_get_item_type (GListModel *model)
 {
@@ -75,7 +82,7 @@ pi_message_store_get_item (GListModel *model,
   if (position >= self->n_items)
     return NULL;
 
-  return g_object_ref (self->items[(self->head + position) % self->allocated]);
+  return g_object_ref (*slot (self, position));
 }
 
 static void
@@ -88,13 +95,6 @@ list_model_iface_init (GListModelInterface *iface)
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PiMessageStore, pi_message_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
-
-static inline PiMessage **
-slot (PiMessageStore *self,
-      guint           position)
-{
-  return &self->items[(self->head + position) % self->allocated];
-}
 
 /* Drops the oldest @k messages without telling anyone. */
 static void
