@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pi-demo.h"
+#include "pi-event-format.h"
 #include "pi-json-util.h"
 
 /*
@@ -187,9 +188,8 @@ iso8601_from_now (gint64 offset_seconds)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) then = g_date_time_add_seconds (now, offset_seconds);
-  g_autofree char *base = g_date_time_format (then, "%Y-%m-%dT%H:%M:%S");
 
-  return g_strdup_printf ("%s.%03dZ", base, g_date_time_get_microsecond (then) / 1000);
+  return pi_event_format_time (then);
 }
 
 /* --- groups and tasks ------------------------------------------------------- */

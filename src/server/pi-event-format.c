@@ -127,3 +127,23 @@ pi_event_format_error (const char *text)
 
   return pi_event_format ("error", data->str);
 }
+
+/**
+ * pi_event_format_time:
+ * @time: a UTC time
+ *
+ * Formats @time the way Taskcluster writes times in its messages (and the
+ * `ping` event its `time`): ISO 8601 with milliseconds and a `Z`.
+ *
+ * Returns: (transfer full): e.g. `2026-01-02T03:04:05.678Z`
+ */
+char *
+pi_event_format_time (GDateTime *time)
+{
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (time != NULL, NULL);
+
+  base = g_date_time_format (time, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf ("%s.%03dZ", base, g_date_time_get_microsecond (time) / 1000);
+}

@@ -20,5 +20,6 @@ GBytes *pi_event_format_message (const char         *exchange,
 GBytes *pi_event_format         (const char         *event,
                                  const char         *data_json);
 GBytes *pi_event_format_error   (const char         *text);
+char   *pi_event_format_time    (GDateTime          *time);
 
 G_END_DECLS

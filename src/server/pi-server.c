@@ -83,15 +83,6 @@ pi_server_respond_error (SoupServerMessage *msg,
   pi_server_respond_json (msg, status, json->str);
 }
 
-static char *
-now_iso8601 (void)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *base = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S");
-
-  return g_strdup_printf ("%s.%03dZ", base, g_date_time_get_microsecond (now) / 1000);
-}
-
 static void
 set_tcp_nodelay (SoupServerMessage *msg)
 {
@@ -282,7 +273,8 @@ static gboolean
 ping_cb (gpointer user_data)
 {
   PiServer *self = user_data;
-  g_autofree char *time = now_iso8601 ();
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *time = pi_event_format_time (now);
   g_autofree char *data = g_strdup_printf ("{\"time\":\"%s\"}", time);
   g_autoptr(GBytes) event = pi_event_format ("ping", data);
 
