@@ -131,22 +131,32 @@ client_report_dropped (PiServerClient *client)
 }
 
 void
-pi_server_client_end (PiServerClient *client,
-                      const char     *error_text)
+pi_server_client_unsubscribe (PiServerClient *client)
 {
-  PiServer *self = client->server;
-
-  if (client->closing)
-    return;
-
   if (client->subscription != NULL)
-    pi_broker_unsubscribe (self->broker, g_steal_pointer (&client->subscription));
+    pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
+}
 
+/* Stops watching the socket for a hang-up (client_hangup_cb()). */
+static void
+client_stop_watching (PiServerClient *client)
+{
   if (client->hangup_source != NULL)
     {
       g_source_destroy (client->hangup_source);
       g_clear_pointer (&client->hangup_source, g_source_unref);
     }
+}
+
+void
+pi_server_client_end (PiServerClient *client,
+                      const char     *error_text)
+{
+  if (client->closing)
+    return;
+
+  pi_server_client_unsubscribe (client);
+  client_stop_watching (client);
 
   if (error_text != NULL)
     {
@@ -232,13 +242,6 @@ client_wrote_chunk_cb (SoupServerMessage *msg,
 }
 
 void
-pi_server_client_unsubscribe (PiServerClient *client)
-{
-  if (client->subscription != NULL)
-    pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
-}
-
-void
 pi_server_client_ping (PiServerClient *client,
                        GBytes         *event)
 {
@@ -258,11 +261,7 @@ pi_server_client_finish (PiServerClient *client)
   g_queue_unlink (&self->clients, &client->link);
 
   pi_server_client_unsubscribe (client);
-  if (client->hangup_source != NULL)
-    {
-      g_source_destroy (client->hangup_source);
-      g_clear_pointer (&client->hangup_source, g_source_unref);
-    }
+  client_stop_watching (client);
 
   g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
              G_GUINT64_FORMAT " dropped (%u open)",
