@@ -232,6 +232,7 @@ pi_amqp_io_process_requests (Io    *io,
 
   return TRUE;
 }
+
 static char **
 routes_from_properties (amqp_basic_properties_t *properties)
 {
@@ -354,14 +355,14 @@ pi_amqp_io_handle_frame (Io              *io,
       sub = g_hash_table_lookup (io->subs, GINT_TO_POINTER (frame->channel));
       if (sub != NULL)
         {
+          gboolean ok;
+
+          /* io_unsubscribe() drops the table's reference: hold one. */
           pi_amqp_subscription_ref (sub);
           pi_amqp_io_fail (io, sub, g_strdup ("The broker cancelled the subscription: its queue was deleted"));
-          if (!io_unsubscribe (io, sub, connection_error))
-            {
-              pi_amqp_subscription_unref (sub);
-              return FALSE;
-            }
+          ok = io_unsubscribe (io, sub, connection_error);
           pi_amqp_subscription_unref (sub);
+          return ok;
         }
       return TRUE;
 

@@ -333,8 +333,7 @@ pi_embedded_broker_unsubscribe (PiBroker       *broker,
 }
 
 static void
-collect_candidates (Exchange   *exchange,
-                    GPtrArray  *bucket,
+collect_candidates (GPtrArray  *bucket,
                     const char *routing_key,
                     guint64     serial,
                     GPtrArray  *matches)
@@ -392,7 +391,7 @@ collect_matches (Exchange   *exchange,
               GPtrArray *bucket = g_hash_table_lookup (table, word);
 
               if (bucket != NULL)
-                collect_candidates (exchange, bucket, routing_key, serial, matches);
+                collect_candidates (bucket, routing_key, serial, matches);
             }
 
           if (dot == NULL)
@@ -402,7 +401,7 @@ collect_matches (Exchange   *exchange,
         }
     }
 
-  collect_candidates (exchange, exchange->scan, routing_key, serial, matches);
+  collect_candidates (exchange->scan, routing_key, serial, matches);
 }
 
 static gboolean
