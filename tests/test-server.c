@@ -84,12 +84,12 @@ server_start (const char *first_arg,
   return server;
 }
 
+/* Waits for the server to exit, which it must do cleanly, and frees it. */
 static void
-server_stop (Server *server)
+server_reap (Server *server)
 {
   g_autoptr(GError) error = NULL;
 
-  g_subprocess_send_signal (server->process, SIGTERM);
   g_subprocess_wait (server->process, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (server->process));
@@ -98,6 +98,13 @@ server_stop (Server *server)
   g_object_unref (server->stdout_lines);
   g_object_unref (server->process);
   g_free (server);
+}
+
+static void
+server_stop (Server *server)
+{
+  g_subprocess_send_signal (server->process, SIGTERM);
+  server_reap (server);
 }
 
 /* --- HTTP over a plain socket ----------------------------------------------- */
@@ -759,23 +766,15 @@ test_second_signal (void)
   Server *server = server_start (NULL);
   g_autofree char *bindings = bindings_json (EXCHANGE, "#");
   Conn *conn = stream_open_ready (server, bindings);
-  g_autoptr(GError) error = NULL;
 
   g_subprocess_send_signal (server->process, SIGINT);
   g_subprocess_send_signal (server->process, SIGTERM);
-  g_subprocess_wait (server->process, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (server->process));
-  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+  server_reap (server);
 
   /* The stream still got its last word. */
   conn_read_to_eof (conn);
   g_assert_cmpstr (conn->body->str, ==, "event: error\ndata: \"The server is shutting down\"\nid: -\n\n");
   conn_close (conn);
-
-  g_object_unref (server->stdout_lines);
-  g_object_unref (server->process);
-  g_free (server);
 }
 
 /* A client that only half-closes (shutdown of its writing side, as some
