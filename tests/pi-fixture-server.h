@@ -19,6 +19,17 @@ G_BEGIN_DECLS
  * on its own threads, so the test may block or run any main loop.
  */
 
+/* What the client tests script: the data of two `message` events as the
+ * events service sends them, and its `ready` event. */
+#define PAYLOAD_1 "{\"status\":{\"taskId\":\"fQ2\",\"state\":\"completed\"},\"runId\":0}"
+#define MESSAGE_1 "{\"payload\":" PAYLOAD_1 "," \
+                  "\"exchange\":\"exchange/taskcluster-queue/v1/task-completed\"," \
+                  "\"routingKey\":\"primary.fQ2.0.wg.wid.prov.wtype.sched.group._\"," \
+                  "\"redelivered\":false,\"routes\":[\"index.project.foo.latest\",\"tc-treeherder.v2.try\"]}"
+#define MESSAGE_2 "{\"payload\":{\"n\":2},\"exchange\":\"exchange/x/v1/two\",\"routingKey\":\"two\"," \
+                  "\"redelivered\":true,\"routes\":[]}"
+#define READY     "event: ready\ndata: {}\nid: -\n\n"
+
 typedef struct _PiFixtureServer   PiFixtureServer;
 typedef struct _PiFixtureResponse PiFixtureResponse;
 

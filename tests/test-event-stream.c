@@ -14,15 +14,6 @@
 #include "pi-fixture-server.h"
 #include "pi-sse-parser.h"
 
-#define PAYLOAD_1 "{\"status\":{\"taskId\":\"fQ2\",\"state\":\"completed\"},\"runId\":0}"
-#define MESSAGE_1 "{\"payload\":" PAYLOAD_1 "," \
-                  "\"exchange\":\"exchange/taskcluster-queue/v1/task-completed\"," \
-                  "\"routingKey\":\"primary.fQ2.0.wg.wid.prov.wtype.sched.group._\"," \
-                  "\"redelivered\":false,\"routes\":[\"index.project.foo.latest\",\"tc-treeherder.v2.try\"]}"
-#define MESSAGE_2 "{\"payload\":{\"n\":2},\"exchange\":\"exchange/x/v1/two\",\"routingKey\":\"two\"," \
-                  "\"redelivered\":true,\"routes\":[]}"
-#define READY     "event: ready\ndata: {}\nid: -\n\n"
-
 /* What the stream reported, in order. */
 typedef struct
 {
@@ -635,66 +626,50 @@ run_until_failed (PiFixtureServer *server)
   return watch;
 }
 
-static void
-test_bad_request (void)
+/* An answer that is not an event stream, and the reason the user reads
+ * after "HOST:PORT ". */
+typedef struct
 {
+  const char *path;
+  guint       status;
+  const char *phrase;
+  const char *content_type;
+  const char *body;
+  const char *reason;
+} HttpFailure;
+
+static const HttpFailure http_failures[] = {
+  /* The events service's own words, from its JSON error body. */
+  { "/pi/event-stream/bad-request", 400, "Bad Request", "application/json",
+    "{\"code\":\"InputError\",\"message\":\"The json query should have only one key i.e. `bindings`.\"}",
+    "answered 400 Bad Request: The json query should have only one key i.e. `bindings`." },
+  { "/pi/event-stream/not-found", 404, "Not Found", "application/json",
+    "{\"message\":\"No such path\"}",
+    "answered 404 Not Found: No such path" },
+  /* A body that is not JSON adds nothing; a 5xx before `ready` fails too. */
+  { "/pi/event-stream/server-failure", 500, "Internal Server Error", "text/html",
+    "<h1>Oops</h1>",
+    "answered 500 Internal Server Error" },
+  /* A login page where the stream should be: named by its media type. */
+  { "/pi/event-stream/wrong-content-type", 200, "OK", "text/html; charset=utf-8",
+    "<html>A login page</html>",
+    "answered with text/html, not an event stream (text/event-stream)" },
+};
+
+static void
+test_http_failure (gconstpointer data)
+{
+  const HttpFailure *failure = data;
   g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
   g_autofree char *expected = NULL;
   Watch *watch;
 
   pi_fixture_server_add (server,
-                         pi_fixture_response_new_status (400, "Bad Request", "application/json",
-                                                         "{\"code\":\"InputError\",\"message\":\"The json query should have only one key i.e. `bindings`.\"}"));
+                         pi_fixture_response_new_status (failure->status, failure->phrase,
+                                                         failure->content_type, failure->body));
   watch = run_until_failed (server);
-  expected = g_strdup_printf ("127.0.0.1:%u answered 400 Bad Request: "
-                              "The json query should have only one key i.e. `bindings`.",
-                              pi_fixture_server_get_port (server));
+  expected = g_strdup_printf ("127.0.0.1:%u %s", pi_fixture_server_get_port (server), failure->reason);
   g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==, expected);
-  watch_free (watch);
-}
-
-static void
-test_server_failure (void)
-{
-  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
-  Watch *watch;
-
-  pi_fixture_server_add (server,
-                         pi_fixture_response_new_status (500, "Internal Server Error", "text/html",
-                                                         "<h1>Oops</h1>"));
-  watch = run_until_failed (server);
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream),
-                            "answered 500 Internal Server Error"));
-  watch_free (watch);
-}
-
-static void
-test_not_found (void)
-{
-  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
-  Watch *watch;
-
-  pi_fixture_server_add (server,
-                         pi_fixture_response_new_status (404, "Not Found", "application/json",
-                                                         "{\"message\":\"No such path\"}"));
-  watch = run_until_failed (server);
-  g_assert_true (g_str_has_suffix (pi_event_stream_get_error_message (watch->stream),
-                                   "answered 404 Not Found: No such path"));
-  watch_free (watch);
-}
-
-static void
-test_wrong_content_type (void)
-{
-  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
-  Watch *watch;
-
-  pi_fixture_server_add (server,
-                         pi_fixture_response_new_status (200, "OK", "text/html; charset=utf-8",
-                                                         "<html>A login page</html>"));
-  watch = run_until_failed (server);
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream),
-                            "answered with text/html, not an event stream"));
   watch_free (watch);
 }
 
@@ -1097,10 +1072,8 @@ main (int   argc,
   g_test_add_func ("/pi/event-stream/stall", test_stall);
   g_test_add_func ("/pi/event-stream/abrupt-close", test_abrupt_close);
   g_test_add_func ("/pi/event-stream/not-bound", test_not_bound);
-  g_test_add_func ("/pi/event-stream/bad-request", test_bad_request);
-  g_test_add_func ("/pi/event-stream/not-found", test_not_found);
-  g_test_add_func ("/pi/event-stream/server-failure", test_server_failure);
-  g_test_add_func ("/pi/event-stream/wrong-content-type", test_wrong_content_type);
+  for (guint i = 0; i < G_N_ELEMENTS (http_failures); i++)
+    g_test_add_data_func (http_failures[i].path, &http_failures[i], test_http_failure);
   g_test_add_func ("/pi/event-stream/server-error-event", test_server_error_event);
   g_test_add_func ("/pi/event-stream/server-error-after-ready", test_server_error_after_ready);
   g_test_add_func ("/pi/event-stream/oversize", test_oversize);

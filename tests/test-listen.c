@@ -16,14 +16,6 @@
 #include "pi-capture.h"
 #include "pi-fixture-server.h"
 
-#define PAYLOAD_1 "{\"status\":{\"taskId\":\"fQ2\",\"state\":\"completed\"},\"runId\":0}"
-#define MESSAGE_1 "{\"payload\":" PAYLOAD_1 "," \
-                  "\"exchange\":\"exchange/taskcluster-queue/v1/task-completed\"," \
-                  "\"routingKey\":\"primary.fQ2.0.wg.wid.prov.wtype.sched.group._\"," \
-                  "\"redelivered\":false,\"routes\":[\"index.project.foo.latest\",\"tc-treeherder.v2.try\"]}"
-#define MESSAGE_2 "{\"payload\":{\"n\":2},\"exchange\":\"exchange/x/v1/two\",\"routingKey\":\"two\"," \
-                  "\"redelivered\":true,\"routes\":[]}"
-#define READY     "event: ready\ndata: {}\nid: -\n\n"
 #define BIND      "--bind=exchange/taskcluster-queue/v1/task-completed=primary.#"
 
 typedef struct
