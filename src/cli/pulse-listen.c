@@ -37,7 +37,6 @@ typedef struct
 
   guint64          count;      /* 0: no limit */
   guint64          printed;
-  gboolean         raw;
   gboolean         server_error;
   gboolean         output_closed;
 
@@ -556,7 +555,6 @@ main (int   argc,
 
   self.exit_code = -1;
   self.count = (guint64) count;
-  self.raw = raw;
   self.out = g_string_sized_new (256 * 1024);
   self.cached_second = -1;
   self.loop = g_main_loop_new (NULL, FALSE);

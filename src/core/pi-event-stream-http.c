@@ -10,8 +10,6 @@
 #define G_LOG_DOMAIN "pi-event-stream"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
-
 #include "pi-event-stream-worker-private.h"
 
 /*
@@ -35,14 +33,11 @@ worker_http_error (PiStreamWorker *w)
   if (w->error_body != NULL && w->error_body->len > 0)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonNode *root;
+      JsonObject *object = pi_stream_parse_json_object (parser, (const char *) w->error_body->data,
+                                                        w->error_body->len);
 
-      if (json_parser_load_from_data (parser, (const char *) w->error_body->data,
-                                      w->error_body->len, NULL) &&
-          (root = json_parser_get_root (parser)) != NULL &&
-          JSON_NODE_HOLDS_OBJECT (root))
-        message = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
-                                                                        "message", NULL));
+      if (object != NULL)
+        message = g_strdup (json_object_get_string_member_with_default (object, "message", NULL));
     }
 
   if (message != NULL)
@@ -111,8 +106,8 @@ describe_send_error (PiStreamWorker *w,
 
 void
 pi_stream_worker_send_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+                          GAsyncResult *result,
+                          gpointer      user_data)
 {
   PiStreamWorker *w = user_data;
   g_autoptr(GError) error = NULL;

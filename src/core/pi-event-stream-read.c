@@ -10,7 +10,6 @@
 #define G_LOG_DOMAIN "pi-event-stream"
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 #include "pi-event-stream-worker-private.h"
 
@@ -27,6 +26,24 @@ describe_stall (PiStreamWorker *w)
                                        "No data from %s for %u seconds",
                                        w->ping_timeout),
                           w->host, w->ping_timeout);
+}
+
+/* The object @data holds, or %NULL when it is not a JSON object. */
+JsonObject *
+pi_stream_parse_json_object (JsonParser *parser,
+                             const char *data,
+                             gsize       len)
+{
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, data, len, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return json_node_get_object (root);
 }
 
 /* --- Worker: events -------------------------------------------------------- */
@@ -59,7 +76,7 @@ decode_server_error (const char *data,
 
 void
 pi_stream_worker_on_event (const PiSseEvent *event,
-                 gpointer          user_data)
+                           gpointer          user_data)
 {
   PiStreamWorker *w = user_data;
   const char *type = event->event;
@@ -97,13 +114,10 @@ pi_stream_worker_on_event (const PiSseEvent *event,
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_PING);
-      JsonNode *root;
+      JsonObject *object = pi_stream_parse_json_object (parser, event->data, event->data_len);
 
-      if (json_parser_load_from_data (parser, event->data, event->data_len, NULL) &&
-          (root = json_parser_get_root (parser)) != NULL &&
-          JSON_NODE_HOLDS_OBJECT (root))
-        record->text = g_strdup (json_object_get_string_member_with_default (json_node_get_object (root),
-                                                                             "time", NULL));
+      if (object != NULL)
+        record->text = g_strdup (json_object_get_string_member_with_default (object, "time", NULL));
       if (record->text == NULL)
         record->text = g_strndup (event->data, event->data_len);
 
@@ -130,13 +144,11 @@ pi_stream_worker_on_event (const PiSseEvent *event,
   else if (strcmp (type, "dropped") == 0)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonNode *root;
+      JsonObject *object = pi_stream_parse_json_object (parser, event->data, event->data_len);
       gint64 count = 0;
 
-      if (json_parser_load_from_data (parser, event->data, event->data_len, NULL) &&
-          (root = json_parser_get_root (parser)) != NULL &&
-          JSON_NODE_HOLDS_OBJECT (root))
-        count = json_object_get_int_member_with_default (json_node_get_object (root), "count", 0);
+      if (object != NULL)
+        count = json_object_get_int_member_with_default (object, "count", 0);
 
       if (count > 0)
         {
@@ -210,7 +222,7 @@ worker_read_cb (GObject      *object,
         }
       else
         pi_stream_worker_lost (w, _("The server closed the stream before binding; does the exchange exist?"),
-                     FAILURE_RETRY);
+                               FAILURE_RETRY);
       return;
     }
 

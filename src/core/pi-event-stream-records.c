@@ -55,7 +55,7 @@ worker_schedule_locked (PiStreamWorker *w,
 /* Queues @record (transfer full) for the main context. */
 void
 pi_stream_worker_post (PiStreamWorker *w,
-             PiStreamRecord *record)
+                       PiStreamRecord *record)
 {
   g_mutex_lock (&w->mutex);
   if (w->stopping)
@@ -69,11 +69,32 @@ pi_stream_worker_post (PiStreamWorker *w,
   g_mutex_unlock (&w->mutex);
 }
 
-/* Moves the messages decoded so far into the queue, joining the batch
- * still waiting there if the main side has not taken it yet. */
+/* With the mutex held: moves @batch (transfer full) into the queue,
+ * joining the batch of @kind still waiting there if the main side has
+ * not taken it yet. */
+static void
+worker_queue_batch_locked (PiStreamWorker     *w,
+                           PiStreamRecordKind  kind,
+                           GPtrArray          *batch)
+{
+  PiStreamRecord *tail = g_queue_peek_tail (&w->records);
+  PiStreamRecord *record;
+
+  if (tail != NULL && tail->kind == kind)
+    {
+      g_ptr_array_extend_and_steal (tail->batch, batch);
+      return;
+    }
+
+  record = pi_stream_record_new (kind);
+  record->batch = batch;
+  g_queue_push_tail (&w->records, record);
+}
+
+/* Moves the messages (or raw events) decoded so far into the queue. */
 void
 pi_stream_worker_flush_batches (PiStreamWorker *w,
-                      gboolean        schedule)
+                                gboolean        schedule)
 {
   gboolean have_messages = w->batch->len > 0;
   gboolean have_raw = w->raw_batch->len > 0;
@@ -84,34 +105,9 @@ pi_stream_worker_flush_batches (PiStreamWorker *w,
   if (!w->stopping)
     {
       if (have_messages)
-        {
-          PiStreamRecord *tail = g_queue_peek_tail (&w->records);
-
-          if (tail != NULL && tail->kind == PI_STREAM_RECORD_MESSAGES)
-            g_ptr_array_extend_and_steal (tail->batch, g_steal_pointer (&w->batch));
-          else
-            {
-              PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_MESSAGES);
-
-              record->batch = g_steal_pointer (&w->batch);
-              g_queue_push_tail (&w->records, record);
-            }
-        }
-
+        worker_queue_batch_locked (w, PI_STREAM_RECORD_MESSAGES, g_steal_pointer (&w->batch));
       if (have_raw)
-        {
-          PiStreamRecord *tail = g_queue_peek_tail (&w->records);
-
-          if (tail != NULL && tail->kind == PI_STREAM_RECORD_RAW)
-            g_ptr_array_extend_and_steal (tail->batch, g_steal_pointer (&w->raw_batch));
-          else
-            {
-              PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_RAW);
-
-              record->batch = g_steal_pointer (&w->raw_batch);
-              g_queue_push_tail (&w->records, record);
-            }
-        }
+        worker_queue_batch_locked (w, PI_STREAM_RECORD_RAW, g_steal_pointer (&w->raw_batch));
 
       if (schedule && !g_queue_is_empty (&w->records))
         worker_schedule_locked (w, w->urgent);
@@ -132,9 +128,9 @@ pi_stream_worker_flush_batches (PiStreamWorker *w,
 
 void
 pi_stream_worker_post_state (PiStreamWorker *w,
-                   PiStreamState   state,
-                   const char     *reason,
-                   guint           retry_msec)
+                             PiStreamState   state,
+                             const char     *reason,
+                             guint           retry_msec)
 {
   PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_STATE);
 

@@ -124,7 +124,6 @@ path_has_suffix (const char *path,
 /* Parses what the user typed as an http(s) URL, with errors in words. */
 static GUri *
 parse_server_url (const char  *server_url,
-                  char       **text_out,
                   GError     **error)
 {
   g_autofree char *text = NULL;
@@ -169,9 +168,6 @@ parse_server_url (const char  *server_url,
       return NULL;
     }
 
-  if (text_out != NULL)
-    *text_out = g_steal_pointer (&text);
-
   return g_steal_pointer (&uri);
 }
 
@@ -179,7 +175,7 @@ char *
 pi_event_stream_check_url (const char  *server_url,
                            GError     **error)
 {
-  g_autoptr(GUri) uri = parse_server_url (server_url, NULL, error);
+  g_autoptr(GUri) uri = parse_server_url (server_url, error);
 
   return uri ? g_uri_to_string (uri) : NULL;
 }
@@ -213,7 +209,7 @@ pi_event_stream_derive_connect_url (const char  *server_url,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  uri = parse_server_url (server_url, NULL, error);
+  uri = parse_server_url (server_url, error);
   if (uri == NULL)
     return NULL;
   scheme = g_uri_get_scheme (uri);
@@ -245,21 +241,20 @@ pi_event_stream_derive_connect_url (const char  *server_url,
   if (bindings != NULL)
     query = pi_bindings_to_query (bindings);
   else if (is_connect && g_uri_get_query (uri) != NULL)
-    query = g_strdup (g_uri_get_query (uri));
+    {
+      const char *given = g_uri_get_query (uri);
+
+      /* Kept as given; a query without the key is taken as the bindings' value. */
+      if (g_str_has_prefix (given, "bindings="))
+        query = g_strdup (given);
+      else
+        query = g_strconcat ("bindings=", given, NULL);
+    }
   else
     {
       g_autoptr(GPtrArray) none = g_ptr_array_new_with_free_func (g_object_unref);
 
       query = pi_bindings_to_query (none);
-    }
-
-  /* pi_bindings_to_query() may or may not include the key itself. */
-  if (query != NULL && !g_str_has_prefix (query, "bindings="))
-    {
-      char *full = g_strconcat ("bindings=", query, NULL);
-
-      g_free (query);
-      query = full;
     }
 
   {

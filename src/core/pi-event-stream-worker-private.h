@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "pi-event-stream-private.h"
@@ -114,6 +115,9 @@ void            pi_stream_worker_lost           (PiStreamWorker     *w,
                                                  FailureKind         kind);
 
 /* pi-event-stream-read.c */
+JsonObject     *pi_stream_parse_json_object     (JsonParser         *parser,
+                                                 const char         *data,
+                                                 gsize               len);
 void            pi_stream_worker_on_event       (const PiSseEvent   *event,
                                                  gpointer            user_data);
 gboolean        pi_stream_worker_resume_cb      (gpointer            user_data);

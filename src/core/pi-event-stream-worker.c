@@ -58,6 +58,16 @@ host_label_for_uri (GUri *uri)
 
 /* --- Worker: attempt life cycle ------------------------------------------- */
 
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
 void
 pi_stream_worker_maybe_quit (PiStreamWorker *w)
 {
@@ -69,11 +79,7 @@ pi_stream_worker_maybe_quit (PiStreamWorker *w)
 void
 pi_stream_worker_end_attempt (PiStreamWorker *w)
 {
-  if (w->watchdog != NULL)
-    {
-      g_source_destroy (w->watchdog);
-      g_clear_pointer (&w->watchdog, g_source_unref);
-    }
+  clear_source (&w->watchdog);
 
   if (w->cancellable != NULL)
     g_cancellable_cancel (w->cancellable);
@@ -92,7 +98,7 @@ pi_stream_worker_end_attempt (PiStreamWorker *w)
 
 void
 pi_stream_worker_fail (PiStreamWorker *w,
-             const char     *reason)
+                       const char     *reason)
 {
   g_debug ("Failed: %s", reason);
 
@@ -135,8 +141,8 @@ worker_next_delay (PiStreamWorker *w)
  * or fail when a stream that never got to `ready` keeps ending. */
 void
 pi_stream_worker_lost (PiStreamWorker *w,
-             const char     *reason,
-             FailureKind     kind)
+                       const char     *reason,
+                       FailureKind     kind)
 {
   gboolean was_live = w->live;
   guint delay;
@@ -152,10 +158,10 @@ pi_stream_worker_lost (PiStreamWorker *w,
   if (was_live)
     {
       /* Whatever the server sent while we were away is lost: say so. */
-      g_autoptr(GString) gap_reason = g_string_new (NULL);
+      g_autofree char *gap_reason =
+        g_strdup_printf (_("Connection lost (%s); messages may be missing here"), reason);
 
-      g_string_printf (gap_reason, _("Connection lost (%s); messages may be missing here"), reason);
-      g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, g_get_real_time (), gap_reason->str));
+      g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, g_get_real_time (), gap_reason));
       w->unbound_failures = 0;
     }
   else if (!w->ever_live && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
@@ -246,16 +252,8 @@ worker_stop_cb (gpointer user_data)
   PiStreamWorker *w = user_data;
 
   w->quitting = TRUE;
-  if (w->retry_source != NULL)
-    {
-      g_source_destroy (w->retry_source);
-      g_clear_pointer (&w->retry_source, g_source_unref);
-    }
-  if (w->watchdog != NULL)
-    {
-      g_source_destroy (w->watchdog);
-      g_clear_pointer (&w->watchdog, g_source_unref);
-    }
+  clear_source (&w->retry_source);
+  clear_source (&w->watchdog);
   if (w->cancellable != NULL)
     g_cancellable_cancel (w->cancellable);
   pi_stream_worker_maybe_quit (w);
@@ -284,11 +282,7 @@ worker_thread (gpointer data)
   g_main_loop_run (w->loop);
 
   pi_stream_worker_end_attempt (w);
-  if (w->retry_source != NULL)
-    {
-      g_source_destroy (w->retry_source);
-      g_clear_pointer (&w->retry_source, g_source_unref);
-    }
+  clear_source (&w->retry_source);
   soup_session_abort (w->session);
   g_clear_object (&w->session);
 
@@ -301,6 +295,7 @@ worker_thread (gpointer data)
 
   return NULL;
 }
+
 static void
 worker_free (PiStreamWorker *w)
 {
