@@ -403,7 +403,7 @@ pi_window_update_actions (PiWindow *self)
   GActionMap *map = G_ACTION_MAP (self);
   GListModel *bindings;
   GAction *action;
-  gboolean paused = FALSE;
+  gboolean paused;
   gboolean active;
   gboolean live;
 
@@ -412,21 +412,7 @@ pi_window_update_actions (PiWindow *self)
   if (self->stream == NULL)
     return;
 
-  switch (pi_event_stream_get_state (self->stream))
-    {
-    case PI_STREAM_STATE_CONNECTING:
-    case PI_STREAM_STATE_WAITING_FOR_READY:
-    case PI_STREAM_STATE_LIVE:
-    case PI_STREAM_STATE_RECONNECTING:
-      active = TRUE;
-      break;
-
-    case PI_STREAM_STATE_DISCONNECTED:
-    case PI_STREAM_STATE_FAILED:
-    default:
-      active = FALSE;
-      break;
-    }
+  active = pi_window_stream_is_active (self);
 
   bindings = pi_bindings_editor_get_model (self->bindings_editor);
   live = self->capture_file == NULL;
@@ -449,7 +435,7 @@ pi_window_update_actions (PiWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "window.paste-link", live);
 
-  g_object_get (self->message_list, "paused", &paused, NULL);
+  paused = pi_message_list_get_paused (self->message_list);
   action = g_action_map_lookup_action (map, "pause");
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (paused));
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);

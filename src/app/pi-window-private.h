@@ -72,6 +72,7 @@ struct _PiWindow
 void       pi_window_class_init_actions (PiWindowClass *klass);
 void       pi_window_init_actions       (PiWindow      *self);
 void       pi_window_update_actions     (PiWindow      *self);
+gboolean   pi_window_stream_is_active   (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
 void       pi_window_add_toast          (PiWindow      *self,
                                          const char    *title);

@@ -25,8 +25,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-stream_is_active (PiWindow *self)
+/* Whether the stream is connected or trying to be: what Connect and
+ * Disconnect offer depends on it. */
+gboolean
+pi_window_stream_is_active (PiWindow *self)
 {
   switch (pi_event_stream_get_state (self->stream))
     {
@@ -98,7 +100,7 @@ update_connection_state (PiWindow *self)
 {
   PiStreamState state = pi_event_stream_get_state (self->stream);
   const char *error_message = pi_event_stream_get_error_message (self->stream);
-  gboolean active = stream_is_active (self);
+  gboolean active = pi_window_stream_is_active (self);
   const char *banner = NULL;
 
   if (active)
@@ -239,7 +241,7 @@ on_bindings_changed (PiWindow   *self,
   pi_window_update_actions (self);
 
   /* A live stream is bound to the old set: start over with the new one. */
-  if (stream_is_active (self))
+  if (pi_window_stream_is_active (self))
     pi_window_connect (self);
 }
 
@@ -282,9 +284,7 @@ on_paused_changed (PiWindow      *self,
                    GParamSpec    *pspec,
                    PiMessageList *list)
 {
-  gboolean paused = FALSE;
-
-  g_object_get (list, "paused", &paused, NULL);
+  gboolean paused = pi_message_list_get_paused (list);
 
   gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
                             paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
@@ -527,7 +527,11 @@ pi_window_init (PiWindow *self)
 
   self->stream = pi_event_stream_new ();
   pi_event_stream_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
-  g_signal_connect_object (self->stream, "notify", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  /* Only what the button, the banner and the actions show: the counters
+   * (n-messages, n-bytes, last-ping) change with every batch. */
+  g_signal_connect_object (self->stream, "notify::state", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "notify::state-text", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "notify::error-message", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stream, "messages", G_CALLBACK (on_stream_messages), self, G_CONNECT_SWAPPED);
 
   pi_connection_bar_set_stream (self->connection_bar, self->stream);
