@@ -144,8 +144,8 @@ choose_completion (PiBindingsEditor *self,
 
 static void
 on_row_activated (PiBindingsEditor *self,
-                             GtkListBoxRow    *row,
-                             GtkListBox       *list)
+                  GtkListBoxRow    *row,
+                  GtkListBox       *list)
 {
   choose_completion (self, row);
 }

@@ -39,7 +39,6 @@ struct _PiBindingsEditor
   PiCatalog               *catalog;
   const PiCatalogExchange *fields_exchange; /* the exchange the field rows are for */
 
-  guint                    updating_pattern : 1;
   guint                    choosing : 1;
 };
 

@@ -29,17 +29,16 @@ static gboolean
 bindings_contain (PiBindingsEditor *self,
                   PiBinding        *binding)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->bindings));
+  return g_list_store_find_with_equal_func (self->bindings, binding,
+                                            (GEqualFunc) pi_binding_equal, NULL);
+}
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PiBinding) other = g_list_model_get_item (G_LIST_MODEL (self->bindings), i);
-
-      if (pi_binding_equal (binding, other))
-        return TRUE;
-    }
-
-  return FALSE;
+static gboolean
+array_contains (GPtrArray *bindings,
+                PiBinding *binding)
+{
+  return g_ptr_array_find_with_equal_func (bindings, binding,
+                                           (GEqualFunc) pi_binding_equal, NULL);
 }
 
 static void
@@ -122,9 +121,7 @@ on_field_changed (PiBindingsEditor *self,
 
   pattern = pi_catalog_exchange_build_pattern (exchange, values);
 
-  self->updating_pattern = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->pattern_row), pattern);
-  self->updating_pattern = FALSE;
 }
 
 static void
@@ -476,12 +473,8 @@ pi_bindings_editor_add_all (PiBindingsEditor *self,
   for (guint i = 0; i < bindings->len; i++)
     {
       PiBinding *binding = g_ptr_array_index (bindings, i);
-      gboolean seen = bindings_contain (self, binding);
 
-      for (guint j = 0; !seen && j < added->len; j++)
-        seen = pi_binding_equal (binding, g_ptr_array_index (added, j));
-
-      if (!seen)
+      if (!bindings_contain (self, binding) && !array_contains (added, binding))
         g_ptr_array_add (added, binding);
     }
 
@@ -512,12 +505,8 @@ pi_bindings_editor_set_bindings (PiBindingsEditor *self,
   for (guint i = 0; i < bindings->len; i++)
     {
       PiBinding *binding = g_ptr_array_index (bindings, i);
-      gboolean seen = FALSE;
 
-      for (guint j = 0; !seen && j < unique->len; j++)
-        seen = pi_binding_equal (binding, g_ptr_array_index (unique, j));
-
-      if (!seen)
+      if (!array_contains (unique, binding))
         g_ptr_array_add (unique, binding);
     }
 

@@ -308,8 +308,8 @@ on_filter_items_changed (PiMessageList *self,
 
 void
 _pi_message_list_selected_item_changed (PiMessageList      *self,
-                          GParamSpec         *pspec,
-                          GtkSingleSelection *selection)
+                                        GParamSpec         *pspec,
+                                        GtkSingleSelection *selection)
 {
   PiMessage *message;
 

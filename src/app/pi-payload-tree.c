@@ -9,8 +9,7 @@
 
 #define G_LOG_DOMAIN "pi-payload-tree"
 
-#include <string.h>
-
+#include "pi-json-util.h"
 #include "pi-payload-tree.h"
 
 /* One node of a decoded payload, as one row of the payload tree. Items are
@@ -157,22 +156,6 @@ pi_json_item_get_path (PiJsonItem *self)
   return self->path;
 }
 
-JsonNode *
-pi_json_item_get_node (PiJsonItem *self)
-{
-  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
-
-  return self->node;
-}
-
-gboolean
-pi_json_item_is_container (PiJsonItem *self)
-{
-  g_return_val_if_fail (PI_IS_JSON_ITEM (self), FALSE);
-
-  return JSON_NODE_HOLDS_OBJECT (self->node) || JSON_NODE_HOLDS_ARRAY (self->node);
-}
-
 /**
  * pi_json_item_get_value:
  *
@@ -288,10 +271,9 @@ pi_json_path_append_member (const char *parent_path,
     }
   else
     {
-      g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), member);
-      g_autofree char *quoted = json_to_string (node, FALSE);
-
-      g_string_append_printf (str, "[%s]", quoted);
+      g_string_append_c (str, '[');
+      pi_json_append_string (str, member, -1);
+      g_string_append_c (str, ']');
     }
 
   return g_string_free (str, FALSE);

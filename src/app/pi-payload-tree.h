@@ -23,8 +23,6 @@ const char *pi_json_item_get_key          (PiJsonItem *self);
 const char *pi_json_item_get_value        (PiJsonItem *self);
 const char *pi_json_item_get_type_name    (PiJsonItem *self);
 const char *pi_json_item_get_path         (PiJsonItem *self);
-JsonNode   *pi_json_item_get_node         (PiJsonItem *self);
-gboolean    pi_json_item_is_container     (PiJsonItem *self);
 GListModel *pi_json_item_create_children  (PiJsonItem *self);
 char       *pi_json_item_dup_value_text   (PiJsonItem *self);
 

@@ -351,19 +351,6 @@ pi_tail_model_set_model (PiTailModel *self,
 }
 
 /**
- * pi_tail_model_get_model:
- *
- * Returns: (transfer none) (nullable): the list whose tail is shown
- */
-GListModel *
-pi_tail_model_get_model (PiTailModel *self)
-{
-  g_return_val_if_fail (PI_IS_TAIL_MODEL (self), NULL);
-
-  return self->model;
-}
-
-/**
  * pi_tail_model_get_offset:
  *
  * Returns: the position in the source model of the first row

@@ -26,7 +26,6 @@ G_DECLARE_FINAL_TYPE (PiTailModel, pi_tail_model, PI, TAIL_MODEL, GObject)
 PiTailModel *pi_tail_model_new           (guint        max_rows);
 void         pi_tail_model_set_model     (PiTailModel *self,
                                           GListModel  *model);
-GListModel  *pi_tail_model_get_model     (PiTailModel *self);
 guint        pi_tail_model_get_offset    (PiTailModel *self);
 guint        pi_tail_model_get_max_rows  (PiTailModel *self);
 void         pi_tail_model_set_max_rows  (PiTailModel *self,
