@@ -55,12 +55,14 @@ on_after_paint (GdkFrameClock *clock,
   (*n_paints)++;
 }
 
-/* Runs until the window painted @n more frames: what is asserted is on screen. */
+/* Runs until the window painted @n more frames: what is asserted is on
+ * screen. Fails the test if they take more than 5 s. */
 void
 pi_test_wait_for_frames (GtkWidget *window,
                          guint      n)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   guint n_paints = 0;
   gulong id;
 
@@ -68,8 +70,10 @@ pi_test_wait_for_frames (GtkWidget *window,
   id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &n_paints);
   while (n_paints < n)
     {
+      /* Something must be drawn for a frame to come. */
       gtk_widget_queue_draw (window);
       g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     }
   g_signal_handler_disconnect (clock, id);
 }

@@ -20,31 +20,14 @@ typedef struct
   GtkWindow      *window;
   PiMessageList  *list;
   PiMessageStore *store;
-  guint           n_paints;
 } Fixture;
-
-static void
-on_after_paint (GdkFrameClock *clock,
-                Fixture       *f)
-{
-  f->n_paints++;
-}
 
 /* Runs the main loop until @n more frames were painted. */
 static void
 wait_for_paints (Fixture *f,
                  guint    n)
 {
-  guint target = f->n_paints + n;
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  while (f->n_paints < target)
-    {
-      /* Something must be drawn for a frame to come. */
-      gtk_widget_queue_draw (GTK_WIDGET (f->window));
-      g_main_context_iteration (NULL, TRUE);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
+  pi_test_wait_for_frames (GTK_WIDGET (f->window), n);
 }
 
 static void
@@ -60,16 +43,12 @@ fixture_setup (Fixture *f,
   gtk_window_set_child (f->window, GTK_WIDGET (f->list));
   gtk_window_present (f->window);
 
-  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (f->window)), "after-paint",
-                    G_CALLBACK (on_after_paint), f);
   wait_for_paints (f, 2);
 }
 
 static void
 fixture_teardown (Fixture *f)
 {
-  g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (GTK_WIDGET (f->window)),
-                                        on_after_paint, f);
   g_object_add_weak_pointer (G_OBJECT (f->list), (gpointer *)&f->list);
   gtk_window_destroy (f->window);
   g_assert_null (f->list);
@@ -396,16 +375,22 @@ test_follow (void)
   fixture_teardown (&f);
 }
 
+static void
+spin_msec (guint msec)
+{
+  gint64 until = g_get_monotonic_time () + msec * 1000;
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+}
+
 /* Runs the main loop for @msec, then until two more frames were painted:
  * while following a busy list, rows move at most every 80 ms. */
 static void
 wait_msec (Fixture *f,
            guint    msec)
 {
-  gint64 until = g_get_monotonic_time () + msec * 1000;
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
+  spin_msec (msec);
   wait_for_paints (f, 2);
 }
 
@@ -586,15 +571,6 @@ tail_row_sequence (PiTailModel *tail,
   g_autoptr(PiTailRow) row = g_list_model_get_item (G_LIST_MODEL (tail), i);
 
   return pi_message_get_sequence (pi_tail_row_get_message (row));
-}
-
-static void
-spin_msec (guint msec)
-{
-  gint64 until = g_get_monotonic_time () + msec * 1000;
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
 }
 
 static void
