@@ -95,6 +95,8 @@ is_not_null (GBinding     *binding,
   return TRUE;
 }
 
+static void update_main_page (PiWindow *self);
+
 static void
 update_connection_state (PiWindow *self)
 {
@@ -132,6 +134,7 @@ update_connection_state (PiWindow *self)
   gtk_revealer_set_reveal_child (self->error_revealer, banner != NULL);
 
   pi_window_update_actions (self);
+  update_main_page (self);
 }
 
 static void
@@ -219,14 +222,34 @@ load_bindings (PiWindow *self)
 static void
 update_main_page (PiWindow *self)
 {
-  GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+  GListModel *bindings = pi_bindings_editor_get_model (self->bindings_editor);
+  const char *page = "messages";
 
   /* A capture window has its own pages (loading, then the messages). */
   if (self->capture_file != NULL)
     return;
 
-  gtk_stack_set_visible_child_name (self->main_stack,
-                                    g_list_model_get_n_items (model) > 0 ? "messages" : "no-bindings");
+  /* With nothing received and nothing on the way, "Waiting for Messages"
+   * would be a promise the window cannot keep: say what to do instead. */
+  if (g_list_model_get_n_items (bindings) == 0)
+    page = "no-bindings";
+  else if (self->stream != NULL && self->store != NULL &&
+           g_list_model_get_n_items (G_LIST_MODEL (self->store)) == 0 &&
+           !pi_window_stream_is_active (self))
+    page = "not-connected";
+
+  gtk_stack_set_visible_child_name (self->main_stack, page);
+}
+
+/* Only the empty/non-empty edge matters to the page; the test is cheap. */
+static void
+on_store_changed (PiWindow   *self,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *store)
+{
+  update_main_page (self);
 }
 
 static void
@@ -509,6 +532,7 @@ pi_window_init (PiWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 
   self->store = pi_message_store_new (g_settings_get_uint (self->settings, "capacity"));
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
   g_object_set (self->message_list, "store", self->store, NULL);
   g_object_bind_property (self->message_list, "selected-message",
                           self->message_details, "message",
