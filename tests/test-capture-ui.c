@@ -551,25 +551,41 @@ make_messages (guint n)
   return batch;
 }
 
-/* A save that fails is reported with the file's name and reason; nothing lost. */
+/* A live window holding @n made-up messages. */
+static PiWindow *
+window_with_messages (guint n)
+{
+  g_autoptr(GPtrArray) batch = make_messages (n);
+  PiWindow *live = pi_test_window_new (app);
+
+  pi_message_list_append (live->message_list, batch);
+  g_assert_cmpuint (pi_test_n_stored (live), ==, n);
+
+  return live;
+}
+
+/* A save or export that fails is reported with the file's name and reason;
+ * nothing lost. */
 static void
 test_save_error (void)
 {
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *path = g_build_filename (dir, "missing", "capture.jsonl", NULL);
+  g_autofree char *export_path = g_build_filename (dir, "missing", "messages.json", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GPtrArray) batch = make_messages (50);
-  PiWindow *live;
-
-  live = pi_test_window_new (app);
-  pi_message_list_append (live->message_list, batch);
-  g_assert_cmpuint (pi_test_n_stored (live), ==, 50);
+  g_autoptr(GFile) export_file = g_file_new_for_path (export_path);
+  PiWindow *live = window_with_messages (50);
 
   save_and_wait (live, file, FALSE);
   assert_toast (live, "Could not save the capture as “capture.jsonl”: its folder does not exist");
   g_assert_false (gtk_action_bar_get_revealed (live->progress_action_bar));
   g_assert_cmpuint (pi_test_n_stored (live), ==, 50);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
+
+  /* Exporting says the same in its own words. */
+  pi_window_export_json (live, export_file, FALSE);
+  WAIT_UNTIL (!pi_window_get_busy (live), 10);
+  assert_toast (live, "Could not export the messages as “messages.json”: its folder does not exist");
 
   pi_test_window_destroy (live);
   remove_temp_dir (dir);
@@ -666,15 +682,12 @@ test_truncated (void)
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *path = g_build_filename (dir, "cut.jsonl", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GPtrArray) batch = make_messages (3);
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize len;
-  PiWindow *live;
+  PiWindow *live = window_with_messages (3);
   PiWindow *capture;
 
-  live = pi_test_window_new (app);
-  pi_message_list_append (live->message_list, batch);
   save_and_wait (live, file, FALSE);
 
   /* Cut the last line in the middle. */
@@ -699,17 +712,14 @@ test_drop (void)
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *path = g_build_filename (dir, "dropped.jsonl", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GPtrArray) batch = make_messages (2);
   g_autoptr(GListModel) controllers = NULL;
   g_autoptr(GSList) files = NULL;
   GtkDropTarget *target = NULL;
   GValue value = G_VALUE_INIT;
-  PiWindow *live;
+  PiWindow *live = window_with_messages (2);
   PiWindow *capture = NULL;
   gboolean accepted = FALSE;
 
-  live = pi_test_window_new (app);
-  pi_message_list_append (live->message_list, batch);
   save_and_wait (live, file, FALSE);
 
   controllers = gtk_widget_observe_controllers (GTK_WIDGET (live));

@@ -723,20 +723,15 @@ test_save_errors (Fixture       *fixture,
   g_assert_cmpint (pi_message_get_kind (g_ptr_array_index (messages, 0)), ==, PI_MESSAGE_KIND_DECODED);
 }
 
-/* Cancelled half way: the earlier file of that name is left as it was. */
-static void
-test_save_cancelled (Fixture       *fixture,
-                     gconstpointer  data)
+/* Saves @messages to @file and cancels at the first progress report.
+ * Returns FALSE if the machine wrote it all before that. */
+static gboolean
+save_cancelled_half_way (GFile     *file,
+                         GPtrArray *messages)
 {
-  g_autoptr(GFile) file = fixture_write (fixture, "keep.jsonl", "precious\n", -1);
   g_autoptr(PiCaptureInfo) info = sample_info ();
-  g_autoptr(GPtrArray) messages = many_messages (300000);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *path = g_file_get_path (file);
-  g_autofree char *contents = NULL;
-  g_autoptr(GDir) dir = NULL;
   SaveState state = { 0 };
-  guint n_files = 0;
 
   state.cancel_on_progress = cancellable;
   save_and_wait (file, info, messages, cancellable, &state);
@@ -745,11 +740,31 @@ test_save_cancelled (Fixture       *fixture,
     {
       /* The machine wrote it all within one progress interval. */
       g_test_skip ("saving finished before it could be cancelled");
-      return;
+      return FALSE;
     }
 
   g_assert_error (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&state.error);
+  return TRUE;
+}
+
+/* Cancelled half way: the earlier file of that name is left as it was, and
+ * a new file is not left half written. */
+static void
+test_save_cancelled (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GFile) file = fixture_write (fixture, "keep.jsonl", "precious\n", -1);
+  g_autoptr(GFile) new_file = fixture_file (fixture, "new.jsonl");
+  g_autoptr(GPtrArray) messages = many_messages (300000);
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *contents = NULL;
+  g_autoptr(GDir) dir = NULL;
+  guint n_files = 0;
+
+  if (!save_cancelled_half_way (file, messages))
+    return;
+
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "precious\n");
 
@@ -758,6 +773,11 @@ test_save_cancelled (Fixture       *fixture,
   while (g_dir_read_name (dir))
     n_files++;
   g_assert_cmpuint (n_files, ==, 1);
+
+  /* Nor a file that was not there before. */
+  if (!save_cancelled_half_way (new_file, messages))
+    return;
+  g_assert_false (g_file_query_exists (new_file, NULL));
 }
 
 static void

@@ -48,10 +48,10 @@ pi_window_format_count (guint n)
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s message", "%s messages", n), number);
 }
 
+/* A copy of @model's items, for a thread to read while the list changes. */
 static GPtrArray *
-dup_all_messages (PiWindow *self)
+dup_items (GListModel *model)
 {
-  GListModel *model = G_LIST_MODEL (self->store);
   guint n = g_list_model_get_n_items (model);
   GPtrArray *messages = g_ptr_array_new_full (n, g_object_unref);
 
@@ -72,19 +72,9 @@ dup_all_messages (PiWindow *self)
 GPtrArray *
 pi_window_dup_shown_messages (PiWindow *self)
 {
-  GListModel *shown;
-  GPtrArray *messages;
-  guint n;
-
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
 
-  shown = pi_message_list_get_shown (self->message_list);
-  n = g_list_model_get_n_items (shown);
-  messages = g_ptr_array_new_full (n, g_object_unref);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (messages, g_list_model_get_item (shown, i));
-
-  return messages;
+  return dup_items (pi_message_list_get_shown (self->message_list));
 }
 
 static GDateTime *
@@ -168,16 +158,6 @@ pi_window_job_begin (PiWindow   *self,
   pi_window_update_capture_actions (self);
 }
 
-/* GIO writes a file that did not exist in place (it uses a temporary file
- * only to replace one), so a failed or cancelled job leaves a partial file
- * behind: remove it. An earlier file of that name is left alone. */
-void
-pi_window_job_remove_partial (PiWindow *self)
-{
-  if (self->save_file != NULL && !self->save_file_existed)
-    g_file_delete (self->save_file, NULL, NULL);
-}
-
 void
 pi_window_job_end (PiWindow *self)
 {
@@ -247,7 +227,7 @@ on_saved (GObject      *source,
 
   if (!pi_capture_save_finish (result, &error))
     {
-      pi_window_job_remove_partial (self);
+      /* pi_capture_save_async() left no partial file behind. */
       pi_window_job_end (self);
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -305,7 +285,8 @@ pi_window_save_capture (PiWindow *self,
       return;
     }
 
-  messages = shown_only ? pi_window_dup_shown_messages (self) : dup_all_messages (self);
+  messages = shown_only ? pi_window_dup_shown_messages (self)
+                        : dup_items (G_LIST_MODEL (self->store));
   info = dup_capture_info (self);
   name = pi_window_file_display_name (file);
   /* Translators: %s is a file name */
@@ -313,7 +294,6 @@ pi_window_save_capture (PiWindow *self,
 
   pi_window_job_begin (self, text);
   self->save_file = g_object_ref (file);
-  self->save_file_existed = g_file_query_exists (file, NULL);
   self->save_count = messages->len;
 
   pi_capture_save_async (file, info, messages,

@@ -92,31 +92,6 @@ append_indented (GString    *out,
     }
 }
 
-static char *
-write_error_reason (GError *error)
-{
-  if (error->domain == G_IO_ERROR)
-    {
-      switch (error->code)
-        {
-        case G_IO_ERROR_NO_SPACE:
-          return g_strdup (_("the disk is full"));
-        case G_IO_ERROR_PERMISSION_DENIED:
-          return g_strdup (_("you do not have permission to write there"));
-        case G_IO_ERROR_NOT_FOUND:
-          return g_strdup (_("its folder does not exist"));
-        case G_IO_ERROR_IS_DIRECTORY:
-          return g_strdup (_("a folder has that name"));
-        case G_IO_ERROR_READ_ONLY:
-          return g_strdup (_("the disk is read-only"));
-        default:
-          break;
-        }
-    }
-
-  return g_strdup (error->message);
-}
-
 static void
 export_thread (GTask        *task,
                gpointer      source_object,
@@ -129,13 +104,14 @@ export_thread (GTask        *task,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) chunk = g_string_sized_new (64 * 1024);
+  gboolean created = FALSE;
   gboolean first = TRUE;
 
   json_generator_set_pretty (generator, TRUE);
   json_generator_set_indent (generator, 2);
 
   /* Replaced on close only: a failed export leaves an earlier file alone. */
-  file_stream = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_NONE, cancellable, &error);
+  file_stream = pi_capture_open_for_writing (data->file, &created, cancellable, &error);
   if (file_stream == NULL)
     goto failed;
   out = g_buffered_output_stream_new_sized (G_OUTPUT_STREAM (file_stream), 256 * 1024);
@@ -200,15 +176,19 @@ abort:
   }
 
 failed:
+  /* A file that did not exist was written in place: take it away again. */
+  if (created)
+    g_file_delete (data->file, NULL, NULL);
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     {
       g_autofree char *name = pi_window_file_display_name (data->file);
-      g_autofree char *reason = write_error_reason (error);
 
       g_task_return_new_error (task, error->domain, error->code,
-                               _("Could not export the messages as “%s”: %s"), name, reason);
+                               _("Could not export the messages as “%s”: %s"),
+                               name, pi_capture_write_error_reason (error));
     }
 }
 
@@ -241,7 +221,6 @@ on_exported (GObject      *source,
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      pi_window_job_remove_partial (self);
       pi_window_job_end (self);
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -323,7 +302,6 @@ pi_window_export_json (PiWindow *self,
   text = g_strdup_printf (_("Exporting “%s”…"), name);
   pi_window_job_begin (self, text);
   self->save_file = g_object_ref (file);
-  self->save_file_existed = g_file_query_exists (file, NULL);
   self->pulse_id = g_timeout_add (TICK_MSEC, export_tick, self);
 
   task = g_task_new (NULL, self->save_cancellable, on_exported, g_object_ref (self));

@@ -63,7 +63,6 @@ struct _PiWindow
   GCancellable         *load_cancellable;
   GCancellable         *save_cancellable;   /* set while saving */
   GFile                *save_file;
-  gboolean              save_file_existed;
   guint                 save_count;
   guint                 pulse_id;
   guint                 present_id;
@@ -91,7 +90,6 @@ void       pi_window_job_begin          (PiWindow      *self,
                                          const char    *text);
 void       pi_window_job_set_fraction   (PiWindow      *self,
                                          double         fraction);
-void       pi_window_job_remove_partial (PiWindow      *self);
 void       pi_window_job_end            (PiWindow      *self);
 char      *pi_window_file_display_name  (GFile         *file);
 char      *pi_window_format_count       (guint          n);

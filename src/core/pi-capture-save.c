@@ -129,6 +129,81 @@ save_data_free (SaveData *data)
   g_free (data);
 }
 
+/**
+ * pi_capture_write_error_reason:
+ * @error: why writing a file failed
+ *
+ * Says in words why writing a file failed, for the end of a message such
+ * as "Could not save … as “name”: REASON".
+ *
+ * Returns: (transfer none): the reason, translated, or @error's own message
+ */
+const char *
+pi_capture_write_error_reason (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain == G_IO_ERROR)
+    {
+      switch (error->code)
+        {
+        case G_IO_ERROR_NO_SPACE:
+          return _("the disk is full");
+        case G_IO_ERROR_PERMISSION_DENIED:
+          return _("you do not have permission to write there");
+        case G_IO_ERROR_NOT_FOUND:
+          return _("its folder does not exist");
+        case G_IO_ERROR_IS_DIRECTORY:
+          return _("a folder has that name");
+        case G_IO_ERROR_READ_ONLY:
+          return _("the disk is read-only");
+        default:
+          break;
+        }
+    }
+
+  return error->message;
+}
+
+/**
+ * pi_capture_open_for_writing:
+ * @file: the file to write
+ * @created: (out): set to whether @file did not exist and was created
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens @file to be written whole. g_file_replace() writes a temporary
+ * file and renames it over an existing one on close (and drops it when
+ * closed with a cancelled #GCancellable), so an earlier file survives a
+ * failed write; but a file that did not exist is written in place. Then
+ * @created is %TRUE, and a writer that fails or is cancelled should delete
+ * @file after closing the stream.
+ *
+ * Returns: (transfer full) (nullable): the stream, or %NULL with @error set
+ */
+GFileOutputStream *
+pi_capture_open_for_writing (GFile         *file,
+                             gboolean      *created,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GFileOutputStream *stream;
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+  g_return_val_if_fail (created != NULL, NULL);
+
+  /* Creating it first tells, without a race, whether it is ours to remove. */
+  stream = g_file_create (file, G_FILE_CREATE_NONE, cancellable, &local_error);
+  *created = stream != NULL;
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    return g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, cancellable, error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return stream;
+}
+
 /* An error of saving, in words, with the file's name. The domain and code
  * stay those of the cause, so callers can still tell a cancellation.
  */
@@ -137,34 +212,10 @@ save_error (GFile  *file,
             GError *cause)
 {
   g_autofree char *name = pi_capture_display_name (file);
-  const char *reason = cause->message;
-
-  if (cause->domain == G_IO_ERROR)
-    {
-      switch (cause->code)
-        {
-        case G_IO_ERROR_NO_SPACE:
-          reason = _("the disk is full");
-          break;
-        case G_IO_ERROR_PERMISSION_DENIED:
-          reason = _("you do not have permission to write there");
-          break;
-        case G_IO_ERROR_NOT_FOUND:
-          reason = _("its folder does not exist");
-          break;
-        case G_IO_ERROR_IS_DIRECTORY:
-          reason = _("a folder has that name");
-          break;
-        case G_IO_ERROR_READ_ONLY:
-          reason = _("the disk is read-only");
-          break;
-        default:
-          break;
-        }
-    }
 
   return g_error_new (cause->domain, cause->code,
-                      _("Could not save the capture as “%s”: %s"), name, reason);
+                      _("Could not save the capture as “%s”: %s"),
+                      name, pi_capture_write_error_reason (cause));
 }
 
 static void
@@ -178,13 +229,11 @@ save_thread (GTask        *task,
   g_autoptr(GOutputStream) buffered = NULL;
   g_autoptr(PiCaptureWriter) writer = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean created = FALSE;
   guint64 done = 0;
   gint64 last_progress = g_get_monotonic_time ();
 
-  /* g_file_replace() writes a temporary file and renames it over the old
-   * one on close, so a failed save leaves any earlier file as it was.
-   */
-  file_stream = g_file_replace (data->file, NULL, FALSE, G_FILE_CREATE_NONE, cancellable, &error);
+  file_stream = pi_capture_open_for_writing (data->file, &created, cancellable, &error);
   if (file_stream == NULL)
     goto failed;
 
@@ -242,6 +291,10 @@ abort:
   }
 
 failed:
+  /* A file that did not exist was written in place: take it away again. */
+  if (created)
+    g_file_delete (data->file, NULL, NULL);
+
   if (data->progress != NULL)
     progress_finish (data->progress);
 
@@ -272,7 +325,7 @@ failed:
  *
  * The file is replaced only once all of it is written: if saving fails
  * (disk full, no permission) or is cancelled, an earlier file of that name
- * is left as it was.
+ * is left as it was, and where there was none, none is left.
  */
 void
 pi_capture_save_async (GFile                 *file,

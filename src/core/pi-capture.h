@@ -84,6 +84,13 @@ void            pi_capture_save_async         (GFile          *file,
 gboolean        pi_capture_save_finish        (GAsyncResult   *result,
                                                GError        **error);
 
+/* For other writers of whole files (the app's JSON export). */
+GFileOutputStream *pi_capture_open_for_writing (GFile         *file,
+                                               gboolean      *created,
+                                               GCancellable  *cancellable,
+                                               GError       **error);
+const char     *pi_capture_write_error_reason (const GError   *error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiCaptureInfo, pi_capture_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiCaptureWriter, pi_capture_writer_free)
 
