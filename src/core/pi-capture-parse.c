@@ -105,9 +105,6 @@ typedef struct
   guint      has_format : 1;
 } LineFields;
 
-#define NAME_IS(name, len, literal) \
-  ((len) == sizeof (literal) - 1 && memcmp ((name), (literal), (len)) == 0)
-
 static void
 collect_line_field (const char       *name,
                     gsize             name_len,
@@ -116,19 +113,19 @@ collect_line_field (const char       *name,
 {
   LineFields *fields = user_data;
 
-  if (NAME_IS (name, name_len, "seq"))
+  if (PI_JSON_NAME_IS (name, name_len, "seq"))
     fields->seq = *value, fields->has_seq = TRUE;
-  else if (NAME_IS (name, name_len, "time"))
+  else if (PI_JSON_NAME_IS (name, name_len, "time"))
     fields->time = *value, fields->has_time = TRUE;
-  else if (NAME_IS (name, name_len, "exchange"))
+  else if (PI_JSON_NAME_IS (name, name_len, "exchange"))
     fields->exchange = *value, fields->has_exchange = TRUE;
-  else if (NAME_IS (name, name_len, "payload"))
+  else if (PI_JSON_NAME_IS (name, name_len, "payload"))
     fields->payload = *value, fields->has_payload = TRUE;
-  else if (NAME_IS (name, name_len, "undecodable"))
+  else if (PI_JSON_NAME_IS (name, name_len, "undecodable"))
     fields->undecodable = *value, fields->has_undecodable = TRUE;
-  else if (NAME_IS (name, name_len, "gap"))
+  else if (PI_JSON_NAME_IS (name, name_len, "gap"))
     fields->gap = *value, fields->has_gap = TRUE;
-  else if (NAME_IS (name, name_len, "format"))
+  else if (PI_JSON_NAME_IS (name, name_len, "format"))
     fields->has_format = TRUE;
 }
 

@@ -205,26 +205,6 @@ pi_capture_display_name (GFile *file)
 /* --- Writing ------------------------------------------------------------------ */
 
 static void
-append_bindings (GString   *out,
-                 GPtrArray *bindings)
-{
-  g_string_append_c (out, '[');
-  for (guint i = 0; i < bindings->len; i++)
-    {
-      PiBinding *binding = g_ptr_array_index (bindings, i);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, "{\"exchange\":");
-      pi_json_append_string (out, pi_binding_get_exchange (binding), -1);
-      g_string_append (out, ",\"routingKeyPattern\":");
-      pi_json_append_string (out, pi_binding_get_routing_key_pattern (binding), -1);
-      g_string_append_c (out, '}');
-    }
-  g_string_append_c (out, ']');
-}
-
-static void
 append_header (GString       *out,
                PiCaptureInfo *info)
 {
@@ -238,7 +218,7 @@ append_header (GString       *out,
   else
     g_string_append (out, "null");
   g_string_append (out, ",\"bindings\":");
-  append_bindings (out, info->bindings);
+  pi_bindings_append_json_array (out, info->bindings);
   g_string_append (out, ",\"started\":");
   append_time (out, g_date_time_to_unix (started) * G_USEC_PER_SEC +
                     g_date_time_get_microsecond (started));
@@ -402,9 +382,9 @@ writer_write_line (PiCaptureWriter  *self,
  *
  * Starts a capture on @stream by writing its header line. Each
  * pi_capture_writer_write() then writes one whole line with one write
- * (wrap @stream in a #GBufferedOutputStream for many small writes; leave
- * it unbuffered when the file is read while it grows, as pulse-listen's
- * `--output` is).
+ * (wrap @stream in a #GBufferedOutputStream for many small writes and
+ * flush it at natural points, as pulse-listen's `--output` does after
+ * each batch, so that a file read while it grows ends in whole lines).
  *
  * Returns: (transfer full) (nullable): a writer, or %NULL with @error set
  */
