@@ -43,7 +43,7 @@ fixture_slug (char    out[23],
   out[22] = '\0';
 }
 
-/* The event data text (the message object of PROTOCOL.md section 4) of
+/* The event data text (the message object of docs/PROTOCOL.md section 4) of
  * message @n. @extra_tag, when set, is added as a task tag (a way for tests
  * to plant searchable text in the payload). About 1.1 KB. */
 static G_GNUC_UNUSED char *

@@ -153,7 +153,7 @@ pi_test_server_clear (PiTestServer *server)
   g_clear_pointer (&server->base_url, g_free);
 }
 
-/* POST <base>/publish, the embedded exchange's extension (PROTOCOL.md 7). */
+/* POST <base>/publish, the embedded exchange's extension (docs/PROTOCOL.md 7). */
 void
 pi_test_publish (PiTestServer *server,
                  const char   *exchange,

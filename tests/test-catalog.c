@@ -104,20 +104,13 @@ static void
 test_matches_reference (void)
 {
   PiCatalog *catalog = pi_catalog_get_default ();
-  const char *shared = g_getenv ("PI_SHARED_DIR");
-  g_autofree char *dir_path = NULL;
+  const char *dir_path = g_test_get_filename (G_TEST_DIST, "..", "reference", "taskcluster",
+                                              "exchanges", NULL);
   g_autoptr(GDir) dir = NULL;
   g_autoptr(GError) error = NULL;
   const char *name;
   guint n_seen = 0;
 
-  if (shared == NULL)
-    {
-      g_test_skip ("PI_SHARED_DIR is not set");
-      return;
-    }
-
-  dir_path = g_build_filename (shared, "reference", "taskcluster", "exchanges", NULL);
   dir = g_dir_open (dir_path, 0, &error);
   g_assert_no_error (error);
 

@@ -8,7 +8,7 @@
 /*
  * pulse-events with its embedded exchange, as a client sees it: the real
  * binary on a free port, HTTP spoken over raw sockets, and the event stream
- * compared byte for byte with what PROTOCOL.md says.
+ * compared byte for byte with what docs/PROTOCOL.md says.
  */
 
 #include "config.h"
@@ -909,8 +909,8 @@ test_slow_client (void)
 static JsonObject *
 load_queue_reference (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("PI_SHARED_DIR"), "reference", "taskcluster",
-                                            "exchanges", "queue.json", NULL);
+  const char *path = g_test_get_filename (G_TEST_DIST, "..", "reference", "taskcluster",
+                                          "exchanges", "queue.json", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
 

@@ -20,7 +20,7 @@
  * query's JSON, the query itself, and the old web inspectors' links.
  */
 
-/* The error texts of the original events service (PROTOCOL.md, section 2).
+/* The error texts of the original events service (docs/PROTOCOL.md, section 2).
  * A compatible server sends exactly these, so they are not translated.
  */
 #define PROTOCOL_ERROR_ONE_KEY  "The json query should have only one key i.e. `bindings`."
@@ -71,7 +71,7 @@ pi_bindings_append_json_array (GString   *out,
  * pi_bindings_to_json:
  * @bindings: (element-type PiBinding): the bindings
  *
- * Writes the bindings as the connect query's JSON value (PROTOCOL.md,
+ * Writes the bindings as the connect query's JSON value (docs/PROTOCOL.md,
  * section 1): `{"bindings":[{"exchange":…,"routingKeyPattern":…},…]}`,
  * on one line.
  *

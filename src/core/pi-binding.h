@@ -17,7 +17,7 @@ typedef enum
 {
   PI_BINDING_ERROR_INVALID_EXCHANGE,
   PI_BINDING_ERROR_INVALID_PATTERN,
-  PI_BINDING_ERROR_INVALID_JSON,     /* message is the protocol's exact text (PROTOCOL.md 2) */
+  PI_BINDING_ERROR_INVALID_JSON,     /* message is the protocol's exact text (docs/PROTOCOL.md 2) */
   PI_BINDING_ERROR_INVALID_LINK,
 } PiBindingError;
 

@@ -342,7 +342,7 @@ message_new_too_large (guint64 sequence,
  * @sequence: the message's number in its stream
  * @time_received: when it arrived, in microseconds since the epoch
  *
- * Decodes the data of a `message` event (`PROTOCOL.md` section 4) without
+ * Decodes the data of a `message` event (`docs/PROTOCOL.md` section 4) without
  * building a JSON tree. A JSON object with an `exchange` string becomes
  * %PI_MESSAGE_KIND_DECODED; other JSON (an old server's bare payload)
  * becomes %PI_MESSAGE_KIND_PAYLOAD_ONLY; text that is not JSON becomes

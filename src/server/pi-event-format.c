@@ -66,7 +66,7 @@ append_payload (GString    *out,
  * @payload: the message body
  * @payload_len: length of @payload
  *
- * Frames one `message` event as PROTOCOL.md section 4 describes it.
+ * Frames one `message` event as docs/PROTOCOL.md section 4 describes it.
  *
  * Returns: (transfer full): the whole event, ready to write
  */

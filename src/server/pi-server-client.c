@@ -307,7 +307,7 @@ client_hangup_cb (GSocket      *socket,
 
   /* EOF may be only a half-close (shutdown (SHUT_WR)): such a client still
    * reads, and an accepted stream never ends without an `error` event
-   * (PROTOCOL.md 3). A reset peer is gone: nothing would read it. */
+   * (docs/PROTOCOL.md 3). A reset peer is gone: nothing would read it. */
   pi_server_client_end (client, n == 0 ? "The client closed its side of the connection" : NULL);
 
   return G_SOURCE_REMOVE;
@@ -334,7 +334,7 @@ pi_server_client_start (PiServer          *self,
   g_queue_push_tail_link (&self->clients, &client->link);
 
   /* The headers go out before the bindings are looked at: every later
-   * failure is an `error` event in the stream (PROTOCOL.md 2). */
+   * failure is an `error` event in the stream (docs/PROTOCOL.md 2). */
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_content_type (headers, "text/event-stream", NULL);
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");

@@ -17,7 +17,7 @@
 #include "pi-server-private.h"
 
 /*
- * POST <base>/publish (PROTOCOL.md 7, extension): the embedded exchange
+ * POST <base>/publish (docs/PROTOCOL.md 7, extension): the embedded exchange
  * takes messages over HTTP. Brokers without a publish vfunc refuse it.
  */
 

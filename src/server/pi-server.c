@@ -19,7 +19,7 @@
 #include "pi-server-private.h"
 
 /*
- * The HTTP front of pulse-events: PROTOCOL.md over a SoupServer. Each
+ * The HTTP front of pulse-events: docs/PROTOCOL.md over a SoupServer. Each
  * accepted stream is a PiServerClient (pi-server-client.c).
  */
 
@@ -173,7 +173,7 @@ handle_connect (PiServer          *self,
       return;
     }
 
-  /* Refuse EventSource's automatic reconnection (PROTOCOL.md 3). */
+  /* Refuse EventSource's automatic reconnection (docs/PROTOCOL.md 3). */
   if (last_event_id != NULL && last_event_id[0] != '\0')
     {
       soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
