@@ -258,6 +258,30 @@ test_raw (void)
 }
 
 static void
+test_raw_nul (void)
+{
+  static const char body[] = "event: hello\ndata: a\000b\xFF" "c\nid: -\n\n";
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *response = pi_fixture_response_new_sse ();
+  g_autofree char *base = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Run) run = NULL;
+
+  pi_fixture_response_write (response, body, sizeof body - 1);
+  pi_fixture_response_hold (response);
+  pi_fixture_server_add (server, response);
+  base = pi_fixture_server_get_url (server);
+  url = g_strdup_printf ("--server=%s/stream", base);
+
+  /* U+0000 is a character like any other in an event stream: it is
+   * printed escaped; only bytes that are not UTF-8 become U+FFFD. */
+  run = run_listen (NULL, url, "--raw", "--count=1", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (run->lines->len, ==, 1);
+  g_assert_cmpstr (run->out, ==, "{\"event\":\"hello\",\"id\":\"-\",\"data\":\"a\\u0000b\xEF\xBF\xBD" "c\"}\n");
+}
+
+static void
 test_malformed (void)
 {
   g_autoptr(PiFixtureServer) server =
@@ -727,6 +751,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/listen/messages", test_messages);
   g_test_add_func ("/pi/listen/raw", test_raw);
+  g_test_add_func ("/pi/listen/raw-nul", test_raw_nul);
   g_test_add_func ("/pi/listen/malformed", test_malformed);
   g_test_add_func ("/pi/listen/gap", test_gap);
   g_test_add_func ("/pi/listen/failures", test_failures);
