@@ -413,10 +413,55 @@ test_not_bound (void)
   g_autoptr(Run) run = run_listen (server, BIND, NULL);
 
   g_assert_cmpint (run->status, ==, 1);
+  /* A reason that is a question is followed by the next sentence alone. */
+  g_assert_nonnull (strstr (run->err, "does the exchange exist? Reconnecting in 1 s"));
+  g_assert_null (strstr (run->err, "?."));
   g_assert_true (g_str_has_suffix (run->err,
                                    "pulse-listen: The server closed the stream before binding; "
                                    "does the exchange exist?\n"));
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 4);
+}
+
+/* A server's error after `ready` ends as the server wrote it; the line
+ * adds one full stop only where the reason did not end its sentence. */
+static void
+test_reconnect_sentence (void)
+{
+  static const char *errors[] = {
+    "Shutting down for maintenance.",
+    "Back soon!",
+    "Is the broker there?",
+    "Lost the broker: connection reset",
+    "Lost the broker:",
+  };
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *last = pi_fixture_response_new_sse ();
+  g_autoptr(Run) run = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      PiFixtureResponse *response = pi_fixture_response_new_sse ();
+      g_autofree char *body = g_strdup_printf ("retry: 10\n" READY "event: error\ndata: \"%s\"\nid: -\n\n",
+                                               errors[i]);
+
+      pi_fixture_response_write (response, body, -1);
+      pi_fixture_server_add (server, response);
+    }
+  pi_fixture_response_write (last, READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_response_hold (last);
+  pi_fixture_server_add (server, last);
+
+  run = run_listen (server, BIND, "--count=1", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Shutting down for maintenance. Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Back soon! Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Is the broker there? Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Lost the broker: connection reset. Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Lost the broker. Reconnecting in 1 s"));
+  g_assert_null (strstr (run->err, ".."));
+  g_assert_null (strstr (run->err, "!."));
+  g_assert_null (strstr (run->err, "?."));
+  g_assert_null (strstr (run->err, ":."));
 }
 
 static void
@@ -758,6 +803,7 @@ main (int   argc,
   g_test_add_func ("/pi/listen/server-error", test_server_error);
   g_test_add_func ("/pi/listen/oversize", test_oversize);
   g_test_add_func ("/pi/listen/not-bound", test_not_bound);
+  g_test_add_func ("/pi/listen/reconnect-sentence", test_reconnect_sentence);
   g_test_add_func ("/pi/listen/refused", test_refused);
   g_test_add_func ("/pi/listen/stall", test_stall);
   g_test_add_func ("/pi/listen/timeout", test_timeout);
