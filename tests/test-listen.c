@@ -368,6 +368,40 @@ test_failures (void)
     }
 }
 
+/* A 503 (pulse-events while its broker is away) passes: pulse-listen says
+ * why in the server's words, waits, and goes on. */
+static void
+test_unavailable (void)
+{
+  static const char unavailable[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json; charset=utf-8\r\n"
+    "Retry-After: 1\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "{\"message\":\"The server cannot reach its broker: Could not connect to the broker "
+    "at 127.0.0.1:5673: Connection refused\"}";
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *refused = pi_fixture_response_new ();
+  PiFixtureResponse *ok = pi_fixture_response_new_sse ();
+  g_autoptr(Run) run = NULL;
+
+  pi_fixture_response_write (refused, unavailable, -1);
+  pi_fixture_server_add (server, refused);
+  pi_fixture_response_write (ok, READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_response_hold (ok);
+  pi_fixture_server_add (server, ok);
+
+  run = run_listen (server, BIND, "--count=1", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->err, "answered 503 Service Unavailable: The server cannot reach its broker: "
+                                      "Could not connect to the broker at 127.0.0.1:5673: Connection refused. "
+                                      "Reconnecting in "));
+  g_assert_cmpuint (run->lines->len, ==, 1);
+  assert_message_1 (line (run, 0), 1);
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
+}
+
 static void
 test_server_error (void)
 {
@@ -800,6 +834,7 @@ main (int   argc,
   g_test_add_func ("/pi/listen/malformed", test_malformed);
   g_test_add_func ("/pi/listen/gap", test_gap);
   g_test_add_func ("/pi/listen/failures", test_failures);
+  g_test_add_func ("/pi/listen/unavailable", test_unavailable);
   g_test_add_func ("/pi/listen/server-error", test_server_error);
   g_test_add_func ("/pi/listen/oversize", test_oversize);
   g_test_add_func ("/pi/listen/not-bound", test_not_bound);
