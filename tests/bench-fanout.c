@@ -166,6 +166,39 @@ start_server (void)
   g_io_channel_unref (channel);
 }
 
+/* pulse-events answers 503 to new streams until its broker is connected:
+ * wait for that through /ping. */
+static void
+wait_for_broker (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (server_port),
+                                     .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+      static const char request[] = "GET /api/events/v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                    "Connection: close\r\n\r\n";
+      g_autoptr(GString) in = g_string_new (NULL);
+      char buf[4096];
+      gssize n;
+      int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+      if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) < 0 ||
+          write (fd, request, sizeof request - 1) != (gssize) sizeof request - 1)
+        g_error ("ping: %s", g_strerror (errno));
+      while ((n = read (fd, buf, sizeof buf)) > 0)
+        g_string_append_len (in, buf, n);
+      close (fd);
+
+      if (strstr (in->str, "\"broker\":\"connected\"") || strstr (in->str, "\"broker\":\"embedded\""))
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("pulse-events did not reach its broker: %s", in->str);
+      g_usleep (50 * 1000);
+    }
+}
+
 /* --- clients ------------------------------------------------------------------- */
 
 static char *
@@ -575,6 +608,7 @@ main (int   argc,
     g_error ("RLIMIT_NOFILE is %lu, need %d", (unsigned long) limit.rlim_cur, n_total + 64);
 
   start_server ();
+  wait_for_broker ();
   g_usleep (200 * 1000);
   rss_before = read_status_kib (server_pid, "VmRSS:");
 

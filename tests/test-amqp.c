@@ -416,6 +416,62 @@ message_event (const char *routing_key,
 
 #define BINDING(exchange, pattern) "{\"exchange\":\"" exchange "\",\"routingKeyPattern\":\"" pattern "\"}"
 
+/* The value of a response header, or NULL. */
+static char *
+client_header (Client     *client,
+               const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (client->headers, "\r\n", -1);
+  gsize name_len = strlen (name);
+
+  for (guint i = 1; lines[i] != NULL; i++)
+    if (g_ascii_strncasecmp (lines[i], name, name_len) == 0 && lines[i][name_len] == ':')
+      return g_strstrip (g_strdup (lines[i] + name_len + 1));
+  return NULL;
+}
+
+/* A new stream while the broker is away: 503, Retry-After in seconds (at
+ * least 1) and the reason in words, which starts with @reason if given.
+ * /ping says the same. */
+static void
+assert_unavailable (guint16     port,
+                    const char *reason)
+{
+  g_autofree char *escaped = g_uri_escape_string ("{\"bindings\":[" BINDING (EXCHANGE, "primary.#") "]}",
+                                                  NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  g_autoptr(Client) client = client_request (port, path, "Connection: close\r\n");
+  g_autofree char *retry_after = client_header (client, "Retry-After");
+  g_autofree char *expected = NULL;
+  g_autofree char *ping = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  const char *message;
+  JsonObject *object;
+
+  g_assert_cmpint (client->status, ==, 503);
+  g_assert_nonnull (retry_after);
+  g_assert_cmpint (strspn (retry_after, "0123456789"), ==, strlen (retry_after));
+  g_assert_cmpint (atoi (retry_after), >=, 1);
+  g_assert_cmpint (atoi (retry_after), <=, 30);
+  g_assert_nonnull (strstr (client->headers, "application/json"));
+
+  while (client_receive (client))
+    ;
+  client_decode (client);
+  json_parser_load_from_data (parser, client->body->str, -1, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (json_parser_get_root (parser));
+  message = json_object_get_string_member (object, "message");
+  g_test_message ("503, Retry-After: %s, %s", retry_after, message);
+  expected = g_strconcat ("The server cannot reach its broker: ", reason, NULL);
+  g_assert_true (g_str_has_prefix (message, expected));
+
+  ping = http_get_body (port, "/api/events/v1/ping");
+  g_assert_nonnull (strstr (ping, "\"broker\":\"reconnecting\""));
+  g_assert_nonnull (strstr (ping, "\"brokerError\":\""));
+}
+
 /* --- tests ------------------------------------------------------------------- */
 
 static void
@@ -733,12 +789,11 @@ test_pulse_listen (void)
     }
 }
 
-/* Runs last: it kills the node and starts it again. */
+/* Runs last but one: it kills the node and starts it again. */
 static void
 test_broker_loss (void)
 {
   Client *clients[3];
-  g_autoptr(Client) refused = NULL;
   g_autoptr(Client) after = NULL;
   g_autofree char *state = NULL;
   g_autofree char *expected = NULL;
@@ -772,15 +827,9 @@ test_broker_loss (void)
   g_assert_cmpstr (state, ==, "reconnecting");
   g_clear_pointer (&state, g_free);
 
-  /* While the broker is away a new stream is told so at once. */
-  refused = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "primary.#") "]}");
-  {
-    g_autofree char *event = client_next_event (refused);
-
-    g_assert_nonnull (event);
-    g_assert_true (g_str_has_prefix (event, "event: error\ndata: \"Not connected to the broker: "));
-    client_expect_end (refused);
-  }
+  /* While the broker is away a new stream is told so at once, with a
+   * status that clients retry rather than an error event that ends it. */
+  assert_unavailable (env.port, NULL);
 
   out = node ("restart", NULL);
   g_assert_cmpstr (g_strstrip (out), ==, env.amqp_url);
@@ -952,6 +1001,274 @@ test_frozen_broker (void)
   g_assert_cmpstr (state, ==, "connected");
 }
 
+/* --- a broker that is away ------------------------------------------------------ */
+
+/* Lines of a child's output, read without blocking the main context. */
+typedef struct
+{
+  GDataInputStream *in;
+  GPtrArray        *lines;
+  guint             checked;
+  gboolean          pending;
+  gboolean          eof;
+  const char       *name;
+} LineReader;
+
+static void
+line_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LineReader *reader = user_data;
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result, NULL, NULL);
+
+  reader->pending = FALSE;
+  if (line == NULL)
+    {
+      reader->eof = TRUE;
+      return;
+    }
+  g_test_message ("%s: %s", reader->name, line);
+  g_ptr_array_add (reader->lines, line);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static LineReader *
+line_reader_new (GInputStream *stream,
+                 const char   *name)
+{
+  LineReader *reader = g_new0 (LineReader, 1);
+
+  reader->in = g_data_input_stream_new (stream);
+  reader->lines = g_ptr_array_new_with_free_func (g_free);
+  reader->name = name;
+  return reader;
+}
+
+/* The next line, from the last one found on, that holds @needle; NULL at
+ * the end of the output or after @seconds. */
+static const char *
+line_reader_wait_for (LineReader *reader,
+                      const char *needle,
+                      guint       seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (100, wake_cb, NULL);
+  const char *found = NULL;
+
+  while (found == NULL)
+    {
+      for (; found == NULL && reader->checked < reader->lines->len; reader->checked++)
+        if (strstr (g_ptr_array_index (reader->lines, reader->checked), needle) != NULL)
+          found = g_ptr_array_index (reader->lines, reader->checked);
+      if (found != NULL || reader->eof || g_get_monotonic_time () > deadline)
+        break;
+      if (!reader->pending)
+        {
+          reader->pending = TRUE;
+          g_data_input_stream_read_line_async (reader->in, G_PRIORITY_DEFAULT, NULL, line_read_cb, reader);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (wake);
+  return found;
+}
+
+/* Reads to the end (the child has exited or is ending) and frees. */
+static void
+line_reader_free (LineReader *reader)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* Lines never hold "\n": this only waits for the end of the output. */
+  while (!reader->eof)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      line_reader_wait_for (reader, "\n", 1);
+    }
+  g_object_unref (reader->in);
+  g_ptr_array_unref (reader->lines);
+  g_free (reader);
+}
+
+/* A loopback port that refuses connections: bound, never listening, and
+ * kept so while @socket lives. */
+static guint16
+refusing_port (GSocket **socket)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+
+  *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (*socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (*socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+/* pulse-events pointed at a port where no broker listens says so in words
+ * (not "Operation now in progress"): in its log, in the 503 that new
+ * streams get, and in /ping. No RabbitMQ needed. */
+static void
+test_unreachable (void)
+{
+  g_autoptr(GSocket) refusing = NULL;
+  guint16 broker_port = refusing_port (&refusing);
+  g_autofree char *url = g_strdup_printf ("amqp://guest:guest@127.0.0.1:%u/", broker_port);
+  g_autofree char *expected = g_strdup_printf ("Could not connect to the broker at 127.0.0.1:%u: "
+                                               "Connection refused", broker_port);
+  g_autofree char *log_line = g_strdup_printf ("%s; retrying in ", expected);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *ping = NULL;
+  LineReader *err;
+  guint16 port;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  /* The system's words for the error, not a translation of them. */
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
+                                        "--amqp", url, "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "Listening on http://127.0.0.1:"));
+  port = (guint16) atoi (strrchr (line, ':') + 1);
+
+  err = line_reader_new (g_subprocess_get_stderr_pipe (server), "pulse-events");
+  g_assert_nonnull (line_reader_wait_for (err, log_line, 20));
+
+  assert_unavailable (port, expected);
+  ping = http_get_body (port, "/api/events/v1/ping");
+  g_assert_nonnull (strstr (ping, expected));
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  line_reader_free (err);
+}
+
+/* An outage longer than the reconnect delays: pulse-listen keeps running
+ * through it, says that the server cannot reach its broker, and receives
+ * messages again once the broker is back. Runs last, after broker-loss:
+ * it too kills the node and starts it again. */
+static void
+test_listen_outage (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) listen = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *server = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1", env.port);
+  g_autofree char *restarted = NULL;
+  g_autofree char *state = NULL;
+  const char *first;
+  const char *second;
+  const char *last;
+  gboolean done = FALSE;
+  gboolean gap = FALSE;
+  gint64 down_at;
+  char *line;
+  LineReader *err;
+
+  if (g_getenv ("PULSE_LISTEN") == NULL)
+    {
+      g_test_skip ("PULSE_LISTEN is not set");
+      return;
+    }
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C", TRUE);
+  listen = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_LISTEN"),
+                                        "--server", server,
+                                        "--bind", EXCHANGE "=primary.outage.#",
+                                        "--count", "1", "--timeout", "200", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (listen, NULL, listen_exited_cb, &done);
+  err = line_reader_new (g_subprocess_get_stderr_pipe (listen), "pulse-listen");
+
+  g_assert_nonnull (line_reader_wait_for (err, "pulse-listen: Live", 20));
+
+  g_free (node ("kill", NULL));
+  down_at = g_get_monotonic_time ();
+
+  /* The open stream ends after `ready`: reconnect. The new attempts are
+   * answered 503 while the broker is away, and retried, again and again. */
+  g_assert_nonnull (line_reader_wait_for (err, "Lost the connection to the broker", 20));
+  first = line_reader_wait_for (err, "The server cannot reach its broker: ", 30);
+  g_assert_nonnull (first);
+  g_assert_nonnull (strstr (first, "answered 503 Service Unavailable"));
+  g_assert_nonnull (strstr (first, "Reconnecting in "));
+  second = line_reader_wait_for (err, "The server cannot reach its broker: ", 30);
+  g_assert_nonnull (second);
+  g_assert_false (done);
+  g_test_message ("pulse-listen was refused twice and kept going, %.1f s into the outage",
+                  (g_get_monotonic_time () - down_at) / (double) G_USEC_PER_SEC);
+
+  restarted = node ("restart", NULL);
+  g_assert_cmpstr (g_strstrip (restarted), ==, env.amqp_url);
+  wait_connected (env.port);
+  /* The exchange was not durable: declare it again, as publishers do. */
+  publisher_connect ();
+  g_assert_false (done);
+
+  /* Publish until pulse-listen has its message: it decides when it binds. */
+  for (guint n = 0; !done; n++)
+    {
+      g_autofree char *key = g_strdup_printf ("primary.outage.%u", n);
+      gint64 until = g_get_monotonic_time () + 100 * 1000;
+
+      g_assert_cmpuint (n, <, 150 * 10);
+      publish (key, NULL, "{\"back\":true}");
+      while (!done && g_get_monotonic_time () < until)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (2000);
+        }
+    }
+  g_test_message ("pulse-listen received a message %.1f s after the broker went away",
+                  (g_get_monotonic_time () - down_at) / (double) G_USEC_PER_SEC);
+
+  g_assert_true (g_subprocess_get_if_exited (listen));
+  g_assert_cmpint (g_subprocess_get_exit_status (listen), ==, 0);
+  line_reader_free (err);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (listen));
+  while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)))
+    g_ptr_array_add (lines, line);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lines->len, >=, 1);
+  for (guint i = 0; i + 1 < lines->len; i++)
+    gap |= strstr (g_ptr_array_index (lines, i), "\"event\":\"gap\"") != NULL;
+  g_assert_true (gap);
+  last = g_ptr_array_index (lines, lines->len - 1);
+  g_assert_nonnull (strstr (last, "\"routingKey\":\"primary.outage."));
+  g_assert_nonnull (strstr (last, "\"payload\":{\"back\":true}"));
+
+  state = broker_state ();
+  g_assert_cmpstr (state, ==, "connected");
+}
+
 static void
 stop_all (void)
 {
@@ -992,6 +1309,8 @@ main (int   argc,
       g_test_add_func ("/pi/amqp/skipped", test_skipped);
       return g_test_run ();
     }
+  /* Needs no broker: a port where none listens. */
+  g_test_add_func ("/pi/amqp/unreachable", test_unreachable);
   if (!g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE))
     {
       skip_reason = "rabbitmq-server is not installed";
@@ -1011,6 +1330,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp/pulse-listen", test_pulse_listen);
   g_test_add_func ("/pi/amqp/frozen-broker", test_frozen_broker);
   g_test_add_func ("/pi/amqp/broker-loss", test_broker_loss);
+  g_test_add_func ("/pi/amqp/listen-outage", test_listen_outage);
 
   start_node ();
   start_server ();

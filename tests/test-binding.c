@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "pi-binding.h"
 
@@ -496,6 +497,81 @@ test_share_link_round_trip (void)
   assert_bindings_equal (bindings, back2);
 }
 
+/* Builds the link of @n bindings the way a hand-edited or generated link
+ * may come: highest index first, and each pattern before its exchange. */
+static char *
+large_share_link (guint n)
+{
+  GString *link = g_string_new ("https://tools.example.com/pulse-inspector/?");
+
+  for (guint i = n; i-- > 0;)
+    g_string_append_printf (link, "bindings%%5B%u%%5D%%5BroutingKeyPattern%%5D=route.group-%u.%%23&"
+                            "bindings%%5B%u%%5D%%5Bexchange%%5D=exchange%%2Fqueue%%2Fv1%%2Fx-%u&",
+                            i, i, i, i);
+  return g_string_free (link, FALSE);
+}
+
+/* The processor time of one parse of @link, in seconds: time this thread
+ * spent waiting for the processor (other tests, other programs) does not
+ * count. */
+static double
+time_share_link (const char *link,
+                 guint       n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) bindings = NULL;
+  struct timespec start;
+  struct timespec end;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &start);
+  bindings = pi_bindings_from_share_link (link, &error);
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &end);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bindings->len, ==, n);
+
+  return (end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+}
+
+static void
+test_share_link_large (void)
+{
+  g_autofree char *small_link = large_share_link (2000);
+  g_autofree char *large_link = large_share_link (20000);
+  g_autoptr(GPtrArray) bindings = NULL;
+  g_autoptr(GError) error = NULL;
+  double small_time;
+  double large_time;
+
+  /* Every binding comes out, in order of its index, with its own fields. */
+  bindings = pi_bindings_from_share_link (large_link, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bindings->len, ==, 20000);
+  for (guint i = 0; i < bindings->len; i++)
+    {
+      PiBinding *binding = g_ptr_array_index (bindings, i);
+      g_autofree char *exchange = g_strdup_printf ("exchange/queue/v1/x-%u", i);
+      g_autofree char *pattern = g_strdup_printf ("route.group-%u.#", i);
+
+      g_assert_cmpstr (pi_binding_get_exchange (binding), ==, exchange);
+      g_assert_cmpstr (pi_binding_get_routing_key_pattern (binding), ==, pattern);
+    }
+
+  /* Ten times the bindings must cost about ten times the time, not a
+   * hundred (a search of every binding so far for each index). A ratio
+   * rather than a time, machines being noisy: the best of several runs of
+   * each, taken in turns so that a busy moment hits both sizes. */
+  small_time = large_time = G_MAXDOUBLE;
+  for (guint round = 0; round < 5; round++)
+    {
+      for (guint i = 0; i < 3; i++)
+        small_time = MIN (small_time, time_share_link (small_link, 2000));
+      large_time = MIN (large_time, time_share_link (large_link, 20000));
+    }
+  g_test_message ("share link: 2,000 bindings %.2f ms, 20,000 bindings %.2f ms, ratio %.1f",
+                  small_time * 1000, large_time * 1000, large_time / small_time);
+  g_assert_cmpfloat (large_time / small_time, <, 30);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -513,6 +589,7 @@ main (int   argc,
   g_test_add_func ("/pi/binding/share-link-read", test_share_link_read);
   g_test_add_func ("/pi/binding/share-link-errors", test_share_link_errors);
   g_test_add_func ("/pi/binding/share-link-round-trip", test_share_link_round_trip);
+  g_test_add_func ("/pi/binding/share-link-large", test_share_link_large);
 
   return g_test_run ();
 }

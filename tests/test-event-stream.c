@@ -673,6 +673,61 @@ test_http_failure (gconstpointer data)
   watch_free (watch);
 }
 
+/* A server that cannot serve now (pulse-events while its broker is away)
+ * answers 503 with Retry-After: the stream waits at least that long, says
+ * why in the server's words, and comes back by itself, although it was
+ * never live. */
+static void
+test_unavailable (void)
+{
+  static const char unavailable[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json; charset=utf-8\r\n"
+    "Retry-After: 3\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "{\"message\":\"The server cannot reach its broker: Could not connect to the broker "
+    "at 127.0.0.1:5673: Connection refused\"}";
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *refused = pi_fixture_response_new ();
+  PiFixtureResponse *ok = pi_fixture_response_new_sse ();
+  g_autofree char *expected = NULL;
+  PiStreamState state;
+  gint64 reconnecting_at;
+  Watch *watch;
+
+  pi_fixture_response_write (refused, unavailable, -1);
+  pi_fixture_server_add (server, refused);
+  pi_fixture_response_write (ok, READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_response_hold (ok);
+  pi_fixture_server_add (server, ok);
+
+  watch = watch_new (server, FALSE, 0);
+  watch_connect (watch);
+
+  WAIT_UNTIL ((state = pi_event_stream_get_state (watch->stream)) == PI_STREAM_STATE_RECONNECTING ||
+              state == PI_STREAM_STATE_FAILED, 5);
+  reconnecting_at = g_get_monotonic_time ();
+  g_assert_cmpint (state, ==, PI_STREAM_STATE_RECONNECTING);
+  expected = g_strdup_printf ("127.0.0.1:%u answered 503 Service Unavailable: The server cannot reach its "
+                              "broker: Could not connect to the broker at 127.0.0.1:5673: Connection refused",
+                              pi_fixture_server_get_port (server));
+  g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==, expected);
+  /* Retry-After is the least wait, above the first delay (1 s and jitter). */
+  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), >=, 3);
+  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), <=, 4);
+  g_assert_true (g_str_has_prefix (pi_event_stream_get_state_text (watch->stream), "Reconnecting in "));
+
+  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpint (g_get_monotonic_time () - reconnecting_at, >=, 2500 * 1000);
+  g_assert_null (pi_event_stream_get_error_message (watch->stream));
+  WAIT_UNTIL (watch->messages->len == 1, 5);
+  assert_message_1 (message_at (watch, 0));
+  g_assert_false (saw_state (watch, PI_STREAM_STATE_FAILED));
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
+  watch_free (watch);
+}
+
 static void
 test_server_error_event (void)
 {
@@ -1074,6 +1129,7 @@ main (int   argc,
   g_test_add_func ("/pi/event-stream/not-bound", test_not_bound);
   for (guint i = 0; i < G_N_ELEMENTS (http_failures); i++)
     g_test_add_data_func (http_failures[i].path, &http_failures[i], test_http_failure);
+  g_test_add_func ("/pi/event-stream/unavailable", test_unavailable);
   g_test_add_func ("/pi/event-stream/server-error-event", test_server_error_event);
   g_test_add_func ("/pi/event-stream/server-error-after-ready", test_server_error_after_ready);
   g_test_add_func ("/pi/event-stream/oversize", test_oversize);

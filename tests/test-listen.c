@@ -258,6 +258,30 @@ test_raw (void)
 }
 
 static void
+test_raw_nul (void)
+{
+  static const char body[] = "event: hello\ndata: a\000b\xFF" "c\nid: -\n\n";
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *response = pi_fixture_response_new_sse ();
+  g_autofree char *base = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(Run) run = NULL;
+
+  pi_fixture_response_write (response, body, sizeof body - 1);
+  pi_fixture_response_hold (response);
+  pi_fixture_server_add (server, response);
+  base = pi_fixture_server_get_url (server);
+  url = g_strdup_printf ("--server=%s/stream", base);
+
+  /* U+0000 is a character like any other in an event stream: it is
+   * printed escaped; only bytes that are not UTF-8 become U+FFFD. */
+  run = run_listen (NULL, url, "--raw", "--count=1", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (run->lines->len, ==, 1);
+  g_assert_cmpstr (run->out, ==, "{\"event\":\"hello\",\"id\":\"-\",\"data\":\"a\\u0000b\xEF\xBF\xBD" "c\"}\n");
+}
+
+static void
 test_malformed (void)
 {
   g_autoptr(PiFixtureServer) server =
@@ -344,6 +368,40 @@ test_failures (void)
     }
 }
 
+/* A 503 (pulse-events while its broker is away) passes: pulse-listen says
+ * why in the server's words, waits, and goes on. */
+static void
+test_unavailable (void)
+{
+  static const char unavailable[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json; charset=utf-8\r\n"
+    "Retry-After: 1\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "{\"message\":\"The server cannot reach its broker: Could not connect to the broker "
+    "at 127.0.0.1:5673: Connection refused\"}";
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *refused = pi_fixture_response_new ();
+  PiFixtureResponse *ok = pi_fixture_response_new_sse ();
+  g_autoptr(Run) run = NULL;
+
+  pi_fixture_response_write (refused, unavailable, -1);
+  pi_fixture_server_add (server, refused);
+  pi_fixture_response_write (ok, READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_response_hold (ok);
+  pi_fixture_server_add (server, ok);
+
+  run = run_listen (server, BIND, "--count=1", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->err, "answered 503 Service Unavailable: The server cannot reach its broker: "
+                                      "Could not connect to the broker at 127.0.0.1:5673: Connection refused. "
+                                      "Reconnecting in "));
+  g_assert_cmpuint (run->lines->len, ==, 1);
+  assert_message_1 (line (run, 0), 1);
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
+}
+
 static void
 test_server_error (void)
 {
@@ -389,10 +447,55 @@ test_not_bound (void)
   g_autoptr(Run) run = run_listen (server, BIND, NULL);
 
   g_assert_cmpint (run->status, ==, 1);
+  /* A reason that is a question is followed by the next sentence alone. */
+  g_assert_nonnull (strstr (run->err, "does the exchange exist? Reconnecting in 1 s"));
+  g_assert_null (strstr (run->err, "?."));
   g_assert_true (g_str_has_suffix (run->err,
                                    "pulse-listen: The server closed the stream before binding; "
                                    "does the exchange exist?\n"));
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 4);
+}
+
+/* A server's error after `ready` ends as the server wrote it; the line
+ * adds one full stop only where the reason did not end its sentence. */
+static void
+test_reconnect_sentence (void)
+{
+  static const char *errors[] = {
+    "Shutting down for maintenance.",
+    "Back soon!",
+    "Is the broker there?",
+    "Lost the broker: connection reset",
+    "Lost the broker:",
+  };
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *last = pi_fixture_response_new_sse ();
+  g_autoptr(Run) run = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      PiFixtureResponse *response = pi_fixture_response_new_sse ();
+      g_autofree char *body = g_strdup_printf ("retry: 10\n" READY "event: error\ndata: \"%s\"\nid: -\n\n",
+                                               errors[i]);
+
+      pi_fixture_response_write (response, body, -1);
+      pi_fixture_server_add (server, response);
+    }
+  pi_fixture_response_write (last, READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_response_hold (last);
+  pi_fixture_server_add (server, last);
+
+  run = run_listen (server, BIND, "--count=1", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Shutting down for maintenance. Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Back soon! Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Is the broker there? Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Lost the broker: connection reset. Reconnecting in 1 s"));
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Lost the broker. Reconnecting in 1 s"));
+  g_assert_null (strstr (run->err, ".."));
+  g_assert_null (strstr (run->err, "!."));
+  g_assert_null (strstr (run->err, "?."));
+  g_assert_null (strstr (run->err, ":."));
 }
 
 static void
@@ -727,12 +830,15 @@ main (int   argc,
 
   g_test_add_func ("/pi/listen/messages", test_messages);
   g_test_add_func ("/pi/listen/raw", test_raw);
+  g_test_add_func ("/pi/listen/raw-nul", test_raw_nul);
   g_test_add_func ("/pi/listen/malformed", test_malformed);
   g_test_add_func ("/pi/listen/gap", test_gap);
   g_test_add_func ("/pi/listen/failures", test_failures);
+  g_test_add_func ("/pi/listen/unavailable", test_unavailable);
   g_test_add_func ("/pi/listen/server-error", test_server_error);
   g_test_add_func ("/pi/listen/oversize", test_oversize);
   g_test_add_func ("/pi/listen/not-bound", test_not_bound);
+  g_test_add_func ("/pi/listen/reconnect-sentence", test_reconnect_sentence);
   g_test_add_func ("/pi/listen/refused", test_refused);
   g_test_add_func ("/pi/listen/stall", test_stall);
   g_test_add_func ("/pi/listen/timeout", test_timeout);

@@ -504,6 +504,60 @@ test_reconnect (void)
   pi_test_server_clear (&server);
 }
 
+/* A server whose broker is away answers new streams 503: the window keeps
+ * trying by itself and says why in the server's words, beside
+ * "Reconnecting in N s…". */
+static void
+test_broker_away (void)
+{
+  PiTestServer server = { 0 };
+  g_autoptr(GSocket) refusing = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *amqp = NULL;
+  g_autofree char *reason = NULL;
+  PiStreamState state;
+  PiWindow *window;
+  guint port;
+
+  /* Bound and never listening: connections to it are refused. */
+  refusing = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (refusing, any_port, FALSE, &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (refusing, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  amqp = g_strdup_printf ("--amqp=amqp://guest:guest@127.0.0.1:%u/", port);
+  reason = g_strdup_printf ("The server cannot reach its broker: Could not connect to the broker at 127.0.0.1:%u: ",
+                            port);
+
+  pi_test_server_start (&server, 0, amqp);
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+
+  WAIT_UNTIL ((state = state_of (window)) == PI_STREAM_STATE_RECONNECTING || state == PI_STREAM_STATE_FAILED, 10);
+  g_assert_cmpint (state, ==, PI_STREAM_STATE_RECONNECTING);
+  WAIT_UNTIL (strstr (pi_connection_bar_get_error_text (window->connection_bar), reason) != NULL, 5);
+  g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar), "Reconnecting in "));
+  g_assert_true (gtk_revealer_get_reveal_child (window->error_revealer));
+  g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), reason));
+  g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Disconnect");
+  screenshot (window, "broker-away");
+
+  /* It goes on trying: refused again, never failed. */
+  WAIT_UNTIL (pi_event_stream_get_n_reconnects (pi_window_get_stream (window)) >= 1 &&
+              state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+  g_assert_nonnull (strstr (pi_connection_bar_get_error_text (window->connection_bar), reason));
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
 static void
 test_preferences (void)
 {
@@ -790,6 +844,7 @@ main (int   argc,
   g_test_add_func ("/pi/window/live", test_live);
   g_test_add_func ("/pi/window/server-error", test_server_error);
   g_test_add_func ("/pi/window/reconnect", test_reconnect);
+  g_test_add_func ("/pi/window/broker-away", test_broker_away);
   g_test_add_func ("/pi/window/preferences", test_preferences);
   g_test_add_func ("/pi/window/window-state", test_window_state);
   g_test_add_func ("/pi/window/command-line", test_command_line);

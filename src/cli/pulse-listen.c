@@ -323,6 +323,53 @@ on_raw_events (PiEventStream *stream,
 
 /* --- Status on stderr ------------------------------------------------------------ */
 
+/* "REASON. NEXT": the reason (the server's own words, often) may end its
+ * sentence already, with a question or an exclamation; then only a space
+ * goes between. A trailing colon or comma gives way to the full stop. */
+static char *
+join_sentences (const char *reason,
+                const char *next)
+{
+  g_autofree char *first = g_strstrip (g_strdup (reason ? reason : ""));
+  gsize len = strlen (first);
+  const char *last;
+  gunichar c;
+
+  if (len == 0)
+    return g_strdup (next);
+
+  last = g_utf8_find_prev_char (first, first + len);
+  c = last != NULL ? g_utf8_get_char_validated (last, -1) : 0;
+
+  switch (c)
+    {
+    case '.':
+    case '?':
+    case '!':
+    case 0x2026:  /* … */
+    case 0x203D:  /* ‽ */
+    case 0x3002:  /* 。 */
+    case 0xFF01:  /* ！ */
+    case 0xFF1F:  /* ？ */
+      return g_strdup_printf ("%s %s", first, next);
+
+    case ':':
+    case ';':
+    case ',':
+      first[len - 1] = '\0';
+      if (g_strchomp (first)[0] == '\0')
+        return g_strdup (next);
+      break;
+
+    default:
+      break;
+    }
+
+  /* Translators: a reason that does not end its sentence, then the next
+   * sentence, e.g. "The connection was lost. Reconnecting in 2 s…" */
+  return g_strdup_printf (_("%s. %s"), first, next);
+}
+
 static void
 on_state (PiEventStream *stream,
           GParamSpec    *pspec,
@@ -342,7 +389,11 @@ on_state (PiEventStream *stream,
     case PI_STREAM_STATE_RECONNECTING:
       /* An error event after `ready` is retried: it is not the final word. */
       self->server_error = FALSE;
-      g_printerr ("pulse-listen: %s. %s\n", reason ? reason : "", text);
+      {
+        g_autofree char *line = join_sentences (reason, text);
+
+        g_printerr ("pulse-listen: %s\n", line);
+      }
       break;
 
     case PI_STREAM_STATE_FAILED:

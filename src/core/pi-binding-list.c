@@ -290,21 +290,20 @@ parse_link_key (const char   *key,
   return TRUE;
 }
 
+/* @positions maps each index seen so far to its item's position in @items,
+ * so that a link with many bindings is read in linear time. */
 static LinkItem *
-link_item_for_index (GArray  *items,
-                     guint64  index)
+link_item_for_index (GArray     *items,
+                     GHashTable *positions,
+                     guint64     index)
 {
   LinkItem new_item = { index, NULL, NULL };
+  gpointer position;
 
-  /* Links hold a handful of bindings: a linear search is the clearest. */
-  for (guint i = 0; i < items->len; i++)
-    {
-      LinkItem *item = &g_array_index (items, LinkItem, i);
+  if (g_hash_table_lookup_extended (positions, &index, NULL, &position))
+    return &g_array_index (items, LinkItem, GPOINTER_TO_UINT (position));
 
-      if (item->index == index)
-        return item;
-    }
-
+  g_hash_table_insert (positions, g_memdup2 (&index, sizeof index), GUINT_TO_POINTER (items->len));
   g_array_append_val (items, new_item);
   return &g_array_index (items, LinkItem, items->len - 1);
 }
@@ -334,6 +333,7 @@ pi_bindings_from_share_link (const char  *link,
                              GError     **error)
 {
   g_autoptr(GArray) items = NULL;
+  g_autoptr(GHashTable) positions = NULL;
   g_autoptr(GPtrArray) bindings = NULL;
   g_autofree char *json = NULL;
   const char *query;
@@ -364,6 +364,7 @@ pi_bindings_from_share_link (const char  *link,
 
   items = g_array_new (FALSE, TRUE, sizeof (LinkItem));
   g_array_set_clear_func (items, link_item_clear);
+  positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   for (p = query; p < query_end;)
     {
@@ -399,7 +400,7 @@ pi_bindings_from_share_link (const char  *link,
         }
       else if (parse_link_key (key, &index, &field))
         {
-          LinkItem *item = link_item_for_index (items, index);
+          LinkItem *item = link_item_for_index (items, positions, index);
 
           if (g_str_equal (field, "exchange]"))
             {

@@ -19,6 +19,39 @@
 
 /* --- Worker: HTTP errors -------------------------------------------------------- */
 
+/* Retry-After (RFC 9110, section 10.2.3): a number of seconds or an HTTP
+ * date. Returns milliseconds from now, or -1 when absent or unreadable. */
+static gint64
+parse_retry_after (SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Retry-After");
+  g_autoptr(GDateTime) date = NULL;
+  g_autoptr(GDateTime) now = NULL;
+
+  if (value == NULL)
+    return -1;
+
+  while (g_ascii_isspace (*value))
+    value++;
+
+  if (g_ascii_isdigit (*value))
+    {
+      char *end;
+      guint64 seconds = g_ascii_strtoull (value, &end, 10);
+
+      while (g_ascii_isspace (*end))
+        end++;
+      if (*end != '\0')
+        return -1;
+      return (gint64) MIN (seconds, MAX_RETRY_AFTER_MSEC / 1000) * 1000;
+    }
+
+  if (!(date = soup_date_time_new_from_http_string (value)))
+    return -1;
+  now = g_date_time_new_now_utc ();
+  return CLAMP (g_date_time_difference (date, now) / 1000, 0, MAX_RETRY_AFTER_MSEC);
+}
+
 static void
 worker_http_error (PiStreamWorker *w)
 {
@@ -45,9 +78,17 @@ worker_http_error (PiStreamWorker *w)
   else
     reason = g_strdup_printf (_("%s answered %u %s"), w->host, status, phrase ? phrase : "");
 
-  /* A server error may pass (a proxy while the server restarts); a client
-   * error will not. */
-  pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_INITIAL : FAILURE_PERMANENT);
+  /* 503 and 429 say "not now" (pulse-events answers 503 while its broker
+   * is away): retried, after Retry-After at the soonest. Another server
+   * error may pass (a proxy while the server restarts); a client error
+   * will not. */
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
+    {
+      w->retry_after_msec = parse_retry_after (soup_message_get_response_headers (w->message));
+      pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
+    }
+  else
+    pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_INITIAL : FAILURE_PERMANENT);
 }
 
 static void

@@ -28,6 +28,8 @@ G_BEGIN_DECLS
 #define DEFAULT_RETRY_MSEC     1000
 #define MAX_RETRY_MSEC         60000
 #define MAX_UNBOUND_RETRIES    3
+/* The most a server's Retry-After can hold the next attempt back. */
+#define MAX_RETRY_AFTER_MSEC   (10 * 60 * 1000)
 
 /* Messages decoded but not yet taken by the caller. Past this the worker
  * stops reading (TCP pushes back, the server reports what it drops), so a
@@ -39,6 +41,8 @@ typedef enum
   FAILURE_RETRY,       /* worth another attempt */
   FAILURE_PERMANENT,   /* retrying cannot help: fail */
   FAILURE_INITIAL,     /* fail if never live, retry once the stream has been live */
+  FAILURE_UNAVAILABLE, /* the server cannot serve now (503, 429): retry, however
+                        * often, no sooner than its Retry-After */
 } FailureKind;
 
 struct _PiStreamWorker
@@ -87,6 +91,7 @@ struct _PiStreamWorker
   guint          unbound_failures;
   guint          backoff_step;
   gint64         retry_msec;
+  gint64         retry_after_msec;   /* the last answer's Retry-After, or -1 */
   gint64         last_activity;
   gint64         now;
   guint64        sequence;

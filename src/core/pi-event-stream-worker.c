@@ -26,8 +26,10 @@
  * refused / unresolved / 5xx, and is retried at most MAX_UNBOUND_RETRIES
  * times when it ends before `ready`; once the stream has been live, losses
  * are retried with exponential backoff and jitter, and a gap marker goes
- * into the message list. TLS failures, 4xx, a wrong content type, an
- * oversize event and a server `error` event always fail.
+ * into the message list. 503 and 429 ("not now", e.g. a server whose
+ * broker is away) are retried always, no sooner than their Retry-After.
+ * TLS failures, other 4xx, a wrong content type, an oversize event and a
+ * server `error` event before `ready` (bad bindings) always fail.
  *
  * This file holds the thread, the attempt life cycle and the API of
  * pi-event-stream-private.h; pi-event-stream-records.c queues records,
@@ -164,7 +166,7 @@ pi_stream_worker_lost (PiStreamWorker *w,
       g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, g_get_real_time (), gap_reason));
       w->unbound_failures = 0;
     }
-  else if (!w->ever_live && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
+  else if (kind != FAILURE_UNAVAILABLE && !w->ever_live && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
     {
       pi_stream_worker_fail (w, reason);
       return;
@@ -172,6 +174,12 @@ pi_stream_worker_lost (PiStreamWorker *w,
 
   w->live = FALSE;
   delay = worker_next_delay (w);
+
+  /* The server knows best when it may serve again; spread its clients a
+   * little past that, as the backoff does. */
+  if (kind == FAILURE_UNAVAILABLE && w->retry_after_msec > (gint64) delay)
+    delay = (guint) (w->retry_after_msec +
+                     g_random_int_range (0, (gint32) MAX (w->retry_after_msec / 4, 1)));
   g_debug ("Reconnecting in %u ms: %s", delay, reason);
 
   pi_stream_worker_post_state (w, PI_STREAM_STATE_RECONNECTING, reason, delay);
@@ -231,6 +239,7 @@ worker_start_attempt (PiStreamWorker *w)
   w->live = FALSE;
   w->stalled = FALSE;
   w->server_error = FALSE;
+  w->retry_after_msec = -1;
 
   pi_stream_worker_post_state (w, PI_STREAM_STATE_CONNECTING, NULL, 0);
 

@@ -291,7 +291,9 @@ pi_event_stream_class_init (PiEventStreamClass *klass)
    * PiEventStream::server-error:
    * @text: the server's error text
    *
-   * The server sent an `error` event; the stream stops (state failed).
+   * The server sent an `error` event. Before `ready` it is about the
+   * bindings and the stream stops (state failed); after `ready` the
+   * server or its broker failed, and the stream reconnects.
    */
   pi_event_stream_signals[SIGNAL_SERVER_ERROR] =
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

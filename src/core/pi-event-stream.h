@@ -38,7 +38,8 @@ typedef enum
  * PiRawEvent:
  * @event: the event type ("message" when the stream named none)
  * @id: the last event ID ("" when none)
- * @data: the data, valid UTF-8, NUL-terminated
+ * @data: the data, valid UTF-8, NUL-terminated; it may hold U+0000 too,
+ *   so read @data_len bytes
  * @data_len: length of @data in bytes
  *
  * One server-sent event as it arrived, delivered in raw mode.

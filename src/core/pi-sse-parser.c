@@ -89,6 +89,36 @@ utf8_is_valid_fast (const char *str,
   return g_utf8_validate_len (p, end - p, NULL);
 }
 
+/* Like g_utf8_make_valid(), but U+0000 is kept: it is a character, and
+ * the event-stream format replaces only what is not UTF-8. Each byte that
+ * starts no valid sequence becomes one U+FFFD. */
+static void
+append_valid_keeping_nul (GString    *out,
+                          const char *str,
+                          gsize       len)
+{
+  const char *p = str;
+  const char *end = str + len;
+
+  while (p < end)
+    {
+      const char *stop;
+
+      if (g_utf8_validate_len (p, end - p, &stop))
+        {
+          g_string_append_len (out, p, end - p);
+          return;
+        }
+
+      g_string_append_len (out, p, stop - p);
+      if (*stop == '\0')
+        g_string_append_c (out, '\0');
+      else
+        g_string_append (out, "\xEF\xBF\xBD");
+      p = stop + 1;
+    }
+}
+
 static void
 assign_valid (GString    *out,
               const char *str,
@@ -175,7 +205,7 @@ set_too_large_error (PiSseParser  *self,
 static void
 dispatch (PiSseParser *self)
 {
-  g_autofree char *valid = NULL;
+  g_autoptr(GString) valid = NULL;
   PiSseEvent event;
 
   /* A blank line with nothing in the data buffer (a lone "event:" or
@@ -199,9 +229,10 @@ dispatch (PiSseParser *self)
     }
   else
     {
-      valid = g_utf8_make_valid (self->data->str, self->data->len);
-      event.data = valid;
-      event.data_len = strlen (valid);
+      valid = g_string_sized_new (self->data->len + 16);
+      append_valid_keeping_nul (valid, self->data->str, self->data->len);
+      event.data = valid->str;
+      event.data_len = valid->len;
     }
 
   self->func (&event, self->user_data);

@@ -23,7 +23,8 @@ typedef enum
 /**
  * PiSseEvent:
  * @event: the event type, "message" when the stream named none
- * @data: the data buffer, lines joined with "\n", NUL-terminated, valid UTF-8
+ * @data: the data buffer, lines joined with "\n", valid UTF-8, NUL-terminated;
+ *   it may hold U+0000 too (the format keeps it), so read @data_len bytes
  * @data_len: length of @data in bytes
  * @id: the last event ID buffer (kept across events), "" when none
  *

@@ -415,6 +415,33 @@ pi_amqp_broker_get_state (PiBroker *broker)
     }
 }
 
+static char *
+pi_amqp_broker_dup_unavailable_reason (PiBroker *broker,
+                                       guint    *retry_after)
+{
+  PiAmqpBroker *self = PI_AMQP_BROKER (broker);
+  Io *io = self->io;
+  char *reason;
+  gint64 wait;
+
+  if ((BrokerState) g_atomic_int_get (&io->state) == STATE_CONNECTED)
+    return NULL;
+
+  g_mutex_lock (&io->lock);
+  if (io->unavailable_reason != NULL)
+    reason = g_strdup (io->unavailable_reason);
+  else
+    reason = g_strdup_printf ("Still connecting to the broker at %s:%d", io->host, io->port);
+  wait = io->next_attempt_at - g_get_monotonic_time ();
+  g_mutex_unlock (&io->lock);
+
+  /* An attempt under way may succeed any moment: 1 s, the least. */
+  if (retry_after != NULL)
+    *retry_after = (guint) CLAMP ((wait + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC, 1, G_MAXUINT);
+
+  return reason;
+}
+
 static void
 io_free (Io *io)
 {
@@ -444,6 +471,7 @@ io_free (Io *io)
   g_free (io->password);
   g_free (io->vhost);
   g_free (io->last_error);
+  g_free (io->unavailable_reason);
   g_free (io);
 }
 
@@ -478,6 +506,7 @@ pi_amqp_broker_class_init (PiAmqpBrokerClass *klass)
   broker_class->subscribe = pi_amqp_broker_subscribe;
   broker_class->unsubscribe = pi_amqp_broker_unsubscribe;
   broker_class->get_state = pi_amqp_broker_get_state;
+  broker_class->dup_unavailable_reason = pi_amqp_broker_dup_unavailable_reason;
 }
 
 static void

@@ -10,9 +10,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <amqp.h>
 #include <amqp_ssl_socket.h>
@@ -110,6 +113,75 @@ pi_amqp_describe_status (int status)
     return g_strdup (g_strerror (saved_errno));
 
   return g_strdup (amqp_error_string2 (status));
+}
+
+/* librabbitmq connects without blocking and keeps the socket's own error
+ * (SO_ERROR) to itself, leaving errno at EINPROGRESS: "Operation now in
+ * progress" for a refused connection. To say why the broker could not be
+ * reached, try the TCP connection once more, briefly, and read the error
+ * the kernel gives. Returns NULL if that connection succeeds. */
+static char *
+probe_connect_error (const char *host,
+                     int         port)
+{
+  struct addrinfo hints = { 0 };
+  struct addrinfo *addresses = NULL;
+  char service[16];
+  int last_errno = 0;
+  int status;
+
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_protocol = IPPROTO_TCP;
+  g_snprintf (service, sizeof service, "%d", port);
+
+  if ((status = getaddrinfo (host, service, &hints, &addresses)) != 0)
+    return g_strdup (gai_strerror (status));
+
+  for (struct addrinfo *ai = addresses; ai != NULL; ai = ai->ai_next)
+    {
+      int fd = socket (ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+
+      if (fd < 0)
+        {
+          last_errno = errno;
+          continue;
+        }
+
+      if (connect (fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        last_errno = 0;
+      else if (errno != EINPROGRESS)
+        last_errno = errno;
+      else
+        {
+          struct pollfd pfd = { fd, POLLOUT, 0 };
+          int ready;
+
+          do
+            ready = poll (&pfd, 1, PROBE_TIMEOUT_MS);
+          while (ready < 0 && errno == EINTR);
+
+          if (ready == 0)
+            last_errno = ETIMEDOUT;
+          else if (ready < 0)
+            last_errno = errno;
+          else
+            {
+              int so_error = 0;
+              socklen_t len = sizeof so_error;
+
+              last_errno = getsockopt (fd, SOL_SOCKET, SO_ERROR, &so_error, &len) < 0 ? errno : so_error;
+            }
+        }
+
+      close (fd);
+      if (last_errno == 0)
+        break;
+    }
+
+  freeaddrinfo (addresses);
+
+  return last_errno != 0 ? g_strdup (g_strerror (last_errno)) : NULL;
 }
 
 /* --- the connection -------------------------------------------------------- */
@@ -216,13 +288,18 @@ io_connect (Io    *io,
       return FALSE;
     }
 
-  errno = 0;
   status = amqp_socket_open_noblock (socket, io->host, io->port, &connect_timeout);
   if (status != AMQP_STATUS_OK)
     {
-      g_autofree char *text = pi_amqp_describe_status (status);
+      g_autofree char *text = NULL;
 
-      *error = g_strdup_printf ("Could not connect to %s:%d: %s", io->host, io->port, text);
+      /* errno says nothing here (see probe_connect_error). */
+      if (status == AMQP_STATUS_SOCKET_ERROR)
+        text = probe_connect_error (io->host, io->port);
+      if (text == NULL)
+        text = g_strdup (amqp_error_string2 (status));
+
+      *error = g_strdup_printf ("Could not connect to the broker at %s:%d: %s", io->host, io->port, text);
       io_disconnect (io, FALSE);
       return FALSE;
     }
@@ -249,7 +326,7 @@ io_connect (Io    *io,
     {
       g_autofree char *text = pi_amqp_describe_reply (reply);
 
-      *error = g_strdup_printf ("Could not log in to %s:%d as %s: %s",
+      *error = g_strdup_printf ("Could not log in to the broker at %s:%d as %s: %s",
                                 io->host, io->port, io->user, text);
       io_disconnect (io, FALSE);
       return FALSE;
@@ -382,6 +459,19 @@ io_serve (Io *io)
     }
 }
 
+/* What new streams are told (with a 503) until the connection is back. */
+static void
+io_set_unavailable (Io         *io,
+                    const char *reason,
+                    guint       backoff_ms)
+{
+  g_mutex_lock (&io->lock);
+  g_free (io->unavailable_reason);
+  io->unavailable_reason = g_strdup (reason);
+  io->next_attempt_at = g_get_monotonic_time () + (gint64) backoff_ms * 1000;
+  g_mutex_unlock (&io->lock);
+}
+
 static void
 io_fail_all (Io         *io,
              const char *text)
@@ -453,9 +543,10 @@ pi_amqp_io_thread (gpointer data)
           g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
           g_free (io->last_error);
           io->last_error = g_strdup (error);
+          io_set_unavailable (io, error, backoff_ms);
           g_atomic_int_set (&io->state, STATE_RECONNECTING);
           /* Whoever asked during the attempt learns at once that it failed. */
-          io_refuse_requests (io, "Could not connect to the broker", error);
+          io_refuse_requests (io, "Not connected to the broker", error);
           continue;
         }
 
@@ -467,10 +558,12 @@ pi_amqp_io_thread (gpointer data)
       if (error == NULL)
         break;
 
-      g_atomic_int_set (&io->state, STATE_RECONNECTING);
       g_message ("Lost the connection to the broker: %s", error);
       {
         g_autofree char *text = g_strdup_printf ("Lost the connection to the broker: %s", error);
+
+        io_set_unavailable (io, text, BACKOFF_FIRST_MS);
+        g_atomic_int_set (&io->state, STATE_RECONNECTING);
         io_fail_all (io, text);
       }
       io_disconnect (io, FALSE);

@@ -40,6 +40,7 @@ G_BEGIN_DECLS
 #define FRAME_MAX          131072
 #define HEARTBEAT_SECONDS  30   /* PULSE_EVENTS_AMQP_HEARTBEAT overrides it */
 #define CONNECT_TIMEOUT_S  10
+#define PROBE_TIMEOUT_MS   2000   /* second try that finds why a connect failed */
 #define RPC_TIMEOUT_S      20
 #define POLL_INTERVAL_MS   1000
 #define BACKOFF_FIRST_MS   500
@@ -135,6 +136,11 @@ typedef struct
   gboolean                 dispatch_armed; /* under lock: a ready time is set */
   gboolean                 quit;          /* under lock */
   int                      state;         /* BrokerState, atomic */
+  /* Under lock, set by the I/O thread: why the last attempt failed or the
+   * connection was lost (NULL before the first failure), and when the next
+   * attempt is due (monotonic microseconds). */
+  char                    *unavailable_reason;
+  gint64                   next_attempt_at;
 
   /* I/O thread only. */
   GQueue                   batch;         /* Outgoing* not handed over yet */

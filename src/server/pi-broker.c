@@ -115,3 +115,34 @@ pi_broker_get_state (PiBroker *self)
 
   return PI_BROKER_GET_CLASS (self)->get_state (self);
 }
+
+/**
+ * pi_broker_dup_unavailable_reason:
+ * @self: a #PiBroker
+ * @retry_after: (out) (optional): seconds until the broker tries again,
+ *   at least 1
+ *
+ * Tells whether a subscription started now could be served: a broker that
+ * is not connected (still connecting, or reconnecting after a loss) would
+ * only refuse it.
+ *
+ * Returns: (transfer full) (nullable): %NULL if subscriptions can be
+ *   served, else why not, in words
+ */
+char *
+pi_broker_dup_unavailable_reason (PiBroker *self,
+                                  guint    *retry_after)
+{
+  PiBrokerClass *klass;
+
+  g_return_val_if_fail (PI_IS_BROKER (self), NULL);
+
+  if (retry_after != NULL)
+    *retry_after = 0;
+
+  klass = PI_BROKER_GET_CLASS (self);
+  if (klass->dup_unavailable_reason == NULL)
+    return NULL;
+
+  return klass->dup_unavailable_reason (self, retry_after);
+}

@@ -54,6 +54,10 @@ struct _PiBrokerClass
                                   GError                       **error);
   /* For /ping: e.g. "embedded", "connected", "reconnecting". */
   const char     *(*get_state)   (PiBroker                      *self);
+  /* NULL while subscriptions can be served; else why not, and in how
+   * many seconds to try again. NULL (never unavailable) if not set. */
+  char           *(*dup_unavailable_reason) (PiBroker           *self,
+                                             guint              *retry_after);
 };
 
 PiSubscription *pi_broker_subscribe   (PiBroker                      *self,
@@ -69,5 +73,7 @@ gboolean        pi_broker_publish     (PiBroker                      *self,
                                        const char                    *payload_json,
                                        GError                       **error);
 const char     *pi_broker_get_state   (PiBroker                      *self);
+char           *pi_broker_dup_unavailable_reason (PiBroker            *self,
+                                                  guint               *retry_after);
 
 G_END_DECLS

@@ -157,6 +157,29 @@ parse_connect_query (const char  *query,
   return g_steal_pointer (&bindings);
 }
 
+/* A broker that is not connected would only fail the subscription, and an
+ * `error` event before `ready` means bad bindings to clients: final. A 503
+ * with Retry-After (the next connection attempt) is a failure that passes,
+ * which clients retry. Streams already open are ended by the broker. */
+static gboolean
+refuse_while_broker_unavailable (PiServer          *self,
+                                 SoupServerMessage *msg)
+{
+  g_autofree char *reason = NULL;
+  g_autofree char *text = NULL;
+  char retry_after[16];
+  guint seconds = 0;
+
+  if (!(reason = pi_broker_dup_unavailable_reason (self->broker, &seconds)))
+    return FALSE;
+
+  g_snprintf (retry_after, sizeof retry_after, "%u", MAX (seconds, 1));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry_after);
+  text = g_strdup_printf ("The server cannot reach its broker: %s", reason);
+  pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+  return TRUE;
+}
+
 static void
 handle_connect (PiServer          *self,
                 SoupServerMessage *msg)
@@ -202,6 +225,9 @@ handle_connect (PiServer          *self,
       return;
     }
 
+  if (refuse_while_broker_unavailable (self, msg))
+    return;
+
   pi_server_client_start (self, msg, bindings_json);
 }
 
@@ -212,6 +238,7 @@ handle_ping (PiServer          *self,
   g_autoptr(GString) json = g_string_new (NULL);
   double uptime = (g_get_monotonic_time () - self->started_at) / (double) G_USEC_PER_SEC;
   const char *method = soup_server_message_get_method (msg);
+  g_autofree char *broker_error = NULL;
 
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
@@ -222,6 +249,11 @@ handle_ping (PiServer          *self,
 
   g_string_append_printf (json, "{\"alive\":true,\"uptime\":%.3f,\"broker\":", uptime);
   pi_json_append_string (json, pi_broker_get_state (self->broker), -1);
+  if ((broker_error = pi_broker_dup_unavailable_reason (self->broker, NULL)))
+    {
+      g_string_append (json, ",\"brokerError\":");
+      pi_json_append_string (json, broker_error, -1);
+    }
   g_string_append_printf (json, ",\"connections\":%u", self->clients.length);
   if (PI_IS_EMBEDDED_BROKER (self->broker))
     g_string_append_printf (json, ",\"subscriptions\":%u",
