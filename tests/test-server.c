@@ -1170,7 +1170,7 @@ json_error_message (Conn *conn)
 }
 
 /* A body past --max-body is refused from its Content-Length, before it is
- * read. */
+ * read; a message no client could take is refused instead of dropped. */
 static void
 test_publish_too_large (void)
 {
@@ -1191,6 +1191,14 @@ test_publish_too_large (void)
   g_test_message ("Peak RSS of the server after a %zu-byte body: %" G_GUINT64_FORMAT " kB", strlen (huge), peak);
   g_assert_cmpuint (peak, <, 40 * 1024);
 
+  /* 5.9 MB in one message: fits in the body limit, not in a client's 1 MiB
+   * buffer. Nothing is published. */
+  one = big_batch (1, 5900000);
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, one);
+  assert_json_error (conn, 413);
+  g_assert_nonnull (strstr (json_error_message (conn), "--client-buffer"));
+  conn_close (conn);
+
   publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"after\",\"payload\":1}");
   event = conn_take_events (stream, 1);
   g_assert_nonnull (strstr (event, "\"routingKey\":\"after\""));
@@ -1198,7 +1206,7 @@ test_publish_too_large (void)
   server_stop (server);
 
   /* The limits follow the options. */
-  server = server_start ("--max-body", "2000", NULL);
+  server = server_start ("--max-body", "2000", "--client-buffer", "3000", NULL);
   g_clear_pointer (&one, g_free);
   one = big_batch (1, 2500);
   conn = http_request (server, "POST", "/api/events/v1/publish", NULL, one);
