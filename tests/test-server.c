@@ -1373,6 +1373,9 @@ test_usage_errors (void)
     { "--listen", "127.0.0.1:99999", "port" },
     { "--queue-length", "0", "--queue-length" },
     { "--demo=-3", NULL, "--demo" },
+    { "--request-timeout", "0", "--request-timeout" },
+    { "--max-sockets", "-1", "--max-sockets" },
+    { "--max-body", "-5", "--max-body" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
