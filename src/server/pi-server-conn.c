@@ -614,8 +614,8 @@ handshake_cb (GObject      *source,
 /* --- accepting -------------------------------------------------------------- */
 
 /* Over --max-sockets: a short answer and the door, without reading. The
- * request is not read, so the client may see a reset instead: a server
- * that is full cannot afford more. */
+ * request is not read, so the client may see a reset instead, and a TLS
+ * client sees only the door: a server that is full cannot afford more. */
 static void
 refuse_at_once (PiServer *self,
                 GSocket  *socket)

@@ -304,6 +304,27 @@ restart_ping_timer (PiServer *self)
     self->ping_source = g_timeout_add ((guint) (self->ping_interval * 1000), ping_cb, self);
 }
 
+/* --- options ---------------------------------------------------------------- */
+
+static void
+update_max_sockets (PiServer *self)
+{
+  struct rlimit limit;
+  rlim_t available = 1024;
+
+  if (self->max_sockets > 0)
+    {
+      self->max_sockets_effective = self->max_sockets;
+      return;
+    }
+
+  /* Below the file limit, so that accept() keeps working, with room for
+   * the broker connection, the listener and GLib's own descriptors. */
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
+    available = MIN (limit.rlim_cur, (rlim_t) G_MAXINT32);
+  self->max_sockets_effective = available > 16 + FD_RESERVE ? available - FD_RESERVE : 16;
+}
+
 /* --- object ---------------------------------------------------------------- */
 
 static void
@@ -372,6 +393,7 @@ pi_server_init (PiServer *self)
   self->client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER;
   self->request_timeout = PI_SERVER_DEFAULT_REQUEST_TIMEOUT;
   self->max_body = PI_SERVER_DEFAULT_MAX_BODY;
+  update_max_sockets (self);
   self->started_at = g_get_monotonic_time ();
 }
 
@@ -482,6 +504,7 @@ pi_server_set_max_sockets (PiServer *self,
   g_return_if_fail (PI_IS_SERVER (self));
 
   self->max_sockets = max_sockets;
+  update_max_sockets (self);
 }
 
 /**
@@ -624,19 +647,7 @@ pi_server_listen (PiServer    *self,
       !g_socket_listen (listener, error))
     return FALSE;
 
-  self->max_sockets_effective = self->max_sockets;
-  if (self->max_sockets_effective == 0)
-    {
-      struct rlimit limit;
-      rlim_t available = 1024;
-
-      /* Below the file limit, so that accept() keeps working, with room
-       * for the broker connection, the listener and GLib's own. */
-      if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
-        available = MIN (limit.rlim_cur, (rlim_t) G_MAXINT32);
-      self->max_sockets_effective = available > 16 + FD_RESERVE ? available - FD_RESERVE : 16;
-    }
-
+  update_max_sockets (self);
   self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
   self->listener = g_steal_pointer (&listener);
