@@ -9,7 +9,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,10 +18,10 @@
 #include "pi-server-private.h"
 
 /*
- * The connection front of a PiServer: it accepts client connections itself,
- * reads each request whole, and only then hands the connection to libsoup
- * (soup_server_accept_iostream), which parses the request, calls our handler
- * and writes the response. Why not let SoupServer listen, as before:
+ * The connection front of a PiServer: it takes each client connection as
+ * accepted (pi-server-accept.c), reads its request whole, and only then
+ * hands the connection to libsoup (soup_server_accept_iostream), which
+ * parses the request, calls our handler and writes the response. Why not let SoupServer listen, as before:
  *
  * - libsoup (3.2 and 3.6 alike) has no read timeout on the server side: a
  *   client that sends a byte a second keeps its connection, and its file
@@ -56,8 +55,6 @@
 #define HEAD_CHUNK       4096
 #define BODY_CHUNK       65536
 #define LINGER_MS        2000
-#define ACCEPT_PAUSE_MS  100
-#define ACCEPT_BATCH     64
 
 typedef enum
 {
@@ -611,38 +608,12 @@ handshake_cb (GObject      *source,
     conn_read_more (conn);
 }
 
-/* --- accepting -------------------------------------------------------------- */
+/* --- starting ---------------------------------------------------------------- */
 
-/* Over --max-sockets: a short answer and the door, without reading. The
- * request is not read, so the client may see a reset instead, and a TLS
- * client sees only the door: a server that is full cannot afford more. */
-static void
-refuse_at_once (PiServer *self,
-                GSocket  *socket)
-{
-  static const char body[] = "{\"message\":\"Too many connections: the server is full, try again later\"}";
-  g_autofree char *response = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
-                                               "Content-Type: application/json; charset=utf-8\r\n"
-                                               "Content-Length: %zu\r\n"
-                                               "Retry-After: 10\r\n"
-                                               "Access-Control-Allow-Origin: *\r\n"
-                                               "Connection: close\r\n"
-                                               "\r\n%s", strlen (body), body);
-  char drain[4096];
-
-  g_socket_set_blocking (socket, FALSE);
-  if (self->tls_certificate == NULL)
-    {
-      (void) g_socket_receive (socket, drain, sizeof drain, NULL, NULL);
-      (void) g_socket_send (socket, response, strlen (response), NULL, NULL);
-      g_socket_shutdown (socket, FALSE, TRUE, NULL);
-    }
-  g_socket_close (socket, NULL);
-}
-
-static void
-conn_start (PiServer *self,
-            GSocket  *socket)
+/* Starts serving a connection just accepted. */
+void
+pi_server_conn_start (PiServer *self,
+                      GSocket  *socket)
 {
   PiServerConn *conn = g_rc_box_new0 (PiServerConn);
   g_autoptr(GError) error = NULL;
@@ -696,96 +667,10 @@ conn_start (PiServer *self,
   conn_read_more (conn);
 }
 
-static gboolean accept_cb (GSocket      *listener,
-                           GIOCondition  condition,
-                           gpointer      user_data);
-
-static void
-watch_listener (PiServer *self)
-{
-  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
-  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
-  g_source_set_static_name (self->accept_source, "[pi] accept");
-  g_source_attach (self->accept_source, NULL);
-}
-
-static gboolean
-resume_accepting_cb (gpointer user_data)
-{
-  PiServer *self = user_data;
-
-  self->accept_pause_source = 0;
-  watch_listener (self);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-accept_cb (GSocket      *listener,
-           GIOCondition  condition,
-           gpointer      user_data)
-{
-  PiServer *self = user_data;
-
-  for (guint i = 0; i < ACCEPT_BATCH; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) socket = g_socket_accept (listener, NULL, &error);
-
-      if (socket == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        break;
-
-      /* Out of descriptors (the process's or the system's): waiting
-       * connections stay in the backlog; watching the listener now would
-       * only spin. */
-      if (socket == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
-        {
-          if (!self->out_of_descriptors)
-            g_message ("Out of file descriptors: new connections wait (lower --max-sockets or raise the file limit)");
-          self->out_of_descriptors = TRUE;
-          g_clear_pointer (&self->accept_source, g_source_unref);
-          self->accept_pause_source = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting_cb, self);
-          return G_SOURCE_REMOVE;
-        }
-
-      if (socket == NULL)
-        {
-          g_debug ("Could not accept a connection: %s", error->message);
-          continue;
-        }
-
-      self->out_of_descriptors = FALSE;
-      if (self->conns.length >= self->max_sockets_effective)
-        {
-          g_debug ("Refused a connection: %u open", self->conns.length);
-          refuse_at_once (self, socket);
-          continue;
-        }
-
-      conn_start (self, socket);
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
-/* Starts accepting on the listening socket of @self. */
-void
-pi_server_conn_accept (PiServer *self)
-{
-  g_socket_set_blocking (self->listener, FALSE);
-  watch_listener (self);
-}
-
-/* Stops accepting and closes every connection still counted. */
+/* Closes every connection still counted. */
 void
 pi_server_conn_close_all (PiServer *self)
 {
-  if (self->accept_source != NULL)
-    {
-      g_source_destroy (self->accept_source);
-      g_clear_pointer (&self->accept_source, g_source_unref);
-    }
-  g_clear_handle_id (&self->accept_pause_source, g_source_remove);
-
   while (self->conns.head != NULL)
     conn_close (self->conns.head->data);
 }

@@ -14,10 +14,11 @@
 G_BEGIN_DECLS
 
 /*
- * PiServer spans four files: pi-server.c (the SoupServer, routes, CORS,
- * connect and ping, options), pi-server-conn.c (the connection front:
- * accepting, reading each request whole under a deadline and size limits,
- * then handing it to libsoup), pi-server-client.c (one SSE stream: its
+ * PiServer spans five files: pi-server.c (the SoupServer, routes, CORS,
+ * connect and ping, options), pi-server-accept.c (accepting connections,
+ * within --max-sockets), pi-server-conn.c (the connection front: reading
+ * each request whole under a deadline and size limits, then handing it to
+ * libsoup), pi-server-client.c (one SSE stream: its
  * queue, flow control, dropped accounting, hang-up and end) and
  * pi-server-publish.c (the POST /publish extension).
  */
@@ -70,8 +71,13 @@ void pi_server_set_cors_headers   (PiServer           *self,
                                    const char         *origin,
                                    SoupMessageHeaders *headers);
 
+/* pi-server-accept.c */
+void     pi_server_accept_start       (PiServer          *self);
+void     pi_server_accept_stop        (PiServer          *self);
+
 /* pi-server-conn.c */
-void     pi_server_conn_accept        (PiServer          *self);
+void     pi_server_conn_start         (PiServer          *self,
+                                       GSocket           *socket);
 void     pi_server_conn_close_all     (PiServer          *self);
 GSocket *pi_server_get_message_socket (PiServer          *self,
                                        SoupServerMessage *msg);

@@ -348,6 +348,7 @@ pi_server_dispose (GObject *object)
     pi_server_client_finish (self->clients.head->data);
 
   /* After libsoup let go of its connections: those it never saw. */
+  pi_server_accept_stop (self);
   pi_server_conn_close_all (self);
   if (self->listener != NULL)
     {
@@ -651,7 +652,7 @@ pi_server_listen (PiServer    *self,
   self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
   self->listener = g_steal_pointer (&listener);
-  pi_server_conn_accept (self);
+  pi_server_accept_start (self);
 
   restart_ping_timer (self);
   return TRUE;
