@@ -9,8 +9,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "pi-server-private.h"
 
 /*
@@ -31,21 +29,16 @@ static void
 refuse_at_once (PiServer *self,
                 GSocket  *socket)
 {
-  static const char body[] = "{\"message\":\"Too many connections: the server is full, try again later\"}";
-  g_autofree char *response = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
-                                               "Content-Type: application/json; charset=utf-8\r\n"
-                                               "Content-Length: %zu\r\n"
-                                               "Retry-After: 10\r\n"
-                                               "Access-Control-Allow-Origin: *\r\n"
-                                               "Connection: close\r\n"
-                                               "\r\n%s", strlen (body), body);
+  g_autoptr(GBytes) response = pi_server_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                                      "Too many connections: the server is full, try again later",
+                                                      NULL);
   char drain[4096];
 
   g_socket_set_blocking (socket, FALSE);
   if (self->tls_certificate == NULL)
     {
       (void) g_socket_receive (socket, drain, sizeof drain, NULL, NULL);
-      (void) g_socket_send (socket, response, strlen (response), NULL, NULL);
+      (void) g_socket_send (socket, g_bytes_get_data (response, NULL), g_bytes_get_size (response), NULL, NULL);
       g_socket_shutdown (socket, FALSE, TRUE, NULL);
     }
   g_socket_close (socket, NULL);

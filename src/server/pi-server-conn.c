@@ -21,7 +21,8 @@
  * The connection front of a PiServer: it takes each client connection as
  * accepted (pi-server-accept.c), reads its request whole, and only then
  * hands the connection to libsoup (soup_server_accept_iostream), which
- * parses the request, calls our handler and writes the response. Why not let SoupServer listen, as before:
+ * parses the request, calls our handler and writes the response. Why not
+ * let SoupServer listen, as before:
  *
  * - libsoup (3.2 and 3.6 alike) has no read timeout on the server side: a
  *   client that sends a byte a second keeps its connection, and its file
@@ -34,9 +35,8 @@
  * - a request body is bounded (--max-body) from its Content-Length before it
  *   is read: 413 with a reason, and nothing buffered.
  * - every connection counts, streams and short requests alike, against
- *   --max-sockets; beyond it a new connection gets a 503 and is closed. The
- *   default stays below the process's file limit, where accept() would fail
- *   and libsoup's listener would spin.
+ *   --max-sockets (pi-server-accept.c); libsoup's listener, once out of
+ *   descriptors, would spin on a listener it cannot accept from.
  *
  * A connection is handed over with everything read so far replayed
  * (PiHandoverStream), so libsoup never waits on the network for a request.
@@ -263,20 +263,54 @@ status_phrase (guint status)
     }
 }
 
-/* Answers @conn with a JSON error, as pi_server_respond_error() does, and
- * closes it. */
-static void
-conn_refuse (PiServerConn *conn,
-             guint         status,
-             const char   *message)
+/**
+ * pi_server_format_error:
+ * @self: a #PiServer
+ * @status: an HTTP status
+ * @message: the reason, for people
+ * @origin: (nullable): the request's Origin, if known
+ *
+ * A whole error answer as the connection front writes it itself, with the
+ * JSON body and CORS headers of pi_server_respond_error()'s.
+ *
+ * Returns: (transfer full): the bytes to write
+ */
+GBytes *
+pi_server_format_error (PiServer   *self,
+                        guint       status,
+                        const char *message,
+                        const char *origin)
 {
-  PiServer *self = conn->server;
   SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
   g_autofree char *json = pi_server_error_json (message);
   GString *response = g_string_new (NULL);
   SoupMessageHeadersIter iter;
   const char *name, *value;
 
+  soup_message_headers_replace (headers, "Server", "pulse-events/" PACKAGE_VERSION);
+  soup_message_headers_set_content_type (headers, "application/json; charset=utf-8", NULL);
+  soup_message_headers_set_content_length (headers, strlen (json));
+  soup_message_headers_replace (headers, "Connection", "close");
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+    soup_message_headers_replace (headers, "Retry-After", "10");
+  pi_server_set_cors_headers (self, origin, headers);
+
+  g_string_append_printf (response, "HTTP/1.1 %u %s\r\n", status, status_phrase (status));
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_string_append_printf (response, "%s: %s\r\n", name, value);
+  g_string_append_printf (response, "\r\n%s", json);
+  soup_message_headers_unref (headers);
+
+  return g_string_free_to_bytes (response);
+}
+
+/* Answers @conn with a JSON error and closes it. */
+static void
+conn_refuse (PiServerConn *conn,
+             guint         status,
+             const char   *message)
+{
   g_debug ("%u for a request: %s", status, message);
 
   conn->state = CONN_REFUSING;
@@ -288,22 +322,7 @@ conn_refuse (PiServerConn *conn,
   g_object_unref (conn->cancellable);
   conn->cancellable = g_cancellable_new ();
 
-  soup_message_headers_replace (headers, "Server", "pulse-events/" PACKAGE_VERSION);
-  soup_message_headers_set_content_type (headers, "application/json; charset=utf-8", NULL);
-  soup_message_headers_set_content_length (headers, strlen (json));
-  soup_message_headers_replace (headers, "Connection", "close");
-  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-    soup_message_headers_replace (headers, "Retry-After", "10");
-  pi_server_set_cors_headers (self, conn->origin, headers);
-
-  g_string_append_printf (response, "HTTP/1.1 %u %s\r\n", status, status_phrase (status));
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (response, "%s: %s\r\n", name, value);
-  g_string_append_printf (response, "\r\n%s", json);
-  soup_message_headers_unref (headers);
-
-  conn->response = g_string_free_to_bytes (response);
+  conn->response = pi_server_format_error (conn->server, status, message, conn->origin);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream),
                                    g_bytes_get_data (conn->response, NULL), g_bytes_get_size (conn->response),
                                    G_PRIORITY_DEFAULT, conn->cancellable, refusal_written_cb, conn_ref (conn));

@@ -79,6 +79,10 @@ void     pi_server_accept_stop        (PiServer          *self);
 void     pi_server_conn_start         (PiServer          *self,
                                        GSocket           *socket);
 void     pi_server_conn_close_all     (PiServer          *self);
+GBytes  *pi_server_format_error       (PiServer          *self,
+                                       guint              status,
+                                       const char        *message,
+                                       const char        *origin);
 GSocket *pi_server_get_message_socket (PiServer          *self,
                                        SoupServerMessage *msg);
 
