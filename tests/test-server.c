@@ -1057,6 +1057,313 @@ test_demo (void)
   server_stop (server);
 }
 
+/* --- limits ------------------------------------------------------------------ */
+
+static guint
+server_count_fds (Server *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/fd", g_subprocess_get_identifier (server->process));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+
+  return n;
+}
+
+/* A field of /proc/PID/status in kB, e.g. VmHWM (the peak resident size). */
+static guint64
+server_status_kb (Server     *server,
+                  const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (server->process));
+  g_autofree char *text = NULL;
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, key);
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen (key), NULL, 10);
+}
+
+static void
+wait_for_fds (Server *server,
+              guint   at_most)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (server_count_fds (server) > at_most)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The server still has %u descriptors open, %u at the start",
+                 server_count_fds (server), at_most);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* Short requests on keep-alive connections that their clients close: none
+ * may leave a descriptor behind (libsoup 3.2 leaked one per connection). */
+static void
+test_short_requests_close (void)
+{
+  Server *server = server_start (NULL);
+  guint before, closing = 0;
+
+  /* One request first: whatever the server opens once (its first
+   * connection's buffers, GLib's worker) is not a leak. */
+  conn_close (http_request (server, "GET", "/api/events/v1/ping", NULL, NULL));
+  before = server_count_fds (server);
+
+  for (guint i = 0; i < 300; i++)
+    {
+      Conn *conn = conn_open (server, 0);
+      g_autofree char *request = g_strdup_printf ("GET /api/events/v1/ping HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n",
+                                                  server->port);
+      g_autofree char *connection = NULL;
+      g_autofree char *length = NULL;
+
+      conn_send (conn, request);
+      g_assert_cmpuint (conn_read_head (conn), ==, 200);
+      connection = conn_header (conn, "Connection");
+      if (g_strcmp0 (connection, "close") == 0)
+        closing++;
+      length = conn_header (conn, "Content-Length");
+      while (conn->body->len < g_ascii_strtoull (length, NULL, 10))
+        g_assert_true (conn_fill (conn));
+      conn_close (conn);
+    }
+
+  wait_for_fds (server, before);
+  g_test_message ("%u descriptors open after 300 pings, %u before", server_count_fds (server), before);
+  /* And the client is told not to send another request on it. */
+  g_assert_cmpuint (closing, ==, 300);
+
+  server_stop (server);
+}
+
+static char *
+big_batch (guint n,
+           gsize pad_size)
+{
+  g_autofree char *pad = g_strnfill (pad_size, 'x');
+  GString *json = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (json, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"big.%u\","
+                            "\"payload\":{\"pad\":\"%s\"}}", i > 0 ? "," : "", i, pad);
+  g_string_append_c (json, ']');
+
+  return g_string_free (json, FALSE);
+}
+
+static const char *
+json_error_message (Conn *conn)
+{
+  static char message[1024];
+  g_autoptr(JsonNode) node = parse_json (conn->body->str);
+
+  g_strlcpy (message, json_object_get_string_member (json_node_get_object (node), "message"), sizeof message);
+  return message;
+}
+
+/* A body past --max-body is refused from its Content-Length, before it is
+ * read; a message no client could take is refused instead of dropped. */
+static void
+test_publish_too_large (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *huge = big_batch (800, 16000);  /* 12.9 MB */
+  g_autofree char *one = NULL;
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  Conn *stream = stream_open_ready (server, bindings);
+  g_autofree char *event = NULL;
+  Conn *conn;
+  guint64 peak;
+
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, huge);
+  assert_json_error (conn, 413);
+  g_assert_nonnull (strstr (json_error_message (conn), "8388608 bytes at most"));
+  conn_close (conn);
+  peak = server_status_kb (server, "VmHWM");
+  g_test_message ("Peak RSS of the server after a %zu-byte body: %" G_GUINT64_FORMAT " kB", strlen (huge), peak);
+  g_assert_cmpuint (peak, <, 40 * 1024);
+
+  /* 5.9 MB in one message: fits in the body limit, not in a client's 1 MiB
+   * buffer. Nothing is published. */
+  one = big_batch (1, 5900000);
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, one);
+  assert_json_error (conn, 413);
+  g_assert_nonnull (strstr (json_error_message (conn), "--client-buffer"));
+  conn_close (conn);
+
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"after\",\"payload\":1}");
+  event = conn_take_events (stream, 1);
+  g_assert_nonnull (strstr (event, "\"routingKey\":\"after\""));
+  conn_close (stream);
+  server_stop (server);
+
+  /* The limits follow the options. */
+  server = server_start ("--max-body", "2000", "--client-buffer", "3000", NULL);
+  g_clear_pointer (&one, g_free);
+  one = big_batch (1, 2500);
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, one);
+  assert_json_error (conn, 413);
+  g_assert_nonnull (strstr (json_error_message (conn), "2000 bytes at most"));
+  conn_close (conn);
+  g_clear_pointer (&one, g_free);
+  one = big_batch (1, 1500);
+  publish (server, one);
+  server_stop (server);
+}
+
+/* A client that sends its request a byte at a time (slowloris) gets a 408
+ * once --request-timeout is up, and its connection is closed. */
+static void
+test_slow_request (void)
+{
+  Server *server = server_start ("--request-timeout", "0.5", NULL);
+  const char *request = "GET /api/events/v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  gint64 start = g_get_monotonic_time ();
+  gint64 elapsed;
+  Conn *conn = conn_open (server, 0);
+  Conn *idle;
+
+  for (const char *p = request; *p != '\0' && !conn->eof; p++)
+    {
+      char byte[2] = { *p, '\0' };
+      GPollFD poll_fd = { g_socket_get_fd (conn->socket), G_IO_IN, 0 };
+
+      conn_send (conn, byte);
+      /* The pace of the attack: one byte every 50 ms, or the answer. */
+      if (g_poll (&poll_fd, 1, 50) > 0)
+        break;
+    }
+
+  g_assert_cmpuint (conn_read_head (conn), ==, 408);
+  conn_read_to_eof (conn);
+  elapsed = g_get_monotonic_time () - start;
+  assert_json_error (conn, 408);
+  g_test_message ("A slow request was answered and closed after %.2f s", elapsed / (double) G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, >=, 400 * 1000);
+  g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
+  conn_close (conn);
+
+  /* A connection that says nothing at all is closed the same way. */
+  idle = conn_open (server, 0);
+  g_assert_cmpuint (conn_read_head (idle), ==, 408);
+  conn_read_to_eof (idle);
+  conn_close (idle);
+
+  server_stop (server);
+}
+
+/* --max-sockets bounds every connection, not only streams. */
+static void
+test_max_sockets (void)
+{
+  Server *server = server_start ("--max-sockets", "3", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  Conn *stream = stream_open_ready (server, bindings);
+  Conn *idle[2];
+  Conn *conn;
+  g_autofree char *retry = NULL;
+  gint64 deadline;
+
+  for (guint i = 0; i < G_N_ELEMENTS (idle); i++)
+    idle[i] = conn_open (server, 0);
+
+  conn = http_request (server, "GET", "/api/events/v1/ping", NULL, NULL);
+  assert_json_error (conn, 503);
+  retry = conn_header (conn, "Retry-After");
+  g_assert_cmpstr (retry, ==, "10");
+  conn_close (conn);
+
+  /* A place frees up when a client leaves. */
+  conn_close (idle[0]);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      conn = http_request (server, "GET", "/api/events/v1/ping", NULL, NULL);
+      if (g_str_has_prefix (conn->head->str, "HTTP/1.1 200 "))
+        break;
+      conn_close (conn);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  conn_close (conn);
+
+  conn_close (idle[1]);
+  conn_close (stream);
+  server_stop (server);
+}
+
+/* Requests past libsoup's head limit get an answer with a reason, not a
+ * reset; under it, they work. */
+static void
+test_long_request (void)
+{
+  Server *server = server_start (NULL);
+  g_autoptr(GString) bindings = g_string_new ("{\"bindings\":[");
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *cookie = NULL;
+  g_autofree char *out = NULL;
+  const char *argv[] = { g_getenv ("PULSE_EVENTS"), "--help", NULL };
+  Conn *conn;
+  guint n = 0;
+
+  /* As many bindings as fit: they all get through. */
+  for (;;)
+    {
+      g_autofree char *binding = g_strdup_printf ("%s{\"exchange\":\"" EXCHANGE "\",\"routingKeyPattern\":\"k%u.#\"}",
+                                                  n > 0 ? "," : "", n);
+      g_autoptr(GString) next = g_string_new (bindings->str);
+      g_autofree char *next_escaped = NULL;
+
+      g_string_append_printf (next, "%s]}", binding);
+      next_escaped = query_escape (next->str);
+      if (strlen (next_escaped) > 65536 - 200)
+        break;
+      g_string_append (bindings, binding);
+      n++;
+    }
+  g_string_append (bindings, "]}");
+  g_test_message ("%u bindings fit in a connect URL", n);
+  g_assert_cmpuint (n, >, 400);
+  conn = stream_open_ready (server, bindings->str);
+  conn_close (conn);
+
+  /* Twice as many: 414, with the limit in words. */
+  g_string_truncate (bindings, bindings->len - 2);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (bindings, ",{\"exchange\":\"" EXCHANGE "\",\"routingKeyPattern\":\"m%u.#\"}", i);
+  g_string_append (bindings, "]}");
+  escaped = query_escape (bindings->str);
+  path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  conn = http_request (server, "GET", path, NULL, NULL);
+  assert_json_error (conn, 414);
+  g_assert_nonnull (strstr (json_error_message (conn), "65536 bytes"));
+  conn_close (conn);
+
+  /* Large headers: 431. */
+  cookie = g_strdup_printf ("Cookie: c=%s\r\n", g_strnfill (100 * 1024, 'c'));
+  conn = http_request (server, "GET", "/api/events/v1/ping", cookie, NULL);
+  assert_json_error (conn, 431);
+  conn_close (conn);
+
+  server_stop (server);
+
+  /* The limit is documented where users look. */
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, NULL, NULL));
+  g_assert_nonnull (strstr (out, "65536 bytes"));
+  g_assert_nonnull (strstr (out, "--request-timeout"));
+  g_assert_nonnull (strstr (out, "--max-body"));
+  g_assert_nonnull (strstr (out, "--max-sockets"));
+}
+
 static void
 test_usage_errors (void)
 {
@@ -1066,6 +1373,9 @@ test_usage_errors (void)
     { "--listen", "127.0.0.1:99999", "port" },
     { "--queue-length", "0", "--queue-length" },
     { "--demo=-3", NULL, "--demo" },
+    { "--request-timeout", "0", "--request-timeout" },
+    { "--max-sockets", "-1", "--max-sockets" },
+    { "--max-body", "-5", "--max-body" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1111,6 +1421,11 @@ main (int   argc,
   g_test_add_func ("/pi/server/slow-client", test_slow_client);
   g_test_add_func ("/pi/server/demo", test_demo);
   g_test_add_func ("/pi/server/usage-errors", test_usage_errors);
+  g_test_add_func ("/pi/server/short-requests-close", test_short_requests_close);
+  g_test_add_func ("/pi/server/publish-too-large", test_publish_too_large);
+  g_test_add_func ("/pi/server/slow-request", test_slow_request);
+  g_test_add_func ("/pi/server/max-sockets", test_max_sockets);
+  g_test_add_func ("/pi/server/long-request", test_long_request);
 
   return g_test_run ();
 }

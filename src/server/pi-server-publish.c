@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "pi-binding.h"
+#include "pi-event-format.h"
 #include "pi-server-private.h"
 
 /*
@@ -105,6 +106,20 @@ routes:
   return FALSE;
 }
 
+/* The size of the `message` event a client would get. The payload is
+ * json_to_string()'s compact output, which pi_event_format_message() splices
+ * as it is: frame the rest around a one-byte payload and add the payload's
+ * length. */
+static gsize
+event_size (Publication *publication)
+{
+  g_autoptr(GBytes) frame = pi_event_format_message (publication->exchange, publication->routing_key,
+                                                     (const char * const *) publication->routes,
+                                                     FALSE, "0", 1);
+
+  return g_bytes_get_size (frame) - 1 + strlen (publication->payload);
+}
+
 void
 pi_server_handle_publish (PiServer          *self,
                           SoupServerMessage *msg)
@@ -172,6 +187,26 @@ pi_server_handle_publish (PiServer          *self,
     {
       pi_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
+    }
+
+  /* A message no client's buffer can hold would be dropped for every
+   * client: say so now, and publish none of the batch. */
+  for (guint i = 0; i < publications->len; i++)
+    {
+      Publication *publication = &g_array_index (publications, Publication, i);
+      gsize event_bytes = event_size (publication);
+
+      if (event_bytes > self->client_buffer)
+        {
+          g_autofree char *text = NULL;
+
+          text = g_strdup_printf ("Message %u is too large: as an event it takes %" G_GSIZE_FORMAT
+                                  " bytes, and this server holds at most %" G_GSIZE_FORMAT
+                                  " bytes for a client (--client-buffer)",
+                                  i + 1, event_bytes, self->client_buffer);
+          pi_server_respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, text);
+          return;
+        }
     }
 
   for (guint i = 0; i < publications->len; i++)

@@ -9,9 +9,8 @@
 
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "pi-embedded-broker.h"
 #include "pi-event-format.h"
@@ -27,18 +26,19 @@
 #define OLD_API_PREFIX   "/v1"
 #define ALLOW_HEADERS    "X-Requested-With, Content-Type, Authorization, Accept, Origin, Cache-Control, Last-Event-ID"
 #define LISTEN_BACKLOG   1024
+#define FD_RESERVE       64
 
 G_DEFINE_FINAL_TYPE (PiServer, pi_server, G_TYPE_OBJECT)
 
 /* --- helpers --------------------------------------------------------------- */
 
-static void
-add_cors_headers (PiServer          *self,
-                  SoupServerMessage *msg)
+/* The CORS headers of every answer, libsoup's and the connection front's
+ * alike (docs/PROTOCOL.md 6). */
+void
+pi_server_set_cors_headers (PiServer           *self,
+                            const char         *origin,
+                            SoupMessageHeaders *headers)
 {
-  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  const char *origin = soup_message_headers_get_one (request_headers, "Origin");
   const char *allowed = NULL;
 
   for (guint i = 0; self->origins[i] != NULL; i++)
@@ -61,6 +61,16 @@ add_cors_headers (PiServer          *self,
   soup_message_headers_replace (headers, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
 }
 
+static void
+add_cors_headers (PiServer          *self,
+                  SoupServerMessage *msg)
+{
+  SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+
+  pi_server_set_cors_headers (self, soup_message_headers_get_one (request_headers, "Origin"),
+                              soup_server_message_get_response_headers (msg));
+}
+
 void
 pi_server_respond_json (SoupServerMessage *msg,
                         guint              status,
@@ -71,29 +81,25 @@ pi_server_respond_json (SoupServerMessage *msg,
                                     SOUP_MEMORY_COPY, json, strlen (json));
 }
 
+/* The body of every error answer: `{"message": "..."}`. */
+char *
+pi_server_error_json (const char *message)
+{
+  GString *json = g_string_new ("{\"message\":");
+
+  pi_json_append_string (json, message, -1);
+  g_string_append_c (json, '}');
+  return g_string_free (json, FALSE);
+}
+
 void
 pi_server_respond_error (SoupServerMessage *msg,
                          guint              status,
                          const char        *message)
 {
-  g_autoptr(GString) json = g_string_new ("{\"message\":");
+  g_autofree char *json = pi_server_error_json (message);
 
-  pi_json_append_string (json, message, -1);
-  g_string_append_c (json, '}');
-  pi_server_respond_json (msg, status, json->str);
-}
-
-static void
-set_tcp_nodelay (SoupServerMessage *msg)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
-  g_autoptr(GError) error = NULL;
-
-  /* Small events must not wait for ACKs (Nagle): see PLATFORM-NOTES. */
-  if (socket != NULL &&
-      g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX &&
-      !g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, &error))
-    g_debug ("Could not set TCP_NODELAY: %s", error->message);
+  pi_server_respond_json (msg, status, json);
 }
 
 /* --- requests -------------------------------------------------------------- */
@@ -274,8 +280,14 @@ server_callback (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   const char *rest = NULL;
 
-  set_tcp_nodelay (msg);
   add_cors_headers (self, msg);
+
+  /* One request per connection: libsoup 3.2 leaks the descriptor of a
+   * keep-alive connection that its client closes while it is idle (fixed in
+   * 3.4). The connection front never hands libsoup a second request anyway
+   * (pi-server-conn.c); this tells the client. An event stream ends with its
+   * connection too, so the header is true of every answer. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
 
   if (method == SOUP_METHOD_OPTIONS)
     {
@@ -324,6 +336,27 @@ restart_ping_timer (PiServer *self)
     self->ping_source = g_timeout_add ((guint) (self->ping_interval * 1000), ping_cb, self);
 }
 
+/* --- options ---------------------------------------------------------------- */
+
+static void
+update_max_sockets (PiServer *self)
+{
+  struct rlimit limit;
+  rlim_t available = 1024;
+
+  if (self->max_sockets > 0)
+    {
+      self->max_sockets_effective = self->max_sockets;
+      return;
+    }
+
+  /* Below the file limit, so that accept() keeps working, with room for
+   * the broker connection, the listener and GLib's own descriptors. */
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
+    available = MIN (limit.rlim_cur, (rlim_t) G_MAXINT32);
+  self->max_sockets_effective = available > 16 + FD_RESERVE ? available - FD_RESERVE : 16;
+}
+
 /* --- object ---------------------------------------------------------------- */
 
 static void
@@ -345,6 +378,15 @@ pi_server_dispose (GObject *object)
 
   while (self->clients.head != NULL)
     pi_server_client_finish (self->clients.head->data);
+
+  /* After libsoup let go of its connections: those it never saw. */
+  pi_server_accept_stop (self);
+  pi_server_conn_close_all (self);
+  if (self->listener != NULL)
+    {
+      g_socket_close (self->listener, NULL);
+      g_clear_object (&self->listener);
+    }
 
   g_clear_object (&self->broker);
   g_clear_object (&self->tls_certificate);
@@ -376,11 +418,15 @@ static void
 pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
+  g_queue_init (&self->conns);
   self->origins = g_strsplit ("*", ",", -1);
   self->ready_event = pi_event_format ("ready", "{}");
   self->ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL;
   self->queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH;
   self->client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER;
+  self->request_timeout = PI_SERVER_DEFAULT_REQUEST_TIMEOUT;
+  self->max_body = PI_SERVER_DEFAULT_MAX_BODY;
+  update_max_sockets (self);
   self->started_at = g_get_monotonic_time ();
 }
 
@@ -479,6 +525,51 @@ pi_server_set_max_connections (PiServer *self,
 }
 
 /**
+ * pi_server_set_max_sockets:
+ * @self: a #PiServer
+ * @max_sockets: the most client connections open at once, streams and
+ *   short requests together; 0 for a limit below the process's file limit
+ */
+void
+pi_server_set_max_sockets (PiServer *self,
+                           guint     max_sockets)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+
+  self->max_sockets = max_sockets;
+  update_max_sockets (self);
+}
+
+/**
+ * pi_server_set_request_timeout:
+ * @self: a #PiServer
+ * @seconds: how long a client has to send its whole request
+ */
+void
+pi_server_set_request_timeout (PiServer *self,
+                               double    seconds)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+  g_return_if_fail (seconds > 0);
+
+  self->request_timeout = seconds;
+}
+
+/**
+ * pi_server_set_max_body:
+ * @self: a #PiServer
+ * @bytes: the largest request body taken (a `POST /publish`)
+ */
+void
+pi_server_set_max_body (PiServer *self,
+                        gsize     bytes)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+
+  self->max_body = bytes;
+}
+
+/**
  * pi_server_set_queue_length:
  * @self: a #PiServer
  * @queue_length: the most events waiting for one client's socket
@@ -558,7 +649,6 @@ pi_server_listen (PiServer    *self,
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GSocket) listener = NULL;
-  SoupServerListenOptions options = 0;
 
   g_return_val_if_fail (PI_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
@@ -575,32 +665,26 @@ pi_server_listen (PiServer    *self,
       return FALSE;
     }
 
-  self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
-  if (self->tls_certificate != NULL)
-    {
-      g_object_set (self->soup, "tls-certificate", self->tls_certificate, NULL);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
-    }
-  soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
-
   /* Our own socket, for a backlog that takes a crowd of clients
-   * reconnecting at once (GSocket's default is 10). */
+   * reconnecting at once (GSocket's default is 10). The connection front
+   * (pi-server-conn.c) accepts on it, TLS included, and hands each
+   * connection to the SoupServer once its request is read: the SoupServer
+   * itself listens nowhere. */
   socket_address = g_inet_socket_address_new (inet, port);
   listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
                            G_SOCKET_PROTOCOL_TCP, error);
   if (listener == NULL)
-    {
-      g_clear_object (&self->soup);
-      return FALSE;
-    }
+    return FALSE;
   g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
   if (!g_socket_bind (listener, socket_address, TRUE, error) ||
-      !g_socket_listen (listener, error) ||
-      !soup_server_listen_socket (self->soup, listener, options, error))
-    {
-      g_clear_object (&self->soup);
-      return FALSE;
-    }
+      !g_socket_listen (listener, error))
+    return FALSE;
+
+  update_max_sockets (self);
+  self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
+  self->listener = g_steal_pointer (&listener);
+  pi_server_accept_start (self);
 
   restart_ping_timer (self);
   return TRUE;
@@ -615,15 +699,19 @@ pi_server_listen (PiServer    *self,
 char *
 pi_server_get_base_url (PiServer *self)
 {
-  g_autoslist(GUri) uris = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
   g_autofree char *host = NULL;
+  GInetSocketAddress *inet;
 
   g_return_val_if_fail (PI_IS_SERVER (self), NULL);
 
-  if (self->soup == NULL || !(uris = soup_server_get_uris (self->soup)))
+  if (self->listener == NULL ||
+      !(address = g_socket_get_local_address (self->listener, NULL)) ||
+      !G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
 
-  host = g_strdup (g_uri_get_host (uris->data));
+  inet = G_INET_SOCKET_ADDRESS (address);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
   if (strchr (host, ':') != NULL)
     {
       char *bracketed = g_strdup_printf ("[%s]", host);
@@ -631,8 +719,8 @@ pi_server_get_base_url (PiServer *self)
       host = bracketed;
     }
 
-  return g_strdup_printf ("%s://%s:%d" API_PREFIX,
-                          g_uri_get_scheme (uris->data), host, g_uri_get_port (uris->data));
+  return g_strdup_printf ("%s://%s:%u" API_PREFIX, self->tls_certificate ? "https" : "http",
+                          host, g_inet_socket_address_get_port (inet));
 }
 
 /**

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 #define PI_SERVER_DEFAULT_PING_INTERVAL  20.0
 #define PI_SERVER_DEFAULT_QUEUE_LENGTH   1000
 #define PI_SERVER_DEFAULT_CLIENT_BUFFER  (1024 * 1024)
+#define PI_SERVER_DEFAULT_REQUEST_TIMEOUT 10.0
+#define PI_SERVER_DEFAULT_MAX_BODY       (8 * 1024 * 1024)
 
 #define PI_TYPE_SERVER (pi_server_get_type ())
 
@@ -29,6 +31,12 @@ void        pi_server_set_ping_interval   (PiServer    *self,
                                            double       seconds);
 void        pi_server_set_max_connections (PiServer    *self,
                                            guint        max_connections);
+void        pi_server_set_max_sockets     (PiServer    *self,
+                                           guint        max_sockets);
+void        pi_server_set_request_timeout (PiServer    *self,
+                                           double       seconds);
+void        pi_server_set_max_body        (PiServer    *self,
+                                           gsize        bytes);
 void        pi_server_set_queue_length    (PiServer    *self,
                                            guint        queue_length);
 void        pi_server_set_client_buffer   (PiServer    *self,

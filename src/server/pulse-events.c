@@ -38,6 +38,9 @@ typedef struct
   gint64    queue_length;
   gint64    max_connections;
   gint64    client_buffer;
+  gint64    max_sockets;
+  double    request_timeout;
+  gint64    max_body;
   gboolean  version;
 } Options;
 
@@ -46,6 +49,8 @@ static Options opts = {
   .ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL,
   .queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH,
   .client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER,
+  .request_timeout = PI_SERVER_DEFAULT_REQUEST_TIMEOUT,
+  .max_body = PI_SERVER_DEFAULT_MAX_BODY,
 };
 
 static GMainLoop *main_loop;
@@ -110,6 +115,21 @@ ping_option_cb (const char  *name,
   return TRUE;
 }
 
+static gboolean
+request_timeout_option_cb (const char  *name,
+                           const char  *value,
+                           gpointer     data,
+                           GError     **error)
+{
+  if (!parse_double (value, &opts.request_timeout) || opts.request_timeout <= 0 || opts.request_timeout > 3600)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--request-timeout: “%s” is not a number of seconds above 0 and at most 3600", value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static const GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen,
     "Address and port to listen on (default 127.0.0.1:12345; port 0 picks a free one)", "ADDR:PORT" },
@@ -127,6 +147,13 @@ static const GOptionEntry entries[] = {
     "Bytes held for a slow client before messages are dropped (default 1048576)", "BYTES" },
   { "max-connections", 0, 0, G_OPTION_ARG_INT64, &opts.max_connections,
     "Most event streams open at once; more get 503 (default: no limit)", "N" },
+  { "max-sockets", 0, 0, G_OPTION_ARG_INT64, &opts.max_sockets,
+    "Most client connections open at once, streams and other requests together; "
+    "more get 503 (default: the file limit less 64)", "N" },
+  { "request-timeout", 0, 0, G_OPTION_ARG_CALLBACK, request_timeout_option_cb,
+    "Seconds a client has to send its whole request, or it gets 408 (default 10)", "S" },
+  { "max-body", 0, 0, G_OPTION_ARG_INT64, &opts.max_body,
+    "Largest request body taken, in bytes; larger get 413 (default 8388608)", "BYTES" },
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_cert,
     "Serve HTTPS with this PEM certificate", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_key,
@@ -219,6 +246,11 @@ main (int   argc,
   g_option_context_set_summary (context,
     "Serve Taskcluster events (v1, Server-Sent Events) from a RabbitMQ broker\n"
     "or from an embedded topic exchange.");
+  g_option_context_set_description (context,
+    "Limits: a request's line and headers may take 65536 bytes together (a longer\n"
+    "URL gets 414, longer headers 431), so a connect URL has room for about 600\n"
+    "short bindings. A body larger than --max-body gets 413, and so does a\n"
+    "published message larger than --client-buffer once framed as an event.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     usage_error ("%s", error->message);
@@ -244,6 +276,11 @@ main (int   argc,
   if (opts.max_connections < 0 || opts.max_connections > G_MAXINT32)
     usage_error ("--max-connections: %" G_GINT64_FORMAT " is not a count from 0 (no limit) to %d",
                  opts.max_connections, G_MAXINT32);
+  if (opts.max_sockets < 0 || opts.max_sockets > G_MAXINT32)
+    usage_error ("--max-sockets: %" G_GINT64_FORMAT " is not a count from 0 (the default) to %d",
+                 opts.max_sockets, G_MAXINT32);
+  if (opts.max_body < 0)
+    usage_error ("--max-body: %" G_GINT64_FORMAT " is not a number of bytes", opts.max_body);
   if (opts.client_buffer < 1024)
     usage_error ("--client-buffer: %" G_GINT64_FORMAT " is below 1024 bytes", opts.client_buffer);
   if (opts.demo && opts.amqp != NULL)
@@ -268,6 +305,9 @@ main (int   argc,
   pi_server_set_queue_length (server, opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
   pi_server_set_max_connections (server, opts.max_connections);
+  pi_server_set_max_sockets (server, opts.max_sockets);
+  pi_server_set_request_timeout (server, opts.request_timeout);
+  pi_server_set_max_body (server, opts.max_body);
   if (opts.cors_origin != NULL)
     pi_server_set_cors_origins (server, opts.cors_origin);
 
