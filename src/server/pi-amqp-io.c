@@ -14,9 +14,9 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <amqp.h>
-#include <amqp_ssl_socket.h>
-#include <amqp_tcp_socket.h>
+#include <rabbitmq-c/amqp.h>
+#include <rabbitmq-c/ssl_socket.h>
+#include <rabbitmq-c/tcp_socket.h>
 
 #include "pi-amqp-private.h"
 
