@@ -29,8 +29,8 @@
 
 #include "config.h"
 
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
+#include <rabbitmq-c/amqp.h>
+#include <rabbitmq-c/tcp_socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>

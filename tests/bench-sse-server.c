@@ -154,9 +154,8 @@ main (int   argc,
   g_string_append (body, "event: ready\ndata: {}\nid: -\n\n");
   for (guint i = 0; i < n; i++)
     append_event (body, rand, i);
-  stream_bytes = g_bytes_new_take (body->str, body->len);
+  stream_bytes = g_string_free_to_bytes (g_steal_pointer (&body));
   printf ("MESSAGES %u\nBYTES %zu\n", n, g_bytes_get_size (stream_bytes));
-  g_string_free (g_steal_pointer (&body), FALSE);
 
   {
     g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);

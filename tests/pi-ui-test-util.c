@@ -292,6 +292,27 @@ pi_test_find_toplevel (GType type)
   return NULL;
 }
 
+/* A dialog of @type on screen: an AdwDialog lives inside the window it was
+ * presented on, or in a window of its own when presented without one. */
+GtkWidget *
+pi_test_find_dialog (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+      GtkWidget *dialog;
+
+      if (!gtk_widget_get_visible (toplevel))
+        continue;
+      if ((dialog = pi_test_find_descendant (toplevel, type)) && gtk_widget_get_visible (dialog))
+        return dialog;
+    }
+
+  return NULL;
+}
+
 /* A cell shows its text with a GtkInscription (or a GtkLabel); NULL if neither. */
 GtkWidget *
 pi_test_cell_text_widget (GtkWidget *cell)

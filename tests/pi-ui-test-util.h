@@ -87,6 +87,7 @@ guint          pi_test_n_stored           (PiWindow     *window);
 GtkWidget     *pi_test_find_descendant    (GtkWidget    *widget,
                                            GType         type);
 GtkWidget     *pi_test_find_toplevel      (GType         type);
+GtkWidget     *pi_test_find_dialog        (GType         type);
 GtkWidget     *pi_test_cell_text_widget   (GtkWidget    *cell);
 const char    *pi_test_cell_text          (GtkWidget    *cell);
 GPtrArray     *pi_test_visible_rows       (PiWindow     *window);

@@ -19,8 +19,8 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
-#include <amqp.h>
-#include <amqp_tcp_socket.h>
+#include <rabbitmq-c/amqp.h>
+#include <rabbitmq-c/tcp_socket.h>
 
 #include "pi-amqp-broker.h"
 #include "pi-binding.h"

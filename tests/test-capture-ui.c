@@ -427,17 +427,17 @@ test_not_a_capture (void)
 
   capture = pi_window_open_capture (GTK_APPLICATION (app), file, GTK_WINDOW (live));
   g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
-  WAIT_UNTIL (capture == NULL && pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL, 10);
+  WAIT_UNTIL (capture == NULL && pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) != NULL, 10);
 
-  dialog = pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
-  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Could Not Open the File");
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "“notes.txt” is not a Pulse Inspector capture"));
-  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (live));
+  dialog = pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG);
+  g_assert_cmpstr (adw_alert_dialog_get_heading (ADW_ALERT_DIALOG (dialog)), ==, "Could Not Open the File");
+  g_assert_nonnull (strstr (adw_alert_dialog_get_body (ADW_ALERT_DIALOG (dialog)), "“notes.txt” is not a Pulse Inspector capture"));
+  g_assert_true (gtk_widget_get_root (dialog) == GTK_ROOT (live));
 
   /* Nothing else lost. */
   g_assert_cmpuint (pi_test_n_stored (live), ==, 1);
-  gtk_window_close (GTK_WINDOW (dialog));
-  WAIT_UNTIL (pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL, 5);
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
 
   pi_test_window_destroy (live);
   remove_temp_dir (dir);

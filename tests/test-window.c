@@ -21,7 +21,7 @@
 #include "pi-application.h"
 #include "pi-message-cells.h"
 #include "pi-payload-tree.h"
-#include "pi-preferences-window.h"
+#include "pi-preferences-dialog.h"
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
@@ -221,26 +221,27 @@ test_bindings (void)
   {
     g_autoptr(GPtrArray) more = g_ptr_array_new_with_free_func (g_object_unref);
     g_autofree char *more_link = NULL;
-    AdwMessageDialog *dialog;
+    AdwAlertDialog *dialog;
     GtkWidget *entry;
 
     gtk_widget_activate_action (GTK_WIDGET (window), "win.import-link", NULL);
-    dialog = ADW_MESSAGE_DIALOG (pi_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+    dialog = ADW_ALERT_DIALOG (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG));
+    g_assert_nonnull (dialog);
     entry = pi_test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_ENTRY);
     g_assert_nonnull (entry);
-    g_assert_false (adw_message_dialog_get_response_enabled (dialog, "import"));
+    g_assert_false (adw_alert_dialog_get_response_enabled (dialog, "import"));
     gtk_editable_set_text (GTK_EDITABLE (entry), "not a link");
-    g_assert_false (adw_message_dialog_get_response_enabled (dialog, "import"));
+    g_assert_false (adw_alert_dialog_get_response_enabled (dialog, "import"));
 
     g_ptr_array_add (more, pi_binding_new (TASK_FAILED, "primary.#"));
     more_link = pi_bindings_to_share_link ("https://tools.example.com/pulse-inspector", more);
     gtk_editable_set_text (GTK_EDITABLE (entry), more_link);
-    g_assert_true (adw_message_dialog_get_response_enabled (dialog, "import"));
-    adw_message_dialog_response (dialog, "import");
+    g_assert_true (adw_alert_dialog_get_response_enabled (dialog, "import"));
+    /* Enter in the entry imports, as the user would press it. */
+    g_signal_emit_by_name (entry, "activate");
     g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 3);
     pi_bindings_editor_remove (editor, 2);
-    /* A button closes the dialog after its response; here it is called directly. */
-    gtk_window_destroy (GTK_WINDOW (dialog));
+    WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
   }
 
   /* Ctrl+V outside a text field imports a share link from the clipboard. */
@@ -441,8 +442,8 @@ test_server_error (void)
   state_text = pi_connection_bar_get_state_text (window->connection_bar);
   g_assert_true (g_str_has_prefix (state_text, "Failed: "));
   g_assert_nonnull (strstr (state_text, "b*"));
-  g_assert_true (gtk_revealer_get_reveal_child (window->error_revealer));
-  g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), "b*"));
+  g_assert_true (adw_banner_get_revealed (window->error_banner));
+  g_assert_nonnull (strstr (adw_banner_get_title (window->error_banner), "b*"));
   g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Connect");
 
   /* What was received stays. */
@@ -453,7 +454,7 @@ test_server_error (void)
   pi_window_set_server_url (window, "ftp://example.com/");
   gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_FAILED);
-  g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), "ftp://example.com/"));
+  g_assert_nonnull (strstr (adw_banner_get_title (window->error_banner), "ftp://example.com/"));
 
   pi_test_window_destroy (window);
   pi_test_server_clear (&server);
@@ -563,12 +564,11 @@ test_preferences (void)
 {
   PiWindow *window = pi_test_window_new (app);
   g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
-  PiPreferencesWindow *preferences;
+  PiPreferencesDialog *preferences;
 
-  preferences = pi_preferences_window_new (settings);
-  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (window));
-  gtk_window_present (GTK_WINDOW (preferences));
-  pi_test_wait_for_frames (GTK_WIDGET (preferences), 2);
+  preferences = pi_preferences_dialog_new (settings);
+  adw_dialog_present (ADW_DIALOG (preferences), GTK_WIDGET (window));
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
 
   /* The spin button writes the setting; the window applies it to the store. */
   {
@@ -583,7 +583,7 @@ test_preferences (void)
   g_settings_set_boolean (settings, "follow", FALSE);
   g_assert_false (pi_message_list_get_follow (window->message_list));
 
-  gtk_window_destroy (GTK_WINDOW (preferences));
+  adw_dialog_force_close (ADW_DIALOG (preferences));
   pi_test_window_destroy (window);
 }
 
@@ -595,7 +595,13 @@ test_window_state (void)
   const char * const *accels;
 
   /* The shortcuts window is loaded from gtk/help-overlay.ui. */
-  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  {
+    GtkWidget *shortcuts = pi_test_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+
+    g_assert_nonnull (shortcuts);
+    gtk_widget_set_visible (shortcuts, FALSE);
+  }
   accels = (const char * const *) gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.connect");
   g_assert_cmpstr (accels[0], ==, "<Control>Return");
   g_strfreev ((char **) accels);
@@ -607,23 +613,26 @@ test_window_state (void)
   /* About. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   {
-    GtkWidget *about = pi_test_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+    GtkWidget *about = pi_test_find_dialog (ADW_TYPE_ABOUT_DIALOG);
 
     g_assert_nonnull (about);
-    g_assert_cmpstr (adw_about_window_get_application_icon (ADW_ABOUT_WINDOW (about)), ==, APPLICATION_ID);
-    g_assert_cmpint (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (about)), ==, GTK_LICENSE_GPL_3_0);
-    gtk_window_destroy (GTK_WINDOW (about));
+    pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+    g_assert_cmpstr (adw_about_dialog_get_application_icon (ADW_ABOUT_DIALOG (about)), ==, APPLICATION_ID);
+    g_assert_cmpint (adw_about_dialog_get_license_type (ADW_ABOUT_DIALOG (about)), ==, GTK_LICENSE_GPL_3_0);
+    adw_dialog_force_close (ADW_DIALOG (about));
   }
 
   /* Narrow, the sidebar folds away behind a button that shows it. */
-  g_assert_false (adw_flap_get_folded (window->flap));
+  g_assert_false (adw_overlay_split_view_get_collapsed (window->split_view));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->sidebar_button)));
   gtk_window_set_default_size (GTK_WINDOW (window), 600, 700);
-  WAIT_UNTIL (adw_flap_get_folded (window->flap), 5);
+  WAIT_UNTIL (adw_overlay_split_view_get_collapsed (window->split_view), 5);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->sidebar_button)));
-  g_assert_false (adw_flap_get_reveal_flap (window->flap));
+  g_assert_false (adw_overlay_split_view_get_show_sidebar (window->split_view));
   g_signal_emit_by_name (window->sidebar_button, "clicked");
-  g_assert_true (adw_flap_get_reveal_flap (window->flap));
+  g_assert_true (adw_overlay_split_view_get_show_sidebar (window->split_view));
+  /* Let the sidebar slide in before the window grows again. */
+  pi_test_wait_for_frames (GTK_WIDGET (window), 30);
 
   /* The size is remembered when the window closes. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
@@ -706,7 +715,7 @@ test_screenshots (void)
     g_assert_true (pi_message_details_get_message (window->message_details) == target);
   }
 
-  /* Bring the selected row into view (GTK 4.8 has no scroll_to). */
+  /* Bring the selected row into view, in the middle. */
   pi_test_wait_for_frames (GTK_WIDGET (window), 3);
   {
     GtkAdjustment *adj = pi_message_list_get_vadjustment (window->message_list);
@@ -730,7 +739,7 @@ test_screenshots (void)
 
   /* A narrow window folds the sidebar away; its button brings it back. */
   gtk_window_set_default_size (GTK_WINDOW (window), 600, 700);
-  WAIT_UNTIL (adw_flap_get_folded (window->flap), 5);
+  WAIT_UNTIL (adw_overlay_split_view_get_collapsed (window->split_view), 5);
   g_signal_emit_by_name (window->sidebar_button, "clicked");
   pi_test_wait_for_frames (GTK_WIDGET (window), 40);
   pi_test_save_png (window, dir, "narrow.png");
@@ -738,12 +747,12 @@ test_screenshots (void)
   /* Preferences and shortcuts, in light style. */
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   {
-    GtkWidget *preferences = pi_test_find_toplevel (PI_TYPE_PREFERENCES_WINDOW);
+    GtkWidget *preferences = pi_test_find_dialog (PI_TYPE_PREFERENCES_DIALOG);
 
     g_assert_nonnull (preferences);
-    pi_test_wait_for_frames (preferences, 10);
-    pi_test_save_png (preferences, dir, "preferences.png");
-    gtk_window_destroy (GTK_WINDOW (preferences));
+    pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+    pi_test_save_png (window, dir, "preferences.png");
+    adw_dialog_force_close (ADW_DIALOG (preferences));
   }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
   {

@@ -15,7 +15,7 @@
 
 #include "pi-application.h"
 #include "pi-binding.h"
-#include "pi-preferences-window.h"
+#include "pi-preferences-dialog.h"
 #include "pi-window.h"
 
 struct _PiApplication
@@ -336,7 +336,7 @@ about_action (GSimpleAction *action,
   PiApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  adw_show_about_window (parent,
+  adw_show_about_dialog (GTK_WIDGET (parent),
                          "application-name", _("Pulse Inspector"),
                          "application-icon", APPLICATION_ID,
                          "developer-name", _("The Pulse Inspector authors"),
@@ -358,11 +358,10 @@ preferences_action (GSimpleAction *action,
 {
   PiApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  PiPreferencesWindow *preferences;
+  PiPreferencesDialog *preferences;
 
-  preferences = pi_preferences_window_new (pi_application_get_settings (self));
-  gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
-  gtk_window_present (GTK_WINDOW (preferences));
+  preferences = pi_preferences_dialog_new (pi_application_get_settings (self));
+  adw_dialog_present (ADW_DIALOG (preferences), GTK_WIDGET (parent));
 }
 
 static void
@@ -379,27 +378,38 @@ shortcuts_action (GSimpleAction *action,
     gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
 }
 
-static void
-on_open_response (GtkNativeDialog *native,
-                  int              response,
-                  PiApplication   *self)
+typedef struct
 {
-  GtkWindow *parent = gtk_native_dialog_get_transient_for (native);
+  PiApplication *self;
+  GtkWindow     *parent;   /* weak: the window may close while the dialog is up */
+} OpenRequest;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+static void
+on_open_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  OpenRequest *request = user_data;
+  g_autoptr(GListModel) files = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Dismissing the dialog is not a failure worth words. */
+  if ((files = gtk_file_dialog_open_multiple_finish (GTK_FILE_DIALOG (source), result, &error)))
     {
-      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (native));
-
       for (guint i = 0; i < g_list_model_get_n_items (files); i++)
         {
           g_autoptr(GFile) file = g_list_model_get_item (files, i);
 
-          pi_window_open_capture (GTK_APPLICATION (self), file, parent);
+          pi_window_open_capture (GTK_APPLICATION (request->self), file, request->parent);
         }
     }
+  else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
+           !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+    g_warning ("Could not choose a file to open: %s", error->message);
 
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  g_clear_weak_pointer (&request->parent);
+  g_object_unref (request->self);
+  g_free (request);
 }
 
 static void
@@ -409,28 +419,31 @@ open_action (GSimpleAction *action,
 {
   PiApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
   g_autoptr(GtkFileFilter) captures = gtk_file_filter_new ();
   g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
-  GtkFileChooserNative *native;
+  OpenRequest *request;
 
-  native = gtk_file_chooser_native_new (_("Open Capture"), parent,
-                                        GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (native), TRUE);
+  gtk_file_dialog_set_title (dialog, _("Open Capture"));
+  gtk_file_dialog_set_accept_label (dialog, _("_Open"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
 
   /* Captures, and the old web inspectors' pulse-messages.json downloads. */
   gtk_file_filter_set_name (captures, _("Captures and inspector downloads"));
   gtk_file_filter_add_pattern (captures, "*.jsonl");
   gtk_file_filter_add_pattern (captures, "*.json");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), captures);
+  g_list_store_append (filters, captures);
   gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), all);
-  gtk_file_chooser_set_filter (GTK_FILE_CHOOSER (native), captures);
+  g_list_store_append (filters, all);
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  gtk_file_dialog_set_default_filter (dialog, captures);
 
-  g_signal_connect_object (native, "response", G_CALLBACK (on_open_response), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  request = g_new0 (OpenRequest, 1);
+  request->self = g_object_ref (self);
+  g_set_weak_pointer (&request->parent, parent);
+  gtk_file_dialog_open_multiple (dialog, parent, NULL, on_open_done, request);
 }
 
 static const GActionEntry app_actions[] = {

@@ -13,6 +13,8 @@
 
 #include <glib/gi18n.h>
 
+#include <adwaita.h>
+
 #include "pi-connection-bar.h"
 
 struct _PiConnectionBar
@@ -21,7 +23,7 @@ struct _PiConnectionBar
 
   /* Template widgets */
   GtkWidget      *box;
-  GtkSpinner     *spinner;
+  AdwSpinner     *spinner;
   GtkWidget      *status_dot;
   GtkLabel       *state_label;
   GtkLabel       *error_label;
@@ -102,7 +104,6 @@ update_capture (PiConnectionBar *self)
   show_stream_counters (self, FALSE);
 
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
-  gtk_spinner_set_spinning (self->spinner, FALSE);
   gtk_widget_set_visible (self->status_dot, FALSE);
 
   gtk_label_set_text (self->state_label, self->capture_title);
@@ -206,7 +207,6 @@ pi_connection_bar_update (PiConnectionBar *self)
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
-  gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (self->status_dot, !busy);
 
   if (state_text == NULL || state_text[0] == '\0')

@@ -14,9 +14,10 @@
 
 /* Following the newest row.
  *
- * GTK 4.8 has no scroll_to, so the list keeps to the bottom by moving the
- * vertical adjustment to upper - page_size whenever the rows changed while
- * we were there. The list view itself moves the value while it lays out a
+ * The list keeps to the bottom by moving the vertical adjustment to
+ * upper - page_size whenever the rows changed while we were there (on the
+ * short tail model this is what gtk_column_view_scroll_to() would do, and it
+ * needs the same care about layout; see pi-tail-model.c for why the tail). The list view itself moves the value while it lays out a
  * changed model (it keeps an anchor row in place), so value changes between
  * such a change and the next paint are layout, not the user; any other
  * value change is the user scrolling, and decides whether we follow. The

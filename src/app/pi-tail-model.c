@@ -15,11 +15,14 @@
  * The newest rows of a list, as a short list of fixed rows.
  *
  * While the message table follows the newest messages it shows this model
- * instead of the whole list. In GTK 4.8 a list view keeps up to ~200 row
- * widgets around its anchor and never recycles them: when a batch moves the
- * bottom of a followed list by K rows it destroys and creates min (K, 200)
- * rows (a row, six cells, six labels, their gestures and accessibles), which
- * at 20,000 messages/s was 100-300 ms per batch on the main loop.
+ * instead of the whole list. In GTK 4.8 a list view kept up to ~200 row
+ * widgets around its anchor and never recycled them: when a batch moved the
+ * bottom of a followed list by K rows it destroyed and created min (K, 200)
+ * rows, which at 20,000 messages/s was 100-300 ms per batch on the main loop.
+ * GTK 4.18 recycles rows, but following the whole 200,000-row list with
+ * gtk_column_view_scroll_to() still cost the main thread over 50 ms of CPU
+ * in about 100 frames of 30 s with the GL renderer (3 with this model;
+ * tests/bench-window, README "Performance"), so the tail stays.
  *
  * Here the rows are PiTailRow objects that stay put: row i always shows the
  * i-th of the newest max-rows messages, and a batch only points the rows at

@@ -233,9 +233,9 @@ find_action (GSimpleAction *action,
 }
 
 static void
-on_import_response (AdwMessageDialog *dialog,
-                    const char       *response,
-                    PiWindow         *self)
+on_import_response (AdwAlertDialog *dialog,
+                    const char     *response,
+                    PiWindow       *self)
 {
   GtkEditable *entry = g_object_get_data (G_OBJECT (dialog), "entry");
   g_autoptr(GError) error = NULL;
@@ -248,8 +248,8 @@ on_import_response (AdwMessageDialog *dialog,
 }
 
 static void
-on_import_entry_changed (GtkEditable      *entry,
-                         AdwMessageDialog *dialog)
+on_import_entry_changed (GtkEditable    *entry,
+                         AdwAlertDialog *dialog)
 {
   const char *text = gtk_editable_get_text (entry);
   g_autoptr(GPtrArray) bindings = NULL;
@@ -261,7 +261,7 @@ on_import_entry_changed (GtkEditable      *entry,
   bindings = empty ? NULL : pi_bindings_from_share_link (text, &error);
 
   /* Say why a link cannot be imported while it is being pasted or typed. */
-  adw_message_dialog_set_response_enabled (dialog, "import", bindings != NULL);
+  adw_alert_dialog_set_response_enabled (dialog, "import", bindings != NULL);
   gtk_label_set_text (GTK_LABEL (hint), error != NULL ? error->message : "");
   gtk_widget_set_visible (hint, error != NULL);
   if (error != NULL)
@@ -271,11 +271,16 @@ on_import_entry_changed (GtkEditable      *entry,
 }
 
 static void
-on_import_entry_activate (GtkEntry         *entry,
-                          AdwMessageDialog *dialog)
+on_import_entry_activate (GtkEntry       *entry,
+                          AdwAlertDialog *dialog)
 {
-  if (adw_message_dialog_get_response_enabled (dialog, "import"))
-    adw_message_dialog_response (dialog, "import");
+  /* Enter in the entry imports, as the Import button would: only while the
+   * text is a link that carries bindings. */
+  if (!adw_alert_dialog_get_response_enabled (dialog, "import"))
+    return;
+
+  g_signal_emit_by_name (dialog, "response::import", "import");
+  adw_dialog_force_close (ADW_DIALOG (dialog));
 }
 
 static void
@@ -284,23 +289,22 @@ import_link_action (GSimpleAction *action,
                     gpointer       user_data)
 {
   PiWindow *self = PI_WINDOW (user_data);
-  GtkWidget *dialog;
+  AdwDialog *dialog;
   GtkWidget *box;
   GtkWidget *entry;
   GtkWidget *hint;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                   _("Import Share Link"),
+  dialog = adw_alert_dialog_new (_("Import Share Link"),
                                    _("Paste a link that carries bindings, such as a connect URL with a bindings query. Its bindings are added to the list."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "import", _("_Import"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "import",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "import", FALSE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "import");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_alert_dialog_add_responses (ADW_ALERT_DIALOG (dialog),
+                                  "cancel", _("_Cancel"),
+                                  "import", _("_Import"),
+                                  NULL);
+  adw_alert_dialog_set_response_appearance (ADW_ALERT_DIALOG (dialog), "import",
+                                            ADW_RESPONSE_SUGGESTED);
+  adw_alert_dialog_set_response_enabled (ADW_ALERT_DIALOG (dialog), "import", FALSE);
+  adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), "import");
+  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), "cancel");
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   entry = gtk_entry_new ();
@@ -314,7 +318,7 @@ import_link_action (GSimpleAction *action,
   gtk_widget_add_css_class (hint, "caption");
   gtk_widget_set_visible (hint, FALSE);
   gtk_box_append (GTK_BOX (box), hint);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_alert_dialog_set_extra_child (ADW_ALERT_DIALOG (dialog), box);
 
   g_object_set_data (G_OBJECT (dialog), "entry", entry);
   g_object_set_data (G_OBJECT (dialog), "hint", hint);
@@ -322,8 +326,8 @@ import_link_action (GSimpleAction *action,
   g_signal_connect (entry, "activate", G_CALLBACK (on_import_entry_activate), dialog);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_import_response), self, 0);
 
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  adw_dialog_set_focus (dialog, entry);
+  adw_dialog_present (dialog, GTK_WIDGET (self));
 }
 
 static void

@@ -312,51 +312,63 @@ typedef enum
   CHOOSE_EXPORT_SHOWN,
 } ChooseWhat;
 
-static void
-on_save_chooser_response (GtkNativeDialog *native,
-                          int              response,
-                          PiWindow        *self)
+typedef struct
 {
-  ChooseWhat what = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "pi-what"));
+  PiWindow   *self;
+  ChooseWhat  what;
+} ChooseRequest;
+
+static void
+on_save_chosen (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ChooseRequest *request = user_data;
+  g_autoptr(PiWindow) self = request->self;
+  ChooseWhat what = request->what;
   g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT &&
-      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native))) != NULL)
+  g_free (request);
+
+  if (!(file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error)))
     {
-      switch (what)
-        {
-        case CHOOSE_SAVE_ALL:
-        case CHOOSE_SAVE_SHOWN:
-          pi_window_save_capture (self, file, what == CHOOSE_SAVE_SHOWN);
-          break;
-
-        case CHOOSE_EXPORT_SELECTED:
-        case CHOOSE_EXPORT_SHOWN:
-          pi_window_export_json (self, file, what == CHOOSE_EXPORT_SELECTED);
-          break;
-
-        default:
-          g_assert_not_reached ();
-        }
+      /* Dismissing the dialog is not a failure worth words. */
+      if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
+          !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+        pi_window_show_error (self, error->message);
+      return;
     }
 
-  gtk_native_dialog_destroy (native);
-  g_object_unref (native);
+  switch (what)
+    {
+    case CHOOSE_SAVE_ALL:
+    case CHOOSE_SAVE_SHOWN:
+      pi_window_save_capture (self, file, what == CHOOSE_SAVE_SHOWN);
+      break;
+
+    case CHOOSE_EXPORT_SELECTED:
+    case CHOOSE_EXPORT_SHOWN:
+      pi_window_export_json (self, file, what == CHOOSE_EXPORT_SELECTED);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
 }
 
-static void
-add_filter (GtkFileChooser *chooser,
-            const char     *name,
-            const char     *pattern,
-            gboolean        select)
+static GtkFileFilter *
+add_filter (GListStore *filters,
+            const char *name,
+            const char *pattern)
 {
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, name);
   gtk_file_filter_add_pattern (filter, pattern);
-  gtk_file_chooser_add_filter (chooser, filter);
-  if (select)
-    gtk_file_chooser_set_filter (chooser, filter);
+  g_list_store_append (filters, filter);
+
+  return filter;
 }
 
 static void
@@ -366,7 +378,10 @@ choose_file (PiWindow   *self,
   g_autoptr(GDateTime) started = dup_started (self);
   g_autoptr(GDateTime) local = g_date_time_to_local (started);
   g_autofree char *suggested = NULL;
-  GtkFileChooserNative *native;
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  ChooseRequest *request;
+  GtkFileFilter *preferred;
   const char *title;
   gboolean json = what == CHOOSE_EXPORT_SELECTED || what == CHOOSE_EXPORT_SHOWN;
 
@@ -387,27 +402,29 @@ choose_file (PiWindow   *self,
       break;
     }
 
-  native = gtk_file_chooser_native_new (title, GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_accept_label (dialog, _("_Save"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
 
   /* Named after when the capture started, so that a folder of them sorts. */
   if (json)
     suggested = g_strdup ("pulse-messages.json");
   else
     suggested = g_date_time_format (local, "pulse-capture-%Y-%m-%d-%H%M%S.jsonl");
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), suggested);
+  gtk_file_dialog_set_initial_name (dialog, suggested);
 
   if (json)
-    add_filter (GTK_FILE_CHOOSER (native), _("JSON files"), "*.json", TRUE);
+    preferred = add_filter (filters, _("JSON files"), "*.json");
   else
-    add_filter (GTK_FILE_CHOOSER (native), _("Captures"), "*.jsonl", TRUE);
-  add_filter (GTK_FILE_CHOOSER (native), _("All files"), "*", FALSE);
+    preferred = add_filter (filters, _("Captures"), "*.jsonl");
+  add_filter (filters, _("All files"), "*");
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  gtk_file_dialog_set_default_filter (dialog, preferred);
 
-  g_object_set_data (G_OBJECT (native), "pi-what", GINT_TO_POINTER (what));
-  g_signal_connect_object (native, "response", G_CALLBACK (on_save_chooser_response), self, 0);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+  request = g_new0 (ChooseRequest, 1);
+  request->self = g_object_ref (self);
+  request->what = what;
+  gtk_file_dialog_save (dialog, GTK_WINDOW (self), NULL, on_save_chosen, request);
 }
 
 /* --- Actions ------------------------------------------------------------------------- */

@@ -77,16 +77,23 @@ show_open_error (GtkApplication *application,
                  GtkWindow      *parent,
                  const char     *message)
 {
-  GtkWidget *dialog;
+  AdwDialog *dialog;
 
-  dialog = adw_message_dialog_new (parent, _("Could Not Open the File"), message);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  /* With no other window (the command line), the dialog keeps the app running. */
-  if (application != NULL)
-    gtk_window_set_application (GTK_WINDOW (dialog), application);
-  gtk_window_present (GTK_WINDOW (dialog));
+  dialog = adw_alert_dialog_new (_("Could Not Open the File"), message);
+  adw_alert_dialog_add_response (ADW_ALERT_DIALOG (dialog), "close", _("_Close"));
+  adw_alert_dialog_set_default_response (ADW_ALERT_DIALOG (dialog), "close");
+  adw_alert_dialog_set_close_response (ADW_ALERT_DIALOG (dialog), "close");
+
+  /* With no other window (the command line), the dialog gets a window of its
+   * own that the application does not know of: hold the application until
+   * the dialog is closed so that the message can be read. */
+  if (parent == NULL && application != NULL)
+    {
+      g_application_hold (G_APPLICATION (application));
+      g_signal_connect_object (dialog, "closed", G_CALLBACK (g_application_release),
+                               application, G_CONNECT_SWAPPED);
+    }
+  adw_dialog_present (dialog, parent != NULL ? GTK_WIDGET (parent) : NULL);
 }
 
 static void

@@ -24,7 +24,7 @@ struct _PiWindow
 
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
-  AdwFlap              *flap;
+  AdwOverlaySplitView  *split_view;
   PiBindingsEditor     *bindings_editor;
   PiConnectionBar      *connection_bar;
   GtkEntry             *server_entry;
@@ -32,8 +32,7 @@ struct _PiWindow
   GtkToggleButton      *sidebar_button;
   GtkToggleButton      *pause_button;
   GtkToggleButton      *search_button;
-  GtkRevealer          *error_revealer;
-  GtkLabel             *error_label;
+  AdwBanner            *error_banner;
   GtkStack             *main_stack;
   AdwStatusPage        *no_bindings_page;
   GtkPaned             *paned;

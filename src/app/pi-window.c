@@ -130,8 +130,8 @@ update_connection_state (PiWindow *self)
     banner = error_message;
 
   if (banner != NULL)
-    gtk_label_set_text (self->error_label, banner);
-  gtk_revealer_set_reveal_child (self->error_revealer, banner != NULL);
+    adw_banner_set_title (self->error_banner, banner);
+  adw_banner_set_revealed (self->error_banner, banner != NULL);
 
   pi_window_update_actions (self);
   update_main_page (self);
@@ -483,7 +483,7 @@ pi_window_class_init (PiWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PiWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, bindings_editor);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, connection_bar);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, server_entry);
@@ -491,8 +491,7 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, pause_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, search_button);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, error_revealer);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, error_banner);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, no_bindings_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, paned);

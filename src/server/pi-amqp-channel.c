@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include <amqp.h>
+#include <rabbitmq-c/amqp.h>
 
 #include "pi-amqp-private.h"
 #include "pi-event-format.h"

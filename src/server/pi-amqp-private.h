@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <amqp.h>
+#include <rabbitmq-c/amqp.h>
 
 #include "pi-amqp-broker.h"
 

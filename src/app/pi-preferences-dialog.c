@@ -1,4 +1,4 @@
-/* pi-preferences-window.c
+/* pi-preferences-dialog.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -11,11 +11,11 @@
 
 #include <glib/gi18n.h>
 
-#include "pi-preferences-window.h"
+#include "pi-preferences-dialog.h"
 
-struct _PiPreferencesWindow
+struct _PiPreferencesDialog
 {
-  AdwPreferencesWindow  parent_instance;
+  AdwPreferencesDialog  parent_instance;
 
   /* Template widgets */
   GtkAdjustment        *capacity_adjustment;
@@ -26,7 +26,7 @@ struct _PiPreferencesWindow
   GSettings            *settings;
 };
 
-G_DEFINE_FINAL_TYPE (PiPreferencesWindow, pi_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+G_DEFINE_FINAL_TYPE (PiPreferencesDialog, pi_preferences_dialog, ADW_TYPE_PREFERENCES_DIALOG)
 
 enum {
   PROP_0,
@@ -37,11 +37,11 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-pi_preferences_window_constructed (GObject *object)
+pi_preferences_dialog_constructed (GObject *object)
 {
-  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+  PiPreferencesDialog *self = PI_PREFERENCES_DIALOG (object);
 
-  G_OBJECT_CLASS (pi_preferences_window_parent_class)->constructed (object);
+  G_OBJECT_CLASS (pi_preferences_dialog_parent_class)->constructed (object);
 
   g_assert (G_IS_SETTINGS (self->settings));
 
@@ -52,23 +52,23 @@ pi_preferences_window_constructed (GObject *object)
 }
 
 static void
-pi_preferences_window_dispose (GObject *object)
+pi_preferences_dialog_dispose (GObject *object)
 {
-  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+  PiPreferencesDialog *self = PI_PREFERENCES_DIALOG (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_PREFERENCES_WINDOW);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_PREFERENCES_DIALOG);
   g_clear_object (&self->settings);
 
-  G_OBJECT_CLASS (pi_preferences_window_parent_class)->dispose (object);
+  G_OBJECT_CLASS (pi_preferences_dialog_parent_class)->dispose (object);
 }
 
 static void
-pi_preferences_window_get_property (GObject    *object,
+pi_preferences_dialog_get_property (GObject    *object,
                                     guint       prop_id,
                                     GValue     *value,
                                     GParamSpec *pspec)
 {
-  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+  PiPreferencesDialog *self = PI_PREFERENCES_DIALOG (object);
 
   switch (prop_id)
     {
@@ -82,12 +82,12 @@ pi_preferences_window_get_property (GObject    *object,
 }
 
 static void
-pi_preferences_window_set_property (GObject      *object,
+pi_preferences_dialog_set_property (GObject      *object,
                                     guint         prop_id,
                                     const GValue *value,
                                     GParamSpec   *pspec)
 {
-  PiPreferencesWindow *self = PI_PREFERENCES_WINDOW (object);
+  PiPreferencesDialog *self = PI_PREFERENCES_DIALOG (object);
 
   switch (prop_id)
     {
@@ -101,15 +101,15 @@ pi_preferences_window_set_property (GObject      *object,
 }
 
 static void
-pi_preferences_window_class_init (PiPreferencesWindowClass *klass)
+pi_preferences_dialog_class_init (PiPreferencesDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = pi_preferences_window_constructed;
-  object_class->dispose = pi_preferences_window_dispose;
-  object_class->get_property = pi_preferences_window_get_property;
-  object_class->set_property = pi_preferences_window_set_property;
+  object_class->constructed = pi_preferences_dialog_constructed;
+  object_class->dispose = pi_preferences_dialog_dispose;
+  object_class->get_property = pi_preferences_dialog_get_property;
+  object_class->set_property = pi_preferences_dialog_set_property;
 
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL,
@@ -117,24 +117,24 @@ pi_preferences_window_class_init (PiPreferencesWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, PiPreferencesWindow, capacity_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, PiPreferencesWindow, ping_timeout_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, PiPreferencesWindow, follow_switch);
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-preferences-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, PiPreferencesDialog, capacity_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, PiPreferencesDialog, ping_timeout_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, PiPreferencesDialog, follow_switch);
 }
 
 static void
-pi_preferences_window_init (PiPreferencesWindow *self)
+pi_preferences_dialog_init (PiPreferencesDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
-PiPreferencesWindow *
-pi_preferences_window_new (GSettings *settings)
+PiPreferencesDialog *
+pi_preferences_dialog_new (GSettings *settings)
 {
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
-  return g_object_new (PI_TYPE_PREFERENCES_WINDOW,
+  return g_object_new (PI_TYPE_PREFERENCES_DIALOG,
                        "settings", settings,
                        NULL);
 }
