@@ -545,8 +545,8 @@ test_broker_away (void)
   g_assert_cmpint (state, ==, PI_STREAM_STATE_RECONNECTING);
   WAIT_UNTIL (strstr (pi_connection_bar_get_error_text (window->connection_bar), reason) != NULL, 5);
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar), "Reconnecting in "));
-  g_assert_true (gtk_revealer_get_reveal_child (window->error_revealer));
-  g_assert_nonnull (strstr (gtk_label_get_text (window->error_label), reason));
+  g_assert_true (adw_banner_get_revealed (window->error_banner));
+  g_assert_nonnull (strstr (adw_banner_get_title (window->error_banner), reason));
   g_assert_cmpstr (gtk_button_get_label (window->connect_button), ==, "_Disconnect");
   screenshot (window, "broker-away");
 
