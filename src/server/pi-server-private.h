@@ -48,6 +48,8 @@ void pi_server_respond_json       (SoupServerMessage *msg,
 void pi_server_respond_error      (SoupServerMessage *msg,
                                    guint              status,
                                    const char        *message);
+char *pi_server_parse_connect_query (const char      *query,
+                                    const char     **reason);
 
 /* pi-server-publish.c */
 void pi_server_handle_publish     (PiServer          *self,
