@@ -455,6 +455,41 @@ test_not_a_capture (Fixture       *fixture,
   }
 }
 
+/* A file nested a million levels deep, as an old inspectors' array or in
+ * a capture header, is not a capture: refused, not a stack overflow that
+ * crashes the app when someone opens it. */
+static void
+test_deep (Fixture       *fixture,
+           gconstpointer  data)
+{
+  const gsize depth = 1000000;
+  static const char *starts[] = {
+    "",
+    "{\"format\":\"pulse-inspector-capture\",\"version\":1,\"x\":",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (starts); i++)
+    {
+      g_autoptr(GString) contents = g_string_new (starts[i]);
+      g_autoptr(GFile) file = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) loaded = NULL;
+
+      for (gsize j = 0; j < depth; j++)
+        g_string_append_c (contents, '[');
+      for (gsize j = 0; j < depth; j++)
+        g_string_append_c (contents, ']');
+      if (i > 0)
+        g_string_append (contents, "}\n");
+
+      file = fixture_write (fixture, "deep.json", contents->str, contents->len);
+      loaded = pi_capture_load (file, NULL, NULL, NULL, &error);
+      g_assert_null (loaded);
+      g_assert_error (error, PI_CAPTURE_ERROR, PI_CAPTURE_ERROR_NOT_A_CAPTURE);
+      g_assert_nonnull (strstr (error->message, "“deep.json”"));
+    }
+}
+
 static void
 test_inspector_array (Fixture       *fixture,
                       gconstpointer  data)
@@ -818,6 +853,7 @@ main (int   argc,
   g_test_add ("/pi/capture/damaged-line", Fixture, NULL, fixture_set_up, test_damaged_line, fixture_tear_down);
   g_test_add ("/pi/capture/not-a-capture", Fixture, NULL, fixture_set_up, test_not_a_capture, fixture_tear_down);
   g_test_add ("/pi/capture/inspector-array", Fixture, NULL, fixture_set_up, test_inspector_array, fixture_tear_down);
+  g_test_add ("/pi/capture/deep", Fixture, NULL, fixture_set_up, test_deep, fixture_tear_down);
   g_test_add ("/pi/capture/headerless", Fixture, NULL, fixture_set_up, test_headerless, fixture_tear_down);
   g_test_add ("/pi/capture/large", Fixture, NULL, fixture_set_up, test_large, fixture_tear_down);
   g_test_add ("/pi/capture/save-errors", Fixture, NULL, fixture_set_up, test_save_errors, fixture_tear_down);
