@@ -93,6 +93,11 @@ parse_time (const char *text,
 }
 
 
+/* A line wraps what the app received in one more object: an old server's
+ * bare payload nested as deep as the decoder accepts is one level deeper
+ * in its line. */
+#define LINE_MAX_DEPTH (PI_JSON_DEFAULT_MAX_DEPTH + 1)
+
 typedef struct
 {
   PiJsonSpan seq, time, exchange, payload, undecodable, gap;
@@ -151,7 +156,7 @@ pi_capture_loader_add_line (Loader     *loader,
   guint64 seq = loader->last_seq + 1;
   gint64 time = loader->last_time;
 
-  if (!pi_json_scan (line, len, 0, &root, collect_line_field, &fields, NULL) ||
+  if (!pi_json_scan (line, len, LINE_MAX_DEPTH, &root, collect_line_field, &fields, NULL) ||
       root.type != PI_JSON_TYPE_OBJECT)
     return FALSE;
 
@@ -278,7 +283,7 @@ pi_capture_loader_load_header (Loader      *loader,
       /* Message lines without a header (e.g. a pulse-listen output cut
        * from a terminal) are still a capture of unknown origin.
        */
-      if (pi_json_scan (line, len, 0, NULL, collect_line_field, &fields, NULL) &&
+      if (pi_json_scan (line, len, LINE_MAX_DEPTH, NULL, collect_line_field, &fields, NULL) &&
           fields.has_seq && (fields.has_exchange || fields.has_payload ||
                              fields.has_undecodable || fields.has_gap))
         {
