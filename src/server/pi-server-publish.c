@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "pi-binding.h"
+#include "pi-json-util.h"
 #include "pi-server-private.h"
 
 /*
@@ -135,7 +136,7 @@ pi_server_handle_publish (PiServer          *self,
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   data = g_bytes_get_data (body, &size);
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data ? data : "", size, &error))
+  if (!pi_json_parser_load (parser, data ? data : "", size, &error))
     {
       g_autofree char *text = g_strdup_printf ("The body is not JSON: %s", error->message);
 
