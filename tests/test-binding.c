@@ -450,6 +450,9 @@ test_share_link_errors (void)
       "The link is damaged: its query has a broken percent escape" },
     { "https://example.com/?bindings=%7B%7D", PI_BINDING_ERROR_INVALID_JSON,
       "The json query should have only one key i.e. `bindings`." },
+    /* Valid as a connect query, but a link with nothing to import. */
+    { "https://example.com/?bindings=%7B%22bindings%22%3A%5B%5D%7D", PI_BINDING_ERROR_INVALID_LINK,
+      "The link has no bindings: its bindings list is empty" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -416,7 +416,20 @@ pi_bindings_from_share_link (const char  *link,
     }
 
   if (items->len == 0 && json != NULL)
-    return pi_bindings_from_json (json, error);
+    {
+      /* The connect query's JSON may hold no binding; a link must hold one
+       * (the app imports a link's bindings and has nothing to say about
+       * none of them). */
+      if (!(bindings = pi_bindings_from_json (json, error)))
+        return NULL;
+      if (bindings->len == 0)
+        {
+          g_set_error_literal (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_LINK,
+                               _("The link has no bindings: its bindings list is empty"));
+          return NULL;
+        }
+      return g_steal_pointer (&bindings);
+    }
 
   if (items->len == 0)
     {
