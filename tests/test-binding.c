@@ -451,6 +451,9 @@ test_share_link_errors (void)
       "The link is damaged: its query has a broken percent escape" },
     { "https://example.com/?bindings=%7B%7D", PI_BINDING_ERROR_INVALID_JSON,
       "The json query should have only one key i.e. `bindings`." },
+    /* Valid as a connect query, but a link with nothing to import. */
+    { "https://example.com/?bindings=%7B%22bindings%22%3A%5B%5D%7D", PI_BINDING_ERROR_INVALID_LINK,
+      "The link has no bindings: its bindings list is empty" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -461,6 +464,51 @@ test_share_link_errors (void)
       g_assert_error (error, PI_BINDING_ERROR, cases[i].code);
       g_assert_cmpstr (error->message, ==, cases[i].message);
     }
+}
+
+/* Anyone can send a connect query or a share link: text nested a million
+ * levels deep is refused, not a stack overflow that crashes the server or
+ * the app. */
+static void
+test_json_deep (void)
+{
+  const gsize depth = 1000000;
+  g_autoptr(GString) json = g_string_new ("{\"bindings\":");
+  g_autoptr(GString) link = NULL;
+  g_autoptr(GPtrArray) bindings = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *escaped = NULL;
+
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c (json, '[');
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c (json, ']');
+  g_string_append_c (json, '}');
+
+  bindings = pi_bindings_from_json (json->str, &error);
+  g_assert_null (bindings);
+  g_assert_error (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_JSON);
+  g_assert_nonnull (strstr (error->message, "nested deeper than 512 levels"));
+  g_clear_error (&error);
+
+  escaped = g_uri_escape_string (json->str, NULL, FALSE);
+  link = g_string_new ("https://x/?bindings=");
+  g_string_append (link, escaped);
+  bindings = pi_bindings_from_share_link (link->str, &error);
+  g_assert_null (bindings);
+  g_assert_error (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+
+  /* Deep but within the limit, and JSON: read as before. */
+  g_string_assign (json, "{\"bindings\":[{\"exchange\":\"e\",\"routingKeyPattern\":\"#\",\"x\":");
+  for (gsize i = 0; i < 500; i++)
+    g_string_append_c (json, '[');
+  for (gsize i = 0; i < 500; i++)
+    g_string_append_c (json, ']');
+  g_string_append (json, "}]}");
+  bindings = pi_bindings_from_json (json->str, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bindings->len, ==, 1);
 }
 
 static void
@@ -585,6 +633,7 @@ main (int   argc,
   g_test_add_func ("/pi/binding/spec", test_spec);
   g_test_add_func ("/pi/binding/json", test_json);
   g_test_add_func ("/pi/binding/json-errors", test_json_errors);
+  g_test_add_func ("/pi/binding/json-deep", test_json_deep);
   g_test_add_func ("/pi/binding/query", test_query);
   g_test_add_func ("/pi/binding/share-link-read", test_share_link_read);
   g_test_add_func ("/pi/binding/share-link-errors", test_share_link_errors);

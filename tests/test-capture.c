@@ -13,6 +13,7 @@
 
 #include "pi-binding.h"
 #include "pi-capture.h"
+#include "pi-json-util.h"
 
 /* 2026-01-01T00:00:00Z in microseconds since the epoch. */
 #define T0 G_GINT64_CONSTANT (1767225600000000)
@@ -455,6 +456,83 @@ test_not_a_capture (Fixture       *fixture,
   }
 }
 
+/* A file nested a million levels deep, as an old inspectors' array or in
+ * a capture header, is not a capture: refused, not a stack overflow that
+ * crashes the app when someone opens it. */
+static void
+test_deep (Fixture       *fixture,
+           gconstpointer  data)
+{
+  const gsize depth = 1000000;
+  static const char *starts[] = {
+    "",
+    "{\"format\":\"pulse-inspector-capture\",\"version\":1,\"x\":",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (starts); i++)
+    {
+      g_autoptr(GString) contents = g_string_new (starts[i]);
+      g_autoptr(GFile) file = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) loaded = NULL;
+
+      for (gsize j = 0; j < depth; j++)
+        g_string_append_c (contents, '[');
+      for (gsize j = 0; j < depth; j++)
+        g_string_append_c (contents, ']');
+      if (i > 0)
+        g_string_append (contents, "}\n");
+
+      file = fixture_write (fixture, "deep.json", contents->str, contents->len);
+      loaded = pi_capture_load (file, NULL, NULL, NULL, &error);
+      g_assert_null (loaded);
+      g_assert_error (error, PI_CAPTURE_ERROR, PI_CAPTURE_ERROR_NOT_A_CAPTURE);
+      g_assert_nonnull (strstr (error->message, "“deep.json”"));
+    }
+}
+
+/* An old server's bare payload is kept however deep the decoder accepts
+ * it, and its capture line, one level deeper, reads back as that message
+ * (it was refused and shown as undecodable). */
+static void
+test_deepest_payload (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) payload = g_string_new (NULL);
+  g_autoptr(GString) contents = NULL;
+  g_autoptr(PiCaptureInfo) info = pi_capture_info_new (NULL, NULL, NULL);
+  g_autoptr(PiMessage) sent = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *header = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *warning = NULL;
+  const char *text;
+  gsize len;
+
+  for (guint i = 0; i < PI_JSON_DEFAULT_MAX_DEPTH; i++)
+    g_string_append_c (payload, '[');
+  for (guint i = 0; i < PI_JSON_DEFAULT_MAX_DEPTH; i++)
+    g_string_append_c (payload, ']');
+  sent = pi_message_new_from_data (payload->str, payload->len, 1, T0);
+  g_assert_cmpint (pi_message_get_kind (sent), ==, PI_MESSAGE_KIND_PAYLOAD_ONLY);
+
+  header = pi_capture_format_header (info);
+  line = pi_capture_format_message (sent);
+  contents = g_string_new (header);
+  g_string_append (contents, line);
+  file = fixture_write (fixture, "deepest.jsonl", contents->str, contents->len);
+
+  loaded = pi_capture_load (file, NULL, &warning, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (warning);
+  g_assert_cmpuint (loaded->len, ==, 1);
+  g_assert_cmpint (pi_message_get_kind (loaded->pdata[0]), ==, PI_MESSAGE_KIND_PAYLOAD_ONLY);
+  text = pi_message_get_payload_text (loaded->pdata[0], &len);
+  g_assert_cmpmem (text, len, payload->str, payload->len);
+}
+
 static void
 test_inspector_array (Fixture       *fixture,
                       gconstpointer  data)
@@ -818,6 +896,8 @@ main (int   argc,
   g_test_add ("/pi/capture/damaged-line", Fixture, NULL, fixture_set_up, test_damaged_line, fixture_tear_down);
   g_test_add ("/pi/capture/not-a-capture", Fixture, NULL, fixture_set_up, test_not_a_capture, fixture_tear_down);
   g_test_add ("/pi/capture/inspector-array", Fixture, NULL, fixture_set_up, test_inspector_array, fixture_tear_down);
+  g_test_add ("/pi/capture/deep", Fixture, NULL, fixture_set_up, test_deep, fixture_tear_down);
+  g_test_add ("/pi/capture/deepest-payload", Fixture, NULL, fixture_set_up, test_deepest_payload, fixture_tear_down);
   g_test_add ("/pi/capture/headerless", Fixture, NULL, fixture_set_up, test_headerless, fixture_tear_down);
   g_test_add ("/pi/capture/large", Fixture, NULL, fixture_set_up, test_large, fixture_tear_down);
   g_test_add ("/pi/capture/save-errors", Fixture, NULL, fixture_set_up, test_save_errors, fixture_tear_down);

@@ -11,6 +11,7 @@
 
 #include "pi-binding.h"
 #include "pi-embedded-broker.h"
+#include "pi-event-format.h"
 #include "pi-topic.h"
 
 typedef struct
@@ -188,6 +189,25 @@ test_bad_binding_fails (void)
   g_assert_finalize_object (broker);
 }
 
+/* Anyone who can publish to a bound exchange chooses the body: one nested
+ * a million levels deep is not JSON for the stream (it goes out as a JSON
+ * string), and does not crash the server in json-glib on its way. */
+static void
+test_deep_payload (void)
+{
+  const gsize depth = 1000000;
+  g_autofree char *payload = g_malloc (depth);
+  g_autoptr(GBytes) event = NULL;
+  const char *text;
+  gsize len;
+
+  memset (payload, '[', depth);
+  event = pi_event_format_message ("e", "k", NULL, FALSE, payload, depth);
+  text = g_bytes_get_data (event, &len);
+  g_assert_true (g_str_has_prefix (text, "event: message\ndata: "));
+  g_assert_nonnull (g_strstr_len (text, len, "\"payload\":\"[[[["));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -196,6 +216,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/embedded-broker/matches-like-topic-match", test_matches_like_topic_match);
   g_test_add_func ("/pi/embedded-broker/bad-binding-fails", test_bad_binding_fails);
+  g_test_add_func ("/pi/embedded-broker/deep-payload", test_deep_payload);
 
   return g_test_run ();
 }

@@ -309,6 +309,28 @@ test_tree (void)
   g_assert_finalize_object (g_steal_pointer (&message));
 }
 
+/* Text nested a million levels deep is undecodable; copying it gives the
+ * text back instead of crashing the app in json-glib. */
+static void
+test_undecodable_deep (void)
+{
+  Fixture f = { 0 };
+  const gsize depth = 1000000;
+  g_autofree char *data = g_strnfill (depth, '[');
+  g_autoptr(PiMessage) message = pi_message_new_from_data (data, depth, 10, g_get_real_time ());
+  g_autofree char *text = NULL;
+
+  g_assert_cmpint (pi_message_get_kind (message), ==, PI_MESSAGE_KIND_UNDECODABLE);
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-message", NULL);
+  text = read_clipboard (&f);
+  g_assert_cmpstr (text, ==, data);
+
+  fixture_teardown (&f);
+}
+
 static void
 test_undecodable (void)
 {
@@ -398,6 +420,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/unknown-exchange", test_unknown_exchange);
   g_test_add_func ("/pi/message-details/tree", test_tree);
   g_test_add_func ("/pi/message-details/undecodable", test_undecodable);
+  g_test_add_func ("/pi/message-details/undecodable-deep", test_undecodable_deep);
   g_test_add_func ("/pi/message-details/gap", test_gap);
 
   return g_test_run ();

@@ -657,6 +657,15 @@ test_bad_requests (void)
   conn = http_request (server, "POST", "/api/events/v1/publish", NULL, "not json");
   assert_json_error (conn, 400);
   conn_close (conn);
+  /* Nested a million levels deep: refused, not a crash of the server in
+   * json-glib (server_stop() checks that it exits cleanly). */
+  {
+    g_autofree char *deep = g_strnfill (1000000, '[');
+
+    conn = http_request (server, "POST", "/api/events/v1/publish", NULL, deep);
+    assert_json_error (conn, 400);
+    conn_close (conn);
+  }
   conn = http_request (server, "POST", "/api/events/v1/publish", NULL, "{\"exchange\":\"" EXCHANGE "\",\"payload\":1}");
   assert_json_error (conn, 400);
   conn_close (conn);

@@ -13,6 +13,7 @@
 #include <adwaita.h>
 
 #include "pi-catalog.h"
+#include "pi-json-util.h"
 #include "pi-message-details.h"
 #include "pi-payload-tree.h"
 
@@ -95,14 +96,17 @@ copy_message_action (GtkWidget  *widget,
                      GVariant   *param)
 {
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autofree char *text = NULL;
+  JsonNode *node;
 
   if (self->message == NULL)
     return;
 
-  /* Pretty-printed like the raw view; the wire text if it is not JSON. */
-  if ((node = json_from_string (pi_message_get_raw (self->message), NULL)))
+  /* Pretty-printed like the raw view; the wire text if it is not JSON (or
+   * nested too deep for json-glib: an undecodable message can be). */
+  if (pi_json_parser_load (parser, pi_message_get_raw (self->message), -1, NULL) &&
+      (node = json_parser_get_root (parser)) != NULL)
     text = json_to_string (node, TRUE);
   else
     text = g_strdup (pi_message_get_raw (self->message));

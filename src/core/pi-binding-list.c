@@ -123,7 +123,7 @@ pi_bindings_to_query (GPtrArray *bindings)
  * those of the events service, in its order, and the error messages
  * (%PI_BINDING_ERROR_INVALID_JSON) are its exact English texts, so a server
  * can send them as they are: text that is not JSON gets the JSON parser's
- * message; anything but an object whose only key is `bindings` gets
+ * message (or, for text nested too deep for it, pi_json_parser_load()'s); anything but an object whose only key is `bindings` gets
  * "The json query should have only one key i.e. \`bindings\`."; a `bindings`
  * that is not an array gets "Bindings must be an array of {exchange,
  * routingKeyPattern}"; an item without string `exchange` and
@@ -153,7 +153,7 @@ pi_bindings_from_json (const char  *json,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, -1, &local_error))
+  if (!pi_json_parser_load (parser, json, -1, &local_error))
     {
       g_set_error_literal (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_JSON,
                            local_error->message);
@@ -417,7 +417,20 @@ pi_bindings_from_share_link (const char  *link,
     }
 
   if (items->len == 0 && json != NULL)
-    return pi_bindings_from_json (json, error);
+    {
+      /* The connect query's JSON may hold no binding; a link must hold one
+       * (the app imports a link's bindings and has nothing to say about
+       * none of them). */
+      if (!(bindings = pi_bindings_from_json (json, error)))
+        return NULL;
+      if (bindings->len == 0)
+        {
+          g_set_error_literal (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_LINK,
+                               _("The link has no bindings: its bindings list is empty"));
+          return NULL;
+        }
+      return g_steal_pointer (&bindings);
+    }
 
   if (items->len == 0)
     {

@@ -93,6 +93,11 @@ parse_time (const char *text,
 }
 
 
+/* A line wraps what the app received in one more object: an old server's
+ * bare payload nested as deep as the decoder accepts is one level deeper
+ * in its line. */
+#define LINE_MAX_DEPTH (PI_JSON_DEFAULT_MAX_DEPTH + 1)
+
 typedef struct
 {
   PiJsonSpan seq, time, exchange, payload, undecodable, gap;
@@ -151,7 +156,7 @@ pi_capture_loader_add_line (Loader     *loader,
   guint64 seq = loader->last_seq + 1;
   gint64 time = loader->last_time;
 
-  if (!pi_json_scan (line, len, 0, &root, collect_line_field, &fields, NULL) ||
+  if (!pi_json_scan (line, len, LINE_MAX_DEPTH, &root, collect_line_field, &fields, NULL) ||
       root.type != PI_JSON_TYPE_OBJECT)
     return FALSE;
 
@@ -258,7 +263,7 @@ pi_capture_loader_load_header (Loader      *loader,
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
   const char *server = NULL;
 
-  if (!json_parser_load_from_data (parser, line, len, NULL) ||
+  if (!pi_json_parser_load (parser, line, len, NULL) ||
       (node = json_parser_get_root (parser)) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -278,7 +283,7 @@ pi_capture_loader_load_header (Loader      *loader,
       /* Message lines without a header (e.g. a pulse-listen output cut
        * from a terminal) are still a capture of unknown origin.
        */
-      if (pi_json_scan (line, len, 0, NULL, collect_line_field, &fields, NULL) &&
+      if (pi_json_scan (line, len, LINE_MAX_DEPTH, NULL, collect_line_field, &fields, NULL) &&
           fields.has_seq && (fields.has_exchange || fields.has_payload ||
                              fields.has_undecodable || fields.has_gap))
         {
@@ -392,11 +397,19 @@ pi_capture_loader_load_inspector_array (Loader        *loader,
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDateTime) started = NULL;
+  g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
   JsonNode *root;
   JsonArray *array;
   gint64 time;
 
-  if (!json_parser_load_from_stream (parser, stream, cancellable, &local_error))
+  /* The whole text, as json-glib would read it, so that its nesting can be
+   * checked first (pi_json_parser_load()). */
+  if (g_output_stream_splice (memory, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                              cancellable, &local_error) < 0 ||
+      !pi_json_parser_load (parser,
+                            g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (memory)),
+                            g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (memory)),
+                            &local_error))
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {

@@ -654,3 +654,52 @@ done:
 
   return TRUE;
 }
+
+/**
+ * pi_json_parser_load:
+ * @parser: a #JsonParser
+ * @text: (array length=len): text from outside that should be JSON
+ * @len: length of @text in bytes, or -1 if it is NUL-terminated
+ * @error: return location for a #GError
+ *
+ * json_parser_load_from_data() for text that anyone may have written (a
+ * connect query, a share link, a file). json-glib's parser recurses once
+ * per level of nesting with no limit of its own, so text nested some tens
+ * of thousands of levels deep overflows the stack and crashes the program.
+ * Text that may nest deeper than %PI_JSON_DEFAULT_MAX_DEPTH levels is
+ * checked with pi_json_scan() first and refused with its error if it is
+ * too deep or not strict JSON (json-glib accepts some extensions, such as
+ * single quotes and comments; they are still accepted in shallower text,
+ * where they cannot hide the nesting).
+ *
+ * Returns: the result of json_parser_load_from_data(), or %FALSE with an
+ *   error in %PI_JSON_ERROR
+ */
+gboolean
+pi_json_parser_load (JsonParser  *parser,
+                     const char  *text,
+                     gssize       len,
+                     GError     **error)
+{
+  gsize n_open = 0;
+
+  g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (text == NULL)
+    text = "";
+  if (len < 0)
+    len = strlen (text);
+
+  /* Nesting needs an opening bracket per level: text with few of them
+   * (nearly all) is safe whatever else it holds. */
+  for (const char *p = text; p < text + len && n_open <= PI_JSON_DEFAULT_MAX_DEPTH; p++)
+    n_open += (*p == '[' || *p == '{');
+
+  if (n_open > PI_JSON_DEFAULT_MAX_DEPTH &&
+      !pi_json_scan (text, len, PI_JSON_DEFAULT_MAX_DEPTH, NULL, NULL, NULL, error))
+    return FALSE;
+
+  return json_parser_load_from_data (parser, text, len, error);
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -96,5 +97,9 @@ gboolean pi_json_scan               (const char       *text,
 void     pi_json_append_unescaped   (GString          *out,
                                      const char       *literal,
                                      gsize             len);
+gboolean pi_json_parser_load        (JsonParser       *parser,
+                                     const char       *text,
+                                     gssize            len,
+                                     GError          **error);
 
 G_END_DECLS

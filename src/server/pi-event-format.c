@@ -39,7 +39,7 @@ append_payload (GString    *out,
     }
 
   parser = json_parser_new_immutable ();
-  if (payload_len > 0 && json_parser_load_from_data (parser, payload, payload_len, NULL))
+  if (payload_len > 0 && pi_json_parser_load (parser, payload, payload_len, NULL))
     {
       compact = json_to_string (json_parser_get_root (parser), FALSE);
       g_string_append (out, compact);

@@ -71,6 +71,9 @@ void pi_server_set_cors_headers   (PiServer           *self,
                                    const char         *origin,
                                    SoupMessageHeaders *headers);
 
+char *pi_server_parse_connect_query (const char      *query,
+                                    const char     **reason);
+
 /* pi-server-accept.c */
 void     pi_server_accept_start       (PiServer          *self);
 void     pi_server_accept_stop        (PiServer          *self);

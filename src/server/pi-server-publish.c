@@ -15,6 +15,7 @@
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
+#include "pi-json-util.h"
 #include "pi-server-private.h"
 
 /*
@@ -150,7 +151,7 @@ pi_server_handle_publish (PiServer          *self,
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   data = g_bytes_get_data (body, &size);
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data ? data : "", size, &error))
+  if (!pi_json_parser_load (parser, data ? data : "", size, &error))
     {
       g_autofree char *text = g_strdup_printf ("The body is not JSON: %s", error->message);
 

@@ -117,10 +117,11 @@ form_decode (const char *text,
   return g_uri_unescape_string (copy, NULL);
 }
 
-/* Returns the decoded `bindings` parameter, or NULL and the reason for a 400. */
-static char *
-parse_connect_query (const char  *query,
-                     const char **reason)
+/* Returns the decoded `bindings` parameter, or NULL and the reason for a 400.
+ * Not static only for the fuzz target (tests/fuzz/fuzz-connect-query.c). */
+char *
+pi_server_parse_connect_query (const char  *query,
+                               const char **reason)
 {
   g_auto(GStrv) parts = NULL;
   g_autofree char *bindings = NULL;
@@ -209,7 +210,7 @@ handle_connect (PiServer          *self,
       return;
     }
 
-  if (!(bindings_json = parse_connect_query (g_uri_get_query (soup_server_message_get_uri (msg)), &reason)))
+  if (!(bindings_json = pi_server_parse_connect_query (g_uri_get_query (soup_server_message_get_uri (msg)), &reason)))
     {
       pi_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, reason);
       return;
