@@ -466,6 +466,25 @@ test_share_link_errors (void)
     }
 }
 
+/* Text json-glib takes though it is not one JSON value: refused in words,
+ * never an abort (json-glib 1.10 asserts on it in an immutable parser). */
+static void
+test_json_trailing (void)
+{
+  const char *texts[] = { "1{}", "{}{}", "[]x", "{\"bindings\":[]}{}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) bindings = pi_bindings_from_json (texts[i], &error);
+
+      if (bindings != NULL)
+        g_error ("%s was taken as bindings", texts[i]);
+      g_assert_error (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_JSON);
+      g_assert_cmpstr (error->message, !=, "");
+    }
+}
+
 /* Anyone can send a connect query or a share link: text nested a million
  * levels deep is refused, not a stack overflow that crashes the server or
  * the app. */
@@ -634,6 +653,7 @@ main (int   argc,
   g_test_add_func ("/pi/binding/json", test_json);
   g_test_add_func ("/pi/binding/json-errors", test_json_errors);
   g_test_add_func ("/pi/binding/json-deep", test_json_deep);
+  g_test_add_func ("/pi/binding/json-trailing", test_json_trailing);
   g_test_add_func ("/pi/binding/query", test_query);
   g_test_add_func ("/pi/binding/share-link-read", test_share_link_read);
   g_test_add_func ("/pi/binding/share-link-errors", test_share_link_errors);

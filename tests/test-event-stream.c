@@ -914,6 +914,43 @@ test_dropped (void)
   watch_free (watch);
 }
 
+/* A hostile or broken server's control events nested far deeper than any
+ * JSON we use must not crash the client (json-glib recurses once per level):
+ * the stream goes on and the messages after them arrive. */
+static void
+test_deep_events (void)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *response = pi_fixture_response_new_sse ();
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GString) body = g_string_new (READY);
+  Watch *watch;
+
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_c (deep, '[');
+  for (guint i = 0; i < 200000; i++)
+    g_string_append_c (deep, ']');
+
+  g_string_append_printf (body, "event: ping\ndata: %s\n\n", deep->str);
+  g_string_append_printf (body, "event: dropped\ndata: %s\n\n", deep->str);
+  g_string_append (body, "event: message\ndata: " MESSAGE_2 "\n\n");
+  g_string_append_printf (body, "event: error\ndata: %s\n\n", deep->str);
+  pi_fixture_response_write (response, body->str, body->len);
+  pi_fixture_response_hold (response);
+  pi_fixture_server_add (server, response);
+
+  watch = watch_new (server, FALSE, 0);
+  watch_connect (watch);
+  WAIT_UNTIL (watch->server_errors->len == 1, 10);
+  g_assert_cmpuint (pi_event_stream_get_n_messages (watch->stream), ==, 1);
+  g_assert_cmpuint (watch->messages->len, >=, 1);
+  g_assert_cmpstr (pi_message_get_routing_key (message_at (watch, 0)), ==, "two");
+  g_assert_cmpuint (pi_event_stream_get_n_dropped (watch->stream), ==, 0);
+  /* The server's words, whatever they are, are kept for the user to read. */
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (watch->server_errors, 0), "[[[["));
+  watch_free (watch);
+}
+
 static void
 test_raw (void)
 {
@@ -1133,6 +1170,7 @@ main (int   argc,
   g_test_add_func ("/pi/event-stream/server-error-event", test_server_error_event);
   g_test_add_func ("/pi/event-stream/server-error-after-ready", test_server_error_after_ready);
   g_test_add_func ("/pi/event-stream/oversize", test_oversize);
+  g_test_add_func ("/pi/event-stream/deep-events", test_deep_events);
   g_test_add_func ("/pi/event-stream/connection-refused", test_connection_refused);
   g_test_add_func ("/pi/event-stream/name-not-resolved", test_name_not_resolved);
   g_test_add_func ("/pi/event-stream/tls-failure", test_tls_failure);

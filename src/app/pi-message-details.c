@@ -96,7 +96,7 @@ copy_message_action (GtkWidget  *widget,
                      GVariant   *param)
 {
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *text = NULL;
   JsonNode *node;
 

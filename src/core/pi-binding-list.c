@@ -152,7 +152,7 @@ pi_bindings_from_json (const char  *json,
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
   if (!pi_json_parser_load (parser, json, -1, &local_error))
     {
       g_set_error_literal (error, PI_BINDING_ERROR, PI_BINDING_ERROR_INVALID_JSON,

@@ -254,7 +254,7 @@ pi_capture_loader_load_header (Loader      *loader,
                                gsize        len,
                                GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *object;
   JsonNode *node;
   const char *format;
@@ -393,7 +393,7 @@ pi_capture_loader_load_inspector_array (Loader        *loader,
                                         GCancellable  *cancellable,
                                         GError       **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDateTime) started = NULL;

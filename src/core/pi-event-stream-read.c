@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "pi-event-stream-worker-private.h"
+#include "pi-json-util.h"
 
 /*
  * The worker's read loop: body chunks into the SSE parser, events into
@@ -36,7 +37,7 @@ pi_stream_parse_json_object (JsonParser *parser,
 {
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, len, NULL))
+  if (!pi_json_parser_load (parser, data, len, NULL))
     return NULL;
 
   root = json_parser_get_root (parser);
@@ -55,7 +56,7 @@ decode_server_error (const char *data,
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
 
-  if (json_parser_load_from_data (parser, data, len, NULL) &&
+  if (pi_json_parser_load (parser, data, len, NULL) &&
       (root = json_parser_get_root (parser)) != NULL)
     {
       if (JSON_NODE_HOLDS_VALUE (root) && json_node_get_value_type (root) == G_TYPE_STRING)

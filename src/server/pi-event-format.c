@@ -38,7 +38,7 @@ append_payload (GString    *out,
       return;
     }
 
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
   if (payload_len > 0 && pi_json_parser_load (parser, payload, payload_len, NULL))
     {
       compact = json_to_string (json_parser_get_root (parser), FALSE);

@@ -150,7 +150,7 @@ pi_server_handle_publish (PiServer          *self,
 
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   data = g_bytes_get_data (body, &size);
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
   if (!pi_json_parser_load (parser, data ? data : "", size, &error))
     {
       g_autofree char *text = g_strdup_printf ("The body is not JSON: %s", error->message);

@@ -19,7 +19,8 @@
  * input itself (random slices, and byte by byte for short inputs); every
  * way must give the same events, the same last event ID and retry time,
  * and the same success or "event too large" failure. Each event must also
- * be what the header promises: NUL-terminated UTF-8 data of data_len bytes.
+ * be what the header promises: data_len bytes of UTF-8 (NUL included),
+ * NUL-terminated after them.
  */
 
 typedef struct
@@ -36,22 +37,33 @@ collect_event (const PiSseEvent *event,
 
   FUZZ_CHECK (event->event != NULL && event->data != NULL && event->id != NULL);
   FUZZ_CHECK (event->event[0] != '\0');
-  FUZZ_CHECK (strlen (event->data) == event->data_len);
-  FUZZ_CHECK (g_utf8_validate (event->data, event->data_len, NULL));
+  /* NUL is a character like any other in event data (the parser keeps it);
+   * the text is still NUL-terminated after data_len bytes. */
+  FUZZ_CHECK (event->data[event->data_len] == '\0');
+  for (const char *p = event->data, *end = event->data + event->data_len; p < end; p++)
+    {
+      const char *nul = memchr (p, '\0', end - p);
+
+      FUZZ_CHECK (g_utf8_validate (p, (nul ? nul : end) - p, NULL));
+      if (nul == NULL)
+        break;
+      p = nul;
+    }
   FUZZ_CHECK (g_utf8_validate (event->event, -1, NULL));
   FUZZ_CHECK (g_utf8_validate (event->id, -1, NULL));
 
   /* Lengths first, so that no content can fake a field boundary. */
-  g_string_append_printf (events->log, "%zu:%s|%zu:%s|%zu:%s\n",
-                          strlen (event->event), event->event,
-                          event->data_len, event->data,
-                          strlen (event->id), event->id);
+  g_string_append_printf (events->log, "%zu:%s|%zu:", strlen (event->event), event->event,
+                          event->data_len);
+  g_string_append_len (events->log, event->data, event->data_len);
+  g_string_append_printf (events->log, "|%zu:%s\n", strlen (event->id), event->id);
   events->n_events++;
 }
 
 typedef struct
 {
-  char     *log;
+  char     *log;      /* may hold NUL: compare log_len bytes */
+  gsize     log_len;
   char     *last_id;
   gint64    retry;
   gboolean  ok;
@@ -130,6 +142,7 @@ parse (const uint8_t *data,
     g_string_truncate (events.log, len);
   }
 
+  outcome->log_len = events.log->len;
   outcome->log = g_string_free (events.log, FALSE);
   pi_sse_parser_free (parser);
 }
@@ -139,7 +152,8 @@ check_same (const Outcome *whole,
             const Outcome *split)
 {
   FUZZ_CHECK (whole->ok == split->ok);
-  FUZZ_CHECK (strcmp (whole->log, split->log) == 0);
+  FUZZ_CHECK (whole->log_len == split->log_len);
+  FUZZ_CHECK (memcmp (whole->log, split->log, whole->log_len) == 0);
   /* After a failure the parser stops mid-stream, where the splits differ. */
   if (whole->ok)
     {
