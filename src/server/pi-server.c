@@ -558,13 +558,15 @@ pi_server_set_request_timeout (PiServer *self,
 /**
  * pi_server_set_max_body:
  * @self: a #PiServer
- * @bytes: the largest request body taken (a `POST /publish`)
+ * @bytes: the largest request body taken (a `POST /publish`), at most
+ *   %PI_SERVER_MAX_BODY_LIMIT
  */
 void
 pi_server_set_max_body (PiServer *self,
                         gsize     bytes)
 {
   g_return_if_fail (PI_IS_SERVER (self));
+  g_return_if_fail (bytes <= PI_SERVER_MAX_BODY_LIMIT);
 
   self->max_body = bytes;
 }

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 #define PI_SERVER_DEFAULT_CLIENT_BUFFER  (1024 * 1024)
 #define PI_SERVER_DEFAULT_REQUEST_TIMEOUT 10.0
 #define PI_SERVER_DEFAULT_MAX_BODY       (8 * 1024 * 1024)
+/* A request is read into one GByteArray, whose length is a guint. */
+#define PI_SERVER_MAX_BODY_LIMIT         (1024 * 1024 * 1024)
 
 #define PI_TYPE_SERVER (pi_server_get_type ())
 

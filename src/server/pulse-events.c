@@ -153,7 +153,7 @@ static const GOptionEntry entries[] = {
   { "request-timeout", 0, 0, G_OPTION_ARG_CALLBACK, request_timeout_option_cb,
     "Seconds a client has to send its whole request, or it gets 408 (default 10)", "S" },
   { "max-body", 0, 0, G_OPTION_ARG_INT64, &opts.max_body,
-    "Largest request body taken, in bytes; larger get 413 (default 8388608)", "BYTES" },
+    "Largest request body taken, in bytes, up to 1 GiB; larger get 413 (default 8388608)", "BYTES" },
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_cert,
     "Serve HTTPS with this PEM certificate", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_key,
@@ -281,6 +281,9 @@ main (int   argc,
                  opts.max_sockets, G_MAXINT32);
   if (opts.max_body < 0)
     usage_error ("--max-body: %" G_GINT64_FORMAT " is not a number of bytes", opts.max_body);
+  if (opts.max_body > PI_SERVER_MAX_BODY_LIMIT)
+    usage_error ("--max-body: %" G_GINT64_FORMAT " is more than 1 GiB (%d bytes), the most a request body may take",
+                 opts.max_body, PI_SERVER_MAX_BODY_LIMIT);
   if (opts.client_buffer < 1024)
     usage_error ("--client-buffer: %" G_GINT64_FORMAT " is below 1024 bytes", opts.client_buffer);
   if (opts.demo && opts.amqp != NULL)
