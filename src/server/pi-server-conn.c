@@ -395,19 +395,62 @@ head_fields_init (HeadFields *fields,
   fields->end = head + length;
 }
 
-static char *
-strip_range (const char *start,
-             const char *end)
+static gboolean
+is_blank (char c)
 {
-  while (start < end && g_ascii_isspace (*start))
-    start++;
-  while (end > start && g_ascii_isspace (end[-1]))
-    end--;
-
-  return g_strndup (start, end - start);
+  return c == ' ' || c == '\t';
 }
 
-/* The next field, or FALSE after the last one. */
+/* A field's value from the bytes after its colon to the end of its last
+ * line: the blanks around it cut (CR counts as one), and each line break
+ * with the blanks on both sides of it made one space, as libsoup does. */
+static char *
+field_value (const char *p,
+             const char *end)
+{
+  GString *value = g_string_sized_new (end - p);
+
+  while (p < end && (is_blank (*p) || *p == '\r' || *p == '\n'))
+    p++;
+
+  while (p < end)
+    {
+      const char *lf = memchr (p, '\n', end - p);
+
+      g_string_append_len (value, p, (lf != NULL ? lf : end) - p);
+      if (lf == NULL)
+        break;
+
+      while (value->len > 0 && (is_blank (value->str[value->len - 1]) || value->str[value->len - 1] == '\r'))
+        g_string_truncate (value, value->len - 1);
+      g_string_append_c (value, ' ');
+      for (p = lf + 1; p < end && is_blank (*p); p++)
+        ;
+    }
+
+  while (value->len > 0 && (is_blank (value->str[value->len - 1]) || value->str[value->len - 1] == '\r'))
+    g_string_truncate (value, value->len - 1);
+  g_strdelimit (value->str, "\r", ' ');
+
+  return g_string_free (value, FALSE);
+}
+
+/* The line that starts at @line ends before the returned '\n' (or @end). */
+static const char *
+line_end (const char *line,
+          const char *end)
+{
+  const char *lf = memchr (line, '\n', end - line);
+
+  return lf != NULL ? lf : end;
+}
+
+/* The next field, or FALSE after the last one, read as libsoup reads a head
+ * (soup_headers_parse()), so that both find the same framing: a line that
+ * starts with a blank continues the field before it (obsolete line
+ * folding); a line without a colon, or whose name is empty or has a blank
+ * or CR in it, is no field, and neither are the lines that continue it
+ * (they start with a blank: no name of theirs is valid either). */
 static gboolean
 head_fields_next (HeadFields  *fields,
                   char       **name,
@@ -416,16 +459,25 @@ head_fields_next (HeadFields  *fields,
   while (fields->next < fields->end)
     {
       const char *line = fields->next;
-      const char *lf = memchr (line, '\n', fields->end - line);
-      const char *line_end = lf != NULL ? lf : fields->end;
-      const char *colon = memchr (line, ':', line_end - line);
+      const char *last = line_end (line, fields->end);
+      const char *colon = memchr (line, ':', last - line);
+      gboolean valid = colon != NULL && colon > line;
 
-      fields->next = lf != NULL ? lf + 1 : fields->end;
-      if (colon == NULL)
+      for (const char *p = line; valid && p < colon; p++)
+        valid = !is_blank (*p) && *p != '\r';
+
+      fields->next = last < fields->end ? last + 1 : fields->end;
+      if (!valid)
         continue;
 
-      *name = strip_range (line, colon);
-      *value = strip_range (colon + 1, line_end);
+      while (fields->next < fields->end && is_blank (*fields->next))
+        {
+          last = line_end (fields->next, fields->end);
+          fields->next = last < fields->end ? last + 1 : fields->end;
+        }
+
+      *name = g_strndup (line, colon - line);
+      *value = field_value (colon + 1, last);
       return TRUE;
     }
 
