@@ -420,8 +420,11 @@ test_ready_and_message (void)
   Conn *conn = stream_open_ready (server, bindings);
   g_autofree char *events = NULL;
   g_autofree char *origin = conn_header (conn, "Access-Control-Allow-Origin");
+  g_autofree char *connection = conn_header (conn, "Connection");
 
   g_assert_cmpstr (origin, ==, "*");
+  /* A stream is the connection's one answer, as docs/PROTOCOL.md says. */
+  g_assert_cmpstr (connection, ==, "close");
 
   /* Not bound: another exchange and a key the pattern does not match. */
   publish (server, "{\"exchange\":\"exchange/test/v1/other\",\"routingKey\":\"primary.a\",\"payload\":{}}");
