@@ -755,6 +755,10 @@ test_max_connections (void)
   Conn *fourth;
 
   assert_json_error (third, 503);
+  {
+    g_autofree char *retry = conn_header (third, "Retry-After");
+    g_assert_cmpstr (retry, ==, "10");
+  }
   conn_close (third);
 
   /* A place frees up when a client leaves. */

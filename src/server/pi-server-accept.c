@@ -30,6 +30,7 @@ refuse_at_once (PiServer *self,
                 GSocket  *socket)
 {
   g_autoptr(GBytes) response = pi_server_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                                      PI_SERVER_RETRY_AFTER_FULL,
                                                       "Too many connections: the server is full, try again later",
                                                       NULL);
   char drain[4096];

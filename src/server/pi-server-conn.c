@@ -267,6 +267,7 @@ status_phrase (guint status)
  * pi_server_format_error:
  * @self: a #PiServer
  * @status: an HTTP status
+ * @retry_after: seconds for a Retry-After header, 0 for none
  * @message: the reason, for people
  * @origin: (nullable): the request's Origin, if known
  *
@@ -278,6 +279,7 @@ status_phrase (guint status)
 GBytes *
 pi_server_format_error (PiServer   *self,
                         guint       status,
+                        guint       retry_after,
                         const char *message,
                         const char *origin)
 {
@@ -291,8 +293,13 @@ pi_server_format_error (PiServer   *self,
   soup_message_headers_set_content_type (headers, "application/json; charset=utf-8", NULL);
   soup_message_headers_set_content_length (headers, strlen (json));
   soup_message_headers_replace (headers, "Connection", "close");
-  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-    soup_message_headers_replace (headers, "Retry-After", "10");
+  if (retry_after > 0)
+    {
+      char seconds[16];
+
+      g_snprintf (seconds, sizeof seconds, "%u", retry_after);
+      soup_message_headers_replace (headers, "Retry-After", seconds);
+    }
   pi_server_set_cors_headers (self, origin, headers);
 
   g_string_append_printf (response, "HTTP/1.1 %u %s\r\n", status, status_phrase (status));
@@ -322,7 +329,7 @@ conn_refuse (PiServerConn *conn,
   g_object_unref (conn->cancellable);
   conn->cancellable = g_cancellable_new ();
 
-  conn->response = pi_server_format_error (conn->server, status, message, conn->origin);
+  conn->response = pi_server_format_error (conn->server, status, 0, message, conn->origin);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream),
                                    g_bytes_get_data (conn->response, NULL), g_bytes_get_size (conn->response),
                                    G_PRIORITY_DEFAULT, conn->cancellable, refusal_written_cb, conn_ref (conn));

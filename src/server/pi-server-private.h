@@ -28,6 +28,10 @@ G_BEGIN_DECLS
  * The front refuses longer heads itself, with 414 or 431. */
 #define PI_SERVER_MAX_REQUEST_HEAD  (64 * 1024)
 
+/* The Retry-After of a 503 for a full server (--max-connections,
+ * --max-sockets): long enough for a crowd not to come back at once. */
+#define PI_SERVER_RETRY_AFTER_FULL  10
+
 typedef struct _PiServerClient PiServerClient;
 typedef struct _PiServerConn PiServerConn;
 
@@ -81,6 +85,7 @@ void     pi_server_conn_start         (PiServer          *self,
 void     pi_server_conn_close_all     (PiServer          *self);
 GBytes  *pi_server_format_error       (PiServer          *self,
                                        guint              status,
+                                       guint              retry_after,
                                        const char        *message,
                                        const char        *origin);
 GSocket *pi_server_get_message_socket (PiServer          *self,

@@ -225,8 +225,10 @@ handle_connect (PiServer          *self,
     {
       g_autofree char *text = g_strdup_printf ("Too many connections: this server accepts at most %u streams",
                                                self->max_connections);
+      char retry_after[16];
 
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "10");
+      g_snprintf (retry_after, sizeof retry_after, "%u", PI_SERVER_RETRY_AFTER_FULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry_after);
       pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
       return;
     }
