@@ -102,7 +102,12 @@ pi_amqp_describe_reply (amqp_rpc_reply_t reply)
     }
 }
 
-/* Call right after the failing call, while errno is still its. */
+/* For a librabbitmq call that failed reading or writing its socket: with
+ * errno cleared before the call, a socket error leaves the errno of the
+ * read or write that failed ("Connection reset by peer"), which says more
+ * than librabbitmq's "a socket error occurred". Not for
+ * amqp_socket_open_noblock(): its connect() error stays inside librabbitmq
+ * and errno is left at EINPROGRESS, meaningless (see probe_connect_error()). */
 char *
 pi_amqp_describe_status (int status)
 {
@@ -119,7 +124,16 @@ pi_amqp_describe_status (int status)
  * (SO_ERROR) to itself, leaving errno at EINPROGRESS: "Operation now in
  * progress" for a refused connection. To say why the broker could not be
  * reached, try the TCP connection once more, briefly, and read the error
- * the kernel gives. Returns NULL if that connection succeeds. */
+ * the kernel gives. Returns NULL if that connection succeeds.
+ *
+ * This blocks the I/O thread for up to PROBE_TIMEOUT_MS per address of the
+ * host, and opens one more TCP connection to a broker that just failed one
+ * (closed at once, before any AMQP). Both are acceptable: it runs once per
+ * failed attempt, at the backoff's pace, on the broker's own thread, which
+ * has no connection to serve meanwhile (the HTTP side never waits on it);
+ * a refused connection answers at once, and the full 2 s is only spent on
+ * an address that did not answer, after librabbitmq already waited up to
+ * CONNECT_TIMEOUT_S for it. A shutdown meanwhile waits as long. */
 static char *
 probe_connect_error (const char *host,
                      int         port)
