@@ -56,18 +56,10 @@
 #define BODY_CHUNK       65536
 #define LINGER_MS        2000
 
-typedef enum
-{
-  CONN_READING,   /* TLS handshake, request head and body */
-  CONN_REFUSING,  /* writing our own answer, then lingering */
-  CONN_SERVED,    /* handed over to libsoup */
-} ConnState;
-
 struct _PiServerConn
 {
   PiServer         *server;          /* borrowed; NULL once closed */
   GList             link;
-  ConnState         state;
   GSocket          *socket;
   GIOStream        *stream;          /* a GSocketConnection, or TLS over it */
   GSocketAddress   *local_address;
@@ -84,7 +76,6 @@ struct _PiServerConn
   PiHandoverStream *handover;
   gboolean          handover_closed;
   gboolean          timed_out;
-  gboolean          tls;
 };
 
 static void conn_read_more (PiServerConn *conn);
@@ -238,7 +229,7 @@ refusal_written_cb (GObject      *source,
 
   /* TLS cannot half-close; a plain socket can, and then drops what the
    * client still sends until it sees our end (or the linger time is up). */
-  if (error != NULL || conn->tls || !g_socket_shutdown (conn->socket, FALSE, TRUE, NULL))
+  if (error != NULL || G_IS_TLS_CONNECTION (conn->stream) || !g_socket_shutdown (conn->socket, FALSE, TRUE, NULL))
     {
       conn_close (conn);
       return;
@@ -320,7 +311,6 @@ conn_refuse (PiServerConn *conn,
 {
   g_debug ("%u for a request: %s", status, message);
 
-  conn->state = CONN_REFUSING;
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
   conn->linger_source = g_timeout_add (LINGER_MS, linger_timeout_cb, conn);
 
@@ -591,7 +581,6 @@ conn_hand_over (PiServerConn *conn)
   g_autoptr(GBytes) request = g_byte_array_free_to_bytes (g_steal_pointer (&conn->buffer));
   g_autoptr(GError) error = NULL;
 
-  conn->state = CONN_SERVED;
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
 
   conn->handover = pi_handover_stream_new (conn->stream, request);
@@ -780,7 +769,6 @@ pi_server_conn_start (PiServer *self,
 
   conn->server = self;
   conn->link.data = conn;
-  conn->state = CONN_READING;
   conn->socket = g_object_ref (socket);
   conn->cancellable = g_cancellable_new ();
   conn->buffer = g_byte_array_new ();
@@ -818,7 +806,6 @@ pi_server_conn_start (PiServer *self,
       g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
       g_object_unref (conn->stream);
       conn->stream = tls;
-      conn->tls = TRUE;
       g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, conn->cancellable,
                                         handshake_cb, conn_ref (conn));
       return;
