@@ -363,16 +363,21 @@ io_connect (Io    *io,
 /* While there is no connection, requests are answered at once rather than
  * left waiting for a broker that may not come back soon. */
 static void
-io_refuse_requests (Io         *io,
-                    const char *why,
-                    const char *reason)
+io_refuse_requests (Io *io)
 {
   Request *request;
 
   while ((request = pi_amqp_io_pop_request (io)))
     {
       if (request->kind == REQUEST_SUBSCRIBE && !pi_amqp_subscription_is_cancelled (request->sub))
-        pi_amqp_io_fail (io, request->sub, g_strdup_printf ("%s: %s", why, reason));
+        {
+          char *reason;
+
+          g_mutex_lock (&io->lock);
+          reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : "Not connected to the broker");
+          g_mutex_unlock (&io->lock);
+          pi_amqp_io_fail (io, request->sub, reason);
+        }
       pi_amqp_request_free (request);
     }
 }
@@ -517,7 +522,7 @@ io_backoff (Io    *io,
       struct pollfd fd = { io->wake_fds[0], POLLIN, 0 };
       gint64 left = deadline - g_get_monotonic_time ();
 
-      io_refuse_requests (io, "Not connected to the broker", io->last_error);
+      io_refuse_requests (io);
       if (left <= 0 || pi_amqp_io_should_quit (io))
         return;
 
@@ -555,12 +560,10 @@ pi_amqp_io_thread (gpointer data)
         {
           backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (backoff_ms * 2, BACKOFF_MAX_MS);
           g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
-          g_free (io->last_error);
-          io->last_error = g_strdup (error);
           io_set_unavailable (io, error, backoff_ms);
           g_atomic_int_set (&io->state, STATE_RECONNECTING);
           /* Whoever asked during the attempt learns at once that it failed. */
-          io_refuse_requests (io, "Not connected to the broker", error);
+          io_refuse_requests (io);
           continue;
         }
 
@@ -581,8 +584,6 @@ pi_amqp_io_thread (gpointer data)
         io_fail_all (io, text);
       }
       io_disconnect (io, FALSE);
-      g_free (io->last_error);
-      io->last_error = g_steal_pointer (&error);
       backoff_ms = BACKOFF_FIRST_MS;
     }
 
