@@ -15,35 +15,13 @@
  * Accepting client connections on the listening socket of a PiServer, for
  * the connection front (pi-server-conn.c): every connection counts against
  * --max-sockets, streams and short requests alike, and one past the bound
- * is refused at once. Out of file descriptors, accept() fails while the
- * listener stays readable; accepting then pauses instead of spinning.
+ * gets a 503 (pi_server_conn_refuse_full()). Out of file descriptors,
+ * accept() fails while the listener stays readable; accepting then pauses
+ * instead of spinning.
  */
 
 #define ACCEPT_PAUSE_MS  100
 #define ACCEPT_BATCH     64
-
-/* Over --max-sockets: a short answer and the door, without reading. The
- * request is not read, so the client may see a reset instead, and a TLS
- * client sees only the door: a server that is full cannot afford more. */
-static void
-refuse_at_once (PiServer *self,
-                GSocket  *socket)
-{
-  g_autoptr(GBytes) response = pi_server_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                                                      PI_SERVER_RETRY_AFTER_FULL,
-                                                      "Too many connections: the server is full, try again later",
-                                                      NULL);
-  char drain[4096];
-
-  g_socket_set_blocking (socket, FALSE);
-  if (self->tls_certificate == NULL)
-    {
-      (void) g_socket_receive (socket, drain, sizeof drain, NULL, NULL);
-      (void) g_socket_send (socket, g_bytes_get_data (response, NULL), g_bytes_get_size (response), NULL, NULL);
-      g_socket_shutdown (socket, FALSE, TRUE, NULL);
-    }
-  g_socket_close (socket, NULL);
-}
 
 static gboolean accept_cb (GSocket      *listener,
                            GIOCondition  condition,
@@ -106,7 +84,7 @@ accept_cb (GSocket      *listener,
       if (self->conns.length >= self->max_sockets_effective)
         {
           g_debug ("Refused a connection: %u open", self->conns.length);
-          refuse_at_once (self, socket);
+          pi_server_conn_refuse_full (self, socket);
           continue;
         }
 

@@ -55,10 +55,13 @@
 #define HEAD_CHUNK       4096
 #define BODY_CHUNK       65536
 #define LINGER_MS        2000
+#define MAX_LINGERING_REFUSALS 16
+#define SERVER_FULL      "Too many connections: the server is full, try again later"
 
 struct _PiServerConn
 {
   PiServer         *server;          /* borrowed; NULL once closed */
+  GQueue           *queue;           /* the server's, that @link is in */
   GList             link;
   GSocket          *socket;
   GIOStream        *stream;          /* a GSocketConnection, or TLS over it */
@@ -131,7 +134,7 @@ conn_close (PiServerConn *conn)
   if (self == NULL)
     return;
 
-  g_queue_unlink (&self->conns, &conn->link);
+  g_queue_unlink (conn->queue, &conn->link);
   conn->server = NULL;
 
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
@@ -307,6 +310,7 @@ pi_server_format_error (PiServer   *self,
 static void
 conn_refuse (PiServerConn *conn,
              guint         status,
+             guint         retry_after,
              const char   *message)
 {
   g_debug ("%u for a request: %s", status, message);
@@ -319,7 +323,7 @@ conn_refuse (PiServerConn *conn,
   g_object_unref (conn->cancellable);
   conn->cancellable = g_cancellable_new ();
 
-  conn->response = pi_server_format_error (conn->server, status, 0, message, conn->origin);
+  conn->response = pi_server_format_error (conn->server, status, retry_after, message, conn->origin);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream),
                                    g_bytes_get_data (conn->response, NULL), g_bytes_get_size (conn->response),
                                    G_PRIORITY_DEFAULT, conn->cancellable, refusal_written_cb, conn_ref (conn));
@@ -362,13 +366,13 @@ conn_refuse_too_long (PiServerConn *conn)
       text = g_strdup_printf ("The URL is too long: the request line and headers may take "
                               "%u bytes at most (a connect URL has room for about 600 short bindings; "
                               "open several streams for more)", PI_SERVER_MAX_REQUEST_HEAD);
-      conn_refuse (conn, SOUP_STATUS_REQUEST_URI_TOO_LONG, text);
+      conn_refuse (conn, SOUP_STATUS_REQUEST_URI_TOO_LONG, 0, text);
     }
   else
     {
       text = g_strdup_printf ("The request headers are too large: the request line and headers "
                               "may take %u bytes at most", PI_SERVER_MAX_REQUEST_HEAD);
-      conn_refuse (conn, 431, text);
+      conn_refuse (conn, 431, 0, text);
     }
 }
 
@@ -652,7 +656,7 @@ conn_process (PiServerConn *conn)
 
       if ((status = conn_parse_head (conn, &expect_continue, &reason)) != 0)
         {
-          conn_refuse (conn, status, reason);
+          conn_refuse (conn, status, 0, reason);
           return;
         }
 
@@ -695,7 +699,7 @@ conn_read_cb (GObject      *source,
     {
       g_autofree char *text = g_strdup_printf ("The request was not complete within %g seconds",
                                                conn->server->request_timeout);
-      conn_refuse (conn, SOUP_STATUS_REQUEST_TIMEOUT, text);
+      conn_refuse (conn, SOUP_STATUS_REQUEST_TIMEOUT, 0, text);
       return;
     }
 
@@ -759,23 +763,35 @@ handshake_cb (GObject      *source,
 
 /* --- starting ---------------------------------------------------------------- */
 
-/* Starts serving a connection just accepted. */
-void
-pi_server_conn_start (PiServer *self,
-                      GSocket  *socket)
+static PiServerConn *
+conn_new (PiServer *self,
+          GSocket  *socket,
+          GQueue   *queue)
 {
   PiServerConn *conn = g_rc_box_new0 (PiServerConn);
-  g_autoptr(GError) error = NULL;
 
   conn->server = self;
+  conn->queue = queue;
   conn->link.data = conn;
   conn->socket = g_object_ref (socket);
   conn->cancellable = g_cancellable_new ();
   conn->buffer = g_byte_array_new ();
   conn->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  g_queue_push_tail_link (queue, &conn->link);
+
+  return conn;
+}
+
+/* Starts serving a connection just accepted. */
+void
+pi_server_conn_start (PiServer *self,
+                      GSocket  *socket)
+{
+  PiServerConn *conn = conn_new (self, socket, &self->conns);
+  g_autoptr(GError) error = NULL;
+
   conn->local_address = g_socket_get_local_address (socket, NULL);
   conn->remote_address = g_socket_get_remote_address (socket, NULL);
-  g_queue_push_tail_link (&self->conns, &conn->link);
 
   if (conn->local_address == NULL || conn->remote_address == NULL)
     {
@@ -814,12 +830,50 @@ pi_server_conn_start (PiServer *self,
   conn_read_more (conn);
 }
 
-/* Closes every connection still counted. */
+/* Answers a connection past --max-sockets with a 503, without reading its
+ * request. Like every refusal it lingers, reading and dropping what the
+ * client still sends: closed with its request unread, the client would
+ * get a reset instead of the answer. Lingering takes a descriptor for up
+ * to LINGER_MS, so only MAX_LINGERING_REFUSALS do at once, apart from
+ * --max-sockets (within the descriptors it leaves free). Past them, under
+ * a flood, and for a TLS client (a handshake is more than a full server
+ * can afford), the answer is best effort: written if the socket takes it
+ * at once, and the connection closed. */
+void
+pi_server_conn_refuse_full (PiServer *self,
+                            GSocket  *socket)
+{
+  g_autoptr(GBytes) response = NULL;
+  char drain[4096];
+
+  if (self->tls_certificate == NULL && self->refusals.length < MAX_LINGERING_REFUSALS)
+    {
+      PiServerConn *conn = conn_new (self, socket, &self->refusals);
+
+      conn_refuse (conn, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_SERVER_RETRY_AFTER_FULL, SERVER_FULL);
+      return;
+    }
+
+  g_socket_set_blocking (socket, FALSE);
+  if (self->tls_certificate == NULL)
+    {
+      response = pi_server_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_SERVER_RETRY_AFTER_FULL,
+                                         SERVER_FULL, NULL);
+      (void) g_socket_receive (socket, drain, sizeof drain, NULL, NULL);
+      (void) g_socket_send (socket, g_bytes_get_data (response, NULL), g_bytes_get_size (response), NULL, NULL);
+      g_socket_shutdown (socket, FALSE, TRUE, NULL);
+    }
+  g_socket_close (socket, NULL);
+}
+
+/* Closes every connection still counted, and every refusal. */
 void
 pi_server_conn_close_all (PiServer *self)
 {
   while (self->conns.head != NULL)
     conn_close (self->conns.head->data);
+  while (self->refusals.head != NULL)
+    conn_close (self->refusals.head->data);
 }
 
 /**

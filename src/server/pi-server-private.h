@@ -46,6 +46,7 @@ struct _PiServer
   guint            accept_pause_source;
   gboolean         out_of_descriptors;
   GQueue           conns;           /* of PiServerConn: every client connection */
+  GQueue           refusals;        /* of PiServerConn: 503s past --max-sockets, lingering */
   GQueue           clients;         /* of PiServerClient, linked through their own GList */
   char           **origins;
   GTlsCertificate *tls_certificate;
@@ -81,6 +82,8 @@ void     pi_server_accept_stop        (PiServer          *self);
 
 /* pi-server-conn.c */
 void     pi_server_conn_start         (PiServer          *self,
+                                       GSocket           *socket);
+void     pi_server_conn_refuse_full   (PiServer          *self,
                                        GSocket           *socket);
 void     pi_server_conn_close_all     (PiServer          *self);
 GBytes  *pi_server_format_error       (PiServer          *self,

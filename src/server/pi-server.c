@@ -421,6 +421,7 @@ pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
   g_queue_init (&self->conns);
+  g_queue_init (&self->refusals);
   self->origins = g_strsplit ("*", ",", -1);
   self->ready_event = pi_event_format ("ready", "{}");
   self->ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL;
