@@ -1,11 +1,11 @@
-/* pi-server-conn.c
+/* pi-http-front-conn.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "pi-server"
+#define G_LOG_DOMAIN "pi-http-front"
 
 #include "config.h"
 
@@ -15,14 +15,14 @@
 #include <sys/socket.h>
 
 #include "pi-handover-stream.h"
-#include "pi-server-private.h"
+#include "pi-http-front-private.h"
+#include "pi-http-head.h"
 
 /*
- * The connection front of a PiServer: it takes each client connection as
- * accepted (pi-server-accept.c), reads its request whole, and only then
- * hands the connection to libsoup (soup_server_accept_iostream), which
- * parses the request, calls our handler and writes the response. Why not
- * let SoupServer listen, as before:
+ * One client connection of a PiHttpFront: taken as accepted
+ * (pi-http-front.c), its request read whole, and only then handed to
+ * libsoup (soup_server_accept_iostream), which parses the request, calls
+ * the handler and writes the response. Why not let SoupServer listen:
  *
  * - libsoup (3.2 and 3.6 alike) has no read timeout on the server side: a
  *   client that sends a byte a second keeps its connection, and its file
@@ -35,7 +35,7 @@
  * - a request body is bounded (--max-body) from its Content-Length before it
  *   is read: 413 with a reason, and nothing buffered.
  * - every connection counts, streams and short requests alike, against
- *   --max-sockets (pi-server-accept.c); libsoup's listener, once out of
+ *   --max-sockets (pi-http-front.c); libsoup's listener, once out of
  *   descriptors, would spin on a listener it cannot accept from.
  *
  * A connection is handed over with everything read so far replayed
@@ -52,16 +52,16 @@
  * the client reads the answer instead of a reset.
  */
 
-#define HEAD_CHUNK       4096
-#define BODY_CHUNK       65536
-#define LINGER_MS        2000
-#define MAX_LINGERING_REFUSALS 16
-#define SERVER_FULL      "Too many connections: the server is full, try again later"
+#define HEAD_CHUNK              4096
+#define BODY_CHUNK              65536
+#define LINGER_MS               2000
+#define MAX_LINGERING_REFUSALS  16
+#define SERVER_FULL             "Too many connections: the server is full, try again later"
 
-struct _PiServerConn
+struct _PiHttpFrontConn
 {
-  PiServer         *server;          /* borrowed; NULL once closed */
-  GQueue           *queue;           /* the server's, that @link is in */
+  PiHttpFront      *front;           /* borrowed; NULL once closed */
+  GQueue           *queue;           /* the front's, that @link is in */
   GList             link;
   GSocket          *socket;
   GIOStream        *stream;          /* a GSocketConnection, or TLS over it */
@@ -81,16 +81,16 @@ struct _PiServerConn
   gboolean          timed_out;
 };
 
-static void conn_read_more (PiServerConn *conn);
+static void conn_read_more (PiHttpFrontConn *conn);
 
 static GQuark
 conn_quark (void)
 {
-  return g_quark_from_static_string ("pi-server-conn");
+  return g_quark_from_static_string ("pi-http-front-conn");
 }
 
-static PiServerConn *
-conn_ref (PiServerConn *conn)
+static PiHttpFrontConn *
+conn_ref (PiHttpFrontConn *conn)
 {
   return g_rc_box_acquire (conn);
 }
@@ -98,7 +98,7 @@ conn_ref (PiServerConn *conn)
 /* The last reference: no operation is pending any more, so the connection
  * can be closed now without pulling the socket from under one. */
 static void
-conn_clear (PiServerConn *conn)
+conn_clear (PiHttpFrontConn *conn)
 {
   if (conn->handover == NULL && conn->stream != NULL)
     g_io_stream_close (conn->stream, NULL, NULL);
@@ -114,28 +114,28 @@ conn_clear (PiServerConn *conn)
 }
 
 static void
-conn_unref (PiServerConn *conn)
+conn_unref (PiHttpFrontConn *conn)
 {
   g_rc_box_release_full (conn, (GDestroyNotify) conn_clear);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiServerConn, conn_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiHttpFrontConn, conn_unref)
 
 static void
 handover_closed_cb (PiHandoverStream *handover,
-                    PiServerConn     *conn);
+                    PiHttpFrontConn  *conn);
 
 /* Ends @conn: it no longer counts, and whatever it was waiting for stops. */
 static void
-conn_close (PiServerConn *conn)
+conn_close (PiHttpFrontConn *conn)
 {
-  PiServer *self = conn->server;
+  PiHttpFront *self = conn->front;
 
   if (self == NULL)
     return;
 
   g_queue_unlink (conn->queue, &conn->link);
-  conn->server = NULL;
+  conn->front = NULL;
 
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
   g_clear_handle_id (&conn->linger_source, g_source_remove);
@@ -148,7 +148,7 @@ conn_close (PiServerConn *conn)
   if (conn->handover != NULL)
     {
       g_signal_handlers_disconnect_by_func (conn->handover, handover_closed_cb, conn);
-      /* Only when the server goes first: libsoup closed it otherwise. */
+      /* Only when the front goes first: libsoup closed it otherwise. */
       if (!conn->handover_closed)
         g_io_stream_close (G_IO_STREAM (conn->handover), NULL, NULL);
       g_clear_object (&conn->handover);
@@ -157,12 +157,12 @@ conn_close (PiServerConn *conn)
 
   /* A pending read or write holds a reference until it is cancelled:
    * conn_clear() closes the connection after it. */
-  conn_unref (conn);  /* the server's */
+  conn_unref (conn);  /* the front's */
 }
 
 static void
 handover_closed_cb (PiHandoverStream *handover,
-                    PiServerConn     *conn)
+                    PiHttpFrontConn     *conn)
 {
   conn->handover_closed = TRUE;
   conn_close (conn);
@@ -171,8 +171,8 @@ handover_closed_cb (PiHandoverStream *handover,
 /* Room for the next read, after what was read so far: no copy, and an idle
  * connection holds a few kilobytes, not a fixed large buffer. */
 static guint8 *
-conn_room (PiServerConn *conn,
-           gsize         size)
+conn_room (PiHttpFrontConn *conn,
+           gsize            size)
 {
   g_byte_array_set_size (conn->buffer, conn->filled + size);
   return conn->buffer->data + conn->filled;
@@ -180,9 +180,9 @@ conn_room (PiServerConn *conn,
 
 /* An asynchronous step finished: FALSE if @conn was closed meanwhile. */
 static gboolean
-conn_is_open (PiServerConn *conn)
+conn_is_open (PiHttpFrontConn *conn)
 {
-  return conn->server != NULL;
+  return conn->front != NULL;
 }
 
 /* --- our own answers -------------------------------------------------------- */
@@ -190,7 +190,7 @@ conn_is_open (PiServerConn *conn)
 static gboolean
 linger_timeout_cb (gpointer user_data)
 {
-  PiServerConn *conn = user_data;
+  PiHttpFrontConn *conn = user_data;
 
   conn->linger_source = 0;
   conn_close (conn);
@@ -202,7 +202,7 @@ linger_read_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
   if (!conn_is_open (conn))
@@ -223,7 +223,7 @@ refusal_written_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   g_autoptr(GError) error = NULL;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
@@ -242,76 +242,12 @@ refusal_written_cb (GObject      *source,
                              BODY_CHUNK, G_PRIORITY_DEFAULT, conn->cancellable, linger_read_cb, conn_ref (conn));
 }
 
-/* libsoup 3.2 has no phrase for 431 and an old one for 414. */
-static const char *
-status_phrase (guint status)
-{
-  switch (status)
-    {
-    case SOUP_STATUS_REQUEST_URI_TOO_LONG:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return soup_status_get_phrase (status);
-    }
-}
-
-/**
- * pi_server_format_error:
- * @self: a #PiServer
- * @status: an HTTP status
- * @retry_after: seconds for a Retry-After header, 0 for none
- * @message: the reason, for people
- * @origin: (nullable): the request's Origin, if known
- *
- * A whole error answer as the connection front writes it itself, with the
- * JSON body and CORS headers of pi_server_respond_error()'s.
- *
- * Returns: (transfer full): the bytes to write
- */
-GBytes *
-pi_server_format_error (PiServer   *self,
-                        guint       status,
-                        guint       retry_after,
-                        const char *message,
-                        const char *origin)
-{
-  SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  g_autofree char *json = pi_server_error_json (message);
-  GString *response = g_string_new (NULL);
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-
-  soup_message_headers_replace (headers, "Server", "pulse-events/" PACKAGE_VERSION);
-  soup_message_headers_set_content_type (headers, "application/json; charset=utf-8", NULL);
-  soup_message_headers_set_content_length (headers, strlen (json));
-  soup_message_headers_replace (headers, "Connection", "close");
-  if (retry_after > 0)
-    {
-      char seconds[16];
-
-      g_snprintf (seconds, sizeof seconds, "%u", retry_after);
-      soup_message_headers_replace (headers, "Retry-After", seconds);
-    }
-  pi_server_set_cors_headers (self, origin, headers);
-
-  g_string_append_printf (response, "HTTP/1.1 %u %s\r\n", status, status_phrase (status));
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (response, "%s: %s\r\n", name, value);
-  g_string_append_printf (response, "\r\n%s", json);
-  soup_message_headers_unref (headers);
-
-  return g_string_free_to_bytes (response);
-}
-
 /* Answers @conn with a JSON error and closes it. */
 static void
-conn_refuse (PiServerConn *conn,
-             guint         status,
-             guint         retry_after,
-             const char   *message)
+conn_refuse (PiHttpFrontConn *conn,
+             guint            status,
+             guint            retry_after,
+             const char      *message)
 {
   g_debug ("%u for a request: %s", status, message);
 
@@ -323,7 +259,7 @@ conn_refuse (PiServerConn *conn,
   g_object_unref (conn->cancellable);
   conn->cancellable = g_cancellable_new ();
 
-  conn->response = pi_server_format_error (conn->server, status, retry_after, message, conn->origin);
+  conn->response = pi_http_front_format_error (conn->front, status, retry_after, message, conn->origin);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream),
                                    g_bytes_get_data (conn->response, NULL), g_bytes_get_size (conn->response),
                                    G_PRIORITY_DEFAULT, conn->cancellable, refusal_written_cb, conn_ref (conn));
@@ -331,29 +267,10 @@ conn_refuse (PiServerConn *conn,
 
 /* --- reading the request ---------------------------------------------------- */
 
-/* Where the head ends (after its empty line), or 0. libsoup takes bare LF
- * line ends too. */
-static gsize
-find_head_end (const guint8 *data,
-               gsize         len)
-{
-  for (gsize i = 0; i + 1 < len; i++)
-    {
-      if (data[i] != '\n')
-        continue;
-      if (data[i + 1] == '\n')
-        return i + 2;
-      if (i + 2 < len && data[i + 1] == '\r' && data[i + 2] == '\n')
-        return i + 3;
-    }
-
-  return 0;
-}
-
 /* The head is too long: 414 if the request line is most of it (a connect
  * URL with too many bindings), 431 if the header fields are. */
 static void
-conn_refuse_too_long (PiServerConn *conn)
+conn_refuse_too_long (PiHttpFrontConn *conn)
 {
   const guint8 *data = conn->buffer->data;
   gsize len = conn->head_length ? conn->head_length : conn->filled;
@@ -365,223 +282,50 @@ conn_refuse_too_long (PiServerConn *conn)
     {
       text = g_strdup_printf ("The URL is too long: the request line and headers may take "
                               "%u bytes at most (a connect URL has room for about 600 short bindings; "
-                              "open several streams for more)", PI_SERVER_MAX_REQUEST_HEAD);
+                              "open several streams for more)", PI_HTTP_FRONT_MAX_REQUEST_HEAD);
       conn_refuse (conn, SOUP_STATUS_REQUEST_URI_TOO_LONG, 0, text);
     }
   else
     {
       text = g_strdup_printf ("The request headers are too large: the request line and headers "
-                              "may take %u bytes at most", PI_SERVER_MAX_REQUEST_HEAD);
+                              "may take %u bytes at most", PI_HTTP_FRONT_MAX_REQUEST_HEAD);
       conn_refuse (conn, 431, 0, text);
     }
 }
 
-/* The header fields of a request head, a line at a time, over the bytes
- * read: never C strings, which would end at a NUL byte. */
-typedef struct
-{
-  const char *next;  /* the next line */
-  const char *end;   /* of the head */
-} HeadFields;
-
-static void
-head_fields_init (HeadFields *fields,
-                  const char *head,
-                  gsize       length)
-{
-  const char *lf = memchr (head, '\n', length);
-
-  /* The request line comes first: the fields start after it. */
-  fields->next = lf != NULL ? lf + 1 : head + length;
-  fields->end = head + length;
-}
-
-static gboolean
-is_blank (char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-/* A field's value from the bytes after its colon to the end of its last
- * line: the blanks around it cut (CR counts as one), and each line break
- * with the blanks on both sides of it made one space, as libsoup does. */
-static char *
-field_value (const char *p,
-             const char *end)
-{
-  GString *value = g_string_sized_new (end - p);
-
-  while (p < end && (is_blank (*p) || *p == '\r' || *p == '\n'))
-    p++;
-
-  while (p < end)
-    {
-      const char *lf = memchr (p, '\n', end - p);
-
-      g_string_append_len (value, p, (lf != NULL ? lf : end) - p);
-      if (lf == NULL)
-        break;
-
-      while (value->len > 0 && (is_blank (value->str[value->len - 1]) || value->str[value->len - 1] == '\r'))
-        g_string_truncate (value, value->len - 1);
-      g_string_append_c (value, ' ');
-      for (p = lf + 1; p < end && is_blank (*p); p++)
-        ;
-    }
-
-  while (value->len > 0 && (is_blank (value->str[value->len - 1]) || value->str[value->len - 1] == '\r'))
-    g_string_truncate (value, value->len - 1);
-  g_strdelimit (value->str, "\r", ' ');
-
-  return g_string_free (value, FALSE);
-}
-
-/* The line that starts at @line ends before the returned '\n' (or @end). */
-static const char *
-line_end (const char *line,
-          const char *end)
-{
-  const char *lf = memchr (line, '\n', end - line);
-
-  return lf != NULL ? lf : end;
-}
-
-/* The next field, or FALSE after the last one, read as libsoup reads a head
- * (soup_headers_parse()), so that both find the same framing: a line that
- * starts with a blank continues the field before it (obsolete line
- * folding); a line without a colon, or whose name is empty or has a blank
- * or CR in it, is no field, and neither are the lines that continue it
- * (they start with a blank: no name of theirs is valid either). */
-static gboolean
-head_fields_next (HeadFields  *fields,
-                  char       **name,
-                  char       **value)
-{
-  while (fields->next < fields->end)
-    {
-      const char *line = fields->next;
-      const char *last = line_end (line, fields->end);
-      const char *colon = memchr (line, ':', last - line);
-      gboolean valid = colon != NULL && colon > line;
-
-      for (const char *p = line; valid && p < colon; p++)
-        valid = !is_blank (*p) && *p != '\r';
-
-      fields->next = last < fields->end ? last + 1 : fields->end;
-      if (!valid)
-        continue;
-
-      while (fields->next < fields->end && is_blank (*fields->next))
-        {
-          last = line_end (fields->next, fields->end);
-          fields->next = last < fields->end ? last + 1 : fields->end;
-        }
-
-      *name = g_strndup (line, colon - line);
-      *value = field_value (colon + 1, last);
-      return TRUE;
-    }
-
-  return FALSE;
-}
-
-/* Reads what the front needs from the head: the body's length, and the
- * Origin for our own answers. Returns 0, or the status to refuse with.
- *
- * libsoup parses the head again once it is handed over, and reads the body
- * it finds there, with no deadline and no bound: both must find the same
- * one. So what the front cannot be sure libsoup reads alike is refused. */
+/* Reads what the front needs from the head (pi_http_head_parse()), and
+ * bounds the body. Returns 0, or the status to refuse with. */
 static guint
-conn_parse_head (PiServerConn  *conn,
-                 gboolean      *expect_continue,
-                 char         **reason)
+conn_parse_head (PiHttpFrontConn  *conn,
+                 gboolean         *expect_continue,
+                 char            **reason)
 {
-  const char *head = (const char *) conn->buffer->data;
-  HeadFields fields;
-  guint64 content_length = 0;
-  gboolean have_length = FALSE;
-  gboolean chunked = FALSE;
+  PiHttpHead head;
+  guint status;
 
-  *expect_continue = FALSE;
+  status = pi_http_head_parse (&head, (const char *) conn->buffer->data, conn->head_length, reason);
+  conn->origin = g_steal_pointer (&head.origin);
+  if (status != 0)
+    return status;
 
-  /* No valid request has one, and libsoup versions differ on it: 3.2 drops
-   * NULs from a head and reads on (a Content-Length after one counts), 3.6
-   * refuses the head without a word. */
-  if (memchr (head, '\0', conn->head_length) != NULL)
-    {
-      *reason = g_strdup ("The request line or headers contain a NUL byte");
-      return SOUP_STATUS_BAD_REQUEST;
-    }
-
-  head_fields_init (&fields, head, conn->head_length);
-  for (;;)
-    {
-      g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
-
-      if (!head_fields_next (&fields, &name, &value))
-        break;
-
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-        {
-          guint64 length;
-
-          if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &length, NULL) ||
-              (have_length && length != content_length))
-            {
-              *reason = g_strdup ("The Content-Length header is not valid");
-              return SOUP_STATUS_BAD_REQUEST;
-            }
-          content_length = length;
-          have_length = TRUE;
-        }
-      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-        {
-          chunked = TRUE;
-        }
-      else if (g_ascii_strcasecmp (name, "Expect") == 0)
-        {
-          *expect_continue = g_ascii_strcasecmp (value, "100-continue") == 0;
-        }
-      else if (g_ascii_strcasecmp (name, "Origin") == 0 && conn->origin == NULL)
-        {
-          conn->origin = g_steal_pointer (&value);
-        }
-    }
-
-  /* Two framings at once are how requests are smuggled past a proxy that
-   * reads the other one (RFC 9112, 6.3): refuse rather than pick one. */
-  if (chunked && have_length)
-    {
-      *reason = g_strdup ("The request has both a Content-Length and a Transfer-Encoding header");
-      return SOUP_STATUS_BAD_REQUEST;
-    }
-
-  /* A chunked body's size is not known before it is read. */
-  if (chunked)
-    {
-      *reason = g_strdup ("Send the request body with a Content-Length header: "
-                          "this server does not take chunked request bodies");
-      return SOUP_STATUS_LENGTH_REQUIRED;
-    }
-
-  if (content_length > conn->server->max_body)
+  if (head.content_length > conn->front->max_body)
     {
       *reason = g_strdup_printf ("The request body is too large: this server takes %" G_GSIZE_FORMAT
                                  " bytes at most, and this one has %" G_GUINT64_FORMAT,
-                                 conn->server->max_body, content_length);
+                                 conn->front->max_body, head.content_length);
       return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
     }
 
-  conn->request_length = conn->head_length + content_length;
+  *expect_continue = head.expect_continue;
+  conn->request_length = conn->head_length + head.content_length;
   return 0;
 }
 
 static void
-conn_hand_over (PiServerConn *conn)
+conn_hand_over (PiHttpFrontConn *conn)
 {
-  PiServer *self = conn->server;
-  g_autoptr(PiServerConn) hold = conn_ref (conn);
+  PiHttpFront *self = conn->front;
+  g_autoptr(PiHttpFrontConn) hold = conn_ref (conn);
   g_autoptr(GBytes) request = g_byte_array_free_to_bytes (g_steal_pointer (&conn->buffer));
   g_autoptr(GError) error = NULL;
 
@@ -589,7 +333,7 @@ conn_hand_over (PiServerConn *conn)
 
   conn->handover = pi_handover_stream_new (conn->stream, request);
   g_signal_connect (conn->handover, "closed", G_CALLBACK (handover_closed_cb), conn);
-  /* How a message finds its socket (pi_server_get_message_socket()): the
+  /* How a message finds its socket (pi_http_front_get_message_socket()): the
    * address object given here is the one libsoup gives back. */
   g_object_set_qdata (G_OBJECT (conn->remote_address), conn_quark (), conn);
 
@@ -608,7 +352,7 @@ continue_written_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
     {
@@ -621,11 +365,11 @@ continue_written_cb (GObject      *source,
 
 /* Looks at what was read: refuse, read more, or hand over. */
 static void
-conn_process (PiServerConn *conn)
+conn_process (PiHttpFrontConn *conn)
 {
   if (conn->head_length == 0)
     {
-      gboolean expect_continue;
+      gboolean expect_continue = FALSE;
       g_autofree char *reason = NULL;
       guint status;
       gsize blank = 0;
@@ -641,9 +385,9 @@ conn_process (PiServerConn *conn)
           conn->filled -= blank;
         }
 
-      conn->head_length = find_head_end (conn->buffer->data, conn->filled);
-      if ((conn->head_length == 0 && conn->filled > PI_SERVER_MAX_REQUEST_HEAD) ||
-          conn->head_length > PI_SERVER_MAX_REQUEST_HEAD)
+      conn->head_length = pi_http_head_find_end (conn->buffer->data, conn->filled);
+      if ((conn->head_length == 0 && conn->filled > PI_HTTP_FRONT_MAX_REQUEST_HEAD) ||
+          conn->head_length > PI_HTTP_FRONT_MAX_REQUEST_HEAD)
         {
           conn_refuse_too_long (conn);
           return;
@@ -685,7 +429,7 @@ conn_read_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
@@ -698,7 +442,7 @@ conn_read_cb (GObject      *source,
   if (n < 0 && conn->timed_out)
     {
       g_autofree char *text = g_strdup_printf ("The request was not complete within %g seconds",
-                                               conn->server->request_timeout);
+                                               conn->front->request_timeout);
       conn_refuse (conn, SOUP_STATUS_REQUEST_TIMEOUT, 0, text);
       return;
     }
@@ -714,7 +458,7 @@ conn_read_cb (GObject      *source,
 }
 
 static void
-conn_read_more (PiServerConn *conn)
+conn_read_more (PiHttpFrontConn *conn)
 {
   gsize want = HEAD_CHUNK;
 
@@ -729,7 +473,7 @@ conn_read_more (PiServerConn *conn)
 static gboolean
 deadline_cb (gpointer user_data)
 {
-  PiServerConn *conn = user_data;
+  PiHttpFrontConn *conn = user_data;
 
   conn->deadline_source = 0;
   conn->timed_out = TRUE;
@@ -744,7 +488,7 @@ handshake_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
@@ -763,14 +507,14 @@ handshake_cb (GObject      *source,
 
 /* --- starting ---------------------------------------------------------------- */
 
-static PiServerConn *
-conn_new (PiServer *self,
-          GSocket  *socket,
-          GQueue   *queue)
+static PiHttpFrontConn *
+conn_new (PiHttpFront *self,
+          GSocket     *socket,
+          GQueue      *queue)
 {
-  PiServerConn *conn = g_rc_box_new0 (PiServerConn);
+  PiHttpFrontConn *conn = g_rc_box_new0 (PiHttpFrontConn);
 
-  conn->server = self;
+  conn->front = self;
   conn->queue = queue;
   conn->link.data = conn;
   conn->socket = g_object_ref (socket);
@@ -784,10 +528,10 @@ conn_new (PiServer *self,
 
 /* Starts serving a connection just accepted. */
 void
-pi_server_conn_start (PiServer *self,
-                      GSocket  *socket)
+pi_http_front_conn_start (PiHttpFront *self,
+                          GSocket     *socket)
 {
-  PiServerConn *conn = conn_new (self, socket, &self->conns);
+  PiHttpFrontConn *conn = conn_new (self, socket, &self->conns);
   g_autoptr(GError) error = NULL;
 
   conn->local_address = g_socket_get_local_address (socket, NULL);
@@ -840,24 +584,24 @@ pi_server_conn_start (PiServer *self,
  * can afford), the answer is best effort: written if the socket takes it
  * at once, and the connection closed. */
 void
-pi_server_conn_refuse_full (PiServer *self,
-                            GSocket  *socket)
+pi_http_front_conn_refuse_full (PiHttpFront *self,
+                                GSocket     *socket)
 {
   g_autoptr(GBytes) response = NULL;
   char drain[4096];
 
   if (self->tls_certificate == NULL && self->refusals.length < MAX_LINGERING_REFUSALS)
     {
-      PiServerConn *conn = conn_new (self, socket, &self->refusals);
+      PiHttpFrontConn *conn = conn_new (self, socket, &self->refusals);
 
-      conn_refuse (conn, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_SERVER_RETRY_AFTER_FULL, SERVER_FULL);
+      conn_refuse (conn, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_HTTP_FRONT_RETRY_AFTER_FULL, SERVER_FULL);
       return;
     }
 
   g_socket_set_blocking (socket, FALSE);
   if (self->tls_certificate == NULL)
     {
-      response = pi_server_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_SERVER_RETRY_AFTER_FULL,
+      response = pi_http_front_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_HTTP_FRONT_RETRY_AFTER_FULL,
                                          SERVER_FULL, NULL);
       (void) g_socket_receive (socket, drain, sizeof drain, NULL, NULL);
       (void) g_socket_send (socket, g_bytes_get_data (response, NULL), g_bytes_get_size (response), NULL, NULL);
@@ -868,7 +612,7 @@ pi_server_conn_refuse_full (PiServer *self,
 
 /* Closes every connection still counted, and every refusal. */
 void
-pi_server_conn_close_all (PiServer *self)
+pi_http_front_conn_close_all (PiHttpFront *self)
 {
   while (self->conns.head != NULL)
     conn_close (self->conns.head->data);
@@ -876,19 +620,13 @@ pi_server_conn_close_all (PiServer *self)
     conn_close (self->refusals.head->data);
 }
 
-/**
- * pi_server_get_message_socket:
- * @self: a #PiServer
- * @msg: a message the server is serving
- *
- * Returns: (transfer none) (nullable): the client's socket
- */
+
+/* The socket of the connection @msg came on (pi_http_front_get_message_socket()). */
 GSocket *
-pi_server_get_message_socket (PiServer          *self,
-                              SoupServerMessage *msg)
+pi_http_front_conn_get_socket (SoupServerMessage *msg)
 {
   GSocketAddress *address = soup_server_message_get_remote_address (msg);
-  PiServerConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
+  PiHttpFrontConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
 
   return conn != NULL ? conn->socket : NULL;
 }
