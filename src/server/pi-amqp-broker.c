@@ -470,7 +470,6 @@ io_free (Io *io)
   g_free (io->user);
   g_free (io->password);
   g_free (io->vhost);
-  g_free (io->last_error);
   g_free (io->unavailable_reason);
   g_free (io);
 }

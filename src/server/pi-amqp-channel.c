@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include <rabbitmq-c/amqp.h>
@@ -134,6 +135,7 @@ io_subscribe (Io              *io,
       bind.routing_key = amqp_cstring_bytes (binding->pattern);
       bind.nowait = TRUE;
       bind.arguments = amqp_empty_table;
+      errno = 0;  /* for pi_amqp_describe_status() */
       status = amqp_send_method (io->conn, channel, AMQP_QUEUE_BIND_METHOD, &bind);
       if (status != AMQP_STATUS_OK)
         {

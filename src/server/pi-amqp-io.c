@@ -102,7 +102,12 @@ pi_amqp_describe_reply (amqp_rpc_reply_t reply)
     }
 }
 
-/* Call right after the failing call, while errno is still its. */
+/* For a librabbitmq call that failed reading or writing its socket: with
+ * errno cleared before the call, a socket error leaves the errno of the
+ * read or write that failed ("Connection reset by peer"), which says more
+ * than librabbitmq's "a socket error occurred". Not for
+ * amqp_socket_open_noblock(): its connect() error stays inside librabbitmq
+ * and errno is left at EINPROGRESS, meaningless (see probe_connect_error()). */
 char *
 pi_amqp_describe_status (int status)
 {
@@ -119,7 +124,16 @@ pi_amqp_describe_status (int status)
  * (SO_ERROR) to itself, leaving errno at EINPROGRESS: "Operation now in
  * progress" for a refused connection. To say why the broker could not be
  * reached, try the TCP connection once more, briefly, and read the error
- * the kernel gives. Returns NULL if that connection succeeds. */
+ * the kernel gives. Returns NULL if that connection succeeds.
+ *
+ * This blocks the I/O thread for up to PROBE_TIMEOUT_MS per address of the
+ * host, and opens one more TCP connection to a broker that just failed one
+ * (closed at once, before any AMQP). Both are acceptable: it runs once per
+ * failed attempt, at the backoff's pace, on the broker's own thread, which
+ * has no connection to serve meanwhile (the HTTP side never waits on it);
+ * a refused connection answers at once, and the full 2 s is only spent on
+ * an address that did not answer, after librabbitmq already waited up to
+ * CONNECT_TIMEOUT_S for it. A shutdown meanwhile waits as long. */
 static char *
 probe_connect_error (const char *host,
                      int         port)
@@ -349,16 +363,21 @@ io_connect (Io    *io,
 /* While there is no connection, requests are answered at once rather than
  * left waiting for a broker that may not come back soon. */
 static void
-io_refuse_requests (Io         *io,
-                    const char *why,
-                    const char *reason)
+io_refuse_requests (Io *io)
 {
   Request *request;
 
   while ((request = pi_amqp_io_pop_request (io)))
     {
       if (request->kind == REQUEST_SUBSCRIBE && !pi_amqp_subscription_is_cancelled (request->sub))
-        pi_amqp_io_fail (io, request->sub, g_strdup_printf ("%s: %s", why, reason));
+        {
+          char *reason;
+
+          g_mutex_lock (&io->lock);
+          reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : "Not connected to the broker");
+          g_mutex_unlock (&io->lock);
+          pi_amqp_io_fail (io, request->sub, reason);
+        }
       pi_amqp_request_free (request);
     }
 }
@@ -503,7 +522,7 @@ io_backoff (Io    *io,
       struct pollfd fd = { io->wake_fds[0], POLLIN, 0 };
       gint64 left = deadline - g_get_monotonic_time ();
 
-      io_refuse_requests (io, "Not connected to the broker", io->last_error);
+      io_refuse_requests (io);
       if (left <= 0 || pi_amqp_io_should_quit (io))
         return;
 
@@ -541,12 +560,10 @@ pi_amqp_io_thread (gpointer data)
         {
           backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (backoff_ms * 2, BACKOFF_MAX_MS);
           g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
-          g_free (io->last_error);
-          io->last_error = g_strdup (error);
           io_set_unavailable (io, error, backoff_ms);
           g_atomic_int_set (&io->state, STATE_RECONNECTING);
           /* Whoever asked during the attempt learns at once that it failed. */
-          io_refuse_requests (io, "Not connected to the broker", error);
+          io_refuse_requests (io);
           continue;
         }
 
@@ -567,8 +584,6 @@ pi_amqp_io_thread (gpointer data)
         io_fail_all (io, text);
       }
       io_disconnect (io, FALSE);
-      g_free (io->last_error);
-      io->last_error = g_steal_pointer (&error);
       backoff_ms = BACKOFF_FIRST_MS;
     }
 

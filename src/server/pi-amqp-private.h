@@ -149,7 +149,6 @@ typedef struct
   GHashTable              *subs;          /* channel -> PiSubscription (ref) */
   int                      channel_max;
   int                      next_channel;
-  char                    *last_error;
 } Io;
 
 PiSubscription *pi_amqp_subscription_ref          (PiSubscription  *sub);

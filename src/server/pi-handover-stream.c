@@ -13,7 +13,7 @@
 #include "pi-replay-input-stream.h"
 
 /*
- * A client connection as the connection front (pi-server-conn.c) hands it to
+ * A client connection as the connection front (pi-http-front-conn.c) hands it to
  * libsoup: the request bytes the front has read already, then the socket.
  * Closing it closes the connection underneath and emits `closed`: that is how
  * the front learns that libsoup is done with a connection, and counts it no

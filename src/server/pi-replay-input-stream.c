@@ -16,7 +16,7 @@
 /*
  * An input stream that first gives back bytes already read from its base
  * stream, then reads the base stream itself. The connection front
- * (pi-server-conn.c) reads a whole request before libsoup sees it; this is
+ * (pi-http-front-conn.c) reads a whole request before libsoup sees it; this is
  * how libsoup then reads that request as if it came from the socket.
  *
  * libsoup only reads pollable streams without blocking, so the stream is

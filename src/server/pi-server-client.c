@@ -349,7 +349,7 @@ pi_server_client_start (PiServer          *self,
   g_message ("Stream opened: %s, bindings %s (%u open)",
              client->peer, client->bindings_text, self->clients.length);
 
-  socket = pi_server_get_message_socket (self, msg);
+  socket = pi_http_front_get_message_socket (self->front, msg);
   if (socket != NULL)
     {
       client->hangup_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);

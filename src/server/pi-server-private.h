@@ -9,50 +9,34 @@
 
 #include <libsoup/soup.h>
 
+#include "pi-http-front.h"
 #include "pi-server.h"
 
 G_BEGIN_DECLS
 
 /*
- * PiServer spans five files: pi-server.c (the SoupServer, routes, CORS,
- * connect and ping, options), pi-server-accept.c (accepting connections,
- * within --max-sockets), pi-server-conn.c (the connection front: reading
- * each request whole under a deadline and size limits, then handing it to
- * libsoup), pi-server-client.c (one SSE stream: its
+ * PiServer spans three files: pi-server.c (the SoupServer, routes, CORS,
+ * connect and ping, options), pi-server-client.c (one SSE stream: its
  * queue, flow control, dropped accounting, hang-up and end) and
- * pi-server-publish.c (the POST /publish extension).
+ * pi-server-publish.c (the POST /publish extension). Connections reach the
+ * SoupServer through a PiHttpFront (pi-http-front.c).
  */
 
-/* libsoup's own limit on a request's line and headers is 64 KiB in 3.2 and
- * 100 KiB in 3.6; beyond it, it closes the connection without an answer.
- * The front refuses longer heads itself, with 414 or 431. */
-#define PI_SERVER_MAX_REQUEST_HEAD  (64 * 1024)
-
 typedef struct _PiServerClient PiServerClient;
-typedef struct _PiServerConn PiServerConn;
 
 struct _PiServer
 {
   GObject          parent_instance;
 
   SoupServer      *soup;
+  PiHttpFront     *front;
   PiBroker        *broker;
-  GSocket         *listener;
-  GSource         *accept_source;
-  guint            accept_pause_source;
-  gboolean         out_of_descriptors;
-  GQueue           conns;           /* of PiServerConn: every client connection */
   GQueue           clients;         /* of PiServerClient, linked through their own GList */
   char           **origins;
-  GTlsCertificate *tls_certificate;
   GBytes          *ready_event;
   double           ping_interval;
   guint            ping_source;
   guint            max_connections;
-  guint            max_sockets;
-  guint            max_sockets_effective;
-  double           request_timeout;
-  gsize            max_body;
   guint            queue_length;
   gsize            client_buffer;
   gint64           started_at;
@@ -66,28 +50,12 @@ void pi_server_respond_json       (SoupServerMessage *msg,
 void pi_server_respond_error      (SoupServerMessage *msg,
                                    guint              status,
                                    const char        *message);
-char *pi_server_error_json        (const char        *message);
 void pi_server_set_cors_headers   (PiServer           *self,
                                    const char         *origin,
                                    SoupMessageHeaders *headers);
 
 char *pi_server_parse_connect_query (const char      *query,
                                     const char     **reason);
-
-/* pi-server-accept.c */
-void     pi_server_accept_start       (PiServer          *self);
-void     pi_server_accept_stop        (PiServer          *self);
-
-/* pi-server-conn.c */
-void     pi_server_conn_start         (PiServer          *self,
-                                       GSocket           *socket);
-void     pi_server_conn_close_all     (PiServer          *self);
-GBytes  *pi_server_format_error       (PiServer          *self,
-                                       guint              status,
-                                       const char        *message,
-                                       const char        *origin);
-GSocket *pi_server_get_message_socket (PiServer          *self,
-                                       SoupServerMessage *msg);
 
 /* pi-server-publish.c */
 void pi_server_handle_publish     (PiServer          *self,

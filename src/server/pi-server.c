@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/resource.h>
 
 #include "pi-embedded-broker.h"
 #include "pi-event-format.h"
@@ -18,15 +17,14 @@
 #include "pi-server-private.h"
 
 /*
- * The HTTP front of pulse-events: docs/PROTOCOL.md over a SoupServer. Each
- * accepted stream is a PiServerClient (pi-server-client.c).
+ * The events service of pulse-events: docs/PROTOCOL.md over a SoupServer,
+ * which a PiHttpFront feeds with requests read whole. Each accepted stream
+ * is a PiServerClient (pi-server-client.c).
  */
 
 #define API_PREFIX       "/api/events/v1"
 #define OLD_API_PREFIX   "/v1"
 #define ALLOW_HEADERS    "X-Requested-With, Content-Type, Authorization, Accept, Origin, Cache-Control, Last-Event-ID"
-#define LISTEN_BACKLOG   1024
-#define FD_RESERVE       64
 
 G_DEFINE_FINAL_TYPE (PiServer, pi_server, G_TYPE_OBJECT)
 
@@ -81,23 +79,12 @@ pi_server_respond_json (SoupServerMessage *msg,
                                     SOUP_MEMORY_COPY, json, strlen (json));
 }
 
-/* The body of every error answer: `{"message": "..."}`. */
-char *
-pi_server_error_json (const char *message)
-{
-  GString *json = g_string_new ("{\"message\":");
-
-  pi_json_append_string (json, message, -1);
-  g_string_append_c (json, '}');
-  return g_string_free (json, FALSE);
-}
-
 void
 pi_server_respond_error (SoupServerMessage *msg,
                          guint              status,
                          const char        *message)
 {
-  g_autofree char *json = pi_server_error_json (message);
+  g_autofree char *json = pi_http_front_error_json (message);
 
   pi_server_respond_json (msg, status, json);
 }
@@ -226,8 +213,10 @@ handle_connect (PiServer          *self,
     {
       g_autofree char *text = g_strdup_printf ("Too many connections: this server accepts at most %u streams",
                                                self->max_connections);
+      char retry_after[16];
 
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "10");
+      g_snprintf (retry_after, sizeof retry_after, "%u", PI_HTTP_FRONT_RETRY_AFTER_FULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry_after);
       pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
       return;
     }
@@ -286,7 +275,7 @@ server_callback (SoupServer        *server,
   /* One request per connection: libsoup 3.2 leaks the descriptor of a
    * keep-alive connection that its client closes while it is idle (fixed in
    * 3.4). The connection front never hands libsoup a second request anyway
-   * (pi-server-conn.c); this tells the client. An event stream ends with its
+   * (pi-http-front-conn.c); this tells the client. An event stream ends with its
    * connection too, so the header is true of every answer. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
 
@@ -337,27 +326,6 @@ restart_ping_timer (PiServer *self)
     self->ping_source = g_timeout_add ((guint) (self->ping_interval * 1000), ping_cb, self);
 }
 
-/* --- options ---------------------------------------------------------------- */
-
-static void
-update_max_sockets (PiServer *self)
-{
-  struct rlimit limit;
-  rlim_t available = 1024;
-
-  if (self->max_sockets > 0)
-    {
-      self->max_sockets_effective = self->max_sockets;
-      return;
-    }
-
-  /* Below the file limit, so that accept() keeps working, with room for
-   * the broker connection, the listener and GLib's own descriptors. */
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
-    available = MIN (limit.rlim_cur, (rlim_t) G_MAXINT32);
-  self->max_sockets_effective = available > 16 + FD_RESERVE ? available - FD_RESERVE : 16;
-}
-
 /* --- object ---------------------------------------------------------------- */
 
 static void
@@ -381,16 +349,9 @@ pi_server_dispose (GObject *object)
     pi_server_client_finish (self->clients.head->data);
 
   /* After libsoup let go of its connections: those it never saw. */
-  pi_server_accept_stop (self);
-  pi_server_conn_close_all (self);
-  if (self->listener != NULL)
-    {
-      g_socket_close (self->listener, NULL);
-      g_clear_object (&self->listener);
-    }
+  g_clear_object (&self->front);
 
   g_clear_object (&self->broker);
-  g_clear_object (&self->tls_certificate);
 
   G_OBJECT_CLASS (pi_server_parent_class)->dispose (object);
 }
@@ -415,20 +376,31 @@ pi_server_class_init (PiServerClass *klass)
   object_class->finalize = pi_server_finalize;
 }
 
+/* The front's own answers get the CORS headers of every answer. */
+static void
+add_front_headers (const char         *origin,
+                   SoupMessageHeaders *headers,
+                   gpointer            user_data)
+{
+  pi_server_set_cors_headers (user_data, origin, headers);
+}
+
 static void
 pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
-  g_queue_init (&self->conns);
   self->origins = g_strsplit ("*", ",", -1);
   self->ready_event = pi_event_format ("ready", "{}");
   self->ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL;
   self->queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH;
   self->client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER;
-  self->request_timeout = PI_SERVER_DEFAULT_REQUEST_TIMEOUT;
-  self->max_body = PI_SERVER_DEFAULT_MAX_BODY;
-  update_max_sockets (self);
   self->started_at = g_get_monotonic_time ();
+
+  /* The SoupServer listens nowhere: the front hands it every connection
+   * once its request is read. */
+  self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
+  self->front = pi_http_front_new (self->soup, add_front_headers, self);
 }
 
 /**
@@ -507,7 +479,7 @@ pi_server_set_ping_interval (PiServer *self,
   self->ping_interval = seconds;
   /* Once listening, the timer follows the interval: 0 stops it, and a
    * later non-zero interval starts it again. */
-  if (self->soup != NULL)
+  if (pi_http_front_is_listening (self->front))
     restart_ping_timer (self);
 }
 
@@ -523,51 +495,6 @@ pi_server_set_max_connections (PiServer *self,
   g_return_if_fail (PI_IS_SERVER (self));
 
   self->max_connections = max_connections;
-}
-
-/**
- * pi_server_set_max_sockets:
- * @self: a #PiServer
- * @max_sockets: the most client connections open at once, streams and
- *   short requests together; 0 for a limit below the process's file limit
- */
-void
-pi_server_set_max_sockets (PiServer *self,
-                           guint     max_sockets)
-{
-  g_return_if_fail (PI_IS_SERVER (self));
-
-  self->max_sockets = max_sockets;
-  update_max_sockets (self);
-}
-
-/**
- * pi_server_set_request_timeout:
- * @self: a #PiServer
- * @seconds: how long a client has to send its whole request
- */
-void
-pi_server_set_request_timeout (PiServer *self,
-                               double    seconds)
-{
-  g_return_if_fail (PI_IS_SERVER (self));
-  g_return_if_fail (seconds > 0);
-
-  self->request_timeout = seconds;
-}
-
-/**
- * pi_server_set_max_body:
- * @self: a #PiServer
- * @bytes: the largest request body taken (a `POST /publish`)
- */
-void
-pi_server_set_max_body (PiServer *self,
-                        gsize     bytes)
-{
-  g_return_if_fail (PI_IS_SERVER (self));
-
-  self->max_body = bytes;
 }
 
 /**
@@ -601,35 +528,18 @@ pi_server_set_client_buffer (PiServer *self,
 }
 
 /**
- * pi_server_set_tls_files:
+ * pi_server_get_front:
  * @self: a #PiServer
- * @cert_file: PEM certificate (chain)
- * @key_file: (nullable): PEM private key, if not in @cert_file
- * @error: a #GError
  *
- * Makes pi_server_listen() serve HTTPS.
- *
- * Returns: %TRUE if the certificate and key were loaded
+ * Returns: (transfer none): the connection front, whose limits and TLS
+ *   files are to be set before pi_server_listen()
  */
-gboolean
-pi_server_set_tls_files (PiServer    *self,
-                         const char  *cert_file,
-                         const char  *key_file,
-                         GError     **error)
+PiHttpFront *
+pi_server_get_front (PiServer *self)
 {
-  GTlsCertificate *certificate;
+  g_return_val_if_fail (PI_IS_SERVER (self), NULL);
 
-  g_return_val_if_fail (PI_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (cert_file != NULL, FALSE);
-
-  certificate = key_file ? g_tls_certificate_new_from_files (cert_file, key_file, error)
-                         : g_tls_certificate_new_from_file (cert_file, error);
-  if (certificate == NULL)
-    return FALSE;
-
-  g_clear_object (&self->tls_certificate);
-  self->tls_certificate = certificate;
-  return TRUE;
+  return self->front;
 }
 
 /**
@@ -647,45 +557,12 @@ pi_server_listen (PiServer    *self,
                   guint        port,
                   GError     **error)
 {
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocket) listener = NULL;
-
   g_return_val_if_fail (PI_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
-  g_return_val_if_fail (self->soup == NULL, FALSE);
+  g_return_val_if_fail (!pi_http_front_is_listening (self->front), FALSE);
 
-  if (g_ascii_strcasecmp (address, "localhost") == 0)
-    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  else
-    inet = g_inet_address_new_from_string (address);
-  if (inet == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not an IP address", address);
-      return FALSE;
-    }
-
-  /* Our own socket, for a backlog that takes a crowd of clients
-   * reconnecting at once (GSocket's default is 10). The connection front
-   * (pi-server-conn.c) accepts on it, TLS included, and hands each
-   * connection to the SoupServer once its request is read: the SoupServer
-   * itself listens nowhere. */
-  socket_address = g_inet_socket_address_new (inet, port);
-  listener = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
-                           G_SOCKET_PROTOCOL_TCP, error);
-  if (listener == NULL)
+  if (!pi_http_front_listen (self->front, address, port, error))
     return FALSE;
-  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
-  if (!g_socket_bind (listener, socket_address, TRUE, error) ||
-      !g_socket_listen (listener, error))
-    return FALSE;
-
-  update_max_sockets (self);
-  self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
-  soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
-  self->listener = g_steal_pointer (&listener);
-  pi_server_accept_start (self);
 
   restart_ping_timer (self);
   return TRUE;
@@ -700,28 +577,14 @@ pi_server_listen (PiServer    *self,
 char *
 pi_server_get_base_url (PiServer *self)
 {
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autofree char *host = NULL;
-  GInetSocketAddress *inet;
+  g_autofree char *address = NULL;
 
   g_return_val_if_fail (PI_IS_SERVER (self), NULL);
 
-  if (self->listener == NULL ||
-      !(address = g_socket_get_local_address (self->listener, NULL)) ||
-      !G_IS_INET_SOCKET_ADDRESS (address))
+  if (!(address = pi_http_front_get_base_address (self->front)))
     return NULL;
 
-  inet = G_INET_SOCKET_ADDRESS (address);
-  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  if (strchr (host, ':') != NULL)
-    {
-      char *bracketed = g_strdup_printf ("[%s]", host);
-      g_free (host);
-      host = bracketed;
-    }
-
-  return g_strdup_printf ("%s://%s:%u" API_PREFIX, self->tls_certificate ? "https" : "http",
-                          host, g_inet_socket_address_get_port (inet));
+  return g_strconcat (address, API_PREFIX, NULL);
 }
 
 /**

@@ -10,48 +10,38 @@
 #include <gio/gio.h>
 
 #include "pi-broker.h"
+#include "pi-http-front.h"
 
 G_BEGIN_DECLS
 
 #define PI_SERVER_DEFAULT_PING_INTERVAL  20.0
 #define PI_SERVER_DEFAULT_QUEUE_LENGTH   1000
 #define PI_SERVER_DEFAULT_CLIENT_BUFFER  (1024 * 1024)
-#define PI_SERVER_DEFAULT_REQUEST_TIMEOUT 10.0
-#define PI_SERVER_DEFAULT_MAX_BODY       (8 * 1024 * 1024)
 
 #define PI_TYPE_SERVER (pi_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (PiServer, pi_server, PI, SERVER, GObject)
 
-PiServer   *pi_server_new                 (PiBroker    *broker);
-PiBroker   *pi_server_get_broker          (PiServer    *self);
-void        pi_server_set_cors_origins    (PiServer    *self,
-                                           const char  *origins);
-void        pi_server_set_ping_interval   (PiServer    *self,
-                                           double       seconds);
-void        pi_server_set_max_connections (PiServer    *self,
-                                           guint        max_connections);
-void        pi_server_set_max_sockets     (PiServer    *self,
-                                           guint        max_sockets);
-void        pi_server_set_request_timeout (PiServer    *self,
-                                           double       seconds);
-void        pi_server_set_max_body        (PiServer    *self,
-                                           gsize        bytes);
-void        pi_server_set_queue_length    (PiServer    *self,
-                                           guint        queue_length);
-void        pi_server_set_client_buffer   (PiServer    *self,
-                                           gsize        bytes);
-gboolean    pi_server_set_tls_files       (PiServer    *self,
-                                           const char  *cert_file,
-                                           const char  *key_file,
-                                           GError     **error);
-gboolean    pi_server_listen              (PiServer    *self,
-                                           const char  *address,
-                                           guint        port,
-                                           GError     **error);
-char       *pi_server_get_base_url        (PiServer    *self);
-guint       pi_server_get_n_connections   (PiServer    *self);
-void        pi_server_shutdown            (PiServer    *self,
-                                           const char  *reason);
+PiServer    *pi_server_new                 (PiBroker     *broker);
+PiBroker    *pi_server_get_broker          (PiServer     *self);
+void         pi_server_set_cors_origins    (PiServer     *self,
+                                            const char   *origins);
+void         pi_server_set_ping_interval   (PiServer     *self,
+                                            double        seconds);
+void         pi_server_set_max_connections (PiServer     *self,
+                                            guint         max_connections);
+void         pi_server_set_queue_length    (PiServer     *self,
+                                            guint         queue_length);
+void         pi_server_set_client_buffer   (PiServer     *self,
+                                            gsize         bytes);
+PiHttpFront *pi_server_get_front           (PiServer     *self);
+gboolean     pi_server_listen              (PiServer     *self,
+                                            const char   *address,
+                                            guint         port,
+                                            GError      **error);
+char        *pi_server_get_base_url        (PiServer     *self);
+guint        pi_server_get_n_connections   (PiServer     *self);
+void         pi_server_shutdown            (PiServer     *self,
+                                            const char   *reason);
 
 G_END_DECLS

@@ -49,8 +49,8 @@ static Options opts = {
   .ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL,
   .queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH,
   .client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER,
-  .request_timeout = PI_SERVER_DEFAULT_REQUEST_TIMEOUT,
-  .max_body = PI_SERVER_DEFAULT_MAX_BODY,
+  .request_timeout = PI_HTTP_FRONT_DEFAULT_REQUEST_TIMEOUT,
+  .max_body = PI_HTTP_FRONT_DEFAULT_MAX_BODY,
 };
 
 static GMainLoop *main_loop;
@@ -153,7 +153,7 @@ static const GOptionEntry entries[] = {
   { "request-timeout", 0, 0, G_OPTION_ARG_CALLBACK, request_timeout_option_cb,
     "Seconds a client has to send its whole request, or it gets 408 (default 10)", "S" },
   { "max-body", 0, 0, G_OPTION_ARG_INT64, &opts.max_body,
-    "Largest request body taken, in bytes; larger get 413 (default 8388608)", "BYTES" },
+    "Largest request body taken, in bytes, up to 1 GiB; larger get 413 (default 8388608)", "BYTES" },
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_cert,
     "Serve HTTPS with this PEM certificate", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_key,
@@ -281,6 +281,9 @@ main (int   argc,
                  opts.max_sockets, G_MAXINT32);
   if (opts.max_body < 0)
     usage_error ("--max-body: %" G_GINT64_FORMAT " is not a number of bytes", opts.max_body);
+  if (opts.max_body > PI_HTTP_FRONT_MAX_BODY_LIMIT)
+    usage_error ("--max-body: %" G_GINT64_FORMAT " is more than 1 GiB (%d bytes), the most a request body may take",
+                 opts.max_body, PI_HTTP_FRONT_MAX_BODY_LIMIT);
   if (opts.client_buffer < 1024)
     usage_error ("--client-buffer: %" G_GINT64_FORMAT " is below 1024 bytes", opts.client_buffer);
   if (opts.demo && opts.amqp != NULL)
@@ -305,13 +308,14 @@ main (int   argc,
   pi_server_set_queue_length (server, opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
   pi_server_set_max_connections (server, opts.max_connections);
-  pi_server_set_max_sockets (server, opts.max_sockets);
-  pi_server_set_request_timeout (server, opts.request_timeout);
-  pi_server_set_max_body (server, opts.max_body);
+  pi_http_front_set_max_sockets (pi_server_get_front (server), opts.max_sockets);
+  pi_http_front_set_request_timeout (pi_server_get_front (server), opts.request_timeout);
+  pi_http_front_set_max_body (pi_server_get_front (server), opts.max_body);
   if (opts.cors_origin != NULL)
     pi_server_set_cors_origins (server, opts.cors_origin);
 
-  if (opts.tls_cert != NULL && !pi_server_set_tls_files (server, opts.tls_cert, opts.tls_key, &error))
+  if (opts.tls_cert != NULL &&
+      !pi_http_front_set_tls_files (pi_server_get_front (server), opts.tls_cert, opts.tls_key, &error))
     usage_error ("--tls-cert: %s", error->message);
 
   if (!pi_server_listen (server, address, port, &error))

@@ -1,11 +1,11 @@
-/* pi-server-conn.c
+/* pi-http-front-conn.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "pi-server"
+#define G_LOG_DOMAIN "pi-http-front"
 
 #include "config.h"
 
@@ -15,14 +15,14 @@
 #include <sys/socket.h>
 
 #include "pi-handover-stream.h"
-#include "pi-server-private.h"
+#include "pi-http-front-private.h"
+#include "pi-http-head.h"
 
 /*
- * The connection front of a PiServer: it takes each client connection as
- * accepted (pi-server-accept.c), reads its request whole, and only then
- * hands the connection to libsoup (soup_server_accept_iostream), which
- * parses the request, calls our handler and writes the response. Why not
- * let SoupServer listen, as before:
+ * One client connection of a PiHttpFront: taken as accepted
+ * (pi-http-front.c), its request read whole, and only then handed to
+ * libsoup (soup_server_accept_iostream), which parses the request, calls
+ * the handler and writes the response. Why not let SoupServer listen:
  *
  * - libsoup (3.2 and 3.6 alike) has no read timeout on the server side: a
  *   client that sends a byte a second keeps its connection, and its file
@@ -35,7 +35,7 @@
  * - a request body is bounded (--max-body) from its Content-Length before it
  *   is read: 413 with a reason, and nothing buffered.
  * - every connection counts, streams and short requests alike, against
- *   --max-sockets (pi-server-accept.c); libsoup's listener, once out of
+ *   --max-sockets (pi-http-front.c); libsoup's listener, once out of
  *   descriptors, would spin on a listener it cannot accept from.
  *
  * A connection is handed over with everything read so far replayed
@@ -52,22 +52,17 @@
  * the client reads the answer instead of a reset.
  */
 
-#define HEAD_CHUNK       4096
-#define BODY_CHUNK       65536
-#define LINGER_MS        2000
+#define HEAD_CHUNK              4096
+#define BODY_CHUNK              65536
+#define LINGER_MS               2000
+#define MAX_LINGERING_REFUSALS  16
+#define SERVER_FULL             "Too many connections: the server is full, try again later"
 
-typedef enum
+struct _PiHttpFrontConn
 {
-  CONN_READING,   /* TLS handshake, request head and body */
-  CONN_REFUSING,  /* writing our own answer, then lingering */
-  CONN_SERVED,    /* handed over to libsoup */
-} ConnState;
-
-struct _PiServerConn
-{
-  PiServer         *server;          /* borrowed; NULL once closed */
+  PiHttpFront      *front;           /* borrowed; NULL once closed */
+  GQueue           *queue;           /* the front's, that @link is in */
   GList             link;
-  ConnState         state;
   GSocket          *socket;
   GIOStream        *stream;          /* a GSocketConnection, or TLS over it */
   GSocketAddress   *local_address;
@@ -84,19 +79,18 @@ struct _PiServerConn
   PiHandoverStream *handover;
   gboolean          handover_closed;
   gboolean          timed_out;
-  gboolean          tls;
 };
 
-static void conn_read_more (PiServerConn *conn);
+static void conn_read_more (PiHttpFrontConn *conn);
 
 static GQuark
 conn_quark (void)
 {
-  return g_quark_from_static_string ("pi-server-conn");
+  return g_quark_from_static_string ("pi-http-front-conn");
 }
 
-static PiServerConn *
-conn_ref (PiServerConn *conn)
+static PiHttpFrontConn *
+conn_ref (PiHttpFrontConn *conn)
 {
   return g_rc_box_acquire (conn);
 }
@@ -104,7 +98,7 @@ conn_ref (PiServerConn *conn)
 /* The last reference: no operation is pending any more, so the connection
  * can be closed now without pulling the socket from under one. */
 static void
-conn_clear (PiServerConn *conn)
+conn_clear (PiHttpFrontConn *conn)
 {
   if (conn->handover == NULL && conn->stream != NULL)
     g_io_stream_close (conn->stream, NULL, NULL);
@@ -120,28 +114,28 @@ conn_clear (PiServerConn *conn)
 }
 
 static void
-conn_unref (PiServerConn *conn)
+conn_unref (PiHttpFrontConn *conn)
 {
   g_rc_box_release_full (conn, (GDestroyNotify) conn_clear);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiServerConn, conn_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiHttpFrontConn, conn_unref)
 
 static void
 handover_closed_cb (PiHandoverStream *handover,
-                    PiServerConn     *conn);
+                    PiHttpFrontConn  *conn);
 
 /* Ends @conn: it no longer counts, and whatever it was waiting for stops. */
 static void
-conn_close (PiServerConn *conn)
+conn_close (PiHttpFrontConn *conn)
 {
-  PiServer *self = conn->server;
+  PiHttpFront *self = conn->front;
 
   if (self == NULL)
     return;
 
-  g_queue_unlink (&self->conns, &conn->link);
-  conn->server = NULL;
+  g_queue_unlink (conn->queue, &conn->link);
+  conn->front = NULL;
 
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
   g_clear_handle_id (&conn->linger_source, g_source_remove);
@@ -154,7 +148,7 @@ conn_close (PiServerConn *conn)
   if (conn->handover != NULL)
     {
       g_signal_handlers_disconnect_by_func (conn->handover, handover_closed_cb, conn);
-      /* Only when the server goes first: libsoup closed it otherwise. */
+      /* Only when the front goes first: libsoup closed it otherwise. */
       if (!conn->handover_closed)
         g_io_stream_close (G_IO_STREAM (conn->handover), NULL, NULL);
       g_clear_object (&conn->handover);
@@ -163,12 +157,12 @@ conn_close (PiServerConn *conn)
 
   /* A pending read or write holds a reference until it is cancelled:
    * conn_clear() closes the connection after it. */
-  conn_unref (conn);  /* the server's */
+  conn_unref (conn);  /* the front's */
 }
 
 static void
 handover_closed_cb (PiHandoverStream *handover,
-                    PiServerConn     *conn)
+                    PiHttpFrontConn     *conn)
 {
   conn->handover_closed = TRUE;
   conn_close (conn);
@@ -177,8 +171,8 @@ handover_closed_cb (PiHandoverStream *handover,
 /* Room for the next read, after what was read so far: no copy, and an idle
  * connection holds a few kilobytes, not a fixed large buffer. */
 static guint8 *
-conn_room (PiServerConn *conn,
-           gsize         size)
+conn_room (PiHttpFrontConn *conn,
+           gsize            size)
 {
   g_byte_array_set_size (conn->buffer, conn->filled + size);
   return conn->buffer->data + conn->filled;
@@ -186,9 +180,9 @@ conn_room (PiServerConn *conn,
 
 /* An asynchronous step finished: FALSE if @conn was closed meanwhile. */
 static gboolean
-conn_is_open (PiServerConn *conn)
+conn_is_open (PiHttpFrontConn *conn)
 {
-  return conn->server != NULL;
+  return conn->front != NULL;
 }
 
 /* --- our own answers -------------------------------------------------------- */
@@ -196,7 +190,7 @@ conn_is_open (PiServerConn *conn)
 static gboolean
 linger_timeout_cb (gpointer user_data)
 {
-  PiServerConn *conn = user_data;
+  PiHttpFrontConn *conn = user_data;
 
   conn->linger_source = 0;
   conn_close (conn);
@@ -208,7 +202,7 @@ linger_read_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
   if (!conn_is_open (conn))
@@ -229,7 +223,7 @@ refusal_written_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   g_autoptr(GError) error = NULL;
 
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
@@ -238,7 +232,7 @@ refusal_written_cb (GObject      *source,
 
   /* TLS cannot half-close; a plain socket can, and then drops what the
    * client still sends until it sees our end (or the linger time is up). */
-  if (error != NULL || conn->tls || !g_socket_shutdown (conn->socket, FALSE, TRUE, NULL))
+  if (error != NULL || G_IS_TLS_CONNECTION (conn->stream) || !g_socket_shutdown (conn->socket, FALSE, TRUE, NULL))
     {
       conn_close (conn);
       return;
@@ -248,72 +242,15 @@ refusal_written_cb (GObject      *source,
                              BODY_CHUNK, G_PRIORITY_DEFAULT, conn->cancellable, linger_read_cb, conn_ref (conn));
 }
 
-/* libsoup 3.2 has no phrase for 431 and an old one for 414. */
-static const char *
-status_phrase (guint status)
-{
-  switch (status)
-    {
-    case SOUP_STATUS_REQUEST_URI_TOO_LONG:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return soup_status_get_phrase (status);
-    }
-}
-
-/**
- * pi_server_format_error:
- * @self: a #PiServer
- * @status: an HTTP status
- * @message: the reason, for people
- * @origin: (nullable): the request's Origin, if known
- *
- * A whole error answer as the connection front writes it itself, with the
- * JSON body and CORS headers of pi_server_respond_error()'s.
- *
- * Returns: (transfer full): the bytes to write
- */
-GBytes *
-pi_server_format_error (PiServer   *self,
-                        guint       status,
-                        const char *message,
-                        const char *origin)
-{
-  SoupMessageHeaders *headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  g_autofree char *json = pi_server_error_json (message);
-  GString *response = g_string_new (NULL);
-  SoupMessageHeadersIter iter;
-  const char *name, *value;
-
-  soup_message_headers_replace (headers, "Server", "pulse-events/" PACKAGE_VERSION);
-  soup_message_headers_set_content_type (headers, "application/json; charset=utf-8", NULL);
-  soup_message_headers_set_content_length (headers, strlen (json));
-  soup_message_headers_replace (headers, "Connection", "close");
-  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-    soup_message_headers_replace (headers, "Retry-After", "10");
-  pi_server_set_cors_headers (self, origin, headers);
-
-  g_string_append_printf (response, "HTTP/1.1 %u %s\r\n", status, status_phrase (status));
-  soup_message_headers_iter_init (&iter, headers);
-  while (soup_message_headers_iter_next (&iter, &name, &value))
-    g_string_append_printf (response, "%s: %s\r\n", name, value);
-  g_string_append_printf (response, "\r\n%s", json);
-  soup_message_headers_unref (headers);
-
-  return g_string_free_to_bytes (response);
-}
-
 /* Answers @conn with a JSON error and closes it. */
 static void
-conn_refuse (PiServerConn *conn,
-             guint         status,
-             const char   *message)
+conn_refuse (PiHttpFrontConn *conn,
+             guint            status,
+             guint            retry_after,
+             const char      *message)
 {
   g_debug ("%u for a request: %s", status, message);
 
-  conn->state = CONN_REFUSING;
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
   conn->linger_source = g_timeout_add (LINGER_MS, linger_timeout_cb, conn);
 
@@ -322,7 +259,7 @@ conn_refuse (PiServerConn *conn,
   g_object_unref (conn->cancellable);
   conn->cancellable = g_cancellable_new ();
 
-  conn->response = pi_server_format_error (conn->server, status, message, conn->origin);
+  conn->response = pi_http_front_format_error (conn->front, status, retry_after, message, conn->origin);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (conn->stream),
                                    g_bytes_get_data (conn->response, NULL), g_bytes_get_size (conn->response),
                                    G_PRIORITY_DEFAULT, conn->cancellable, refusal_written_cb, conn_ref (conn));
@@ -330,29 +267,10 @@ conn_refuse (PiServerConn *conn,
 
 /* --- reading the request ---------------------------------------------------- */
 
-/* Where the head ends (after its empty line), or 0. libsoup takes bare LF
- * line ends too. */
-static gsize
-find_head_end (const guint8 *data,
-               gsize         len)
-{
-  for (gsize i = 0; i + 1 < len; i++)
-    {
-      if (data[i] != '\n')
-        continue;
-      if (data[i + 1] == '\n')
-        return i + 2;
-      if (i + 2 < len && data[i + 1] == '\r' && data[i + 2] == '\n')
-        return i + 3;
-    }
-
-  return 0;
-}
-
 /* The head is too long: 414 if the request line is most of it (a connect
  * URL with too many bindings), 431 if the header fields are. */
 static void
-conn_refuse_too_long (PiServerConn *conn)
+conn_refuse_too_long (PiHttpFrontConn *conn)
 {
   const guint8 *data = conn->buffer->data;
   gsize len = conn->head_length ? conn->head_length : conn->filled;
@@ -364,98 +282,58 @@ conn_refuse_too_long (PiServerConn *conn)
     {
       text = g_strdup_printf ("The URL is too long: the request line and headers may take "
                               "%u bytes at most (a connect URL has room for about 600 short bindings; "
-                              "open several streams for more)", PI_SERVER_MAX_REQUEST_HEAD);
-      conn_refuse (conn, SOUP_STATUS_REQUEST_URI_TOO_LONG, text);
+                              "open several streams for more)", PI_HTTP_FRONT_MAX_REQUEST_HEAD);
+      conn_refuse (conn, SOUP_STATUS_REQUEST_URI_TOO_LONG, 0, text);
     }
   else
     {
       text = g_strdup_printf ("The request headers are too large: the request line and headers "
-                              "may take %u bytes at most", PI_SERVER_MAX_REQUEST_HEAD);
-      conn_refuse (conn, 431, text);
+                              "may take %u bytes at most", PI_HTTP_FRONT_MAX_REQUEST_HEAD);
+      conn_refuse (conn, 431, 0, text);
     }
 }
 
-/* Reads what the front needs from the head: the body's length, and the
- * Origin for our own answers. Returns 0, or the status to refuse with. */
+/* Reads what the front needs from the head (pi_http_head_parse()), and
+ * bounds the body. Returns 0, or the status to refuse with. */
 static guint
-conn_parse_head (PiServerConn  *conn,
-                 gboolean      *expect_continue,
-                 char         **reason)
+conn_parse_head (PiHttpFrontConn  *conn,
+                 gboolean         *expect_continue,
+                 char            **reason)
 {
-  g_autofree char *head = g_strndup ((const char *) conn->buffer->data, conn->head_length);
-  g_auto(GStrv) lines = g_strsplit (head, "\n", -1);
-  guint64 content_length = 0;
-  gboolean have_length = FALSE;
+  PiHttpHead head;
+  guint status;
 
-  *expect_continue = FALSE;
+  status = pi_http_head_parse (&head, (const char *) conn->buffer->data, conn->head_length, reason);
+  conn->origin = g_steal_pointer (&head.origin);
+  if (status != 0)
+    return status;
 
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      char *colon = strchr (lines[i], ':');
-      char *name, *value;
-
-      if (colon == NULL)
-        continue;
-      *colon = '\0';
-      name = g_strstrip (lines[i]);
-      value = g_strstrip (colon + 1);
-
-      if (g_ascii_strcasecmp (name, "Content-Length") == 0)
-        {
-          guint64 length;
-
-          if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &length, NULL) ||
-              (have_length && length != content_length))
-            {
-              *reason = g_strdup ("The Content-Length header is not valid");
-              return SOUP_STATUS_BAD_REQUEST;
-            }
-          content_length = length;
-          have_length = TRUE;
-        }
-      else if (g_ascii_strcasecmp (name, "Transfer-Encoding") == 0)
-        {
-          /* A chunked body's size is not known before it is read. */
-          *reason = g_strdup ("Send the request body with a Content-Length header: "
-                              "this server does not take chunked request bodies");
-          return SOUP_STATUS_LENGTH_REQUIRED;
-        }
-      else if (g_ascii_strcasecmp (name, "Expect") == 0)
-        {
-          *expect_continue = g_ascii_strcasecmp (value, "100-continue") == 0;
-        }
-      else if (g_ascii_strcasecmp (name, "Origin") == 0 && conn->origin == NULL)
-        {
-          conn->origin = g_strdup (value);
-        }
-    }
-
-  if (content_length > conn->server->max_body)
+  if (head.content_length > conn->front->max_body)
     {
       *reason = g_strdup_printf ("The request body is too large: this server takes %" G_GSIZE_FORMAT
                                  " bytes at most, and this one has %" G_GUINT64_FORMAT,
-                                 conn->server->max_body, content_length);
+                                 conn->front->max_body, head.content_length);
       return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
     }
 
-  conn->request_length = conn->head_length + content_length;
+  *expect_continue = head.expect_continue;
+  conn->request_length = conn->head_length + head.content_length;
   return 0;
 }
 
 static void
-conn_hand_over (PiServerConn *conn)
+conn_hand_over (PiHttpFrontConn *conn)
 {
-  PiServer *self = conn->server;
-  g_autoptr(PiServerConn) hold = conn_ref (conn);
+  PiHttpFront *self = conn->front;
+  g_autoptr(PiHttpFrontConn) hold = conn_ref (conn);
   g_autoptr(GBytes) request = g_byte_array_free_to_bytes (g_steal_pointer (&conn->buffer));
   g_autoptr(GError) error = NULL;
 
-  conn->state = CONN_SERVED;
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
 
   conn->handover = pi_handover_stream_new (conn->stream, request);
   g_signal_connect (conn->handover, "closed", G_CALLBACK (handover_closed_cb), conn);
-  /* How a message finds its socket (pi_server_get_message_socket()): the
+  /* How a message finds its socket (pi_http_front_get_message_socket()): the
    * address object given here is the one libsoup gives back. */
   g_object_set_qdata (G_OBJECT (conn->remote_address), conn_quark (), conn);
 
@@ -474,7 +352,7 @@ continue_written_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL))
     {
@@ -487,11 +365,11 @@ continue_written_cb (GObject      *source,
 
 /* Looks at what was read: refuse, read more, or hand over. */
 static void
-conn_process (PiServerConn *conn)
+conn_process (PiHttpFrontConn *conn)
 {
   if (conn->head_length == 0)
     {
-      gboolean expect_continue;
+      gboolean expect_continue = FALSE;
       g_autofree char *reason = NULL;
       guint status;
       gsize blank = 0;
@@ -507,9 +385,9 @@ conn_process (PiServerConn *conn)
           conn->filled -= blank;
         }
 
-      conn->head_length = find_head_end (conn->buffer->data, conn->filled);
-      if ((conn->head_length == 0 && conn->filled > PI_SERVER_MAX_REQUEST_HEAD) ||
-          conn->head_length > PI_SERVER_MAX_REQUEST_HEAD)
+      conn->head_length = pi_http_head_find_end (conn->buffer->data, conn->filled);
+      if ((conn->head_length == 0 && conn->filled > PI_HTTP_FRONT_MAX_REQUEST_HEAD) ||
+          conn->head_length > PI_HTTP_FRONT_MAX_REQUEST_HEAD)
         {
           conn_refuse_too_long (conn);
           return;
@@ -522,7 +400,7 @@ conn_process (PiServerConn *conn)
 
       if ((status = conn_parse_head (conn, &expect_continue, &reason)) != 0)
         {
-          conn_refuse (conn, status, reason);
+          conn_refuse (conn, status, 0, reason);
           return;
         }
 
@@ -551,7 +429,7 @@ conn_read_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
@@ -564,8 +442,8 @@ conn_read_cb (GObject      *source,
   if (n < 0 && conn->timed_out)
     {
       g_autofree char *text = g_strdup_printf ("The request was not complete within %g seconds",
-                                               conn->server->request_timeout);
-      conn_refuse (conn, SOUP_STATUS_REQUEST_TIMEOUT, text);
+                                               conn->front->request_timeout);
+      conn_refuse (conn, SOUP_STATUS_REQUEST_TIMEOUT, 0, text);
       return;
     }
 
@@ -580,7 +458,7 @@ conn_read_cb (GObject      *source,
 }
 
 static void
-conn_read_more (PiServerConn *conn)
+conn_read_more (PiHttpFrontConn *conn)
 {
   gsize want = HEAD_CHUNK;
 
@@ -595,7 +473,7 @@ conn_read_more (PiServerConn *conn)
 static gboolean
 deadline_cb (gpointer user_data)
 {
-  PiServerConn *conn = user_data;
+  PiHttpFrontConn *conn = user_data;
 
   conn->deadline_source = 0;
   conn->timed_out = TRUE;
@@ -610,7 +488,7 @@ handshake_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(PiServerConn) conn = user_data;
+  g_autoptr(PiHttpFrontConn) conn = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
@@ -629,24 +507,35 @@ handshake_cb (GObject      *source,
 
 /* --- starting ---------------------------------------------------------------- */
 
-/* Starts serving a connection just accepted. */
-void
-pi_server_conn_start (PiServer *self,
-                      GSocket  *socket)
+static PiHttpFrontConn *
+conn_new (PiHttpFront *self,
+          GSocket     *socket,
+          GQueue      *queue)
 {
-  PiServerConn *conn = g_rc_box_new0 (PiServerConn);
-  g_autoptr(GError) error = NULL;
+  PiHttpFrontConn *conn = g_rc_box_new0 (PiHttpFrontConn);
 
-  conn->server = self;
+  conn->front = self;
+  conn->queue = queue;
   conn->link.data = conn;
-  conn->state = CONN_READING;
   conn->socket = g_object_ref (socket);
   conn->cancellable = g_cancellable_new ();
   conn->buffer = g_byte_array_new ();
   conn->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  g_queue_push_tail_link (queue, &conn->link);
+
+  return conn;
+}
+
+/* Starts serving a connection just accepted. */
+void
+pi_http_front_conn_start (PiHttpFront *self,
+                          GSocket     *socket)
+{
+  PiHttpFrontConn *conn = conn_new (self, socket, &self->conns);
+  g_autoptr(GError) error = NULL;
+
   conn->local_address = g_socket_get_local_address (socket, NULL);
   conn->remote_address = g_socket_get_remote_address (socket, NULL);
-  g_queue_push_tail_link (&self->conns, &conn->link);
 
   if (conn->local_address == NULL || conn->remote_address == NULL)
     {
@@ -677,7 +566,6 @@ pi_server_conn_start (PiServer *self,
       g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
       g_object_unref (conn->stream);
       conn->stream = tls;
-      conn->tls = TRUE;
       g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, conn->cancellable,
                                         handshake_cb, conn_ref (conn));
       return;
@@ -686,27 +574,59 @@ pi_server_conn_start (PiServer *self,
   conn_read_more (conn);
 }
 
-/* Closes every connection still counted. */
+/* Answers a connection past --max-sockets with a 503, without reading its
+ * request. Like every refusal it lingers, reading and dropping what the
+ * client still sends: closed with its request unread, the client would
+ * get a reset instead of the answer. Lingering takes a descriptor for up
+ * to LINGER_MS, so only MAX_LINGERING_REFUSALS do at once, apart from
+ * --max-sockets (within the descriptors it leaves free). Past them, under
+ * a flood, and for a TLS client (a handshake is more than a full server
+ * can afford), the answer is best effort: written if the socket takes it
+ * at once, and the connection closed. */
 void
-pi_server_conn_close_all (PiServer *self)
+pi_http_front_conn_refuse_full (PiHttpFront *self,
+                                GSocket     *socket)
+{
+  g_autoptr(GBytes) response = NULL;
+  char drain[4096];
+
+  if (self->tls_certificate == NULL && self->refusals.length < MAX_LINGERING_REFUSALS)
+    {
+      PiHttpFrontConn *conn = conn_new (self, socket, &self->refusals);
+
+      conn_refuse (conn, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_HTTP_FRONT_RETRY_AFTER_FULL, SERVER_FULL);
+      return;
+    }
+
+  g_socket_set_blocking (socket, FALSE);
+  if (self->tls_certificate == NULL)
+    {
+      response = pi_http_front_format_error (self, SOUP_STATUS_SERVICE_UNAVAILABLE, PI_HTTP_FRONT_RETRY_AFTER_FULL,
+                                         SERVER_FULL, NULL);
+      (void) g_socket_receive (socket, drain, sizeof drain, NULL, NULL);
+      (void) g_socket_send (socket, g_bytes_get_data (response, NULL), g_bytes_get_size (response), NULL, NULL);
+      g_socket_shutdown (socket, FALSE, TRUE, NULL);
+    }
+  g_socket_close (socket, NULL);
+}
+
+/* Closes every connection still counted, and every refusal. */
+void
+pi_http_front_conn_close_all (PiHttpFront *self)
 {
   while (self->conns.head != NULL)
     conn_close (self->conns.head->data);
+  while (self->refusals.head != NULL)
+    conn_close (self->refusals.head->data);
 }
 
-/**
- * pi_server_get_message_socket:
- * @self: a #PiServer
- * @msg: a message the server is serving
- *
- * Returns: (transfer none) (nullable): the client's socket
- */
+
+/* The socket of the connection @msg came on (pi_http_front_get_message_socket()). */
 GSocket *
-pi_server_get_message_socket (PiServer          *self,
-                              SoupServerMessage *msg)
+pi_http_front_conn_get_socket (SoupServerMessage *msg)
 {
   GSocketAddress *address = soup_server_message_get_remote_address (msg);
-  PiServerConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
+  PiHttpFrontConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
 
   return conn != NULL ? conn->socket : NULL;
 }
