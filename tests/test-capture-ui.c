@@ -320,6 +320,47 @@ test_round_trip (void)
   remove_temp_dir (dir);
 }
 
+static gboolean
+toplevel_titled (const char *title)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (gtk_widget_get_visible (GTK_WIDGET (toplevel)) &&
+          g_strcmp0 (gtk_window_get_title (toplevel), title) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Closing a window while its Save dialog is open closes the dialog too: a
+ * file chosen afterwards would be saved from a window that is gone. */
+static void
+test_close_while_choosing (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *live;
+
+  pi_test_server_start (&server, 0, NULL);
+  live = pi_test_window_new (app);
+  record (live, &server, 2);
+
+  gtk_widget_activate_action (GTK_WIDGET (live), "win.save", NULL);
+  WAIT_UNTIL (toplevel_titled ("Save Capture"), 10);
+
+  g_object_add_weak_pointer (G_OBJECT (live), (gpointer *) &live);
+  gtk_window_destroy (GTK_WINDOW (live));
+  WAIT_UNTIL (!toplevel_titled ("Save Capture"), 5);
+  /* Nothing of the window is kept alive by the dialog's answer. */
+  WAIT_UNTIL (live == NULL, 5);
+
+  pi_test_server_clear (&server);
+}
+
 /* A capture recorded by pulse-listen --output opens in the app. */
 static void
 test_listen_output (void)
@@ -905,6 +946,7 @@ main (int   argc,
   g_test_add_func ("/pi/capture-ui/not-a-capture", test_not_a_capture);
   g_test_add_func ("/pi/capture-ui/inspector-json", test_inspector_json);
   g_test_add_func ("/pi/capture-ui/save-error", test_save_error);
+  g_test_add_func ("/pi/capture-ui/close-while-choosing", test_close_while_choosing);
   g_test_add_func ("/pi/capture-ui/truncated", test_truncated);
   g_test_add_func ("/pi/capture-ui/large", test_large);
   g_test_add_func ("/pi/capture-ui/drop", test_drop);

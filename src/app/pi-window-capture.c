@@ -330,12 +330,15 @@ on_save_chosen (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   g_free (request);
+  g_clear_object (&self->chooser_cancellable);
 
   if (!(file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, &error)))
     {
-      /* Dismissing the dialog is not a failure worth words. */
+      /* Dismissing the dialog is not a failure worth words; a cancelled one
+       * belonged to a window that was closed meanwhile, and is left alone. */
       if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
-          !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
+          !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         pi_window_show_error (self, error->message);
       return;
     }
@@ -424,7 +427,11 @@ choose_file (PiWindow   *self,
   request = g_new0 (ChooseRequest, 1);
   request->self = g_object_ref (self);
   request->what = what;
-  gtk_file_dialog_save (dialog, GTK_WINDOW (self), NULL, on_save_chosen, request);
+  /* Closing the window closes its dialog (pi_window_cancel_file_dialog()):
+   * a file chosen afterwards would be saved from a window nobody sees. */
+  g_clear_object (&self->chooser_cancellable);
+  self->chooser_cancellable = g_cancellable_new ();
+  gtk_file_dialog_save (dialog, GTK_WINDOW (self), self->chooser_cancellable, on_save_chosen, request);
 }
 
 /* --- Actions ------------------------------------------------------------------------- */
@@ -547,6 +554,19 @@ pi_window_init_capture (PiWindow *self)
   pi_window_update_capture_actions (self);
 }
 
+/* Closes the Save or Export dialog of a window that is going away. The
+ * dialog's answer holds a reference on the window, so this cannot wait for
+ * dispose: it runs when the window is unrealized (closed or destroyed). */
+void
+pi_window_cancel_file_dialog (PiWindow *self)
+{
+  g_assert (PI_IS_WINDOW (self));
+
+  if (self->chooser_cancellable != NULL)
+    g_cancellable_cancel (self->chooser_cancellable);
+  g_clear_object (&self->chooser_cancellable);
+}
+
 /* Called from dispose: a closed window stops its file work. */
 void
 pi_window_dispose_capture (PiWindow *self)
@@ -557,6 +577,7 @@ pi_window_dispose_capture (PiWindow *self)
     g_cancellable_cancel (self->load_cancellable);
   if (self->save_cancellable != NULL)
     g_cancellable_cancel (self->save_cancellable);
+  pi_window_cancel_file_dialog (self);
   g_clear_object (&self->load_cancellable);
   g_clear_handle_id (&self->pulse_id, g_source_remove);
   g_clear_handle_id (&self->present_id, g_source_remove);

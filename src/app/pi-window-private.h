@@ -61,6 +61,7 @@ struct _PiWindow
   GDateTime            *capture_started;    /* live: when the kept messages began */
   GCancellable         *load_cancellable;
   GCancellable         *save_cancellable;   /* set while saving */
+  GCancellable         *chooser_cancellable; /* set while a file dialog of ours is open */
   GFile                *save_file;
   guint                 save_count;
   guint                 pulse_id;
@@ -81,6 +82,7 @@ void       pi_window_setup_capture_mode (PiWindow      *self);   /* pi-window-op
 void       pi_window_init_drop          (PiWindow      *self);
 void       pi_window_update_capture_actions (PiWindow  *self);
 void       pi_window_dispose_capture    (PiWindow      *self);
+void       pi_window_cancel_file_dialog (PiWindow      *self);
 void       pi_window_note_capture_start (PiWindow      *self);
 
 /* File jobs (saving, exporting): one at a time, shown in the action bar */

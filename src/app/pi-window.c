@@ -340,6 +340,14 @@ pi_window_close_request (GtkWindow *window)
 }
 
 static void
+pi_window_unrealize (GtkWidget *widget)
+{
+  pi_window_cancel_file_dialog (PI_WINDOW (widget));
+
+  GTK_WIDGET_CLASS (pi_window_parent_class)->unrealize (widget);
+}
+
+static void
 pi_window_dispose (GObject *object)
 {
   PiWindow *self = PI_WINDOW (object);
@@ -463,6 +471,7 @@ pi_window_class_init (PiWindowClass *klass)
   object_class->get_property = pi_window_get_property;
   object_class->set_property = pi_window_set_property;
 
+  widget_class->unrealize = pi_window_unrealize;
   window_class->close_request = pi_window_close_request;
 
   /**
