@@ -405,7 +405,7 @@ on_open_done (GObject      *source,
     }
   else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
            !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
-    g_warning ("Could not choose a file to open: %s", error->message);
+    pi_window_show_open_error (GTK_APPLICATION (request->self), request->parent, error->message);
 
   g_clear_weak_pointer (&request->parent);
   g_object_unref (request->self);

@@ -72,10 +72,12 @@ present_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-show_open_error (GtkApplication *application,
-                 GtkWindow      *parent,
-                 const char     *message)
+/* Says why a file could not be opened (or chosen), over @parent or, with
+ * none, in a window of its own. */
+void
+pi_window_show_open_error (GtkApplication *application,
+                           GtkWindow      *parent,
+                           const char     *message)
 {
   AdwDialog *dialog;
 
@@ -183,7 +185,7 @@ on_capture_loaded (GObject      *source,
       /* Nothing else is lost: the other windows stay as they were. */
       if (parent == GTK_WINDOW (self) || (parent != NULL && !gtk_widget_get_visible (GTK_WIDGET (parent))))
         g_clear_object (&parent);
-      show_open_error (application, parent, error->message);
+      pi_window_show_open_error (application, parent, error->message);
       gtk_window_destroy (GTK_WINDOW (self));
       return;
     }
