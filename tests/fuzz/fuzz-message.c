@@ -25,8 +25,8 @@
  * - json-glib agrees with the scanner: text the scanner accepts as JSON,
  *   json-glib parses too, to the same exchange, routing key, routes,
  *   redelivered flag and payload tree. (The other direction holds only for
- *   strict JSON: json-glib 1.6 also accepts single quotes, comments,
- *   leading zeros, unknown escapes and raw tabs, which the scanner rightly
+ *   strict JSON: json-glib 1.10 also accepts single quotes, C comments,
+ *   unknown escapes and a second top-level value, which the scanner rightly
  *   refuses; so a json-glib success is not asserted to be a scanner one.)
  * - the scanner's spans lie inside the text, in order, and a message's
  *   capture line is one line of valid JSON.
