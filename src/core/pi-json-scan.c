@@ -669,7 +669,7 @@ done:
  * levels deep, because json-glib, left to itself:
  * - recurses once per level of nesting with no limit of its own, so text
  *   nested some tens of thousands of levels deep overflows the stack;
- * - accepts text that is not JSON (single quotes, comments, `01`, a second
+ * - accepts text that is not JSON (single quotes, comments, a second
  *   value after the first: `{}{}`), and json-glib 1.10 then aborts in
  *   json_parser_get_root() on some of it (`1{}`) when the parser is
  *   immutable.
