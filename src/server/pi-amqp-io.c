@@ -559,28 +559,30 @@ pi_amqp_io_thread (gpointer data)
       if (!io_connect (io, &error))
         {
           backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (backoff_ms * 2, BACKOFF_MAX_MS);
-          g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
+          /* What the 503s and /ping say is in place before the log line
+           * that tells of it: a reader of the log may ask right away. */
           io_set_unavailable (io, error, backoff_ms);
           g_atomic_int_set (&io->state, STATE_RECONNECTING);
+          g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
           /* Whoever asked during the attempt learns at once that it failed. */
           io_refuse_requests (io);
           continue;
         }
 
-      g_message ("Connected to the broker at %s:%d", io->host, io->port);
       g_atomic_int_set (&io->state, STATE_CONNECTED);
+      g_message ("Connected to the broker at %s:%d", io->host, io->port);
       backoff_ms = 0;
 
       error = io_serve (io);
       if (error == NULL)
         break;
 
-      g_message ("Lost the connection to the broker: %s", error);
       {
         g_autofree char *text = g_strdup_printf ("Lost the connection to the broker: %s", error);
 
         io_set_unavailable (io, text, BACKOFF_FIRST_MS);
         g_atomic_int_set (&io->state, STATE_RECONNECTING);
+        g_message ("%s", text);
         io_fail_all (io, text);
       }
       io_disconnect (io, FALSE);
