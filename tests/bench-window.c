@@ -11,8 +11,8 @@
  * 20,000 messages/s for 30 s, then 10 s more with a search filter set.
  *
  * Messages are made and decoded on a worker thread (pi_message_new_from_data,
- * as PiEventStream's ingest thread does) and handed to the main thread the
- * way PiEventStream hands them over: everything decoded since the last
+ * as PiSource's ingest thread does) and handed to the main thread the
+ * way PiSource hands them over: everything decoded since the last
  * hand-over is one batch, taken at most every 33 ms (<= 30 batches/s), at
  * default priority.
  *

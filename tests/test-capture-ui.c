@@ -207,7 +207,7 @@ record (PiWindow     *window,
   pi_window_set_server_url (window, server->base_url);
   g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
-  WAIT_UNTIL (pi_event_stream_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 10);
+  WAIT_UNTIL (pi_source_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 10);
 
   for (guint i = 1; i <= n; i++)
     pi_test_publish_task (server, i, "ünïcode ✓");
@@ -250,7 +250,7 @@ test_round_trip (void)
   g_assert_true (g_file_query_exists (file, NULL));
   /* Saving left the live window as it was. */
   g_assert_cmpuint (pi_test_n_stored (live), ==, 6);
-  g_assert_cmpint (pi_event_stream_get_state (pi_window_get_stream (live)), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpint (pi_source_get_state (pi_window_get_stream (live)), ==, PI_STREAM_STATE_LIVE);
 
   capture = open_capture (file, GTK_WINDOW (live));
   g_assert_true (capture != live);

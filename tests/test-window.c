@@ -34,7 +34,7 @@ static PiApplication *app;
 static PiStreamState
 state_of (PiWindow *window)
 {
-  return pi_event_stream_get_state (pi_window_get_stream (window));
+  return pi_source_get_state (pi_window_get_stream (window));
 }
 
 /* Binds task-completed with # and connects to @server; waits for Live. */
@@ -313,7 +313,7 @@ test_live (void)
   }
 
   /* Counters; the ping interval is 1 s. */
-  WAIT_UNTIL (pi_event_stream_get_last_ping (pi_window_get_stream (window)) != NULL, 5);
+  WAIT_UNTIL (pi_source_get_last_ping (pi_window_get_stream (window)) != NULL, 5);
   summary = pi_connection_bar_dup_summary (window->connection_bar);
   g_assert_cmpstr (summary, ==, "received=3 shown=3 evicted=0 dropped=0 held=0");
 
@@ -331,7 +331,7 @@ test_live (void)
   g_assert_true (gtk_toggle_button_get_active (window->pause_button));
   pi_test_publish_task (&server, 4, NULL);
   pi_test_publish_task (&server, 5, NULL);
-  WAIT_UNTIL (pi_event_stream_get_n_messages (pi_window_get_stream (window)) == 5, 10);
+  WAIT_UNTIL (pi_source_get_n_messages (pi_window_get_stream (window)) == 5, 10);
   WAIT_UNTIL (pi_message_list_get_n_held (window->message_list) == 2, 5);
   g_assert_cmpuint (pi_test_n_stored (window), ==, 3);
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_LIVE);
@@ -399,8 +399,8 @@ test_live (void)
 
     g_assert_true (pi_window_add_binding (window, TASK_FAILED, "#"));
     WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE &&
-                pi_event_stream_get_bindings (pi_window_get_stream (window))->len == 2, 10);
-    stream_bindings = pi_event_stream_get_bindings (pi_window_get_stream (window));
+                pi_source_get_bindings (pi_window_get_stream (window))->len == 2, 10);
+    stream_bindings = pi_source_get_bindings (pi_window_get_stream (window));
     g_assert_cmpstr (pi_binding_get_exchange (g_ptr_array_index (stream_bindings, 1)), ==, TASK_FAILED);
     pi_test_publish (&server, TASK_FAILED, "primary.x", "[]", "{\"failed\": true}");
     WAIT_UNTIL (pi_test_n_stored (window) >= 2, 10);
@@ -487,7 +487,7 @@ test_reconnect (void)
   pi_test_server_start (&server, port, NULL);
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 20);
   pi_test_publish_task (&server, 2, NULL);
-  WAIT_UNTIL (pi_event_stream_get_n_messages (pi_window_get_stream (window)) == 2, 10);
+  WAIT_UNTIL (pi_source_get_n_messages (pi_window_get_stream (window)) == 2, 10);
 
   /* The first message stayed; a gap marker may sit between. */
   {
@@ -551,7 +551,7 @@ test_broker_away (void)
   screenshot (window, "broker-away");
 
   /* It goes on trying: refused again, never failed. */
-  WAIT_UNTIL (pi_event_stream_get_n_reconnects (pi_window_get_stream (window)) >= 1 &&
+  WAIT_UNTIL (pi_source_get_n_reconnects (pi_window_get_stream (window)) >= 1 &&
               state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
   g_assert_nonnull (strstr (pi_connection_bar_get_error_text (window->connection_bar), reason));
 

@@ -36,7 +36,7 @@ struct _PiConnectionBar
   GtkLabel       *rate_label;
 
   /* Owned */
-  PiEventStream  *stream;
+  PiSource  *stream;
   PiMessageStore *store;
   guint           tick_id;
 
@@ -178,10 +178,10 @@ pi_connection_bar_update (PiConnectionBar *self)
 
   if (self->stream != NULL)
     {
-      state = pi_event_stream_get_state (self->stream);
-      state_text = pi_event_stream_get_state_text (self->stream);
-      error_message = pi_event_stream_get_error_message (self->stream);
-      last_ping = pi_event_stream_get_last_ping (self->stream);
+      state = pi_source_get_state (self->stream);
+      state_text = pi_source_get_state_text (self->stream);
+      error_message = pi_source_get_error_message (self->stream);
+      last_ping = pi_source_get_last_ping (self->stream);
     }
 
   switch (state)
@@ -258,8 +258,8 @@ pi_connection_bar_update (PiConnectionBar *self)
   else
     gtk_label_set_text (self->activity_label, _("Not receiving"));
 
-  set_count (self->received_label, self->stream ? pi_event_stream_get_n_messages (self->stream) : 0);
-  set_count (self->dropped_label, self->stream ? pi_event_stream_get_n_dropped (self->stream) : 0);
+  set_count (self->received_label, self->stream ? pi_source_get_n_messages (self->stream) : 0);
+  set_count (self->dropped_label, self->stream ? pi_source_get_n_dropped (self->stream) : 0);
   set_count (self->evicted_label, self->store ? pi_message_store_get_evicted (self->store) : 0);
   set_count (self->shown_label, self->n_shown);
   set_count (self->held_label, self->n_held);
@@ -271,7 +271,7 @@ tick_cb (gpointer user_data)
 {
   PiConnectionBar *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  guint64 count = self->stream ? pi_event_stream_get_n_messages (self->stream) : 0;
+  guint64 count = self->stream ? pi_source_get_n_messages (self->stream) : 0;
 
   /* A reconnect or a new stream can reset the counter: never go negative. */
   if (count >= self->rate_count && now > self->rate_time)
@@ -294,7 +294,7 @@ pi_connection_bar_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (pi_connection_bar_parent_class)->map (widget);
 
-  self->rate_count = self->stream ? pi_event_stream_get_n_messages (self->stream) : 0;
+  self->rate_count = self->stream ? pi_source_get_n_messages (self->stream) : 0;
   self->rate_time = g_get_monotonic_time ();
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
@@ -313,7 +313,7 @@ pi_connection_bar_unmap (GtkWidget *widget)
 static void
 on_stream_notify (PiConnectionBar *self,
                   GParamSpec      *pspec,
-                  PiEventStream   *stream)
+                  PiSource   *stream)
 {
   pi_connection_bar_update (self);
 }
@@ -433,7 +433,7 @@ pi_connection_bar_class_init (PiConnectionBarClass *klass)
 
   properties[PROP_STREAM] =
     g_param_spec_object ("stream", NULL, NULL,
-                         PI_TYPE_EVENT_STREAM,
+                         PI_TYPE_SOURCE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STORE] =
     g_param_spec_object ("store", NULL, NULL,
@@ -478,7 +478,7 @@ pi_connection_bar_init (PiConnectionBar *self)
  *
  * Returns: (transfer none) (nullable): the stream shown
  */
-PiEventStream *
+PiSource *
 pi_connection_bar_get_stream (PiConnectionBar *self)
 {
   g_return_val_if_fail (PI_IS_CONNECTION_BAR (self), NULL);
@@ -488,10 +488,10 @@ pi_connection_bar_get_stream (PiConnectionBar *self)
 
 void
 pi_connection_bar_set_stream (PiConnectionBar *self,
-                              PiEventStream   *stream)
+                              PiSource   *stream)
 {
   g_return_if_fail (PI_IS_CONNECTION_BAR (self));
-  g_return_if_fail (!stream || PI_IS_EVENT_STREAM (stream));
+  g_return_if_fail (!stream || PI_IS_SOURCE (stream));
 
   if (self->stream == stream)
     return;
@@ -504,7 +504,7 @@ pi_connection_bar_set_stream (PiConnectionBar *self,
   if (stream != NULL)
     g_signal_connect_object (stream, "notify", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
 
-  self->rate_count = stream ? pi_event_stream_get_n_messages (stream) : 0;
+  self->rate_count = stream ? pi_source_get_n_messages (stream) : 0;
   self->rate_time = g_get_monotonic_time ();
   self->rate = 0;
 

@@ -9,7 +9,7 @@
 
 #include <gtk/gtk.h>
 
-#include "pi-event-stream.h"
+#include "pi-source.h"
 #include "pi-message-store.h"
 
 G_BEGIN_DECLS
@@ -18,9 +18,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PiConnectionBar, pi_connection_bar, PI, CONNECTION_BAR, GtkWidget)
 
-PiEventStream  *pi_connection_bar_get_stream     (PiConnectionBar *self);
+PiSource  *pi_connection_bar_get_stream     (PiConnectionBar *self);
 void            pi_connection_bar_set_stream     (PiConnectionBar *self,
-                                                  PiEventStream   *stream);
+                                                  PiSource   *stream);
 PiMessageStore *pi_connection_bar_get_store      (PiConnectionBar *self);
 void            pi_connection_bar_set_store      (PiConnectionBar *self,
                                                   PiMessageStore  *store);

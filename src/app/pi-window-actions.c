@@ -171,7 +171,7 @@ pi_window_dup_share_link (PiWindow *self)
   none = g_ptr_array_new ();
 
   /* Normalize a root URL to the events URL so that the link names the server. */
-  if ((connect_url = pi_event_stream_derive_connect_url (url, none, NULL)) != NULL)
+  if ((connect_url = pi_source_derive_connect_url (url, none, NULL)) != NULL)
     base = pi_window_server_from_link (connect_url);
 
   return pi_bindings_to_share_link (base ? base : url, bindings);

@@ -106,12 +106,12 @@ dup_capture_info (PiWindow *self)
     return pi_capture_info_copy (self->capture_info);
 
   /* What the stream was started with: the fields may have been edited since. */
-  server = pi_event_stream_get_server_url (self->stream);
+  server = pi_source_get_server_url (self->stream);
   if (server == NULL || server[0] == '\0')
     server = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
 
-  if (pi_event_stream_get_bindings (self->stream) != NULL)
-    bindings = g_ptr_array_ref (pi_event_stream_get_bindings (self->stream));
+  if (pi_source_get_bindings (self->stream) != NULL)
+    bindings = g_ptr_array_ref (pi_source_get_bindings (self->stream));
   else
     bindings = pi_window_collect_bindings (self);
 

@@ -50,7 +50,7 @@ struct _PiWindow
 
   /* Owned */
   GSettings            *settings;
-  PiEventStream        *stream;
+  PiSource        *stream;
   PiMessageStore       *store;
   char                 *local_error;   /* a failure before the stream started */
   AdwToast             *error_toast;

@@ -30,7 +30,7 @@ static GParamSpec *properties[N_PROPS];
 gboolean
 pi_window_stream_is_active (PiWindow *self)
 {
-  switch (pi_event_stream_get_state (self->stream))
+  switch (pi_source_get_state (self->stream))
     {
     case PI_STREAM_STATE_CONNECTING:
     case PI_STREAM_STATE_WAITING_FOR_READY:
@@ -100,8 +100,8 @@ static void update_main_page (PiWindow *self);
 static void
 update_connection_state (PiWindow *self)
 {
-  PiStreamState state = pi_event_stream_get_state (self->stream);
-  const char *error_message = pi_event_stream_get_error_message (self->stream);
+  PiStreamState state = pi_source_get_state (self->stream);
+  const char *error_message = pi_source_get_error_message (self->stream);
   gboolean active = pi_window_stream_is_active (self);
   const char *banner = NULL;
 
@@ -125,7 +125,7 @@ update_connection_state (PiWindow *self)
   if (self->local_error != NULL)
     banner = self->local_error;
   else if (state == PI_STREAM_STATE_FAILED)
-    banner = error_message != NULL ? error_message : pi_event_stream_get_state_text (self->stream);
+    banner = error_message != NULL ? error_message : pi_source_get_state_text (self->stream);
   else if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
     banner = error_message;
 
@@ -299,7 +299,7 @@ on_ping_timeout_changed (PiWindow   *self,
                          const char *key,
                          GSettings  *settings)
 {
-  pi_event_stream_set_ping_timeout (self->stream, g_settings_get_uint (settings, "ping-timeout"));
+  pi_source_set_ping_timeout (self->stream, g_settings_get_uint (settings, "ping-timeout"));
 }
 
 static void
@@ -334,7 +334,7 @@ pi_window_close_request (GtkWindow *window)
     }
   g_settings_apply (self->settings);
 
-  pi_event_stream_disconnect (self->stream);
+  pi_source_disconnect (self->stream);
 
   return GTK_WINDOW_CLASS (pi_window_parent_class)->close_request (window);
 }
@@ -355,7 +355,7 @@ pi_window_dispose (GObject *object)
   if (self->stream != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->stream, self);
-      pi_event_stream_disconnect (self->stream);
+      pi_source_disconnect (self->stream);
     }
 
   if (self->settings != NULL)
@@ -557,8 +557,8 @@ pi_window_init (PiWindow *self)
   g_signal_connect_object (self->message_list, "notify::paused",
                            G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
 
-  self->stream = pi_event_stream_new ();
-  pi_event_stream_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
+  self->stream = pi_source_new ();
+  pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
   /* Only what the button, the banner and the actions show: the counters
    * (n-messages, n-bytes, last-ping) change with every batch. */
   g_signal_connect_object (self->stream, "notify::state", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
@@ -588,9 +588,9 @@ pi_window_new (GtkApplication *application)
  * pi_window_get_stream:
  * @self: a #PiWindow
  *
- * Returns: (transfer none): the window's event stream
+ * Returns: (transfer none): the window's live source
  */
-PiEventStream *
+PiSource *
 pi_window_get_stream (PiWindow *self)
 {
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
@@ -695,10 +695,10 @@ pi_window_connect (PiWindow *self)
   /* Connecting again restarts the stream with the current URL and bindings.
    * A failure here (a bad URL) also reaches the stream's error message, which
    * on_stream_notify() shows; the banner keeps it until the next attempt. */
-  pi_event_stream_set_server_url (self->stream, url);
-  pi_event_stream_set_bindings (self->stream, bindings);
+  pi_source_set_server_url (self->stream, url);
+  pi_source_set_bindings (self->stream, bindings);
 
-  if (!pi_event_stream_connect (self->stream, &error))
+  if (!pi_source_connect (self->stream, &error))
     self->local_error = g_strdup (error->message);
 
   update_connection_state (self);
@@ -710,6 +710,6 @@ pi_window_disconnect (PiWindow *self)
   g_return_if_fail (PI_IS_WINDOW (self));
 
   g_clear_pointer (&self->local_error, g_free);
-  pi_event_stream_disconnect (self->stream);
+  pi_source_disconnect (self->stream);
   update_connection_state (self);
 }

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "pi-event-stream.h"
+#include "pi-source.h"
 #include "pi-message-store.h"
 
 G_BEGIN_DECLS
@@ -35,7 +35,7 @@ void            pi_window_save_capture    (PiWindow       *self,
 void            pi_window_export_json     (PiWindow       *self,
                                            GFile          *file,
                                            gboolean        selected_only);
-PiEventStream  *pi_window_get_stream      (PiWindow       *self);
+PiSource  *pi_window_get_stream      (PiWindow       *self);
 PiMessageStore *pi_window_get_store       (PiWindow       *self);
 GListModel     *pi_window_get_bindings    (PiWindow       *self);
 void            pi_window_set_server_url  (PiWindow       *self,

@@ -21,7 +21,7 @@
 
 #include "pi-binding.h"
 #include "pi-capture.h"
-#include "pi-event-stream.h"
+#include "pi-source.h"
 #include "pi-json-util.h"
 
 /* Exit codes: done, failure, usage. */
@@ -32,7 +32,7 @@
 typedef struct
 {
   GMainLoop       *loop;
-  PiEventStream   *stream;
+  PiSource   *stream;
   int              exit_code;
 
   guint64          count;      /* 0: no limit */
@@ -256,7 +256,7 @@ flush_output (Listen *self)
 }
 
 static void
-on_messages (PiEventStream *stream,
+on_messages (PiSource *stream,
              GPtrArray     *batch,
              Listen        *self)
 {
@@ -293,7 +293,7 @@ on_messages (PiEventStream *stream,
 }
 
 static void
-on_raw_events (PiEventStream *stream,
+on_raw_events (PiSource *stream,
                GPtrArray     *batch,
                Listen        *self)
 {
@@ -371,14 +371,14 @@ join_sentences (const char *reason,
 }
 
 static void
-on_state (PiEventStream *stream,
+on_state (PiSource *stream,
           GParamSpec    *pspec,
           Listen        *self)
 {
-  const char *text = pi_event_stream_get_state_text (stream);
-  const char *reason = pi_event_stream_get_error_message (stream);
+  const char *text = pi_source_get_state_text (stream);
+  const char *reason = pi_source_get_error_message (stream);
 
-  switch (pi_event_stream_get_state (stream))
+  switch (pi_source_get_state (stream))
     {
     case PI_STREAM_STATE_CONNECTING:
     case PI_STREAM_STATE_WAITING_FOR_READY:
@@ -412,7 +412,7 @@ on_state (PiEventStream *stream,
 }
 
 static void
-on_server_error (PiEventStream *stream,
+on_server_error (PiSource *stream,
                  const char    *text,
                  Listen        *self)
 {
@@ -598,7 +598,7 @@ main (int   argc,
     return usage_error (context, _("Nothing to listen to: give --bind EXCHANGE=PATTERN or a share link"));
 
   {
-    g_autofree char *url = pi_event_stream_derive_connect_url (server, bindings, &error);
+    g_autofree char *url = pi_source_derive_connect_url (server, bindings, &error);
 
     if (url == NULL)
       return usage_error (context, error->message);
@@ -609,13 +609,13 @@ main (int   argc,
   self.out = g_string_sized_new (256 * 1024);
   self.cached_second = -1;
   self.loop = g_main_loop_new (NULL, FALSE);
-  self.stream = pi_event_stream_new ();
+  self.stream = pi_source_new ();
 
-  pi_event_stream_set_server_url (self.stream, server);
-  pi_event_stream_set_bindings (self.stream, bindings);
-  pi_event_stream_set_raw (self.stream, raw);
+  pi_source_set_server_url (self.stream, server);
+  pi_source_set_bindings (self.stream, bindings);
+  pi_source_set_raw (self.stream, raw);
   if (ping_timeout > 0)
-    pi_event_stream_set_ping_timeout (self.stream, ping_timeout);
+    pi_source_set_ping_timeout (self.stream, ping_timeout);
 
   if (output != NULL)
     {
@@ -645,12 +645,12 @@ main (int   argc,
     }
 
   /* The URL was checked above; a failure here is reported by on_state(). */
-  if (pi_event_stream_connect (self.stream, NULL))
+  if (pi_source_connect (self.stream, NULL))
     g_main_loop_run (self.loop);
 
   /* Stops the worker: no more batches; then keep what was received. */
   g_signal_handlers_disconnect_by_data (self.stream, &self);
-  pi_event_stream_disconnect (self.stream);
+  pi_source_disconnect (self.stream);
   flush_output (&self);
 
   if (self.capture != NULL)

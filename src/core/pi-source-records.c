@@ -1,4 +1,4 @@
-/* pi-event-stream-records.c
+/* pi-source-records.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,9 +7,9 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
-#include "pi-event-stream-worker-private.h"
+#include "pi-source-worker-private.h"
 
 /*
  * Records from the worker thread to the main side: queued under the

@@ -1,4 +1,4 @@
-/* pi-event-stream-read.c
+/* pi-source-read.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,11 +7,11 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
 
-#include "pi-event-stream-worker-private.h"
+#include "pi-source-worker-private.h"
 #include "pi-json-util.h"
 
 /*

@@ -1,4 +1,4 @@
-/* pi-event-stream-state.c
+/* pi-source-state.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,19 +7,19 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
 
-#include "pi-event-stream-private.h"
+#include "pi-source-private.h"
 
 /*
- * The main side of PiEventStream: the state in words, the reconnect
+ * The main side of PiSource: the state in words, the reconnect
  * countdown, and the records the worker queued, applied in order.
  */
 
 void
-pi_event_stream_stop_countdown (PiEventStream *self)
+pi_source_stop_countdown (PiSource *self)
 {
   if (self->countdown != NULL)
     {
@@ -29,7 +29,7 @@ pi_event_stream_stop_countdown (PiEventStream *self)
 }
 
 static void
-pi_event_stream_update_text (PiEventStream *self)
+pi_source_update_text (PiSource *self)
 {
   g_autofree char *text = NULL;
 
@@ -71,42 +71,42 @@ pi_event_stream_update_text (PiEventStream *self)
     {
       g_free (self->state_text);
       self->state_text = g_steal_pointer (&text);
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_STATE_TEXT]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_STATE_TEXT]);
     }
 }
 
 void
-pi_event_stream_set_error_message (PiEventStream *self,
-                                   const char    *message)
+pi_source_set_error_message (PiSource *self,
+                             const char    *message)
 {
   if (g_strcmp0 (message, self->error_message) != 0)
     {
       g_free (self->error_message);
       self->error_message = g_strdup (message);
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_ERROR_MESSAGE]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_ERROR_MESSAGE]);
     }
 }
 
 static void
-pi_event_stream_set_retry_seconds (PiEventStream *self,
-                                   guint          seconds)
+pi_source_set_retry_seconds (PiSource *self,
+                             guint          seconds)
 {
   if (self->retry_seconds != seconds)
     {
       self->retry_seconds = seconds;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_RETRY_SECONDS]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_RETRY_SECONDS]);
     }
 }
 
 static gboolean
-pi_event_stream_countdown_cb (gpointer user_data)
+pi_source_countdown_cb (gpointer user_data)
 {
-  PiEventStream *self = user_data;
+  PiSource *self = user_data;
 
   if (self->retry_seconds > 1)
     {
-      pi_event_stream_set_retry_seconds (self, self->retry_seconds - 1);
-      pi_event_stream_update_text (self);
+      pi_source_set_retry_seconds (self, self->retry_seconds - 1);
+      pi_source_update_text (self);
       return G_SOURCE_CONTINUE;
     }
 
@@ -115,52 +115,57 @@ pi_event_stream_countdown_cb (gpointer user_data)
 }
 
 void
-pi_event_stream_set_state (PiEventStream *self,
-                           PiStreamState  state,
-                           const char    *reason,
-                           guint          retry_msec)
+pi_source_set_state (PiSource *self,
+                     PiStreamState  state,
+                     const char    *reason,
+                     guint          retry_msec)
 {
   g_object_freeze_notify (G_OBJECT (self));
 
-  pi_event_stream_stop_countdown (self);
+  pi_source_stop_countdown (self);
 
   if (state == PI_STREAM_STATE_RECONNECTING)
     {
-      pi_event_stream_set_retry_seconds (self, (retry_msec + 999) / 1000);
+      pi_source_set_retry_seconds (self, (retry_msec + 999) / 1000);
       if (self->retry_seconds > 1 && self->worker != NULL)
         {
           self->countdown = g_timeout_source_new_seconds (1);
-          g_source_set_callback (self->countdown, pi_event_stream_countdown_cb, self, NULL);
+          g_source_set_callback (self->countdown, pi_source_countdown_cb, self, NULL);
           g_source_attach (self->countdown, pi_stream_worker_get_main_context (self->worker));
         }
     }
   else
-    pi_event_stream_set_retry_seconds (self, 0);
+    pi_source_set_retry_seconds (self, 0);
 
   if (reason != NULL)
-    pi_event_stream_set_error_message (self, reason);
+    pi_source_set_error_message (self, reason);
   else if (state == PI_STREAM_STATE_LIVE)
-    pi_event_stream_set_error_message (self, NULL);
+    pi_source_set_error_message (self, NULL);
 
   if (self->state != state)
     {
+      /* Events v1 is the only protocol so far; it is named once it is live. */
+      const char *protocol = state == PI_STREAM_STATE_LIVE ? _("Events v1") : NULL;
+
       self->state = state;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_STATE]);
+      if (g_set_str (&self->protocol_name, protocol))
+        g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_PROTOCOL_NAME]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_STATE]);
     }
 
-  pi_event_stream_update_text (self);
+  pi_source_update_text (self);
 
   g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
-pi_event_stream_apply (PiEventStream *self,
-                       PiStreamRecord *record)
+pi_source_apply (PiSource *self,
+                 PiStreamRecord *record)
 {
   switch (record->kind)
     {
     case PI_STREAM_RECORD_STATE:
-      pi_event_stream_set_state (self, record->state, record->text, record->retry_msec);
+      pi_source_set_state (self, record->state, record->text, record->retry_msec);
       break;
 
     case PI_STREAM_RECORD_MESSAGES:
@@ -178,41 +183,41 @@ pi_event_stream_apply (PiEventStream *self,
           }
         self->n_messages += n_real;
         if (n_real > 0)
-          g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_MESSAGES]);
-        g_signal_emit (self, pi_event_stream_signals[SIGNAL_MESSAGES], 0, record->batch);
+          g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_N_MESSAGES]);
+        g_signal_emit (self, pi_source_signals[SIGNAL_MESSAGES], 0, record->batch);
       }
       break;
 
     case PI_STREAM_RECORD_RAW:
       self->n_messages += record->batch->len;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_MESSAGES]);
-      g_signal_emit (self, pi_event_stream_signals[SIGNAL_RAW_EVENTS], 0, record->batch);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_N_MESSAGES]);
+      g_signal_emit (self, pi_source_signals[SIGNAL_RAW_EVENTS], 0, record->batch);
       break;
 
     case PI_STREAM_RECORD_READY:
-      g_signal_emit (self, pi_event_stream_signals[SIGNAL_READY], 0);
+      g_signal_emit (self, pi_source_signals[SIGNAL_READY], 0);
       break;
 
     case PI_STREAM_RECORD_PING:
       g_clear_pointer (&self->last_ping, g_date_time_unref);
       self->last_ping = g_date_time_new_now_utc ();
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_LAST_PING]);
-      g_signal_emit (self, pi_event_stream_signals[SIGNAL_PING], 0, record->text);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_LAST_PING]);
+      g_signal_emit (self, pi_source_signals[SIGNAL_PING], 0, record->text);
       break;
 
     case PI_STREAM_RECORD_SERVER_ERROR:
-      pi_event_stream_set_error_message (self, record->text);
-      g_signal_emit (self, pi_event_stream_signals[SIGNAL_SERVER_ERROR], 0, record->text);
+      pi_source_set_error_message (self, record->text);
+      g_signal_emit (self, pi_source_signals[SIGNAL_SERVER_ERROR], 0, record->text);
       break;
 
     case PI_STREAM_RECORD_DROPPED:
       self->n_dropped += record->count;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_DROPPED]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_N_DROPPED]);
       break;
 
     case PI_STREAM_RECORD_RECONNECT:
       self->n_reconnects++;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_RECONNECTS]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_N_RECONNECTS]);
       break;
 
     default:
@@ -221,10 +226,10 @@ pi_event_stream_apply (PiEventStream *self,
 }
 
 gboolean
-pi_event_stream_dispatch_cb (gpointer user_data)
+pi_source_dispatch_cb (gpointer user_data)
 {
-  PiEventStream *self = user_data;
-  g_autoptr(PiEventStream) hold = g_object_ref (self);
+  PiSource *self = user_data;
+  g_autoptr(PiSource) hold = g_object_ref (self);
   GQueue records = G_QUEUE_INIT;
   guint generation = self->generation;
   PiStreamRecord *record;
@@ -235,14 +240,14 @@ pi_event_stream_dispatch_cb (gpointer user_data)
   if (self->n_bytes != n_bytes)
     {
       self->n_bytes = n_bytes;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_N_BYTES]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_N_BYTES]);
     }
 
   /* A handler may disconnect (and even connect again): stop at once,
    * nothing of the old connection after it. */
   while (self->generation == generation && (record = g_queue_pop_head (&records)) != NULL)
     {
-      pi_event_stream_apply (self, record);
+      pi_source_apply (self, record);
       pi_stream_record_free (record);
     }
 
@@ -252,7 +257,7 @@ pi_event_stream_dispatch_cb (gpointer user_data)
 }
 
 void
-pi_event_stream_stop_worker (PiEventStream *self)
+pi_source_stop_worker (PiSource *self)
 {
   PiStreamWorker *worker = g_steal_pointer (&self->worker);
 

@@ -1,4 +1,4 @@
-/* pi-event-stream-types.c
+/* pi-source-types.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,19 +7,19 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
 
 #include "pi-binding.h"
-#include "pi-event-stream-private.h"
+#include "pi-source-private.h"
 
 /*
- * The types around PiEventStream (its state enum, error domain and
+ * The types around PiSource (its state enum, error domain and
  * PiRawEvent) and the derivation of the URL it connects to.
  */
 
-G_DEFINE_QUARK (pi-event-stream-error-quark, pi_event_stream_error)
+G_DEFINE_QUARK (pi-source-error-quark, pi_source_error)
 
 G_DEFINE_BOXED_TYPE (PiRawEvent, pi_raw_event, pi_raw_event_copy, pi_raw_event_free)
 
@@ -134,7 +134,7 @@ parse_server_url (const char  *server_url,
   text = g_strstrip (g_strdup (server_url ? server_url : ""));
   if (*text == '\0')
     {
-      g_set_error_literal (error, PI_EVENT_STREAM_ERROR, PI_EVENT_STREAM_ERROR_INVALID_URL,
+      g_set_error_literal (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
                            _("No server address given"));
       return NULL;
     }
@@ -148,7 +148,7 @@ parse_server_url (const char  *server_url,
   uri = g_uri_parse (with_scheme, G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED, NULL);
   if (uri == NULL)
     {
-      g_set_error (error, PI_EVENT_STREAM_ERROR, PI_EVENT_STREAM_ERROR_INVALID_URL,
+      g_set_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
                    _("“%s” is not a valid web address"), text);
       return NULL;
     }
@@ -156,14 +156,14 @@ parse_server_url (const char  *server_url,
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     {
-      g_set_error (error, PI_EVENT_STREAM_ERROR, PI_EVENT_STREAM_ERROR_INVALID_URL,
+      g_set_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
                    _("“%s” is not a web address: it must start with https:// or http://"), text);
       return NULL;
     }
 
   if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
     {
-      g_set_error (error, PI_EVENT_STREAM_ERROR, PI_EVENT_STREAM_ERROR_INVALID_URL,
+      g_set_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
                    _("“%s” has no server name"), text);
       return NULL;
     }
@@ -172,8 +172,8 @@ parse_server_url (const char  *server_url,
 }
 
 char *
-pi_event_stream_check_url (const char  *server_url,
-                           GError     **error)
+pi_source_check_url (const char  *server_url,
+                     GError     **error)
 {
   g_autoptr(GUri) uri = parse_server_url (server_url, error);
 
@@ -181,22 +181,22 @@ pi_event_stream_check_url (const char  *server_url,
 }
 
 /**
- * pi_event_stream_derive_connect_url:
+ * pi_source_derive_connect_url:
  * @server_url: what the user typed: a root URL (`https://tc.example.com`),
  *   a base URL (`…/api/events/v1`), the legacy
  *   `https://events.taskcluster.net/v1`, or a full connect URL
  * @bindings: (nullable) (element-type PiBinding): the bindings; %NULL keeps
  *   the query of a full connect URL (or binds nothing)
- * @error: return location for a #PI_EVENT_STREAM_ERROR
+ * @error: return location for a #PI_SOURCE_ERROR
  *
  * Derives the URL to GET for the event stream.
  *
  * Returns: (transfer full): the connect URL, or %NULL with @error set
  */
 char *
-pi_event_stream_derive_connect_url (const char  *server_url,
-                                    GPtrArray   *bindings,
-                                    GError     **error)
+pi_source_derive_connect_url (const char  *server_url,
+                              GPtrArray   *bindings,
+                              GError     **error)
 {
   g_autofree char *base = NULL;
   g_autofree char *query = NULL;

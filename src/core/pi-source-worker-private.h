@@ -1,4 +1,4 @@
-/* pi-event-stream-worker-private.h
+/* pi-source-worker-private.h
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -10,16 +10,16 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include "pi-event-stream-private.h"
+#include "pi-source-private.h"
 #include "pi-sse-parser.h"
 
 G_BEGIN_DECLS
 
 /*
- * The worker of a PiEventStream spans pi-event-stream-worker.c (thread,
- * attempt life cycle), pi-event-stream-records.c (records to the main
- * side), pi-event-stream-read.c (read loop, events) and
- * pi-event-stream-http.c (the answer to the request).
+ * The worker of a PiSource spans pi-source-worker.c (thread,
+ * attempt life cycle), pi-source-records.c (records to the main
+ * side), pi-source-read.c (read loop, events) and
+ * pi-source-http.c (the answer to the request).
  */
 
 #define READ_CHUNK_SIZE        (64 * 1024)
@@ -99,7 +99,7 @@ struct _PiStreamWorker
   GPtrArray     *raw_batch;
 };
 
-/* pi-event-stream-records.c */
+/* pi-source-records.c */
 PiStreamRecord *pi_stream_record_new            (PiStreamRecordKind  kind);
 void            pi_stream_worker_post           (PiStreamWorker     *w,
                                                  PiStreamRecord     *record);
@@ -110,7 +110,7 @@ void            pi_stream_worker_post_state     (PiStreamWorker     *w,
                                                  const char         *reason,
                                                  guint               retry_msec);
 
-/* pi-event-stream-worker.c */
+/* pi-source-worker.c */
 void            pi_stream_worker_maybe_quit     (PiStreamWorker     *w);
 void            pi_stream_worker_end_attempt    (PiStreamWorker     *w);
 void            pi_stream_worker_fail           (PiStreamWorker     *w,
@@ -119,7 +119,7 @@ void            pi_stream_worker_lost           (PiStreamWorker     *w,
                                                  const char         *reason,
                                                  FailureKind         kind);
 
-/* pi-event-stream-read.c */
+/* pi-source-read.c */
 JsonObject     *pi_stream_parse_json_object     (JsonParser         *parser,
                                                  const char         *data,
                                                  gsize               len);
@@ -128,7 +128,7 @@ void            pi_stream_worker_on_event       (const PiSseEvent   *event,
 gboolean        pi_stream_worker_resume_cb      (gpointer            user_data);
 void            pi_stream_worker_start_read     (PiStreamWorker     *w);
 
-/* pi-event-stream-http.c */
+/* pi-source-http.c */
 void            pi_stream_worker_send_cb        (GObject            *object,
                                                  GAsyncResult       *result,
                                                  gpointer            user_data);

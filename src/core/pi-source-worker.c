@@ -1,4 +1,4 @@
-/* pi-event-stream-worker.c
+/* pi-source-worker.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,14 +7,14 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
 
-#include "pi-event-stream-worker-private.h"
+#include "pi-source-worker-private.h"
 
 /*
- * The ingest thread of a PiEventStream: its own GMainContext and
+ * The ingest thread of a PiSource: its own GMainContext and
  * SoupSession send the request, read the body in 64 KiB chunks, run the
  * SSE parser and decode messages. It never touches the GObject: it queues
  * records (state changes, message batches, pings, ...) under a mutex and
@@ -32,8 +32,8 @@
  * server `error` event before `ready` (bad bindings) always fail.
  *
  * This file holds the thread, the attempt life cycle and the API of
- * pi-event-stream-private.h; pi-event-stream-records.c queues records,
- * pi-event-stream-read.c reads and parses, pi-event-stream-http.c checks
+ * pi-source-private.h; pi-source-records.c queues records,
+ * pi-source-read.c reads and parses, pi-source-http.c checks
  * the answer to the request.
  */
 
@@ -368,10 +368,10 @@ pi_stream_worker_start (const char  *connect_url,
   g_source_set_callback (w->dispatch_source, dispatch_func, dispatch_data, NULL);
   g_source_set_priority (w->dispatch_source, G_PRIORITY_DEFAULT);
   g_source_set_ready_time (w->dispatch_source, -1);
-  g_source_set_static_name (w->dispatch_source, "[pi-event-stream] dispatch");
+  g_source_set_static_name (w->dispatch_source, "[pi-source] dispatch");
   g_source_attach (w->dispatch_source, w->main_context);
 
-  w->thread = g_thread_new ("pi-event-stream", worker_thread, w);
+  w->thread = g_thread_new ("pi-source", worker_thread, w);
 
   return w;
 }

@@ -1,4 +1,4 @@
-/* test-event-stream.c
+/* test-source.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "pi-binding.h"
-#include "pi-event-stream.h"
+#include "pi-source.h"
 #include "pi-fixture-server.h"
 #include "pi-sse-parser.h"
 
 /* What the stream reported, in order. */
 typedef struct
 {
-  PiEventStream *stream;
+  PiSource *stream;
   GPtrArray     *messages;
   GPtrArray     *raw;
   GArray        *states;
@@ -36,7 +36,7 @@ copy_object (gconstpointer src,
 }
 
 static void
-on_messages (PiEventStream *stream,
+on_messages (PiSource *stream,
              GPtrArray     *batch,
              Watch         *watch)
 {
@@ -52,7 +52,7 @@ copy_raw (gconstpointer src,
 }
 
 static void
-on_raw (PiEventStream *stream,
+on_raw (PiSource *stream,
         GPtrArray     *batch,
         Watch         *watch)
 {
@@ -61,26 +61,26 @@ on_raw (PiEventStream *stream,
 }
 
 static void
-on_state (PiEventStream *stream,
+on_state (PiSource *stream,
           GParamSpec    *pspec,
           Watch         *watch)
 {
-  PiStreamState state = pi_event_stream_get_state (stream);
+  PiStreamState state = pi_source_get_state (stream);
 
   g_array_append_val (watch->states, state);
-  if (state == PI_STREAM_STATE_RECONNECTING && pi_event_stream_get_retry_seconds (stream) > 0)
+  if (state == PI_STREAM_STATE_RECONNECTING && pi_source_get_retry_seconds (stream) > 0)
     watch->saw_retry_seconds = TRUE;
 }
 
 static void
-on_ready (PiEventStream *stream,
+on_ready (PiSource *stream,
           Watch         *watch)
 {
   watch->n_ready++;
 }
 
 static void
-on_ping (PiEventStream *stream,
+on_ping (PiSource *stream,
          const char    *time,
          Watch         *watch)
 {
@@ -88,7 +88,7 @@ on_ping (PiEventStream *stream,
 }
 
 static void
-on_server_error (PiEventStream *stream,
+on_server_error (PiSource *stream,
                  const char    *text,
                  Watch         *watch)
 {
@@ -106,18 +106,18 @@ watch_new (PiFixtureServer *server,
 
   g_ptr_array_add (bindings, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
 
-  watch->stream = pi_event_stream_new ();
+  watch->stream = pi_source_new ();
   watch->messages = g_ptr_array_new_with_free_func (g_object_unref);
   watch->raw = g_ptr_array_new_with_free_func ((GDestroyNotify) pi_raw_event_free);
   watch->states = g_array_new (FALSE, FALSE, sizeof (PiStreamState));
   watch->pings = g_ptr_array_new_with_free_func (g_free);
   watch->server_errors = g_ptr_array_new_with_free_func (g_free);
 
-  pi_event_stream_set_server_url (watch->stream, url);
-  pi_event_stream_set_bindings (watch->stream, bindings);
-  pi_event_stream_set_raw (watch->stream, raw);
+  pi_source_set_server_url (watch->stream, url);
+  pi_source_set_bindings (watch->stream, bindings);
+  pi_source_set_raw (watch->stream, raw);
   if (ping_timeout > 0)
-    pi_event_stream_set_ping_timeout (watch->stream, ping_timeout);
+    pi_source_set_ping_timeout (watch->stream, ping_timeout);
 
   g_signal_connect (watch->stream, "messages", G_CALLBACK (on_messages), watch);
   g_signal_connect (watch->stream, "raw-events", G_CALLBACK (on_raw), watch);
@@ -134,15 +134,15 @@ watch_connect (Watch *watch)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (pi_event_stream_connect (watch->stream, &error));
+  g_assert_true (pi_source_connect (watch->stream, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_CONNECTING);
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_CONNECTING);
 }
 
 static void
 watch_free (Watch *watch)
 {
-  pi_event_stream_disconnect (watch->stream);
+  pi_source_disconnect (watch->stream);
   g_signal_handlers_disconnect_by_data (watch->stream, watch);
   g_assert_finalize_object (watch->stream);
   g_ptr_array_unref (watch->messages);
@@ -241,7 +241,7 @@ test_connect_url (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *url = pi_event_stream_derive_connect_url (cases[i].in, bindings, &error);
+      g_autofree char *url = pi_source_derive_connect_url (cases[i].in, bindings, &error);
       g_autofree char *expected = g_strconcat (cases[i].out, query, NULL);
 
       g_assert_no_error (error);
@@ -252,8 +252,8 @@ test_connect_url (void)
   {
     g_autoptr(GError) error = NULL;
     g_autofree char *url =
-      pi_event_stream_derive_connect_url ("https://h.example/v1/connect/?bindings=%7B%22bindings%22%3A%5B%5D%7D",
-                                          NULL, &error);
+      pi_source_derive_connect_url ("https://h.example/v1/connect/?bindings=%7B%22bindings%22%3A%5B%5D%7D",
+                                    NULL, &error);
 
     g_assert_no_error (error);
     g_assert_cmpstr (url, ==, "https://h.example/v1/connect/?bindings=%7B%22bindings%22%3A%5B%5D%7D");
@@ -262,23 +262,23 @@ test_connect_url (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *url = pi_event_stream_derive_connect_url (bad[i], bindings, &error);
+      g_autofree char *url = pi_source_derive_connect_url (bad[i], bindings, &error);
 
       g_assert_null (url);
-      g_assert_error (error, PI_EVENT_STREAM_ERROR, PI_EVENT_STREAM_ERROR_INVALID_URL);
+      g_assert_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL);
       g_assert_cmpuint (strlen (error->message), >, 10);
     }
 
   /* Connecting with a bad URL fails at once, in words, in the state too. */
   {
     g_autoptr(GError) error = NULL;
-    PiEventStream *stream = pi_event_stream_new ();
+    PiSource *stream = pi_source_new ();
 
-    pi_event_stream_set_server_url (stream, "ftp://example.com/");
-    g_assert_false (pi_event_stream_connect (stream, &error));
-    g_assert_error (error, PI_EVENT_STREAM_ERROR, PI_EVENT_STREAM_ERROR_INVALID_URL);
-    g_assert_cmpint (pi_event_stream_get_state (stream), ==, PI_STREAM_STATE_FAILED);
-    g_assert_cmpstr (pi_event_stream_get_state_text (stream), ==, error->message);
+    pi_source_set_server_url (stream, "ftp://example.com/");
+    g_assert_false (pi_source_connect (stream, &error));
+    g_assert_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL);
+    g_assert_cmpint (pi_source_get_state (stream), ==, PI_STREAM_STATE_FAILED);
+    g_assert_cmpstr (pi_source_get_state_text (stream), ==, error->message);
     g_assert_nonnull (strstr (error->message, "https://"));
     g_assert_finalize_object (stream);
   }
@@ -329,14 +329,14 @@ check_formats (gsize piece,
   g_assert_cmpuint (pi_message_get_sequence (message_at (watch, 2)), ==, 3);
 
   g_assert_cmpstr (g_ptr_array_index (watch->pings, 0), ==, "2026-11-27T10:00:00.000Z");
-  g_assert_nonnull (pi_event_stream_get_last_ping (watch->stream));
+  g_assert_nonnull (pi_source_get_last_ping (watch->stream));
   g_assert_cmpuint (watch->n_ready, ==, 1);
 
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
-  g_assert_cmpstr (pi_event_stream_get_state_text (watch->stream), ==, "Live");
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpstr (pi_source_get_state_text (watch->stream), ==, "Live");
   g_assert_true (saw_state (watch, PI_STREAM_STATE_WAITING_FOR_READY));
-  g_assert_cmpuint (pi_event_stream_get_n_messages (watch->stream), ==, 3);
-  g_assert_cmpuint (pi_event_stream_get_n_bytes (watch->stream), ==, strlen (formats_body));
+  g_assert_cmpuint (pi_source_get_n_messages (watch->stream), ==, 3);
+  g_assert_cmpuint (pi_source_get_n_bytes (watch->stream), ==, strlen (formats_body));
 
   /* The request: the connect path, the bindings, never a Last-Event-ID. */
   request = pi_fixture_server_dup_request (server, 0);
@@ -426,7 +426,7 @@ test_malformed (void)
 
   /* And the stream goes on. */
   assert_message_1 (message_at (watch, 2));
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
 
   watch_free (watch);
 }
@@ -468,11 +468,11 @@ test_retry_gap (void)
 
   g_assert_true (saw_state (watch, PI_STREAM_STATE_RECONNECTING));
   g_assert_true (watch->saw_retry_seconds);
-  g_assert_cmpuint (pi_event_stream_get_n_reconnects (watch->stream), ==, 1);
-  g_assert_cmpuint (pi_event_stream_get_n_messages (watch->stream), ==, 2);
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->stream), ==, 1);
+  g_assert_cmpuint (pi_source_get_n_messages (watch->stream), ==, 2);
   g_assert_cmpuint (watch->n_ready, ==, 2);
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 5);
-  g_assert_null (pi_event_stream_get_error_message (watch->stream));
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 5);
+  g_assert_null (pi_source_get_error_message (watch->stream));
 
   /* A fresh stream: the reconnect does not try to resume. */
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
@@ -497,12 +497,12 @@ test_no_content (void)
   watch = watch_new (server, FALSE, 0);
   watch_connect (watch);
 
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 5);
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream), "204"));
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 5);
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream), "204"));
   /* The default first delay: 1 s plus some jitter. */
-  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), >=, 1);
-  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), <=, 2);
-  g_assert_true (g_str_has_prefix (pi_event_stream_get_state_text (watch->stream), "Reconnecting in "));
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), >=, 1);
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), <=, 2);
+  g_assert_true (g_str_has_prefix (pi_source_get_state_text (watch->stream), "Reconnecting in "));
 
   WAIT_UNTIL (watch->messages->len == 1, 5);
   assert_message_1 (message_at (watch, 0));
@@ -534,16 +534,16 @@ test_stall (void)
   WAIT_UNTIL (watch->messages->len == 1, 5);
   live_at = g_get_monotonic_time ();
 
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 5);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 5);
   g_assert_cmpint (g_get_monotonic_time () - live_at, >=, 800 * 1000);
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream), "No data from 127.0.0.1:"));
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream), "for 1 second"));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream), "No data from 127.0.0.1:"));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream), "for 1 second"));
 
   /* The gap marks where messages may be missing; the countdown runs. */
   WAIT_UNTIL (watch->messages->len == 2, 5);
   g_assert_cmpint (pi_message_get_kind (message_at (watch, 1)), ==, PI_MESSAGE_KIND_GAP);
-  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), >=, 59);
-  g_assert_nonnull (strstr (pi_event_stream_get_state_text (watch->stream), "Reconnecting in"));
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), >=, 59);
+  g_assert_nonnull (strstr (pi_source_get_state_text (watch->stream), "Reconnecting in"));
 
   /* The dead connection was closed by the client. */
   WAIT_UNTIL (pi_fixture_server_get_n_closed (server) == 1, 5);
@@ -567,15 +567,15 @@ test_abrupt_close (void)
 
   watch = watch_new (server, FALSE, 0);
   watch_connect (watch);
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 5);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 5);
 
   g_assert_cmpuint (watch->n_ready, ==, 1);
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream), "127.0.0.1:"));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream), "127.0.0.1:"));
 
   /* The half event is not a message; the gap is. */
   WAIT_UNTIL (watch->messages->len == 1, 5);
   g_assert_cmpint (pi_message_get_kind (message_at (watch, 0)), ==, PI_MESSAGE_KIND_GAP);
-  g_assert_cmpuint (pi_event_stream_get_n_messages (watch->stream), ==, 0);
+  g_assert_cmpuint (pi_source_get_n_messages (watch->stream), ==, 0);
 
   watch_free (watch);
 }
@@ -593,15 +593,15 @@ test_not_bound (void)
 
   watch = watch_new (server, FALSE, 0);
   watch_connect (watch);
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_FAILED, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_FAILED, 10);
 
-  g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==,
+  g_assert_cmpstr (pi_source_get_error_message (watch->stream), ==,
                    "The server closed the stream before binding; does the exchange exist?");
-  g_assert_cmpstr (pi_event_stream_get_state_text (watch->stream), ==,
-                   pi_event_stream_get_error_message (watch->stream));
+  g_assert_cmpstr (pi_source_get_state_text (watch->stream), ==,
+                   pi_source_get_error_message (watch->stream));
   /* A few retries, then it gives up: no silent loop. */
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 4);
-  g_assert_cmpuint (pi_event_stream_get_n_reconnects (watch->stream), ==, 3);
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->stream), ==, 3);
   run_for (200);
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 4);
   g_assert_cmpuint (watch->messages->len, ==, 0);
@@ -617,12 +617,12 @@ run_until_failed (PiFixtureServer *server)
   Watch *watch = watch_new (server, FALSE, 0);
 
   watch_connect (watch);
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_FAILED, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_FAILED, 10);
   run_for (100);
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_FAILED);
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_FAILED);
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 1);
-  g_assert_cmpstr (pi_event_stream_get_state_text (watch->stream), ==,
-                   pi_event_stream_get_error_message (watch->stream));
+  g_assert_cmpstr (pi_source_get_state_text (watch->stream), ==,
+                   pi_source_get_error_message (watch->stream));
   return watch;
 }
 
@@ -640,18 +640,18 @@ typedef struct
 
 static const HttpFailure http_failures[] = {
   /* The events service's own words, from its JSON error body. */
-  { "/pi/event-stream/bad-request", 400, "Bad Request", "application/json",
+  { "/pi/source/sse/bad-request", 400, "Bad Request", "application/json",
     "{\"code\":\"InputError\",\"message\":\"The json query should have only one key i.e. `bindings`.\"}",
     "answered 400 Bad Request: The json query should have only one key i.e. `bindings`." },
-  { "/pi/event-stream/not-found", 404, "Not Found", "application/json",
+  { "/pi/source/sse/not-found", 404, "Not Found", "application/json",
     "{\"message\":\"No such path\"}",
     "answered 404 Not Found: No such path" },
   /* A body that is not JSON adds nothing; a 5xx before `ready` fails too. */
-  { "/pi/event-stream/server-failure", 500, "Internal Server Error", "text/html",
+  { "/pi/source/sse/server-failure", 500, "Internal Server Error", "text/html",
     "<h1>Oops</h1>",
     "answered 500 Internal Server Error" },
   /* A login page where the stream should be: named by its media type. */
-  { "/pi/event-stream/wrong-content-type", 200, "OK", "text/html; charset=utf-8",
+  { "/pi/source/sse/wrong-content-type", 200, "OK", "text/html; charset=utf-8",
     "<html>A login page</html>",
     "answered with text/html, not an event stream (text/event-stream)" },
 };
@@ -669,7 +669,7 @@ test_http_failure (gconstpointer data)
                                                          failure->content_type, failure->body));
   watch = run_until_failed (server);
   expected = g_strdup_printf ("127.0.0.1:%u %s", pi_fixture_server_get_port (server), failure->reason);
-  g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==, expected);
+  g_assert_cmpstr (pi_source_get_error_message (watch->stream), ==, expected);
   watch_free (watch);
 }
 
@@ -705,22 +705,22 @@ test_unavailable (void)
   watch = watch_new (server, FALSE, 0);
   watch_connect (watch);
 
-  WAIT_UNTIL ((state = pi_event_stream_get_state (watch->stream)) == PI_STREAM_STATE_RECONNECTING ||
+  WAIT_UNTIL ((state = pi_source_get_state (watch->stream)) == PI_STREAM_STATE_RECONNECTING ||
               state == PI_STREAM_STATE_FAILED, 5);
   reconnecting_at = g_get_monotonic_time ();
   g_assert_cmpint (state, ==, PI_STREAM_STATE_RECONNECTING);
   expected = g_strdup_printf ("127.0.0.1:%u answered 503 Service Unavailable: The server cannot reach its "
                               "broker: Could not connect to the broker at 127.0.0.1:5673: Connection refused",
                               pi_fixture_server_get_port (server));
-  g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==, expected);
+  g_assert_cmpstr (pi_source_get_error_message (watch->stream), ==, expected);
   /* Retry-After is the least wait, above the first delay (1 s and jitter). */
-  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), >=, 3);
-  g_assert_cmpuint (pi_event_stream_get_retry_seconds (watch->stream), <=, 4);
-  g_assert_true (g_str_has_prefix (pi_event_stream_get_state_text (watch->stream), "Reconnecting in "));
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), >=, 3);
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), <=, 4);
+  g_assert_true (g_str_has_prefix (pi_source_get_state_text (watch->stream), "Reconnecting in "));
 
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 10);
   g_assert_cmpint (g_get_monotonic_time () - reconnecting_at, >=, 2500 * 1000);
-  g_assert_null (pi_event_stream_get_error_message (watch->stream));
+  g_assert_null (pi_source_get_error_message (watch->stream));
   WAIT_UNTIL (watch->messages->len == 1, 5);
   assert_message_1 (message_at (watch, 0));
   g_assert_false (saw_state (watch, PI_STREAM_STATE_FAILED));
@@ -746,7 +746,7 @@ test_server_error_event (void)
   g_assert_cmpuint (watch->server_errors->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (watch->server_errors, 0), ==,
                    "Bindings must be an array of {exchange, routingKeyPattern}");
-  g_assert_cmpstr (pi_event_stream_get_error_message (watch->stream), ==,
+  g_assert_cmpstr (pi_source_get_error_message (watch->stream), ==,
                    "Bindings must be an array of {exchange, routingKeyPattern}");
   /* Nothing after the error is acted on. */
   g_assert_cmpuint (watch->messages->len, ==, 0);
@@ -794,7 +794,7 @@ test_server_error_after_ready (void)
   g_assert_nonnull (strstr (pi_message_get_error (gap), "Lost the connection to the broker"));
   g_assert_cmpstr (pi_message_get_routing_key (message_at (watch, 2)), ==, "two");
 
-  WAIT_UNTIL (pi_event_stream_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 5);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_LIVE, 5);
   g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
   watch_free (watch);
 }
@@ -821,7 +821,7 @@ test_oversize (void)
   pi_fixture_server_add (server, response);
 
   watch = run_until_failed (server);
-  g_assert_nonnull (strstr (pi_event_stream_get_error_message (watch->stream),
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream),
                             "sent an event larger than 16 MB; the connection was closed"));
   g_assert_cmpuint (watch->messages->len, ==, 1);
   assert_message_1 (message_at (watch, 0));
@@ -834,18 +834,18 @@ test_connection_refused (void)
   guint16 port = pi_fixture_closed_port ();
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", port);
   g_autofree char *expected = g_strdup_printf ("Could not connect to 127.0.0.1:%u: connection refused", port);
-  PiEventStream *stream = pi_event_stream_new ();
+  PiSource *stream = pi_source_new ();
 
-  pi_event_stream_set_server_url (stream, url);
-  g_assert_true (pi_event_stream_connect (stream, NULL));
-  WAIT_UNTIL (pi_event_stream_get_state (stream) == PI_STREAM_STATE_FAILED, 10);
-  g_assert_cmpstr (pi_event_stream_get_error_message (stream), ==, expected);
-  g_assert_cmpstr (pi_event_stream_get_state_text (stream), ==, expected);
+  pi_source_set_server_url (stream, url);
+  g_assert_true (pi_source_connect (stream, NULL));
+  WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_FAILED, 10);
+  g_assert_cmpstr (pi_source_get_error_message (stream), ==, expected);
+  g_assert_cmpstr (pi_source_get_state_text (stream), ==, expected);
 
   /* Disconnecting keeps the reason for the user. */
-  pi_event_stream_disconnect (stream);
-  g_assert_cmpint (pi_event_stream_get_state (stream), ==, PI_STREAM_STATE_DISCONNECTED);
-  g_assert_cmpstr (pi_event_stream_get_error_message (stream), ==, expected);
+  pi_source_disconnect (stream);
+  g_assert_cmpint (pi_source_get_state (stream), ==, PI_STREAM_STATE_DISCONNECTED);
+  g_assert_cmpstr (pi_source_get_error_message (stream), ==, expected);
   g_assert_finalize_object (stream);
 }
 
@@ -857,30 +857,30 @@ test_tls_failure (void)
   g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u", pi_fixture_server_get_port (server));
   g_autofree char *expected = g_strdup_printf ("Could not make a secure connection to 127.0.0.1:%u: ",
                                                pi_fixture_server_get_port (server));
-  PiEventStream *stream = pi_event_stream_new ();
+  PiSource *stream = pi_source_new ();
 
   /* Plain HTTP where TLS was expected: the handshake fails. */
   pi_fixture_response_set_no_request (response);
   pi_fixture_response_write (response, READY, -1);
   pi_fixture_server_add (server, response);
 
-  pi_event_stream_set_server_url (stream, url);
-  g_assert_true (pi_event_stream_connect (stream, NULL));
-  WAIT_UNTIL (pi_event_stream_get_state (stream) == PI_STREAM_STATE_FAILED, 10);
-  g_test_message ("%s", pi_event_stream_get_error_message (stream));
-  g_assert_true (g_str_has_prefix (pi_event_stream_get_error_message (stream), expected));
+  pi_source_set_server_url (stream, url);
+  g_assert_true (pi_source_connect (stream, NULL));
+  WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_FAILED, 10);
+  g_test_message ("%s", pi_source_get_error_message (stream));
+  g_assert_true (g_str_has_prefix (pi_source_get_error_message (stream), expected));
   g_assert_finalize_object (stream);
 }
 
 static void
 test_name_not_resolved (void)
 {
-  PiEventStream *stream = pi_event_stream_new ();
+  PiSource *stream = pi_source_new ();
 
-  pi_event_stream_set_server_url (stream, "http://no-such-host.invalid");
-  g_assert_true (pi_event_stream_connect (stream, NULL));
-  WAIT_UNTIL (pi_event_stream_get_state (stream) == PI_STREAM_STATE_FAILED, 20);
-  g_assert_cmpstr (pi_event_stream_get_error_message (stream), ==,
+  pi_source_set_server_url (stream, "http://no-such-host.invalid");
+  g_assert_true (pi_source_connect (stream, NULL));
+  WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_FAILED, 20);
+  g_assert_cmpstr (pi_source_get_error_message (stream), ==,
                    "Could not find the server no-such-host.invalid: the name does not resolve");
   g_assert_finalize_object (stream);
 }
@@ -905,12 +905,12 @@ test_dropped (void)
   watch = watch_new (server, FALSE, 0);
   watch_connect (watch);
   WAIT_UNTIL (watch->messages->len == 4, 5);
-  g_assert_cmpuint (pi_event_stream_get_n_dropped (watch->stream), ==, 7);
+  g_assert_cmpuint (pi_source_get_n_dropped (watch->stream), ==, 7);
   g_assert_cmpint (pi_message_get_kind (message_at (watch, 1)), ==, PI_MESSAGE_KIND_GAP);
   g_assert_nonnull (strstr (pi_message_get_error (message_at (watch, 1)), "dropped 5 messages"));
   g_assert_cmpint (pi_message_get_kind (message_at (watch, 2)), ==, PI_MESSAGE_KIND_GAP);
   g_assert_cmpstr (pi_message_get_routing_key (message_at (watch, 3)), ==, "two");
-  g_assert_cmpuint (pi_event_stream_get_n_messages (watch->stream), ==, 2);
+  g_assert_cmpuint (pi_source_get_n_messages (watch->stream), ==, 2);
   watch_free (watch);
 }
 
@@ -942,10 +942,10 @@ test_deep_events (void)
   watch = watch_new (server, FALSE, 0);
   watch_connect (watch);
   WAIT_UNTIL (watch->server_errors->len == 1, 10);
-  g_assert_cmpuint (pi_event_stream_get_n_messages (watch->stream), ==, 1);
+  g_assert_cmpuint (pi_source_get_n_messages (watch->stream), ==, 1);
   g_assert_cmpuint (watch->messages->len, >=, 1);
   g_assert_cmpstr (pi_message_get_routing_key (message_at (watch, 0)), ==, "two");
-  g_assert_cmpuint (pi_event_stream_get_n_dropped (watch->stream), ==, 0);
+  g_assert_cmpuint (pi_source_get_n_dropped (watch->stream), ==, 0);
   /* The server's words, whatever they are, are kept for the user to read. */
   g_assert_true (g_str_has_prefix (g_ptr_array_index (watch->server_errors, 0), "[[[["));
   watch_free (watch);
@@ -984,7 +984,7 @@ test_raw (void)
   g_assert_cmpstr (raw->data, ==, "plain");
   g_assert_cmpuint (watch->messages->len, ==, 0);
   g_assert_false (saw_state (watch, PI_STREAM_STATE_WAITING_FOR_READY));
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
   watch_free (watch);
 }
 
@@ -1044,12 +1044,12 @@ test_caller_behind (void)
   WAIT_UNTIL (watch->messages->len == n, 20);
   for (guint i = 0; i < n; i += 997)
     g_assert_cmpuint (pi_message_get_sequence (message_at (watch, i)), ==, i + 1);
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_LIVE);
   watch_free (watch);
 }
 
 static void
-count_batches (PiEventStream *stream,
+count_batches (PiSource *stream,
                GPtrArray     *batch,
                guint         *n)
 {
@@ -1079,10 +1079,10 @@ test_disconnect (void)
 
   g_signal_connect (watch->stream, "messages", G_CALLBACK (count_batches), &n_after);
   start = g_get_monotonic_time ();
-  pi_event_stream_disconnect (watch->stream);
+  pi_source_disconnect (watch->stream);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 500 * 1000);
-  g_assert_cmpint (pi_event_stream_get_state (watch->stream), ==, PI_STREAM_STATE_DISCONNECTED);
-  g_assert_cmpstr (pi_event_stream_get_state_text (watch->stream), ==, "Disconnected");
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_DISCONNECTED);
+  g_assert_cmpstr (pi_source_get_state_text (watch->stream), ==, "Disconnected");
 
   /* Nothing more arrives, and the server sees the connection close. */
   run_for (100);
@@ -1096,12 +1096,12 @@ test_disconnect (void)
 }
 
 static void
-disconnect_in_handler (PiEventStream *stream,
+disconnect_in_handler (PiSource *stream,
                        GPtrArray     *batch,
                        guint         *n)
 {
   (*n)++;
-  pi_event_stream_disconnect (stream);
+  pi_source_disconnect (stream);
 }
 
 static void
@@ -1109,7 +1109,7 @@ test_disconnect_in_handler (void)
 {
   g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
   PiFixtureResponse *response = pi_fixture_response_new_sse ();
-  PiEventStream *stream = pi_event_stream_new ();
+  PiSource *stream = pi_source_new ();
   g_autofree char *url = pi_fixture_server_get_url (server);
   guint n = 0;
 
@@ -1118,13 +1118,13 @@ test_disconnect_in_handler (void)
   pi_fixture_response_hold (response);
   pi_fixture_server_add (server, response);
 
-  pi_event_stream_set_server_url (stream, url);
+  pi_source_set_server_url (stream, url);
   g_signal_connect (stream, "messages", G_CALLBACK (disconnect_in_handler), &n);
-  g_assert_true (pi_event_stream_connect (stream, NULL));
+  g_assert_true (pi_source_connect (stream, NULL));
   WAIT_UNTIL (n == 1, 5);
   run_for (100);
   g_assert_cmpuint (n, ==, 1);
-  g_assert_cmpint (pi_event_stream_get_state (stream), ==, PI_STREAM_STATE_DISCONNECTED);
+  g_assert_cmpint (pi_source_get_state (stream), ==, PI_STREAM_STATE_DISCONNECTED);
   g_assert_finalize_object (stream);
 }
 
@@ -1133,16 +1133,16 @@ test_unref_while_connected (void)
 {
   g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
   PiFixtureResponse *response = pi_fixture_response_new_sse ();
-  PiEventStream *stream = pi_event_stream_new ();
+  PiSource *stream = pi_source_new ();
   g_autofree char *url = pi_fixture_server_get_url (server);
 
   pi_fixture_response_write (response, READY, -1);
   pi_fixture_response_hold (response);
   pi_fixture_server_add (server, response);
 
-  pi_event_stream_set_server_url (stream, url);
-  g_assert_true (pi_event_stream_connect (stream, NULL));
-  WAIT_UNTIL (pi_event_stream_get_state (stream) == PI_STREAM_STATE_LIVE, 5);
+  pi_source_set_server_url (stream, url);
+  g_assert_true (pi_source_connect (stream, NULL));
+  WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_LIVE, 5);
   /* Dropping the last reference stops and joins the worker. */
   g_assert_finalize_object (stream);
   WAIT_UNTIL (pi_fixture_server_get_n_closed (server) == 1, 5);
@@ -1154,33 +1154,33 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/pi/event-stream/connect-url", test_connect_url);
-  g_test_add_func ("/pi/event-stream/formats/one-write", test_formats_one_write);
-  g_test_add_func ("/pi/event-stream/formats/every-byte", test_formats_every_byte);
-  g_test_add_func ("/pi/event-stream/formats/every-boundary", test_formats_every_boundary);
-  g_test_add_func ("/pi/event-stream/malformed", test_malformed);
-  g_test_add_func ("/pi/event-stream/retry-gap", test_retry_gap);
-  g_test_add_func ("/pi/event-stream/no-content", test_no_content);
-  g_test_add_func ("/pi/event-stream/stall", test_stall);
-  g_test_add_func ("/pi/event-stream/abrupt-close", test_abrupt_close);
-  g_test_add_func ("/pi/event-stream/not-bound", test_not_bound);
+  g_test_add_func ("/pi/source/sse/connect-url", test_connect_url);
+  g_test_add_func ("/pi/source/sse/formats/one-write", test_formats_one_write);
+  g_test_add_func ("/pi/source/sse/formats/every-byte", test_formats_every_byte);
+  g_test_add_func ("/pi/source/sse/formats/every-boundary", test_formats_every_boundary);
+  g_test_add_func ("/pi/source/sse/malformed", test_malformed);
+  g_test_add_func ("/pi/source/sse/retry-gap", test_retry_gap);
+  g_test_add_func ("/pi/source/sse/no-content", test_no_content);
+  g_test_add_func ("/pi/source/sse/stall", test_stall);
+  g_test_add_func ("/pi/source/sse/abrupt-close", test_abrupt_close);
+  g_test_add_func ("/pi/source/sse/not-bound", test_not_bound);
   for (guint i = 0; i < G_N_ELEMENTS (http_failures); i++)
     g_test_add_data_func (http_failures[i].path, &http_failures[i], test_http_failure);
-  g_test_add_func ("/pi/event-stream/unavailable", test_unavailable);
-  g_test_add_func ("/pi/event-stream/server-error-event", test_server_error_event);
-  g_test_add_func ("/pi/event-stream/server-error-after-ready", test_server_error_after_ready);
-  g_test_add_func ("/pi/event-stream/oversize", test_oversize);
-  g_test_add_func ("/pi/event-stream/deep-events", test_deep_events);
-  g_test_add_func ("/pi/event-stream/connection-refused", test_connection_refused);
-  g_test_add_func ("/pi/event-stream/name-not-resolved", test_name_not_resolved);
-  g_test_add_func ("/pi/event-stream/tls-failure", test_tls_failure);
-  g_test_add_func ("/pi/event-stream/dropped", test_dropped);
-  g_test_add_func ("/pi/event-stream/raw", test_raw);
-  g_test_add_func ("/pi/event-stream/batching", test_batching);
-  g_test_add_func ("/pi/event-stream/caller-behind", test_caller_behind);
-  g_test_add_func ("/pi/event-stream/disconnect", test_disconnect);
-  g_test_add_func ("/pi/event-stream/disconnect-in-handler", test_disconnect_in_handler);
-  g_test_add_func ("/pi/event-stream/unref-while-connected", test_unref_while_connected);
+  g_test_add_func ("/pi/source/sse/unavailable", test_unavailable);
+  g_test_add_func ("/pi/source/sse/server-error-event", test_server_error_event);
+  g_test_add_func ("/pi/source/sse/server-error-after-ready", test_server_error_after_ready);
+  g_test_add_func ("/pi/source/sse/oversize", test_oversize);
+  g_test_add_func ("/pi/source/sse/deep-events", test_deep_events);
+  g_test_add_func ("/pi/source/sse/connection-refused", test_connection_refused);
+  g_test_add_func ("/pi/source/sse/name-not-resolved", test_name_not_resolved);
+  g_test_add_func ("/pi/source/sse/tls-failure", test_tls_failure);
+  g_test_add_func ("/pi/source/sse/dropped", test_dropped);
+  g_test_add_func ("/pi/source/sse/raw", test_raw);
+  g_test_add_func ("/pi/source/sse/batching", test_batching);
+  g_test_add_func ("/pi/source/sse/caller-behind", test_caller_behind);
+  g_test_add_func ("/pi/source/sse/disconnect", test_disconnect);
+  g_test_add_func ("/pi/source/sse/disconnect-in-handler", test_disconnect_in_handler);
+  g_test_add_func ("/pi/source/sse/unref-while-connected", test_unref_while_connected);
 
   return g_test_run ();
 }

@@ -1,4 +1,4 @@
-/* pi-event-stream.c
+/* pi-source.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,50 +7,53 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
 
 #include "pi-binding.h"
-#include "pi-event-stream-private.h"
+#include "pi-source-private.h"
 
 /*
- * PiEventStream is the caller's side of the events client: properties,
+ * PiSource is the caller's side of the events client: properties,
  * signals and the state in words. The network, the SSE parser and message
- * decoding run on a worker thread (pi-event-stream-worker.c), which hands
+ * decoding run on a worker thread (pi-source-worker.c), which hands
  * over ordered records through a GSource on the caller's main context.
  *
  * This file holds the GObject and its public API; the state and the
- * records from the worker are in pi-event-stream-state.c, the state enum,
- * PiRawEvent and where to connect in pi-event-stream-types.c.
+ * records from the worker are in pi-source-state.c, the state enum,
+ * PiRawEvent and where to connect in pi-source-types.c.
  */
 
 #define DEFAULT_PING_TIMEOUT   60
 
-G_DEFINE_FINAL_TYPE (PiEventStream, pi_event_stream, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (PiSource, pi_source, G_TYPE_OBJECT)
 
-GParamSpec *pi_event_stream_properties[N_PROPS];
-guint pi_event_stream_signals[N_SIGNALS];
+GParamSpec *pi_source_properties[N_PROPS];
+guint pi_source_signals[N_SIGNALS];
 
 /* --- GObject ---------------------------------------------------------------------- */
 
 static void
-pi_event_stream_dispose (GObject *object)
+pi_source_dispose (GObject *object)
 {
-  PiEventStream *self = (PiEventStream *) object;
+  PiSource *self = (PiSource *) object;
 
-  pi_event_stream_stop_worker (self);
-  pi_event_stream_stop_countdown (self);
+  pi_source_stop_worker (self);
+  pi_source_stop_countdown (self);
 
-  G_OBJECT_CLASS (pi_event_stream_parent_class)->dispose (object);
+  G_OBJECT_CLASS (pi_source_parent_class)->dispose (object);
 }
 
 static void
-pi_event_stream_finalize (GObject *object)
+pi_source_finalize (GObject *object)
 {
-  PiEventStream *self = (PiEventStream *) object;
+  PiSource *self = (PiSource *) object;
 
   g_free (self->server_url);
+  g_free (self->client_id);
+  g_free (self->access_token);
+  g_free (self->protocol_name);
   g_clear_pointer (&self->bindings, g_ptr_array_unref);
   g_free (self->connect_url);
   g_free (self->state_text);
@@ -58,16 +61,16 @@ pi_event_stream_finalize (GObject *object)
   g_free (self->host);
   g_clear_pointer (&self->last_ping, g_date_time_unref);
 
-  G_OBJECT_CLASS (pi_event_stream_parent_class)->finalize (object);
+  G_OBJECT_CLASS (pi_source_parent_class)->finalize (object);
 }
 
 static void
-pi_event_stream_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+pi_source_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
 {
-  PiEventStream *self = PI_EVENT_STREAM (object);
+  PiSource *self = PI_SOURCE (object);
 
   switch (prop_id)
     {
@@ -127,35 +130,43 @@ pi_event_stream_get_property (GObject    *object,
       g_value_set_boxed (value, self->last_ping);
       break;
 
+    case PROP_CLIENT_ID:
+      g_value_set_string (value, self->client_id);
+      break;
+
+    case PROP_PROTOCOL_NAME:
+      g_value_set_string (value, self->protocol_name);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
 static void
-pi_event_stream_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
+pi_source_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
 {
-  PiEventStream *self = PI_EVENT_STREAM (object);
+  PiSource *self = PI_SOURCE (object);
 
   switch (prop_id)
     {
     case PROP_SERVER_URL:
-      pi_event_stream_set_server_url (self, g_value_get_string (value));
+      pi_source_set_server_url (self, g_value_get_string (value));
       break;
 
     case PROP_BINDINGS:
-      pi_event_stream_set_bindings (self, g_value_get_boxed (value));
+      pi_source_set_bindings (self, g_value_get_boxed (value));
       break;
 
     case PROP_PING_TIMEOUT:
-      pi_event_stream_set_ping_timeout (self, g_value_get_uint (value));
+      pi_source_set_ping_timeout (self, g_value_get_uint (value));
       break;
 
     case PROP_RAW:
-      pi_event_stream_set_raw (self, g_value_get_boolean (value));
+      pi_source_set_raw (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -164,145 +175,159 @@ pi_event_stream_set_property (GObject      *object,
 }
 
 static void
-pi_event_stream_class_init (PiEventStreamClass *klass)
+pi_source_class_init (PiSourceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = pi_event_stream_dispose;
-  object_class->finalize = pi_event_stream_finalize;
-  object_class->get_property = pi_event_stream_get_property;
-  object_class->set_property = pi_event_stream_set_property;
+  object_class->dispose = pi_source_dispose;
+  object_class->finalize = pi_source_finalize;
+  object_class->get_property = pi_source_get_property;
+  object_class->set_property = pi_source_set_property;
 
-  pi_event_stream_properties[PROP_SERVER_URL] =
+  pi_source_properties[PROP_SERVER_URL] =
     g_param_spec_string ("server-url", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * PiEventStream:bindings: (type GPtrArray(PiBinding))
+   * PiSource:bindings: (type GPtrArray(PiBinding))
    */
-  pi_event_stream_properties[PROP_BINDINGS] =
+  pi_source_properties[PROP_BINDINGS] =
     g_param_spec_boxed ("bindings", NULL, NULL, G_TYPE_PTR_ARRAY,
                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * PiEventStream:ping-timeout:
+   * PiSource:ping-timeout:
    *
    * Seconds without a byte from the server after which the connection is
    * considered dead and reopened (three ping intervals by default).
    */
-  pi_event_stream_properties[PROP_PING_TIMEOUT] =
+  pi_source_properties[PROP_PING_TIMEOUT] =
     g_param_spec_uint ("ping-timeout", NULL, NULL, 1, 24 * 3600, DEFAULT_PING_TIMEOUT,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * PiEventStream:raw:
+   * PiSource:raw:
    *
-   * Deliver every server-sent event through #PiEventStream::raw-events
+   * Deliver every server-sent event through #PiSource::raw-events
    * instead of decoding messages; any SSE server can be read this way.
    */
-  pi_event_stream_properties[PROP_RAW] =
+  pi_source_properties[PROP_RAW] =
     g_param_spec_boolean ("raw", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_CONNECT_URL] =
+  pi_source_properties[PROP_CONNECT_URL] =
     g_param_spec_string ("connect-url", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_STATE] =
+  pi_source_properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, PI_TYPE_STREAM_STATE, PI_STREAM_STATE_DISCONNECTED,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_STATE_TEXT] =
+  pi_source_properties[PROP_STATE_TEXT] =
     g_param_spec_string ("state-text", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_ERROR_MESSAGE] =
+  pi_source_properties[PROP_ERROR_MESSAGE] =
     g_param_spec_string ("error-message", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_RETRY_SECONDS] =
+  pi_source_properties[PROP_RETRY_SECONDS] =
     g_param_spec_uint ("retry-seconds", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_N_MESSAGES] =
+  pi_source_properties[PROP_N_MESSAGES] =
     g_param_spec_uint64 ("n-messages", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_N_BYTES] =
+  pi_source_properties[PROP_N_BYTES] =
     g_param_spec_uint64 ("n-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_N_RECONNECTS] =
+  pi_source_properties[PROP_N_RECONNECTS] =
     g_param_spec_uint ("n-reconnects", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_N_DROPPED] =
+  pi_source_properties[PROP_N_DROPPED] =
     g_param_spec_uint64 ("n-dropped", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  pi_event_stream_properties[PROP_LAST_PING] =
+  pi_source_properties[PROP_LAST_PING] =
     g_param_spec_boxed ("last-ping", NULL, NULL, G_TYPE_DATE_TIME,
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  g_object_class_install_properties (object_class, N_PROPS, pi_event_stream_properties);
+  pi_source_properties[PROP_CLIENT_ID] =
+    g_param_spec_string ("client-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
-   * PiEventStream::ready:
+   * PiSource:protocol-name:
+   *
+   * The protocol the source speaks, in words for people ("Events v1"),
+   * once it is live; %NULL before.
+   */
+  pi_source_properties[PROP_PROTOCOL_NAME] =
+    g_param_spec_string ("protocol-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, pi_source_properties);
+
+  /**
+   * PiSource::ready:
    *
    * The server bound the queue: messages flow from now on.
    */
-  pi_event_stream_signals[SIGNAL_READY] =
+  pi_source_signals[SIGNAL_READY] =
     g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   /**
-   * PiEventStream::ping:
+   * PiSource::ping:
    * @server_time: the server's time, as it sent it
    */
-  pi_event_stream_signals[SIGNAL_PING] =
+  pi_source_signals[SIGNAL_PING] =
     g_signal_new ("ping", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   /**
-   * PiEventStream::messages:
+   * PiSource::messages:
    * @batch: (element-type PiMessage): messages in arrival order; gap
    *   markers (%PI_MESSAGE_KIND_GAP) where messages may be missing
    *
    * At most ~30 times a second. Take a reference to keep the array.
    */
-  pi_event_stream_signals[SIGNAL_MESSAGES] =
+  pi_source_signals[SIGNAL_MESSAGES] =
     g_signal_new ("messages", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   /**
-   * PiEventStream::raw-events:
+   * PiSource::raw-events:
    * @batch: (element-type PiRawEvent): every event in arrival order
    *
-   * Raw mode only, instead of #PiEventStream::messages.
+   * Raw mode only, instead of #PiSource::messages.
    */
-  pi_event_stream_signals[SIGNAL_RAW_EVENTS] =
+  pi_source_signals[SIGNAL_RAW_EVENTS] =
     g_signal_new ("raw-events", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   /**
-   * PiEventStream::server-error:
+   * PiSource::server-error:
    * @text: the server's error text
    *
    * The server sent an `error` event. Before `ready` it is about the
    * bindings and the stream stops (state failed); after `ready` the
    * server or its broker failed, and the stream reconnects.
    */
-  pi_event_stream_signals[SIGNAL_SERVER_ERROR] =
+  pi_source_signals[SIGNAL_SERVER_ERROR] =
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
-pi_event_stream_init (PiEventStream *self)
+pi_source_init (PiSource *self)
 {
   self->ping_timeout = DEFAULT_PING_TIMEOUT;
   self->state = PI_STREAM_STATE_DISCONNECTED;
@@ -313,78 +338,78 @@ pi_event_stream_init (PiEventStream *self)
 /* --- Public API --------------------------------------------------------------------- */
 
 /**
- * pi_event_stream_new:
+ * pi_source_new:
  *
- * Returns: (transfer full): a new, disconnected #PiEventStream
+ * Returns: (transfer full): a new, disconnected #PiSource
  */
-PiEventStream *
-pi_event_stream_new (void)
+PiSource *
+pi_source_new (void)
 {
-  return g_object_new (PI_TYPE_EVENT_STREAM, NULL);
+  return g_object_new (PI_TYPE_SOURCE, NULL);
 }
 
 /**
- * pi_event_stream_get_server_url:
- * @self: a #PiEventStream
+ * pi_source_get_server_url:
+ * @self: a #PiSource
  *
  * Returns: (nullable): the server URL as given
  */
 const char *
-pi_event_stream_get_server_url (PiEventStream *self)
+pi_source_get_server_url (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
 
   return self->server_url;
 }
 
 /**
- * pi_event_stream_set_server_url:
- * @self: a #PiEventStream
+ * pi_source_set_server_url:
+ * @self: a #PiSource
  * @server_url: (nullable): a root, base or connect URL
  *
- * Takes effect on the next pi_event_stream_connect().
+ * Takes effect on the next pi_source_connect().
  */
 void
-pi_event_stream_set_server_url (PiEventStream *self,
-                                const char    *server_url)
+pi_source_set_server_url (PiSource *self,
+                          const char    *server_url)
 {
-  g_return_if_fail (PI_IS_EVENT_STREAM (self));
+  g_return_if_fail (PI_IS_SOURCE (self));
 
   if (g_strcmp0 (self->server_url, server_url) != 0)
     {
       g_free (self->server_url);
       self->server_url = g_strdup (server_url);
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_SERVER_URL]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_SERVER_URL]);
     }
 }
 
 /**
- * pi_event_stream_get_bindings:
- * @self: a #PiEventStream
+ * pi_source_get_bindings:
+ * @self: a #PiSource
  *
  * Returns: (transfer none) (nullable) (element-type PiBinding): the bindings
  */
 GPtrArray *
-pi_event_stream_get_bindings (PiEventStream *self)
+pi_source_get_bindings (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
 
   return self->bindings;
 }
 
 /**
- * pi_event_stream_set_bindings:
- * @self: a #PiEventStream
+ * pi_source_set_bindings:
+ * @self: a #PiSource
  * @bindings: (nullable) (element-type PiBinding): the bindings
  *
- * Takes effect on the next pi_event_stream_connect(). The array is
+ * Takes effect on the next pi_source_connect(). The array is
  * referenced, not copied.
  */
 void
-pi_event_stream_set_bindings (PiEventStream *self,
-                              GPtrArray     *bindings)
+pi_source_set_bindings (PiSource *self,
+                        GPtrArray     *bindings)
 {
-  g_return_if_fail (PI_IS_EVENT_STREAM (self));
+  g_return_if_fail (PI_IS_SOURCE (self));
 
   if (self->bindings == bindings)
     return;
@@ -392,95 +417,95 @@ pi_event_stream_set_bindings (PiEventStream *self,
   g_clear_pointer (&self->bindings, g_ptr_array_unref);
   if (bindings != NULL)
     self->bindings = g_ptr_array_ref (bindings);
-  g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_BINDINGS]);
+  g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_BINDINGS]);
 }
 
 /**
- * pi_event_stream_get_ping_timeout:
- * @self: a #PiEventStream
+ * pi_source_get_ping_timeout:
+ * @self: a #PiSource
  *
  * Returns: seconds without data before reconnecting
  */
 guint
-pi_event_stream_get_ping_timeout (PiEventStream *self)
+pi_source_get_ping_timeout (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), 0);
+  g_return_val_if_fail (PI_IS_SOURCE (self), 0);
 
   return self->ping_timeout;
 }
 
 /**
- * pi_event_stream_set_ping_timeout:
- * @self: a #PiEventStream
+ * pi_source_set_ping_timeout:
+ * @self: a #PiSource
  * @seconds: seconds without data before reconnecting (at least 1)
  */
 void
-pi_event_stream_set_ping_timeout (PiEventStream *self,
-                                  guint          seconds)
+pi_source_set_ping_timeout (PiSource *self,
+                            guint          seconds)
 {
-  g_return_if_fail (PI_IS_EVENT_STREAM (self));
+  g_return_if_fail (PI_IS_SOURCE (self));
   g_return_if_fail (seconds > 0);
 
   if (self->ping_timeout != seconds)
     {
       self->ping_timeout = seconds;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_PING_TIMEOUT]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_PING_TIMEOUT]);
     }
 }
 
 /**
- * pi_event_stream_get_raw:
- * @self: a #PiEventStream
+ * pi_source_get_raw:
+ * @self: a #PiSource
  *
  * Returns: whether every event is delivered raw
  */
 gboolean
-pi_event_stream_get_raw (PiEventStream *self)
+pi_source_get_raw (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), FALSE);
+  g_return_val_if_fail (PI_IS_SOURCE (self), FALSE);
 
   return self->raw;
 }
 
 /**
- * pi_event_stream_set_raw:
- * @self: a #PiEventStream
+ * pi_source_set_raw:
+ * @self: a #PiSource
  * @raw: whether to deliver every event raw
  *
- * Takes effect on the next pi_event_stream_connect().
+ * Takes effect on the next pi_source_connect().
  */
 void
-pi_event_stream_set_raw (PiEventStream *self,
-                         gboolean       raw)
+pi_source_set_raw (PiSource *self,
+                   gboolean       raw)
 {
-  g_return_if_fail (PI_IS_EVENT_STREAM (self));
+  g_return_if_fail (PI_IS_SOURCE (self));
 
   raw = !!raw;
   if (self->raw != raw)
     {
       self->raw = raw;
-      g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_RAW]);
+      g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_RAW]);
     }
 }
 
 /**
- * pi_event_stream_get_connect_url:
- * @self: a #PiEventStream
+ * pi_source_get_connect_url:
+ * @self: a #PiSource
  *
  * Returns: (nullable): the URL of the last connect, or %NULL
  */
 const char *
-pi_event_stream_get_connect_url (PiEventStream *self)
+pi_source_get_connect_url (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
 
   return self->connect_url;
 }
 
 /**
- * pi_event_stream_connect:
- * @self: a #PiEventStream
- * @error: return location for a #PI_EVENT_STREAM_ERROR
+ * pi_source_connect:
+ * @self: a #PiSource
+ * @error: return location for a #PI_SOURCE_ERROR
  *
  * Opens the stream on a worker thread (disconnecting first if needed).
  * Signals are emitted on the thread-default main context of the caller.
@@ -489,187 +514,240 @@ pi_event_stream_get_connect_url (PiEventStream *self)
  * Returns: %TRUE if connecting started
  */
 gboolean
-pi_event_stream_connect (PiEventStream  *self,
-                         GError        **error)
+pi_source_connect (PiSource  *self,
+                   GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *url = NULL;
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), FALSE);
+  g_return_val_if_fail (PI_IS_SOURCE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  pi_event_stream_stop_worker (self);
+  pi_source_stop_worker (self);
 
   /* Raw mode without bindings reads any SSE endpoint: the URL as given. */
   if (self->raw && self->bindings == NULL)
-    url = pi_event_stream_check_url (self->server_url, &local_error);
+    url = pi_source_check_url (self->server_url, &local_error);
   else
-    url = pi_event_stream_derive_connect_url (self->server_url, self->bindings, &local_error);
+    url = pi_source_derive_connect_url (self->server_url, self->bindings, &local_error);
   if (url == NULL)
     {
-      pi_event_stream_set_state (self, PI_STREAM_STATE_FAILED, local_error->message, 0);
+      pi_source_set_state (self, PI_STREAM_STATE_FAILED, local_error->message, 0);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
   g_free (self->connect_url);
   self->connect_url = g_steal_pointer (&url);
-  g_object_notify_by_pspec (G_OBJECT (self), pi_event_stream_properties[PROP_CONNECT_URL]);
+  g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_CONNECT_URL]);
 
   self->worker = pi_stream_worker_start (self->connect_url, self->ping_timeout, self->raw,
-                                         self->next_sequence, pi_event_stream_dispatch_cb, self);
+                                         self->next_sequence, pi_source_dispatch_cb, self);
 
   g_free (self->host);
   self->host = g_strdup (pi_stream_worker_get_host (self->worker));
 
-  pi_event_stream_set_error_message (self, NULL);
-  pi_event_stream_set_state (self, PI_STREAM_STATE_CONNECTING, NULL, 0);
+  pi_source_set_error_message (self, NULL);
+  pi_source_set_state (self, PI_STREAM_STATE_CONNECTING, NULL, 0);
 
   return TRUE;
 }
 
 /**
- * pi_event_stream_disconnect:
- * @self: a #PiEventStream
+ * pi_source_disconnect:
+ * @self: a #PiSource
  *
  * Stops the stream at once: the worker is cancelled and joined, and no
  * signal about the old connection is emitted after this returns. A failed
- * stream keeps its #PiEventStream:error-message.
+ * stream keeps its #PiSource:error-message.
  */
 void
-pi_event_stream_disconnect (PiEventStream *self)
+pi_source_disconnect (PiSource *self)
 {
-  g_return_if_fail (PI_IS_EVENT_STREAM (self));
+  g_return_if_fail (PI_IS_SOURCE (self));
 
   if (self->worker == NULL && self->state == PI_STREAM_STATE_DISCONNECTED)
     return;
 
-  pi_event_stream_stop_worker (self);
-  pi_event_stream_set_state (self, PI_STREAM_STATE_DISCONNECTED, NULL, 0);
+  pi_source_stop_worker (self);
+  pi_source_set_state (self, PI_STREAM_STATE_DISCONNECTED, NULL, 0);
 }
 
 /**
- * pi_event_stream_get_state:
- * @self: a #PiEventStream
+ * pi_source_get_state:
+ * @self: a #PiSource
  *
  * Returns: the connection state
  */
 PiStreamState
-pi_event_stream_get_state (PiEventStream *self)
+pi_source_get_state (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), PI_STREAM_STATE_DISCONNECTED);
+  g_return_val_if_fail (PI_IS_SOURCE (self), PI_STREAM_STATE_DISCONNECTED);
 
   return self->state;
 }
 
 /**
- * pi_event_stream_get_state_text:
- * @self: a #PiEventStream
+ * pi_source_get_state_text:
+ * @self: a #PiSource
  *
  * Returns: the state in words ("Connecting to HOST…", "Live", the reason
  *   of a failure, ...)
  */
 const char *
-pi_event_stream_get_state_text (PiEventStream *self)
+pi_source_get_state_text (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
 
   return self->state_text;
 }
 
 /**
- * pi_event_stream_get_error_message:
- * @self: a #PiEventStream
+ * pi_source_get_error_message:
+ * @self: a #PiSource
  *
  * Returns: (nullable): why the stream failed or is reconnecting
  */
 const char *
-pi_event_stream_get_error_message (PiEventStream *self)
+pi_source_get_error_message (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
 
   return self->error_message;
 }
 
 /**
- * pi_event_stream_get_retry_seconds:
- * @self: a #PiEventStream
+ * pi_source_get_retry_seconds:
+ * @self: a #PiSource
  *
  * Returns: seconds left before the next attempt, while reconnecting
  */
 guint
-pi_event_stream_get_retry_seconds (PiEventStream *self)
+pi_source_get_retry_seconds (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), 0);
+  g_return_val_if_fail (PI_IS_SOURCE (self), 0);
 
   return self->retry_seconds;
 }
 
 /**
- * pi_event_stream_get_n_messages:
- * @self: a #PiEventStream
+ * pi_source_get_n_messages:
+ * @self: a #PiSource
  *
  * Returns: messages delivered (raw events in raw mode), gaps not counted
  */
 guint64
-pi_event_stream_get_n_messages (PiEventStream *self)
+pi_source_get_n_messages (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), 0);
+  g_return_val_if_fail (PI_IS_SOURCE (self), 0);
 
   return self->n_messages;
 }
 
 /**
- * pi_event_stream_get_n_bytes:
- * @self: a #PiEventStream
+ * pi_source_get_n_bytes:
+ * @self: a #PiSource
  *
  * Returns: bytes of event stream received
  */
 guint64
-pi_event_stream_get_n_bytes (PiEventStream *self)
+pi_source_get_n_bytes (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), 0);
+  g_return_val_if_fail (PI_IS_SOURCE (self), 0);
 
   return self->n_bytes;
 }
 
 /**
- * pi_event_stream_get_n_dropped:
- * @self: a #PiEventStream
+ * pi_source_get_n_dropped:
+ * @self: a #PiSource
  *
  * Returns: messages the server reported dropped (`dropped` events)
  */
 guint64
-pi_event_stream_get_n_dropped (PiEventStream *self)
+pi_source_get_n_dropped (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), 0);
+  g_return_val_if_fail (PI_IS_SOURCE (self), 0);
 
   return self->n_dropped;
 }
 
 /**
- * pi_event_stream_get_n_reconnects:
- * @self: a #PiEventStream
+ * pi_source_get_n_reconnects:
+ * @self: a #PiSource
  *
  * Returns: how many times the stream was reopened
  */
 guint
-pi_event_stream_get_n_reconnects (PiEventStream *self)
+pi_source_get_n_reconnects (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), 0);
+  g_return_val_if_fail (PI_IS_SOURCE (self), 0);
 
   return self->n_reconnects;
 }
 
 /**
- * pi_event_stream_get_last_ping:
- * @self: a #PiEventStream
+ * pi_source_get_last_ping:
+ * @self: a #PiSource
  *
  * Returns: (transfer none) (nullable): when the last ping arrived
  */
 GDateTime *
-pi_event_stream_get_last_ping (PiEventStream *self)
+pi_source_get_last_ping (PiSource *self)
 {
-  g_return_val_if_fail (PI_IS_EVENT_STREAM (self), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
 
   return self->last_ping;
+}
+
+/**
+ * pi_source_get_client_id:
+ * @self: a #PiSource
+ *
+ * Returns: (nullable): the Taskcluster client id it connects with, or
+ *   %NULL when anonymous
+ */
+const char *
+pi_source_get_client_id (PiSource *self)
+{
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
+
+  return self->client_id;
+}
+
+/**
+ * pi_source_set_credentials:
+ * @self: a #PiSource
+ * @client_id: (nullable): a Taskcluster client id, or %NULL for anonymous
+ * @access_token: (nullable): its access token
+ *
+ * Sets the credentials used from the next connection on. Protocols that
+ * have no authentication (events v1) ignore them.
+ */
+void
+pi_source_set_credentials (PiSource   *self,
+                           const char *client_id,
+                           const char *access_token)
+{
+  g_return_if_fail (PI_IS_SOURCE (self));
+  g_return_if_fail ((client_id == NULL) == (access_token == NULL));
+
+  g_free (self->access_token);
+  self->access_token = g_strdup (access_token);
+
+  if (g_set_str (&self->client_id, client_id))
+    g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_CLIENT_ID]);
+}
+
+/**
+ * pi_source_get_protocol_name:
+ * @self: a #PiSource
+ *
+ * Returns: (nullable): the live protocol in words, or %NULL when not live
+ */
+const char *
+pi_source_get_protocol_name (PiSource *self)
+{
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
+
+  return self->protocol_name;
 }

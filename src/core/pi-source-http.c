@@ -1,4 +1,4 @@
-/* pi-event-stream-http.c
+/* pi-source-http.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,10 +7,10 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-event-stream"
+#define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
-#include "pi-event-stream-worker-private.h"
+#include "pi-source-worker-private.h"
 
 /*
  * The answer to the worker's request: connection failures, HTTP

@@ -1,4 +1,4 @@
-/* pi-event-stream-private.h
+/* pi-source-private.h
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,12 +7,12 @@
 
 #pragma once
 
-#include "pi-event-stream.h"
+#include "pi-source.h"
 
 G_BEGIN_DECLS
 
 /*
- * Between PiEventStream (the caller's thread) and its worker (the ingest
+ * Between PiSource (the caller's thread) and its worker (the ingest
  * thread). The worker queues records in order; the stream's dispatch
  * function, run on the caller's main context, takes them all at once.
  */
@@ -57,16 +57,19 @@ void            pi_stream_worker_take_records      (PiStreamWorker *self,
 void            pi_stream_worker_stop              (PiStreamWorker *self);
 
 /*
- * PiEventStream spans pi-event-stream.c (the GObject and its public API),
- * pi-event-stream-state.c (the state in words and the records applied) and
- * pi-event-stream-types.c (state enum, PiRawEvent, where to connect).
+ * PiSource spans pi-source.c (the GObject and its public API),
+ * pi-source-state.c (the state in words and the records applied) and
+ * pi-source-types.c (state enum, PiRawEvent, where to connect).
  */
 
-struct _PiEventStream
+struct _PiSource
 {
   GObject        parent_instance;
 
   char          *server_url;
+  char          *client_id;
+  char          *access_token;
+  char          *protocol_name;
   GPtrArray     *bindings;
   guint          ping_timeout;
   gboolean       raw;
@@ -106,6 +109,8 @@ enum {
   PROP_N_RECONNECTS,
   PROP_N_DROPPED,
   PROP_LAST_PING,
+  PROP_CLIENT_ID,
+  PROP_PROTOCOL_NAME,
   N_PROPS
 };
 
@@ -118,22 +123,22 @@ enum {
   N_SIGNALS
 };
 
-extern GParamSpec *pi_event_stream_properties[N_PROPS];
-extern guint       pi_event_stream_signals[N_SIGNALS];
+extern GParamSpec *pi_source_properties[N_PROPS];
+extern guint       pi_source_signals[N_SIGNALS];
 
-/* pi-event-stream-types.c */
-char           *pi_event_stream_check_url          (const char     *server_url,
-                                                    GError        **error);
+/* pi-source-types.c */
+char           *pi_source_check_url          (const char     *server_url,
+                                              GError        **error);
 
-/* pi-event-stream-state.c */
-void            pi_event_stream_stop_countdown     (PiEventStream  *self);
-void            pi_event_stream_set_error_message  (PiEventStream  *self,
-                                                    const char     *message);
-void            pi_event_stream_set_state          (PiEventStream  *self,
-                                                    PiStreamState   state,
-                                                    const char     *reason,
-                                                    guint           retry_msec);
-gboolean        pi_event_stream_dispatch_cb        (gpointer        user_data);
-void            pi_event_stream_stop_worker        (PiEventStream  *self);
+/* pi-source-state.c */
+void            pi_source_stop_countdown     (PiSource  *self);
+void            pi_source_set_error_message  (PiSource  *self,
+                                              const char     *message);
+void            pi_source_set_state          (PiSource  *self,
+                                              PiStreamState   state,
+                                              const char     *reason,
+                                              guint           retry_msec);
+gboolean        pi_source_dispatch_cb        (gpointer        user_data);
+void            pi_source_stop_worker        (PiSource  *self);
 
 G_END_DECLS
