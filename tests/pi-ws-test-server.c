@@ -117,12 +117,25 @@ on_message (SoupWebsocketConnection *ws,
     }
   else if (strcmp (frame_type, "subscribe") == 0 && !conn->graphql)
     {
-      JsonArray *bindings = json_object_get_array_member (frame, "bindings");
+      JsonArray *bindings = json_object_has_member (frame, "bindings") ?
+        json_object_get_array_member (frame, "bindings") : NULL;
       g_autofree char *id = g_strdup_printf ("sub-%u", ++conn->next_id);
       g_autofree char *ack = g_strdup_printf ("{\"type\":\"subscribe_ack\",\"subscriptionId\":\"%s\"}", id);
       const char *exchange;
 
       self->n_subscribes++;
+      if (json_object_has_member (frame, "service"))
+        {
+          /* Named: the routing-key filter names the exchange the test expects. */
+          JsonObject *routing_key = json_object_get_object_member (frame, "routingKey");
+          const char *group = routing_key ?
+            json_object_get_string_member_with_default (routing_key, "taskGroupId", "none") : "none";
+          g_autofree char *named = g_strdup_printf ("exchange/named/%s", group);
+
+          soup_websocket_connection_send_text (ws, ack);
+          send_data (conn, id, named);
+          return;
+        }
       if (bindings == NULL || json_array_get_length (bindings) == 0 || json_array_get_length (bindings) > 100)
         {
           soup_websocket_connection_send_text (ws, "{\"type\":\"error\",\"code\":\"ProtocolError\","
@@ -222,7 +235,10 @@ pi_ws_test_server_new (const PiWsTestScript *script)
   if (!script->raw)
     soup_server_add_handler (self->server, "/subscription/raw", not_found_cb, self, NULL);
   if (script->raw)
-    soup_server_add_websocket_handler (self->server, "/subscription/raw", NULL, NULL, websocket_cb, self, NULL);
+    {
+      soup_server_add_websocket_handler (self->server, "/subscription/raw", NULL, NULL, websocket_cb, self, NULL);
+      soup_server_add_websocket_handler (self->server, "/subscription/named", NULL, NULL, websocket_cb, self, NULL);
+    }
   if (script->graphql)
     {
       static char *protocols[] = { (char *) "graphql-ws", NULL };

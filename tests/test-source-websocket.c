@@ -271,6 +271,31 @@ test_no_ack (void)
   watch_free (watch);
 }
 
+static void
+test_named (void)
+{
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 2 };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  static const char * const names[] = { "taskCompleted", NULL };
+  static const char * const where[] = { "taskGroupId=G1", NULL };
+  Watch *watch = g_new0 (Watch, 1);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+
+  watch->source = pi_source_new ();
+  watch->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  watch->binding_errors = g_ptr_array_new_with_free_func (g_free);
+  pi_source_set_server_url (watch->source, url);
+  pi_source_set_named_subscription (watch->source, "queue", names, where);
+  g_signal_connect (watch->source, "messages", G_CALLBACK (on_messages), watch);
+  g_assert_true (pi_source_connect (watch->source, NULL));
+
+  /* The filter reached the server: it names the exchange after the group. */
+  WAIT_UNTIL (watch->messages->len == 2, 10);
+  g_assert_cmpstr (pi_message_get_exchange (g_ptr_array_index (watch->messages, 0)), ==, "exchange/named/G1");
+  g_assert_cmpstr (pi_source_get_protocol_name (watch->source), ==, "WebSocket");
+  watch_free (watch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -289,6 +314,7 @@ main (int   argc,
   g_test_add_func ("/pi/source/websocket/large", test_large);
   g_test_add_func ("/pi/source/websocket/fallback", test_fallback);
   g_test_add_func ("/pi/source/websocket/no-ack", test_no_ack);
+  g_test_add_func ("/pi/source/websocket/named", test_named);
 
   return g_test_run ();
 }
