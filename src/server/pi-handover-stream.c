@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "pi-counting-output-stream.h"
 #include "pi-handover-stream.h"
 #include "pi-replay-input-stream.h"
 
@@ -25,7 +26,8 @@ struct _PiHandoverStream
   GIOStream     parent_instance;
 
   GIOStream    *base_stream;
-  GInputStream *input;
+  GInputStream  *input;
+  GOutputStream *output;        /* counts what the client was sent */
 };
 
 enum {
@@ -46,7 +48,7 @@ pi_handover_stream_get_input_stream (GIOStream *stream)
 static GOutputStream *
 pi_handover_stream_get_output_stream (GIOStream *stream)
 {
-  return g_io_stream_get_output_stream (PI_HANDOVER_STREAM (stream)->base_stream);
+  return PI_HANDOVER_STREAM (stream)->output;
 }
 
 static gboolean
@@ -110,6 +112,7 @@ pi_handover_stream_finalize (GObject *object)
   PiHandoverStream *self = PI_HANDOVER_STREAM (object);
 
   g_clear_object (&self->input);
+  g_clear_object (&self->output);
   g_clear_object (&self->base_stream);
 
   G_OBJECT_CLASS (pi_handover_stream_parent_class)->finalize (object);
@@ -161,6 +164,21 @@ pi_handover_stream_new (GIOStream *base_stream,
   self = g_object_new (PI_TYPE_HANDOVER_STREAM, NULL);
   self->base_stream = g_object_ref (base_stream);
   self->input = pi_replay_input_stream_new (g_io_stream_get_input_stream (base_stream), already_read);
+  self->output = pi_counting_output_stream_new (g_io_stream_get_output_stream (base_stream));
 
   return self;
+}
+
+/**
+ * pi_handover_stream_get_bytes_written:
+ * @self: a #PiHandoverStream
+ *
+ * Returns: how many bytes the connection took from the stream so far
+ */
+guint64
+pi_handover_stream_get_bytes_written (PiHandoverStream *self)
+{
+  g_return_val_if_fail (PI_IS_HANDOVER_STREAM (self), 0);
+
+  return pi_counting_output_stream_get_written (PI_COUNTING_OUTPUT_STREAM (self->output));
 }

@@ -660,3 +660,14 @@ pi_http_front_conn_get_socket (SoupServerMessage *msg)
 
   return conn != NULL ? conn->socket : NULL;
 }
+
+/* The stream handed to libsoup for the connection @msg came on
+ * (pi_http_front_get_message_stream()). */
+PiHandoverStream *
+pi_http_front_conn_get_handover (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  PiHttpFrontConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
+
+  return conn != NULL ? conn->handover : NULL;
+}

@@ -52,8 +52,8 @@ struct _PiServerClient
   gboolean           closing;
 };
 
-static char *
-describe_peer (SoupServerMessage *msg)
+char *
+pi_server_describe_peer (SoupServerMessage *msg)
 {
   GSocketAddress *address = soup_server_message_get_remote_address (msg);
   const char *host = soup_server_message_get_remote_host (msg);
@@ -328,7 +328,7 @@ pi_server_client_start (PiServer          *self,
   client->server = self;
   client->msg = g_object_ref (msg);
   client->link.data = client;
-  client->peer = describe_peer (msg);
+  client->peer = pi_server_describe_peer (msg);
   client->bindings_text = loggable (bindings_json);
   client->opened_at = g_get_monotonic_time ();
   g_queue_push_tail_link (&self->clients, &client->link);
