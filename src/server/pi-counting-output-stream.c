@@ -78,7 +78,9 @@ pi_counting_output_stream_create_source (GPollableOutputStream *stream,
   g_autoptr(GSource) base_source = NULL;
 
   base_source = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (base_stream (self)), NULL);
-  g_source_set_dummy_callback (base_source);
+  /* g_pollable_source_new_full() sets the child's dummy callback: a
+   * second one would replace the first closure, whose invalidation
+   * destroys the child. */
   return g_pollable_source_new_full (stream, base_source, cancellable);
 }
 

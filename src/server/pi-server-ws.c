@@ -34,7 +34,9 @@
 
 /* After a close frame is queued, how long the client has to read what is
  * ahead of it and answer; then the connection is cut. */
-#define CLOSE_GRACE_MS 5000
+#define CLOSE_GRACE_MS 10000
+
+#define LOG_BINDINGS_MAX 400
 
 typedef struct
 {
@@ -379,7 +381,10 @@ ws_subscribe (PiServerWs *ws,
   sub->data_prefix = g_string_free (g_steal_pointer (&prefix), FALSE);
   g_ptr_array_add (ws->subs, sub);
 
-  g_message ("WebSocket subscription %s: %s, bindings %s", sub->id, ws->peer, text);
+  /* One short log line, as for the event streams. */
+  if (strlen (text) > LOG_BINDINGS_MAX)
+    strcpy (text + LOG_BINDINGS_MAX - 3, "...");
+  g_message ("WebSocket subscription %s: %s, %u bindings %s", sub->id, ws->peer, bindings->len, text);
   sub->subscription = pi_broker_subscribe (ws->server->broker, bindings, &ws_sub_callbacks, sub);
 }
 
