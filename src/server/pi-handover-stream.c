@@ -28,6 +28,7 @@ struct _PiHandoverStream
   GIOStream    *base_stream;
   GInputStream  *input;
   GOutputStream *output;        /* counts what the client was sent */
+  gboolean       linger;        /* closing leaves the connection to the front */
 };
 
 enum {
@@ -60,7 +61,8 @@ pi_handover_stream_close (GIOStream     *stream,
   gboolean closed;
 
   g_input_stream_close (self->input, NULL, NULL);
-  closed = g_io_stream_close (self->base_stream, cancellable, error);
+  /* The front drains and closes the connection (lingering close). */
+  closed = self->linger ? TRUE : g_io_stream_close (self->base_stream, cancellable, error);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 
   return closed;
@@ -181,4 +183,32 @@ pi_handover_stream_get_bytes_written (PiHandoverStream *self)
   g_return_val_if_fail (PI_IS_HANDOVER_STREAM (self), 0);
 
   return pi_counting_output_stream_get_written (PI_COUNTING_OUTPUT_STREAM (self->output));
+}
+
+/**
+ * pi_handover_stream_set_linger:
+ * @self: a #PiHandoverStream
+ * @linger: whether closing leaves the connection open
+ *
+ * With @linger, closing the stream does not close the connection under
+ * it: whoever watches #PiHandoverStream::closed (the connection front)
+ * reads and drops what the client still sends for a moment, and closes it
+ * then. A connection closed with unread input gets a reset, which can
+ * lose the last bytes sent to the client (a WebSocket close frame).
+ */
+void
+pi_handover_stream_set_linger (PiHandoverStream *self,
+                               gboolean          linger)
+{
+  g_return_if_fail (PI_IS_HANDOVER_STREAM (self));
+
+  self->linger = linger;
+}
+
+gboolean
+pi_handover_stream_get_linger (PiHandoverStream *self)
+{
+  g_return_val_if_fail (PI_IS_HANDOVER_STREAM (self), FALSE);
+
+  return self->linger;
 }

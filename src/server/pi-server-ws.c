@@ -519,12 +519,46 @@ ws_closed_cb (SoupWebsocketConnection *conn,
   pi_server_ws_finish (ws);
 }
 
+/* libsoup meets a frame over its limit before the frame is read, and cuts
+ * the connection without a close frame. The web-server closes with 1009:
+ * so do we, the frame written here before libsoup closes the stream, as
+ * long as no frame of libsoup's is half written. The connection then
+ * lingers (the rest of the big frame is read and dropped), or the client
+ * would get a reset, and maybe not the close frame. */
+static void
+ws_close_too_big (PiServerWs *ws)
+{
+  static const char reason[] = "Max payload size exceeded";
+  GOutputStream *output;
+  guint8 frame[4 + sizeof reason];
+
+  if (ws->stream == NULL || ws_pending (ws) > 0)
+    return;
+
+  frame[0] = 0x88;  /* FIN, close */
+  frame[1] = 2 + strlen (reason);
+  frame[2] = SOUP_WEBSOCKET_CLOSE_TOO_BIG >> 8;
+  frame[3] = SOUP_WEBSOCKET_CLOSE_TOO_BIG & 0xff;
+  memcpy (frame + 4, reason, strlen (reason));
+
+  output = g_io_stream_get_output_stream (G_IO_STREAM (ws->stream));
+  if (g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), frame, 4 + strlen (reason),
+                                                  NULL, NULL) > 0)
+    pi_handover_stream_set_linger (ws->stream, TRUE);
+}
+
 static void
 ws_error_cb (SoupWebsocketConnection *conn,
              GError                  *error,
              PiServerWs              *ws)
 {
   g_debug ("WebSocket %s: %s", ws->peer, error->message);
+
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG) && !ws->closing)
+    {
+      ws->closing = TRUE;
+      ws_close_too_big (ws);
+    }
 }
 
 /* --- life ------------------------------------------------------------------- */
