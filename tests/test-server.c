@@ -899,7 +899,7 @@ test_slow_client (void)
         {
           guint64 count = g_ascii_strtoull (event + strlen ("event: dropped\ndata: {\"count\":"), NULL, 10);
 
-          g_assert_true (g_str_has_suffix (event, "}\nid: -\n\n"));
+          g_assert_true (g_str_has_suffix (event, ",\"reason\":\"too-slow\"}\nid: -\n\n"));
           g_assert_cmpuint (count, >, 0);
           dropped += count;
           dropped_events++;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "pi-counting-output-stream.h"
 #include "pi-handover-stream.h"
 #include "pi-replay-input-stream.h"
 
@@ -25,7 +26,9 @@ struct _PiHandoverStream
   GIOStream     parent_instance;
 
   GIOStream    *base_stream;
-  GInputStream *input;
+  GInputStream  *input;
+  GOutputStream *output;        /* counts what the client was sent */
+  gboolean       linger;        /* closing leaves the connection to the front */
 };
 
 enum {
@@ -46,7 +49,7 @@ pi_handover_stream_get_input_stream (GIOStream *stream)
 static GOutputStream *
 pi_handover_stream_get_output_stream (GIOStream *stream)
 {
-  return g_io_stream_get_output_stream (PI_HANDOVER_STREAM (stream)->base_stream);
+  return PI_HANDOVER_STREAM (stream)->output;
 }
 
 static gboolean
@@ -58,7 +61,8 @@ pi_handover_stream_close (GIOStream     *stream,
   gboolean closed;
 
   g_input_stream_close (self->input, NULL, NULL);
-  closed = g_io_stream_close (self->base_stream, cancellable, error);
+  /* The front drains and closes the connection (lingering close). */
+  closed = self->linger ? TRUE : g_io_stream_close (self->base_stream, cancellable, error);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 
   return closed;
@@ -110,6 +114,7 @@ pi_handover_stream_finalize (GObject *object)
   PiHandoverStream *self = PI_HANDOVER_STREAM (object);
 
   g_clear_object (&self->input);
+  g_clear_object (&self->output);
   g_clear_object (&self->base_stream);
 
   G_OBJECT_CLASS (pi_handover_stream_parent_class)->finalize (object);
@@ -161,6 +166,49 @@ pi_handover_stream_new (GIOStream *base_stream,
   self = g_object_new (PI_TYPE_HANDOVER_STREAM, NULL);
   self->base_stream = g_object_ref (base_stream);
   self->input = pi_replay_input_stream_new (g_io_stream_get_input_stream (base_stream), already_read);
+  self->output = pi_counting_output_stream_new (g_io_stream_get_output_stream (base_stream));
 
   return self;
+}
+
+/**
+ * pi_handover_stream_get_bytes_written:
+ * @self: a #PiHandoverStream
+ *
+ * Returns: how many bytes the connection took from the stream so far
+ */
+guint64
+pi_handover_stream_get_bytes_written (PiHandoverStream *self)
+{
+  g_return_val_if_fail (PI_IS_HANDOVER_STREAM (self), 0);
+
+  return pi_counting_output_stream_get_written (PI_COUNTING_OUTPUT_STREAM (self->output));
+}
+
+/**
+ * pi_handover_stream_set_linger:
+ * @self: a #PiHandoverStream
+ * @linger: whether closing leaves the connection open
+ *
+ * With @linger, closing the stream does not close the connection under
+ * it: whoever watches #PiHandoverStream::closed (the connection front)
+ * reads and drops what the client still sends for a moment, and closes it
+ * then. A connection closed with unread input gets a reset, which can
+ * lose the last bytes sent to the client (a WebSocket close frame).
+ */
+void
+pi_handover_stream_set_linger (PiHandoverStream *self,
+                               gboolean          linger)
+{
+  g_return_if_fail (PI_IS_HANDOVER_STREAM (self));
+
+  self->linger = linger;
+}
+
+gboolean
+pi_handover_stream_get_linger (PiHandoverStream *self)
+{
+  g_return_val_if_fail (PI_IS_HANDOVER_STREAM (self), FALSE);
+
+  return self->linger;
 }

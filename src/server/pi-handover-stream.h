@@ -17,5 +17,9 @@ G_DECLARE_FINAL_TYPE (PiHandoverStream, pi_handover_stream, PI, HANDOVER_STREAM,
 
 PiHandoverStream *pi_handover_stream_new (GIOStream *base_stream,
                                           GBytes    *already_read);
+guint64           pi_handover_stream_get_bytes_written (PiHandoverStream *self);
+void              pi_handover_stream_set_linger        (PiHandoverStream *self,
+                                                        gboolean          linger);
+gboolean          pi_handover_stream_get_linger        (PiHandoverStream *self);
 
 G_END_DECLS

@@ -160,11 +160,23 @@ conn_close (PiHttpFrontConn *conn)
   conn_unref (conn);  /* the front's */
 }
 
+static void conn_linger (PiHttpFrontConn *conn);
+
 static void
 handover_closed_cb (PiHandoverStream *handover,
                     PiHttpFrontConn     *conn)
 {
   conn->handover_closed = TRUE;
+
+  /* Closed with the connection left to us: linger, then close. */
+  if (pi_handover_stream_get_linger (handover))
+    {
+      g_signal_handlers_disconnect_by_func (handover, handover_closed_cb, conn);
+      g_clear_object (&conn->handover);
+      conn_linger (conn);
+      return;
+    }
+
   conn_close (conn);
 }
 
@@ -230,13 +242,32 @@ refusal_written_cb (GObject      *source,
   if (!conn_is_open (conn))
     return;
 
-  /* TLS cannot half-close; a plain socket can, and then drops what the
-   * client still sends until it sees our end (or the linger time is up). */
-  if (error != NULL || G_IS_TLS_CONNECTION (conn->stream) || !g_socket_shutdown (conn->socket, FALSE, TRUE, NULL))
+  if (error != NULL)
     {
       conn_close (conn);
       return;
     }
+
+  conn_linger (conn);
+}
+
+/* Closes @conn gracefully: TLS cannot half-close; a plain socket can, and
+ * then drops what the client still sends until it sees our end (or the
+ * linger time is up). */
+static void
+conn_linger (PiHttpFrontConn *conn)
+{
+  if (G_IS_TLS_CONNECTION (conn->stream) || !g_socket_shutdown (conn->socket, FALSE, TRUE, NULL))
+    {
+      conn_close (conn);
+      return;
+    }
+
+  if (conn->buffer == NULL)
+    conn->buffer = g_byte_array_new ();
+  conn->filled = 0;
+  if (conn->linger_source == 0)
+    conn->linger_source = g_timeout_add (LINGER_MS, linger_timeout_cb, conn);
 
   g_input_stream_read_async (g_io_stream_get_input_stream (conn->stream), conn_room (conn, BODY_CHUNK),
                              BODY_CHUNK, G_PRIORITY_DEFAULT, conn->cancellable, linger_read_cb, conn_ref (conn));
@@ -659,4 +690,15 @@ pi_http_front_conn_get_socket (SoupServerMessage *msg)
   PiHttpFrontConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
 
   return conn != NULL ? conn->socket : NULL;
+}
+
+/* The stream handed to libsoup for the connection @msg came on
+ * (pi_http_front_get_message_stream()). */
+PiHandoverStream *
+pi_http_front_conn_get_handover (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  PiHttpFrontConn *conn = address ? g_object_get_qdata (G_OBJECT (address), conn_quark ()) : NULL;
+
+  return conn != NULL ? conn->handover : NULL;
 }

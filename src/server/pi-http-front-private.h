@@ -48,5 +48,6 @@ void     pi_http_front_conn_refuse_full (PiHttpFront       *self,
                                          GSocket           *socket);
 void     pi_http_front_conn_close_all   (PiHttpFront       *self);
 GSocket *pi_http_front_conn_get_socket  (SoupServerMessage *msg);
+PiHandoverStream *pi_http_front_conn_get_handover (SoupServerMessage *msg);
 
 G_END_DECLS

@@ -239,6 +239,24 @@ pi_http_front_get_message_socket (PiHttpFront       *self,
   return pi_http_front_conn_get_socket (msg);
 }
 
+/**
+ * pi_http_front_get_message_stream:
+ * @self: a #PiHttpFront
+ * @msg: a message the SoupServer is serving
+ *
+ * Returns: (transfer none) (nullable): the stream libsoup was handed for
+ *   the client's connection, which counts the bytes written to the client
+ */
+PiHandoverStream *
+pi_http_front_get_message_stream (PiHttpFront       *self,
+                                  SoupServerMessage *msg)
+{
+  g_return_val_if_fail (PI_IS_HTTP_FRONT (self), NULL);
+  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (msg), NULL);
+
+  return pi_http_front_conn_get_handover (msg);
+}
+
 /* --- limits --------------------------------------------------------------------- */
 
 static void

@@ -9,6 +9,8 @@
 
 #include <libsoup/soup.h>
 
+#include "pi-handover-stream.h"
+
 G_BEGIN_DECLS
 
 #define PI_HTTP_FRONT_DEFAULT_REQUEST_TIMEOUT 10.0
@@ -65,6 +67,8 @@ GBytes      *pi_http_front_format_error        (PiHttpFront            *self,
                                                 const char             *message,
                                                 const char             *origin);
 GSocket     *pi_http_front_get_message_socket  (PiHttpFront            *self,
+                                                SoupServerMessage      *msg);
+PiHandoverStream *pi_http_front_get_message_stream (PiHttpFront       *self,
                                                 SoupServerMessage      *msg);
 
 G_END_DECLS

@@ -116,7 +116,9 @@ pi_replay_input_stream_create_source (GPollableInputStream *stream,
     }
 
   base_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (base_stream (self)), NULL);
-  g_source_set_dummy_callback (base_source);
+  /* g_pollable_source_new_full() sets the child's dummy callback: a
+   * second one would replace the first closure, whose invalidation
+   * destroys the child. */
   return g_pollable_source_new_full (stream, base_source, cancellable);
 }
 

@@ -47,13 +47,14 @@ struct _PiServerClient
   guint              pending_events;
   guint64            n_sent;
   guint64            n_dropped_total;
-  guint64            dropped;       /* not yet reported */
+  guint64            dropped_slow;  /* not yet reported: the queue was full */
+  guint64            dropped_large; /* not yet reported: larger than the whole buffer */
   gboolean           ready;
   gboolean           closing;
 };
 
-static char *
-describe_peer (SoupServerMessage *msg)
+char *
+pi_server_describe_peer (SoupServerMessage *msg)
 {
   GSocketAddress *address = soup_server_message_get_remote_address (msg);
   const char *host = soup_server_message_get_remote_host (msg);
@@ -116,18 +117,31 @@ client_has_room (PiServerClient *client,
 }
 
 static void
-client_report_dropped (PiServerClient *client)
+client_report_dropped_reason (PiServerClient *client,
+                              guint64        *count,
+                              const char     *reason)
 {
   g_autofree char *data = NULL;
   g_autoptr(GBytes) event = NULL;
 
-  if (client->dropped == 0 || client->closing)
+  if (*count == 0)
     return;
 
-  data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT "}", client->dropped);
+  data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT ",\"reason\":\"%s\"}", *count, reason);
   event = pi_event_format ("dropped", data);
-  client->dropped = 0;
+  *count = 0;
   client_append (client, event);
+}
+
+/* One `dropped` event per reason (docs/PROTOCOL.md 7). */
+static void
+client_report_dropped (PiServerClient *client)
+{
+  if (client->closing)
+    return;
+
+  client_report_dropped_reason (client, &client->dropped_large, "too-large");
+  client_report_dropped_reason (client, &client->dropped_slow, "too-slow");
 }
 
 void
@@ -191,9 +205,20 @@ client_message_cb (GBytes   *event,
   if (client->closing)
     return;
 
+  /* Larger than the whole buffer: no reader is fast enough for it. Said
+   * at once when there is room for the word. */
+  if (g_bytes_get_size (event) > client->server->client_buffer)
+    {
+      client->dropped_large++;
+      client->n_dropped_total++;
+      if (client->dropped_slow == 0 && client_has_room (client, 256))
+        client_report_dropped (client);
+      return;
+    }
+
   if (!client_has_room (client, g_bytes_get_size (event)))
     {
-      client->dropped++;
+      client->dropped_slow++;
       client->n_dropped_total++;
       return;
     }
@@ -235,7 +260,7 @@ client_wrote_chunk_cb (SoupServerMessage *msg,
     client->pending_events--;
 
   /* Report drops once the queue has drained to half. */
-  if (client->dropped > 0 &&
+  if (client->dropped_slow + client->dropped_large > 0 &&
       client->pending_events <= self->queue_length / 2 &&
       client->pending_bytes <= self->client_buffer / 2)
     client_report_dropped (client);
@@ -328,7 +353,7 @@ pi_server_client_start (PiServer          *self,
   client->server = self;
   client->msg = g_object_ref (msg);
   client->link.data = client;
-  client->peer = describe_peer (msg);
+  client->peer = pi_server_describe_peer (msg);
   client->bindings_text = loggable (bindings_json);
   client->opened_at = g_get_monotonic_time ();
   g_queue_push_tail_link (&self->clients, &client->link);

@@ -11,18 +11,27 @@
 
 #include "pi-http-front.h"
 #include "pi-server.h"
+#include "pi-ws-request.h"
 
 G_BEGIN_DECLS
 
 /*
- * PiServer spans three files: pi-server.c (the SoupServer, routes, CORS,
+ * PiServer spans four files: pi-server.c (the SoupServer, routes, CORS,
  * connect and ping, options), pi-server-client.c (one SSE stream: its
- * queue, flow control, dropped accounting, hang-up and end) and
+ * queue, flow control, dropped accounting, hang-up and end),
+ * pi-server-ws.c (one client of the plain WebSocket endpoints) and
  * pi-server-publish.c (the POST /publish extension). Connections reach the
  * SoupServer through a PiHttpFront (pi-http-front.c).
  */
 
 typedef struct _PiServerClient PiServerClient;
+typedef struct _PiServerWs     PiServerWs;
+
+/* The Taskcluster web-server's close codes (docs/PROTOCOL.md 8). */
+#define PI_SERVER_WS_CLOSE_PROTOCOL  4400
+#define PI_SERVER_WS_CLOSE_LIFETIME  4408
+/* The largest frame a WebSocket client may send; past it, 1009. */
+#define PI_SERVER_WS_MAX_FRAME       (256 * 1024)
 
 struct _PiServer
 {
@@ -32,6 +41,7 @@ struct _PiServer
   PiHttpFront     *front;
   PiBroker        *broker;
   GQueue           clients;         /* of PiServerClient, linked through their own GList */
+  GQueue           websockets;      /* of PiServerWs, likewise */
   char           **origins;
   GBytes          *ready_event;
   double           ping_interval;
@@ -39,6 +49,9 @@ struct _PiServer
   guint            max_connections;
   guint            queue_length;
   gsize            client_buffer;
+  double           socket_lifetime;
+  double           ws_init_timeout;
+  double           ws_ping_interval;
   gint64           started_at;
   gboolean         shutting_down;
 };
@@ -57,6 +70,8 @@ void pi_server_set_cors_headers   (PiServer           *self,
 char *pi_server_parse_connect_query (const char      *query,
                                     const char     **reason);
 
+char *pi_server_describe_peer      (SoupServerMessage *msg);
+
 /* pi-server-publish.c */
 void pi_server_handle_publish     (PiServer          *self,
                                    SoupServerMessage *msg);
@@ -71,5 +86,15 @@ void pi_server_client_end         (PiServerClient    *client,
                                    const char        *error_text);
 void pi_server_client_unsubscribe (PiServerClient    *client);
 void pi_server_client_finish      (PiServerClient    *client);
+
+/* pi-server-ws.c */
+void pi_server_ws_start           (PiServer                *server,
+                                   SoupServerMessage       *msg,
+                                   SoupWebsocketConnection *conn,
+                                   PiWsEndpoint             endpoint);
+void pi_server_ws_shutdown        (PiServerWs              *ws,
+                                   const char              *reason);
+void pi_server_ws_unsubscribe_all (PiServerWs              *ws);
+void pi_server_ws_finish          (PiServerWs              *ws);
 
 G_END_DECLS

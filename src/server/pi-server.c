@@ -151,6 +151,24 @@ pi_server_parse_connect_query (const char  *query,
   return g_steal_pointer (&bindings);
 }
 
+/* Past --max-connections (event streams and WebSockets together): 503. */
+static gboolean
+refuse_when_full (PiServer          *self,
+                  SoupServerMessage *msg)
+{
+  g_autofree char *text = NULL;
+  char retry_after[16];
+
+  if (self->max_connections == 0 || self->clients.length + self->websockets.length < self->max_connections)
+    return FALSE;
+
+  text = g_strdup_printf ("Too many connections: this server accepts at most %u streams", self->max_connections);
+  g_snprintf (retry_after, sizeof retry_after, "%u", PI_HTTP_FRONT_RETRY_AFTER_FULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry_after);
+  pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
+  return TRUE;
+}
+
 /* A broker that is not connected would only fail the subscription, and an
  * `error` event before `ready` means bad bindings to clients: final. A 503
  * with Retry-After (the next connection attempt) is a failure that passes,
@@ -209,22 +227,95 @@ handle_connect (PiServer          *self,
       return;
     }
 
-  if (self->max_connections > 0 && self->clients.length >= self->max_connections)
-    {
-      g_autofree char *text = g_strdup_printf ("Too many connections: this server accepts at most %u streams",
-                                               self->max_connections);
-      char retry_after[16];
-
-      g_snprintf (retry_after, sizeof retry_after, "%u", PI_HTTP_FRONT_RETRY_AFTER_FULL);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry_after);
-      pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, text);
-      return;
-    }
+  if (refuse_when_full (self, msg))
+    return;
 
   if (refuse_while_broker_unavailable (self, msg))
     return;
 
   pi_server_client_start (self, msg, bindings_json);
+}
+
+/* --- the plain WebSocket endpoints ----------------------------------------- */
+
+static gboolean
+ws_origin_allowed (PiServer   *self,
+                   const char *origin)
+{
+  /* A desktop client sends none. */
+  if (origin == NULL)
+    return TRUE;
+
+  for (guint i = 0; self->origins[i] != NULL; i++)
+    if (strcmp (self->origins[i], "*") == 0 || g_ascii_strcasecmp (self->origins[i], origin) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Runs before libsoup looks at the upgrade: every refusal is an HTTP answer
+ * with a reason, as for the event streams. Setting no status lets libsoup
+ * take the connection over (ws_upgraded_cb()). */
+static void
+ws_check_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  PiServer *self = user_data;
+  SoupMessageHeaders *response_headers = soup_server_message_get_response_headers (msg);
+  const char *origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
+  g_autoptr(GError) error = NULL;
+
+  add_cors_headers (self, msg);
+  soup_message_headers_replace (response_headers, "Connection", "close");
+
+  if (strcmp (path, "/subscription/raw") != 0 && strcmp (path, "/subscription/named") != 0)
+    {
+      pi_server_respond_error (msg, SOUP_STATUS_NOT_FOUND,
+                               "Not found: the WebSocket endpoints are /subscription/raw and /subscription/named");
+      return;
+    }
+
+  if (!ws_origin_allowed (self, origin))
+    {
+      pi_server_respond_error (msg, SOUP_STATUS_FORBIDDEN, "This origin is not allowed");
+      return;
+    }
+
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &error))
+    {
+      g_autofree char *text = g_strdup_printf ("Not a WebSocket upgrade: %s", error->message);
+
+      pi_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, text);
+      return;
+    }
+
+  if (self->shutting_down)
+    {
+      pi_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "The server is shutting down");
+      return;
+    }
+
+  if (refuse_when_full (self, msg) || refuse_while_broker_unavailable (self, msg))
+    return;
+
+  /* The upgrade goes ahead: the 101 must not say `close`. */
+  soup_message_headers_remove (response_headers, "Connection");
+}
+
+static void
+ws_upgraded_cb (SoupServer              *server,
+                SoupServerMessage       *msg,
+                const char              *path,
+                SoupWebsocketConnection *connection,
+                gpointer                 user_data)
+{
+  PiServer *self = user_data;
+
+  pi_server_ws_start (self, msg, connection,
+                      strcmp (path, "/subscription/named") == 0 ? PI_WS_ENDPOINT_NAMED : PI_WS_ENDPOINT_RAW);
 }
 
 static void
@@ -250,7 +341,8 @@ handle_ping (PiServer          *self,
       g_string_append (json, ",\"brokerError\":");
       pi_json_append_string (json, broker_error, -1);
     }
-  g_string_append_printf (json, ",\"connections\":%u", self->clients.length);
+  g_string_append_printf (json, ",\"connections\":%u,\"websockets\":%u", self->clients.length,
+                          self->websockets.length);
   if (PI_IS_EMBEDDED_BROKER (self->broker))
     g_string_append_printf (json, ",\"subscriptions\":%u",
                             pi_embedded_broker_get_n_subscriptions (PI_EMBEDDED_BROKER (self->broker)));
@@ -338,6 +430,8 @@ pi_server_dispose (GObject *object)
   /* Clients still open lose their subscriptions before the broker goes. */
   for (GList *l = self->clients.head; l != NULL; l = l->next)
     pi_server_client_unsubscribe (l->data);
+  for (GList *l = self->websockets.head; l != NULL; l = l->next)
+    pi_server_ws_unsubscribe_all (l->data);
 
   if (self->soup != NULL)
     {
@@ -347,6 +441,8 @@ pi_server_dispose (GObject *object)
 
   while (self->clients.head != NULL)
     pi_server_client_finish (self->clients.head->data);
+  while (self->websockets.head != NULL)
+    pi_server_ws_finish (self->websockets.head->data);
 
   /* After libsoup let go of its connections: those it never saw. */
   g_clear_object (&self->front);
@@ -389,6 +485,10 @@ static void
 pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
+  g_queue_init (&self->websockets);
+  self->socket_lifetime = PI_SERVER_DEFAULT_SOCKET_LIFETIME;
+  self->ws_init_timeout = PI_SERVER_DEFAULT_WS_INIT_TIMEOUT;
+  self->ws_ping_interval = PI_SERVER_DEFAULT_WS_PING_INTERVAL;
   self->origins = g_strsplit ("*", ",", -1);
   self->ready_event = pi_event_format ("ready", "{}");
   self->ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL;
@@ -400,6 +500,17 @@ pi_server_init (PiServer *self)
    * once its request is read. */
   self->soup = soup_server_new ("server-header", "pulse-events/" PACKAGE_VERSION " ", NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
+  /* The Taskcluster web-server's plain WebSocket protocol (pi-server-ws.c).
+   * Without compression, as the web-server: frames are small, and
+   * deflating each for every client would cost more than it saves. */
+  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *path = i == 0 ? "/subscription/raw" : "/subscription/named";
+
+      soup_server_add_handler (self->soup, path, ws_check_cb, self, NULL);
+      soup_server_add_websocket_handler (self->soup, path, NULL, NULL, ws_upgraded_cb, self, NULL);
+    }
   self->front = pi_http_front_new (self->soup, add_front_headers, self);
 }
 
@@ -528,6 +639,53 @@ pi_server_set_client_buffer (PiServer *self,
 }
 
 /**
+ * pi_server_set_socket_lifetime:
+ * @self: a #PiServer
+ * @seconds: how long a WebSocket may stay open before it is closed with
+ *   4408, 0 for ever
+ */
+void
+pi_server_set_socket_lifetime (PiServer *self,
+                               double    seconds)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+  g_return_if_fail (seconds >= 0 && seconds * 1000 < G_MAXUINT);
+
+  self->socket_lifetime = seconds;
+}
+
+/**
+ * pi_server_set_websocket_init_timeout:
+ * @self: a #PiServer
+ * @seconds: how long a WebSocket client has to send connection_init
+ */
+void
+pi_server_set_websocket_init_timeout (PiServer *self,
+                                      double    seconds)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+  g_return_if_fail (seconds > 0 && seconds * 1000 < G_MAXUINT);
+
+  self->ws_init_timeout = seconds;
+}
+
+/**
+ * pi_server_set_websocket_ping_interval:
+ * @self: a #PiServer
+ * @seconds: seconds between WebSocket pings (a client that does not
+ *   answer one by the next is closed), 0 for none
+ */
+void
+pi_server_set_websocket_ping_interval (PiServer *self,
+                                       double    seconds)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  self->ws_ping_interval = seconds;
+}
+
+/**
  * pi_server_get_front:
  * @self: a #PiServer
  *
@@ -591,14 +749,14 @@ pi_server_get_base_url (PiServer *self)
  * pi_server_get_n_connections:
  * @self: a #PiServer
  *
- * Returns: how many event streams are open
+ * Returns: how many event streams and WebSockets are open
  */
 guint
 pi_server_get_n_connections (PiServer *self)
 {
   g_return_val_if_fail (PI_IS_SERVER (self), 0);
 
-  return self->clients.length;
+  return self->clients.length + self->websockets.length;
 }
 
 /**
@@ -629,5 +787,15 @@ pi_server_shutdown (PiServer   *self,
 
       l = l->next;
       pi_server_client_end (client, reason);
+    }
+
+  /* WebSockets close with 1001 (going away). */
+  l = self->websockets.head;
+  while (l != NULL)
+    {
+      PiServerWs *ws = l->data;
+
+      l = l->next;
+      pi_server_ws_shutdown (ws, reason);
     }
 }

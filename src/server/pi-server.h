@@ -17,6 +17,11 @@ G_BEGIN_DECLS
 #define PI_SERVER_DEFAULT_PING_INTERVAL  20.0
 #define PI_SERVER_DEFAULT_QUEUE_LENGTH   1000
 #define PI_SERVER_DEFAULT_CLIENT_BUFFER  (1024 * 1024)
+/* The Taskcluster web-server's: sockets live 6 hours, connection_init
+ * comes within 10 seconds, pings every 30. */
+#define PI_SERVER_DEFAULT_SOCKET_LIFETIME      (6 * 3600.0)
+#define PI_SERVER_DEFAULT_WS_INIT_TIMEOUT      10.0
+#define PI_SERVER_DEFAULT_WS_PING_INTERVAL     30.0
 
 #define PI_TYPE_SERVER (pi_server_get_type ())
 
@@ -34,6 +39,12 @@ void         pi_server_set_queue_length    (PiServer     *self,
                                             guint         queue_length);
 void         pi_server_set_client_buffer   (PiServer     *self,
                                             gsize         bytes);
+void         pi_server_set_socket_lifetime (PiServer     *self,
+                                            double        seconds);
+void         pi_server_set_websocket_init_timeout (PiServer *self,
+                                            double        seconds);
+void         pi_server_set_websocket_ping_interval (PiServer *self,
+                                            double        seconds);
 PiHttpFront *pi_server_get_front           (PiServer     *self);
 gboolean     pi_server_listen              (PiServer     *self,
                                             const char   *address,

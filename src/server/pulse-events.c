@@ -41,6 +41,9 @@ typedef struct
   gint64    max_sockets;
   double    request_timeout;
   gint64    max_body;
+  double    socket_lifetime;
+  double    ws_init_timeout;
+  double    ws_ping_interval;
   gboolean  version;
 } Options;
 
@@ -51,6 +54,9 @@ static Options opts = {
   .client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER,
   .request_timeout = PI_HTTP_FRONT_DEFAULT_REQUEST_TIMEOUT,
   .max_body = PI_HTTP_FRONT_DEFAULT_MAX_BODY,
+  .socket_lifetime = PI_SERVER_DEFAULT_SOCKET_LIFETIME,
+  .ws_init_timeout = PI_SERVER_DEFAULT_WS_INIT_TIMEOUT,
+  .ws_ping_interval = PI_SERVER_DEFAULT_WS_PING_INTERVAL,
 };
 
 static GMainLoop *main_loop;
@@ -130,6 +136,38 @@ request_timeout_option_cb (const char  *name,
   return TRUE;
 }
 
+/* Seconds for the WebSocket options: @zero_ok for "never" (0). Timers
+ * take milliseconds in a guint: at most 30 days. */
+static gboolean
+seconds_option (const char  *name,
+                const char  *value,
+                gboolean     zero_ok,
+                double      *seconds,
+                GError     **error)
+{
+  if (!parse_double (value, seconds) || *seconds < 0 || (*seconds == 0 && !zero_ok) || *seconds > 30 * 86400)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s: “%s” is not a number of seconds %s and at most 2592000 (30 days)", name, value,
+                   zero_ok ? "from 0" : "above 0");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+ws_option_cb (const char  *name,
+              const char  *value,
+              gpointer     data,
+              GError     **error)
+{
+  if (strcmp (name, "--socket-lifetime") == 0)
+    return seconds_option (name, value, TRUE, &opts.socket_lifetime, error);
+  if (strcmp (name, "--websocket-init-timeout") == 0)
+    return seconds_option (name, value, FALSE, &opts.ws_init_timeout, error);
+  return seconds_option (name, value, TRUE, &opts.ws_ping_interval, error);
+}
+
 static const GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen,
     "Address and port to listen on (default 127.0.0.1:12345; port 0 picks a free one)", "ADDR:PORT" },
@@ -154,6 +192,12 @@ static const GOptionEntry entries[] = {
     "Seconds a client has to send its whole request, or it gets 408 (default 10)", "S" },
   { "max-body", 0, 0, G_OPTION_ARG_INT64, &opts.max_body,
     "Largest request body taken, in bytes, up to 1 GiB; larger get 413 (default 8388608)", "BYTES" },
+  { "socket-lifetime", 0, 0, G_OPTION_ARG_CALLBACK, ws_option_cb,
+    "Seconds a WebSocket stays open before it is closed with 4408 (default 21600, 6 hours; 0 for ever)", "S" },
+  { "websocket-init-timeout", 0, 0, G_OPTION_ARG_CALLBACK, ws_option_cb,
+    "Seconds a WebSocket client has to send connection_init, or it is closed with 4400 (default 10)", "S" },
+  { "websocket-ping-interval", 0, 0, G_OPTION_ARG_CALLBACK, ws_option_cb,
+    "Seconds between WebSocket pings; a client that does not answer by the next is closed (default 30; 0 for none)", "S" },
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_cert,
     "Serve HTTPS with this PEM certificate", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opts.tls_key,
@@ -221,7 +265,8 @@ signal_cb (gpointer user_data)
 
   g_message ("Shutting down: ending %u streams", pi_server_get_n_connections (server));
 
-  /* Every accepted stream ends with an `error` event, this one included. */
+  /* Every accepted stream ends with an `error` event, this one included;
+   * every WebSocket with a close 1001. */
   pi_server_shutdown (server, "The server is shutting down");
   shutdown_deadline = g_get_monotonic_time () + SHUTDOWN_GRACE_MS * 1000;
   g_timeout_add (20, wait_for_streams_cb, NULL);
@@ -245,12 +290,15 @@ main (int   argc,
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context,
     "Serve Taskcluster events (v1, Server-Sent Events) from a RabbitMQ broker\n"
-    "or from an embedded topic exchange.");
+    "or from an embedded topic exchange, and the Taskcluster web-server's plain\n"
+    "WebSocket protocol on /subscription/raw and /subscription/named.");
   g_option_context_set_description (context,
     "Limits: a request's line and headers may take 65536 bytes together (a longer\n"
     "URL gets 414, longer headers 431), so a connect URL has room for about 600\n"
     "short bindings. A body larger than --max-body gets 413, and so does a\n"
-    "published message larger than --client-buffer once framed as an event.");
+    "published message larger than --client-buffer once framed as an event.\n"
+    "A WebSocket client may send frames of 262144 bytes (larger: close 1009); one\n"
+    "that falls --client-buffer bytes behind is closed with 1011.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     usage_error ("%s", error->message);
@@ -308,6 +356,9 @@ main (int   argc,
   pi_server_set_queue_length (server, opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
   pi_server_set_max_connections (server, opts.max_connections);
+  pi_server_set_socket_lifetime (server, opts.socket_lifetime);
+  pi_server_set_websocket_init_timeout (server, opts.ws_init_timeout);
+  pi_server_set_websocket_ping_interval (server, opts.ws_ping_interval);
   pi_http_front_set_max_sockets (pi_server_get_front (server), opts.max_sockets);
   pi_http_front_set_request_timeout (pi_server_get_front (server), opts.request_timeout);
   pi_http_front_set_max_body (pi_server_get_front (server), opts.max_body);
