@@ -219,9 +219,8 @@ connection_thread (gpointer data)
   guint i;
 
   g_mutex_lock (&self->mutex);
-  conn->index = self->n_connections++;
   response = self->responses->len == 0 ? NULL :
-             g_ptr_array_index (self->responses, MIN (conn->index, self->responses->len - 1));
+             g_ptr_array_index (self->responses, MIN (self->n_connections, self->responses->len - 1));
   g_mutex_unlock (&self->mutex);
 
   if (response == NULL || !response->no_request)
@@ -230,10 +229,28 @@ connection_thread (gpointer data)
       if (head == NULL)
         goto out;
 
+      /* An SSE server has no WebSocket endpoints: a client probing a root
+       * URL for the WebSocket protocols is refused as a deployment without
+       * them refuses it, and the probe neither counts nor takes a response. */
+      if (g_strrstr (head, "Upgrade: websocket") != NULL || g_strrstr (head, "upgrade: websocket") != NULL)
+        {
+          static const char refusal[] = "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+
+          g_output_stream_write_all (out, refusal, sizeof refusal - 1, NULL, self->cancellable, NULL);
+          g_free (head);
+          goto out;
+        }
+
       g_mutex_lock (&self->mutex);
       g_ptr_array_add (self->requests, head);
       g_mutex_unlock (&self->mutex);
     }
+
+  g_mutex_lock (&self->mutex);
+  conn->index = self->n_connections++;
+  response = self->responses->len == 0 ? NULL :
+             g_ptr_array_index (self->responses, MIN (conn->index, self->responses->len - 1));
+  g_mutex_unlock (&self->mutex);
 
   if (response == NULL)
     goto out;

@@ -144,6 +144,15 @@ append_message (Listen    *self,
   g_string_append (out, "{\"time\":");
   append_time (self, out, pi_message_get_time_received (message));
 
+  if (kind == PI_MESSAGE_KIND_DROPPED)
+    {
+      g_string_append_printf (out, ",\"event\":\"dropped\",\"count\":%" G_GUINT64_FORMAT ",\"reason\":",
+                              pi_message_get_dropped_count (message));
+      append_nullable_string (out, pi_message_get_dropped_reason (message));
+      g_string_append (out, "}\n");
+      return;
+    }
+
   if (kind == PI_MESSAGE_KIND_GAP)
     {
       g_string_append (out, ",\"event\":\"gap\",\"reason\":");
@@ -266,7 +275,8 @@ on_messages (PiSource *stream,
   for (guint i = 0; i < batch->len; i++)
     {
       PiMessage *message = g_ptr_array_index (batch, i);
-      gboolean is_gap = pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP;
+      gboolean is_gap = pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP ||
+                        pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED;
 
       if (self->count > 0 && self->printed >= self->count)
         break;
@@ -440,6 +450,19 @@ on_timeout (gpointer user_data)
 
 /* --- Command line ------------------------------------------------------------------ */
 
+/* One binding refused while the others stream: said on stderr, not fatal. */
+static void
+on_binding_error (PiSource   *stream,
+                  PiBinding  *binding,
+                  const char *text,
+                  gpointer    user_data)
+{
+  if (binding == NULL)
+    return;
+  g_printerr ("pulse-listen: %s %s=%s: %s\n", _("The server refused the binding"),
+              pi_binding_get_exchange (binding), pi_binding_get_routing_key_pattern (binding), text);
+}
+
 static int
 usage_error (GOptionContext *context,
              const char     *message)
@@ -483,7 +506,10 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) bindings = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *root_url = NULL;
   g_autofree char *output = NULL;
+  g_auto(GStrv) events = NULL;
+  g_auto(GStrv) where = NULL;
   g_auto(GStrv) bind_specs = NULL;
   g_auto(GStrv) rest = NULL;
   gboolean raw = FALSE;
@@ -494,6 +520,13 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
       N_("Events server: root URL, …/api/events/v1 base, or full connect URL"), N_("URL") },
+    { "root-url", 0, 0, G_OPTION_ARG_STRING, &root_url,
+      N_("Taskcluster deployment root URL (default: $TASKCLUSTER_ROOT_URL); WebSocket, GraphQL or events v1 as it serves"),
+      N_("URL") },
+    { "event", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &events,
+      N_("Listen to the queue's named event (e.g. taskCompleted) instead of bindings; repeatable"), N_("NAME") },
+    { "where", 'w', 0, G_OPTION_ARG_STRING_ARRAY, &where,
+      N_("With --event: only routing keys whose WORD is VALUE (e.g. taskGroupId=…); repeatable"), N_("WORD=VALUE") },
     { "bind", 'b', 0, G_OPTION_ARG_STRING_ARRAY, &bind_specs,
       N_("Watch an exchange; PATTERN defaults to # (repeatable)"), N_("EXCHANGE=PATTERN") },
     { "raw", 'r', 0, G_OPTION_ARG_NONE, &raw,
@@ -592,8 +625,14 @@ main (int   argc,
         server = g_strdup (rest[0]);
     }
 
+  if (server == NULL && root_url != NULL)
+    server = g_strdup (root_url);
+  if (server == NULL && g_getenv ("TASKCLUSTER_ROOT_URL") != NULL && *g_getenv ("TASKCLUSTER_ROOT_URL") != '\0')
+    server = g_strdup (g_getenv ("TASKCLUSTER_ROOT_URL"));
   if (server == NULL)
-    return usage_error (context, _("Which server? Give --server URL"));
+    return usage_error (context, _("Which server? Give --server URL or --root-url URL"));
+  if (events != NULL && bindings == NULL)
+    bindings = g_ptr_array_new_with_free_func (g_object_unref);
   if (bindings == NULL && !raw)
     return usage_error (context, _("Nothing to listen to: give --bind EXCHANGE=PATTERN or a share link"));
 
@@ -614,6 +653,12 @@ main (int   argc,
   pi_source_set_server_url (self.stream, server);
   pi_source_set_bindings (self.stream, bindings);
   pi_source_set_raw (self.stream, raw);
+  if (events != NULL)
+    pi_source_set_named_subscription (self.stream, "queue", (const char * const *) events,
+                                      (const char * const *) where);
+  if (g_getenv ("TASKCLUSTER_CLIENT_ID") != NULL && g_getenv ("TASKCLUSTER_ACCESS_TOKEN") != NULL)
+    pi_source_set_credentials (self.stream, g_getenv ("TASKCLUSTER_CLIENT_ID"),
+                               g_getenv ("TASKCLUSTER_ACCESS_TOKEN"));
   if (ping_timeout > 0)
     pi_source_set_ping_timeout (self.stream, ping_timeout);
 
@@ -631,6 +676,7 @@ main (int   argc,
   g_signal_connect (self.stream, "messages", G_CALLBACK (on_messages), &self);
   g_signal_connect (self.stream, "raw-events", G_CALLBACK (on_raw_events), &self);
   g_signal_connect (self.stream, "server-error", G_CALLBACK (on_server_error), &self);
+  g_signal_connect (self.stream, "binding-error", G_CALLBACK (on_binding_error), NULL);
 
   g_unix_signal_add (SIGINT, on_signal, &self);
   g_unix_signal_add (SIGTERM, on_signal, &self);

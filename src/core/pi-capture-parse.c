@@ -16,6 +16,7 @@
 #include "pi-capture.h"
 #include "pi-capture-private.h"
 #include "pi-json-util.h"
+#include "pi-message-private.h"
 
 /* Turning the lines of a capture (the format is described in pi-capture.c)
  * and the old web inspectors' downloads into messages, for the loader in
@@ -100,13 +101,15 @@ parse_time (const char *text,
 
 typedef struct
 {
-  PiJsonSpan seq, time, exchange, payload, undecodable, gap;
+  PiJsonSpan seq, time, exchange, payload, undecodable, gap, dropped, reason;
   guint      has_seq : 1;
   guint      has_time : 1;
   guint      has_exchange : 1;
   guint      has_payload : 1;
   guint      has_undecodable : 1;
   guint      has_gap : 1;
+  guint      has_dropped : 1;
+  guint      has_reason : 1;
   guint      has_format : 1;
 } LineFields;
 
@@ -130,6 +133,10 @@ collect_line_field (const char       *name,
     fields->undecodable = *value, fields->has_undecodable = TRUE;
   else if (PI_JSON_NAME_IS (name, name_len, "gap"))
     fields->gap = *value, fields->has_gap = TRUE;
+  else if (PI_JSON_NAME_IS (name, name_len, "dropped"))
+    fields->dropped = *value, fields->has_dropped = TRUE;
+  else if (PI_JSON_NAME_IS (name, name_len, "reason"))
+    fields->reason = *value, fields->has_reason = TRUE;
   else if (PI_JSON_NAME_IS (name, name_len, "format"))
     fields->has_format = TRUE;
 }
@@ -185,7 +192,21 @@ pi_capture_loader_add_line (Loader     *loader,
         }
     }
 
-  if (fields.has_gap)
+  if (fields.has_dropped && fields.dropped.type == PI_JSON_TYPE_NUMBER &&
+      fields.dropped.length < 24)
+    {
+      char number[24];
+      gboolean has_reason = fields.has_reason && fields.reason.type == PI_JSON_TYPE_STRING;
+
+      memcpy (number, line + fields.dropped.offset, fields.dropped.length);
+      number[fields.dropped.length] = '\0';
+      if (has_reason)
+        unescape_span (loader->scratch, line, &fields.reason);
+      message = pi_message_new_dropped (seq, g_ascii_strtoull (number, NULL, 10),
+                                        has_reason ? loader->scratch->str : NULL);
+      pi_message_set_time_received (message, time);
+    }
+  else if (fields.has_gap)
     {
       unescape_span (loader->scratch, line, &fields.gap);
       message = pi_message_new_gap (seq, time, loader->scratch->str);

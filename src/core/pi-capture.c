@@ -30,6 +30,7 @@
  *   payload only  {"seq":N,"time":TIME,"payload":…}
  *   undecodable   {"seq":N,"time":TIME,"undecodable":RAW-TEXT,"error":TEXT}
  *   gap           {"seq":N,"time":TIME,"gap":REASON}
+ *   dropped       {"seq":N,"time":TIME,"dropped":COUNT,"reason":REASON-OR-NULL}
  *
  * TIME is ISO 8601 in UTC with microseconds ("2026-03-01T12:00:00.123456Z").
  * A decoded line is the protocol's message object plus "seq" and "time", so
@@ -312,6 +313,16 @@ append_message (GString   *out,
       error = pi_message_get_error (message);
       g_string_append (out, ",\"gap\":");
       pi_json_append_string (out, error ? error : "", -1);
+      break;
+
+    case PI_MESSAGE_KIND_DROPPED:
+      error = pi_message_get_dropped_reason (message);
+      g_string_append_printf (out, ",\"dropped\":%" G_GUINT64_FORMAT ",\"reason\":",
+                              pi_message_get_dropped_count (message));
+      if (error != NULL)
+        pi_json_append_string (out, error, -1);
+      else
+        g_string_append (out, "null");
       break;
 
     default:

@@ -54,7 +54,9 @@ collect_field (const char       *name,
       fields->routing_key = *value;
       fields->has_routing_key = TRUE;
     }
-  else if (PI_JSON_NAME_IS (name, name_len, "routes"))
+  else if (PI_JSON_NAME_IS (name, name_len, "routes") ||
+           /* A Taskcluster web-server message names its routes `cc`. */
+           (PI_JSON_NAME_IS (name, name_len, "cc") && !fields->has_routes))
     {
       fields->routes = *value;
       fields->has_routes = TRUE;
@@ -411,4 +413,30 @@ pi_message_new_gap (guint64     sequence,
 {
   return message_new_with_error (PI_MESSAGE_KIND_GAP, sequence, time_received,
                                  "", 0, reason);
+}
+
+/**
+ * pi_message_new_dropped:
+ * @sequence: the number of the next message in the stream
+ * @count: how many messages the server dropped
+ * @reason: (nullable): the server's reason as sent ("too-large",
+ *   "too-slow"), or %NULL when it gave none
+ *
+ * Creates the list entry for a server's report that it dropped messages
+ * (an SSE `dropped` event, a WebSocket `dropped` frame). It is received now.
+ *
+ * Returns: (transfer full): a new message of kind %PI_MESSAGE_KIND_DROPPED
+ */
+PiMessage *
+pi_message_new_dropped (guint64     sequence,
+                        guint64     count,
+                        const char *reason)
+{
+  PiMessage *self;
+
+  self = message_new_with_error (PI_MESSAGE_KIND_DROPPED, sequence, g_get_real_time (),
+                                 "", 0, reason);
+  self->payload_offset = (guint32) (count & G_MAXUINT32);
+  self->payload_len = (guint32) (count >> 32);
+  return self;
 }

@@ -49,6 +49,7 @@ struct _PiMessage
   gint64              time_received;
 
   guint32             raw_len;
+  /* Dropped (never has a payload): the count, low and high 32 bits. */
   guint32             payload_offset;
   guint32             payload_len;
   /* Offsets into the block, or NO_STRING. */
@@ -56,11 +57,12 @@ struct _PiMessage
   guint32             routing_key_offset;
   /* The first route; the others follow it (see route_next()). */
   guint32             routes_offset;
-  /* Undecodable: the parser's error. Gap: why there is a gap. */
+  /* Undecodable: the parser's error. Gap: why there is a gap. Dropped:
+   * the server's reason, when it gave one. */
   guint32             error_offset;
 
   guint32             n_routes : 24;
-  guint32             kind : 2;
+  guint32             kind : 3;
   guint32             redelivered : 1;
   guint32             has_payload : 1;
   /* The routes are consecutive strings in the tail, not in the JSON text. */
@@ -73,5 +75,9 @@ struct _PiMessage
  * class of its own. The routes vector and the restored raw text, which few
  * messages ever need, hang off the object's qdata instead of two fields. */
 G_STATIC_ASSERT (sizeof (struct _PiMessage) <= 80);
+
+/* For a capture's dropped entry, which keeps the time it was received. */
+void pi_message_set_time_received (PiMessage *self,
+                                   gint64     time_received);
 
 G_END_DECLS

@@ -42,7 +42,8 @@ G_DEFINE_ENUM_TYPE (PiMessageKind, pi_message_kind,
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_DECODED, "decoded"),
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_PAYLOAD_ONLY, "payload-only"),
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_UNDECODABLE, "undecodable"),
-                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_GAP, "gap"))
+                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_GAP, "gap"),
+                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_DROPPED, "dropped"))
 
 G_DEFINE_FINAL_TYPE (PiMessage, pi_message, G_TYPE_OBJECT)
 
@@ -450,7 +451,7 @@ pi_message_get_error (PiMessage *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
 
-  if (self->error_offset == NO_STRING)
+  if (self->error_offset == NO_STRING || self->kind == PI_MESSAGE_KIND_DROPPED)
     return NULL;
   return self->block + self->error_offset;
 }
@@ -682,4 +683,48 @@ pi_message_contains_text (PiMessage  *self,
     return text_contains (error, strlen (error), needle, needle_len, ascii);
 
   return FALSE;
+}
+
+/**
+ * pi_message_get_dropped_count:
+ * @self: a message
+ *
+ * Returns: for a %PI_MESSAGE_KIND_DROPPED entry, how many messages the
+ *   server dropped at this point; otherwise 0
+ */
+guint64
+pi_message_get_dropped_count (PiMessage *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE (self), 0);
+
+  if (self->kind != PI_MESSAGE_KIND_DROPPED)
+    return 0;
+  return ((guint64) self->payload_len << 32) | self->payload_offset;
+}
+
+/**
+ * pi_message_get_dropped_reason:
+ * @self: a message
+ *
+ * Returns: (transfer none) (nullable): for a %PI_MESSAGE_KIND_DROPPED
+ *   entry, the server's reason as it sent it ("too-large", "too-slow"),
+ *   or %NULL when it gave none; %NULL for other kinds
+ */
+const char *
+pi_message_get_dropped_reason (PiMessage *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
+
+  if (self->kind != PI_MESSAGE_KIND_DROPPED || self->error_offset == NO_STRING)
+    return NULL;
+  return self->block + self->error_offset;
+}
+
+void
+pi_message_set_time_received (PiMessage *self,
+                              gint64     time_received)
+{
+  g_return_if_fail (PI_IS_MESSAGE (self));
+
+  self->time_received = time_received;
 }

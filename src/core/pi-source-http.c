@@ -123,8 +123,8 @@ worker_error_body_cb (GObject      *object,
 
 /* --- Worker: sending ------------------------------------------------------------- */
 
-static char *
-describe_send_error (PiStreamWorker *w,
+char *
+pi_stream_worker_describe_send_error (PiStreamWorker *w,
                      const GError   *error,
                      FailureKind    *kind)
 {
@@ -181,7 +181,7 @@ pi_stream_worker_send_cb (GObject      *object,
           kind = FAILURE_RETRY;
         }
       else
-        reason = describe_send_error (w, error, &kind);
+        reason = pi_stream_worker_describe_send_error (w, error, &kind);
 
       pi_stream_worker_lost (w, reason, kind);
       return;

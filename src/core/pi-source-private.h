@@ -27,7 +27,37 @@ typedef enum
   PI_STREAM_RECORD_SERVER_ERROR,   /* text */
   PI_STREAM_RECORD_DROPPED,        /* count */
   PI_STREAM_RECORD_RECONNECT,      /* a new attempt starts */
+  PI_STREAM_RECORD_BINDING_ERROR,  /* count = index of the binding, text */
+  PI_STREAM_RECORD_BINDING_CLEAR,  /* the bindings' errors are over (new attempt) */
+  PI_STREAM_RECORD_PROTOCOL,       /* text = the protocol in words */
 } PiStreamRecordKind;
+
+/* The protocols a source can speak, in the order a root URL tries them. */
+typedef enum
+{
+  PI_SOURCE_PROTOCOL_AUTO,
+  PI_SOURCE_PROTOCOL_WEBSOCKET,    /* Taskcluster /subscription/raw or /named */
+  PI_SOURCE_PROTOCOL_GRAPHQL,      /* Taskcluster /subscription, graphql-ws */
+  PI_SOURCE_PROTOCOL_EVENTS_V1,    /* SSE, docs/PROTOCOL.md */
+} PiSourceProtocol;
+
+/* Where and what a worker connects to: made on the caller's thread by
+ * pi_source_plan_new() (pi-source-address.c), owned by the worker after. */
+typedef struct
+{
+  PiSourceProtocol  protocol;       /* the first to try; AUTO = probe */
+  char             *sse_url;        /* events v1 connect URL */
+  char             *root_key;       /* the root URL, for remembering what worked */
+  char             *raw_url;        /* ws(s)://root/subscription/raw, or NULL */
+  char             *named_url;      /* ws(s)://root/subscription/named, or NULL */
+  char             *graphql_url;    /* ws(s)://root/subscription, or NULL */
+  GPtrArray        *bindings;       /* (element-type PiBinding), never NULL */
+  char             *named_service;  /* named subscription, or NULL */
+  GStrv             named_events;
+  GStrv             named_routing_key; /* "key=value" */
+  char             *client_id;
+  char             *access_token;
+} PiSourcePlan;
 
 typedef struct
 {
@@ -43,7 +73,7 @@ typedef struct _PiStreamWorker PiStreamWorker;
 
 void            pi_stream_record_free              (PiStreamRecord *record);
 
-PiStreamWorker *pi_stream_worker_start             (const char     *connect_url,
+PiStreamWorker *pi_stream_worker_start             (PiSourcePlan   *plan,
                                                     guint           ping_timeout,
                                                     gboolean        raw,
                                                     guint64         first_sequence,
@@ -70,7 +100,12 @@ struct _PiSource
   char          *client_id;
   char          *access_token;
   char          *protocol_name;
+  char          *attempt_protocol; /* what the worker speaks now, in words */
   GPtrArray     *bindings;
+  char          *named_service;
+  GStrv          named_events;
+  GStrv          named_routing_key;
+  GPtrArray     *binding_errors;   /* texts by binding index, or NULL */
   guint          ping_timeout;
   gboolean       raw;
   char          *connect_url;
@@ -120,6 +155,7 @@ enum {
   SIGNAL_MESSAGES,
   SIGNAL_RAW_EVENTS,
   SIGNAL_SERVER_ERROR,
+  SIGNAL_BINDING_ERROR,
   N_SIGNALS
 };
 
@@ -127,8 +163,19 @@ extern GParamSpec *pi_source_properties[N_PROPS];
 extern guint       pi_source_signals[N_SIGNALS];
 
 /* pi-source-types.c */
+GUri           *pi_source_parse_server_url   (const char     *server_url,
+                                              GError        **error);
 char           *pi_source_check_url          (const char     *server_url,
                                               GError        **error);
+
+/* pi-source-address.c */
+PiSourcePlan   *pi_source_plan_new           (PiSource        *self,
+                                              GError         **error);
+void            pi_source_plan_free          (PiSourcePlan    *plan);
+PiSourceProtocol pi_source_address_recall    (const char      *root_key);
+void            pi_source_address_remember   (const char      *root_key,
+                                              PiSourceProtocol protocol);
+const char     *pi_source_protocol_to_string (PiSourceProtocol protocol);
 
 /* pi-source-state.c */
 void            pi_source_stop_countdown     (PiSource  *self);

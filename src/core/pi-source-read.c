@@ -99,15 +99,7 @@ pi_stream_worker_on_event (const PiSseEvent *event,
     }
   else if (strcmp (type, "ready") == 0)
     {
-      gboolean was_live = w->live;
-
-      w->live = TRUE;
-      w->ever_live = TRUE;
-      w->unbound_failures = 0;
-      w->backoff_step = 0;
-      w->urgent = TRUE;
-      if (!was_live)
-        pi_stream_worker_post_state (w, PI_STREAM_STATE_LIVE, NULL, 0);
+      pi_stream_worker_went_live (w);
       pi_stream_worker_flush_batches (w, FALSE);
       pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_READY));
     }

@@ -144,8 +144,11 @@ pi_source_set_state (PiSource *self,
 
   if (self->state != state)
     {
-      /* Events v1 is the only protocol so far; it is named once it is live. */
-      const char *protocol = state == PI_STREAM_STATE_LIVE ? _("Events v1") : NULL;
+      /* Named once it is live: before, the worker may still be probing. */
+      const char *protocol = NULL;
+
+      if (state == PI_STREAM_STATE_LIVE)
+        protocol = self->attempt_protocol ? self->attempt_protocol : _("Events v1");
 
       self->state = state;
       if (g_set_str (&self->protocol_name, protocol))
@@ -177,7 +180,8 @@ pi_source_apply (PiSource *self,
           {
             PiMessage *message = g_ptr_array_index (record->batch, i);
 
-            if (pi_message_get_kind (message) != PI_MESSAGE_KIND_GAP)
+            if (pi_message_get_kind (message) != PI_MESSAGE_KIND_GAP &&
+                pi_message_get_kind (message) != PI_MESSAGE_KIND_DROPPED)
               n_real++;
             self->next_sequence = pi_message_get_sequence (message) + 1;
           }
@@ -218,6 +222,36 @@ pi_source_apply (PiSource *self,
     case PI_STREAM_RECORD_RECONNECT:
       self->n_reconnects++;
       g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_N_RECONNECTS]);
+      break;
+
+    case PI_STREAM_RECORD_BINDING_ERROR:
+      if (self->bindings != NULL && record->count < self->bindings->len)
+        {
+          PiBinding *binding = g_ptr_array_index (self->bindings, record->count);
+
+          if (self->binding_errors == NULL)
+            self->binding_errors = g_ptr_array_new_with_free_func (g_free);
+          if (self->binding_errors->len < self->bindings->len)
+            g_ptr_array_set_size (self->binding_errors, self->bindings->len);
+          g_free (g_ptr_array_index (self->binding_errors, record->count));
+          g_ptr_array_index (self->binding_errors, record->count) = g_strdup (record->text);
+          g_signal_emit (self, pi_source_signals[SIGNAL_BINDING_ERROR], 0, binding, record->text);
+        }
+      break;
+
+    case PI_STREAM_RECORD_BINDING_CLEAR:
+      if (self->binding_errors != NULL)
+        {
+          g_clear_pointer (&self->binding_errors, g_ptr_array_unref);
+          g_signal_emit (self, pi_source_signals[SIGNAL_BINDING_ERROR], 0, NULL, NULL);
+        }
+      break;
+
+    case PI_STREAM_RECORD_PROTOCOL:
+      g_set_str (&self->attempt_protocol, record->text);
+      if (self->state == PI_STREAM_STATE_LIVE &&
+          g_set_str (&self->protocol_name, record->text))
+        g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_PROTOCOL_NAME]);
       break;
 
     default:

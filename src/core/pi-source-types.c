@@ -122,8 +122,8 @@ path_has_suffix (const char *path,
 }
 
 /* Parses what the user typed as an http(s) URL, with errors in words. */
-static GUri *
-parse_server_url (const char  *server_url,
+GUri *
+pi_source_parse_server_url (const char  *server_url,
                   GError     **error)
 {
   g_autofree char *text = NULL;
@@ -175,7 +175,7 @@ char *
 pi_source_check_url (const char  *server_url,
                      GError     **error)
 {
-  g_autoptr(GUri) uri = parse_server_url (server_url, error);
+  g_autoptr(GUri) uri = pi_source_parse_server_url (server_url, error);
 
   return uri ? g_uri_to_string (uri) : NULL;
 }
@@ -209,7 +209,7 @@ pi_source_derive_connect_url (const char  *server_url,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  uri = parse_server_url (server_url, error);
+  uri = pi_source_parse_server_url (server_url, error);
   if (uri == NULL)
     return NULL;
   scheme = g_uri_get_scheme (uri);

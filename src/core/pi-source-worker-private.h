@@ -12,6 +12,7 @@
 
 #include "pi-source-private.h"
 #include "pi-sse-parser.h"
+#include "pi-tc-frame.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +49,7 @@ typedef enum
 struct _PiStreamWorker
 {
   /* Fixed before the thread starts. */
+  PiSourcePlan  *plan;
   GUri          *uri;
   char          *host;
   guint          ping_timeout;
@@ -97,7 +99,25 @@ struct _PiStreamWorker
   guint64        sequence;
   GPtrArray     *batch;
   GPtrArray     *raw_batch;
+
+  /* Worker thread only: the WebSocket protocols (pi-source-websocket.c). */
+  PiSourceProtocol          protocol;     /* of the current attempt */
+  SoupWebsocketConnection  *ws;
+  GSource                  *ack_timeout;
+  gboolean                  acked;
+  char                     *refusal;      /* the server's error before it closed */
+  gboolean                  refusal_final;
+  GQueue                    pending_subscribes; /* first binding index + 1 of each unacked subscribe */
+  GHashTable               *subscriptions;      /* subscriptionId -> first binding index + 1 */
+  guint                     keepalive_seconds;
+  guint                     ack_timeout_seconds;
 };
+
+/* A subscribe of the plain protocol takes at most this many bindings. */
+#define MAX_BINDINGS_PER_SUBSCRIBE 100
+#define WS_MAX_PAYLOAD          (64 * 1024 * 1024)
+#define WS_KEEPALIVE_SECONDS    30
+#define WS_ACK_TIMEOUT_SECONDS  15
 
 /* pi-source-records.c */
 PiStreamRecord *pi_stream_record_new            (PiStreamRecordKind  kind);
@@ -111,6 +131,8 @@ void            pi_stream_worker_post_state     (PiStreamWorker     *w,
                                                  guint               retry_msec);
 
 /* pi-source-worker.c */
+void            pi_stream_worker_start_attempt  (PiStreamWorker     *w);
+void            pi_stream_worker_went_live      (PiStreamWorker     *w);
 void            pi_stream_worker_maybe_quit     (PiStreamWorker     *w);
 void            pi_stream_worker_end_attempt    (PiStreamWorker     *w);
 void            pi_stream_worker_fail           (PiStreamWorker     *w,
@@ -129,8 +151,41 @@ gboolean        pi_stream_worker_resume_cb      (gpointer            user_data);
 void            pi_stream_worker_start_read     (PiStreamWorker     *w);
 
 /* pi-source-http.c */
+char           *pi_stream_worker_describe_send_error (PiStreamWorker *w,
+                                                      const GError   *error,
+                                                      FailureKind    *kind);
 void            pi_stream_worker_send_cb        (GObject            *object,
                                                  GAsyncResult       *result,
                                                  gpointer            user_data);
+
+/* pi-source-websocket.c: the common WebSocket client */
+void            pi_stream_worker_ws_start_attempt (PiStreamWorker   *w);
+void            pi_stream_worker_ws_end_attempt   (PiStreamWorker   *w);
+void            pi_stream_worker_ws_send          (PiStreamWorker   *w,
+                                                   const char       *text);
+void            pi_stream_worker_ws_refused       (PiStreamWorker   *w,
+                                                   const char       *text,
+                                                   gboolean          final);
+void            pi_stream_worker_ws_add_message   (PiStreamWorker   *w,
+                                                   const PiTcFrame  *frame);
+void            pi_stream_worker_ws_add_dropped   (PiStreamWorker   *w,
+                                                   const PiTcFrame  *frame);
+void            pi_stream_worker_ws_binding_error (PiStreamWorker   *w,
+                                                   guint             index,
+                                                   const char       *text);
+void            pi_stream_worker_ws_malformed     (PiStreamWorker   *w,
+                                                   const GError     *error);
+
+/* pi-source-tc-websocket.c: /subscription/raw and /named */
+void            pi_stream_worker_plain_opened     (PiStreamWorker   *w);
+void            pi_stream_worker_plain_frame      (PiStreamWorker   *w,
+                                                   const char       *text,
+                                                   gsize             len);
+
+/* pi-source-tc-graphql.c: graphql-ws on /subscription */
+void            pi_stream_worker_graphql_opened   (PiStreamWorker   *w);
+void            pi_stream_worker_graphql_frame    (PiStreamWorker   *w,
+                                                   const char       *text,
+                                                   gsize             len);
 
 G_END_DECLS

@@ -37,7 +37,6 @@
  * the answer to the request.
  */
 
-static void worker_start_attempt (PiStreamWorker *w);
 
 static char *
 host_label_for_uri (GUri *uri)
@@ -86,6 +85,8 @@ pi_stream_worker_end_attempt (PiStreamWorker *w)
   if (w->cancellable != NULL)
     g_cancellable_cancel (w->cancellable);
 
+  pi_stream_worker_ws_end_attempt (w);
+
   /* Cancelling the send cancellable aborts the message's I/O and drops the
    * connection, so closing the body cannot block on an endless stream. */
   if (w->body != NULL)
@@ -117,7 +118,7 @@ worker_retry_cb (gpointer user_data)
 
   g_clear_pointer (&w->retry_source, g_source_unref);
   pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_RECONNECT));
-  worker_start_attempt (w);
+  pi_stream_worker_start_attempt (w);
 
   return G_SOURCE_REMOVE;
 }
@@ -222,33 +223,67 @@ worker_watchdog_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-worker_start_attempt (PiStreamWorker *w)
+/* The stream is live: messages flow from now on. */
+void
+pi_stream_worker_went_live (PiStreamWorker *w)
 {
-  SoupMessageHeaders *headers;
+  gboolean was_live = w->live;
 
-  g_assert (w->message == NULL);
+  w->live = TRUE;
+  w->ever_live = TRUE;
+  w->unbound_failures = 0;
+  w->backoff_step = 0;
+  w->urgent = TRUE;
+  if (w->plan->root_key != NULL)
+    pi_source_address_remember (w->plan->root_key, w->protocol);
+  if (!was_live)
+    pi_stream_worker_post_state (w, PI_STREAM_STATE_LIVE, NULL, 0);
+}
 
-  w->cancellable = g_cancellable_new ();
-  w->message = soup_message_new_from_uri (SOUP_METHOD_GET, w->uri);
-  headers = soup_message_get_request_headers (w->message);
-  soup_message_headers_replace (headers, "Accept", "text/event-stream");
-  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-
-  pi_sse_parser_reset (w->parser);
-  w->live = FALSE;
-  w->stalled = FALSE;
-  w->server_error = FALSE;
-  w->retry_after_msec = -1;
-
-  pi_stream_worker_post_state (w, PI_STREAM_STATE_CONNECTING, NULL, 0);
-
+static void
+worker_start_watchdog (PiStreamWorker *w)
+{
   /* The watchdog covers connecting too: with the session timeout off, a
    * black-holed connection would otherwise hang for ever. */
   w->last_activity = g_get_monotonic_time ();
   w->watchdog = g_timeout_source_new_seconds (w->ping_timeout);
   g_source_set_callback (w->watchdog, worker_watchdog_cb, w, NULL);
   g_source_attach (w->watchdog, w->context);
+}
+
+void
+pi_stream_worker_start_attempt (PiStreamWorker *w)
+{
+  PiStreamRecord *record;
+  SoupMessageHeaders *headers;
+
+  g_assert (w->message == NULL);
+
+  w->cancellable = g_cancellable_new ();
+  w->live = FALSE;
+  w->stalled = FALSE;
+  w->server_error = FALSE;
+  w->retry_after_msec = -1;
+
+  record = pi_stream_record_new (PI_STREAM_RECORD_PROTOCOL);
+  record->text = g_strdup (pi_source_protocol_to_string (w->protocol));
+  pi_stream_worker_post (w, record);
+  pi_stream_worker_post_state (w, PI_STREAM_STATE_CONNECTING, NULL, 0);
+  worker_start_watchdog (w);
+
+  if (w->protocol != PI_SOURCE_PROTOCOL_EVENTS_V1)
+    {
+      pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_BINDING_CLEAR));
+      pi_stream_worker_ws_start_attempt (w);
+      return;
+    }
+
+  w->message = soup_message_new_from_uri (SOUP_METHOD_GET, w->uri);
+  headers = soup_message_get_request_headers (w->message);
+  soup_message_headers_replace (headers, "Accept", "text/event-stream");
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+
+  pi_sse_parser_reset (w->parser);
 
   w->pending_ops++;
   soup_session_send_async (w->session, w->message, G_PRIORITY_DEFAULT,
@@ -287,7 +322,7 @@ worker_thread (gpointer data)
                                               NULL);
   w->loop = g_main_loop_new (w->context, FALSE);
 
-  worker_start_attempt (w);
+  pi_stream_worker_start_attempt (w);
   g_main_loop_run (w->loop);
 
   pi_stream_worker_end_attempt (w);
@@ -308,6 +343,9 @@ worker_thread (gpointer data)
 static void
 worker_free (PiStreamWorker *w)
 {
+  g_clear_pointer (&w->plan, pi_source_plan_free);
+  g_clear_pointer (&w->subscriptions, g_hash_table_unref);
+  g_free (w->refusal);
   g_clear_pointer (&w->uri, g_uri_unref);
   g_free (w->host);
   g_free (w->server_error_text);
@@ -336,8 +374,21 @@ static GSourceFuncs dispatch_source_funcs = {
 };
 
 /* Called on the caller's thread from then on. */
+static guint
+env_seconds (const char *name,
+             guint       fallback)
+{
+  const char *value = g_getenv (name);
+  guint64 seconds;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 3600, &seconds, NULL))
+    return fallback;
+  return (guint) seconds;
+}
+
+/* Takes @plan. */
 PiStreamWorker *
-pi_stream_worker_start (const char  *connect_url,
+pi_stream_worker_start (PiSourcePlan *plan,
                         guint        ping_timeout,
                         gboolean     raw,
                         guint64      first_sequence,
@@ -346,8 +397,15 @@ pi_stream_worker_start (const char  *connect_url,
 {
   PiStreamWorker *w = g_new0 (PiStreamWorker, 1);
 
-  w->uri = g_uri_parse (connect_url, SOUP_HTTP_URI_FLAGS, NULL);
+  w->plan = plan;
+  w->protocol = plan->protocol == PI_SOURCE_PROTOCOL_AUTO ? PI_SOURCE_PROTOCOL_WEBSOCKET : plan->protocol;
+  w->uri = g_uri_parse (plan->sse_url, SOUP_HTTP_URI_FLAGS, NULL);
   g_assert (w->uri != NULL);
+  g_queue_init (&w->pending_subscribes);
+  w->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Private knobs for the tests, which cannot wait 30 s for a ping. */
+  w->keepalive_seconds = env_seconds ("PI_SOURCE_WS_KEEPALIVE_SECONDS", WS_KEEPALIVE_SECONDS);
+  w->ack_timeout_seconds = env_seconds ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", WS_ACK_TIMEOUT_SECONDS);
   w->host = host_label_for_uri (w->uri);
   w->ping_timeout = ping_timeout;
   w->raw = raw;

@@ -54,7 +54,12 @@ pi_source_finalize (GObject *object)
   g_free (self->client_id);
   g_free (self->access_token);
   g_free (self->protocol_name);
+  g_free (self->attempt_protocol);
   g_clear_pointer (&self->bindings, g_ptr_array_unref);
+  g_free (self->named_service);
+  g_strfreev (self->named_events);
+  g_strfreev (self->named_routing_key);
+  g_clear_pointer (&self->binding_errors, g_ptr_array_unref);
   g_free (self->connect_url);
   g_free (self->state_text);
   g_free (self->error_message);
@@ -324,6 +329,25 @@ pi_source_class_init (PiSourceClass *klass)
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  /**
+   * PiSource::binding-error:
+   * @binding: (nullable): the binding the server refused, one of
+   *   #PiSource:bindings; %NULL when the errors are cleared
+   * @text: (nullable): the server's words, e.g. "Error binding queue: ...";
+   *   %NULL when the errors are cleared
+   *
+   * The WebSocket and GraphQL protocols subscribe each binding (or group of
+   * bindings) on its own: the server can refuse one while the others keep
+   * streaming. Each new connection attempt starts clean: the signal is
+   * emitted once with %NULL, %NULL, and pi_source_get_binding_error()
+   * returns %NULL again. Events v1 reports bindings errors with
+   * #PiSource::server-error instead.
+   */
+  pi_source_signals[SIGNAL_BINDING_ERROR] =
+    g_signal_new ("binding-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  PI_TYPE_BINDING, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -518,18 +542,14 @@ pi_source_connect (PiSource  *self,
                    GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *url = NULL;
+  PiSourcePlan *plan;
+
   g_return_val_if_fail (PI_IS_SOURCE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   pi_source_stop_worker (self);
 
-  /* Raw mode without bindings reads any SSE endpoint: the URL as given. */
-  if (self->raw && self->bindings == NULL)
-    url = pi_source_check_url (self->server_url, &local_error);
-  else
-    url = pi_source_derive_connect_url (self->server_url, self->bindings, &local_error);
-  if (url == NULL)
+  if (!(plan = pi_source_plan_new (self, &local_error)))
     {
       pi_source_set_state (self, PI_STREAM_STATE_FAILED, local_error->message, 0);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -537,10 +557,11 @@ pi_source_connect (PiSource  *self,
     }
 
   g_free (self->connect_url);
-  self->connect_url = g_steal_pointer (&url);
+  self->connect_url = g_strdup (plan->sse_url);
   g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_CONNECT_URL]);
 
-  self->worker = pi_stream_worker_start (self->connect_url, self->ping_timeout, self->raw,
+  g_clear_pointer (&self->attempt_protocol, g_free);
+  self->worker = pi_stream_worker_start (plan, self->ping_timeout, self->raw,
                                          self->next_sequence, pi_source_dispatch_cb, self);
 
   g_free (self->host);
@@ -736,6 +757,60 @@ pi_source_set_credentials (PiSource   *self,
 
   if (g_set_str (&self->client_id, client_id))
     g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_CLIENT_ID]);
+}
+
+/**
+ * pi_source_set_named_subscription:
+ * @self: a #PiSource
+ * @service: (nullable): the Taskcluster service ("queue"), or %NULL to
+ *   subscribe to the bindings instead
+ * @event_names: (nullable) (array zero-terminated=1): the service's event
+ *   names, e.g. "taskCompleted"
+ * @routing_key: (nullable) (array zero-terminated=1): routing-key filters
+ *   as "word=value", e.g. "taskGroupId=abc"
+ *
+ * Subscribes to a service's named events (`/subscription/named` of the
+ * plain WebSocket protocol) instead of the bindings. Takes effect on the
+ * next pi_source_connect(); needs a deployment root URL that serves it.
+ */
+void
+pi_source_set_named_subscription (PiSource           *self,
+                                  const char         *service,
+                                  const char * const *event_names,
+                                  const char * const *routing_key)
+{
+  g_return_if_fail (PI_IS_SOURCE (self));
+
+  g_set_str (&self->named_service, service);
+  g_strfreev (self->named_events);
+  self->named_events = g_strdupv ((char **) event_names);
+  g_strfreev (self->named_routing_key);
+  self->named_routing_key = g_strdupv ((char **) routing_key);
+}
+
+/**
+ * pi_source_get_binding_error:
+ * @self: a #PiSource
+ * @binding: one of #PiSource:bindings
+ *
+ * Returns: (nullable): what the server said when it refused @binding on
+ *   the current connection, or %NULL
+ */
+const char *
+pi_source_get_binding_error (PiSource  *self,
+                             PiBinding *binding)
+{
+  g_return_val_if_fail (PI_IS_SOURCE (self), NULL);
+  g_return_val_if_fail (PI_IS_BINDING (binding), NULL);
+
+  if (self->binding_errors == NULL || self->bindings == NULL)
+    return NULL;
+
+  for (guint i = 0; i < self->bindings->len && i < self->binding_errors->len; i++)
+    if (g_ptr_array_index (self->bindings, i) == binding)
+      return g_ptr_array_index (self->binding_errors, i);
+
+  return NULL;
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "pi-binding.h"
 #include "pi-message.h"
 
 G_BEGIN_DECLS
@@ -94,6 +95,12 @@ PiStreamState  pi_source_get_state              (PiSource    *self);
 const char    *pi_source_get_state_text         (PiSource    *self);
 const char    *pi_source_get_error_message      (PiSource    *self);
 const char    *pi_source_get_protocol_name      (PiSource    *self);
+void           pi_source_set_named_subscription (PiSource           *self,
+                                                 const char         *service,
+                                                 const char * const *event_names,
+                                                 const char * const *routing_key);
+const char    *pi_source_get_binding_error      (PiSource    *self,
+                                                 PiBinding   *binding);
 guint          pi_source_get_retry_seconds      (PiSource    *self);
 guint64        pi_source_get_n_messages         (PiSource    *self);
 guint64        pi_source_get_n_bytes            (PiSource    *self);

@@ -1,0 +1,210 @@
+/* pi-source-address.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-source"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pi-source-private.h"
+
+/*
+ * One address, the right protocol. An events v1 address (a base URL ending
+ * in /api/events/v1 or /v1, a /connect URL, a query with bindings=) speaks
+ * events v1 only. Anything else is a deployment's root URL: the worker
+ * tries the plain WebSocket protocol (/subscription/raw), and when the
+ * server refuses that upgrade with an HTTP status (404 on a deployment
+ * without it, 400 on web-server v106) GraphQL (/subscription), and when
+ * that is refused too, events v1 at <root>/api/events/v1. What worked is
+ * remembered per root URL for the life of the process, so the next
+ * connection goes straight there.
+ */
+
+static GMutex      remembered_lock;
+static GHashTable *remembered;
+
+PiSourceProtocol
+pi_source_address_recall (const char *root_key)
+{
+  PiSourceProtocol protocol = PI_SOURCE_PROTOCOL_AUTO;
+
+  g_mutex_lock (&remembered_lock);
+  if (remembered != NULL && root_key != NULL)
+    protocol = GPOINTER_TO_INT (g_hash_table_lookup (remembered, root_key));
+  g_mutex_unlock (&remembered_lock);
+
+  return protocol;
+}
+
+void
+pi_source_address_remember (const char       *root_key,
+                            PiSourceProtocol  protocol)
+{
+  if (root_key == NULL)
+    return;
+
+  g_mutex_lock (&remembered_lock);
+  if (remembered == NULL)
+    remembered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_replace (remembered, g_strdup (root_key), GINT_TO_POINTER (protocol));
+  g_mutex_unlock (&remembered_lock);
+}
+
+/**
+ * pi_source_protocol_to_string:
+ *
+ * Returns: the protocol in words for people, as #PiSource:protocol-name
+ */
+const char *
+pi_source_protocol_to_string (PiSourceProtocol protocol)
+{
+  switch (protocol)
+    {
+    case PI_SOURCE_PROTOCOL_WEBSOCKET:
+      return _("WebSocket");
+    case PI_SOURCE_PROTOCOL_GRAPHQL:
+      return _("GraphQL");
+    case PI_SOURCE_PROTOCOL_EVENTS_V1:
+      return _("Events v1");
+    case PI_SOURCE_PROTOCOL_AUTO:
+    default:
+      return NULL;
+    }
+}
+
+static gboolean
+path_has_suffix (const char *path,
+                 gsize       len,
+                 const char *suffix)
+{
+  gsize slen = strlen (suffix);
+
+  return len >= slen && g_ascii_strncasecmp (path + len - slen, suffix, slen) == 0;
+}
+
+/* Whether @uri names an events v1 endpoint rather than a deployment root. */
+static gboolean
+is_events_v1_address (GUri *uri)
+{
+  const char *path = g_uri_get_path (uri);
+  const char *query = g_uri_get_query (uri);
+  gsize len = strlen (path);
+
+  while (len > 0 && path[len - 1] == '/')
+    len--;
+
+  if (query != NULL && (g_str_has_prefix (query, "bindings=") || strstr (query, "&bindings=")))
+    return TRUE;
+
+  return path_has_suffix (path, len, "/api/events/v1") ||
+         path_has_suffix (path, len, "/v1") ||
+         path_has_suffix (path, len, "/connect");
+}
+
+static char *
+ws_url (GUri       *root,
+        const char *root_path,
+        const char *suffix)
+{
+  const char *scheme = g_ascii_strcasecmp (g_uri_get_scheme (root), "https") == 0 ? "wss" : "ws";
+  g_autofree char *path = g_strconcat (root_path, suffix, NULL);
+  g_autoptr(GUri) uri = g_uri_build (G_URI_FLAGS_ENCODED, scheme, NULL,
+                                     g_uri_get_host (root), g_uri_get_port (root),
+                                     path, NULL, NULL);
+
+  return g_uri_to_string (uri);
+}
+
+void
+pi_source_plan_free (PiSourcePlan *plan)
+{
+  if (plan == NULL)
+    return;
+
+  g_free (plan->sse_url);
+  g_free (plan->root_key);
+  g_free (plan->raw_url);
+  g_free (plan->named_url);
+  g_free (plan->graphql_url);
+  g_clear_pointer (&plan->bindings, g_ptr_array_unref);
+  g_free (plan->named_service);
+  g_strfreev (plan->named_events);
+  g_strfreev (plan->named_routing_key);
+  g_free (plan->client_id);
+  g_free (plan->access_token);
+  g_free (plan);
+}
+
+/* Where the worker of @self connects, and how: on the caller's thread. */
+PiSourcePlan *
+pi_source_plan_new (PiSource  *self,
+                    GError   **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  PiSourcePlan *plan;
+  g_autofree char *sse_url = NULL;
+
+  /* Raw mode without bindings reads any SSE endpoint: the URL as given. */
+  if (self->raw && self->bindings == NULL)
+    sse_url = pi_source_check_url (self->server_url, error);
+  else
+    sse_url = pi_source_derive_connect_url (self->server_url, self->bindings, error);
+  if (sse_url == NULL)
+    return NULL;
+
+  uri = pi_source_parse_server_url (self->server_url, error);
+  g_assert (uri != NULL);
+
+  plan = g_new0 (PiSourcePlan, 1);
+  plan->sse_url = g_steal_pointer (&sse_url);
+  plan->bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  if (self->bindings != NULL)
+    for (guint i = 0; i < self->bindings->len; i++)
+      g_ptr_array_add (plan->bindings, g_object_ref (g_ptr_array_index (self->bindings, i)));
+  plan->client_id = g_strdup (self->client_id);
+  plan->access_token = g_strdup (self->access_token);
+
+  /* Raw mode shows server-sent events as they are: events v1 only. */
+  if (self->raw || is_events_v1_address (uri))
+    {
+      plan->protocol = PI_SOURCE_PROTOCOL_EVENTS_V1;
+      return plan;
+    }
+
+  {
+    const char *path = g_uri_get_path (uri);
+    gsize len = strlen (path);
+    g_autofree char *root_path = NULL;
+    g_autoptr(GUri) root = NULL;
+
+    while (len > 0 && path[len - 1] == '/')
+      len--;
+    root_path = g_strndup (path, len);
+    root = g_uri_build (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL,
+                        g_uri_get_host (uri), g_uri_get_port (uri), root_path, NULL, NULL);
+
+    plan->root_key = g_uri_to_string (root);
+    plan->raw_url = ws_url (uri, root_path, "/subscription/raw");
+    plan->named_url = ws_url (uri, root_path, "/subscription/named");
+    plan->graphql_url = ws_url (uri, root_path, "/subscription");
+  }
+
+  if (self->named_service != NULL)
+    {
+      /* Only the plain WebSocket protocol has named subscriptions. */
+      plan->named_service = g_strdup (self->named_service);
+      plan->named_events = g_strdupv (self->named_events);
+      plan->named_routing_key = g_strdupv (self->named_routing_key);
+      plan->protocol = PI_SOURCE_PROTOCOL_WEBSOCKET;
+      return plan;
+    }
+
+  plan->protocol = pi_source_address_recall (plan->root_key);
+  return plan;
+}

@@ -1,0 +1,446 @@
+/* pi-source-websocket.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-source"
+
+#include <glib/gi18n.h>
+
+#include "pi-source-worker-private.h"
+
+/*
+ * The WebSocket client both Taskcluster protocols share, on the worker
+ * thread: connecting (and falling back from the plain protocol to GraphQL
+ * to events v1 when a root URL's server refuses the upgrade with an HTTP
+ * status), keep-alive pings (the server of the GraphQL protocol sends none,
+ * so a dead peer is found only by pinging), and the end of a connection in
+ * words. Refusals (bad credentials, missing scopes, protocol errors) fail
+ * for good; everything else is retried with backoff, with a gap row when
+ * the stream was live. The frames themselves are pi-source-tc-websocket.c's
+ * and pi-source-tc-graphql.c's.
+ */
+
+/* Close codes of the Taskcluster web-server. */
+#define CLOSE_PROTOCOL_ERROR   4400
+#define CLOSE_UNAUTHORIZED     4401
+#define CLOSE_FORBIDDEN        4403
+#define CLOSE_MAX_AGE          4408
+
+static void
+clear_source (GSource **source)
+{
+  if (*source != NULL)
+    {
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
+    }
+}
+
+void
+pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
+{
+  clear_source (&w->ack_timeout);
+  g_queue_clear (&w->pending_subscribes);
+  if (w->subscriptions != NULL)
+    g_hash_table_remove_all (w->subscriptions);
+  w->acked = FALSE;
+  g_clear_pointer (&w->refusal, g_free);
+  w->refusal_final = FALSE;
+
+  if (w->ws != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (w->ws, w);
+      if (soup_websocket_connection_get_state (w->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (w->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_clear_object (&w->ws);
+    }
+}
+
+void
+pi_stream_worker_ws_send (PiStreamWorker *w,
+                          const char     *text)
+{
+  if (w->ws != NULL && soup_websocket_connection_get_state (w->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (w->ws, text);
+}
+
+/* The server's own words about why it will close (an error frame, a
+ * connection_error): kept for the close, which gives the verdict. */
+void
+pi_stream_worker_ws_refused (PiStreamWorker *w,
+                             const char     *text,
+                             gboolean        final)
+{
+  g_free (w->refusal);
+  w->refusal = g_strdup (text);
+  w->refusal_final = final;
+}
+
+void
+pi_stream_worker_ws_add_message (PiStreamWorker  *w,
+                                 const PiTcFrame *frame)
+{
+  g_ptr_array_add (w->batch, pi_message_new_from_tc_data (frame, ++w->sequence, w->now));
+}
+
+void
+pi_stream_worker_ws_add_dropped (PiStreamWorker  *w,
+                                 const PiTcFrame *frame)
+{
+  PiStreamRecord *record;
+
+  if (frame->count == 0)
+    return;
+
+  g_ptr_array_add (w->batch, pi_message_new_dropped (++w->sequence, frame->count, frame->reason));
+  record = pi_stream_record_new (PI_STREAM_RECORD_DROPPED);
+  record->count = frame->count;
+  w->urgent = TRUE;
+  pi_stream_worker_flush_batches (w, FALSE);
+  pi_stream_worker_post (w, record);
+}
+
+void
+pi_stream_worker_ws_binding_error (PiStreamWorker *w,
+                                   guint           index,
+                                   const char     *text)
+{
+  PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_BINDING_ERROR);
+
+  g_debug ("Binding %u refused: %s", index, text);
+  record->count = index;
+  record->text = g_strdup (text ? text : _("The server refused this binding without saying why"));
+  w->urgent = TRUE;
+  pi_stream_worker_flush_batches (w, FALSE);
+  pi_stream_worker_post (w, record);
+}
+
+/* A frame that is not what the protocol says: shown, skipped. The server
+ * is at fault, not the stream: the messages around it still count. */
+void
+pi_stream_worker_ws_malformed (PiStreamWorker *w,
+                               const GError   *error)
+{
+  PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_SERVER_ERROR);
+
+  record->text = g_strdup_printf (_("%s sent a frame this client cannot read: %s"), w->host, error->message);
+  g_debug ("%s", record->text);
+  w->urgent = TRUE;
+  pi_stream_worker_flush_batches (w, FALSE);
+  pi_stream_worker_post (w, record);
+}
+
+static gboolean
+ack_timeout_cb (gpointer user_data)
+{
+  PiStreamWorker *w = user_data;
+  g_autofree char *reason = NULL;
+
+  g_clear_pointer (&w->ack_timeout, g_source_unref);
+  reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%s accepted the connection but did not answer its start within %u second",
+                                         "%s accepted the connection but did not answer its start within %u seconds",
+                                         w->ack_timeout_seconds),
+                            w->host, w->ack_timeout_seconds);
+  /* A server too busy to answer may answer next time. */
+  pi_stream_worker_lost (w, reason, FAILURE_RETRY);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_message (SoupWebsocketConnection *ws,
+            SoupWebsocketDataType    type,
+            GBytes                  *bytes,
+            gpointer                 user_data)
+{
+  PiStreamWorker *w = user_data;
+  gsize len;
+  const char *text = g_bytes_get_data (bytes, &len);
+
+  if (w->quitting || w->finished)
+    return;
+
+  w->now = g_get_real_time ();
+  w->urgent = FALSE;
+
+  g_mutex_lock (&w->mutex);
+  w->n_bytes += len;
+  g_mutex_unlock (&w->mutex);
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      g_autoptr(GError) error = g_error_new_literal (PI_TC_ERROR, 0, _("a binary frame, not text"));
+
+      pi_stream_worker_ws_malformed (w, error);
+      return;
+    }
+
+  if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
+    pi_stream_worker_graphql_frame (w, text ? text : "", len);
+  else
+    pi_stream_worker_plain_frame (w, text ? text : "", len);
+
+  /* A handler may have ended the attempt. */
+  if (w->ws != NULL)
+    pi_stream_worker_flush_batches (w, TRUE);
+}
+
+/* The close in words, and whether retrying can help. */
+static char *
+describe_close (PiStreamWorker *w,
+                FailureKind    *kind)
+{
+  gushort code = soup_websocket_connection_get_close_code (w->ws);
+  const char *data = soup_websocket_connection_get_close_data (w->ws);
+  const char *why = w->refusal ? w->refusal : (data && *data ? data : NULL);
+
+  *kind = FAILURE_RETRY;
+
+  switch (code)
+    {
+    case CLOSE_UNAUTHORIZED:
+      *kind = FAILURE_PERMANENT;
+      if (why != NULL)
+        return g_strdup_printf (_("%s refused the credentials: %s"), w->host, why);
+      return g_strdup_printf (_("%s refused the credentials: they are invalid or expired"), w->host);
+
+    case CLOSE_FORBIDDEN:
+      *kind = FAILURE_PERMANENT;
+      return g_strdup_printf (_("%s refused access: this deployment needs a client with the scope web:read-pulse"),
+                              w->host);
+
+    case CLOSE_PROTOCOL_ERROR:
+    case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
+    case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION:
+      *kind = FAILURE_PERMANENT;
+      if (why != NULL)
+        return g_strdup_printf (_("%s ended the connection for a protocol error (%u): %s"), w->host, code, why);
+      return g_strdup_printf (_("%s ended the connection for a protocol error (%u)"), w->host, code);
+
+    case SOUP_WEBSOCKET_CLOSE_SERVER_ERROR:
+      if (w->refusal != NULL && w->refusal_final)
+        {
+          *kind = FAILURE_PERMANENT;
+          if (strstr (w->refusal, "InsufficientScopes") != NULL || strstr (w->refusal, "web:read-pulse") != NULL)
+            return g_strdup_printf (_("%s refused access: this deployment needs a client with the scope web:read-pulse"),
+                                    w->host);
+          return g_strdup_printf (_("%s refused the connection: %s"), w->host, w->refusal);
+        }
+      if (why != NULL)
+        return g_strdup_printf (_("%s ended the connection with an internal error: %s"), w->host, why);
+      return g_strdup_printf (_("%s ended the connection with an internal error"), w->host);
+
+    case SOUP_WEBSOCKET_CLOSE_BAD_DATA:
+      return g_strdup_printf (_("%s sent text that is not UTF-8; the connection was closed"), w->host);
+
+    case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
+      return g_strdup_printf (_("%s sent a frame larger than %u MB; the connection was closed"),
+                              w->host, WS_MAX_PAYLOAD / (1024 * 1024));
+
+    case CLOSE_MAX_AGE:
+    case SOUP_WEBSOCKET_CLOSE_GOING_AWAY:
+    case SOUP_WEBSOCKET_CLOSE_NORMAL:
+    case SOUP_WEBSOCKET_CLOSE_NO_STATUS:
+      if (w->refusal != NULL && w->refusal_final)
+        {
+          *kind = FAILURE_PERMANENT;
+          return g_strdup_printf (_("%s refused the connection: %s"), w->host, w->refusal);
+        }
+      return g_strdup_printf (_("%s ended the connection"), w->host);
+
+    case 0:
+    case SOUP_WEBSOCKET_CLOSE_ABNORMAL:
+    default:
+      if (w->refusal != NULL && w->refusal_final)
+        {
+          *kind = FAILURE_PERMANENT;
+          return g_strdup_printf (_("%s refused the connection: %s"), w->host, w->refusal);
+        }
+      if (code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL)
+        return g_strdup_printf (_("%s ended the connection (%u)"), w->host, code);
+      return g_strdup_printf (_("The connection to %s was lost"), w->host);
+    }
+}
+
+static void
+on_closed (SoupWebsocketConnection *ws,
+           gpointer                 user_data)
+{
+  PiStreamWorker *w = user_data;
+  g_autofree char *reason = NULL;
+  FailureKind kind;
+
+  if (w->quitting || w->finished)
+    return;
+
+  g_debug ("WebSocket closed: %u %s", soup_websocket_connection_get_close_code (ws),
+           soup_websocket_connection_get_close_data (ws));
+  pi_stream_worker_flush_batches (w, TRUE);
+  reason = describe_close (w, &kind);
+  pi_stream_worker_lost (w, reason, kind);
+}
+
+static void
+on_error (SoupWebsocketConnection *ws,
+          GError                  *error,
+          gpointer                 user_data)
+{
+  /* "closed" follows and gives the verdict. */
+  g_debug ("WebSocket error: %s", error->message);
+}
+
+/* The next protocol to try on a root URL whose server refused the upgrade. */
+static gboolean
+fall_back (PiStreamWorker *w)
+{
+  PiSourceProtocol next;
+
+  if (w->plan->protocol != PI_SOURCE_PROTOCOL_AUTO || w->ever_live)
+    return FALSE;
+
+  if (w->protocol == PI_SOURCE_PROTOCOL_WEBSOCKET)
+    next = PI_SOURCE_PROTOCOL_GRAPHQL;
+  else if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
+    next = PI_SOURCE_PROTOCOL_EVENTS_V1;
+  else
+    return FALSE;
+
+  g_debug ("%s refused the upgrade for %s; trying %s", w->host,
+           pi_source_protocol_to_string (w->protocol), pi_source_protocol_to_string (next));
+  pi_stream_worker_end_attempt (w);
+  w->protocol = next;
+  pi_stream_worker_start_attempt (w);
+  return TRUE;
+}
+
+static void
+http_refusal (PiStreamWorker *w,
+              SoupMessage    *message)
+{
+  guint status = soup_message_get_status (message);
+  const char *phrase = soup_message_get_reason_phrase (message);
+  g_autofree char *reason = NULL;
+
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (status);
+
+  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    reason = g_strdup_printf (_("%s refused access (%u %s)"), w->host, status, phrase ? phrase : "");
+  else
+    reason = g_strdup_printf (_("%s answered %u %s instead of opening a WebSocket"),
+                              w->host, status, phrase ? phrase : "");
+
+  if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
+    pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
+  else
+    pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_INITIAL : FAILURE_PERMANENT);
+}
+
+static void
+connect_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  PiStreamWorker *w = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SoupWebsocketConnection) ws = NULL;
+  guint status;
+
+  w->pending_ops--;
+  ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+
+  if (w->quitting || w->finished)
+    {
+      pi_stream_worker_maybe_quit (w);
+      return;
+    }
+
+  if (ws == NULL)
+    {
+      g_autofree char *reason = NULL;
+      FailureKind kind;
+
+      status = w->message ? soup_message_get_status (w->message) : 0;
+      if (w->stalled)
+        {
+          reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "No answer from %s for %u second",
+                                                 "No answer from %s for %u seconds",
+                                                 w->ping_timeout),
+                                    w->host, w->ping_timeout);
+          pi_stream_worker_lost (w, reason, FAILURE_RETRY);
+          return;
+        }
+
+      if (status >= 100 && status != SOUP_STATUS_SWITCHING_PROTOCOLS && error->domain != G_IO_ERROR &&
+          error->domain != G_TLS_ERROR && error->domain != G_RESOLVER_ERROR)
+        {
+          /* An HTTP answer, not a WebSocket: a deployment without this
+           * protocol (404, or 400 on web-server v106). */
+          if (!fall_back (w))
+            http_refusal (w, w->message);
+          return;
+        }
+
+      if (status == SOUP_STATUS_SWITCHING_PROTOCOLS)
+        {
+          reason = g_strdup_printf (_("%s opened a WebSocket this client cannot use: %s"), w->host, error->message);
+          pi_stream_worker_lost (w, reason, FAILURE_PERMANENT);
+          return;
+        }
+
+      reason = pi_stream_worker_describe_send_error (w, error, &kind);
+      pi_stream_worker_lost (w, reason, kind);
+      return;
+    }
+
+  /* Connected: silence is normal now, pings find a dead peer. */
+  clear_source (&w->watchdog);
+  w->ws = g_steal_pointer (&ws);
+  soup_websocket_connection_set_max_incoming_payload_size (w->ws, WS_MAX_PAYLOAD);
+  soup_websocket_connection_set_keepalive_interval (w->ws, w->keepalive_seconds);
+  soup_websocket_connection_set_keepalive_pong_timeout (w->ws, w->keepalive_seconds);
+  g_signal_connect (w->ws, "message", G_CALLBACK (on_message), w);
+  g_signal_connect (w->ws, "closed", G_CALLBACK (on_closed), w);
+  g_signal_connect (w->ws, "error", G_CALLBACK (on_error), w);
+
+  pi_stream_worker_post_state (w, PI_STREAM_STATE_WAITING_FOR_READY, NULL, 0);
+
+  w->ack_timeout = g_timeout_source_new_seconds (w->ack_timeout_seconds);
+  g_source_set_callback (w->ack_timeout, ack_timeout_cb, w, NULL);
+  g_source_attach (w->ack_timeout, w->context);
+
+  if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
+    pi_stream_worker_graphql_opened (w);
+  else
+    pi_stream_worker_plain_opened (w);
+}
+
+void
+pi_stream_worker_ws_start_attempt (PiStreamWorker *w)
+{
+  static const char * const graphql_protocols[] = { "graphql-ws", NULL };
+  const char *url;
+
+  if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
+    url = w->plan->graphql_url;
+  else if (w->plan->named_service != NULL)
+    url = w->plan->named_url;
+  else
+    url = w->plan->raw_url;
+
+  g_debug ("Opening a WebSocket to %s", url);
+  w->message = soup_message_new (SOUP_METHOD_GET, url);
+  g_assert (w->message != NULL);
+
+  w->pending_ops++;
+  soup_session_websocket_connect_async (w->session, w->message, NULL,
+                                        w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL ?
+                                          (char **) graphql_protocols : NULL,
+                                        G_PRIORITY_DEFAULT, w->cancellable, connect_cb, w);
+}
