@@ -356,6 +356,63 @@ test_close_reconnect_gap (void)
   server_stop (server);
 }
 
+static void
+test_never_ack (void)
+{
+  Server *server;
+  Watch *watch;
+
+  if (!have_server ())
+    return;
+  /* The client's wait for connection_ack, shortened for the test. */
+  g_setenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", "2", TRUE);
+  server = server_start ("--never-ack", NULL);
+  watch = watch_new (server, EX_A, NULL);
+  WAIT_UNTIL (state_int (server, "inits") >= 1, 20);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING ||
+              pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 20);
+  g_assert_nonnull (pi_source_get_error_message (watch->source));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "did not answer"));
+
+  watch_free (watch);
+  server_stop (server);
+  g_unsetenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS");
+}
+
+static void
+test_complete (void)
+{
+  Server *server;
+  Watch *watch;
+  g_autoptr(JsonNode) completed = NULL;
+  gint64 until;
+
+  if (!have_server ())
+    return;
+  server = server_start (NULL);
+  watch = watch_new (server, EX_A, NULL);
+  wait_live (watch, server, 1);
+  completed = control (server, "complete", "{}");
+  /* The server ended the subscription: the user must learn it (a binding
+   * error) or the client must subscribe again; silence loses messages. */
+  until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < until && watch->binding_errors->len == 0 &&
+         state_int (server, "subscriptions") == 0)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  if (watch->binding_errors->len == 0 && state_int (server, "subscriptions") == 0)
+    {
+      g_test_incomplete ("client bug: after the server's \"complete\" the source stays live "
+                         "with no subscription, no binding-error and no new start "
+                         "(pi-source-tc-graphql.c only logs PI_TC_FRAME_COMPLETE)");
+    }
+
+  watch_free (watch);
+  server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -366,6 +423,8 @@ main (int   argc,
   g_test_add_func ("/source-graphql/scope-refusal", test_scope_refusal);
   g_test_add_func ("/source-graphql/binding-error", test_binding_error);
   g_test_add_func ("/source-graphql/close-reconnect-gap", test_close_reconnect_gap);
+  g_test_add_func ("/source-graphql/never-ack", test_never_ack);
+  g_test_add_func ("/source-graphql/complete", test_complete);
 
   return g_test_run ();
 }
