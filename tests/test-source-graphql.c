@@ -357,6 +357,14 @@ test_close_reconnect_gap (void)
 }
 
 static void
+on_communicated (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
 test_never_ack (void)
 {
   Server *server;
@@ -413,6 +421,49 @@ test_complete (void)
   server_stop (server);
 }
 
+static void
+test_listen_root_url (void)
+{
+  Server *server;
+  const char *listen = g_getenv ("PULSE_LISTEN");
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GBytes) stdout_bytes = NULL;
+  g_autoptr(GBytes) stderr_bytes = NULL;
+  GAsyncResult *result = NULL;
+
+  if (listen == NULL)
+    {
+      g_test_skip ("pulse-listen is not built (-Dlisten=disabled)");
+      return;
+    }
+  if (!have_server ())
+    return;
+  server = server_start (NULL);
+  root = g_strdup_printf ("--root-url=%s", server->url);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                           listen, root, "--bind=" EX_A "=#", "--count=1", "--timeout=30", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_async (proc, NULL, NULL, on_communicated, &result);
+  WAIT_UNTIL (state_int (server, "subscriptions") >= 1, 20);
+  g_assert_cmpint (publish (server, EX_A, "primary.listen.0", "{\"from\":\"graphql\"}"), ==, 1);
+  WAIT_UNTIL (result != NULL, 20);
+  g_subprocess_communicate_finish (proc, result, &stdout_bytes, &stderr_bytes, &error);
+  g_assert_no_error (error);
+  g_object_unref (result);
+  out = g_strndup (g_bytes_get_data (stdout_bytes, NULL), g_bytes_get_size (stdout_bytes));
+  err = g_strndup (g_bytes_get_data (stderr_bytes, NULL), g_bytes_get_size (stderr_bytes));
+  if (!g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0)
+    g_error ("pulse-listen failed: %s", err);
+  g_assert_nonnull (strstr (out, "primary.listen.0"));
+  g_assert_nonnull (strstr (out, "graphql"));
+
+  server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -425,6 +476,7 @@ main (int   argc,
   g_test_add_func ("/source-graphql/close-reconnect-gap", test_close_reconnect_gap);
   g_test_add_func ("/source-graphql/never-ack", test_never_ack);
   g_test_add_func ("/source-graphql/complete", test_complete);
+  g_test_add_func ("/source-graphql/listen-root-url", test_listen_root_url);
 
   return g_test_run ();
 }
