@@ -255,7 +255,14 @@ test_ack_data (void)
   watch = watch_new (server, EX_A, NULL);
   wait_live (watch, server, 1);
   g_assert_cmpstr (pi_source_get_protocol_name (watch->source), ==, "GraphQL");
-  /* It tried the plain protocol first, was refused, fell back. */
+  /* It tried the plain protocol first, was refused (404), fell back. */
+  {
+    g_autoptr(JsonNode) state = control (server, "state", NULL);
+    JsonArray *refused = json_object_get_array_member (json_node_get_object (state), "refusedUpgrades");
+
+    g_assert_cmpuint (json_array_get_length (refused), >=, 1);
+    g_assert_cmpstr (json_array_get_string_element (refused, 0), ==, "/subscription/raw");
+  }
   g_assert_cmpint (state_int (server, "acks"), ==, 1);
 
   g_assert_cmpint (publish (server, EX_A, "primary.abc.0", "{\"status\":{\"taskId\":\"abc\"}}"), ==, 1);
