@@ -412,3 +412,31 @@ pi_message_new_gap (guint64     sequence,
   return message_new_with_error (PI_MESSAGE_KIND_GAP, sequence, time_received,
                                  "", 0, reason);
 }
+
+/**
+ * pi_message_new_dropped:
+ * @sequence: the number of the next message in the stream
+ * @count: how many messages the server dropped
+ * @reason: (nullable): the server's reason: "too-large" (a message larger
+ *   than the client's buffer), "too-slow" (the client fell behind), or
+ *   %NULL when it gave none
+ *
+ * Creates the marker for a `dropped` event: the connection held, but the
+ * server left @count messages out. Its time is now.
+ *
+ * Returns: (transfer full): a new message of kind %PI_MESSAGE_KIND_DROPPED
+ */
+PiMessage *
+pi_message_new_dropped (guint64     sequence,
+                        guint64     count,
+                        const char *reason)
+{
+  PiMessage *self = message_new_with_error (PI_MESSAGE_KIND_DROPPED, sequence,
+                                            g_get_real_time (), "", 0, reason);
+
+  /* No payload: its two fields hold the count. */
+  self->payload_offset = (guint32) (count & G_MAXUINT32);
+  self->payload_len = (guint32) (count >> 32);
+
+  return self;
+}

@@ -56,11 +56,12 @@ struct _PiMessage
   guint32             routing_key_offset;
   /* The first route; the others follow it (see route_next()). */
   guint32             routes_offset;
-  /* Undecodable: the parser's error. Gap: why there is a gap. */
+  /* Undecodable: the parser's error. Gap: why there is a gap. Dropped:
+   * the server's reason, "too-large" or "too-slow". */
   guint32             error_offset;
 
   guint32             n_routes : 24;
-  guint32             kind : 2;
+  guint32             kind : 3;
   guint32             redelivered : 1;
   guint32             has_payload : 1;
   /* The routes are consecutive strings in the tail, not in the JSON text. */

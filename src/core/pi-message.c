@@ -42,7 +42,8 @@ G_DEFINE_ENUM_TYPE (PiMessageKind, pi_message_kind,
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_DECODED, "decoded"),
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_PAYLOAD_ONLY, "payload-only"),
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_UNDECODABLE, "undecodable"),
-                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_GAP, "gap"))
+                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_GAP, "gap"),
+                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_DROPPED, "dropped"))
 
 G_DEFINE_FINAL_TYPE (PiMessage, pi_message, G_TYPE_OBJECT)
 
@@ -435,6 +436,42 @@ pi_message_get_redelivered (PiMessage *self)
   g_return_val_if_fail (PI_IS_MESSAGE (self), FALSE);
 
   return self->redelivered;
+}
+
+/**
+ * pi_message_get_dropped_count:
+ * @self: a message
+ *
+ * Returns: for a %PI_MESSAGE_KIND_DROPPED marker, how many messages the
+ *   server dropped; otherwise 0
+ */
+guint64
+pi_message_get_dropped_count (PiMessage *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE (self), 0);
+
+  if (self->kind != PI_MESSAGE_KIND_DROPPED)
+    return 0;
+
+  return ((guint64) self->payload_len << 32) | self->payload_offset;
+}
+
+/**
+ * pi_message_get_dropped_reason:
+ * @self: a message
+ *
+ * Returns: (transfer none) (nullable): for a %PI_MESSAGE_KIND_DROPPED
+ *   marker, the server's reason ("too-large" or "too-slow"), or %NULL
+ */
+const char *
+pi_message_get_dropped_reason (PiMessage *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
+
+  if (self->kind != PI_MESSAGE_KIND_DROPPED || self->error_offset == NO_STRING)
+    return NULL;
+
+  return self->block + self->error_offset;
 }
 
 /**

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * @PI_MESSAGE_KIND_UNDECODABLE: the data is not JSON; raw text and error kept
  * @PI_MESSAGE_KIND_GAP: not a message: the connection was lost here and
  *   messages may be missing (inserted by the client on reconnect)
+ * @PI_MESSAGE_KIND_DROPPED: not a message: the server dropped messages
+ *   here (its `dropped` event), with how many and why
  */
 typedef enum
 {
@@ -25,6 +27,7 @@ typedef enum
   PI_MESSAGE_KIND_PAYLOAD_ONLY,
   PI_MESSAGE_KIND_UNDECODABLE,
   PI_MESSAGE_KIND_GAP,
+  PI_MESSAGE_KIND_DROPPED,
 } PiMessageKind;
 
 #define PI_TYPE_MESSAGE_KIND (pi_message_kind_get_type ())
@@ -41,6 +44,11 @@ PiMessage          *pi_message_new_from_data      (const char  *data,
 PiMessage          *pi_message_new_gap            (guint64      sequence,
                                                    gint64       time_received,
                                                    const char  *reason);
+PiMessage          *pi_message_new_dropped        (guint64      sequence,
+                                                   guint64      count,
+                                                   const char  *reason);
+guint64             pi_message_get_dropped_count  (PiMessage   *self);
+const char         *pi_message_get_dropped_reason (PiMessage   *self);
 PiMessageKind       pi_message_get_kind           (PiMessage   *self);
 guint64             pi_message_get_sequence       (PiMessage   *self);
 gint64              pi_message_get_time_received  (PiMessage   *self);
