@@ -158,6 +158,10 @@ pi_message_list_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_MESSAGE_LIST);
 
+  /* The breakpoint bin holds the rest of the template: not a bound child. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+
   g_clear_object (&self->store);
   g_clear_object (&self->selected);
   g_clear_pointer (&self->held, g_ptr_array_unref);
