@@ -92,6 +92,7 @@ update_exchange (GtkWidget   *cell,
 char *
 pi_message_cells_dup_marker_text (PiMessage *message)
 {
+  g_autofree char *number = NULL;
   guint64 count;
   const char *reason;
   gulong n;
@@ -105,23 +106,24 @@ pi_message_cells_dup_marker_text (PiMessage *message)
       count = pi_message_get_dropped_count (message);
       reason = pi_message_get_dropped_reason (message);
       n = (gulong) MIN (count, G_MAXULONG);
+      number = g_strdup_printf ("%" G_GUINT64_FORMAT, count);
 
       if (g_strcmp0 (reason, "too-large") == 0)
         /* Translators: the server left messages out because each was larger than its buffer for this client */
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "%" G_GUINT64_FORMAT " message dropped by the server: too large for its buffer",
-                                             "%" G_GUINT64_FORMAT " messages dropped by the server: too large for its buffer",
-                                             n), count);
+                                             "%s message dropped by the server: too large for its buffer",
+                                             "%s messages dropped by the server: too large for its buffer",
+                                             n), number);
       if (g_strcmp0 (reason, "too-slow") == 0)
         /* Translators: the server left messages out because this program did not read them fast enough */
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "%" G_GUINT64_FORMAT " message dropped by the server: this client was too slow",
-                                             "%" G_GUINT64_FORMAT " messages dropped by the server: this client was too slow",
-                                             n), count);
+                                             "%s message dropped by the server: this client was too slow",
+                                             "%s messages dropped by the server: this client was too slow",
+                                             n), number);
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                           "%" G_GUINT64_FORMAT " message dropped by the server",
-                                           "%" G_GUINT64_FORMAT " messages dropped by the server",
-                                           n), count);
+                                           "%s message dropped by the server",
+                                           "%s messages dropped by the server",
+                                           n), number);
 
     case PI_MESSAGE_KIND_DECODED:
     case PI_MESSAGE_KIND_PAYLOAD_ONLY:
