@@ -336,6 +336,91 @@ test_selection (void)
   fixture_teardown (&f);
 }
 
+/* Issue 12 point 7: a dropped event says how many and why, apart from a
+ * lost connection. */
+static void
+test_marker_rows (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) rows = NULL;
+  gboolean seen[3] = { FALSE, FALSE, FALSE };
+
+  fixture_setup (&f, 100);
+  g_ptr_array_add (batch, pi_message_new_dropped (1, 12, "too-large"));
+  g_ptr_array_add (batch, pi_message_new_dropped (2, 1, "too-slow"));
+  g_ptr_array_add (batch, pi_message_new_gap (3, g_get_real_time (), "Connection reset by peer"));
+  pi_message_list_append (f.list, batch);
+  wait_for_paints (&f, 3);
+
+  rows = collect_rows (&f);
+  g_assert_cmpuint (rows->len, ==, 3);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (rows, i);
+
+      if (g_strcmp0 (row->cells[3], "12 messages dropped by the server: too large for its buffer") == 0)
+        seen[0] = TRUE;
+      else if (g_strcmp0 (row->cells[3], "1 message dropped by the server: this client was too slow") == 0)
+        seen[1] = TRUE;
+      else if (g_strcmp0 (row->cells[3], "Connection lost — messages may be missing here") == 0)
+        seen[2] = TRUE;
+      g_assert_nonnull (strstr (row->classes[3], "warning"));
+      g_assert_true (row->has_tooltip[3]);
+    }
+  g_assert_true (seen[0] && seen[1] && seen[2]);
+
+  fixture_teardown (&f);
+}
+
+static GtkColumnViewColumn *
+find_column (PiMessageList *list,
+             const char    *id)
+{
+  GListModel *columns = gtk_column_view_get_columns (pi_message_list_get_column_view (list));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_id (column), id) == 0)
+        return column;
+    }
+
+  return NULL;
+}
+
+/* The header menu shows and hides columns, routing-key words included,
+ * and the next list remembers it. */
+static void
+test_columns (void)
+{
+  Fixture f = { 0 };
+  PiMessageList *other;
+
+  fixture_setup (&f, 100);
+  g_assert_nonnull (gtk_column_view_column_get_header_menu (find_column (f.list, "routing-key")));
+  g_assert_true (gtk_column_view_column_get_visible (find_column (f.list, "routes")));
+  g_assert_false (gtk_column_view_column_get_visible (find_column (f.list, "word-workerType")));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.list), "columns.routes", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.list), "columns.word-workerType", NULL));
+  g_assert_false (gtk_column_view_column_get_visible (find_column (f.list, "routes")));
+  g_assert_true (gtk_column_view_column_get_visible (find_column (f.list, "word-workerType")));
+
+  other = g_object_ref_sink (PI_MESSAGE_LIST (pi_message_list_new ()));
+  g_assert_false (gtk_column_view_column_get_visible (find_column (other, "routes")));
+  g_assert_true (gtk_column_view_column_get_visible (find_column (other, "word-workerType")));
+  g_assert_finalize_object (other);
+
+  /* Back as they were for the other tests. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.list), "columns.routes", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f.list), "columns.word-workerType", NULL));
+  g_assert_true (gtk_column_view_column_get_visible (find_column (f.list, "routes")));
+
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -346,6 +431,8 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/filter", test_filter);
   g_test_add_func ("/pi/message-list/pause-resume-clear", test_pause_resume);
   g_test_add_func ("/pi/message-list/selection", test_selection);
+  g_test_add_func ("/pi/message-list/marker-rows", test_marker_rows);
+  g_test_add_func ("/pi/message-list/columns", test_columns);
 
   return g_test_run ();
 }
