@@ -9,30 +9,32 @@
 
 #define G_LOG_DOMAIN "pi-message-list"
 
+#include <glib/gi18n.h>
+
 #include "pi-message-cells.h"
 #include "pi-message-list-private.h"
 
 /* Following the newest row.
  *
- * The list keeps to the bottom by moving the vertical adjustment to
- * upper - page_size whenever the rows changed while we were there (on the
- * short tail model this is what gtk_column_view_scroll_to() would do, and it
- * needs the same care about layout; see pi-tail-model.c for why the tail). The list view itself moves the value while it lays out a
- * changed model (it keeps an anchor row in place), so value changes between
- * such a change and the next paint are layout, not the user; any other
- * value change is the user scrolling, and decides whether we follow. The
- * snap happens after the frame's layout (on_layout): a value set while the
- * list view allocates is not seen by it.
+ * The table always shows the whole list. While following, every change of
+ * the rows asks the column view to scroll the last row into view
+ * (gtk_column_view_scroll_to: it anchors the view on that row, so the
+ * newest row sits at the bottom edge and the rows above fill the page;
+ * nothing hides behind empty space).
  *
- * While following, the table shows only the newest rows (the tail model,
- * see pi-tail-model.c): a busy list then never creates or destroys row
- * widgets, it rebinds the same few dozen rows, and its value only moves
- * when their number does. When the user scrolls up or picks a row, the
- * table switches to the whole list at the same place on screen, and back
- * to the tail when they return to the bottom. The switch happens from an
- * idle: both causes are inside the list view's own handlers, which must not
- * see their rows replaced under them; until then the tail holds still.
+ * The user leaving the bottom stops following at once. Input says so
+ * first: the wheel or touchpad moving up, the keys that move up, a press
+ * on the scrollbar. Any other change of the scroll position counts too,
+ * unless the list itself is moving it: between a change of the rows (or of
+ * the view's size) and the next paint the column view moves the value
+ * while it lays the rows out again, and that is not the user. Reaching the
+ * bottom again (or the pill "N new messages", or Resume, or closing the
+ * filter) follows again.
  */
+
+/* How often in a row the list may fail to reach the bottom before we stop
+ * asking (each try costs a frame). */
+#define MAX_RETRIES 4
 
 static gboolean
 is_at_bottom (GtkAdjustment *adj)
@@ -45,198 +47,118 @@ is_at_bottom (GtkAdjustment *adj)
 }
 
 static void
-set_value (PiMessageList *self,
-           double         value)
+scroll_to_newest (PiMessageList *self)
 {
-  if (gtk_adjustment_get_value (self->vadjustment) == value)
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+
+  if (n == 0)
     return;
 
+  self->layout_pending = TRUE;
   self->snapping++;
-  gtk_adjustment_set_value (self->vadjustment, value);
+  gtk_column_view_scroll_to (self->column_view, n - 1, NULL, GTK_LIST_SCROLL_NONE, NULL);
   self->snapping--;
 }
 
-void
-_pi_message_list_scroll_to_bottom (PiMessageList *self)
-{
-  set_value (self, gtk_adjustment_get_upper (self->vadjustment) -
-                   gtk_adjustment_get_page_size (self->vadjustment));
-}
-
-/* After a switch to the whole list, once it is long enough. */
 static void
-apply_pending_value (PiMessageList *self,
-                     gboolean       force)
+update_pill (PiMessageList *self)
 {
-  double max;
+  gboolean show;
 
-  if (!self->has_pending_value)
-    return;
+  show = !self->following &&
+         g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0 &&
+         (self->n_new > 0 || !is_at_bottom (self->vadjustment));
 
-  max = gtk_adjustment_get_upper (self->vadjustment) - gtk_adjustment_get_page_size (self->vadjustment);
-  if (max < self->pending_value && !force)
-    return;
-
-  self->has_pending_value = FALSE;
-  set_value (self, MIN (self->pending_value, max));
-}
-
-/* In tail mode, highlights the selected message's row if it is among
- * the newest, which move up under it with every batch. */
-static void
-sync_tail_selection (PiMessageList *self)
-{
-  guint offset = pi_tail_model_get_offset (self->tail);
-  guint n_rows = g_list_model_get_n_items (G_LIST_MODEL (self->tail));
-  guint row = GTK_INVALID_LIST_POSITION;
-
-  /* Showing the whole list: the selection model keeps its selection. */
-  if (!self->tail_mode)
-    return;
-
-  if (self->selected != NULL &&
-      self->selected_pos != GTK_INVALID_LIST_POSITION &&
-      self->selected_pos >= offset &&
-      self->selected_pos - offset < n_rows)
-    row = self->selected_pos - offset;
-
-  if (gtk_single_selection_get_selected (self->selection) == row)
-    return;
-
-  self->switching++;
-  gtk_single_selection_set_selected (self->selection, row);
-  self->switching--;
-}
-
-static void
-set_tail_mode (PiMessageList *self,
-               gboolean       tail_mode)
-{
-  guint offset = pi_tail_model_get_offset (self->tail);
-  guint n_rows = g_list_model_get_n_items (G_LIST_MODEL (self->tail));
-  guint selected_pos;
-
-  tail_mode = !!tail_mode;
-  if (self->tail_mode == tail_mode)
-    return;
-
-  if (tail_mode)
+  if (self->n_new > 0)
     {
-      selected_pos = gtk_single_selection_get_selected (self->selection);
-      self->selected_pos = self->selected != NULL ? selected_pos : GTK_INVALID_LIST_POSITION;
-      self->has_pending_value = FALSE;
+      g_autofree char *text = NULL;
+
+      /* Translators: on the pill that scrolls back to the newest rows, beside a down arrow */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages", self->n_new),
+                              self->n_new);
+      gtk_label_set_label (self->new_label, text);
     }
   else
-    {
-      /* The same rows at the same place on screen, further down a longer
-       * list: rows are one line of text, all of one height. */
-      if (n_rows > 0)
-        {
-          double row_height = gtk_adjustment_get_upper (self->vadjustment) / n_rows;
+    gtk_label_set_label (self->new_label, _("Newest messages"));
 
-          self->pending_value = offset * row_height + gtk_adjustment_get_value (self->vadjustment);
-          self->has_pending_value = TRUE;
-        }
+  if (gtk_revealer_get_reveal_child (self->new_revealer) != show)
+    gtk_revealer_set_reveal_child (self->new_revealer, show);
+}
+
+void
+_pi_message_list_set_following (PiMessageList *self,
+                                gboolean       following)
+{
+  following = !!following;
+
+  if (following)
+    {
+      self->n_new = 0;
+      self->retries = 0;
+      scroll_to_newest (self);
     }
 
-  self->tail_mode = tail_mode;
+  if (self->following != following)
+    {
+      self->following = following;
+      self->n_new = 0;
+      g_debug ("%s the newest rows", following ? "Following" : "Not following");
+    }
+
+  update_pill (self);
+}
+
+static void
+on_filter_items_changed (PiMessageList *self,
+                         guint          position,
+                         guint          removed,
+                         guint          added,
+                         GListModel    *model)
+{
   self->layout_pending = TRUE;
 
-  self->switching++;
-  if (tail_mode)
+  if (self->follow && self->following)
     {
-      pi_tail_model_set_frozen (self->tail, FALSE);
-      gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->tail));
+      self->retries = 0;
+      scroll_to_newest (self);
     }
-  else
-    gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->filter_model));
-  self->switching--;
+  else if (added > 0 && self->refiltering == 0 &&
+           position + added == g_list_model_get_n_items (model))
+    self->n_new += added;
 
-  if (tail_mode)
-    sync_tail_selection (self);
-  else if (self->selected != NULL && self->selected_pos != GTK_INVALID_LIST_POSITION)
-    {
-      self->switching++;
-      gtk_single_selection_set_selected (self->selection, self->selected_pos);
-      self->switching--;
-    }
-
-  g_debug ("Showing %s", tail_mode ? "the newest rows" : "all rows");
-}
-
-/* A few rows more than fit the view: the fewer rows, the less text to lay
- * out again when they move. */
-static guint
-wanted_tail_rows (PiMessageList *self)
-{
-  guint n_rows = g_list_model_get_n_items (G_LIST_MODEL (self->tail));
-  double upper = gtk_adjustment_get_upper (self->vadjustment);
-  double page_size = gtk_adjustment_get_page_size (self->vadjustment);
-  double row_height;
-
-  if (!self->tail_mode || n_rows == 0 || upper <= 0 || page_size <= 0)
-    return pi_tail_model_get_max_rows (self->tail);
-
-  row_height = MAX (upper / n_rows, 8.0);
-
-  return CLAMP ((guint)(page_size / row_height) + 12, MIN_TAIL_ROWS, MAX_TAIL_ROWS);
-}
-
-static gboolean
-sync_mode_cb (gpointer data)
-{
-  PiMessageList *self = data;
-
-  self->sync_mode_id = 0;
-  set_tail_mode (self, self->follow && self->following);
-  pi_tail_model_set_max_rows (self->tail, wanted_tail_rows (self));
-
-  return G_SOURCE_REMOVE;
-}
-
-void
-_pi_message_list_queue_sync_mode (PiMessageList *self)
-{
-  /* Hold the tail still until the switch: the rows the user sees now are
-   * the ones the whole list must show at the same place. */
-  if (self->tail_mode && !(self->follow && self->following))
-    pi_tail_model_set_frozen (self->tail, TRUE);
-
-  if (self->sync_mode_id != 0)
-    return;
-
-  if (self->tail_mode != (self->follow && self->following) ||
-      pi_tail_model_get_max_rows (self->tail) != wanted_tail_rows (self))
-    self->sync_mode_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, sync_mode_cb, self, NULL);
+  update_pill (self);
 }
 
 static void
 on_vadjustment_changed (PiMessageList *self,
                         GtkAdjustment *adj)
 {
-  /* Snapped to the bottom in on_layout: the list view ignores a value set
-   * while it allocates (it is inside its size_allocate now) and would draw
-   * its rows where they were while the adjustment says otherwise. */
-  if (self->follow && self->following)
-    self->layout_pending = TRUE;
-
-  /* The window changed size: as many tail rows as now fit. */
-  _pi_message_list_queue_sync_mode (self);
+  /* The view changed size or its rows their height: the list view moves
+   * the value while it lays out; on_layout snaps back to the bottom. */
+  self->layout_pending = TRUE;
 }
 
 static void
 on_vadjustment_value_changed (PiMessageList *self,
                               GtkAdjustment *adj)
 {
+  gboolean at_bottom;
+
   if (self->snapping > 0 || self->layout_pending)
     return;
 
-  self->following = is_at_bottom (adj);
-  _pi_message_list_queue_sync_mode (self);
+  at_bottom = is_at_bottom (adj);
+
+  if (self->following && !at_bottom)
+    _pi_message_list_set_following (self, FALSE);
+  else if (!self->following && at_bottom && !self->scrollbar_held && self->follow)
+    _pi_message_list_set_following (self, TRUE);
+  else
+    update_pill (self);
 }
 
-/* After the widgets were allocated, in the same frame: a value set here
- * makes the list view lay out again before anything is painted. */
+/* After the widgets were allocated, in the same frame: a scroll asked for
+ * here is laid out again before anything is painted. */
 void
 _pi_message_list_layout (PiMessageList *self,
                          GdkFrameClock *frame_clock)
@@ -244,13 +166,12 @@ _pi_message_list_layout (PiMessageList *self,
   if (!self->layout_pending)
     return;
 
-  if (self->follow && self->following)
+  if (self->follow && self->following && !is_at_bottom (self->vadjustment) &&
+      self->retries < MAX_RETRIES)
     {
-      if (!is_at_bottom (self->vadjustment))
-        _pi_message_list_scroll_to_bottom (self);
+      self->retries++;
+      scroll_to_newest (self);
     }
-  else
-    apply_pending_value (self, FALSE);
 }
 
 void
@@ -262,49 +183,14 @@ _pi_message_list_after_paint (PiMessageList *self,
 
   self->layout_pending = FALSE;
 
-  if (self->follow && self->following && !is_at_bottom (self->vadjustment))
-    _pi_message_list_scroll_to_bottom (self);
-  else
-    apply_pending_value (self, TRUE);
-}
-
-/* Keeps selected_pos on the selected message while the tail is shown
- * (otherwise the selection model does it), and drops the selection when
- * the message leaves the list, as GtkSingleSelection would. */
-static void
-on_filter_items_changed (PiMessageList *self,
-                         guint          position,
-                         guint          removed,
-                         guint          added,
-                         GListModel    *model)
-{
-  if (!self->tail_mode)
-    return;
-
-  if (self->selected != NULL && self->selected_pos != GTK_INVALID_LIST_POSITION)
+  if (self->follow && self->following && !is_at_bottom (self->vadjustment) &&
+      self->retries < MAX_RETRIES)
     {
-      if (position + removed <= self->selected_pos)
-        self->selected_pos = self->selected_pos - removed + added;
-      else if (position <= self->selected_pos)
-        {
-          guint found = GTK_INVALID_LIST_POSITION;
-
-          for (guint i = 0; i < added && found == GTK_INVALID_LIST_POSITION; i++)
-            {
-              g_autoptr(PiMessage) item = g_list_model_get_item (model, position + i);
-
-              if (item == self->selected)
-                found = position + i;
-            }
-
-          self->selected_pos = found;
-        }
+      self->retries++;
+      scroll_to_newest (self);
     }
-
-  if (self->selected != NULL && self->selected_pos == GTK_INVALID_LIST_POSITION)
-    _pi_message_list_set_selected (self, NULL);
-
-  sync_tail_selection (self);
+  else
+    update_pill (self);
 }
 
 void
@@ -312,67 +198,120 @@ _pi_message_list_selected_item_changed (PiMessageList      *self,
                                         GParamSpec         *pspec,
                                         GtkSingleSelection *selection)
 {
-  PiMessage *message;
+  PiMessage *message = pi_message_cells_get_message (gtk_single_selection_get_selected_item (selection));
 
-  if (self->switching > 0)
-    return;
-
-  message = pi_message_cells_get_message (gtk_single_selection_get_selected_item (selection));
-
-  if (self->tail_mode)
-    {
-      self->selected_pos = message != NULL
-        ? pi_tail_model_get_offset (self->tail) + gtk_single_selection_get_selected (selection)
-        : GTK_INVALID_LIST_POSITION;
-
-      /* The user picked a row: hold the view still so that it stays in
-       * sight, on the whole list. */
-      if (message != NULL)
-        {
-          self->following = FALSE;
-          _pi_message_list_queue_sync_mode (self);
-        }
-    }
+  /* The user picked a row: hold the view still so that it stays in sight. */
+  if (message != NULL && self->following && message != self->selected)
+    _pi_message_list_set_following (self, FALSE);
 
   _pi_message_list_set_selected (self, message);
 }
 
-/* While the tail is shown, only a change in its number of rows moves the
- * list view's value: between the others, a value change is the user. */
-static void
-on_tail_items_changed (PiMessageList *self,
-                       guint          position,
-                       guint          removed,
-                       guint          added,
-                       GListModel    *model)
+/* The user's own ways up stop following before the list moves. */
+
+static gboolean
+on_scroll (PiMessageList            *self,
+           double                    dx,
+           double                    dy,
+           GtkEventControllerScroll *controller)
 {
-  if (self->tail_mode && removed != added)
-    self->layout_pending = TRUE;
+  if (dy < 0 && self->following)
+    _pi_message_list_set_following (self, FALSE);
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
+on_key_pressed (PiMessageList         *self,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                GtkEventControllerKey *controller)
+{
+  switch (keyval)
+    {
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+    case GDK_KEY_Page_Up:
+    case GDK_KEY_KP_Page_Up:
+    case GDK_KEY_Home:
+    case GDK_KEY_KP_Home:
+      if (self->following)
+        _pi_message_list_set_following (self, FALSE);
+      break;
+
+    default:
+      break;
+    }
+
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+on_scrollbar_pressed (PiMessageList   *self,
+                      int              n_press,
+                      double           x,
+                      double           y,
+                      GtkGestureClick *gesture)
+{
+  self->scrollbar_held = TRUE;
+  if (self->following)
+    _pi_message_list_set_following (self, FALSE);
+}
+
+static void
+on_scrollbar_end (PiMessageList    *self,
+                  GdkEventSequence *sequence,
+                  GtkGesture       *gesture)
+{
+  self->scrollbar_held = FALSE;
+
+  /* Let go at the bottom: follow again. */
+  if (!self->following && self->follow && is_at_bottom (self->vadjustment))
+    _pi_message_list_set_following (self, TRUE);
+}
+
+static void
+on_new_clicked (PiMessageList *self)
+{
+  pi_message_list_follow (self);
 }
 
 void
 _pi_message_list_follow_init (PiMessageList *self)
 {
-  self->selected_pos = GTK_INVALID_LIST_POSITION;
+  GtkEventController *controller;
+  GtkGesture *gesture;
 
-  /* The tail first: the selection tracking below looks at its rows. */
-  self->tail = pi_tail_model_new (MIN_TAIL_ROWS);
-  pi_tail_model_set_model (self->tail, G_LIST_MODEL (self->filter_model));
   g_signal_connect_object (self->filter_model, "items-changed",
                            G_CALLBACK (on_filter_items_changed), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->tail, "items-changed",
-                           G_CALLBACK (on_tail_items_changed), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->tail, "moved",
-                           G_CALLBACK (sync_tail_selection), self,
-                           G_CONNECT_SWAPPED);
-  set_tail_mode (self, TRUE);
-
   g_signal_connect_object (self->vadjustment, "changed",
                            G_CALLBACK (on_vadjustment_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->vadjustment, "value-changed",
                            G_CALLBACK (on_vadjustment_value_changed), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->new_button, "clicked",
+                           G_CALLBACK (on_new_clicked), self,
+                           G_CONNECT_SWAPPED);
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "scroll", G_CALLBACK (on_scroll), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), controller);
+
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (controller, "key-pressed", G_CALLBACK (on_key_pressed), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->column_view), controller);
+
+  gesture = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (gesture), GTK_PHASE_CAPTURE);
+  g_signal_connect_object (gesture, "pressed", G_CALLBACK (on_scrollbar_pressed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gesture, "end", G_CALLBACK (on_scrollbar_end), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (gtk_scrolled_window_get_vscrollbar (self->scroller),
+                             GTK_EVENT_CONTROLLER (gesture));
+
+  update_pill (self);
 }

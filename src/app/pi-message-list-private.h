@@ -10,13 +10,13 @@
 #include <adwaita.h>
 
 #include "pi-message-list.h"
-#include "pi-tail-model.h"
 
 G_BEGIN_DECLS
 
 /* PiMessageList spans pi-message-list.c (properties, filter, pause, the
- * public API) and pi-message-list-follow.c (following the newest rows,
- * the tail model and the selection). */
+ * public API), pi-message-list-follow.c (following the newest rows and
+ * the "new messages" pill) and pi-message-list-columns.c (which columns
+ * show, the header menu, the compact layout). */
 
 struct _PiMessageList
 {
@@ -32,14 +32,20 @@ struct _PiMessageList
   GtkSingleSelection *selection;
   GtkFilterListModel *filter_model;
   GtkCustomFilter    *filter;
+  GtkRevealer        *new_revealer;
+  GtkButton          *new_button;
+  GtkLabel           *new_label;
 
   /* Owned */
   PiMessageStore     *store;
   PiMessage          *selected;
-  PiTailModel        *tail;
   GPtrArray          *held;
   char               *filter_text;
   char               *needle;         /* filter_text casefolded, NULL when empty */
+  GSettings          *settings;       /* NULL when the schema is not installed */
+  GSimpleActionGroup *column_actions;
+  GPtrArray          *word_columns;   /* GtkColumnViewColumn, one per routing-key word */
+  char              **visible_columns;
 
   /* Borrowed */
   GtkAdjustment      *vadjustment;
@@ -47,28 +53,21 @@ struct _PiMessageList
   gulong              after_paint_id;
   gulong              layout_id;
 
-  guint               sync_mode_id;
-  guint               selected_pos;   /* in filter_model, tracked here in tail mode */
-  double              pending_value;  /* where to scroll once the full list is laid out */
-
+  guint               n_new;          /* arrived since following stopped */
   guint               n_held;
   guint               n_shown;
   guint               snapping;
-  guint               switching;
+  guint               refiltering;
+  guint               retries;
   guint               follow : 1;
   guint               following : 1;
   guint               layout_pending : 1;
   guint               paused : 1;
   guint               search_mode : 1;
   guint               setting_entry : 1;
-  guint               tail_mode : 1;
-  guint               has_pending_value : 1;
+  guint               scrollbar_held : 1;
+  guint               compact : 1;
 };
-
-/* Rows shown while following: as many as fit the view and a few more
- * (wanted_tail_rows), within these. */
-#define MIN_TAIL_ROWS 24
-#define MAX_TAIL_ROWS 160
 
 /* pi-message-list.c */
 void _pi_message_list_set_selected          (PiMessageList      *self,
@@ -76,8 +75,8 @@ void _pi_message_list_set_selected          (PiMessageList      *self,
 
 /* pi-message-list-follow.c */
 void _pi_message_list_follow_init           (PiMessageList      *self);
-void _pi_message_list_scroll_to_bottom      (PiMessageList      *self);
-void _pi_message_list_queue_sync_mode       (PiMessageList      *self);
+void _pi_message_list_set_following         (PiMessageList      *self,
+                                             gboolean            following);
 void _pi_message_list_layout                (PiMessageList      *self,
                                              GdkFrameClock      *frame_clock);
 void _pi_message_list_after_paint           (PiMessageList      *self,
@@ -85,5 +84,11 @@ void _pi_message_list_after_paint           (PiMessageList      *self,
 void _pi_message_list_selected_item_changed (PiMessageList      *self,
                                              GParamSpec         *pspec,
                                              GtkSingleSelection *selection);
+
+/* pi-message-list-columns.c */
+void _pi_message_list_columns_init          (PiMessageList      *self);
+void _pi_message_list_columns_dispose       (PiMessageList      *self);
+void _pi_message_list_set_compact           (PiMessageList      *self,
+                                             gboolean            compact);
 
 G_END_DECLS

@@ -28,6 +28,7 @@ enum {
   PROP_N_SHOWN,
   PROP_N_HELD,
   PROP_SEARCH_MODE,
+  PROP_COMPACT,
   N_PROPS
 };
 
@@ -72,8 +73,6 @@ update_counts (PiMessageList *self)
   if (n_shown != self->n_shown)
     {
       self->n_shown = n_shown;
-      if (!self->tail_mode)
-        self->layout_pending = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SHOWN]);
     }
 }
@@ -85,12 +84,6 @@ on_model_items_changed (PiMessageList *self,
                         guint          added,
                         GListModel    *model)
 {
-  /* The list view moves the value while it lays out the change (a full
-   * ring replaces rows without changing the count). The tail's rows only
-   * move when their number changes: see on_tail_items_changed. */
-  if ((removed > 0 || added > 0) && !self->tail_mode)
-    self->layout_pending = TRUE;
-
   update_counts (self);
 }
 
@@ -161,11 +154,14 @@ pi_message_list_dispose (GObject *object)
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
 
-  g_clear_handle_id (&self->sync_mode_id, g_source_remove);
+  _pi_message_list_columns_dispose (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_MESSAGE_LIST);
 
-  g_clear_object (&self->tail);
+  /* The breakpoint bin holds the rest of the template: not a bound child. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL;)
+    gtk_widget_unparent (child);
+
   g_clear_object (&self->store);
   g_clear_object (&self->selected);
   g_clear_pointer (&self->held, g_ptr_array_unref);
@@ -226,6 +222,10 @@ pi_message_list_get_property (GObject    *object,
       g_value_set_boolean (value, self->search_mode);
       break;
 
+    case PROP_COMPACT:
+      g_value_set_boolean (value, self->compact);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -259,6 +259,10 @@ pi_message_list_set_property (GObject      *object,
 
     case PROP_SEARCH_MODE:
       pi_message_list_set_search_mode (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_COMPACT:
+      _pi_message_list_set_compact (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -308,6 +312,11 @@ pi_message_list_class_init (PiMessageListClass *klass)
     g_param_spec_boolean ("search-mode", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /* Set by the template's breakpoint: a narrow table shows fewer columns. */
+  properties[PROP_COMPACT] =
+    g_param_spec_boolean ("compact", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-message-list.ui");
@@ -320,6 +329,9 @@ pi_message_list_class_init (PiMessageListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, selection);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter_model);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_button);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_label);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback_full (widget_class, "on_selected_item_changed",
                                                 G_CALLBACK (_pi_message_list_selected_item_changed));
@@ -350,6 +362,7 @@ pi_message_list_init (PiMessageList *self)
 
   self->vadjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
   _pi_message_list_follow_init (self);
+  _pi_message_list_columns_init (self);
 
   update_counts (self);
 }
@@ -460,6 +473,8 @@ pi_message_list_set_filter_text (PiMessageList *self,
       self->setting_entry = FALSE;
     }
 
+  self->refiltering++;
+
   needle = filter_text[0] ? g_utf8_casefold (filter_text, -1) : NULL;
   old_needle = g_steal_pointer (&self->needle);
   self->needle = needle;
@@ -477,6 +492,8 @@ pi_message_list_set_filter_text (PiMessageList *self,
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
   else
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+
+  self->refiltering--;
 
   /* A filter the user cannot see would only confuse. */
   if (needle != NULL)
@@ -508,12 +525,7 @@ pi_message_list_set_follow (PiMessageList *self,
   self->follow = follow;
 
   /* Turning it on means "show me the newest", wherever the view was. */
-  if (follow)
-    {
-      self->following = TRUE;
-      _pi_message_list_scroll_to_bottom (self);
-    }
-  _pi_message_list_queue_sync_mode (self);
+  _pi_message_list_set_following (self, follow);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
 }
@@ -552,6 +564,10 @@ pi_message_list_set_paused (PiMessageList *self,
       self->n_held = 0;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
     }
+
+  /* Resume means "show me what is happening now". */
+  if (!paused && self->follow)
+    pi_message_list_follow (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
@@ -592,9 +608,14 @@ pi_message_list_set_search_mode (PiMessageList *self,
 
   self->search_mode = search_mode;
 
-  /* Closing the search bar drops its filter, as GNOME apps do. */
+  /* Closing the search bar drops its filter, as GNOME apps do, and
+   * returns to the newest rows. */
   if (!search_mode)
-    pi_message_list_set_filter_text (self, NULL);
+    {
+      pi_message_list_set_filter_text (self, NULL);
+      if (self->follow)
+        pi_message_list_follow (self);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_MODE]);
 }
@@ -656,11 +677,25 @@ pi_message_list_clear (PiMessageList *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
     }
 
-  self->following = TRUE;
-  _pi_message_list_queue_sync_mode (self);
-
   if (self->store != NULL)
     pi_message_store_clear (self->store);
+
+  _pi_message_list_set_following (self, TRUE);
+}
+
+/**
+ * pi_message_list_follow:
+ * @self: a #PiMessageList
+ *
+ * Scrolls to the newest row and keeps to the newest rows as they arrive,
+ * as the "new messages" pill does.
+ */
+void
+pi_message_list_follow (PiMessageList *self)
+{
+  g_return_if_fail (PI_IS_MESSAGE_LIST (self));
+
+  _pi_message_list_set_following (self, TRUE);
 }
 
 void
@@ -725,4 +760,27 @@ pi_message_list_get_following (PiMessageList *self)
   g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), FALSE);
 
   return self->follow && self->following;
+}
+
+/**
+ * pi_message_list_get_new_messages_button:
+ *
+ * Returns: (transfer none): the pill that returns to the newest rows
+ */
+GtkWidget *
+pi_message_list_get_new_messages_button (PiMessageList *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), NULL);
+
+  return GTK_WIDGET (self->new_button);
+}
+
+/* Visible when the user should see it: revealed, and the list shown. */
+gboolean
+pi_message_list_get_new_messages_shown (PiMessageList *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->new_revealer) &&
+         g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "messages") == 0;
 }

@@ -41,6 +41,7 @@ void            pi_message_list_append               (PiMessageList *self,
                                                       GPtrArray     *batch);
 void            pi_message_list_clear                (PiMessageList *self);
 void            pi_message_list_start_search         (PiMessageList *self);
+void            pi_message_list_follow               (PiMessageList *self);
 
 /* For tests and the benchmark: the parts a user looks at. */
 GtkColumnView  *pi_message_list_get_column_view      (PiMessageList *self);
@@ -48,5 +49,7 @@ GtkAdjustment  *pi_message_list_get_vadjustment      (PiMessageList *self);
 const char     *pi_message_list_get_visible_page     (PiMessageList *self);
 const char     *pi_message_list_get_count_text       (PiMessageList *self);
 gboolean        pi_message_list_get_following        (PiMessageList *self);
+GtkWidget      *pi_message_list_get_new_messages_button (PiMessageList *self);
+gboolean        pi_message_list_get_new_messages_shown  (PiMessageList *self);
 
 G_END_DECLS

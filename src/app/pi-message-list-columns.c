@@ -1,0 +1,303 @@
+/* pi-message-list-columns.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-message-list"
+
+#include <glib/gi18n.h>
+
+#include "pi-application.h"
+#include "pi-catalog.h"
+#include "pi-message-cells.h"
+#include "pi-message-list-private.h"
+
+/* Which columns the table shows.
+ *
+ * Every column header has the same menu of columns to show or hide, one
+ * stateful action "columns.<id>" each: the columns of the template, and a
+ * column for each routing-key word of the catalog (taskId, workerType, …)
+ * so that a glance answers "which worker type?". The choice is the
+ * GSettings key visible-columns, shared by every window. The routing key
+ * is always shown: it is the column people read.
+ *
+ * Narrow (the "compact" property, set by the template's breakpoint), the
+ * number, the time and the routes give their room to the routing key
+ * without changing what the user chose.
+ */
+
+typedef struct
+{
+  const char *id;
+  const char *label;
+  gboolean    compact_hides;
+} FixedColumn;
+
+static const FixedColumn fixed_columns[] = {
+  { "sequence", N_("Number"), TRUE },
+  { "time", N_("Time"), TRUE },
+  { "exchange", N_("Exchange"), FALSE },
+  { "routing-key", NULL, FALSE },
+  { "routes", N_("Routes"), TRUE },
+  { "redelivered", N_("Redelivered"), FALSE },
+};
+
+static const char * const default_visible[] = {
+  "sequence", "time", "exchange", "routing-key", "routes", "redelivered", NULL
+};
+
+#define WORD_PREFIX "word-"
+
+static const FixedColumn *
+find_fixed (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixed_columns); i++)
+    if (g_strcmp0 (fixed_columns[i].id, id) == 0)
+      return &fixed_columns[i];
+
+  return NULL;
+}
+
+static gboolean
+column_wanted (PiMessageList *self,
+               const char    *id)
+{
+  const FixedColumn *fixed = find_fixed (id);
+
+  if (g_strcmp0 (id, "routing-key") == 0)
+    return TRUE;
+
+  if (self->compact && fixed != NULL && fixed->compact_hides)
+    return FALSE;
+
+  return g_strv_contains ((const char * const *) self->visible_columns, id);
+}
+
+static void
+apply_visibility (PiMessageList *self)
+{
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+  guint n = g_list_model_get_n_items (columns);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *id = gtk_column_view_column_get_id (column);
+      gboolean wanted;
+
+      if (id == NULL)
+        continue;
+
+      wanted = column_wanted (self, id);
+      if (gtk_column_view_column_get_visible (column) != wanted)
+        gtk_column_view_column_set_visible (column, wanted);
+
+      if (g_strcmp0 (id, "routing-key") != 0)
+        {
+          GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->column_actions), id);
+
+          if (action != NULL)
+            g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                                       g_variant_new_boolean (g_strv_contains ((const char * const *) self->visible_columns, id)));
+        }
+    }
+}
+
+static void
+load_visible_columns (PiMessageList *self)
+{
+  g_strfreev (self->visible_columns);
+
+  if (self->settings != NULL)
+    self->visible_columns = g_settings_get_strv (self->settings, "visible-columns");
+  else if (self->visible_columns == NULL)
+    self->visible_columns = g_strdupv ((char **) default_visible);
+
+  apply_visibility (self);
+}
+
+static void
+on_visible_columns_changed (PiMessageList *self)
+{
+  load_visible_columns (self);
+}
+
+static void
+on_column_change_state (GSimpleAction *action,
+                        GVariant      *state,
+                        gpointer       user_data)
+{
+  PiMessageList *self = user_data;
+  const char *id = g_action_get_name (G_ACTION (action));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) visible = NULL;
+  gboolean show = g_variant_get_boolean (state);
+
+  for (guint i = 0; self->visible_columns[i] != NULL; i++)
+    if (g_strcmp0 (self->visible_columns[i], id) != 0)
+      g_strv_builder_add (builder, self->visible_columns[i]);
+  if (show)
+    g_strv_builder_add (builder, id);
+
+  visible = g_strv_builder_end (builder);
+
+  if (self->settings != NULL)
+    g_settings_set_strv (self->settings, "visible-columns", (const char * const *) visible);
+  else
+    {
+      g_strfreev (self->visible_columns);
+      self->visible_columns = g_steal_pointer (&visible);
+      apply_visibility (self);
+    }
+}
+
+static void
+add_column_action (PiMessageList *self,
+                   const char    *id)
+{
+  g_autoptr(GSimpleAction) action = NULL;
+
+  action = g_simple_action_new_stateful (id, NULL, g_variant_new_boolean (FALSE));
+  g_signal_connect (action, "change-state", G_CALLBACK (on_column_change_state), self);
+  g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
+}
+
+static void
+add_word_columns (PiMessageList *self,
+                  GMenu         *words_menu)
+{
+  PiCatalog *catalog = pi_catalog_get_default ();
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  guint position;
+
+  /* Every word the catalog names, once, in the catalog's order; not the
+   * constant words ("primary") nor the ones kept for later ("reserved"). */
+  for (guint i = 0; i < pi_catalog_get_n_exchanges (catalog); i++)
+    {
+      const PiCatalogExchange *exchange = pi_catalog_get_exchange (catalog, i);
+
+      for (guint j = 0; j < exchange->n_words; j++)
+        {
+          const PiCatalogWord *word = &exchange->words[j];
+
+          if (word->constant != NULL || g_strcmp0 (word->name, "reserved") == 0)
+            continue;
+          if (!g_ptr_array_find_with_equal_func (names, word->name, g_str_equal, NULL))
+            g_ptr_array_add (names, (gpointer) word->name);
+        }
+    }
+
+  /* After the routing key, whose parts they are. */
+  position = 4;
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autofree char *id = g_strconcat (WORD_PREFIX, name, NULL);
+      g_autofree char *detailed = g_strconcat ("columns.", id, NULL);
+      g_autoptr(GtkColumnViewColumn) column = NULL;
+
+      column = gtk_column_view_column_new (name, pi_message_cells_new_word_factory (name));
+      gtk_column_view_column_set_id (column, id);
+      gtk_column_view_column_set_resizable (column, TRUE);
+      gtk_column_view_column_set_fixed_width (column, 170);
+      gtk_column_view_column_set_visible (column, FALSE);
+      gtk_column_view_insert_column (self->column_view, position++, column);
+      g_ptr_array_add (self->word_columns, g_object_ref (column));
+
+      add_column_action (self, id);
+      g_menu_append (words_menu, name, detailed);
+    }
+}
+
+void
+_pi_message_list_columns_init (PiMessageList *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) section = g_menu_new ();
+  g_autoptr(GMenu) words_menu = g_menu_new ();
+  GListModel *columns;
+
+  self->column_actions = g_simple_action_group_new ();
+  self->word_columns = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed_columns); i++)
+    {
+      g_autofree char *detailed = NULL;
+
+      if (fixed_columns[i].label == NULL)
+        continue;
+
+      add_column_action (self, fixed_columns[i].id);
+      detailed = g_strconcat ("columns.", fixed_columns[i].id, NULL);
+      g_menu_append (section, _(fixed_columns[i].label), detailed);
+    }
+
+  g_menu_append_section (menu, _("Columns"), G_MENU_MODEL (section));
+  add_word_columns (self, words_menu);
+  g_menu_append_submenu (menu, _("Routing Key Words"), G_MENU_MODEL (words_menu));
+
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "columns", G_ACTION_GROUP (self->column_actions));
+
+  columns = gtk_column_view_get_columns (self->column_view);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (menu));
+    }
+
+  /* Tests and the benchmark may run without the schema installed. */
+  if (source != NULL &&
+      (schema = g_settings_schema_source_lookup (source, PI_SETTINGS_SCHEMA_ID, TRUE)) != NULL &&
+      g_settings_schema_has_key (schema, "visible-columns"))
+    {
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      g_signal_connect_object (self->settings, "changed::visible-columns",
+                               G_CALLBACK (on_visible_columns_changed), self,
+                               G_CONNECT_SWAPPED);
+    }
+
+  load_visible_columns (self);
+}
+
+void
+_pi_message_list_columns_dispose (PiMessageList *self)
+{
+  if (self->column_actions != NULL)
+    {
+      gchar **names = g_action_group_list_actions (G_ACTION_GROUP (self->column_actions));
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->column_actions), names[i]);
+
+          g_signal_handlers_disconnect_by_data (action, self);
+        }
+      g_strfreev (names);
+    }
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->column_actions);
+  g_clear_pointer (&self->word_columns, g_ptr_array_unref);
+  g_clear_pointer (&self->visible_columns, g_strfreev);
+}
+
+void
+_pi_message_list_set_compact (PiMessageList *self,
+                              gboolean       compact)
+{
+  compact = !!compact;
+  if (self->compact == compact)
+    return;
+
+  self->compact = compact;
+  if (self->visible_columns != NULL)
+    apply_visibility (self);
+}

@@ -1,0 +1,334 @@
+/* test-message-follow.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Following the newest messages, as the user meets it: the newest row at
+ * the bottom with no empty space, scrolling up leaves it at once and
+ * reaches row 1, the "N new messages" pill brings you back, and so do
+ * Resume and closing the filter. */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "pi-message-list.h"
+#include "pi-message-store.h"
+#include "pi-messages-fixture.h"
+#include "pi-ui-test-util.h"
+
+typedef struct
+{
+  GtkWindow      *window;
+  PiMessageList  *list;
+  PiMessageStore *store;
+} Fixture;
+
+static void
+wait_for_paints (Fixture *f,
+                 guint    n)
+{
+  pi_test_wait_for_frames (GTK_WIDGET (f->window), n);
+}
+
+static void
+fixture_setup (Fixture *f,
+               guint    capacity,
+               int      width,
+               int      height)
+{
+  f->store = pi_message_store_new (capacity);
+  f->list = PI_MESSAGE_LIST (pi_message_list_new ());
+  pi_message_list_set_store (f->list, f->store);
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, width, height);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->list));
+  gtk_window_present (f->window);
+
+  wait_for_paints (f, 2);
+}
+
+static void
+fixture_teardown (Fixture *f)
+{
+  g_object_add_weak_pointer (G_OBJECT (f->list), (gpointer *)&f->list);
+  gtk_window_destroy (f->window);
+  g_assert_null (f->list);
+  g_assert_finalize_object (f->store);
+}
+
+static void
+append_range (Fixture *f,
+              guint64  first,
+              guint    n)
+{
+  g_autoptr(GPtrArray) batch = fixture_batch_new (first, n, NULL);
+
+  pi_message_list_append (f->list, batch);
+}
+
+typedef struct
+{
+  guint64 seq;
+  double  top;
+  double  bottom;
+} VisibleRow;
+
+/* The rows drawn inside the table's viewport, top to bottom, with their
+ * sequence numbers and where they are. */
+static GArray *
+visible_rows (Fixture *f,
+              double  *viewport_height)
+{
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                                  GTK_TYPE_LIST_VIEW);
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (VisibleRow));
+  int height = gtk_widget_get_height (list_view);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_rect_t bounds;
+      GtkWidget *text;
+      VisibleRow v;
+
+      if (!gtk_widget_get_child_visible (row) || !gtk_widget_get_mapped (row) ||
+          !gtk_widget_compute_bounds (row, list_view, &bounds) ||
+          bounds.origin.y + bounds.size.height <= 0 || bounds.origin.y >= height)
+        continue;
+
+      text = pi_test_cell_text_widget (gtk_widget_get_first_child (row));
+      g_assert_nonnull (text);
+      v.seq = g_ascii_strtoull (pi_test_cell_text (text), NULL, 10);
+      v.top = bounds.origin.y;
+      v.bottom = bounds.origin.y + bounds.size.height;
+      g_array_append_val (rows, v);
+    }
+
+  /* Children are not kept in row order: sort by where they are drawn. */
+  for (guint i = 0; i < rows->len; i++)
+    for (guint j = i + 1; j < rows->len; j++)
+      if (g_array_index (rows, VisibleRow, j).top < g_array_index (rows, VisibleRow, i).top)
+        {
+          VisibleRow tmp = g_array_index (rows, VisibleRow, i);
+
+          g_array_index (rows, VisibleRow, i) = g_array_index (rows, VisibleRow, j);
+          g_array_index (rows, VisibleRow, j) = tmp;
+        }
+
+  if (viewport_height != NULL)
+    *viewport_height = height;
+
+  return rows;
+}
+
+static guint64
+first_visible (Fixture *f)
+{
+  g_autoptr(GArray) rows = visible_rows (f, NULL);
+
+  g_assert_cmpuint (rows->len, >, 0);
+  return g_array_index (rows, VisibleRow, 0).seq;
+}
+
+static guint64
+last_visible (Fixture *f)
+{
+  g_autoptr(GArray) rows = visible_rows (f, NULL);
+
+  g_assert_cmpuint (rows->len, >, 0);
+  return g_array_index (rows, VisibleRow, rows->len - 1).seq;
+}
+
+/* The newest row is the last one drawn, at the bottom edge, and rows fill
+ * the viewport above it: no row hides behind empty space. */
+static void
+assert_newest_at_bottom (Fixture *f,
+                         guint64  newest)
+{
+  double height;
+  g_autoptr(GArray) rows = visible_rows (f, &height);
+  VisibleRow *last;
+
+  g_assert_cmpuint (rows->len, >, 0);
+  last = &g_array_index (rows, VisibleRow, rows->len - 1);
+  g_assert_cmpuint (last->seq, ==, newest);
+  g_assert_cmpfloat (last->bottom, <=, height + 1);
+  g_assert_cmpfloat (last->bottom, >=, height - 1);
+  /* Enough rows to fill it: the first one starts at or above the top. */
+  g_assert_cmpfloat (g_array_index (rows, VisibleRow, 0).top, <=, 0);
+}
+
+static const char *
+pill_text (Fixture *f)
+{
+  GtkWidget *button = pi_message_list_get_new_messages_button (f->list);
+  GtkWidget *label = pi_test_find_descendant (button, GTK_TYPE_LABEL);
+
+  return gtk_label_get_label (GTK_LABEL (label));
+}
+
+/* Issue 12 point 1: the view is full of rows, the newest at the bottom,
+ * batch after batch, in a full ring and after a resize. */
+static void
+test_no_empty_space (void)
+{
+  Fixture f = { 0 };
+  guint64 next = 0;
+  static const guint sizes[] = { 1, 3, 40, 7, 250, 2, 600, 31 };
+
+  fixture_setup (&f, 1000, 900, 500);
+
+  append_range (&f, next, 100);
+  next += 100;
+  wait_for_paints (&f, 3);
+  assert_newest_at_bottom (&f, next - 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      append_range (&f, next, sizes[i]);
+      next += sizes[i];
+      wait_for_paints (&f, 3);
+      g_assert_true (pi_message_list_get_following (f.list));
+      assert_newest_at_bottom (&f, next - 1);
+    }
+
+  /* The ring is full now: rows leave at the top as they come. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.store)), ==, 1000);
+  append_range (&f, next, 50);
+  next += 50;
+  wait_for_paints (&f, 3);
+  assert_newest_at_bottom (&f, next - 1);
+
+  /* A taller window shows more rows, still down to the newest. */
+  gtk_window_set_default_size (f.window, 900, 800);
+  wait_for_paints (&f, 4);
+  assert_newest_at_bottom (&f, next - 1);
+  g_assert_true (pi_message_list_get_following (f.list));
+
+  fixture_teardown (&f);
+}
+
+/* Scrolling up leaves the newest rows at once and reaches row 1; the pill
+ * counts what arrives meanwhile and brings you back. */
+static void
+test_scroll_up_and_back (void)
+{
+  Fixture f = { 0 };
+  GtkAdjustment *adj;
+  guint64 top;
+
+  fixture_setup (&f, 5000, 900, 500);
+  adj = pi_message_list_get_vadjustment (f.list);
+
+  append_range (&f, 0, 2000);
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  g_assert_false (pi_message_list_get_new_messages_shown (f.list));
+  assert_newest_at_bottom (&f, 1999);
+
+  /* A little way up: no longer following, the pill offers the way back. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) - 200);
+  g_assert_false (pi_message_list_get_following (f.list));
+  wait_for_paints (&f, 2);
+  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
+  top = first_visible (&f);
+  g_assert_cmpuint (last_visible (&f), <, 1999);
+
+  /* New messages do not move the view; the pill counts them. */
+  append_range (&f, 2000, 30);
+  wait_for_paints (&f, 3);
+  append_range (&f, 2030, 12);
+  wait_for_paints (&f, 3);
+  g_assert_false (pi_message_list_get_following (f.list));
+  g_assert_cmpint (ABS ((gint64) first_visible (&f) - (gint64) top), <=, 1);
+  g_assert_cmpstr (pill_text (&f), ==, "42 new messages");
+
+  /* All the way up: row 1 (the oldest, number 0) is there. */
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (&f, 3);
+  g_assert_cmpuint (first_visible (&f), ==, 0);
+  g_assert_false (pi_message_list_get_following (f.list));
+
+  /* The pill: back to the newest, following again. */
+  g_signal_emit_by_name (pi_message_list_get_new_messages_button (f.list), "clicked");
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  g_assert_false (pi_message_list_get_new_messages_shown (f.list));
+  assert_newest_at_bottom (&f, 2041);
+  append_range (&f, 2042, 5);
+  wait_for_paints (&f, 3);
+  assert_newest_at_bottom (&f, 2046);
+
+  /* Scrolling back down to the bottom by hand follows again too. */
+  gtk_adjustment_set_value (adj, 100);
+  wait_for_paints (&f, 2);
+  g_assert_false (pi_message_list_get_following (f.list));
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  wait_for_paints (&f, 2);
+  g_assert_true (pi_message_list_get_following (f.list));
+
+  /* Picking a row holds the view still. */
+  gtk_selection_model_select_item (gtk_column_view_get_model (pi_message_list_get_column_view (f.list)),
+                                   2040, TRUE);
+  g_assert_false (pi_message_list_get_following (f.list));
+  append_range (&f, 2047, 100);
+  wait_for_paints (&f, 3);
+  g_assert_cmpuint (last_visible (&f), <, 2100);
+  g_assert_cmpstr (pill_text (&f), ==, "100 new messages");
+
+  fixture_teardown (&f);
+}
+
+/* Resume and closing the filter return to the newest rows. */
+static void
+test_resume_and_filter_return (void)
+{
+  Fixture f = { 0 };
+  GtkAdjustment *adj;
+
+  fixture_setup (&f, 5000, 900, 500);
+  adj = pi_message_list_get_vadjustment (f.list);
+
+  append_range (&f, 0, 1000);
+  wait_for_paints (&f, 3);
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (&f, 2);
+  g_assert_false (pi_message_list_get_following (f.list));
+
+  pi_message_list_set_paused (f.list, TRUE);
+  append_range (&f, 1000, 40);
+  pi_message_list_set_paused (f.list, FALSE);
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  assert_newest_at_bottom (&f, 1039);
+
+  pi_message_list_set_filter_text (f.list, "task-completed");
+  wait_for_paints (&f, 3);
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (&f, 2);
+  g_assert_false (pi_message_list_get_following (f.list));
+  pi_message_list_set_search_mode (f.list, FALSE);
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  assert_newest_at_bottom (&f, 1039);
+
+  fixture_teardown (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  pi_test_ui_init (&argc, &argv);
+
+  g_test_add_func ("/pi/message-follow/no-empty-space", test_no_empty_space);
+  g_test_add_func ("/pi/message-follow/scroll-up-and-back", test_scroll_up_and_back);
+  g_test_add_func ("/pi/message-follow/resume-and-filter", test_resume_and_filter_return);
+
+  return g_test_run ();
+}
