@@ -11,6 +11,7 @@
 
 #include "pi-message-list.h"
 #include "pi-tail-model.h"
+#include "pi-text-filter.h"
 
 G_BEGIN_DECLS
 
@@ -31,7 +32,7 @@ struct _PiMessageList
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   GtkFilterListModel *filter_model;
-  GtkCustomFilter    *filter;
+  PiTextFilter       *filter;
 
   /* Owned */
   PiMessageStore     *store;

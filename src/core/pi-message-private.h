@@ -74,4 +74,11 @@ struct _PiMessage
  * messages ever need, hang off the object's qdata instead of two fields. */
 G_STATIC_ASSERT (sizeof (struct _PiMessage) <= 80);
 
+/* pi_message_contains_text() for a needle checked once: casefolded,
+ * @needle_len bytes, @ascii when it has only ASCII characters. Thread-safe. */
+gboolean _pi_message_contains_folded (PiMessage  *self,
+                                      const char *needle,
+                                      gsize       needle_len,
+                                      gboolean    ascii);
+
 G_END_DECLS

@@ -637,11 +637,6 @@ gboolean
 pi_message_contains_text (PiMessage  *self,
                           const char *needle_casefolded)
 {
-  const char *needle = needle_casefolded;
-  const char *exchange;
-  const char *routing_key;
-  const char *route;
-  const char *error;
   gboolean ascii = TRUE;
   gsize needle_len;
   gsize i;
@@ -649,11 +644,29 @@ pi_message_contains_text (PiMessage  *self,
   g_return_val_if_fail (PI_IS_MESSAGE (self), FALSE);
   g_return_val_if_fail (needle_casefolded != NULL, FALSE);
 
-  needle_len = strlen (needle);
+  needle_len = strlen (needle_casefolded);
+  for (i = 0; i < needle_len && ascii; i++)
+    ascii = (guchar) needle_casefolded[i] < 0x80;
+
+  return _pi_message_contains_folded (self, needle_casefolded, needle_len, ascii);
+}
+
+/* pi_message_contains_text() with the needle's length and whether it is
+ * ASCII worked out once, for searching many messages. */
+gboolean
+_pi_message_contains_folded (PiMessage  *self,
+                             const char *needle,
+                             gsize       needle_len,
+                             gboolean    ascii)
+{
+  const char *exchange;
+  const char *routing_key;
+  const char *route;
+  const char *error;
+  gsize i;
+
   if (needle_len == 0)
     return TRUE;
-  for (i = 0; i < needle_len && ascii; i++)
-    ascii = (guchar) needle[i] < 0x80;
 
   exchange = block_string (self, self->exchange_offset);
   routing_key = block_string (self, self->routing_key_offset);
