@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "pi-message-list.h"
+#include "pi-text-filter.h"
 
 G_BEGIN_DECLS
 
@@ -31,7 +32,7 @@ struct _PiMessageList
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
   GtkFilterListModel *filter_model;
-  GtkCustomFilter    *filter;
+  PiTextFilter       *filter;
   GtkRevealer        *new_revealer;
   GtkButton          *new_button;
   GtkLabel           *new_label;

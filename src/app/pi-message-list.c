@@ -89,15 +89,6 @@ on_model_items_changed (PiMessageList *self,
 
 /* Filtering */
 
-static gboolean
-filter_func (gpointer item,
-             gpointer user_data)
-{
-  PiMessageList *self = user_data;
-
-  return pi_message_contains_text (item, self->needle);
-}
-
 static void
 on_search_changed (PiMessageList  *self,
                    GtkSearchEntry *entry)
@@ -348,6 +339,7 @@ pi_message_list_init (PiMessageList *self)
   self->held = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  g_type_ensure (PI_TYPE_TEXT_FILTER);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -395,6 +387,7 @@ pi_message_list_set_store (PiMessageList  *self,
     g_signal_handlers_disconnect_by_data (self->store, self);
 
   g_set_object (&self->store, store);
+  pi_text_filter_set_model (self->filter, G_LIST_MODEL (store));
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (store));
 
   /* With a filter set, the filter model says nothing about rows it hides;
@@ -479,19 +472,8 @@ pi_message_list_set_filter_text (PiMessageList *self,
   old_needle = g_steal_pointer (&self->needle);
   self->needle = needle;
 
-  /* No filter function at all when the text is empty: the filter model
-   * then passes the store's changes straight through. With one, it only
-   * runs the function on the rows a batch adds. */
-  if (needle == NULL)
-    gtk_custom_filter_set_filter_func (self->filter, NULL, NULL, NULL);
-  else if (old_needle == NULL)
-    gtk_custom_filter_set_filter_func (self->filter, filter_func, self, NULL);
-  else if (strstr (needle, old_needle) != NULL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_MORE_STRICT);
-  else if (strstr (old_needle, needle) != NULL)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_LESS_STRICT);
-  else
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  /* Searched off the main thread when the list is long: see pi-text-filter.c. */
+  pi_text_filter_set_text (self->filter, filter_text);
 
   self->refiltering--;
 

@@ -80,4 +80,11 @@ G_STATIC_ASSERT (sizeof (struct _PiMessage) <= 80);
 void pi_message_set_time_received (PiMessage *self,
                                    gint64     time_received);
 
+/* pi_message_contains_text() for a needle checked once: casefolded,
+ * @needle_len bytes, @ascii when it has only ASCII characters. Thread-safe. */
+gboolean _pi_message_contains_folded (PiMessage  *self,
+                                      const char *needle,
+                                      gsize       needle_len,
+                                      gboolean    ascii);
+
 G_END_DECLS

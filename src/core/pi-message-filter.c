@@ -1,0 +1,468 @@
+/* pi-message-filter.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "pi-message-filter"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pi-message-filter.h"
+#include "pi-message-private.h"
+
+/*
+ * Searching a million messages for a text takes a few hundred milliseconds
+ * of CPU: too long for the main thread, which must keep drawing while the
+ * user types. A search takes a snapshot of the list (a reference to every
+ * message, in order; the messages themselves never change) and scans it on
+ * worker threads, one per core, taking chunks from a shared counter so that
+ * a slow chunk does not leave a core idle. The result answers "was this
+ * message searched, and did it match?" for the filter model, which asks for
+ * every row when told the filter changed, in list order:
+ *
+ *  - entries[] lists the searched messages in snapshot order with a match
+ *    flag; a caller-held hint makes the next lookup in list order one
+ *    pointer compare, with no hashing and sequential memory;
+ *  - index[] is an open-addressing hash from message to entry for the rest
+ *    (rows asked out of order, and rows that arrived after the snapshot,
+ *    which it must answer "not searched" for quickly).
+ *
+ * The result keeps no reference to the messages: holding a million evicted
+ * messages alive until the next search would double the memory of a busy
+ * list. An entry therefore also records the message's sequence and time
+ * received, so that a new message that happens to be allocated where an
+ * evicted one was is not taken for it.
+ */
+
+#define CHUNK_SIZE       2048
+#define MAX_THREADS      8
+#define HINT_LOOKAHEAD   8
+
+typedef struct
+{
+  PiMessage *message;       /* for comparison only: not a reference */
+  guint64    sequence;
+  gint64     time_received;
+} Entry;
+
+struct _PiMessageMatches
+{
+  gatomicrefcount  ref_count;
+  char            *needle;
+  Entry           *entries;
+  guint8          *matched;       /* one byte per entry: written by several threads */
+  guint           *positions;     /* indices of the matched entries, ascending */
+  guint32         *index;         /* entry + 1, 0 = empty */
+  guint            n_entries;
+  guint            n_positions;
+  guint            index_bits;
+};
+
+G_DEFINE_BOXED_TYPE (PiMessageMatches, pi_message_matches,
+                     pi_message_matches_ref, pi_message_matches_unref)
+
+PiMessageMatches *
+pi_message_matches_ref (PiMessageMatches *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+
+  return self;
+}
+
+void
+pi_message_matches_unref (PiMessageMatches *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_free (self->needle);
+  g_free (self->entries);
+  g_free (self->matched);
+  g_free (self->positions);
+  g_free (self->index);
+  g_free (self);
+}
+
+/**
+ * pi_message_matches_get_needle:
+ * @self: a search result
+ *
+ * Returns: (transfer none): the casefolded text that was searched for
+ */
+const char *
+pi_message_matches_get_needle (PiMessageMatches *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->needle;
+}
+
+/**
+ * pi_message_matches_get_n_searched:
+ * @self: a search result
+ *
+ * Returns: how many messages the snapshot held
+ */
+guint
+pi_message_matches_get_n_searched (PiMessageMatches *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_entries;
+}
+
+/**
+ * pi_message_matches_get_positions:
+ * @self: a search result
+ * @n_positions: (out): the number of matches
+ *
+ * Returns: (transfer none) (array length=n_positions): the positions in the
+ *   list, when the search started, of the messages that matched, ascending
+ */
+const guint *
+pi_message_matches_get_positions (PiMessageMatches *self,
+                                  guint            *n_positions)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (n_positions != NULL, NULL);
+
+  *n_positions = self->n_positions;
+  return self->positions;
+}
+
+static inline guint
+hash_message (PiMessage *message,
+              guint      bits)
+{
+  guint64 h = ((guint64) (guintptr) message >> 4) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+
+  return (guint) (h >> (64 - bits));
+}
+
+static inline gboolean
+entry_is (const Entry *entry,
+          PiMessage   *message)
+{
+  return entry->message == message &&
+         entry->sequence == message->sequence &&
+         entry->time_received == message->time_received;
+}
+
+/**
+ * pi_message_matches_lookup:
+ * @self: a search result
+ * @message: a message
+ * @hint: (inout) (optional): where to look first; start at 0 and keep
+ *   passing the same variable to look messages up in list order quickly
+ * @matched: (out): whether @message contains the text
+ *
+ * Returns: whether @message was searched; when not (it arrived after the
+ *   search started), @matched is not set
+ */
+gboolean
+pi_message_matches_lookup (PiMessageMatches *self,
+                           PiMessage        *message,
+                           guint            *hint,
+                           gboolean         *matched)
+{
+  guint mask;
+  guint slot;
+  guint32 found;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (PI_IS_MESSAGE (message), FALSE);
+  g_return_val_if_fail (matched != NULL, FALSE);
+
+  if (hint != NULL)
+    {
+      guint end = MIN (self->n_entries, *hint + HINT_LOOKAHEAD);
+      guint i;
+
+      for (i = *hint; i < end; i++)
+        if (entry_is (&self->entries[i], message))
+          {
+            *hint = i + 1;
+            *matched = self->matched[i];
+            return TRUE;
+          }
+    }
+
+  if (self->n_entries == 0)
+    return FALSE;
+
+  mask = (1u << self->index_bits) - 1;
+  for (slot = hash_message (message, self->index_bits);
+       (found = self->index[slot]) != 0;
+       slot = (slot + 1) & mask)
+    {
+      if (entry_is (&self->entries[found - 1], message))
+        {
+          if (hint != NULL)
+            *hint = found;
+          *matched = self->matched[found - 1];
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* The search */
+
+typedef struct
+{
+  GPtrArray    *snapshot;
+  char         *needle;
+  gsize         needle_len;
+  gboolean      needle_ascii;
+  guint8       *matched;
+  GCancellable *cancellable;
+  gint          next_chunk;
+} Search;
+
+static void
+search_free (Search *search)
+{
+  g_clear_pointer (&search->snapshot, g_ptr_array_unref);
+  g_clear_object (&search->cancellable);
+  g_free (search->needle);
+  g_free (search->matched);
+  g_free (search);
+}
+
+static Search *
+search_new (GListModel   *messages,
+            const char   *needle,
+            GCancellable *cancellable)
+{
+  Search *search = g_new0 (Search, 1);
+  guint n = g_list_model_get_n_items (messages);
+  guint i;
+
+  search->snapshot = g_ptr_array_new_full (n, g_object_unref);
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (search->snapshot, g_list_model_get_item (messages, i));
+  search->needle = g_strdup (needle);
+  search->needle_len = strlen (needle);
+  search->needle_ascii = TRUE;
+  for (i = 0; i < search->needle_len; i++)
+    if ((guchar) needle[i] >= 0x80)
+      search->needle_ascii = FALSE;
+  search->matched = g_new0 (guint8, MAX (n, 1));
+  search->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+
+  return search;
+}
+
+static gpointer
+search_chunks (gpointer data)
+{
+  Search *search = data;
+  PiMessage **messages = (PiMessage **) search->snapshot->pdata;
+  guint n = search->snapshot->len;
+
+  for (;;)
+    {
+      guint chunk = (guint) g_atomic_int_add (&search->next_chunk, 1);
+      guint start;
+      guint end;
+      guint i;
+
+      if ((guint64) chunk * CHUNK_SIZE >= n ||
+          g_cancellable_is_cancelled (search->cancellable))
+        break;
+
+      start = chunk * CHUNK_SIZE;
+      end = MIN (n, start + CHUNK_SIZE);
+      for (i = start; i < end; i++)
+        search->matched[i] = _pi_message_contains_folded (messages[i], search->needle,
+                                                          search->needle_len,
+                                                          search->needle_ascii);
+    }
+
+  return NULL;
+}
+
+static PiMessageMatches *
+matches_new (Search *search)
+{
+  PiMessageMatches *self = g_new0 (PiMessageMatches, 1);
+  guint n = search->snapshot->len;
+  guint n_matched = 0;
+  guint mask;
+  guint i;
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->needle = g_strdup (search->needle);
+  self->n_entries = n;
+  self->entries = g_new (Entry, MAX (n, 1));
+  self->matched = g_steal_pointer (&search->matched);
+
+  /* At most half full, so that probes stay short. */
+  self->index_bits = 4;
+  while ((1u << self->index_bits) < 2 * (guint64) n)
+    self->index_bits++;
+  self->index = g_new0 (guint32, 1u << self->index_bits);
+  mask = (1u << self->index_bits) - 1;
+
+  for (i = 0; i < n; i++)
+    {
+      PiMessage *message = search->snapshot->pdata[i];
+      guint slot = hash_message (message, self->index_bits);
+
+      self->entries[i].message = message;
+      self->entries[i].sequence = message->sequence;
+      self->entries[i].time_received = message->time_received;
+      while (self->index[slot] != 0)
+        slot = (slot + 1) & mask;
+      self->index[slot] = i + 1;
+      n_matched += self->matched[i];
+    }
+
+  self->positions = g_new (guint, MAX (n_matched, 1));
+  for (i = 0; i < n; i++)
+    if (self->matched[i])
+      self->positions[self->n_positions++] = i;
+
+  return self;
+}
+
+static PiMessageMatches *
+search_run (Search  *search,
+            GError **error)
+{
+  GThread *threads[MAX_THREADS];
+  guint n_chunks = (search->snapshot->len + CHUNK_SIZE - 1) / CHUNK_SIZE;
+  guint n_threads;
+  guint i;
+
+  /* This thread is one of the workers. */
+  n_threads = MIN (g_get_num_processors (), MAX_THREADS);
+  n_threads = MIN (n_threads, MAX (n_chunks, 1));
+  for (i = 1; i < n_threads; i++)
+    threads[i] = g_thread_try_new ("pi-message-filter", search_chunks, search, NULL);
+  search_chunks (search);
+  for (i = 1; i < n_threads; i++)
+    if (threads[i] != NULL)
+      g_thread_join (threads[i]);
+
+  if (g_cancellable_set_error_if_cancelled (search->cancellable, error))
+    return NULL;
+
+  return matches_new (search);
+}
+
+/**
+ * pi_message_filter_search:
+ * @messages: a list of #PiMessage
+ * @needle_casefolded: the text to look for, already casefolded
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Searches every message of @messages with pi_message_contains_text(),
+ * using all cores, and waits for the result.
+ *
+ * Returns: (transfer full) (nullable): the result, or %NULL when cancelled
+ */
+PiMessageMatches *
+pi_message_filter_search (GListModel    *messages,
+                          const char    *needle_casefolded,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  Search *search;
+  PiMessageMatches *matches;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (messages), NULL);
+  g_return_val_if_fail (g_list_model_get_item_type (messages) == PI_TYPE_MESSAGE, NULL);
+  g_return_val_if_fail (needle_casefolded != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  search = search_new (messages, needle_casefolded, cancellable);
+  matches = search_run (search, error);
+  search_free (search);
+
+  return matches;
+}
+
+static void
+search_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Search *search = task_data;
+  GError *error = NULL;
+  PiMessageMatches *matches;
+
+  if ((matches = search_run (search, &error)))
+    g_task_return_pointer (task, matches, (GDestroyNotify) pi_message_matches_unref);
+  else
+    g_task_return_error (task, error);
+
+  /* Let the snapshot go here rather than on the main thread: a million
+   * unrefs, and the last reference to messages evicted meanwhile. */
+  g_clear_pointer (&search->snapshot, g_ptr_array_unref);
+}
+
+/**
+ * pi_message_filter_search_async:
+ * @messages: a list of #PiMessage
+ * @needle_casefolded: the text to look for, already casefolded
+ *   (g_utf8_casefold(); for ASCII text lower case is enough)
+ * @cancellable: (nullable): a #GCancellable; cancel it when the text changes
+ * @callback: called with the result
+ * @user_data: data for @callback
+ *
+ * Takes a snapshot of @messages (call it on the thread that owns the list)
+ * and searches it on worker threads, one per core. Messages appended to
+ * the list afterwards are not searched: pi_message_matches_lookup() says so.
+ */
+void
+pi_message_filter_search_async (GListModel          *messages,
+                                const char          *needle_casefolded,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (G_IS_LIST_MODEL (messages));
+  g_return_if_fail (g_list_model_get_item_type (messages) == PI_TYPE_MESSAGE);
+  g_return_if_fail (needle_casefolded != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_message_filter_search_async);
+  g_task_set_name (task, "pi-message-filter-search");
+  g_task_set_task_data (task, search_new (messages, needle_casefolded, cancellable),
+                        (GDestroyNotify) search_free);
+  g_task_run_in_thread (task, search_thread);
+}
+
+/**
+ * pi_message_filter_search_finish:
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the result, or %NULL with
+ *   %G_IO_ERROR_CANCELLED
+ */
+PiMessageMatches *
+pi_message_filter_search_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pi_message_filter_search_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,91 @@
+/* test-text-filter.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "pi-message-list.h"
+#include "pi-messages-fixture.h"
+#include "pi-text-filter.h"
+
+#define TAG "planted-tag-42"
+
+/* A list too long to match on the main thread: typing searches it on
+ * worker threads, and the rows of the text appear when the search ends. */
+static void
+test_typing (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (100000);
+  GtkWindow *window;
+  PiMessageList *list;
+  PiTextFilter *filter;
+  GListModel *shown;
+
+  for (guint i = 0; i < 30000; i++)
+    {
+      g_autoptr(PiMessage) message = fixture_message_new (i, i % 1000 == 7 ? TAG : NULL);
+
+      pi_message_store_append (store, &message, 1);
+    }
+
+  window = GTK_WINDOW (gtk_window_new ());
+  list = PI_MESSAGE_LIST (pi_message_list_new ());
+  gtk_window_set_child (window, GTK_WIDGET (list));
+  pi_message_list_set_store (list, store);
+  gtk_window_present (window);
+  shown = pi_message_list_get_shown (list);
+  filter = PI_TEXT_FILTER (gtk_filter_list_model_get_filter (GTK_FILTER_LIST_MODEL (shown)));
+
+  /* Typed one key at a time, as a user does: each key cancels the last. */
+  for (guint n = 1; n <= strlen ("PLANTED-tag-42"); n++)
+    {
+      g_autofree char *prefix = g_strndup ("PLANTED-tag-42", n);
+
+      pi_message_list_set_filter_text (list, prefix);
+    }
+  g_assert_true (pi_text_filter_get_searching (filter));
+  while (pi_text_filter_get_searching (filter))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 30);
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (shown, i);
+
+      g_assert_cmpuint (pi_message_get_sequence (message), ==, i * 1000 + 7);
+    }
+
+  /* A message arriving now is matched directly. */
+  {
+    g_autoptr(PiMessage) late = fixture_message_new (40000, TAG);
+    g_autoptr(PiMessage) other = fixture_message_new (40001, NULL);
+
+    pi_message_store_append (store, &late, 1);
+    pi_message_store_append (store, &other, 1);
+    g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 31);
+  }
+
+  /* Clearing the text shows everything at once. */
+  pi_message_list_set_filter_text (list, NULL);
+  g_assert_false (pi_text_filter_get_searching (filter));
+  g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 30002);
+
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/pi/text-filter/typing", test_typing);
+
+  return g_test_run ();
+}
