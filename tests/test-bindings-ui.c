@@ -125,6 +125,50 @@ find_button_with_label (GtkWidget  *widget,
   return NULL;
 }
 
+/* The label under @widget showing @text, or NULL. */
+static GtkWidget *
+find_label_with_text (GtkWidget  *widget,
+                      const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return child;
+      if ((found = find_label_with_text (child, text)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Whether @widget is on screen in the dialog: mapped, and not scrolled or
+ * clipped away by the scrolled window around it. */
+static gboolean
+shown_in_dialog (GtkWidget *widget)
+{
+  GtkWidget *viewport;
+  graphene_rect_t bounds;
+
+  if (widget == NULL || !gtk_widget_get_mapped (widget))
+    return FALSE;
+
+  viewport = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_nonnull (viewport);
+  if (!gtk_widget_compute_bounds (widget, viewport, &bounds))
+    return FALSE;
+
+  g_test_message ("%g,%g %gx%g in a view of %dx%d", bounds.origin.x, bounds.origin.y,
+                  bounds.size.width, bounds.size.height,
+                  gtk_widget_get_width (viewport), gtk_widget_get_height (viewport));
+
+  return bounds.size.height > 0 && bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (viewport);
+}
+
 static PiAddBindingDialog *
 open_add_dialog (Fixture *fixture)
 {
@@ -200,6 +244,8 @@ test_add (Fixture       *fixture,
   g_assert_false (pi_binding_validate_pattern ("primary.b*", &expected));
   g_assert_false (add_enabled (dialog));
   g_assert_cmpstr (pi_add_binding_dialog_get_error_text (dialog), ==, expected->message);
+  pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+  g_assert_true (shown_in_dialog (find_label_with_text (GTK_WIDGET (dialog), expected->message)));
   g_signal_emit_by_name (pattern, "entry-activated");
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
 
@@ -427,6 +473,15 @@ test_error (Fixture       *fixture,
   icon = row_error_icon (row);
   g_assert_nonnull (icon);
   g_assert_cmpstr (gtk_widget_get_tooltip_text (icon), ==, text);
+
+  /* With one switched off too, for a look (PI_SCREENSHOT_DIR). */
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL && g_getenv ("PI_SCREENSHOT_DIR")[0] != '\0')
+    {
+      pi_binding_set_enabled (binding_at (fixture->sidebar, 2), FALSE);
+      gtk_window_set_default_size (fixture->window, 340, 500);
+      pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 10);
+      pi_test_save_png (fixture->window, g_getenv ("PI_SCREENSHOT_DIR"), "bindings-sidebar-error.png");
+    }
 
   /* Not on the others. */
   for (guint i = 0; i < 3; i += 2)
