@@ -491,8 +491,12 @@ test_error (Fixture       *fixture,
       g_assert_null (row_error_icon (row));
     }
 
-  /* Cleared once it works again. */
-  pi_bindings_sidebar_set_error (fixture->sidebar, binding_at (fixture->sidebar, 1), NULL);
+  /* Cleared once it works again, also when told with an equal copy. */
+  {
+    g_autoptr(PiBinding) copy = pi_binding_new (TASK_FAILED, "route.index.a.#");
+
+    pi_bindings_sidebar_set_error (fixture->sidebar, copy, NULL);
+  }
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 2);
   row = row_at (fixture->sidebar, 1);
   g_assert_null (strstr (adw_action_row_get_subtitle (row), text));

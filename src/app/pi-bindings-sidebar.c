@@ -660,12 +660,25 @@ pi_bindings_sidebar_set_error (PiBindingsSidebar *self,
                                const char        *text)
 {
   GtkWidget *row;
+  guint position;
 
   g_return_if_fail (PI_IS_BINDINGS_SIDEBAR (self));
   g_return_if_fail (PI_IS_BINDING (binding));
 
   if (text != NULL && text[0] == '\0')
     text = NULL;
+
+  /* The source may report a copy of the binding: the list's own is the
+   * one whose row shows it. */
+  if (g_list_store_find_with_equal_func (self->bindings, binding,
+                                         (GEqualFunc) pi_binding_equal, &position) &&
+      !g_list_store_find (self->bindings, binding, NULL))
+    {
+      g_autoptr(PiBinding) listed = g_list_model_get_item (G_LIST_MODEL (self->bindings), position);
+
+      pi_bindings_sidebar_set_error (self, listed, text);
+      return;
+    }
 
   g_object_set_qdata_full (G_OBJECT (binding), error_quark, g_strdup (text), g_free);
 
