@@ -47,6 +47,13 @@ test_properties (void)
   g_assert_cmpstr (pi_binding_get_exchange (binding), ==, QUEUE_FAILED);
   g_assert_cmpstr (pi_binding_get_routing_key_pattern (binding), ==, "primary.#");
 
+  /* Listened to unless turned off; turning off twice notifies once. */
+  g_assert_true (pi_binding_get_enabled (binding));
+  pi_binding_set_enabled (binding, FALSE);
+  g_object_set (binding, "enabled", FALSE, NULL);
+  g_assert_cmpuint (notifies, ==, 3);
+  g_assert_false (pi_binding_get_enabled (binding));
+
   g_assert_finalize_object (binding);
 }
 
@@ -61,6 +68,10 @@ test_equal (void)
   g_assert_true (pi_binding_equal (a, b));
   g_assert_false (pi_binding_equal (a, c));
   g_assert_false (pi_binding_equal (a, d));
+
+  /* A turned-off binding is still the same binding (no duplicate). */
+  pi_binding_set_enabled (b, FALSE);
+  g_assert_true (pi_binding_equal (a, b));
 
   g_assert_finalize_object (a);
   g_assert_finalize_object (b);

@@ -79,12 +79,12 @@ test_window_in_german (void)
   collect_texts (GTK_WIDGET (window), texts);
 
   /* From the templates. */
-  g_assert_nonnull (strstr (texts->str, "Neue Bindung\n"));
+  g_assert_nonnull (strstr (texts->str, "Bindung hinzufügen …\n"));
   g_assert_nonnull (strstr (texts->str, "Keine Bindungen\n"));
   /* From C: the connect button and the connection state. */
   g_assert_nonnull (strstr (texts->str, "Verbinden\n"));
   g_assert_null (strstr (texts->str, "\nConnect\n"));
-  g_assert_null (strstr (texts->str, "New Binding\n"));
+  g_assert_null (strstr (texts->str, "Add Binding…\n"));
 
   /* From the core library: a binding's validation text. */
   g_assert_false (pi_binding_validate_pattern ("a.b*", &error));

@@ -18,6 +18,7 @@
 
 #include <adwaita.h>
 
+#include "pi-add-binding-dialog.h"
 #include "pi-application.h"
 #include "pi-message-cells.h"
 #include "pi-payload-tree.h"
@@ -96,21 +97,32 @@ screenshot (PiWindow   *window,
 
 /* --- tests --------------------------------------------------------------- */
 
-static gboolean
-add_enabled (PiWindow *window)
+static PiAddBindingDialog *
+open_add_dialog (PiWindow *window)
 {
-  GtkWidget *button = pi_bindings_editor_get_add_button (window->bindings_editor);
+  PiAddBindingDialog *dialog;
 
-  return gtk_widget_get_sensitive (button);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.add-binding", NULL);
+  dialog = PI_ADD_BINDING_DIALOG (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG));
+  g_assert_nonnull (dialog);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+
+  return dialog;
+}
+
+static gboolean
+add_enabled (PiAddBindingDialog *dialog)
+{
+  return gtk_widget_get_sensitive (pi_add_binding_dialog_get_add_button (dialog));
 }
 
 static void
 test_bindings (void)
 {
   PiWindow *window = pi_test_window_new (app);
-  PiBindingsEditor *editor = window->bindings_editor;
-  GtkEditable *exchange = pi_bindings_editor_get_exchange_entry (editor);
-  GtkEditable *pattern = pi_bindings_editor_get_pattern_entry (editor);
+  PiAddBindingDialog *add_dialog;
+  GtkEditable *exchange;
+  GtkEditable *pattern;
   GListModel *bindings = pi_window_get_bindings (window);
   g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
   g_autoptr(GVariant) saved = NULL;
@@ -123,20 +135,23 @@ test_bindings (void)
 
   /* Nothing bound: the main area says so. */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
+  add_dialog = open_add_dialog (window);
+  exchange = pi_add_binding_dialog_get_exchange_entry (add_dialog);
+  pattern = pi_add_binding_dialog_get_pattern_entry (add_dialog);
   g_assert_cmpstr (gtk_editable_get_text (pattern), ==, "#");
-  g_assert_false (add_enabled (window));
+  g_assert_false (add_enabled (add_dialog));
   screenshot (window, "no-bindings");
 
   /* Completion from the catalog while typing the exchange. */
   gtk_widget_grab_focus (GTK_WIDGET (exchange));
   gtk_editable_set_text (exchange, "task-comp");
-  g_assert_true (gtk_widget_get_visible (pi_bindings_editor_get_completion (editor)));
+  g_assert_true (gtk_widget_get_visible (pi_add_binding_dialog_get_completion (add_dialog)));
   gtk_editable_set_text (exchange, "");
-  g_assert_false (gtk_widget_get_visible (pi_bindings_editor_get_completion (editor)));
+  g_assert_false (gtk_widget_get_visible (pi_add_binding_dialog_get_completion (add_dialog)));
 
   /* A catalog exchange: the by-field builder writes the pattern. */
   gtk_editable_set_text (exchange, TASK_COMPLETED);
-  fields = pi_bindings_editor_get_field_entries (editor);
+  fields = pi_add_binding_dialog_get_field_entries (add_dialog);
   g_assert_cmpuint (fields->len, >=, 8);
   for (guint i = 0; i < fields->len; i++)
     {
@@ -149,25 +164,29 @@ test_bindings (void)
         }
     }
   g_assert_cmpstr (gtk_editable_get_text (pattern), ==, "primary.*.*.*.*.*.*.*.Gbbbbbbbbbbbbbbbbbbbbb.#");
-  g_assert_true (add_enabled (window));
-  g_assert_cmpstr (pi_bindings_editor_get_error_text (editor), ==, "");
+  g_assert_true (add_enabled (add_dialog));
+  g_assert_cmpstr (pi_add_binding_dialog_get_error_text (add_dialog), ==, "");
 
-  /* Add, as Enter in the pattern entry does. */
+  /* Add, as Enter in the pattern entry does: the add_dialog closes. */
   g_signal_emit_by_name (pattern, "entry-activated");
   g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 1);
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
   /* Bound but not connected, nothing received: the page says so. */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "not-connected");
-  g_assert_cmpstr (gtk_editable_get_text (pattern), ==, "#");
   saved = g_settings_get_value (settings, "bindings");
   g_assert_cmpstr (g_variant_print (saved, FALSE), ==,
                    "[('" TASK_COMPLETED "', 'primary.*.*.*.*.*.*.*.Gbbbbbbbbbbbbbbbbbbbbb.#')]");
 
   /* An invalid pattern: error style, the reason below, Add disabled. */
+  add_dialog = open_add_dialog (window);
+  exchange = pi_add_binding_dialog_get_exchange_entry (add_dialog);
+  pattern = pi_add_binding_dialog_get_pattern_entry (add_dialog);
+  gtk_editable_set_text (exchange, TASK_COMPLETED);
   gtk_editable_set_text (pattern, "route.b*");
   pi_binding_validate_pattern ("route.b*", &expected);
   g_assert_nonnull (expected);
-  g_assert_false (add_enabled (window));
-  g_assert_cmpstr (pi_bindings_editor_get_error_text (editor), ==, expected->message);
+  g_assert_false (add_enabled (add_dialog));
+  g_assert_cmpstr (pi_add_binding_dialog_get_error_text (add_dialog), ==, expected->message);
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (pattern), "error"));
   g_signal_emit_by_name (pattern, "entry-activated");
   g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 1);
@@ -176,17 +195,22 @@ test_bindings (void)
   /* A valid one again clears the error; a second binding is added. */
   gtk_editable_set_text (pattern, "route.index.project.#");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (pattern), "error"));
-  g_assert_true (add_enabled (window));
-  g_signal_emit_by_name (pi_bindings_editor_get_add_button (editor), "clicked");
+  g_assert_true (add_enabled (add_dialog));
+  g_signal_emit_by_name (pi_add_binding_dialog_get_add_button (add_dialog), "clicked");
   g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 2);
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
 
   /* The same binding twice cannot be added. */
-  gtk_editable_set_text (pattern, "route.index.project.#");
-  g_assert_false (add_enabled (window));
-  g_assert_cmpstr (pi_bindings_editor_get_error_text (editor), !=, "");
+  add_dialog = open_add_dialog (window);
+  gtk_editable_set_text (pi_add_binding_dialog_get_exchange_entry (add_dialog), TASK_COMPLETED);
+  gtk_editable_set_text (pi_add_binding_dialog_get_pattern_entry (add_dialog), "route.index.project.#");
+  g_assert_false (add_enabled (add_dialog));
+  g_assert_cmpstr (pi_add_binding_dialog_get_error_text (add_dialog), !=, "");
+  adw_dialog_close (ADW_DIALOG (add_dialog));
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
 
   /* Remove the first with its row's button. */
-  row = gtk_list_box_get_row_at_index (pi_bindings_editor_get_list (editor), 0);
+  row = gtk_list_box_get_row_at_index (pi_bindings_sidebar_get_list (window->bindings_sidebar), 0);
   remove = pi_test_find_descendant (GTK_WIDGET (row), GTK_TYPE_BUTTON);
   g_assert_nonnull (remove);
   g_signal_emit_by_name (remove, "clicked");
@@ -202,8 +226,10 @@ test_bindings (void)
   g_ptr_array_add (link_bindings, pi_binding_new (TASK_FAILED, "#"));
   g_ptr_array_add (link_bindings, pi_binding_new (TASK_COMPLETED, "route.index.project.#"));
   link = pi_bindings_to_share_link ("https://tc.example.com/api/events/v1", link_bindings);
-  gtk_editable_set_text (exchange, link);
-  WAIT_UNTIL (g_list_model_get_n_items (bindings) == 2 && gtk_editable_get_text (exchange)[0] == '\0', 5);
+  add_dialog = open_add_dialog (window);
+  gtk_editable_set_text (pi_add_binding_dialog_get_exchange_entry (add_dialog), link);
+  WAIT_UNTIL (g_list_model_get_n_items (bindings) == 2 &&
+              pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->server_entry)), ==,
                    "https://tc.example.com/api/events/v1");
 
@@ -240,7 +266,7 @@ test_bindings (void)
     /* Enter in the entry imports, as the user would press it. */
     g_signal_emit_by_name (entry, "activate");
     g_assert_cmpuint (g_list_model_get_n_items (bindings), ==, 3);
-    pi_bindings_editor_remove (editor, 2);
+    pi_bindings_sidebar_remove (window->bindings_sidebar, 2);
     WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
   }
 
@@ -257,12 +283,12 @@ test_bindings (void)
     /* An inspector page is no events server: the server stays. */
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (window->server_entry)), ==,
                      "https://tc.example.com/api/events/v1");
-    pi_bindings_editor_remove (editor, 2);
+    pi_bindings_sidebar_remove (window->bindings_sidebar, 2);
   }
 
   /* Removing all shows the empty state again, also in the settings. */
-  pi_bindings_editor_remove (editor, 0);
-  pi_bindings_editor_remove (editor, 0);
+  pi_bindings_sidebar_remove (window->bindings_sidebar, 0);
+  pi_bindings_sidebar_remove (window->bindings_sidebar, 0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
   g_clear_pointer (&saved, g_variant_unref);
   saved = g_settings_get_value (settings, "bindings");

@@ -62,7 +62,7 @@ pi_window_import_link (PiWindow    *self,
   if ((server = pi_window_server_from_link (stripped)) != NULL)
     pi_window_set_server_url (self, server);
 
-  n_added = pi_bindings_editor_add_all (self->bindings_editor, valid);
+  n_added = pi_bindings_sidebar_add_all (self->bindings_sidebar, valid);
 
   if (n_added == 0)
     title = g_strdup (_("The share link’s bindings are already in the list"));
@@ -374,6 +374,16 @@ paste_link_action (GtkWidget  *widget,
                                  g_object_ref (widget));
 }
 
+static void
+add_binding_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  PiWindow *self = user_data;
+
+  pi_bindings_sidebar_show_add_dialog (self->bindings_sidebar);
+}
+
 static const GActionEntry win_actions[] = {
   { "connect", connect_action },
   { "disconnect", disconnect_action },
@@ -381,6 +391,7 @@ static const GActionEntry win_actions[] = {
   { "clear", clear_action },
   { "find", find_action },
   { "import-link", import_link_action },
+  { "add-binding", add_binding_action },
   { "copy-link", copy_link_action },
 };
 
@@ -418,7 +429,7 @@ pi_window_update_actions (PiWindow *self)
 
   active = pi_window_stream_is_active (self);
 
-  bindings = pi_bindings_editor_get_model (self->bindings_editor);
+  bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
   live = self->capture_file == NULL;
 
   /* A capture window browses a file: nothing to connect, pause or edit. */
@@ -432,6 +443,9 @@ pi_window_update_actions (PiWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
 
   action = g_action_map_lookup_action (map, "import-link");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+
+  action = g_action_map_lookup_action (map, "add-binding");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
 
   action = g_action_map_lookup_action (map, "copy-link");

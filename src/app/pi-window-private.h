@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include "pi-bindings-editor.h"
+#include "pi-bindings-sidebar.h"
 #include "pi-capture.h"
 #include "pi-connection-bar.h"
 #include "pi-message-details.h"
@@ -25,7 +25,7 @@ struct _PiWindow
   /* Template widgets */
   AdwToastOverlay      *toast_overlay;
   AdwOverlaySplitView  *split_view;
-  PiBindingsEditor     *bindings_editor;
+  PiBindingsSidebar    *bindings_sidebar;
   PiConnectionBar      *connection_bar;
   GtkEntry             *server_entry;
   GtkButton            *connect_button;

@@ -167,12 +167,18 @@ on_stream_messages (PiWindow  *self,
 GPtrArray *
 pi_window_collect_bindings (PiWindow *self)
 {
-  GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+  GListModel *model = pi_bindings_sidebar_get_model (self->bindings_sidebar);
   guint n = g_list_model_get_n_items (model);
   GPtrArray *bindings = g_ptr_array_new_full (n, g_object_unref);
 
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (bindings, g_list_model_get_item (model, i));
+    {
+      g_autoptr(PiBinding) binding = g_list_model_get_item (model, i);
+
+      /* Switched off in the sidebar: kept, not listened to. */
+      if (pi_binding_get_enabled (binding))
+        g_ptr_array_add (bindings, g_steal_pointer (&binding));
+    }
 
   return bindings;
 }
@@ -180,7 +186,7 @@ pi_window_collect_bindings (PiWindow *self)
 static void
 save_bindings (PiWindow *self)
 {
-  GListModel *model = pi_bindings_editor_get_model (self->bindings_editor);
+  GListModel *model = pi_bindings_sidebar_get_model (self->bindings_sidebar);
   guint n = g_list_model_get_n_items (model);
   GVariantBuilder builder;
 
@@ -216,13 +222,13 @@ load_bindings (PiWindow *self)
         g_ptr_array_add (bindings, g_steal_pointer (&binding));
     }
 
-  pi_bindings_editor_set_bindings (self->bindings_editor, bindings);
+  pi_bindings_sidebar_restore_bindings (self->bindings_sidebar, bindings);
 }
 
 static void
 update_main_page (PiWindow *self)
 {
-  GListModel *bindings = pi_bindings_editor_get_model (self->bindings_editor);
+  GListModel *bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
   const char *page = "messages";
 
   /* A capture window has its own pages (loading, then the messages). */
@@ -269,9 +275,18 @@ on_bindings_changed (PiWindow   *self,
 }
 
 static void
-on_link_pasted (PiWindow         *self,
-                const char       *link,
-                PiBindingsEditor *editor)
+on_binding_enabled_changed (PiWindow          *self,
+                            PiBinding         *binding,
+                            PiBindingsSidebar *sidebar)
+{
+  if (pi_window_stream_is_active (self))
+    pi_window_connect (self);
+}
+
+static void
+on_link_pasted (PiWindow          *self,
+                const char        *link,
+                PiBindingsSidebar *sidebar)
 {
   g_autoptr(GError) error = NULL;
 
@@ -361,8 +376,8 @@ pi_window_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
 
-  if (self->bindings_editor != NULL)
-    g_signal_handlers_disconnect_by_data (pi_bindings_editor_get_model (self->bindings_editor), self);
+  if (self->bindings_sidebar != NULL)
+    g_signal_handlers_disconnect_by_data (pi_bindings_sidebar_get_model (self->bindings_sidebar), self);
 
   pi_window_dispose_capture (self);
 
@@ -413,7 +428,7 @@ pi_window_constructed (GObject *object)
                            G_CALLBACK (on_ping_timeout_changed), self, G_CONNECT_SWAPPED);
 
   load_bindings (self);
-  g_signal_connect_object (pi_bindings_editor_get_model (self->bindings_editor), "items-changed",
+  g_signal_connect_object (pi_bindings_sidebar_get_model (self->bindings_sidebar), "items-changed",
                            G_CALLBACK (on_bindings_changed), self, G_CONNECT_SWAPPED);
 
   update_main_page (self);
@@ -485,7 +500,7 @@ pi_window_class_init (PiWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  g_type_ensure (PI_TYPE_BINDINGS_EDITOR);
+  g_type_ensure (PI_TYPE_BINDINGS_SIDEBAR);
   g_type_ensure (PI_TYPE_CONNECTION_BAR);
   g_type_ensure (PI_TYPE_MESSAGE_DETAILS);
   g_type_ensure (PI_TYPE_MESSAGE_LIST);
@@ -493,7 +508,7 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PiWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, split_view);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, bindings_editor);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, bindings_sidebar);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, connection_bar);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, server_entry);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, connect_button);
@@ -516,6 +531,7 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_link_pasted);
+  gtk_widget_class_bind_template_callback (widget_class, on_binding_enabled_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_server_entry_activate);
 
   pi_window_class_init_actions (klass);
@@ -623,7 +639,7 @@ pi_window_get_bindings (PiWindow *self)
 {
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
 
-  return pi_bindings_editor_get_model (self->bindings_editor);
+  return pi_bindings_sidebar_get_model (self->bindings_sidebar);
 }
 
 void
@@ -651,7 +667,7 @@ pi_window_add_binding (PiWindow   *self,
   if (!pi_binding_validate (binding, NULL))
     return FALSE;
 
-  return pi_bindings_editor_add (self->bindings_editor, binding);
+  return pi_bindings_sidebar_add (self->bindings_sidebar, binding);
 }
 
 /**
@@ -668,7 +684,7 @@ pi_window_set_bindings (PiWindow  *self,
   g_return_if_fail (PI_IS_WINDOW (self));
   g_return_if_fail (bindings != NULL);
 
-  pi_bindings_editor_set_bindings (self->bindings_editor, bindings);
+  pi_bindings_sidebar_set_bindings (self->bindings_sidebar, bindings);
 }
 
 void

@@ -26,6 +26,7 @@ struct _PiBinding
 
   char *exchange;
   char *routing_key_pattern;
+  gboolean enabled;
 };
 
 G_DEFINE_FINAL_TYPE (PiBinding, pi_binding, G_TYPE_OBJECT)
@@ -36,6 +37,7 @@ enum {
   PROP_0,
   PROP_EXCHANGE,
   PROP_ROUTING_KEY_PATTERN,
+  PROP_ENABLED,
   N_PROPS
 };
 
@@ -70,6 +72,10 @@ pi_binding_get_property (GObject    *object,
       g_value_set_string (value, self->routing_key_pattern);
       break;
 
+    case PROP_ENABLED:
+      g_value_set_boolean (value, self->enabled);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -91,6 +97,10 @@ pi_binding_set_property (GObject      *object,
 
     case PROP_ROUTING_KEY_PATTERN:
       pi_binding_set_routing_key_pattern (self, g_value_get_string (value));
+      break;
+
+    case PROP_ENABLED:
+      pi_binding_set_enabled (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -134,12 +144,26 @@ pi_binding_class_init (PiBindingClass *klass)
                           G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
 
+  /**
+   * PiBinding:enabled:
+   *
+   * Whether the binding is listened to. A disabled binding stays in the
+   * list (and in share links and captures) but is not subscribed.
+   */
+  properties[PROP_ENABLED] =
+    g_param_spec_boolean ("enabled", NULL, NULL,
+                          TRUE,
+                          (G_PARAM_READWRITE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 pi_binding_init (PiBinding *self)
 {
+  self->enabled = TRUE;
 }
 
 /**
@@ -284,6 +308,42 @@ pi_binding_set_routing_key_pattern (PiBinding  *self,
   g_free (self->routing_key_pattern);
   self->routing_key_pattern = g_strdup (pattern);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROUTING_KEY_PATTERN]);
+}
+
+/**
+ * pi_binding_get_enabled:
+ * @self: a #PiBinding
+ *
+ * Returns: whether the binding is listened to
+ */
+gboolean
+pi_binding_get_enabled (PiBinding *self)
+{
+  g_return_val_if_fail (PI_IS_BINDING (self), FALSE);
+
+  return self->enabled;
+}
+
+/**
+ * pi_binding_set_enabled:
+ * @self: a #PiBinding
+ * @enabled: whether to listen to the binding
+ *
+ * Turns the binding on or off. pi_binding_equal() ignores this: a binding
+ * is the same binding whether it is listened to or not.
+ */
+void
+pi_binding_set_enabled (PiBinding *self,
+                        gboolean   enabled)
+{
+  g_return_if_fail (PI_IS_BINDING (self));
+
+  enabled = !!enabled;
+  if (self->enabled == enabled)
+    return;
+
+  self->enabled = enabled;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENABLED]);
 }
 
 /**

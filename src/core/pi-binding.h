@@ -38,6 +38,9 @@ void        pi_binding_set_exchange         (PiBinding    *self,
                                              const char   *exchange);
 void        pi_binding_set_routing_key_pattern (PiBinding *self,
                                              const char   *pattern);
+gboolean    pi_binding_get_enabled          (PiBinding    *self);
+void        pi_binding_set_enabled          (PiBinding    *self,
+                                             gboolean      enabled);
 gboolean    pi_binding_equal                (PiBinding    *a,
                                              PiBinding    *b);
 gboolean    pi_binding_validate             (PiBinding    *self,
