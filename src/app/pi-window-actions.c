@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "pi-binding.h"
+#include "pi-share-link.h"
 #include "pi-window-private.h"
 
 /* Share links ----------------------------------------------------------- */
@@ -59,7 +60,7 @@ pi_window_import_link (PiWindow    *self,
     }
 
   /* An events URL with bindings ("…/api/events/v1?bindings…") names its server. */
-  if ((server = pi_window_server_from_link (stripped)) != NULL)
+  if ((server = pi_share_link_server_url (stripped)) != NULL)
     pi_window_set_server_url (self, server);
 
   n_added = pi_bindings_editor_add_all (self->bindings_editor, valid);
@@ -115,40 +116,6 @@ pi_window_validate_bindings (GPtrArray  *bindings,
 }
 
 /**
- * pi_window_server_from_link:
- * @link: a share link
- *
- * Links made by this app start with the server's events URL
- * (`<root>/api/events/v1?bindings…`, or a connect URL); links of the old
- * web inspectors start with the inspector's page, which is no server.
- *
- * Returns: (transfer full) (nullable): the events URL in @link, if any
- */
-char *
-pi_window_server_from_link (const char *link)
-{
-  g_autofree char *base = NULL;
-  gsize len;
-
-  g_return_val_if_fail (link != NULL, NULL);
-
-  if (!g_str_has_prefix (link, "http://") && !g_str_has_prefix (link, "https://"))
-    return NULL;
-
-  base = g_strndup (link, strcspn (link, "?#"));
-  len = strlen (base);
-  while (len > 0 && base[len - 1] == '/')
-    base[--len] = '\0';
-  if (g_str_has_suffix (base, "/connect"))
-    base[len -= strlen ("/connect")] = '\0';
-
-  if (g_str_has_suffix (base, "/api/events/v1") || g_str_has_suffix (base, "/v1"))
-    return g_steal_pointer (&base);
-
-  return NULL;
-}
-
-/**
  * pi_window_dup_share_link:
  * @self: a #PiWindow
  *
@@ -172,7 +139,7 @@ pi_window_dup_share_link (PiWindow *self)
 
   /* Normalize a root URL to the events URL so that the link names the server. */
   if ((connect_url = pi_source_derive_connect_url (url, none, NULL)) != NULL)
-    base = pi_window_server_from_link (connect_url);
+    base = pi_share_link_server_url (connect_url);
 
   return pi_bindings_to_share_link (base ? base : url, bindings);
 }
