@@ -22,7 +22,7 @@ test_taskcluster_ui (void)
                               "bindings%5B0%5D%5Bexchange%5D=exchange%2Ftaskcluster-queue%2Fv1%2Ftask-completed"
                               "&bindings%5B0%5D%5Bpattern%5D=%23"
                               "&bindings[1][exchange]=exchange/taskcluster-queue/v1/task-failed"
-                              "&bindings[1][pattern]=primary.*.gecko-3.#",
+                              "&bindings[1][pattern]=primary.*.gecko-3.%23#fragment",
                               &error);
   g_assert_no_error (error);
   g_assert_nonnull (link);
