@@ -211,6 +211,7 @@ pi_application_startup (GApplication *app)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *shortcuts_accels[] = { "<Control>question", NULL };
   static const char *connect_accels[] = { "<Control>Return", NULL };
+  static const char *choose_server_accels[] = { "<Control>l", NULL };
   static const char *pause_accels[] = { "<Control>p", NULL };
   static const char *clear_accels[] = { "<Control>k", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
@@ -228,6 +229,7 @@ pi_application_startup (GApplication *app)
     { "app.preferences", preferences_accels },
     { "app.shortcuts", shortcuts_accels },
     { "win.connect", connect_accels },
+    { "win.choose-server", choose_server_accels },
     { "win.pause", pause_accels },
     { "win.clear", clear_accels },
     { "win.find", find_accels },

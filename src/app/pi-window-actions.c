@@ -133,7 +133,9 @@ pi_window_dup_share_link (PiWindow *self)
 
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
 
-  url = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
+  url = pi_session_get_server_url (self->session);
+  if (url == NULL)
+    url = "";
   bindings = pi_window_collect_bindings (self);
   none = g_ptr_array_new ();
 
@@ -180,12 +182,23 @@ clear_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
 {
-  PiWindow *self = PI_WINDOW (user_data);
+  pi_window_clear_with_undo (PI_WINDOW (user_data));
+}
 
-  pi_message_list_clear (self->message_list);
+static void
+undo_clear_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  pi_window_undo_clear (PI_WINDOW (user_data));
+}
 
-  /* What is saved next starts with the next message. */
-  g_clear_pointer (&self->capture_started, g_date_time_unref);
+static void
+choose_server_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  pi_window_choose_server (PI_WINDOW (user_data));
 }
 
 static void
@@ -346,6 +359,8 @@ static const GActionEntry win_actions[] = {
   { "disconnect", disconnect_action },
   { "pause", NULL, NULL, "false", pause_change_state },
   { "clear", clear_action },
+  { "undo-clear", undo_clear_action },
+  { "choose-server", choose_server_action },
   { "find", find_action },
   { "import-link", import_link_action },
   { "copy-link", copy_link_action },
@@ -396,6 +411,12 @@ pi_window_update_actions (PiWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && active);
 
   action = g_action_map_lookup_action (map, "clear");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+
+  action = g_action_map_lookup_action (map, "undo-clear");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && self->cleared != NULL);
+
+  action = g_action_map_lookup_action (map, "choose-server");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
 
   action = g_action_map_lookup_action (map, "import-link");
