@@ -12,6 +12,7 @@
 
 #include "pi-application.h"
 #include "pi-connect-dialog.h"
+#include "pi-preferences-dialog.h"
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
@@ -171,6 +172,33 @@ test_share_link (void)
   pi_test_window_destroy (window);
 }
 
+/* The capacity reads as a number of messages, grouped: not "10000". */
+static void
+test_capacity_grouped (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiWindow *window = pi_test_window_new (app);
+  PiPreferencesDialog *preferences;
+  GtkWidget *spin;
+  g_autofree char *expected = g_strdup_printf ("%'u", 10000u);
+
+  g_settings_reset (settings, "capacity");
+  preferences = pi_preferences_dialog_new (settings);
+  adw_dialog_present (ADW_DIALOG (preferences), GTK_WIDGET (window));
+  spin = pi_test_find_descendant (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
+  g_assert_nonnull (spin);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin)), ==, expected);
+
+  /* Typed with grouping, it is read back as the number. */
+  gtk_editable_set_text (GTK_EDITABLE (spin), "25,000");
+  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+  g_assert_cmpuint (g_settings_get_uint (settings, "capacity"), ==, 25000);
+
+  adw_dialog_force_close (ADW_DIALOG (preferences));
+  g_settings_reset (settings, "capacity");
+  pi_test_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -185,6 +213,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/paused-and-clear", test_paused_and_clear);
   g_test_add_func ("/pi/window-shell/connect-dialog", test_connect_dialog);
   g_test_add_func ("/pi/window-shell/share-link", test_share_link);
+  g_test_add_func ("/pi/window-shell/capacity-grouped", test_capacity_grouped);
 
   status = g_test_run ();
   g_object_unref (app);
