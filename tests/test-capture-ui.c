@@ -270,8 +270,8 @@ test_round_trip (void)
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (capture)), ==, "pulse-capture-test.jsonl");
   g_assert_cmpstr (adw_window_title_get_title (capture->capture_title), ==, "pulse-capture-test.jsonl");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (capture->capture_title)));
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->server_entry)));
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->connect_button)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->status_title)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->server_button)));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "connect"));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "pause"));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (capture->sidebar_stack), ==, "capture");

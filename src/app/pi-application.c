@@ -16,6 +16,7 @@
 #include "pi-application.h"
 #include "pi-binding.h"
 #include "pi-preferences-dialog.h"
+#include "pi-share-link.h"
 #include "pi-window.h"
 
 struct _PiApplication
@@ -76,18 +77,6 @@ get_or_create_window (PiApplication *self)
   return pi_window_new (GTK_APPLICATION (self));
 }
 
-/* The command line's free arguments are share links (URLs, or a bare query
- * with bindings) or capture files (paths, or file: URIs). */
-static gboolean
-is_share_link (const char *arg)
-{
-  return g_str_has_prefix (arg, "http://") ||
-         g_str_has_prefix (arg, "https://") ||
-         strstr (arg, "bindings[") != NULL ||
-         strstr (arg, "bindings=") != NULL ||
-         strstr (arg, "bindings%5B") != NULL;
-}
-
 static void
 pi_application_activate (GApplication *app)
 {
@@ -135,7 +124,9 @@ pi_application_command_line (GApplication            *app,
 
   for (guint i = 0; rest != NULL && rest[i] != NULL; i++)
     {
-      if (!is_share_link (rest[i]))
+      /* Free arguments are share links (URLs, or a bare query with
+       * bindings) or capture files (paths, or file: URIs). */
+      if (!pi_share_link_looks_like (rest[i]))
         {
           /* Relative to the directory the command ran in (maybe another process's). */
           g_ptr_array_add (captures, g_application_command_line_create_file_for_arg (command_line, rest[i]));
@@ -154,9 +145,9 @@ pi_application_command_line (GApplication            *app,
   if (link != NULL)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) imported = NULL;
+      g_autoptr(PiShareLink) imported = NULL;
 
-      if (!(imported = pi_bindings_from_share_link (link, &error)))
+      if (!(imported = pi_share_link_parse (link, &error)))
         {
           g_application_command_line_printerr (command_line,
                                                _("Could not read the share link: %s\n"),
@@ -164,11 +155,12 @@ pi_application_command_line (GApplication            *app,
           return EXIT_FAILURE;
         }
 
-      for (guint i = 0; i < imported->len; i++)
-        g_ptr_array_add (bindings, g_object_ref (g_ptr_array_index (imported, i)));
+      for (guint i = 0; i < imported->bindings->len; i++)
+        g_ptr_array_add (bindings, g_object_ref (g_ptr_array_index (imported->bindings, i)));
       have_bindings = TRUE;
 
-      link_server = pi_window_server_from_link (link);
+      /* taskcluster-ui's links name their deployment: listen there. */
+      link_server = g_steal_pointer (&imported->server_url);
     }
 
   /* Outside text: every binding is checked as if it had been typed. */
@@ -219,6 +211,7 @@ pi_application_startup (GApplication *app)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *shortcuts_accels[] = { "<Control>question", NULL };
   static const char *connect_accels[] = { "<Control>Return", NULL };
+  static const char *choose_server_accels[] = { "<Control>l", NULL };
   static const char *pause_accels[] = { "<Control>p", NULL };
   static const char *clear_accels[] = { "<Control>k", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
@@ -236,6 +229,7 @@ pi_application_startup (GApplication *app)
     { "app.preferences", preferences_accels },
     { "app.shortcuts", shortcuts_accels },
     { "win.connect", connect_accels },
+    { "win.choose-server", choose_server_accels },
     { "win.pause", pause_accels },
     { "win.clear", clear_accels },
     { "win.find", find_accels },

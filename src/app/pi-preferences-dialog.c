@@ -36,6 +36,42 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static gboolean
+on_capacity_output (GtkSpinButton *spin)
+{
+  g_autofree char *text = g_strdup_printf ("%'u", (guint) gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)));
+
+  gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  return TRUE;
+}
+
+static int
+on_capacity_input (GtkSpinButton *spin,
+                   double        *new_value)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  guint64 value = 0;
+  gboolean any = FALSE;
+
+  /* Any grouping the user typed or the locale showed: keep the digits. */
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        {
+          value = value * 10 + (guint64) (*p - '0');
+          any = TRUE;
+          if (value > G_MAXUINT)
+            return GTK_INPUT_ERROR;
+        }
+    }
+
+  if (!any)
+    return GTK_INPUT_ERROR;
+
+  *new_value = (double) value;
+  return TRUE;
+}
+
 static void
 pi_preferences_dialog_constructed (GObject *object)
 {
@@ -119,6 +155,8 @@ pi_preferences_dialog_class_init (PiPreferencesDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-preferences-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, PiPreferencesDialog, capacity_adjustment);
+  gtk_widget_class_bind_template_callback (widget_class, on_capacity_output);
+  gtk_widget_class_bind_template_callback (widget_class, on_capacity_input);
   gtk_widget_class_bind_template_child (widget_class, PiPreferencesDialog, ping_timeout_adjustment);
   gtk_widget_class_bind_template_child (widget_class, PiPreferencesDialog, follow_switch);
 }

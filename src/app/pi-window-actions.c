@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "pi-binding.h"
+#include "pi-share-link.h"
 #include "pi-window-private.h"
 
 /* Share links ----------------------------------------------------------- */
@@ -59,7 +60,7 @@ pi_window_import_link (PiWindow    *self,
     }
 
   /* An events URL with bindings ("…/api/events/v1?bindings…") names its server. */
-  if ((server = pi_window_server_from_link (stripped)) != NULL)
+  if ((server = pi_share_link_server_url (stripped)) != NULL)
     pi_window_set_server_url (self, server);
 
   n_added = pi_bindings_sidebar_add_all (self->bindings_sidebar, valid);
@@ -115,40 +116,6 @@ pi_window_validate_bindings (GPtrArray  *bindings,
 }
 
 /**
- * pi_window_server_from_link:
- * @link: a share link
- *
- * Links made by this app start with the server's events URL
- * (`<root>/api/events/v1?bindings…`, or a connect URL); links of the old
- * web inspectors start with the inspector's page, which is no server.
- *
- * Returns: (transfer full) (nullable): the events URL in @link, if any
- */
-char *
-pi_window_server_from_link (const char *link)
-{
-  g_autofree char *base = NULL;
-  gsize len;
-
-  g_return_val_if_fail (link != NULL, NULL);
-
-  if (!g_str_has_prefix (link, "http://") && !g_str_has_prefix (link, "https://"))
-    return NULL;
-
-  base = g_strndup (link, strcspn (link, "?#"));
-  len = strlen (base);
-  while (len > 0 && base[len - 1] == '/')
-    base[--len] = '\0';
-  if (g_str_has_suffix (base, "/connect"))
-    base[len -= strlen ("/connect")] = '\0';
-
-  if (g_str_has_suffix (base, "/api/events/v1") || g_str_has_suffix (base, "/v1"))
-    return g_steal_pointer (&base);
-
-  return NULL;
-}
-
-/**
  * pi_window_dup_share_link:
  * @self: a #PiWindow
  *
@@ -166,13 +133,15 @@ pi_window_dup_share_link (PiWindow *self)
 
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
 
-  url = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
+  url = pi_session_get_server_url (self->session);
+  if (url == NULL)
+    url = "";
   bindings = pi_window_collect_bindings (self);
   none = g_ptr_array_new ();
 
   /* Normalize a root URL to the events URL so that the link names the server. */
   if ((connect_url = pi_source_derive_connect_url (url, none, NULL)) != NULL)
-    base = pi_window_server_from_link (connect_url);
+    base = pi_share_link_server_url (connect_url);
 
   return pi_bindings_to_share_link (base ? base : url, bindings);
 }
@@ -213,12 +182,23 @@ clear_action (GSimpleAction *action,
               GVariant      *parameter,
               gpointer       user_data)
 {
-  PiWindow *self = PI_WINDOW (user_data);
+  pi_window_clear_with_undo (PI_WINDOW (user_data));
+}
 
-  pi_message_list_clear (self->message_list);
+static void
+undo_clear_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  pi_window_undo_clear (PI_WINDOW (user_data));
+}
 
-  /* What is saved next starts with the next message. */
-  g_clear_pointer (&self->capture_started, g_date_time_unref);
+static void
+choose_server_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  pi_window_choose_server (PI_WINDOW (user_data));
 }
 
 static void
@@ -389,6 +369,8 @@ static const GActionEntry win_actions[] = {
   { "disconnect", disconnect_action },
   { "pause", NULL, NULL, "false", pause_change_state },
   { "clear", clear_action },
+  { "undo-clear", undo_clear_action },
+  { "choose-server", choose_server_action },
   { "find", find_action },
   { "import-link", import_link_action },
   { "add-binding", add_binding_action },
@@ -440,6 +422,12 @@ pi_window_update_actions (PiWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && active);
 
   action = g_action_map_lookup_action (map, "clear");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+
+  action = g_action_map_lookup_action (map, "undo-clear");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && self->cleared != NULL);
+
+  action = g_action_map_lookup_action (map, "choose-server");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
 
   action = g_action_map_lookup_action (map, "import-link");

@@ -108,7 +108,9 @@ dup_capture_info (PiWindow *self)
   /* What the stream was started with: the fields may have been edited since. */
   server = pi_source_get_server_url (self->stream);
   if (server == NULL || server[0] == '\0')
-    server = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
+    server = pi_session_get_server_url (self->session);
+  if (server == NULL)
+    server = "";
 
   if (pi_source_get_bindings (self->stream) != NULL)
     bindings = g_ptr_array_ref (pi_source_get_bindings (self->stream));

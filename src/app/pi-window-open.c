@@ -239,8 +239,8 @@ pi_window_setup_capture_mode (PiWindow *self)
   adw_window_title_set_title (self->capture_title, name);
   adw_window_title_set_subtitle (self->capture_title, _("Opening…"));
   gtk_widget_set_visible (GTK_WIDGET (self->capture_title), TRUE);
-  gtk_widget_set_visible (GTK_WIDGET (self->server_entry), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->connect_button), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_title), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->server_button), FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), FALSE);
   gtk_widget_set_visible (self->clear_button, FALSE);
   gtk_stack_set_visible_child_name (self->sidebar_stack, "capture");

@@ -12,6 +12,7 @@
 #include "pi-connection-bar.h"
 #include "pi-message-details.h"
 #include "pi-message-list.h"
+#include "pi-session.h"
 #include "pi-window.h"
 
 G_BEGIN_DECLS
@@ -27,15 +28,19 @@ struct _PiWindow
   AdwOverlaySplitView  *split_view;
   PiBindingsSidebar    *bindings_sidebar;
   PiConnectionBar      *connection_bar;
-  GtkEntry             *server_entry;
-  GtkButton            *connect_button;
+  AdwWindowTitle       *status_title;
+  GtkButton            *server_button;
+  GtkMenuButton        *counters_button;
   GtkToggleButton      *sidebar_button;
   GtkToggleButton      *pause_button;
   GtkToggleButton      *search_button;
   AdwBanner            *error_banner;
   GtkStack             *main_stack;
   AdwStatusPage        *no_bindings_page;
-  GtkPaned             *paned;
+  AdwStatusPage        *not_connected_page;
+  AdwStatusPage        *failure_page;
+  GtkButton            *failure_button;
+  AdwOverlaySplitView  *details_split;
   PiMessageList        *message_list;
   PiMessageDetails     *message_details;
   GtkStack             *sidebar_stack;
@@ -50,8 +55,12 @@ struct _PiWindow
 
   /* Owned */
   GSettings            *settings;
-  PiSource        *stream;
-  PiMessageStore       *store;
+  PiSession            *session;       /* the source, the store, the state line */
+  PiSource             *stream;        /* the session's, for the files that use it */
+  PiMessageStore       *store;         /* the session's */
+  GPtrArray            *cleared;       /* what Clear removed, while its Undo toast shows */
+  AdwToast             *clear_toast;
+  GCancellable         *credentials_cancellable;
   char                 *local_error;   /* a failure before the stream started */
   AdwToast             *error_toast;
 
@@ -75,6 +84,9 @@ gboolean   pi_window_stream_is_active   (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
 void       pi_window_add_toast          (PiWindow      *self,
                                          const char    *title);
+void       pi_window_choose_server      (PiWindow      *self);
+void       pi_window_clear_with_undo    (PiWindow      *self);
+void       pi_window_undo_clear         (PiWindow      *self);
 
 /* pi-window-capture.c */
 void       pi_window_init_capture       (PiWindow      *self);

@@ -13,6 +13,8 @@
 
 #include "pi-application.h"
 #include "pi-binding.h"
+#include "pi-connect-dialog.h"
+#include "pi-credentials.h"
 #include "pi-window-private.h"
 
 G_DEFINE_FINAL_TYPE (PiWindow, pi_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -85,53 +87,80 @@ pi_window_show_error (PiWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-static gboolean
-is_not_null (GBinding     *binding,
-             const GValue *from,
-             GValue       *to,
-             gpointer      user_data)
-{
-  g_value_set_boolean (to, g_value_get_object (from) != NULL);
-  return TRUE;
-}
-
 static void update_main_page (PiWindow *self);
+static const char *current_failure (PiWindow *self, const char **button_label, const char **action_name);
+
+/* The failure to show, if any, and its one action: a bad address is fixed by
+ * choosing another server; a refusal or a lost connection by trying again. */
+static const char *
+current_failure (PiWindow    *self,
+                 const char **button_label,
+                 const char **action_name)
+{
+  PiStreamState state = pi_source_get_state (self->stream);
+  const char *error_message = pi_source_get_error_message (self->stream);
+
+  if (self->capture_file != NULL)
+    return NULL;
+
+  if (self->local_error != NULL)
+    {
+      *button_label = _("_Change Server…");
+      *action_name = "win.choose-server";
+      return self->local_error;
+    }
+
+  if (state == PI_STREAM_STATE_FAILED)
+    {
+      *button_label = _("_Retry");
+      *action_name = "win.connect";
+      return error_message != NULL ? error_message : pi_source_get_state_text (self->stream);
+    }
+
+  if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
+    {
+      *button_label = _("Retry _Now");
+      *action_name = "win.connect";
+      return error_message;
+    }
+
+  return NULL;
+}
 
 static void
 update_connection_state (PiWindow *self)
 {
-  PiStreamState state = pi_source_get_state (self->stream);
-  const char *error_message = pi_source_get_error_message (self->stream);
-  gboolean active = pi_window_stream_is_active (self);
-  const char *banner = NULL;
+  const char *button_label = NULL;
+  const char *action_name = NULL;
+  const char *failure = current_failure (self, &button_label, &action_name);
+  gboolean has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
+  g_autofree char *description = NULL;
 
-  if (active)
+  /* Told once: over the messages already shown as a banner (nothing received
+   * is lost), else as the page in their place. */
+  if (failure != NULL && has_messages)
     {
-      gtk_button_set_label (self->connect_button, _("_Disconnect"));
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->connect_button), "win.disconnect");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->connect_button), _("Disconnect from the server"));
-      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+      adw_banner_set_title (self->error_banner, failure);
+      adw_banner_set_button_label (self->error_banner, button_label);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_banner), action_name);
     }
-  else
+  adw_banner_set_revealed (self->error_banner, failure != NULL && has_messages);
+
+  if (failure != NULL && !has_messages)
     {
-      gtk_button_set_label (self->connect_button, _("_Connect"));
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->connect_button), "win.connect");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->connect_button), _("Connect to the server (Ctrl+Enter)"));
-      gtk_widget_add_css_class (GTK_WIDGET (self->connect_button), "suggested-action");
+      adw_status_page_set_description (self->failure_page, failure);
+      gtk_button_set_label (self->failure_button, button_label);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->failure_button), action_name);
     }
 
-  /* The banner holds the last failure in words until the user retries or the
-   * stream recovers; messages received so far stay in the list below it. */
-  if (self->local_error != NULL)
-    banner = self->local_error;
-  else if (state == PI_STREAM_STATE_FAILED)
-    banner = error_message != NULL ? error_message : pi_source_get_state_text (self->stream);
-  else if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
-    banner = error_message;
+  /* Translators: %s is a deployment's name or a server's host */
+  description = g_strdup_printf (_("Connect to %s to see the messages that match your bindings as they arrive."),
+                                 pi_session_get_title (self->session));
+  adw_status_page_set_description (self->not_connected_page, description);
 
-  if (banner != NULL)
-    adw_banner_set_title (self->error_banner, banner);
-  adw_banner_set_revealed (self->error_banner, banner != NULL);
+  /* Counters mean something once there was a connection (or a capture). */
+  gtk_widget_set_visible (GTK_WIDGET (self->counters_button),
+                          self->capture_file != NULL || pi_session_get_ever_connected (self->session));
 
   pi_window_update_actions (self);
   update_main_page (self);
@@ -229,6 +258,8 @@ static void
 update_main_page (PiWindow *self)
 {
   GListModel *bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
+  const char *button_label = NULL;
+  const char *action_name = NULL;
   const char *page = "messages";
 
   /* A capture window has its own pages (loading, then the messages). */
@@ -237,17 +268,22 @@ update_main_page (PiWindow *self)
 
   /* With nothing received and nothing on the way, "Waiting for Messages"
    * would be a promise the window cannot keep: say what to do instead. */
-  if (g_list_model_get_n_items (bindings) == 0)
+  if (self->stream == NULL || self->store == NULL)
+    return;
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0)
+    page = "messages";
+  else if (current_failure (self, &button_label, &action_name) != NULL)
+    page = "failed";
+  else if (g_list_model_get_n_items (bindings) == 0)
     page = "no-bindings";
-  else if (self->stream != NULL && self->store != NULL &&
-           g_list_model_get_n_items (G_LIST_MODEL (self->store)) == 0 &&
-           !pi_window_stream_is_active (self))
+  else if (!pi_window_stream_is_active (self))
     page = "not-connected";
 
   gtk_stack_set_visible_child_name (self->main_stack, page);
 }
 
-/* Only the empty/non-empty edge matters to the page; the test is cheap. */
+/* Only the empty/non-empty edge matters (page or banner); the test is cheap. */
 static void
 on_store_changed (PiWindow   *self,
                   guint       position,
@@ -255,7 +291,11 @@ on_store_changed (PiWindow   *self,
                   guint       added,
                   GListModel *store)
 {
-  update_main_page (self);
+  gboolean was_empty = g_list_model_get_n_items (store) + removed == added;
+  gboolean is_empty = g_list_model_get_n_items (store) == 0;
+
+  if (was_empty != is_empty)
+    update_connection_state (self);
 }
 
 static void
@@ -295,13 +335,6 @@ on_link_pasted (PiWindow          *self,
 }
 
 static void
-on_server_entry_activate (PiWindow *self,
-                          GtkEntry *entry)
-{
-  pi_window_connect (self);
-}
-
-static void
 on_capacity_changed (PiWindow   *self,
                      const char *key,
                      GSettings  *settings)
@@ -324,11 +357,36 @@ on_paused_changed (PiWindow      *self,
 {
   gboolean paused = pi_message_list_get_paused (list);
 
+  /* Paused must be obvious: the header says so, and the button turns into
+   * a distinct Resume. */
+  pi_session_set_paused (self->session, paused);
+  pi_session_set_n_held (self->session, pi_message_list_get_n_held (list));
   gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
                             paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
                                paused ? _("Resume (Ctrl+P)") : _("Pause (Ctrl+P)"));
+  if (paused)
+    gtk_widget_add_css_class (GTK_WIDGET (self->pause_button), "suggested-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->pause_button), "suggested-action");
   pi_window_update_actions (self);
+}
+
+static void
+on_n_held_changed (PiWindow      *self,
+                   GParamSpec    *pspec,
+                   PiMessageList *list)
+{
+  pi_session_set_n_held (self->session, pi_message_list_get_n_held (list));
+}
+
+static void
+on_selected_message_changed (PiWindow      *self,
+                             GParamSpec    *pspec,
+                             PiMessageList *list)
+{
+  adw_overlay_split_view_set_show_sidebar (self->details_split,
+                                           pi_message_list_get_selected_message (list) != NULL);
 }
 
 static gboolean
@@ -383,9 +441,16 @@ pi_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_WINDOW);
 
+  g_cancellable_cancel (self->credentials_cancellable);
+  g_clear_object (&self->credentials_cancellable);
   g_clear_weak_pointer (&self->error_toast);
+  if (self->clear_toast != NULL)
+    g_signal_handlers_disconnect_by_data (self->clear_toast, self);
+  g_clear_weak_pointer (&self->clear_toast);
+  g_clear_pointer (&self->cleared, g_ptr_array_unref);
   g_clear_object (&self->stream);
   g_clear_object (&self->store);
+  g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pi_window_parent_class)->dispose (object);
@@ -420,7 +485,7 @@ pi_window_constructed (GObject *object)
       return;
     }
 
-  g_settings_bind (self->settings, "server-url", self->server_entry, "text", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "server-url", self->session, "server-url", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "follow", self->message_list, "follow", G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->settings, "changed::capacity",
                            G_CALLBACK (on_capacity_changed), self, G_CONNECT_SWAPPED);
@@ -502,6 +567,7 @@ pi_window_class_init (PiWindowClass *klass)
 
   g_type_ensure (PI_TYPE_BINDINGS_SIDEBAR);
   g_type_ensure (PI_TYPE_CONNECTION_BAR);
+  g_type_ensure (PI_TYPE_CONNECT_DIALOG);
   g_type_ensure (PI_TYPE_MESSAGE_DETAILS);
   g_type_ensure (PI_TYPE_MESSAGE_LIST);
 
@@ -510,15 +576,19 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, split_view);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, bindings_sidebar);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, connection_bar);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, server_entry);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, status_title);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, server_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, counters_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, pause_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, error_banner);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, no_bindings_page);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, not_connected_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, details_split);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_details);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, sidebar_stack);
@@ -532,7 +602,6 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_link_pasted);
   gtk_widget_class_bind_template_callback (widget_class, on_binding_enabled_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_server_entry_activate);
 
   pi_window_class_init_actions (klass);
 }
@@ -555,27 +624,32 @@ pi_window_init (PiWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  self->store = pi_message_store_new (g_settings_get_uint (self->settings, "capacity"));
+  self->session = pi_session_new (g_settings_get_uint (self->settings, "capacity"));
+  self->store = g_object_ref (pi_session_get_store (self->session));
+  self->stream = g_object_ref (pi_session_get_source (self->session));
+  self->credentials_cancellable = g_cancellable_new ();
+  g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
+
   g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
   g_object_set (self->message_list, "store", self->store, NULL);
   g_object_bind_property (self->message_list, "selected-message",
                           self->message_details, "message",
                           G_BINDING_SYNC_CREATE);
-  /* The details pane appears with a selection: until then the list has the
-   * whole height (and its own empty page says what to expect). */
-  g_object_bind_property_full (self->message_list, "selected-message",
-                               self->message_details, "visible",
-                               G_BINDING_SYNC_CREATE,
-                               is_not_null, NULL, NULL, NULL);
+  /* The details appear with a selection: until then the list has the whole
+   * width (and its own empty page says what to expect). */
+  g_signal_connect_object (self->message_list, "notify::selected-message",
+                           G_CALLBACK (on_selected_message_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->message_list, "notify::n-held",
+                           G_CALLBACK (on_n_held_changed), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->message_list, "search-mode",
                           self->search_button, "active",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_signal_connect_object (self->message_list, "notify::paused",
                            G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
 
-  self->stream = pi_source_new ();
   pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
-  /* Only what the button, the banner and the actions show: the counters
+  /* Only what the page, the banner and the actions show: the counters
    * (n-messages, n-bytes, last-ping) change with every batch. */
   g_signal_connect_object (self->stream, "notify::state", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stream, "notify::state-text", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
@@ -649,7 +723,7 @@ pi_window_set_server_url (PiWindow   *self,
   g_return_if_fail (PI_IS_WINDOW (self));
   g_return_if_fail (server_url != NULL);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->server_entry), server_url);
+  pi_session_set_server_url (self->session, server_url);
 }
 
 gboolean
@@ -687,37 +761,217 @@ pi_window_set_bindings (PiWindow  *self,
   pi_bindings_sidebar_set_bindings (self->bindings_sidebar, bindings);
 }
 
-void
-pi_window_connect (PiWindow *self)
+static void
+start_source (PiWindow *self)
 {
-  g_autoptr(GPtrArray) bindings = NULL;
+  g_autoptr(GPtrArray) bindings = pi_window_collect_bindings (self);
   g_autoptr(GError) error = NULL;
-  const char *url;
-
-  g_return_if_fail (PI_IS_WINDOW (self));
-
-  url = gtk_editable_get_text (GTK_EDITABLE (self->server_entry));
-  bindings = pi_window_collect_bindings (self);
-
-  /* A capture is what was saved: it has no server to go back to. */
-  if (self->capture_file != NULL)
-    return;
+  const char *url = pi_session_get_server_url (self->session);
 
   g_clear_pointer (&self->local_error, g_free);
 
   if (self->capture_started == NULL)
     pi_window_note_capture_start (self);
 
-  /* Connecting again restarts the stream with the current URL and bindings.
-   * A failure here (a bad URL) also reaches the stream's error message, which
-   * on_stream_notify() shows; the banner keeps it until the next attempt. */
-  pi_source_set_server_url (self->stream, url);
+  /* Connecting again restarts the source with the current URL and bindings.
+   * A bad URL fails here, before any network: the window says so once. */
+  pi_source_set_server_url (self->stream, url ? url : "");
   pi_source_set_bindings (self->stream, bindings);
 
   if (!pi_source_connect (self->stream, &error))
     self->local_error = g_strdup (error->message);
 
   update_connection_state (self);
+}
+
+static void
+on_token_looked_up (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PiWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = pi_credentials_lookup_finish (result, &error);
+  g_autofree char *client_id = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->stream == NULL)
+    return;
+
+  /* Without the keyring, or without a token kept for this server, listen
+   * anonymously: public deployments need nothing more. */
+  if (error != NULL)
+    g_debug ("No access token from the keyring: %s", error->message);
+
+  client_id = g_settings_get_string (self->settings, "client-id");
+  if (token != NULL)
+    pi_source_set_credentials (self->stream, client_id, token);
+  else
+    pi_source_set_credentials (self->stream, NULL, NULL);
+
+  start_source (self);
+}
+
+void
+pi_window_connect (PiWindow *self)
+{
+  g_autofree char *client_id = NULL;
+  const char *url;
+
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  /* A capture is what was saved: it has no server to go back to. */
+  if (self->capture_file != NULL)
+    return;
+
+  url = pi_session_get_server_url (self->session);
+  client_id = g_settings_get_string (self->settings, "client-id");
+
+  if (client_id[0] == '\0' || url == NULL || url[0] == '\0')
+    {
+      pi_source_set_credentials (self->stream, NULL, NULL);
+      start_source (self);
+      return;
+    }
+
+  /* The token is in the keyring: ask for it, then connect. */
+  g_cancellable_cancel (self->credentials_cancellable);
+  g_clear_object (&self->credentials_cancellable);
+  self->credentials_cancellable = g_cancellable_new ();
+  pi_credentials_lookup_async (url, client_id, self->credentials_cancellable,
+                               on_token_looked_up, g_object_ref (self));
+}
+
+static void
+on_server_chosen (PiWindow        *self,
+                  const char      *server_url,
+                  PiConnectDialog *dialog)
+{
+  pi_connect_dialog_remember (self->settings, server_url);
+  pi_window_set_server_url (self, server_url);
+  pi_window_connect (self);
+}
+
+/**
+ * pi_window_choose_server:
+ * @self: a #PiWindow
+ *
+ * Opens the Connect dialog; choosing a server there connects to it.
+ */
+void
+pi_window_choose_server (PiWindow *self)
+{
+  PiConnectDialog *dialog;
+
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  dialog = pi_connect_dialog_new (self->settings);
+  g_signal_connect_object (dialog, "server-chosen", G_CALLBACK (on_server_chosen), self, G_CONNECT_SWAPPED);
+  adw_dialog_present (ADW_DIALOG (dialog), GTK_WIDGET (self));
+}
+
+static void
+on_clear_toast_dismissed (PiWindow *self,
+                          AdwToast *toast)
+{
+  /* The undo is gone with its toast: let the messages go. */
+  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+  pi_window_update_actions (self);
+}
+
+/**
+ * pi_window_clear_with_undo:
+ * @self: a #PiWindow
+ *
+ * Empties the list, and offers Undo in a toast while it shows.
+ */
+void
+pi_window_clear_with_undo (PiWindow *self)
+{
+  GListModel *model;
+  guint n;
+  AdwToast *toast;
+
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  model = G_LIST_MODEL (self->store);
+  n = g_list_model_get_n_items (model);
+
+  if (self->clear_toast != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->clear_toast, self);
+      adw_toast_dismiss (self->clear_toast);
+      g_clear_weak_pointer (&self->clear_toast);
+    }
+  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+
+  self->cleared = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (self->cleared, g_list_model_get_item (model, i));
+
+  pi_message_list_clear (self->message_list);
+
+  /* What is saved next starts with the next message. */
+  g_clear_pointer (&self->capture_started, g_date_time_unref);
+
+  if (n > 0)
+    {
+      g_autofree char *count = pi_session_format_count (n);
+      g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                             "%s message cleared",
+                                                             "%s messages cleared", n),
+                                                count);
+
+      toast = adw_toast_new (title);
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "win.undo-clear");
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_clear_toast_dismissed), self, G_CONNECT_SWAPPED);
+      g_set_weak_pointer (&self->clear_toast, toast);
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
+  else
+    g_clear_pointer (&self->cleared, g_ptr_array_unref);
+
+  pi_window_update_actions (self);
+}
+
+/**
+ * pi_window_undo_clear:
+ * @self: a #PiWindow
+ *
+ * Puts back what the last Clear removed, before what arrived since.
+ */
+void
+pi_window_undo_clear (PiWindow *self)
+{
+  g_autoptr(GPtrArray) cleared = NULL;
+  g_autoptr(GPtrArray) arrived = NULL;
+  GListModel *model;
+  guint n;
+
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  if (self->cleared == NULL)
+    return;
+
+  cleared = g_steal_pointer (&self->cleared);
+  model = G_LIST_MODEL (self->store);
+  n = g_list_model_get_n_items (model);
+  arrived = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (arrived, g_list_model_get_item (model, i));
+
+  pi_message_store_clear (self->store);
+  pi_message_store_append (self->store, (PiMessage **) cleared->pdata, cleared->len);
+  pi_message_store_append (self->store, (PiMessage **) arrived->pdata, arrived->len);
+
+  if (self->clear_toast != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->clear_toast, self);
+      g_clear_weak_pointer (&self->clear_toast);
+    }
+
+  pi_window_update_actions (self);
 }
 
 void

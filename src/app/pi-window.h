@@ -56,6 +56,5 @@ void            pi_window_show_error      (PiWindow       *self,
 
 GPtrArray      *pi_window_validate_bindings (GPtrArray    *bindings,
                                              GError      **error);
-char           *pi_window_server_from_link  (const char   *link);
 
 G_END_DECLS

@@ -1,0 +1,336 @@
+/* pi-connect-dialog.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-connect-dialog"
+
+#include <glib/gi18n.h>
+
+#include "pi-connect-dialog.h"
+#include "pi-credentials.h"
+#include "pi-deployments.h"
+
+/* Where to listen: the known deployments by name, any URL (checked as it is
+ * typed), the recent ones, and credentials for private deployments. Choosing
+ * emits ::server-chosen; the window connects. */
+struct _PiConnectDialog
+{
+  AdwDialog        parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  GtkListBox      *deployments_list;
+  AdwEntryRow     *url_row;
+  GtkLabel        *url_error_label;
+  AdwPreferencesGroup *recent_group;
+  GtkListBox      *recent_list;
+  AdwEntryRow     *client_id_row;
+  AdwPasswordEntryRow *token_row;
+
+  /* Owned */
+  GSettings       *settings;
+  GCancellable    *cancellable;
+  guint            n_recent;
+};
+
+G_DEFINE_FINAL_TYPE (PiConnectDialog, pi_connect_dialog, ADW_TYPE_DIALOG)
+
+enum {
+  SERVER_CHOSEN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static GtkWidget *
+make_server_row (const char *title,
+                 const char *subtitle,
+                 const char *url)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_widget_set_tooltip_text (row, url);
+  g_object_set_data_full (G_OBJECT (row), "server-url", g_strdup (url), g_free);
+
+  return row;
+}
+
+static void
+fill_recent (PiConnectDialog *self)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-servers");
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL)
+    gtk_list_box_remove (self->recent_list, child);
+
+  self->n_recent = 0;
+  for (guint i = 0; recent[i] != NULL && i < PI_MAX_RECENT_SERVERS; i++)
+    {
+      g_autofree char *name = pi_deployments_describe_url (recent[i]);
+
+      gtk_list_box_append (self->recent_list, make_server_row (name, recent[i], recent[i]));
+      self->n_recent++;
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->recent_group), self->n_recent > 0);
+}
+
+static void
+on_row_activated (PiConnectDialog *self,
+                  GtkListBoxRow   *row,
+                  GtkListBox      *list)
+{
+  const char *url = g_object_get_data (G_OBJECT (row), "server-url");
+
+  if (url != NULL)
+    pi_connect_dialog_choose (self, url);
+}
+
+static gboolean
+check_url (PiConnectDialog *self,
+           gboolean         show_empty)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->url_row));
+  g_autofree char *url = g_strstrip (g_strdup (text));
+  g_autoptr(GError) error = NULL;
+  gboolean ok = pi_deployments_check_url (url, &error);
+
+  /* An empty row is no mistake until the user tries to use it. */
+  if (ok || (!show_empty && url[0] == '\0'))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->url_row), "error");
+      gtk_widget_set_visible (GTK_WIDGET (self->url_error_label), FALSE);
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->url_row), "error");
+      gtk_label_set_text (self->url_error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->url_error_label), TRUE);
+    }
+
+  return ok;
+}
+
+static void
+on_url_changed (PiConnectDialog *self,
+                GtkEditable     *editable)
+{
+  check_url (self, FALSE);
+}
+
+static void
+on_url_apply (PiConnectDialog *self,
+              AdwEntryRow     *row)
+{
+  g_autofree char *url = NULL;
+
+  if (!check_url (self, TRUE))
+    return;
+
+  url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
+  pi_connect_dialog_choose (self, url);
+}
+
+static void
+on_token_stored (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(PiConnectDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!pi_credentials_store_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      g_autofree char *text = g_strdup_printf (_("Could not keep the access token in the keyring: %s"),
+                                               error->message);
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+      return;
+    }
+
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Access token kept in the keyring")));
+}
+
+static void
+on_token_apply (PiConnectDialog *self,
+                AdwEntryRow     *row)
+{
+  const char *client_id = gtk_editable_get_text (GTK_EDITABLE (self->client_id_row));
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+  g_autofree char *server = g_settings_get_string (self->settings, "server-url");
+
+  if (client_id[0] == '\0')
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Enter the client ID the token belongs to")));
+      return;
+    }
+
+  if (token[0] == '\0')
+    return;
+
+  pi_credentials_store_async (server, client_id, token, self->cancellable,
+                              on_token_stored, g_object_ref (self));
+}
+
+static void
+pi_connect_dialog_dispose (GObject *object)
+{
+  PiConnectDialog *self = PI_CONNECT_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_CONNECT_DIALOG);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (pi_connect_dialog_parent_class)->dispose (object);
+}
+
+static void
+pi_connect_dialog_class_init (PiConnectDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pi_connect_dialog_dispose;
+
+  /**
+   * PiConnectDialog::server-chosen:
+   * @self: the dialog
+   * @server_url: the root URL or events URL chosen
+   */
+  signals[SERVER_CHOSEN] =
+    g_signal_new ("server-chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-connect-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, deployments_list);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, url_row);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, url_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, recent_group);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, token_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_url_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_token_apply);
+}
+
+static void
+pi_connect_dialog_init (PiConnectDialog *self)
+{
+  const PiDeployment *deployments;
+  guint n;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+
+  deployments = pi_deployments_get (&n);
+  for (guint i = 0; i < n; i++)
+    gtk_list_box_append (self->deployments_list,
+                         make_server_row (_(deployments[i].name), _(deployments[i].description),
+                                          deployments[i].url));
+}
+
+/**
+ * pi_connect_dialog_new:
+ * @settings: the application's settings (server-url, recent-servers, client-id)
+ *
+ * Returns: (transfer floating): a new dialog
+ */
+PiConnectDialog *
+pi_connect_dialog_new (GSettings *settings)
+{
+  PiConnectDialog *self;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (PI_TYPE_CONNECT_DIALOG, NULL);
+  self->settings = g_object_ref (settings);
+
+  g_settings_bind (settings, "client-id", self->client_id_row, "text", G_SETTINGS_BIND_DEFAULT);
+  fill_recent (self);
+
+  return self;
+}
+
+/**
+ * pi_connect_dialog_choose:
+ * @self: a #PiConnectDialog
+ * @server_url: a server URL
+ *
+ * Chooses @server_url as if picked: emits ::server-chosen and closes.
+ */
+void
+pi_connect_dialog_choose (PiConnectDialog *self,
+                          const char      *server_url)
+{
+  g_return_if_fail (PI_IS_CONNECT_DIALOG (self));
+  g_return_if_fail (server_url != NULL);
+
+  g_object_ref (self);
+  g_signal_emit (self, signals[SERVER_CHOSEN], 0, server_url);
+  adw_dialog_close (ADW_DIALOG (self));
+  g_object_unref (self);
+}
+
+guint
+pi_connect_dialog_get_n_recent (PiConnectDialog *self)
+{
+  g_return_val_if_fail (PI_IS_CONNECT_DIALOG (self), 0);
+
+  return self->n_recent;
+}
+
+/**
+ * pi_connect_dialog_remember:
+ * @settings: the application's settings
+ * @server_url: a server just chosen
+ *
+ * Puts @server_url first in the recent servers, once.
+ */
+void
+pi_connect_dialog_remember (GSettings  *settings,
+                            const char *server_url)
+{
+  g_auto(GStrv) recent = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) updated = NULL;
+  guint n = 1;
+
+  g_return_if_fail (G_IS_SETTINGS (settings));
+  g_return_if_fail (server_url != NULL);
+
+  if (server_url[0] == '\0')
+    return;
+
+  recent = g_settings_get_strv (settings, "recent-servers");
+  builder = g_strv_builder_new ();
+  g_strv_builder_add (builder, server_url);
+  for (guint i = 0; recent[i] != NULL && n < PI_MAX_RECENT_SERVERS; i++)
+    {
+      if (g_strcmp0 (recent[i], server_url) == 0)
+        continue;
+      g_strv_builder_add (builder, recent[i]);
+      n++;
+    }
+
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "recent-servers", (const char * const *) updated);
+}

@@ -1,0 +1,35 @@
+/* pi-deployments.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The pulse-events default: `pulse-events --demo` listens here. */
+#define PI_LOCAL_EVENTS_URL "http://localhost:12345/api/events/v1"
+
+/**
+ * PiDeployment:
+ * @name: the name people know it by, untranslated (N_())
+ * @url: its root URL or events URL
+ * @description: one line on what it is, untranslated (N_())
+ */
+typedef struct
+{
+  const char *name;
+  const char *url;
+  const char *description;
+} PiDeployment;
+
+const PiDeployment *pi_deployments_get          (guint       *n_deployments);
+char               *pi_deployments_describe_url (const char  *url);
+gboolean            pi_deployments_check_url    (const char  *url,
+                                                 GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,499 @@
+/* pi-session.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-session"
+
+#include <glib/gi18n.h>
+
+#include "pi-deployments.h"
+#include "pi-session.h"
+
+/* What the window is listening to, and how that goes: the live source, the
+ * store it fills, whether the view holds messages back, and the one line of
+ * state the header shows. Views read it; they keep no state of their own
+ * about the connection. GTK-free. */
+struct _PiSession
+{
+  GObject         parent_instance;
+
+  PiSource       *source;
+  PiMessageStore *store;
+  char           *server_url;
+  char           *title;
+  char           *subtitle;
+
+  gboolean        paused;
+  guint           n_held;
+  gboolean        ever_connected;
+
+  /* Messages per second over the last second, while live */
+  guint           tick_id;
+  guint64         rate_count;
+  gint64          rate_time;
+  double          rate;
+};
+
+G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_SOURCE,
+  PROP_STORE,
+  PROP_SERVER_URL,
+  PROP_PAUSED,
+  PROP_N_HELD,
+  PROP_RATE,
+  PROP_TITLE,
+  PROP_SUBTITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/**
+ * pi_session_format_count:
+ * @n: a count
+ *
+ * Returns: (transfer full): @n with the locale's digit grouping ("10,000")
+ */
+char *
+pi_session_format_count (guint64 n)
+{
+  return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
+}
+
+static char *
+build_subtitle (PiSession *self)
+{
+  PiStreamState state = pi_source_get_state (self->source);
+  const char *protocol = pi_source_get_protocol_name (self->source);
+  g_autofree char *held = NULL;
+  g_autofree char *rate = NULL;
+  g_autofree char *live = NULL;
+
+  /* Held messages are the thing to know while paused, whatever the link does. */
+  if (self->paused)
+    {
+      held = pi_session_format_count (self->n_held);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", self->n_held),
+                              held);
+    }
+
+  switch (state)
+    {
+    case PI_STREAM_STATE_LIVE:
+      rate = pi_session_format_count ((guint64) (self->rate + 0.5));
+      live = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Live · %s message/s", "Live · %s messages/s",
+                                           (gulong) (self->rate + 0.5)),
+                              rate);
+      if (protocol != NULL && protocol[0] != '\0')
+        return g_strdup_printf ("%s · %s", live, protocol);
+      return g_steal_pointer (&live);
+
+    case PI_STREAM_STATE_CONNECTING:
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+    case PI_STREAM_STATE_RECONNECTING:
+      return g_strdup (pi_source_get_state_text (self->source));
+
+    case PI_STREAM_STATE_FAILED:
+      /* The reason is told once, by the window's status page or banner. */
+      return g_strdup (_("Connection Failed"));
+
+    case PI_STREAM_STATE_DISCONNECTED:
+    default:
+      return g_strdup (_("Not Connected"));
+    }
+}
+
+static void
+update_texts (PiSession *self)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = build_subtitle (self);
+
+  title = pi_deployments_describe_url (self->server_url ? self->server_url : "");
+
+  if (g_strcmp0 (title, self->title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_steal_pointer (&title);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+    }
+
+  if (g_strcmp0 (subtitle, self->subtitle) != 0)
+    {
+      g_free (self->subtitle);
+      self->subtitle = g_steal_pointer (&subtitle);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+    }
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  PiSession *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  guint64 count = pi_source_get_n_messages (self->source);
+  double rate = 0;
+
+  /* A reconnect resets the counter: never go negative. */
+  if (count >= self->rate_count && now > self->rate_time)
+    rate = (double) (count - self->rate_count) * G_USEC_PER_SEC / (double) (now - self->rate_time);
+
+  self->rate_count = count;
+  self->rate_time = now;
+
+  if (rate != self->rate)
+    {
+      self->rate = rate;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+      update_texts (self);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_source_notify (PiSession  *self,
+                  GParamSpec *pspec,
+                  PiSource   *source)
+{
+  gboolean live = pi_source_get_state (source) == PI_STREAM_STATE_LIVE;
+
+  if (live)
+    self->ever_connected = TRUE;
+
+  /* The rate is only counted while live: a quiet window does no work. */
+  if (live && self->tick_id == 0)
+    {
+      self->rate_count = pi_source_get_n_messages (source);
+      self->rate_time = g_get_monotonic_time ();
+      self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+    }
+  else if (!live && self->tick_id != 0)
+    {
+      g_clear_handle_id (&self->tick_id, g_source_remove);
+      self->rate = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+    }
+
+  update_texts (self);
+}
+
+static void
+pi_session_dispose (GObject *object)
+{
+  PiSession *self = PI_SESSION (object);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->source != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->source, self);
+      pi_source_disconnect (self->source);
+    }
+  g_clear_object (&self->source);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (pi_session_parent_class)->dispose (object);
+}
+
+static void
+pi_session_finalize (GObject *object)
+{
+  PiSession *self = PI_SESSION (object);
+
+  g_free (self->server_url);
+  g_free (self->title);
+  g_free (self->subtitle);
+
+  G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
+}
+
+static void
+pi_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  PiSession *self = PI_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SOURCE:
+      g_value_set_object (value, self->source);
+      break;
+
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    case PROP_SERVER_URL:
+      g_value_set_string (value, self->server_url);
+      break;
+
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+
+    case PROP_N_HELD:
+      g_value_set_uint (value, self->n_held);
+      break;
+
+    case PROP_RATE:
+      g_value_set_double (value, self->rate);
+      break;
+
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+
+    case PROP_SUBTITLE:
+      g_value_set_string (value, self->subtitle);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_session_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  PiSession *self = PI_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER_URL:
+      pi_session_set_server_url (self, g_value_get_string (value));
+      break;
+
+    case PROP_PAUSED:
+      pi_session_set_paused (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_N_HELD:
+      pi_session_set_n_held (self, g_value_get_uint (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_session_class_init (PiSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pi_session_dispose;
+  object_class->finalize = pi_session_finalize;
+  object_class->get_property = pi_session_get_property;
+  object_class->set_property = pi_session_set_property;
+
+  properties[PROP_SOURCE] =
+    g_param_spec_object ("source", NULL, NULL, PI_TYPE_SOURCE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, PI_TYPE_MESSAGE_STORE,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PAUSED] =
+    g_param_spec_boolean ("paused", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_HELD] =
+    g_param_spec_uint ("n-held", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RATE] =
+    g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * PiSession:title:
+   *
+   * What is listened to, in words: a deployment's name or a host.
+   */
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * PiSession:subtitle:
+   *
+   * The connection's state in one line: "Live · 7 messages/s · WebSocket",
+   * "Paused · 32 held", "Reconnecting in 5 s…", "Not Connected".
+   */
+  properties[PROP_SUBTITLE] =
+    g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pi_session_init (PiSession *self)
+{
+}
+
+/**
+ * pi_session_new:
+ * @capacity: how many messages the store keeps
+ *
+ * Returns: (transfer full): a new session, not connected
+ */
+PiSession *
+pi_session_new (guint capacity)
+{
+  PiSession *self = g_object_new (PI_TYPE_SESSION, NULL);
+
+  self->source = pi_source_new ();
+  self->store = pi_message_store_new (capacity);
+  g_signal_connect_object (self->source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  update_texts (self);
+
+  return self;
+}
+
+/**
+ * pi_session_get_source:
+ * @self: a #PiSession
+ *
+ * Returns: (transfer none): the live source
+ */
+PiSource *
+pi_session_get_source (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  return self->source;
+}
+
+/**
+ * pi_session_get_store:
+ * @self: a #PiSession
+ *
+ * Returns: (transfer none): the messages received
+ */
+PiMessageStore *
+pi_session_get_store (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  return self->store;
+}
+
+const char *
+pi_session_get_server_url (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  return self->server_url;
+}
+
+void
+pi_session_set_server_url (PiSession  *self,
+                           const char *server_url)
+{
+  g_return_if_fail (PI_IS_SESSION (self));
+
+  if (g_strcmp0 (self->server_url, server_url) == 0)
+    return;
+
+  g_free (self->server_url);
+  self->server_url = g_strdup (server_url);
+  update_texts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
+}
+
+gboolean
+pi_session_get_paused (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
+
+  return self->paused;
+}
+
+void
+pi_session_set_paused (PiSession *self,
+                       gboolean   paused)
+{
+  g_return_if_fail (PI_IS_SESSION (self));
+
+  paused = !!paused;
+  if (self->paused == paused)
+    return;
+
+  self->paused = paused;
+  update_texts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+guint
+pi_session_get_n_held (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), 0);
+
+  return self->n_held;
+}
+
+void
+pi_session_set_n_held (PiSession *self,
+                       guint      n_held)
+{
+  g_return_if_fail (PI_IS_SESSION (self));
+
+  if (self->n_held == n_held)
+    return;
+
+  self->n_held = n_held;
+  update_texts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
+}
+
+double
+pi_session_get_rate (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), 0);
+
+  return self->rate;
+}
+
+/**
+ * pi_session_get_ever_connected:
+ * @self: a #PiSession
+ *
+ * Returns: whether the source was live at least once: before, counters
+ *   would only be zeros
+ */
+gboolean
+pi_session_get_ever_connected (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
+
+  return self->ever_connected;
+}
+
+const char *
+pi_session_get_title (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  return self->title;
+}
+
+const char *
+pi_session_get_subtitle (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  return self->subtitle;
+}

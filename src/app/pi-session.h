@@ -1,0 +1,39 @@
+/* pi-session.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pi-message-store.h"
+#include "pi-source.h"
+
+G_BEGIN_DECLS
+
+#define PI_TYPE_SESSION (pi_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (PiSession, pi_session, PI, SESSION, GObject)
+
+PiSession      *pi_session_new            (guint       capacity);
+PiSource       *pi_session_get_source     (PiSession  *self);
+PiMessageStore *pi_session_get_store      (PiSession  *self);
+const char     *pi_session_get_server_url (PiSession  *self);
+void            pi_session_set_server_url (PiSession  *self,
+                                           const char *server_url);
+gboolean        pi_session_get_paused     (PiSession  *self);
+void            pi_session_set_paused     (PiSession  *self,
+                                           gboolean    paused);
+guint           pi_session_get_n_held     (PiSession  *self);
+void            pi_session_set_n_held     (PiSession  *self,
+                                           guint       n_held);
+double          pi_session_get_rate       (PiSession  *self);
+gboolean        pi_session_get_ever_connected (PiSession *self);
+const char     *pi_session_get_title      (PiSession  *self);
+const char     *pi_session_get_subtitle   (PiSession  *self);
+char           *pi_session_format_count   (guint64     n);
+
+G_END_DECLS

@@ -1,0 +1,222 @@
+/* test-window-shell.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window's frame as a user meets it: one failure told once, Paused in
+ * the header, Clear undone, the Connect dialog, share links.
+ */
+
+#include "config.h"
+
+#include "pi-application.h"
+#include "pi-connect-dialog.h"
+#include "pi-preferences-dialog.h"
+#include "pi-ui-test-util.h"
+#include "pi-window-private.h"
+
+#define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
+
+static PiApplication *app;
+
+static PiStreamState
+state_of (PiWindow *window)
+{
+  return pi_source_get_state (pi_window_get_stream (window));
+}
+
+/* A refused connection (a closed port) is told once, with one action. */
+static void
+test_one_failure (void)
+{
+  g_autoptr(GSocket) closed = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  PiWindow *window;
+
+  closed = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (closed, any, FALSE, &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (closed, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING || state_of (window) == PI_STREAM_STATE_FAILED, 10);
+  WAIT_UNTIL (pi_source_get_error_message (pi_window_get_stream (window)) != NULL, 10);
+
+  /* Exactly one error surface: the page, not also the banner. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "failed");
+  g_assert_false (adw_banner_get_revealed (window->error_banner));
+  g_assert_nonnull (strstr (adw_status_page_get_description (window->failure_page), "refused"));
+  g_assert_nonnull (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)));
+  /* No counters while nothing was ever received. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->counters_button)));
+
+  pi_test_window_destroy (window);
+}
+
+/* A bad address says so in words and offers to change the server. */
+static void
+test_bad_address (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+
+  pi_window_set_server_url (window, "ftp://example.com/");
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "failed");
+  g_assert_false (adw_banner_get_revealed (window->error_banner));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)), ==, "win.choose-server");
+
+  pi_test_window_destroy (window);
+}
+
+/* Live, paused, cleared and undone, against a real pulse-events. */
+static void
+test_paused_and_clear (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *window;
+  guint n;
+
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Live"));
+
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->counters_button)));
+
+  /* Paused: the header says so and counts what is held. */
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (TRUE));
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Paused"));
+  pi_test_publish_task (&server, 3, NULL);
+  pi_test_publish_task (&server, 4, NULL);
+  WAIT_UNTIL (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Paused · 2 held"), 10);
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window->pause_button), "suggested-action"));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (FALSE));
+  WAIT_UNTIL (pi_test_n_stored (window) == 5, 10);
+
+  /* Clear, then Undo: the rows come back. */
+  n = pi_test_n_stored (window);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.clear", NULL);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 0);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "undo-clear"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-clear", NULL);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, n);
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
+/* The dialog offers the deployments by name and remembers what was chosen. */
+static void
+test_connect_dialog (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiWindow *window = pi_test_window_new (app);
+  PiConnectDialog *dialog;
+
+  g_settings_reset (settings, "recent-servers");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  dialog = PI_CONNECT_DIALOG (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)));
+  g_assert_nonnull (dialog);
+  g_assert_cmpuint (pi_connect_dialog_get_n_recent (dialog), ==, 0);
+
+  pi_connect_dialog_choose (dialog, "https://community-tc.services.mozilla.com");
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, "https://community-tc.services.mozilla.com");
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "Taskcluster Community");
+  pi_window_disconnect (window);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  dialog = PI_CONNECT_DIALOG (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)));
+  g_assert_cmpuint (pi_connect_dialog_get_n_recent (dialog), ==, 1);
+  adw_dialog_force_close (ADW_DIALOG (dialog));
+
+  pi_test_window_destroy (window);
+}
+
+/* A taskcluster-ui link binds the window to its deployment. */
+static void
+test_share_link (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pi_window_import_link (window,
+                                        "https://firefox-ci-tc.services.mozilla.com/pulse-messages?"
+                                        "bindings%5B0%5D%5Bexchange%5D=exchange%2Ftaskcluster-queue%2Fv1%2Ftask-completed"
+                                        "&bindings%5B0%5D%5Bpattern%5D=%23",
+                                        &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, "https://firefox-ci-tc.services.mozilla.com");
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "Firefox CI");
+  g_assert_cmpuint (g_list_model_get_n_items (pi_window_get_bindings (window)), ==, 1);
+
+  pi_test_window_destroy (window);
+}
+
+/* The capacity reads as a number of messages, grouped: not "10000". */
+static void
+test_capacity_grouped (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiWindow *window = pi_test_window_new (app);
+  PiPreferencesDialog *preferences;
+  GtkWidget *spin;
+  g_autofree char *expected = g_strdup_printf ("%'u", 10000u);
+
+  g_settings_reset (settings, "capacity");
+  preferences = pi_preferences_dialog_new (settings);
+  adw_dialog_present (ADW_DIALOG (preferences), GTK_WIDGET (window));
+  spin = pi_test_find_descendant (GTK_WIDGET (preferences), GTK_TYPE_SPIN_BUTTON);
+  g_assert_nonnull (spin);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (spin)), ==, expected);
+
+  /* Typed with grouping, it is read back as the number. */
+  gtk_editable_set_text (GTK_EDITABLE (spin), "25,000");
+  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+  g_assert_cmpuint (g_settings_get_uint (settings, "capacity"), ==, 25000);
+
+  adw_dialog_force_close (ADW_DIALOG (preferences));
+  g_settings_reset (settings, "capacity");
+  pi_test_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  pi_test_ui_init (&argc, &argv);
+  app = pi_test_application_new ();
+
+  g_test_add_func ("/pi/window-shell/one-failure", test_one_failure);
+  g_test_add_func ("/pi/window-shell/bad-address", test_bad_address);
+  g_test_add_func ("/pi/window-shell/paused-and-clear", test_paused_and_clear);
+  g_test_add_func ("/pi/window-shell/connect-dialog", test_connect_dialog);
+  g_test_add_func ("/pi/window-shell/share-link", test_share_link);
+  g_test_add_func ("/pi/window-shell/capacity-grouped", test_capacity_grouped);
+
+  status = g_test_run ();
+  g_object_unref (app);
+
+  return status;
+}
