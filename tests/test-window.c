@@ -487,6 +487,70 @@ test_server_error (void)
   pi_test_server_clear (&server);
 }
 
+/* The row of @position in the bindings sidebar: its subtitle (pattern, and
+ * the error under it when one is reported). */
+static const char *
+binding_row_subtitle (PiWindow *window,
+                      int       position)
+{
+  GtkListBox *list = pi_bindings_sidebar_get_list (window->bindings_sidebar);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, position);
+
+  g_assert_true (ADW_IS_ACTION_ROW (row));
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+/* A Taskcluster root URL: the window speaks the web-server's WebSocket
+ * protocol to pulse-events' /subscription/raw, shows which protocol is live,
+ * and a binding the server refuses is told on its own row while the window
+ * stays live. */
+static void
+test_root_url (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *window;
+  g_autofree char *root = NULL;
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *subtitle;
+
+  pi_test_server_start (&server, 0, NULL);
+  root = g_strdup_printf ("http://127.0.0.1:%u", server.port);
+  window = pi_test_window_new (app);
+
+  pi_window_set_server_url (window, root);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_protocol_name (pi_window_get_stream (window)), ==, "WebSocket");
+
+  pi_test_publish_task (&server, 1, NULL);
+  pi_test_publish_task (&server, 2, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 2, 10);
+  g_assert_null (strchr (binding_row_subtitle (window, 0), '\n'));
+
+  /* A pattern the server refuses: the error lands on that binding's row,
+   * the window does not fail, and what was received stays. */
+  g_ptr_array_add (bindings, pi_binding_new (TASK_COMPLETED, "#"));
+  g_ptr_array_add (bindings, pi_binding_new (TASK_FAILED, "route.b*"));
+  pi_window_set_bindings (window, bindings);
+  WAIT_UNTIL (strchr (binding_row_subtitle (window, 1), '\n') != NULL, 10);
+  subtitle = binding_row_subtitle (window, 1);
+  g_assert_nonnull (strstr (subtitle, "route.b*"));
+  g_assert_cmpuint (strlen (strchr (subtitle, '\n')), >, 10);
+  g_assert_cmpint (state_of (window), !=, PI_STREAM_STATE_FAILED);
+  g_assert_cmpuint (pi_test_n_stored (window), >=, 2);
+
+  /* Fixed, the error goes with the next attempt. */
+  g_ptr_array_set_size (bindings, 0);
+  g_ptr_array_add (bindings, pi_binding_new (TASK_FAILED, "route.b.*"));
+  pi_window_set_bindings (window, bindings);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_null (strchr (binding_row_subtitle (window, 0), '\n'));
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
 static void
 test_reconnect (void)
 {
@@ -883,6 +947,7 @@ main (int   argc,
   g_test_add_func ("/pi/window/bindings", test_bindings);
   g_test_add_func ("/pi/window/live", test_live);
   g_test_add_func ("/pi/window/server-error", test_server_error);
+  g_test_add_func ("/pi/window/root-url", test_root_url);
   g_test_add_func ("/pi/window/reconnect", test_reconnect);
   g_test_add_func ("/pi/window/broker-away", test_broker_away);
   g_test_add_func ("/pi/window/preferences", test_preferences);

@@ -323,6 +323,31 @@ on_binding_enabled_changed (PiWindow          *self,
     pi_window_connect (self);
 }
 
+/* The WebSocket and GraphQL sources subscribe each binding on its own: a
+ * refused one is told on its row while the others stream. */
+static void
+on_stream_binding_error (PiWindow   *self,
+                         PiBinding  *binding,
+                         const char *text,
+                         PiSource   *stream)
+{
+  GListModel *bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
+
+  if (binding != NULL)
+    {
+      pi_bindings_sidebar_set_error (self->bindings_sidebar, binding, text);
+      return;
+    }
+
+  /* A new attempt starts clean. */
+  for (guint i = 0; i < g_list_model_get_n_items (bindings); i++)
+    {
+      g_autoptr(PiBinding) listed = g_list_model_get_item (bindings, i);
+
+      pi_bindings_sidebar_set_error (self->bindings_sidebar, listed, NULL);
+    }
+}
+
 static void
 on_link_pasted (PiWindow          *self,
                 const char        *link,
@@ -655,6 +680,7 @@ pi_window_init (PiWindow *self)
   g_signal_connect_object (self->stream, "notify::state-text", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stream, "notify::error-message", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->stream, "messages", G_CALLBACK (on_stream_messages), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "binding-error", G_CALLBACK (on_stream_binding_error), self, G_CONNECT_SWAPPED);
 
   pi_connection_bar_set_stream (self->connection_bar, self->stream);
   pi_connection_bar_set_store (self->connection_bar, self->store);
