@@ -408,6 +408,197 @@ test_json_item (void)
   g_assert_finalize_object (g_steal_pointer (&root));
 }
 
+/* --- copying a large value -------------------------------------------------
+ *
+ * Issue 12 point 8: Copy Value on a large object, then reading the clipboard
+ * from another program, once froze the window for good. A watchdog thread
+ * ends the test with a message if the main thread stops turning, instead of
+ * leaving it to the test harness's timeout. */
+
+typedef struct
+{
+  gint     beats;         /* atomic: main loop turns */
+  gint     stop;          /* atomic */
+  gint64   last_beat;     /* main thread only */
+  gint64   max_gap;       /* main thread only, µs */
+  guint    beat_id;
+  GThread *thread;
+} Watchdog;
+
+#define WATCHDOG_LIMIT_S 15
+
+static gboolean
+watchdog_beat_cb (gpointer data)
+{
+  Watchdog *w = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (w->last_beat != 0)
+    w->max_gap = MAX (w->max_gap, now - w->last_beat);
+  w->last_beat = now;
+  g_atomic_int_inc (&w->beats);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  Watchdog *w = data;
+  int seen = g_atomic_int_get (&w->beats);
+  gint64 since = g_get_monotonic_time ();
+
+  while (!g_atomic_int_get (&w->stop))
+    {
+      int beats;
+
+      g_usleep (G_USEC_PER_SEC / 20);
+      beats = g_atomic_int_get (&w->beats);
+      if (beats != seen)
+        {
+          seen = beats;
+          since = g_get_monotonic_time ();
+        }
+      else if (g_get_monotonic_time () - since > WATCHDOG_LIMIT_S * G_USEC_PER_SEC)
+        {
+          g_printerr ("the main thread has not turned for %d s: the window is frozen\n",
+                      WATCHDOG_LIMIT_S);
+          abort ();
+        }
+    }
+
+  return NULL;
+}
+
+static void
+watchdog_start (Watchdog *w)
+{
+  w->beat_id = g_timeout_add (10, watchdog_beat_cb, w);
+  w->thread = g_thread_new ("watchdog", watchdog_thread, w);
+}
+
+static void
+watchdog_reset_gap (Watchdog *w)
+{
+  w->last_beat = g_get_monotonic_time ();
+  w->max_gap = 0;
+}
+
+static void
+watchdog_stop (Watchdog *w)
+{
+  g_atomic_int_set (&w->stop, 1);
+  g_thread_join (g_steal_pointer (&w->thread));
+  g_clear_handle_id (&w->beat_id, g_source_remove);
+}
+
+/* A message whose payload member "big" is an object of @n_members strings,
+ * about 5 MB as pretty-printed JSON for 50,000. */
+static PiMessage *
+large_message_new (guint n_members)
+{
+  GString *s = g_string_new ("{\"payload\":{\"big\":{");
+  g_autofree char *data = NULL;
+  gsize len;
+
+  for (guint i = 0; i < n_members; i++)
+    g_string_append_printf (s, "%s\"member%05u\":\"%s %05u ü\"", i ? "," : "",
+                            i, "The quick brown fox jumps over the lazy dog, again and again and again", i);
+  g_string_append (s, "},\"small\":1},\"exchange\":\"exchange/acme/v1/big\","
+                      "\"routingKey\":\"primary.big\",\"redelivered\":false,\"routes\":[]}");
+  len = s->len;
+  data = g_string_free (s, FALSE);
+
+  return pi_message_new_from_data (data, len, 77, g_get_real_time ());
+}
+
+static void
+on_formats_changed (GdkClipboard *clipboard,
+                    GParamSpec   *pspec,
+                    gboolean     *has_text)
+{
+  *has_text = gdk_content_formats_contain_gtype (gdk_clipboard_get_formats (clipboard), G_TYPE_STRING);
+}
+
+static void
+test_copy_large (void)
+{
+  Fixture f = { 0 };
+  Watchdog w = { 0 };
+  g_autoptr(PiMessage) message = large_message_new (50000);
+  g_autoptr(PiJsonItem) item = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *text = NULL;
+  GdkDisplay *other;
+  GdkClipboard *other_clipboard;
+  gboolean other_has_text = FALSE;
+  gint64 start;
+
+  g_assert_cmpint (pi_message_get_kind (message), ==, PI_MESSAGE_KIND_DECODED);
+
+  fixture_setup (&f);
+  watchdog_start (&w);
+  pi_message_details_set_message (f.details, message);
+
+  g_assert_cmpint (find_row (&f, "$.big"), ==, 0);
+  item = tree_item (&f, 0);
+  expected = pi_json_item_dup_value_text (item);
+  g_assert_cmpuint (strlen (expected), >, 5000000);
+
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (pi_message_details_get_tree_model (f.details)), 0, TRUE);
+  start = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-value", NULL);
+  g_test_message ("Copy Value of a %zu-byte object took %" G_GINT64_FORMAT " ms",
+                  strlen (expected), (g_get_monotonic_time () - start) / 1000);
+
+  /* In this process, as a paste into the app itself would. */
+  watchdog_reset_gap (&w);
+  start = g_get_monotonic_time ();
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (f.details)),
+                                 NULL, on_text_read, &text);
+  WAIT_UNTIL (text != NULL, 5);
+  g_test_message ("read back in-process in %" G_GINT64_FORMAT " ms, longest main-loop gap %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000, w.max_gap / 1000);
+  g_assert_cmpuint (strlen (text), ==, strlen (expected));
+  g_assert_true (strcmp (text, expected) == 0);
+  g_clear_pointer (&text, g_free);
+
+  /* Another X client: a second connection to the same display, which sees
+   * our clipboard only through the X server (INCR transfers: 5 MB is far
+   * more than one X request). */
+  other = gdk_display_open (NULL);
+  g_assert_nonnull (other);
+  other_clipboard = gdk_display_get_clipboard (other);
+  g_assert_false (gdk_clipboard_is_local (other_clipboard));
+  g_signal_connect (other_clipboard, "notify::formats", G_CALLBACK (on_formats_changed), &other_has_text);
+  on_formats_changed (other_clipboard, NULL, &other_has_text);
+  WAIT_UNTIL (other_has_text, 5);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      watchdog_reset_gap (&w);
+      start = g_get_monotonic_time ();
+      gdk_clipboard_read_text_async (other_clipboard, NULL, on_text_read, &text);
+      WAIT_UNTIL (text != NULL, 10);
+      g_test_message ("read by another X client in %" G_GINT64_FORMAT " ms, longest main-loop gap %" G_GINT64_FORMAT " ms",
+                      (g_get_monotonic_time () - start) / 1000, w.max_gap / 1000);
+      g_assert_cmpuint (strlen (text), ==, strlen (expected));
+      g_assert_true (strcmp (text, expected) == 0);
+      g_clear_pointer (&text, g_free);
+
+      /* The window stayed responsive throughout. */
+      g_assert_cmpint (w.max_gap, <, G_USEC_PER_SEC);
+    }
+
+  g_signal_handlers_disconnect_by_func (other_clipboard, on_formats_changed, &other_has_text);
+  gdk_display_close (other);
+
+  watchdog_stop (&w);
+  g_clear_object (&item);
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -422,6 +613,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/undecodable", test_undecodable);
   g_test_add_func ("/pi/message-details/undecodable-deep", test_undecodable_deep);
   g_test_add_func ("/pi/message-details/gap", test_gap);
+  g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
 
   return g_test_run ();
 }

@@ -82,12 +82,38 @@ update_actions (PiMessageDetails *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-path", item != NULL);
 }
 
+/* Copies @text (taken) as UTF-8 bytes, not with gdk_clipboard_set_text ().
+ *
+ * GDK serializes a string value through a GConverterOutputStream that it
+ * drops without closing; on X11 the last unref, on the main thread, closes
+ * the selection stream synchronously, and for a transfer that is
+ * incremental (INCR: anything over one X request, about 256 KB) that close
+ * waits for the other program's next PropertyNotify, which only the main
+ * thread could process: the window froze for good the moment another
+ * program read a large copied value (issue 12, point 8). Bytes are written
+ * to the selection stream as they are, asynchronously, and the X11
+ * clipboard code closes the stream asynchronously too.
+ *
+ * The text is built once, before copying, never lazily on request. */
 static void
 copy_text (PiMessageDetails *self,
-           const char       *text)
+           char             *text)
 {
-  if (text != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  g_autoptr(GBytes) bytes = NULL;
+  GdkContentProvider *providers[2];
+  g_autoptr(GdkContentProvider) provider = NULL;
+
+  if (text == NULL)
+    return;
+
+  bytes = g_bytes_new_take (text, strlen (text));
+  /* "text/plain" too, for programs that ask for nothing else; UTF-8 is
+   * what they get in practice from every toolkit. */
+  providers[0] = gdk_content_provider_new_for_bytes ("text/plain;charset=utf-8", bytes);
+  providers[1] = gdk_content_provider_new_for_bytes ("text/plain", bytes);
+  provider = gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
+
+  gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), provider);
 }
 
 static void
@@ -111,7 +137,7 @@ copy_message_action (GtkWidget  *widget,
   else
     text = g_strdup (pi_message_get_raw (self->message));
 
-  copy_text (self, text);
+  copy_text (self, g_steal_pointer (&text));
 }
 
 static void
@@ -126,7 +152,7 @@ copy_payload_action (GtkWidget  *widget,
     return;
 
   text = json_to_string (self->payload, TRUE);
-  copy_text (self, text);
+  copy_text (self, g_steal_pointer (&text));
 }
 
 static void
@@ -142,7 +168,7 @@ copy_value_action (GtkWidget  *widget,
     return;
 
   text = pi_json_item_dup_value_text (item);
-  copy_text (self, text);
+  copy_text (self, g_steal_pointer (&text));
 }
 
 static void
@@ -154,7 +180,7 @@ copy_path_action (GtkWidget  *widget,
   g_autoptr(PiJsonItem) item = get_selected_item (self);
 
   if (item != NULL)
-    copy_text (self, pi_json_item_get_path (item));
+    copy_text (self, g_strdup (pi_json_item_get_path (item)));
 }
 
 static void
