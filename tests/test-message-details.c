@@ -33,9 +33,14 @@ fixture_setup (Fixture *f)
 static void
 fixture_teardown (Fixture *f)
 {
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
   g_object_add_weak_pointer (G_OBJECT (f->details), (gpointer *)&f->details);
   gtk_window_destroy (f->window);
   g_assert_null (f->details);
+
+  /* The page chosen is remembered: each test starts from the default. */
+  g_settings_reset (settings, "details-page");
 }
 
 static PiJsonItem *
@@ -288,19 +293,19 @@ test_tree (void)
   /* The payload and the whole message, as JSON. */
   gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-payload", NULL);
   text = read_clipboard (&f);
-  g_assert_true (g_str_has_prefix (text, "{\n  \"version\" : 1,\n  \"status\" : {\n"));
+  g_assert_true (g_str_has_prefix (text, "{\n  \"version\": 1,\n  \"status\": {\n"));
   g_clear_pointer (&text, g_free);
 
   gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-message", NULL);
   text = read_clipboard (&f);
-  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\" : {\n"));
-  g_assert_nonnull (strstr (text, "\"exchange\" : \"exchange/taskcluster-queue/v1/task-running\""));
+  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\": {\n    \"version\": 1,\n"));
+  g_assert_nonnull (strstr (text, "\n  \"exchange\": \"exchange/taskcluster-queue/v1/task-running\",\n"));
   g_clear_pointer (&text, g_free);
 
-  /* The raw view: pretty-printed payload. */
+  /* The Raw page: the message as received, one member a line. */
   text = pi_message_details_dup_raw_text (f.details);
-  g_assert_true (g_str_has_prefix (text, "{\n  \"version\" : 1,\n"));
-  g_assert_nonnull (strstr (text, "\"note\" : \"say \\\"hi\\\"\""));
+  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\": {\n    \"version\": 1,\n"));
+  g_assert_nonnull (strstr (text, "\"note\": \"say \\\"hi\\\"\""));
   g_clear_pointer (&text, g_free);
 
   g_clear_object (&runs_row);
@@ -327,6 +332,28 @@ test_undecodable_deep (void)
   gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-message", NULL);
   text = read_clipboard (&f);
   g_assert_cmpstr (text, ==, data);
+  g_clear_pointer (&text, g_free);
+
+  /* The Raw page shows its one megabyte-long line shortened, says so, and
+   * does not hold the window while it lays the text out. */
+  {
+    gint64 start = g_get_monotonic_time ();
+    GtkWidget *banner;
+
+    gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", "raw");
+    pi_test_wait_for_frames (GTK_WIDGET (f.window), 2);
+    g_test_message ("Raw page of a 1 MB line shown in %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - start) / 1000);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+    text = pi_message_details_dup_raw_text (f.details);
+    g_assert_cmpuint (strlen (text), <, 5000);
+    g_assert_true (g_str_has_prefix (text, "[[[["));
+    g_assert_true (g_str_has_suffix (text, "…"));
+    banner = pi_message_details_get_raw_notice (f.details);
+    g_assert_true (gtk_widget_get_mapped (banner));
+    g_assert_true (g_str_has_prefix (gtk_label_get_label (GTK_LABEL (banner)), "Lines longer than 4096 bytes are shortened here."));
+  }
 
   fixture_teardown (&f);
 }
@@ -369,6 +396,8 @@ test_gap (void)
   fixture_setup (&f);
   pi_message_details_set_message (f.details, gap);
   g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "gap");
+  g_assert_cmpstr (pi_message_details_get_status_text (f.details), ==,
+                   "Messages may be missing here. The server closed the connection");
   g_assert_false (action_enabled (&f, "details.copy-message"));
   fixture_teardown (&f);
   g_assert_finalize_object (g_steal_pointer (&gap));
@@ -406,6 +435,211 @@ test_json_item (void)
   g_clear_object (&elements);
   g_clear_object (&ab);
   g_assert_finalize_object (g_steal_pointer (&root));
+}
+
+/* --- the pages: Fields, Payload, Raw ------------------------------------- */
+
+static char *
+settings_page (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  return g_settings_get_string (settings, "details-page");
+}
+
+/* Activates the details' shortcut whose trigger reads @accel ("<Alt>3"), as
+ * the key press would. */
+static void
+press_shortcut (Fixture    *f,
+                const char *accel)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->details));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+          if (g_strcmp0 (trigger, accel) == 0)
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                           GTK_WIDGET (f->details),
+                                                           gtk_shortcut_get_arguments (shortcut)));
+              return;
+            }
+        }
+    }
+
+  g_error ("no shortcut %s in the details", accel);
+}
+
+static void
+test_pages (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) first = fixture_message_new (2, NULL);
+  g_autoptr(PiMessage) second = fixture_message_new (3, NULL);
+  g_autofree char *page = NULL;
+  g_autofree char *raw = NULL;
+  AdwInlineViewSwitcher *switcher;
+  AdwViewStack *stack;
+  GtkWidget *tree;
+  GtkWidget *tree_scroller;
+  const char *titles[] = { "Fields", "Payload", "Raw" };
+  const char *names[] = { "fields", "payload", "raw" };
+  GListModel *pages;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, first);
+
+  /* One switcher over three pages, named for people. */
+  switcher = ADW_INLINE_VIEW_SWITCHER (pi_test_find_descendant (GTK_WIDGET (f.details), ADW_TYPE_INLINE_VIEW_SWITCHER));
+  g_assert_nonnull (switcher);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (switcher)));
+  stack = adw_inline_view_switcher_get_stack (switcher);
+  pages = G_LIST_MODEL (adw_view_stack_get_pages (stack));
+  g_assert_cmpuint (g_list_model_get_n_items (pages), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(AdwViewStackPage) stack_page = g_list_model_get_item (pages, i);
+      g_autofree char *title = NULL;
+      char *underline;
+
+      /* Mnemonics: Alt+F, Alt+P and Alt+R reach them too. */
+      g_assert_true (adw_view_stack_page_get_use_underline (stack_page));
+      g_assert_cmpstr (adw_view_stack_page_get_name (stack_page), ==, names[i]);
+      title = g_strdup (adw_view_stack_page_get_title (stack_page));
+      underline = strchr (title, '_');
+      g_assert_nonnull (underline);
+      memmove (underline, underline + 1, strlen (underline));
+      g_assert_cmpstr (title, ==, titles[i]);
+    }
+  g_object_unref (pages);
+
+  /* Each page from the keyboard; the choice is kept for the next message
+   * and in the settings. */
+  press_shortcut (&f, "<Alt>2");
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "payload");
+  pi_message_details_set_message (f.details, second);
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "payload");
+  page = settings_page ();
+  g_assert_cmpstr (page, ==, "payload");
+  g_clear_pointer (&page, g_free);
+
+  /* The tree has the pane's height, less the switcher's bar. */
+  pi_test_wait_for_frames (GTK_WIDGET (f.window), 3);
+  tree = pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_COLUMN_VIEW);
+  tree_scroller = gtk_widget_get_ancestor (tree, GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_true (gtk_widget_get_mapped (tree));
+  g_test_message ("details %d px high, payload tree %d px",
+                  gtk_widget_get_height (GTK_WIDGET (f.details)), gtk_widget_get_height (tree_scroller));
+  g_assert_cmpint (gtk_widget_get_height (tree_scroller), >=, gtk_widget_get_height (GTK_WIDGET (f.details)) - 80);
+
+  press_shortcut (&f, "<Alt>3");
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "raw");
+  raw = pi_message_details_dup_raw_text (f.details);
+  g_assert_true (g_str_has_prefix (raw, "{\n  \"payload\": {\n"));
+  g_assert_nonnull (strstr (raw, "\n  \"routingKey\": \"primary."));
+  g_assert_nonnull (strstr (raw, "\n  \"exchange\": \"exchange/taskcluster-queue/v1/task-failed\",\n"));
+  {
+    GtkTextView *view = GTK_TEXT_VIEW (pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_TEXT_VIEW));
+
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
+    g_assert_true (gtk_text_view_get_monospace (view));
+    g_assert_false (gtk_text_view_get_editable (view));
+    g_assert_cmpint (gtk_text_view_get_wrap_mode (view), !=, GTK_WRAP_NONE);
+  }
+
+  press_shortcut (&f, "<Alt>1");
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "fields");
+  page = settings_page ();
+  g_assert_cmpstr (page, ==, "fields");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "workerType"), ==, "b-linux-gcp");
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&first));
+  g_assert_finalize_object (g_steal_pointer (&second));
+}
+
+/* The page chosen last time is the one a new window opens on. */
+static void
+test_page_remembered (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  g_settings_set_string (settings, "details-page", "raw");
+  fixture_setup (&f);
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "raw");
+  fixture_teardown (&f);
+  g_settings_reset (settings, "details-page");
+}
+
+static void
+test_dropped (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) dropped = pi_message_new_dropped (8, 3, "too-large");
+  g_autoptr(PiMessage) slow = pi_message_new_dropped (9, 1, "too-slow");
+  const char *text;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, dropped);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "gap");
+  text = pi_message_details_get_status_text (f.details);
+  g_assert_true (g_str_has_prefix (text, "3 messages dropped by the server: too large for its buffer."));
+  g_assert_nonnull (strstr (text, "The connection stayed open"));
+  g_assert_null (pi_message_details_get_field (f.details, "Exchange"));
+  g_assert_false (action_enabled (&f, "details.copy-message"));
+
+  pi_message_details_set_message (f.details, slow);
+  text = pi_message_details_get_status_text (f.details);
+  g_assert_true (g_str_has_prefix (text, "1 message dropped by the server: this client was too slow."));
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&dropped));
+  g_assert_finalize_object (g_steal_pointer (&slow));
+}
+
+static void
+test_indent (void)
+{
+  static const char input[] =
+    " {\"a\" :[1, 2.50 ,{ },[]],\"s\":\"x, y: {z} \\\"q\\\" \\u00e9\",\"n\":-0.1e5,\"o\":{\"t\":true}}";
+  static const char expected[] =
+    "{\n"
+    "  \"a\": [\n"
+    "    1,\n"
+    "    2.50,\n"
+    "    {},\n"
+    "    []\n"
+    "  ],\n"
+    "  \"s\": \"x, y: {z} \\\"q\\\" \\u00e9\",\n"
+    "  \"n\": -0.1e5,\n"
+    "  \"o\": {\n"
+    "    \"t\": true\n"
+    "  }\n"
+    "}";
+  g_autofree char *out = pi_json_indent (input, -1);
+  g_autofree char *deep_in = g_strnfill (10000, '[');
+  g_autofree char *deep_out = NULL;
+  g_autofree char *cut = NULL;
+
+  g_assert_cmpstr (out, ==, expected);
+
+  /* Not JSON, or cut short: laid out as far as it goes, never refused,
+   * and deep nesting does not multiply the size. */
+  deep_out = pi_json_indent (deep_in, -1);
+  g_assert_cmpuint (strlen (deep_out), <, 10000 * (2 + 2 * 32));
+  cut = pi_json_indent ("{\"a\":\"unterminated \\", -1);
+  g_assert_cmpstr (cut, ==, "{\n  \"a\": \"unterminated \\");
 }
 
 /* --- copying a large value -------------------------------------------------
@@ -613,6 +847,10 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/undecodable", test_undecodable);
   g_test_add_func ("/pi/message-details/undecodable-deep", test_undecodable_deep);
   g_test_add_func ("/pi/message-details/gap", test_gap);
+  g_test_add_func ("/pi/message-details/dropped", test_dropped);
+  g_test_add_func ("/pi/message-details/pages", test_pages);
+  g_test_add_func ("/pi/message-details/page-remembered", test_page_remembered);
+  g_test_add_func ("/pi/message-details/indent", test_indent);
   g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
 
   return g_test_run ();
