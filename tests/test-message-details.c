@@ -833,6 +833,70 @@ test_copy_large (void)
   g_assert_finalize_object (g_steal_pointer (&message));
 }
 
+/* --- screenshots (PI_SCREENSHOT_DIR) -------------------------------------- */
+
+static void
+save_both_styles (Fixture    *f,
+                  const char *dir,
+                  const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("details-%s-%s.png", name, i == 0 ? "light" : "dark");
+
+      adw_style_manager_set_color_scheme (style, i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                        : ADW_COLOR_SCHEME_FORCE_DARK);
+      pi_test_wait_for_frames (GTK_WIDGET (f->window), 10);
+      pi_test_save_png (f->window, dir, file);
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+static void
+test_screenshots (void)
+{
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (3, "say \"hi\"");
+  g_autoptr(PiMessage) dropped = pi_message_new_dropped (8, 3, "too-large");
+  static const char bad[] = "{\"payload\": {\"taskId\": \"abc\", oops";
+  g_autoptr(PiMessage) undecodable = pi_message_new_from_data (bad, strlen (bad), 9, g_get_real_time ());
+  const int widths[] = { 420, 360 };
+
+  if (dir == NULL || dir[0] == '\0')
+    {
+      g_test_skip ("PI_SCREENSHOT_DIR is not set");
+      return;
+    }
+
+  fixture_setup (&f);
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      const char *pages[] = { "fields", "payload", "raw" };
+
+      gtk_window_set_default_size (f.window, widths[w], 720);
+      pi_message_details_set_message (f.details, message);
+      for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s-%d", pages[i], widths[w]);
+
+          gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", pages[i]);
+          save_both_styles (&f, dir, name);
+        }
+    }
+
+  gtk_window_set_default_size (f.window, 420, 720);
+  pi_message_details_set_message (f.details, dropped);
+  save_both_styles (&f, dir, "dropped");
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", "payload");
+  pi_message_details_set_message (f.details, undecodable);
+  save_both_styles (&f, dir, "undecodable");
+
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -852,6 +916,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/page-remembered", test_page_remembered);
   g_test_add_func ("/pi/message-details/indent", test_indent);
   g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
+  g_test_add_func ("/pi/message-details/screenshots", test_screenshots);
 
   return g_test_run ();
 }

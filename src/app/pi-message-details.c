@@ -27,6 +27,9 @@
 /* Bytes of one line the Raw page shows; see dup_display_text (). */
 #define MAX_RAW_LINE 4096
 
+/* Lines of the Raw page that get a hanging indent; see indent_wrapped_lines (). */
+#define MAX_HANGING_INDENT_LINES 20000
+
 /* The details of the selected message on three pages, Fields, Payload and
  * Raw, each with the pane's whole height; the page chosen stays chosen
  * from message to message (and from run to run, in "details-page"). */
@@ -109,7 +112,6 @@ update_actions (PiMessageDetails *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-payload", self->payload != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-value", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-path", item != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.page", has_message);
 }
 
 /* Copies @text (taken) as UTF-8 bytes, not with gdk_clipboard_set_text ().
@@ -260,6 +262,62 @@ dup_display_text (const char *text,
   return g_string_free (out, FALSE);
 }
 
+/* A wrapped line of the Raw page continues under its own text, two
+ * columns in, not at the left edge: each line gets a tag whose left margin
+ * is its indentation plus two characters, and whose (negative) first-line
+ * indent takes that back, so the line's own spaces still place its start
+ * and a selection copies them. */
+static void
+indent_wrapped_lines (PiMessageDetails *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
+  GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
+  g_autoptr(PangoLayout) layout = NULL;
+  int n_lines = gtk_text_buffer_get_line_count (buffer);
+  int char_width;
+
+  /* Tags for a hundred thousand lines take longer than the layout they
+   * improve. */
+  if (n_lines > MAX_HANGING_INDENT_LINES)
+    return;
+
+  /* The text view's own font, monospace. */
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->raw_view), "0000000000");
+  pango_layout_get_pixel_size (layout, &char_width, NULL);
+  char_width /= 10;
+  if (char_width <= 0)
+    return;
+
+  for (int line = 0; line < n_lines; line++)
+    {
+      GtkTextIter start, end;
+      g_autofree char *name = NULL;
+      GtkTextTag *tag;
+      int spaces = 0;
+
+      gtk_text_buffer_get_iter_at_line (buffer, &start, line);
+      end = start;
+      while (gtk_text_iter_get_char (&end) == ' ' && spaces < 2 * 64)
+        {
+          gtk_text_iter_forward_char (&end);
+          spaces++;
+        }
+      if (gtk_text_iter_ends_line (&start))
+        continue;
+
+      name = g_strdup_printf ("hanging-%d-%d", spaces, char_width);
+      if (!(tag = gtk_text_tag_table_lookup (table, name)))
+        tag = gtk_text_buffer_create_tag (buffer, name,
+                                          /* on top of the view's own margin */
+                                          "left-margin", (spaces + 2) * char_width,
+                                          "indent", -(spaces + 2) * char_width,
+                                          NULL);
+      if (!gtk_text_iter_ends_line (&end))
+        gtk_text_iter_forward_to_line_end (&end);
+      gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
+    }
+}
+
 /* The raw text is made when the Raw page is shown, not for every message
  * the user clicks through. */
 static void
@@ -283,6 +341,8 @@ update_raw_view (PiMessageDetails *self)
     display = dup_display_text (text, &shortened);
 
   gtk_text_buffer_set_text (buffer, display ? display : "", -1);
+  if (display != NULL)
+    indent_wrapped_lines (self);
   gtk_widget_set_visible (GTK_WIDGET (self->raw_shortened_banner), shortened);
   self->raw_is_current = TRUE;
 }
