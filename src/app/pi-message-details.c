@@ -579,12 +579,6 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
   gtk_widget_class_install_action (widget_class, "details.copy-path", NULL, copy_path_action);
   gtk_widget_class_install_action (widget_class, "details.page", "s", page_action);
 
-  /* Each page from the keyboard, wherever the focus is in the details
-   * (the switcher's own toggles take arrow keys too). */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "details.page", "s", "fields");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "details.page", "s", "payload");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "details.page", "s", "raw");
-
   /* Plain Ctrl+C still copies a text selection: the focused text view or
    * label sees the key before these bubble-phase bindings do. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
@@ -604,6 +598,25 @@ pi_message_details_init (PiMessageDetails *self)
   g_type_ensure (ADW_TYPE_TOOLBAR_VIEW);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Each page from the keyboard wherever the focus is in the window, as
+   * the shortcuts window lists them (the switcher's toggles take arrow
+   * keys, and the titles' mnemonics Alt+F, Alt+P, Alt+R, too). */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+    const char *pages[] = { "fields", "payload", "raw" };
+
+    gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        GtkShortcut *shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_1 + i, GDK_ALT_MASK),
+                                                  gtk_named_action_new ("details.page"));
+
+        gtk_shortcut_set_arguments (shortcut, g_variant_new_string (pages[i]));
+        gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), shortcut);
+      }
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
 
   /* Tests and the benchmark may run without the schema installed. */
   {
