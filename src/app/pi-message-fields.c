@@ -69,18 +69,12 @@ add_row (PiMessageFields     *self,
 }
 
 static AdwPreferencesGroup *
-replace_group (PiMessageFields     *self,
-               AdwPreferencesGroup *old,
-               const char          *title)
+add_group (PiMessageFields *self,
+           const char      *title)
 {
-  AdwPreferencesGroup *group;
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
 
-  if (old != NULL)
-    adw_preferences_page_remove (self->page, old);
-
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  if (title != NULL)
-    adw_preferences_group_set_title (group, title);
+  adw_preferences_group_set_title (group, title);
   adw_preferences_page_add (self->page, group);
 
   return group;
@@ -143,8 +137,14 @@ update (PiMessageFields *self)
   gsize size;
 
   g_ptr_array_set_size (self->rows, 0);
-  self->message_group = replace_group (self, self->message_group, NULL);
-  self->words_group = replace_group (self, self->words_group, _("Routing Key Words"));
+  if (self->words_group != NULL)
+    adw_preferences_page_remove (self->page, self->words_group);
+  if (self->message_group != NULL)
+    adw_preferences_page_remove (self->page, self->message_group);
+
+  /* The words first: "which worker type?" is what people look for. */
+  self->words_group = add_group (self, _("Routing Key Words"));
+  self->message_group = add_group (self, _("Message"));
   gtk_widget_set_visible (GTK_WIDGET (self->words_group), FALSE);
 
   if (message == NULL ||
