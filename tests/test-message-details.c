@@ -642,6 +642,43 @@ test_indent (void)
   g_assert_cmpstr (cut, ==, "{\n  \"a\": \"unterminated \\");
 }
 
+/* Walking the list with the arrow keys selects message after message: each
+ * selection rebuilds the page shown, and must stay well under a frame or
+ * two on every page. */
+static void
+test_selection_cost (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) batch = fixture_batch_new (100, 60, "say \"hi\"");
+  const char *pages[] = { "fields", "payload", "raw" };
+
+  fixture_setup (&f);
+  for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+    {
+      gint64 start, total = 0, longest = 0;
+
+      gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", pages[p]);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          gint64 took;
+
+          start = g_get_monotonic_time ();
+          pi_message_details_set_message (f.details, g_ptr_array_index (batch, i));
+          took = g_get_monotonic_time () - start;
+          total += took;
+          longest = MAX (longest, took);
+          /* Let it lay out and draw, as between two key presses. */
+          pi_test_wait_for_frames (GTK_WIDGET (f.window), 1);
+        }
+      g_test_message ("%s page: selecting a message takes %.2f ms on average, %.2f ms at most",
+                      pages[p], total / 1000.0 / batch->len, longest / 1000.0);
+      g_assert_cmpint (total / batch->len, <, 20000);
+    }
+
+  pi_message_details_set_message (f.details, NULL);
+  fixture_teardown (&f);
+}
+
 /* --- copying a large value -------------------------------------------------
  *
  * Issue 12 point 8: Copy Value on a large object, then reading the clipboard
@@ -915,6 +952,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/pages", test_pages);
   g_test_add_func ("/pi/message-details/page-remembered", test_page_remembered);
   g_test_add_func ("/pi/message-details/indent", test_indent);
+  g_test_add_func ("/pi/message-details/selection-cost", test_selection_cost);
   g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
   g_test_add_func ("/pi/message-details/screenshots", test_screenshots);
 

@@ -55,6 +55,10 @@ struct _PiMessageDetails
   GtkTreeListModel   *tree_model;
   GSettings          *settings;
 
+  /* Each page is made when it is shown, not for every message walked
+   * past on another page. */
+  guint               fields_is_current : 1;
+  guint               payload_is_current : 1;
   guint               raw_is_current : 1;
 };
 
@@ -89,6 +93,22 @@ dup_message_text (PiMessage *message)
   return pi_json_indent (raw, pi_message_get_size (message));
 }
 
+static gboolean
+has_payload (PiMessageDetails *self)
+{
+  return self->message != NULL &&
+         !is_marker (self->message) &&
+         pi_message_get_kind (self->message) != PI_MESSAGE_KIND_UNDECODABLE &&
+         pi_message_get_payload_text (self->message, NULL) != NULL;
+}
+
+static gboolean
+page_is_visible (PiMessageDetails *self,
+                 const char       *name)
+{
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), name) == 0;
+}
+
 static PiJsonItem *
 get_selected_item (PiMessageDetails *self)
 {
@@ -109,7 +129,7 @@ update_actions (PiMessageDetails *self)
   has_message = self->message != NULL && !is_marker (self->message);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-message", has_message);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-payload", self->payload != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-payload", has_payload (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-value", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-path", item != NULL);
 }
@@ -168,7 +188,7 @@ copy_payload_action (GtkWidget  *widget,
   const char *text;
   gsize len;
 
-  if (self->payload == NULL)
+  if (!has_payload (self))
     return;
 
   /* As received, like the Raw page: no number or escape rewritten. */
@@ -318,20 +338,16 @@ indent_wrapped_lines (PiMessageDetails *self)
     }
 }
 
-/* The raw text is made when the Raw page is shown, not for every message
- * the user clicks through. */
 static void
-update_raw_view (PiMessageDetails *self)
+update_raw_page (PiMessageDetails *self,
+                 gboolean          even_hidden)
 {
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
   g_autofree char *text = NULL;
   g_autofree char *display = NULL;
   gboolean shortened = FALSE;
 
-  if (self->raw_is_current)
-    return;
-
-  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "raw") != 0)
+  if (self->raw_is_current || (!even_hidden && !page_is_visible (self, "raw")))
     return;
 
   if (self->message != NULL && !is_marker (self->message))
@@ -345,12 +361,6 @@ update_raw_view (PiMessageDetails *self)
     indent_wrapped_lines (self);
   gtk_widget_set_visible (GTK_WIDGET (self->raw_shortened_banner), shortened);
   self->raw_is_current = TRUE;
-}
-
-static void
-on_view_changed (PiMessageDetails *self)
-{
-  update_raw_view (self);
 }
 
 static GListModel *
@@ -400,6 +410,45 @@ show_undecodable (PiMessageDetails *self)
 
   adw_status_page_set_description (self->undecodable_page, text);
   gtk_stack_set_visible_child_name (self->payload_stack, "undecodable");
+}
+
+static void
+update_fields_page (PiMessageDetails *self,
+                    gboolean          even_hidden)
+{
+  if (self->fields_is_current || (!even_hidden && !page_is_visible (self, "fields")))
+    return;
+
+  pi_message_fields_set_message (self->fields, self->message);
+  self->fields_is_current = TRUE;
+}
+
+static void
+update_payload_page (PiMessageDetails *self,
+                     gboolean          even_hidden)
+{
+  if (self->payload_is_current || (!even_hidden && !page_is_visible (self, "payload")))
+    return;
+
+  self->payload_is_current = TRUE;
+  if (self->message == NULL || is_marker (self->message))
+    return;
+
+  if (pi_message_get_kind (self->message) == PI_MESSAGE_KIND_UNDECODABLE ||
+      !(self->payload = pi_message_dup_payload (self->message)))
+    show_undecodable (self);
+  else
+    show_payload (self);
+
+  update_actions (self);
+}
+
+static void
+on_view_changed (PiMessageDetails *self)
+{
+  update_fields_page (self, FALSE);
+  update_payload_page (self, FALSE);
+  update_raw_page (self, FALSE);
 }
 
 /* What a gap or a dropped entry in the list means, in place of pages that
@@ -452,10 +501,19 @@ show_marker (PiMessageDetails *self)
 static void
 reset (PiMessageDetails *self)
 {
-  gtk_single_selection_set_model (self->tree_selection, NULL);
-  g_clear_object (&self->tree_model);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
+
+  if (self->tree_model != NULL)
+    {
+      gtk_single_selection_set_model (self->tree_selection, NULL);
+      g_clear_object (&self->tree_model);
+    }
   g_clear_pointer (&self->payload, json_node_unref);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->raw_view), "", 0);
+  if (gtk_text_buffer_get_char_count (buffer) > 0)
+    gtk_text_buffer_set_text (buffer, "", 0);
+
+  self->fields_is_current = FALSE;
+  self->payload_is_current = FALSE;
   self->raw_is_current = FALSE;
 }
 
@@ -463,7 +521,6 @@ static void
 update (PiMessageDetails *self)
 {
   reset (self);
-  pi_message_fields_set_message (self->fields, self->message);
 
   if (self->message == NULL)
     gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -471,13 +528,7 @@ update (PiMessageDetails *self)
     show_marker (self);
   else
     {
-      if (pi_message_get_kind (self->message) == PI_MESSAGE_KIND_UNDECODABLE ||
-          !(self->payload = pi_message_dup_payload (self->message)))
-        show_undecodable (self);
-      else
-        show_payload (self);
-
-      update_raw_view (self);
+      on_view_changed (self);
       gtk_stack_set_visible_child_name (self->stack, "message");
     }
 
@@ -683,6 +734,7 @@ pi_message_details_get_visible_page (PiMessageDetails *self)
 
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
+  update_payload_page (self, TRUE);
   page = gtk_stack_get_visible_child_name (self->stack);
   if (g_strcmp0 (page, "message") == 0 &&
       g_strcmp0 (gtk_stack_get_visible_child_name (self->payload_stack), "undecodable") == 0)
@@ -704,6 +756,7 @@ pi_message_details_get_field (PiMessageDetails *self,
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
+  update_fields_page (self, TRUE);
   return pi_message_fields_get_field (self->fields, name);
 }
 
@@ -718,6 +771,7 @@ pi_message_details_get_tree_model (PiMessageDetails *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
+  update_payload_page (self, TRUE);
   return G_LIST_MODEL (self->tree_selection);
 }
 
@@ -748,6 +802,7 @@ pi_message_details_get_error_text (PiMessageDetails *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
+  update_payload_page (self, TRUE);
   return adw_status_page_get_description (self->undecodable_page);
 }
 

@@ -28,7 +28,13 @@ struct _PiMessageFields
   AdwPreferencesGroup *message_group;
   AdwPreferencesGroup *words_group;
   PiMessage           *message;
-  GPtrArray           *rows;          /* of AdwActionRow, owned by the groups */
+  /* Rows are kept and reused from message to message (making a dozen
+   * AdwActionRows took ~45 ms, too slow for walking the list with the
+   * arrow keys); rows past those a message needs are hidden. */
+  GPtrArray           *word_rows;     /* of AdwActionRow, owned by words_group */
+  GPtrArray           *message_rows;  /* of AdwActionRow, owned by message_group */
+  guint                n_word_rows;
+  guint                n_message_rows;
 };
 
 G_DEFINE_FINAL_TYPE (PiMessageFields, pi_message_fields, GTK_TYPE_WIDGET)
@@ -42,8 +48,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void
-add_row (PiMessageFields     *self,
-         AdwPreferencesGroup *group,
+set_row (AdwPreferencesGroup *group,
+         GPtrArray           *rows,
+         guint               *n_used,
          const char          *name,
          const char          *value,
          const char          *tooltip,
@@ -52,20 +59,40 @@ add_row (PiMessageFields     *self,
   gboolean empty = value == NULL || *value == '\0';
   GtkWidget *row;
 
-  /* Titles and values are text, not markup: routing keys and routes hold
-   * whatever publishers put there. */
-  row = g_object_new (ADW_TYPE_ACTION_ROW,
-                      "title", name,
-                      "subtitle", empty ? "—" : value,
-                      "use-markup", FALSE,
-                      "subtitle-selectable", TRUE,
-                      "tooltip-text", tooltip,
-                      NULL);
-  gtk_widget_add_css_class (row, "property");
+  if (*n_used < rows->len)
+    {
+      row = g_ptr_array_index (rows, *n_used);
+    }
+  else
+    {
+      /* Titles and values are text, not markup: routing keys and routes
+       * hold whatever publishers put there. */
+      row = g_object_new (ADW_TYPE_ACTION_ROW,
+                          "use-markup", FALSE,
+                          "subtitle-selectable", TRUE,
+                          NULL);
+      gtk_widget_add_css_class (row, "property");
+      adw_preferences_group_add (group, row);
+      g_ptr_array_add (rows, row);
+    }
+  (*n_used)++;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), empty ? "—" : value);
+  gtk_widget_set_tooltip_text (row, tooltip);
   if (monospace && !empty)
     gtk_widget_add_css_class (row, "pi-monospace-value");
-  adw_preferences_group_add (group, row);
-  g_ptr_array_add (self->rows, row);
+  else
+    gtk_widget_remove_css_class (row, "pi-monospace-value");
+  gtk_widget_set_visible (row, TRUE);
+}
+
+static void
+hide_unused_rows (GPtrArray *rows,
+                  guint      n_used)
+{
+  for (guint i = n_used; i < rows->len; i++)
+    gtk_widget_set_visible (g_ptr_array_index (rows, i), FALSE);
 }
 
 static AdwPreferencesGroup *
@@ -97,14 +124,14 @@ add_routing_key_words (PiMessageFields *self,
 
   if (named != NULL)
     {
-      if (info->title != NULL)
-        adw_preferences_group_set_description (self->words_group, info->title);
+      adw_preferences_group_set_description (self->words_group, info->title);
 
       for (guint i = 0; i < named->len; i++)
         {
           const PiCatalogNamedWord *word = &g_array_index (named, PiCatalogNamedWord, i);
 
-          add_row (self, self->words_group, word->word->name, word->value, word->word->summary, TRUE);
+          set_row (self->words_group, self->word_rows, &self->n_word_rows,
+                   word->word->name, word->value, word->word->summary, TRUE);
         }
     }
   else
@@ -112,11 +139,13 @@ add_routing_key_words (PiMessageFields *self,
       g_auto(GStrv) words = g_strsplit (routing_key, ".", -1);
 
       /* An exchange we know nothing about: the words by position. */
+      adw_preferences_group_set_description (self->words_group, NULL);
       for (guint i = 0; words[i] != NULL; i++)
         {
           g_autofree char *name = g_strdup_printf (_("Word %u"), i + 1);
 
-          add_row (self, self->words_group, name, words[i], NULL, TRUE);
+          set_row (self->words_group, self->word_rows, &self->n_word_rows,
+                   name, words[i], NULL, TRUE);
         }
     }
 }
@@ -136,35 +165,33 @@ update (PiMessageFields *self)
   gint64 usec;
   gsize size;
 
-  g_ptr_array_set_size (self->rows, 0);
-  if (self->words_group != NULL)
-    adw_preferences_page_remove (self->page, self->words_group);
-  if (self->message_group != NULL)
-    adw_preferences_page_remove (self->page, self->message_group);
-
-  /* The words first: "which worker type?" is what people look for. */
-  self->words_group = add_group (self, _("Routing Key Words"));
-  self->message_group = add_group (self, _("Message"));
-  gtk_widget_set_visible (GTK_WIDGET (self->words_group), FALSE);
+  self->n_word_rows = 0;
+  self->n_message_rows = 0;
 
   if (message == NULL ||
       pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP ||
       pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED)
-    return;
+    {
+      hide_unused_rows (self->word_rows, 0);
+      hide_unused_rows (self->message_rows, 0);
+      gtk_widget_set_visible (GTK_WIDGET (self->words_group), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->message_group), FALSE);
+      return;
+    }
 
   routes = pi_message_get_routes (message);
   exchange = pi_message_get_exchange (message);
   routing_key = pi_message_get_routing_key (message);
 
-  add_row (self, self->message_group, _("Exchange"), exchange, NULL, FALSE);
-  add_row (self, self->message_group, _("Routing Key"), routing_key, NULL, TRUE);
+  set_row (self->message_group, self->message_rows, &self->n_message_rows, _("Exchange"), exchange, NULL, FALSE);
+  set_row (self->message_group, self->message_rows, &self->n_message_rows, _("Routing Key"), routing_key, NULL, TRUE);
 
   if (routes != NULL && routes[0] != NULL)
     routes_text = g_strjoinv ("\n", (char **)routes);
-  add_row (self, self->message_group, _("Routes"), routes_text, NULL, TRUE);
+  set_row (self->message_group, self->message_rows, &self->n_message_rows, _("Routes"), routes_text, NULL, TRUE);
 
   if (pi_message_get_kind (message) == PI_MESSAGE_KIND_DECODED)
-    add_row (self, self->message_group, _("Redelivered"),
+    set_row (self->message_group, self->message_rows, &self->n_message_rows, _("Redelivered"),
              pi_message_get_redelivered (message) ? _("Yes") : _("No"), NULL, FALSE);
 
   usec = pi_message_get_time_received (message);
@@ -174,20 +201,22 @@ update (PiMessageFields *self)
 
       time_text = g_strdup_printf ("%s.%03d", base, (int)((usec % G_USEC_PER_SEC) / 1000));
     }
-  add_row (self, self->message_group, _("Received"), time_text, NULL, FALSE);
+  set_row (self->message_group, self->message_rows, &self->n_message_rows, _("Received"), time_text, NULL, FALSE);
 
   size = pi_message_get_size (message);
   size_human = g_format_size (size);
   /* Translators: a message's size, "1.1 kB (1,134 bytes)" */
   size_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%zu byte)", "%s (%zu bytes)", size),
                                size_human, size);
-  add_row (self, self->message_group, _("Size"), size_text, NULL, FALSE);
+  set_row (self->message_group, self->message_rows, &self->n_message_rows, _("Size"), size_text, NULL, FALSE);
 
   if (routing_key != NULL && *routing_key != '\0')
-    {
-      add_routing_key_words (self, exchange, routing_key);
-      gtk_widget_set_visible (GTK_WIDGET (self->words_group), TRUE);
-    }
+    add_routing_key_words (self, exchange, routing_key);
+
+  hide_unused_rows (self->word_rows, self->n_word_rows);
+  hide_unused_rows (self->message_rows, self->n_message_rows);
+  gtk_widget_set_visible (GTK_WIDGET (self->words_group), self->n_word_rows > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->message_group), TRUE);
 }
 
 static void
@@ -199,8 +228,10 @@ pi_message_fields_dispose (GObject *object)
   self->message_group = NULL;
   self->words_group = NULL;
   g_clear_object (&self->message);
-  if (self->rows != NULL)
-    g_ptr_array_set_size (self->rows, 0);
+  if (self->word_rows != NULL)
+    g_ptr_array_set_size (self->word_rows, 0);
+  if (self->message_rows != NULL)
+    g_ptr_array_set_size (self->message_rows, 0);
 
   G_OBJECT_CLASS (pi_message_fields_parent_class)->dispose (object);
 }
@@ -248,7 +279,8 @@ pi_message_fields_finalize (GObject *object)
 {
   PiMessageFields *self = (PiMessageFields *)object;
 
-  g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->word_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->message_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pi_message_fields_parent_class)->finalize (object);
 }
@@ -278,9 +310,14 @@ pi_message_fields_class_init (PiMessageFieldsClass *klass)
 static void
 pi_message_fields_init (PiMessageFields *self)
 {
-  self->rows = g_ptr_array_new ();
+  self->word_rows = g_ptr_array_new ();
+  self->message_rows = g_ptr_array_new ();
   self->page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
   gtk_widget_set_parent (GTK_WIDGET (self->page), GTK_WIDGET (self));
+
+  /* The words first: "which worker type?" is what people look for. */
+  self->words_group = add_group (self, _("Routing Key Words"));
+  self->message_group = add_group (self, _("Message"));
 
   update (self);
 }
@@ -332,11 +369,13 @@ pi_message_fields_get_field (PiMessageFields *self,
   g_return_val_if_fail (PI_IS_MESSAGE_FIELDS (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  for (guint i = 0; i < self->rows->len; i++)
+  for (guint i = 0; i < self->word_rows->len + self->message_rows->len; i++)
     {
-      AdwActionRow *row = g_ptr_array_index (self->rows, i);
+      AdwActionRow *row = i < self->word_rows->len ? g_ptr_array_index (self->word_rows, i)
+                                                   : g_ptr_array_index (self->message_rows, i - self->word_rows->len);
 
-      if (g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), name) == 0)
+      if (gtk_widget_get_visible (GTK_WIDGET (row)) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), name) == 0)
         return adw_action_row_get_subtitle (row);
     }
 
