@@ -17,18 +17,13 @@
 #include "pi-message-cells.h"
 #include "pi-message-details.h"
 #include "pi-message-fields.h"
+#include "pi-message-raw.h"
 #include "pi-payload-tree.h"
 
 /* Expanding the first level is for reading a typical message at a glance;
  * a payload with a huge top-level array should not create thousands of
  * rows before anyone asked for them. */
 #define MAX_AUTO_EXPANDED_ROWS 200
-
-/* Bytes of one line the Raw page shows; see dup_display_text (). */
-#define MAX_RAW_LINE 4096
-
-/* Lines of the Raw page that get a hanging indent; see indent_wrapped_lines (). */
-#define MAX_HANGING_INDENT_LINES 20000
 
 /* The details of the selected message on three pages, Fields, Payload and
  * Raw, each with the pane's whole height; the page chosen stays chosen
@@ -45,8 +40,7 @@ struct _PiMessageDetails
   AdwViewStack       *view_stack;
   GtkColumnView      *tree_view;
   GtkSingleSelection *tree_selection;
-  GtkTextView        *raw_view;
-  GtkWidget          *raw_shortened_banner;
+  PiMessageRaw       *raw;
   AdwStatusPage      *undecodable_page;
 
   /* Owned */
@@ -78,19 +72,6 @@ is_marker (PiMessage *message)
   PiMessageKind kind = pi_message_get_kind (message);
 
   return kind == PI_MESSAGE_KIND_GAP || kind == PI_MESSAGE_KIND_DROPPED;
-}
-
-/* The message's text as received, laid out one member a line; text that
- * is not JSON exactly as received. */
-static char *
-dup_message_text (PiMessage *message)
-{
-  const char *raw = pi_message_get_raw (message);
-
-  if (pi_message_get_kind (message) == PI_MESSAGE_KIND_UNDECODABLE)
-    return g_strdup (raw);
-
-  return pi_json_indent (raw, pi_message_get_size (message));
 }
 
 static gboolean
@@ -176,7 +157,7 @@ copy_message_action (GtkWidget  *widget,
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
 
   if (self->message != NULL && !is_marker (self->message))
-    copy_text (self, dup_message_text (self->message));
+    copy_text (self, pi_message_raw_dup_message_text (self->message));
 }
 
 static void
@@ -240,126 +221,15 @@ on_tree_selection_changed (PiMessageDetails *self)
   update_actions (self);
 }
 
-/* @text with every line longer than MAX_RAW_LINE cut short (at a
- * character boundary, with an ellipsis), made valid UTF-8 for the text
- * view. GtkTextView lays a line out as one paragraph: a line of a
- * megabyte (a long string value, or an undecodable message that is a
- * single line) would hold the main thread for many seconds. */
-static char *
-dup_display_text (const char *text,
-                  gboolean   *shortened)
-{
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_sized_new (strlen (valid));
-  const char *line = valid;
-
-  *shortened = FALSE;
-
-  while (*line != '\0')
-    {
-      const char *newline = strchr (line, '\n');
-      const char *line_end = newline ? newline : line + strlen (line);
-
-      if (line_end - line > MAX_RAW_LINE)
-        {
-          const char *cut = g_utf8_find_prev_char (line, line + MAX_RAW_LINE + 1);
-
-          g_string_append_len (out, line, cut - line);
-          g_string_append (out, "…");
-          *shortened = TRUE;
-        }
-      else
-        {
-          g_string_append_len (out, line, line_end - line);
-        }
-
-      if (newline == NULL)
-        break;
-      g_string_append_c (out, '\n');
-      line = newline + 1;
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-/* A wrapped line of the Raw page continues under its own text, two
- * columns in, not at the left edge: each line gets a tag whose left margin
- * is its indentation plus two characters, and whose (negative) first-line
- * indent takes that back, so the line's own spaces still place its start
- * and a selection copies them. */
-static void
-indent_wrapped_lines (PiMessageDetails *self)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
-  GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
-  g_autoptr(PangoLayout) layout = NULL;
-  int n_lines = gtk_text_buffer_get_line_count (buffer);
-  int char_width;
-
-  /* Tags for a hundred thousand lines take longer than the layout they
-   * improve. */
-  if (n_lines > MAX_HANGING_INDENT_LINES)
-    return;
-
-  /* The text view's own font, monospace. */
-  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->raw_view), "0000000000");
-  pango_layout_get_pixel_size (layout, &char_width, NULL);
-  char_width /= 10;
-  if (char_width <= 0)
-    return;
-
-  for (int line = 0; line < n_lines; line++)
-    {
-      GtkTextIter start, end;
-      g_autofree char *name = NULL;
-      GtkTextTag *tag;
-      int spaces = 0;
-
-      gtk_text_buffer_get_iter_at_line (buffer, &start, line);
-      end = start;
-      while (gtk_text_iter_get_char (&end) == ' ' && spaces < 2 * 64)
-        {
-          gtk_text_iter_forward_char (&end);
-          spaces++;
-        }
-      if (gtk_text_iter_ends_line (&start))
-        continue;
-
-      name = g_strdup_printf ("hanging-%d-%d", spaces, char_width);
-      if (!(tag = gtk_text_tag_table_lookup (table, name)))
-        tag = gtk_text_buffer_create_tag (buffer, name,
-                                          /* on top of the view's own margin */
-                                          "left-margin", (spaces + 2) * char_width,
-                                          "indent", -(spaces + 2) * char_width,
-                                          NULL);
-      if (!gtk_text_iter_ends_line (&end))
-        gtk_text_iter_forward_to_line_end (&end);
-      gtk_text_buffer_apply_tag (buffer, tag, &start, &end);
-    }
-}
-
 static void
 update_raw_page (PiMessageDetails *self,
                  gboolean          even_hidden)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
-  g_autofree char *text = NULL;
-  g_autofree char *display = NULL;
-  gboolean shortened = FALSE;
-
   if (self->raw_is_current || (!even_hidden && !page_is_visible (self, "raw")))
     return;
 
-  if (self->message != NULL && !is_marker (self->message))
-    text = dup_message_text (self->message);
-
-  if (text != NULL)
-    display = dup_display_text (text, &shortened);
-
-  gtk_text_buffer_set_text (buffer, display ? display : "", -1);
-  if (display != NULL)
-    indent_wrapped_lines (self);
-  gtk_widget_set_visible (GTK_WIDGET (self->raw_shortened_banner), shortened);
+  pi_message_raw_set_message (self->raw, self->message != NULL && !is_marker (self->message)
+                                         ? self->message : NULL);
   self->raw_is_current = TRUE;
 }
 
@@ -501,16 +371,14 @@ show_marker (PiMessageDetails *self)
 static void
 reset (PiMessageDetails *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
-
   if (self->tree_model != NULL)
     {
       gtk_single_selection_set_model (self->tree_selection, NULL);
       g_clear_object (&self->tree_model);
     }
   g_clear_pointer (&self->payload, json_node_unref);
-  if (gtk_text_buffer_get_char_count (buffer) > 0)
-    gtk_text_buffer_set_text (buffer, "", 0);
+  /* The old text goes now, not when Raw is next shown: it may be large. */
+  pi_message_raw_set_message (self->raw, NULL);
 
   self->fields_is_current = FALSE;
   self->payload_is_current = FALSE;
@@ -609,6 +477,7 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
 
   g_type_ensure (PI_TYPE_JSON_ITEM);
   g_type_ensure (PI_TYPE_MESSAGE_FIELDS);
+  g_type_ensure (PI_TYPE_MESSAGE_RAW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-message-details.ui");
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, stack);
@@ -618,8 +487,7 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, view_stack);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, tree_view);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, tree_selection);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, raw_view);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, raw_shortened_banner);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, raw);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, undecodable_page);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
@@ -785,16 +653,11 @@ pi_message_details_get_tree_model (PiMessageDetails *self)
 char *
 pi_message_details_dup_raw_text (PiMessageDetails *self)
 {
-  GtkTextBuffer *buffer;
-  GtkTextIter begin, end;
-
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
   adw_view_stack_set_visible_child_name (self->view_stack, "raw");
-  buffer = gtk_text_view_get_buffer (self->raw_view);
-  gtk_text_buffer_get_bounds (buffer, &begin, &end);
 
-  return gtk_text_buffer_get_text (buffer, &begin, &end, FALSE);
+  return pi_message_raw_dup_text (self->raw);
 }
 
 const char *
@@ -838,5 +701,5 @@ pi_message_details_get_raw_notice (PiMessageDetails *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
-  return self->raw_shortened_banner;
+  return pi_message_raw_get_notice (self->raw);
 }
