@@ -679,6 +679,72 @@ test_selection_cost (void)
   fixture_teardown (&f);
 }
 
+/* A long line of the Raw page wraps under its own text, not at the left
+ * edge, and the text keeps its spaces for copying. */
+static void
+test_raw_wrap (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *note = g_strnfill (400, 'n');
+  g_autoptr(PiMessage) message = fixture_message_new (5, note);
+  g_autofree char *text = NULL;
+  GtkTextView *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+  GdkRectangle start, text_start, wrapped;
+  const char *line;
+  int line_number = 0;
+  int spaces;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  text = pi_message_details_dup_raw_text (f.details);
+  line = strstr (text, "\"note\": \"nnn");
+  g_assert_nonnull (line);
+  for (const char *p = text; p < line; p++)
+    line_number += *p == '\n';
+  {
+    const char *bol = line;
+
+    while (bol > text && bol[-1] != '\n')
+      bol--;
+    spaces = line - bol;
+  }
+
+  view = GTK_TEXT_VIEW (pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_TEXT_VIEW));
+  buffer = gtk_text_view_get_buffer (view);
+  pi_test_wait_for_frames (GTK_WIDGET (f.window), 3);
+
+  gtk_text_buffer_get_iter_at_line (buffer, &iter, line_number);
+  gtk_text_view_get_iter_location (view, &iter, &start);
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, line_number, spaces);
+  g_assert_cmpint (gtk_text_iter_get_char (&iter), ==, '"');
+  gtk_text_view_get_iter_location (view, &iter, &text_start);
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, line_number, spaces + 300);
+  gtk_text_view_get_iter_location (view, &iter, &wrapped);
+
+  g_test_message ("line at x %d, its text at x %d; 300 characters on: x %d, y %d below", start.x,
+                  text_start.x, wrapped.x, wrapped.y - text_start.y);
+  g_assert_cmpint (spaces, >, 0);
+  g_assert_cmpint (text_start.x, >, start.x);
+  /* 300 characters on is on a later screen line... */
+  g_assert_cmpint (wrapped.y, >, text_start.y);
+  /* ...and no screen line of it starts left of its text. */
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, line_number, spaces + 1);
+  while (gtk_text_iter_get_line (&iter) == line_number && !gtk_text_iter_ends_line (&iter))
+    {
+      GdkRectangle r;
+
+      gtk_text_view_get_iter_location (view, &iter, &r);
+      g_assert_cmpint (r.x, >, text_start.x);
+      if (!gtk_text_view_forward_display_line (view, &iter))
+        break;
+    }
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
 /* --- copying a large value -------------------------------------------------
  *
  * Issue 12 point 8: Copy Value on a large object, then reading the clipboard
@@ -952,6 +1018,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/pages", test_pages);
   g_test_add_func ("/pi/message-details/page-remembered", test_page_remembered);
   g_test_add_func ("/pi/message-details/indent", test_indent);
+  g_test_add_func ("/pi/message-details/raw-wrap", test_raw_wrap);
   g_test_add_func ("/pi/message-details/selection-cost", test_selection_cost);
   g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
   g_test_add_func ("/pi/message-details/screenshots", test_screenshots);
