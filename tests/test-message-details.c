@@ -849,6 +849,71 @@ large_message_new (guint n_members)
   return pi_message_new_from_data (data, len, 77, g_get_real_time ());
 }
 
+static const char *self_path;
+
+typedef struct
+{
+  gboolean  done;
+  char     *output;
+} ReaderResult;
+
+static void
+on_reader_done (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  ReaderResult *result = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &result->output, NULL, &error);
+  g_assert_no_error (error);
+  result->done = TRUE;
+}
+
+/* The other program of copy-large: reads the clipboard's text and prints
+ * its length and SHA-256. */
+static void
+on_child_text (GObject      *clipboard,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (clipboard), res, &error);
+  g_autofree char *checksum = NULL;
+
+  if (text == NULL)
+    {
+      g_printerr ("could not read the clipboard: %s\n", error ? error->message : "no text");
+      exit (1);
+    }
+  checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  g_print ("%zu %s\n", strlen (text), checksum);
+  exit (0);
+}
+
+static int
+read_clipboard_child (void)
+{
+  GdkClipboard *clipboard;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  gtk_init ();
+  clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  while (!gdk_content_formats_contain_gtype (gdk_clipboard_get_formats (clipboard), G_TYPE_STRING))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_printerr ("the clipboard never offered text\n");
+          return 1;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  gdk_clipboard_read_text_async (clipboard, NULL, on_child_text, NULL);
+  while (TRUE)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static void
 on_formats_changed (GdkClipboard *clipboard,
                     GParamSpec   *pspec,
@@ -930,6 +995,28 @@ test_copy_large (void)
   g_signal_handlers_disconnect_by_func (other_clipboard, on_formats_changed, &other_has_text);
   gdk_display_close (other);
 
+  /* And another program: this test run again as a clipboard reader. */
+  {
+    g_autoptr(GSubprocess) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, expected, -1);
+    g_autofree char *want = g_strdup_printf ("%zu %s\n", strlen (expected), checksum);
+    ReaderResult result = { 0 };
+
+    watchdog_reset_gap (&w);
+    start = g_get_monotonic_time ();
+    reader = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                               self_path, "--read-clipboard", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8_async (reader, NULL, NULL, on_reader_done, &result);
+    WAIT_UNTIL (result.done, 20);
+    g_test_message ("read by another process in %" G_GINT64_FORMAT " ms, longest main-loop gap %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - start) / 1000, w.max_gap / 1000);
+    g_assert_cmpstr (result.output, ==, want);
+    g_assert_cmpint (w.max_gap, <, G_USEC_PER_SEC);
+    g_free (result.output);
+  }
+
   watchdog_stop (&w);
   g_clear_object (&item);
   fixture_teardown (&f);
@@ -1004,6 +1091,10 @@ int
 main (int   argc,
       char *argv[])
 {
+  if (argc == 2 && g_str_equal (argv[1], "--read-clipboard"))
+    return read_clipboard_child ();
+  self_path = argv[0];
+
   pi_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/pi/message-details/json-item", test_json_item);
