@@ -33,9 +33,14 @@ fixture_setup (Fixture *f)
 static void
 fixture_teardown (Fixture *f)
 {
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
   g_object_add_weak_pointer (G_OBJECT (f->details), (gpointer *)&f->details);
   gtk_window_destroy (f->window);
   g_assert_null (f->details);
+
+  /* The page chosen is remembered: each test starts from the default. */
+  g_settings_reset (settings, "details-page");
 }
 
 static PiJsonItem *
@@ -288,19 +293,19 @@ test_tree (void)
   /* The payload and the whole message, as JSON. */
   gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-payload", NULL);
   text = read_clipboard (&f);
-  g_assert_true (g_str_has_prefix (text, "{\n  \"version\" : 1,\n  \"status\" : {\n"));
+  g_assert_true (g_str_has_prefix (text, "{\n  \"version\": 1,\n  \"status\": {\n"));
   g_clear_pointer (&text, g_free);
 
   gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-message", NULL);
   text = read_clipboard (&f);
-  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\" : {\n"));
-  g_assert_nonnull (strstr (text, "\"exchange\" : \"exchange/taskcluster-queue/v1/task-running\""));
+  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\": {\n    \"version\": 1,\n"));
+  g_assert_nonnull (strstr (text, "\n  \"exchange\": \"exchange/taskcluster-queue/v1/task-running\",\n"));
   g_clear_pointer (&text, g_free);
 
-  /* The raw view: pretty-printed payload. */
+  /* The Raw page: the message as received, one member a line. */
   text = pi_message_details_dup_raw_text (f.details);
-  g_assert_true (g_str_has_prefix (text, "{\n  \"version\" : 1,\n"));
-  g_assert_nonnull (strstr (text, "\"note\" : \"say \\\"hi\\\"\""));
+  g_assert_true (g_str_has_prefix (text, "{\n  \"payload\": {\n    \"version\": 1,\n"));
+  g_assert_nonnull (strstr (text, "\"note\": \"say \\\"hi\\\"\""));
   g_clear_pointer (&text, g_free);
 
   g_clear_object (&runs_row);
@@ -327,6 +332,28 @@ test_undecodable_deep (void)
   gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-message", NULL);
   text = read_clipboard (&f);
   g_assert_cmpstr (text, ==, data);
+  g_clear_pointer (&text, g_free);
+
+  /* The Raw page shows its one megabyte-long line shortened, says so, and
+   * does not hold the window while it lays the text out. */
+  {
+    gint64 start = g_get_monotonic_time ();
+    GtkWidget *banner;
+
+    gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", "raw");
+    pi_test_wait_for_frames (GTK_WIDGET (f.window), 2);
+    g_test_message ("Raw page of a 1 MB line shown in %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - start) / 1000);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+
+    text = pi_message_details_dup_raw_text (f.details);
+    g_assert_cmpuint (strlen (text), <, 5000);
+    g_assert_true (g_str_has_prefix (text, "[[[["));
+    g_assert_true (g_str_has_suffix (text, "…"));
+    banner = pi_message_details_get_raw_notice (f.details);
+    g_assert_true (gtk_widget_get_mapped (banner));
+    g_assert_true (g_str_has_prefix (gtk_label_get_label (GTK_LABEL (banner)), "Lines longer than 4096 bytes are shortened here."));
+  }
 
   fixture_teardown (&f);
 }
@@ -369,6 +396,8 @@ test_gap (void)
   fixture_setup (&f);
   pi_message_details_set_message (f.details, gap);
   g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "gap");
+  g_assert_cmpstr (pi_message_details_get_status_text (f.details), ==,
+                   "Messages may be missing here. The server closed the connection");
   g_assert_false (action_enabled (&f, "details.copy-message"));
   fixture_teardown (&f);
   g_assert_finalize_object (g_steal_pointer (&gap));
@@ -408,10 +437,664 @@ test_json_item (void)
   g_assert_finalize_object (g_steal_pointer (&root));
 }
 
+/* --- the pages: Fields, Payload, Raw ------------------------------------- */
+
+static char *
+settings_page (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  return g_settings_get_string (settings, "details-page");
+}
+
+/* Activates the details' shortcut whose trigger reads @accel ("<Alt>3"), as
+ * the key press would. */
+static void
+press_shortcut (Fixture    *f,
+                const char *accel)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (f->details));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+          if (g_strcmp0 (trigger, accel) == 0)
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0,
+                                                           GTK_WIDGET (f->details),
+                                                           gtk_shortcut_get_arguments (shortcut)));
+              return;
+            }
+        }
+    }
+
+  g_error ("no shortcut %s in the details", accel);
+}
+
+static void
+test_pages (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) first = fixture_message_new (2, NULL);
+  g_autoptr(PiMessage) second = fixture_message_new (3, NULL);
+  g_autofree char *page = NULL;
+  g_autofree char *raw = NULL;
+  AdwInlineViewSwitcher *switcher;
+  AdwViewStack *stack;
+  GtkWidget *tree;
+  GtkWidget *tree_scroller;
+  const char *titles[] = { "Fields", "Payload", "Raw" };
+  const char *names[] = { "fields", "payload", "raw" };
+  GListModel *pages;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, first);
+
+  /* One switcher over three pages, named for people. */
+  switcher = ADW_INLINE_VIEW_SWITCHER (pi_test_find_descendant (GTK_WIDGET (f.details), ADW_TYPE_INLINE_VIEW_SWITCHER));
+  g_assert_nonnull (switcher);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (switcher)));
+  stack = adw_inline_view_switcher_get_stack (switcher);
+  pages = G_LIST_MODEL (adw_view_stack_get_pages (stack));
+  g_assert_cmpuint (g_list_model_get_n_items (pages), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(AdwViewStackPage) stack_page = g_list_model_get_item (pages, i);
+      g_autofree char *title = NULL;
+      char *underline;
+
+      /* Mnemonics: Alt+F, Alt+P and Alt+R reach them too. */
+      g_assert_true (adw_view_stack_page_get_use_underline (stack_page));
+      g_assert_cmpstr (adw_view_stack_page_get_name (stack_page), ==, names[i]);
+      title = g_strdup (adw_view_stack_page_get_title (stack_page));
+      underline = strchr (title, '_');
+      g_assert_nonnull (underline);
+      memmove (underline, underline + 1, strlen (underline));
+      g_assert_cmpstr (title, ==, titles[i]);
+    }
+  g_object_unref (pages);
+
+  /* Each page from the keyboard; the choice is kept for the next message
+   * and in the settings. */
+  press_shortcut (&f, "<Alt>2");
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "payload");
+  pi_message_details_set_message (f.details, second);
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "payload");
+  page = settings_page ();
+  g_assert_cmpstr (page, ==, "payload");
+  g_clear_pointer (&page, g_free);
+
+  /* The tree has the pane's height, less the switcher's bar. */
+  pi_test_wait_for_frames (GTK_WIDGET (f.window), 3);
+  tree = pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_COLUMN_VIEW);
+  tree_scroller = gtk_widget_get_ancestor (tree, GTK_TYPE_SCROLLED_WINDOW);
+  g_assert_true (gtk_widget_get_mapped (tree));
+  g_test_message ("details %d px high, payload tree %d px",
+                  gtk_widget_get_height (GTK_WIDGET (f.details)), gtk_widget_get_height (tree_scroller));
+  g_assert_cmpint (gtk_widget_get_height (tree_scroller), >=, gtk_widget_get_height (GTK_WIDGET (f.details)) - 80);
+
+  press_shortcut (&f, "<Alt>3");
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "raw");
+  raw = pi_message_details_dup_raw_text (f.details);
+  g_assert_true (g_str_has_prefix (raw, "{\n  \"payload\": {\n"));
+  g_assert_nonnull (strstr (raw, "\n  \"routingKey\": \"primary."));
+  g_assert_nonnull (strstr (raw, "\n  \"exchange\": \"exchange/taskcluster-queue/v1/task-failed\",\n"));
+  {
+    GtkTextView *view = GTK_TEXT_VIEW (pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_TEXT_VIEW));
+
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
+    g_assert_true (gtk_text_view_get_monospace (view));
+    g_assert_false (gtk_text_view_get_editable (view));
+    g_assert_cmpint (gtk_text_view_get_wrap_mode (view), !=, GTK_WRAP_NONE);
+  }
+
+  press_shortcut (&f, "<Alt>1");
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "fields");
+  page = settings_page ();
+  g_assert_cmpstr (page, ==, "fields");
+  g_assert_cmpstr (pi_message_details_get_field (f.details, "workerType"), ==, "b-linux-gcp");
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&first));
+  g_assert_finalize_object (g_steal_pointer (&second));
+}
+
+/* The page chosen last time is the one a new window opens on. */
+static void
+test_page_remembered (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  g_settings_set_string (settings, "details-page", "raw");
+  fixture_setup (&f);
+  g_assert_cmpstr (pi_message_details_get_view (f.details), ==, "raw");
+  fixture_teardown (&f);
+  g_settings_reset (settings, "details-page");
+}
+
+static void
+test_dropped (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) dropped = pi_message_new_dropped (8, 3, "too-large");
+  g_autoptr(PiMessage) slow = pi_message_new_dropped (9, 1, "too-slow");
+  const char *text;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, dropped);
+  g_assert_cmpstr (pi_message_details_get_visible_page (f.details), ==, "gap");
+  text = pi_message_details_get_status_text (f.details);
+  g_assert_true (g_str_has_prefix (text, "3 messages dropped by the server: too large for its buffer."));
+  g_assert_nonnull (strstr (text, "The connection stayed open"));
+  g_assert_null (pi_message_details_get_field (f.details, "Exchange"));
+  g_assert_false (action_enabled (&f, "details.copy-message"));
+
+  pi_message_details_set_message (f.details, slow);
+  text = pi_message_details_get_status_text (f.details);
+  g_assert_true (g_str_has_prefix (text, "1 message dropped by the server: this client was too slow."));
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&dropped));
+  g_assert_finalize_object (g_steal_pointer (&slow));
+}
+
+static void
+test_indent (void)
+{
+  static const char input[] =
+    " {\"a\" :[1, 2.50 ,{ },[]],\"s\":\"x, y: {z} \\\"q\\\" \\u00e9\",\"n\":-0.1e5,\"o\":{\"t\":true}}";
+  static const char expected[] =
+    "{\n"
+    "  \"a\": [\n"
+    "    1,\n"
+    "    2.50,\n"
+    "    {},\n"
+    "    []\n"
+    "  ],\n"
+    "  \"s\": \"x, y: {z} \\\"q\\\" \\u00e9\",\n"
+    "  \"n\": -0.1e5,\n"
+    "  \"o\": {\n"
+    "    \"t\": true\n"
+    "  }\n"
+    "}";
+  g_autofree char *out = pi_json_indent (input, -1);
+  g_autofree char *deep_in = g_strnfill (10000, '[');
+  g_autofree char *deep_out = NULL;
+  g_autofree char *cut = NULL;
+
+  g_assert_cmpstr (out, ==, expected);
+
+  /* Not JSON, or cut short: laid out as far as it goes, never refused,
+   * and deep nesting does not multiply the size. */
+  deep_out = pi_json_indent (deep_in, -1);
+  g_assert_cmpuint (strlen (deep_out), <, 10000 * (2 + 2 * 32));
+  cut = pi_json_indent ("{\"a\":\"unterminated \\", -1);
+  g_assert_cmpstr (cut, ==, "{\n  \"a\": \"unterminated \\");
+}
+
+/* Walking the list with the arrow keys selects message after message: each
+ * selection rebuilds the page shown, and must stay well under a frame or
+ * two on every page. */
+static void
+test_selection_cost (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) batch = fixture_batch_new (100, 60, "say \"hi\"");
+  const char *pages[] = { "fields", "payload", "raw" };
+
+  fixture_setup (&f);
+  for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+    {
+      gint64 start, total = 0, longest = 0;
+
+      gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", pages[p]);
+      for (guint i = 0; i < batch->len; i++)
+        {
+          gint64 took;
+
+          start = g_get_monotonic_time ();
+          pi_message_details_set_message (f.details, g_ptr_array_index (batch, i));
+          took = g_get_monotonic_time () - start;
+          total += took;
+          longest = MAX (longest, took);
+          /* Let it lay out and draw, as between two key presses. */
+          pi_test_wait_for_frames (GTK_WIDGET (f.window), 1);
+        }
+      g_test_message ("%s page: selecting a message takes %.2f ms on average, %.2f ms at most",
+                      pages[p], total / 1000.0 / batch->len, longest / 1000.0);
+      g_assert_cmpint (total / batch->len, <, 20000);
+    }
+
+  pi_message_details_set_message (f.details, NULL);
+  fixture_teardown (&f);
+}
+
+/* A long line of the Raw page wraps under its own text, not at the left
+ * edge, and the text keeps its spaces for copying. */
+static void
+test_raw_wrap (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *note = g_strnfill (400, 'n');
+  g_autoptr(PiMessage) message = fixture_message_new (5, note);
+  g_autofree char *text = NULL;
+  GtkTextView *view;
+  GtkTextBuffer *buffer;
+  GtkTextIter iter;
+  GdkRectangle start, text_start, wrapped;
+  const char *line;
+  int line_number = 0;
+  int spaces;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  text = pi_message_details_dup_raw_text (f.details);
+  line = strstr (text, "\"note\": \"nnn");
+  g_assert_nonnull (line);
+  for (const char *p = text; p < line; p++)
+    line_number += *p == '\n';
+  {
+    const char *bol = line;
+
+    while (bol > text && bol[-1] != '\n')
+      bol--;
+    spaces = line - bol;
+  }
+
+  view = GTK_TEXT_VIEW (pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_TEXT_VIEW));
+  buffer = gtk_text_view_get_buffer (view);
+  pi_test_wait_for_frames (GTK_WIDGET (f.window), 3);
+
+  gtk_text_buffer_get_iter_at_line (buffer, &iter, line_number);
+  gtk_text_view_get_iter_location (view, &iter, &start);
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, line_number, spaces);
+  g_assert_cmpint (gtk_text_iter_get_char (&iter), ==, '"');
+  gtk_text_view_get_iter_location (view, &iter, &text_start);
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, line_number, spaces + 300);
+  gtk_text_view_get_iter_location (view, &iter, &wrapped);
+
+  g_test_message ("line at x %d, its text at x %d; 300 characters on: x %d, y %d below", start.x,
+                  text_start.x, wrapped.x, wrapped.y - text_start.y);
+  g_assert_cmpint (spaces, >, 0);
+  g_assert_cmpint (text_start.x, >, start.x);
+  /* 300 characters on is on a later screen line... */
+  g_assert_cmpint (wrapped.y, >, text_start.y);
+  /* ...and no screen line of it starts left of its text. */
+  gtk_text_buffer_get_iter_at_line_offset (buffer, &iter, line_number, spaces + 1);
+  while (gtk_text_iter_get_line (&iter) == line_number && !gtk_text_iter_ends_line (&iter))
+    {
+      GdkRectangle r;
+
+      gtk_text_view_get_iter_location (view, &iter, &r);
+      g_assert_cmpint (r.x, >, text_start.x);
+      if (!gtk_text_view_forward_display_line (view, &iter))
+        break;
+    }
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+/* --- copying a large value -------------------------------------------------
+ *
+ * Issue 12 point 8: Copy Value on a large object, then reading the clipboard
+ * from another program, once froze the window for good. A watchdog thread
+ * ends the test with a message if the main thread stops turning, instead of
+ * leaving it to the test harness's timeout. */
+
+typedef struct
+{
+  gint     beats;         /* atomic: main loop turns */
+  gint     stop;          /* atomic */
+  gint64   last_beat;     /* main thread only */
+  gint64   max_gap;       /* main thread only, µs */
+  guint    beat_id;
+  GThread *thread;
+} Watchdog;
+
+#define WATCHDOG_LIMIT_S 15
+
+static gboolean
+watchdog_beat_cb (gpointer data)
+{
+  Watchdog *w = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (w->last_beat != 0)
+    w->max_gap = MAX (w->max_gap, now - w->last_beat);
+  w->last_beat = now;
+  g_atomic_int_inc (&w->beats);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  Watchdog *w = data;
+  int seen = g_atomic_int_get (&w->beats);
+  gint64 since = g_get_monotonic_time ();
+
+  while (!g_atomic_int_get (&w->stop))
+    {
+      int beats;
+
+      g_usleep (G_USEC_PER_SEC / 20);
+      beats = g_atomic_int_get (&w->beats);
+      if (beats != seen)
+        {
+          seen = beats;
+          since = g_get_monotonic_time ();
+        }
+      else if (g_get_monotonic_time () - since > WATCHDOG_LIMIT_S * G_USEC_PER_SEC)
+        {
+          g_printerr ("the main thread has not turned for %d s: the window is frozen\n",
+                      WATCHDOG_LIMIT_S);
+          abort ();
+        }
+    }
+
+  return NULL;
+}
+
+static void
+watchdog_start (Watchdog *w)
+{
+  w->beat_id = g_timeout_add (10, watchdog_beat_cb, w);
+  w->thread = g_thread_new ("watchdog", watchdog_thread, w);
+}
+
+static void
+watchdog_reset_gap (Watchdog *w)
+{
+  w->last_beat = g_get_monotonic_time ();
+  w->max_gap = 0;
+}
+
+static void
+watchdog_stop (Watchdog *w)
+{
+  g_atomic_int_set (&w->stop, 1);
+  g_thread_join (g_steal_pointer (&w->thread));
+  g_clear_handle_id (&w->beat_id, g_source_remove);
+}
+
+/* A message whose payload member "big" is an object of @n_members strings,
+ * about 5 MB as pretty-printed JSON for 50,000. */
+static PiMessage *
+large_message_new (guint n_members)
+{
+  GString *s = g_string_new ("{\"payload\":{\"big\":{");
+  g_autofree char *data = NULL;
+  gsize len;
+
+  for (guint i = 0; i < n_members; i++)
+    g_string_append_printf (s, "%s\"member%05u\":\"%s %05u ü\"", i ? "," : "",
+                            i, "The quick brown fox jumps over the lazy dog, again and again and again", i);
+  g_string_append (s, "},\"small\":1},\"exchange\":\"exchange/acme/v1/big\","
+                      "\"routingKey\":\"primary.big\",\"redelivered\":false,\"routes\":[]}");
+  len = s->len;
+  data = g_string_free (s, FALSE);
+
+  return pi_message_new_from_data (data, len, 77, g_get_real_time ());
+}
+
+static const char *self_path;
+
+typedef struct
+{
+  gboolean  done;
+  char     *output;
+} ReaderResult;
+
+static void
+on_reader_done (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  ReaderResult *result = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &result->output, NULL, &error);
+  g_assert_no_error (error);
+  result->done = TRUE;
+}
+
+/* The other program of copy-large: reads the clipboard's text and prints
+ * its length and SHA-256. */
+static void
+on_child_text (GObject      *clipboard,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (clipboard), res, &error);
+  g_autofree char *checksum = NULL;
+
+  if (text == NULL)
+    {
+      g_printerr ("could not read the clipboard: %s\n", error ? error->message : "no text");
+      exit (1);
+    }
+  checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+  g_print ("%zu %s\n", strlen (text), checksum);
+  exit (0);
+}
+
+static int
+read_clipboard_child (void)
+{
+  GdkClipboard *clipboard;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  gtk_init ();
+  clipboard = gdk_display_get_clipboard (gdk_display_get_default ());
+  while (!gdk_content_formats_contain_gtype (gdk_clipboard_get_formats (clipboard), G_TYPE_STRING))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_printerr ("the clipboard never offered text\n");
+          return 1;
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  gdk_clipboard_read_text_async (clipboard, NULL, on_child_text, NULL);
+  while (TRUE)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+on_formats_changed (GdkClipboard *clipboard,
+                    GParamSpec   *pspec,
+                    gboolean     *has_text)
+{
+  *has_text = gdk_content_formats_contain_gtype (gdk_clipboard_get_formats (clipboard), G_TYPE_STRING);
+}
+
+static void
+test_copy_large (void)
+{
+  Fixture f = { 0 };
+  Watchdog w = { 0 };
+  g_autoptr(PiMessage) message = large_message_new (50000);
+  g_autoptr(PiJsonItem) item = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *text = NULL;
+  GdkDisplay *other;
+  GdkClipboard *other_clipboard;
+  gboolean other_has_text = FALSE;
+  gint64 start;
+
+  g_assert_cmpint (pi_message_get_kind (message), ==, PI_MESSAGE_KIND_DECODED);
+
+  fixture_setup (&f);
+  watchdog_start (&w);
+  pi_message_details_set_message (f.details, message);
+
+  g_assert_cmpint (find_row (&f, "$.big"), ==, 0);
+  item = tree_item (&f, 0);
+  expected = pi_json_item_dup_value_text (item);
+  g_assert_cmpuint (strlen (expected), >, 5000000);
+
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (pi_message_details_get_tree_model (f.details)), 0, TRUE);
+  start = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.copy-value", NULL);
+  g_test_message ("Copy Value of a %zu-byte object took %" G_GINT64_FORMAT " ms",
+                  strlen (expected), (g_get_monotonic_time () - start) / 1000);
+
+  /* In this process, as a paste into the app itself would. */
+  watchdog_reset_gap (&w);
+  start = g_get_monotonic_time ();
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (f.details)),
+                                 NULL, on_text_read, &text);
+  WAIT_UNTIL (text != NULL, 5);
+  g_test_message ("read back in-process in %" G_GINT64_FORMAT " ms, longest main-loop gap %" G_GINT64_FORMAT " ms",
+                  (g_get_monotonic_time () - start) / 1000, w.max_gap / 1000);
+  g_assert_cmpuint (strlen (text), ==, strlen (expected));
+  g_assert_true (strcmp (text, expected) == 0);
+  g_clear_pointer (&text, g_free);
+
+  /* Another X client: a second connection to the same display, which sees
+   * our clipboard only through the X server (INCR transfers: 5 MB is far
+   * more than one X request). */
+  other = gdk_display_open (NULL);
+  g_assert_nonnull (other);
+  other_clipboard = gdk_display_get_clipboard (other);
+  g_assert_false (gdk_clipboard_is_local (other_clipboard));
+  g_signal_connect (other_clipboard, "notify::formats", G_CALLBACK (on_formats_changed), &other_has_text);
+  on_formats_changed (other_clipboard, NULL, &other_has_text);
+  WAIT_UNTIL (other_has_text, 5);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      watchdog_reset_gap (&w);
+      start = g_get_monotonic_time ();
+      gdk_clipboard_read_text_async (other_clipboard, NULL, on_text_read, &text);
+      WAIT_UNTIL (text != NULL, 10);
+      g_test_message ("read by another X client in %" G_GINT64_FORMAT " ms, longest main-loop gap %" G_GINT64_FORMAT " ms",
+                      (g_get_monotonic_time () - start) / 1000, w.max_gap / 1000);
+      g_assert_cmpuint (strlen (text), ==, strlen (expected));
+      g_assert_true (strcmp (text, expected) == 0);
+      g_clear_pointer (&text, g_free);
+
+      /* The window stayed responsive throughout. */
+      g_assert_cmpint (w.max_gap, <, G_USEC_PER_SEC);
+    }
+
+  g_signal_handlers_disconnect_by_func (other_clipboard, on_formats_changed, &other_has_text);
+  gdk_display_close (other);
+
+  /* And another program: this test run again as a clipboard reader. */
+  {
+    g_autoptr(GSubprocess) reader = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, expected, -1);
+    g_autofree char *want = g_strdup_printf ("%zu %s\n", strlen (expected), checksum);
+    ReaderResult result = { 0 };
+
+    watchdog_reset_gap (&w);
+    start = g_get_monotonic_time ();
+    reader = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                               self_path, "--read-clipboard", NULL);
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8_async (reader, NULL, NULL, on_reader_done, &result);
+    WAIT_UNTIL (result.done, 20);
+    g_test_message ("read by another process in %" G_GINT64_FORMAT " ms, longest main-loop gap %" G_GINT64_FORMAT " ms",
+                    (g_get_monotonic_time () - start) / 1000, w.max_gap / 1000);
+    g_assert_cmpstr (result.output, ==, want);
+    g_assert_cmpint (w.max_gap, <, G_USEC_PER_SEC);
+    g_free (result.output);
+  }
+
+  watchdog_stop (&w);
+  g_clear_object (&item);
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+/* --- screenshots (PI_SCREENSHOT_DIR) -------------------------------------- */
+
+static void
+save_both_styles (Fixture    *f,
+                  const char *dir,
+                  const char *name)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("details-%s-%s.png", name, i == 0 ? "light" : "dark");
+
+      adw_style_manager_set_color_scheme (style, i == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                        : ADW_COLOR_SCHEME_FORCE_DARK);
+      pi_test_wait_for_frames (GTK_WIDGET (f->window), 10);
+      pi_test_save_png (f->window, dir, file);
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+static void
+test_screenshots (void)
+{
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (3, "say \"hi\"");
+  g_autoptr(PiMessage) dropped = pi_message_new_dropped (8, 3, "too-large");
+  static const char bad[] = "{\"payload\": {\"taskId\": \"abc\", oops";
+  g_autoptr(PiMessage) undecodable = pi_message_new_from_data (bad, strlen (bad), 9, g_get_real_time ());
+  const int widths[] = { 420, 360 };
+
+  if (dir == NULL || dir[0] == '\0')
+    {
+      g_test_skip ("PI_SCREENSHOT_DIR is not set");
+      return;
+    }
+
+  fixture_setup (&f);
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      const char *pages[] = { "fields", "payload", "raw" };
+
+      gtk_window_set_default_size (f.window, widths[w], 720);
+      pi_message_details_set_message (f.details, message);
+      for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s-%d", pages[i], widths[w]);
+
+          gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", pages[i]);
+          save_both_styles (&f, dir, name);
+        }
+    }
+
+  gtk_window_set_default_size (f.window, 420, 720);
+  pi_message_details_set_message (f.details, dropped);
+  save_both_styles (&f, dir, "dropped");
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", "payload");
+  pi_message_details_set_message (f.details, undecodable);
+  save_both_styles (&f, dir, "undecodable");
+
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  if (argc == 2 && g_str_equal (argv[1], "--read-clipboard"))
+    return read_clipboard_child ();
+  self_path = argv[0];
+
   pi_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/pi/message-details/json-item", test_json_item);
@@ -422,6 +1105,14 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/undecodable", test_undecodable);
   g_test_add_func ("/pi/message-details/undecodable-deep", test_undecodable_deep);
   g_test_add_func ("/pi/message-details/gap", test_gap);
+  g_test_add_func ("/pi/message-details/dropped", test_dropped);
+  g_test_add_func ("/pi/message-details/pages", test_pages);
+  g_test_add_func ("/pi/message-details/page-remembered", test_page_remembered);
+  g_test_add_func ("/pi/message-details/indent", test_indent);
+  g_test_add_func ("/pi/message-details/raw-wrap", test_raw_wrap);
+  g_test_add_func ("/pi/message-details/selection-cost", test_selection_cost);
+  g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
+  g_test_add_func ("/pi/message-details/screenshots", test_screenshots);
 
   return g_test_run ();
 }

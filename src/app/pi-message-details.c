@@ -11,10 +11,13 @@
 
 #include <glib/gi18n.h>
 #include <adwaita.h>
+#include <string.h>
 
-#include "pi-catalog.h"
-#include "pi-json-util.h"
+#include "pi-application.h"
+#include "pi-message-cells.h"
 #include "pi-message-details.h"
+#include "pi-message-fields.h"
+#include "pi-message-raw.h"
 #include "pi-payload-tree.h"
 
 /* Expanding the first level is for reading a typical message at a glance;
@@ -22,6 +25,9 @@
  * rows before anyone asked for them. */
 #define MAX_AUTO_EXPANDED_ROWS 200
 
+/* The details of the selected message on three pages, Fields, Payload and
+ * Raw, each with the pane's whole height; the page chosen stays chosen
+ * from message to message (and from run to run, in "details-page"). */
 struct _PiMessageDetails
 {
   GtkWidget           parent_instance;
@@ -29,20 +35,24 @@ struct _PiMessageDetails
   /* Template widgets */
   GtkStack           *stack;
   AdwStatusPage      *gap_page;
-  GtkGrid            *fields_grid;
+  PiMessageFields    *fields;
   GtkStack           *payload_stack;
   AdwViewStack       *view_stack;
   GtkColumnView      *tree_view;
   GtkSingleSelection *tree_selection;
-  GtkTextView        *raw_view;
-  GtkLabel           *error_label;
-  GtkTextView        *undecodable_view;
+  PiMessageRaw       *raw;
+  AdwStatusPage      *undecodable_page;
 
   /* Owned */
   PiMessage          *message;
   JsonNode           *payload;
   GtkTreeListModel   *tree_model;
+  GSettings          *settings;
 
+  /* Each page is made when it is shown, not for every message walked
+   * past on another page. */
+  guint               fields_is_current : 1;
+  guint               payload_is_current : 1;
   guint               raw_is_current : 1;
 };
 
@@ -55,6 +65,30 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static gboolean
+is_marker (PiMessage *message)
+{
+  PiMessageKind kind = pi_message_get_kind (message);
+
+  return kind == PI_MESSAGE_KIND_GAP || kind == PI_MESSAGE_KIND_DROPPED;
+}
+
+static gboolean
+has_payload (PiMessageDetails *self)
+{
+  return self->message != NULL &&
+         !is_marker (self->message) &&
+         pi_message_get_kind (self->message) != PI_MESSAGE_KIND_UNDECODABLE &&
+         pi_message_get_payload_text (self->message, NULL) != NULL;
+}
+
+static gboolean
+page_is_visible (PiMessageDetails *self,
+                 const char       *name)
+{
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), name) == 0;
+}
 
 static PiJsonItem *
 get_selected_item (PiMessageDetails *self)
@@ -73,21 +107,46 @@ update_actions (PiMessageDetails *self)
   g_autoptr(PiJsonItem) item = get_selected_item (self);
   gboolean has_message;
 
-  has_message = self->message != NULL &&
-                pi_message_get_kind (self->message) != PI_MESSAGE_KIND_GAP;
+  has_message = self->message != NULL && !is_marker (self->message);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-message", has_message);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-payload", self->payload != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-payload", has_payload (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-value", item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-path", item != NULL);
 }
 
+/* Copies @text (taken) as UTF-8 bytes, not with gdk_clipboard_set_text ().
+ *
+ * GDK serializes a string value through a GConverterOutputStream that it
+ * drops without closing; on X11 the last unref, on the main thread, closes
+ * the selection stream synchronously, and for a transfer that is
+ * incremental (INCR: anything over one X request, about 256 KB) that close
+ * waits for the other program's next PropertyNotify, which only the main
+ * thread could process: the window froze for good the moment another
+ * program read a large copied value (issue 12, point 8). Bytes are written
+ * to the selection stream as they are, asynchronously, and the X11
+ * clipboard code closes the stream asynchronously too.
+ *
+ * The text is built once, before copying, never lazily on request. */
 static void
 copy_text (PiMessageDetails *self,
-           const char       *text)
+           char             *text)
 {
-  if (text != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  g_autoptr(GBytes) bytes = NULL;
+  GdkContentProvider *providers[2];
+  g_autoptr(GdkContentProvider) provider = NULL;
+
+  if (text == NULL)
+    return;
+
+  bytes = g_bytes_new_take (text, strlen (text));
+  /* "text/plain" too, for programs that ask for nothing else; UTF-8 is
+   * what they get in practice from every toolkit. */
+  providers[0] = gdk_content_provider_new_for_bytes ("text/plain;charset=utf-8", bytes);
+  providers[1] = gdk_content_provider_new_for_bytes ("text/plain", bytes);
+  provider = gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
+
+  gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), provider);
 }
 
 static void
@@ -96,22 +155,9 @@ copy_message_action (GtkWidget  *widget,
                      GVariant   *param)
 {
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *text = NULL;
-  JsonNode *node;
 
-  if (self->message == NULL)
-    return;
-
-  /* Pretty-printed like the raw view; the wire text if it is not JSON (or
-   * nested too deep for json-glib: an undecodable message can be). */
-  if (pi_json_parser_load (parser, pi_message_get_raw (self->message), -1, NULL) &&
-      (node = json_parser_get_root (parser)) != NULL)
-    text = json_to_string (node, TRUE);
-  else
-    text = g_strdup (pi_message_get_raw (self->message));
-
-  copy_text (self, text);
+  if (self->message != NULL && !is_marker (self->message))
+    copy_text (self, pi_message_raw_dup_message_text (self->message));
 }
 
 static void
@@ -120,13 +166,15 @@ copy_payload_action (GtkWidget  *widget,
                      GVariant   *param)
 {
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
-  g_autofree char *text = NULL;
+  const char *text;
+  gsize len;
 
-  if (self->payload == NULL)
+  if (!has_payload (self))
     return;
 
-  text = json_to_string (self->payload, TRUE);
-  copy_text (self, text);
+  /* As received, like the Raw page: no number or escape rewritten. */
+  if ((text = pi_message_get_payload_text (self->message, &len)))
+    copy_text (self, pi_json_indent (text, len));
 }
 
 static void
@@ -136,13 +184,9 @@ copy_value_action (GtkWidget  *widget,
 {
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
   g_autoptr(PiJsonItem) item = get_selected_item (self);
-  g_autofree char *text = NULL;
 
-  if (item == NULL)
-    return;
-
-  text = pi_json_item_dup_value_text (item);
-  copy_text (self, text);
+  if (item != NULL)
+    copy_text (self, pi_json_item_dup_value_text (item));
 }
 
 static void
@@ -154,7 +198,21 @@ copy_path_action (GtkWidget  *widget,
   g_autoptr(PiJsonItem) item = get_selected_item (self);
 
   if (item != NULL)
-    copy_text (self, pi_json_item_get_path (item));
+    copy_text (self, g_strdup (pi_json_item_get_path (item)));
+}
+
+static void
+page_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
+  const char *name = g_variant_get_string (param, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->view_stack, name) == NULL)
+    return;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, name);
 }
 
 static void
@@ -163,31 +221,16 @@ on_tree_selection_changed (PiMessageDetails *self)
   update_actions (self);
 }
 
-/* The raw text is made when the Raw page is shown, not for every message
- * the user clicks through. */
 static void
-update_raw_view (PiMessageDetails *self)
+update_raw_page (PiMessageDetails *self,
+                 gboolean          even_hidden)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->raw_view);
-  g_autofree char *text = NULL;
-
-  if (self->raw_is_current)
+  if (self->raw_is_current || (!even_hidden && !page_is_visible (self, "raw")))
     return;
 
-  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "raw") != 0)
-    return;
-
-  if (self->payload != NULL)
-    text = json_to_string (self->payload, TRUE);
-
-  gtk_text_buffer_set_text (buffer, text ? text : "", -1);
+  pi_message_raw_set_message (self->raw, self->message != NULL && !is_marker (self->message)
+                                         ? self->message : NULL);
   self->raw_is_current = TRUE;
-}
-
-static void
-on_view_changed (PiMessageDetails *self)
-{
-  update_raw_view (self);
 }
 
 static GListModel *
@@ -195,138 +238,6 @@ create_children_func (gpointer item,
                       gpointer user_data)
 {
   return pi_json_item_create_children (item);
-}
-
-/* Fields */
-
-static void
-clear_fields (PiMessageDetails *self)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->fields_grid))))
-    gtk_grid_remove (self->fields_grid, child);
-}
-
-static void
-add_field (PiMessageDetails *self,
-           int              *row,
-           const char       *name,
-           const char       *value,
-           gboolean          indented)
-{
-  GtkWidget *name_label;
-  GtkWidget *value_label;
-
-  name_label = g_object_new (GTK_TYPE_LABEL,
-                             "label", name,
-                             "xalign", 1.0f,
-                             "yalign", 0.0f,
-                             "margin-start", indented ? 12 : 0,
-                             NULL);
-  gtk_widget_add_css_class (name_label, "dim-label");
-
-  value_label = g_object_new (GTK_TYPE_LABEL,
-                              "label", value && *value ? value : "—",
-                              "xalign", 0.0f,
-                              "hexpand", TRUE,
-                              "selectable", TRUE,
-                              "wrap", TRUE,
-                              "wrap-mode", PANGO_WRAP_WORD_CHAR,
-                              NULL);
-  if (value == NULL || *value == '\0')
-    gtk_widget_add_css_class (value_label, "dim-label");
-
-  gtk_grid_attach (self->fields_grid, name_label, 0, *row, 1, 1);
-  gtk_grid_attach (self->fields_grid, value_label, 1, *row, 1, 1);
-  (*row)++;
-}
-
-static void
-add_routing_key_words (PiMessageDetails *self,
-                       int              *row,
-                       const char       *exchange,
-                       const char       *routing_key)
-{
-  const PiCatalogExchange *info = NULL;
-  g_autoptr(GArray) named = NULL;
-
-  if (exchange != NULL && *exchange != '\0')
-    info = pi_catalog_lookup (pi_catalog_get_default (), exchange);
-
-  /* NULL too when the key does not have the exchange's shape. */
-  if (info != NULL)
-    named = pi_catalog_exchange_name_words (info, routing_key);
-
-  if (named != NULL)
-    {
-      for (guint i = 0; i < named->len; i++)
-        {
-          const PiCatalogNamedWord *word = &g_array_index (named, PiCatalogNamedWord, i);
-
-          add_field (self, row, word->word->name, word->value, TRUE);
-        }
-    }
-  else
-    {
-      g_auto(GStrv) words = g_strsplit (routing_key, ".", -1);
-
-      /* An exchange we know nothing about: the words by position. */
-      for (guint i = 0; words[i] != NULL; i++)
-        {
-          g_autofree char *name = g_strdup_printf (_("Word %u"), i + 1);
-
-          add_field (self, row, name, words[i], TRUE);
-        }
-    }
-}
-
-static void
-fill_fields (PiMessageDetails *self)
-{
-  PiMessage *message = self->message;
-  const char * const *routes = pi_message_get_routes (message);
-  const char *exchange = pi_message_get_exchange (message);
-  const char *routing_key = pi_message_get_routing_key (message);
-  g_autoptr(GDateTime) dt = NULL;
-  g_autofree char *routes_text = NULL;
-  g_autofree char *time_text = NULL;
-  g_autofree char *size_text = NULL;
-  g_autofree char *size_human = NULL;
-  gint64 usec;
-  gsize size;
-  int row = 0;
-
-  clear_fields (self);
-
-  add_field (self, &row, _("Exchange"), exchange, FALSE);
-  add_field (self, &row, _("Routing Key"), routing_key, FALSE);
-  if (routing_key != NULL && *routing_key != '\0')
-    add_routing_key_words (self, &row, exchange, routing_key);
-
-  if (routes != NULL && routes[0] != NULL)
-    routes_text = g_strjoinv ("\n", (char **)routes);
-  add_field (self, &row, _("Routes"), routes_text, FALSE);
-
-  if (pi_message_get_kind (message) == PI_MESSAGE_KIND_DECODED)
-    add_field (self, &row, _("Redelivered"),
-               pi_message_get_redelivered (message) ? _("Yes") : _("No"), FALSE);
-
-  usec = pi_message_get_time_received (message);
-  if ((dt = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC)))
-    {
-      g_autofree char *base = g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
-
-      time_text = g_strdup_printf ("%s.%03d", base, (int)((usec % G_USEC_PER_SEC) / 1000));
-    }
-  add_field (self, &row, _("Received"), time_text, FALSE);
-
-  size = pi_message_get_size (message);
-  size_human = g_format_size (size);
-  /* Translators: a message's size, "1.1 kB (1,134 bytes)" */
-  size_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%zu byte)", "%s (%zu bytes)", size),
-                               size_human, size);
-  add_field (self, &row, _("Size"), size_text, FALSE);
 }
 
 static void
@@ -352,7 +263,7 @@ show_payload (PiMessageDetails *self)
         gtk_tree_list_row_set_expanded (row, TRUE);
     }
 
-  gtk_stack_set_visible_child_name (self->payload_stack, "payload");
+  gtk_stack_set_visible_child_name (self->payload_stack, "tree");
 }
 
 static void
@@ -361,22 +272,116 @@ show_undecodable (PiMessageDetails *self)
   const char *error = pi_message_get_error (self->message);
   g_autofree char *text = NULL;
 
-  text = g_strdup_printf (_("This message could not be decoded: %s"),
-                          error ? error : _("unknown error"));
-  gtk_label_set_label (self->error_label, text);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->undecodable_view),
-                            pi_message_get_raw (self->message), -1);
+  if (pi_message_get_kind (self->message) == PI_MESSAGE_KIND_UNDECODABLE)
+    text = g_strdup_printf (_("This message could not be decoded: %s"),
+                            error ? error : _("unknown error"));
+  else
+    text = g_strdup (_("This message has no payload."));
+
+  adw_status_page_set_description (self->undecodable_page, text);
   gtk_stack_set_visible_child_name (self->payload_stack, "undecodable");
+}
+
+static void
+update_fields_page (PiMessageDetails *self,
+                    gboolean          even_hidden)
+{
+  if (self->fields_is_current || (!even_hidden && !page_is_visible (self, "fields")))
+    return;
+
+  pi_message_fields_set_message (self->fields, self->message);
+  self->fields_is_current = TRUE;
+}
+
+static void
+update_payload_page (PiMessageDetails *self,
+                     gboolean          even_hidden)
+{
+  if (self->payload_is_current || (!even_hidden && !page_is_visible (self, "payload")))
+    return;
+
+  self->payload_is_current = TRUE;
+  if (self->message == NULL || is_marker (self->message))
+    return;
+
+  if (pi_message_get_kind (self->message) == PI_MESSAGE_KIND_UNDECODABLE ||
+      !(self->payload = pi_message_dup_payload (self->message)))
+    show_undecodable (self);
+  else
+    show_payload (self);
+
+  update_actions (self);
+}
+
+static void
+on_view_changed (PiMessageDetails *self)
+{
+  update_fields_page (self, FALSE);
+  update_payload_page (self, FALSE);
+  update_raw_page (self, FALSE);
+}
+
+/* What a gap or a dropped entry in the list means, in place of pages that
+ * would be empty. */
+static void
+show_marker (PiMessageDetails *self)
+{
+  PiMessage *message = self->message;
+  g_autofree char *description = NULL;
+
+  if (pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP)
+    {
+      const char *reason = pi_message_get_error (message);
+
+      if (reason != NULL && *reason != '\0')
+        /* Translators: %s says why the connection was lost */
+        description = g_strdup_printf (_("Messages may be missing here. %s"), reason);
+      else
+        description = g_strdup (_("Messages may be missing here."));
+
+      adw_status_page_set_icon_name (self->gap_page, "network-offline-symbolic");
+      adw_status_page_set_title (self->gap_page, _("Connection Lost"));
+    }
+  else
+    {
+      const char *reason = pi_message_get_dropped_reason (message);
+      g_autofree char *what = pi_message_cells_dup_marker_text (message);
+      const char *why;
+
+      if (g_strcmp0 (reason, "too-large") == 0)
+        why = _("The server can hold only so much for each client; a message larger than that cannot be sent and is left out. The connection stayed open: the messages around this line are complete.");
+      else if (g_strcmp0 (reason, "too-slow") == 0)
+        why = _("The server’s queue for this client filled up because messages arrived faster than they were read. The connection stayed open.");
+      else
+        why = _("The server gave no reason. The connection stayed open.");
+
+      /* Translators: "3 messages dropped by the server: …" and why */
+      description = g_strdup_printf (_("%s.\n\n%s"), what, why);
+
+      adw_status_page_set_icon_name (self->gap_page, "dialog-warning-symbolic");
+      adw_status_page_set_title (self->gap_page,
+                                 g_dngettext (GETTEXT_PACKAGE, "Message Dropped", "Messages Dropped",
+                                              (gulong) MIN (pi_message_get_dropped_count (message), G_MAXULONG)));
+    }
+
+  adw_status_page_set_description (self->gap_page, description);
+  gtk_stack_set_visible_child_name (self->stack, "gap");
 }
 
 static void
 reset (PiMessageDetails *self)
 {
-  gtk_single_selection_set_model (self->tree_selection, NULL);
-  g_clear_object (&self->tree_model);
+  if (self->tree_model != NULL)
+    {
+      gtk_single_selection_set_model (self->tree_selection, NULL);
+      g_clear_object (&self->tree_model);
+    }
   g_clear_pointer (&self->payload, json_node_unref);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->raw_view), "", 0);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->undecodable_view), "", 0);
+  /* The old text goes now, not when Raw is next shown: it may be large. */
+  pi_message_raw_set_message (self->raw, NULL);
+
+  self->fields_is_current = FALSE;
+  self->payload_is_current = FALSE;
   self->raw_is_current = FALSE;
 }
 
@@ -386,36 +391,12 @@ update (PiMessageDetails *self)
   reset (self);
 
   if (self->message == NULL)
-    {
-      clear_fields (self);
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-    }
-  else if (pi_message_get_kind (self->message) == PI_MESSAGE_KIND_GAP)
-    {
-      const char *reason = pi_message_get_error (self->message);
-      g_autofree char *description = NULL;
-
-      if (reason != NULL && *reason != '\0')
-        /* Translators: %s says why the connection was lost */
-        description = g_strdup_printf (_("Messages may be missing here. %s"), reason);
-      else
-        description = g_strdup (_("Messages may be missing here."));
-
-      adw_status_page_set_description (self->gap_page, description);
-      clear_fields (self);
-      gtk_stack_set_visible_child_name (self->stack, "gap");
-    }
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else if (is_marker (self->message))
+    show_marker (self);
   else
     {
-      fill_fields (self);
-
-      if (pi_message_get_kind (self->message) == PI_MESSAGE_KIND_UNDECODABLE ||
-          !(self->payload = pi_message_dup_payload (self->message)))
-        show_undecodable (self);
-      else
-        show_payload (self);
-
-      update_raw_view (self);
+      on_view_changed (self);
       gtk_stack_set_visible_child_name (self->stack, "message");
     }
 
@@ -434,6 +415,7 @@ pi_message_details_dispose (GObject *object)
   g_clear_object (&self->tree_model);
   g_clear_object (&self->message);
   g_clear_pointer (&self->payload, json_node_unref);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pi_message_details_parent_class)->dispose (object);
 }
@@ -494,18 +476,19 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (PI_TYPE_JSON_ITEM);
+  g_type_ensure (PI_TYPE_MESSAGE_FIELDS);
+  g_type_ensure (PI_TYPE_MESSAGE_RAW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE_PATH "/ui/pi-message-details.ui");
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, stack);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, gap_page);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, fields_grid);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, fields);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, payload_stack);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, view_stack);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, tree_view);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, tree_selection);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, raw_view);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, error_label);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, undecodable_view);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, raw);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, undecodable_page);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
 
@@ -513,6 +496,7 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
   gtk_widget_class_install_action (widget_class, "details.copy-payload", NULL, copy_payload_action);
   gtk_widget_class_install_action (widget_class, "details.copy-value", NULL, copy_value_action);
   gtk_widget_class_install_action (widget_class, "details.copy-path", NULL, copy_path_action);
+  gtk_widget_class_install_action (widget_class, "details.page", "s", page_action);
 
   /* Plain Ctrl+C still copies a text selection: the focused text view or
    * label sees the key before these bubble-phase bindings do. */
@@ -529,9 +513,44 @@ pi_message_details_init (PiMessageDetails *self)
 {
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
   g_type_ensure (ADW_TYPE_VIEW_STACK);
-  g_type_ensure (ADW_TYPE_VIEW_SWITCHER);
+  g_type_ensure (ADW_TYPE_INLINE_VIEW_SWITCHER);
+  g_type_ensure (ADW_TYPE_TOOLBAR_VIEW);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Each page from the keyboard wherever the focus is in the window, as
+   * the shortcuts window lists them (the switcher's toggles take arrow
+   * keys, and the titles' mnemonics Alt+F, Alt+P, Alt+R, too). */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+    const char *pages[] = { "fields", "payload", "raw" };
+
+    gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        GtkShortcut *shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_1 + i, GDK_ALT_MASK),
+                                                  gtk_named_action_new ("details.page"));
+
+        gtk_shortcut_set_arguments (shortcut, g_variant_new_string (pages[i]));
+        gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), shortcut);
+      }
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  }
+
+  /* Tests and the benchmark may run without the schema installed. */
+  {
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr(GSettingsSchema) schema = NULL;
+
+    if (source != NULL &&
+        (schema = g_settings_schema_source_lookup (source, PI_SETTINGS_SCHEMA_ID, TRUE)) != NULL &&
+        g_settings_schema_has_key (schema, "details-page"))
+      {
+        self->settings = g_settings_new_full (schema, NULL, NULL);
+        g_settings_bind (self->settings, "details-page", self->view_stack, "visible-child-name",
+                         G_SETTINGS_BIND_DEFAULT);
+      }
+  }
 
   update (self);
 }
@@ -573,7 +592,8 @@ pi_message_details_set_message (PiMessageDetails *self,
 /**
  * pi_message_details_get_visible_page:
  *
- * Returns: "empty", "gap", "message" (with a payload tree) or "undecodable"
+ * Returns: "empty", "gap" (a gap or dropped entry), "message" (with a
+ *   payload tree) or "undecodable" (a message without a payload tree)
  */
 const char *
 pi_message_details_get_visible_page (PiMessageDetails *self)
@@ -582,6 +602,7 @@ pi_message_details_get_visible_page (PiMessageDetails *self)
 
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
+  update_payload_page (self, TRUE);
   page = gtk_stack_get_visible_child_name (self->stack);
   if (g_strcmp0 (page, "message") == 0 &&
       g_strcmp0 (gtk_stack_get_visible_child_name (self->payload_stack), "undecodable") == 0)
@@ -592,9 +613,9 @@ pi_message_details_get_visible_page (PiMessageDetails *self)
 
 /**
  * pi_message_details_get_field:
- * @name: a field's label, like "Exchange" or "taskId"
+ * @name: a field's name, like "Exchange" or "taskId"
  *
- * Returns: (nullable): the text shown beside @name
+ * Returns: (nullable): the text shown as @name's value on the Fields page
  */
 const char *
 pi_message_details_get_field (PiMessageDetails *self,
@@ -603,17 +624,8 @@ pi_message_details_get_field (PiMessageDetails *self,
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  for (int row = 0; ; row++)
-    {
-      GtkWidget *name_label = gtk_grid_get_child_at (self->fields_grid, 0, row);
-      GtkWidget *value_label = gtk_grid_get_child_at (self->fields_grid, 1, row);
-
-      if (name_label == NULL)
-        return NULL;
-
-      if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (name_label)), name) == 0)
-        return gtk_label_get_label (GTK_LABEL (value_label));
-    }
+  update_fields_page (self, TRUE);
+  return pi_message_fields_get_field (self->fields, name);
 }
 
 /**
@@ -627,6 +639,7 @@ pi_message_details_get_tree_model (PiMessageDetails *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
+  update_payload_page (self, TRUE);
   return G_LIST_MODEL (self->tree_selection);
 }
 
@@ -640,16 +653,11 @@ pi_message_details_get_tree_model (PiMessageDetails *self)
 char *
 pi_message_details_dup_raw_text (PiMessageDetails *self)
 {
-  GtkTextBuffer *buffer;
-  GtkTextIter begin, end;
-
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
   adw_view_stack_set_visible_child_name (self->view_stack, "raw");
-  buffer = gtk_text_view_get_buffer (self->raw_view);
-  gtk_text_buffer_get_bounds (buffer, &begin, &end);
 
-  return gtk_text_buffer_get_text (buffer, &begin, &end, FALSE);
+  return pi_message_raw_dup_text (self->raw);
 }
 
 const char *
@@ -657,5 +665,41 @@ pi_message_details_get_error_text (PiMessageDetails *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
 
-  return gtk_label_get_label (self->error_label);
+  update_payload_page (self, TRUE);
+  return adw_status_page_get_description (self->undecodable_page);
+}
+
+/**
+ * pi_message_details_get_view:
+ *
+ * Returns: the page chosen in the switcher: "fields", "payload" or "raw"
+ */
+const char *
+pi_message_details_get_view (PiMessageDetails *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+const char *
+pi_message_details_get_status_text (PiMessageDetails *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
+
+  return adw_status_page_get_description (self->gap_page);
+}
+
+/**
+ * pi_message_details_get_raw_notice:
+ *
+ * Returns: (transfer none): the Raw page's notice that long lines are
+ *   shortened (visible only then)
+ */
+GtkWidget *
+pi_message_details_get_raw_notice (PiMessageDetails *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_DETAILS (self), NULL);
+
+  return pi_message_raw_get_notice (self->raw);
 }

@@ -29,5 +29,8 @@ const char    *pi_message_details_get_field        (PiMessageDetails *self,
 GListModel    *pi_message_details_get_tree_model   (PiMessageDetails *self);
 char          *pi_message_details_dup_raw_text     (PiMessageDetails *self);
 const char    *pi_message_details_get_error_text   (PiMessageDetails *self);
+const char    *pi_message_details_get_view         (PiMessageDetails *self);
+const char    *pi_message_details_get_status_text  (PiMessageDetails *self);
+GtkWidget     *pi_message_details_get_raw_notice   (PiMessageDetails *self);
 
 G_END_DECLS

@@ -9,6 +9,8 @@
 
 #define G_LOG_DOMAIN "pi-payload-tree"
 
+#include <string.h>
+
 #include "pi-json-util.h"
 #include "pi-payload-tree.h"
 
@@ -29,6 +31,9 @@ struct _PiJsonItem
 
 G_DEFINE_FINAL_TYPE (PiJsonItem, pi_json_item, G_TYPE_OBJECT)
 
+/* Bytes of a value the tree's cell shows. */
+#define MAX_VALUE_DISPLAY 1000
+
 enum {
   PROP_0,
   PROP_KEY,
@@ -39,6 +44,16 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static char *
+dup_shortened (const char *text,
+                        gsize       len)
+{
+  GString *str = g_string_new_len (text, len);
+
+  g_string_append (str, "…");
+  return g_string_free (str, FALSE);
+}
 
 static void
 pi_json_item_finalize (GObject *object)
@@ -176,6 +191,17 @@ pi_json_item_get_value (PiJsonItem *self)
         self->value = g_strdup_printf ("[%u]", json_array_get_length (json_node_get_array (self->node)));
       else
         self->value = json_to_string (self->node, FALSE);
+
+      /* A cell shows one line of it: laying out a megabyte-long string
+       * to ellipsize it would stall scrolling. Copy Value copies it whole. */
+      if (strlen (self->value) > MAX_VALUE_DISPLAY)
+        {
+          const char *cut = g_utf8_find_prev_char (self->value, self->value + MAX_VALUE_DISPLAY + 1);
+          char *shortened = dup_shortened (self->value, cut - self->value);
+
+          g_free (self->value);
+          self->value = shortened;
+        }
     }
 
   return self->value;
@@ -286,6 +312,113 @@ pi_json_path_append_index (const char *parent_path,
   g_return_val_if_fail (parent_path != NULL, NULL);
 
   return g_strdup_printf ("%s[%u]", parent_path, index);
+}
+
+/* Past this depth lines stop moving right: a payload nested hundreds deep
+ * would otherwise be mostly spaces. */
+#define MAX_INDENT_LEVEL 32
+
+static void
+append_newline (GString *out,
+                guint    depth)
+{
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < MIN (depth, MAX_INDENT_LEVEL); i++)
+    g_string_append (out, "  ");
+}
+
+/**
+ * pi_json_indent:
+ * @text: JSON text
+ * @len: its length in bytes, or -1 when it is NUL-terminated
+ *
+ * Lays JSON text out with one member or element a line, two spaces a
+ * level, by changing only the whitespace between tokens: strings, escapes
+ * and numbers stay exactly as they were received (re-serializing would
+ * print 0.1 as 0.10000000000000001 and \u00e9 as é). Empty objects and
+ * arrays stay `{}` and `[]`. Text that is not JSON is laid out as far as
+ * it goes, never refused; whitespace inside strings is kept.
+ *
+ * Returns: (transfer full): the laid-out text
+ */
+char *
+pi_json_indent (const char *text,
+                gssize      len)
+{
+  const char *p, *end;
+  GString *out;
+  guint depth = 0;
+
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+
+  if (len < 0)
+    len = strlen (text);
+
+  out = g_string_sized_new (len + len / 2 + 1);
+  end = text + len;
+
+  for (p = text; p < end; p++)
+    {
+      const char *q;
+
+      switch (*p)
+        {
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+          break;
+
+        case '"':
+          /* The whole string, escapes included, as it is. */
+          for (q = p + 1; q < end && *q != '"'; q++)
+            {
+              if (*q == '\\' && q + 1 < end)
+                q++;
+            }
+          if (q < end)
+            q++;
+          g_string_append_len (out, p, q - p);
+          p = q - 1;
+          break;
+
+        case '{':
+        case '[':
+          g_string_append_c (out, *p);
+          for (q = p + 1; q < end && g_ascii_isspace (*q); q++)
+            ;
+          if (q < end && *q == (*p == '{' ? '}' : ']'))
+            {
+              g_string_append_c (out, *q);
+              p = q;
+              break;
+            }
+          append_newline (out, ++depth);
+          break;
+
+        case '}':
+        case ']':
+          if (depth > 0)
+            depth--;
+          append_newline (out, depth);
+          g_string_append_c (out, *p);
+          break;
+
+        case ',':
+          g_string_append_c (out, ',');
+          append_newline (out, depth);
+          break;
+
+        case ':':
+          g_string_append (out, ": ");
+          break;
+
+        default:
+          g_string_append_c (out, *p);
+        }
+    }
+
+  return g_string_free (out, FALSE);
 }
 
 /**

@@ -31,5 +31,7 @@ char       *pi_json_path_append_member    (const char *parent_path,
                                            const char *member);
 char       *pi_json_path_append_index     (const char *parent_path,
                                            guint       index);
+char       *pi_json_indent                (const char *text,
+                                           gssize      len);
 
 G_END_DECLS
