@@ -153,6 +153,7 @@ shoot_size (const char *style,
                                    TRUE);
   shoot (window, "selected", style, width, height);
   gtk_selection_model_unselect_all (gtk_column_view_get_model (view));
+  pi_message_list_follow (window->message_list);
 
   /* Paused, with messages held. */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (TRUE));

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <signal.h>
+
 #include "pi-application.h"
 #include "pi-add-binding-dialog.h"
 #include "pi-connect-dialog.h"
@@ -201,6 +203,52 @@ test_capacity_grouped (void)
 }
 
 
+/* The server goes away while messages are shown: they stay, and the
+ * failure is told once, by the banner with its one action; the state says
+ * what happens next. */
+static void
+test_one_failure_with_messages (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *window;
+
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+
+  pi_test_server_stop (&server, SIGTERM);
+  WAIT_UNTIL (adw_banner_get_revealed (window->error_banner), 10);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "messages");
+  g_assert_cmpuint (pi_test_n_visible_rows (window), >=, 3);
+  g_assert_cmpstr (adw_banner_get_button_label (window->error_banner), !=, NULL);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->error_banner)), ==, "win.connect");
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Reconnecting"));
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
+/* The About dialog's icon is found when the app runs from the build tree
+ * (nothing installed): the icon theme has it from the app's resources. */
+static void
+test_about_icon (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (window)));
+
+  g_assert_true (gtk_icon_theme_has_icon (theme, APPLICATION_ID));
+
+  pi_test_window_destroy (window);
+}
+
 /* What a user sees of @widget: on screen, with room. */
 static gboolean
 is_shown (gpointer widget)
@@ -356,6 +404,8 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/connect-dialog", test_connect_dialog);
   g_test_add_func ("/pi/window-shell/share-link", test_share_link);
   g_test_add_func ("/pi/window-shell/capacity-grouped", test_capacity_grouped);
+  g_test_add_func ("/pi/window-shell/one-failure-with-messages", test_one_failure_with_messages);
+  g_test_add_func ("/pi/window-shell/about-icon", test_about_icon);
   g_test_add_func ("/pi/window-shell/narrow", test_narrow);
 
   status = g_test_run ();
