@@ -64,6 +64,9 @@ test_one_failure (void)
   g_assert_nonnull (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)));
   /* No counters while nothing was ever received: the title is only a title. */
   g_assert_false (gtk_widget_get_can_target (GTK_WIDGET (window->counters_button)));
+  /* Nor commands that have nothing to act on: Pause and Clear are off. */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (window->pause_button)));
+  g_assert_false (gtk_widget_get_sensitive (window->clear_button));
 
   pi_test_window_destroy (window);
 }
