@@ -119,11 +119,22 @@ shoot_size (const char *style,
   g_autoptr(GSocket) closed = NULL;
   g_autofree char *refused = NULL;
   GtkColumnView *view;
+  AdwDialog *dialog;
   PiWindow *window;
 
   /* No bindings yet: what to do first. */
   window = new_window (width, height);
   shoot (window, "no-bindings", style, width, height);
+
+  /* The dialogs that start it: where to listen, and what. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL, 5);
+  shoot (window, "connect-dialog", style, width, height);
+  adw_dialog_force_close (dialog);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.add-binding", NULL);
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL, 5);
+  shoot (window, "add-binding-dialog", style, width, height);
+  adw_dialog_force_close (dialog);
   pi_test_window_destroy (window);
 
   /* A refused connection before any message: one page, one action. */
