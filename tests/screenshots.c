@@ -120,6 +120,7 @@ shoot_size (const char *style,
   g_autofree char *refused = NULL;
   GtkColumnView *view;
   AdwDialog *dialog;
+  GtkWidget *popover;
   PiWindow *window;
 
   /* No bindings yet: what to do first. */
@@ -156,6 +157,18 @@ shoot_size (const char *style,
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
   WAIT_UNTIL (pi_test_n_stored (window) >= 60, 20);
   shoot (window, "live", style, width, height);
+
+  /* The connection's details, from the title (a popover: a surface of its own). */
+  gtk_menu_button_popup (window->counters_button);
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (window->counters_button));
+  WAIT_UNTIL (gtk_widget_get_mapped (popover), 5);
+  pi_test_wait_for_frames (popover, 10);
+  {
+    g_autofree char *file = g_strdup_printf ("connection-details-%dx%d-%s.png", width, height, style);
+
+    pi_test_save_png (popover, out_dir, file);
+  }
+  gtk_menu_button_popdown (window->counters_button);
 
   /* A message selected: beside the list, or its own page when narrow. */
   view = pi_message_list_get_column_view (window->message_list);

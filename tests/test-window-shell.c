@@ -108,6 +108,9 @@ test_paused_and_clear (void)
     pi_test_publish_task (&server, i, NULL);
   WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
   g_assert_true (gtk_widget_get_can_target (GTK_WIDGET (window->counters_button)));
+  /* One rate, in the title and in the details it opens. */
+  WAIT_UNTIL (pi_session_get_rate (window->session) > 0, 5);
+  g_assert_cmpfloat (pi_connection_bar_get_rate (window->connection_bar), ==, pi_session_get_rate (window->session));
 
   /* Paused: the header says so and counts what is held. */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (TRUE));

@@ -710,6 +710,7 @@ pi_window_init (PiWindow *self)
   pi_connection_bar_set_store (self->connection_bar, self->store);
   g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->message_list, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
 
   pi_window_init_capture (self);
 }
