@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
@@ -216,9 +217,9 @@ main (int   argc,
   };
 
   pi_test_ui_init (&argc, &argv);
-  if (argc != 2)
+  if (argc < 2)
     {
-      g_printerr ("usage: screenshots DIR\n");
+      g_printerr ("usage: screenshots DIR [WIDTHxHEIGHT...]\n");
       return 2;
     }
   out_dir = argv[1];
@@ -228,7 +229,19 @@ main (int   argc,
   for (guint s = 0; s < G_N_ELEMENTS (styles); s++)
     {
       adw_style_manager_set_color_scheme (adw_style_manager_get_default (), styles[s].scheme);
-      for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+      /* Only the sizes asked for, if any. */
+      for (int a = 2; a < argc; a++)
+        {
+          int width, height;
+
+          if (sscanf (argv[a], "%dx%d", &width, &height) != 2)
+            {
+              g_printerr ("screenshots: not a size: %s\n", argv[a]);
+              return 2;
+            }
+          shoot_size (styles[s].name, width, height);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (sizes) && argc == 2; i++)
         shoot_size (styles[s].name, sizes[i][0], sizes[i][1]);
     }
 

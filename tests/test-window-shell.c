@@ -389,6 +389,8 @@ test_narrow (void)
   g_assert_true (picks (window, window->message_details, point.x, point.y));
   g_assert_true (is_shown (window->status_title));
   g_assert_true (is_shown (window->back_button));
+  /* The keyboard starts on the way back, no field's text selected. */
+  g_assert_true (gtk_widget_is_focus (GTK_WIDGET (window->back_button)));
 
   /* Back: the list again, and the same row opens again. */
   gtk_widget_activate (GTK_WIDGET (window->back_button));

@@ -421,6 +421,11 @@ on_details_shown_changed (PiWindow   *self,
 
   if (collapsed && !shown && pi_message_list_get_selected_message (self->message_list) != NULL)
     unselect_message (self);
+
+  /* The page's focus starts on the way back, not inside a field (a label
+   * that takes focus selects its whole text). */
+  if (collapsed && shown && pspec != NULL && g_str_equal (pspec->name, "show-sidebar"))
+    gtk_widget_grab_focus (GTK_WIDGET (self->back_button));
 }
 
 static void
