@@ -319,6 +319,17 @@ find_action_button (GtkWidget  *widget,
   return NULL;
 }
 
+/* Closes @dialog as the user does (animated) and waits until it is gone.
+ * (adw_dialog_force_close() followed by a resize crashed libadwaita 1.7.6
+ * in its breakpoint code here.) */
+static void
+close_dialog (GtkWidget *dialog)
+{
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (dialog == NULL, 5);
+}
+
 static void
 select_row (PiWindow *window,
             guint     position)
@@ -361,7 +372,7 @@ test_narrow (void)
   pi_test_wait_for_frames (GTK_WIDGET (window), 3);
   g_assert_true (is_shown (dialog));
   g_assert_cmpint (gtk_widget_get_width (dialog), <=, gtk_widget_get_width (GTK_WIDGET (window)));
-  adw_dialog_force_close (ADW_DIALOG (dialog));
+  close_dialog (dialog);
 
   pi_window_set_server_url (window, server.base_url);
   g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
@@ -418,8 +429,21 @@ test_narrow (void)
   pi_test_wait_for_frames (GTK_WIDGET (window), 3);
   g_assert_true (is_shown (dialog));
   g_assert_cmpint (gtk_widget_get_width (dialog), <=, gtk_widget_get_width (GTK_WIDGET (window)));
-  adw_dialog_force_close (ADW_DIALOG (dialog));
+  close_dialog (dialog);
 
+  /* A message open in a wide window stays open, as a page, when the
+   * window narrows. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 720);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > 1000, 5);
+  select_row (window, 0);
+  WAIT_UNTIL (is_shown (window->message_details), 5);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->back_button)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 360, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+  g_assert_nonnull (pi_message_list_get_selected_message (window->message_list));
+  g_assert_true (is_shown (window->message_details));
+  g_assert_true (is_shown (window->back_button));
 
   pi_test_window_destroy (window);
   pi_test_server_clear (&server);

@@ -401,10 +401,10 @@ unselect_message (PiWindow *self)
   gtk_selection_model_unselect_all (gtk_column_view_get_model (view));
 }
 
-/* Narrow, the details are a page over the list: Back (or Escape, or a
- * swipe, which AdwOverlaySplitView handles) returns to the list. The
- * selection goes with the page, so that choosing the same row again opens
- * it again. */
+/* Narrow, the details are a page over the list: Back (or anything else
+ * that hides it, such as AdwOverlaySplitView's swipe) returns to the list.
+ * The selection goes with the page, so that choosing the same row again
+ * opens it again. */
 static void
 on_details_shown_changed (PiWindow   *self,
                           GParamSpec *pspec,
