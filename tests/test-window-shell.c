@@ -10,7 +10,10 @@
 
 #include "config.h"
 
+#include <signal.h>
+
 #include "pi-application.h"
+#include "pi-add-binding-dialog.h"
 #include "pi-connect-dialog.h"
 #include "pi-preferences-dialog.h"
 #include "pi-ui-test-util.h"
@@ -59,8 +62,11 @@ test_one_failure (void)
   g_assert_false (adw_banner_get_revealed (window->error_banner));
   g_assert_nonnull (strstr (adw_status_page_get_description (window->failure_page), "refused"));
   g_assert_nonnull (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)));
-  /* No counters while nothing was ever received. */
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->counters_button)));
+  /* No counters while nothing was ever received: the title is only a title. */
+  g_assert_false (gtk_widget_get_can_target (GTK_WIDGET (window->counters_button)));
+  /* Nor commands that have nothing to act on: Pause and Clear are off. */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (window->pause_button)));
+  g_assert_false (gtk_widget_get_sensitive (window->clear_button));
 
   pi_test_window_destroy (window);
 }
@@ -101,7 +107,10 @@ test_paused_and_clear (void)
   for (guint i = 0; i < 3; i++)
     pi_test_publish_task (&server, i, NULL);
   WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->counters_button)));
+  g_assert_true (gtk_widget_get_can_target (GTK_WIDGET (window->counters_button)));
+  /* One rate, in the title and in the details it opens. */
+  WAIT_UNTIL (pi_session_get_rate (window->session) > 0, 5);
+  g_assert_cmpfloat (pi_connection_bar_get_rate (window->connection_bar), ==, pi_session_get_rate (window->session));
 
   /* Paused: the header says so and counts what is held. */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (TRUE));
@@ -199,6 +208,247 @@ test_capacity_grouped (void)
   pi_test_window_destroy (window);
 }
 
+
+/* The server goes away while messages are shown: they stay, and the
+ * failure is told once, by the banner with its one action; the state says
+ * what happens next. */
+static void
+test_one_failure_with_messages (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *window;
+
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+
+  pi_test_server_stop (&server, SIGTERM);
+  WAIT_UNTIL (adw_banner_get_revealed (window->error_banner), 10);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "messages");
+  g_assert_cmpuint (pi_test_n_visible_rows (window), >=, 3);
+  g_assert_cmpstr (adw_banner_get_button_label (window->error_banner), !=, NULL);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->error_banner)), ==, "win.connect");
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Reconnecting"));
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
+/* The About dialog's icon is found when the app runs from the build tree
+ * (nothing installed): the icon theme has it from the app's resources. */
+static void
+test_about_icon (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (window)));
+
+  g_assert_true (gtk_icon_theme_has_icon (theme, APPLICATION_ID));
+
+  pi_test_window_destroy (window);
+}
+
+/* What a user sees of @widget: on screen, with room. */
+static gboolean
+is_shown (gpointer widget)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (widget)) &&
+         gtk_widget_get_width (GTK_WIDGET (widget)) > 0 &&
+         gtk_widget_get_height (GTK_WIDGET (widget)) > 0;
+}
+
+static int
+minimum_width (gpointer widget)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (GTK_WIDGET (widget), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  return minimum;
+}
+
+/* Whether @widget covers @x, @y of @window: what a click there reaches. */
+static gboolean
+picks (PiWindow  *window,
+       gpointer   widget,
+       double     x,
+       double     y)
+{
+  GtkWidget *picked = gtk_widget_pick (GTK_WIDGET (window), x, y, GTK_PICK_DEFAULT);
+
+  return picked != NULL && (picked == widget || gtk_widget_is_ancestor (picked, GTK_WIDGET (widget)));
+}
+
+/* The middle of @widget in @window's coordinates. */
+static graphene_point_t
+middle_of (PiWindow *window,
+           gpointer  widget)
+{
+  graphene_point_t middle = GRAPHENE_POINT_INIT (gtk_widget_get_width (GTK_WIDGET (widget)) / 2.f,
+                                                 gtk_widget_get_height (GTK_WIDGET (widget)) / 2.f);
+  graphene_point_t point;
+
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (widget), GTK_WIDGET (window), &middle, &point));
+  return point;
+}
+
+/* The first button under @widget that runs @action_name. */
+static GtkWidget *
+find_action_button (GtkWidget  *widget,
+                    const char *action_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        return child;
+      if ((found = find_action_button (child, action_name)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Closes @dialog as the user does (animated) and waits until it is gone.
+ * (adw_dialog_force_close() followed by a resize crashed libadwaita 1.7.6
+ * in its breakpoint code here.) */
+static void
+close_dialog (GtkWidget *dialog)
+{
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (dialog == NULL, 5);
+}
+
+static void
+select_row (PiWindow *window,
+            guint     position)
+{
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+
+  gtk_selection_model_select_item (gtk_column_view_get_model (view), position, TRUE);
+}
+
+/* 360 px wide, a phone's width: the window goes that narrow, and the list,
+ * the state and a message's details (a page of their own over the list,
+ * with a way back) are all there; so are the bindings and the dialogs. */
+static void
+test_narrow (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *window;
+  GtkWidget *dialog;
+  GtkWidget *button;
+  graphene_point_t point;
+
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
+  g_assert_cmpint (minimum_width (window), <=, 360);
+
+  /* Any child wider than the window is a fatal warning from libadwaita. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 360, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_cmpint (minimum_width (window), <=, 360);
+
+  /* With no bindings, the page offers to add one (the sidebar's + is out
+   * of sight), in a dialog that fits. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
+  button = find_action_button (GTK_WIDGET (window->no_bindings_page), "win.add-binding");
+  g_assert_nonnull (button);
+  g_assert_true (is_shown (button));
+  gtk_widget_activate (button);
+  WAIT_UNTIL ((dialog = pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG)) != NULL, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (is_shown (dialog));
+  g_assert_cmpint (gtk_widget_get_width (dialog), <=, gtk_widget_get_width (GTK_WIDGET (window)));
+  close_dialog (dialog);
+
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+
+  /* The list, and the state above it. */
+  g_assert_true (is_shown (window->message_list));
+  g_assert_cmpuint (pi_test_n_visible_rows (window), ==, 3);
+  g_assert_true (is_shown (window->status_title));
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Live"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->back_button)));
+
+  /* A message's details take the whole width; the state stays. */
+  select_row (window, 1);
+  WAIT_UNTIL (is_shown (window->message_details), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window->message_details)), >=,
+                   gtk_widget_get_width (GTK_WIDGET (window->message_list)));
+  point = middle_of (window, window->message_list);
+  g_assert_true (picks (window, window->message_details, point.x, point.y));
+  g_assert_true (is_shown (window->status_title));
+  g_assert_true (is_shown (window->back_button));
+  /* The keyboard starts on the way back, no field's text selected. */
+  g_assert_true (gtk_widget_is_focus (GTK_WIDGET (window->back_button)));
+
+  /* Back: the list again, and the same row opens again. */
+  gtk_widget_activate (GTK_WIDGET (window->back_button));
+  WAIT_UNTIL (!gtk_widget_get_mapped (GTK_WIDGET (window->message_details)), 5);
+  g_assert_null (pi_message_list_get_selected_message (window->message_list));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->back_button)));
+  point = middle_of (window, window->message_list);
+  g_assert_true (picks (window, window->message_list, point.x, point.y));
+  select_row (window, 1);
+  WAIT_UNTIL (is_shown (window->message_details), 5);
+  gtk_widget_activate (GTK_WIDGET (window->back_button));
+  WAIT_UNTIL (!gtk_widget_get_mapped (GTK_WIDGET (window->message_details)), 5);
+
+  /* The bindings, over the list. */
+  gtk_toggle_button_set_active (window->sidebar_button, TRUE);
+  WAIT_UNTIL (is_shown (window->bindings_sidebar), 5);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window->bindings_sidebar)), <=,
+                   gtk_widget_get_width (GTK_WIDGET (window)));
+  gtk_toggle_button_set_active (window->sidebar_button, FALSE);
+
+  /* The dialogs fit, as sheets from the bottom. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  dialog = pi_test_find_dialog (PI_TYPE_CONNECT_DIALOG);
+  g_assert_nonnull (dialog);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (is_shown (dialog));
+  g_assert_cmpint (gtk_widget_get_width (dialog), <=, gtk_widget_get_width (GTK_WIDGET (window)));
+  close_dialog (dialog);
+
+  /* A message open in a wide window stays open, as a page, when the
+   * window narrows. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 720);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > 1000, 5);
+  select_row (window, 0);
+  WAIT_UNTIL (is_shown (window->message_details), 5);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->back_button)));
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 360, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+  g_assert_nonnull (pi_message_list_get_selected_message (window->message_list));
+  g_assert_true (is_shown (window->message_details));
+  g_assert_true (is_shown (window->back_button));
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -214,6 +464,9 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/connect-dialog", test_connect_dialog);
   g_test_add_func ("/pi/window-shell/share-link", test_share_link);
   g_test_add_func ("/pi/window-shell/capacity-grouped", test_capacity_grouped);
+  g_test_add_func ("/pi/window-shell/one-failure-with-messages", test_one_failure_with_messages);
+  g_test_add_func ("/pi/window-shell/about-icon", test_about_icon);
+  g_test_add_func ("/pi/window-shell/narrow", test_narrow);
 
   status = g_test_run ();
   g_object_unref (app);

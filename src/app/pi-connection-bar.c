@@ -41,9 +41,7 @@ struct _PiConnectionBar
   guint           tick_id;
 
   /* Rate over the last second */
-  guint64         rate_count;
-  gint64          rate_time;
-  double          rate;
+  double          rate;           /* the session's: one count, in the title and here */
 
   guint           n_shown;
   guint           n_held;
@@ -61,6 +59,7 @@ enum {
   PROP_STORE,
   PROP_N_SHOWN,
   PROP_N_HELD,
+  PROP_RATE,
   N_PROPS
 };
 
@@ -266,21 +265,11 @@ pi_connection_bar_update (PiConnectionBar *self)
   set_count (self->rate_label, (guint64) (self->rate + 0.5));
 }
 
+/* While shown: the counters and "Last ping at" move with time. */
 static gboolean
 tick_cb (gpointer user_data)
 {
   PiConnectionBar *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  guint64 count = self->stream ? pi_source_get_n_messages (self->stream) : 0;
-
-  /* A reconnect or a new stream can reset the counter: never go negative. */
-  if (count >= self->rate_count && now > self->rate_time)
-    self->rate = (double) (count - self->rate_count) * G_USEC_PER_SEC / (double) (now - self->rate_time);
-  else
-    self->rate = 0;
-
-  self->rate_count = count;
-  self->rate_time = now;
 
   pi_connection_bar_update (self);
 
@@ -294,8 +283,7 @@ pi_connection_bar_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (pi_connection_bar_parent_class)->map (widget);
 
-  self->rate_count = self->stream ? pi_source_get_n_messages (self->stream) : 0;
-  self->rate_time = g_get_monotonic_time ();
+  pi_connection_bar_update (self);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
 }
@@ -367,6 +355,10 @@ pi_connection_bar_get_property (GObject    *object,
       g_value_set_uint (value, self->n_shown);
       break;
 
+    case PROP_RATE:
+      g_value_set_double (value, self->rate);
+      break;
+
     case PROP_N_HELD:
       g_value_set_uint (value, self->n_held);
       break;
@@ -399,6 +391,15 @@ pi_connection_bar_set_property (GObject      *object,
         {
           self->n_shown = g_value_get_uint (value);
           set_count (self->shown_label, self->n_shown);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
+    case PROP_RATE:
+      if (self->rate != g_value_get_double (value))
+        {
+          self->rate = g_value_get_double (value);
+          set_count (self->rate_label, (guint64) (self->rate + 0.5));
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -447,6 +448,11 @@ pi_connection_bar_class_init (PiConnectionBarClass *klass)
     g_param_spec_uint ("n-held", NULL, NULL,
                        0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Messages per second, as the session counts them (bound by the window). */
+  properties[PROP_RATE] =
+    g_param_spec_double ("rate", NULL, NULL,
+                         0, G_MAXDOUBLE, 0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -503,10 +509,6 @@ pi_connection_bar_set_stream (PiConnectionBar *self,
 
   if (stream != NULL)
     g_signal_connect_object (stream, "notify", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
-
-  self->rate_count = stream ? pi_source_get_n_messages (stream) : 0;
-  self->rate_time = g_get_monotonic_time ();
-  self->rate = 0;
 
   pi_connection_bar_update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STREAM]);

@@ -402,6 +402,7 @@ pi_window_update_actions (PiWindow *self)
   GAction *action;
   gboolean paused;
   gboolean active;
+  gboolean has_messages;
   gboolean live;
 
   g_assert (PI_IS_WINDOW (self));
@@ -421,8 +422,10 @@ pi_window_update_actions (PiWindow *self)
   action = g_action_map_lookup_action (map, "disconnect");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && active);
 
+  /* Nothing shown, nothing to clear. */
+  has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
   action = g_action_map_lookup_action (map, "clear");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && has_messages);
 
   action = g_action_map_lookup_action (map, "undo-clear");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && self->cleared != NULL);
@@ -444,7 +447,9 @@ pi_window_update_actions (PiWindow *self)
   paused = pi_message_list_get_paused (self->message_list);
   action = g_action_map_lookup_action (map, "pause");
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (paused));
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+  /* Pausing holds what arrives: with no connection and nothing shown (the
+   * failure and empty pages) there is nothing to hold. Resuming always works. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && (paused || active || has_messages));
 
   pi_window_update_capture_actions (self);
 }

@@ -32,6 +32,7 @@ struct _PiWindow
   GtkButton            *server_button;
   GtkMenuButton        *counters_button;
   GtkToggleButton      *sidebar_button;
+  GtkButton            *back_button;
   GtkToggleButton      *pause_button;
   GtkToggleButton      *search_button;
   AdwBanner            *error_banner;

@@ -134,6 +134,7 @@ update_connection_state (PiWindow *self)
   const char *action_name = NULL;
   const char *failure = current_failure (self, &button_label, &action_name);
   gboolean has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
+  gboolean has_counters;
   g_autofree char *description = NULL;
 
   /* Told once: over the messages already shown as a banner (nothing received
@@ -158,9 +159,12 @@ update_connection_state (PiWindow *self)
                                  pi_session_get_title (self->session));
   adw_status_page_set_description (self->not_connected_page, description);
 
-  /* Counters mean something once there was a connection (or a capture). */
-  gtk_widget_set_visible (GTK_WIDGET (self->counters_button),
-                          self->capture_file != NULL || pi_session_get_ever_connected (self->session));
+  /* Counters mean something once there was a connection (or a capture):
+   * until then the title is only a title, not a way to six zeros. */
+  has_counters = self->capture_file != NULL || pi_session_get_ever_connected (self->session);
+  gtk_widget_set_can_target (GTK_WIDGET (self->counters_button), has_counters);
+  gtk_widget_set_focusable (GTK_WIDGET (self->counters_button), has_counters);
+  gtk_widget_set_focus_on_click (GTK_WIDGET (self->counters_button), has_counters);
 
   pi_window_update_actions (self);
   update_main_page (self);
@@ -414,6 +418,48 @@ on_selected_message_changed (PiWindow      *self,
                                            pi_message_list_get_selected_message (list) != NULL);
 }
 
+static void
+unselect_message (PiWindow *self)
+{
+  GtkColumnView *view = pi_message_list_get_column_view (self->message_list);
+
+  gtk_selection_model_unselect_all (gtk_column_view_get_model (view));
+}
+
+/* Narrow, the details are a page over the list: Back (or anything else
+ * that hides it, such as AdwOverlaySplitView's swipe) returns to the list.
+ * The selection goes with the page, so that choosing the same row again
+ * opens it again. */
+static void
+on_details_shown_changed (PiWindow   *self,
+                          GParamSpec *pspec,
+                          gpointer    split_view)
+{
+  AdwOverlaySplitView *details_split = self->details_split;
+  gboolean collapsed = adw_overlay_split_view_get_collapsed (details_split);
+  gboolean shown = adw_overlay_split_view_get_show_sidebar (details_split);
+
+  /* On the details page, Back takes the place of the bindings' button. */
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), collapsed && shown);
+  gtk_widget_set_visible (GTK_WIDGET (self->sidebar_button),
+                          adw_overlay_split_view_get_collapsed (self->split_view) && !(collapsed && shown));
+
+  if (collapsed && !shown && pi_message_list_get_selected_message (self->message_list) != NULL)
+    unselect_message (self);
+
+  /* The page's focus starts on the way back, not inside a field (a label
+   * that takes focus selects its whole text). */
+  if (collapsed && shown && pspec != NULL && g_str_equal (pspec->name, "show-sidebar"))
+    gtk_widget_grab_focus (GTK_WIDGET (self->back_button));
+}
+
+static void
+on_back_clicked (PiWindow  *self,
+                 GtkButton *button)
+{
+  unselect_message (self);
+}
+
 static gboolean
 pi_window_close_request (GtkWindow *window)
 {
@@ -625,6 +671,8 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_action_bar);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, back_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_link_pasted);
   gtk_widget_class_bind_template_callback (widget_class, on_binding_enabled_changed);
 
@@ -665,6 +713,13 @@ pi_window_init (PiWindow *self)
    * width (and its own empty page says what to expect). */
   g_signal_connect_object (self->message_list, "notify::selected-message",
                            G_CALLBACK (on_selected_message_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->details_split, "notify::show-sidebar",
+                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->details_split, "notify::collapsed",
+                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->split_view, "notify::collapsed",
+                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  on_details_shown_changed (self, NULL, NULL);
   g_signal_connect_object (self->message_list, "notify::n-held",
                            G_CALLBACK (on_n_held_changed), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->message_list, "search-mode",
@@ -686,6 +741,7 @@ pi_window_init (PiWindow *self)
   pi_connection_bar_set_store (self->connection_bar, self->store);
   g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->message_list, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
 
   pi_window_init_capture (self);
 }
