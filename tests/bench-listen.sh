@@ -47,7 +47,12 @@ trap cleanup EXIT
 
 "$server_bin" "$n" >"$work/server.out" &
 server_pid=$!
-"$ws_server_bin" "$n" >"$work/ws-server.out" &
+# PI_BENCH_WS_FRAMES=libsoup: the WebSocket server hands every data frame to
+# libsoup (one write() each, ~0.9 s of its CPU on the client's cores)
+# instead of writing them itself; see tests/bench-ws-server.c.
+ws_server_args=()
+[ "${PI_BENCH_WS_FRAMES:-}" = libsoup ] && ws_server_args=(--libsoup-frames)
+"$ws_server_bin" "$n" "${ws_server_args[@]}" >"$work/ws-server.out" &
 ws_server_pid=$!
 for _ in $(seq 1 600); do
   grep -q '^URL ' "$work/server.out" 2>/dev/null && grep -q '^URL ' "$work/ws-server.out" 2>/dev/null && break
@@ -73,11 +78,9 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   [ -d "$node_dir/node_modules/eventsource" ] && have_node=yes
 fi
 
-now() { date +%s.%N; }
-
-report() { # name seconds [bytes]
-  awk -v name="$1" -v s="$2" -v n="$n" -v b="${3:-$bytes}" \
-    'BEGIN { printf "%-38s %8.2f s %12.0f msg/s %9.1f MB/s\n", name, s, n / s, b / s / 1e6 }'
+report() { # name client [bytes]
+  awk -v name="$1" -v s="${best_s[$2]}" -v cpu="${best_cpu[$2]}" -v n="$n" -v b="${3:-$bytes}" \
+    'BEGIN { printf "%-40s %6.2f s %10.0f msg/s %8.1f MB/s %6.2f s CPU\n", name, s, n / s, b / s / 1e6, cpu }'
 }
 
 printf 'Stream: %d messages, %.1f MB (%.0f bytes per event), %s\n' \
@@ -86,6 +89,7 @@ printf 'WebSocket: %.1f MB plain, %.1f MB GraphQL (%.0f and %.0f bytes per frame
   "$(awk -v b="$ws_bytes" 'BEGIN{print b/1e6}')" "$(awk -v b="$graphql_bytes" 'BEGIN{print b/1e6}')" \
   "$(awk -v b="$ws_bytes" -v n="$n" 'BEGIN{print b/n}')" "$(awk -v b="$graphql_bytes" -v n="$n" 'BEGIN{print b/n}')" \
   "$ws_base"
+printf 'WebSocket data frames written by: %s\n' "${PI_BENCH_WS_FRAMES:-the server itself, in 256 KB writes}"
 printf 'Machine: %s, %s cores, load average %s\n' "$(uname -m)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 run_listen() {
@@ -108,31 +112,35 @@ clients=(listen ws graphql curl)
 
 # Best of $runs for each client: the first run of anything pays for cold
 # caches, and the machine may be shared. Each round runs every client once.
+# The client's CPU time (user + system, all its threads) of the best run is
+# kept too: on a shared machine it varies less than the wall time.
 runs=${BENCH_RUNS:-3}
-declare -A best_s=()
+declare -A best_s=() best_cpu=()
+TIMEFORMAT='%R %U %S'
 for _ in $(seq 1 "$runs"); do
   for client in "${clients[@]}"; do
-    t0=$(now)
-    "run_$client" >/dev/null
-    t1=$(now)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
+    { time "run_$client" >/dev/null; } 2>"$work/time"
+    read -r s user sys <"$work/time"
     if [ -z "${best_s[$client]:-}" ] || awk -v a="$s" -v b="${best_s[$client]}" 'BEGIN{exit !(a<b)}'; then
       best_s[$client]=$s
+      best_cpu[$client]=$(awk -v u="$user" -v k="$sys" 'BEGIN{print u+k}')
     fi
   done
 done
 
 echo "Best of $runs runs each:"
-report "pulse-listen SSE (parse+decode+print)" "${best_s[listen]}"
-report "pulse-listen WebSocket /subscription/raw" "${best_s[ws]}" "$ws_bytes"
-report "pulse-listen GraphQL (graphql-ws)" "${best_s[graphql]}" "$graphql_bytes"
-report "curl -sN (raw transfer)" "${best_s[curl]}"
+report "pulse-listen SSE (parse+decode+print)" listen
+report "pulse-listen WebSocket /subscription/raw" ws "$ws_bytes"
+report "pulse-listen GraphQL (graphql-ws)" graphql "$graphql_bytes"
+report "curl -sN (raw transfer)" curl
 if [ "$have_node" = yes ]; then
-  report "node eventsource + JSON.parse" "${best_s[node]}"
+  report "node eventsource + JSON.parse" node
   awk -v a="${best_s[listen]}" -v b="${best_s[node]}" 'BEGIN { printf "pulse-listen / node: %.2fx\n", b / a }'
 else
   echo "node eventsource + JSON.parse: skipped (node/npm or the eventsource package unavailable)"
 fi
-awk -v sse="${best_s[listen]}" -v ws="${best_s[ws]}" -v gql="${best_s[graphql]}" 'BEGIN {
+awk -v sse="${best_s[listen]}" -v ws="${best_s[ws]}" -v gql="${best_s[graphql]}" \
+    -v sse_cpu="${best_cpu[listen]}" -v ws_cpu="${best_cpu[ws]}" -v gql_cpu="${best_cpu[graphql]}" 'BEGIN {
   printf "WebSocket time / SSE time: %.2fx; GraphQL / SSE: %.2fx (target: 1.5x or less)\n", ws / sse, gql / sse
+  printf "CPU time: WebSocket / SSE %.2fx; GraphQL / SSE %.2fx\n", ws_cpu / sse_cpu, gql_cpu / sse_cpu
 }'

@@ -27,14 +27,26 @@
  * bytes on the wire of the data frames, frame headers included, the way
  * the SSE server counts its event framing), then serves until killed.
  *
- *   bench-ws-server [N]        (default 200000)
+ *   bench-ws-server [N] [--libsoup-frames]        (default 200000)
+ *
+ * The handshake, the protocol's own frames and the close are libsoup's.
+ * The data frames are written by this server, a quarter megabyte at a
+ * time, as bench-sse-server writes its events: libsoup writes one frame
+ * per write() and per main loop turn, which costs this server about as
+ * much CPU as the client spends, on the same cores, and the benchmark is
+ * about the client. --libsoup-frames hands every data frame to libsoup
+ * instead (soup_websocket_connection_send_message), for comparison.
  *
  * Pacing: libsoup queues every frame it is given and has no "drained"
  * signal, so queuing N frames up front would hold the whole stream in
  * memory and make the client wait for the server to queue it. Instead a
  * writability source at a lower priority than libsoup's own output source
- * hands libsoup the next frames only when its queue is empty and the
- * socket has room: the stream flows at the pace the client reads it.
+ * runs only when libsoup's queue is empty and the socket has room: the
+ * stream flows at the pace the client reads it, and frames of ours never
+ * interleave with a frame of libsoup's. (libsoup would answer a client's
+ * ping by writing a pong at once, possibly inside a data frame of ours
+ * half written: pulse-listen pings after 30 s of a stream, a run takes a
+ * few seconds.)
  */
 
 #include "config.h"
@@ -62,6 +74,8 @@ typedef struct {
   char                    *prefix;      /* the data frame up to the message */
   const char              *suffix;
   GString                 *frame;
+  GByteArray              *chunk;       /* data frames of ours being written */
+  gsize                    written;     /* of chunk */
   guint                    next;        /* the next message to send */
   gboolean                 closing;
 } Client;
@@ -70,6 +84,9 @@ static GBytes  *messages;               /* N messages, one after the other */
 static gsize   *offsets;                /* N + 1: where each one starts */
 static guint    n_messages;
 static guint    n_subscriptions;
+static gboolean libsoup_frames;
+
+#define CHUNK_SIZE (256 * 1024)
 
 #define RAW_SUFFIX     "}"
 #define GRAPHQL_SUFFIX "}}}"
@@ -128,6 +145,7 @@ client_free (Client *client)
   g_object_unref (client->ws);
   g_free (client->prefix);
   g_string_free (client->frame, TRUE);
+  g_byte_array_unref (client->chunk);
   g_free (client);
 }
 
@@ -137,6 +155,73 @@ send_text (Client     *client,
 {
   if (soup_websocket_connection_get_state (client->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (client->ws, text);
+}
+
+/* Appends data frame @i, as libsoup frames a text message of a server:
+ * FIN + text opcode, the shortest length encoding, no mask. */
+static void
+append_frame (Client *client,
+              guint   i)
+{
+  const char *data = g_bytes_get_data (messages, NULL);
+  gsize prefix_len = strlen (client->prefix);
+  gsize suffix_len = strlen (client->suffix);
+  gsize len = prefix_len + (offsets[i + 1] - offsets[i]) + suffix_len;
+  guint8 header[10] = { 0x81 };
+  gsize header_len;
+
+  if (len < 126)
+    {
+      header[1] = len;
+      header_len = 2;
+    }
+  else if (len < 65536)
+    {
+      header[1] = 126;
+      header[2] = len >> 8;
+      header[3] = len & 0xff;
+      header_len = 4;
+    }
+  else
+    {
+      header[1] = 127;
+      for (int b = 0; b < 8; b++)
+        header[2 + b] = ((guint64) len >> (56 - 8 * b)) & 0xff;
+      header_len = 10;
+    }
+
+  g_byte_array_append (client->chunk, header, header_len);
+  g_byte_array_append (client->chunk, (const guint8 *) client->prefix, prefix_len);
+  g_byte_array_append (client->chunk, (const guint8 *) data + offsets[i], offsets[i + 1] - offsets[i]);
+  g_byte_array_append (client->chunk, (const guint8 *) client->suffix, suffix_len);
+}
+
+/* Writes data frames of ours until the socket is full; FALSE when a write
+ * failed (the client went away: libsoup notices too). */
+static gboolean
+write_own_frames (Client *client)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      if (client->written == client->chunk->len)
+        {
+          if (client->next == n_messages)
+            return TRUE;
+          g_byte_array_set_size (client->chunk, 0);
+          client->written = 0;
+          while (client->chunk->len < CHUNK_SIZE && client->next < n_messages)
+            append_frame (client, client->next++);
+        }
+
+      n = g_pollable_output_stream_write_nonblocking (client->out, client->chunk->data + client->written,
+                                                      client->chunk->len - client->written, NULL, &error);
+      if (n < 0)
+        return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+      client->written += n;
+    }
 }
 
 static gboolean
@@ -152,10 +237,21 @@ pump_cb (GObject  *stream,
       return G_SOURCE_REMOVE;
     }
 
+  if (!libsoup_frames)
+    {
+      if (!write_own_frames (client))
+        {
+          g_clear_pointer (&client->pump, g_source_unref);
+          return G_SOURCE_REMOVE;
+        }
+      if (client->next < n_messages || client->written < client->chunk->len)
+        return G_SOURCE_CONTINUE;
+    }
+
   /* This source runs only when libsoup's output source, of a higher
    * priority, has nothing to write: everything given so far is on the wire,
    * and a close now cannot overtake a data frame. */
-  if (client->next == n_messages)
+  if (client->next == n_messages && client->written == client->chunk->len)
     {
       soup_websocket_connection_close (client->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
       g_clear_pointer (&client->pump, g_source_unref);
@@ -283,6 +379,7 @@ websocket_cb (SoupServer              *server,
   client->mode = GPOINTER_TO_INT (user_data);
   client->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (soup_websocket_connection_get_io_stream (ws)));
   client->frame = g_string_sized_new (4096);
+  client->chunk = g_byte_array_sized_new (CHUNK_SIZE + 4096);
   g_signal_connect (ws, "message", G_CALLBACK (on_message), client);
   g_signal_connect (ws, "closed", G_CALLBACK (on_closed), client);
 }
@@ -312,6 +409,7 @@ main (int   argc,
   GSList *uris;
 
   n_messages = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 200000;
+  libsoup_frames = argc > 2 && strcmp (argv[2], "--libsoup-frames") == 0;
   body = g_string_sized_new ((gsize) n_messages * 1200 + 64);
   offsets = g_new (gsize, n_messages + 1);
   for (guint i = 0; i < n_messages; i++)
