@@ -116,157 +116,6 @@ scan_object (const char  *text,
   return TRUE;
 }
 
-static const char *
-skip_ws (const char *p,
-         const char *end)
-{
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-    p++;
-  return p;
-}
-
-/* Past the string starting at @p (its opening quote): the text is valid. */
-static const char *
-skip_string (const char *p,
-             const char *end,
-             gboolean   *has_escapes)
-{
-  for (p++; p < end && *p != '"'; p++)
-    if (*p == '\\')
-      {
-        *has_escapes = TRUE;
-        if (++p == end)
-          return NULL;
-      }
-  return p < end ? p + 1 : NULL;
-}
-
-/* Past the value starting at @p, with its type: the text is valid. */
-static const char *
-skip_value (const char *p,
-            const char *end,
-            PiJsonSpan *span)
-{
-  guint depth = 0;
-
-  switch (*p)
-    {
-    case '"':
-      span->type = PI_JSON_TYPE_STRING;
-      return skip_string (p, end, &span->has_escapes);
-
-    case '{':
-    case '[':
-      span->type = *p == '{' ? PI_JSON_TYPE_OBJECT : PI_JSON_TYPE_ARRAY;
-      while (p < end)
-        {
-          gboolean escapes = FALSE;
-
-          if (*p == '"')
-            {
-              if (!(p = skip_string (p, end, &escapes)))
-                return NULL;
-              continue;
-            }
-          if (*p == '{' || *p == '[')
-            depth++;
-          else if ((*p == '}' || *p == ']') && --depth == 0)
-            return p + 1;
-          p++;
-        }
-      return NULL;
-
-    case 't':
-    case 'f':
-      span->type = PI_JSON_TYPE_BOOLEAN;
-      break;
-
-    case 'n':
-      span->type = PI_JSON_TYPE_NULL;
-      break;
-
-    default:
-      span->type = PI_JSON_TYPE_NUMBER;
-      break;
-    }
-
-  while (p < end && *p != ',' && *p != '}' && *p != ']' &&
-         *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-    p++;
-  return p;
-}
-
-/* The members of @text, an object inside a frame that scan_object() has
- * already found to be valid JSON. The objects GraphQL wraps the message in
- * are walked this way rather than scanned again, which would check every
- * byte of the message a second and a third time (about a fifth of the
- * client's time on a fast stream). FALSE, and the caller scans, for
- * anything but a plain object with plain member names: a name with
- * escapes is compared unescaped by the scanner only. */
-static gboolean
-walk_members (const char *text,
-              gsize       len,
-              Members    *m)
-{
-  const char *end = text + len;
-  const char *p = skip_ws (text, end);
-
-  if (p == end || *p != '{')
-    return FALSE;
-  p = skip_ws (p + 1, end);
-  if (p < end && *p == '}')
-    return skip_ws (p + 1, end) == end;
-
-  for (;;)
-    {
-      const char *name, *name_end, *value;
-      PiJsonSpan span = { 0 };
-
-      if (p == end || *p != '"')
-        return FALSE;
-      name = ++p;
-      while (p < end && *p != '"' && *p != '\\')
-        p++;
-      if (p == end || *p != '"')
-        return FALSE;
-      name_end = p;
-      p = skip_ws (p + 1, end);
-      if (p == end || *p != ':')
-        return FALSE;
-      value = p = skip_ws (p + 1, end);
-      if (p == end || !(p = skip_value (p, end, &span)))
-        return FALSE;
-      span.offset = value - text;
-      span.length = p - value;
-      collect_member (name, name_end - name, &span, m);
-
-      p = skip_ws (p, end);
-      if (p < end && *p == ',')
-        {
-          p = skip_ws (p + 1, end);
-          continue;
-        }
-      if (p < end && *p == '}')
-        return skip_ws (p + 1, end) == end;
-      return FALSE;
-    }
-}
-
-/* The members of an object nested in a frame already scanned. */
-static gboolean
-nested_members (const char *text,
-                gsize       len,
-                Members    *m)
-{
-  PiJsonSpan root;
-
-  if (walk_members (text, len, m))
-    return TRUE;
-
-  memset (m, 0, sizeof *m);
-  return pi_json_scan (text, len, FRAME_MAX_DEPTH, &root, collect_member, m, NULL);
-}
-
 static gboolean
 parse_common (const char  *text,
               gsize        len,
@@ -472,9 +321,10 @@ pi_tc_frame_parse_graphql (const char  *text,
         const char *payload = text + m.payload.offset;
         Members p = { 0 };
         Members d = { 0 };
+        PiJsonSpan root;
 
         if (!m.has_payload || m.payload.type != PI_JSON_TYPE_OBJECT ||
-            !nested_members (payload, m.payload.length, &p))
+            !pi_json_scan (payload, m.payload.length, FRAME_MAX_DEPTH, &root, collect_member, &p, NULL))
           {
             set_bad_frame (error, _("a data frame without a payload object"));
             pi_tc_frame_clear (frame);
@@ -489,7 +339,8 @@ pi_tc_frame_parse_graphql (const char  *text,
           }
 
         if (!p.has_data || p.data.type != PI_JSON_TYPE_OBJECT ||
-            !nested_members (payload + p.data.offset, p.data.length, &d) ||
+            !pi_json_scan (payload + p.data.offset, p.data.length, FRAME_MAX_DEPTH, &root,
+                           collect_member, &d, NULL) ||
             !d.has_pulse_messages || d.pulse_messages.type != PI_JSON_TYPE_OBJECT)
           {
             set_bad_frame (error, _("a data frame without a pulseMessages object"));
