@@ -77,7 +77,6 @@ typedef struct {
   GByteArray              *chunk;       /* data frames of ours being written */
   gsize                    written;     /* of chunk */
   guint                    next;        /* the next message to send */
-  gboolean                 closing;
 } Client;
 
 static GBytes  *messages;               /* N messages, one after the other */
@@ -287,8 +286,8 @@ pump_cb (GObject  *stream,
 }
 
 static void
-start_stream (Client *client,
-              char   *prefix,
+start_stream (Client     *client,
+              char       *prefix,
               const char *suffix)
 {
   if (client->pump != NULL)
@@ -421,7 +420,7 @@ main (int   argc,
   messages = g_string_free_to_bytes (g_steal_pointer (&body));
 
   printf ("MESSAGES %u\n", n_messages);
-  /* Subscription ids are numbered per server: the first client's is this. */
+  /* Subscription ids are numbered per server, all of the same length. */
   printf ("BYTES_RAW %" G_GUINT64_FORMAT "\n", stream_size (raw, RAW_SUFFIX));
   printf ("BYTES_GRAPHQL %" G_GUINT64_FORMAT "\n", stream_size (graphql, GRAPHQL_SUFFIX));
 
