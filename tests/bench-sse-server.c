@@ -26,85 +26,19 @@
 
 #include <gio/gio.h>
 
+#include "bench-messages.h"
+
 static GBytes *stream_bytes;
 
-static void
-append_slugid (GString *out,
-               GRand   *rand)
-{
-  static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-  g_string_append_c (out, '"');
-  for (int i = 0; i < 22; i++)
-    g_string_append_c (out, alphabet[g_rand_int_range (rand, 0, 64)]);
-  g_string_append_c (out, '"');
-}
-
-static void
-append_time (GString *out,
-             gint64   base,
-             gint64   offset_ms)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc ((base + offset_ms) / 1000);
-
-  g_string_append_printf (out, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
-                          g_date_time_get_year (dt), g_date_time_get_month (dt),
-                          g_date_time_get_day_of_month (dt), g_date_time_get_hour (dt),
-                          g_date_time_get_minute (dt), g_date_time_get_second (dt),
-                          (int) ((base + offset_ms) % 1000));
-}
-
-/* One `message` event shaped like a real task-completed delivery. */
+/* One `message` event: the message as data, no id (events v1 sends "-"). */
 static void
 append_event (GString *out,
               GRand   *rand,
               guint    i)
 {
-  static const char *kinds[] = { "build", "test", "lint", "signing", "beetmover" };
-  static const char *platforms[] = { "linux64", "windows11-64", "macosx1015-64", "android-em-7.0-x86_64" };
-  g_autoptr(GString) task_id = g_string_new (NULL);
-  g_autoptr(GString) group_id = g_string_new (NULL);
-  gint64 base = 1795000000000 + (gint64) i * 37;
-  const char *kind = kinds[i % G_N_ELEMENTS (kinds)];
-  const char *platform = platforms[i % G_N_ELEMENTS (platforms)];
-  guint worker = g_rand_int_range (rand, 100000000, 999999999);
-  guint push = 40000 + i / 500;
-
-  append_slugid (task_id, rand);
-  append_slugid (group_id, rand);
-
-  g_string_append (out, "event: message\ndata: {\"payload\":{\"version\":1,\"status\":{\"taskId\":");
-  g_string_append (out, task_id->str);
-  g_string_append (out, ",\"provisionerId\":\"gecko-3\",\"workerType\":\"b-linux-gcp\","
-                        "\"schedulerId\":\"gecko-level-3\","
-                        "\"projectId\":\"none\",\"taskGroupId\":");
-  g_string_append (out, group_id->str);
-  g_string_append (out, ",\"deadline\":");
-  append_time (out, base, 86400000);
-  g_string_append (out, ",\"retriesLeft\":5,\"state\":\"completed\",\"runs\":[{\"runId\":0,"
-                        "\"state\":\"completed\",\"reasonCreated\":\"scheduled\","
-                        "\"reasonResolved\":\"completed\",\"workerGroup\":\"us-central1-b\",\"workerId\":\"");
-  g_string_append_printf (out, "%u", worker);
-  g_string_append (out, "\",\"scheduled\":");
-  append_time (out, base, 0);
-  g_string_append (out, ",\"started\":");
-  append_time (out, base, 4100);
-  g_string_append (out, ",\"resolved\":");
-  append_time (out, base, 912345);
-  g_string_append_printf (out, "}]},\"task\":{\"tags\":{\"kind\":\"%s\",\"label\":\"%s-%s/opt-%u\","
-                               "\"os\":\"linux\",\"createdForUser\":\"dev%u@example.com\","
-                               "\"retrigger\":\"false\"}},"
-                               "\"runId\":0,\"workerGroup\":\"us-central1-b\",\"workerId\":\"%u\"},",
-                          kind, kind, platform, i % 97, i % 13, worker);
-  g_string_append (out, "\"exchange\":\"exchange/taskcluster-queue/v1/task-completed\",\"routingKey\":\"primary.");
-  g_string_append_len (out, task_id->str + 1, 22);
-  g_string_append_printf (out, ".0.us-central1-b.%u.gecko-3.b-linux-gcp.gecko-level-3.", worker);
-  g_string_append_len (out, group_id->str + 1, 22);
-  g_string_append_printf (out, "._\",\"redelivered\":false,\"routes\":["
-                               "\"index.gecko.v2.autoland.latest.firefox.%s-opt\","
-                               "\"tc-treeherder.v2.autoland.%08x%08x.%u\"]}\nid: -\n\n",
-                          platform, g_rand_int (rand), g_rand_int (rand), push);
+  g_string_append (out, "event: message\ndata: ");
+  bench_append_message (out, rand, i, BENCH_ROUTES_EVENTS_V1);
+  g_string_append (out, "\nid: -\n\n");
 }
 
 static gpointer

@@ -104,6 +104,53 @@ test_graphql (void)
   pi_tc_frame_clear (&frame);
 }
 
+/* The message is found inside the payload's other members whatever they
+ * hold: strings with braces, brackets, quotes and backslashes, numbers,
+ * literals, white space, and member names written with escapes. */
+static void
+test_graphql_nested (void)
+{
+#define TRICKY "{\"payload\":{\"s\":\"}]{[\\\"\\\\\",\"n\":[-1.5e3,true,false,null,{}]}," \
+               "\"exchange\":\"exchange/x\",\"routingKey\":\"a.b\",\"redelivered\":false,\"cc\":[]}"
+  static const struct { const char *frame; const char *message; } cases[] = {
+    { "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessages\":" TRICKY "}}}", TRICKY },
+    { "{\"type\":\"data\",\"id\":\"1\",\"payload\": { \"extensions\" : {\"x\":\"}\"} , \"data\" :\n"
+      " { \"other\": [1, \"]\", null], \"pulseMessages\" : " TRICKY " , \"z\": 2.5 } } }", TRICKY },
+    /* Escaped names: "data" and "pulseMessages" spelt with \u escapes. */
+    { "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"d\\u0061ta\":{\"pulse\\u004dessages\":" TRICKY "}}}", TRICKY },
+  };
+  static const char * const bad[] = {
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessages\":\"{}\"}}}",
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessagesX\":{}}}}",
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":[{\"pulseMessages\":{}}]}}",
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"dat\":{\"pulseMessages\":{}}}}",
+  };
+#undef TRICKY
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      PiTcFrame frame;
+
+      g_test_message ("frame %u: %s", i, cases[i].frame);
+      g_assert_true (pi_tc_frame_parse_graphql (cases[i].frame, strlen (cases[i].frame), &frame, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (frame.type, ==, PI_TC_FRAME_DATA);
+      g_assert_cmpmem (frame.message, frame.message_len, cases[i].message, strlen (cases[i].message));
+      pi_tc_frame_clear (&frame);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      PiTcFrame frame;
+
+      g_test_message ("bad frame %u: %s", i, bad[i]);
+      g_assert_false (pi_tc_frame_parse_graphql (bad[i], strlen (bad[i]), &frame, &error));
+      g_assert_error (error, PI_TC_ERROR, 0);
+    }
+}
+
 static void
 test_bad_input (void)
 {
@@ -228,6 +275,7 @@ main (int   argc,
   g_test_add_func ("/pi/tc-frame/plain/data", test_plain_data);
   g_test_add_func ("/pi/tc-frame/plain/others", test_plain_others);
   g_test_add_func ("/pi/tc-frame/graphql", test_graphql);
+  g_test_add_func ("/pi/tc-frame/graphql-nested", test_graphql_nested);
   g_test_add_func ("/pi/tc-frame/bad-input", test_bad_input);
   g_test_add_func ("/pi/tc-frame/builders", test_builders);
   g_test_add_func ("/pi/tc-frame/dropped-message", test_dropped_message);
