@@ -139,7 +139,7 @@ test_routes (void)
 {
   struct {
     const char  *data;
-    const char  *routes[4];
+    const char  *routes[5];
     gboolean     redelivered;
   } cases[] = {
     { "{\"exchange\":\"e\",\"routingKey\":\"k\",\"payload\":{}}", { NULL }, FALSE },
@@ -150,6 +150,13 @@ test_routes (void)
     { "{\"exchange\":\"e\",\"payload\":{},\"routes\":[1,\"x\",null,[\"y\"],{\"z\":\"w\"},\"v\"]}",
       { "x", "v", NULL }, FALSE },
     { "{\"exchange\":\"e\",\"payload\":{},\"routes\":\"a.b\",\"redelivered\":\"true\"}", { NULL }, FALSE },
+    /* A web-server message's CC entries: "route." entries read as events
+     * v1 routes, others as they are; `routes` wins where both come. */
+    { "{\"exchange\":\"e\",\"payload\":{},\"cc\":[\"route.index.a\",\"other\",\"route.\",\"route.b\"]}",
+      { "index.a", "other", "route.", "b" }, FALSE },
+    { "{\"exchange\":\"e\",\"payload\":{},\"cc\":[\"route\\u002eindex.a\"]}", { "route.index.a", NULL }, FALSE },
+    { "{\"exchange\":\"e\",\"payload\":{},\"routes\":[\"x\"],\"cc\":[\"route.y\"]}", { "x", NULL }, FALSE },
+    { "{\"exchange\":\"e\",\"payload\":{},\"cc\":[\"route.y\"],\"routes\":[\"x\"]}", { "x", NULL }, FALSE },
   };
   guint i;
 

@@ -33,6 +33,8 @@ typedef struct
   guint       has_routes : 1;
   guint       has_payload : 1;
   guint       has_redelivered : 1;
+  /* The routes are a CC header's entries (a web-server message's `cc`). */
+  guint       routes_are_cc : 1;
 } Fields;
 
 static void
@@ -54,12 +56,19 @@ collect_field (const char       *name,
       fields->routing_key = *value;
       fields->has_routing_key = TRUE;
     }
-  else if (PI_JSON_NAME_IS (name, name_len, "routes") ||
-           /* A Taskcluster web-server message names its routes `cc`. */
-           (PI_JSON_NAME_IS (name, name_len, "cc") && !fields->has_routes))
+  else if (PI_JSON_NAME_IS (name, name_len, "routes"))
     {
       fields->routes = *value;
       fields->has_routes = TRUE;
+      fields->routes_are_cc = FALSE;
+    }
+  /* A Taskcluster web-server message has the CC header as `cc`. */
+  else if (PI_JSON_NAME_IS (name, name_len, "cc") &&
+           (!fields->has_routes || fields->routes_are_cc))
+    {
+      fields->routes = *value;
+      fields->has_routes = TRUE;
+      fields->routes_are_cc = TRUE;
     }
   else if (PI_JSON_NAME_IS (name, name_len, "payload"))
     {
@@ -79,6 +88,7 @@ collect_field (const char       *name,
 
 typedef struct
 {
+  const char  *text;
   gsize        base;
   PiJsonSpan  *spans;
   guint        n_spans;
@@ -86,7 +96,13 @@ typedef struct
   PiJsonSpan   inline_spans[N_INLINE_ROUTES];
   /* Every element is a string without escapes: the routes stay in place. */
   gboolean     in_place;
+  /* CC entries: those that start with "route." are shown without it, as
+   * events v1 sends routes (and Taskcluster's clients read them), so that
+   * routes read the same whatever the protocol; others as they are. */
+  gboolean     strip_route_prefix;
 } Routes;
+
+#define ROUTE_PREFIX "route."
 
 static void
 collect_route (const char       *name,
@@ -119,6 +135,18 @@ collect_route (const char       *name,
   span = &routes->spans[routes->n_spans++];
   *span = *value;
   span->offset += routes->base;
+
+  /* The span then starts 6 bytes later: its first byte, taken for the
+   * opening quote, is the prefix's last. Out of place, as the text between
+   * two routes is no longer just a separator. */
+  if (routes->strip_route_prefix && !span->has_escapes &&
+      span->length - 2 > strlen (ROUTE_PREFIX) &&
+      memcmp (routes->text + span->offset + 1, ROUTE_PREFIX, strlen (ROUTE_PREFIX)) == 0)
+    {
+      span->offset += strlen (ROUTE_PREFIX);
+      span->length -= strlen (ROUTE_PREFIX);
+      routes->in_place = FALSE;
+    }
 }
 
 /* Appends a string literal's text and a NUL to the tail. A NUL in the text
@@ -245,7 +273,9 @@ decode (const char  *data,
   if (has_routing_key)
     self->routing_key_offset = place_string (&fields.routing_key, data, len, &tail);
 
+  routes.text = data;
   routes.base = fields.routes.offset;
+  routes.strip_route_prefix = fields.routes_are_cc;
   routes.spans = routes.inline_spans;
   routes.n_spans = 0;
   routes.allocated = N_INLINE_ROUTES;
