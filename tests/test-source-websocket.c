@@ -266,7 +266,8 @@ test_no_ack (void)
   g_setenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", "1", TRUE);
   watch = watch_new (server, two_exchanges);
   WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
-  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "did not answer"));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
+                            "did not acknowledge the connection within 1 second"));
   g_unsetenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS");
   watch_free (watch);
 }

@@ -71,6 +71,7 @@ maybe_live (PiStreamWorker *w)
 {
   if (w->acked && g_queue_is_empty (&w->pending_subscribes) && !w->live)
     {
+      pi_stream_worker_ws_disarm_ack_timeout (w);
       pi_stream_worker_went_live (w);
       pi_stream_worker_flush_batches (w, FALSE);
       pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_READY));
@@ -131,13 +132,10 @@ pi_stream_worker_plain_frame (PiStreamWorker *w,
     case PI_TC_FRAME_CONNECTION_ACK:
       if (!w->acked)
         {
-          if (w->ack_timeout != NULL)
-            {
-              g_source_destroy (w->ack_timeout);
-              g_clear_pointer (&w->ack_timeout, g_source_unref);
-            }
+          pi_stream_worker_ws_disarm_ack_timeout (w);
           w->acked = TRUE;
           send_subscribes (w);
+          pi_stream_worker_ws_arm_ack_timeout (w);
           maybe_live (w);
         }
       break;

@@ -142,14 +142,39 @@ ack_timeout_cb (gpointer user_data)
   g_autofree char *reason = NULL;
 
   g_clear_pointer (&w->ack_timeout, g_source_unref);
-  reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "%s accepted the connection but did not answer its start within %u second",
-                                         "%s accepted the connection but did not answer its start within %u seconds",
-                                         w->ack_timeout_seconds),
-                            w->host, w->ack_timeout_seconds);
+  if (!w->acked)
+    reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s accepted the WebSocket but did not acknowledge the connection within %u second",
+                                           "%s accepted the WebSocket but did not acknowledge the connection within %u seconds",
+                                           w->ack_timeout_seconds),
+                              w->host, w->ack_timeout_seconds);
+  else
+    reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s did not confirm the subscription within %u second",
+                                           "%s did not confirm the subscription within %u seconds",
+                                           w->ack_timeout_seconds),
+                              w->host, w->ack_timeout_seconds);
   /* A server too busy to answer may answer next time. */
   pi_stream_worker_lost (w, reason, FAILURE_RETRY);
   return G_SOURCE_REMOVE;
+}
+
+/* Waits ack_timeout_seconds for the answer the protocol owes now: the
+ * connection_ack of either protocol, then the subscribe_acks of the plain
+ * one (GraphQL never answers `start`). */
+void
+pi_stream_worker_ws_arm_ack_timeout (PiStreamWorker *w)
+{
+  clear_source (&w->ack_timeout);
+  w->ack_timeout = g_timeout_source_new_seconds (w->ack_timeout_seconds);
+  g_source_set_callback (w->ack_timeout, ack_timeout_cb, w, NULL);
+  g_source_attach (w->ack_timeout, w->context);
+}
+
+void
+pi_stream_worker_ws_disarm_ack_timeout (PiStreamWorker *w)
+{
+  clear_source (&w->ack_timeout);
 }
 
 static void
@@ -411,9 +436,7 @@ connect_cb (GObject      *object,
 
   pi_stream_worker_post_state (w, PI_STREAM_STATE_WAITING_FOR_READY, NULL, 0);
 
-  w->ack_timeout = g_timeout_source_new_seconds (w->ack_timeout_seconds);
-  g_source_set_callback (w->ack_timeout, ack_timeout_cb, w, NULL);
-  g_source_attach (w->ack_timeout, w->context);
+  pi_stream_worker_ws_arm_ack_timeout (w);
 
   if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
     pi_stream_worker_graphql_opened (w);

@@ -163,6 +163,8 @@ void            pi_stream_worker_ws_start_attempt (PiStreamWorker   *w);
 void            pi_stream_worker_ws_end_attempt   (PiStreamWorker   *w);
 void            pi_stream_worker_ws_send          (PiStreamWorker   *w,
                                                    const char       *text);
+void            pi_stream_worker_ws_arm_ack_timeout    (PiStreamWorker *w);
+void            pi_stream_worker_ws_disarm_ack_timeout (PiStreamWorker *w);
 void            pi_stream_worker_ws_refused       (PiStreamWorker   *w,
                                                    const char       *text,
                                                    gboolean          final);
