@@ -48,6 +48,8 @@ pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
   g_queue_clear (&w->pending_subscribes);
   if (w->subscriptions != NULL)
     g_hash_table_remove_all (w->subscriptions);
+  if (w->subscribe_sets != NULL)
+    g_ptr_array_set_size (w->subscribe_sets, 0);
   w->acked = FALSE;
   g_clear_pointer (&w->refusal, g_free);
   w->refusal_final = FALSE;

@@ -107,8 +107,10 @@ struct _PiStreamWorker
   gboolean                  acked;
   char                     *refusal;      /* the server's error before it closed */
   gboolean                  refusal_final;
-  GQueue                    pending_subscribes; /* first binding index + 1 of each unacked subscribe */
-  GHashTable               *subscriptions;      /* subscriptionId -> first binding index + 1 */
+  GQueue                    pending_subscribes; /* tag of each unacked subscribe */
+  GHashTable               *subscriptions;      /* plain: subscriptionId -> tag; GraphQL: id -> binding index + 1 */
+  GPtrArray                *subscribe_sets;     /* plain: (element-type GArray of guint) binding
+                                                 * indices of subscribe tag - 1 */
   guint                     keepalive_seconds;
   guint                     ack_timeout_seconds;
 };

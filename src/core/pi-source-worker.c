@@ -345,6 +345,7 @@ worker_free (PiStreamWorker *w)
 {
   g_clear_pointer (&w->plan, pi_source_plan_free);
   g_clear_pointer (&w->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&w->subscribe_sets, g_ptr_array_unref);
   g_free (w->refusal);
   g_clear_pointer (&w->uri, g_uri_unref);
   g_free (w->host);
@@ -403,6 +404,7 @@ pi_stream_worker_start (PiSourcePlan *plan,
   g_assert (w->uri != NULL);
   g_queue_init (&w->pending_subscribes);
   w->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  w->subscribe_sets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   /* Private knobs for the tests, which cannot wait 30 s for a ping. */
   w->keepalive_seconds = env_seconds ("PI_SOURCE_WS_KEEPALIVE_SECONDS", WS_KEEPALIVE_SECONDS);
   w->ack_timeout_seconds = env_seconds ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", WS_ACK_TIMEOUT_SECONDS);
