@@ -30,6 +30,7 @@
 #include <rabbitmq-c/tcp_socket.h>
 
 #include "pi-fixture-server.h"
+#include "pi-source.h"
 
 #define QUEUE_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
 #define QUEUE_FAILED    "exchange/taskcluster-queue/v1/task-failed"
@@ -580,6 +581,79 @@ test_fallback (void)
   listen_stop (listen);
 }
 
+/* --- the source itself, with a caller that falls behind -------------------------------- */
+
+static void
+collect_messages (PiSource  *source,
+                  GPtrArray *batch,
+                  GPtrArray *messages)
+{
+  for (guint i = 0; i < batch->len; i++)
+    g_ptr_array_add (messages, g_object_ref (g_ptr_array_index (batch, i)));
+}
+
+/* While its caller's main loop is busy, a WebSocket source reads only so
+ * far (PI_SOURCE_MAX_QUEUED_MESSAGES, shortened here): the server's buffer
+ * for it fills, and the server's `dropped` "too-slow" reaches the list,
+ * instead of every message piling up in memory. */
+static void
+test_slow_caller (void)
+{
+  Server *server = server_start ("--client-buffer", "65536", NULL);
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GString) batch = g_string_new (NULL);
+  g_autofree char *padding = g_strnfill (1000, 'x');
+  const guint n_batches = 20, per_batch = 1000;
+  PiMessage *dropped = NULL;
+  guint n_real = 0;
+  gboolean gap = FALSE;
+
+  g_setenv ("PI_SOURCE_MAX_QUEUED_MESSAGES", "50", TRUE);
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "#"));
+  pi_source_set_server_url (source, server->url);
+  pi_source_set_bindings (source, bindings);
+  g_signal_connect (source, "messages", G_CALLBACK (collect_messages), messages);
+  g_assert_true (pi_source_connect (source, NULL));
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE, TIMEOUT_S);
+  g_assert_cmpstr (pi_source_get_protocol_name (source), ==, "WebSocket");
+  g_unsetenv ("PI_SOURCE_MAX_QUEUED_MESSAGES");
+
+  /* 20 MB in 20,000 messages while this thread does not take any. */
+  g_string_append_c (batch, '[');
+  for (guint i = 0; i < per_batch; i++)
+    g_string_append_printf (batch, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k\",\"payload\":\"%s\"}",
+                            i ? "," : "", padding);
+  g_string_append_c (batch, ']');
+  for (guint i = 0; i < n_batches; i++)
+    g_free (http (server, "POST", "/api/events/v1/publish", batch->str));
+
+  WAIT_UNTIL (pi_source_get_n_dropped (source) > 0, TIMEOUT_S);
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE && pi_source_get_n_reconnects (source) >= 1,
+              TIMEOUT_S);
+  for (guint i = 0; i < messages->len; i++)
+    {
+      PiMessage *message = g_ptr_array_index (messages, i);
+
+      if (pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED && dropped == NULL)
+        dropped = message;
+      else if (pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP)
+        gap = TRUE;
+      else if (pi_message_get_kind (message) == PI_MESSAGE_KIND_DECODED)
+        n_real++;
+    }
+  g_test_message ("%u of %u messages received, %" G_GUINT64_FORMAT " dropped by the server",
+                  n_real, n_batches * per_batch, pi_source_get_n_dropped (source));
+  g_assert_nonnull (dropped);
+  g_assert_cmpstr (pi_message_get_dropped_reason (dropped), ==, "too-slow");
+  g_assert_true (gap);
+  g_assert_cmpuint (n_real, <, n_batches * per_batch);
+
+  pi_source_disconnect (source);
+  server_stop (server);
+}
+
 /* --- RabbitMQ ---------------------------------------------------------------------- */
 
 static struct
@@ -796,6 +870,7 @@ main (int   argc,
   g_test_add_func ("/pi/listen-websocket/lifetime", test_lifetime);
   g_test_add_func ("/pi/listen-websocket/events-v1-url", test_events_v1_url);
   g_test_add_func ("/pi/listen-websocket/fallback", test_fallback);
+  g_test_add_func ("/pi/listen-websocket/slow-caller", test_slow_caller);
 
   with_rabbit = source_root != NULL &&
                 g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE);

@@ -179,6 +179,36 @@ pi_stream_worker_ws_disarm_ack_timeout (PiStreamWorker *w)
   clear_source (&w->ack_timeout);
 }
 
+/*
+ * A caller that falls behind (a main loop busy elsewhere) must not make
+ * memory grow without bound. SoupWebsocketConnection has no way to pause
+ * reading, and it reads on as long as the socket has data; but it reads
+ * on this thread, inside this handler: waiting here until the caller takes
+ * the queue stops the reading, TCP pushes back, and the server reports
+ * what it cannot deliver (pulse-events: `dropped` "too-slow", then close
+ * 1011), which the list then shows. Keep-alive pings wait too; the socket
+ * has data, so the peer is not dead.
+ */
+static void
+wait_for_caller (PiStreamWorker *w)
+{
+  gboolean waited = FALSE;
+
+  g_mutex_lock (&w->mutex);
+  while ((w->n_queued >= w->max_queued || w->n_queued_bytes >= MAX_QUEUED_BYTES) && !w->stopping)
+    {
+      if (!waited)
+        g_debug ("Caller is behind (%u messages, %" G_GUINT64_FORMAT " bytes queued); reading paused",
+                 w->n_queued, w->n_queued_bytes);
+      waited = TRUE;
+      g_cond_wait (&w->queue_cond, &w->mutex);
+    }
+  g_mutex_unlock (&w->mutex);
+
+  if (waited)
+    g_debug ("Caller caught up; reading again");
+}
+
 static void
 on_message (SoupWebsocketConnection *ws,
             SoupWebsocketDataType    type,
@@ -197,6 +227,7 @@ on_message (SoupWebsocketConnection *ws,
 
   g_mutex_lock (&w->mutex);
   w->n_bytes += len;
+  w->n_queued_bytes += len;
   g_mutex_unlock (&w->mutex);
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
@@ -214,7 +245,10 @@ on_message (SoupWebsocketConnection *ws,
 
   /* A handler may have ended the attempt. */
   if (w->ws != NULL)
-    pi_stream_worker_flush_batches (w, TRUE);
+    {
+      pi_stream_worker_flush_batches (w, TRUE);
+      wait_for_caller (w);
+    }
 }
 
 /* The close in words, and whether retrying can help. */

@@ -36,6 +36,9 @@ G_BEGIN_DECLS
  * stops reading (TCP pushes back, the server reports what it drops), so a
  * blocked main loop cannot make memory grow without bound. */
 #define MAX_QUEUED_MESSAGES    100000
+/* The same for the bytes of WebSocket frames not yet taken: messages reach
+ * megabytes each. */
+#define MAX_QUEUED_BYTES       (256 * 1024 * 1024)
 
 typedef enum
 {
@@ -67,6 +70,9 @@ struct _PiStreamWorker
   gboolean       stopping;
   guint64        n_bytes;
   guint          n_queued;
+  guint64        n_queued_bytes;   /* WebSocket frames since the last take */
+  guint          max_queued;
+  GCond          queue_cond;       /* signalled when the caller takes the queue, or on stop */
   gboolean       read_paused;
 
   /* Worker thread only. */
