@@ -503,6 +503,7 @@ test_lifetime (void)
   reason = json_object_get_string_member (gap, "reason");
   g_test_message ("gap: %s", reason);
   g_assert_nonnull (strstr (reason, "messages may be missing"));
+  g_assert_nonnull (strstr (reason, "closed the connection at the end of its lifetime"));
   g_assert_nonnull (strstr (reason, server->url + strlen ("http://")));
 
   WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 2, TIMEOUT_S);

@@ -51,6 +51,7 @@ pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
   if (w->subscribe_sets != NULL)
     g_ptr_array_set_size (w->subscribe_sets, 0);
   w->acked = FALSE;
+  g_clear_error (&w->ws_error);
   g_clear_pointer (&w->refusal, g_free);
   w->refusal_final = FALSE;
 
@@ -262,6 +263,36 @@ describe_close (PiStreamWorker *w,
 
   *kind = FAILURE_RETRY;
 
+  /* This client closed it, for what the server sent or did not send. The
+   * peer may echo our close code, or not answer at all. */
+  if (w->ws_error != NULL && w->ws_error->domain == SOUP_WEBSOCKET_ERROR)
+    {
+      switch (w->ws_error->code)
+        {
+        case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION:
+          /* libsoup's only policy error on a client: no pong in time. */
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "%s did not answer a keep-alive ping within %u second",
+                                               "%s did not answer a keep-alive ping within %u seconds",
+                                               w->keepalive_seconds),
+                                  w->host, w->keepalive_seconds);
+
+        case SOUP_WEBSOCKET_CLOSE_BAD_DATA:
+          return g_strdup_printf (_("%s sent text that is not UTF-8; the connection was closed"), w->host);
+
+        case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
+          return g_strdup_printf (_("%s sent a frame larger than %u MB; the connection was closed"),
+                                  w->host, WS_MAX_PAYLOAD / (1024 * 1024));
+
+        case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
+          return g_strdup_printf (_("%s sent a WebSocket frame this client cannot read; "
+                                    "the connection was closed"), w->host);
+
+        default:
+          break;
+        }
+    }
+
   switch (code)
     {
     case CLOSE_UNAUTHORIZED:
@@ -304,6 +335,9 @@ describe_close (PiStreamWorker *w,
                               w->host, WS_MAX_PAYLOAD / (1024 * 1024));
 
     case CLOSE_MAX_AGE:
+      /* The web-server's 6 hours (pulse-events: --socket-lifetime). */
+      return g_strdup_printf (_("%s closed the connection at the end of its lifetime"), w->host);
+
     case SOUP_WEBSOCKET_CLOSE_GOING_AWAY:
     case SOUP_WEBSOCKET_CLOSE_NORMAL:
     case SOUP_WEBSOCKET_CLOSE_NO_STATUS:
@@ -351,8 +385,13 @@ on_error (SoupWebsocketConnection *ws,
           GError                  *error,
           gpointer                 user_data)
 {
-  /* "closed" follows and gives the verdict. */
+  PiStreamWorker *w = user_data;
+
+  /* "closed" follows and gives the verdict; this says what went wrong on
+   * our side (a frame we could not take, no pong). */
   g_debug ("WebSocket error: %s", error->message);
+  if (w->ws_error == NULL)
+    w->ws_error = g_error_copy (error);
 }
 
 /* The next protocol to try on a root URL whose server refused the upgrade. */
@@ -464,6 +503,9 @@ connect_cb (GObject      *object,
   clear_source (&w->watchdog);
   w->ws = g_steal_pointer (&ws);
   soup_websocket_connection_set_max_incoming_payload_size (w->ws, WS_MAX_PAYLOAD);
+  /* libsoup 3.7 bounds a fragmented message too (128 KiB by default). */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (w->ws), "max-total-message-size") != NULL)
+    g_object_set (w->ws, "max-total-message-size", (guint64) WS_MAX_PAYLOAD, NULL);
   soup_websocket_connection_set_keepalive_interval (w->ws, w->keepalive_seconds);
   soup_websocket_connection_set_keepalive_pong_timeout (w->ws, w->keepalive_seconds);
   g_signal_connect (w->ws, "message", G_CALLBACK (on_message), w);

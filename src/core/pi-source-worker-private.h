@@ -112,6 +112,7 @@ struct _PiStreamWorker
   GSource                  *ack_timeout;
   gboolean                  acked;
   char                     *refusal;      /* the server's error before it closed */
+  GError                   *ws_error;     /* why this client closed the socket, or NULL */
   gboolean                  refusal_final;
   GQueue                    pending_subscribes; /* tag of each unacked subscribe */
   GHashTable               *subscriptions;      /* plain: subscriptionId -> tag; GraphQL: id -> binding index + 1 */

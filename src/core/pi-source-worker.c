@@ -347,6 +347,7 @@ worker_free (PiStreamWorker *w)
   g_clear_pointer (&w->subscriptions, g_hash_table_unref);
   g_clear_pointer (&w->subscribe_sets, g_ptr_array_unref);
   g_free (w->refusal);
+  g_clear_error (&w->ws_error);
   g_clear_pointer (&w->uri, g_uri_unref);
   g_free (w->host);
   g_free (w->server_error_text);
