@@ -522,6 +522,39 @@ test_lifetime (void)
   server_stop (server);
 }
 
+/* pulse-events stops and comes back on the same port: pulse-listen says it
+ * is reconnecting, prints a gap line, subscribes again and goes on. */
+static void
+test_server_restart (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *listen_arg = g_strdup_printf ("127.0.0.1:%u", server->port);
+  g_autofree char *url = g_strdup (server->url);
+  Listen *listen = listen_start ("--root-url", url, "--bind", EXCHANGE "=#", NULL);
+  g_autoptr(JsonObject) gap = NULL;
+
+  WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 1, TIMEOUT_S);
+  publish (server, EXCHANGE, "before", NULL, "1");
+  WAIT_UNTIL (listen_n_events (listen, "message") == 1, TIMEOUT_S);
+
+  server_stop (server);
+  WAIT_UNTIL (lines_count (listen->err, "Reconnecting in") >= 1, TIMEOUT_S);
+  server = server_start ("--listen", listen_arg, NULL);
+
+  WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 2, 60);
+  WAIT_UNTIL (server_has_subscriptions (server, 1), TIMEOUT_S);
+  publish (server, EXCHANGE, "after", NULL, "2");
+  WAIT_UNTIL (listen_n_events (listen, "message") == 2, TIMEOUT_S);
+  g_assert_cmpuint (listen_n_events (listen, "gap"), ==, 1);
+  gap = listen_event (listen, "gap", 0);
+  g_test_message ("gap: %s", json_object_get_string_member (gap, "reason"));
+  g_assert_nonnull (strstr (g_ptr_array_index (listen->out->lines, 1), "\"gap\""));
+  g_assert_nonnull (strstr (g_ptr_array_index (listen->out->lines, 2), "\"after\""));
+
+  listen_stop (listen);
+  server_stop (server);
+}
+
 /* An events v1 URL is still served over SSE. */
 static void
 test_events_v1_url (void)
@@ -869,6 +902,7 @@ main (int   argc,
   g_test_add_func ("/pi/listen-websocket/named", test_named);
   g_test_add_func ("/pi/listen-websocket/many-bindings", test_many_bindings);
   g_test_add_func ("/pi/listen-websocket/lifetime", test_lifetime);
+  g_test_add_func ("/pi/listen-websocket/server-restart", test_server_restart);
   g_test_add_func ("/pi/listen-websocket/events-v1-url", test_events_v1_url);
   g_test_add_func ("/pi/listen-websocket/fallback", test_fallback);
   g_test_add_func ("/pi/listen-websocket/slow-caller", test_slow_caller);
