@@ -313,6 +313,7 @@ typedef enum
   RAW_BAD_UTF8,
   RAW_RESERVED_OPCODE,
   RAW_DEAD_PEER,
+  RAW_HUGE_FRAME,
   RAW_UNKNOWN_TYPE,
   RAW_TRUNCATED,
 } RawMode;
@@ -506,6 +507,16 @@ raw_run (GThreadedSocketService *service,
               dead = TRUE;
               break;
 
+            case RAW_HUGE_FRAME:
+              {
+                /* A text frame of 100 MiB announced; the client must not
+                 * wait for (or hold) it. */
+                static const guint8 huge[] = { 0x81, 127, 0, 0, 0, 0, 0x06, 0x40, 0, 0 };
+
+                g_output_stream_write_all (out, huge, sizeof huge, NULL, NULL, NULL);
+              }
+              break;
+
             case RAW_UNKNOWN_TYPE:
               raw_send_text (out, "{\"type\":\"surprise\",\"subscriptionId\":\"s1\"}");
               raw_send_text (out, GOOD_DATA ("after"));
@@ -627,6 +638,9 @@ test_raw_closing (gconstpointer data)
     case RAW_DEAD_PEER:
       expected = "did not answer a keep-alive ping within 1 second";
       break;
+    case RAW_HUGE_FRAME:
+      expected = "sent a frame larger than 64 MB; the connection was closed";
+      break;
     case RAW_UNKNOWN_TYPE:
     case RAW_TRUNCATED:
     default:
@@ -703,6 +717,7 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/websocket/reserved-opcode", GINT_TO_POINTER (RAW_RESERVED_OPCODE),
                         test_raw_closing);
   g_test_add_data_func ("/pi/source/websocket/dead-peer", GINT_TO_POINTER (RAW_DEAD_PEER), test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/huge-frame", GINT_TO_POINTER (RAW_HUGE_FRAME), test_raw_closing);
   g_test_add_data_func ("/pi/source/websocket/unknown-type", GINT_TO_POINTER (RAW_UNKNOWN_TYPE), test_raw_skipped);
   g_test_add_data_func ("/pi/source/websocket/truncated-json", GINT_TO_POINTER (RAW_TRUNCATED), test_raw_skipped);
 
