@@ -156,6 +156,32 @@ test_binding_error (gconstpointer data)
   watch_free (watch);
 }
 
+/* One subscribe is one queue: a missing exchange fails all of it. The
+ * binding the error names shows it; the other is subscribed again alone
+ * and streams. */
+static void
+test_raw_missing_exchange (void)
+{
+  static const char * const missing_first[] = { "exchange/a/v1/missing", "exchange/a/v1/one", NULL };
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 2 };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  Watch *watch = watch_new (server, missing_first);
+  GPtrArray *bindings;
+
+  WAIT_UNTIL (watch->binding_errors->len == 1 && watch->messages->len == 2, 10);
+  g_assert_cmpstr (g_ptr_array_index (watch->binding_errors, 0), ==,
+                   "exchange/a/v1/missing: Error binding queue: no exchange exchange/a/v1/missing");
+  g_assert_cmpstr (pi_message_get_exchange (g_ptr_array_index (watch->messages, 0)), ==, "exchange/a/v1/one");
+  bindings = pi_source_get_bindings (watch->source);
+  g_assert_nonnull (pi_source_get_binding_error (watch->source, g_ptr_array_index (bindings, 0)));
+  g_assert_null (pi_source_get_binding_error (watch->source, g_ptr_array_index (bindings, 1)));
+  /* Both bindings first, then the one that exists. */
+  g_assert_cmpuint (pi_ws_test_server_get_n_subscribes (server), ==, 2);
+  g_assert_cmpuint (pi_ws_test_server_get_n_connections (server), ==, 1);
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+  watch_free (watch);
+}
+
 static void
 test_refused (gconstpointer data)
 {
@@ -704,6 +730,7 @@ main (int   argc,
   g_test_add_func ("/pi/source/websocket/raw-split", test_raw_split);
   g_test_add_data_func ("/pi/source/websocket/raw-bindings", GINT_TO_POINTER (FALSE), test_binding_error);
   g_test_add_data_func ("/pi/source/websocket/graphql-binding-error", GINT_TO_POINTER (TRUE), test_binding_error);
+  g_test_add_func ("/pi/source/websocket/raw-missing-exchange", test_raw_missing_exchange);
   g_test_add_data_func ("/pi/source/websocket/refused-4401", GUINT_TO_POINTER (4401), test_refused);
   g_test_add_data_func ("/pi/source/websocket/refused-4403", GUINT_TO_POINTER (4403), test_refused);
   g_test_add_func ("/pi/source/websocket/graphql-scopes", test_graphql_scopes);

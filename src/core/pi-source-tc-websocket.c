@@ -77,8 +77,9 @@ text_names_exchange (const char *text,
   for (const char *at = strstr (text, exchange); at != NULL; at = strstr (at + 1, exchange))
     {
       char before = at > text ? at[-1] : ' ';
-      char after = at[len];
+      char after = at[len] != '\0' ? at[len] : ' ';
 
+      /* (strchr() finds the terminating NUL too: neither is NUL here.) */
       if (!g_ascii_isalnum (before) && !strchr ("/._-", before) &&
           !g_ascii_isalnum (after) && !strchr ("/._-", after))
         return TRUE;
