@@ -503,7 +503,8 @@ connect_cb (GObject      *object,
   clear_source (&w->watchdog);
   w->ws = g_steal_pointer (&ws);
   soup_websocket_connection_set_max_incoming_payload_size (w->ws, WS_MAX_PAYLOAD);
-  /* libsoup 3.7 bounds a fragmented message too (128 KiB by default). */
+  /* libsoup 3.8 can also bound a message sent in fragments (a client's is
+   * unbounded by default, so a server could grow it for ever): the same. */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (w->ws), "max-total-message-size") != NULL)
     g_object_set (w->ws, "max-total-message-size", (guint64) WS_MAX_PAYLOAD, NULL);
   soup_websocket_connection_set_keepalive_interval (w->ws, w->keepalive_seconds);
