@@ -340,6 +340,7 @@ typedef enum
   RAW_RESERVED_OPCODE,
   RAW_DEAD_PEER,
   RAW_HUGE_FRAME,
+  RAW_NO_SUBSCRIBE_ACK,
   RAW_UNKNOWN_TYPE,
   RAW_TRUNCATED,
 } RawMode;
@@ -508,6 +509,8 @@ raw_run (GThreadedSocketService *service,
         raw_send_text (out, "{\"type\":\"connection_ack\"}");
       else if (strstr ((const char *) payload->data, "\"subscribe\"") != NULL)
         {
+          if (first && server->mode == RAW_NO_SUBSCRIBE_ACK)
+            continue;
           raw_send_text (out, "{\"type\":\"subscribe_ack\",\"subscriptionId\":\"s1\"}");
           raw_send_text (out, first ? GOOD_DATA ("before") : GOOD_DATA ("again"));
           if (!first)
@@ -542,6 +545,9 @@ raw_run (GThreadedSocketService *service,
                 g_output_stream_write_all (out, huge, sizeof huge, NULL, NULL, NULL);
               }
               break;
+
+            case RAW_NO_SUBSCRIBE_ACK:
+              g_assert_not_reached ();
 
             case RAW_UNKNOWN_TYPE:
               raw_send_text (out, "{\"type\":\"surprise\",\"subscriptionId\":\"s1\"}");
@@ -667,6 +673,7 @@ test_raw_closing (gconstpointer data)
     case RAW_HUGE_FRAME:
       expected = "sent a frame larger than 64 MB; the connection was closed";
       break;
+    case RAW_NO_SUBSCRIBE_ACK:
     case RAW_UNKNOWN_TYPE:
     case RAW_TRUNCATED:
     default:
@@ -674,6 +681,32 @@ test_raw_closing (gconstpointer data)
     }
   g_assert_nonnull (strstr (reason, expected));
   WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+/* The plain protocol answers each subscribe: a server that acknowledged
+ * the connection but never the subscribe is waited for as long as for the
+ * connection's ack, said in words, and tried again. */
+static void
+test_raw_no_subscribe_ack (void)
+{
+  RawServer *server = raw_server_new (RAW_NO_SUBSCRIBE_ACK);
+  Watch *watch;
+
+  g_setenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", "1", TRUE);
+  watch = raw_watch_new (server);
+  g_unsetenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS");
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
+                            "did not confirm the subscription within 1 second"));
+  /* Never live, so no gap; the next connection is served. */
+  WAIT_UNTIL (watch->messages->len >= 1, 10);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "again");
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 2);
 
   watch_free (watch);
   raw_server_free (server);
@@ -745,6 +778,7 @@ main (int   argc,
                         test_raw_closing);
   g_test_add_data_func ("/pi/source/websocket/dead-peer", GINT_TO_POINTER (RAW_DEAD_PEER), test_raw_closing);
   g_test_add_data_func ("/pi/source/websocket/huge-frame", GINT_TO_POINTER (RAW_HUGE_FRAME), test_raw_closing);
+  g_test_add_func ("/pi/source/websocket/no-subscribe-ack", test_raw_no_subscribe_ack);
   g_test_add_data_func ("/pi/source/websocket/unknown-type", GINT_TO_POINTER (RAW_UNKNOWN_TYPE), test_raw_skipped);
   g_test_add_data_func ("/pi/source/websocket/truncated-json", GINT_TO_POINTER (RAW_TRUNCATED), test_raw_skipped);
 
