@@ -12,6 +12,8 @@
 #include "pi-source.h"
 #include "pi-ws-test-server.h"
 
+#define EXCHANGE_ONE "exchange/a/v1/one"
+
 #define WAIT_UNTIL(cond, seconds) G_STMT_START {                                    \
     gint64 _deadline = g_get_monotonic_time () + (gint64) (seconds) * G_USEC_PER_SEC; \
     while (!(cond))                                                                  \
@@ -154,6 +156,32 @@ test_binding_error (gconstpointer data)
   watch_free (watch);
 }
 
+/* One subscribe is one queue: a missing exchange fails all of it. The
+ * binding the error names shows it; the other is subscribed again alone
+ * and streams. */
+static void
+test_raw_missing_exchange (void)
+{
+  static const char * const missing_first[] = { "exchange/a/v1/missing", "exchange/a/v1/one", NULL };
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 2 };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  Watch *watch = watch_new (server, missing_first);
+  GPtrArray *bindings;
+
+  WAIT_UNTIL (watch->binding_errors->len == 1 && watch->messages->len == 2, 10);
+  g_assert_cmpstr (g_ptr_array_index (watch->binding_errors, 0), ==,
+                   "exchange/a/v1/missing: Error binding queue: no exchange exchange/a/v1/missing");
+  g_assert_cmpstr (pi_message_get_exchange (g_ptr_array_index (watch->messages, 0)), ==, "exchange/a/v1/one");
+  bindings = pi_source_get_bindings (watch->source);
+  g_assert_nonnull (pi_source_get_binding_error (watch->source, g_ptr_array_index (bindings, 0)));
+  g_assert_null (pi_source_get_binding_error (watch->source, g_ptr_array_index (bindings, 1)));
+  /* Both bindings first, then the one that exists. */
+  g_assert_cmpuint (pi_ws_test_server_get_n_subscribes (server), ==, 2);
+  g_assert_cmpuint (pi_ws_test_server_get_n_connections (server), ==, 1);
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+  watch_free (watch);
+}
+
 static void
 test_refused (gconstpointer data)
 {
@@ -266,7 +294,8 @@ test_no_ack (void)
   g_setenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", "1", TRUE);
   watch = watch_new (server, two_exchanges);
   WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
-  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "did not answer"));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
+                            "did not acknowledge the connection within 1 second"));
   g_unsetenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS");
   watch_free (watch);
 }
@@ -296,6 +325,434 @@ test_named (void)
   watch_free (watch);
 }
 
+/* --- a server of raw bytes, for what libsoup's own server will not send ----------------- */
+
+/*
+ * The plain protocol written by hand on a socket: invalid UTF-8 in a text
+ * frame, a reserved opcode, a peer that stops answering pings. Each
+ * connection runs on its own thread (GThreadedSocketService) with blocking
+ * I/O; the first connection follows @mode, later ones behave.
+ */
+
+typedef enum
+{
+  RAW_BAD_UTF8,
+  RAW_RESERVED_OPCODE,
+  RAW_DEAD_PEER,
+  RAW_HUGE_FRAME,
+  RAW_NO_SUBSCRIBE_ACK,
+  RAW_UNKNOWN_TYPE,
+  RAW_TRUNCATED,
+} RawMode;
+
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  RawMode         mode;
+  gint            n_connections;
+} RawServer;
+
+#define GOOD_DATA(key) \
+  "{\"type\":\"data\",\"subscriptionId\":\"s1\",\"message\":{\"payload\":{},\"exchange\":\"" \
+  EXCHANGE_ONE "\",\"routingKey\":\"" key "\",\"redelivered\":false,\"cc\":[]}}"
+
+static gboolean
+raw_read_exactly (GInputStream *in,
+                  void         *buffer,
+                  gsize         size)
+{
+  gsize n = 0;
+
+  return g_input_stream_read_all (in, buffer, size, &n, NULL, NULL) && n == size;
+}
+
+static void
+raw_send (GOutputStream *out,
+          guint8         opcode,
+          const char    *payload,
+          gsize          len)
+{
+  guint8 header[10];
+  gsize n = 0;
+
+  header[n++] = 0x80 | opcode;
+  if (len < 126)
+    header[n++] = (guint8) len;
+  else
+    {
+      g_assert_cmpuint (len, <, 65536);
+      header[n++] = 126;
+      header[n++] = (guint8) (len >> 8);
+      header[n++] = (guint8) len;
+    }
+  g_output_stream_write_all (out, header, n, NULL, NULL, NULL);
+  g_output_stream_write_all (out, payload, len, NULL, NULL, NULL);
+}
+
+static void
+raw_send_text (GOutputStream *out,
+               const char    *text)
+{
+  raw_send (out, 0x1, text, strlen (text));
+}
+
+/* A client frame (masked); FALSE at the end of the stream. */
+static gboolean
+raw_read_frame (GInputStream *in,
+                guint8       *opcode,
+                GByteArray   *payload)
+{
+  guint8 head[2], mask[4], ext[8];
+  guint64 len;
+
+  if (!raw_read_exactly (in, head, 2))
+    return FALSE;
+  *opcode = head[0] & 0x0f;
+  len = head[1] & 0x7f;
+  if (len == 126)
+    {
+      if (!raw_read_exactly (in, ext, 2))
+        return FALSE;
+      len = (ext[0] << 8) | ext[1];
+    }
+  else if (len == 127)
+    {
+      if (!raw_read_exactly (in, ext, 8))
+        return FALSE;
+      len = 0;
+      for (guint i = 0; i < 8; i++)
+        len = (len << 8) | ext[i];
+    }
+  g_assert_cmpuint (len, <, 1024 * 1024);
+  if (!raw_read_exactly (in, mask, 4))
+    return FALSE;
+  g_byte_array_set_size (payload, (guint) len);
+  if (len > 0 && !raw_read_exactly (in, payload->data, len))
+    return FALSE;
+  for (guint64 i = 0; i < len; i++)
+    payload->data[i] ^= mask[i % 4];
+  return TRUE;
+}
+
+static gboolean
+raw_handshake (GInputStream  *in,
+               GOutputStream *out)
+{
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_autofree char *key = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *answer = NULL;
+  guint8 digest[20];
+  gsize digest_len = sizeof digest;
+  const char *at;
+  char c;
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+    {
+      if (!raw_read_exactly (in, &c, 1))
+        return FALSE;
+      g_string_append_c (head, c);
+    }
+  at = strstr (head->str, "Sec-WebSocket-Key: ");
+  g_assert_nonnull (at);
+  at += strlen ("Sec-WebSocket-Key: ");
+  key = g_strndup (at, strcspn (at, "\r"));
+
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1, (const guchar *) "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", -1);
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  accept = g_base64_encode (digest, digest_len);
+  answer = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+  return g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
+}
+
+static gboolean
+raw_run (GThreadedSocketService *service,
+         GSocketConnection      *connection,
+         GObject                *source_object,
+         gpointer                user_data)
+{
+  RawServer *server = user_data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  gboolean first = g_atomic_int_add (&server->n_connections, 1) == 0;
+  gboolean dead = FALSE;
+  guint8 opcode;
+
+  if (!raw_handshake (in, out))
+    return TRUE;
+
+  while (raw_read_frame (in, &opcode, payload))
+    {
+      if (opcode == 0x8)
+        {
+          /* Close: echoed, as a live peer does. */
+          if (!dead)
+            raw_send (out, 0x8, (const char *) payload->data, payload->len);
+          break;
+        }
+      if (opcode == 0x9)
+        {
+          if (!dead)
+            raw_send (out, 0xA, (const char *) payload->data, payload->len);
+          continue;
+        }
+      if (opcode != 0x1)
+        continue;
+
+      g_byte_array_append (payload, (const guint8 *) "", 1);
+      if (strstr ((const char *) payload->data, "\"connection_init\"") != NULL)
+        raw_send_text (out, "{\"type\":\"connection_ack\"}");
+      else if (strstr ((const char *) payload->data, "\"subscribe\"") != NULL)
+        {
+          if (first && server->mode == RAW_NO_SUBSCRIBE_ACK)
+            continue;
+          raw_send_text (out, "{\"type\":\"subscribe_ack\",\"subscriptionId\":\"s1\"}");
+          raw_send_text (out, first ? GOOD_DATA ("before") : GOOD_DATA ("again"));
+          if (!first)
+            continue;
+
+          switch (server->mode)
+            {
+            case RAW_BAD_UTF8:
+              {
+                static const char bad[] = "{\"type\":\"data\",\"subscriptionId\":\"s1\",\"message\":"
+                                          "{\"payload\":\"\xff\xfe\",\"exchange\":\"x\",\"routingKey\":\"k\"}}";
+
+                raw_send (out, 0x1, bad, sizeof bad - 1);
+              }
+              break;
+
+            case RAW_RESERVED_OPCODE:
+              raw_send (out, 0x3, "{}", 2);
+              break;
+
+            case RAW_DEAD_PEER:
+              /* From now on, no pong and no close: a peer that is gone. */
+              dead = TRUE;
+              break;
+
+            case RAW_HUGE_FRAME:
+              {
+                /* A text frame of 100 MiB announced; the client must not
+                 * wait for (or hold) it. */
+                static const guint8 huge[] = { 0x81, 127, 0, 0, 0, 0, 0x06, 0x40, 0, 0 };
+
+                g_output_stream_write_all (out, huge, sizeof huge, NULL, NULL, NULL);
+              }
+              break;
+
+            case RAW_NO_SUBSCRIBE_ACK:
+              g_assert_not_reached ();
+
+            case RAW_UNKNOWN_TYPE:
+              raw_send_text (out, "{\"type\":\"surprise\",\"subscriptionId\":\"s1\"}");
+              raw_send_text (out, GOOD_DATA ("after"));
+              break;
+
+            case RAW_TRUNCATED:
+              raw_send_text (out, "{\"type\":\"data\",\"subscriptionId\":\"s1\",\"message\":{\"payload\":");
+              raw_send_text (out, GOOD_DATA ("after"));
+              break;
+
+            default:
+              g_assert_not_reached ();
+            }
+        }
+    }
+  return TRUE;
+}
+
+static RawServer *
+raw_server_new (RawMode mode)
+{
+  RawServer *server = g_new0 (RawServer, 1);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->mode = mode;
+  server->service = g_threaded_socket_service_new (4);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (server->service, "run", G_CALLBACK (raw_run), server);
+  g_socket_service_start (server->service);
+  return server;
+}
+
+static void
+raw_server_free (RawServer *server)
+{
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_object_unref (server->service);
+  g_free (server);
+}
+
+static Watch *
+raw_watch_new (RawServer *server)
+{
+  Watch *watch = g_new0 (Watch, 1);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE_ONE, "#"));
+  watch->source = pi_source_new ();
+  watch->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  watch->binding_errors = g_ptr_array_new_with_free_func (g_free);
+  pi_source_set_server_url (watch->source, url);
+  pi_source_set_bindings (watch->source, bindings);
+  g_signal_connect (watch->source, "messages", G_CALLBACK (on_messages), watch);
+  g_assert_true (pi_source_connect (watch->source, NULL));
+  return watch;
+}
+
+static guint
+count_kind (Watch         *watch,
+            PiMessageKind  kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < watch->messages->len; i++)
+    n += pi_message_get_kind (g_ptr_array_index (watch->messages, i)) == kind;
+  return n;
+}
+
+static const char *
+routing_key_at (Watch *watch,
+                guint  i)
+{
+  g_assert_cmpuint (i, <, watch->messages->len);
+  return pi_message_get_routing_key (g_ptr_array_index (watch->messages, i));
+}
+
+/* A frame the client must close the connection for: the message before it
+ * is kept, the reason is said in words, and the source reconnects (a gap
+ * row between) and streams again. */
+static void
+test_raw_closing (gconstpointer data)
+{
+  RawMode mode = GPOINTER_TO_INT (data);
+  RawServer *server = raw_server_new (mode);
+  Watch *watch;
+  const char *reason = NULL;
+  const char *expected = NULL;
+
+  if (mode == RAW_DEAD_PEER)
+    g_setenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS", "1", TRUE);
+  watch = raw_watch_new (server);
+  g_unsetenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS");
+
+  WAIT_UNTIL (watch->messages->len >= 3, 20);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "before");
+  g_assert_cmpint (pi_message_get_kind (g_ptr_array_index (watch->messages, 1)), ==, PI_MESSAGE_KIND_GAP);
+  g_assert_cmpstr (routing_key_at (watch, 2), ==, "again");
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 2);
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->source), ==, 1);
+
+  reason = pi_message_get_error (g_ptr_array_index (watch->messages, 1));
+  g_test_message ("gap: %s", reason);
+  switch (mode)
+    {
+    case RAW_BAD_UTF8:
+      expected = "sent text that is not UTF-8";
+      break;
+    case RAW_RESERVED_OPCODE:
+      expected = "sent a WebSocket frame this client cannot read; the connection was closed";
+      break;
+    case RAW_DEAD_PEER:
+      expected = "did not answer a keep-alive ping within 1 second";
+      break;
+    case RAW_HUGE_FRAME:
+      expected = "sent a frame larger than 64 MB; the connection was closed";
+      break;
+    case RAW_NO_SUBSCRIBE_ACK:
+    case RAW_UNKNOWN_TYPE:
+    case RAW_TRUNCATED:
+    default:
+      g_assert_not_reached ();
+    }
+  g_assert_nonnull (strstr (reason, expected));
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+/* The plain protocol answers each subscribe: a server that acknowledged
+ * the connection but never the subscribe is waited for as long as for the
+ * connection's ack, said in words, and tried again. */
+static void
+test_raw_no_subscribe_ack (void)
+{
+  RawServer *server = raw_server_new (RAW_NO_SUBSCRIBE_ACK);
+  Watch *watch;
+
+  g_setenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", "1", TRUE);
+  watch = raw_watch_new (server);
+  g_unsetenv ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS");
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
+                            "did not confirm the subscription within 1 second"));
+  /* Never live, so no gap; the next connection is served. */
+  WAIT_UNTIL (watch->messages->len >= 1, 10);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "again");
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 2);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+static void
+on_server_error (PiSource   *source,
+                 const char *text,
+                 GPtrArray  *errors)
+{
+  g_ptr_array_add (errors, g_strdup (text));
+}
+
+/* A frame the client skips: an unknown type (a newer server's) silently,
+ * truncated JSON in words; the connection and the messages go on. */
+static void
+test_raw_skipped (gconstpointer data)
+{
+  RawMode mode = GPOINTER_TO_INT (data);
+  RawServer *server = raw_server_new (mode);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  Watch *watch = raw_watch_new (server);
+
+  g_signal_connect (watch->source, "server-error", G_CALLBACK (on_server_error), errors);
+  WAIT_UNTIL (watch->messages->len >= 2, 20);
+  g_assert_cmpuint (watch->messages->len, ==, 2);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "before");
+  g_assert_cmpstr (routing_key_at (watch, 1), ==, "after");
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
+
+  if (mode == RAW_TRUNCATED)
+    {
+      g_assert_cmpuint (errors->len, ==, 1);
+      g_test_message ("%s", (const char *) g_ptr_array_index (errors, 0));
+      g_assert_nonnull (strstr (g_ptr_array_index (errors, 0), "sent a frame this client cannot read"));
+    }
+  else
+    g_assert_cmpuint (errors->len, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (watch->source, errors);
+  watch_free (watch);
+  raw_server_free (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -306,6 +763,7 @@ main (int   argc,
   g_test_add_func ("/pi/source/websocket/raw-split", test_raw_split);
   g_test_add_data_func ("/pi/source/websocket/raw-bindings", GINT_TO_POINTER (FALSE), test_binding_error);
   g_test_add_data_func ("/pi/source/websocket/graphql-binding-error", GINT_TO_POINTER (TRUE), test_binding_error);
+  g_test_add_func ("/pi/source/websocket/raw-missing-exchange", test_raw_missing_exchange);
   g_test_add_data_func ("/pi/source/websocket/refused-4401", GUINT_TO_POINTER (4401), test_refused);
   g_test_add_data_func ("/pi/source/websocket/refused-4403", GUINT_TO_POINTER (4403), test_refused);
   g_test_add_func ("/pi/source/websocket/graphql-scopes", test_graphql_scopes);
@@ -315,6 +773,14 @@ main (int   argc,
   g_test_add_func ("/pi/source/websocket/fallback", test_fallback);
   g_test_add_func ("/pi/source/websocket/no-ack", test_no_ack);
   g_test_add_func ("/pi/source/websocket/named", test_named);
+  g_test_add_data_func ("/pi/source/websocket/bad-utf8", GINT_TO_POINTER (RAW_BAD_UTF8), test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/reserved-opcode", GINT_TO_POINTER (RAW_RESERVED_OPCODE),
+                        test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/dead-peer", GINT_TO_POINTER (RAW_DEAD_PEER), test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/huge-frame", GINT_TO_POINTER (RAW_HUGE_FRAME), test_raw_closing);
+  g_test_add_func ("/pi/source/websocket/no-subscribe-ack", test_raw_no_subscribe_ack);
+  g_test_add_data_func ("/pi/source/websocket/unknown-type", GINT_TO_POINTER (RAW_UNKNOWN_TYPE), test_raw_skipped);
+  g_test_add_data_func ("/pi/source/websocket/truncated-json", GINT_TO_POINTER (RAW_TRUNCATED), test_raw_skipped);
 
   return g_test_run ();
 }

@@ -450,7 +450,7 @@ on_timeout (gpointer user_data)
 
 /* --- Command line ------------------------------------------------------------------ */
 
-/* One binding refused while the others stream: said on stderr, not fatal. */
+/* One binding refused or ended while the others stream: said on stderr, not fatal. */
 static void
 on_binding_error (PiSource   *stream,
                   PiBinding  *binding,
@@ -459,8 +459,12 @@ on_binding_error (PiSource   *stream,
 {
   if (binding == NULL)
     return;
-  g_printerr ("pulse-listen: %s %s=%s: %s\n", _("The server refused the binding"),
+  /* Refused, or ended by the server (GraphQL `complete`): either way,
+   * nothing more comes for it. */
+  g_printerr ("pulse-listen: ");
+  g_printerr (_("No messages for the binding %s=%s: %s"),
               pi_binding_get_exchange (binding), pi_binding_get_routing_key_pattern (binding), text);
+  g_printerr ("\n");
 }
 
 static int

@@ -273,7 +273,7 @@ worker_read_cb (GObject      *object,
     }
 
   g_mutex_lock (&w->mutex);
-  paused = w->read_paused = w->n_queued >= MAX_QUEUED_MESSAGES;
+  paused = w->read_paused = w->n_queued >= w->max_queued;
   g_mutex_unlock (&w->mutex);
 
   if (paused)

@@ -20,7 +20,11 @@
  * "1", "2", ... for bindings 0, 1, ..., so that an `error` for one binding
  * (an exchange that does not exist) is shown for that binding while the
  * others keep streaming. The server never answers `start`: the stream is
- * live once the ack came and the starts are sent.
+ * live once the ack came and the starts are sent. While a start runs its
+ * id is in the worker's `subscriptions` (id -> binding index + 1): an
+ * `error` or a `complete` ends it, and a `complete` for a subscription
+ * that had no error means the server ended it on its own (it would
+ * otherwise stay silent for ever): that binding shows it.
  */
 
 /* The binding of a subscription id, or -1. */
@@ -54,8 +58,24 @@ send_starts (PiStreamWorker *w)
         pi_tc_frame_build_graphql_start (id, pi_binding_get_exchange (binding),
                                          pi_binding_get_routing_key_pattern (binding));
 
+      g_hash_table_replace (w->subscriptions, g_steal_pointer (&id), GUINT_TO_POINTER (i + 1));
       pi_stream_worker_ws_send (w, frame);
     }
+}
+
+/* The server ended binding @index's subscription without an error. */
+static void
+subscription_ended (PiStreamWorker *w,
+                    guint           index)
+{
+  PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
+  g_autofree char *text =
+    g_strdup_printf (_("%s ended the subscription to %s with the pattern %s; "
+                       "no more of its messages will arrive"),
+                     w->host, pi_binding_get_exchange (binding),
+                     pi_binding_get_routing_key_pattern (binding));
+
+  pi_stream_worker_ws_binding_error (w, index, text);
 }
 
 void
@@ -77,11 +97,7 @@ pi_stream_worker_graphql_frame (PiStreamWorker *w,
     case PI_TC_FRAME_CONNECTION_ACK:
       if (!w->acked)
         {
-          if (w->ack_timeout != NULL)
-            {
-              g_source_destroy (w->ack_timeout);
-              g_clear_pointer (&w->ack_timeout, g_source_unref);
-            }
+          pi_stream_worker_ws_disarm_ack_timeout (w);
           w->acked = TRUE;
           send_starts (w);
           pi_stream_worker_went_live (w);
@@ -108,7 +124,11 @@ pi_stream_worker_graphql_frame (PiStreamWorker *w,
         gint64 index = binding_of_id (w, frame.id);
 
         if (index >= 0)
-          pi_stream_worker_ws_binding_error (w, (guint) index, frame.text);
+          {
+            /* Ended: the `complete` that may follow is no news. */
+            g_hash_table_remove (w->subscriptions, frame.id);
+            pi_stream_worker_ws_binding_error (w, (guint) index, frame.text);
+          }
         else
           {
             g_autoptr(GError) unknown =
@@ -121,7 +141,13 @@ pi_stream_worker_graphql_frame (PiStreamWorker *w,
       break;
 
     case PI_TC_FRAME_COMPLETE:
-      g_debug ("Subscription %s complete", frame.id);
+      {
+        gint64 index = binding_of_id (w, frame.id);
+
+        g_debug ("Subscription %s complete", frame.id);
+        if (index >= 0 && g_hash_table_remove (w->subscriptions, frame.id))
+          subscription_ended (w, (guint) index);
+      }
       break;
 
     case PI_TC_FRAME_KA:

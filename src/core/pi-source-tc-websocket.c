@@ -9,6 +9,8 @@
 
 #define G_LOG_DOMAIN "pi-source"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "pi-source-worker-private.h"
@@ -21,35 +23,80 @@
  * subscribe, in order -> data. The acks carry the server's subscription
  * ids and nothing of ours: the order of the subscribes is what maps an id
  * to its bindings. The stream is live once every subscribe is answered.
+ *
+ * One subscribe is one queue on the server: when one of its exchanges
+ * does not exist, the whole subscribe fails ("Error binding queue: ... no
+ * exchange 'X' ..."). The bindings the error names show it, and the
+ * others of that subscribe are subscribed again without them, so that
+ * they keep streaming as the bindings of a GraphQL connection do.
  */
 
-/* In pending_subscribes and subscriptions: the first binding index + 1,
- * or NAMED for the one subscribe of a named subscription. */
+/* In pending_subscribes and subscriptions: the index + 1 of the subscribe's
+ * set of binding indices in w->subscribe_sets, or NAMED for the one
+ * subscribe of a named subscription. */
 #define NAMED G_MAXUINT
 
-static void
-binding_range (PiStreamWorker *w,
-               guint           tag,
-               guint          *first,
-               guint          *n)
+static GArray *
+subscribe_set (PiStreamWorker *w,
+               guint           tag)
 {
-  if (tag == NAMED || tag == 0)
-    {
-      *first = 0;
-      *n = 0;
-      return;
-    }
-  *first = tag - 1;
-  *n = MIN (MAX_BINDINGS_PER_SUBSCRIBE, w->plan->bindings->len - *first);
+  if (tag == NAMED || tag == 0 || tag > w->subscribe_sets->len)
+    return NULL;
+  return g_ptr_array_index (w->subscribe_sets, tag - 1);
 }
 
-/* An error about one subscribe: each of its bindings shows it. */
+/* Sends a subscribe for the bindings in @set (taken), to be answered. */
+static void
+send_subscribe (PiStreamWorker *w,
+                GArray         *set)
+{
+  g_autoptr(GPtrArray) bindings = g_ptr_array_sized_new (set->len);
+  g_autofree char *frame = NULL;
+
+  for (guint i = 0; i < set->len; i++)
+    g_ptr_array_add (bindings, g_ptr_array_index (w->plan->bindings, g_array_index (set, guint, i)));
+  frame = pi_tc_frame_build_raw_subscribe (bindings, 0, bindings->len);
+
+  g_ptr_array_add (w->subscribe_sets, set);
+  g_queue_push_tail (&w->pending_subscribes, GUINT_TO_POINTER (w->subscribe_sets->len));
+  pi_stream_worker_ws_send (w, frame);
+  if (w->ack_timeout == NULL)
+    pi_stream_worker_ws_arm_ack_timeout (w);
+}
+
+/* Does @text name @exchange as a whole word ("no exchange 'X' in vhost")? */
+static gboolean
+text_names_exchange (const char *text,
+                     const char *exchange)
+{
+  gsize len = strlen (exchange);
+
+  if (len == 0)
+    return FALSE;
+
+  for (const char *at = strstr (text, exchange); at != NULL; at = strstr (at + 1, exchange))
+    {
+      char before = at > text ? at[-1] : ' ';
+      char after = at[len] != '\0' ? at[len] : ' ';
+
+      /* (strchr() finds the terminating NUL too: neither is NUL here.) */
+      if (!g_ascii_isalnum (before) && !strchr ("/._-", before) &&
+          !g_ascii_isalnum (after) && !strchr ("/._-", after))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* An error about one subscribe: the bindings it names show it and the
+ * others are subscribed again; when it names none, each binding shows it. */
 static void
 subscribe_failed (PiStreamWorker *w,
                   guint           tag,
                   const char     *text)
 {
-  guint first, n;
+  GArray *set;
+  g_autoptr(GArray) rest = NULL;
+  guint n_named = 0;
 
   if (tag == NAMED)
     {
@@ -61,14 +108,43 @@ subscribe_failed (PiStreamWorker *w,
       return;
     }
 
-  binding_range (w, tag, &first, &n);
-  for (guint i = first; i < first + n; i++)
-    pi_stream_worker_ws_binding_error (w, i, text);
+  if ((set = subscribe_set (w, tag)) == NULL)
+    return;
+
+  rest = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < set->len; i++)
+    {
+      guint index = g_array_index (set, guint, i);
+      PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
+
+      if (text != NULL && text_names_exchange (text, pi_binding_get_exchange (binding)))
+        n_named++;
+      else
+        g_array_append_val (rest, index);
+    }
+
+  for (guint i = 0; i < set->len; i++)
+    {
+      guint index = g_array_index (set, guint, i);
+      PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
+
+      if (n_named == 0 || text_names_exchange (text, pi_binding_get_exchange (binding)))
+        pi_stream_worker_ws_binding_error (w, index, text);
+    }
+
+  if (n_named > 0 && rest->len > 0)
+    {
+      g_debug ("Subscribing %u bindings again without the %u the server refused", rest->len, n_named);
+      send_subscribe (w, g_steal_pointer (&rest));
+    }
 }
 
 static void
 maybe_live (PiStreamWorker *w)
 {
+  if (g_queue_is_empty (&w->pending_subscribes))
+    pi_stream_worker_ws_disarm_ack_timeout (w);
+
   if (w->acked && g_queue_is_empty (&w->pending_subscribes) && !w->live)
     {
       pi_stream_worker_went_live (w);
@@ -91,16 +167,18 @@ send_subscribes (PiStreamWorker *w)
 
       g_queue_push_tail (&w->pending_subscribes, GUINT_TO_POINTER (NAMED));
       pi_stream_worker_ws_send (w, frame);
+      pi_stream_worker_ws_arm_ack_timeout (w);
       return;
     }
 
   for (guint first = 0; first < bindings->len; first += MAX_BINDINGS_PER_SUBSCRIBE)
     {
       guint n = MIN (MAX_BINDINGS_PER_SUBSCRIBE, bindings->len - first);
-      g_autofree char *frame = pi_tc_frame_build_raw_subscribe (bindings, first, n);
+      GArray *set = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
 
-      g_queue_push_tail (&w->pending_subscribes, GUINT_TO_POINTER (first + 1));
-      pi_stream_worker_ws_send (w, frame);
+      for (guint i = first; i < first + n; i++)
+        g_array_append_val (set, i);
+      send_subscribe (w, set);
     }
 }
 
@@ -131,11 +209,7 @@ pi_stream_worker_plain_frame (PiStreamWorker *w,
     case PI_TC_FRAME_CONNECTION_ACK:
       if (!w->acked)
         {
-          if (w->ack_timeout != NULL)
-            {
-              g_source_destroy (w->ack_timeout);
-              g_clear_pointer (&w->ack_timeout, g_source_unref);
-            }
+          pi_stream_worker_ws_disarm_ack_timeout (w);
           w->acked = TRUE;
           send_subscribes (w);
           maybe_live (w);

@@ -48,7 +48,10 @@ pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
   g_queue_clear (&w->pending_subscribes);
   if (w->subscriptions != NULL)
     g_hash_table_remove_all (w->subscriptions);
+  if (w->subscribe_sets != NULL)
+    g_ptr_array_set_size (w->subscribe_sets, 0);
   w->acked = FALSE;
+  g_clear_error (&w->ws_error);
   g_clear_pointer (&w->refusal, g_free);
   w->refusal_final = FALSE;
 
@@ -142,14 +145,69 @@ ack_timeout_cb (gpointer user_data)
   g_autofree char *reason = NULL;
 
   g_clear_pointer (&w->ack_timeout, g_source_unref);
-  reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "%s accepted the connection but did not answer its start within %u second",
-                                         "%s accepted the connection but did not answer its start within %u seconds",
-                                         w->ack_timeout_seconds),
-                            w->host, w->ack_timeout_seconds);
+  if (!w->acked)
+    reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s accepted the WebSocket but did not acknowledge the connection within %u second",
+                                           "%s accepted the WebSocket but did not acknowledge the connection within %u seconds",
+                                           w->ack_timeout_seconds),
+                              w->host, w->ack_timeout_seconds);
+  else
+    reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s did not confirm the subscription within %u second",
+                                           "%s did not confirm the subscription within %u seconds",
+                                           w->ack_timeout_seconds),
+                              w->host, w->ack_timeout_seconds);
   /* A server too busy to answer may answer next time. */
   pi_stream_worker_lost (w, reason, FAILURE_RETRY);
   return G_SOURCE_REMOVE;
+}
+
+/* Waits ack_timeout_seconds for the answer the protocol owes now: the
+ * connection_ack of either protocol, then the subscribe_acks of the plain
+ * one (GraphQL never answers `start`). */
+void
+pi_stream_worker_ws_arm_ack_timeout (PiStreamWorker *w)
+{
+  clear_source (&w->ack_timeout);
+  w->ack_timeout = g_timeout_source_new_seconds (w->ack_timeout_seconds);
+  g_source_set_callback (w->ack_timeout, ack_timeout_cb, w, NULL);
+  g_source_attach (w->ack_timeout, w->context);
+}
+
+void
+pi_stream_worker_ws_disarm_ack_timeout (PiStreamWorker *w)
+{
+  clear_source (&w->ack_timeout);
+}
+
+/*
+ * A caller that falls behind (a main loop busy elsewhere) must not make
+ * memory grow without bound. SoupWebsocketConnection has no way to pause
+ * reading, and it reads on as long as the socket has data; but it reads
+ * on this thread, inside this handler: waiting here until the caller takes
+ * the queue stops the reading, TCP pushes back, and the server reports
+ * what it cannot deliver (pulse-events: `dropped` "too-slow", then close
+ * 1011), which the list then shows. Keep-alive pings wait too; the socket
+ * has data, so the peer is not dead.
+ */
+static void
+wait_for_caller (PiStreamWorker *w)
+{
+  gboolean waited = FALSE;
+
+  g_mutex_lock (&w->mutex);
+  while ((w->n_queued >= w->max_queued || w->n_queued_bytes >= MAX_QUEUED_BYTES) && !w->stopping)
+    {
+      if (!waited)
+        g_debug ("Caller is behind (%u messages, %" G_GUINT64_FORMAT " bytes queued); reading paused",
+                 w->n_queued, w->n_queued_bytes);
+      waited = TRUE;
+      g_cond_wait (&w->queue_cond, &w->mutex);
+    }
+  g_mutex_unlock (&w->mutex);
+
+  if (waited)
+    g_debug ("Caller caught up; reading again");
 }
 
 static void
@@ -170,6 +228,7 @@ on_message (SoupWebsocketConnection *ws,
 
   g_mutex_lock (&w->mutex);
   w->n_bytes += len;
+  w->n_queued_bytes += len;
   g_mutex_unlock (&w->mutex);
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
@@ -187,7 +246,10 @@ on_message (SoupWebsocketConnection *ws,
 
   /* A handler may have ended the attempt. */
   if (w->ws != NULL)
-    pi_stream_worker_flush_batches (w, TRUE);
+    {
+      pi_stream_worker_flush_batches (w, TRUE);
+      wait_for_caller (w);
+    }
 }
 
 /* The close in words, and whether retrying can help. */
@@ -200,6 +262,36 @@ describe_close (PiStreamWorker *w,
   const char *why = w->refusal ? w->refusal : (data && *data ? data : NULL);
 
   *kind = FAILURE_RETRY;
+
+  /* This client closed it, for what the server sent or did not send. The
+   * peer may echo our close code, or not answer at all. */
+  if (w->ws_error != NULL && w->ws_error->domain == SOUP_WEBSOCKET_ERROR)
+    {
+      switch (w->ws_error->code)
+        {
+        case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION:
+          /* libsoup's only policy error on a client: no pong in time. */
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "%s did not answer a keep-alive ping within %u second",
+                                               "%s did not answer a keep-alive ping within %u seconds",
+                                               w->keepalive_seconds),
+                                  w->host, w->keepalive_seconds);
+
+        case SOUP_WEBSOCKET_CLOSE_BAD_DATA:
+          return g_strdup_printf (_("%s sent text that is not UTF-8; the connection was closed"), w->host);
+
+        case SOUP_WEBSOCKET_CLOSE_TOO_BIG:
+          return g_strdup_printf (_("%s sent a frame larger than %u MB; the connection was closed"),
+                                  w->host, WS_MAX_PAYLOAD / (1024 * 1024));
+
+        case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
+          return g_strdup_printf (_("%s sent a WebSocket frame this client cannot read; "
+                                    "the connection was closed"), w->host);
+
+        default:
+          break;
+        }
+    }
 
   switch (code)
     {
@@ -243,6 +335,9 @@ describe_close (PiStreamWorker *w,
                               w->host, WS_MAX_PAYLOAD / (1024 * 1024));
 
     case CLOSE_MAX_AGE:
+      /* The web-server's 6 hours (pulse-events: --socket-lifetime). */
+      return g_strdup_printf (_("%s closed the connection at the end of its lifetime"), w->host);
+
     case SOUP_WEBSOCKET_CLOSE_GOING_AWAY:
     case SOUP_WEBSOCKET_CLOSE_NORMAL:
     case SOUP_WEBSOCKET_CLOSE_NO_STATUS:
@@ -290,8 +385,13 @@ on_error (SoupWebsocketConnection *ws,
           GError                  *error,
           gpointer                 user_data)
 {
-  /* "closed" follows and gives the verdict. */
+  PiStreamWorker *w = user_data;
+
+  /* "closed" follows and gives the verdict; this says what went wrong on
+   * our side (a frame we could not take, no pong). */
   g_debug ("WebSocket error: %s", error->message);
+  if (w->ws_error == NULL)
+    w->ws_error = g_error_copy (error);
 }
 
 /* The next protocol to try on a root URL whose server refused the upgrade. */
@@ -403,6 +503,10 @@ connect_cb (GObject      *object,
   clear_source (&w->watchdog);
   w->ws = g_steal_pointer (&ws);
   soup_websocket_connection_set_max_incoming_payload_size (w->ws, WS_MAX_PAYLOAD);
+  /* libsoup 3.8 can also bound a message sent in fragments (a client's is
+   * unbounded by default, so a server could grow it for ever): the same. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (w->ws), "max-total-message-size") != NULL)
+    g_object_set (w->ws, "max-total-message-size", (guint64) WS_MAX_PAYLOAD, NULL);
   soup_websocket_connection_set_keepalive_interval (w->ws, w->keepalive_seconds);
   soup_websocket_connection_set_keepalive_pong_timeout (w->ws, w->keepalive_seconds);
   g_signal_connect (w->ws, "message", G_CALLBACK (on_message), w);
@@ -411,9 +515,7 @@ connect_cb (GObject      *object,
 
   pi_stream_worker_post_state (w, PI_STREAM_STATE_WAITING_FOR_READY, NULL, 0);
 
-  w->ack_timeout = g_timeout_source_new_seconds (w->ack_timeout_seconds);
-  g_source_set_callback (w->ack_timeout, ack_timeout_cb, w, NULL);
-  g_source_attach (w->ack_timeout, w->context);
+  pi_stream_worker_ws_arm_ack_timeout (w);
 
   if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
     pi_stream_worker_graphql_opened (w);

@@ -36,6 +36,9 @@ G_BEGIN_DECLS
  * stops reading (TCP pushes back, the server reports what it drops), so a
  * blocked main loop cannot make memory grow without bound. */
 #define MAX_QUEUED_MESSAGES    100000
+/* The same for the bytes of WebSocket frames not yet taken: messages reach
+ * megabytes each. */
+#define MAX_QUEUED_BYTES       (256 * 1024 * 1024)
 
 typedef enum
 {
@@ -67,6 +70,9 @@ struct _PiStreamWorker
   gboolean       stopping;
   guint64        n_bytes;
   guint          n_queued;
+  guint64        n_queued_bytes;   /* WebSocket frames since the last take */
+  guint          max_queued;
+  GCond          queue_cond;       /* signalled when the caller takes the queue, or on stop */
   gboolean       read_paused;
 
   /* Worker thread only. */
@@ -106,9 +112,12 @@ struct _PiStreamWorker
   GSource                  *ack_timeout;
   gboolean                  acked;
   char                     *refusal;      /* the server's error before it closed */
+  GError                   *ws_error;     /* why this client closed the socket, or NULL */
   gboolean                  refusal_final;
-  GQueue                    pending_subscribes; /* first binding index + 1 of each unacked subscribe */
-  GHashTable               *subscriptions;      /* subscriptionId -> first binding index + 1 */
+  GQueue                    pending_subscribes; /* tag of each unacked subscribe */
+  GHashTable               *subscriptions;      /* plain: subscriptionId -> tag; GraphQL: id -> binding index + 1 */
+  GPtrArray                *subscribe_sets;     /* plain: (element-type GArray of guint) binding
+                                                 * indices of subscribe tag - 1 */
   guint                     keepalive_seconds;
   guint                     ack_timeout_seconds;
 };
@@ -163,6 +172,8 @@ void            pi_stream_worker_ws_start_attempt (PiStreamWorker   *w);
 void            pi_stream_worker_ws_end_attempt   (PiStreamWorker   *w);
 void            pi_stream_worker_ws_send          (PiStreamWorker   *w,
                                                    const char       *text);
+void            pi_stream_worker_ws_arm_ack_timeout    (PiStreamWorker *w);
+void            pi_stream_worker_ws_disarm_ack_timeout (PiStreamWorker *w);
 void            pi_stream_worker_ws_refused       (PiStreamWorker   *w,
                                                    const char       *text,
                                                    gboolean          final);

@@ -345,7 +345,9 @@ worker_free (PiStreamWorker *w)
 {
   g_clear_pointer (&w->plan, pi_source_plan_free);
   g_clear_pointer (&w->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&w->subscribe_sets, g_ptr_array_unref);
   g_free (w->refusal);
+  g_clear_error (&w->ws_error);
   g_clear_pointer (&w->uri, g_uri_unref);
   g_free (w->host);
   g_free (w->server_error_text);
@@ -356,6 +358,7 @@ worker_free (PiStreamWorker *w)
   g_clear_pointer (&w->raw_batch, g_ptr_array_unref);
   g_free (w->buffer);
   g_mutex_clear (&w->mutex);
+  g_cond_clear (&w->queue_cond);
   g_clear_pointer (&w->context, g_main_context_unref);
   g_clear_pointer (&w->main_context, g_main_context_unref);
   g_free (w);
@@ -403,6 +406,7 @@ pi_stream_worker_start (PiSourcePlan *plan,
   g_assert (w->uri != NULL);
   g_queue_init (&w->pending_subscribes);
   w->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  w->subscribe_sets = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   /* Private knobs for the tests, which cannot wait 30 s for a ping. */
   w->keepalive_seconds = env_seconds ("PI_SOURCE_WS_KEEPALIVE_SECONDS", WS_KEEPALIVE_SECONDS);
   w->ack_timeout_seconds = env_seconds ("PI_SOURCE_WS_ACK_TIMEOUT_SECONDS", WS_ACK_TIMEOUT_SECONDS);
@@ -412,6 +416,9 @@ pi_stream_worker_start (PiSourcePlan *plan,
   w->main_context = g_main_context_ref_thread_default ();
   w->context = g_main_context_new ();
   g_mutex_init (&w->mutex);
+  g_cond_init (&w->queue_cond);
+  /* A test knob too (a count, read by the same 1..3600 parser). */
+  w->max_queued = env_seconds ("PI_SOURCE_MAX_QUEUED_MESSAGES", MAX_QUEUED_MESSAGES);
   g_queue_init (&w->records);
   w->scheduled = -1;
   w->last_dispatch = 0;
@@ -460,6 +467,8 @@ pi_stream_worker_take_records (PiStreamWorker *w,
   w->last_dispatch = g_get_monotonic_time ();
   *n_bytes = w->n_bytes;
   w->n_queued = 0;
+  w->n_queued_bytes = 0;
+  g_cond_broadcast (&w->queue_cond);
   if (w->read_paused && !w->stopping)
     {
       GSource *resume = g_idle_source_new ();
@@ -483,6 +492,7 @@ pi_stream_worker_stop (PiStreamWorker *w)
 
   g_mutex_lock (&w->mutex);
   w->stopping = TRUE;
+  g_cond_broadcast (&w->queue_cond);
   g_mutex_unlock (&w->mutex);
 
   g_source_destroy (w->dispatch_source);

@@ -23,8 +23,9 @@
 //   GET  /control/state     connections, subscriptions, what clients sent
 //   POST /control/publish   {exchange, routingKey, payload, cc?, redelivered?}
 //                           -> {delivered: subscriptions that got it}
-//   POST /control/complete  ends every subscription (the client gets
-//                           "complete")
+//   POST /control/complete  {exchange?} ends every subscription (with
+//                           exchange: those bound to it); the client gets
+//                           "complete" -> {completed: N}
 //   POST /control/close     {code?, reason?} closes every socket
 //   POST /control/config    changes the flags below at run time:
 //                           {refuseScopes, grant, neverAck, errorExchanges,
@@ -370,11 +371,12 @@ const control = {
     }
     return { delivered };
   },
-  'POST /control/complete': () => {
-    const n = feeds.size;
-    for (const feed of [...feeds])
+  'POST /control/complete': body => {
+    const ending = [...feeds].filter(f => body.exchange === undefined ||
+                                          f.bindings.some(b => b.exchange === body.exchange));
+    for (const feed of ending)
       feed.end();
-    return { completed: n };
+    return { completed: ending.length };
   },
   'POST /control/close': body => {
     const n = sockets.size;
