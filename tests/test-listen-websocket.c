@@ -394,8 +394,9 @@ test_raw (void)
   g_assert_cmpstr (json_object_get_string_member (first, "exchange"), ==, QUEUE_COMPLETED);
   g_assert_cmpstr (json_object_get_string_member (first, "routingKey"), ==, "primary.T1.0.wg.wid");
   routes = member_json (first, "routes");
-  /* The web-server's `cc`: the CC header as the publisher wrote it. */
-  g_assert_cmpstr (routes, ==, "[\"route.index.project.foo\",\"route.tc-treeherder.v2.try\"]");
+  /* The web-server's `cc` has the CC header as the publisher wrote it;
+   * the routes read as over events v1, without `route.`. */
+  g_assert_cmpstr (routes, ==, "[\"index.project.foo\",\"tc-treeherder.v2.try\"]");
   g_assert_true (json_object_has_member (first, "redelivered"));
   g_assert_false (json_object_get_boolean_member (first, "redelivered"));
   payload = member_json (first, "payload");
@@ -877,7 +878,7 @@ test_rabbitmq (void)
   g_assert_cmpstr (json_object_get_string_member (message, "exchange"), ==, AMQP_EXCHANGE);
   g_assert_cmpstr (json_object_get_string_member (message, "routingKey"), ==, "primary.x");
   routes = member_json (message, "routes");
-  g_assert_cmpstr (routes, ==, "[\"route.index.foo\"]");
+  g_assert_cmpstr (routes, ==, "[\"index.foo\"]");
   g_assert_false (json_object_get_boolean_member (message, "redelivered"));
   payload = member_json (message, "payload");
   g_assert_cmpstr (payload, ==, "{\"from\":\"rabbit\"}");
