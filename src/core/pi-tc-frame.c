@@ -225,6 +225,12 @@ pi_tc_frame_parse_plain (const char  *text,
       frame->text = span_string (text, &m.message, m.has_message);
       break;
 
+    case PI_TC_FRAME_UNKNOWN:
+    case PI_TC_FRAME_CONNECTION_ACK:
+    case PI_TC_FRAME_SUBSCRIBE_ACK:
+    case PI_TC_FRAME_COMPLETE:
+    case PI_TC_FRAME_KA:
+    case PI_TC_FRAME_DROPPED:
     default:
       break;
     }
@@ -364,6 +370,12 @@ pi_tc_frame_parse_graphql (const char  *text,
         }
       break;
 
+    case PI_TC_FRAME_UNKNOWN:
+    case PI_TC_FRAME_CONNECTION_ACK:
+    case PI_TC_FRAME_SUBSCRIBE_ACK:
+    case PI_TC_FRAME_COMPLETE:
+    case PI_TC_FRAME_KA:
+    case PI_TC_FRAME_DROPPED:
     default:
       break;
     }
