@@ -27,9 +27,9 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <rabbitmq-c/amqp.h>
-#include <rabbitmq-c/tcp_socket.h>
 
 #include "pi-fixture-server.h"
+#include "pi-rabbit-test.h"
 #include "pi-source.h"
 
 #define QUEUE_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
@@ -705,116 +705,7 @@ test_slow_caller (void)
 
 /* --- RabbitMQ ---------------------------------------------------------------------- */
 
-static struct
-{
-  char                    *node_script;
-  char                    *dir;
-  char                    *amqp_url;
-  int                      amqp_port;
-  GSubprocess             *guardian;
-  amqp_connection_state_t  publisher;
-} rabbit;
-
-static void
-new_session (gpointer data)
-{
-  /* Out of the test's process group: whatever kills the test must not
-   * kill the clean-up with it. */
-  setsid ();
-}
-
-static char *
-rabbit_node (const char *action)
-{
-  const char *argv[] = { rabbit.node_script, action, rabbit.dir, NULL };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  int status;
-
-  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("rabbitmq-node %s failed: %s%s", action, out, err);
-  return out;
-}
-
-static void
-rabbit_start (void)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
-  amqp_socket_t *socket;
-
-  rabbit.dir = g_dir_make_tmp ("pi-listen-ws-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  /* Stops the node when our end of its stdin closes, however we exit. */
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
-  rabbit.guardian = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c",
-                                                 "cat >/dev/null; \"$0\" stop \"$1\" >/dev/null 2>&1; rm -rf \"$1\"",
-                                                 rabbit.node_script, rabbit.dir, NULL);
-  g_assert_no_error (error);
-
-  url = rabbit_node ("start");
-  rabbit.amqp_url = g_strdup (g_strstrip (url));
-  rabbit.amqp_port = atoi (strrchr (rabbit.amqp_url, ':') + 1);
-
-  rabbit.publisher = amqp_new_connection ();
-  socket = amqp_tcp_socket_new (rabbit.publisher);
-  g_assert_cmpint (amqp_socket_open (socket, "127.0.0.1", rabbit.amqp_port), ==, AMQP_STATUS_OK);
-  g_assert_cmpint (amqp_login (rabbit.publisher, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
-                               "guest", "guest").reply_type, ==, AMQP_RESPONSE_NORMAL);
-  amqp_channel_open (rabbit.publisher, 1);
-  g_assert_cmpint (amqp_get_rpc_reply (rabbit.publisher).reply_type, ==, AMQP_RESPONSE_NORMAL);
-  amqp_exchange_declare (rabbit.publisher, 1, amqp_cstring_bytes (AMQP_EXCHANGE), amqp_cstring_bytes ("topic"),
-                         FALSE, FALSE, FALSE, FALSE, amqp_empty_table);
-  g_assert_cmpint (amqp_get_rpc_reply (rabbit.publisher).reply_type, ==, AMQP_RESPONSE_NORMAL);
-}
-
-static void
-rabbit_stop (void)
-{
-  if (rabbit.publisher != NULL)
-    amqp_destroy_connection (rabbit.publisher);
-  if (rabbit.guardian != NULL)
-    {
-      g_output_stream_close (g_subprocess_get_stdin_pipe (rabbit.guardian), NULL, NULL);
-      g_subprocess_wait (rabbit.guardian, NULL, NULL);
-      g_clear_object (&rabbit.guardian);
-    }
-}
-
-/* Publishes as Taskcluster does: each route CC'd as `route.<route>`. */
-static void
-rabbit_publish (const char *routing_key,
-                const char *cc,
-                const char *payload)
-{
-  amqp_basic_properties_t properties = { 0 };
-  amqp_field_value_t value;
-  amqp_table_entry_t header;
-
-  properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG;
-  properties.content_type = amqp_cstring_bytes ("application/json");
-  if (cc != NULL)
-    {
-      value.kind = AMQP_FIELD_KIND_UTF8;
-      value.value.bytes = amqp_cstring_bytes (cc);
-      header.key = amqp_cstring_bytes ("CC");
-      header.value.kind = AMQP_FIELD_KIND_ARRAY;
-      header.value.value.array.num_entries = 1;
-      header.value.value.array.entries = &value;
-      properties._flags |= AMQP_BASIC_HEADERS_FLAG;
-      properties.headers.num_entries = 1;
-      properties.headers.entries = &header;
-    }
-  g_assert_cmpint (amqp_basic_publish (rabbit.publisher, 1, amqp_cstring_bytes (AMQP_EXCHANGE),
-                                       amqp_cstring_bytes (routing_key), FALSE, FALSE,
-                                       &properties, amqp_cstring_bytes (payload)), ==, AMQP_STATUS_OK);
-}
+static PiTestRabbit rabbit;
 
 static Server *
 rabbit_server (void)
@@ -847,8 +738,7 @@ test_rabbitmq (void)
   g_autofree char *routes = NULL;
   g_autofree char *payload = NULL;
 
-  rabbit.node_script = g_build_filename (g_getenv ("PI_SOURCE_ROOT"), "tests", "rabbitmq-node", NULL);
-  rabbit_start ();
+  pi_test_rabbit_start (&rabbit, g_getenv ("PI_SOURCE_ROOT"), AMQP_EXCHANGE);
   server = rabbit_server ();
   listen = listen_start ("--root-url", server->url,
                                  "--bind", AMQP_EXCHANGE "=primary.#",
@@ -866,8 +756,8 @@ test_rabbitmq (void)
        listen_n_events (listen, "message") == 0;)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      rabbit_publish ("secondary.x", NULL, "{}");
-      rabbit_publish ("primary.x", "route.index.foo", "{\"from\":\"rabbit\"}");
+      pi_test_rabbit_publish (&rabbit, "secondary.x", NULL, "{}");
+      pi_test_rabbit_publish (&rabbit, "primary.x", "route.index.foo", "{\"from\":\"rabbit\"}");
       for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 5; g_get_monotonic_time () < until;)
         {
           g_main_context_iteration (NULL, FALSE);
@@ -883,7 +773,7 @@ test_rabbitmq (void)
   payload = member_json (message, "payload");
   g_assert_cmpstr (payload, ==, "{\"from\":\"rabbit\"}");
 
-  rabbit_publish ("primary.after", NULL, "2");
+  pi_test_rabbit_publish (&rabbit, "primary.after", NULL, "2");
   WAIT_UNTIL (lines_count (listen->out, "\"primary.after\"") == 1, TIMEOUT_S);
   after = listen_event (listen, "message", listen_n_events (listen, "message") - 1);
   g_assert_cmpstr (json_object_get_string_member (after, "routingKey"), ==, "primary.after");
@@ -928,9 +818,6 @@ main (int   argc,
 
   ret = g_test_run ();
 
-  rabbit_stop ();
-  g_free (rabbit.node_script);
-  g_free (rabbit.dir);
-  g_free (rabbit.amqp_url);
+  pi_test_rabbit_stop (&rabbit);
   return ret;
 }

@@ -1,0 +1,128 @@
+/* pi-rabbit-test.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rabbitmq-c/tcp_socket.h>
+
+#include "pi-rabbit-test.h"
+
+static void
+new_session (gpointer data)
+{
+  /* Out of the test's process group: whatever kills the test must not
+   * kill the clean-up with it. */
+  setsid ();
+}
+
+static char *
+rabbit_node (const char *script,
+             const char *action,
+             const char *dir)
+{
+  const char *argv[] = { script, action, dir, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("rabbitmq-node %s failed: %s%s", action, out, err);
+  return out;
+}
+
+void
+pi_test_rabbit_start (PiTestRabbit *rabbit,
+                      const char   *source_root,
+                      const char   *exchange)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = g_build_filename (source_root, "tests", "rabbitmq-node", NULL);
+  g_autofree char *url = NULL;
+  amqp_socket_t *socket;
+  int port;
+
+  rabbit->dir = g_dir_make_tmp ("pi-rabbit-XXXXXX", &error);
+  g_assert_no_error (error);
+  rabbit->exchange = g_strdup (exchange);
+
+  /* Stops the node when our end of its stdin closes, however we exit. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, new_session, NULL, NULL);
+  rabbit->guardian = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c",
+                                                  "cat >/dev/null; \"$0\" stop \"$1\" >/dev/null 2>&1; rm -rf \"$1\"",
+                                                  script, rabbit->dir, NULL);
+  g_assert_no_error (error);
+
+  url = rabbit_node (script, "start", rabbit->dir);
+  rabbit->amqp_url = g_strdup (g_strstrip (url));
+  port = atoi (strrchr (rabbit->amqp_url, ':') + 1);
+
+  rabbit->publisher = amqp_new_connection ();
+  socket = amqp_tcp_socket_new (rabbit->publisher);
+  g_assert_cmpint (amqp_socket_open (socket, "127.0.0.1", port), ==, AMQP_STATUS_OK);
+  g_assert_cmpint (amqp_login (rabbit->publisher, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+                               "guest", "guest").reply_type, ==, AMQP_RESPONSE_NORMAL);
+  amqp_channel_open (rabbit->publisher, 1);
+  g_assert_cmpint (amqp_get_rpc_reply (rabbit->publisher).reply_type, ==, AMQP_RESPONSE_NORMAL);
+  amqp_exchange_declare (rabbit->publisher, 1, amqp_cstring_bytes (exchange), amqp_cstring_bytes ("topic"),
+                         FALSE, FALSE, FALSE, FALSE, amqp_empty_table);
+  g_assert_cmpint (amqp_get_rpc_reply (rabbit->publisher).reply_type, ==, AMQP_RESPONSE_NORMAL);
+}
+
+void
+pi_test_rabbit_stop (PiTestRabbit *rabbit)
+{
+  if (rabbit->publisher != NULL)
+    amqp_destroy_connection (rabbit->publisher);
+  rabbit->publisher = NULL;
+  if (rabbit->guardian != NULL)
+    {
+      g_output_stream_close (g_subprocess_get_stdin_pipe (rabbit->guardian), NULL, NULL);
+      g_subprocess_wait (rabbit->guardian, NULL, NULL);
+      g_clear_object (&rabbit->guardian);
+    }
+  g_clear_pointer (&rabbit->dir, g_free);
+  g_clear_pointer (&rabbit->amqp_url, g_free);
+  g_clear_pointer (&rabbit->exchange, g_free);
+}
+
+void
+pi_test_rabbit_publish (PiTestRabbit *rabbit,
+                        const char   *routing_key,
+                        const char   *cc,
+                        const char   *payload)
+{
+  amqp_basic_properties_t properties = { 0 };
+  amqp_field_value_t value;
+  amqp_table_entry_t header;
+
+  properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG;
+  properties.content_type = amqp_cstring_bytes ("application/json");
+  if (cc != NULL)
+    {
+      value.kind = AMQP_FIELD_KIND_UTF8;
+      value.value.bytes = amqp_cstring_bytes (cc);
+      header.key = amqp_cstring_bytes ("CC");
+      header.value.kind = AMQP_FIELD_KIND_ARRAY;
+      header.value.value.array.num_entries = 1;
+      header.value.value.array.entries = &value;
+      properties._flags |= AMQP_BASIC_HEADERS_FLAG;
+      properties.headers.num_entries = 1;
+      properties.headers.entries = &header;
+    }
+  g_assert_cmpint (amqp_basic_publish (rabbit->publisher, 1, amqp_cstring_bytes (rabbit->exchange),
+                                       amqp_cstring_bytes (routing_key), FALSE, FALSE,
+                                       &properties, amqp_cstring_bytes (payload)), ==, AMQP_STATUS_OK);
+}
