@@ -522,6 +522,10 @@ test_root_url (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
   g_assert_cmpstr (pi_source_get_protocol_name (pi_window_get_stream (window)), ==, "WebSocket");
+  /* Only events v1 servers send pings: no "No ping yet" to worry about. */
+  pi_connection_bar_update (window->connection_bar);
+  g_assert_cmpstr (pi_connection_bar_get_activity_text (window->connection_bar), ==,
+                   "Kept alive by WebSocket pings");
 
   pi_test_publish_task (&server, 1, NULL);
   pi_test_publish_task (&server, 2, NULL);

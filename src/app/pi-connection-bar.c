@@ -252,6 +252,11 @@ pi_connection_bar_update (PiConnectionBar *self)
 
       gtk_label_set_text (self->activity_label, text);
     }
+  else if (state == PI_STREAM_STATE_LIVE &&
+           g_strcmp0 (pi_source_get_protocol_name (self->stream), _("Events v1")) != 0)
+    /* Only an events v1 server sends ping events; over WebSocket the
+     * client pings, and a dead peer ends the connection. */
+    gtk_label_set_text (self->activity_label, _("Kept alive by WebSocket pings"));
   else if (state == PI_STREAM_STATE_LIVE)
     gtk_label_set_text (self->activity_label, _("No ping yet"));
   else
@@ -562,6 +567,15 @@ pi_connection_bar_get_state_text (PiConnectionBar *self)
   g_return_val_if_fail (PI_IS_CONNECTION_BAR (self), NULL);
 
   return gtk_label_get_text (self->state_label);
+}
+
+/* The activity row: the last ping, or how the connection is kept alive. */
+const char *
+pi_connection_bar_get_activity_text (PiConnectionBar *self)
+{
+  g_return_val_if_fail (PI_IS_CONNECTION_BAR (self), NULL);
+
+  return gtk_label_get_text (self->activity_label);
 }
 
 const char *

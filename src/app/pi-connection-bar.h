@@ -27,6 +27,7 @@ void            pi_connection_bar_set_store      (PiConnectionBar *self,
 double          pi_connection_bar_get_rate       (PiConnectionBar *self);
 const char     *pi_connection_bar_get_state_text (PiConnectionBar *self);
 const char     *pi_connection_bar_get_error_text (PiConnectionBar *self);
+const char     *pi_connection_bar_get_activity_text (PiConnectionBar *self);
 char           *pi_connection_bar_dup_summary    (PiConnectionBar *self);
 void            pi_connection_bar_update         (PiConnectionBar *self);
 void            pi_connection_bar_set_capture    (PiConnectionBar *self,

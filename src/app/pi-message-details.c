@@ -351,7 +351,9 @@ show_marker (PiMessageDetails *self)
       if (g_strcmp0 (reason, "too-large") == 0)
         why = _("The server can hold only so much for each client; a message larger than that cannot be sent and is left out. The connection stayed open: the messages around this line are complete.");
       else if (g_strcmp0 (reason, "too-slow") == 0)
-        why = _("The server’s queue for this client filled up because messages arrived faster than they were read. The connection stayed open.");
+        /* Over events v1 the stream goes on; over WebSocket pulse-events then
+         * closes the connection, and the next line of the list says so. */
+        why = _("The server’s queue for this client filled up because messages arrived faster than they were read.");
       else
         why = _("The server gave no reason. The connection stayed open.");
 
