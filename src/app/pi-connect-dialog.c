@@ -36,6 +36,8 @@ struct _PiConnectDialog
   GSettings       *settings;
   GCancellable    *cancellable;
   guint            n_recent;
+  /* The server of the token being stored. */
+  char            *token_server;
 };
 
 G_DEFINE_FINAL_TYPE (PiConnectDialog, pi_connect_dialog, ADW_TYPE_DIALOG)
@@ -153,17 +155,22 @@ on_token_stored (GObject      *object,
 
   if (!pi_credentials_store_finish (result, &error))
     {
+      g_autofree char *text = NULL;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      g_autofree char *text = g_strdup_printf (_("Could not keep the access token in the keyring: %s"),
-                                               error->message);
+      text = g_strdup_printf (_("Could not keep the access token in the keyring: %s"), error->message);
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
       return;
     }
 
   gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Access token kept in the keyring")));
+
+  /* The token is for this server: listen to it now, with the token. */
+  if (self->token_server != NULL)
+    pi_connect_dialog_choose (self, self->token_server);
 }
 
 static void
@@ -172,7 +179,19 @@ on_token_apply (PiConnectDialog *self,
 {
   const char *client_id = gtk_editable_get_text (GTK_EDITABLE (self->client_id_row));
   const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
-  g_autofree char *server = g_settings_get_string (self->settings, "server-url");
+  g_autofree char *typed = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
+  g_autofree char *server = NULL;
+
+  /* The token belongs to the address typed above it, if any; else to the
+   * server listened to now. */
+  if (typed[0] != '\0')
+    {
+      if (!check_url (self, TRUE))
+        return;
+      server = g_steal_pointer (&typed);
+    }
+  else
+    server = g_settings_get_string (self->settings, "server-url");
 
   if (client_id[0] == '\0')
     {
@@ -183,7 +202,9 @@ on_token_apply (PiConnectDialog *self,
   if (token[0] == '\0')
     return;
 
-  pi_credentials_store_async (server, client_id, token, self->cancellable,
+  g_free (self->token_server);
+  self->token_server = g_steal_pointer (&server);
+  pi_credentials_store_async (self->token_server, client_id, token, self->cancellable,
                               on_token_stored, g_object_ref (self));
 }
 
@@ -196,6 +217,7 @@ pi_connect_dialog_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_CONNECT_DIALOG);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->token_server, g_free);
 
   G_OBJECT_CLASS (pi_connect_dialog_parent_class)->dispose (object);
 }

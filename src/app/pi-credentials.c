@@ -12,6 +12,8 @@
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
+#include <string.h>
+
 #include "pi-credentials.h"
 
 /* A Taskcluster access token is a password: it lives in the desktop keyring
@@ -45,6 +47,19 @@ get_schema (void)
  *
  * Keeps @access_token in the keyring.
  */
+/* The server as the keyring knows it: "https://tc.example.com/" and
+ * "https://tc.example.com" are one deployment. */
+static char *
+server_key (const char *server_url)
+{
+  char *key = g_strstrip (g_strdup (server_url));
+  gsize len = strlen (key);
+
+  while (len > 0 && key[len - 1] == '/')
+    key[--len] = '\0';
+  return key;
+}
+
 void
 pi_credentials_store_async (const char          *server_url,
                             const char          *client_id,
@@ -54,16 +69,18 @@ pi_credentials_store_async (const char          *server_url,
                             gpointer             user_data)
 {
   g_autofree char *label = NULL;
+  g_autofree char *server = NULL;
 
   g_return_if_fail (server_url != NULL);
   g_return_if_fail (client_id != NULL);
   g_return_if_fail (access_token != NULL);
 
+  server = server_key (server_url);
   /* What the keyring's own window shows. */
-  label = g_strdup_printf (_("Taskcluster access token of %s on %s"), client_id, server_url);
+  label = g_strdup_printf (_("Taskcluster access token of %s on %s"), client_id, server);
   secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, access_token,
                          cancellable, callback, user_data,
-                         "server", server_url,
+                         "server", server,
                          "client-id", client_id,
                          NULL);
 }
@@ -92,11 +109,14 @@ pi_credentials_lookup_async (const char          *server_url,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
+  g_autofree char *server = NULL;
+
   g_return_if_fail (server_url != NULL);
   g_return_if_fail (client_id != NULL);
 
+  server = server_key (server_url);
   secret_password_lookup (get_schema (), cancellable, callback, user_data,
-                          "server", server_url,
+                          "server", server,
                           "client-id", client_id,
                           NULL);
 }
