@@ -473,6 +473,15 @@ test_unsubscribe (void)
   ws_send (ws, unsubscribe);
   ws_send (ws, unsubscribe);
   ws_send (ws, "{\"type\":\"unsubscribe\",\"subscriptionId\":\"nosuchid\"}");
+  /* Unsubscribing has no answer, and the publish below takes another
+   * connection: a frame that is answered shows when the server has read
+   * the ones before it. */
+  ws_send (ws, "{\"type\":\"explode\"}");
+  {
+    g_autoptr(JsonObject) answer = ws_next (ws);
+
+    g_assert_cmpstr (json_object_get_string_member (answer, "type"), ==, "error");
+  }
   publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k\",\"payload\":2}");
   c = ws_expect_data (ws, two, EXCHANGE, "k");
   g_assert_cmpint (json_object_get_int_member (c, "payload"), ==, 2);
