@@ -241,10 +241,9 @@ bench_size (guint n)
   b.list = PI_MESSAGE_LIST (pi_message_list_new ());
   gtk_window_set_child (b.window, GTK_WIDGET (b.list));
   pi_message_list_set_store (b.list, store);
-  b.filter = PI_TEXT_FILTER (gtk_filter_list_model_get_filter (
-      GTK_FILTER_LIST_MODEL (pi_message_list_get_shown (b.list))));
+  b.filter = PI_TEXT_FILTER (pi_message_list_get_shown (b.list));
   g_signal_connect_swapped (b.filter, "notify::searching", G_CALLBACK (on_searching), &b);
-  g_signal_connect_swapped (b.filter, "changed", G_CALLBACK (on_changed), &b);
+  g_signal_connect_swapped (b.filter, "items-changed", G_CALLBACK (on_changed), &b);
   gtk_window_present (b.window);
   while (!gtk_widget_get_mapped (GTK_WIDGET (b.list)))
     g_main_context_iteration (NULL, TRUE);

@@ -9,22 +9,27 @@
 
 #define G_LOG_DOMAIN "pi-text-filter"
 
+#include <string.h>
+
 #include "pi-message-filter.h"
 #include "pi-text-filter.h"
 
 /*
- * The message list's search filter. Matching every message on the main
- * thread froze the window for a second and more with 100,000 messages, so
- * a long list is searched on worker threads (pi_message_filter_search_async)
- * and the filter model is told only when the result is there:
+ * The message list's search: a list model of the messages of `model` that
+ * contain the text, in order. It replaced a GtkFilterListModel, which asks
+ * its filter about every row on the main thread: with a million messages
+ * that alone took up to a second after the search was done. Here the rows
+ * shown are an array of positions in `model`:
  *
- *  - while a search runs, the rows shown stay those of the previous text
- *    (`shown`), and rows that arrive meanwhile are matched against it too,
- *    so that the list is never a mix of two texts;
- *  - when it finishes, `changed` is emitted once; the filter model then asks
- *    match() for each row, in order, which is a lookup in the result;
- *  - rows that arrive after the search started are not in the result and
- *    are matched directly, a few at a time as they come.
+ *  - a long list is searched on worker threads
+ *    (pi_message_filter_search_async); meanwhile the rows shown stay those
+ *    of the previous text (`shown`), rows that arrive are matched against
+ *    it, so that the list is never a mix of two texts;
+ *  - when the search finishes, its positions (of the snapshot) are moved
+ *    past what the list evicted and appended meanwhile, and the change is
+ *    announced with one items-changed, trimmed to the rows that differ; the
+ *    table then asks for the rows it draws, and nothing else is touched;
+ *  - rows that arrive later are matched directly, a few at a time.
  *
  * Typing another character cancels the search under way. A short list is
  * matched directly, at once: starting threads would only add latency.
@@ -36,20 +41,27 @@
 
 struct _PiTextFilter
 {
-  GtkFilter         parent_instance;
+  GObject           parent_instance;
 
   /* Owned */
   GListModel       *model;
   char             *text;
   char             *needle;      /* text casefolded: what is searched for, NULL when empty */
-  char             *shown;       /* the needle the filter model currently shows, NULL = all */
-  PiMessageMatches *matches;     /* NULL or the result of searching for `shown` */
+  char             *shown;       /* the needle whose rows are shown, NULL = all */
+  GArray           *positions;   /* guint: the rows shown when `shown`, ascending */
   GCancellable     *cancellable; /* the search under way */
 
-  guint             hint;        /* where the filter model's next row is in `matches` */
+  /* What happened to the snapshot of the search under way: how many of
+   * its messages the list still holds (at its front), and how many it
+   * dropped from the front. */
+  guint             snapshot_left;
+  guint             snapshot_dropped;
 };
 
-G_DEFINE_FINAL_TYPE (PiTextFilter, pi_text_filter, GTK_TYPE_FILTER)
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PiTextFilter, pi_text_filter, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
 enum {
   PROP_0,
@@ -61,60 +73,135 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-pi_text_filter_match (GtkFilter *filter,
-                      gpointer   item)
+static void refilter (PiTextFilter *self);
+
+/* GListModel */
+
+static GType
+pi_text_filter_get_item_type (GListModel *list)
 {
-  PiTextFilter *self = (PiTextFilter *)filter;
-  gboolean matched;
+  return PI_TYPE_MESSAGE;
+}
+
+static guint
+model_n_items (PiTextFilter *self)
+{
+  return self->model ? g_list_model_get_n_items (self->model) : 0;
+}
+
+static guint
+pi_text_filter_get_n_items (GListModel *list)
+{
+  PiTextFilter *self = PI_TEXT_FILTER (list);
 
   if (self->shown == NULL)
-    return TRUE;
+    return model_n_items (self);
 
-  if (self->matches != NULL &&
-      pi_message_matches_lookup (self->matches, item, &self->hint, &matched))
-    return matched;
-
-  return pi_message_contains_text (item, self->shown);
+  return self->positions->len;
 }
 
-static GtkFilterMatch
-pi_text_filter_get_strictness (GtkFilter *filter)
+static gpointer
+pi_text_filter_get_item (GListModel *list,
+                         guint       position)
 {
-  PiTextFilter *self = (PiTextFilter *)filter;
+  PiTextFilter *self = PI_TEXT_FILTER (list);
 
-  return self->shown == NULL ? GTK_FILTER_MATCH_ALL : GTK_FILTER_MATCH_SOME;
+  if (self->model == NULL)
+    return NULL;
+
+  if (self->shown == NULL)
+    return g_list_model_get_item (self->model, position);
+
+  if (position >= self->positions->len)
+    return NULL;
+
+  return g_list_model_get_item (self->model, g_array_index (self->positions, guint, position));
 }
 
-/* Shows the rows for @needle (NULL: all), with @matches when searched, and
- * tells the filter model which rows it has to look at again. */
 static void
-show (PiTextFilter     *self,
-      const char       *needle,
-      PiMessageMatches *matches)
+list_model_iface_init (GListModelInterface *iface)
 {
-  g_autofree char *old = g_steal_pointer (&self->shown);
-  GtkFilterChange change;
+  iface->get_item_type = pi_text_filter_get_item_type;
+  iface->get_n_items = pi_text_filter_get_n_items;
+  iface->get_item = pi_text_filter_get_item;
+}
 
-  g_assert (matches == NULL || g_strcmp0 (pi_message_matches_get_needle (matches), needle) == 0);
+/* The rows shown */
 
+static gboolean
+model_item_contains (PiTextFilter *self,
+                     guint         position,
+                     const char   *needle)
+{
+  g_autoptr(PiMessage) message = g_list_model_get_item (self->model, position);
+
+  return pi_message_contains_text (message, needle);
+}
+
+/* The first index of `positions` at or after @position. */
+static guint
+lower_bound (GArray *positions,
+             guint   position)
+{
+  guint lo = 0;
+  guint hi = positions->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (positions, guint, mid) < position)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+/* The row at index @i: @positions[i], or i itself when all are shown. */
+static inline guint
+row_at (GArray *positions,
+        guint   i)
+{
+  return positions ? g_array_index (positions, guint, i) : i;
+}
+
+/* Shows @positions (NULL: all of the model) for @needle, and announces the
+ * rows that differ from those shown before with one items-changed. */
+static void
+show (PiTextFilter *self,
+      const char   *needle,
+      GArray       *positions)
+{
+  g_autoptr(GArray) old = NULL;
+  guint old_len;
+  guint new_len;
+  guint prefix = 0;
+  guint suffix = 0;
+
+  g_assert ((needle == NULL) == (positions == NULL));
+
+  old_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
+  old = self->shown ? g_steal_pointer (&self->positions) : NULL;
+  g_clear_pointer (&self->positions, g_array_unref);
+  g_free (self->shown);
   self->shown = g_strdup (needle);
-  g_clear_pointer (&self->matches, pi_message_matches_unref);
-  self->matches = matches ? pi_message_matches_ref (matches) : NULL;
-  self->hint = 0;
+  self->positions = positions ? g_array_ref (positions) : NULL;
+  new_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
 
-  /* Only the rows shown can disappear when the text grows, and only the
-   * hidden ones can appear when it shrinks. */
-  if (old == NULL)
-    change = GTK_FILTER_CHANGE_MORE_STRICT;
-  else if (needle == NULL || strstr (old, needle) != NULL)
-    change = GTK_FILTER_CHANGE_LESS_STRICT;
-  else if (strstr (needle, old) != NULL)
-    change = GTK_FILTER_CHANGE_MORE_STRICT;
-  else
-    change = GTK_FILTER_CHANGE_DIFFERENT;
+  /* The rows both show at the top and at the bottom stay; the selection
+   * and the scroll position with them. */
+  while (prefix < old_len && prefix < new_len &&
+         row_at (old, prefix) == row_at (positions, prefix))
+    prefix++;
+  while (suffix < old_len - prefix && suffix < new_len - prefix &&
+         row_at (old, old_len - 1 - suffix) == row_at (positions, new_len - 1 - suffix))
+    suffix++;
 
-  gtk_filter_changed (GTK_FILTER (self), change);
+  if (old_len - prefix - suffix > 0 || new_len - prefix - suffix > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix,
+                                old_len - prefix - suffix, new_len - prefix - suffix);
 }
 
 static void
@@ -139,6 +226,11 @@ on_search_done (GObject      *object,
   g_autoptr(PiTextFilter) self = user_data;
   g_autoptr(PiMessageMatches) matches = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) positions = NULL;
+  const guint *found;
+  guint n_found;
+  guint n_items;
+  guint i;
 
   if (!(matches = pi_message_filter_search_finish (result, &error)))
     {
@@ -155,8 +247,25 @@ on_search_done (GObject      *object,
            pi_message_matches_get_n_searched (matches),
            pi_message_matches_get_needle (matches));
 
+  /* The snapshot's positions, less what the list dropped from its front
+   * meanwhile, then what it appended, matched here. */
+  found = pi_message_matches_get_positions (matches, &n_found);
+  n_items = model_n_items (self);
+  positions = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_found);
+  for (i = 0; i < n_found; i++)
+    if (found[i] >= self->snapshot_dropped)
+      {
+        guint position = found[i] - self->snapshot_dropped;
+
+        g_assert (position < self->snapshot_left);
+        g_array_append_val (positions, position);
+      }
+  for (i = self->snapshot_left; i < n_items; i++)
+    if (model_item_contains (self, i, self->needle))
+      g_array_append_val (positions, i);
+
   set_searching (self, NULL);
-  show (self, pi_message_matches_get_needle (matches), matches);
+  show (self, pi_message_matches_get_needle (matches), positions);
 }
 
 /* Brings what is shown up to date with the text. */
@@ -164,22 +273,110 @@ static void
 refilter (PiTextFilter *self)
 {
   g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(GArray) positions = NULL;
   guint n_items;
+  guint i;
 
   set_searching (self, NULL);
 
-  n_items = self->model ? g_list_model_get_n_items (self->model) : 0;
-  if (self->needle == NULL || n_items <= SYNC_LIMIT)
+  if (self->needle == NULL)
     {
-      show (self, self->needle, NULL);
+      show (self, NULL, NULL);
       return;
     }
 
-  cancellable = g_cancellable_new ();
-  set_searching (self, cancellable);
-  pi_message_filter_search_async (self->model, self->needle, cancellable,
-                                  on_search_done, g_object_ref (self));
+  n_items = model_n_items (self);
+  if (n_items > SYNC_LIMIT)
+    {
+      cancellable = g_cancellable_new ();
+      set_searching (self, cancellable);
+      self->snapshot_left = n_items;
+      self->snapshot_dropped = 0;
+      pi_message_filter_search_async (self->model, self->needle, cancellable,
+                                      on_search_done, g_object_ref (self));
+      return;
+    }
+
+  positions = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  /* A longer text can only be in the rows the shorter one found. */
+  if (self->shown != NULL && strstr (self->needle, self->shown) != NULL)
+    {
+      for (i = 0; i < self->positions->len; i++)
+        {
+          guint position = g_array_index (self->positions, guint, i);
+
+          if (model_item_contains (self, position, self->needle))
+            g_array_append_val (positions, position);
+        }
+    }
+  else
+    {
+      for (i = 0; i < n_items; i++)
+        if (model_item_contains (self, i, self->needle))
+          g_array_append_val (positions, i);
+    }
+
+  show (self, self->needle, positions);
 }
+
+static void
+on_model_items_changed (PiTextFilter *self,
+                        guint         position,
+                        guint         removed,
+                        guint         added,
+                        GListModel   *model)
+{
+  gboolean restart = FALSE;
+
+  /* A search under way keeps track of its snapshot: the list drops from
+   * its front and appends at its end. Anything else starts it again. */
+  if (self->cancellable != NULL)
+    {
+      if (position == 0 && added == 0)
+        {
+          guint k = MIN (removed, self->snapshot_left);
+
+          self->snapshot_left -= k;
+          self->snapshot_dropped += k;
+        }
+      else if (removed != 0 || position + added != g_list_model_get_n_items (model))
+        restart = TRUE;
+    }
+
+  if (self->shown == NULL)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+    }
+  else
+    {
+      GArray *positions = self->positions;
+      guint start = lower_bound (positions, position);
+      guint end = lower_bound (positions, position + removed);
+      guint n_added = 0;
+      guint i;
+
+      g_array_remove_range (positions, start, end - start);
+      for (i = start; i < positions->len; i++)
+        g_array_index (positions, guint, i) += added - removed;
+      for (i = 0; i < added; i++)
+        if (model_item_contains (self, position + i, self->shown))
+          {
+            guint row = position + i;
+
+            g_array_insert_val (positions, start + n_added, row);
+            n_added++;
+          }
+
+      if (end - start > 0 || n_added > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), start, end - start, n_added);
+    }
+
+  if (restart)
+    refilter (self);
+}
+
+/* GObject */
 
 static void
 pi_text_filter_dispose (GObject *object)
@@ -189,8 +386,9 @@ pi_text_filter_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
-  g_clear_pointer (&self->matches, pi_message_matches_unref);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->dispose (object);
 }
@@ -203,6 +401,7 @@ pi_text_filter_finalize (GObject *object)
   g_free (self->text);
   g_free (self->needle);
   g_free (self->shown);
+  g_clear_pointer (&self->positions, g_array_unref);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->finalize (object);
 }
@@ -261,21 +460,16 @@ static void
 pi_text_filter_class_init (PiTextFilterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkFilterClass *filter_class = GTK_FILTER_CLASS (klass);
 
   object_class->dispose = pi_text_filter_dispose;
   object_class->finalize = pi_text_filter_finalize;
   object_class->get_property = pi_text_filter_get_property;
   object_class->set_property = pi_text_filter_set_property;
 
-  filter_class->match = pi_text_filter_match;
-  filter_class->get_strictness = pi_text_filter_get_strictness;
-
   /**
    * PiTextFilter:model:
    *
-   * The list of #PiMessage that searches take their snapshot of: the
-   * model of the filter model this filter is used in.
+   * The list of #PiMessage to show the matching messages of.
    */
   properties[PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL, G_TYPE_LIST_MODEL,
@@ -319,15 +513,33 @@ void
 pi_text_filter_set_model (PiTextFilter *self,
                           GListModel   *model)
 {
+  guint old_len;
+
   g_return_if_fail (PI_IS_TEXT_FILTER (self));
   g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
+  g_return_if_fail (model == NULL || g_list_model_get_item_type (model) == PI_TYPE_MESSAGE);
 
-  if (!g_set_object (&self->model, model))
+  if (self->model == model)
     return;
 
-  /* A result stays valid (it knows its messages by identity), but a search
-   * under way is of the old list. */
-  if (self->cancellable != NULL)
+  old_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
+
+  set_searching (self, NULL);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, model);
+  if (model != NULL)
+    g_signal_connect_object (model, "items-changed",
+                             G_CALLBACK (on_model_items_changed), self,
+                             G_CONNECT_SWAPPED);
+
+  /* Another list: nothing of the old one is shown, the new one from
+   * scratch (searched when long). */
+  g_clear_pointer (&self->shown, g_free);
+  g_clear_pointer (&self->positions, g_array_unref);
+  if (old_len > 0 || model_n_items (self) > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, model_n_items (self));
+  if (self->needle != NULL)
     refilter (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
@@ -345,9 +557,9 @@ void
 pi_text_filter_set_text (PiTextFilter *self,
                          const char   *text)
 {
-  g_return_if_fail (PI_IS_TEXT_FILTER (self));
-
   g_autofree char *old_needle = NULL;
+
+  g_return_if_fail (PI_IS_TEXT_FILTER (self));
 
   if (text == NULL)
     text = "";
