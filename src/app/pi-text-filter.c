@@ -31,6 +31,12 @@
  *    table then asks for the rows it draws, and nothing else is touched;
  *  - rows that arrive later are matched directly, a few at a time.
  *
+ * The filter keeps a reference to each message of `model` itself
+ * (`messages`), so that a search's snapshot is a copy of that array: taking
+ * a million references on the main thread at each keystroke stalled it for
+ * a hundred milliseconds and more of cache misses. Messages the list drops
+ * while a search may still read them are let go when no search runs.
+ *
  * Typing another character cancels the search under way. A short list is
  * matched directly, at once: starting threads would only add latency.
  */
@@ -50,6 +56,10 @@ struct _PiTextFilter
   char             *shown;       /* the needle whose rows are shown, NULL = all */
   GArray           *positions;   /* guint: the rows shown when `shown`, ascending */
   GCancellable     *cancellable; /* the search under way */
+  GPtrArray        *messages;    /* a reference to each message of `model`, from `head` */
+  guint             head;
+  GPtrArray        *dropped;     /* references to let go when no search runs */
+  guint             n_running;   /* searches whose threads may still read `messages` */
 
   /* What happened to the snapshot of the search under way: how many of
    * its messages the list still holds (at its front), and how many it
@@ -75,6 +85,84 @@ static GParamSpec *properties[N_PROPS];
 
 static void refilter (PiTextFilter *self);
 
+/* The references */
+
+static inline guint
+n_messages (PiTextFilter *self)
+{
+  return self->messages->len - self->head;
+}
+
+static inline PiMessage *
+message_at (PiTextFilter *self,
+            guint         position)
+{
+  return self->messages->pdata[self->head + position];
+}
+
+static void
+let_go (PiTextFilter *self,
+        PiMessage    *message)
+{
+  if (self->n_running > 0)
+    g_ptr_array_add (self->dropped, message);
+  else
+    g_object_unref (message);
+}
+
+/* Mirrors an items-changed of `model` in `messages`. */
+static void
+update_messages (PiTextFilter *self,
+                 guint         position,
+                 guint         removed,
+                 guint         added)
+{
+  guint i;
+
+  g_assert (position + removed <= n_messages (self));
+
+  for (i = 0; i < removed; i++)
+    let_go (self, message_at (self, position + i));
+
+  if (position == 0)
+    {
+      /* Dropping the oldest, the store's usual change: no moving. */
+      self->head += removed;
+      if (self->head > 4096 && self->head > n_messages (self))
+        {
+          g_ptr_array_remove_range (self->messages, 0, self->head);
+          self->head = 0;
+        }
+    }
+  else
+    {
+      g_ptr_array_remove_range (self->messages, self->head + position, removed);
+    }
+
+  for (i = 0; i < added; i++)
+    {
+      PiMessage *message = g_list_model_get_item (self->model, position + i);
+
+      if (self->head + position + i == self->messages->len)
+        g_ptr_array_add (self->messages, message);
+      else if (self->head > 0 && position == 0 && i == 0)
+        self->messages->pdata[--self->head] = message;
+      else
+        g_ptr_array_insert (self->messages, self->head + position + i, message);
+    }
+}
+
+static void
+let_go_all (PiTextFilter *self)
+{
+  guint i;
+
+  for (i = 0; i < n_messages (self); i++)
+    let_go (self, message_at (self, i));
+  g_ptr_array_set_size (self->messages, 0);
+  self->head = 0;
+}
+
 /* GListModel */
 
 static GType
@@ -86,7 +174,7 @@ pi_text_filter_get_item_type (GListModel *list)
 static guint
 model_n_items (PiTextFilter *self)
 {
-  return self->model ? g_list_model_get_n_items (self->model) : 0;
+  return n_messages (self);
 }
 
 static guint
@@ -106,16 +194,17 @@ pi_text_filter_get_item (GListModel *list,
 {
   PiTextFilter *self = PI_TEXT_FILTER (list);
 
-  if (self->model == NULL)
+  if (self->shown != NULL)
+    {
+      if (position >= self->positions->len)
+        return NULL;
+      position = g_array_index (self->positions, guint, position);
+    }
+
+  if (position >= n_messages (self))
     return NULL;
 
-  if (self->shown == NULL)
-    return g_list_model_get_item (self->model, position);
-
-  if (position >= self->positions->len)
-    return NULL;
-
-  return g_list_model_get_item (self->model, g_array_index (self->positions, guint, position));
+  return g_object_ref (message_at (self, position));
 }
 
 static void
@@ -133,9 +222,7 @@ model_item_contains (PiTextFilter *self,
                      guint         position,
                      const char   *needle)
 {
-  g_autoptr(PiMessage) message = g_list_model_get_item (self->model, position);
-
-  return pi_message_contains_text (message, needle);
+  return pi_message_contains_text (message_at (self, position), needle);
 }
 
 /* The first index of `positions` at or after @position. */
@@ -232,6 +319,11 @@ on_search_done (GObject      *object,
   guint n_items;
   guint i;
 
+  /* No thread of this search reads the messages any more. */
+  g_assert (self->n_running > 0);
+  if (--self->n_running == 0)
+    g_ptr_array_set_size (self->dropped, 0);
+
   if (!(matches = pi_message_filter_search_finish (result, &error)))
     {
       /* Only cancelled: a newer text or model took over. */
@@ -292,8 +384,10 @@ refilter (PiTextFilter *self)
       set_searching (self, cancellable);
       self->snapshot_left = n_items;
       self->snapshot_dropped = 0;
-      pi_message_filter_search_async (self->model, self->needle, cancellable,
-                                      on_search_done, g_object_ref (self));
+      self->n_running++;
+      pi_message_filter_search_messages_async ((PiMessage **) self->messages->pdata + self->head,
+                                               n_items, self->needle, cancellable,
+                                               on_search_done, g_object_ref (self));
       return;
     }
 
@@ -328,6 +422,8 @@ on_model_items_changed (PiTextFilter *self,
                         GListModel   *model)
 {
   gboolean restart = FALSE;
+
+  update_messages (self, position, removed, added);
 
   /* A search under way keeps track of its snapshot: the list drops from
    * its front and appends at its end. Anything else starts it again. */
@@ -389,6 +485,7 @@ pi_text_filter_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
+  let_go_all (self);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->dispose (object);
 }
@@ -402,6 +499,8 @@ pi_text_filter_finalize (GObject *object)
   g_free (self->needle);
   g_free (self->shown);
   g_clear_pointer (&self->positions, g_array_unref);
+  g_ptr_array_unref (self->messages);
+  g_ptr_array_unref (self->dropped);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->finalize (object);
 }
@@ -493,6 +592,8 @@ pi_text_filter_class_init (PiTextFilterClass *klass)
 static void
 pi_text_filter_init (PiTextFilter *self)
 {
+  self->messages = g_ptr_array_new ();
+  self->dropped = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 PiTextFilter *
@@ -527,7 +628,10 @@ pi_text_filter_set_model (PiTextFilter *self,
   set_searching (self, NULL);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
+  let_go_all (self);
   g_set_object (&self->model, model);
+  if (model != NULL)
+    update_messages (self, 0, 0, g_list_model_get_n_items (model));
   if (model != NULL)
     g_signal_connect_object (model, "items-changed",
                              G_CALLBACK (on_model_items_changed), self,

@@ -34,6 +34,12 @@ void              pi_message_filter_search_async    (GListModel           *messa
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
+void              pi_message_filter_search_messages_async (PiMessage    **messages,
+                                                           guint          n_messages,
+                                                           const char    *needle_casefolded,
+                                                           GCancellable  *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer       user_data);
 PiMessageMatches *pi_message_filter_search_finish   (GAsyncResult         *result,
                                                      GError              **error);
 
