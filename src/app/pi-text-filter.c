@@ -66,6 +66,8 @@ struct _PiTextFilter
    * dropped from the front. */
   guint             snapshot_left;
   guint             snapshot_dropped;
+  GArray           *candidates;  /* the positions searched, NULL = all */
+  char             *running;     /* the needle searched for */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -305,6 +307,98 @@ set_searching (PiTextFilter *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCHING]);
 }
 
+/* The rows of @candidates (all when NULL) that contain @needle. */
+static GArray *
+match_rows (PiTextFilter *self,
+            GArray       *candidates,
+            const char   *needle)
+{
+  guint n = candidates ? candidates->len : n_messages (self);
+  GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint i;
+
+  for (i = 0; i < n; i++)
+    {
+      guint position = row_at (candidates, i);
+
+      if (model_item_contains (self, position, needle))
+        g_array_append_val (positions, position);
+    }
+
+  return positions;
+}
+
+static void on_search_done (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+/* Searches the rows of @candidates (all when NULL) for the needle on
+ * worker threads. */
+static void
+start_search (PiTextFilter *self,
+              GArray       *candidates)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint n_items = n_messages (self);
+
+  set_searching (self, cancellable);
+  self->snapshot_left = n_items;
+  self->snapshot_dropped = 0;
+  g_clear_pointer (&self->candidates, g_array_unref);
+  /* A copy: the rows shown move as the list changes. */
+  self->candidates = candidates ? g_array_copy (candidates) : NULL;
+  g_free (self->running);
+  self->running = g_strdup (self->needle);
+  self->n_running++;
+
+  if (candidates != NULL)
+    {
+      g_autofree PiMessage **messages = g_new (PiMessage *, MAX (candidates->len, 1));
+      guint i;
+
+      for (i = 0; i < candidates->len; i++)
+        messages[i] = message_at (self, g_array_index (candidates, guint, i));
+      pi_message_filter_search_messages_async (messages, candidates->len, self->needle,
+                                               cancellable, on_search_done, g_object_ref (self));
+    }
+  else
+    {
+      pi_message_filter_search_messages_async ((PiMessage **) self->messages->pdata + self->head,
+                                               n_items, self->needle, cancellable,
+                                               on_search_done, g_object_ref (self));
+    }
+}
+
+/* Shows the rows of @positions that contain the needle: all of them when
+ * they were searched for it, otherwise (the text grew meanwhile) a search
+ * of these rows only, on workers when they are many. */
+static void
+narrow (PiTextFilter *self,
+        const char   *searched,
+        GArray       *positions)
+{
+  g_autoptr(GArray) matched = NULL;
+
+  if (g_strcmp0 (searched, self->needle) == 0)
+    {
+      set_searching (self, NULL);
+      show (self, searched, positions);
+      return;
+    }
+
+  g_assert (searched != NULL && self->needle != NULL && strstr (self->needle, searched) != NULL);
+
+  if (positions->len > SYNC_LIMIT)
+    {
+      start_search (self, positions);
+      return;
+    }
+
+  matched = match_rows (self, positions, self->needle);
+  set_searching (self, NULL);
+  show (self, self->needle, matched);
+}
+
 static void
 on_search_done (GObject      *object,
                 GAsyncResult *result,
@@ -314,6 +408,7 @@ on_search_done (GObject      *object,
   g_autoptr(PiMessageMatches) matches = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) positions = NULL;
+  g_autofree char *searched = NULL;
   const guint *found;
   guint n_found;
   guint n_items;
@@ -335,82 +430,66 @@ on_search_done (GObject      *object,
   if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
     return;
 
+  searched = g_strdup (pi_message_matches_get_needle (matches));
   g_debug ("Searched %u messages for \"%s\"",
-           pi_message_matches_get_n_searched (matches),
-           pi_message_matches_get_needle (matches));
+           pi_message_matches_get_n_searched (matches), searched);
 
   /* The snapshot's positions, less what the list dropped from its front
    * meanwhile, then what it appended, matched here. */
   found = pi_message_matches_get_positions (matches, &n_found);
-  n_items = model_n_items (self);
+  n_items = n_messages (self);
   positions = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_found);
   for (i = 0; i < n_found; i++)
-    if (found[i] >= self->snapshot_dropped)
-      {
-        guint position = found[i] - self->snapshot_dropped;
+    {
+      guint position = row_at (self->candidates, found[i]);
 
-        g_assert (position < self->snapshot_left);
-        g_array_append_val (positions, position);
-      }
+      if (position >= self->snapshot_dropped)
+        {
+          position -= self->snapshot_dropped;
+          g_assert (position < self->snapshot_left);
+          g_array_append_val (positions, position);
+        }
+    }
   for (i = self->snapshot_left; i < n_items; i++)
-    if (model_item_contains (self, i, self->needle))
+    if (model_item_contains (self, i, searched))
       g_array_append_val (positions, i);
+  g_clear_pointer (&self->candidates, g_array_unref);
 
-  set_searching (self, NULL);
-  show (self, pi_message_matches_get_needle (matches), positions);
+  narrow (self, searched, positions);
 }
 
 /* Brings what is shown up to date with the text. */
 static void
 refilter (PiTextFilter *self)
 {
-  g_autoptr(GCancellable) cancellable = NULL;
   g_autoptr(GArray) positions = NULL;
-  guint n_items;
-  guint i;
-
-  set_searching (self, NULL);
+  GArray *candidates = NULL;
 
   if (self->needle == NULL)
     {
+      set_searching (self, NULL);
       show (self, NULL, NULL);
       return;
     }
 
-  n_items = model_n_items (self);
-  if (n_items > SYNC_LIMIT)
-    {
-      cancellable = g_cancellable_new ();
-      set_searching (self, cancellable);
-      self->snapshot_left = n_items;
-      self->snapshot_dropped = 0;
-      self->n_running++;
-      pi_message_filter_search_messages_async ((PiMessage **) self->messages->pdata + self->head,
-                                               n_items, self->needle, cancellable,
-                                               on_search_done, g_object_ref (self));
-      return;
-    }
+  /* Typing on: the search under way finds the rows the longer text can
+   * be in, and they are searched next. */
+  if (self->cancellable != NULL && strstr (self->needle, self->running) != NULL)
+    return;
 
-  positions = g_array_new (FALSE, FALSE, sizeof (guint));
+  set_searching (self, NULL);
 
   /* A longer text can only be in the rows the shorter one found. */
   if (self->shown != NULL && strstr (self->needle, self->shown) != NULL)
-    {
-      for (i = 0; i < self->positions->len; i++)
-        {
-          guint position = g_array_index (self->positions, guint, i);
+    candidates = self->positions;
 
-          if (model_item_contains (self, position, self->needle))
-            g_array_append_val (positions, position);
-        }
-    }
-  else
+  if ((candidates ? candidates->len : n_messages (self)) > SYNC_LIMIT)
     {
-      for (i = 0; i < n_items; i++)
-        if (model_item_contains (self, i, self->needle))
-          g_array_append_val (positions, i);
+      start_search (self, candidates);
+      return;
     }
 
+  positions = match_rows (self, candidates, self->needle);
   show (self, self->needle, positions);
 }
 
@@ -469,7 +548,10 @@ on_model_items_changed (PiTextFilter *self,
     }
 
   if (restart)
-    refilter (self);
+    {
+      set_searching (self, NULL);
+      refilter (self);
+    }
 }
 
 /* GObject */
@@ -498,7 +580,9 @@ pi_text_filter_finalize (GObject *object)
   g_free (self->text);
   g_free (self->needle);
   g_free (self->shown);
+  g_free (self->running);
   g_clear_pointer (&self->positions, g_array_unref);
+  g_clear_pointer (&self->candidates, g_array_unref);
   g_ptr_array_unref (self->messages);
   g_ptr_array_unref (self->dropped);
 
