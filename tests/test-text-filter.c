@@ -127,6 +127,75 @@ test_evicted_while_searching (void)
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 19500);
 }
 
+/* The rows shown are the messages of @store that contain @needle, in order. */
+static void
+assert_shows_matches (GListModel     *shown,
+                      PiMessageStore *store,
+                      const char     *needle)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+  guint j = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (store), i);
+      g_autoptr(PiMessage) row = NULL;
+
+      if (!pi_message_contains_text (message, needle))
+        continue;
+      row = g_list_model_get_item (shown, j++);
+      g_assert_true (row == message);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (shown), ==, j);
+}
+
+/* A longer text searches the rows of the shorter one, on workers when they
+ * are many, also when the list changes meanwhile. */
+static void
+test_narrowing (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (100000);
+  g_autoptr(PiTextFilter) filter = pi_text_filter_new ();
+  GListModel *shown = G_LIST_MODEL (filter);
+
+  for (guint i = 0; i < 30000; i++)
+    {
+      g_autoptr(PiMessage) message = fixture_message_new (i, NULL);
+
+      pi_message_store_append (store, &message, 1);
+    }
+  pi_text_filter_set_model (filter, G_LIST_MODEL (store));
+
+  /* Typed on while the first search runs. */
+  pi_text_filter_set_text (filter, "TASK-");
+  g_assert_true (pi_text_filter_get_searching (filter));
+  pi_text_filter_set_text (filter, "TASK-f");
+  while (pi_text_filter_get_searching (filter))
+    g_main_context_iteration (NULL, TRUE);
+  assert_shows_matches (shown, store, "task-f");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), <, 30000);
+
+  /* From the rows shown, while the oldest go and new ones arrive. */
+  pi_text_filter_set_text (filter, "task-");
+  while (pi_text_filter_get_searching (filter))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 10000);
+  pi_text_filter_set_text (filter, "task-failed");
+  g_assert_true (pi_text_filter_get_searching (filter));
+  pi_message_store_set_capacity (store, 19500);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(PiMessage) message = fixture_message_new (40000 + i, NULL);
+
+      pi_message_store_append (store, &message, 1);
+    }
+  while (pi_text_filter_get_searching (filter))
+    g_main_context_iteration (NULL, TRUE);
+  assert_shows_matches (shown, store, "task-failed");
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -136,6 +205,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/text-filter/typing", test_typing);
   g_test_add_func ("/pi/text-filter/evicted-while-searching", test_evicted_while_searching);
+  g_test_add_func ("/pi/text-filter/narrowing", test_narrowing);
 
   return g_test_run ();
 }
