@@ -46,16 +46,16 @@ test_positions (void)
   g_autoptr(PiMessageMatches) matches = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(PiMessage) first = NULL;
-  g_autoptr(PiMessage) other = NULL;
-  g_autoptr(PiMessage) late = NULL;
+  g_autoptr(PiMessage) late = fixture_message_new (99999, TAG);
   const guint *positions;
   guint n;
-  guint hint = 0;
-  gboolean matched = FALSE;
 
   /* Case-insensitive, like pi_message_contains_text(). */
   pi_message_filter_search_async (G_LIST_MODEL (store), "planted-tag-42", NULL, on_done, &result);
+
+  /* A message added after the search started is not searched. */
+  pi_message_store_append (store, &late, 1);
+
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   matches = pi_message_filter_search_finish (result, &error);
@@ -66,18 +66,6 @@ test_positions (void)
   g_assert_cmpuint (n, ==, 30);
   for (guint i = 0; i < n; i++)
     g_assert_cmpuint (positions[i], ==, i * 1000 + 7);
-
-  first = g_list_model_get_item (G_LIST_MODEL (store), 7);
-  g_assert_true (pi_message_matches_lookup (matches, first, &hint, &matched));
-  g_assert_true (matched);
-  other = g_list_model_get_item (G_LIST_MODEL (store), 8);
-  g_assert_true (pi_message_matches_lookup (matches, other, NULL, &matched));
-  g_assert_false (matched);
-
-  /* A message added after the search started was not searched. */
-  late = fixture_message_new (99999, TAG);
-  pi_message_store_append (store, &late, 1);
-  g_assert_false (pi_message_matches_lookup (matches, late, &hint, &matched));
 }
 
 static void

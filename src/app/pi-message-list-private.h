@@ -31,7 +31,7 @@ struct _PiMessageList
   GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
   GtkSingleSelection *selection;
-  GtkFilterListModel *filter_model;
+  GListModel         *filter_model;   /* the filter: the rows shown */
   PiTextFilter       *filter;
   GtkRevealer        *new_revealer;
   GtkButton          *new_button;

@@ -318,7 +318,6 @@ pi_message_list_class_init (PiMessageListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, scroller);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, column_view);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, selection);
-  gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter_model);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_revealer);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_button);
@@ -342,6 +341,7 @@ pi_message_list_init (PiMessageList *self)
   g_type_ensure (PI_TYPE_TEXT_FILTER);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->filter_model = G_LIST_MODEL (self->filter);
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_object_bind_property (self, "search-mode",
@@ -388,11 +388,10 @@ pi_message_list_set_store (PiMessageList  *self,
 
   g_set_object (&self->store, store);
   pi_text_filter_set_model (self->filter, G_LIST_MODEL (store));
-  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (store));
 
-  /* With a filter set, the filter model says nothing about rows it hides;
-   * the total ("of M") comes from the store itself. Connected after the
-   * filter model so that both counts are current. */
+  /* With a filter set, the filter says nothing about rows it hides; the
+   * total ("of M") comes from the store itself. Connected after the
+   * filter so that both counts are current. */
   if (store != NULL)
     g_signal_connect_object (store, "items-changed",
                              G_CALLBACK (on_model_items_changed), self,

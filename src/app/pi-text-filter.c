@@ -9,22 +9,33 @@
 
 #define G_LOG_DOMAIN "pi-text-filter"
 
+#include <string.h>
+
 #include "pi-message-filter.h"
 #include "pi-text-filter.h"
 
 /*
- * The message list's search filter. Matching every message on the main
- * thread froze the window for a second and more with 100,000 messages, so
- * a long list is searched on worker threads (pi_message_filter_search_async)
- * and the filter model is told only when the result is there:
+ * The message list's search: a list model of the messages of `model` that
+ * contain the text, in order. It replaced a GtkFilterListModel, which asks
+ * its filter about every row on the main thread: with a million messages
+ * that alone took up to a second after the search was done. Here the rows
+ * shown are an array of positions in `model`:
  *
- *  - while a search runs, the rows shown stay those of the previous text
- *    (`shown`), and rows that arrive meanwhile are matched against it too,
- *    so that the list is never a mix of two texts;
- *  - when it finishes, `changed` is emitted once; the filter model then asks
- *    match() for each row, in order, which is a lookup in the result;
- *  - rows that arrive after the search started are not in the result and
- *    are matched directly, a few at a time as they come.
+ *  - a long list is searched on worker threads
+ *    (pi_message_filter_search_async); meanwhile the rows shown stay those
+ *    of the previous text (`shown`), rows that arrive are matched against
+ *    it, so that the list is never a mix of two texts;
+ *  - when the search finishes, its positions (of the snapshot) are moved
+ *    past what the list evicted and appended meanwhile, and the change is
+ *    announced with one items-changed, trimmed to the rows that differ; the
+ *    table then asks for the rows it draws, and nothing else is touched;
+ *  - rows that arrive later are matched directly, a few at a time.
+ *
+ * The filter keeps a reference to each message of `model` itself
+ * (`messages`), so that a search's snapshot is a copy of that array: taking
+ * a million references on the main thread at each keystroke stalled it for
+ * a hundred milliseconds and more of cache misses. Messages the list drops
+ * while a search may still read them are let go when no search runs.
  *
  * Typing another character cancels the search under way. A short list is
  * matched directly, at once: starting threads would only add latency.
@@ -36,20 +47,33 @@
 
 struct _PiTextFilter
 {
-  GtkFilter         parent_instance;
+  GObject           parent_instance;
 
   /* Owned */
   GListModel       *model;
   char             *text;
   char             *needle;      /* text casefolded: what is searched for, NULL when empty */
-  char             *shown;       /* the needle the filter model currently shows, NULL = all */
-  PiMessageMatches *matches;     /* NULL or the result of searching for `shown` */
+  char             *shown;       /* the needle whose rows are shown, NULL = all */
+  GArray           *positions;   /* guint: the rows shown when `shown`, ascending */
   GCancellable     *cancellable; /* the search under way */
+  GPtrArray        *messages;    /* a reference to each message of `model`, from `head` */
+  guint             head;
+  GPtrArray        *dropped;     /* references to let go when no search runs */
+  guint             n_running;   /* searches whose threads may still read `messages` */
 
-  guint             hint;        /* where the filter model's next row is in `matches` */
+  /* What happened to the snapshot of the search under way: how many of
+   * its messages the list still holds (at its front), and how many it
+   * dropped from the front. */
+  guint             snapshot_left;
+  guint             snapshot_dropped;
+  GArray           *candidates;  /* the positions searched, NULL = all */
+  char             *running;     /* the needle searched for */
 };
 
-G_DEFINE_FINAL_TYPE (PiTextFilter, pi_text_filter, GTK_TYPE_FILTER)
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PiTextFilter, pi_text_filter, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
 enum {
   PROP_0,
@@ -61,60 +85,212 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-pi_text_filter_match (GtkFilter *filter,
-                      gpointer   item)
+static void refilter (PiTextFilter *self);
+
+/* The references */
+
+static inline guint
+n_messages (PiTextFilter *self)
 {
-  PiTextFilter *self = (PiTextFilter *)filter;
-  gboolean matched;
+  return self->messages->len - self->head;
+}
+
+static inline PiMessage *
+message_at (PiTextFilter *self,
+            guint         position)
+{
+  return self->messages->pdata[self->head + position];
+}
+
+static void
+let_go (PiTextFilter *self,
+        PiMessage    *message)
+{
+  if (self->n_running > 0)
+    g_ptr_array_add (self->dropped, message);
+  else
+    g_object_unref (message);
+}
+
+/* Mirrors an items-changed of `model` in `messages`. */
+static void
+update_messages (PiTextFilter *self,
+                 guint         position,
+                 guint         removed,
+                 guint         added)
+{
+  guint i;
+
+  g_assert (position + removed <= n_messages (self));
+
+  for (i = 0; i < removed; i++)
+    let_go (self, message_at (self, position + i));
+
+  if (position == 0)
+    {
+      /* Dropping the oldest, the store's usual change: no moving. */
+      self->head += removed;
+      if (self->head > 4096 && self->head > n_messages (self))
+        {
+          g_ptr_array_remove_range (self->messages, 0, self->head);
+          self->head = 0;
+        }
+    }
+  else
+    {
+      g_ptr_array_remove_range (self->messages, self->head + position, removed);
+    }
+
+  for (i = 0; i < added; i++)
+    {
+      PiMessage *message = g_list_model_get_item (self->model, position + i);
+
+      if (self->head + position + i == self->messages->len)
+        g_ptr_array_add (self->messages, message);
+      else if (self->head > 0 && position == 0 && i == 0)
+        self->messages->pdata[--self->head] = message;
+      else
+        g_ptr_array_insert (self->messages, self->head + position + i, message);
+    }
+}
+
+static void
+let_go_all (PiTextFilter *self)
+{
+  guint i;
+
+  for (i = 0; i < n_messages (self); i++)
+    let_go (self, message_at (self, i));
+  g_ptr_array_set_size (self->messages, 0);
+  self->head = 0;
+}
+
+/* GListModel */
+
+static GType
+pi_text_filter_get_item_type (GListModel *list)
+{
+  return PI_TYPE_MESSAGE;
+}
+
+static guint
+model_n_items (PiTextFilter *self)
+{
+  return n_messages (self);
+}
+
+static guint
+pi_text_filter_get_n_items (GListModel *list)
+{
+  PiTextFilter *self = PI_TEXT_FILTER (list);
 
   if (self->shown == NULL)
-    return TRUE;
+    return model_n_items (self);
 
-  if (self->matches != NULL &&
-      pi_message_matches_lookup (self->matches, item, &self->hint, &matched))
-    return matched;
-
-  return pi_message_contains_text (item, self->shown);
+  return self->positions->len;
 }
 
-static GtkFilterMatch
-pi_text_filter_get_strictness (GtkFilter *filter)
+static gpointer
+pi_text_filter_get_item (GListModel *list,
+                         guint       position)
 {
-  PiTextFilter *self = (PiTextFilter *)filter;
+  PiTextFilter *self = PI_TEXT_FILTER (list);
 
-  return self->shown == NULL ? GTK_FILTER_MATCH_ALL : GTK_FILTER_MATCH_SOME;
+  if (self->shown != NULL)
+    {
+      if (position >= self->positions->len)
+        return NULL;
+      position = g_array_index (self->positions, guint, position);
+    }
+
+  if (position >= n_messages (self))
+    return NULL;
+
+  return g_object_ref (message_at (self, position));
 }
 
-/* Shows the rows for @needle (NULL: all), with @matches when searched, and
- * tells the filter model which rows it has to look at again. */
 static void
-show (PiTextFilter     *self,
-      const char       *needle,
-      PiMessageMatches *matches)
+list_model_iface_init (GListModelInterface *iface)
 {
-  g_autofree char *old = g_steal_pointer (&self->shown);
-  GtkFilterChange change;
+  iface->get_item_type = pi_text_filter_get_item_type;
+  iface->get_n_items = pi_text_filter_get_n_items;
+  iface->get_item = pi_text_filter_get_item;
+}
 
-  g_assert (matches == NULL || g_strcmp0 (pi_message_matches_get_needle (matches), needle) == 0);
+/* The rows shown */
 
+static gboolean
+model_item_contains (PiTextFilter *self,
+                     guint         position,
+                     const char   *needle)
+{
+  return pi_message_contains_text (message_at (self, position), needle);
+}
+
+/* The first index of `positions` at or after @position. */
+static guint
+lower_bound (GArray *positions,
+             guint   position)
+{
+  guint lo = 0;
+  guint hi = positions->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (positions, guint, mid) < position)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+/* The row at index @i: @positions[i], or i itself when all are shown. */
+static inline guint
+row_at (GArray *positions,
+        guint   i)
+{
+  return positions ? g_array_index (positions, guint, i) : i;
+}
+
+/* Shows @positions (NULL: all of the model) for @needle, and announces the
+ * rows that differ from those shown before with one items-changed. */
+static void
+show (PiTextFilter *self,
+      const char   *needle,
+      GArray       *positions)
+{
+  g_autoptr(GArray) old = NULL;
+  guint old_len;
+  guint new_len;
+  guint prefix = 0;
+  guint suffix = 0;
+
+  g_assert ((needle == NULL) == (positions == NULL));
+
+  old_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
+  old = self->shown ? g_steal_pointer (&self->positions) : NULL;
+  g_clear_pointer (&self->positions, g_array_unref);
+  g_free (self->shown);
   self->shown = g_strdup (needle);
-  g_clear_pointer (&self->matches, pi_message_matches_unref);
-  self->matches = matches ? pi_message_matches_ref (matches) : NULL;
-  self->hint = 0;
+  self->positions = positions ? g_array_ref (positions) : NULL;
+  new_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
 
-  /* Only the rows shown can disappear when the text grows, and only the
-   * hidden ones can appear when it shrinks. */
-  if (old == NULL)
-    change = GTK_FILTER_CHANGE_MORE_STRICT;
-  else if (needle == NULL || strstr (old, needle) != NULL)
-    change = GTK_FILTER_CHANGE_LESS_STRICT;
-  else if (strstr (needle, old) != NULL)
-    change = GTK_FILTER_CHANGE_MORE_STRICT;
-  else
-    change = GTK_FILTER_CHANGE_DIFFERENT;
+  /* The rows both show at the top and at the bottom stay; the selection
+   * and the scroll position with them. */
+  while (prefix < old_len && prefix < new_len &&
+         row_at (old, prefix) == row_at (positions, prefix))
+    prefix++;
+  while (suffix < old_len - prefix && suffix < new_len - prefix &&
+         row_at (old, old_len - 1 - suffix) == row_at (positions, new_len - 1 - suffix))
+    suffix++;
 
-  gtk_filter_changed (GTK_FILTER (self), change);
+  if (old_len - prefix - suffix > 0 || new_len - prefix - suffix > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix,
+                                old_len - prefix - suffix, new_len - prefix - suffix);
 }
 
 static void
@@ -131,6 +307,98 @@ set_searching (PiTextFilter *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCHING]);
 }
 
+/* The rows of @candidates (all when NULL) that contain @needle. */
+static GArray *
+match_rows (PiTextFilter *self,
+            GArray       *candidates,
+            const char   *needle)
+{
+  guint n = candidates ? candidates->len : n_messages (self);
+  GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint i;
+
+  for (i = 0; i < n; i++)
+    {
+      guint position = row_at (candidates, i);
+
+      if (model_item_contains (self, position, needle))
+        g_array_append_val (positions, position);
+    }
+
+  return positions;
+}
+
+static void on_search_done (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+/* Searches the rows of @candidates (all when NULL) for the needle on
+ * worker threads. */
+static void
+start_search (PiTextFilter *self,
+              GArray       *candidates)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint n_items = n_messages (self);
+
+  set_searching (self, cancellable);
+  self->snapshot_left = n_items;
+  self->snapshot_dropped = 0;
+  g_clear_pointer (&self->candidates, g_array_unref);
+  /* A copy: the rows shown move as the list changes. */
+  self->candidates = candidates ? g_array_copy (candidates) : NULL;
+  g_free (self->running);
+  self->running = g_strdup (self->needle);
+  self->n_running++;
+
+  if (candidates != NULL)
+    {
+      g_autofree PiMessage **messages = g_new (PiMessage *, MAX (candidates->len, 1));
+      guint i;
+
+      for (i = 0; i < candidates->len; i++)
+        messages[i] = message_at (self, g_array_index (candidates, guint, i));
+      pi_message_filter_search_messages_async (messages, candidates->len, self->needle,
+                                               cancellable, on_search_done, g_object_ref (self));
+    }
+  else
+    {
+      pi_message_filter_search_messages_async ((PiMessage **) self->messages->pdata + self->head,
+                                               n_items, self->needle, cancellable,
+                                               on_search_done, g_object_ref (self));
+    }
+}
+
+/* Shows the rows of @positions that contain the needle: all of them when
+ * they were searched for it, otherwise (the text grew meanwhile) a search
+ * of these rows only, on workers when they are many. */
+static void
+narrow (PiTextFilter *self,
+        const char   *searched,
+        GArray       *positions)
+{
+  g_autoptr(GArray) matched = NULL;
+
+  if (g_strcmp0 (searched, self->needle) == 0)
+    {
+      set_searching (self, NULL);
+      show (self, searched, positions);
+      return;
+    }
+
+  g_assert (searched != NULL && self->needle != NULL && strstr (self->needle, searched) != NULL);
+
+  if (positions->len > SYNC_LIMIT)
+    {
+      start_search (self, positions);
+      return;
+    }
+
+  matched = match_rows (self, positions, self->needle);
+  set_searching (self, NULL);
+  show (self, self->needle, matched);
+}
+
 static void
 on_search_done (GObject      *object,
                 GAsyncResult *result,
@@ -139,6 +407,17 @@ on_search_done (GObject      *object,
   g_autoptr(PiTextFilter) self = user_data;
   g_autoptr(PiMessageMatches) matches = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) positions = NULL;
+  g_autofree char *searched = NULL;
+  const guint *found;
+  guint n_found;
+  guint n_items;
+  guint i;
+
+  /* No thread of this search reads the messages any more. */
+  g_assert (self->n_running > 0);
+  if (--self->n_running == 0)
+    g_ptr_array_set_size (self->dropped, 0);
 
   if (!(matches = pi_message_filter_search_finish (result, &error)))
     {
@@ -151,35 +430,131 @@ on_search_done (GObject      *object,
   if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
     return;
 
+  searched = g_strdup (pi_message_matches_get_needle (matches));
   g_debug ("Searched %u messages for \"%s\"",
-           pi_message_matches_get_n_searched (matches),
-           pi_message_matches_get_needle (matches));
+           pi_message_matches_get_n_searched (matches), searched);
 
-  set_searching (self, NULL);
-  show (self, pi_message_matches_get_needle (matches), matches);
+  /* The snapshot's positions, less what the list dropped from its front
+   * meanwhile, then what it appended, matched here. */
+  found = pi_message_matches_get_positions (matches, &n_found);
+  n_items = n_messages (self);
+  positions = g_array_sized_new (FALSE, FALSE, sizeof (guint), n_found);
+  for (i = 0; i < n_found; i++)
+    {
+      guint position = row_at (self->candidates, found[i]);
+
+      if (position >= self->snapshot_dropped)
+        {
+          position -= self->snapshot_dropped;
+          g_assert (position < self->snapshot_left);
+          g_array_append_val (positions, position);
+        }
+    }
+  for (i = self->snapshot_left; i < n_items; i++)
+    if (model_item_contains (self, i, searched))
+      g_array_append_val (positions, i);
+  g_clear_pointer (&self->candidates, g_array_unref);
+
+  narrow (self, searched, positions);
 }
 
 /* Brings what is shown up to date with the text. */
 static void
 refilter (PiTextFilter *self)
 {
-  g_autoptr(GCancellable) cancellable = NULL;
-  guint n_items;
+  g_autoptr(GArray) positions = NULL;
+  GArray *candidates = NULL;
 
-  set_searching (self, NULL);
-
-  n_items = self->model ? g_list_model_get_n_items (self->model) : 0;
-  if (self->needle == NULL || n_items <= SYNC_LIMIT)
+  if (self->needle == NULL)
     {
-      show (self, self->needle, NULL);
+      set_searching (self, NULL);
+      show (self, NULL, NULL);
       return;
     }
 
-  cancellable = g_cancellable_new ();
-  set_searching (self, cancellable);
-  pi_message_filter_search_async (self->model, self->needle, cancellable,
-                                  on_search_done, g_object_ref (self));
+  /* Typing on: the search under way finds the rows the longer text can
+   * be in, and they are searched next. */
+  if (self->cancellable != NULL && strstr (self->needle, self->running) != NULL)
+    return;
+
+  set_searching (self, NULL);
+
+  /* A longer text can only be in the rows the shorter one found. */
+  if (self->shown != NULL && strstr (self->needle, self->shown) != NULL)
+    candidates = self->positions;
+
+  if ((candidates ? candidates->len : n_messages (self)) > SYNC_LIMIT)
+    {
+      start_search (self, candidates);
+      return;
+    }
+
+  positions = match_rows (self, candidates, self->needle);
+  show (self, self->needle, positions);
 }
+
+static void
+on_model_items_changed (PiTextFilter *self,
+                        guint         position,
+                        guint         removed,
+                        guint         added,
+                        GListModel   *model)
+{
+  gboolean restart = FALSE;
+
+  update_messages (self, position, removed, added);
+
+  /* A search under way keeps track of its snapshot: the list drops from
+   * its front and appends at its end. Anything else starts it again. */
+  if (self->cancellable != NULL)
+    {
+      if (position == 0 && added == 0)
+        {
+          guint k = MIN (removed, self->snapshot_left);
+
+          self->snapshot_left -= k;
+          self->snapshot_dropped += k;
+        }
+      else if (removed != 0 || position + added != g_list_model_get_n_items (model))
+        restart = TRUE;
+    }
+
+  if (self->shown == NULL)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+    }
+  else
+    {
+      GArray *positions = self->positions;
+      guint start = lower_bound (positions, position);
+      guint end = lower_bound (positions, position + removed);
+      guint n_added = 0;
+      guint i;
+
+      g_array_remove_range (positions, start, end - start);
+      for (i = start; i < positions->len; i++)
+        g_array_index (positions, guint, i) += added - removed;
+      for (i = 0; i < added; i++)
+        if (model_item_contains (self, position + i, self->shown))
+          {
+            guint row = position + i;
+
+            g_array_insert_val (positions, start + n_added, row);
+            n_added++;
+          }
+
+      if (end - start > 0 || n_added > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), start, end - start, n_added);
+    }
+
+  if (restart)
+    {
+      set_searching (self, NULL);
+      refilter (self);
+    }
+}
+
+/* GObject */
 
 static void
 pi_text_filter_dispose (GObject *object)
@@ -189,8 +564,10 @@ pi_text_filter_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
-  g_clear_pointer (&self->matches, pi_message_matches_unref);
+  let_go_all (self);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->dispose (object);
 }
@@ -203,6 +580,11 @@ pi_text_filter_finalize (GObject *object)
   g_free (self->text);
   g_free (self->needle);
   g_free (self->shown);
+  g_free (self->running);
+  g_clear_pointer (&self->positions, g_array_unref);
+  g_clear_pointer (&self->candidates, g_array_unref);
+  g_ptr_array_unref (self->messages);
+  g_ptr_array_unref (self->dropped);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->finalize (object);
 }
@@ -261,21 +643,16 @@ static void
 pi_text_filter_class_init (PiTextFilterClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkFilterClass *filter_class = GTK_FILTER_CLASS (klass);
 
   object_class->dispose = pi_text_filter_dispose;
   object_class->finalize = pi_text_filter_finalize;
   object_class->get_property = pi_text_filter_get_property;
   object_class->set_property = pi_text_filter_set_property;
 
-  filter_class->match = pi_text_filter_match;
-  filter_class->get_strictness = pi_text_filter_get_strictness;
-
   /**
    * PiTextFilter:model:
    *
-   * The list of #PiMessage that searches take their snapshot of: the
-   * model of the filter model this filter is used in.
+   * The list of #PiMessage to show the matching messages of.
    */
   properties[PROP_MODEL] =
     g_param_spec_object ("model", NULL, NULL, G_TYPE_LIST_MODEL,
@@ -299,6 +676,8 @@ pi_text_filter_class_init (PiTextFilterClass *klass)
 static void
 pi_text_filter_init (PiTextFilter *self)
 {
+  self->messages = g_ptr_array_new ();
+  self->dropped = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 PiTextFilter *
@@ -319,15 +698,36 @@ void
 pi_text_filter_set_model (PiTextFilter *self,
                           GListModel   *model)
 {
+  guint old_len;
+
   g_return_if_fail (PI_IS_TEXT_FILTER (self));
   g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
+  g_return_if_fail (model == NULL || g_list_model_get_item_type (model) == PI_TYPE_MESSAGE);
 
-  if (!g_set_object (&self->model, model))
+  if (self->model == model)
     return;
 
-  /* A result stays valid (it knows its messages by identity), but a search
-   * under way is of the old list. */
-  if (self->cancellable != NULL)
+  old_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
+
+  set_searching (self, NULL);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  let_go_all (self);
+  g_set_object (&self->model, model);
+  if (model != NULL)
+    update_messages (self, 0, 0, g_list_model_get_n_items (model));
+  if (model != NULL)
+    g_signal_connect_object (model, "items-changed",
+                             G_CALLBACK (on_model_items_changed), self,
+                             G_CONNECT_SWAPPED);
+
+  /* Another list: nothing of the old one is shown, the new one from
+   * scratch (searched when long). */
+  g_clear_pointer (&self->shown, g_free);
+  g_clear_pointer (&self->positions, g_array_unref);
+  if (old_len > 0 || model_n_items (self) > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, model_n_items (self));
+  if (self->needle != NULL)
     refilter (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
@@ -345,9 +745,9 @@ void
 pi_text_filter_set_text (PiTextFilter *self,
                          const char   *text)
 {
-  g_return_if_fail (PI_IS_TEXT_FILTER (self));
-
   g_autofree char *old_needle = NULL;
+
+  g_return_if_fail (PI_IS_TEXT_FILTER (self));
 
   if (text == NULL)
     text = "";

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 #define PI_TYPE_TEXT_FILTER (pi_text_filter_get_type ())
 
-G_DECLARE_FINAL_TYPE (PiTextFilter, pi_text_filter, PI, TEXT_FILTER, GtkFilter)
+G_DECLARE_FINAL_TYPE (PiTextFilter, pi_text_filter, PI, TEXT_FILTER, GObject)
 
 PiTextFilter *pi_text_filter_new           (void);
 GListModel   *pi_text_filter_get_model     (PiTextFilter *self);

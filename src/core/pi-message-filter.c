@@ -20,46 +20,26 @@
  * user types. A search takes a snapshot of the list (a reference to every
  * message, in order; the messages themselves never change) and scans it on
  * worker threads, one per core, taking chunks from a shared counter so that
- * a slow chunk does not leave a core idle. The result answers "was this
- * message searched, and did it match?" for the filter model, which asks for
- * every row when told the filter changed, in list order:
+ * a slow chunk does not leave a core idle.
  *
- *  - entries[] lists the searched messages in snapshot order with a match
- *    flag; a caller-held hint makes the next lookup in list order one
- *    pointer compare, with no hashing and sequential memory;
- *  - index[] is an open-addressing hash from message to entry for the rest
- *    (rows asked out of order, and rows that arrived after the snapshot,
- *    which it must answer "not searched" for quickly).
- *
- * The result keeps no reference to the messages: holding a million evicted
- * messages alive until the next search would double the memory of a busy
- * list. An entry therefore also records the message's sequence and time
- * received, so that a new message that happens to be allocated where an
- * evicted one was is not taken for it.
+ * The result is the positions of the matching messages in the snapshot:
+ * the list shows them through a model of its own (PiTextFilter), which asks
+ * the list for those rows only, so nothing else of the million messages is
+ * touched on the main thread. Each worker writes the flags of its chunk,
+ * a whole chunk of bytes, so that two threads do not share cache lines
+ * except at chunk boundaries; the positions are gathered once all are done.
  */
 
-#define CHUNK_SIZE       2048
+#define CHUNK_SIZE       4096
 #define MAX_THREADS      8
-#define HINT_LOOKAHEAD   8
-
-typedef struct
-{
-  PiMessage *message;       /* for comparison only: not a reference */
-  guint64    sequence;
-  gint64     time_received;
-} Entry;
 
 struct _PiMessageMatches
 {
   gatomicrefcount  ref_count;
   char            *needle;
-  Entry           *entries;
-  guint8          *matched;       /* one byte per entry: written by several threads */
-  guint           *positions;     /* indices of the matched entries, ascending */
-  guint32         *index;         /* entry + 1, 0 = empty */
-  guint            n_entries;
+  guint           *positions;     /* indices of the matched messages, ascending */
+  guint            n_searched;
   guint            n_positions;
-  guint            index_bits;
 };
 
 G_DEFINE_BOXED_TYPE (PiMessageMatches, pi_message_matches,
@@ -84,10 +64,7 @@ pi_message_matches_unref (PiMessageMatches *self)
     return;
 
   g_free (self->needle);
-  g_free (self->entries);
-  g_free (self->matched);
   g_free (self->positions);
-  g_free (self->index);
   g_free (self);
 }
 
@@ -116,7 +93,7 @@ pi_message_matches_get_n_searched (PiMessageMatches *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return self->n_entries;
+  return self->n_searched;
 }
 
 /**
@@ -138,88 +115,13 @@ pi_message_matches_get_positions (PiMessageMatches *self,
   return self->positions;
 }
 
-static inline guint
-hash_message (PiMessage *message,
-              guint      bits)
-{
-  guint64 h = ((guint64) (guintptr) message >> 4) * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-
-  return (guint) (h >> (64 - bits));
-}
-
-static inline gboolean
-entry_is (const Entry *entry,
-          PiMessage   *message)
-{
-  return entry->message == message &&
-         entry->sequence == message->sequence &&
-         entry->time_received == message->time_received;
-}
-
-/**
- * pi_message_matches_lookup:
- * @self: a search result
- * @message: a message
- * @hint: (inout) (optional): where to look first; start at 0 and keep
- *   passing the same variable to look messages up in list order quickly
- * @matched: (out): whether @message contains the text
- *
- * Returns: whether @message was searched; when not (it arrived after the
- *   search started), @matched is not set
- */
-gboolean
-pi_message_matches_lookup (PiMessageMatches *self,
-                           PiMessage        *message,
-                           guint            *hint,
-                           gboolean         *matched)
-{
-  guint mask;
-  guint slot;
-  guint32 found;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (PI_IS_MESSAGE (message), FALSE);
-  g_return_val_if_fail (matched != NULL, FALSE);
-
-  if (hint != NULL)
-    {
-      guint end = MIN (self->n_entries, *hint + HINT_LOOKAHEAD);
-      guint i;
-
-      for (i = *hint; i < end; i++)
-        if (entry_is (&self->entries[i], message))
-          {
-            *hint = i + 1;
-            *matched = self->matched[i];
-            return TRUE;
-          }
-    }
-
-  if (self->n_entries == 0)
-    return FALSE;
-
-  mask = (1u << self->index_bits) - 1;
-  for (slot = hash_message (message, self->index_bits);
-       (found = self->index[slot]) != 0;
-       slot = (slot + 1) & mask)
-    {
-      if (entry_is (&self->entries[found - 1], message))
-        {
-          if (hint != NULL)
-            *hint = found;
-          *matched = self->matched[found - 1];
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
 /* The search */
 
 typedef struct
 {
-  GPtrArray    *snapshot;
+  GPtrArray    *snapshot;       /* references, or NULL when the caller keeps them */
+  PiMessage   **messages;
+  guint         n_messages;
   char         *needle;
   gsize         needle_len;
   gboolean      needle_ascii;
@@ -231,7 +133,10 @@ typedef struct
 static void
 search_free (Search *search)
 {
-  g_clear_pointer (&search->snapshot, g_ptr_array_unref);
+  if (search->snapshot != NULL)
+    g_ptr_array_unref (search->snapshot);
+  else
+    g_free (search->messages);
   g_clear_object (&search->cancellable);
   g_free (search->needle);
   g_free (search->matched);
@@ -239,35 +144,59 @@ search_free (Search *search)
 }
 
 static Search *
-search_new (GListModel   *messages,
-            const char   *needle,
-            GCancellable *cancellable)
+search_new (PiMessage    **messages,
+            guint          n,
+            GPtrArray     *snapshot,
+            const char    *needle,
+            GCancellable  *cancellable)
 {
   Search *search = g_new0 (Search, 1);
-  guint n = g_list_model_get_n_items (messages);
   guint i;
 
-  search->snapshot = g_ptr_array_new_full (n, g_object_unref);
-  for (i = 0; i < n; i++)
-    g_ptr_array_add (search->snapshot, g_list_model_get_item (messages, i));
+  if (snapshot != NULL)
+    {
+      search->snapshot = snapshot;
+      search->messages = (PiMessage **) snapshot->pdata;
+    }
+  else
+    {
+      search->messages = g_memdup2 (messages, MAX (n, 1) * sizeof (PiMessage *));
+    }
+  search->n_messages = n;
   search->needle = g_strdup (needle);
   search->needle_len = strlen (needle);
   search->needle_ascii = TRUE;
   for (i = 0; i < search->needle_len; i++)
     if ((guchar) needle[i] >= 0x80)
       search->needle_ascii = FALSE;
-  search->matched = g_new0 (guint8, MAX (n, 1));
+  search->matched = g_malloc (MAX (n, 1));
   search->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
 
   return search;
+}
+
+/* A reference to each message of @model, in order. */
+static Search *
+search_new_for_model (GListModel   *model,
+                      const char   *needle,
+                      GCancellable *cancellable)
+{
+  guint n = g_list_model_get_n_items (model);
+  GPtrArray *snapshot = g_ptr_array_new_full (n, g_object_unref);
+  guint i;
+
+  for (i = 0; i < n; i++)
+    g_ptr_array_add (snapshot, g_list_model_get_item (model, i));
+
+  return search_new (NULL, n, snapshot, needle, cancellable);
 }
 
 static gpointer
 search_chunks (gpointer data)
 {
   Search *search = data;
-  PiMessage **messages = (PiMessage **) search->snapshot->pdata;
-  guint n = search->snapshot->len;
+  PiMessage **messages = search->messages;
+  guint n = search->n_messages;
 
   for (;;)
     {
@@ -283,9 +212,14 @@ search_chunks (gpointer data)
       start = chunk * CHUNK_SIZE;
       end = MIN (n, start + CHUNK_SIZE);
       for (i = start; i < end; i++)
-        search->matched[i] = _pi_message_contains_folded (messages[i], search->needle,
-                                                          search->needle_len,
-                                                          search->needle_ascii);
+        {
+          /* The next message's object, while this one's text is read. */
+          if (i + 1 < end)
+            __builtin_prefetch (messages[i + 1]);
+          search->matched[i] = _pi_message_contains_folded (messages[i], search->needle,
+                                                            search->needle_len,
+                                                            search->needle_ascii);
+        }
     }
 
   return NULL;
@@ -295,41 +229,20 @@ static PiMessageMatches *
 matches_new (Search *search)
 {
   PiMessageMatches *self = g_new0 (PiMessageMatches, 1);
-  guint n = search->snapshot->len;
+  const guint8 *matched = search->matched;
+  guint n = search->n_messages;
   guint n_matched = 0;
-  guint mask;
   guint i;
 
   g_atomic_ref_count_init (&self->ref_count);
   self->needle = g_strdup (search->needle);
-  self->n_entries = n;
-  self->entries = g_new (Entry, MAX (n, 1));
-  self->matched = g_steal_pointer (&search->matched);
-
-  /* At most half full, so that probes stay short. */
-  self->index_bits = 4;
-  while ((1u << self->index_bits) < 2 * (guint64) n)
-    self->index_bits++;
-  self->index = g_new0 (guint32, 1u << self->index_bits);
-  mask = (1u << self->index_bits) - 1;
+  self->n_searched = n;
 
   for (i = 0; i < n; i++)
-    {
-      PiMessage *message = search->snapshot->pdata[i];
-      guint slot = hash_message (message, self->index_bits);
-
-      self->entries[i].message = message;
-      self->entries[i].sequence = message->sequence;
-      self->entries[i].time_received = message->time_received;
-      while (self->index[slot] != 0)
-        slot = (slot + 1) & mask;
-      self->index[slot] = i + 1;
-      n_matched += self->matched[i];
-    }
-
+    n_matched += matched[i];
   self->positions = g_new (guint, MAX (n_matched, 1));
   for (i = 0; i < n; i++)
-    if (self->matched[i])
+    if (matched[i])
       self->positions[self->n_positions++] = i;
 
   return self;
@@ -340,7 +253,7 @@ search_run (Search  *search,
             GError **error)
 {
   GThread *threads[MAX_THREADS];
-  guint n_chunks = (search->snapshot->len + CHUNK_SIZE - 1) / CHUNK_SIZE;
+  guint n_chunks = (search->n_messages + CHUNK_SIZE - 1) / CHUNK_SIZE;
   guint n_threads;
   guint i;
 
@@ -387,7 +300,7 @@ pi_message_filter_search (GListModel    *messages,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  search = search_new (messages, needle_casefolded, cancellable);
+  search = search_new_for_model (messages, needle_casefolded, cancellable);
   matches = search_run (search, error);
   search_free (search);
 
@@ -411,7 +324,11 @@ search_thread (GTask        *task,
 
   /* Let the snapshot go here rather than on the main thread: a million
    * unrefs, and the last reference to messages evicted meanwhile. */
-  g_clear_pointer (&search->snapshot, g_ptr_array_unref);
+  if (search->snapshot != NULL)
+    {
+      g_clear_pointer (&search->snapshot, g_ptr_array_unref);
+      search->messages = NULL;
+    }
 }
 
 /**
@@ -425,7 +342,7 @@ search_thread (GTask        *task,
  *
  * Takes a snapshot of @messages (call it on the thread that owns the list)
  * and searches it on worker threads, one per core. Messages appended to
- * the list afterwards are not searched: pi_message_matches_lookup() says so.
+ * the list afterwards are not searched.
  */
 void
 pi_message_filter_search_async (GListModel          *messages,
@@ -444,7 +361,44 @@ pi_message_filter_search_async (GListModel          *messages,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_message_filter_search_async);
   g_task_set_name (task, "pi-message-filter-search");
-  g_task_set_task_data (task, search_new (messages, needle_casefolded, cancellable),
+  g_task_set_task_data (task, search_new_for_model (messages, needle_casefolded, cancellable),
+                        (GDestroyNotify) search_free);
+  g_task_run_in_thread (task, search_thread);
+}
+
+/**
+ * pi_message_filter_search_messages_async:
+ * @messages: (array length=n_messages): messages, which the caller keeps
+ *   alive until @callback has run
+ * @n_messages: how many
+ * @needle_casefolded: the text to look for, already casefolded
+ * @cancellable: (nullable): a #GCancellable; cancel it when the text changes
+ * @callback: called with the result
+ * @user_data: data for @callback
+ *
+ * pi_message_filter_search_async() without taking a reference to each
+ * message: copying the array is all the caller's thread does, where a
+ * million references cost it a hundred milliseconds and more of cache
+ * misses. Finish with pi_message_filter_search_finish().
+ */
+void
+pi_message_filter_search_messages_async (PiMessage           **messages,
+                                         guint                 n_messages,
+                                         const char           *needle_casefolded,
+                                         GCancellable         *cancellable,
+                                         GAsyncReadyCallback   callback,
+                                         gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (messages != NULL || n_messages == 0);
+  g_return_if_fail (needle_casefolded != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_message_filter_search_async);
+  g_task_set_name (task, "pi-message-filter-search");
+  g_task_set_task_data (task, search_new (messages, n_messages, NULL, needle_casefolded, cancellable),
                         (GDestroyNotify) search_free);
   g_task_run_in_thread (task, search_thread);
 }

@@ -24,10 +24,6 @@ const char       *pi_message_matches_get_needle     (PiMessageMatches     *self)
 guint             pi_message_matches_get_n_searched (PiMessageMatches     *self);
 const guint      *pi_message_matches_get_positions  (PiMessageMatches     *self,
                                                      guint                *n_positions);
-gboolean          pi_message_matches_lookup         (PiMessageMatches     *self,
-                                                     PiMessage            *message,
-                                                     guint                *hint,
-                                                     gboolean             *matched);
 
 PiMessageMatches *pi_message_filter_search          (GListModel           *messages,
                                                      const char           *needle_casefolded,
@@ -38,6 +34,12 @@ void              pi_message_filter_search_async    (GListModel           *messa
                                                      GCancellable         *cancellable,
                                                      GAsyncReadyCallback   callback,
                                                      gpointer              user_data);
+void              pi_message_filter_search_messages_async (PiMessage    **messages,
+                                                           guint          n_messages,
+                                                           const char    *needle_casefolded,
+                                                           GCancellable  *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer       user_data);
 PiMessageMatches *pi_message_filter_search_finish   (GAsyncResult         *result,
                                                      GError              **error);
 
