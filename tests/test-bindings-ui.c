@@ -301,6 +301,9 @@ test_completion_below_entry (Fixture       *fixture,
   gtk_editable_set_text (exchange, "task-");
   WAIT_UNTIL (gtk_widget_get_mapped (popover), 5);
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+  /* On a loaded machine the popup may not be placed yet: it is placed
+   * below the entry, never at the top of the window. */
+  WAIT_UNTIL (gdk_popup_get_position_y (GDK_POPUP (gtk_native_get_surface (GTK_NATIVE (popover)))) > 0, 5);
 
   /* The entry, in the window surface's coordinates. */
   native = gtk_widget_get_native (GTK_WIDGET (exchange));
