@@ -319,6 +319,29 @@ listen_stop (Listen *self)
   g_free (self);
 }
 
+/* Waits for pulse-listen to end by itself, with @status. */
+static void
+listen_wait_exit (Listen *self,
+                  int     status)
+{
+  g_autoptr(GError) error = NULL;
+
+  WAIT_UNTIL (self->err->eof, TIMEOUT_S);
+  g_subprocess_wait (self->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (self->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (self->process), ==, status);
+}
+
+static void
+listen_free (Listen *self)
+{
+  lines_free (self->out);
+  lines_free (self->err);
+  g_object_unref (self->process);
+  g_free (self);
+}
+
 /* The @n-th stdout line whose "event" is @event (0-based), as an object. */
 static JsonObject *
 listen_event (Listen     *self,
@@ -445,6 +468,50 @@ test_named (void)
 
   listen_stop (listen);
   server_stop (server);
+}
+
+/* A named subscription the server refuses subscribes nothing: pulse-listen
+ * fails with the server's words, never saying it is live. */
+static void
+test_unknown_event (void)
+{
+  Server *server = server_start (NULL);
+  Listen *listen = listen_start ("--root-url", server->url, "--event", "taskBogus", NULL);
+
+  listen_wait_exit (listen, 1);
+  g_assert_cmpuint (lines_count (listen->err, "Unknown queue event"), >=, 1);
+  g_assert_cmpuint (lines_count (listen->err, "pulse-listen: Live"), ==, 0);
+  g_assert_cmpuint (listen->out->lines->len, ==, 0);
+  listen_free (listen);
+  server_stop (server);
+}
+
+/* Named events are a deployment's: with an events v1 address, bindings or
+ * --raw they would be dropped silently; refused up front, in words. */
+static void
+test_event_usage (void)
+{
+  static const struct
+  {
+    const char *args[7];
+    const char *words;
+  } cases[] = {
+    { { "--server", "http://127.0.0.1:9/api/events/v1", "--event", "taskCompleted", NULL },
+      "need a Taskcluster deployment's root URL" },
+    { { "--root-url", "http://127.0.0.1:9", "--event", "taskCompleted", "--bind", QUEUE_FAILED "=#", NULL },
+      "--event cannot be combined with --bind" },
+    { { "--root-url", "http://127.0.0.1:9", "--event", "taskCompleted", "--raw", NULL },
+      "--event cannot be combined with --raw" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Listen *listen = listen_startv (cases[i].args);
+
+      listen_wait_exit (listen, 2);
+      g_assert_cmpuint (lines_count (listen->err, cases[i].words), ==, 1);
+      listen_free (listen);
+    }
 }
 
 /* 101 bindings: more than one subscribe takes (100); split, all of them work. */
@@ -811,6 +878,8 @@ main (int   argc,
   g_test_add_func ("/pi/listen-websocket/events-v1-url", test_events_v1_url);
   g_test_add_func ("/pi/listen-websocket/fallback", test_fallback);
   g_test_add_func ("/pi/listen-websocket/slow-caller", test_slow_caller);
+  g_test_add_func ("/pi/listen-websocket/unknown-event", test_unknown_event);
+  g_test_add_func ("/pi/listen-websocket/event-usage", test_event_usage);
 
   with_rabbit = source_root != NULL &&
                 g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE);
