@@ -350,6 +350,7 @@ typedef enum
   RAW_TOO_MANY,           /* 429 */
   RAW_UNAUTHORIZED,       /* 401 */
   RAW_UNKNOWN_EVENT,      /* a named subscribe refused with ProtocolError */
+  RAW_GRAPHQL_BROKER_LOST, /* no /subscription/raw; GraphQL's subscription ends */
 } RawMode;
 
 typedef struct
@@ -363,6 +364,10 @@ typedef struct
   gint64          first_at;         /* monotonic time of each connection */
   gint64          second_at;
 } RawServer;
+
+#define GOOD_GRAPHQL(key) \
+  "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessages\":{\"payload\":{},\"exchange\":\"" \
+  EXCHANGE_ONE "\",\"routingKey\":\"" key "\",\"redelivered\":false,\"cc\":[]}}}}"
 
 #define GOOD_DATA(key) \
   "{\"type\":\"data\",\"subscriptionId\":\"s1\",\"message\":{\"payload\":{},\"exchange\":\"" \
@@ -465,6 +470,18 @@ raw_http_refusal (RawMode        mode,
     case RAW_UNAUTHORIZED:
       answer = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       break;
+    case RAW_BAD_UTF8:
+    case RAW_RESERVED_OPCODE:
+    case RAW_DEAD_PEER:
+    case RAW_HUGE_FRAME:
+    case RAW_NO_SUBSCRIBE_ACK:
+    case RAW_UNKNOWN_TYPE:
+    case RAW_TRUNCATED:
+    case RAW_BROKER_LOST:
+    case RAW_CONSUMER_CANCELLED:
+    case RAW_CLOSE_1008:
+    case RAW_UNKNOWN_EVENT:
+    case RAW_GRAPHQL_BROKER_LOST:
     default:
       return FALSE;
     }
@@ -485,6 +502,7 @@ raw_handshake (RawServer     *server,
   g_autofree char *answer = NULL;
   guint8 digest[20];
   gsize digest_len = sizeof digest;
+  gboolean graphql = FALSE;
   const char *at;
   char c;
 
@@ -500,6 +518,17 @@ raw_handshake (RawServer     *server,
     g_atomic_int_inc (&server->n_other_requests);
   if (first && raw_http_refusal (server->mode, out))
     return FALSE;
+  if (server->mode == RAW_GRAPHQL_BROKER_LOST)
+    {
+      static const char not_found[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+      if (g_str_has_prefix (head->str, "GET /subscription/raw "))
+        {
+          g_output_stream_write_all (out, not_found, strlen (not_found), NULL, NULL, NULL);
+          return FALSE;
+        }
+      graphql = strstr (head->str, "graphql-ws") != NULL;
+    }
 
   at = strstr (head->str, "Sec-WebSocket-Key: ");
   g_assert_nonnull (at);
@@ -511,7 +540,8 @@ raw_handshake (RawServer     *server,
   g_checksum_get_digest (sha1, digest, &digest_len);
   accept = g_base64_encode (digest, digest_len);
   answer = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n", accept,
+                            graphql ? "Sec-WebSocket-Protocol: graphql-ws\r\n" : "");
   return g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
 }
 
@@ -558,6 +588,17 @@ raw_run (GThreadedSocketService *service,
       g_byte_array_append (payload, (const guint8 *) "", 1);
       if (strstr ((const char *) payload->data, "\"connection_init\"") != NULL)
         raw_send_text (out, "{\"type\":\"connection_ack\"}");
+      else if (strstr ((const char *) payload->data, "\"start\"") != NULL)
+        {
+          /* GraphQL: the one binding is id 1. The server loses the
+           * broker: the web-server's error for the subscription. */
+          gboolean again = g_atomic_int_get (&server->n_connections) > 2;
+
+          raw_send_text (out, again ? GOOD_GRAPHQL ("again") : GOOD_GRAPHQL ("before"));
+          if (!again)
+            raw_send_text (out, "{\"type\":\"error\",\"id\":\"1\","
+                                "\"payload\":{\"message\":\"Lost the connection to the broker\"}}");
+        }
       else if (strstr ((const char *) payload->data, "\"subscribe\"") != NULL)
         {
           if (first && server->mode == RAW_NO_SUBSCRIBE_ACK)
@@ -631,6 +672,7 @@ raw_run (GThreadedSocketService *service,
             case RAW_TOO_MANY:
             case RAW_UNAUTHORIZED:
             case RAW_UNKNOWN_EVENT:
+            case RAW_GRAPHQL_BROKER_LOST:
               g_assert_not_reached ();
 
             case RAW_UNKNOWN_TYPE:
@@ -770,6 +812,11 @@ test_raw_closing (gconstpointer data)
     case RAW_NO_SUBSCRIBE_ACK:
     case RAW_UNKNOWN_TYPE:
     case RAW_TRUNCATED:
+    case RAW_UNAVAILABLE:
+    case RAW_TOO_MANY:
+    case RAW_UNAUTHORIZED:
+    case RAW_UNKNOWN_EVENT:
+    case RAW_GRAPHQL_BROKER_LOST:
     default:
       g_assert_not_reached ();
     }
@@ -884,6 +931,32 @@ test_raw_http_status (gconstpointer data)
         g_assert_cmpint (server->second_at - server->first_at, >=, 2 * G_USEC_PER_SEC);
     }
   g_assert_cmpint (g_atomic_int_get (&server->n_other_requests), ==, 0);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+/* GraphQL: an error for a subscription that does not refuse its binding
+ * (the server lost the broker) reconnects and starts again, with a gap;
+ * the binding shows no error. */
+static void
+test_graphql_broker_lost (void)
+{
+  RawServer *server = raw_server_new (RAW_GRAPHQL_BROKER_LOST);
+  Watch *watch = raw_watch_new (server);
+  const char *reason;
+
+  WAIT_UNTIL (watch->messages->len >= 3, 20);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "before");
+  g_assert_cmpint (pi_message_get_kind (g_ptr_array_index (watch->messages, 1)), ==, PI_MESSAGE_KIND_GAP);
+  reason = pi_message_get_error (g_ptr_array_index (watch->messages, 1));
+  g_test_message ("gap: %s", reason);
+  g_assert_nonnull (strstr (reason, "ended a subscription: Lost the connection to the broker"));
+  g_assert_cmpstr (routing_key_at (watch, 2), ==, "again");
+  g_assert_cmpstr (pi_source_get_protocol_name (watch->source), ==, "GraphQL");
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->source), ==, 1);
+  g_assert_cmpuint (watch->binding_errors->len, ==, 0);
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
 
   watch_free (watch);
   raw_server_free (server);
@@ -1004,6 +1077,7 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/websocket/upgrade-429", GINT_TO_POINTER (RAW_TOO_MANY), test_raw_http_status);
   g_test_add_data_func ("/pi/source/websocket/upgrade-401", GINT_TO_POINTER (RAW_UNAUTHORIZED), test_raw_http_status);
   g_test_add_func ("/pi/source/websocket/unknown-event", test_raw_unknown_event);
+  g_test_add_func ("/pi/source/websocket/graphql-broker-lost", test_graphql_broker_lost);
   g_test_add_func ("/pi/source/websocket/binding-errors-cleared", test_binding_errors_cleared);
 
   return g_test_run ();

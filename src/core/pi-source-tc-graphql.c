@@ -127,7 +127,9 @@ pi_stream_worker_graphql_frame (PiStreamWorker *w,
           {
             PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
 
-            if (frame.text != NULL &&
+            /* (A `data` frame with errors is a validation error: the
+             * binding's, not the connection's.) */
+            if (frame.text != NULL && g_strcmp0 (frame.type_name, "error") == 0 &&
                 !g_str_has_prefix (frame.text, "Error binding queue") &&
                 !pi_stream_worker_ws_text_names_exchange (frame.text, pi_binding_get_exchange (binding)))
               {
