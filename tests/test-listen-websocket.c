@@ -488,6 +488,39 @@ test_unknown_event (void)
   server_stop (server);
 }
 
+/* pulse-events at --max-connections answers the upgrade 503 with
+ * Retry-After: a root URL's client waits and asks again for the plain
+ * WebSocket, and does not fall back to another protocol (which the server
+ * would refuse alike, or serve worse). */
+static void
+test_max_connections (void)
+{
+  Server *server = server_start ("--max-connections", "1", NULL);
+  Listen *first = listen_start ("--root-url", server->url, "--bind", QUEUE_COMPLETED "=#", NULL);
+  Listen *second;
+  gint64 refused_at;
+
+  WAIT_UNTIL (lines_count (first->err, "pulse-listen: Live") == 1, TIMEOUT_S);
+  second = listen_start ("--root-url", server->url, "--bind", QUEUE_FAILED "=#", NULL);
+  WAIT_UNTIL (lines_count (second->err, "answered 503") >= 1, TIMEOUT_S);
+  refused_at = g_get_monotonic_time ();
+  g_assert_cmpuint (lines_count (second->err, "Reconnecting in"), >=, 1);
+  listen_stop (first);
+
+  /* No sooner than the server's Retry-After (10 s). */
+  WAIT_UNTIL (lines_count (second->err, "pulse-listen: Live") == 1, 2 * TIMEOUT_S);
+  g_assert_cmpint (g_get_monotonic_time () - refused_at, >=, 9 * G_USEC_PER_SEC);
+  g_assert_cmpuint (lines_count (second->err, "answered 503"), ==, 1);
+  g_assert_cmpuint (lines_count (server->log, "Stream opened"), ==, 0);
+  g_assert_cmpuint (lines_count (server->log, "WebSocket opened"), ==, 2);
+
+  publish (server, QUEUE_FAILED, "primary.T1", NULL, "{\"n\":1}");
+  WAIT_UNTIL (listen_n_events (second, "message") == 1, TIMEOUT_S);
+
+  listen_stop (second);
+  server_stop (server);
+}
+
 /* Named events are a deployment's: with an events v1 address, bindings or
  * --raw they would be dropped silently; refused up front, in words. */
 static void
@@ -983,6 +1016,7 @@ main (int   argc,
   g_test_add_func ("/pi/listen-websocket/slow-caller", test_slow_caller);
   g_test_add_func ("/pi/listen-websocket/unknown-event", test_unknown_event);
   g_test_add_func ("/pi/listen-websocket/event-usage", test_event_usage);
+  g_test_add_func ("/pi/listen-websocket/max-connections", test_max_connections);
 
   with_rabbit = source_root != NULL &&
                 g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE);
