@@ -20,7 +20,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -319,6 +321,29 @@ listen_stop (Listen *self)
   g_free (self);
 }
 
+/* Waits for pulse-listen to end by itself, with @status. */
+static void
+listen_wait_exit (Listen *self,
+                  int     status)
+{
+  g_autoptr(GError) error = NULL;
+
+  WAIT_UNTIL (self->err->eof, TIMEOUT_S);
+  g_subprocess_wait (self->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (self->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (self->process), ==, status);
+}
+
+static void
+listen_free (Listen *self)
+{
+  lines_free (self->out);
+  lines_free (self->err);
+  g_object_unref (self->process);
+  g_free (self);
+}
+
 /* The @n-th stdout line whose "event" is @event (0-based), as an object. */
 static JsonObject *
 listen_event (Listen     *self,
@@ -445,6 +470,83 @@ test_named (void)
 
   listen_stop (listen);
   server_stop (server);
+}
+
+/* A named subscription the server refuses subscribes nothing: pulse-listen
+ * fails with the server's words, never saying it is live. */
+static void
+test_unknown_event (void)
+{
+  Server *server = server_start (NULL);
+  Listen *listen = listen_start ("--root-url", server->url, "--event", "taskBogus", NULL);
+
+  listen_wait_exit (listen, 1);
+  g_assert_cmpuint (lines_count (listen->err, "Unknown queue event"), >=, 1);
+  g_assert_cmpuint (lines_count (listen->err, "pulse-listen: Live"), ==, 0);
+  g_assert_cmpuint (listen->out->lines->len, ==, 0);
+  listen_free (listen);
+  server_stop (server);
+}
+
+/* pulse-events at --max-connections answers the upgrade 503 with
+ * Retry-After: a root URL's client waits and asks again for the plain
+ * WebSocket, and does not fall back to another protocol (which the server
+ * would refuse alike, or serve worse). */
+static void
+test_max_connections (void)
+{
+  Server *server = server_start ("--max-connections", "1", NULL);
+  Listen *first = listen_start ("--root-url", server->url, "--bind", QUEUE_COMPLETED "=#", NULL);
+  Listen *second;
+  gint64 refused_at;
+
+  WAIT_UNTIL (lines_count (first->err, "pulse-listen: Live") == 1, TIMEOUT_S);
+  second = listen_start ("--root-url", server->url, "--bind", QUEUE_FAILED "=#", NULL);
+  WAIT_UNTIL (lines_count (second->err, "answered 503") >= 1, TIMEOUT_S);
+  refused_at = g_get_monotonic_time ();
+  g_assert_cmpuint (lines_count (second->err, "Reconnecting in"), >=, 1);
+  listen_stop (first);
+
+  /* No sooner than the server's Retry-After (10 s). */
+  WAIT_UNTIL (lines_count (second->err, "pulse-listen: Live") == 1, 2 * TIMEOUT_S);
+  g_assert_cmpint (g_get_monotonic_time () - refused_at, >=, 9 * G_USEC_PER_SEC);
+  g_assert_cmpuint (lines_count (second->err, "answered 503"), ==, 1);
+  g_assert_cmpuint (lines_count (server->log, "Stream opened"), ==, 0);
+  g_assert_cmpuint (lines_count (server->log, "WebSocket opened"), ==, 2);
+
+  publish (server, QUEUE_FAILED, "primary.T1", NULL, "{\"n\":1}");
+  WAIT_UNTIL (listen_n_events (second, "message") == 1, TIMEOUT_S);
+
+  listen_stop (second);
+  server_stop (server);
+}
+
+/* Named events are a deployment's: with an events v1 address, bindings or
+ * --raw they would be dropped silently; refused up front, in words. */
+static void
+test_event_usage (void)
+{
+  static const struct
+  {
+    const char *args[7];
+    const char *words;
+  } cases[] = {
+    { { "--server", "http://127.0.0.1:9/api/events/v1", "--event", "taskCompleted", NULL },
+      "need a Taskcluster deployment's root URL" },
+    { { "--root-url", "http://127.0.0.1:9", "--event", "taskCompleted", "--bind", QUEUE_FAILED "=#", NULL },
+      "--event cannot be combined with --bind" },
+    { { "--root-url", "http://127.0.0.1:9", "--event", "taskCompleted", "--raw", NULL },
+      "--event cannot be combined with --raw" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Listen *listen = listen_startv (cases[i].args);
+
+      listen_wait_exit (listen, 2);
+      g_assert_cmpuint (lines_count (listen->err, cases[i].words), ==, 1);
+      listen_free (listen);
+    }
 }
 
 /* 101 bindings: more than one subscribe takes (100); split, all of them work. */
@@ -786,6 +888,107 @@ test_rabbitmq (void)
   server_stop (server);
 }
 
+/* RabbitMQ ends every connection but the test's publisher, as a broker
+ * restart or a network cut ends pulse-events' own. */
+static void
+close_server_broker_connections (void)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("PI_SOURCE_ROOT"), "tests", "rabbitmq-node", NULL);
+  const char *list_argv[] = { script, "ctl", rabbit.dir, "list_connections", "-q", "--no-table-headers",
+                              "pid", "peer_port", NULL };
+  struct sockaddr_storage address;
+  socklen_t address_len = sizeof address;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  char publisher_port[16];
+  guint n_closed = 0;
+  int status;
+
+  g_assert_cmpint (getsockname (amqp_socket_get_sockfd (amqp_get_socket (rabbit.publisher)),
+                                (struct sockaddr *) &address, &address_len), ==, 0);
+  g_snprintf (publisher_port, sizeof publisher_port, "%u",
+              g_ntohs (((struct sockaddr_in *) &address)->sin_port));
+
+  g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (g_strstrip (lines[i]), "\t", 2);
+
+      if (g_strv_length (fields) != 2 || !g_str_has_prefix (fields[0], "<") ||
+          g_strcmp0 (g_strstrip (fields[1]), publisher_port) == 0)
+        continue;
+
+      {
+        const char *close_argv[] = { script, "ctl", rabbit.dir, "close_connection", fields[0],
+                                     "test: broker gone", NULL };
+
+        g_spawn_sync (NULL, (char **) close_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+        g_assert_no_error (error);
+        g_assert_true (g_spawn_check_wait_status (status, NULL));
+        n_closed++;
+      }
+    }
+  g_assert_cmpuint (n_closed, >=, 1);
+}
+
+/* Publishes "primary.<key>" until pulse-listen has printed @n messages. */
+static void
+publish_until (Listen     *listen,
+               const char *key,
+               guint       n)
+{
+  for (gint64 deadline = g_get_monotonic_time () + 2 * TIMEOUT_S * G_USEC_PER_SEC;
+       listen_n_events (listen, "message") < n;)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      pi_test_rabbit_publish (&rabbit, key, NULL, "{}");
+      for (gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 5; g_get_monotonic_time () < until;)
+        {
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (1000);
+        }
+    }
+}
+
+/* pulse-events loses RabbitMQ while pulse-listen streams over WebSocket:
+ * pulse-listen says so (a gap), reconnects once pulse-events has the
+ * broker again, subscribes again, and streams on. Not "Live" for good
+ * with nothing coming. */
+static void
+test_rabbitmq_broker_lost (void)
+{
+  Server *server;
+  Listen *listen;
+  g_autoptr(JsonObject) gap = NULL;
+
+  if (rabbit.amqp_url == NULL)
+    pi_test_rabbit_start (&rabbit, g_getenv ("PI_SOURCE_ROOT"), AMQP_EXCHANGE);
+  server = rabbit_server ();
+  listen = listen_start ("--root-url", server->url, "--bind", AMQP_EXCHANGE "=primary.#", NULL);
+  WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 1, TIMEOUT_S);
+  publish_until (listen, "primary.before", 1);
+
+  close_server_broker_connections ();
+  WAIT_UNTIL (listen_n_events (listen, "gap") == 1, TIMEOUT_S);
+  gap = listen_event (listen, "gap", 0);
+  g_test_message ("gap: %s", json_object_get_string_member (gap, "reason"));
+  g_assert_nonnull (strstr (json_object_get_string_member (gap, "reason"), "Lost the connection to the broker"));
+
+  /* Live again on a new socket, with a new subscription. */
+  WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 2, 2 * TIMEOUT_S);
+  publish_until (listen, "primary.after", listen_n_events (listen, "message") + 1);
+  g_assert_cmpuint (lines_count (listen->out, "\"primary.after\""), >=, 1);
+  g_assert_cmpuint (lines_count (listen->err, "No messages for the binding"), ==, 0);
+
+  listen_stop (listen);
+  server_stop (server);
+}
+
 static void
 test_skipped (void)
 {
@@ -811,10 +1014,14 @@ main (int   argc,
   g_test_add_func ("/pi/listen-websocket/events-v1-url", test_events_v1_url);
   g_test_add_func ("/pi/listen-websocket/fallback", test_fallback);
   g_test_add_func ("/pi/listen-websocket/slow-caller", test_slow_caller);
+  g_test_add_func ("/pi/listen-websocket/unknown-event", test_unknown_event);
+  g_test_add_func ("/pi/listen-websocket/event-usage", test_event_usage);
+  g_test_add_func ("/pi/listen-websocket/max-connections", test_max_connections);
 
   with_rabbit = source_root != NULL &&
                 g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE);
   g_test_add_func ("/pi/listen-websocket/rabbitmq", with_rabbit ? test_rabbitmq : test_skipped);
+  g_test_add_func ("/pi/listen-websocket/rabbitmq-broker-lost", with_rabbit ? test_rabbitmq_broker_lost : test_skipped);
 
   ret = g_test_run ();
 

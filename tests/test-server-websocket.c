@@ -19,7 +19,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -1025,6 +1027,80 @@ test_rabbitmq (void)
   server_stop (server);
 }
 
+/* RabbitMQ ends every connection but the test's publisher (as a broker
+ * restart or a network cut ends pulse-events' own). */
+static void
+close_server_broker_connections (void)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("PI_SOURCE_ROOT"), "tests", "rabbitmq-node", NULL);
+  const char *list_argv[] = { script, "ctl", rabbit.dir, "list_connections", "-q", "--no-table-headers",
+                              "pid", "peer_port", NULL };
+  struct sockaddr_storage address;
+  socklen_t address_len = sizeof address;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  char publisher_port[16];
+  guint n_closed = 0;
+  int status;
+
+  g_assert_cmpint (getsockname (amqp_socket_get_sockfd (amqp_get_socket (rabbit.publisher)),
+                                (struct sockaddr *) &address, &address_len), ==, 0);
+  g_snprintf (publisher_port, sizeof publisher_port, "%u",
+              g_ntohs (((struct sockaddr_in *) &address)->sin_port));
+
+  g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (g_strstrip (lines[i]), "\t", 2);
+
+      if (g_strv_length (fields) != 2 || !g_str_has_prefix (fields[0], "<") ||
+          g_strcmp0 (g_strstrip (fields[1]), publisher_port) == 0)
+        continue;
+
+      {
+        const char *close_argv[] = { script, "ctl", rabbit.dir, "close_connection", fields[0],
+                                     "test: broker gone", NULL };
+
+        g_spawn_sync (NULL, (char **) close_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+        g_assert_no_error (error);
+        g_assert_true (g_spawn_check_wait_status (status, NULL));
+        n_closed++;
+      }
+    }
+  g_assert_cmpuint (n_closed, >=, 1);
+}
+
+/* pulse-events loses RabbitMQ: each live subscription gets its error
+ * frame, then the socket ends with 1011, as SSE ends its stream, so that
+ * the client reconnects instead of waiting for ever. */
+static void
+test_broker_lost (void)
+{
+  Server *server = rabbit_server ("1048576");
+  g_autoptr(Ws) raw = ws_open (server, "/subscription/raw");
+  g_autofree char *good = raw_subscribe (AMQP_EXCHANGE, "primary.#");
+  g_autofree char *id = ws_subscribe (raw, good);
+  g_autoptr(JsonObject) error = NULL;
+
+  close_server_broker_connections ();
+
+  error = ws_next (raw);
+  g_assert_cmpstr (json_object_get_string_member (error, "type"), ==, "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "subscriptionId"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "SubscriptionError");
+  g_test_message ("%s", json_object_get_string_member (error, "message"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (error, "message"),
+                                   "Lost the connection to the broker"));
+  g_assert_cmpuint (ws_wait_closed (raw), ==, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR);
+
+  server_stop (server);
+}
+
 /* A message larger than the client's whole buffer can never be held: it
  * is dropped with reason too-large, over SSE and WebSocket alike, and the
  * next one comes through. */
@@ -1125,6 +1201,7 @@ main (int   argc,
     {
       g_test_add_func ("/pi/server-websocket/rabbitmq", test_rabbitmq);
       g_test_add_func ("/pi/server-websocket/too-large", test_too_large);
+      g_test_add_func ("/pi/server-websocket/broker-lost", test_broker_lost);
     }
   else
     {

@@ -343,6 +343,14 @@ typedef enum
   RAW_NO_SUBSCRIBE_ACK,
   RAW_UNKNOWN_TYPE,
   RAW_TRUNCATED,
+  RAW_BROKER_LOST,        /* a subscription the server had bound ends */
+  RAW_CONSUMER_CANCELLED,
+  RAW_CLOSE_1008,         /* libsoup's server on missed pongs */
+  RAW_UNAVAILABLE,        /* 503 with Retry-After instead of the upgrade */
+  RAW_TOO_MANY,           /* 429 */
+  RAW_UNAUTHORIZED,       /* 401 */
+  RAW_UNKNOWN_EVENT,      /* a named subscribe refused with ProtocolError */
+  RAW_GRAPHQL_BROKER_LOST, /* no /subscription/raw; GraphQL's subscription ends */
 } RawMode;
 
 typedef struct
@@ -351,7 +359,15 @@ typedef struct
   guint16         port;
   RawMode         mode;
   gint            n_connections;
+  gint            n_raw_requests;   /* upgrades asked on /subscription/raw */
+  gint            n_other_requests; /* on any other path */
+  gint64          first_at;         /* monotonic time of each connection */
+  gint64          second_at;
 } RawServer;
+
+#define GOOD_GRAPHQL(key) \
+  "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessages\":{\"payload\":{},\"exchange\":\"" \
+  EXCHANGE_ONE "\",\"routingKey\":\"" key "\",\"redelivered\":false,\"cc\":[]}}}}"
 
 #define GOOD_DATA(key) \
   "{\"type\":\"data\",\"subscriptionId\":\"s1\",\"message\":{\"payload\":{},\"exchange\":\"" \
@@ -435,8 +451,48 @@ raw_read_frame (GInputStream *in,
   return TRUE;
 }
 
+/* The answer of a server that will not upgrade now, or FALSE. */
 static gboolean
-raw_handshake (GInputStream  *in,
+raw_http_refusal (RawMode        mode,
+                  GOutputStream *out)
+{
+  const char *answer;
+
+  switch (mode)
+    {
+    case RAW_UNAVAILABLE:
+      answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 0\r\n"
+               "Connection: close\r\n\r\n";
+      break;
+    case RAW_TOO_MANY:
+      answer = "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      break;
+    case RAW_UNAUTHORIZED:
+      answer = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      break;
+    case RAW_BAD_UTF8:
+    case RAW_RESERVED_OPCODE:
+    case RAW_DEAD_PEER:
+    case RAW_HUGE_FRAME:
+    case RAW_NO_SUBSCRIBE_ACK:
+    case RAW_UNKNOWN_TYPE:
+    case RAW_TRUNCATED:
+    case RAW_BROKER_LOST:
+    case RAW_CONSUMER_CANCELLED:
+    case RAW_CLOSE_1008:
+    case RAW_UNKNOWN_EVENT:
+    case RAW_GRAPHQL_BROKER_LOST:
+    default:
+      return FALSE;
+    }
+  g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
+  return TRUE;
+}
+
+static gboolean
+raw_handshake (RawServer     *server,
+               gboolean       first,
+               GInputStream  *in,
                GOutputStream *out)
 {
   g_autoptr(GString) head = g_string_new (NULL);
@@ -446,6 +502,7 @@ raw_handshake (GInputStream  *in,
   g_autofree char *answer = NULL;
   guint8 digest[20];
   gsize digest_len = sizeof digest;
+  gboolean graphql = FALSE;
   const char *at;
   char c;
 
@@ -455,6 +512,24 @@ raw_handshake (GInputStream  *in,
         return FALSE;
       g_string_append_c (head, c);
     }
+  if (g_str_has_prefix (head->str, "GET /subscription/raw "))
+    g_atomic_int_inc (&server->n_raw_requests);
+  else
+    g_atomic_int_inc (&server->n_other_requests);
+  if (first && raw_http_refusal (server->mode, out))
+    return FALSE;
+  if (server->mode == RAW_GRAPHQL_BROKER_LOST)
+    {
+      static const char not_found[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+      if (g_str_has_prefix (head->str, "GET /subscription/raw "))
+        {
+          g_output_stream_write_all (out, not_found, strlen (not_found), NULL, NULL, NULL);
+          return FALSE;
+        }
+      graphql = strstr (head->str, "graphql-ws") != NULL;
+    }
+
   at = strstr (head->str, "Sec-WebSocket-Key: ");
   g_assert_nonnull (at);
   at += strlen ("Sec-WebSocket-Key: ");
@@ -465,7 +540,8 @@ raw_handshake (GInputStream  *in,
   g_checksum_get_digest (sha1, digest, &digest_len);
   accept = g_base64_encode (digest, digest_len);
   answer = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n", accept,
+                            graphql ? "Sec-WebSocket-Protocol: graphql-ws\r\n" : "");
   return g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
 }
 
@@ -483,7 +559,12 @@ raw_run (GThreadedSocketService *service,
   gboolean dead = FALSE;
   guint8 opcode;
 
-  if (!raw_handshake (in, out))
+  if (first)
+    server->first_at = g_get_monotonic_time ();
+  else if (server->second_at == 0)
+    server->second_at = g_get_monotonic_time ();
+
+  if (!raw_handshake (server, first, in, out))
     return TRUE;
 
   while (raw_read_frame (in, &opcode, payload))
@@ -507,10 +588,29 @@ raw_run (GThreadedSocketService *service,
       g_byte_array_append (payload, (const guint8 *) "", 1);
       if (strstr ((const char *) payload->data, "\"connection_init\"") != NULL)
         raw_send_text (out, "{\"type\":\"connection_ack\"}");
+      else if (strstr ((const char *) payload->data, "\"start\"") != NULL)
+        {
+          /* GraphQL: the one binding is id 1. The server loses the
+           * broker: the web-server's error for the subscription. */
+          gboolean again = g_atomic_int_get (&server->n_connections) > 2;
+
+          raw_send_text (out, again ? GOOD_GRAPHQL ("again") : GOOD_GRAPHQL ("before"));
+          if (!again)
+            raw_send_text (out, "{\"type\":\"error\",\"id\":\"1\","
+                                "\"payload\":{\"message\":\"Lost the connection to the broker\"}}");
+        }
       else if (strstr ((const char *) payload->data, "\"subscribe\"") != NULL)
         {
           if (first && server->mode == RAW_NO_SUBSCRIBE_ACK)
             continue;
+          if (server->mode == RAW_UNKNOWN_EVENT)
+            {
+              /* The server's answer to a name it does not know; the
+               * socket stays open. */
+              raw_send_text (out, "{\"type\":\"error\",\"code\":\"ProtocolError\","
+                                  "\"message\":\"Unknown queue event: taskBogus\"}");
+              continue;
+            }
           raw_send_text (out, "{\"type\":\"subscribe_ack\",\"subscriptionId\":\"s1\"}");
           raw_send_text (out, first ? GOOD_DATA ("before") : GOOD_DATA ("again"));
           if (!first)
@@ -546,7 +646,33 @@ raw_run (GThreadedSocketService *service,
               }
               break;
 
+            case RAW_BROKER_LOST:
+              /* pulse-events losing RabbitMQ; the socket stays open. */
+              raw_send_text (out, "{\"type\":\"error\",\"subscriptionId\":\"s1\",\"code\":\"SubscriptionError\","
+                                  "\"message\":\"Lost the connection to the broker: connection reset by peer\"}");
+              break;
+
+            case RAW_CONSUMER_CANCELLED:
+              raw_send_text (out, "{\"type\":\"error\",\"subscriptionId\":\"s1\",\"code\":\"SubscriptionError\","
+                                  "\"message\":\"Consumer cancelled by RabbitMQ\"}");
+              break;
+
+            case RAW_CLOSE_1008:
+              {
+                static const char close_1008[] = "\x03\xf0pong timeout";
+
+                raw_send (out, 0x8, close_1008, sizeof close_1008 - 1);
+                /* The client's close is not echoed: this one was first. */
+                dead = TRUE;
+              }
+              break;
+
             case RAW_NO_SUBSCRIBE_ACK:
+            case RAW_UNAVAILABLE:
+            case RAW_TOO_MANY:
+            case RAW_UNAUTHORIZED:
+            case RAW_UNKNOWN_EVENT:
+            case RAW_GRAPHQL_BROKER_LOST:
               g_assert_not_reached ();
 
             case RAW_UNKNOWN_TYPE:
@@ -610,6 +736,7 @@ raw_watch_new (RawServer *server)
   pi_source_set_server_url (watch->source, url);
   pi_source_set_bindings (watch->source, bindings);
   g_signal_connect (watch->source, "messages", G_CALLBACK (on_messages), watch);
+  g_signal_connect (watch->source, "binding-error", G_CALLBACK (on_binding_error), watch);
   g_assert_true (pi_source_connect (watch->source, NULL));
   return watch;
 }
@@ -673,14 +800,30 @@ test_raw_closing (gconstpointer data)
     case RAW_HUGE_FRAME:
       expected = "sent a frame larger than 64 MB; the connection was closed";
       break;
+    case RAW_BROKER_LOST:
+      expected = "ended a subscription: Lost the connection to the broker: connection reset by peer";
+      break;
+    case RAW_CONSUMER_CANCELLED:
+      expected = "ended a subscription: Consumer cancelled by RabbitMQ";
+      break;
+    case RAW_CLOSE_1008:
+      expected = "ended the connection for a policy violation (1008): pong timeout";
+      break;
     case RAW_NO_SUBSCRIBE_ACK:
     case RAW_UNKNOWN_TYPE:
     case RAW_TRUNCATED:
+    case RAW_UNAVAILABLE:
+    case RAW_TOO_MANY:
+    case RAW_UNAUTHORIZED:
+    case RAW_UNKNOWN_EVENT:
+    case RAW_GRAPHQL_BROKER_LOST:
     default:
       g_assert_not_reached ();
     }
   g_assert_nonnull (strstr (reason, expected));
   WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  /* The bindings did nothing wrong. */
+  g_assert_cmpuint (watch->binding_errors->len, ==, 0);
 
   watch_free (watch);
   raw_server_free (server);
@@ -753,6 +896,151 @@ test_raw_skipped (gconstpointer data)
   raw_server_free (server);
 }
 
+/* An HTTP answer to the upgrade that is not "no such endpoint": a busy
+ * server (503, 429) is asked again on the same path, no sooner than its
+ * Retry-After; a refusal (401) is final. Neither falls back to GraphQL. */
+static void
+test_raw_http_status (gconstpointer data)
+{
+  RawMode mode = GPOINTER_TO_INT (data);
+  RawServer *server = raw_server_new (mode);
+  Watch *watch = raw_watch_new (server);
+
+  if (mode == RAW_UNAUTHORIZED)
+    {
+      WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
+      g_test_message ("%s", pi_source_get_error_message (watch->source));
+      g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "refused access (401"));
+      g_usleep (G_USEC_PER_SEC * 3 / 2);
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
+    }
+  else
+    {
+      WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+      g_test_message ("%s", pi_source_get_error_message (watch->source));
+      g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
+                                mode == RAW_UNAVAILABLE ? "answered 503" : "answered 429"));
+      WAIT_UNTIL (watch->messages->len >= 1, 20);
+      g_assert_cmpstr (routing_key_at (watch, 0), ==, "again");
+      g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+      g_assert_cmpstr (pi_source_get_protocol_name (watch->source), ==, "WebSocket");
+      g_assert_cmpint (g_atomic_int_get (&server->n_raw_requests), ==, 2);
+      /* Retry-After: 2 holds the next attempt back past the first backoff. */
+      if (mode == RAW_UNAVAILABLE)
+        g_assert_cmpint (server->second_at - server->first_at, >=, 2 * G_USEC_PER_SEC);
+    }
+  g_assert_cmpint (g_atomic_int_get (&server->n_other_requests), ==, 0);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+/* GraphQL: an error for a subscription that does not refuse its binding
+ * (the server lost the broker) reconnects and starts again, with a gap;
+ * the binding shows no error. */
+static void
+test_graphql_broker_lost (void)
+{
+  RawServer *server = raw_server_new (RAW_GRAPHQL_BROKER_LOST);
+  Watch *watch = raw_watch_new (server);
+  const char *reason;
+
+  WAIT_UNTIL (watch->messages->len >= 3, 20);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "before");
+  g_assert_cmpint (pi_message_get_kind (g_ptr_array_index (watch->messages, 1)), ==, PI_MESSAGE_KIND_GAP);
+  reason = pi_message_get_error (g_ptr_array_index (watch->messages, 1));
+  g_test_message ("gap: %s", reason);
+  g_assert_nonnull (strstr (reason, "ended a subscription: Lost the connection to the broker"));
+  g_assert_cmpstr (routing_key_at (watch, 2), ==, "again");
+  g_assert_cmpstr (pi_source_get_protocol_name (watch->source), ==, "GraphQL");
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->source), ==, 1);
+  g_assert_cmpuint (watch->binding_errors->len, ==, 0);
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+static void
+on_state_seen (PiSource   *source,
+               GParamSpec *pspec,
+               gboolean   *was_live)
+{
+  if (pi_source_get_state (source) == PI_STREAM_STATE_LIVE)
+    *was_live = TRUE;
+}
+
+/* A named subscription the server refuses (an event name it does not
+ * know) subscribes nothing: the source fails with the server's words and
+ * is never live. */
+static void
+test_raw_unknown_event (void)
+{
+  static const char * const names[] = { "taskBogus", NULL };
+  RawServer *server = raw_server_new (RAW_UNKNOWN_EVENT);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", server->port);
+  g_autoptr(PiSource) source = pi_source_new ();
+  gboolean was_live = FALSE;
+
+  pi_source_set_server_url (source, url);
+  pi_source_set_named_subscription (source, "queue", names, NULL);
+  g_signal_connect (source, "notify::state", G_CALLBACK (on_state_seen), &was_live);
+  g_assert_true (pi_source_connect (source, NULL));
+
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_FAILED, 10);
+  g_test_message ("%s", pi_source_get_error_message (source));
+  g_assert_nonnull (strstr (pi_source_get_error_message (source),
+                            "refused the subscription: Unknown queue event: taskBogus"));
+  g_assert_false (was_live);
+  g_usleep (G_USEC_PER_SEC * 3 / 2);
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
+  g_assert_cmpint (pi_source_get_state (source), ==, PI_STREAM_STATE_FAILED);
+
+  g_signal_handlers_disconnect_by_data (source, &was_live);
+  pi_source_disconnect (source);
+  raw_server_free (server);
+}
+
+static void
+on_binding_error_cleared (PiSource   *source,
+                          PiBinding  *binding,
+                          const char *text,
+                          guint      *n_cleared)
+{
+  if (binding == NULL)
+    (*n_cleared)++;
+}
+
+/* A binding's refusal belongs to the connection that got it: connecting
+ * again clears it, even to an events v1 address, which has none. */
+static void
+test_binding_errors_cleared (void)
+{
+  static const char * const missing_first[] = { "exchange/a/v1/missing", "exchange/a/v1/one", NULL };
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 1 };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  Watch *watch = watch_new (server, missing_first);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autofree char *v1_url = g_strconcat (url, "/api/events/v1", NULL);
+  PiBinding *missing = g_ptr_array_index (pi_source_get_bindings (watch->source), 0);
+  guint n_cleared = 0;
+
+  WAIT_UNTIL (watch->binding_errors->len == 1, 10);
+  g_assert_nonnull (pi_source_get_binding_error (watch->source, missing));
+
+  g_signal_connect (watch->source, "binding-error", G_CALLBACK (on_binding_error_cleared), &n_cleared);
+  pi_source_disconnect (watch->source);
+  pi_source_set_server_url (watch->source, v1_url);
+  g_assert_true (pi_source_connect (watch->source, NULL));
+  g_assert_null (pi_source_get_binding_error (watch->source, missing));
+  g_assert_cmpuint (n_cleared, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (watch->source, &n_cleared);
+  watch_free (watch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -781,6 +1069,16 @@ main (int   argc,
   g_test_add_func ("/pi/source/websocket/no-subscribe-ack", test_raw_no_subscribe_ack);
   g_test_add_data_func ("/pi/source/websocket/unknown-type", GINT_TO_POINTER (RAW_UNKNOWN_TYPE), test_raw_skipped);
   g_test_add_data_func ("/pi/source/websocket/truncated-json", GINT_TO_POINTER (RAW_TRUNCATED), test_raw_skipped);
+  g_test_add_data_func ("/pi/source/websocket/broker-lost", GINT_TO_POINTER (RAW_BROKER_LOST), test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/consumer-cancelled", GINT_TO_POINTER (RAW_CONSUMER_CANCELLED),
+                        test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/close-1008", GINT_TO_POINTER (RAW_CLOSE_1008), test_raw_closing);
+  g_test_add_data_func ("/pi/source/websocket/upgrade-503", GINT_TO_POINTER (RAW_UNAVAILABLE), test_raw_http_status);
+  g_test_add_data_func ("/pi/source/websocket/upgrade-429", GINT_TO_POINTER (RAW_TOO_MANY), test_raw_http_status);
+  g_test_add_data_func ("/pi/source/websocket/upgrade-401", GINT_TO_POINTER (RAW_UNAUTHORIZED), test_raw_http_status);
+  g_test_add_func ("/pi/source/websocket/unknown-event", test_raw_unknown_event);
+  g_test_add_func ("/pi/source/websocket/graphql-broker-lost", test_graphql_broker_lost);
+  g_test_add_func ("/pi/source/websocket/binding-errors-cleared", test_binding_errors_cleared);
 
   return g_test_run ();
 }

@@ -635,8 +635,26 @@ main (int   argc,
     server = g_strdup (g_getenv ("TASKCLUSTER_ROOT_URL"));
   if (server == NULL)
     return usage_error (context, _("Which server? Give --server URL or --root-url URL"));
-  if (events != NULL && bindings == NULL)
-    bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  if (events != NULL)
+    {
+      /* A named subscription is the server's: it is not added to
+       * bindings, and events v1 has none (nothing would be subscribed). */
+      if (bindings != NULL)
+        return usage_error (context, _("--event cannot be combined with --bind or a share link: "
+                                       "give either named events or bindings"));
+      if (raw)
+        return usage_error (context, _("--event cannot be combined with --raw: raw mode reads events v1, "
+                                       "which has no named events"));
+      if (pi_source_url_is_events_v1 (server))
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("Named events (--event) need a Taskcluster deployment's root URL; "
+                               "“%s” is an events v1 address"), server);
+
+          return usage_error (context, message);
+        }
+      bindings = g_ptr_array_new_with_free_func (g_object_unref);
+    }
   if (bindings == NULL && !raw)
     return usage_error (context, _("Nothing to listen to: give --bind EXCHANGE=PATTERN or a share link"));
 

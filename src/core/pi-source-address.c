@@ -107,6 +107,25 @@ is_events_v1_address (GUri *uri)
          path_has_suffix (path, len, "/connect");
 }
 
+/**
+ * pi_source_url_is_events_v1:
+ * @server_url: a server URL as pi_source_set_server_url() takes it
+ *
+ * Returns: whether @server_url names an events v1 endpoint (which has no
+ *   named subscriptions) rather than a Taskcluster deployment's root URL;
+ *   %FALSE for a URL that cannot be read
+ */
+gboolean
+pi_source_url_is_events_v1 (const char *server_url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (server_url != NULL, FALSE);
+
+  uri = pi_source_parse_server_url (server_url, NULL);
+  return uri != NULL && is_events_v1_address (uri);
+}
+
 static char *
 ws_url (GUri       *root,
         const char *root_path,
@@ -160,6 +179,15 @@ pi_source_plan_new (PiSource  *self,
 
   uri = pi_source_parse_server_url (self->server_url, error);
   g_assert (uri != NULL);
+
+  /* Events v1 has no named subscriptions: it would subscribe nothing. */
+  if (self->named_service != NULL && (self->raw || is_events_v1_address (uri)))
+    {
+      g_set_error_literal (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
+                           _("Named events need a Taskcluster deployment's root URL, "
+                             "not an events v1 address"));
+      return NULL;
+    }
 
   plan = g_new0 (PiSourcePlan, 1);
   plan->sse_url = g_steal_pointer (&sse_url);

@@ -21,8 +21,8 @@
 
 /* Retry-After (RFC 9110, section 10.2.3): a number of seconds or an HTTP
  * date. Returns milliseconds from now, or -1 when absent or unreadable. */
-static gint64
-parse_retry_after (SoupMessageHeaders *headers)
+gint64
+pi_stream_worker_parse_retry_after (SoupMessageHeaders *headers)
 {
   const char *value = soup_message_headers_get_one (headers, "Retry-After");
   g_autoptr(GDateTime) date = NULL;
@@ -84,7 +84,7 @@ worker_http_error (PiStreamWorker *w)
    * will not. */
   if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
     {
-      w->retry_after_msec = parse_retry_after (soup_message_get_response_headers (w->message));
+      w->retry_after_msec = pi_stream_worker_parse_retry_after (soup_message_get_response_headers (w->message));
       pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
     }
   else

@@ -125,9 +125,28 @@ pi_stream_worker_graphql_frame (PiStreamWorker *w,
 
         if (index >= 0)
           {
-            /* Ended: the `complete` that may follow is no news. */
-            g_hash_table_remove (w->subscriptions, frame.id);
-            pi_stream_worker_ws_binding_error (w, (guint) index, frame.text);
+            PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
+
+            /* (A `data` frame with errors is a validation error: the
+             * binding's, not the connection's.) */
+            if (frame.text != NULL && g_strcmp0 (frame.type_name, "error") == 0 &&
+                !g_str_has_prefix (frame.text, "Error binding queue") &&
+                !pi_stream_worker_ws_text_names_exchange (frame.text, pi_binding_get_exchange (binding)))
+              {
+                /* Not a refusal of the binding: a subscription the
+                 * server had bound ended (it lost the broker, RabbitMQ
+                 * cancelled the consumer). Connect and start again. */
+                g_autofree char *reason =
+                  g_strdup_printf (_("%s ended a subscription: %s"), w->host, frame.text);
+
+                pi_stream_worker_ws_lose (w, reason, FAILURE_RETRY);
+              }
+            else
+              {
+                /* Ended: the `complete` that may follow is no news. */
+                g_hash_table_remove (w->subscriptions, frame.id);
+                pi_stream_worker_ws_binding_error (w, (guint) index, frame.text);
+              }
           }
         else
           {

@@ -65,9 +65,9 @@ send_subscribe (PiStreamWorker *w,
 }
 
 /* Does @text name @exchange as a whole word ("no exchange 'X' in vhost")? */
-static gboolean
-text_names_exchange (const char *text,
-                     const char *exchange)
+gboolean
+pi_stream_worker_ws_text_names_exchange (const char *text,
+                                         const char *exchange)
 {
   gsize len = strlen (exchange);
 
@@ -87,8 +87,37 @@ text_names_exchange (const char *text,
   return FALSE;
 }
 
+/* Is @text the server refusing the bindings of subscribe @tag (a missing
+ * exchange), rather than ending a subscription it had bound (the broker
+ * went away, RabbitMQ cancelled the consumer)? Only a refusal is the
+ * bindings' fault; the other is over when the subscription is made again. */
+static gboolean
+is_binding_refusal (PiStreamWorker *w,
+                    guint           tag,
+                    const char     *text)
+{
+  GArray *set;
+
+  if (text == NULL)
+    return FALSE;
+  if (g_str_has_prefix (text, "Error binding queue"))
+    return TRUE;
+  if ((set = subscribe_set (w, tag)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < set->len; i++)
+    {
+      PiBinding *binding = g_ptr_array_index (w->plan->bindings, g_array_index (set, guint, i));
+
+      if (pi_stream_worker_ws_text_names_exchange (text, pi_binding_get_exchange (binding)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* An error about one subscribe: the bindings it names show it and the
- * others are subscribed again; when it names none, each binding shows it. */
+ * others are subscribed again; when it names none, each binding shows it.
+ * A named subscription is one subscribe: refused, nothing of it can
+ * stream, so the source fails with the server's words. */
 static void
 subscribe_failed (PiStreamWorker *w,
                   guint           tag,
@@ -100,11 +129,11 @@ subscribe_failed (PiStreamWorker *w,
 
   if (tag == NAMED)
     {
-      PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_SERVER_ERROR);
+      g_autofree char *reason =
+        g_strdup_printf (_("%s refused the subscription: %s"), w->host,
+                         text ? text : _("the server did not say why"));
 
-      record->text = g_strdup (text);
-      pi_stream_worker_flush_batches (w, FALSE);
-      pi_stream_worker_post (w, record);
+      pi_stream_worker_ws_lose (w, reason, FAILURE_PERMANENT);
       return;
     }
 
@@ -117,7 +146,7 @@ subscribe_failed (PiStreamWorker *w,
       guint index = g_array_index (set, guint, i);
       PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
 
-      if (text != NULL && text_names_exchange (text, pi_binding_get_exchange (binding)))
+      if (text != NULL && pi_stream_worker_ws_text_names_exchange (text, pi_binding_get_exchange (binding)))
         n_named++;
       else
         g_array_append_val (rest, index);
@@ -128,7 +157,7 @@ subscribe_failed (PiStreamWorker *w,
       guint index = g_array_index (set, guint, i);
       PiBinding *binding = g_ptr_array_index (w->plan->bindings, index);
 
-      if (n_named == 0 || text_names_exchange (text, pi_binding_get_exchange (binding)))
+      if (n_named == 0 || pi_stream_worker_ws_text_names_exchange (text, pi_binding_get_exchange (binding)))
         pi_stream_worker_ws_binding_error (w, index, text);
     }
 
@@ -142,6 +171,10 @@ subscribe_failed (PiStreamWorker *w,
 static void
 maybe_live (PiStreamWorker *w)
 {
+  /* Ending: the subscribes are not all there. */
+  if (w->loss_source != NULL)
+    return;
+
   if (g_queue_is_empty (&w->pending_subscribes))
     pi_stream_worker_ws_disarm_ack_timeout (w);
 
@@ -242,9 +275,23 @@ pi_stream_worker_plain_frame (PiStreamWorker *w,
         if (frame.id != NULL &&
             (tag = GPOINTER_TO_UINT (g_hash_table_lookup (w->subscriptions, frame.id))) != 0)
           {
-            /* One subscription failed (e.g. its exchange does not exist);
-             * the others keep streaming. */
-            subscribe_failed (w, tag, text_or_code);
+            if (is_binding_refusal (w, tag, text_or_code))
+              {
+                /* One subscription failed (e.g. its exchange does not
+                 * exist); the others keep streaming. */
+                subscribe_failed (w, tag, text_or_code);
+              }
+            else
+              {
+                /* A subscription the server had bound ended (it lost the
+                 * broker, RabbitMQ cancelled the consumer): what it would
+                 * have sent meanwhile is lost. Connect and subscribe again. */
+                g_autofree char *reason =
+                  g_strdup_printf (_("%s ended a subscription: %s"), w->host,
+                                   text_or_code ? text_or_code : _("the server did not say why"));
+
+                pi_stream_worker_ws_lose (w, reason, FAILURE_RETRY);
+              }
           }
         else if (g_strcmp0 (frame.code, "ProtocolError") == 0 && w->acked &&
                  !g_queue_is_empty (&w->pending_subscribes))

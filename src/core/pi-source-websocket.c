@@ -45,6 +45,8 @@ void
 pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
 {
   clear_source (&w->ack_timeout);
+  clear_source (&w->loss_source);
+  g_clear_pointer (&w->loss_reason, g_free);
   g_queue_clear (&w->pending_subscribes);
   if (w->subscriptions != NULL)
     g_hash_table_remove_all (w->subscriptions);
@@ -70,6 +72,37 @@ pi_stream_worker_ws_send (PiStreamWorker *w,
 {
   if (w->ws != NULL && soup_websocket_connection_get_state (w->ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (w->ws, text);
+}
+
+static gboolean
+lose_cb (gpointer user_data)
+{
+  PiStreamWorker *w = user_data;
+  g_autofree char *reason = g_steal_pointer (&w->loss_reason);
+
+  g_clear_pointer (&w->loss_source, g_source_unref);
+  pi_stream_worker_flush_batches (w, TRUE);
+  pi_stream_worker_lost (w, reason, w->loss_kind);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the attempt for what a frame said, once the frame's handler has
+ * returned: the connection must not go away inside its own signal. The
+ * frames after it are not read. */
+void
+pi_stream_worker_ws_lose (PiStreamWorker *w,
+                          const char     *reason,
+                          FailureKind     kind)
+{
+  if (w->loss_source != NULL)
+    return;
+
+  w->loss_reason = g_strdup (reason);
+  w->loss_kind = kind;
+  w->loss_source = g_idle_source_new ();
+  g_source_set_priority (w->loss_source, G_PRIORITY_HIGH);
+  g_source_set_callback (w->loss_source, lose_cb, w, NULL);
+  g_source_attach (w->loss_source, w->context);
 }
 
 /* The server's own words about why it will close (an error frame, a
@@ -220,7 +253,7 @@ on_message (SoupWebsocketConnection *ws,
   gsize len;
   const char *text = g_bytes_get_data (bytes, &len);
 
-  if (w->quitting || w->finished)
+  if (w->quitting || w->finished || w->loss_source != NULL)
     return;
 
   w->now = g_get_real_time ();
@@ -306,9 +339,15 @@ describe_close (PiStreamWorker *w,
       return g_strdup_printf (_("%s refused access: this deployment needs a client with the scope web:read-pulse"),
                               w->host);
 
+    case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION:
+      /* libsoup's server closes with 1008 when pongs are missing (a
+       * network that stalled for a while): worth another attempt. */
+      if (why != NULL)
+        return g_strdup_printf (_("%s ended the connection for a policy violation (%u): %s"), w->host, code, why);
+      return g_strdup_printf (_("%s ended the connection for a policy violation (%u)"), w->host, code);
+
     case CLOSE_PROTOCOL_ERROR:
     case SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR:
-    case SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION:
       *kind = FAILURE_PERMANENT;
       if (why != NULL)
         return g_strdup_printf (_("%s ended the connection for a protocol error (%u): %s"), w->host, code, why);
@@ -376,7 +415,14 @@ on_closed (SoupWebsocketConnection *ws,
   g_debug ("WebSocket closed: %u %s", soup_websocket_connection_get_close_code (ws),
            soup_websocket_connection_get_close_data (ws));
   pi_stream_worker_flush_batches (w, TRUE);
-  reason = describe_close (w, &kind);
+  if (w->loss_source != NULL)
+    {
+      /* A frame before the close said it already. */
+      reason = g_steal_pointer (&w->loss_reason);
+      kind = w->loss_kind;
+    }
+  else
+    reason = describe_close (w, &kind);
   pi_stream_worker_lost (w, reason, kind);
 }
 
@@ -435,10 +481,28 @@ http_refusal (PiStreamWorker *w,
     reason = g_strdup_printf (_("%s answered %u %s instead of opening a WebSocket"),
                               w->host, status, phrase ? phrase : "");
 
+  /* As on events v1: 503 and 429 say "not now" (pulse-events at its
+   * --max-connections, or while its broker is away): retried, after
+   * Retry-After at the soonest. Another server error may pass (a proxy
+   * while the server restarts); a refusal or another client error will not. */
   if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
-    pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
+    {
+      w->retry_after_msec = pi_stream_worker_parse_retry_after (soup_message_get_response_headers (message));
+      pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
+    }
   else
-    pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_INITIAL : FAILURE_PERMANENT);
+    pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_RETRY : FAILURE_PERMANENT);
+}
+
+/* Does @status say the server has no such endpoint (so another protocol
+ * may), rather than that it cannot or will not serve this client now? */
+static gboolean
+status_is_missing_endpoint (guint status)
+{
+  return status == SOUP_STATUS_BAD_REQUEST ||     /* web-server v106 */
+         status == SOUP_STATUS_NOT_FOUND ||
+         status == SOUP_STATUS_METHOD_NOT_ALLOWED ||
+         status == 426;                           /* Upgrade Required */
 }
 
 static void
@@ -481,8 +545,9 @@ connect_cb (GObject      *object,
           error->domain != G_TLS_ERROR && error->domain != G_RESOLVER_ERROR)
         {
           /* An HTTP answer, not a WebSocket: a deployment without this
-           * protocol (404, or 400 on web-server v106). */
-          if (!fall_back (w))
+           * protocol (404, or 400 on web-server v106) tries the next
+           * one; a busy or refusing server is answered here. */
+          if (!status_is_missing_endpoint (status) || !fall_back (w))
             http_refusal (w, w->message);
           return;
         }

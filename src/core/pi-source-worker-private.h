@@ -120,6 +120,9 @@ struct _PiStreamWorker
                                                  * indices of subscribe tag - 1 */
   guint                     keepalive_seconds;
   guint                     ack_timeout_seconds;
+  GSource                  *loss_source;  /* ends the attempt after the frame handler */
+  char                     *loss_reason;
+  FailureKind               loss_kind;
 };
 
 /* A subscribe of the plain protocol takes at most this many bindings. */
@@ -160,6 +163,7 @@ gboolean        pi_stream_worker_resume_cb      (gpointer            user_data);
 void            pi_stream_worker_start_read     (PiStreamWorker     *w);
 
 /* pi-source-http.c */
+gint64          pi_stream_worker_parse_retry_after   (SoupMessageHeaders *headers);
 char           *pi_stream_worker_describe_send_error (PiStreamWorker *w,
                                                       const GError   *error,
                                                       FailureKind    *kind);
@@ -186,6 +190,11 @@ void            pi_stream_worker_ws_binding_error (PiStreamWorker   *w,
                                                    const char       *text);
 void            pi_stream_worker_ws_malformed     (PiStreamWorker   *w,
                                                    const GError     *error);
+void            pi_stream_worker_ws_lose          (PiStreamWorker   *w,
+                                                   const char       *reason,
+                                                   FailureKind       kind);
+gboolean        pi_stream_worker_ws_text_names_exchange (const char *text,
+                                                         const char *exchange);
 
 /* pi-source-tc-websocket.c: /subscription/raw and /named */
 void            pi_stream_worker_plain_opened     (PiStreamWorker   *w);

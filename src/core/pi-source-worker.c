@@ -270,10 +270,11 @@ pi_stream_worker_start_attempt (PiStreamWorker *w)
   pi_stream_worker_post (w, record);
   pi_stream_worker_post_state (w, PI_STREAM_STATE_CONNECTING, NULL, 0);
   worker_start_watchdog (w);
+  /* Each attempt subscribes anew, in whatever protocol. */
+  pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_BINDING_CLEAR));
 
   if (w->protocol != PI_SOURCE_PROTOCOL_EVENTS_V1)
     {
-      pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_BINDING_CLEAR));
       pi_stream_worker_ws_start_attempt (w);
       return;
     }

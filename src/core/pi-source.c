@@ -549,6 +549,14 @@ pi_source_connect (PiSource  *self,
 
   pi_source_stop_worker (self);
 
+  /* The refusals were the old connection's: whatever protocol the new one
+   * speaks (events v1 has none), they no longer hold. */
+  if (self->binding_errors != NULL)
+    {
+      g_clear_pointer (&self->binding_errors, g_ptr_array_unref);
+      g_signal_emit (self, pi_source_signals[SIGNAL_BINDING_ERROR], 0, NULL, NULL);
+    }
+
   if (!(plan = pi_source_plan_new (self, &local_error)))
     {
       pi_source_set_state (self, PI_STREAM_STATE_FAILED, local_error->message, 0);

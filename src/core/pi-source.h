@@ -69,6 +69,7 @@ void           pi_raw_event_free                 (PiRawEvent     *raw);
 char          *pi_source_derive_connect_url     (const char  *server_url,
                                                  GPtrArray   *bindings,
                                                  GError     **error);
+gboolean       pi_source_url_is_events_v1       (const char  *server_url);
 
 PiSource      *pi_source_new                    (void);
 const char    *pi_source_get_server_url         (PiSource    *self);

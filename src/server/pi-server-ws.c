@@ -337,6 +337,17 @@ ws_sub_failed_cb (const char *text,
     }
 
   ws_send_error (ws, sub->id, "SubscriptionError", text);
+
+  /* The broker went away: none of this socket's subscriptions gets
+   * anything until the client subscribes again, so end the socket as SSE
+   * ends its stream (the web-server's 1011), and the client reconnects. */
+  if (g_str_has_prefix (text, "Lost the connection to the broker") ||
+      g_strcmp0 (pi_broker_get_state (ws->server->broker), "reconnecting") == 0)
+    {
+      ws_close (ws, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "Lost the connection to the broker");
+      return;
+    }
+
   ws_sub_unsubscribe (sub);
 }
 
