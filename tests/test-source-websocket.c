@@ -199,6 +199,8 @@ test_refused (gconstpointer data)
     g_assert_nonnull (strstr (error, "needs a client with the scope web:read-pulse"));
   else
     g_assert_nonnull (strstr (error, "refused the credentials: refused"));
+  /* Other credentials may help: the window offers to enter them. */
+  g_assert_true (pi_source_get_needs_credentials (watch->source));
 
   /* A refusal is final: never tried again. */
   g_usleep (G_USEC_PER_SEC / 2);
@@ -217,6 +219,7 @@ test_graphql_scopes (void)
 
   WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
   g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "web:read-pulse"));
+  g_assert_true (pi_source_get_needs_credentials (watch->source));
   g_assert_cmpuint (pi_ws_test_server_get_n_connections (server), ==, 1);
   watch_free (watch);
 }
@@ -911,6 +914,7 @@ test_raw_http_status (gconstpointer data)
       WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
       g_test_message ("%s", pi_source_get_error_message (watch->source));
       g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "refused access (401"));
+      g_assert_true (pi_source_get_needs_credentials (watch->source));
       g_usleep (G_USEC_PER_SEC * 3 / 2);
       g_main_context_iteration (NULL, FALSE);
       g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
@@ -919,6 +923,7 @@ test_raw_http_status (gconstpointer data)
     {
       WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
       g_test_message ("%s", pi_source_get_error_message (watch->source));
+      g_assert_false (pi_source_get_needs_credentials (watch->source));
       g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
                                 mode == RAW_UNAVAILABLE ? "answered 503" : "answered 429"));
       WAIT_UNTIL (watch->messages->len >= 1, 20);
@@ -992,6 +997,8 @@ test_raw_unknown_event (void)
   g_test_message ("%s", pi_source_get_error_message (source));
   g_assert_nonnull (strstr (pi_source_get_error_message (source),
                             "refused the subscription: Unknown queue event: taskBogus"));
+  /* A refusal, but not of the credentials: no use asking for others. */
+  g_assert_false (pi_source_get_needs_credentials (source));
   g_assert_false (was_live);
   g_usleep (G_USEC_PER_SEC * 3 / 2);
   g_main_context_iteration (NULL, FALSE);

@@ -11,12 +11,14 @@
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 
 #include "pi-application.h"
 #include "pi-add-binding-dialog.h"
 #include "pi-connect-dialog.h"
 #include "pi-preferences-dialog.h"
 #include "pi-ui-test-util.h"
+#include "pi-ws-test-server.h"
 #include "pi-window-private.h"
 
 #define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"
@@ -69,6 +71,31 @@ test_one_failure (void)
   g_assert_false (gtk_widget_get_sensitive (window->clear_button));
 
   pi_test_window_destroy (window);
+}
+
+/* A deployment that refuses access for the scopes: retrying cannot help,
+ * so the one action opens the Connect dialog, where credentials go. */
+static void
+test_credentials_refused (void)
+{
+  PiWsTestScript script = { .raw = TRUE, .refuse_code = 4403, .refuse_code_name = "InsufficientScopes" };
+  PiWsTestServer *server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  PiWindow *window = pi_test_window_new (app);
+
+  pi_window_set_server_url (window, url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_FAILED, 10);
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "failed");
+  g_assert_nonnull (strstr (adw_status_page_get_description (window->failure_page), "web:read-pulse"));
+  g_assert_cmpstr (gtk_button_get_label (window->failure_button), ==, "_Enter Credentials…");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)), ==, "win.choose-server");
+  g_assert_false (adw_banner_get_revealed (window->error_banner));
+
+  pi_test_window_destroy (window);
+  pi_ws_test_server_free (server);
 }
 
 /* A bad address says so in words and offers to change the server. */
@@ -460,6 +487,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/window-shell/one-failure", test_one_failure);
   g_test_add_func ("/pi/window-shell/bad-address", test_bad_address);
+  g_test_add_func ("/pi/window-shell/credentials-refused", test_credentials_refused);
   g_test_add_func ("/pi/window-shell/paused-and-clear", test_paused_and_clear);
   g_test_add_func ("/pi/window-shell/connect-dialog", test_connect_dialog);
   g_test_add_func ("/pi/window-shell/share-link", test_share_link);

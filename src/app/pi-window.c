@@ -110,6 +110,15 @@ current_failure (PiWindow    *self,
       return self->local_error;
     }
 
+  /* Retrying with the same credentials cannot help: the Connect dialog
+   * takes a client id and token. */
+  if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->stream))
+    {
+      *button_label = _("_Enter Credentials…");
+      *action_name = "win.choose-server";
+      return error_message != NULL ? error_message : pi_source_get_state_text (self->stream);
+    }
+
   if (state == PI_STREAM_STATE_FAILED)
     {
       *button_label = _("_Retry");

@@ -67,6 +67,8 @@ typedef struct
   guint               retry_msec;
   guint64             count;
   GPtrArray          *batch;
+  /* A FAILED state: refused for the credentials (see FAILURE_CREDENTIALS). */
+  gboolean            credentials;
 } PiStreamRecord;
 
 typedef struct _PiStreamWorker PiStreamWorker;
@@ -116,6 +118,8 @@ struct _PiSource
   PiStreamState  state;
   char          *state_text;
   char          *error_message;
+  /* Failed because the server refused the credentials or their scopes. */
+  gboolean       needs_credentials;
   char          *host;
   guint          retry_seconds;
   GSource       *countdown;

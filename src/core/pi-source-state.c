@@ -168,6 +168,7 @@ pi_source_apply (PiSource *self,
   switch (record->kind)
     {
     case PI_STREAM_RECORD_STATE:
+      self->needs_credentials = record->state == PI_STREAM_STATE_FAILED && record->credentials;
       pi_source_set_state (self, record->state, record->text, record->retry_msec);
       break;
 

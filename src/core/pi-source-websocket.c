@@ -329,13 +329,13 @@ describe_close (PiStreamWorker *w,
   switch (code)
     {
     case CLOSE_UNAUTHORIZED:
-      *kind = FAILURE_PERMANENT;
+      *kind = FAILURE_CREDENTIALS;
       if (why != NULL)
         return g_strdup_printf (_("%s refused the credentials: %s"), w->host, why);
       return g_strdup_printf (_("%s refused the credentials: they are invalid or expired"), w->host);
 
     case CLOSE_FORBIDDEN:
-      *kind = FAILURE_PERMANENT;
+      *kind = FAILURE_CREDENTIALS;
       return g_strdup_printf (_("%s refused access: this deployment needs a client with the scope web:read-pulse"),
                               w->host);
 
@@ -358,6 +358,8 @@ describe_close (PiStreamWorker *w,
         {
           *kind = FAILURE_PERMANENT;
           if (strstr (w->refusal, "InsufficientScopes") != NULL || strstr (w->refusal, "web:read-pulse") != NULL)
+            *kind = FAILURE_CREDENTIALS;
+          if (*kind == FAILURE_CREDENTIALS)
             return g_strdup_printf (_("%s refused access: this deployment needs a client with the scope web:read-pulse"),
                                     w->host);
           return g_strdup_printf (_("%s refused the connection: %s"), w->host, w->refusal);
@@ -490,6 +492,8 @@ http_refusal (PiStreamWorker *w,
       w->retry_after_msec = pi_stream_worker_parse_retry_after (soup_message_get_response_headers (message));
       pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
     }
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    pi_stream_worker_lost (w, reason, FAILURE_CREDENTIALS);
   else
     pi_stream_worker_lost (w, reason, SOUP_STATUS_IS_SERVER_ERROR (status) ? FAILURE_RETRY : FAILURE_PERMANENT);
 }

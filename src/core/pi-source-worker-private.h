@@ -47,6 +47,8 @@ typedef enum
   FAILURE_INITIAL,     /* fail if never live, retry once the stream has been live */
   FAILURE_UNAVAILABLE, /* the server cannot serve now (503, 429): retry, however
                         * often, no sooner than its Retry-After */
+  FAILURE_CREDENTIALS, /* refused for the credentials or their scopes: fail,
+                        * and say that other credentials may help */
 } FailureKind;
 
 struct _PiStreamWorker

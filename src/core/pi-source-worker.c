@@ -152,6 +152,22 @@ pi_stream_worker_lost (PiStreamWorker *w,
 
   pi_stream_worker_end_attempt (w);
 
+  if (kind == FAILURE_CREDENTIALS)
+    {
+      PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_STATE);
+
+      g_debug ("Failed for the credentials: %s", reason);
+      pi_stream_worker_end_attempt (w);
+      record->state = PI_STREAM_STATE_FAILED;
+      record->text = g_strdup (reason);
+      record->credentials = TRUE;
+      pi_stream_worker_flush_batches (w, FALSE);
+      pi_stream_worker_post (w, record);
+      w->finished = TRUE;
+      pi_stream_worker_maybe_quit (w);
+      return;
+    }
+
   if (kind == FAILURE_PERMANENT || (kind == FAILURE_INITIAL && !w->ever_live))
     {
       pi_stream_worker_fail (w, reason);

@@ -822,6 +822,22 @@ pi_source_get_binding_error (PiSource  *self,
 }
 
 /**
+ * pi_source_get_needs_credentials:
+ * @self: a #PiSource
+ *
+ * Returns: whether the source failed because the server refused its
+ *   credentials (none, wrong or expired) or their scopes: other
+ *   credentials may help where retrying will not
+ */
+gboolean
+pi_source_get_needs_credentials (PiSource *self)
+{
+  g_return_val_if_fail (PI_IS_SOURCE (self), FALSE);
+
+  return self->state == PI_STREAM_STATE_FAILED && self->needs_credentials;
+}
+
+/**
  * pi_source_get_protocol_name:
  * @self: a #PiSource
  *

@@ -96,6 +96,7 @@ PiStreamState  pi_source_get_state              (PiSource    *self);
 const char    *pi_source_get_state_text         (PiSource    *self);
 const char    *pi_source_get_error_message      (PiSource    *self);
 const char    *pi_source_get_protocol_name      (PiSource    *self);
+gboolean       pi_source_get_needs_credentials  (PiSource    *self);
 void           pi_source_set_named_subscription (PiSource           *self,
                                                  const char         *service,
                                                  const char * const *event_names,
