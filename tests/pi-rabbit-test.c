@@ -9,6 +9,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <rabbitmq-c/tcp_socket.h>
@@ -48,11 +50,13 @@ pi_test_rabbit_start (PiTestRabbit *rabbit,
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *script = g_build_filename (source_root, "tests", "rabbitmq-node", NULL);
+  const char *script;
   g_autofree char *url = NULL;
   amqp_socket_t *socket;
   int port;
 
+  rabbit->script = g_build_filename (source_root, "tests", "rabbitmq-node", NULL);
+  script = rabbit->script;
   rabbit->dir = g_dir_make_tmp ("pi-rabbit-XXXXXX", &error);
   g_assert_no_error (error);
   rabbit->exchange = g_strdup (exchange);
@@ -94,6 +98,7 @@ pi_test_rabbit_stop (PiTestRabbit *rabbit)
       g_clear_object (&rabbit->guardian);
     }
   g_clear_pointer (&rabbit->dir, g_free);
+  g_clear_pointer (&rabbit->script, g_free);
   g_clear_pointer (&rabbit->amqp_url, g_free);
   g_clear_pointer (&rabbit->exchange, g_free);
 }
@@ -125,4 +130,47 @@ pi_test_rabbit_publish (PiTestRabbit *rabbit,
   g_assert_cmpint (amqp_basic_publish (rabbit->publisher, 1, amqp_cstring_bytes (rabbit->exchange),
                                        amqp_cstring_bytes (routing_key), FALSE, FALSE,
                                        &properties, amqp_cstring_bytes (payload)), ==, AMQP_STATUS_OK);
+}
+
+void
+pi_test_rabbit_close_others (PiTestRabbit *rabbit)
+{
+  const char *list_argv[] = { rabbit->script, "ctl", rabbit->dir, "list_connections", "-q",
+                              "--no-table-headers", "pid", "peer_port", NULL };
+  struct sockaddr_storage address;
+  socklen_t address_len = sizeof address;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  char publisher_port[16];
+  guint n_closed = 0;
+  int status;
+
+  g_assert_cmpint (getsockname (amqp_socket_get_sockfd (amqp_get_socket (rabbit->publisher)),
+                                (struct sockaddr *) &address, &address_len), ==, 0);
+  g_snprintf (publisher_port, sizeof publisher_port, "%u",
+              g_ntohs (((struct sockaddr_in *) &address)->sin_port));
+
+  g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (g_strstrip (lines[i]), "\t", 2);
+      const char *close_argv[] = { rabbit->script, "ctl", rabbit->dir, "close_connection", NULL,
+                                   "test: broker gone", NULL };
+
+      if (g_strv_length (fields) != 2 || !g_str_has_prefix (fields[0], "<") ||
+          g_strcmp0 (g_strstrip (fields[1]), publisher_port) == 0)
+        continue;
+
+      close_argv[4] = fields[0];
+      g_spawn_sync (NULL, (char **) close_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_spawn_check_wait_status (status, NULL));
+      n_closed++;
+    }
+  g_assert_cmpuint (n_closed, >=, 1);
 }

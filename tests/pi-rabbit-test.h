@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 
 typedef struct
 {
+  char                    *script;     /* tests/rabbitmq-node */
   char                    *dir;
   char                    *amqp_url;   /* amqp://guest:guest@127.0.0.1:PORT/ */
   char                    *exchange;
@@ -31,6 +32,9 @@ void pi_test_rabbit_start   (PiTestRabbit *rabbit,
                              const char   *source_root,
                              const char   *exchange);
 void pi_test_rabbit_stop    (PiTestRabbit *rabbit);
+/* Has the broker end every connection but the publisher's, as a broker
+ * restart or a network cut ends a server's own. */
+void pi_test_rabbit_close_others (PiTestRabbit *rabbit);
 /* Publishes to the exchange as Taskcluster does: @cc (nullable) as the CC
  * header's one entry, e.g. "route.index.foo". */
 void pi_test_rabbit_publish (PiTestRabbit *rabbit,

@@ -19,9 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -1027,54 +1025,6 @@ test_rabbitmq (void)
   server_stop (server);
 }
 
-/* RabbitMQ ends every connection but the test's publisher (as a broker
- * restart or a network cut ends pulse-events' own). */
-static void
-close_server_broker_connections (void)
-{
-  g_autofree char *script = g_build_filename (g_getenv ("PI_SOURCE_ROOT"), "tests", "rabbitmq-node", NULL);
-  const char *list_argv[] = { script, "ctl", rabbit.dir, "list_connections", "-q", "--no-table-headers",
-                              "pid", "peer_port", NULL };
-  struct sockaddr_storage address;
-  socklen_t address_len = sizeof address;
-  g_autofree char *out = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GError) error = NULL;
-  char publisher_port[16];
-  guint n_closed = 0;
-  int status;
-
-  g_assert_cmpint (getsockname (amqp_socket_get_sockfd (amqp_get_socket (rabbit.publisher)),
-                                (struct sockaddr *) &address, &address_len), ==, 0);
-  g_snprintf (publisher_port, sizeof publisher_port, "%u",
-              g_ntohs (((struct sockaddr_in *) &address)->sin_port));
-
-  g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-
-  lines = g_strsplit (out, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) fields = g_strsplit (g_strstrip (lines[i]), "\t", 2);
-
-      if (g_strv_length (fields) != 2 || !g_str_has_prefix (fields[0], "<") ||
-          g_strcmp0 (g_strstrip (fields[1]), publisher_port) == 0)
-        continue;
-
-      {
-        const char *close_argv[] = { script, "ctl", rabbit.dir, "close_connection", fields[0],
-                                     "test: broker gone", NULL };
-
-        g_spawn_sync (NULL, (char **) close_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
-        g_assert_no_error (error);
-        g_assert_true (g_spawn_check_wait_status (status, NULL));
-        n_closed++;
-      }
-    }
-  g_assert_cmpuint (n_closed, >=, 1);
-}
-
 /* pulse-events loses RabbitMQ: each live subscription gets its error
  * frame, then the socket ends with 1011, as SSE ends its stream, so that
  * the client reconnects instead of waiting for ever. */
@@ -1087,7 +1037,7 @@ test_broker_lost (void)
   g_autofree char *id = ws_subscribe (raw, good);
   g_autoptr(JsonObject) error = NULL;
 
-  close_server_broker_connections ();
+  pi_test_rabbit_close_others (&rabbit);
 
   error = ws_next (raw);
   g_assert_cmpstr (json_object_get_string_member (error, "type"), ==, "error");
