@@ -354,6 +354,8 @@ typedef enum
   RAW_UNAUTHORIZED,       /* 401 */
   RAW_UNKNOWN_EVENT,      /* a named subscribe refused with ProtocolError */
   RAW_GRAPHQL_BROKER_LOST, /* no /subscription/raw; GraphQL's subscription ends */
+  RAW_BAD_ACCEPT,         /* a 101 whose Sec-WebSocket-Accept is not for the key */
+  RAW_ACK_WITH_HEAD,      /* connection_ack in the same write as the 101 */
 } RawMode;
 
 typedef struct
@@ -485,6 +487,8 @@ raw_http_refusal (RawMode        mode,
     case RAW_CLOSE_1008:
     case RAW_UNKNOWN_EVENT:
     case RAW_GRAPHQL_BROKER_LOST:
+    case RAW_BAD_ACCEPT:
+    case RAW_ACK_WITH_HEAD:
     default:
       return FALSE;
     }
@@ -542,9 +546,13 @@ raw_handshake (RawServer     *server,
   g_checksum_update (sha1, (const guchar *) "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", -1);
   g_checksum_get_digest (sha1, digest, &digest_len);
   accept = g_base64_encode (digest, digest_len);
+  if (first && server->mode == RAW_BAD_ACCEPT)
+    accept[0] = accept[0] == 'A' ? 'B' : 'A';
   answer = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n", accept,
-                            graphql ? "Sec-WebSocket-Protocol: graphql-ws\r\n" : "");
+                            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n%s", accept,
+                            graphql ? "Sec-WebSocket-Protocol: graphql-ws\r\n" : "",
+                            /* The server's first frame, in the same segment as the head. */
+                            server->mode == RAW_ACK_WITH_HEAD ? "\x81\x19{\"type\":\"connection_ack\"}" : "");
   return g_output_stream_write_all (out, answer, strlen (answer), NULL, NULL, NULL);
 }
 
@@ -590,7 +598,10 @@ raw_run (GThreadedSocketService *service,
 
       g_byte_array_append (payload, (const guint8 *) "", 1);
       if (strstr ((const char *) payload->data, "\"connection_init\"") != NULL)
-        raw_send_text (out, "{\"type\":\"connection_ack\"}");
+        {
+          if (server->mode != RAW_ACK_WITH_HEAD)
+            raw_send_text (out, "{\"type\":\"connection_ack\"}");
+        }
       else if (strstr ((const char *) payload->data, "\"start\"") != NULL)
         {
           /* GraphQL: the one binding is id 1. The server loses the
@@ -676,7 +687,11 @@ raw_run (GThreadedSocketService *service,
             case RAW_UNAUTHORIZED:
             case RAW_UNKNOWN_EVENT:
             case RAW_GRAPHQL_BROKER_LOST:
+            case RAW_BAD_ACCEPT:
               g_assert_not_reached ();
+
+            case RAW_ACK_WITH_HEAD:
+              break;
 
             case RAW_UNKNOWN_TYPE:
               raw_send_text (out, "{\"type\":\"surprise\",\"subscriptionId\":\"s1\"}");
@@ -820,6 +835,8 @@ test_raw_closing (gconstpointer data)
     case RAW_UNAUTHORIZED:
     case RAW_UNKNOWN_EVENT:
     case RAW_GRAPHQL_BROKER_LOST:
+    case RAW_BAD_ACCEPT:
+    case RAW_ACK_WITH_HEAD:
     default:
       g_assert_not_reached ();
     }
@@ -936,6 +953,43 @@ test_raw_http_status (gconstpointer data)
         g_assert_cmpint (server->second_at - server->first_at, >=, 2 * G_USEC_PER_SEC);
     }
   g_assert_cmpint (g_atomic_int_get (&server->n_other_requests), ==, 0);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+/* A 101 that is not an answer to this client's key is not a WebSocket it
+ * can trust: said in words, not retried. */
+static void
+test_raw_bad_accept (void)
+{
+  RawServer *server = raw_server_new (RAW_BAD_ACCEPT);
+  Watch *watch = raw_watch_new (server);
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
+  g_test_message ("%s", pi_source_get_error_message (watch->source));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "opened a WebSocket this client cannot use"));
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "Sec-WebSocket-Accept"));
+  g_assert_false (pi_source_get_needs_credentials (watch->source));
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
+
+  watch_free (watch);
+  raw_server_free (server);
+}
+
+/* The server's first frame may come in the same read as the answer to the
+ * upgrade: it is not lost. */
+static void
+test_raw_ack_with_head (void)
+{
+  RawServer *server = raw_server_new (RAW_ACK_WITH_HEAD);
+  Watch *watch = raw_watch_new (server);
+
+  WAIT_UNTIL (watch->messages->len >= 1, 10);
+  g_assert_cmpstr (routing_key_at (watch, 0), ==, "before");
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+  g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->source), ==, 0);
 
   watch_free (watch);
   raw_server_free (server);
@@ -1084,6 +1138,8 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/websocket/upgrade-429", GINT_TO_POINTER (RAW_TOO_MANY), test_raw_http_status);
   g_test_add_data_func ("/pi/source/websocket/upgrade-401", GINT_TO_POINTER (RAW_UNAUTHORIZED), test_raw_http_status);
   g_test_add_func ("/pi/source/websocket/unknown-event", test_raw_unknown_event);
+  g_test_add_func ("/pi/source/websocket/bad-accept", test_raw_bad_accept);
+  g_test_add_func ("/pi/source/websocket/ack-with-head", test_raw_ack_with_head);
   g_test_add_func ("/pi/source/websocket/graphql-broker-lost", test_graphql_broker_lost);
   g_test_add_func ("/pi/source/websocket/binding-errors-cleared", test_binding_errors_cleared);
 

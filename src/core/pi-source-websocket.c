@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "pi-source-worker-private.h"
+#include "pi-ws-handshake.h"
 
 /*
  * The WebSocket client both Taskcluster protocols share, on the worker
@@ -467,11 +468,11 @@ fall_back (PiStreamWorker *w)
 }
 
 static void
-http_refusal (PiStreamWorker *w,
-              SoupMessage    *message)
+http_refusal (PiStreamWorker     *w,
+              guint               status,
+              const char         *phrase,
+              SoupMessageHeaders *headers)
 {
-  guint status = soup_message_get_status (message);
-  const char *phrase = soup_message_get_reason_phrase (message);
   g_autofree char *reason = NULL;
 
   if (phrase == NULL || *phrase == '\0')
@@ -489,7 +490,7 @@ http_refusal (PiStreamWorker *w,
    * while the server restarts); a refusal or another client error will not. */
   if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
     {
-      w->retry_after_msec = pi_stream_worker_parse_retry_after (soup_message_get_response_headers (message));
+      w->retry_after_msec = pi_stream_worker_parse_retry_after (headers);
       pi_stream_worker_lost (w, reason, FAILURE_UNAVAILABLE);
     }
   else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
@@ -517,10 +518,12 @@ connect_cb (GObject      *object,
   PiStreamWorker *w = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupWebsocketConnection) ws = NULL;
+  g_autofree char *phrase = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
   guint status;
 
   w->pending_ops--;
-  ws = soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  ws = pi_ws_handshake_finish (result, &status, &phrase, &headers, &error);
 
   if (w->quitting || w->finished)
     {
@@ -533,7 +536,6 @@ connect_cb (GObject      *object,
       g_autofree char *reason = NULL;
       FailureKind kind;
 
-      status = w->message ? soup_message_get_status (w->message) : 0;
       if (w->stalled)
         {
           reason = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -545,14 +547,13 @@ connect_cb (GObject      *object,
           return;
         }
 
-      if (status >= 100 && status != SOUP_STATUS_SWITCHING_PROTOCOLS && error->domain != G_IO_ERROR &&
-          error->domain != G_TLS_ERROR && error->domain != G_RESOLVER_ERROR)
+      if (status >= 100 && status != SOUP_STATUS_SWITCHING_PROTOCOLS)
         {
           /* An HTTP answer, not a WebSocket: a deployment without this
            * protocol (404, or 400 on web-server v106) tries the next
            * one; a busy or refusing server is answered here. */
           if (!status_is_missing_endpoint (status) || !fall_back (w))
-            http_refusal (w, w->message);
+            http_refusal (w, status, phrase, headers);
           return;
         }
 
@@ -595,7 +596,7 @@ connect_cb (GObject      *object,
 void
 pi_stream_worker_ws_start_attempt (PiStreamWorker *w)
 {
-  static const char * const graphql_protocols[] = { "graphql-ws", NULL };
+  g_autoptr(GUri) uri = NULL;
   const char *url;
 
   if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
@@ -606,12 +607,12 @@ pi_stream_worker_ws_start_attempt (PiStreamWorker *w)
     url = w->plan->raw_url;
 
   g_debug ("Opening a WebSocket to %s", url);
-  w->message = soup_message_new (SOUP_METHOD_GET, url);
-  g_assert (w->message != NULL);
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  g_assert (uri != NULL);
 
+  /* The handshake by hand, not soup_session_websocket_connect_async():
+   * libsoup's own client reads the socket 1,024 bytes at a time. */
   w->pending_ops++;
-  soup_session_websocket_connect_async (w->session, w->message, NULL,
-                                        w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL ?
-                                          (char **) graphql_protocols : NULL,
-                                        G_PRIORITY_DEFAULT, w->cancellable, connect_cb, w);
+  pi_ws_handshake_async (uri, w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL ? "graphql-ws" : NULL,
+                         "pulse-inspector/" PACKAGE_VERSION, w->cancellable, connect_cb, w);
 }
