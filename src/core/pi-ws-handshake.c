@@ -263,6 +263,20 @@ connect_cb (GObject      *object,
  *
  * Connects to @uri and opens a client WebSocket on it.
  */
+/* A WebSocket ends with its close frames: a server that then drops the TCP
+ * connection without a TLS close_notify has done nothing wrong (libsoup's
+ * own connections do not ask for one either). */
+static void
+on_client_event (GSocketClient      *client,
+                 GSocketClientEvent  event,
+                 GSocketConnectable *connectable,
+                 GIOStream          *connection,
+                 gpointer            user_data)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CONNECTION (connection))
+    g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (connection), FALSE);
+}
+
 void
 pi_ws_handshake_async (GUri                *uri,
                        const char          *protocol,
@@ -279,10 +293,16 @@ pi_ws_handshake_async (GUri                *uri,
   guint8 nonce[16];
   guint i;
 
-  g_return_if_fail (uri != NULL && g_uri_get_host (uri) != NULL);
-
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, pi_ws_handshake_async);
+
+  /* Completed, not just refused: the caller waits for its callback. */
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("the address has no host"));
+      return;
+    }
 
   hs = g_new0 (Handshake, 1);
   hs->uri = g_uri_ref (uri);
@@ -299,6 +319,7 @@ pi_ws_handshake_async (GUri                *uri,
 
   client = g_socket_client_new ();
   g_socket_client_set_tls (client, is_secure (uri));
+  g_signal_connect (client, "event", G_CALLBACK (on_client_event), NULL);
   g_socket_client_connect_to_uri_async (client, connect_uri, (guint16) default_port (uri), cancellable,
                                         connect_cb, g_steal_pointer (&task));
 }
@@ -324,13 +345,14 @@ pi_ws_handshake_finish (GAsyncResult        *result,
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
+  /* None for an address without a host. */
   hs = g_task_get_task_data (G_TASK (result));
   if (status != NULL)
-    *status = hs->status;
+    *status = hs ? hs->status : 0;
   if (reason_phrase != NULL)
-    *reason_phrase = g_strdup (hs->reason_phrase);
+    *reason_phrase = hs ? g_strdup (hs->reason_phrase) : NULL;
   if (response_headers != NULL)
-    *response_headers = hs->headers ? soup_message_headers_ref (hs->headers) : NULL;
+    *response_headers = hs && hs->headers ? soup_message_headers_ref (hs->headers) : NULL;
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
