@@ -711,7 +711,8 @@ test_fallback (void)
   g_assert_true (g_str_has_prefix (events, "GET /api/events/v1/connect/?bindings="));
   /* A refused upgrade is no failure the user is told of. */
   WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 1, TIMEOUT_S);
-  g_assert_cmpuint (lines_count (listen->err, "404"), ==, 0);
+  /* (" 404": the server's port may hold the digits.) */
+  g_assert_cmpuint (lines_count (listen->err, " 404"), ==, 0);
 
   listen_stop (listen);
 }
