@@ -309,6 +309,9 @@ test_completion_below_entry (Fixture       *fixture,
   gtk_editable_set_text (exchange, "task-");
   WAIT_UNTIL (gtk_widget_get_mapped (popover), 5);
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+  /* On a loaded machine the popup may not be laid out yet. */
+  WAIT_UNTIL (gtk_widget_get_height (gtk_popover_get_child (GTK_POPOVER (popover))) > 0, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 2);
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
 
   /* The entry, in the window surface's coordinates. */
