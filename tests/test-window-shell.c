@@ -98,6 +98,40 @@ test_credentials_refused (void)
   pi_ws_test_server_free (server);
 }
 
+/* With a client id set, connecting first asks the keyring for its token
+ * (here there is none, or no keyring at all): Disconnect pressed meanwhile
+ * wins, and the window does not connect behind the user's back. */
+static void
+test_disconnect_while_looking_up_token (void)
+{
+  PiTestServer server = { 0 };
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiWindow *window;
+
+  pi_test_server_start (&server, 0, NULL);
+  g_settings_set_string (settings, "client-id", "project/pulse-inspector-test");
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  pi_window_disconnect (window);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
+
+  /* Connecting again goes through, token or not. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+
+  pi_test_window_destroy (window);
+  g_settings_reset (settings, "client-id");
+  pi_test_server_clear (&server);
+}
+
 /* A bad address says so in words and offers to change the server. */
 static void
 test_bad_address (void)
@@ -488,6 +522,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/one-failure", test_one_failure);
   g_test_add_func ("/pi/window-shell/bad-address", test_bad_address);
   g_test_add_func ("/pi/window-shell/credentials-refused", test_credentials_refused);
+  g_test_add_func ("/pi/window-shell/disconnect-while-looking-up-token", test_disconnect_while_looking_up_token);
   g_test_add_func ("/pi/window-shell/paused-and-clear", test_paused_and_clear);
   g_test_add_func ("/pi/window-shell/connect-dialog", test_connect_dialog);
   g_test_add_func ("/pi/window-shell/share-link", test_share_link);

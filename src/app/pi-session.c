@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pi-credentials.h"
 #include "pi-deployments.h"
 #include "pi-session.h"
 
@@ -37,6 +38,12 @@ struct _PiSession
   guint64         rate_count;
   gint64          rate_time;
   double          rate;
+
+  /* Connecting: the keyring is asked for a token first */
+  GCancellable   *credentials_cancellable;
+  GPtrArray      *connect_bindings;
+  char           *connect_client_id;
+  char           *local_error;   /* a failure before the source started */
 };
 
 G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
@@ -51,6 +58,7 @@ enum {
   PROP_RATE,
   PROP_TITLE,
   PROP_SUBTITLE,
+  PROP_LOCAL_ERROR,
   N_PROPS
 };
 
@@ -192,6 +200,10 @@ pi_session_dispose (GObject *object)
   PiSession *self = PI_SESSION (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_cancellable_cancel (self->credentials_cancellable);
+  g_clear_object (&self->credentials_cancellable);
+  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
+  g_clear_pointer (&self->connect_client_id, g_free);
   if (self->source != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->source, self);
@@ -211,6 +223,7 @@ pi_session_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->title);
   g_free (self->subtitle);
+  g_free (self->local_error);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -251,6 +264,10 @@ pi_session_get_property (GObject    *object,
 
     case PROP_TITLE:
       g_value_set_string (value, self->title);
+      break;
+
+    case PROP_LOCAL_ERROR:
+      g_value_set_string (value, self->local_error);
       break;
 
     case PROP_SUBTITLE:
@@ -322,6 +339,15 @@ pi_session_class_init (PiSessionClass *klass)
    *
    * What is listened to, in words: a deployment's name or a host.
    */
+  /**
+   * PiSession:local-error:
+   *
+   * Why the last pi_session_connect() could not start the source (a bad
+   * address), before any network; %NULL otherwise.
+   */
+  properties[PROP_LOCAL_ERROR] =
+    g_param_spec_string ("local-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -496,4 +522,131 @@ pi_session_get_subtitle (PiSession *self)
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
   return self->subtitle;
+}
+
+/* Connecting ------------------------------------------------------------- */
+
+static void
+set_local_error (PiSession  *self,
+                 const char *local_error)
+{
+  if (g_strcmp0 (self->local_error, local_error) == 0)
+    return;
+
+  g_free (self->local_error);
+  self->local_error = g_strdup (local_error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ERROR]);
+}
+
+static void
+start_source (PiSession *self)
+{
+  g_autoptr(GPtrArray) bindings = g_steal_pointer (&self->connect_bindings);
+  g_autoptr(GError) error = NULL;
+
+  /* Connecting again restarts the source with the current URL and bindings.
+   * A bad URL fails here, before any network: said once, as local-error. */
+  pi_source_set_server_url (self->source, self->server_url ? self->server_url : "");
+  pi_source_set_bindings (self->source, bindings);
+
+  set_local_error (self, NULL);
+  if (!pi_source_connect (self->source, &error))
+    set_local_error (self, error->message);
+}
+
+static void
+on_token_looked_up (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PiSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = pi_credentials_lookup_finish (result, &error);
+
+  /* Cancelled: disconnected, connected again, or gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
+    return;
+
+  /* Without the keyring, or without a token kept for this server, listen
+   * anonymously: public deployments need nothing more. */
+  if (error != NULL)
+    g_debug ("No access token from the keyring: %s", error->message);
+
+  if (token != NULL)
+    pi_source_set_credentials (self->source, self->connect_client_id, token);
+  else
+    pi_source_set_credentials (self->source, NULL, NULL);
+  start_source (self);
+}
+
+/**
+ * pi_session_connect:
+ * @self: a #PiSession
+ * @bindings: (element-type PiBinding): the bindings to listen to
+ * @client_id: (nullable): the Taskcluster client id whose token the keyring
+ *   may keep for the server, or %NULL
+ *
+ * (Re)starts the source on the server URL with @bindings, with the token
+ * the keyring keeps for @client_id on that server, if any.
+ */
+void
+pi_session_connect (PiSession  *self,
+                    GPtrArray  *bindings,
+                    const char *client_id)
+{
+  g_return_if_fail (PI_IS_SESSION (self));
+  g_return_if_fail (bindings != NULL);
+
+  g_cancellable_cancel (self->credentials_cancellable);
+  g_clear_object (&self->credentials_cancellable);
+  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
+  self->connect_bindings = g_ptr_array_ref (bindings);
+
+  if (client_id == NULL || client_id[0] == '\0' ||
+      self->server_url == NULL || self->server_url[0] == '\0')
+    {
+      pi_source_set_credentials (self->source, NULL, NULL);
+      start_source (self);
+      return;
+    }
+
+  /* The token is in the keyring: ask for it, then connect. The client id
+   * goes with it; the token is set once found. */
+  g_free (self->connect_client_id);
+  self->connect_client_id = g_strdup (client_id);
+  self->credentials_cancellable = g_cancellable_new ();
+  pi_credentials_lookup_async (self->server_url, client_id, self->credentials_cancellable,
+                               on_token_looked_up, g_object_ref (self));
+}
+
+/**
+ * pi_session_disconnect:
+ * @self: a #PiSession
+ *
+ * Stops the source, and a connection still waiting for the keyring.
+ */
+void
+pi_session_disconnect (PiSession *self)
+{
+  g_return_if_fail (PI_IS_SESSION (self));
+
+  g_cancellable_cancel (self->credentials_cancellable);
+  g_clear_object (&self->credentials_cancellable);
+  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
+  set_local_error (self, NULL);
+  pi_source_disconnect (self->source);
+}
+
+/**
+ * pi_session_get_local_error:
+ * @self: a #PiSession
+ *
+ * Returns: (nullable): see #PiSession:local-error
+ */
+const char *
+pi_session_get_local_error (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  return self->local_error;
 }

@@ -36,4 +36,10 @@ const char     *pi_session_get_title      (PiSession  *self);
 const char     *pi_session_get_subtitle   (PiSession  *self);
 char           *pi_session_format_count   (guint64     n);
 
+void            pi_session_connect        (PiSession  *self,
+                                           GPtrArray  *bindings,
+                                           const char *client_id);
+void            pi_session_disconnect     (PiSession  *self);
+const char     *pi_session_get_local_error (PiSession *self);
+
 G_END_DECLS

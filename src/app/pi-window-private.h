@@ -61,8 +61,6 @@ struct _PiWindow
   PiMessageStore       *store;         /* the session's */
   GPtrArray            *cleared;       /* what Clear removed, while its Undo toast shows */
   AdwToast             *clear_toast;
-  GCancellable         *credentials_cancellable;
-  char                 *local_error;   /* a failure before the stream started */
   AdwToast             *error_toast;
 
   /* Captures (pi-window-capture.c) */

@@ -14,7 +14,6 @@
 #include "pi-application.h"
 #include "pi-binding.h"
 #include "pi-connect-dialog.h"
-#include "pi-credentials.h"
 #include "pi-window-private.h"
 
 G_DEFINE_FINAL_TYPE (PiWindow, pi_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -103,11 +102,11 @@ current_failure (PiWindow    *self,
   if (self->capture_file != NULL)
     return NULL;
 
-  if (self->local_error != NULL)
+  if (pi_session_get_local_error (self->session) != NULL)
     {
       *button_label = _("_Change Server…");
       *action_name = "win.choose-server";
-      return self->local_error;
+      return pi_session_get_local_error (self->session);
     }
 
   /* Retrying with the same credentials cannot help: the Connect dialog
@@ -521,8 +520,11 @@ pi_window_dispose (GObject *object)
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_WINDOW);
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      pi_session_disconnect (self->session);
+    }
   g_clear_weak_pointer (&self->error_toast);
   if (self->clear_toast != NULL)
     g_signal_handlers_disconnect_by_data (self->clear_toast, self);
@@ -541,7 +543,6 @@ pi_window_finalize (GObject *object)
 {
   PiWindow *self = PI_WINDOW (object);
 
-  g_free (self->local_error);
   g_clear_object (&self->capture_file);
   g_clear_pointer (&self->capture_info, pi_capture_info_free);
   g_clear_pointer (&self->capture_started, g_date_time_unref);
@@ -709,7 +710,8 @@ pi_window_init (PiWindow *self)
   self->session = pi_session_new (g_settings_get_uint (self->settings, "capacity"));
   self->store = g_object_ref (pi_session_get_store (self->session));
   self->stream = g_object_ref (pi_session_get_source (self->session));
-  self->credentials_cancellable = g_cancellable_new ();
+  /* A bad address is known before any network: the same one surface. */
+  g_signal_connect_object (self->session, "notify::local-error", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
 
@@ -852,61 +854,11 @@ pi_window_set_bindings (PiWindow  *self,
   pi_bindings_sidebar_set_bindings (self->bindings_sidebar, bindings);
 }
 
-static void
-start_source (PiWindow *self)
-{
-  g_autoptr(GPtrArray) bindings = pi_window_collect_bindings (self);
-  g_autoptr(GError) error = NULL;
-  const char *url = pi_session_get_server_url (self->session);
-
-  g_clear_pointer (&self->local_error, g_free);
-
-  if (self->capture_started == NULL)
-    pi_window_note_capture_start (self);
-
-  /* Connecting again restarts the source with the current URL and bindings.
-   * A bad URL fails here, before any network: the window says so once. */
-  pi_source_set_server_url (self->stream, url ? url : "");
-  pi_source_set_bindings (self->stream, bindings);
-
-  if (!pi_source_connect (self->stream, &error))
-    self->local_error = g_strdup (error->message);
-
-  update_connection_state (self);
-}
-
-static void
-on_token_looked_up (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(PiWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = pi_credentials_lookup_finish (result, &error);
-  g_autofree char *client_id = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->stream == NULL)
-    return;
-
-  /* Without the keyring, or without a token kept for this server, listen
-   * anonymously: public deployments need nothing more. */
-  if (error != NULL)
-    g_debug ("No access token from the keyring: %s", error->message);
-
-  client_id = g_settings_get_string (self->settings, "client-id");
-  if (token != NULL)
-    pi_source_set_credentials (self->stream, client_id, token);
-  else
-    pi_source_set_credentials (self->stream, NULL, NULL);
-
-  start_source (self);
-}
-
 void
 pi_window_connect (PiWindow *self)
 {
+  g_autoptr(GPtrArray) bindings = NULL;
   g_autofree char *client_id = NULL;
-  const char *url;
 
   g_return_if_fail (PI_IS_WINDOW (self));
 
@@ -914,22 +866,13 @@ pi_window_connect (PiWindow *self)
   if (self->capture_file != NULL)
     return;
 
-  url = pi_session_get_server_url (self->session);
+  if (self->capture_started == NULL)
+    pi_window_note_capture_start (self);
+
+  bindings = pi_window_collect_bindings (self);
   client_id = g_settings_get_string (self->settings, "client-id");
-
-  if (client_id[0] == '\0' || url == NULL || url[0] == '\0')
-    {
-      pi_source_set_credentials (self->stream, NULL, NULL);
-      start_source (self);
-      return;
-    }
-
-  /* The token is in the keyring: ask for it, then connect. */
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  self->credentials_cancellable = g_cancellable_new ();
-  pi_credentials_lookup_async (url, client_id, self->credentials_cancellable,
-                               on_token_looked_up, g_object_ref (self));
+  pi_session_connect (self->session, bindings, client_id);
+  update_connection_state (self);
 }
 
 static void
@@ -1070,7 +1013,6 @@ pi_window_disconnect (PiWindow *self)
 {
   g_return_if_fail (PI_IS_WINDOW (self));
 
-  g_clear_pointer (&self->local_error, g_free);
-  pi_source_disconnect (self->stream);
+  pi_session_disconnect (self->session);
   update_connection_state (self);
 }
