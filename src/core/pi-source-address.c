@@ -157,6 +157,7 @@ pi_source_plan_free (PiSourcePlan *plan)
   g_strfreev (plan->named_routing_key);
   g_free (plan->client_id);
   g_free (plan->access_token);
+  g_free (plan->password);
   g_free (plan);
 }
 
@@ -197,6 +198,7 @@ pi_source_plan_new (PiSource  *self,
       g_ptr_array_add (plan->bindings, g_object_ref (g_ptr_array_index (self->bindings, i)));
   plan->client_id = g_strdup (self->client_id);
   plan->access_token = g_strdup (self->access_token);
+  plan->password = g_strdup (self->password);
 
   /* Raw mode shows server-sent events as they are: events v1 only. */
   if (self->raw || is_events_v1_address (uri))

@@ -57,6 +57,7 @@ typedef struct
   GStrv             named_routing_key; /* "key=value" */
   char             *client_id;
   char             *access_token;
+  char             *password;       /* AMQP */
 } PiSourcePlan;
 
 typedef struct
@@ -101,6 +102,7 @@ struct _PiSource
   char          *server_url;
   char          *client_id;
   char          *access_token;
+  char          *password;
   char          *protocol_name;
   char          *attempt_protocol; /* what the worker speaks now, in words */
   GPtrArray     *bindings;

@@ -53,6 +53,7 @@ pi_source_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->client_id);
   g_free (self->access_token);
+  g_free (self->password);
   g_free (self->protocol_name);
   g_free (self->attempt_protocol);
   g_clear_pointer (&self->bindings, g_ptr_array_unref);
@@ -765,6 +766,25 @@ pi_source_set_credentials (PiSource   *self,
 
   if (g_set_str (&self->client_id, client_id))
     g_object_notify_by_pspec (G_OBJECT (self), pi_source_properties[PROP_CLIENT_ID]);
+}
+
+/**
+ * pi_source_set_password:
+ * @self: a #PiSource
+ * @password: (nullable): the broker password for an amqp:// or amqps://
+ *   server URL (its user is in the URL), or %NULL
+ *
+ * Sets the password used from the next connection on. Only the AMQP
+ * protocol uses it; it is never part of a URL, a log line or the state text.
+ */
+void
+pi_source_set_password (PiSource   *self,
+                        const char *password)
+{
+  g_return_if_fail (PI_IS_SOURCE (self));
+
+  g_free (self->password);
+  self->password = g_strdup (password);
 }
 
 /**

@@ -82,6 +82,8 @@ const char    *pi_source_get_client_id          (PiSource    *self);
 void           pi_source_set_credentials        (PiSource    *self,
                                                  const char  *client_id,
                                                  const char  *access_token);
+void           pi_source_set_password           (PiSource    *self,
+                                                 const char  *password);
 guint          pi_source_get_ping_timeout       (PiSource    *self);
 void           pi_source_set_ping_timeout       (PiSource    *self,
                                                  guint        seconds);

@@ -1,0 +1,217 @@
+/* pi-amqp-client.h
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/*
+ * One AMQP 0-9-1 connection (plain or TLS) and its subscriptions, for the
+ * server (pulse-events --amqp), the app and pulse-listen alike.
+ *
+ * librabbitmq is blocking and not thread-safe per connection, so a client
+ * owns one I/O thread that alone touches the connection. Every callback runs
+ * in the GMainContext that was the thread-default when the client was made
+ * (the server's main loop; a PiSource's ingest thread). Deliveries cross in
+ * batches.
+ *
+ * The connection is retried with backoff while it fails for reasons that
+ * pass (refused, unreachable, lost, broker restarting); it is not retried when
+ * the broker refuses the login or TLS verification fails: the client then
+ * stays in PI_AMQP_CLIENT_FAILED with a reason in words. A lost connection
+ * ends every subscription (failed, PI_AMQP_FAILURE_LOST): the caller
+ * subscribes again and marks the gap.
+ */
+
+/* --- addresses ------------------------------------------------------------ */
+
+typedef struct
+{
+  char     *host;
+  int       port;      /* 5672 for amqp, 5671 for amqps if not given */
+  char     *user;      /* "guest" if not given */
+  char     *password;  /* NULL if not in the URL (the app and pulse-listen
+                        * never put it there; the server accepts it) */
+  char     *vhost;     /* "/" if not given */
+  gboolean  tls;
+} PiAmqpAddress;
+
+/* amqp://[USER[:PASSWORD]@]HOST[:PORT][/VHOST] and amqps://…; errors say
+ * what is wrong in words (G_IO_ERROR_INVALID_ARGUMENT). */
+PiAmqpAddress *pi_amqp_address_parse     (const char          *url,
+                                          GError             **error);
+PiAmqpAddress *pi_amqp_address_copy      (const PiAmqpAddress *address);
+void           pi_amqp_address_free      (PiAmqpAddress       *address);
+/* The URL without the password, for logs and the window ("amqps://user@host/"). */
+char          *pi_amqp_address_to_string (const PiAmqpAddress *address);
+gboolean       pi_amqp_url_is_amqp       (const char          *url);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiAmqpAddress, pi_amqp_address_free)
+
+/* --- deliveries ----------------------------------------------------------- */
+
+typedef struct
+{
+  const char         *exchange;
+  const char         *routing_key;
+  const char * const *routes;       /* the CC header's "route.*" entries,
+                                     * prefix dropped; NULL-terminated or NULL */
+  gboolean            redelivered;
+  const guint8       *body;
+  gsize               body_len;
+  guint64             delivery_tag;
+} PiAmqpDelivery;
+
+/* Runs on the I/O thread for each delivery; returns what the deliveries
+ * callback receives (and sets *size, for the bound on what waits for the main
+ * context). The server formats its SSE event here; NULL convert_func: the
+ * client hands over a PiAmqpDeliveryCopy. */
+typedef gpointer (*PiAmqpConvertFunc) (const PiAmqpDelivery *delivery,
+                                       gsize                *size,
+                                       gpointer              user_data);
+
+typedef struct
+{
+  char     *exchange;
+  char     *routing_key;
+  GStrv     routes;         /* never NULL, maybe empty */
+  gboolean  redelivered;
+  GBytes   *body;
+  guint64   delivery_tag;
+} PiAmqpDeliveryCopy;
+
+void pi_amqp_delivery_copy_free (PiAmqpDeliveryCopy *copy);
+
+/* --- the client ----------------------------------------------------------- */
+
+typedef enum
+{
+  PI_AMQP_CLIENT_CONNECTING,
+  PI_AMQP_CLIENT_CONNECTED,
+  PI_AMQP_CLIENT_RECONNECTING,   /* lost or refused for now: waiting to retry */
+  PI_AMQP_CLIENT_FAILED,         /* refused for good: login or TLS */
+} PiAmqpClientState;
+
+typedef enum
+{
+  PI_AMQP_FAILURE_LOST,          /* the connection went: subscribe again later */
+  PI_AMQP_FAILURE_REFUSED,       /* the broker refused (missing exchange, no
+                                  * permission, bad arguments): do not retry */
+  PI_AMQP_FAILURE_CREDENTIALS,   /* the login was refused: other credentials may help */
+  PI_AMQP_FAILURE_TLS,           /* the broker's certificate was not accepted */
+} PiAmqpFailure;
+
+typedef struct
+{
+  guint              heartbeat;     /* seconds; 0 = the default (30) */
+  const char        *product;       /* client property, e.g. "pulse-inspector" */
+  PiAmqpConvertFunc  convert_func;  /* NULL: PiAmqpDeliveryCopy */
+  gpointer           convert_data;
+  GDestroyNotify     convert_free;  /* frees what convert_func returned */
+} PiAmqpClientOptions;
+
+#define PI_TYPE_AMQP_CLIENT (pi_amqp_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (PiAmqpClient, pi_amqp_client, PI, AMQP_CLIENT, GObject)
+
+/* Starts connecting at once. @options may be NULL. Emits
+ * notify::state on changes (in the client's context). */
+PiAmqpClient      *pi_amqp_client_new                  (const PiAmqpAddress       *address,
+                                                        const PiAmqpClientOptions *options,
+                                                        GError                   **error);
+PiAmqpClientState  pi_amqp_client_get_state            (PiAmqpClient              *self);
+/* Why the client is not connected (the last failure in words), and in how
+ * many seconds the next attempt is due; NULL while connected. */
+char              *pi_amqp_client_dup_unavailable_reason (PiAmqpClient            *self,
+                                                        guint                     *retry_after);
+const PiAmqpAddress *pi_amqp_client_get_address        (PiAmqpClient              *self);
+
+/* --- subscriptions -------------------------------------------------------- */
+
+typedef struct
+{
+  /* NULL: a server-named queue (plain RabbitMQ); else the queue's name, e.g.
+   * "queue/USER/pulse-inspector-RANDOM" as Mozilla Pulse requires (see
+   * pi_amqp_pulse_queue_name()). Always exclusive and auto-delete. */
+  const char *queue_name;
+  /* x-max-length: the broker drops the oldest past it. 0: no limit. */
+  guint       max_length;
+  /* If set, messages the broker drops for max_length are dead-lettered to a
+   * fanout exchange of this name (declared auto-delete, e.g.
+   * "exchange/USER/pulse-inspector-RANDOM-dropped") and a second exclusive
+   * queue (queue_name + "-dropped") bound to it is consumed without acks
+   * only to count them: the dropped callback. Needs queue_name. */
+  const char *dropped_exchange;
+  /* 0: consume without acks (the broker pushes as fast as the socket takes).
+   * Else: basic.qos prefetch of this many, acks through
+   * pi_amqp_client_ack(): the broker holds what the caller has not taken. */
+  guint       prefetch;
+  /* TRUE: a refused binding fails the whole subscription (events v1: one
+   * `error` event). FALSE: it is reported with binding_failed and the other
+   * bindings go on; the subscription fails only if none is left. */
+  gboolean    all_or_nothing;
+} PiAmqpQueueOptions;
+
+typedef struct _PiAmqpSubscription PiAmqpSubscription;
+
+typedef struct
+{
+  /* Declared, bound and consuming. */
+  void (*ready)          (gpointer        user_data);
+  /* Items made by the convert func, in order (element-type as converted;
+   * the array frees them). @last_tag is the last delivery tag among them. */
+  void (*deliveries)     (GPtrArray      *items,
+                          guint64         last_tag,
+                          gpointer        user_data);
+  /* The broker dropped @count more messages for the queue's length limit. */
+  void (*dropped)        (guint64         count,
+                          gpointer        user_data);
+  /* Binding @index (of the array given to subscribe) was refused (only when
+   * !all_or_nothing); @text says why and what to do. */
+  void (*binding_failed) (guint           index,
+                          const char     *text,
+                          gpointer        user_data);
+  /* The subscription is over; no callback follows. */
+  void (*failed)         (const char     *text,
+                          PiAmqpFailure   failure,
+                          gpointer        user_data);
+} PiAmqpSubscriptionCallbacks;
+
+/* @bindings: (element-type PiAmqpBinding) as exchange/pattern pairs. Never
+ * fails synchronously: a subscription made while disconnected fails (LOST)
+ * from the main context. The returned pointer is valid until unsubscribe. */
+typedef struct
+{
+  const char *exchange;
+  const char *pattern;
+} PiAmqpBinding;
+
+PiAmqpSubscription *pi_amqp_client_subscribe   (PiAmqpClient                      *self,
+                                                const PiAmqpBinding               *bindings,
+                                                guint                              n_bindings,
+                                                const PiAmqpQueueOptions          *options,
+                                                const PiAmqpSubscriptionCallbacks *callbacks,
+                                                gpointer                           user_data);
+/* No callback of @subscription runs after this returns. */
+void                pi_amqp_client_unsubscribe (PiAmqpClient                      *self,
+                                                PiAmqpSubscription                *subscription);
+/* Acknowledges every delivery up to @delivery_tag (prefetch > 0 only). */
+void                pi_amqp_client_ack         (PiAmqpClient                      *self,
+                                                PiAmqpSubscription                *subscription,
+                                                guint64                            delivery_tag);
+
+/* "queue/USER/PREFIX-RANDOM" and its dropped exchange
+ * "exchange/USER/PREFIX-RANDOM-dropped": Mozilla Pulse's naming rules
+ * (PulseGuardian lets a user configure only queue/USER/… and exchange/USER/…). */
+char               *pi_amqp_pulse_queue_name   (const char *user,
+                                                const char *prefix);
+char               *pi_amqp_pulse_dropped_exchange (const char *user,
+                                                    const char *queue_name);
+
+G_END_DECLS
