@@ -332,6 +332,70 @@ assert_refused (const char *url,
 
 /* --- tests ----------------------------------------------------------------- */
 
+static gboolean
+on_accept_certificate (GTlsConnection       *connection,
+                       GTlsCertificate      *peer,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  *(GTlsCertificateFlags *) user_data = errors;
+  return FALSE;
+}
+
+/* What GIO's TLS (GnuTLS, not the OpenSSL under test) finds wrong with the
+ * node's certificate, reached by @host and trusting @ca_file; and whose
+ * certificate it was, in @subject. */
+static GTlsCertificateFlags
+fixture_errors (const char  *host,
+                const char  *ca_file,
+                char       **subject)
+{
+  guint16 port = (guint16) atoi (strrchr (rabbit.amqps_url, ':') + 1);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) tcp = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GSocketConnectable) identity = g_network_address_new (host, port);
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags errors = 0;
+
+  database = g_tls_file_database_new (ca_file, &error);
+  g_assert_no_error (error);
+  tcp = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  tls = g_tls_client_connection_new (G_IO_STREAM (tcp), identity, &error);
+  g_assert_no_error (error);
+  g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), &errors);
+
+  if (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error))
+    g_assert_cmpuint (errors, ==, 0);
+  else
+    g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+  *subject = g_tls_certificate_get_subject_name (g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)));
+  g_io_stream_close (tls, NULL, NULL);
+  return errors;
+}
+
+/* Each case of the node's TLS listener is wrong in one way only, whatever
+ * the client: otherwise a refusal below would prove less than it claims. */
+static void
+test_fixture (void)
+{
+  g_autofree char *good = NULL;
+  g_autofree char *wrong_host = NULL;
+  g_autofree char *unknown_ca = NULL;
+
+  g_assert_cmpuint (fixture_errors ("localhost", rabbit.tls_ca_file, &good), ==, 0);
+  g_assert_cmpstr (good, ==, "CN=localhost");
+  g_assert_cmpuint (fixture_errors ("127.0.0.1", rabbit.tls_ca_file, &wrong_host), ==,
+                    G_TLS_CERTIFICATE_BAD_IDENTITY);
+  g_assert_cmpstr (wrong_host, ==, "CN=wrong.example");
+  g_assert_cmpuint (fixture_errors ("localhost", rabbit.tls_unknown_ca_file, &unknown_ca), ==,
+                    G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_assert_cmpstr (unknown_ca, ==, "CN=localhost");
+}
+
 /* Trusting the node's CA, by the name its certificate is for: messages flow,
  * over TLS. */
 static void
@@ -419,6 +483,7 @@ main (int   argc,
       return g_test_run ();
     }
 
+  g_test_add_func ("/pi/amqp-tls/fixture", test_fixture);
   g_test_add_func ("/pi/amqp-tls/verified", test_verified);
   g_test_add_func ("/pi/amqp-tls/unknown-ca", test_unknown_ca);
   g_test_add_func ("/pi/amqp-tls/system-cas", test_system_cas);
