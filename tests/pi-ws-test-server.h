@@ -33,6 +33,7 @@ typedef struct
   gboolean  no_ack;           /* never answer connection_init */
   gboolean  close_after_data; /* close with 4408 after the data */
   const char *extra_frame;    /* sent before the data, e.g. malformed JSON */
+  GTlsCertificate *tls_certificate; /* serve https and wss with it (the URL is then https) */
 } PiWsTestScript;
 
 PiWsTestServer *pi_ws_test_server_new               (const PiWsTestScript *script);
