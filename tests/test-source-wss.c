@@ -184,6 +184,32 @@ test_refused (gconstpointer data)
   watch_free (watch);
 }
 
+/* Over TLS the server's own refusal stays the server's: it is not read
+ * as a proxy's, which never gets as far as a certificate. */
+static void
+test_server_status (void)
+{
+  g_autoptr(GTlsCertificate) certificate = load_certificate ("server");
+  PiWsTestScript script = { .raw = TRUE, .tls_certificate = certificate };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  g_autofree char *root = pi_ws_test_server_get_url (server);
+  g_autofree char *url = g_strconcat (root, "/api/events/v1", NULL);
+  g_autofree char *expected = g_strdup_printf ("%s answered 404 Not Found", root + strlen ("https://"));
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+
+  trust_test_ca (TRUE);
+  g_ptr_array_add (bindings, pi_binding_new ("exchange/a/v1/one", "#"));
+  pi_source_set_server_url (source, url);
+  pi_source_set_bindings (source, bindings);
+  g_assert_true (pi_source_connect (source, NULL));
+
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_FAILED, 10);
+  g_test_message ("%s", pi_source_get_error_message (source));
+  g_assert_cmpstr (pi_source_get_error_message (source), ==, expected);
+  pi_source_disconnect (source);
+}
+
 static void
 test_skipped (void)
 {
@@ -250,6 +276,7 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/wss/unknown-ca", &unknown_ca, test_refused);
   g_test_add_data_func ("/pi/source/wss/system-cas", &system_cas, test_refused);
   g_test_add_data_func ("/pi/source/wss/wrong-host", &wrong_host, test_refused);
+  g_test_add_func ("/pi/source/wss/events-v1-status", test_server_status);
 
   ret = g_test_run ();
   remove_dir (cert_dir);
