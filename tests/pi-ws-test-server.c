@@ -273,6 +273,22 @@ pi_ws_test_server_get_n_subscribes (PiWsTestServer *self)
   return self->n_subscribes;
 }
 
+/* Connections the client has not closed yet (nor the server). */
+guint
+pi_ws_test_server_get_n_open (PiWsTestServer *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Conn *conn = g_ptr_array_index (self->connections, i);
+
+      if (soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_CLOSED)
+        n++;
+    }
+  return n;
+}
+
 void
 pi_ws_test_server_free (PiWsTestServer *self)
 {

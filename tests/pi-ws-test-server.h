@@ -40,6 +40,7 @@ PiWsTestServer *pi_ws_test_server_new               (const PiWsTestScript *scrip
 char           *pi_ws_test_server_get_url           (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_connections (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_subscribes  (PiWsTestServer       *self);
+guint           pi_ws_test_server_get_n_open        (PiWsTestServer       *self);
 void            pi_ws_test_server_free              (PiWsTestServer       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiWsTestServer, pi_ws_test_server_free)

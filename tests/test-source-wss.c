@@ -138,6 +138,26 @@ test_verified (void)
   watch_free (watch);
 }
 
+/* Stopped mid-stream, the source closes its socket: the server sees the
+ * connection end. A close left to a thread, or to a context no one runs
+ * any more, would keep it open (and leak it). */
+static void
+test_stop_mid_stream (void)
+{
+  g_autoptr(GTlsCertificate) certificate = load_certificate ("server");
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 2, .tls_certificate = certificate };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  Watch *watch;
+
+  trust_test_ca (TRUE);
+  watch = watch_new (server);
+  WAIT_UNTIL (watch->messages->len == 2, 10);
+  g_assert_cmpuint (pi_ws_test_server_get_n_open (server), ==, 1);
+
+  watch_free (watch);
+  WAIT_UNTIL (pi_ws_test_server_get_n_open (server) == 0, 5);
+}
+
 typedef struct
 {
   const char *certificate;  /* the server's */
@@ -273,6 +293,7 @@ main (int   argc,
     }
 
   g_test_add_func ("/pi/source/wss/verified", test_verified);
+  g_test_add_func ("/pi/source/wss/stop-mid-stream", test_stop_mid_stream);
   g_test_add_data_func ("/pi/source/wss/unknown-ca", &unknown_ca, test_refused);
   g_test_add_data_func ("/pi/source/wss/system-cas", &system_cas, test_refused);
   g_test_add_data_func ("/pi/source/wss/wrong-host", &wrong_host, test_refused);
