@@ -149,6 +149,7 @@ proxy_free (Proxy *proxy)
 typedef struct
 {
   gboolean    events_v1;  /* over https, through libsoup; else the WebSocket */
+  gboolean    plain;      /* events v1 over http: no tunnel, the request goes to the proxy */
   const char *answer;     /* the proxy's */
   const char *words;      /* in the error */
 } ProxyCase;
@@ -157,10 +158,11 @@ typedef struct
 #define PROXY_AUTH "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\n" \
                    "Content-Length: 0\r\nConnection: close\r\n\r\n"
 
-static const ProxyCase ws_refused = { FALSE, FORBIDDEN, "The proxy refused to connect to 127.0.0.1:" };
-static const ProxyCase sse_refused = { TRUE, FORBIDDEN, "The proxy refused to connect to 127.0.0.1:" };
-static const ProxyCase ws_auth = { FALSE, PROXY_AUTH, "The proxy asks for credentials of its own" };
-static const ProxyCase sse_auth = { TRUE, PROXY_AUTH, "The proxy asks for credentials of its own" };
+static const ProxyCase ws_refused = { FALSE, FALSE, FORBIDDEN, "The proxy refused to connect to 127.0.0.1:" };
+static const ProxyCase sse_refused = { TRUE, FALSE, FORBIDDEN, "The proxy refused to connect to 127.0.0.1:" };
+static const ProxyCase ws_auth = { FALSE, FALSE, PROXY_AUTH, "The proxy asks for credentials of its own" };
+static const ProxyCase sse_auth = { TRUE, FALSE, PROXY_AUTH, "The proxy asks for credentials of its own" };
+static const ProxyCase sse_plain_auth = { TRUE, TRUE, PROXY_AUTH, "The proxy asks for credentials of its own" };
 
 static Proxy *the_proxy;
 static char *skip_reason;
@@ -203,7 +205,9 @@ test_refused (gconstpointer data)
 
   /* Events v1 over https: libsoup opens the tunnel itself. The proxy
    * refuses before any TLS, so no server needs to listen there. */
-  if (pcase->events_v1)
+  if (pcase->events_v1 && pcase->plain)
+    url = g_strdup_printf ("%s/api/events/v1", server_url);
+  else if (pcase->events_v1)
     url = g_strdup_printf ("https%s/api/events/v1", server_url + strlen ("http"));
   else
     url = g_strdup (server_url);
@@ -218,7 +222,8 @@ test_refused (gconstpointer data)
   error = pi_source_get_error_message (source);
   g_test_message ("%s", error);
   g_test_message ("proxy saw: %s", the_proxy->last_request->str);
-  g_assert_true (g_str_has_prefix (the_proxy->last_request->str, "CONNECT 127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (the_proxy->last_request->str,
+                                   pcase->plain ? "GET http://127.0.0.1:" : "CONNECT 127.0.0.1:"));
   g_assert_nonnull (strstr (error, pcase->words));
   /* Credentials for the deployment cannot help. */
   g_assert_false (pi_source_get_needs_credentials (source));
@@ -264,6 +269,7 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/proxy/events-v1-403", &sse_refused, test_refused);
   g_test_add_data_func ("/pi/source/proxy/websocket-407", &ws_auth, test_refused);
   g_test_add_data_func ("/pi/source/proxy/events-v1-407", &sse_auth, test_refused);
+  g_test_add_data_func ("/pi/source/proxy/events-v1-http-407", &sse_plain_auth, test_refused);
 
   ret = g_test_run ();
   proxy_free (the_proxy);

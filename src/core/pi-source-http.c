@@ -129,13 +129,14 @@ worker_error_body_cb (GObject      *object,
  * help. GIO's proxy (the WebSocket's GSocketClient) reports it as a
  * G_IO_ERROR_PROXY_* error; libsoup (events v1) sets the CONNECT answer's
  * status on the message, which then has no TLS certificate: the server was
- * never reached.
+ * never reached. A 407 is a proxy's whatever the scheme: a server never
+ * sends it.
  */
-static char *
-describe_proxy_refusal (PiStreamWorker *w,
-                        guint           status,
-                        const char     *phrase,
-                        FailureKind    *kind)
+char *
+pi_stream_worker_describe_proxy_refusal (PiStreamWorker *w,
+                                         guint           status,
+                                         const char     *phrase,
+                                         FailureKind    *kind)
 {
   if (phrase == NULL || *phrase == '\0')
     phrase = soup_status_get_phrase (status);
@@ -159,6 +160,8 @@ static gboolean
 is_proxy_answer (PiStreamWorker *w,
                  guint           status)
 {
+  if (status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
+    return TRUE;
   return !SOUP_STATUS_IS_SUCCESSFUL (status) &&
          g_ascii_strcasecmp (g_uri_get_scheme (soup_message_get_uri (w->message)), "https") == 0 &&
          soup_message_get_tls_peer_certificate (w->message) == NULL;
@@ -177,11 +180,11 @@ pi_stream_worker_describe_send_error (PiStreamWorker *w,
     return g_strdup_printf (_("Could not connect to %s: connection refused"), w->host);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_NOT_ALLOWED))
-    return describe_proxy_refusal (w, SOUP_STATUS_FORBIDDEN, NULL, kind);
+    return pi_stream_worker_describe_proxy_refusal (w, SOUP_STATUS_FORBIDDEN, NULL, kind);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_NEED_AUTH) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_AUTH_FAILED))
-    return describe_proxy_refusal (w, SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED, NULL, kind);
+    return pi_stream_worker_describe_proxy_refusal (w, SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED, NULL, kind);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED))
     return g_strdup_printf (_("The proxy could not connect to %s: %s"), w->host, error->message);
@@ -260,7 +263,7 @@ pi_stream_worker_send_cb (GObject      *object,
       g_autofree char *reason = NULL;
       FailureKind kind;
 
-      reason = describe_proxy_refusal (w, status, soup_message_get_reason_phrase (w->message), &kind);
+      reason = pi_stream_worker_describe_proxy_refusal (w, status, soup_message_get_reason_phrase (w->message), &kind);
       pi_stream_worker_lost (w, reason, kind);
       return;
     }
