@@ -233,14 +233,16 @@ write_cb (GObject      *object,
 }
 
 /* Called only for a certificate that failed verification: keeps what
- * was wrong with it for the error, and refuses it all the same. */
+ * was wrong with it for the error, and refuses it all the same. The
+ * handler holds the task: a handshake cancelled under way may still get
+ * here after the task has completed. */
 static gboolean
 on_accept_certificate (GTlsConnection       *connection,
                        GTlsCertificate      *certificate,
                        GTlsCertificateFlags  errors,
                        gpointer              user_data)
 {
-  Handshake *hs = user_data;
+  Handshake *hs = g_task_get_task_data (G_TASK (user_data));
 
   hs->tls_errors |= errors;
   return FALSE;
@@ -297,10 +299,11 @@ connect_cb (GObject      *object,
       return;
     }
 
-  /* Verified: the handler has nothing more to say. */
+  /* Verified: the handler has nothing more to say, and must not keep
+   * the task (which will hold the connection) alive. */
   if (G_IS_TCP_WRAPPER_CONNECTION (connection))
-    g_signal_handlers_disconnect_by_data (g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (connection)),
-                                          hs);
+    g_signal_handlers_disconnect_by_func (g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (connection)),
+                                          on_accept_certificate, task);
   hs->connection = G_IO_STREAM (connection);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (hs->connection),
                                    hs->request, strlen (hs->request), G_PRIORITY_DEFAULT,
@@ -325,12 +328,13 @@ on_client_event (GSocketClient      *client,
                  GIOStream          *connection,
                  gpointer            user_data)
 {
-  Handshake *hs = user_data;
+  GTask *task = user_data;
 
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CONNECTION (connection))
     {
       g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (connection), FALSE);
-      g_signal_connect (connection, "accept-certificate", G_CALLBACK (on_accept_certificate), hs);
+      g_signal_connect_data (connection, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                             g_object_ref (task), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
     }
 }
 
@@ -376,7 +380,8 @@ pi_ws_handshake_async (GUri                *uri,
 
   client = g_socket_client_new ();
   g_socket_client_set_tls (client, is_secure (uri));
-  g_signal_connect (client, "event", G_CALLBACK (on_client_event), hs);
+  g_signal_connect_data (client, "event", G_CALLBACK (on_client_event),
+                         g_object_ref (task), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
   g_socket_client_connect_to_uri_async (client, connect_uri, (guint16) default_port (uri), cancellable,
                                         connect_cb, g_steal_pointer (&task));
 }
