@@ -636,7 +636,38 @@ test_widths (void)
       what = g_strdup_printf ("%dx%d%s", sizes[i].width, sizes[i].height,
                               sizes[i].details ? " with details" : "");
       print_widths (what, widths, table_width);
-      g_assert_cmpint (column_width (widths, "routing-key"), >, 0);
+
+      /* The routing key has more than half of the table, and two and a
+       * half times what any other column has. */
+      g_assert_cmpint (column_width (widths, "routing-key") * 2, >, table_width);
+      for (guint c = 0; c < widths->len; c++)
+        if (g_strcmp0 (g_array_index (widths, ColumnWidth, c).id, "routing-key") != 0)
+          g_assert_cmpint (g_array_index (widths, ColumnWidth, c).width * 5, <, column_width (widths, "routing-key") * 2);
+
+      /* The columns that gave their room are a click away in the header
+       * menu, which says what the table shows. */
+      if (column_width (widths, "routes") == 0)
+        {
+          GtkWidget *list = GTK_WIDGET (window->message_list);
+          g_autoptr(GArray) shown = NULL;
+
+          GActionGroup *actions = pi_message_list_get_column_actions (window->message_list);
+          g_autoptr(GVariant) state = g_action_group_get_action_state (actions, "routes");
+
+          g_assert_false (g_variant_get_boolean (state));
+          g_assert_true (gtk_widget_activate_action (list, "columns.routes", NULL));
+          pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+          shown = measure_columns (window->message_list, &table_width);
+          g_assert_cmpint (column_width (shown, "routes"), >, 0);
+          g_clear_pointer (&state, g_variant_unref);
+          state = g_action_group_get_action_state (actions, "routes");
+          g_assert_true (g_variant_get_boolean (state));
+          g_assert_true (gtk_widget_activate_action (list, "columns.routes", NULL));
+          pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+          g_clear_pointer (&shown, g_array_unref);
+          shown = measure_columns (window->message_list, &table_width);
+          g_assert_cmpint (column_width (shown, "routes"), ==, 0);
+        }
 
       pi_test_window_destroy (window);
     }

@@ -47,6 +47,8 @@ struct _PiMessageList
   GSimpleActionGroup *column_actions;
   GPtrArray          *word_columns;   /* GtkColumnViewColumn, one per routing-key word */
   char              **visible_columns;
+  GHashTable         *shown_anyway;   /* ids the user showed where the layout hides them */
+  int                 exchange_width; /* as the layout set it */
 
   /* Borrowed */
   GtkAdjustment      *vadjustment;
@@ -68,6 +70,7 @@ struct _PiMessageList
   guint               setting_entry : 1;
   guint               scrollbar_held : 1;
   guint               compact : 1;
+  guint               medium : 1;
 };
 
 /* pi-message-list.c */
@@ -91,5 +94,7 @@ void _pi_message_list_columns_init          (PiMessageList      *self);
 void _pi_message_list_columns_dispose       (PiMessageList      *self);
 void _pi_message_list_set_compact           (PiMessageList      *self,
                                              gboolean            compact);
+void _pi_message_list_set_medium            (PiMessageList      *self,
+                                             gboolean            medium);
 
 G_END_DECLS
