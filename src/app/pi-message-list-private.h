@@ -71,6 +71,9 @@ struct _PiMessageList
   guint               scrollbar_held : 1;
   guint               compact : 1;
   guint               medium : 1;
+  guint               keep_selected_in_view : 1;
+  guint               keep_top : 1;
+  double              top_value;      /* the view's place while the pill's strip moves */
 };
 
 /* pi-message-list.c */
