@@ -673,6 +673,51 @@ test_widths (void)
     }
 }
 
+/* Selecting a row near the newest at 1400 px opens the details beside the
+ * list; messages keep coming: the row stays in sight, clear of the
+ * "new messages" pill. */
+static void
+test_selection_beside_details (void)
+{
+  PiWindow *window = window_with_messages (1400, 900, 300);
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *pill = pi_message_list_get_new_messages_button (window->message_list);
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  graphene_rect_t row_box = { 0 }, view_box, pill_box;
+  gboolean found = FALSE;
+
+  /* One message every few frames, as live traffic comes, while the
+   * details slide in. */
+  gtk_selection_model_select_item (gtk_column_view_get_model (view), 297, TRUE);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GPtrArray) batch = fixture_batch_new (300 + i, 1, NULL);
+
+      pi_message_list_append (window->message_list, batch);
+      pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+    }
+  g_assert_true (adw_overlay_split_view_get_show_sidebar (window->details_split));
+  pi_test_wait_for_frames (GTK_WIDGET (window), 30);
+  g_assert_true (pi_message_list_get_new_messages_shown (window->message_list));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (gtk_widget_get_child_visible (row) && gtk_widget_get_mapped (row) &&
+        (gtk_widget_get_state_flags (row) & GTK_STATE_FLAG_SELECTED) != 0)
+      found = gtk_widget_compute_bounds (row, GTK_WIDGET (window), &row_box);
+  g_assert_true (found);
+  g_assert_true (gtk_widget_compute_bounds (scroller, GTK_WIDGET (window), &view_box));
+  g_assert_true (gtk_widget_compute_bounds (pill, GTK_WIDGET (window), &pill_box));
+  g_test_message ("selected row y %.0f-%.0f, rows' viewport y %.0f-%.0f, pill y %.0f-%.0f",
+                  row_box.origin.y, row_box.origin.y + row_box.size.height,
+                  view_box.origin.y, view_box.origin.y + view_box.size.height,
+                  pill_box.origin.y, pill_box.origin.y + pill_box.size.height);
+  g_assert_true (graphene_rect_contains_rect (&view_box, &row_box));
+  g_assert_false (graphene_rect_intersection (&pill_box, &row_box, NULL));
+
+  pi_test_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -689,6 +734,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/marker-rows", test_marker_rows);
   g_test_add_func ("/pi/message-list/columns", test_columns);
   g_test_add_func ("/pi/message-list/widths", test_widths);
+  g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);
 
   status = g_test_run ();
   g_clear_object (&app);

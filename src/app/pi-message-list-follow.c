@@ -95,35 +95,46 @@ get_selected_row_bounds (PiMessageList   *self,
   return FALSE;
 }
 
+/* Whether the selected row is in sight (before the strip took its part of
+ * the view), and where its bottom edge is in the scroll units. */
 static gboolean
-selected_row_in_view (PiMessageList *self)
+selected_row_in_view (PiMessageList *self,
+                      double        *bottom)
 {
   graphene_rect_t bounds;
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller)) +
+               gtk_widget_get_height (GTK_WIDGET (self->new_revealer));
 
-  return get_selected_row_bounds (self, &bounds) &&
-         bounds.origin.y + bounds.size.height > 0 &&
-         bounds.origin.y < gtk_widget_get_height (GTK_WIDGET (self->scroller));
+  if (!get_selected_row_bounds (self, &bounds) ||
+      bounds.origin.y + bounds.size.height <= 0 ||
+      bounds.origin.y >= height)
+    return FALSE;
+
+  *bottom = gtk_adjustment_get_value (self->vadjustment) + bounds.origin.y + bounds.size.height;
+  return TRUE;
 }
 
 /* While the pill's strip grows or shrinks: the rows stay where they were,
  * and a selected row the strip would push out of sight moves up, no
- * further than needed. */
+ * further than needed. The row's place is taken once, when the pill
+ * appears: the list view may not have the row at hand while it lays out
+ * again. */
 static void
 hold_rows (PiMessageList *self)
 {
-  graphene_rect_t bounds;
   double value = gtk_adjustment_get_value (self->vadjustment);
   double target = self->keep_top ? self->top_value : value;
 
-  if (self->keep_selected_in_view && get_selected_row_bounds (self, &bounds))
+  /* Asked at the first layout after the pill appeared: the rows show
+   * the selection by then. */
+  if (self->selected_unchecked)
     {
-      /* Where the row will be once the view is at target. */
-      double bottom = bounds.origin.y - (target - value) + bounds.size.height;
-      double overflow = bottom - gtk_widget_get_height (GTK_WIDGET (self->scroller));
-
-      if (overflow > 0.5)
-        target += overflow;
+      self->selected_unchecked = FALSE;
+      self->keep_selected_in_view = selected_row_in_view (self, &self->selected_bottom);
     }
+
+  if (self->keep_selected_in_view)
+    target = MAX (target, self->selected_bottom - gtk_widget_get_height (GTK_WIDGET (self->scroller)));
 
   if (ABS (target - value) > 0.5)
     {
@@ -134,7 +145,7 @@ hold_rows (PiMessageList *self)
 
   /* Done when the strip has its final height. */
   if (gtk_revealer_get_child_revealed (self->new_revealer) == gtk_revealer_get_reveal_child (self->new_revealer))
-    self->keep_top = self->keep_selected_in_view = FALSE;
+    self->keep_top = self->keep_selected_in_view = self->selected_unchecked = FALSE;
   else
     self->top_value = gtk_adjustment_get_value (self->vadjustment);
 }
@@ -162,7 +173,7 @@ update_pill (PiMessageList *self)
 
   if (gtk_revealer_get_reveal_child (self->new_revealer) != show)
     {
-      self->keep_selected_in_view = show && selected_row_in_view (self);
+      self->keep_selected_in_view = self->selected_unchecked = show && self->selected != NULL;
       self->keep_top = !self->following;
       self->top_value = gtk_adjustment_get_value (self->vadjustment);
       gtk_revealer_set_reveal_child (self->new_revealer, show);
@@ -302,7 +313,7 @@ on_scroll (PiMessageList            *self,
            double                    dy,
            GtkEventControllerScroll *controller)
 {
-  self->keep_selected_in_view = self->keep_top = FALSE;
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (dy < 0 && self->following)
     _pi_message_list_set_following (self, FALSE);
 
@@ -316,7 +327,7 @@ on_key_pressed (PiMessageList         *self,
                 GdkModifierType        state,
                 GtkEventControllerKey *controller)
 {
-  self->keep_selected_in_view = self->keep_top = FALSE;
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
 
   switch (keyval)
     {
@@ -345,7 +356,7 @@ on_scrollbar_pressed (PiMessageList   *self,
                       GtkGestureClick *gesture)
 {
   self->scrollbar_held = TRUE;
-  self->keep_selected_in_view = self->keep_top = FALSE;
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (self->following)
     _pi_message_list_set_following (self, FALSE);
 }

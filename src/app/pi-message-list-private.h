@@ -73,7 +73,9 @@ struct _PiMessageList
   guint               medium : 1;
   guint               keep_selected_in_view : 1;
   guint               keep_top : 1;
+  guint               selected_unchecked : 1;
   double              top_value;      /* the view's place while the pill's strip moves */
+  double              selected_bottom; /* the selected row's bottom edge, in the view's scroll units */
 };
 
 /* pi-message-list.c */
