@@ -359,6 +359,8 @@ pi_span_cell_set_span_text (PiSpanCell *self,
       gtk_label_set_xalign (GTK_LABEL (self->span), 0.0f);
       gtk_label_set_wrap (GTK_LABEL (self->span), TRUE);
       gtk_label_set_wrap_mode (GTK_LABEL (self->span), PANGO_WRAP_WORD_CHAR);
+      /* As far from the row's end as a cell's text is from its column's. */
+      gtk_widget_set_margin_end (self->span, 6);
       gtk_widget_set_child_visible (self->span, FALSE);
       gtk_widget_set_parent (self->span, GTK_WIDGET (self));
     }
