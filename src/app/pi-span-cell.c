@@ -130,10 +130,10 @@ pi_span_cell_measure (GtkWidget      *widget,
 
   /* The column's width says nothing here: the text spans the row. */
   width = guess_span_width (self);
+  self->measured_width = width;
   gtk_widget_measure (self->span, GTK_ORIENTATION_HORIZONTAL, -1, &span_min, NULL, NULL, NULL);
   width = MAX (width, span_min);
   gtk_widget_measure (self->span, GTK_ORIENTATION_VERTICAL, width, &span_min, &span_nat, NULL, NULL);
-  self->measured_width = width;
 
   *minimum = MAX (*minimum, span_min);
   *natural = MAX (*natural, span_nat);
@@ -238,10 +238,12 @@ pi_span_cell_size_allocate (GtkWidget *widget,
   else
     span_width = width;
 
+  /* Compared before clamping, as measure does: on_layout must see the
+   * two agree once laid out again, or it would ask for layouts forever. */
+  self->span_width = span_width;
   gtk_widget_measure (self->span, GTK_ORIENTATION_HORIZONTAL, -1, &span_min, NULL, NULL, NULL);
   span_width = MAX (span_width, MAX (width, span_min));
   gtk_widget_allocate (self->span, span_width, height, -1, NULL);
-  self->span_width = span_width;
 }
 
 static GtkSizeRequestMode
