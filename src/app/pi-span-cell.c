@@ -246,10 +246,18 @@ pi_span_cell_size_allocate (GtkWidget *widget,
   gtk_widget_allocate (self->span, span_width, height, -1, NULL);
 }
 
+/* A message's cell is its label: for a GtkInscription a constant size,
+ * which GTK measures once and caches (a busy list rebinds its rows all the
+ * time). Only a marker's wrapping text has a height for its width. */
 static GtkSizeRequestMode
 pi_span_cell_get_request_mode (GtkWidget *widget)
 {
-  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+  PiSpanCell *self = PI_SPAN_CELL (widget);
+
+  if (self->spanning)
+    return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+
+  return gtk_widget_get_request_mode (self->content);
 }
 
 static void
