@@ -171,6 +171,19 @@ shoot_size (const char *style,
   }
   shoot (window, "markers", style, width, height);
 
+  /* The newest message selected right after them: the marker rows beside
+   * the details where there is room (narrow, the details cover the list). */
+  if (width >= 1000)
+    {
+      GtkSelectionModel *model = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+
+      pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+      gtk_selection_model_select_item (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1, TRUE);
+      shoot (window, "markers-selected", style, width, height);
+      gtk_selection_model_unselect_all (model);
+      pi_message_list_follow (window->message_list);
+    }
+
   /* The connection's details, from the title (a popover: a surface of its own). */
   gtk_menu_button_popup (window->counters_button);
   popover = GTK_WIDGET (gtk_menu_button_get_popover (window->counters_button));
