@@ -159,6 +159,31 @@ shoot_size (const char *style,
   WAIT_UNTIL (pi_test_n_stored (window) >= 60, 20);
   shoot (window, "live", style, width, height);
 
+  /* A lost connection and messages the server dropped, as the stream
+   * reports them: rows of their own, their text across the table (and in
+   * the next shot beside the details). */
+  {
+    g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+    g_ptr_array_add (batch, pi_message_new_gap (0, g_get_real_time (), "Connection reset by peer"));
+    g_ptr_array_add (batch, pi_message_new_dropped (0, 12, "too-large"));
+    pi_message_list_append (window->message_list, batch);
+  }
+  shoot (window, "markers", style, width, height);
+
+  /* The newest message selected right after them: the marker rows beside
+   * the details where there is room (narrow, the details cover the list). */
+  if (width >= 1000)
+    {
+      GtkSelectionModel *model = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+
+      pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+      gtk_selection_model_select_item (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1, TRUE);
+      shoot (window, "markers-selected", style, width, height);
+      gtk_selection_model_unselect_all (model);
+      pi_message_list_follow (window->message_list);
+    }
+
   /* The connection's details, from the title (a popover: a surface of its own). */
   gtk_menu_button_popup (window->counters_button);
   popover = GTK_WIDGET (gtk_menu_button_get_popover (window->counters_button));
