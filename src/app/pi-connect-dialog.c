@@ -148,6 +148,21 @@ on_url_apply (PiConnectDialog *self,
   pi_connect_dialog_choose (self, url);
 }
 
+/* The label is a row of the expander: the row goes with it, or an empty
+ * row would show under the user name. */
+static void
+set_pulse_error (PiConnectDialog *self,
+                 const char      *text)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (self->pulse_error_label), GTK_TYPE_LIST_BOX_ROW);
+
+  if (text != NULL)
+    gtk_label_set_text (self->pulse_error_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->pulse_error_label), text != NULL);
+  if (row != NULL)
+    gtk_widget_set_visible (row, text != NULL);
+}
+
 /* The Pulse user as typed, checked as it is typed like the address: the
  * reason in words under the row. Returns Pulse's address for the user. */
 static char *
@@ -162,13 +177,12 @@ check_pulse_user (PiConnectDialog *self,
   if (pulse_url != NULL || (!show_empty && trimmed[0] == '\0'))
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->pulse_user_row), "error");
-      gtk_widget_set_visible (GTK_WIDGET (self->pulse_error_label), FALSE);
+      set_pulse_error (self, NULL);
     }
   else
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->pulse_user_row), "error");
-      gtk_label_set_text (self->pulse_error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->pulse_error_label), TRUE);
+      set_pulse_error (self, error->message);
     }
 
   return g_steal_pointer (&pulse_url);
@@ -312,6 +326,7 @@ pi_connect_dialog_init (PiConnectDialog *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  set_pulse_error (self, NULL);
 
   /* Before Mozilla Pulse, which needs a user name first. */
   deployments = pi_deployments_get (&n);

@@ -133,7 +133,7 @@ build_subtitle (PiSession *self)
     case PI_STREAM_STATE_DISCONNECTED:
     default:
       if (self->needs_password)
-        return g_strdup (_("Not Connected: No Password"));
+        return g_strdup (_("No Password"));
       return g_strdup (_("Not Connected"));
     }
 }
@@ -434,7 +434,8 @@ pi_session_class_init (PiSessionClass *klass)
    *
    * Whether connecting to a broker waits for its password: the keyring
    * has none, and none was typed (the password dialog is open, or was
-   * cancelled). The state line says "Not Connected: No Password".
+   * cancelled). The state line says "No Password"; the window's page
+   * "Not connected: …" with Enter Password… as its action.
    */
   properties[PROP_NEEDS_PASSWORD] =
     g_param_spec_boolean ("needs-password", NULL, NULL, FALSE,

@@ -98,7 +98,7 @@ pi_window_ask_password (PiWindow *self)
   user = pi_deployments_broker_user (server_url);
   /* Translators: the first %s is a user name, the second a broker
    * ("Mozilla Pulse" or a host name) */
-  body = g_strdup_printf (_("Type the password of “%s” on %s. It is kept in your keyring, not asked again."),
+  body = g_strdup_printf (_("Type the password of “%s” on %s. It is kept in your keyring."),
                           user, pi_session_get_title (self->session));
 
   dialog = adw_alert_dialog_new (_("Enter Password"), body);

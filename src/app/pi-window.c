@@ -115,7 +115,7 @@ current_failure (PiWindow    *self,
     {
       *button_label = _("_Enter Password…");
       *action_name = "win.enter-password";
-      return _("No password was entered: the broker sends nothing before its user logs in.");
+      return _("Not connected: the broker sends nothing before its user logs in with a password.");
     }
 
   /* Retrying with the same password cannot help: ask for another. */
@@ -176,9 +176,12 @@ update_connection_state (PiWindow *self)
 
   if (failure != NULL && !has_messages)
     {
-      adw_status_page_set_title (self->failure_page,
-                                 pi_session_get_needs_password (self->session)
-                                 ? _("Not Connected: No Password") : _("Could Not Connect"));
+      gboolean no_password = pi_session_get_needs_password (self->session);
+
+      /* Nothing failed without a password: it was not given. */
+      adw_status_page_set_title (self->failure_page, no_password ? _("No Password") : _("Could Not Connect"));
+      adw_status_page_set_icon_name (self->failure_page,
+                                     no_password ? "dialog-password-symbolic" : "network-error-symbolic");
       adw_status_page_set_description (self->failure_page, failure);
       gtk_button_set_label (self->failure_button, button_label);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->failure_button), action_name);
