@@ -278,6 +278,47 @@ test_password_asked_and_cancelled (void)
   pi_test_window_destroy (window);
 }
 
+/* The password typed is used for the next connection to the same broker
+ * (a binding added reconnects) without asking again. */
+static void
+test_typed_password_used_again (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  GtkWidget *dialog;
+  GtkWidget *password_row;
+
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  pi_window_set_server_url (window, "amqp://grace@127.0.0.1:9/");
+  pi_window_connect (window);
+  dialog = wait_for_password_dialog (window);
+  password_row = find_row (dialog, "Password");
+  type_into (password_row, "typed");
+  press_enter (password_row);
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+  g_assert_false (pi_session_get_needs_password (window->session));
+
+  pi_window_connect (window);
+  {
+    /* Long enough for a keyring lookup (the file backend answers in
+     * milliseconds) to have asked, were it made. */
+    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+    WAIT_UNTIL (g_get_monotonic_time () >= until, 2);
+  }
+  g_assert_null (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG));
+  g_assert_false (pi_session_get_needs_password (window->session));
+
+  /* Another user on the same broker is another password. */
+  pi_window_set_server_url (window, "amqp://heidi@127.0.0.1:9/");
+  pi_window_connect (window);
+  dialog = wait_for_password_dialog (window);
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+}
+
 typedef struct
 {
   gboolean  done;
@@ -400,6 +441,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/password-in-url-refused", test_password_in_url_refused);
   g_test_add_func ("/pi/window-broker/pulse-by-user", test_pulse_by_user);
   g_test_add_func ("/pi/window-broker/password-asked-and-cancelled", test_password_asked_and_cancelled);
+  g_test_add_func ("/pi/window-broker/typed-password-used-again", test_typed_password_used_again);
   g_test_add_func ("/pi/window-broker/keyring-per-server-and-user", test_keyring_per_server_and_user);
   g_test_add_func ("/pi/window-broker/kept-password-not-asked", test_kept_password_not_asked);
 

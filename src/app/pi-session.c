@@ -48,9 +48,12 @@ struct _PiSession
 
   /* A broker's password: none in the keyring and none typed (yet) */
   gboolean        needs_password;
-  /* Typed, kept in the keyring once the broker accepts it */
-  char           *password_to_keep;
-  char           *password_server;
+  /* The password typed for typed_server: used again for that server (a
+   * binding added reconnects) without asking, and kept in the keyring once
+   * the broker accepts it (keep_pending). Never written anywhere else. */
+  char           *typed_password;
+  char           *typed_server;
+  gboolean        keep_pending;
   GCancellable   *keep_cancellable;
 };
 
@@ -205,19 +208,32 @@ on_password_kept (GObject      *object,
 }
 
 static void
+forget_typed_password (PiSession *self)
+{
+  if (self->typed_password != NULL)
+    memset (self->typed_password, 0, strlen (self->typed_password));
+  g_clear_pointer (&self->typed_password, g_free);
+  g_clear_pointer (&self->typed_server, g_free);
+  self->keep_pending = FALSE;
+}
+
+static void
 keep_password (PiSession *self,
                gboolean   accepted)
 {
-  g_autofree char *password = g_steal_pointer (&self->password_to_keep);
-  g_autofree char *server = g_steal_pointer (&self->password_server);
+  self->keep_pending = FALSE;
 
+  /* Refused: neither kept nor used again. */
   if (!accepted)
-    return;
+    {
+      forget_typed_password (self);
+      return;
+    }
 
   g_cancellable_cancel (self->keep_cancellable);
   g_clear_object (&self->keep_cancellable);
   self->keep_cancellable = g_cancellable_new ();
-  pi_credentials_store_password_async (server, password, self->keep_cancellable,
+  pi_credentials_store_password_async (self->typed_server, self->typed_password, self->keep_cancellable,
                                        on_password_kept, g_object_ref (self));
 }
 
@@ -233,7 +249,7 @@ on_source_notify (PiSession  *self,
 
   /* The broker took the password typed: keep it for next time. A refused
    * one is not kept. */
-  if (self->password_to_keep != NULL && (live || pi_source_get_needs_credentials (source)))
+  if (self->keep_pending && (live || pi_source_get_needs_credentials (source)))
     keep_password (self, live);
 
   /* The rate is only counted while live: a quiet window does no work. */
@@ -285,10 +301,7 @@ pi_session_finalize (GObject *object)
   g_free (self->title);
   g_free (self->subtitle);
   g_free (self->local_error);
-  g_free (self->password_server);
-  if (self->password_to_keep != NULL)
-    memset (self->password_to_keep, 0, strlen (self->password_to_keep));
-  g_free (self->password_to_keep);
+  forget_typed_password (self);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -747,9 +760,6 @@ pi_session_connect (PiSession  *self,
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   self->connect_bindings = g_ptr_array_ref (bindings);
   set_needs_password (self, FALSE);
-  /* A password typed for an earlier attempt is not this one's. */
-  g_clear_pointer (&self->password_to_keep, g_free);
-  g_clear_pointer (&self->password_server, g_free);
 
   /* A broker: its password is in the keyring, or asked for. */
   if (self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
@@ -762,6 +772,14 @@ pi_session_connect (PiSession  *self,
           g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
           pi_source_disconnect (self->source);
           set_local_error (self, error->message);
+          return;
+        }
+
+      /* Typed for this server in this window: not asked again. */
+      if (self->typed_password != NULL && g_strcmp0 (self->typed_server, self->server_url) == 0)
+        {
+          pi_source_set_password (self->source, self->typed_password);
+          start_source (self);
           return;
         }
 
@@ -813,10 +831,10 @@ pi_session_connect_with_password (PiSession  *self,
   self->connect_bindings = g_ptr_array_ref (bindings);
   set_needs_password (self, FALSE);
 
-  g_free (self->password_to_keep);
-  self->password_to_keep = g_strdup (password);
-  g_free (self->password_server);
-  self->password_server = g_strdup (self->server_url);
+  forget_typed_password (self);
+  self->typed_password = g_strdup (password);
+  self->typed_server = g_strdup (self->server_url);
+  self->keep_pending = TRUE;
 
   pi_source_set_credentials (self->source, NULL, NULL);
   pi_source_set_password (self->source, password);
