@@ -19,6 +19,7 @@
 #include "pi-connect-dialog.h"
 #include "pi-credentials.h"
 #include "pi-deployments.h"
+#include "pi-rabbit-test.h"
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
@@ -417,6 +418,97 @@ test_kept_password_not_asked (void)
   pi_test_window_destroy (window);
 }
 
+/* Whether this build's PiSource speaks AMQP (the broker source may not be
+ * merged yet): a source that refuses an amqp:// address before any network. */
+static gboolean
+source_speaks_amqp (void)
+{
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_ptr_array_add (bindings, pi_binding_new (TASK_COMPLETED, "#"));
+  pi_source_set_server_url (source, "amqp://guest@127.0.0.1:9/");
+  pi_source_set_bindings (source, bindings);
+  pi_source_set_password (source, "guest");
+  ok = pi_source_connect (source, &error);
+  pi_source_disconnect (source);
+
+  return ok;
+}
+
+/* Against a real RabbitMQ: a wrong password is refused and the one action
+ * is Enter Password…; the right one streams, names the protocol, and is
+ * kept in the keyring. */
+static void
+test_rabbitmq_login (void)
+{
+  const char *source_root = g_getenv ("PI_SOURCE_ROOT");
+  PiTestRabbit rabbit = { 0 };
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *key = NULL;
+  PiWindow *window;
+  GtkWidget *dialog;
+  GtkWidget *password_row;
+
+  if (source_root == NULL || !g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("No RabbitMQ to start here");
+      return;
+    }
+  if (!source_speaks_amqp ())
+    {
+      g_test_skip ("This build's source does not speak AMQP yet");
+      return;
+    }
+
+  pi_test_rabbit_start (&rabbit, source_root, TASK_COMPLETED);
+  uri = g_uri_parse (rabbit.amqp_url, G_URI_FLAGS_NONE, NULL);
+  g_assert_nonnull (uri);
+  url = g_strdup_printf ("amqp://guest@127.0.0.1:%d/", g_uri_get_port (uri));
+
+  window = pi_test_window_new (app);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  pi_window_set_server_url (window, url);
+  pi_window_connect (window);
+
+  /* A wrong password: refused, not retried, one action to enter another. */
+  dialog = wait_for_password_dialog (window);
+  password_row = find_row (dialog, "Password");
+  type_into (password_row, "wrong");
+  press_enter (password_row);
+  WAIT_UNTIL (pi_source_get_needs_credentials (pi_window_get_stream (window)), 30);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "failed");
+  g_assert_cmpstr (gtk_button_get_label (window->failure_button), ==, "_Enter Password…");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)), ==, "win.enter-password");
+
+  /* The right one: live, the protocol named, the message shown. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.enter-password", NULL);
+  dialog = wait_for_password_dialog (window);
+  password_row = find_row (dialog, "Password");
+  type_into (password_row, "guest");
+  press_enter (password_row);
+  WAIT_UNTIL (pi_source_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 30);
+  g_assert_nonnull (pi_source_get_protocol_name (pi_window_get_stream (window)));
+  WAIT_UNTIL (strstr (adw_window_title_get_subtitle (window->status_title),
+                      pi_source_get_protocol_name (pi_window_get_stream (window))) != NULL, 5);
+
+  key = pi_test_routing_key (1);
+  pi_test_rabbit_publish (&rabbit, key, "route.index.project.test", "{\"n\": 1}");
+  WAIT_UNTIL (pi_test_n_stored (window) == 1, 30);
+
+  /* Kept for next time, the right one. */
+  WAIT_UNTIL ((kept = lookup_password (url)) != NULL, 10);
+  g_assert_cmpstr (kept, ==, "guest");
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+  pi_test_rabbit_stop (&rabbit);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -444,6 +536,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/typed-password-used-again", test_typed_password_used_again);
   g_test_add_func ("/pi/window-broker/keyring-per-server-and-user", test_keyring_per_server_and_user);
   g_test_add_func ("/pi/window-broker/kept-password-not-asked", test_kept_password_not_asked);
+  g_test_add_func ("/pi/window-broker/rabbitmq-login", test_rabbitmq_login);
 
   status = g_test_run ();
   g_object_unref (app);
