@@ -481,6 +481,7 @@ test_rabbitmq_login (void)
   type_into (password_row, "wrong");
   press_enter (password_row);
   WAIT_UNTIL (pi_source_get_needs_credentials (pi_window_get_stream (window)), 30);
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "failed");
   g_assert_cmpstr (gtk_button_get_label (window->failure_button), ==, "_Enter Password…");
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)), ==, "win.enter-password");

@@ -43,6 +43,11 @@ on_password_response (PiWindow       *self,
 {
   if (g_strcmp0 (response, "connect") == 0 && self->password_row != NULL)
     answer (self, dialog);
+
+  /* Answered: while it slides away, a refusal may already ask again. */
+  g_signal_handlers_disconnect_by_data (dialog, self);
+  g_clear_weak_pointer (&self->password_row);
+  g_clear_weak_pointer (&self->password_dialog);
 }
 
 static void
