@@ -180,8 +180,10 @@ update_connection_state (PiWindow *self)
 
       /* Nothing failed without a password: it was not given. */
       adw_status_page_set_title (self->failure_page, no_password ? _("No Password") : _("Could Not Connect"));
+      /* A password to give, or another one: the key says so before the words. */
       adw_status_page_set_icon_name (self->failure_page,
-                                     no_password ? "dialog-password-symbolic" : "network-error-symbolic");
+                                     g_strcmp0 (action_name, "win.enter-password") == 0
+                                     ? "dialog-password-symbolic" : "network-error-symbolic");
       adw_status_page_set_description (self->failure_page, failure);
       gtk_button_set_label (self->failure_button, button_label);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->failure_button), action_name);
