@@ -214,6 +214,17 @@ test_pulse_by_user (void)
   recent = g_settings_get_strv (settings, "recent-servers");
   g_assert_cmpstr (recent[0], ==, "amqps://bob@broker.example.com/");
   g_settings_reset (settings, "recent-servers");
+
+  /* Nor in the window's own setting, from a command line. */
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, "amqps://bob:secret@broker.example.com/");
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, "amqps://bob@broker.example.com/");
+  {
+    g_autofree char *kept = g_settings_get_string (settings, "server-url");
+
+    g_assert_cmpstr (kept, ==, "amqps://bob@broker.example.com/");
+  }
+  pi_test_window_destroy (window);
 }
 
 static GtkWidget *

@@ -544,7 +544,15 @@ void
 pi_session_set_server_url (PiSession  *self,
                            const char *server_url)
 {
+  g_autofree char *clean = NULL;
+
   g_return_if_fail (PI_IS_SESSION (self));
+
+  /* A broker's password never reaches the settings (bound to this) or the
+   * title: one given in an address (a command line) is dropped, and asked
+   * for like any other. */
+  if (server_url != NULL && pi_deployments_is_broker_url (server_url))
+    server_url = clean = pi_deployments_without_password (server_url);
 
   if (g_strcmp0 (self->server_url, server_url) == 0)
     return;
