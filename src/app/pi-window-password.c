@@ -17,7 +17,8 @@
 /* A broker's password: asked once when the keyring has none, and again
  * when the broker refuses the login. The session connects with it and keeps
  * it in the keyring once the broker accepts it; Cancel leaves the window
- * "Not Connected: No Password", with Enter Password… as its one action. */
+ * in its "No Password" state ("Not connected: …" on its page), with Enter
+ * Password… as its one action. */
 
 static void
 answer (PiWindow       *self,
