@@ -111,6 +111,63 @@ refused_url (GSocket **keep)
                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
 }
 
+/* The row titled @title under @root (a dialog's rows, found as a user reads them). */
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* A broker: Mozilla Pulse by user name, an address with a password refused,
+ * the password asked, and the window after Cancel. */
+static void
+shoot_broker (const char *style,
+              int         width,
+              int         height)
+{
+  PiWindow *window = new_window (width, height);
+  AdwDialog *dialog;
+  GtkWidget *row;
+
+  bind_demo (window);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL, 5);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (find_row (GTK_WIDGET (dialog), "Mozilla Pulse")), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (find_row (GTK_WIDGET (dialog), "Pulse User Name")), "alice");
+  shoot (window, "connect-dialog-pulse", style, width, height);
+
+  row = find_row (GTK_WIDGET (dialog), "Server URL");
+  gtk_editable_set_text (GTK_EDITABLE (row), "amqps://alice:hunter2@pulse.mozilla.org/");
+  gtk_widget_grab_focus (row);
+  shoot (window, "connect-dialog-url-password", style, width, height);
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+
+  g_signal_emit_by_name (find_row (GTK_WIDGET (dialog), "Pulse User Name"), "entry-activated");
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL &&
+              ADW_IS_ALERT_DIALOG (dialog), 10);
+  shoot (window, "password-dialog", style, width, height);
+  adw_dialog_close (dialog);
+  WAIT_UNTIL (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)) == NULL, 5);
+  shoot (window, "no-password", style, width, height);
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+}
+
 static void
 shoot_size (const char *style,
             int         width,
@@ -138,6 +195,7 @@ shoot_size (const char *style,
   shoot (window, "add-binding-dialog", style, width, height);
   adw_dialog_force_close (dialog);
   pi_test_window_destroy (window);
+  shoot_broker (style, width, height);
 
   /* A refused connection before any message: one page, one action. */
   refused = refused_url (&closed);
