@@ -98,6 +98,9 @@ typedef enum
   PI_AMQP_CLIENT_FAILED,         /* refused for good: login or TLS */
 } PiAmqpClientState;
 
+#define PI_TYPE_AMQP_CLIENT_STATE (pi_amqp_client_state_get_type ())
+GType pi_amqp_client_state_get_type (void) G_GNUC_CONST;
+
 typedef enum
 {
   PI_AMQP_FAILURE_LOST,          /* the connection went: subscribe again later */
@@ -107,9 +110,13 @@ typedef enum
   PI_AMQP_FAILURE_TLS,           /* the broker's certificate was not accepted */
 } PiAmqpFailure;
 
+/* For PiAmqpClientOptions.heartbeat: no heartbeats at all. */
+#define PI_AMQP_HEARTBEAT_NONE G_MAXUINT
+
 typedef struct
 {
-  guint              heartbeat;     /* seconds; 0 = the default (30) */
+  guint              heartbeat;     /* seconds; 0 = the default (30);
+                                     * PI_AMQP_HEARTBEAT_NONE: none */
   const char        *product;       /* client property, e.g. "pulse-inspector" */
   PiAmqpConvertFunc  convert_func;  /* NULL: PiAmqpDeliveryCopy */
   gpointer           convert_data;
@@ -131,6 +138,9 @@ PiAmqpClientState  pi_amqp_client_get_state            (PiAmqpClient            
 char              *pi_amqp_client_dup_unavailable_reason (PiAmqpClient            *self,
                                                         guint                     *retry_after);
 const PiAmqpAddress *pi_amqp_client_get_address        (PiAmqpClient              *self);
+/* In PI_AMQP_CLIENT_FAILED: PI_AMQP_FAILURE_CREDENTIALS or _TLS (or _REFUSED
+ * for a virtual host the user may not use); else PI_AMQP_FAILURE_LOST. */
+PiAmqpFailure        pi_amqp_client_get_failure        (PiAmqpClient              *self);
 
 /* --- subscriptions -------------------------------------------------------- */
 

@@ -9,19 +9,19 @@
 
 #include <rabbitmq-c/amqp.h>
 
-#include "pi-amqp-broker.h"
+#include "pi-amqp-client.h"
 
 G_BEGIN_DECLS
 
 /*
- * What the broker object (pi-amqp-broker.c, main context) and its I/O thread
- * (pi-amqp-io.c for the connection, pi-amqp-channel.c for the subscriptions'
- * channels) share.
+ * What the client object (pi-amqp-client.c, the caller's main context) and
+ * its I/O thread (pi-amqp-io.c for the connection, pi-amqp-channel.c for the
+ * subscriptions' channels) share.
  *
  * librabbitmq is not thread-safe per connection, so one I/O thread owns the
  * connection and everything on it. The main context talks to it through a
  * request queue (plus a pipe that wakes its poll()), and it answers through an
- * outgoing queue drained by one long-lived source in the broker's main
+ * outgoing queue drained by one long-lived source in the client's main
  * context, where every callback runs. Each subscription gets its own channel,
  * so a channel error (a binding to a missing exchange) ends that subscription
  * only.
@@ -38,7 +38,7 @@ G_BEGIN_DECLS
  */
 
 #define FRAME_MAX          131072
-#define HEARTBEAT_SECONDS  30   /* PULSE_EVENTS_AMQP_HEARTBEAT overrides it */
+#define HEARTBEAT_SECONDS  30
 #define CONNECT_TIMEOUT_S  10
 #define PROBE_TIMEOUT_MS   2000   /* second try that finds why a connect failed */
 #define RPC_TIMEOUT_S      20
@@ -55,122 +55,142 @@ G_BEGIN_DECLS
 #define OUTGOING_HIGH_WATER (32 * 1024 * 1024)
 #define OUTGOING_LOW_WATER  (8 * 1024 * 1024)
 
-typedef enum
-{
-  STATE_CONNECTING,
-  STATE_CONNECTED,
-  STATE_RECONNECTING,
-} BrokerState;
-
 typedef struct
 {
   char *exchange;
   char *pattern;
 } Binding;
 
-struct _PiSubscription
+struct _PiAmqpSubscription
 {
-  gatomicrefcount          ref_count;
-  PiSubscriptionCallbacks  callbacks;
-  gpointer                 user_data;
-  GArray                  *bindings;   /* Binding, immutable */
+  gatomicrefcount              ref_count;
+  PiAmqpSubscriptionCallbacks  callbacks;
+  gpointer                     user_data;
+  GArray                      *bindings;   /* Binding, immutable */
+  /* The queue options, immutable. */
+  char                        *queue_name;
+  char                        *dropped_exchange;
+  guint                        max_length;
+  guint                        prefetch;
+  gboolean                     all_or_nothing;
 
   /* Set by the main context on unsubscribe; read by the I/O thread. */
-  int                      cancelled;
+  int                          cancelled;
   /* Main context only: no callback may run any more. */
-  gboolean                 finished;
+  gboolean                     finished;
 
   /* I/O thread only. */
-  amqp_channel_t           channel;
+  gboolean                     io_failed;        /* `failed` was emitted */
+  amqp_channel_t               channel;          /* consuming, 0 if none */
+  amqp_channel_t               dropped_channel;  /* counting drops, 0 if none */
 };
 
 typedef enum
 {
   REQUEST_SUBSCRIBE,
   REQUEST_UNSUBSCRIBE,
+  REQUEST_ACK,
 } RequestKind;
 
 typedef struct
 {
-  RequestKind     kind;
-  PiSubscription *sub;
+  RequestKind         kind;
+  PiAmqpSubscription *sub;
+  guint64             tag;
 } Request;
 
 typedef enum
 {
+  OUTGOING_STATE,           /* sub NULL: the connection's state changed */
   OUTGOING_READY,
-  OUTGOING_MESSAGE,
+  OUTGOING_DELIVERY,
+  OUTGOING_DROPPED,
+  OUTGOING_BINDING_FAILED,
   OUTGOING_FAILED,
 } OutgoingKind;
 
 typedef struct
 {
-  OutgoingKind    kind;
-  PiSubscription *sub;
-  GBytes         *event;
-  char           *text;
+  OutgoingKind        kind;
+  PiAmqpSubscription *sub;
+  gpointer            item;     /* DELIVERY: what the convert func made */
+  gsize               size;     /* its size, for the bound on the queue */
+  guint64             number;   /* DELIVERY: tag; DROPPED: count;
+                                 * BINDING_FAILED: index; STATE: state */
+  PiAmqpFailure       failure;
+  char               *text;
 } Outgoing;
 
-/* Shared between the broker object (main context) and its I/O thread. */
+/* Shared between the client object (main context) and its I/O thread. */
 typedef struct
 {
   /* Immutable after construction. */
-  char                    *host;
-  char                    *user;
-  char                    *password;
-  char                    *vhost;
-  int                      port;
+  PiAmqpAddress           *address;
   int                      heartbeat;
-  gboolean                 ssl;
-  guint                    queue_length;
+  char                    *product;
+  PiAmqpConvertFunc        convert_func;
+  gpointer                 convert_data;
+  GDestroyNotify           convert_free;
   GMainContext            *context;
   int                      wake_fds[2];
+  /* Not a reference: the dispatch source goes before the object. */
+  PiAmqpClient            *owner;
 
   GMutex                   lock;
   GQueue                   requests;      /* Request*, under lock */
   GQueue                   outgoing;      /* Outgoing*, under lock */
   gsize                    outgoing_bytes; /* under lock */
   gboolean                 reader_paused; /* under lock */
-  /* Attached for the broker's lifetime; fires when its ready time is set. */
+  /* Attached for the client's lifetime; fires when its ready time is set. */
   GSource                 *dispatch;
   gboolean                 dispatch_armed; /* under lock: a ready time is set */
   gboolean                 quit;          /* under lock */
-  int                      state;         /* BrokerState, atomic */
   /* Under lock, set by the I/O thread: why the last attempt failed or the
-   * connection was lost (NULL before the first failure), and when the next
-   * attempt is due (monotonic microseconds). */
+   * connection was lost (NULL before the first failure), what kind of
+   * failure that was, and when the next attempt is due (monotonic
+   * microseconds; 0 when none is). */
   char                    *unavailable_reason;
+  PiAmqpFailure            failure;
   gint64                   next_attempt_at;
+  int                      io_state;      /* PiAmqpClientState, atomic */
 
   /* I/O thread only. */
   GQueue                   batch;         /* Outgoing* not handed over yet */
   gsize                    batch_bytes;
   amqp_connection_state_t  conn;
-  GHashTable              *subs;          /* channel -> PiSubscription (ref) */
+  GHashTable              *subs;          /* channel -> PiAmqpSubscription (ref) */
   int                      channel_max;
   int                      next_channel;
 } Io;
 
-PiSubscription *pi_amqp_subscription_ref          (PiSubscription  *sub);
-void            pi_amqp_subscription_unref        (PiSubscription  *sub);
-gboolean        pi_amqp_subscription_is_cancelled (PiSubscription  *sub);
+PiAmqpSubscription *pi_amqp_subscription_ref          (PiAmqpSubscription *sub);
+void                pi_amqp_subscription_unref        (PiAmqpSubscription *sub);
+gboolean            pi_amqp_subscription_is_cancelled (PiAmqpSubscription *sub);
 
-/* Called on the I/O thread. */
-void            pi_amqp_io_emit                   (Io              *io,
-                                                   PiSubscription  *sub,
-                                                   OutgoingKind     kind,
-                                                   GBytes          *event,
-                                                   char            *text);
-void            pi_amqp_io_fail                   (Io              *io,
-                                                   PiSubscription  *sub,
-                                                   char            *text);
-void            pi_amqp_io_flush                  (Io              *io);
-void            pi_amqp_io_drain_wake             (Io              *io);
-Request        *pi_amqp_io_pop_request            (Io              *io);
-gboolean        pi_amqp_io_has_requests           (Io              *io);
-gboolean        pi_amqp_io_should_quit            (Io              *io);
-gboolean        pi_amqp_io_reading_paused         (Io              *io);
-void            pi_amqp_request_free              (Request         *request);
+/* Called on the I/O thread. pi_amqp_io_emit takes @text. */
+Outgoing       *pi_amqp_io_emit                   (Io                 *io,
+                                                   PiAmqpSubscription *sub,
+                                                   OutgoingKind        kind,
+                                                   guint64             number,
+                                                   char               *text);
+void            pi_amqp_io_emit_delivery          (Io                 *io,
+                                                   PiAmqpSubscription *sub,
+                                                   const PiAmqpDelivery *delivery);
+void            pi_amqp_io_emit_dropped           (Io                 *io,
+                                                   PiAmqpSubscription *sub);
+void            pi_amqp_io_emit_state             (Io                 *io,
+                                                   PiAmqpClientState   state);
+void            pi_amqp_io_fail                   (Io                 *io,
+                                                   PiAmqpSubscription *sub,
+                                                   PiAmqpFailure       failure,
+                                                   char               *text);
+void            pi_amqp_io_flush                  (Io                 *io);
+void            pi_amqp_io_drain_wake             (Io                 *io);
+Request        *pi_amqp_io_pop_request            (Io                 *io);
+gboolean        pi_amqp_io_has_requests           (Io                 *io);
+gboolean        pi_amqp_io_should_quit            (Io                 *io);
+gboolean        pi_amqp_io_reading_paused         (Io                 *io);
+void            pi_amqp_request_free              (Request            *request);
 
 typedef enum
 {
@@ -185,7 +205,9 @@ char           *pi_amqp_describe_reply            (amqp_rpc_reply_t reply);
 char           *pi_amqp_describe_status           (int              status);
 RpcResult       pi_amqp_io_check_rpc              (Io              *io,
                                                    amqp_channel_t   channel,
-                                                   char           **text);
+                                                   char           **text,
+                                                   int             *code,
+                                                   char           **message);
 gboolean        pi_amqp_io_open_control_channel   (Io              *io,
                                                    char           **error);
 

@@ -21,6 +21,8 @@
 #include <rabbitmq-c/ssl_socket.h>
 #include <rabbitmq-c/tcp_socket.h>
 
+#include <gio/gio.h>
+
 #include "pi-amqp-private.h"
 
 /* The I/O thread: the RabbitMQ connection, its login and reconnection (the
@@ -205,14 +207,33 @@ probe_connect_error (const char *host,
 RpcResult
 pi_amqp_io_check_rpc (Io              *io,
                       amqp_channel_t   channel,
-                      char           **text)
+                      char           **text,
+                      int             *code,
+                      char           **message)
 {
   amqp_rpc_reply_t reply = amqp_get_rpc_reply (io->conn);
 
+  if (code != NULL)
+    *code = 0;
   if (reply.reply_type == AMQP_RESPONSE_NORMAL)
     return RPC_OK;
 
   *text = pi_amqp_describe_reply (reply);
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+      reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
+    {
+      amqp_channel_close_t *close = reply.reply.decoded;
+
+      if (code != NULL)
+        *code = close->reply_code;
+      if (message != NULL)
+        *message = g_strndup (close->reply_text.bytes, close->reply_text.len);
+    }
+  else if (code != NULL && reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+           reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+    {
+      *code = ((amqp_connection_close_t *) reply.reply.decoded)->reply_code;
+    }
 
   if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
       reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
@@ -253,18 +274,162 @@ pi_amqp_io_open_control_channel (Io    *io,
                                  char **error)
 {
   amqp_channel_open (io->conn, CONTROL_CHANNEL);
-  return pi_amqp_io_check_rpc (io, CONTROL_CHANNEL, error) == RPC_OK;
+  return pi_amqp_io_check_rpc (io, CONTROL_CHANNEL, error, NULL, NULL) == RPC_OK;
+}
+
+/* --- TLS failures in words -------------------------------------------------- */
+
+typedef struct
+{
+  GTlsCertificateFlags  errors;
+  GTlsDatabase         *database;
+} TlsProbe;
+
+static gboolean
+probe_accept_certificate_cb (GTlsConnection       *connection,
+                             GTlsCertificate      *certificate,
+                             GTlsCertificateFlags  errors,
+                             gpointer              user_data)
+{
+  TlsProbe *probe = user_data;
+
+  probe->errors |= errors;
+  return FALSE;
+}
+
+static void
+probe_event_cb (GSocketClient      *client,
+                GSocketClientEvent  event,
+                GSocketConnectable *connectable,
+                GIOStream          *connection,
+                gpointer            user_data)
+{
+  TlsProbe *probe = user_data;
+
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    return;
+
+  if (probe->database != NULL)
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection), probe->database);
+  g_signal_connect (connection, "accept-certificate", G_CALLBACK (probe_accept_certificate_cb), probe);
+}
+
+/* librabbitmq says only "peer verification failed". To tell the user which
+ * of the certificate's faults it was, shake hands once more with GIO's TLS,
+ * against the same authorities, and read the flags it reports. Returns NULL
+ * when that cannot say (no TLS backend, or its handshake succeeds). */
+static char *
+probe_tls_error (Io         *io,
+                 const char *cacert)
+{
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) faults = NULL;
+  TlsProbe probe = { 0 };
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    return NULL;
+
+  if (cacert != NULL)
+    {
+      probe.database = g_tls_file_database_new (cacert, NULL);
+      if (probe.database == NULL)
+        return NULL;
+    }
+
+  client = g_socket_client_new ();
+  g_socket_client_set_tls (client, TRUE);
+  g_socket_client_set_timeout (client, PROBE_TIMEOUT_MS / 1000);
+  g_signal_connect (client, "event", G_CALLBACK (probe_event_cb), &probe);
+  connection = g_socket_client_connect_to_host (client, io->address->host, io->address->port, NULL, &error);
+  g_clear_object (&probe.database);
+  if (connection != NULL)
+    g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  if (probe.errors == 0)
+    return NULL;
+
+  faults = g_ptr_array_new_with_free_func (g_free);
+  if (probe.errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    g_ptr_array_add (faults, g_strdup_printf ("is not for host “%s”", io->address->host));
+  if (probe.errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_ptr_array_add (faults, g_strdup ("is not signed by an authority this computer trusts"));
+  if (probe.errors & G_TLS_CERTIFICATE_EXPIRED)
+    g_ptr_array_add (faults, g_strdup ("has expired"));
+  if (probe.errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    g_ptr_array_add (faults, g_strdup ("is not valid yet"));
+  if (probe.errors & G_TLS_CERTIFICATE_REVOKED)
+    g_ptr_array_add (faults, g_strdup ("has been revoked"));
+  if (probe.errors & G_TLS_CERTIFICATE_INSECURE)
+    g_ptr_array_add (faults, g_strdup ("uses an insecure algorithm"));
+  if (faults->len == 0)
+    return NULL;
+  g_ptr_array_add (faults, NULL);
+
+  {
+    g_autofree char *joined = g_strjoinv (" and ", (char **) faults->pdata);
+    return g_strdup_printf ("the broker's certificate %s", joined);
+  }
+}
+
+static char *
+describe_tls_failure (Io         *io,
+                      int         status,
+                      const char *cacert)
+{
+  g_autofree char *probed = NULL;
+  g_autofree char *why = NULL;
+
+  if (status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED || status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED ||
+      status == AMQP_STATUS_SSL_CONNECTION_FAILED)
+    probed = probe_tls_error (io, cacert);
+
+  if (probed != NULL)
+    why = g_steal_pointer (&probed);
+  else if (status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED)
+    why = g_strdup_printf ("the broker's certificate is not for host “%s”", io->address->host);
+  else if (status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED)
+    why = g_strdup_printf ("the broker's certificate could not be verified: it is not for host “%s”, "
+                           "or not signed by an authority this computer trusts", io->address->host);
+  else
+    why = g_strdup_printf ("the TLS handshake failed (%s); is this port for amqps://?",
+                           amqp_error_string2 (status));
+
+  return g_strdup_printf ("Could not connect securely to the broker at %s:%d: %s",
+                          io->address->host, io->address->port, why);
 }
 
 static gboolean
-io_connect (Io    *io,
-            char **error)
+status_is_tls_failure (int status)
 {
+  return status == AMQP_STATUS_SSL_ERROR ||
+         status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED ||
+         status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED ||
+         status == AMQP_STATUS_SSL_CONNECTION_FAILED;
+}
+
+/* --- the connection, continued ----------------------------------------------- */
+
+typedef enum
+{
+  CONNECT_OK,
+  CONNECT_TRANSIENT,     /* retry with backoff */
+  CONNECT_REFUSED,       /* do not retry: *failure says why */
+} ConnectResult;
+
+static ConnectResult
+io_connect (Io             *io,
+            char          **error,
+            PiAmqpFailure  *failure)
+{
+  const PiAmqpAddress *address = io->address;
   struct timeval connect_timeout = { CONNECT_TIMEOUT_S, 0 };
   struct timeval rpc_timeout = { RPC_TIMEOUT_S, 0 };
-  amqp_table_entry_t capability;
-  amqp_table_entry_t capabilities_entry;
+  amqp_table_entry_t capabilities[2];
+  amqp_table_entry_t entries[2];
   amqp_table_t properties;
+  const char *cacert = NULL;
   amqp_socket_t *socket;
   amqp_rpc_reply_t reply;
   int status;
@@ -272,21 +437,26 @@ io_connect (Io    *io,
   g_assert (io->conn == NULL);
 
   io->conn = amqp_new_connection ();
-  if (io->ssl)
+  if (address->tls)
     {
-      const char *cacert = g_getenv ("SSL_CERT_FILE");
-
       socket = amqp_ssl_socket_new (io->conn);
       if (socket == NULL)
         {
           *error = g_strdup ("Could not create a TLS socket");
           io_disconnect (io, FALSE);
-          return FALSE;
+          return CONNECT_TRANSIENT;
         }
+      /* The system's authorities, unless SSL_CERT_FILE names others. */
+      cacert = g_getenv ("SSL_CERT_FILE");
       if (cacert == NULL && g_file_test ("/etc/ssl/certs/ca-certificates.crt", G_FILE_TEST_EXISTS))
         cacert = "/etc/ssl/certs/ca-certificates.crt";
-      if (cacert != NULL)
-        amqp_ssl_socket_set_cacert (socket, cacert);
+      if (cacert != NULL && amqp_ssl_socket_set_cacert (socket, cacert) != AMQP_STATUS_OK)
+        {
+          *error = g_strdup_printf ("Could not read the certificate authorities in %s", cacert);
+          *failure = PI_AMQP_FAILURE_TLS;
+          io_disconnect (io, FALSE);
+          return CONNECT_REFUSED;
+        }
       amqp_ssl_socket_set_verify_peer (socket, TRUE);
       amqp_ssl_socket_set_verify_hostname (socket, TRUE);
     }
@@ -299,51 +469,88 @@ io_connect (Io    *io,
     {
       *error = g_strdup ("Could not create a socket");
       io_disconnect (io, FALSE);
-      return FALSE;
+      return CONNECT_TRANSIENT;
     }
 
-  status = amqp_socket_open_noblock (socket, io->host, io->port, &connect_timeout);
+  status = amqp_socket_open_noblock (socket, address->host, address->port, &connect_timeout);
   if (status != AMQP_STATUS_OK)
     {
       g_autofree char *text = NULL;
 
+      io_disconnect (io, FALSE);
+      if (address->tls && status_is_tls_failure (status))
+        {
+          *error = describe_tls_failure (io, status, cacert);
+          *failure = PI_AMQP_FAILURE_TLS;
+          return CONNECT_REFUSED;
+        }
+
       /* errno says nothing here (see probe_connect_error). */
       if (status == AMQP_STATUS_SOCKET_ERROR)
-        text = probe_connect_error (io->host, io->port);
+        text = probe_connect_error (address->host, address->port);
       if (text == NULL)
         text = g_strdup (amqp_error_string2 (status));
 
-      *error = g_strdup_printf ("Could not connect to the broker at %s:%d: %s", io->host, io->port, text);
-      io_disconnect (io, FALSE);
-      return FALSE;
+      *error = g_strdup_printf ("Could not connect to the broker at %s:%d: %s", address->host, address->port, text);
+      return CONNECT_TRANSIENT;
     }
 
   amqp_set_handshake_timeout (io->conn, &connect_timeout);
   amqp_set_rpc_timeout (io->conn, &rpc_timeout);
 
   /* Without consumer_cancel_notify the broker drops the consumer of a
-   * deleted queue silently, and the stream would wait forever. */
-  capability.key = amqp_cstring_bytes ("consumer_cancel_notify");
-  capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
-  capability.value.value.boolean = TRUE;
-  capabilities_entry.key = amqp_cstring_bytes ("capabilities");
-  capabilities_entry.value.kind = AMQP_FIELD_KIND_TABLE;
-  capabilities_entry.value.value.table.num_entries = 1;
-  capabilities_entry.value.value.table.entries = &capability;
-  properties.num_entries = 1;
-  properties.entries = &capabilities_entry;
+   * deleted queue silently, and the stream would wait forever. With
+   * authentication_failure_close a refused login is a connection.close
+   * that says so, not a socket closed without a word. */
+  capabilities[0].key = amqp_cstring_bytes ("consumer_cancel_notify");
+  capabilities[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[0].value.value.boolean = TRUE;
+  capabilities[1].key = amqp_cstring_bytes ("authentication_failure_close");
+  capabilities[1].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[1].value.value.boolean = TRUE;
+  entries[0].key = amqp_cstring_bytes ("capabilities");
+  entries[0].value.kind = AMQP_FIELD_KIND_TABLE;
+  entries[0].value.value.table.num_entries = 2;
+  entries[0].value.value.table.entries = capabilities;
+  entries[1].key = amqp_cstring_bytes ("product");
+  entries[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[1].value.value.bytes = amqp_cstring_bytes (io->product != NULL ? io->product : "pulse-inspector");
+  properties.num_entries = 2;
+  properties.entries = entries;
 
   /* channel_max 0: take what the broker offers (2047 on RabbitMQ). */
-  reply = amqp_login_with_properties (io->conn, io->vhost, 0, FRAME_MAX, io->heartbeat,
-                                      &properties, AMQP_SASL_METHOD_PLAIN, io->user, io->password);
+  reply = amqp_login_with_properties (io->conn, address->vhost, 0, FRAME_MAX, io->heartbeat,
+                                      &properties, AMQP_SASL_METHOD_PLAIN, address->user,
+                                      address->password != NULL ? address->password : "");
   if (reply.reply_type != AMQP_RESPONSE_NORMAL)
     {
       g_autofree char *text = pi_amqp_describe_reply (reply);
+      int code = 0;
+
+      if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+        code = ((amqp_connection_close_t *) reply.reply.decoded)->reply_code;
+      io_disconnect (io, FALSE);
+
+      if (code == AMQP_ACCESS_REFUSED)
+        {
+          *error = g_strdup_printf ("The broker at %s:%d refused the login of user “%s”: "
+                                    "check the user name and password (%s)",
+                                    address->host, address->port, address->user, text);
+          *failure = PI_AMQP_FAILURE_CREDENTIALS;
+          return CONNECT_REFUSED;
+        }
+      if (code == AMQP_NOT_ALLOWED)
+        {
+          *error = g_strdup_printf ("The broker at %s:%d does not let user “%s” use the virtual host “%s”: "
+                                    "check the address's virtual host, or ask the broker's operator (%s)",
+                                    address->host, address->port, address->user, address->vhost, text);
+          *failure = PI_AMQP_FAILURE_REFUSED;
+          return CONNECT_REFUSED;
+        }
 
       *error = g_strdup_printf ("Could not log in to the broker at %s:%d as %s: %s",
-                                io->host, io->port, io->user, text);
-      io_disconnect (io, FALSE);
-      return FALSE;
+                                address->host, address->port, address->user, text);
+      return CONNECT_TRANSIENT;
     }
 
   io->channel_max = amqp_get_channel_max (io->conn);
@@ -354,10 +561,10 @@ io_connect (Io    *io,
   if (!pi_amqp_io_open_control_channel (io, error))
     {
       io_disconnect (io, FALSE);
-      return FALSE;
+      return CONNECT_TRANSIENT;
     }
 
-  return TRUE;
+  return CONNECT_OK;
 }
 
 /* While there is no connection, requests are answered at once rather than
@@ -371,18 +578,20 @@ io_refuse_requests (Io *io)
     {
       if (request->kind == REQUEST_SUBSCRIBE && !pi_amqp_subscription_is_cancelled (request->sub))
         {
+          PiAmqpFailure failure;
           char *reason;
 
           g_mutex_lock (&io->lock);
           reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : "Not connected to the broker");
+          failure = g_atomic_int_get (&io->io_state) == PI_AMQP_CLIENT_FAILED ? io->failure : PI_AMQP_FAILURE_LOST;
           g_mutex_unlock (&io->lock);
-          pi_amqp_io_fail (io, request->sub, reason);
+          pi_amqp_io_fail (io, request->sub, failure, reason);
         }
       pi_amqp_request_free (request);
     }
 }
 
-/* Serves one connection until it is lost (returns why) or the broker is
+/* Serves one connection until it is lost (returns why) or the client is
  * disposed (returns NULL). */
 static char *
 io_serve (Io *io)
@@ -478,16 +687,19 @@ io_serve (Io *io)
     }
 }
 
-/* What new streams are told (with a 503) until the connection is back. */
+/* What the caller is told (the server: with a 503) until the connection is
+ * back; @backoff_ms 0: no next attempt. */
 static void
-io_set_unavailable (Io         *io,
-                    const char *reason,
-                    guint       backoff_ms)
+io_set_unavailable (Io            *io,
+                    const char    *reason,
+                    PiAmqpFailure  failure,
+                    guint          backoff_ms)
 {
   g_mutex_lock (&io->lock);
   g_free (io->unavailable_reason);
   io->unavailable_reason = g_strdup (reason);
-  io->next_attempt_at = g_get_monotonic_time () + (gint64) backoff_ms * 1000;
+  io->failure = failure;
+  io->next_attempt_at = backoff_ms > 0 ? g_get_monotonic_time () + (gint64) backoff_ms * 1000 : 0;
   g_mutex_unlock (&io->lock);
 }
 
@@ -501,16 +713,23 @@ io_fail_all (Io         *io,
   g_hash_table_iter_init (&iter, io->subs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      PiSubscription *sub = value;
+      PiAmqpSubscription *sub = value;
 
-      sub->channel = 0;
-      if (!pi_amqp_subscription_is_cancelled (sub))
-        pi_amqp_io_fail (io, sub, g_strdup (text));
+      /* A subscription is in the table once per channel it holds: fail it
+       * once. */
+      if (sub->channel != 0 || sub->dropped_channel != 0)
+        {
+          sub->channel = 0;
+          sub->dropped_channel = 0;
+          if (!pi_amqp_subscription_is_cancelled (sub))
+            pi_amqp_io_fail (io, sub, PI_AMQP_FAILURE_LOST, g_strdup (text));
+        }
       g_hash_table_iter_remove (&iter);
     }
 }
 
-/* Sleeps @ms unless the broker is disposed, refusing subscriptions meanwhile. */
+/* Sleeps @ms (for ever if 0) unless the client is disposed, refusing
+ * subscriptions meanwhile. */
 static void
 io_backoff (Io    *io,
             guint  ms)
@@ -523,10 +742,10 @@ io_backoff (Io    *io,
       gint64 left = deadline - g_get_monotonic_time ();
 
       io_refuse_requests (io);
-      if (left <= 0 || pi_amqp_io_should_quit (io))
+      if ((ms > 0 && left <= 0) || pi_amqp_io_should_quit (io))
         return;
 
-      if (poll (&fd, 1, (int) ((left + 999) / 1000)) > 0)
+      if (poll (&fd, 1, ms > 0 ? (int) ((left + 999) / 1000) : -1) > 0)
         pi_amqp_io_drain_wake (io);
     }
 }
@@ -548,6 +767,8 @@ pi_amqp_io_thread (gpointer data)
   while (!pi_amqp_io_should_quit (io))
     {
       g_autofree char *error = NULL;
+      PiAmqpFailure failure = PI_AMQP_FAILURE_LOST;
+      ConnectResult result;
 
       if (backoff_ms > 0)
         {
@@ -556,21 +777,35 @@ pi_amqp_io_thread (gpointer data)
             break;
         }
 
-      if (!io_connect (io, &error))
+      result = io_connect (io, &error, &failure);
+      if (result == CONNECT_REFUSED)
+        {
+          /* Trying again would only be refused again (and a refused login,
+           * repeated, may lock the account): wait for the caller to make a
+           * client with other settings. */
+          io_set_unavailable (io, error, failure, 0);
+          pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_FAILED);
+          g_message ("%s", error);
+          io_refuse_requests (io);
+          pi_amqp_io_flush (io);
+          io_backoff (io, 0);
+          break;
+        }
+      if (result == CONNECT_TRANSIENT)
         {
           backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (backoff_ms * 2, BACKOFF_MAX_MS);
           /* What the 503s and /ping say is in place before the log line
            * that tells of it: a reader of the log may ask right away. */
-          io_set_unavailable (io, error, backoff_ms);
-          g_atomic_int_set (&io->state, STATE_RECONNECTING);
+          io_set_unavailable (io, error, PI_AMQP_FAILURE_LOST, backoff_ms);
+          pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_RECONNECTING);
           g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
           /* Whoever asked during the attempt learns at once that it failed. */
           io_refuse_requests (io);
           continue;
         }
 
-      g_atomic_int_set (&io->state, STATE_CONNECTED);
-      g_message ("Connected to the broker at %s:%d", io->host, io->port);
+      pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_CONNECTED);
+      g_message ("Connected to the broker at %s:%d", io->address->host, io->address->port);
       backoff_ms = 0;
 
       error = io_serve (io);
@@ -580,8 +815,8 @@ pi_amqp_io_thread (gpointer data)
       {
         g_autofree char *text = g_strdup_printf ("Lost the connection to the broker: %s", error);
 
-        io_set_unavailable (io, text, BACKOFF_FIRST_MS);
-        g_atomic_int_set (&io->state, STATE_RECONNECTING);
+        io_set_unavailable (io, text, PI_AMQP_FAILURE_LOST, BACKOFF_FIRST_MS);
+        pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_RECONNECTING);
         g_message ("%s", text);
         io_fail_all (io, text);
       }
