@@ -525,17 +525,24 @@ io_connect (Io             *io,
   if (reply.reply_type != AMQP_RESPONSE_NORMAL)
     {
       g_autofree char *text = pi_amqp_describe_reply (reply);
+      g_autofree char *said = NULL;
       int code = 0;
 
       if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
-        code = ((amqp_connection_close_t *) reply.reply.decoded)->reply_code;
+        {
+          amqp_connection_close_t *close = reply.reply.decoded;
+
+          code = close->reply_code;
+          said = g_strdup_printf ("the broker said: %.*s", (int) close->reply_text.len,
+                                  (const char *) close->reply_text.bytes);
+        }
       io_disconnect (io, FALSE);
 
       if (code == AMQP_ACCESS_REFUSED)
         {
           *error = g_strdup_printf ("The broker at %s:%d refused the login of user “%s”: "
                                     "check the user name and password (%s)",
-                                    address->host, address->port, address->user, text);
+                                    address->host, address->port, address->user, said);
           *failure = PI_AMQP_FAILURE_CREDENTIALS;
           return CONNECT_REFUSED;
         }
@@ -543,7 +550,7 @@ io_connect (Io             *io,
         {
           *error = g_strdup_printf ("The broker at %s:%d does not let user “%s” use the virtual host “%s”: "
                                     "check the address's virtual host, or ask the broker's operator (%s)",
-                                    address->host, address->port, address->user, address->vhost, text);
+                                    address->host, address->port, address->user, address->vhost, said);
           *failure = PI_AMQP_FAILURE_REFUSED;
           return CONNECT_REFUSED;
         }
