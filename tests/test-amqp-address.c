@@ -99,6 +99,8 @@ static const Bad bad[] = {
   { "amqp://ho st/", "it contains spaces or control characters" },
   { "amqp://[::1/", "the IPv6 address has no closing “]”" },
   { "amqp://[::1]x/", "“x” after the IPv6 address is not a port" },
+  { "amqp://[[]:1", "“[” in brackets is not an IPv6 address" },
+  { "amqp://[abc]/", "“abc” in brackets is not an IPv6 address" },
   { "amqp://u%00@host/", "the user name has a broken %-escape" },
 };
 

@@ -175,6 +175,12 @@ pi_amqp_address_parse (const char  *url,
         }
       address->host = g_strndup (host + 1, close - host - 1);
       host_end = close + 1;
+      if (strchr (address->host, ':') == NULL ||
+          strspn (address->host, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:.%_-") < strlen (address->host))
+        {
+          set_invalid (error, url, _("“%s” in brackets is not an IPv6 address"), address->host);
+          return NULL;
+        }
       if (host_end < authority_end && *host_end != ':')
         {
           set_invalid (error, url, _("“%.*s” after the IPv6 address is not a port"),
