@@ -544,6 +544,7 @@ test_wrong_password (void)
   PiAmqpBinding bindings[] = { { EXCHANGE, "#" } };
   g_autofree char *reason = NULL;
   g_autofree char *connections = NULL;
+  PiAmqpSubscription *sub;
   guint retry_after = 99;
   guint notified = 0;
 
@@ -563,10 +564,11 @@ test_wrong_password (void)
                                     "client_properties", NULL);
   g_assert_null (strstr (connections, "test-amqp-client"));
 
-  pi_amqp_client_subscribe (client, bindings, 1, NULL, &watch_callbacks, watch);
+  sub = pi_amqp_client_subscribe (client, bindings, 1, NULL, &watch_callbacks, watch);
   g_assert_true (wait_for (has_failed, watch, WAIT_S));
   g_assert_cmpint (watch->failure, ==, PI_AMQP_FAILURE_CREDENTIALS);
   g_assert_cmpuint (watch->ready, ==, 0);
+  pi_amqp_client_unsubscribe (client, sub);
 
   g_assert_finalize_object (g_steal_pointer (&client));
 }

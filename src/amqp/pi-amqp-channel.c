@@ -92,13 +92,20 @@ io_channel_close (Io             *io,
                   char          **text)
 {
   amqp_channel_t id = *channel;
+  g_autofree char *why = NULL;
+  RpcResult result;
 
   if (id == 0)
     return RPC_OK;
 
   io_channel_forget (io, channel);
   amqp_channel_close (io->conn, id, AMQP_REPLY_SUCCESS);
-  return pi_amqp_io_check_rpc (io, id, text, NULL, NULL);
+  result = pi_amqp_io_check_rpc (io, id, &why, NULL, NULL);
+  /* Only a lost connection matters to the caller. */
+  if (result == RPC_CONNECTION_LOST)
+    *text = g_steal_pointer (&why);
+
+  return result;
 }
 
 /* The queue of a subscription whose channel the broker closed is not
