@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "pi-amqp-client.h"
 #include "pi-rabbit-test.h"
 
@@ -640,6 +642,92 @@ test_broker_restart (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A TLS server whose certificate is for another host and signed by nobody
+ * this computer trusts: refused for good, in words that say both, never
+ * retried. (tests of a TLS RabbitMQ are in the TLS helper's tests.) */
+static void
+test_tls_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pi-amqp-tls-XXXXXX", &error);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *accept = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *reason = NULL;
+  guint16 port = free_port ();
+  int status;
+
+  g_assert_no_error (error);
+  if (!g_find_program_in_path ("openssl"))
+    {
+      g_test_skip ("openssl is not installed");
+      return;
+    }
+
+  {
+    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=broker.example.org", "-addext", "subjectAltName=DNS:broker.example.org",
+                           "-keyout", key, "-out", cert, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+
+  accept = g_strdup_printf ("127.0.0.1:%u", port);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                             G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             "openssl", "s_server", "-quiet", "-accept", accept, "-cert", cert, "-key", key, NULL);
+  g_assert_no_error (error);
+
+  url = g_strdup_printf ("amqps://guest@127.0.0.1:%u/", port);
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  address->password = g_strdup ("guest");
+  client = pi_amqp_client_new (address, NULL, &error);
+  g_assert_no_error (error);
+
+  /* openssl may take a moment to listen: refused connections retry. */
+  expect_state (client, PI_AMQP_CLIENT_FAILED, WAIT_S);
+  g_assert_cmpint (pi_amqp_client_get_failure (client), ==, PI_AMQP_FAILURE_TLS);
+  reason = pi_amqp_client_dup_unavailable_reason (client, NULL);
+  g_test_message ("%s", reason);
+  g_assert_true (g_str_has_prefix (reason, "Could not connect securely to the broker at 127.0.0.1:"));
+  g_assert_nonnull (strstr (reason, "not signed by an authority this computer trusts"));
+  g_assert_nonnull (strstr (reason, "not for host “127.0.0.1”"));
+
+  iterate_for (1500);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_FAILED);
+
+  g_assert_finalize_object (g_steal_pointer (&client));
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
 static void
 test_skipped (void)
 {
@@ -672,6 +760,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-client/pulse-user", test_pulse_user);
   g_test_add_func ("/pi/amqp-client/dropped", test_dropped);
   g_test_add_func ("/pi/amqp-client/wrong-password", test_wrong_password);
+  g_test_add_func ("/pi/amqp-client/tls-refused", test_tls_refused);
   g_test_add_func ("/pi/amqp-client/connection-lost", test_connection_lost);
   g_test_add_func ("/pi/amqp-client/broker-restart", test_broker_restart);
 
