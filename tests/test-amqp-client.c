@@ -536,6 +536,64 @@ test_dropped (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* Throughput as the app consumes (prefetch 200, acks in batches, Pulse
+ * naming): a backlog of 20,000 messages of 1 KiB arrives whole and in
+ * order. The rate is printed (bytes received per second of consuming). */
+static void
+test_throughput (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "guest");
+  g_autoptr(Watch) watch = watch_new ();
+  g_autofree char *queue = pi_amqp_pulse_queue_name ("guest", "bench");
+  g_autofree char *dropped = pi_amqp_pulse_dropped_exchange ("guest", queue);
+  PiAmqpBinding bindings[] = { { EXCHANGE, "bench.#" } };
+  PiAmqpQueueOptions options = { .queue_name = queue, .dropped_exchange = dropped, .max_length = 100000, .prefetch = 200 };
+  PiAmqpSubscription *sub;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *last = NULL;
+  const guint n = 20000;
+  guint64 acked = 0;
+  gint64 start;
+  double seconds;
+
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+
+  /* The backlog first: the broker holds it, less the prefetch. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_printf (body, "{\"i\":%u,\"pad\":\"", i);
+      while (body->len < 1020)
+        g_string_append_c (body, 'x');
+      g_string_append (body, "\"}");
+      pi_test_rabbit_publish (&rabbit, "bench.x", "route.bench", body->str);
+    }
+
+  start = g_get_monotonic_time ();
+  while (watch->deliveries->len < n && g_get_monotonic_time () - start < 60 * G_USEC_PER_SEC)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      /* Half the prefetch taken: ask for as many more. */
+      if (watch->last_tag >= acked + options.prefetch / 2)
+        {
+          pi_amqp_client_ack (client, sub, watch->last_tag);
+          acked = watch->last_tag;
+        }
+    }
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("%u messages of 1 KiB consumed in %.2f s: %.0f messages/s", watch->deliveries->len,
+                  seconds, watch->deliveries->len / seconds);
+
+  g_assert_cmpuint (watch->deliveries->len, ==, n);
+  g_assert_cmpuint (watch->dropped, ==, 0);
+  last = g_strdup_printf ("{\"i\":%u,", n - 1);
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (delivery (watch, n - 1)->body, NULL), last));
+  g_assert_cmpstr (delivery (watch, n - 1)->routes[0], ==, "bench");
+
+  pi_amqp_client_unsubscribe (client, sub);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 /* A refused login is final: FAILED, CREDENTIALS, in words, and no further
  * attempt; subscriptions fail with it. */
 static void
@@ -759,6 +817,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-client/missing-exchange", test_missing_exchange);
   g_test_add_func ("/pi/amqp-client/pulse-user", test_pulse_user);
   g_test_add_func ("/pi/amqp-client/dropped", test_dropped);
+  g_test_add_func ("/pi/amqp-client/throughput", test_throughput);
   g_test_add_func ("/pi/amqp-client/wrong-password", test_wrong_password);
   g_test_add_func ("/pi/amqp-client/tls-refused", test_tls_refused);
   g_test_add_func ("/pi/amqp-client/connection-lost", test_connection_lost);

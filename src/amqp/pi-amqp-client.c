@@ -312,8 +312,9 @@ static GSourceFuncs dispatch_source_funcs = {
 };
 
 /* Called on the I/O thread: hands the local batch to the main context. A
- * batch with anything but deliveries in it is dispatched at once;
- * deliveries wait DISPATCH_DELAY_US for others to join them. */
+ * batch with anything but deliveries in it is dispatched at once, and so is
+ * one with deliveries the broker wants acknowledged before it sends more;
+ * other deliveries wait DISPATCH_DELAY_US for others to join them. */
 static void
 io_hand_over (Io       *io,
               gboolean  urgent)
@@ -343,6 +344,9 @@ io_hand_over (Io       *io,
 
   g_queue_init (&io->batch);
   io->batch_bytes = 0;
+  if (io->batch_credit)
+    urgent = TRUE;
+  io->batch_credit = FALSE;
 
   /* Thread-safe, and wakes the main context. An urgent batch also cuts
    * short the delay of one already armed: at worst the source then fires
@@ -410,6 +414,9 @@ pi_amqp_io_emit_delivery (Io                   *io,
   out->number = delivery->delivery_tag;
   out->item = io->convert_func (delivery, &size, io->convert_data);
   out->size = sizeof *out + size;
+  /* A delay would only stall the broker, which waits for the acks. */
+  if (sub->prefetch > 0)
+    io->batch_credit = TRUE;
 
   io_push (io, out, FALSE);
 }

@@ -157,6 +157,9 @@ typedef struct
   /* I/O thread only. */
   GQueue                   batch;         /* Outgoing* not handed over yet */
   gsize                    batch_bytes;
+  /* The batch holds deliveries of a subscription with a prefetch: the
+   * broker sends no more until they are acknowledged, so no delay. */
+  gboolean                 batch_credit;
   amqp_connection_state_t  conn;
   GHashTable              *subs;          /* channel -> PiAmqpSubscription (ref) */
   int                      channel_max;
