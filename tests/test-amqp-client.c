@@ -594,6 +594,35 @@ test_throughput (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* How many logins the broker has refused so far, from its log. */
+static guint
+count_refused_logins (void)
+{
+  g_autofree char *log_dir = g_build_filename (rabbit.dir, "log", NULL);
+  g_autoptr(GDir) dir = g_dir_open (log_dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (log_dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      if (!g_str_has_suffix (name, ".log") || !g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      for (const char *p = text; (p = strstr (p, "login refused")); p++)
+        n++;
+    }
+  return n;
+}
+
+static gboolean
+has_refused_login (gpointer data)
+{
+  return count_refused_logins () > GPOINTER_TO_UINT (data);
+}
+
 /* A refused login is final: FAILED, CREDENTIALS, in words, and no further
  * attempt; subscriptions fail with it. */
 static void
@@ -607,6 +636,7 @@ test_wrong_password (void)
   PiAmqpSubscription *sub;
   guint retry_after = 99;
   guint notified = 0;
+  guint refused = count_refused_logins ();
 
   g_signal_connect (client, "notify::state", G_CALLBACK (notify_state_cb), &notified);
   expect_state (client, PI_AMQP_CLIENT_FAILED, WAIT_S);
@@ -616,10 +646,14 @@ test_wrong_password (void)
   g_assert_nonnull (strstr (reason, "check the user name and password"));
   g_assert_cmpuint (retry_after, ==, 0);
 
-  /* No second attempt: still FAILED after what would be several backoffs. */
+  /* No second attempt: the broker logged one refusal, and no more after
+   * what would be several backoffs. */
+  g_assert_true (wait_for (has_refused_login, GUINT_TO_POINTER (refused), WAIT_S));
+  refused = count_refused_logins ();
   iterate_for (3000);
   g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_FAILED);
   g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (count_refused_logins (), ==, refused);
   connections = pi_test_rabbit_ctl (&rabbit, "list_connections", "--quiet", "--no-table-headers",
                                     "client_properties", NULL);
   g_assert_null (strstr (connections, "test-amqp-client"));
