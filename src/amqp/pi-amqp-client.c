@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -900,7 +901,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
         }
     }
 
-  if (!g_unix_open_pipe (io->wake_fds, FD_CLOEXEC, &local_error) ||
+  if (!g_unix_open_pipe (io->wake_fds, O_CLOEXEC, &local_error) ||
       !g_unix_set_fd_nonblocking (io->wake_fds[0], TRUE, &local_error) ||
       !g_unix_set_fd_nonblocking (io->wake_fds[1], TRUE, &local_error))
     {
