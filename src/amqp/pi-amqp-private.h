@@ -195,6 +195,18 @@ gboolean        pi_amqp_io_should_quit            (Io                 *io);
 gboolean        pi_amqp_io_reading_paused         (Io                 *io);
 void            pi_amqp_request_free              (Request            *request);
 
+/* The client's side of the queues (pi-amqp-queue.c, pi-amqp-client.c). */
+void            pi_amqp_io_wake                   (Io                 *io);
+void            pi_amqp_io_push_request           (Io                 *io,
+                                                   RequestKind         kind,
+                                                   PiAmqpSubscription *sub,
+                                                   guint64             tag);
+void            pi_amqp_outgoing_free             (Io                 *io,
+                                                   Outgoing           *out);
+GSource        *pi_amqp_io_dispatch_source_new    (Io                 *io);
+void            pi_amqp_client_set_state          (PiAmqpClient       *self,
+                                                   PiAmqpClientState   state);
+
 typedef enum
 {
   RPC_OK,
