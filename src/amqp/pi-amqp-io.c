@@ -12,11 +12,9 @@
 #include <glib/gi18n.h>
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rabbitmq-c/amqp.h>
