@@ -9,194 +9,25 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rabbitmq-c/amqp.h>
 #include <rabbitmq-c/ssl_socket.h>
 #include <rabbitmq-c/tcp_socket.h>
 
+#include <gio/gio.h>
+
 #include "pi-amqp-private.h"
 
 /* The I/O thread: the RabbitMQ connection, its login and reconnection (the
  * subscriptions' channels and the frames read are in pi-amqp-channel.c). Only
  * this thread touches the librabbitmq connection. */
-
-/* --- describing failures -------------------------------------------------- */
-
-static const char *
-reply_code_name (int code)
-{
-  switch (code)
-    {
-    case 311: return "CONTENT-TOO-LARGE";
-    case 313: return "NO-CONSUMERS";
-    case 320: return "CONNECTION-FORCED";
-    case 402: return "INVALID-PATH";
-    case 403: return "ACCESS-REFUSED";
-    case 404: return "NOT-FOUND";
-    case 405: return "RESOURCE-LOCKED";
-    case 406: return "PRECONDITION-FAILED";
-    case 501: return "FRAME-ERROR";
-    case 502: return "SYNTAX-ERROR";
-    case 503: return "COMMAND-INVALID";
-    case 504: return "CHANNEL-ERROR";
-    case 505: return "UNEXPECTED-FRAME";
-    case 506: return "RESOURCE-ERROR";
-    case 530: return "NOT-ALLOWED";
-    case 540: return "NOT-IMPLEMENTED";
-    case 541: return "INTERNAL-ERROR";
-    default:  return "UNKNOWN";
-    }
-}
-
-/* The wording of the original service (its AMQP library): it carries both
- * the code ("404") and the broker's own text ("NOT_FOUND - no exchange ..."). */
-static char *
-describe_close (const char *what,
-                int         code,
-                amqp_bytes_t text)
-{
-  return g_strdup_printf ("%s closed by server: %d (%s) with message \"%.*s\"",
-                          what, code, reply_code_name (code),
-                          (int) text.len, (const char *) text.bytes);
-}
-
-char *
-pi_amqp_describe_method (amqp_method_t *method)
-{
-  if (method->id == AMQP_CHANNEL_CLOSE_METHOD)
-    {
-      amqp_channel_close_t *close = method->decoded;
-      return describe_close ("Channel", close->reply_code, close->reply_text);
-    }
-  if (method->id == AMQP_CONNECTION_CLOSE_METHOD)
-    {
-      amqp_connection_close_t *close = method->decoded;
-      return describe_close ("Connection", close->reply_code, close->reply_text);
-    }
-
-  return g_strdup_printf ("Unexpected reply from the broker (method 0x%08x)", method->id);
-}
-
-char *
-pi_amqp_describe_reply (amqp_rpc_reply_t reply)
-{
-  switch (reply.reply_type)
-    {
-    case AMQP_RESPONSE_NORMAL:
-      return g_strdup ("No error");
-    case AMQP_RESPONSE_NONE:
-      return g_strdup ("No reply from the broker");
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-      return g_strdup (amqp_error_string2 (reply.library_error));
-    case AMQP_RESPONSE_SERVER_EXCEPTION:
-      return pi_amqp_describe_method (&reply.reply);
-    default:
-      return g_strdup ("Unknown error");
-    }
-}
-
-/* For a librabbitmq call that failed reading or writing its socket: with
- * errno cleared before the call, a socket error leaves the errno of the
- * read or write that failed ("Connection reset by peer"), which says more
- * than librabbitmq's "a socket error occurred". Not for
- * amqp_socket_open_noblock(): its connect() error stays inside librabbitmq
- * and errno is left at EINPROGRESS, meaningless (see probe_connect_error()). */
-char *
-pi_amqp_describe_status (int status)
-{
-  int saved_errno = errno;
-
-  /* "a socket error occurred" alone does not say "connection refused". */
-  if (status == AMQP_STATUS_SOCKET_ERROR && saved_errno != 0)
-    return g_strdup (g_strerror (saved_errno));
-
-  return g_strdup (amqp_error_string2 (status));
-}
-
-/* librabbitmq connects without blocking and keeps the socket's own error
- * (SO_ERROR) to itself, leaving errno at EINPROGRESS: "Operation now in
- * progress" for a refused connection. To say why the broker could not be
- * reached, try the TCP connection once more, briefly, and read the error
- * the kernel gives. Returns NULL if that connection succeeds.
- *
- * This blocks the I/O thread for up to PROBE_TIMEOUT_MS per address of the
- * host, and opens one more TCP connection to a broker that just failed one
- * (closed at once, before any AMQP). Both are acceptable: it runs once per
- * failed attempt, at the backoff's pace, on the broker's own thread, which
- * has no connection to serve meanwhile (the HTTP side never waits on it);
- * a refused connection answers at once, and the full 2 s is only spent on
- * an address that did not answer, after librabbitmq already waited up to
- * CONNECT_TIMEOUT_S for it. A shutdown meanwhile waits as long. */
-static char *
-probe_connect_error (const char *host,
-                     int         port)
-{
-  struct addrinfo hints = { 0 };
-  struct addrinfo *addresses = NULL;
-  char service[16];
-  int last_errno = 0;
-  int status;
-
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_protocol = IPPROTO_TCP;
-  g_snprintf (service, sizeof service, "%d", port);
-
-  if ((status = getaddrinfo (host, service, &hints, &addresses)) != 0)
-    return g_strdup (gai_strerror (status));
-
-  for (struct addrinfo *ai = addresses; ai != NULL; ai = ai->ai_next)
-    {
-      int fd = socket (ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-
-      if (fd < 0)
-        {
-          last_errno = errno;
-          continue;
-        }
-
-      if (connect (fd, ai->ai_addr, ai->ai_addrlen) == 0)
-        last_errno = 0;
-      else if (errno != EINPROGRESS)
-        last_errno = errno;
-      else
-        {
-          struct pollfd pfd = { fd, POLLOUT, 0 };
-          int ready;
-
-          do
-            ready = poll (&pfd, 1, PROBE_TIMEOUT_MS);
-          while (ready < 0 && errno == EINTR);
-
-          if (ready == 0)
-            last_errno = ETIMEDOUT;
-          else if (ready < 0)
-            last_errno = errno;
-          else
-            {
-              int so_error = 0;
-              socklen_t len = sizeof so_error;
-
-              last_errno = getsockopt (fd, SOL_SOCKET, SO_ERROR, &so_error, &len) < 0 ? errno : so_error;
-            }
-        }
-
-      close (fd);
-      if (last_errno == 0)
-        break;
-    }
-
-  freeaddrinfo (addresses);
-
-  return last_errno != 0 ? g_strdup (g_strerror (last_errno)) : NULL;
-}
 
 /* --- the connection -------------------------------------------------------- */
 
@@ -205,14 +36,33 @@ probe_connect_error (const char *host,
 RpcResult
 pi_amqp_io_check_rpc (Io              *io,
                       amqp_channel_t   channel,
-                      char           **text)
+                      char           **text,
+                      int             *code,
+                      char           **message)
 {
   amqp_rpc_reply_t reply = amqp_get_rpc_reply (io->conn);
 
+  if (code != NULL)
+    *code = 0;
   if (reply.reply_type == AMQP_RESPONSE_NORMAL)
     return RPC_OK;
 
   *text = pi_amqp_describe_reply (reply);
+  if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+      reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
+    {
+      amqp_channel_close_t *close = reply.reply.decoded;
+
+      if (code != NULL)
+        *code = close->reply_code;
+      if (message != NULL)
+        *message = g_strndup (close->reply_text.bytes, close->reply_text.len);
+    }
+  else if (code != NULL && reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+           reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+    {
+      *code = ((amqp_connection_close_t *) reply.reply.decoded)->reply_code;
+    }
 
   if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
       reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD)
@@ -253,18 +103,30 @@ pi_amqp_io_open_control_channel (Io    *io,
                                  char **error)
 {
   amqp_channel_open (io->conn, CONTROL_CHANNEL);
-  return pi_amqp_io_check_rpc (io, CONTROL_CHANNEL, error) == RPC_OK;
+  return pi_amqp_io_check_rpc (io, CONTROL_CHANNEL, error, NULL, NULL) == RPC_OK;
 }
 
-static gboolean
-io_connect (Io    *io,
-            char **error)
+/* --- connecting ------------------------------------------------------------- */
+
+typedef enum
 {
+  CONNECT_OK,
+  CONNECT_TRANSIENT,     /* retry with backoff */
+  CONNECT_REFUSED,       /* do not retry: *failure says why */
+} ConnectResult;
+
+static ConnectResult
+io_connect (Io             *io,
+            char          **error,
+            PiAmqpFailure  *failure)
+{
+  const PiAmqpAddress *address = io->address;
   struct timeval connect_timeout = { CONNECT_TIMEOUT_S, 0 };
   struct timeval rpc_timeout = { RPC_TIMEOUT_S, 0 };
-  amqp_table_entry_t capability;
-  amqp_table_entry_t capabilities_entry;
+  amqp_table_entry_t capabilities[2];
+  amqp_table_entry_t entries[2];
   amqp_table_t properties;
+  const char *cacert = NULL;
   amqp_socket_t *socket;
   amqp_rpc_reply_t reply;
   int status;
@@ -272,21 +134,26 @@ io_connect (Io    *io,
   g_assert (io->conn == NULL);
 
   io->conn = amqp_new_connection ();
-  if (io->ssl)
+  if (address->tls)
     {
-      const char *cacert = g_getenv ("SSL_CERT_FILE");
-
       socket = amqp_ssl_socket_new (io->conn);
       if (socket == NULL)
         {
-          *error = g_strdup ("Could not create a TLS socket");
+          *error = g_strdup (_("Could not create a TLS socket"));
           io_disconnect (io, FALSE);
-          return FALSE;
+          return CONNECT_TRANSIENT;
         }
+      /* The system's authorities, unless SSL_CERT_FILE names others. */
+      cacert = g_getenv ("SSL_CERT_FILE");
       if (cacert == NULL && g_file_test ("/etc/ssl/certs/ca-certificates.crt", G_FILE_TEST_EXISTS))
         cacert = "/etc/ssl/certs/ca-certificates.crt";
-      if (cacert != NULL)
-        amqp_ssl_socket_set_cacert (socket, cacert);
+      if (cacert != NULL && amqp_ssl_socket_set_cacert (socket, cacert) != AMQP_STATUS_OK)
+        {
+          *error = g_strdup_printf (_("Could not read the certificate authorities in %s"), cacert);
+          *failure = PI_AMQP_FAILURE_TLS;
+          io_disconnect (io, FALSE);
+          return CONNECT_REFUSED;
+        }
       amqp_ssl_socket_set_verify_peer (socket, TRUE);
       amqp_ssl_socket_set_verify_hostname (socket, TRUE);
     }
@@ -297,53 +164,97 @@ io_connect (Io    *io,
 
   if (socket == NULL)
     {
-      *error = g_strdup ("Could not create a socket");
+      *error = g_strdup (_("Could not create a socket"));
       io_disconnect (io, FALSE);
-      return FALSE;
+      return CONNECT_TRANSIENT;
     }
 
-  status = amqp_socket_open_noblock (socket, io->host, io->port, &connect_timeout);
+  status = amqp_socket_open_noblock (socket, address->host, address->port, &connect_timeout);
   if (status != AMQP_STATUS_OK)
     {
       g_autofree char *text = NULL;
 
-      /* errno says nothing here (see probe_connect_error). */
+      io_disconnect (io, FALSE);
+      if (address->tls && pi_amqp_status_is_tls_failure (status))
+        {
+          *error = pi_amqp_describe_tls_failure (address, status, cacert);
+          *failure = PI_AMQP_FAILURE_TLS;
+          return CONNECT_REFUSED;
+        }
+
+      /* errno says nothing here (see pi_amqp_probe_connect_error). */
       if (status == AMQP_STATUS_SOCKET_ERROR)
-        text = probe_connect_error (io->host, io->port);
+        text = pi_amqp_probe_connect_error (address->host, address->port);
       if (text == NULL)
         text = g_strdup (amqp_error_string2 (status));
 
-      *error = g_strdup_printf ("Could not connect to the broker at %s:%d: %s", io->host, io->port, text);
-      io_disconnect (io, FALSE);
-      return FALSE;
+      *error = g_strdup_printf (_("Could not connect to the broker at %s:%d: %s"), address->host, address->port, text);
+      return CONNECT_TRANSIENT;
     }
 
   amqp_set_handshake_timeout (io->conn, &connect_timeout);
   amqp_set_rpc_timeout (io->conn, &rpc_timeout);
 
   /* Without consumer_cancel_notify the broker drops the consumer of a
-   * deleted queue silently, and the stream would wait forever. */
-  capability.key = amqp_cstring_bytes ("consumer_cancel_notify");
-  capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
-  capability.value.value.boolean = TRUE;
-  capabilities_entry.key = amqp_cstring_bytes ("capabilities");
-  capabilities_entry.value.kind = AMQP_FIELD_KIND_TABLE;
-  capabilities_entry.value.value.table.num_entries = 1;
-  capabilities_entry.value.value.table.entries = &capability;
-  properties.num_entries = 1;
-  properties.entries = &capabilities_entry;
+   * deleted queue silently, and the stream would wait forever. With
+   * authentication_failure_close a refused login is a connection.close
+   * that says so, not a socket closed without a word. */
+  capabilities[0].key = amqp_cstring_bytes ("consumer_cancel_notify");
+  capabilities[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[0].value.value.boolean = TRUE;
+  capabilities[1].key = amqp_cstring_bytes ("authentication_failure_close");
+  capabilities[1].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[1].value.value.boolean = TRUE;
+  entries[0].key = amqp_cstring_bytes ("capabilities");
+  entries[0].value.kind = AMQP_FIELD_KIND_TABLE;
+  entries[0].value.value.table.num_entries = 2;
+  entries[0].value.value.table.entries = capabilities;
+  entries[1].key = amqp_cstring_bytes ("product");
+  entries[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[1].value.value.bytes = amqp_cstring_bytes (io->product != NULL ? io->product : "pulse-inspector");
+  properties.num_entries = 2;
+  properties.entries = entries;
 
   /* channel_max 0: take what the broker offers (2047 on RabbitMQ). */
-  reply = amqp_login_with_properties (io->conn, io->vhost, 0, FRAME_MAX, io->heartbeat,
-                                      &properties, AMQP_SASL_METHOD_PLAIN, io->user, io->password);
+  reply = amqp_login_with_properties (io->conn, address->vhost, 0, FRAME_MAX, io->heartbeat,
+                                      &properties, AMQP_SASL_METHOD_PLAIN, address->user,
+                                      address->password != NULL ? address->password : "");
   if (reply.reply_type != AMQP_RESPONSE_NORMAL)
     {
       g_autofree char *text = pi_amqp_describe_reply (reply);
+      g_autofree char *said = NULL;
+      int code = 0;
 
-      *error = g_strdup_printf ("Could not log in to the broker at %s:%d as %s: %s",
-                                io->host, io->port, io->user, text);
+      if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
+        {
+          amqp_connection_close_t *close = reply.reply.decoded;
+
+          code = close->reply_code;
+          said = g_strdup_printf (_("the broker said: %.*s"), (int) close->reply_text.len,
+                                  (const char *) close->reply_text.bytes);
+        }
       io_disconnect (io, FALSE);
-      return FALSE;
+
+      if (code == AMQP_ACCESS_REFUSED)
+        {
+          *error = g_strdup_printf (_("The broker at %s:%d refused the login of user “%s”: "
+                                    "check the user name and password (%s)"),
+                                    address->host, address->port, address->user, said);
+          *failure = PI_AMQP_FAILURE_CREDENTIALS;
+          return CONNECT_REFUSED;
+        }
+      if (code == AMQP_NOT_ALLOWED)
+        {
+          *error = g_strdup_printf (_("The broker at %s:%d does not let user “%s” use the virtual host “%s”: "
+                                    "check the address's virtual host, or ask the broker's operator (%s)"),
+                                    address->host, address->port, address->user, address->vhost, said);
+          *failure = PI_AMQP_FAILURE_REFUSED;
+          return CONNECT_REFUSED;
+        }
+
+      *error = g_strdup_printf (_("Could not log in to the broker at %s:%d as %s: %s"),
+                                address->host, address->port, address->user, text);
+      return CONNECT_TRANSIENT;
     }
 
   io->channel_max = amqp_get_channel_max (io->conn);
@@ -354,10 +265,10 @@ io_connect (Io    *io,
   if (!pi_amqp_io_open_control_channel (io, error))
     {
       io_disconnect (io, FALSE);
-      return FALSE;
+      return CONNECT_TRANSIENT;
     }
 
-  return TRUE;
+  return CONNECT_OK;
 }
 
 /* While there is no connection, requests are answered at once rather than
@@ -371,18 +282,20 @@ io_refuse_requests (Io *io)
     {
       if (request->kind == REQUEST_SUBSCRIBE && !pi_amqp_subscription_is_cancelled (request->sub))
         {
+          PiAmqpFailure failure;
           char *reason;
 
           g_mutex_lock (&io->lock);
-          reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : "Not connected to the broker");
+          reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : _("Not connected to the broker"));
+          failure = g_atomic_int_get (&io->io_state) == PI_AMQP_CLIENT_FAILED ? io->failure : PI_AMQP_FAILURE_LOST;
           g_mutex_unlock (&io->lock);
-          pi_amqp_io_fail (io, request->sub, reason);
+          pi_amqp_io_fail (io, request->sub, failure, reason);
         }
       pi_amqp_request_free (request);
     }
 }
 
-/* Serves one connection until it is lost (returns why) or the broker is
+/* Serves one connection until it is lost (returns why) or the client is
  * disposed (returns NULL). */
 static char *
 io_serve (Io *io)
@@ -478,16 +391,19 @@ io_serve (Io *io)
     }
 }
 
-/* What new streams are told (with a 503) until the connection is back. */
+/* What the caller is told (the server: with a 503) until the connection is
+ * back; @backoff_ms 0: no next attempt. */
 static void
-io_set_unavailable (Io         *io,
-                    const char *reason,
-                    guint       backoff_ms)
+io_set_unavailable (Io            *io,
+                    const char    *reason,
+                    PiAmqpFailure  failure,
+                    guint          backoff_ms)
 {
   g_mutex_lock (&io->lock);
   g_free (io->unavailable_reason);
   io->unavailable_reason = g_strdup (reason);
-  io->next_attempt_at = g_get_monotonic_time () + (gint64) backoff_ms * 1000;
+  io->failure = failure;
+  io->next_attempt_at = backoff_ms > 0 ? g_get_monotonic_time () + (gint64) backoff_ms * 1000 : 0;
   g_mutex_unlock (&io->lock);
 }
 
@@ -501,16 +417,23 @@ io_fail_all (Io         *io,
   g_hash_table_iter_init (&iter, io->subs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      PiSubscription *sub = value;
+      PiAmqpSubscription *sub = value;
 
-      sub->channel = 0;
-      if (!pi_amqp_subscription_is_cancelled (sub))
-        pi_amqp_io_fail (io, sub, g_strdup (text));
+      /* A subscription is in the table once per channel it holds: fail it
+       * once. */
+      if (sub->channel != 0 || sub->dropped_channel != 0)
+        {
+          sub->channel = 0;
+          sub->dropped_channel = 0;
+          if (!pi_amqp_subscription_is_cancelled (sub))
+            pi_amqp_io_fail (io, sub, PI_AMQP_FAILURE_LOST, g_strdup (text));
+        }
       g_hash_table_iter_remove (&iter);
     }
 }
 
-/* Sleeps @ms unless the broker is disposed, refusing subscriptions meanwhile. */
+/* Sleeps @ms (for ever if 0) unless the client is disposed, refusing
+ * subscriptions meanwhile. */
 static void
 io_backoff (Io    *io,
             guint  ms)
@@ -523,10 +446,10 @@ io_backoff (Io    *io,
       gint64 left = deadline - g_get_monotonic_time ();
 
       io_refuse_requests (io);
-      if (left <= 0 || pi_amqp_io_should_quit (io))
+      if ((ms > 0 && left <= 0) || pi_amqp_io_should_quit (io))
         return;
 
-      if (poll (&fd, 1, (int) ((left + 999) / 1000)) > 0)
+      if (poll (&fd, 1, ms > 0 ? (int) ((left + 999) / 1000) : -1) > 0)
         pi_amqp_io_drain_wake (io);
     }
 }
@@ -548,6 +471,8 @@ pi_amqp_io_thread (gpointer data)
   while (!pi_amqp_io_should_quit (io))
     {
       g_autofree char *error = NULL;
+      PiAmqpFailure failure = PI_AMQP_FAILURE_LOST;
+      ConnectResult result;
 
       if (backoff_ms > 0)
         {
@@ -556,21 +481,35 @@ pi_amqp_io_thread (gpointer data)
             break;
         }
 
-      if (!io_connect (io, &error))
+      result = io_connect (io, &error, &failure);
+      if (result == CONNECT_REFUSED)
+        {
+          /* Trying again would only be refused again (and a refused login,
+           * repeated, may lock the account): wait for the caller to make a
+           * client with other settings. */
+          io_set_unavailable (io, error, failure, 0);
+          pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_FAILED);
+          g_message ("%s", error);
+          io_refuse_requests (io);
+          pi_amqp_io_flush (io);
+          io_backoff (io, 0);
+          break;
+        }
+      if (result == CONNECT_TRANSIENT)
         {
           backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : MIN (backoff_ms * 2, BACKOFF_MAX_MS);
           /* What the 503s and /ping say is in place before the log line
            * that tells of it: a reader of the log may ask right away. */
-          io_set_unavailable (io, error, backoff_ms);
-          g_atomic_int_set (&io->state, STATE_RECONNECTING);
+          io_set_unavailable (io, error, PI_AMQP_FAILURE_LOST, backoff_ms);
+          pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_RECONNECTING);
           g_message ("%s; retrying in %.1f s", error, backoff_ms / 1000.0);
           /* Whoever asked during the attempt learns at once that it failed. */
           io_refuse_requests (io);
           continue;
         }
 
-      g_atomic_int_set (&io->state, STATE_CONNECTED);
-      g_message ("Connected to the broker at %s:%d", io->host, io->port);
+      pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_CONNECTED);
+      g_message ("Connected to the broker at %s:%d", io->address->host, io->address->port);
       backoff_ms = 0;
 
       error = io_serve (io);
@@ -578,10 +517,10 @@ pi_amqp_io_thread (gpointer data)
         break;
 
       {
-        g_autofree char *text = g_strdup_printf ("Lost the connection to the broker: %s", error);
+        g_autofree char *text = g_strdup_printf (_("Lost the connection to the broker: %s"), error);
 
-        io_set_unavailable (io, text, BACKOFF_FIRST_MS);
-        g_atomic_int_set (&io->state, STATE_RECONNECTING);
+        io_set_unavailable (io, text, PI_AMQP_FAILURE_LOST, BACKOFF_FIRST_MS);
+        pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_RECONNECTING);
         g_message ("%s", text);
         io_fail_all (io, text);
       }
