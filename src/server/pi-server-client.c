@@ -15,29 +15,43 @@
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
+#include "pi-handover-stream.h"
 #include "pi-server-private.h"
 
 /*
  * One accepted event stream of a PiServer.
  *
- * Its response body is written as events arrive (accumulate off, unpause
- * after every append), delimited by the end of the connection rather than
- * chunked, so that an event costs one write and the bytes on the wire are
- * exactly the event stream.
+ * libsoup parses the request and writes the response headers; then the
+ * connection is taken from it (soup_server_message_steal_connection() in
+ * wrote-headers) and the body, delimited by the end of the connection
+ * rather than chunked, is written here. libsoup's state for a message
+ * (a 16 KiB header buffer among it) would otherwise stay for as long as
+ * the stream is open, which for an idle client is most of its memory.
  *
- * Flow control: libsoup reports what the socket took (wrote-body-data,
- * wrote-chunk); what it has not taken yet is the client's queue. A message
- * that would push the queue past its bounds is dropped and counted, and a
- * `dropped` event reports the count once the queue has room again.
+ * Writes: an event is framed once by the broker and queued by reference
+ * (the same GBytes for every client it goes to, never copied). Everything
+ * a client has queued goes out in one writev() per main-loop turn (the
+ * server's flush idle), or when its socket can take more.
+ *
+ * Flow control: what the socket has not taken yet is the client's queue. A
+ * message that would push the queue past its bounds is dropped and
+ * counted, and a `dropped` event reports the count once the queue has
+ * room again.
  */
 
 #define LOG_BINDINGS_MAX 400
+#define WRITE_VECTORS    64
 
 struct _PiServerClient
 {
   PiServer          *server;        /* borrowed: the server outlives its clients */
-  SoupServerMessage *msg;
+  SoupServerMessage *msg;           /* until libsoup wrote the headers */
+  GIOStream         *stream;        /* from then on: the connection */
+  GQueue             queue;         /* of GBytes: what the socket has not taken yet */
+  gsize              head_written;  /* of the queue's first event */
+  GSource           *write_source;  /* waiting for the socket to take more */
   GList              link;
+  GList              flush_link;    /* in the server's flush_clients */
   PiSubscription    *subscription;
   GSource           *hangup_source;
   char              *peer;
@@ -51,6 +65,7 @@ struct _PiServerClient
   guint64            dropped_large; /* not yet reported: larger than the whole buffer */
   gboolean           ready;
   gboolean           closing;
+  gboolean           stream_closed;
 };
 
 char *
@@ -93,17 +108,52 @@ loggable (const char *text)
 
 /* --- clients --------------------------------------------------------------- */
 
+static gboolean client_flush_all_cb (gpointer user_data);
+
+/* Writes @client's queue this turn, together with everything else queued
+ * meanwhile: not before its headers went out, nor while it waits for its
+ * socket. */
+static void
+client_schedule_write (PiServerClient *client)
+{
+  PiServer *self = client->server;
+
+  if (client->stream == NULL || client->write_source != NULL || client->flush_link.data != NULL)
+    return;
+
+  client->flush_link.data = client;
+  g_queue_push_tail_link (&self->flush_clients, &client->flush_link);
+  if (self->flush_source == 0)
+    {
+      self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, client_flush_all_cb, self, NULL);
+      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->flush_source), "[pi] client writes");
+    }
+}
+
+static void
+client_unschedule_write (PiServerClient *client)
+{
+  if (client->flush_link.data != NULL)
+    {
+      g_queue_unlink (&client->server->flush_clients, &client->flush_link);
+      client->flush_link.data = NULL;
+    }
+  if (client->write_source != NULL)
+    {
+      g_source_destroy (client->write_source);
+      g_clear_pointer (&client->write_source, g_source_unref);
+    }
+}
+
 static void
 client_append (PiServerClient *client,
                GBytes         *event)
 {
-  SoupMessageBody *body = soup_server_message_get_response_body (client->msg);
-
-  soup_message_body_append_bytes (body, event);
+  g_queue_push_tail (&client->queue, g_bytes_ref (event));
   client->pending_bytes += g_bytes_get_size (event);
   client->pending_events++;
   client->n_sent++;
-  soup_server_message_unpause (client->msg);
+  client_schedule_write (client);
 }
 
 static gboolean
@@ -182,9 +232,17 @@ pi_server_client_end (PiServerClient *client,
       client_append (client, event);
     }
 
+  else
+    {
+      /* Reset: nothing would read what is still queued. */
+      g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
+      client->pending_bytes = 0;
+      client->pending_events = 0;
+      client->head_written = 0;
+    }
+
   client->closing = TRUE;
-  soup_message_body_complete (soup_server_message_get_response_body (client->msg));
-  soup_server_message_unpause (client->msg);
+  client_schedule_write (client);  /* what is left, then the close */
 }
 
 static void
@@ -242,28 +300,146 @@ static const PiSubscriptionCallbacks subscription_callbacks = {
   .failed = client_failed_cb,
 };
 
+/* The socket took @written bytes from the head of the queue. */
 static void
-client_wrote_body_data_cb (SoupServerMessage *msg,
-                           guint              size,
-                           PiServerClient    *client)
-{
-  client->pending_bytes -= MIN (size, client->pending_bytes);
-}
-
-static void
-client_wrote_chunk_cb (SoupServerMessage *msg,
-                       PiServerClient    *client)
+client_took (PiServerClient *client,
+             gsize           written)
 {
   PiServer *self = client->server;
 
-  if (client->pending_events > 0)
-    client->pending_events--;
+  client->pending_bytes -= MIN (written, client->pending_bytes);
+  while (written > 0 && client->queue.head != NULL)
+    {
+      GBytes *head = client->queue.head->data;
+      gsize left = g_bytes_get_size (head) - client->head_written;
+
+      if (written < left)
+        {
+          client->head_written += written;
+          break;
+        }
+
+      written -= left;
+      client->head_written = 0;
+      g_bytes_unref (g_queue_pop_head (&client->queue));
+      if (client->pending_events > 0)
+        client->pending_events--;
+    }
 
   /* Report drops once the queue has drained to half. */
   if (client->dropped_slow + client->dropped_large > 0 &&
       client->pending_events <= self->queue_length / 2 &&
       client->pending_bytes <= self->client_buffer / 2)
     client_report_dropped (client);
+}
+
+static void client_write (PiServerClient *client);
+
+/* Closing the stream finishes @client (client_stream_closed_cb()). */
+static void
+client_close_stream (PiServerClient *client)
+{
+  g_autoptr(GIOStream) stream = g_object_ref (client->stream);
+
+  g_io_stream_close (stream, NULL, NULL);
+}
+
+static gboolean
+client_writable_cb (GObject  *stream,
+                    gpointer  user_data)
+{
+  PiServerClient *client = user_data;
+
+  g_clear_pointer (&client->write_source, g_source_unref);
+  client_write (client);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writes as much of the queue as the socket takes now, in one call; then
+ * waits for the socket if it took less, and closes the stream once an
+ * ending stream has nothing left to write. */
+static void
+client_write (PiServerClient *client)
+{
+  GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (client->stream));
+  GOutputVector vectors[WRITE_VECTORS];
+  gsize n_vectors = 0, wanted = 0, written = 0;
+  g_autoptr(GError) error = NULL;
+  GPollableReturn result;
+
+  for (GList *l = client->queue.head; l != NULL && n_vectors < WRITE_VECTORS; l = l->next)
+    {
+      gsize size;
+      const guint8 *data = g_bytes_get_data (l->data, &size);
+      gsize skip = l == client->queue.head ? client->head_written : 0;
+
+      vectors[n_vectors].buffer = data + skip;
+      vectors[n_vectors].size = size - skip;
+      wanted += size - skip;
+      n_vectors++;
+    }
+
+  if (n_vectors == 0)
+    {
+      if (client->closing)
+        client_close_stream (client);
+      return;
+    }
+
+  result = g_pollable_output_stream_writev_nonblocking (output, vectors, n_vectors, &written, NULL, &error);
+  if (result == G_POLLABLE_RETURN_FAILED)
+    {
+      g_debug ("%s: %s", client->peer, error->message);
+      client_close_stream (client);
+      return;
+    }
+
+  if (result == G_POLLABLE_RETURN_OK)
+    client_took (client, written);
+
+  if (result == G_POLLABLE_RETURN_OK && written == wanted)
+    {
+      /* All taken: more vectors than one call writes wait for the next
+       * turn, and so does the close, after the last `error` event. */
+      if (client->queue.head != NULL || client->closing)
+        client_schedule_write (client);
+      return;
+    }
+
+  /* The socket is full: wait until it takes more (a `dropped` report
+   * queued meanwhile goes then too). */
+  if (client->flush_link.data != NULL)
+    {
+      g_queue_unlink (&client->server->flush_clients, &client->flush_link);
+      client->flush_link.data = NULL;
+    }
+  client->write_source = g_pollable_output_stream_create_source (output, NULL);
+  g_source_set_callback (client->write_source, G_SOURCE_FUNC (client_writable_cb), client, NULL);
+  g_source_set_static_name (client->write_source, "[pi] client writable");
+  g_source_attach (client->write_source, NULL);
+}
+
+static gboolean
+client_flush_all_cb (gpointer user_data)
+{
+  PiServer *self = user_data;
+  guint n = self->flush_clients.length;
+  GList *link;
+
+  self->flush_source = 0;
+
+  /* Those scheduled while this runs (an ending client, to close) wait for
+   * the next turn. */
+  while (n-- > 0 && (link = self->flush_clients.head) != NULL)
+    {
+      PiServerClient *client = link->data;
+
+      g_queue_unlink (&self->flush_clients, link);
+      link->data = NULL;
+      client_write (client);
+    }
+
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -287,14 +463,33 @@ pi_server_client_finish (PiServerClient *client)
 
   pi_server_client_unsubscribe (client);
   client_stop_watching (client);
+  client_unschedule_write (client);
 
   g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
              G_GUINT64_FORMAT " dropped (%u open)",
              client->peer, client->bindings_text, seconds, client->n_sent,
              client->n_dropped_total, self->clients.length);
 
-  g_signal_handlers_disconnect_by_data (client->msg, client);
+  if (client->msg != NULL)
+    g_signal_handlers_disconnect_by_data (client->msg, client);
   g_clear_object (&client->msg);
+  if (client->stream != NULL)
+    {
+      GIOStream *stream = g_steal_pointer (&client->stream);
+
+      g_signal_handlers_disconnect_by_data (stream, client);
+      if (!client->stream_closed)
+        {
+          g_io_stream_close (stream, NULL, NULL);
+          g_object_unref (stream);
+        }
+      else
+        {
+          /* Not from within its own close: the reference may be the last. */
+          g_idle_add_once ((GSourceOnceFunc) g_object_unref, stream);
+        }
+    }
+  g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
   g_free (client->peer);
   g_free (client->bindings_text);
   g_free (client);
@@ -305,6 +500,44 @@ client_finished_cb (SoupServerMessage *msg,
                     PiServerClient    *client)
 {
   pi_server_client_finish (client);
+}
+
+static void
+client_stream_closed_cb (PiHandoverStream *stream,
+                         PiServerClient   *client)
+{
+  client->stream_closed = TRUE;
+  pi_server_client_finish (client);
+}
+
+/* The headers are out: the connection is ours from here on, and libsoup's
+ * state for the message goes. */
+static void
+client_wrote_headers_cb (SoupServerMessage *msg,
+                         PiServerClient    *client)
+{
+  PiHandoverStream *handover = pi_http_front_get_message_stream (client->server->front, msg);
+  g_autoptr(GIOStream) wrapper = NULL;
+
+  g_signal_handlers_disconnect_by_data (msg, client);
+
+  /* What libsoup gives back wraps the stream it was handed, and leaves it
+   * open when it goes. */
+  if (handover != NULL)
+    client->stream = G_IO_STREAM (g_object_ref (handover));
+  wrapper = soup_server_message_steal_connection (msg);
+  g_clear_object (&client->msg);
+
+  if (client->stream == NULL)
+    {
+      g_critical ("No connection of ours for %s", client->peer);
+      pi_server_client_finish (client);
+      return;
+    }
+
+  g_signal_connect (client->stream, "closed", G_CALLBACK (client_stream_closed_cb), client);
+  if (client->queue.head != NULL || client->closing)
+    client_schedule_write (client);
 }
 
 /* libsoup does not read while it writes a response, so a client that hangs
@@ -367,8 +600,7 @@ pi_server_client_start (PiServer          *self,
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
 
-  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (client_wrote_body_data_cb), client);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (client_wrote_chunk_cb), client);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (client_wrote_headers_cb), client);
   g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), client);
 
   g_message ("Stream opened: %s, bindings %s (%u open)",

@@ -42,6 +42,8 @@ struct _PiServer
   PiBroker        *broker;
   GQueue           clients;         /* of PiServerClient, linked through their own GList */
   GQueue           websockets;      /* of PiServerWs, likewise */
+  GQueue           flush_clients;   /* of PiServerClient with events to write this turn */
+  guint            flush_source;
   char           **origins;
   GBytes          *ready_event;
   double           ping_interval;
