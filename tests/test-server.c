@@ -1218,6 +1218,46 @@ big_batch (guint n,
   return g_string_free (json, FALSE);
 }
 
+/* A batch published at once reaches a stream in one turn, and goes out in
+ * as few writes as the socket allows: every event, whole and in order,
+ * more than one write's worth of them (pi-server-client.c). */
+static void
+test_batch_in_order (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "big.#");
+  g_autofree char *batch = big_batch (600, 100);
+  Conn *conns[2];
+  Conn *conn;
+
+  for (guint c = 0; c < G_N_ELEMENTS (conns); c++)
+    conns[c] = stream_open_ready (server, bindings);
+
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, batch);
+  g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 200 "));
+  conn_close (conn);
+
+  for (guint c = 0; c < G_N_ELEMENTS (conns); c++)
+    {
+      g_autofree char *events = conn_take_events (conns[c], 600);
+      g_auto(GStrv) each = g_strsplit (events, "\n\n", -1);
+
+      g_assert_cmpuint (g_strv_length (each), ==, 601);
+      for (guint i = 0; i < 600; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("\"routingKey\":\"big.%u\"", i);
+
+          g_assert_true (g_str_has_prefix (each[i], "event: message\ndata: {\"payload\":{\"pad\":\""));
+          g_assert_nonnull (strstr (each[i], key));
+          g_assert_true (g_str_has_suffix (each[i], "}\nid: -"));
+        }
+      g_assert_cmpstr (each[600], ==, "");
+      conn_close (conns[c]);
+    }
+
+  server_stop (server);
+}
+
 static const char *
 json_error_message (Conn *conn)
 {
@@ -1755,6 +1795,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/usage-errors", test_usage_errors);
   g_test_add_func ("/pi/server/short-requests-close", test_short_requests_close);
   g_test_add_func ("/pi/server/publish-too-large", test_publish_too_large);
+  g_test_add_func ("/pi/server/batch-in-order", test_batch_in_order);
   g_test_add_func ("/pi/server/slow-request", test_slow_request);
   g_test_add_func ("/pi/server/max-sockets", test_max_sockets);
   g_test_add_func ("/pi/server/file-limit", test_file_limit);
