@@ -669,6 +669,7 @@ main (int   argc,
 
   epoll_fd = epoll_create1 (0);
   clients = g_new0 (Client, n_total);
+  cpu_before = read_cpu_seconds (server_pid);
   t0 = g_get_monotonic_time ();
   for (int i = 0; i < n_total; i++)
     {
@@ -694,7 +695,9 @@ main (int   argc,
         g_error ("Only %d of %d clients got `ready`", n_ready, n_total);
       poll_clients (epoll_fd, 100);
     }
-  printf ("  %d streams ready in %.2f s\n", n_total, (g_get_monotonic_time () - t0) / 1e6);
+  printf ("  %d streams ready in %.2f s (server CPU %.2f s, this process %.2f s)\n", n_total,
+          (g_get_monotonic_time () - t0) / 1e6, read_cpu_seconds (server_pid) - cpu_before,
+          read_cpu_seconds (getpid ()));
 
   g_usleep (500 * 1000);
   rss_idle = read_status_kib (server_pid, "VmRSS:");

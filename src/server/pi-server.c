@@ -442,6 +442,7 @@ pi_server_dispose (GObject *object)
 
   while (self->clients.head != NULL)
     pi_server_client_finish (self->clients.head->data);
+  pi_server_client_unwatch_all (self);
   while (self->websockets.head != NULL)
     pi_server_ws_finish (self->websockets.head->data);
 
@@ -487,6 +488,7 @@ pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
   g_queue_init (&self->flush_clients);
+  self->hangup_epoll = -1;
   g_queue_init (&self->websockets);
   self->socket_lifetime = PI_SERVER_DEFAULT_SOCKET_LIFETIME;
   self->ws_init_timeout = PI_SERVER_DEFAULT_WS_INIT_TIMEOUT;
