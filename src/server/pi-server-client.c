@@ -235,7 +235,6 @@ pi_server_client_end (PiServerClient *client,
       event = pi_event_format_error (error_text);
       client_append (client, event);
     }
-
   else
     {
       /* Reset: nothing would read what is still queued. */
