@@ -1524,6 +1524,53 @@ test_file_limit (void)
   server_stop (server);
 }
 
+/* Idle streams cost the server little memory: 1,000 of them, each bound to
+ * its own task group, under 16 KiB each (issue 15's bound; libsoup alone
+ * kept 16 KiB per open response before the streams were taken from it). */
+#define IDLE_STREAMS 1000
+
+static void
+test_idle_memory (void)
+{
+  g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
+  struct rlimit own;
+  Server *server;
+  guint64 before, after;
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &own), ==, 0);
+  if (own.rlim_max < IDLE_STREAMS + 64)
+    {
+      g_test_skip ("The hard file limit is too low for this test");
+      return;
+    }
+  own.rlim_cur = own.rlim_max;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &own), ==, 0);
+
+  server = server_start (NULL);
+  /* One stream first: what every server has once it served one. */
+  {
+    g_autofree char *bindings = bindings_json (EXCHANGE, "primary.*.first.#");
+
+    g_ptr_array_add (streams, stream_open_ready (server, bindings));
+  }
+  before = server_status_kb (server, "VmRSS");
+
+  for (guint i = 0; i < IDLE_STREAMS; i++)
+    {
+      g_autofree char *pattern = g_strdup_printf ("primary.*.group%06u.#", i);
+      g_autofree char *bindings = bindings_json (EXCHANGE, pattern);
+
+      g_ptr_array_add (streams, stream_open_ready (server, bindings));
+    }
+  after = server_status_kb (server, "VmRSS");
+
+  g_test_message ("%u idle streams: %.1f KiB each", IDLE_STREAMS, (after - before) / (double) IDLE_STREAMS);
+  g_assert_cmpuint (after - MIN (before, after), <, 16 * IDLE_STREAMS);
+
+  g_ptr_array_set_size (streams, 0);
+  server_stop (server);
+}
+
 /* Requests past libsoup's head limit get an answer with a reason, not a
  * reset; under it, they work. */
 static void
@@ -1816,6 +1863,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/slow-request", test_slow_request);
   g_test_add_func ("/pi/server/max-sockets", test_max_sockets);
   g_test_add_func ("/pi/server/file-limit", test_file_limit);
+  g_test_add_func ("/pi/server/idle-memory", test_idle_memory);
   g_test_add_func ("/pi/server/long-request", test_long_request);
   g_test_add_func ("/pi/server/request-framing", test_request_framing);
   g_test_add_func ("/pi/server/header-syntax", test_header_syntax);
