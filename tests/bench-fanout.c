@@ -20,6 +20,11 @@
  *
  *   bench-fanout [--server PATH] [--clients N] [--firehose N] [--rate R]
  *                [--duration S] [--amqp URL [--broker-pid PID]]
+ *   bench-fanout --idle N [--server PATH] [--amqp URL]
+ *
+ * --idle N only connects N task-group clients as fast as it can and prints
+ * how long they took to get `ready` and the server's memory per idle
+ * client; nothing is published.
  *
  * The machine's load average is printed with the figures: on a small machine
  * the broker, the server and this program share the cores, and whatever else
@@ -81,7 +86,8 @@ static struct
   double      rate;
   double      duration;
   int         payload_size;
-} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024 };
+  int         idle;
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0 };
 
 static guint16   server_port;
 static GPid      server_pid;
@@ -586,6 +592,7 @@ main (int   argc,
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &opts.rate, "Messages per second (5000)", "R" },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &opts.duration, "Seconds of publishing (10)", "S" },
     { "payload-size", 0, 0, G_OPTION_ARG_INT, &opts.payload_size, "Bytes per payload (1024)", "N" },
+    { "idle", 0, 0, G_OPTION_ARG_INT, &opts.idle, "Only connect N idle task-group clients, measure time and memory", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -618,6 +625,11 @@ main (int   argc,
     }
 
   signal (SIGPIPE, SIG_IGN);
+  if (opts.idle > 0)
+    {
+      opts.n_clients = opts.idle;
+      opts.n_firehose = 0;
+    }
   n_total = opts.n_clients + opts.n_firehose;
 
   /* Each client is a descriptor here and one in the server (which inherits this). */
@@ -636,16 +648,28 @@ main (int   argc,
   firehose_latency = g_array_new (FALSE, FALSE, sizeof (gint64));
   published_per_group = g_new0 (guint64, opts.n_clients);
 
-  printf ("pulse-events fan-out (%s): %d task-group clients + %d firehose clients, "
-          "%.0f messages/s for %.0f s, %d-byte payloads\n",
-          opts.amqp_url ? "RabbitMQ" : "embedded exchange",
-          opts.n_clients, opts.n_firehose, opts.rate, opts.duration, opts.payload_size);
+  if (opts.idle > 0)
+    {
+      g_autofree char *load = read_load ();
 
-  /* Before the clients: with RabbitMQ this declares the exchanges they bind to. */
-  publisher_connect (&publisher);
+      printf ("pulse-events idle clients (%s): %d task-group clients, load average %s (%d cores)\n",
+              opts.amqp_url ? "RabbitMQ" : "embedded exchange", opts.idle, load,
+              (int) sysconf (_SC_NPROCESSORS_ONLN));
+    }
+  else
+    {
+      printf ("pulse-events fan-out (%s): %d task-group clients + %d firehose clients, "
+              "%.0f messages/s for %.0f s, %d-byte payloads\n",
+              opts.amqp_url ? "RabbitMQ" : "embedded exchange",
+              opts.n_clients, opts.n_firehose, opts.rate, opts.duration, opts.payload_size);
+
+      /* Before the clients: with RabbitMQ this declares the exchanges they bind to. */
+      publisher_connect (&publisher);
+    }
 
   epoll_fd = epoll_create1 (0);
   clients = g_new0 (Client, n_total);
+  cpu_before = read_cpu_seconds (server_pid);
   t0 = g_get_monotonic_time ();
   for (int i = 0; i < n_total; i++)
     {
@@ -671,13 +695,25 @@ main (int   argc,
         g_error ("Only %d of %d clients got `ready`", n_ready, n_total);
       poll_clients (epoll_fd, 100);
     }
-  printf ("  %d streams ready in %.2f s\n", n_total, (g_get_monotonic_time () - t0) / 1e6);
+  printf ("  %d streams ready in %.2f s (server CPU %.2f s, this process %.2f s)\n", n_total,
+          (g_get_monotonic_time () - t0) / 1e6, read_cpu_seconds (server_pid) - cpu_before,
+          read_cpu_seconds (getpid ()));
 
   g_usleep (500 * 1000);
   rss_idle = read_status_kib (server_pid, "VmRSS:");
   printf ("  server memory: %" G_GINT64_FORMAT " KiB before clients, %" G_GINT64_FORMAT
           " KiB with %d idle clients: %.1f KiB per idle client\n",
           rss_before, rss_idle, n_total, (rss_idle - rss_before) / (double) n_total);
+
+  if (opts.idle > 0)
+    {
+      g_autofree char *load = read_load ();
+
+      printf ("  load average %s at the end\n", load);
+      measuring = FALSE;
+      g_atomic_int_set (&publishing_done, TRUE);
+      goto done;
+    }
 
   load_before = read_load ();
   cpu_before = read_cpu_seconds (server_pid);
@@ -758,6 +794,7 @@ main (int   argc,
   printf ("  load average %s at the start of publishing, %s at its end (%d cores)\n",
           load_before, load_after, (int) sysconf (_SC_NPROCESSORS_ONLN));
 
+done:
   for (int i = 0; i < n_total; i++)
     {
       close (clients[i].fd);

@@ -16,8 +16,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -33,6 +35,7 @@ typedef struct
 {
   GSubprocess      *process;
   GDataInputStream *stdout_lines;
+  GDataInputStream *stderr_lines;  /* with server_start_setup (..., TRUE, ...) only */
   guint16           port;
 } Server;
 
@@ -44,8 +47,10 @@ die_with_parent (gpointer user_data)
 }
 
 static Server *
-server_start (const char *first_arg,
-              ...)
+server_startv (GSpawnChildSetupFunc  child_setup,
+               gboolean              capture_log,
+               const char           *first_arg,
+               va_list               args)
 {
   const char *binary = g_getenv ("PULSE_EVENTS");
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -54,23 +59,23 @@ server_start (const char *first_arg,
   g_autofree char *line = NULL;
   Server *server = g_new0 (Server, 1);
   const char *prefix = "Listening on http://127.0.0.1:";
-  va_list args;
 
   g_assert_nonnull (binary);
   g_ptr_array_add (argv, (char *) binary);
   g_ptr_array_add (argv, (char *) "--listen");
   g_ptr_array_add (argv, (char *) "127.0.0.1:0");
-  va_start (args, first_arg);
   for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        (capture_log ? G_SUBPROCESS_FLAGS_STDERR_PIPE : 0));
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   server->stdout_lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  if (capture_log)
+    server->stderr_lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server->process));
 
   /* Port 0: the server picks one and says which on its first line. */
   line = g_data_input_stream_read_line (server->stdout_lines, NULL, NULL, &error);
@@ -80,6 +85,36 @@ server_start (const char *first_arg,
   g_assert_true (g_str_has_suffix (line, "/api/events/v1"));
   server->port = (guint16) g_ascii_strtoull (line + strlen (prefix), NULL, 10);
   g_assert_cmpuint (server->port, >, 0);
+
+  return server;
+}
+
+static Server *
+server_start (const char *first_arg,
+              ...)
+{
+  Server *server;
+  va_list args;
+
+  va_start (args, first_arg);
+  server = server_startv (die_with_parent, FALSE, first_arg, args);
+  va_end (args);
+
+  return server;
+}
+
+/* The same with its own setup of the child, and its log readable. */
+static Server *
+server_start_setup (GSpawnChildSetupFunc  child_setup,
+                    const char           *first_arg,
+                    ...)
+{
+  Server *server;
+  va_list args;
+
+  va_start (args, first_arg);
+  server = server_startv (child_setup, TRUE, first_arg, args);
+  va_end (args);
 
   return server;
 }
@@ -96,6 +131,7 @@ server_reap (Server *server)
   g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
 
   g_object_unref (server->stdout_lines);
+  g_clear_object (&server->stderr_lines);
   g_object_unref (server->process);
   g_free (server);
 }
@@ -1182,6 +1218,46 @@ big_batch (guint n,
   return g_string_free (json, FALSE);
 }
 
+/* A batch published at once reaches a stream in one turn, and goes out in
+ * as few writes as the socket allows: every event, whole and in order,
+ * more than one write's worth of them (pi-server-client.c). */
+static void
+test_batch_in_order (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "big.#");
+  g_autofree char *batch = big_batch (600, 100);
+  Conn *conns[2];
+  Conn *conn;
+
+  for (guint c = 0; c < G_N_ELEMENTS (conns); c++)
+    conns[c] = stream_open_ready (server, bindings);
+
+  conn = http_request (server, "POST", "/api/events/v1/publish", NULL, batch);
+  g_assert_true (g_str_has_prefix (conn->head->str, "HTTP/1.1 200 "));
+  conn_close (conn);
+
+  for (guint c = 0; c < G_N_ELEMENTS (conns); c++)
+    {
+      g_autofree char *events = conn_take_events (conns[c], 600);
+      g_auto(GStrv) each = g_strsplit (events, "\n\n", -1);
+
+      g_assert_cmpuint (g_strv_length (each), ==, 601);
+      for (guint i = 0; i < 600; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("\"routingKey\":\"big.%u\"", i);
+
+          g_assert_true (g_str_has_prefix (each[i], "event: message\ndata: {\"payload\":{\"pad\":\""));
+          g_assert_nonnull (strstr (each[i], key));
+          g_assert_true (g_str_has_suffix (each[i], "}\nid: -"));
+        }
+      g_assert_cmpstr (each[600], ==, "");
+      conn_close (conns[c]);
+    }
+
+  server_stop (server);
+}
+
 static const char *
 json_error_message (Conn *conn)
 {
@@ -1331,6 +1407,180 @@ test_max_sockets (void)
 
   conn_close (idle[1]);
   conn_close (stream);
+  server_stop (server);
+}
+
+/* A low file limit, as a shell or a service manager may set: soft 100
+ * under a hard 200. */
+#define LOW_SOFT_LIMIT 100
+#define LOW_HARD_LIMIT 200
+
+static void
+low_file_limit (gpointer user_data)
+{
+  struct rlimit limit = { LOW_SOFT_LIMIT, LOW_HARD_LIMIT };
+
+  die_with_parent (user_data);
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    _exit (99);
+}
+
+/* The soft limit of "Max open files" in /proc/PID/limits. */
+static guint64
+server_file_limit (Server *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/limits", g_subprocess_get_identifier (server->process));
+  g_autofree char *text = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  line = strstr (text, "Max open files");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("Max open files"), NULL, 10);
+}
+
+/* Reads the server's log until a line containing @text; returns how many
+ * lines before it contained @count_text. */
+static guint
+server_log_until (Server     *server,
+                  const char *text,
+                  const char *count_text)
+{
+  guint count = 0;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = g_data_input_stream_read_line (server->stderr_lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      if (line == NULL)
+        g_error ("The server's log ended without “%s”", text);
+      if (strstr (line, text) != NULL)
+        return count;
+      if (count_text != NULL && strstr (line, count_text) != NULL)
+        count++;
+    }
+}
+
+/* The server raises its soft file limit to the hard one by itself, takes
+ * connections up to it less its reserve, says once when it is near, and
+ * refuses past it with a 503 rather than failing to accept. */
+static void
+test_file_limit (void)
+{
+  const guint limit = LOW_HARD_LIMIT - 64;  /* the reserve of pi-http-front.c */
+  g_autoptr(GPtrArray) idle = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
+  g_autofree char *warning = g_strdup_printf ("near the limit of %u (the file limit less 64)", limit);
+  struct rlimit own;
+  Server *server;
+  Conn *conn;
+  guint warnings;
+
+  /* The test's own connections count too, and a lower hard limit cannot
+   * be raised to the one the server is given. */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &own), ==, 0);
+  if (own.rlim_max < LOW_HARD_LIMIT + 64)
+    {
+      g_test_skip ("The hard file limit is too low for this test");
+      return;
+    }
+  if (own.rlim_cur < LOW_HARD_LIMIT + 64)
+    {
+      own.rlim_cur = own.rlim_max;
+      g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &own), ==, 0);
+    }
+
+  server = server_start_setup (low_file_limit, "--request-timeout", "60", NULL);
+
+  g_assert_cmpuint (server_file_limit (server), ==, LOW_HARD_LIMIT);
+
+  /* Past 90%: one warning that names the limit and how to raise it. */
+  for (guint i = 0; i < limit * 9 / 10 + 1; i++)
+    g_ptr_array_add (idle, conn_open (server, 0));
+  warnings = server_log_until (server, warning, NULL);
+  g_assert_cmpuint (warnings, ==, 0);
+
+  /* Full: every connection taken, the next one refused in words. */
+  while (idle->len < limit)
+    g_ptr_array_add (idle, conn_open (server, 0));
+  for (guint i = 0; i < 3; i++)
+    {
+      conn = http_request (server, "GET", "/api/events/v1/ping", NULL, NULL);
+      assert_json_error (conn, 503);
+      conn_close (conn);
+    }
+
+  /* Back under 80%, said once; the warning was not repeated meanwhile,
+   * and comes again on the next rise. */
+  g_ptr_array_remove_range (idle, 0, limit / 4);
+  warnings = server_log_until (server, "back under 80% of the limit", warning);
+  g_assert_cmpuint (warnings, ==, 0);
+  while (idle->len < limit * 9 / 10 + 1)
+    g_ptr_array_add (idle, conn_open (server, 0));
+  server_log_until (server, warning, NULL);
+
+  g_ptr_array_set_size (idle, 0);
+  server_stop (server);
+}
+
+/* Idle streams cost the server little memory: 1,000 of them, each bound to
+ * its own task group, under 16 KiB each (issue 15's bound; libsoup alone
+ * kept 16 KiB per open response before the streams were taken from it). */
+#define IDLE_STREAMS 1000
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+static void
+test_idle_memory (void)
+{
+  g_autoptr(GPtrArray) streams = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_close);
+  struct rlimit own;
+  Server *server;
+  guint64 before, after;
+
+#ifdef SANITIZED
+  g_test_skip ("AddressSanitizer's own memory per allocation is not the server's");
+  return;
+#endif
+
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &own), ==, 0);
+  if (own.rlim_max < IDLE_STREAMS + 64)
+    {
+      g_test_skip ("The hard file limit is too low for this test");
+      return;
+    }
+  own.rlim_cur = own.rlim_max;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &own), ==, 0);
+
+  server = server_start (NULL);
+  /* One stream first: what every server has once it served one. */
+  {
+    g_autofree char *bindings = bindings_json (EXCHANGE, "primary.*.first.#");
+
+    g_ptr_array_add (streams, stream_open_ready (server, bindings));
+  }
+  before = server_status_kb (server, "VmRSS");
+
+  for (guint i = 0; i < IDLE_STREAMS; i++)
+    {
+      g_autofree char *pattern = g_strdup_printf ("primary.*.group%06u.#", i);
+      g_autofree char *bindings = bindings_json (EXCHANGE, pattern);
+
+      g_ptr_array_add (streams, stream_open_ready (server, bindings));
+    }
+  after = server_status_kb (server, "VmRSS");
+
+  g_test_message ("%u idle streams: %.1f KiB each", IDLE_STREAMS, (after - before) / (double) IDLE_STREAMS);
+  g_assert_cmpuint (after - MIN (before, after), <, 16 * IDLE_STREAMS);
+
+  g_ptr_array_set_size (streams, 0);
   server_stop (server);
 }
 
@@ -1622,8 +1872,11 @@ main (int   argc,
   g_test_add_func ("/pi/server/usage-errors", test_usage_errors);
   g_test_add_func ("/pi/server/short-requests-close", test_short_requests_close);
   g_test_add_func ("/pi/server/publish-too-large", test_publish_too_large);
+  g_test_add_func ("/pi/server/batch-in-order", test_batch_in_order);
   g_test_add_func ("/pi/server/slow-request", test_slow_request);
   g_test_add_func ("/pi/server/max-sockets", test_max_sockets);
+  g_test_add_func ("/pi/server/file-limit", test_file_limit);
+  g_test_add_func ("/pi/server/idle-memory", test_idle_memory);
   g_test_add_func ("/pi/server/long-request", test_long_request);
   g_test_add_func ("/pi/server/request-framing", test_request_framing);
   g_test_add_func ("/pi/server/header-syntax", test_header_syntax);

@@ -99,6 +99,27 @@ pi_counting_output_stream_write_nonblocking (GPollableOutputStream  *stream,
   return n;
 }
 
+/* Several buffers in one call: on a socket, one sendmsg(). */
+static GPollableReturn
+pi_counting_output_stream_writev_nonblocking (GPollableOutputStream  *stream,
+                                              const GOutputVector    *vectors,
+                                              gsize                   n_vectors,
+                                              gsize                  *bytes_written,
+                                              GError                **error)
+{
+  PiCountingOutputStream *self = PI_COUNTING_OUTPUT_STREAM (stream);
+  gsize written = 0;
+  GPollableReturn result;
+
+  result = g_pollable_output_stream_writev_nonblocking (G_POLLABLE_OUTPUT_STREAM (base_stream (self)),
+                                                        vectors, n_vectors, &written, NULL, error);
+  if (result == G_POLLABLE_RETURN_OK)
+    self->written += written;
+  if (bytes_written != NULL)
+    *bytes_written = result == G_POLLABLE_RETURN_OK ? written : 0;
+  return result;
+}
+
 static void
 pi_counting_output_stream_pollable_init (GPollableOutputStreamInterface *iface)
 {
@@ -106,6 +127,7 @@ pi_counting_output_stream_pollable_init (GPollableOutputStreamInterface *iface)
   iface->is_writable = pi_counting_output_stream_is_writable;
   iface->create_source = pi_counting_output_stream_create_source;
   iface->write_nonblocking = pi_counting_output_stream_write_nonblocking;
+  iface->writev_nonblocking = pi_counting_output_stream_writev_nonblocking;
 }
 
 static void

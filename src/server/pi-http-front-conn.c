@@ -136,6 +136,8 @@ conn_close (PiHttpFrontConn *conn)
 
   g_queue_unlink (conn->queue, &conn->link);
   conn->front = NULL;
+  if (conn->queue == &self->conns)
+    pi_http_front_check_limit (self);
 
   g_clear_handle_id (&conn->deadline_source, g_source_remove);
   g_clear_handle_id (&conn->linger_source, g_source_remove);

@@ -37,6 +37,7 @@ struct _PiHttpFront
   GTlsCertificate        *tls_certificate;
   guint                   max_sockets;
   guint                   max_sockets_effective;
+  gboolean                near_limit;  /* warned: past 90% of max_sockets_effective */
   double                  request_timeout;
   gsize                   max_body;
 };
@@ -47,6 +48,7 @@ void     pi_http_front_conn_start       (PiHttpFront       *self,
 void     pi_http_front_conn_refuse_full (PiHttpFront       *self,
                                          GSocket           *socket);
 void     pi_http_front_conn_close_all   (PiHttpFront       *self);
+void     pi_http_front_check_limit      (PiHttpFront       *self);
 GSocket *pi_http_front_conn_get_socket  (SoupServerMessage *msg);
 PiHandoverStream *pi_http_front_conn_get_handover (SoupServerMessage *msg);
 

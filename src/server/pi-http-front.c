@@ -105,6 +105,7 @@ accept_cb (GSocket      *listener,
         }
 
       pi_http_front_conn_start (self, socket);
+      pi_http_front_check_limit (self);
     }
 
   return G_SOURCE_CONTINUE;
@@ -277,6 +278,32 @@ update_max_sockets (PiHttpFront *self)
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
     available = MIN (limit.rlim_cur, (rlim_t) G_MAXINT32);
   self->max_sockets_effective = available > 16 + FD_RESERVE ? available - FD_RESERVE : 16;
+}
+
+/* Says once, in one line, when the open connections pass 90% of what the
+ * front takes, and again only once they have fallen back under 80%. */
+void
+pi_http_front_check_limit (PiHttpFront *self)
+{
+  guint open = self->conns.length;
+  guint limit = self->max_sockets_effective;
+
+  if (!self->near_limit && (guint64) open * 10 >= (guint64) limit * 9)
+    {
+      self->near_limit = TRUE;
+      if (self->max_sockets > 0)
+        g_message ("Warning: %u client connections open, near the limit of %u (--max-sockets): "
+                   "more get 503; raise --max-sockets to take more", open, limit);
+      else
+        g_message ("Warning: %u client connections open, near the limit of %u (the file limit less %d): "
+                   "more get 503; raise the hard file limit (ulimit -Hn, LimitNOFILE=) to take more",
+                   open, limit, FD_RESERVE);
+    }
+  else if (self->near_limit && (guint64) open * 10 < (guint64) limit * 8)
+    {
+      self->near_limit = FALSE;
+      g_message ("%u client connections open, back under 80%% of the limit of %u", open, limit);
+    }
 }
 
 /**

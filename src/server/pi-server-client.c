@@ -11,35 +11,53 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
+#include "pi-handover-stream.h"
 #include "pi-server-private.h"
 
 /*
  * One accepted event stream of a PiServer.
  *
- * Its response body is written as events arrive (accumulate off, unpause
- * after every append), delimited by the end of the connection rather than
- * chunked, so that an event costs one write and the bytes on the wire are
- * exactly the event stream.
+ * libsoup parses the request and writes the response headers; then the
+ * connection is taken from it (soup_server_message_steal_connection() in
+ * wrote-headers) and the body, delimited by the end of the connection
+ * rather than chunked, is written here. libsoup's state for a message
+ * (a 16 KiB header buffer among it) would otherwise stay for as long as
+ * the stream is open, which for an idle client is most of its memory.
  *
- * Flow control: libsoup reports what the socket took (wrote-body-data,
- * wrote-chunk); what it has not taken yet is the client's queue. A message
- * that would push the queue past its bounds is dropped and counted, and a
- * `dropped` event reports the count once the queue has room again.
+ * Writes: an event is framed once by the broker and queued by reference
+ * (the same GBytes for every client it goes to, never copied). Everything
+ * a client has queued goes out in one writev() per main-loop turn (the
+ * server's flush idle), or when its socket can take more.
+ *
+ * Flow control: what the socket has not taken yet is the client's queue. A
+ * message that would push the queue past its bounds is dropped and
+ * counted, and a `dropped` event reports the count once the queue has
+ * room again.
  */
 
 #define LOG_BINDINGS_MAX 400
+#define WRITE_VECTORS    64
 
 struct _PiServerClient
 {
   PiServer          *server;        /* borrowed: the server outlives its clients */
-  SoupServerMessage *msg;
+  SoupServerMessage *msg;           /* until libsoup wrote the headers */
+  GIOStream         *stream;        /* from then on: the connection */
+  GQueue             queue;         /* of GBytes: what the socket has not taken yet */
+  gsize              head_written;  /* of the queue's first event */
+  GSource           *write_source;  /* waiting for the socket to take more */
   GList              link;
+  GList              flush_link;    /* in the server's flush_clients */
   PiSubscription    *subscription;
-  GSource           *hangup_source;
+  int                watched_fd;    /* in the server's hang-up watch, or -1 */
   char              *peer;
   char              *bindings_text;
   gint64             opened_at;
@@ -51,6 +69,7 @@ struct _PiServerClient
   guint64            dropped_large; /* not yet reported: larger than the whole buffer */
   gboolean           ready;
   gboolean           closing;
+  gboolean           stream_closed;
 };
 
 char *
@@ -93,17 +112,52 @@ loggable (const char *text)
 
 /* --- clients --------------------------------------------------------------- */
 
+static gboolean client_flush_all_cb (gpointer user_data);
+
+/* Writes @client's queue this turn, together with everything else queued
+ * meanwhile: not before its headers went out, nor while it waits for its
+ * socket. */
+static void
+client_schedule_write (PiServerClient *client)
+{
+  PiServer *self = client->server;
+
+  if (client->stream == NULL || client->write_source != NULL || client->flush_link.data != NULL)
+    return;
+
+  client->flush_link.data = client;
+  g_queue_push_tail_link (&self->flush_clients, &client->flush_link);
+  if (self->flush_source == 0)
+    {
+      self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, client_flush_all_cb, self, NULL);
+      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->flush_source), "[pi] client writes");
+    }
+}
+
+static void
+client_unschedule_write (PiServerClient *client)
+{
+  if (client->flush_link.data != NULL)
+    {
+      g_queue_unlink (&client->server->flush_clients, &client->flush_link);
+      client->flush_link.data = NULL;
+    }
+  if (client->write_source != NULL)
+    {
+      g_source_destroy (client->write_source);
+      g_clear_pointer (&client->write_source, g_source_unref);
+    }
+}
+
 static void
 client_append (PiServerClient *client,
                GBytes         *event)
 {
-  SoupMessageBody *body = soup_server_message_get_response_body (client->msg);
-
-  soup_message_body_append_bytes (body, event);
+  g_queue_push_tail (&client->queue, g_bytes_ref (event));
   client->pending_bytes += g_bytes_get_size (event);
   client->pending_events++;
   client->n_sent++;
-  soup_server_message_unpause (client->msg);
+  client_schedule_write (client);
 }
 
 static gboolean
@@ -151,14 +205,14 @@ pi_server_client_unsubscribe (PiServerClient *client)
     pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
 }
 
-/* Stops watching the socket for a hang-up (client_hangup_cb()). */
+/* Stops watching the socket for a hang-up (clients_hangup_cb()). */
 static void
 client_stop_watching (PiServerClient *client)
 {
-  if (client->hangup_source != NULL)
+  if (client->watched_fd >= 0)
     {
-      g_source_destroy (client->hangup_source);
-      g_clear_pointer (&client->hangup_source, g_source_unref);
+      epoll_ctl (client->server->hangup_epoll, EPOLL_CTL_DEL, client->watched_fd, NULL);
+      client->watched_fd = -1;
     }
 }
 
@@ -181,10 +235,17 @@ pi_server_client_end (PiServerClient *client,
       event = pi_event_format_error (error_text);
       client_append (client, event);
     }
+  else
+    {
+      /* Reset: nothing would read what is still queued. */
+      g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
+      client->pending_bytes = 0;
+      client->pending_events = 0;
+      client->head_written = 0;
+    }
 
   client->closing = TRUE;
-  soup_message_body_complete (soup_server_message_get_response_body (client->msg));
-  soup_server_message_unpause (client->msg);
+  client_schedule_write (client);  /* what is left, then the close */
 }
 
 static void
@@ -242,28 +303,148 @@ static const PiSubscriptionCallbacks subscription_callbacks = {
   .failed = client_failed_cb,
 };
 
+/* The socket took @written bytes from the head of the queue. */
 static void
-client_wrote_body_data_cb (SoupServerMessage *msg,
-                           guint              size,
-                           PiServerClient    *client)
-{
-  client->pending_bytes -= MIN (size, client->pending_bytes);
-}
-
-static void
-client_wrote_chunk_cb (SoupServerMessage *msg,
-                       PiServerClient    *client)
+client_took (PiServerClient *client,
+             gsize           written)
 {
   PiServer *self = client->server;
 
-  if (client->pending_events > 0)
-    client->pending_events--;
+  client->pending_bytes -= MIN (written, client->pending_bytes);
+  while (written > 0 && client->queue.head != NULL)
+    {
+      GBytes *head = client->queue.head->data;
+      gsize left = g_bytes_get_size (head) - client->head_written;
+
+      if (written < left)
+        {
+          client->head_written += written;
+          break;
+        }
+
+      written -= left;
+      client->head_written = 0;
+      g_bytes_unref (g_queue_pop_head (&client->queue));
+      if (client->pending_events > 0)
+        client->pending_events--;
+    }
 
   /* Report drops once the queue has drained to half. */
   if (client->dropped_slow + client->dropped_large > 0 &&
       client->pending_events <= self->queue_length / 2 &&
       client->pending_bytes <= self->client_buffer / 2)
     client_report_dropped (client);
+}
+
+static void client_write (PiServerClient *client);
+
+/* Closing the stream finishes @client (client_stream_closed_cb()). */
+static void
+client_close_stream (PiServerClient *client)
+{
+  g_autoptr(GIOStream) stream = g_object_ref (client->stream);
+
+  client_stop_watching (client);  /* before its descriptor number is free again */
+
+  g_io_stream_close (stream, NULL, NULL);
+}
+
+static gboolean
+client_writable_cb (GObject  *stream,
+                    gpointer  user_data)
+{
+  PiServerClient *client = user_data;
+
+  g_clear_pointer (&client->write_source, g_source_unref);
+  client_write (client);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writes as much of the queue as the socket takes now, in one call; then
+ * waits for the socket if it took less, and closes the stream once an
+ * ending stream has nothing left to write. */
+static void
+client_write (PiServerClient *client)
+{
+  GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (client->stream));
+  GOutputVector vectors[WRITE_VECTORS];
+  gsize n_vectors = 0, wanted = 0, written = 0;
+  g_autoptr(GError) error = NULL;
+  GPollableReturn result;
+
+  for (GList *l = client->queue.head; l != NULL && n_vectors < WRITE_VECTORS; l = l->next)
+    {
+      gsize size;
+      const guint8 *data = g_bytes_get_data (l->data, &size);
+      gsize skip = l == client->queue.head ? client->head_written : 0;
+
+      vectors[n_vectors].buffer = data + skip;
+      vectors[n_vectors].size = size - skip;
+      wanted += size - skip;
+      n_vectors++;
+    }
+
+  if (n_vectors == 0)
+    {
+      if (client->closing)
+        client_close_stream (client);
+      return;
+    }
+
+  result = g_pollable_output_stream_writev_nonblocking (output, vectors, n_vectors, &written, NULL, &error);
+  if (result == G_POLLABLE_RETURN_FAILED)
+    {
+      g_debug ("%s: %s", client->peer, error->message);
+      client_close_stream (client);
+      return;
+    }
+
+  if (result == G_POLLABLE_RETURN_OK)
+    client_took (client, written);
+
+  if (result == G_POLLABLE_RETURN_OK && written == wanted)
+    {
+      /* All taken: more vectors than one call writes wait for the next
+       * turn, and so does the close, after the last `error` event. */
+      if (client->queue.head != NULL || client->closing)
+        client_schedule_write (client);
+      return;
+    }
+
+  /* The socket is full: wait until it takes more (a `dropped` report
+   * queued meanwhile goes then too). */
+  if (client->flush_link.data != NULL)
+    {
+      g_queue_unlink (&client->server->flush_clients, &client->flush_link);
+      client->flush_link.data = NULL;
+    }
+  client->write_source = g_pollable_output_stream_create_source (output, NULL);
+  g_source_set_callback (client->write_source, G_SOURCE_FUNC (client_writable_cb), client, NULL);
+  g_source_set_static_name (client->write_source, "[pi] client writable");
+  g_source_attach (client->write_source, NULL);
+}
+
+static gboolean
+client_flush_all_cb (gpointer user_data)
+{
+  PiServer *self = user_data;
+  guint n = self->flush_clients.length;
+  GList *link;
+
+  self->flush_source = 0;
+
+  /* Those scheduled while this runs (an ending client, to close) wait for
+   * the next turn. */
+  while (n-- > 0 && (link = self->flush_clients.head) != NULL)
+    {
+      PiServerClient *client = link->data;
+
+      g_queue_unlink (&self->flush_clients, link);
+      link->data = NULL;
+      client_write (client);
+    }
+
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -287,14 +468,33 @@ pi_server_client_finish (PiServerClient *client)
 
   pi_server_client_unsubscribe (client);
   client_stop_watching (client);
+  client_unschedule_write (client);
 
   g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
              G_GUINT64_FORMAT " dropped (%u open)",
              client->peer, client->bindings_text, seconds, client->n_sent,
              client->n_dropped_total, self->clients.length);
 
-  g_signal_handlers_disconnect_by_data (client->msg, client);
+  if (client->msg != NULL)
+    g_signal_handlers_disconnect_by_data (client->msg, client);
   g_clear_object (&client->msg);
+  if (client->stream != NULL)
+    {
+      GIOStream *stream = g_steal_pointer (&client->stream);
+
+      g_signal_handlers_disconnect_by_data (stream, client);
+      if (!client->stream_closed)
+        {
+          g_io_stream_close (stream, NULL, NULL);
+          g_object_unref (stream);
+        }
+      else
+        {
+          /* Not from within its own close: the reference may be the last. */
+          g_idle_add_once ((GSourceOnceFunc) g_object_unref, stream);
+        }
+    }
+  g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
   g_free (client->peer);
   g_free (client->bindings_text);
   g_free (client);
@@ -307,26 +507,61 @@ client_finished_cb (SoupServerMessage *msg,
   pi_server_client_finish (client);
 }
 
+static void
+client_stream_closed_cb (PiHandoverStream *stream,
+                         PiServerClient   *client)
+{
+  client->stream_closed = TRUE;
+  pi_server_client_finish (client);
+}
+
+/* The headers are out: the connection is ours from here on, and libsoup's
+ * state for the message goes. */
+static void
+client_wrote_headers_cb (SoupServerMessage *msg,
+                         PiServerClient    *client)
+{
+  PiHandoverStream *handover = pi_http_front_get_message_stream (client->server->front, msg);
+  g_autoptr(GIOStream) wrapper = NULL;
+
+  g_signal_handlers_disconnect_by_data (msg, client);
+
+  /* What libsoup gives back wraps the stream it was handed, and leaves it
+   * open when it goes. */
+  if (handover != NULL)
+    client->stream = G_IO_STREAM (g_object_ref (handover));
+  wrapper = soup_server_message_steal_connection (msg);
+  g_clear_object (&client->msg);
+
+  if (client->stream == NULL)
+    {
+      g_critical ("No connection of ours for %s", client->peer);
+      pi_server_client_finish (client);
+      return;
+    }
+
+  g_signal_connect (client->stream, "closed", G_CALLBACK (client_stream_closed_cb), client);
+  if (client->queue.head != NULL || client->closing)
+    client_schedule_write (client);
+}
+
 /* libsoup does not read while it writes a response, so a client that hangs
  * up would only be noticed on a later write. Watch the socket instead: EOF
  * (or an error) means it is gone, and its subscription goes at once. */
-static gboolean
-client_hangup_cb (GSocket      *socket,
-                  GIOCondition  condition,
-                  gpointer      user_data)
+static void
+client_check_hangup (PiServerClient *client)
 {
-  PiServerClient *client = user_data;
   char byte;
   gssize n;
 
-  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  n = recv (client->watched_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
+    return;
 
-  g_clear_pointer (&client->hangup_source, g_source_unref);
+  client_stop_watching (client);
 
   if (n > 0)
-    return G_SOURCE_REMOVE;  /* pipelined bytes or TLS records: stop watching */
+    return;  /* pipelined bytes or TLS records: stop watching */
 
   g_debug ("%s hung up", client->peer);
 
@@ -334,8 +569,69 @@ client_hangup_cb (GSocket      *socket,
    * reads, and an accepted stream never ends without an `error` event
    * (docs/PROTOCOL.md 3). A reset peer is gone: nothing would read it. */
   pi_server_client_end (client, n == 0 ? "The client closed its side of the connection" : NULL);
+}
 
-  return G_SOURCE_REMOVE;
+/* One source for every stream's socket, not one each: GLib's main loop
+ * prepares, polls and checks every source on every iteration, which with
+ * 10,000 idle streams was most of the server's CPU. Ending a stream here
+ * frees nothing at once (the close comes on a later turn), so the other
+ * events of the batch stay valid. */
+static gboolean
+clients_hangup_cb (int           fd,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  struct epoll_event events[256];
+  int n = epoll_wait (fd, events, G_N_ELEMENTS (events), 0);
+
+  for (int i = 0; i < n; i++)
+    client_check_hangup (events[i].data.ptr);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+client_watch (PiServerClient *client,
+              GSocket        *socket)
+{
+  PiServer *self = client->server;
+  struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = client };
+
+  if (self->hangup_epoll < 0)
+    {
+      self->hangup_epoll = epoll_create1 (EPOLL_CLOEXEC);
+      if (self->hangup_epoll < 0)
+        {
+          g_message ("Cannot watch streams for hang-ups (epoll: %s): noticed on a later write instead",
+                     g_strerror (errno));
+          return;
+        }
+      self->hangup_watch = g_unix_fd_source_new (self->hangup_epoll, G_IO_IN);
+      g_source_set_callback (self->hangup_watch, G_SOURCE_FUNC (clients_hangup_cb), self, NULL);
+      g_source_set_static_name (self->hangup_watch, "[pi] client hangups");
+      g_source_attach (self->hangup_watch, NULL);
+    }
+
+  if (epoll_ctl (self->hangup_epoll, EPOLL_CTL_ADD, g_socket_get_fd (socket), &event) == 0)
+    client->watched_fd = g_socket_get_fd (socket);
+  else
+    g_debug ("%s: not watched for a hang-up: %s", client->peer, g_strerror (errno));
+}
+
+/* After the last client: the watch of clients_hangup_cb() goes. */
+void
+pi_server_client_unwatch_all (PiServer *self)
+{
+  if (self->hangup_watch != NULL)
+    {
+      g_source_destroy (self->hangup_watch);
+      g_clear_pointer (&self->hangup_watch, g_source_unref);
+    }
+  if (self->hangup_epoll >= 0)
+    {
+      close (self->hangup_epoll);
+      self->hangup_epoll = -1;
+    }
 }
 
 void
@@ -351,6 +647,7 @@ pi_server_client_start (PiServer          *self,
 
   client = g_new0 (PiServerClient, 1);
   client->server = self;
+  client->watched_fd = -1;
   client->msg = g_object_ref (msg);
   client->link.data = client;
   client->peer = pi_server_describe_peer (msg);
@@ -367,8 +664,7 @@ pi_server_client_start (PiServer          *self,
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
 
-  g_signal_connect (msg, "wrote-body-data", G_CALLBACK (client_wrote_body_data_cb), client);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (client_wrote_chunk_cb), client);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (client_wrote_headers_cb), client);
   g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), client);
 
   g_message ("Stream opened: %s, bindings %s (%u open)",
@@ -377,10 +673,7 @@ pi_server_client_start (PiServer          *self,
   socket = pi_http_front_get_message_socket (self->front, msg);
   if (socket != NULL)
     {
-      client->hangup_source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-      g_source_set_callback (client->hangup_source, G_SOURCE_FUNC (client_hangup_cb), client, NULL);
-      g_source_set_static_name (client->hangup_source, "[pi] client hangup");
-      g_source_attach (client->hangup_source, NULL);
+      client_watch (client, socket);
     }
 
   if (!(bindings = pi_bindings_from_json (bindings_json, &error)))

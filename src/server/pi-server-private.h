@@ -42,6 +42,10 @@ struct _PiServer
   PiBroker        *broker;
   GQueue           clients;         /* of PiServerClient, linked through their own GList */
   GQueue           websockets;      /* of PiServerWs, likewise */
+  GQueue           flush_clients;   /* of PiServerClient with events to write this turn */
+  guint            flush_source;
+  int              hangup_epoll;    /* every stream's socket, for hang-ups; -1 until the first */
+  GSource         *hangup_watch;
   char           **origins;
   GBytes          *ready_event;
   double           ping_interval;
@@ -86,6 +90,7 @@ void pi_server_client_end         (PiServerClient    *client,
                                    const char        *error_text);
 void pi_server_client_unsubscribe (PiServerClient    *client);
 void pi_server_client_finish      (PiServerClient    *client);
+void pi_server_client_unwatch_all (PiServer          *server);
 
 /* pi-server-ws.c */
 void pi_server_ws_start           (PiServer                *server,

@@ -426,6 +426,7 @@ pi_server_dispose (GObject *object)
   PiServer *self = PI_SERVER (object);
 
   g_clear_handle_id (&self->ping_source, g_source_remove);
+  g_clear_handle_id (&self->flush_source, g_source_remove);
 
   /* Clients still open lose their subscriptions before the broker goes. */
   for (GList *l = self->clients.head; l != NULL; l = l->next)
@@ -441,6 +442,7 @@ pi_server_dispose (GObject *object)
 
   while (self->clients.head != NULL)
     pi_server_client_finish (self->clients.head->data);
+  pi_server_client_unwatch_all (self);
   while (self->websockets.head != NULL)
     pi_server_ws_finish (self->websockets.head->data);
 
@@ -485,6 +487,8 @@ static void
 pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
+  g_queue_init (&self->flush_clients);
+  self->hangup_epoll = -1;
   g_queue_init (&self->websockets);
   self->socket_lifetime = PI_SERVER_DEFAULT_SOCKET_LIFETIME;
   self->ws_init_timeout = PI_SERVER_DEFAULT_WS_INIT_TIMEOUT;

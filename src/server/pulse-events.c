@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib-unix.h>
 
@@ -188,7 +189,7 @@ static const GOptionEntry entries[] = {
     "Most event streams open at once; more get 503 (default: no limit)", "N" },
   { "max-sockets", 0, 0, G_OPTION_ARG_INT64, &opts.max_sockets,
     "Most client connections open at once, streams and other requests together; "
-    "more get 503 (default: the file limit less 64)", "N" },
+    "more get 503 (default: the file limit less 64; the server raises its soft file limit to the hard one)", "N" },
   { "request-timeout", 0, 0, G_OPTION_ARG_CALLBACK, request_timeout_option_cb,
     "Seconds a client has to send its whole request, or it gets 408 (default 10)", "S" },
   { "max-body", 0, 0, G_OPTION_ARG_INT64, &opts.max_body,
@@ -240,6 +241,49 @@ parse_listen (const char  *text,
 
   if (g_ascii_strcasecmp (*address, "localhost") != 0 && !g_hostname_is_ip_address (*address))
     usage_error ("--listen: “%s” is not an IP address", *address);
+}
+
+/* Every client connection is a descriptor: take all the file limit the
+ * system grants (the soft limit up to the hard one), so that thousands of
+ * idle streams fit without a ulimit in every start script. Linux has no
+ * unlimited descriptors: an unlimited hard limit stops at fs.nr_open. */
+static void
+raise_file_limit (void)
+{
+  struct rlimit limit;
+  rlim_t before, target;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return;
+
+  before = limit.rlim_cur;
+  target = limit.rlim_max;
+  if (target == RLIM_INFINITY)
+    {
+      g_autofree char *text = NULL;
+
+      target = 1024 * 1024;
+      if (g_file_get_contents ("/proc/sys/fs/nr_open", &text, NULL, NULL) &&
+          g_ascii_strtoull (text, NULL, 10) > 0)
+        target = g_ascii_strtoull (text, NULL, 10);
+    }
+
+  if (before != RLIM_INFINITY && before >= target)
+    {
+      g_info ("File limit: %" G_GUINT64_FORMAT " descriptors, already the hard limit", (guint64) before);
+      return;
+    }
+
+  limit.rlim_cur = target;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    {
+      g_info ("File limit: %" G_GUINT64_FORMAT " descriptors; could not raise it to %" G_GUINT64_FORMAT ": %s",
+              (guint64) before, (guint64) target, g_strerror (errno));
+      return;
+    }
+
+  g_info ("File limit raised from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " descriptors",
+          (guint64) before, (guint64) target);
 }
 
 static gboolean
@@ -341,6 +385,7 @@ main (int   argc,
     usage_error ("--tls-key needs --tls-cert");
 
   parse_listen (opts.listen ? opts.listen : "127.0.0.1:12345", &address, &port);
+  raise_file_limit ();
 
   if (opts.amqp != NULL)
     {
