@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "pi-source.h"
@@ -230,6 +231,77 @@ test_server_status (void)
   pi_source_disconnect (source);
 }
 
+/* pulse-events serving events v1 over https (--tls-cert): the stream is
+ * verified against the test CA and its demo traffic arrives. Its streams
+ * are written by the server itself once the headers are out, so TLS goes
+ * through that path too. */
+static void
+test_pulse_events_https (void)
+{
+  const char *events = g_getenv ("PULSE_EVENTS");
+  g_autofree char *cert = g_build_filename (cert_dir, "server.pem", NULL);
+  g_autofree char *key = g_build_filename (cert_dir, "server.key", NULL);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  Watch *watch = g_new0 (Watch, 1);
+
+  if (events == NULL || !g_file_test (events, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("pulse-events is not built");
+      g_free (watch);
+      return;
+    }
+
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             events, "--demo", "--listen", "127.0.0.1:0",
+                             "--tls-cert", cert, "--tls-key", key, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (g_str_has_prefix (line, "Listening on "))
+        {
+          base = g_strdup (line + strlen ("Listening on "));
+          break;
+        }
+    }
+  g_test_message ("pulse-events at %s", base);
+  g_assert_true (g_str_has_prefix (base, "https://127.0.0.1:"));
+
+  trust_test_ca (TRUE);
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char * const names[] = { "task-defined", "task-pending", "task-running", "task-completed" };
+      g_autofree char *exchange = g_strconcat ("exchange/taskcluster-queue/v1/", names[i], NULL);
+
+      g_ptr_array_add (bindings, pi_binding_new (exchange, "#"));
+    }
+  watch->source = pi_source_new ();
+  watch->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  pi_source_set_server_url (watch->source, base);
+  pi_source_set_bindings (watch->source, bindings);
+  g_signal_connect (watch->source, "messages", G_CALLBACK (on_messages), watch);
+  g_signal_connect (watch->source, "notify::state", G_CALLBACK (on_state), watch);
+  g_assert_true (pi_source_connect (watch->source, NULL));
+
+  WAIT_UNTIL (watch->messages->len >= 5, 20);
+  g_assert_cmpint (pi_source_get_state (watch->source), ==, PI_STREAM_STATE_LIVE);
+  g_assert_true (g_str_has_prefix (pi_message_get_exchange (g_ptr_array_index (watch->messages, 0)),
+                                   "exchange/taskcluster-queue/v1/"));
+  g_assert_false (watch->saw_reconnecting);
+  watch_free (watch);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
 static void
 test_skipped (void)
 {
@@ -298,6 +370,7 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/wss/system-cas", &system_cas, test_refused);
   g_test_add_data_func ("/pi/source/wss/wrong-host", &wrong_host, test_refused);
   g_test_add_func ("/pi/source/wss/events-v1-status", test_server_status);
+  g_test_add_func ("/pi/source/wss/pulse-events-https", test_pulse_events_https);
 
   ret = g_test_run ();
   remove_dir (cert_dir);
