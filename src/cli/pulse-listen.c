@@ -565,6 +565,20 @@ get_broker_password (const char  *url,
   return NULL;
 }
 
+/* The AMQP library tells a server's log about each connection; here the
+ * status lines say it already, in order with the rest. */
+static void
+quiet_log_handler (const char     *log_domain,
+                   GLogLevelFlags  log_level,
+                   const char     *message,
+                   gpointer        user_data)
+{
+  const char *debug = g_getenv ("G_MESSAGES_DEBUG");
+
+  if (debug != NULL && (strstr (debug, "all") != NULL || strstr (debug, log_domain) != NULL))
+    g_log_default_handler (log_domain, log_level, message, user_data);
+}
+
 static gboolean
 open_capture (Listen      *self,
               const char  *path,
@@ -783,6 +797,7 @@ main (int   argc,
 
   if (pi_amqp_url_is_amqp (server))
     {
+      g_log_set_handler ("pi-amqp", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, quiet_log_handler, NULL);
       password = get_broker_password (server, &error);
       if (password == NULL)
         {
