@@ -96,6 +96,10 @@ main (int   argc,
       return 2;
     }
 
+  /* "amqp://host:port/" names the vhost "" for rabbitmq-c: the default one is meant. */
+  if (info.vhost == NULL || *info.vhost == '\0')
+    info.vhost = (char *) "/";
+
   for (guint i = 0; i < DISTINCT; i++)
     make_message (&messages[i], rand, i);
 

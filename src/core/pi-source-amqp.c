@@ -21,14 +21,17 @@
  * x-max-length, whose overflow is dead-lettered and counted (`dropped`),
  * prefetch AMQP_PREFETCH and acks batched.
  *
- * Acks follow the caller, not the worker: a message is acknowledged once
- * the caller has taken the batch that holds it (pi_stream_worker_take_records()
- * records the last tag taken and wakes this thread). A caller that stalls
- * (a full pipe) thus leaves at most AMQP_PREFETCH messages waiting in
- * memory; the broker holds the rest and, past the queue's length, drops
- * the oldest, which the list then counts. When half the window waits for
- * the caller, batches are dispatched at once rather than ~30 times a
- * second, so the window does not cap the rate.
+ * Acks follow the caller: while it keeps up (at most AMQP_EAGER_ACK_LIMIT
+ * messages wait for it), deliveries are acknowledged as they are queued for
+ * it, so that the broker need not wait for a round trip through the
+ * caller's thread; once more wait, only what the caller has taken is
+ * acknowledged (pi_stream_worker_take_records() records the last tag taken
+ * and wakes this thread). A caller that stalls (a full pipe) thus leaves at
+ * most AMQP_EAGER_ACK_LIMIT + AMQP_PREFETCH messages waiting in memory; the
+ * broker holds the rest and, past the queue's length, drops the oldest,
+ * which the list then counts. When half the window waits for the caller,
+ * batches are dispatched at once rather than ~30 times a second, so the
+ * window does not cap the rate.
  *
  * The client reconnects by itself; a lost connection ends the subscription,
  * which takes the usual path: a gap in the list, backoff, a new attempt
@@ -38,6 +41,9 @@
  */
 
 #define AMQP_PREFETCH        200
+/* Messages waiting for the caller up to which deliveries are acknowledged
+ * as they arrive rather than as the caller takes them. */
+#define AMQP_EAGER_ACK_LIMIT AMQP_PREFETCH
 #define AMQP_QUEUE_PREFIX    "pulse-inspector"
 
 const char *
@@ -151,6 +157,7 @@ on_deliveries (GPtrArray *items,
   PiStreamWorker *w = user_data;
   guint64 n_bytes = 0;
   guint64 waiting;
+  guint untaken;
 
   if (w->quitting || w->finished || w->loss_source != NULL)
     return;
@@ -179,6 +186,18 @@ on_deliveries (GPtrArray *items,
     w->urgent = TRUE;
   pi_stream_worker_flush_batches (w, TRUE);
   w->urgent = FALSE;
+
+  /* While the caller keeps up, acknowledge at once: the broker sends on
+   * without a round trip through the caller's thread. Once more than
+   * AMQP_EAGER_ACK_LIMIT messages wait for it, acks follow what it takes. */
+  g_mutex_lock (&w->mutex);
+  untaken = w->n_queued;
+  g_mutex_unlock (&w->mutex);
+  if (untaken <= AMQP_EAGER_ACK_LIMIT && w->amqp_subscription != NULL && last_tag > w->amqp_acked_tag)
+    {
+      pi_amqp_client_ack (w->amqp_client, w->amqp_subscription, last_tag);
+      w->amqp_acked_tag = last_tag;
+    }
 }
 
 static void
