@@ -18,6 +18,8 @@
 
 #include "config.h"
 
+#include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <rabbitmq-c/amqp.h>
 #include <rabbitmq-c/tcp_socket.h>
@@ -498,6 +501,82 @@ test_pulse_user (void)
   listen_stop (listen);
 }
 
+/* Every binding refused: nothing would ever come, so pulse-listen ends
+ * with the broker's reason in words. */
+static void
+test_all_refused (void)
+{
+  g_autofree char *url = NULL;
+  Listen *listen;
+
+  ensure_rabbit ();
+  url = broker_url ("guest");
+  listen = listen_start ("guest", "--amqp", url, "--bind", MISSING "=#", NULL);
+  listen_wait_exit (listen, 1, TIMEOUT_S);
+  g_assert_cmpuint (lines_count (listen->err, "does not exist"), >=, 1);
+  g_assert_cmpuint (lines_count (listen->err, "Reconnecting"), ==, 0);
+  listen_free (listen);
+}
+
+/* On a terminal, without PULSE_PASSWORD: the password is asked for and
+ * not echoed, and it works. */
+static void
+test_prompt (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) terminal = g_string_new (NULL);
+  g_autofree char *url = NULL;
+  Listen *listen = g_new0 (Listen, 1);
+  int master, slave;
+
+  ensure_rabbit ();
+  url = broker_url ("guest");
+  g_assert_cmpint (openpty (&master, &slave, NULL, NULL, NULL), ==, 0);
+  g_unix_set_fd_nonblocking (master, TRUE, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "PULSE_PASSWORD");
+  g_subprocess_launcher_take_stdin_fd (launcher, slave);
+  listen->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_LISTEN"),
+                                                 "--amqp", url, "--bind", EXCHANGE "=prompt.#", NULL);
+  g_assert_no_error (error);
+  listen->out = lines_new (g_subprocess_get_stdout_pipe (listen->process), "stdout", FALSE);
+  listen->err = lines_new (g_subprocess_get_stderr_pipe (listen->process), "stderr", TRUE);
+
+  /* The prompt has no line end: wait for the terminal to be quiet. */
+  for (gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;;)
+    {
+      struct termios attributes;
+
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (tcgetattr (master, &attributes) == 0 && !(attributes.c_lflag & ECHO))
+        break;
+      spin (20);
+    }
+  g_assert_cmpint (write (master, "guest\n", 6), ==, 6);
+  WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 1, TIMEOUT_S);
+  g_assert_cmpuint (lines_count (listen->err, "Password for amqp://guest@127.0.0.1:"), ==, 1);
+
+  /* What the terminal showed: the line end, not the password. */
+  for (;;)
+    {
+      char buffer[256];
+      gssize n = read (master, buffer, sizeof buffer);
+
+      if (n <= 0)
+        break;
+      g_string_append_len (terminal, buffer, n);
+    }
+  g_assert_null (strstr (terminal->str, "guest"));
+
+  pi_test_rabbit_publish (&rabbit, "prompt.x", NULL, "{}");
+  WAIT_UNTIL (listen_n_events (listen, "message") == 1, TIMEOUT_S);
+  listen_stop (listen);
+  close (master);
+}
+
 /* A wrong password: pulse-listen says so and exits, without trying again;
  * PiSource says that other credentials may help. */
 static void
@@ -684,6 +763,8 @@ main (int   argc,
   g_test_add_func ("/pi/listen-amqp/address", test_address);
   g_test_add_func ("/pi/listen-amqp/messages", with_rabbit ? test_messages : test_skipped);
   g_test_add_func ("/pi/listen-amqp/pulse-user", with_rabbit ? test_pulse_user : test_skipped);
+  g_test_add_func ("/pi/listen-amqp/all-refused", with_rabbit ? test_all_refused : test_skipped);
+  g_test_add_func ("/pi/listen-amqp/prompt", with_rabbit ? test_prompt : test_skipped);
   g_test_add_func ("/pi/listen-amqp/wrong-password", with_rabbit ? test_wrong_password : test_skipped);
   g_test_add_func ("/pi/listen-amqp/source", with_rabbit ? test_source : test_skipped);
   g_test_add_func ("/pi/listen-amqp/stalled-reader", with_rabbit ? test_stalled_reader : test_skipped);

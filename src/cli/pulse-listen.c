@@ -528,6 +528,9 @@ prompt_password (const char *prompt)
   restore_echo ();
   signal (SIGINT, old_int);
   signal (SIGTERM, old_term);
+  /* The terminal showed the line end; a redirected stderr did not. */
+  if (!isatty (STDERR_FILENO))
+    g_printerr ("\n");
 
   if (c == EOF && line->len == 0)
     return NULL;
