@@ -103,6 +103,80 @@ pi_test_rabbit_stop (PiTestRabbit *rabbit)
   g_clear_pointer (&rabbit->exchange, g_free);
 }
 
+char *
+pi_test_rabbit_ctl (PiTestRabbit *rabbit,
+                    const char   *first_arg,
+                    ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *arg;
+  char *out = NULL;
+  va_list args;
+  int status;
+
+  g_ptr_array_add (argv, rabbit->script);
+  g_ptr_array_add (argv, (char *) "ctl");
+  g_ptr_array_add (argv, rabbit->dir);
+  va_start (args, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("rabbitmqctl %s failed: %s%s", first_arg, out, err);
+  return out;
+}
+
+void
+pi_test_rabbit_add_user (PiTestRabbit *rabbit,
+                         const char   *user,
+                         const char   *password,
+                         const char   *configure,
+                         const char   *write,
+                         const char   *read)
+{
+  g_free (pi_test_rabbit_ctl (rabbit, "add_user", user, password, NULL));
+  g_free (pi_test_rabbit_ctl (rabbit, "set_permissions", "-p", "/", user, configure, write, read, NULL));
+}
+
+static void
+publisher_connect (PiTestRabbit *rabbit)
+{
+  amqp_socket_t *socket;
+  int port = atoi (strrchr (rabbit->amqp_url, ':') + 1);
+
+  if (rabbit->publisher != NULL)
+    amqp_destroy_connection (rabbit->publisher);
+  rabbit->publisher = amqp_new_connection ();
+  socket = amqp_tcp_socket_new (rabbit->publisher);
+  g_assert_cmpint (amqp_socket_open (socket, "127.0.0.1", port), ==, AMQP_STATUS_OK);
+  g_assert_cmpint (amqp_login (rabbit->publisher, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+                               "guest", "guest").reply_type, ==, AMQP_RESPONSE_NORMAL);
+  amqp_channel_open (rabbit->publisher, 1);
+  g_assert_cmpint (amqp_get_rpc_reply (rabbit->publisher).reply_type, ==, AMQP_RESPONSE_NORMAL);
+  amqp_exchange_declare (rabbit->publisher, 1, amqp_cstring_bytes (rabbit->exchange), amqp_cstring_bytes ("topic"),
+                         FALSE, FALSE, FALSE, FALSE, amqp_empty_table);
+  g_assert_cmpint (amqp_get_rpc_reply (rabbit->publisher).reply_type, ==, AMQP_RESPONSE_NORMAL);
+}
+
+void
+pi_test_rabbit_kill (PiTestRabbit *rabbit)
+{
+  g_free (rabbit_node (rabbit->script, "kill", rabbit->dir));
+}
+
+void
+pi_test_rabbit_restart (PiTestRabbit *rabbit)
+{
+  g_free (rabbit_node (rabbit->script, "restart", rabbit->dir));
+  publisher_connect (rabbit);
+}
+
 void
 pi_test_rabbit_publish (PiTestRabbit *rabbit,
                         const char   *routing_key,

@@ -35,6 +35,22 @@ void pi_test_rabbit_stop    (PiTestRabbit *rabbit);
 /* Has the broker end every connection but the publisher's, as a broker
  * restart or a network cut ends a server's own. */
 void pi_test_rabbit_close_others (PiTestRabbit *rabbit);
+/* rabbitmqctl against the node (NULL-terminated arguments); its stdout. */
+char *pi_test_rabbit_ctl    (PiTestRabbit *rabbit,
+                             const char   *first_arg,
+                             ...) G_GNUC_NULL_TERMINATED;
+/* A user on vhost "/" with these permission patterns (configure, write,
+ * read), as PulseGuardian makes them. */
+void pi_test_rabbit_add_user (PiTestRabbit *rabbit,
+                              const char   *user,
+                              const char   *password,
+                              const char   *configure,
+                              const char   *write,
+                              const char   *read);
+/* Kills the node hard (a crash, to its clients), and starts it again on the
+ * same port; the publisher connects again and declares the exchange. */
+void pi_test_rabbit_kill    (PiTestRabbit *rabbit);
+void pi_test_rabbit_restart (PiTestRabbit *rabbit);
 /* Publishes to the exchange as Taskcluster does: @cc (nullable) as the CC
  * header's one entry, e.g. "route.index.foo". */
 void pi_test_rabbit_publish (PiTestRabbit *rabbit,

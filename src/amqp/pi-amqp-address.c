@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +45,7 @@ set_invalid (GError    **error,
   va_end (args);
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "“%s” is not a valid broker URL: %s", url, why);
+               _("“%s” is not a valid broker URL: %s"), url, why);
 }
 
 /* Percent-decodes @len bytes of @text; NULL if an escape is broken or
@@ -86,7 +88,7 @@ pi_amqp_address_parse (const char  *url,
   if (!g_utf8_validate (url, -1, NULL))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           "The broker URL is not valid UTF-8 text");
+                           _("The broker URL is not valid UTF-8 text"));
       return NULL;
     }
 
@@ -102,22 +104,22 @@ pi_amqp_address_parse (const char  *url,
     }
   else
     {
-      set_invalid (error, url, "it must start with amqp:// (or amqps:// for TLS), as in "
-                   "amqps://user@host/");
+      set_invalid (error, url, _("it must start with amqp:// (or amqps:// for TLS), as in "
+                   "amqps://user@host/"));
       return NULL;
     }
 
   rest = url + scheme_len;
   if (strpbrk (rest, "?#") != NULL)
     {
-      set_invalid (error, url, "query parameters and fragments (after “?” or “#”) are not supported");
+      set_invalid (error, url, _("query parameters and fragments (after “?” or “#”) are not supported"));
       return NULL;
     }
   for (const char *p = rest; *p != '\0'; p++)
     {
       if ((guchar) *p <= ' ')
         {
-          set_invalid (error, url, "it contains spaces or control characters");
+          set_invalid (error, url, _("it contains spaces or control characters"));
           return NULL;
         }
     }
@@ -137,12 +139,12 @@ pi_amqp_address_parse (const char  *url,
       address->user = unescape (rest, user_end - rest);
       if (address->user == NULL)
         {
-          set_invalid (error, url, "the user name has a broken %%-escape");
+          set_invalid (error, url, _("the user name has a broken %%-escape"));
           return NULL;
         }
       if (address->user[0] == '\0')
         {
-          set_invalid (error, url, "the user name before “@” is empty");
+          set_invalid (error, url, _("the user name before “@” is empty"));
           return NULL;
         }
       if (colon != NULL)
@@ -150,7 +152,7 @@ pi_amqp_address_parse (const char  *url,
           address->password = unescape (colon + 1, at - colon - 1);
           if (address->password == NULL)
             {
-              set_invalid (error, url, "the password has a broken %%-escape");
+              set_invalid (error, url, _("the password has a broken %%-escape"));
               return NULL;
             }
         }
@@ -168,14 +170,20 @@ pi_amqp_address_parse (const char  *url,
 
       if (close == NULL)
         {
-          set_invalid (error, url, "the IPv6 address has no closing “]”");
+          set_invalid (error, url, _("the IPv6 address has no closing “]”"));
           return NULL;
         }
       address->host = g_strndup (host + 1, close - host - 1);
       host_end = close + 1;
+      if (strchr (address->host, ':') == NULL ||
+          strspn (address->host, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:.%_-") < strlen (address->host))
+        {
+          set_invalid (error, url, _("“%s” in brackets is not an IPv6 address"), address->host);
+          return NULL;
+        }
       if (host_end < authority_end && *host_end != ':')
         {
-          set_invalid (error, url, "“%.*s” after the IPv6 address is not a port",
+          set_invalid (error, url, _("“%.*s” after the IPv6 address is not a port"),
                        (int) (authority_end - host_end), host_end);
           return NULL;
         }
@@ -190,7 +198,7 @@ pi_amqp_address_parse (const char  *url,
 
   if (address->host[0] == '\0')
     {
-      set_invalid (error, url, "it names no host, as in amqps://user@host/");
+      set_invalid (error, url, _("it names no host, as in amqps://user@host/"));
       return NULL;
     }
 
@@ -204,14 +212,14 @@ pi_amqp_address_parse (const char  *url,
 
       if (len == 0 || len > 5 || strspn (port_text, "0123456789") < len)
         {
-          set_invalid (error, url, "the port “%.*s” is not a number", (int) len, port_text);
+          set_invalid (error, url, _("the port “%.*s” is not a number"), (int) len, port_text);
           return NULL;
         }
       for (gsize i = 0; i < len; i++)
         port = port * 10 + (port_text[i] - '0');
       if (port < 1 || port > 65535)
         {
-          set_invalid (error, url, "the port %" G_GUINT64_FORMAT " is not between 1 and 65535", port);
+          set_invalid (error, url, _("the port %u is not between 1 and 65535"), (guint) port);
           return NULL;
         }
       address->port = (int) port;
@@ -226,12 +234,12 @@ pi_amqp_address_parse (const char  *url,
       address->vhost = unescape (authority_end + 1, strlen (authority_end + 1));
       if (address->vhost == NULL)
         {
-          set_invalid (error, url, "the virtual host has a broken %%-escape");
+          set_invalid (error, url, _("the virtual host has a broken %%-escape"));
           return NULL;
         }
       if (strchr (authority_end + 1, '/') != NULL)
         {
-          set_invalid (error, url, "the virtual host contains “/”: write it as %%2F");
+          set_invalid (error, url, _("the virtual host contains “/”: write it as %%2F"));
           return NULL;
         }
     }

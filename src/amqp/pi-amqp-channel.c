@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -55,7 +57,7 @@ io_channel_open (Io                 *io,
 
   if (id == 0)
     {
-      *text = g_strdup ("Too many subscriptions on one broker connection");
+      *text = g_strdup (_("Too many subscriptions on one broker connection"));
       return RPC_CHANNEL_CLOSED;
     }
 
@@ -90,13 +92,20 @@ io_channel_close (Io             *io,
                   char          **text)
 {
   amqp_channel_t id = *channel;
+  g_autofree char *why = NULL;
+  RpcResult result;
 
   if (id == 0)
     return RPC_OK;
 
   io_channel_forget (io, channel);
   amqp_channel_close (io->conn, id, AMQP_REPLY_SUCCESS);
-  return pi_amqp_io_check_rpc (io, id, text, NULL, NULL);
+  result = pi_amqp_io_check_rpc (io, id, &why, NULL, NULL);
+  /* Only a lost connection matters to the caller. */
+  if (result == RPC_CONNECTION_LOST)
+    *text = g_steal_pointer (&why);
+
+  return result;
 }
 
 /* The queue of a subscription whose channel the broker closed is not
@@ -147,43 +156,43 @@ explain_refusal (Io         *io,
                  const char *raw)
 {
   const char *user = io->address->user;
-  g_autofree char *said = message != NULL ? g_strdup_printf (" (the broker said: %s)", message) : g_strdup ("");
+  g_autofree char *said = message != NULL ? g_strdup_printf (_(" (the broker said: %s)"), message) : g_strdup ("");
 
   switch (step)
     {
     case STEP_QUEUE:
     case STEP_DROPPED_QUEUE:
       if (code == AMQP_ACCESS_REFUSED && name == NULL)
-        return g_strdup_printf ("The broker does not let user “%s” create a queue with a name of its choosing%s. "
-                                "On Mozilla Pulse queues must be named queue/%s/…",
+        return g_strdup_printf (_("The broker does not let user “%s” create a queue with a name of its choosing%s. "
+                                "On Mozilla Pulse queues must be named queue/%s/…"),
                                 user, said, user);
       if (code == AMQP_ACCESS_REFUSED)
-        return g_strdup_printf ("The broker does not let user “%s” create the queue “%s”%s. "
-                                "On Mozilla Pulse queues must be named queue/%s/…",
+        return g_strdup_printf (_("The broker does not let user “%s” create the queue “%s”%s. "
+                                "On Mozilla Pulse queues must be named queue/%s/…"),
                                 user, name, said, user);
       if (code == AMQP_PRECONDITION_FAILED)
-        return g_strdup_printf ("A queue named “%s” already exists with other settings%s: choose another name",
+        return g_strdup_printf (_("A queue named “%s” already exists with other settings%s: choose another name"),
                                 name, said);
       if (code == AMQP_RESOURCE_LOCKED)
-        return g_strdup_printf ("The queue “%s” is in use by another connection%s: choose another name",
+        return g_strdup_printf (_("The queue “%s” is in use by another connection%s: choose another name"),
                                 name, said);
       break;
 
     case STEP_DROPPED_EXCHANGE:
       if (code == AMQP_ACCESS_REFUSED)
-        return g_strdup_printf ("The broker does not let user “%s” create the exchange “%s” that counts "
-                                "the messages it drops%s. On Mozilla Pulse exchanges must be named exchange/%s/…",
+        return g_strdup_printf (_("The broker does not let user “%s” create the exchange “%s” that counts "
+                                "the messages it drops%s. On Mozilla Pulse exchanges must be named exchange/%s/…"),
                                 user, name, said, user);
       if (code == AMQP_PRECONDITION_FAILED)
-        return g_strdup_printf ("An exchange named “%s” already exists with other settings%s", name, said);
+        return g_strdup_printf (_("An exchange named “%s” already exists with other settings%s"), name, said);
       break;
 
     case STEP_BIND:
       if (code == AMQP_NOT_FOUND)
-        return g_strdup_printf ("The exchange “%s” does not exist on this broker%s: check its name", exchange, said);
+        return g_strdup_printf (_("The exchange “%s” does not exist on this broker%s: check its name"), exchange, said);
       if (code == AMQP_ACCESS_REFUSED)
-        return g_strdup_printf ("User “%s” may not read from the exchange “%s”%s: check the exchange's name, "
-                                "or ask the broker's operator for read permission", user, exchange, said);
+        return g_strdup_printf (_("User “%s” may not read from the exchange “%s”%s: check the exchange's name, "
+                                "or ask the broker's operator for read permission"), user, exchange, said);
       break;
 
     case STEP_CHANNEL:
@@ -193,7 +202,7 @@ explain_refusal (Io         *io,
       break;
     }
 
-  return g_strdup_printf ("The broker refused the subscription: %s", raw);
+  return g_strdup_printf (_("The broker refused the subscription: %s"), raw);
 }
 
 /* --- subscribing ---------------------------------------------------------------- */
@@ -501,7 +510,7 @@ io_subscribe (Io                 *io,
       if (n_bound == 0 && sub->bindings->len > 0)
         {
           pi_amqp_io_fail (io, sub, PI_AMQP_FAILURE_REFUSED,
-                           g_strdup ("The broker refused every binding: nothing would arrive"));
+                           g_strdup (_("The broker refused every binding: nothing would arrive")));
           return setup_abandon (&setup, connection_error);
         }
       if (sub->channel == 0 && (result = setup_channel (&setup, &step)) != RPC_OK)
@@ -608,7 +617,7 @@ pi_amqp_io_process_requests (Io    *io,
               /* Lost in the middle of setting up, before it held a channel
                * that io_fail_all() would find: it never got `ready`. */
               pi_amqp_io_fail (io, request->sub, PI_AMQP_FAILURE_LOST,
-                               g_strdup_printf ("Lost the connection to the broker: %s", *connection_error));
+                               g_strdup_printf (_("Lost the connection to the broker: %s"), *connection_error));
             }
           break;
 
@@ -782,7 +791,7 @@ pi_amqp_io_handle_frame (Io              *io,
           /* io_unsubscribe() drops the table's references: hold one. */
           pi_amqp_subscription_ref (sub);
           pi_amqp_io_fail (io, sub, PI_AMQP_FAILURE_LOST,
-                           g_strdup ("The broker cancelled the subscription: its queue was deleted"));
+                           g_strdup (_("The broker cancelled the subscription: its queue was deleted")));
           ok = io_unsubscribe (io, sub, connection_error);
           pi_amqp_subscription_unref (sub);
           return ok;

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -724,7 +726,7 @@ pi_amqp_client_dup_unavailable_reason (PiAmqpClient *self,
   if (io->unavailable_reason != NULL)
     reason = g_strdup (io->unavailable_reason);
   else
-    reason = g_strdup_printf ("Still connecting to the broker at %s:%d", io->address->host, io->address->port);
+    reason = g_strdup_printf (_("Still connecting to the broker at %s:%d"), io->address->host, io->address->port);
   wait = io->next_attempt_at - g_get_monotonic_time ();
   g_mutex_unlock (&io->lock);
 
@@ -896,7 +898,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
       !g_unix_set_fd_nonblocking (io->wake_fds[1], TRUE, &local_error))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  "Could not start the broker connection: ");
+                                  _("Could not start the broker connection: "));
       return NULL;
     }
 
@@ -910,7 +912,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
   if (self->thread == NULL)
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  "Could not start the broker connection: ");
+                                  _("Could not start the broker connection: "));
       return NULL;
     }
 

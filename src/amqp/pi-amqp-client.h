@@ -24,9 +24,14 @@ G_BEGIN_DECLS
  * The connection is retried with backoff while it fails for reasons that
  * pass (refused, unreachable, lost, broker restarting); it is not retried when
  * the broker refuses the login or TLS verification fails: the client then
- * stays in PI_AMQP_CLIENT_FAILED with a reason in words. A lost connection
- * ends every subscription (failed, PI_AMQP_FAILURE_LOST): the caller
- * subscribes again and marks the gap.
+ * stays in PI_AMQP_CLIENT_FAILED with a reason in words (also for a virtual
+ * host the user may not use). A lost connection ends every subscription
+ * (failed, PI_AMQP_FAILURE_LOST): the caller subscribes again and marks the
+ * gap.
+ *
+ * Texts for users (failures, refusals, address errors) are translated with
+ * the program's gettext domain; pulse-events sets no locale, so its texts
+ * stay English.
  */
 
 /* --- addresses ------------------------------------------------------------ */
@@ -43,7 +48,10 @@ typedef struct
 } PiAmqpAddress;
 
 /* amqp://[USER[:PASSWORD]@]HOST[:PORT][/VHOST] and amqps://…; errors say
- * what is wrong in words (G_IO_ERROR_INVALID_ARGUMENT). */
+ * what is wrong in words (G_IO_ERROR_INVALID_ARGUMENT): "“URL” is not a
+ * valid broker URL: …". User, password and vhost are %-decoded; "/%2f" and
+ * "/" are the vhost "/"; an IPv6 host goes in brackets; "?…" is refused.
+ * pi_amqp_address_to_string() parses back to the same address. */
 PiAmqpAddress *pi_amqp_address_parse     (const char          *url,
                                           GError             **error);
 PiAmqpAddress *pi_amqp_address_copy      (const PiAmqpAddress *address);
@@ -128,13 +136,16 @@ typedef struct
 G_DECLARE_FINAL_TYPE (PiAmqpClient, pi_amqp_client, PI, AMQP_CLIENT, GObject)
 
 /* Starts connecting at once. @options may be NULL. Emits
- * notify::state on changes (in the client's context). */
+ * notify::state on changes (in the client's context); get_state() is the
+ * state last notified. Unsubscribe every subscription before dropping the
+ * last reference. */
 PiAmqpClient      *pi_amqp_client_new                  (const PiAmqpAddress       *address,
                                                         const PiAmqpClientOptions *options,
                                                         GError                   **error);
 PiAmqpClientState  pi_amqp_client_get_state            (PiAmqpClient              *self);
 /* Why the client is not connected (the last failure in words), and in how
- * many seconds the next attempt is due; NULL while connected. */
+ * many seconds the next attempt is due (at least 1; 0 in FAILED: none is);
+ * NULL while connected. */
 char              *pi_amqp_client_dup_unavailable_reason (PiAmqpClient            *self,
                                                         guint                     *retry_after);
 const PiAmqpAddress *pi_amqp_client_get_address        (PiAmqpClient              *self);
@@ -164,7 +175,11 @@ typedef struct
   guint       prefetch;
   /* TRUE: a refused binding fails the whole subscription (events v1: one
    * `error` event). FALSE: it is reported with binding_failed and the other
-   * bindings go on; the subscription fails only if none is left. */
+   * bindings go on; the subscription fails only if none is left. All or
+   * nothing binds without waiting (one round trip for all), and its failed
+   * text for a refused binding is the broker's own, as events v1 sends it:
+   * "Channel closed by server: 404 (NOT-FOUND) with message …"; every other
+   * refusal is in words that say what to do. */
   gboolean    all_or_nothing;
 } PiAmqpQueueOptions;
 
@@ -194,8 +209,10 @@ typedef struct
 } PiAmqpSubscriptionCallbacks;
 
 /* @bindings: (element-type PiAmqpBinding) as exchange/pattern pairs. Never
- * fails synchronously: a subscription made while disconnected fails (LOST)
- * from the main context. The returned pointer is valid until unsubscribe. */
+ * fails synchronously: a subscription made while disconnected fails (LOST;
+ * in FAILED, the client's failure) from the main context. The returned
+ * pointer is valid until unsubscribe, which is needed after `failed` too.
+ * @options NULL: a server-named queue, no limit, no acks, all or nothing. */
 typedef struct
 {
   const char *exchange;
@@ -211,14 +228,16 @@ PiAmqpSubscription *pi_amqp_client_subscribe   (PiAmqpClient                    
 /* No callback of @subscription runs after this returns. */
 void                pi_amqp_client_unsubscribe (PiAmqpClient                      *self,
                                                 PiAmqpSubscription                *subscription);
-/* Acknowledges every delivery up to @delivery_tag (prefetch > 0 only). */
+/* Acknowledges every delivery up to @delivery_tag (prefetch > 0 only;
+ * basic.ack with multiple, sent by the I/O thread). */
 void                pi_amqp_client_ack         (PiAmqpClient                      *self,
                                                 PiAmqpSubscription                *subscription,
                                                 guint64                            delivery_tag);
 
-/* "queue/USER/PREFIX-RANDOM" and its dropped exchange
- * "exchange/USER/PREFIX-RANDOM-dropped": Mozilla Pulse's naming rules
- * (PulseGuardian lets a user configure only queue/USER/… and exchange/USER/…). */
+/* "queue/USER/PREFIX-RANDOM" (RANDOM: 16 hexadecimal digits) and its
+ * dropped exchange "exchange/USER/PREFIX-RANDOM-dropped": Mozilla Pulse's
+ * naming rules (PulseGuardian lets a user configure only queue/USER/… and
+ * exchange/USER/…). */
 char               *pi_amqp_pulse_queue_name   (const char *user,
                                                 const char *prefix);
 char               *pi_amqp_pulse_dropped_exchange (const char *user,

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -352,24 +354,24 @@ probe_tls_error (Io         *io,
 
   faults = g_ptr_array_new_with_free_func (g_free);
   if (probe.errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
-    g_ptr_array_add (faults, g_strdup_printf ("is not for host “%s”", io->address->host));
+    g_ptr_array_add (faults, g_strdup_printf (_("is not for host “%s”"), io->address->host));
   if (probe.errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    g_ptr_array_add (faults, g_strdup ("is not signed by an authority this computer trusts"));
+    g_ptr_array_add (faults, g_strdup (_("is not signed by an authority this computer trusts")));
   if (probe.errors & G_TLS_CERTIFICATE_EXPIRED)
-    g_ptr_array_add (faults, g_strdup ("has expired"));
+    g_ptr_array_add (faults, g_strdup (_("has expired")));
   if (probe.errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
-    g_ptr_array_add (faults, g_strdup ("is not valid yet"));
+    g_ptr_array_add (faults, g_strdup (_("is not valid yet")));
   if (probe.errors & G_TLS_CERTIFICATE_REVOKED)
-    g_ptr_array_add (faults, g_strdup ("has been revoked"));
+    g_ptr_array_add (faults, g_strdup (_("has been revoked")));
   if (probe.errors & G_TLS_CERTIFICATE_INSECURE)
-    g_ptr_array_add (faults, g_strdup ("uses an insecure algorithm"));
+    g_ptr_array_add (faults, g_strdup (_("uses an insecure algorithm")));
   if (faults->len == 0)
     return NULL;
   g_ptr_array_add (faults, NULL);
 
   {
-    g_autofree char *joined = g_strjoinv (" and ", (char **) faults->pdata);
-    return g_strdup_printf ("the broker's certificate %s", joined);
+    g_autofree char *joined = g_strjoinv (_(" and "), (char **) faults->pdata);
+    return g_strdup_printf (_("the broker's certificate %s"), joined);
   }
 }
 
@@ -388,15 +390,15 @@ describe_tls_failure (Io         *io,
   if (probed != NULL)
     why = g_steal_pointer (&probed);
   else if (status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED)
-    why = g_strdup_printf ("the broker's certificate is not for host “%s”", io->address->host);
+    why = g_strdup_printf (_("the broker's certificate is not for host “%s”"), io->address->host);
   else if (status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED)
-    why = g_strdup_printf ("the broker's certificate could not be verified: it is not for host “%s”, "
-                           "or not signed by an authority this computer trusts", io->address->host);
+    why = g_strdup_printf (_("the broker's certificate could not be verified: it is not for host “%s”, "
+                           "or not signed by an authority this computer trusts"), io->address->host);
   else
-    why = g_strdup_printf ("the TLS handshake failed (%s); is this port for amqps://?",
+    why = g_strdup_printf (_("the TLS handshake failed (%s); is this port for amqps://?"),
                            amqp_error_string2 (status));
 
-  return g_strdup_printf ("Could not connect securely to the broker at %s:%d: %s",
+  return g_strdup_printf (_("Could not connect securely to the broker at %s:%d: %s"),
                           io->address->host, io->address->port, why);
 }
 
@@ -442,7 +444,7 @@ io_connect (Io             *io,
       socket = amqp_ssl_socket_new (io->conn);
       if (socket == NULL)
         {
-          *error = g_strdup ("Could not create a TLS socket");
+          *error = g_strdup (_("Could not create a TLS socket"));
           io_disconnect (io, FALSE);
           return CONNECT_TRANSIENT;
         }
@@ -452,7 +454,7 @@ io_connect (Io             *io,
         cacert = "/etc/ssl/certs/ca-certificates.crt";
       if (cacert != NULL && amqp_ssl_socket_set_cacert (socket, cacert) != AMQP_STATUS_OK)
         {
-          *error = g_strdup_printf ("Could not read the certificate authorities in %s", cacert);
+          *error = g_strdup_printf (_("Could not read the certificate authorities in %s"), cacert);
           *failure = PI_AMQP_FAILURE_TLS;
           io_disconnect (io, FALSE);
           return CONNECT_REFUSED;
@@ -467,7 +469,7 @@ io_connect (Io             *io,
 
   if (socket == NULL)
     {
-      *error = g_strdup ("Could not create a socket");
+      *error = g_strdup (_("Could not create a socket"));
       io_disconnect (io, FALSE);
       return CONNECT_TRANSIENT;
     }
@@ -491,7 +493,7 @@ io_connect (Io             *io,
       if (text == NULL)
         text = g_strdup (amqp_error_string2 (status));
 
-      *error = g_strdup_printf ("Could not connect to the broker at %s:%d: %s", address->host, address->port, text);
+      *error = g_strdup_printf (_("Could not connect to the broker at %s:%d: %s"), address->host, address->port, text);
       return CONNECT_TRANSIENT;
     }
 
@@ -525,30 +527,37 @@ io_connect (Io             *io,
   if (reply.reply_type != AMQP_RESPONSE_NORMAL)
     {
       g_autofree char *text = pi_amqp_describe_reply (reply);
+      g_autofree char *said = NULL;
       int code = 0;
 
       if (reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD)
-        code = ((amqp_connection_close_t *) reply.reply.decoded)->reply_code;
+        {
+          amqp_connection_close_t *close = reply.reply.decoded;
+
+          code = close->reply_code;
+          said = g_strdup_printf (_("the broker said: %.*s"), (int) close->reply_text.len,
+                                  (const char *) close->reply_text.bytes);
+        }
       io_disconnect (io, FALSE);
 
       if (code == AMQP_ACCESS_REFUSED)
         {
-          *error = g_strdup_printf ("The broker at %s:%d refused the login of user “%s”: "
-                                    "check the user name and password (%s)",
-                                    address->host, address->port, address->user, text);
+          *error = g_strdup_printf (_("The broker at %s:%d refused the login of user “%s”: "
+                                    "check the user name and password (%s)"),
+                                    address->host, address->port, address->user, said);
           *failure = PI_AMQP_FAILURE_CREDENTIALS;
           return CONNECT_REFUSED;
         }
       if (code == AMQP_NOT_ALLOWED)
         {
-          *error = g_strdup_printf ("The broker at %s:%d does not let user “%s” use the virtual host “%s”: "
-                                    "check the address's virtual host, or ask the broker's operator (%s)",
-                                    address->host, address->port, address->user, address->vhost, text);
+          *error = g_strdup_printf (_("The broker at %s:%d does not let user “%s” use the virtual host “%s”: "
+                                    "check the address's virtual host, or ask the broker's operator (%s)"),
+                                    address->host, address->port, address->user, address->vhost, said);
           *failure = PI_AMQP_FAILURE_REFUSED;
           return CONNECT_REFUSED;
         }
 
-      *error = g_strdup_printf ("Could not log in to the broker at %s:%d as %s: %s",
+      *error = g_strdup_printf (_("Could not log in to the broker at %s:%d as %s: %s"),
                                 address->host, address->port, address->user, text);
       return CONNECT_TRANSIENT;
     }
@@ -582,7 +591,7 @@ io_refuse_requests (Io *io)
           char *reason;
 
           g_mutex_lock (&io->lock);
-          reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : "Not connected to the broker");
+          reason = g_strdup (io->unavailable_reason ? io->unavailable_reason : _("Not connected to the broker"));
           failure = g_atomic_int_get (&io->io_state) == PI_AMQP_CLIENT_FAILED ? io->failure : PI_AMQP_FAILURE_LOST;
           g_mutex_unlock (&io->lock);
           pi_amqp_io_fail (io, request->sub, failure, reason);
@@ -813,7 +822,7 @@ pi_amqp_io_thread (gpointer data)
         break;
 
       {
-        g_autofree char *text = g_strdup_printf ("Lost the connection to the broker: %s", error);
+        g_autofree char *text = g_strdup_printf (_("Lost the connection to the broker: %s"), error);
 
         io_set_unavailable (io, text, PI_AMQP_FAILURE_LOST, BACKOFF_FIRST_MS);
         pi_amqp_io_emit_state (io, PI_AMQP_CLIENT_RECONNECTING);

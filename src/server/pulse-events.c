@@ -172,7 +172,8 @@ static const GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen,
     "Address and port to listen on (default 127.0.0.1:12345; port 0 picks a free one)", "ADDR:PORT" },
   { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp,
-    "Bridge a RabbitMQ broker (amqp://user:pass@host:port/vhost or amqps://) instead of the embedded exchange", "URL" },
+    "Bridge a RabbitMQ broker (amqp://user:pass@host:port/vhost or amqps://) instead of the embedded exchange; "
+    "queues are named queue/USER/pulse-events-RANDOM, as Mozilla Pulse requires", "URL" },
   { "demo", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, demo_option_cb,
     "Publish demo Taskcluster queue traffic on the embedded exchange (default 20 messages/s)", "[RATE]" },
   { "cors-origin", 0, 0, G_OPTION_ARG_STRING, &opts.cors_origin,

@@ -1,0 +1,684 @@
+/* test-amqp-client.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* PiAmqpClient against a real RabbitMQ node (tests/rabbitmq-node), started
+ * once for the whole binary: what arrives, what the broker refuses and how
+ * that is said, what it drops and how that is counted, and what happens when
+ * the login is refused or the broker goes away. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pi-amqp-client.h"
+#include "pi-rabbit-test.h"
+
+#define EXCHANGE    "exchange/pi-test/v1/client"
+#define MISSING     "exchange/pi-test/v1/no-such-exchange"
+#define PULSE_USER  "pulseuser"
+#define PULSE_PASS  "pulse-secret"
+#define WAIT_S      20
+
+static PiTestRabbit rabbit;
+static char *source_root;
+
+/* --- waiting ---------------------------------------------------------------- */
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+wait_for (Condition condition,
+          gpointer  data,
+          guint     seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
+}
+
+/* --- a client and what its subscription saw ---------------------------------- */
+
+typedef struct
+{
+  guint          ready;
+  GPtrArray     *deliveries;     /* PiAmqpDeliveryCopy */
+  guint64        last_tag;
+  guint64        dropped;
+  GPtrArray     *refusals;       /* "INDEX: text" */
+  char          *failed;
+  PiAmqpFailure  failure;
+} Watch;
+
+static Watch *
+watch_new (void)
+{
+  Watch *watch = g_new0 (Watch, 1);
+
+  watch->deliveries = g_ptr_array_new_with_free_func ((GDestroyNotify) pi_amqp_delivery_copy_free);
+  watch->refusals = g_ptr_array_new_with_free_func (g_free);
+  return watch;
+}
+
+static void
+watch_free (Watch *watch)
+{
+  g_ptr_array_unref (watch->deliveries);
+  g_ptr_array_unref (watch->refusals);
+  g_free (watch->failed);
+  g_free (watch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Watch, watch_free)
+
+static void
+ready_cb (gpointer user_data)
+{
+  ((Watch *) user_data)->ready++;
+}
+
+static void
+deliveries_cb (GPtrArray *items,
+               guint64    last_tag,
+               gpointer   user_data)
+{
+  Watch *watch = user_data;
+
+  g_assert_cmpuint (items->len, >, 0);
+  g_assert_cmpuint (((PiAmqpDeliveryCopy *) g_ptr_array_index (items, items->len - 1))->delivery_tag, ==, last_tag);
+  watch->last_tag = last_tag;
+  g_ptr_array_extend_and_steal (watch->deliveries, g_ptr_array_ref (items));
+}
+
+static void
+dropped_cb (guint64  count,
+            gpointer user_data)
+{
+  ((Watch *) user_data)->dropped += count;
+}
+
+static void
+binding_failed_cb (guint       index,
+                   const char *text,
+                   gpointer    user_data)
+{
+  g_test_message ("binding %u refused: %s", index, text);
+  g_ptr_array_add (((Watch *) user_data)->refusals, g_strdup_printf ("%u: %s", index, text));
+}
+
+static void
+failed_cb (const char    *text,
+           PiAmqpFailure  failure,
+           gpointer       user_data)
+{
+  Watch *watch = user_data;
+
+  g_test_message ("failed: %s", text);
+  g_assert_null (watch->failed);
+  watch->failed = g_strdup (text);
+  watch->failure = failure;
+}
+
+static const PiAmqpSubscriptionCallbacks watch_callbacks = {
+  ready_cb, deliveries_cb, dropped_cb, binding_failed_cb, failed_cb,
+};
+
+static gboolean
+is_ready_or_failed (gpointer data)
+{
+  Watch *watch = data;
+
+  return watch->ready > 0 || watch->failed != NULL;
+}
+
+static gboolean
+has_failed (gpointer data)
+{
+  return ((Watch *) data)->failed != NULL;
+}
+
+typedef struct
+{
+  Watch *watch;
+  guint  n;
+} Count;
+
+static gboolean
+has_deliveries (gpointer data)
+{
+  Count *count = data;
+
+  return count->watch->deliveries->len >= count->n;
+}
+
+static void
+expect_deliveries (Watch *watch,
+                   guint  n)
+{
+  Count count = { watch, n };
+
+  g_assert_true (wait_for (has_deliveries, &count, WAIT_S));
+}
+
+static PiAmqpDeliveryCopy *
+delivery (Watch *watch,
+          guint  index)
+{
+  g_assert_cmpuint (index, <, watch->deliveries->len);
+  return g_ptr_array_index (watch->deliveries, index);
+}
+
+typedef struct
+{
+  PiAmqpClient      *client;
+  PiAmqpClientState  state;
+} StateWait;
+
+static gboolean
+is_in_state (gpointer data)
+{
+  StateWait *wait = data;
+
+  return pi_amqp_client_get_state (wait->client) == wait->state;
+}
+
+static void
+expect_state (PiAmqpClient      *client,
+              PiAmqpClientState  state,
+              guint              seconds)
+{
+  StateWait wait = { client, state };
+
+  if (!wait_for (is_in_state, &wait, seconds))
+    g_error ("The client is in state %d, not %d", pi_amqp_client_get_state (client), state);
+}
+
+static PiAmqpClient *
+client_new (const char *user,
+            const char *password)
+{
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  PiAmqpClientOptions options = { 0 };
+  const char *port = strrchr (rabbit.amqp_url, ':') + 1;
+  PiAmqpClient *client;
+
+  /* The password never in the URL, as the app and pulse-listen do. */
+  url = g_strdup_printf ("amqp://%s@127.0.0.1:%.*s/", user, (int) strcspn (port, "/"), port);
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  g_assert_null (address->password);
+  address->password = g_strdup (password);
+
+  options.product = "test-amqp-client";
+  client = pi_amqp_client_new (address, &options, &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+static void
+notify_state_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static PiAmqpSubscription *
+subscribe (PiAmqpClient        *client,
+           const PiAmqpBinding *bindings,
+           guint                n_bindings,
+           PiAmqpQueueOptions  *options,
+           Watch               *watch)
+{
+  PiAmqpSubscription *sub = pi_amqp_client_subscribe (client, bindings, n_bindings, options, &watch_callbacks, watch);
+
+  /* Never from inside the call. */
+  g_assert_cmpuint (watch->ready, ==, 0);
+  g_assert_null (watch->failed);
+  g_assert_true (wait_for (is_ready_or_failed, watch, WAIT_S));
+  return sub;
+}
+
+static guint
+count_queues_named (const char *prefix)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers", "name", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    n += g_str_has_prefix (g_strstrip (lines[i]), prefix);
+  return n;
+}
+
+/* --- tests -------------------------------------------------------------------- */
+
+/* Deliveries carry what the broker delivered: exchange, routing key, the CC
+ * header's routes (prefix dropped), the body. */
+static void
+test_stream (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "guest");
+  g_autoptr(Watch) watch = watch_new ();
+  g_autofree char *queue = pi_amqp_pulse_queue_name ("guest", "test");
+  PiAmqpBinding bindings[] = { { EXCHANGE, "primary.#" }, { EXCHANGE, "route.index.#" } };
+  PiAmqpQueueOptions options = { .queue_name = queue, .max_length = 100 };
+  PiAmqpSubscription *sub;
+  guint notified = 0;
+
+  g_signal_connect (client, "notify::state", G_CALLBACK (notify_state_cb), &notified);
+  expect_state (client, PI_AMQP_CLIENT_CONNECTED, WAIT_S);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_null (pi_amqp_client_dup_unavailable_reason (client, NULL));
+
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+  g_assert_cmpuint (count_queues_named (queue), ==, 1);
+
+  pi_test_rabbit_publish (&rabbit, "primary.task.1", "route.index.project.foo", "{\"n\":1}");
+  pi_test_rabbit_publish (&rabbit, "secondary.not.bound", NULL, "{\"n\":2}");
+  pi_test_rabbit_publish (&rabbit, "other.task", "route.index.project.bar", "{\"n\":3}");
+  expect_deliveries (watch, 2);
+
+  g_assert_cmpstr (delivery (watch, 0)->exchange, ==, EXCHANGE);
+  g_assert_cmpstr (delivery (watch, 0)->routing_key, ==, "primary.task.1");
+  g_assert_cmpuint (g_strv_length (delivery (watch, 0)->routes), ==, 1);
+  g_assert_cmpstr (delivery (watch, 0)->routes[0], ==, "index.project.foo");
+  g_assert_false (delivery (watch, 0)->redelivered);
+  g_assert_cmpmem (g_bytes_get_data (delivery (watch, 0)->body, NULL), g_bytes_get_size (delivery (watch, 0)->body),
+                   "{\"n\":1}", 7);
+  /* Through the CC header alone. */
+  g_assert_cmpstr (delivery (watch, 1)->routing_key, ==, "other.task");
+  g_assert_cmpstr (delivery (watch, 1)->routes[0], ==, "index.project.bar");
+  iterate_for (200);
+  g_assert_cmpuint (watch->deliveries->len, ==, 2);
+  g_assert_null (watch->failed);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  /* The exclusive, auto-delete queue goes with its channel. */
+  for (guint i = 0; i < 50 && count_queues_named (queue) > 0; i++)
+    g_usleep (100 * 1000);
+  g_assert_cmpuint (count_queues_named (queue), ==, 0);
+
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* A missing exchange among good bindings: that binding is reported by
+ * index, in words that name it, and the others stream. */
+static void
+test_missing_exchange (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "guest");
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(Watch) whole = watch_new ();
+  g_autoptr(Watch) none = watch_new ();
+  g_autofree char *queue = pi_amqp_pulse_queue_name ("guest", "test");
+  g_autofree char *queue2 = pi_amqp_pulse_queue_name ("guest", "test");
+  g_autofree char *queue3 = pi_amqp_pulse_queue_name ("guest", "test");
+  PiAmqpBinding bindings[] = { { EXCHANGE, "primary.#" }, { MISSING, "#" }, { EXCHANGE, "secondary.#" } };
+  PiAmqpBinding missing[] = { { MISSING, "#" }, { MISSING, "a.#" } };
+  PiAmqpQueueOptions options = { .queue_name = queue, .max_length = 100, .prefetch = 50 };
+  PiAmqpSubscription *sub, *sub2, *sub3;
+  const char *refusal;
+
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, watch);
+  g_assert_null (watch->failed);
+  g_assert_cmpuint (watch->ready, ==, 1);
+  g_assert_cmpuint (watch->refusals->len, ==, 1);
+  refusal = g_ptr_array_index (watch->refusals, 0);
+  g_assert_true (g_str_has_prefix (refusal, "1: The exchange “" MISSING "” does not exist on this broker"));
+
+  /* Bindings before and after the refused one both hold. */
+  pi_test_rabbit_publish (&rabbit, "primary.a", NULL, "{\"n\":1}");
+  pi_test_rabbit_publish (&rabbit, "secondary.b", NULL, "{\"n\":2}");
+  expect_deliveries (watch, 2);
+  g_assert_cmpstr (delivery (watch, 0)->routing_key, ==, "primary.a");
+  g_assert_cmpstr (delivery (watch, 1)->routing_key, ==, "secondary.b");
+
+  /* All or nothing: the whole subscription fails, without `ready`, and its
+   * queue is gone. */
+  options.queue_name = queue2;
+  options.all_or_nothing = TRUE;
+  sub2 = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, whole);
+  g_assert_cmpuint (whole->ready, ==, 0);
+  g_assert_cmpint (whole->failure, ==, PI_AMQP_FAILURE_REFUSED);
+  g_assert_nonnull (strstr (whole->failed, "404"));
+  g_assert_nonnull (strstr (whole->failed, MISSING));
+  g_assert_cmpuint (count_queues_named (queue2), ==, 0);
+
+  /* Not all or nothing, but nothing left: failed too. */
+  options.queue_name = queue3;
+  options.all_or_nothing = FALSE;
+  sub3 = subscribe (client, missing, G_N_ELEMENTS (missing), &options, none);
+  g_assert_cmpuint (none->ready, ==, 0);
+  g_assert_cmpuint (none->refusals->len, ==, 2);
+  g_assert_cmpint (none->failure, ==, PI_AMQP_FAILURE_REFUSED);
+  g_assert_cmpuint (count_queues_named (queue3), ==, 0);
+
+  /* The first one still streams, on its new channel. */
+  pi_test_rabbit_publish (&rabbit, "primary.c", NULL, "{\"n\":3}");
+  expect_deliveries (watch, 3);
+  pi_amqp_client_ack (client, sub, watch->last_tag);
+  g_assert_null (watch->failed);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  pi_amqp_client_unsubscribe (client, sub2);
+  pi_amqp_client_unsubscribe (client, sub3);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+static void
+add_pulse_user (void)
+{
+  static gboolean added;
+
+  if (added)
+    return;
+  /* PulseGuardian's patterns. */
+  pi_test_rabbit_add_user (&rabbit, PULSE_USER, PULSE_PASS,
+                           "^(queue/" PULSE_USER "/.*|exchange/" PULSE_USER "/.*)",
+                           "^(queue/" PULSE_USER "/.*|exchange/" PULSE_USER "/.*)",
+                           "^(queue/" PULSE_USER "/.*|exchange/.*)");
+  added = TRUE;
+}
+
+/* A user restricted as PulseGuardian restricts: the Pulse-named queue, with
+ * its exchange and queue for counting drops, works; a server-named queue
+ * and an exchange outside exchange/… are refused in words. */
+static void
+test_pulse_user (void)
+{
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(Watch) unnamed = watch_new ();
+  g_autofree char *queue = pi_amqp_pulse_queue_name (PULSE_USER, "pulse-inspector");
+  g_autofree char *dropped = pi_amqp_pulse_dropped_exchange (PULSE_USER, queue);
+  PiAmqpBinding bindings[] = { { EXCHANGE, "primary.#" }, { "amq.topic", "#" } };
+  PiAmqpQueueOptions options = { .queue_name = queue, .dropped_exchange = dropped, .max_length = 100, .prefetch = 10 };
+  PiAmqpSubscription *sub, *sub2;
+  const char *refusal;
+
+  add_pulse_user ();
+  client = client_new (PULSE_USER, PULSE_PASS);
+
+  g_assert_true (g_str_has_prefix (queue, "queue/" PULSE_USER "/pulse-inspector-"));
+  g_assert_true (g_str_has_suffix (dropped, "-dropped"));
+
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, watch);
+  g_assert_null (watch->failed);
+  g_assert_cmpuint (watch->ready, ==, 1);
+  /* amq.topic is not exchange/…: no read permission. */
+  g_assert_cmpuint (watch->refusals->len, ==, 1);
+  refusal = g_ptr_array_index (watch->refusals, 0);
+  g_assert_true (g_str_has_prefix (refusal, "1: User “" PULSE_USER "” may not read from the exchange “amq.topic”"));
+
+  pi_test_rabbit_publish (&rabbit, "primary.pulse", "route.x", "{\"pulse\":true}");
+  expect_deliveries (watch, 1);
+  g_assert_cmpstr (delivery (watch, 0)->routing_key, ==, "primary.pulse");
+  pi_amqp_client_ack (client, sub, watch->last_tag);
+
+  /* A queue whose name the broker would choose. */
+  options.queue_name = NULL;
+  options.dropped_exchange = NULL;
+  sub2 = subscribe (client, bindings, 1, &options, unnamed);
+  g_assert_cmpuint (unnamed->ready, ==, 0);
+  g_assert_cmpint (unnamed->failure, ==, PI_AMQP_FAILURE_REFUSED);
+  g_assert_true (g_str_has_prefix (unnamed->failed, "The broker does not let user “" PULSE_USER "” create a queue"));
+  g_assert_nonnull (strstr (unnamed->failed, "queues must be named queue/" PULSE_USER "/…"));
+
+  /* The refusal ended only that one. */
+  pi_test_rabbit_publish (&rabbit, "primary.pulse2", NULL, "{}");
+  expect_deliveries (watch, 2);
+  g_assert_null (watch->failed);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  pi_amqp_client_unsubscribe (client, sub2);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+typedef struct
+{
+  Watch *watch;
+  guint  total;
+} Sum;
+
+static gboolean
+sums_to (gpointer data)
+{
+  Sum *sum = data;
+
+  return sum->watch->deliveries->len + sum->watch->dropped >= sum->total;
+}
+
+/* The queue's length limit reached while nothing is taken: every message
+ * is either received (after acks) or counted as dropped, exactly. */
+static void
+test_dropped (void)
+{
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autoptr(Watch) watch = watch_new ();
+  g_autofree char *queue = pi_amqp_pulse_queue_name (PULSE_USER, "pulse-inspector");
+  g_autofree char *dropped = pi_amqp_pulse_dropped_exchange (PULSE_USER, queue);
+  PiAmqpBinding bindings[] = { { EXCHANGE, "flood.#" } };
+  PiAmqpQueueOptions options = { .queue_name = queue, .dropped_exchange = dropped, .max_length = 20, .prefetch = 10 };
+  PiAmqpSubscription *sub;
+  const guint n = 200;
+  Sum sum = { watch, n };
+  guint64 acked = 0;
+
+  add_pulse_user ();
+  client = client_new (PULSE_USER, PULSE_PASS);
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"i\":%u}", i);
+      pi_test_rabbit_publish (&rabbit, "flood.x", NULL, body);
+    }
+
+  /* Nothing acknowledged: the broker sends the prefetch and holds 20. */
+  iterate_for (1500);
+  g_test_message ("before acks: %u received, %" G_GUINT64_FORMAT " dropped",
+                  watch->deliveries->len, watch->dropped);
+  g_assert_cmpuint (watch->deliveries->len, ==, 10);
+  g_assert_cmpuint (watch->dropped, >, 0);
+
+  /* Take the rest. */
+  while (!sums_to (&sum))
+    {
+      if (watch->last_tag > acked)
+        {
+          pi_amqp_client_ack (client, sub, watch->last_tag);
+          acked = watch->last_tag;
+        }
+      g_assert_true (wait_for (sums_to, &sum, 1) || watch->last_tag > acked);
+    }
+  iterate_for (500);
+  g_test_message ("after acks: %u received, %" G_GUINT64_FORMAT " dropped",
+                  watch->deliveries->len, watch->dropped);
+  g_assert_cmpuint (watch->deliveries->len + watch->dropped, ==, n);
+  /* The limit held: the prefetch, the 20 the queue holds, and the rest dropped. */
+  g_assert_cmpuint (watch->deliveries->len, ==, 30);
+  /* Oldest dropped first: the last message published arrived. */
+  g_assert_cmpmem (g_bytes_get_data (delivery (watch, 29)->body, NULL), g_bytes_get_size (delivery (watch, 29)->body),
+                   "{\"i\":199}", 9);
+  g_assert_null (watch->failed);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* A refused login is final: FAILED, CREDENTIALS, in words, and no further
+ * attempt; subscriptions fail with it. */
+static void
+test_wrong_password (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "not-the-password");
+  g_autoptr(Watch) watch = watch_new ();
+  PiAmqpBinding bindings[] = { { EXCHANGE, "#" } };
+  g_autofree char *reason = NULL;
+  g_autofree char *connections = NULL;
+  PiAmqpSubscription *sub;
+  guint retry_after = 99;
+  guint notified = 0;
+
+  g_signal_connect (client, "notify::state", G_CALLBACK (notify_state_cb), &notified);
+  expect_state (client, PI_AMQP_CLIENT_FAILED, WAIT_S);
+  g_assert_cmpint (pi_amqp_client_get_failure (client), ==, PI_AMQP_FAILURE_CREDENTIALS);
+  reason = pi_amqp_client_dup_unavailable_reason (client, &retry_after);
+  g_assert_nonnull (strstr (reason, "refused the login of user “guest”"));
+  g_assert_nonnull (strstr (reason, "check the user name and password"));
+  g_assert_cmpuint (retry_after, ==, 0);
+
+  /* No second attempt: still FAILED after what would be several backoffs. */
+  iterate_for (3000);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_FAILED);
+  g_assert_cmpuint (notified, ==, 1);
+  connections = pi_test_rabbit_ctl (&rabbit, "list_connections", "--quiet", "--no-table-headers",
+                                    "client_properties", NULL);
+  g_assert_null (strstr (connections, "test-amqp-client"));
+
+  sub = pi_amqp_client_subscribe (client, bindings, 1, NULL, &watch_callbacks, watch);
+  g_assert_true (wait_for (has_failed, watch, WAIT_S));
+  g_assert_cmpint (watch->failure, ==, PI_AMQP_FAILURE_CREDENTIALS);
+  g_assert_cmpuint (watch->ready, ==, 0);
+  pi_amqp_client_unsubscribe (client, sub);
+
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* The broker ends the connection: the subscription fails LOST, the client
+ * reconnects by itself, and a new subscription streams. */
+static void
+test_connection_lost (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "guest");
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(Watch) again = watch_new ();
+  PiAmqpBinding bindings[] = { { EXCHANGE, "primary.#" } };
+  PiAmqpSubscription *sub, *sub2;
+
+  sub = subscribe (client, bindings, 1, NULL, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+
+  pi_test_rabbit_close_others (&rabbit);
+  g_assert_true (wait_for (has_failed, watch, WAIT_S));
+  g_assert_cmpint (watch->failure, ==, PI_AMQP_FAILURE_LOST);
+  g_assert_true (g_str_has_prefix (watch->failed, "Lost the connection to the broker: "));
+
+  expect_state (client, PI_AMQP_CLIENT_CONNECTED, WAIT_S);
+  sub2 = subscribe (client, bindings, 1, NULL, again);
+  g_assert_cmpuint (again->ready, ==, 1);
+  pi_test_rabbit_publish (&rabbit, "primary.again", NULL, "{}");
+  expect_deliveries (again, 1);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  pi_amqp_client_unsubscribe (client, sub2);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* The broker killed and started again: RECONNECTING meanwhile, with a
+ * reason and a retry time; then CONNECTED, and streaming again. */
+static void
+test_broker_restart (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "guest");
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(Watch) again = watch_new ();
+  g_autofree char *reason = NULL;
+  PiAmqpBinding bindings[] = { { EXCHANGE, "primary.#" } };
+  PiAmqpSubscription *sub, *sub2;
+  guint retry_after = 0;
+
+  sub = subscribe (client, bindings, 1, NULL, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+
+  pi_test_rabbit_kill (&rabbit);
+  g_assert_true (wait_for (has_failed, watch, WAIT_S));
+  g_assert_cmpint (watch->failure, ==, PI_AMQP_FAILURE_LOST);
+  expect_state (client, PI_AMQP_CLIENT_RECONNECTING, WAIT_S);
+  reason = pi_amqp_client_dup_unavailable_reason (client, &retry_after);
+  g_assert_nonnull (reason);
+  g_assert_cmpuint (retry_after, >=, 1);
+
+  pi_test_rabbit_restart (&rabbit);
+  expect_state (client, PI_AMQP_CLIENT_CONNECTED, 60);
+  sub2 = subscribe (client, bindings, 1, NULL, again);
+  g_assert_cmpuint (again->ready, ==, 1);
+  pi_test_rabbit_publish (&rabbit, "primary.restarted", NULL, "{}");
+  expect_deliveries (again, 1);
+  g_assert_cmpstr (delivery (again, 0)->routing_key, ==, "primary.restarted");
+
+  pi_amqp_client_unsubscribe (client, sub);
+  pi_amqp_client_unsubscribe (client, sub2);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+static void
+test_skipped (void)
+{
+  g_test_skip ("RabbitMQ is not installed (no rabbitmq-server in RABBITMQ_BIN or /usr/lib/rabbitmq/bin)");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *bin = g_getenv ("RABBITMQ_BIN");
+  g_autofree char *server = g_build_filename (bin != NULL ? bin : "/usr/lib/rabbitmq/bin", "rabbitmq-server", NULL);
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  source_root = g_strdup (g_getenv ("PI_SOURCE_ROOT"));
+  g_assert_nonnull (source_root);
+
+  if (!g_file_test (server, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_add_func ("/pi/amqp-client/skipped", test_skipped);
+      return g_test_run ();
+    }
+
+  pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
+
+  g_test_add_func ("/pi/amqp-client/stream", test_stream);
+  g_test_add_func ("/pi/amqp-client/missing-exchange", test_missing_exchange);
+  g_test_add_func ("/pi/amqp-client/pulse-user", test_pulse_user);
+  g_test_add_func ("/pi/amqp-client/dropped", test_dropped);
+  g_test_add_func ("/pi/amqp-client/wrong-password", test_wrong_password);
+  g_test_add_func ("/pi/amqp-client/connection-lost", test_connection_lost);
+  g_test_add_func ("/pi/amqp-client/broker-restart", test_broker_restart);
+
+  ret = g_test_run ();
+
+  pi_test_rabbit_stop (&rabbit);
+  g_free (source_root);
+
+  return ret;
+}
