@@ -15,7 +15,9 @@
 # publishes N (default 50,000) real-shaped ~1 KB task-completed messages as
 # fast as the broker takes them, and the leg ends when the client has printed
 # all N (--count N). Printed: messages/s from the first publish to the last
-# message printed, the client's CPU, and direct / SSE. The legs alternate,
+# message printed, the client's CPU (and pulse-events' during the SSE leg:
+# what the SSE path costs on the client's side in all, which the machine's
+# load moves less than the wall time), and direct / SSE. The legs alternate,
 # best of BENCH_RUNS (default 3) each, so a busy moment of a shared machine
 # does not fall on one of them only.
 set -euo pipefail
@@ -61,10 +63,14 @@ sse_url=$(awk '/^Listening on /{print $3}' "$work/events.out")
 [ -n "$sse_url" ] || { echo "bench-amqp: pulse-events did not start" >&2; cat "$work/events.err" >&2; exit 1; }
 
 now() { date +%s.%N; }
+# pulse-events' CPU so far, in seconds (user + system).
+events_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$events_pid/stat"
+}
 
-# One leg: prints "SECONDS CPU PRINTED".
+# One leg: prints "SECONDS CPU PRINTED SERVER_CPU".
 run_leg() { # direct|sse
-  local err="$work/$1.err" out="$work/$1.out" time="$work/$1.time" pid t0 t1 printed
+  local err="$work/$1.err" out="$work/$1.out" time="$work/$1.time" pid t0 t1 printed c0 c1
   local args
   if [ "$1" = direct ]; then
     args=(--amqp "$direct_url" --queue-length "$n")
@@ -84,23 +90,26 @@ run_leg() { # direct|sse
   done
   grep -q 'Live' "$err" || { echo "bench-amqp: the $1 client did not go live" >&2; cat "$err" >&2; exit 1; }
   t0=$(now)
+  c0=$(events_cpu)
   "$publish_bin" "$url" "$exchange" "$n" >"$work/publish.out"
   wait "$pid"
   t1=$(now)
+  c1=$(events_cpu)
   printed=$(cat "$out")
   read -r user sys <"$time"
-  awk -v a="$t0" -v b="$t1" -v u="$user" -v s="$sys" -v p="$printed" \
-    'BEGIN { printf "%.3f %.2f %d\n", b - a, u + s, p }'
+  awk -v a="$t0" -v b="$t1" -v u="$user" -v s="$sys" -v p="$printed" -v c="$(awk -v x="$c0" -v y="$c1" 'BEGIN{print y-x}')" \
+    'BEGIN { printf "%.3f %.2f %d %.2f\n", b - a, u + s, p, c }'
 }
 
-declare -A best_s=() best_cpu=()
+declare -A best_s=() best_cpu=() best_server=()
 for _ in $(seq 1 "$runs"); do
   for leg in direct sse; do
-    read -r s cpu printed < <(run_leg "$leg")
+    read -r s cpu printed server < <(run_leg "$leg")
     [ "$printed" -ge "$n" ] || echo "bench-amqp: the $leg client printed $printed of $n lines" >&2
     if [ -z "${best_s[$leg]:-}" ] || awk -v a="$s" -v b="${best_s[$leg]}" 'BEGIN{exit !(a<b)}'; then
       best_s[$leg]=$s
       best_cpu[$leg]=$cpu
+      best_server[$leg]=$server
     fi
   done
 done
@@ -114,8 +123,9 @@ echo "Best of $runs runs each (first publish to last message printed):"
 for leg in direct sse; do
   name="pulse-listen --amqp (direct)"
   [ "$leg" = sse ] && name="pulse-listen over SSE (pulse-events --amqp)"
-  awk -v name="$name" -v s="${best_s[$leg]}" -v cpu="${best_cpu[$leg]}" -v n="$n" \
-    'BEGIN { printf "%-46s %6.2f s %9.0f msg/s %6.2f s client CPU\n", name, s, n / s, cpu }'
+  awk -v name="$name" -v s="${best_s[$leg]}" -v cpu="${best_cpu[$leg]}" -v n="$n" -v srv="${best_server[$leg]}" -v leg="$leg" \
+    'BEGIN { printf "%-46s %6.2f s %9.0f msg/s %6.2f s client CPU", name, s, n / s, cpu;
+             if (leg == "sse") printf " + %.2f s pulse-events CPU", srv; printf "\n" }'
 done
 awk -v a="${best_s[direct]}" -v b="${best_s[sse]}" \
   'BEGIN { printf "direct / SSE: %.2fx the messages per second\n", b / a }'
