@@ -404,6 +404,13 @@ test_address (void)
   g_assert_cmpint (pi_source_get_state (source), ==, PI_STREAM_STATE_FAILED);
   g_clear_error (&error);
 
+  /* Nor when the address is wrong otherwise. */
+  g_assert_null (pi_source_check_amqp_address (" amqps://someone:hunter2@broker.example.com:port/", &error));
+  g_assert_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL);
+  g_test_message ("%s", error->message);
+  g_assert_null (strstr (error->message, "hunter2"));
+  g_clear_error (&error);
+
   shown = pi_source_check_amqp_address ("amqps://someone@broker.example.com", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (shown, "someone@broker.example.com"));

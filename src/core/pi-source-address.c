@@ -215,8 +215,13 @@ pi_source_plan_new (PiSource  *self,
   PiSourcePlan *plan;
   g_autofree char *sse_url = NULL;
 
-  if (self->server_url != NULL && pi_amqp_url_is_amqp (self->server_url))
-    return plan_new_amqp (self, error);
+  if (self->server_url != NULL)
+    {
+      g_autofree char *trimmed = g_strstrip (g_strdup (self->server_url));
+
+      if (pi_amqp_url_is_amqp (trimmed))
+        return plan_new_amqp (self, error);
+    }
 
   /* Raw mode without bindings reads any SSE endpoint: the URL as given. */
   if (self->raw && self->bindings == NULL)

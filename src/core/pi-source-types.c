@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "pi-amqp-client.h"
 #include "pi-binding.h"
@@ -172,6 +173,33 @@ pi_source_parse_server_url (const char  *server_url,
   return g_steal_pointer (&uri);
 }
 
+/* @url without the ":PASSWORD" of its user part, or NULL when it has none:
+ * an address that does not parse must not show its password either. */
+static char *
+strip_password (const char *url)
+{
+  const char *authority = strstr (url, "://");
+  const char *end, *at, *colon;
+
+  if (authority == NULL)
+    return NULL;
+  authority += 3;
+  end = authority + strcspn (authority, "/?#");
+  at = g_strrstr_len (authority, end - authority, "@");
+  if (at == NULL)
+    return NULL;
+  colon = memchr (authority, ':', at - authority);
+  if (colon == NULL)
+    return NULL;
+
+  {
+    GString *shown = g_string_new_len (url, colon - url);
+
+    g_string_append (shown, at);
+    return g_string_free (shown, FALSE);
+  }
+}
+
 /**
  * pi_source_check_amqp_address:
  * @server_url: an amqp:// or amqps:// address
@@ -187,8 +215,19 @@ pi_source_check_amqp_address (const char  *server_url,
                           GError     **error)
 {
   g_autofree char *text = g_strstrip (g_strdup (server_url ? server_url : ""));
+  g_autofree char *without = strip_password (text);
   g_autoptr(PiAmqpAddress) address = NULL;
   g_autoptr(GError) local_error = NULL;
+
+  /* The address is shown (the window, a capture, logs): the password would
+   * be too. It is asked for, and kept apart. */
+  if (without != NULL)
+    {
+      g_set_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
+                   _("The broker address holds a password, and addresses are shown: "
+                     "give it without (%s); the password is asked for separately"), without);
+      return NULL;
+    }
 
   address = pi_amqp_address_parse (text, &local_error);
   if (address == NULL)
@@ -197,8 +236,7 @@ pi_source_check_amqp_address (const char  *server_url,
       return NULL;
     }
 
-  /* The address is shown (the window, a capture, logs): the password would
-   * be too. It is asked for, and kept apart. */
+  /* A password %-encoded past the check above, say. */
   if (address->password != NULL)
     {
       g_autofree char *shown = NULL;
