@@ -659,6 +659,52 @@ test_source (void)
   pi_source_disconnect (source);
 }
 
+/* The caller's main loop stalls while 3,000 messages come past a queue of
+ * 100: what waited for it in memory when it resumes is a few hundred
+ * messages (the window of 200 unacknowledged and as many acknowledged
+ * while it kept up), not the thousands; the broker dropped the rest, and
+ * they are counted. */
+static void
+test_source_stalled (void)
+{
+  const guint n = 3000;
+  g_autofree char *url = NULL;
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  guint64 before, first_take;
+  guint received = 0;
+
+  ensure_rabbit ();
+  url = broker_url ("guest");
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "stalled.#"));
+  pi_source_set_server_url (source, url);
+  pi_source_set_bindings (source, bindings);
+  pi_source_set_password (source, "guest");
+  pi_source_set_queue_length (source, 100);
+  g_signal_connect (source, "messages", G_CALLBACK (count_messages), &received);
+  g_assert_true (pi_source_connect (source, NULL));
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE, TIMEOUT_S);
+
+  /* Not iterating the main context: the caller is stalled. */
+  for (guint i = 0; i < n; i++)
+    pi_test_rabbit_publish (&rabbit, "stalled.x", NULL, "{\"i\":1}");
+  g_usleep (3 * G_USEC_PER_SEC);
+
+  before = pi_source_get_n_messages (source);
+  g_main_context_iteration (NULL, FALSE);
+  first_take = pi_source_get_n_messages (source) - before;
+  g_test_message ("first take after the stall: %" G_GUINT64_FORMAT " messages", first_take);
+  g_assert_cmpuint (first_take, >, 0);
+  g_assert_cmpuint (first_take, <=, 450);
+
+  WAIT_UNTIL (pi_source_get_n_messages (source) + pi_source_get_n_dropped (source) >= n, TIMEOUT_S);
+  spin (500);
+  g_test_message ("received %u, dropped %" G_GUINT64_FORMAT, received, pi_source_get_n_dropped (source));
+  g_assert_cmpuint (received + pi_source_get_n_dropped (source), ==, n);
+  g_assert_cmpuint (pi_source_get_n_dropped (source), >, 0);
+  pi_source_disconnect (source);
+}
+
 /* The reader stalls (pulse-listen's stdout is not read) while N messages,
  * many more than the queue holds, are published; then it reads. Every
  * message is either printed or counted as dropped, exactly N in all. */
@@ -774,6 +820,7 @@ main (int   argc,
   g_test_add_func ("/pi/listen-amqp/prompt", with_rabbit ? test_prompt : test_skipped);
   g_test_add_func ("/pi/listen-amqp/wrong-password", with_rabbit ? test_wrong_password : test_skipped);
   g_test_add_func ("/pi/listen-amqp/source", with_rabbit ? test_source : test_skipped);
+  g_test_add_func ("/pi/listen-amqp/source-stalled", with_rabbit ? test_source_stalled : test_skipped);
   g_test_add_func ("/pi/listen-amqp/stalled-reader", with_rabbit ? test_stalled_reader : test_skipped);
   /* Last: it kills the node. */
   g_test_add_func ("/pi/listen-amqp/broker-restart", with_rabbit ? test_broker_restart : test_skipped);
