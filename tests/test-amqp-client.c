@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "pi-amqp-client.h"
 #include "pi-rabbit-test.h"
 
@@ -534,6 +536,93 @@ test_dropped (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* Throughput as the app consumes (prefetch 200, acks in batches, Pulse
+ * naming): a backlog of 20,000 messages of 1 KiB arrives whole and in
+ * order. The rate is printed (bytes received per second of consuming). */
+static void
+test_throughput (void)
+{
+  g_autoptr(PiAmqpClient) client = client_new ("guest", "guest");
+  g_autoptr(Watch) watch = watch_new ();
+  g_autofree char *queue = pi_amqp_pulse_queue_name ("guest", "bench");
+  g_autofree char *dropped = pi_amqp_pulse_dropped_exchange ("guest", queue);
+  PiAmqpBinding bindings[] = { { EXCHANGE, "bench.#" } };
+  PiAmqpQueueOptions options = { .queue_name = queue, .dropped_exchange = dropped, .max_length = 100000, .prefetch = 200 };
+  PiAmqpSubscription *sub;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *last = NULL;
+  const guint n = 20000;
+  guint64 acked = 0;
+  gint64 start;
+  double seconds;
+
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), &options, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+
+  /* The backlog first: the broker holds it, less the prefetch. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_printf (body, "{\"i\":%u,\"pad\":\"", i);
+      while (body->len < 1020)
+        g_string_append_c (body, 'x');
+      g_string_append (body, "\"}");
+      pi_test_rabbit_publish (&rabbit, "bench.x", "route.bench", body->str);
+    }
+
+  start = g_get_monotonic_time ();
+  while (watch->deliveries->len < n && g_get_monotonic_time () - start < 60 * G_USEC_PER_SEC)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      /* Half the prefetch taken: ask for as many more. */
+      if (watch->last_tag >= acked + options.prefetch / 2)
+        {
+          pi_amqp_client_ack (client, sub, watch->last_tag);
+          acked = watch->last_tag;
+        }
+    }
+  seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("%u messages of 1 KiB consumed in %.2f s: %.0f messages/s", watch->deliveries->len,
+                  seconds, watch->deliveries->len / seconds);
+
+  g_assert_cmpuint (watch->deliveries->len, ==, n);
+  g_assert_cmpuint (watch->dropped, ==, 0);
+  last = g_strdup_printf ("{\"i\":%u,", n - 1);
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (delivery (watch, n - 1)->body, NULL), last));
+  g_assert_cmpstr (delivery (watch, n - 1)->routes[0], ==, "bench");
+
+  pi_amqp_client_unsubscribe (client, sub);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* How many logins the broker has refused so far, from its log. */
+static guint
+count_refused_logins (void)
+{
+  g_autofree char *log_dir = g_build_filename (rabbit.dir, "log", NULL);
+  g_autoptr(GDir) dir = g_dir_open (log_dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (log_dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      if (!g_str_has_suffix (name, ".log") || !g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      for (const char *p = text; (p = strstr (p, "login refused")); p++)
+        n++;
+    }
+  return n;
+}
+
+static gboolean
+has_refused_login (gpointer data)
+{
+  return count_refused_logins () > GPOINTER_TO_UINT (data);
+}
+
 /* A refused login is final: FAILED, CREDENTIALS, in words, and no further
  * attempt; subscriptions fail with it. */
 static void
@@ -547,6 +636,7 @@ test_wrong_password (void)
   PiAmqpSubscription *sub;
   guint retry_after = 99;
   guint notified = 0;
+  guint refused = count_refused_logins ();
 
   g_signal_connect (client, "notify::state", G_CALLBACK (notify_state_cb), &notified);
   expect_state (client, PI_AMQP_CLIENT_FAILED, WAIT_S);
@@ -556,10 +646,14 @@ test_wrong_password (void)
   g_assert_nonnull (strstr (reason, "check the user name and password"));
   g_assert_cmpuint (retry_after, ==, 0);
 
-  /* No second attempt: still FAILED after what would be several backoffs. */
+  /* No second attempt: the broker logged one refusal, and no more after
+   * what would be several backoffs. */
+  g_assert_true (wait_for (has_refused_login, GUINT_TO_POINTER (refused), WAIT_S));
+  refused = count_refused_logins ();
   iterate_for (3000);
   g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_FAILED);
   g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (count_refused_logins (), ==, refused);
   connections = pi_test_rabbit_ctl (&rabbit, "list_connections", "--quiet", "--no-table-headers",
                                     "client_properties", NULL);
   g_assert_null (strstr (connections, "test-amqp-client"));
@@ -640,6 +734,92 @@ test_broker_restart (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A TLS server whose certificate is for another host and signed by nobody
+ * this computer trusts: refused for good, in words that say both, never
+ * retried. (tests of a TLS RabbitMQ are in the TLS helper's tests.) */
+static void
+test_tls_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("pi-amqp-tls-XXXXXX", &error);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *accept = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *reason = NULL;
+  guint16 port = free_port ();
+  int status;
+
+  g_assert_no_error (error);
+  if (!g_find_program_in_path ("openssl"))
+    {
+      g_test_skip ("openssl is not installed");
+      return;
+    }
+
+  {
+    const char *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                           "-subj", "/CN=broker.example.org", "-addext", "subjectAltName=DNS:broker.example.org",
+                           "-keyout", key, "-out", cert, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+
+  accept = g_strdup_printf ("127.0.0.1:%u", port);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                             G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             "openssl", "s_server", "-quiet", "-accept", accept, "-cert", cert, "-key", key, NULL);
+  g_assert_no_error (error);
+
+  url = g_strdup_printf ("amqps://guest@127.0.0.1:%u/", port);
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  address->password = g_strdup ("guest");
+  client = pi_amqp_client_new (address, NULL, &error);
+  g_assert_no_error (error);
+
+  /* openssl may take a moment to listen: refused connections retry. */
+  expect_state (client, PI_AMQP_CLIENT_FAILED, WAIT_S);
+  g_assert_cmpint (pi_amqp_client_get_failure (client), ==, PI_AMQP_FAILURE_TLS);
+  reason = pi_amqp_client_dup_unavailable_reason (client, NULL);
+  g_test_message ("%s", reason);
+  g_assert_true (g_str_has_prefix (reason, "Could not connect securely to the broker at 127.0.0.1:"));
+  g_assert_nonnull (strstr (reason, "not signed by an authority this computer trusts"));
+  g_assert_nonnull (strstr (reason, "not for host “127.0.0.1”"));
+
+  iterate_for (1500);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_FAILED);
+
+  g_assert_finalize_object (g_steal_pointer (&client));
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
 static void
 test_skipped (void)
 {
@@ -671,7 +851,9 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-client/missing-exchange", test_missing_exchange);
   g_test_add_func ("/pi/amqp-client/pulse-user", test_pulse_user);
   g_test_add_func ("/pi/amqp-client/dropped", test_dropped);
+  g_test_add_func ("/pi/amqp-client/throughput", test_throughput);
   g_test_add_func ("/pi/amqp-client/wrong-password", test_wrong_password);
+  g_test_add_func ("/pi/amqp-client/tls-refused", test_tls_refused);
   g_test_add_func ("/pi/amqp-client/connection-lost", test_connection_lost);
   g_test_add_func ("/pi/amqp-client/broker-restart", test_broker_restart);
 

@@ -11,7 +11,7 @@
 
 #include <glib/gi18n.h>
 
-#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,9 +20,9 @@
 
 #include "pi-amqp-private.h"
 
-/* The client object, and the queues between the caller's main context and
- * the I/O thread (pi-amqp-io.c): requests one way, outgoing items (state
- * changes, deliveries, failures) the other, dispatched here. */
+/* The client object: its API, its state, and the plain copies of
+ * deliveries and subscriptions that cross to the I/O thread (the queues
+ * between the two are in pi-amqp-queue.c, the thread in pi-amqp-io.c). */
 
 struct _PiAmqpClient
 {
@@ -121,33 +121,12 @@ pi_amqp_subscription_is_cancelled (PiAmqpSubscription *sub)
   return g_atomic_int_get (&sub->cancelled) != 0;
 }
 
-/* --- the main-context side of the outgoing queue --------------------------- */
+/* --- the client ------------------------------------------------------------ */
 
-static void
-outgoing_free (Io       *io,
-               Outgoing *out)
-{
-  if (out->sub != NULL)
-    pi_amqp_subscription_unref (out->sub);
-  if (out->item != NULL && io->convert_free != NULL)
-    io->convert_free (out->item);
-  g_free (out->text);
-  g_free (out);
-}
-
-static void
-io_wake (Io *io)
-{
-  static const char byte = 1;
-
-  /* A full pipe already means "wake up": EAGAIN is fine. */
-  while (write (io->wake_fds[1], &byte, 1) < 0 && errno == EINTR)
-    ;
-}
-
-static void
-client_set_state (PiAmqpClient      *self,
-                  PiAmqpClientState  state)
+/* Called in the client's context, by the dispatch of the I/O thread's news. */
+void
+pi_amqp_client_set_state (PiAmqpClient      *self,
+                          PiAmqpClientState  state)
 {
   if (self->state == state)
     return;
@@ -156,404 +135,6 @@ client_set_state (PiAmqpClient      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-/* Hands the consecutive deliveries of one subscription, from @first on, to
- * its callback in one array; returns the first item not taken. */
-static GList *
-dispatch_deliveries (Io    *io,
-                     GList *first)
-{
-  PiAmqpSubscription *sub = ((Outgoing *) first->data)->sub;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (io->convert_free);
-  guint64 last_tag = 0;
-  GList *l;
-
-  for (l = first; l != NULL; l = l->next)
-    {
-      Outgoing *out = l->data;
-
-      if (out->kind != OUTGOING_DELIVERY || out->sub != sub)
-        break;
-      g_ptr_array_add (items, g_steal_pointer (&out->item));
-      last_tag = out->number;
-    }
-
-  if (!sub->finished && sub->callbacks.deliveries != NULL)
-    sub->callbacks.deliveries (items, last_tag, sub->user_data);
-
-  return l;
-}
-
-static void
-dispatch_one (Io       *io,
-              Outgoing *out)
-{
-  PiAmqpSubscription *sub = out->sub;
-
-  if (out->kind == OUTGOING_STATE)
-    {
-      if (io->owner != NULL)
-        client_set_state (io->owner, (PiAmqpClientState) out->number);
-      return;
-    }
-
-  /* `finished` is only touched in this context, so checking it here cannot
-   * race with pi_amqp_client_unsubscribe(): after it, nothing runs. */
-  if (sub->finished)
-    return;
-
-  switch (out->kind)
-    {
-    case OUTGOING_READY:
-      if (sub->callbacks.ready != NULL)
-        sub->callbacks.ready (sub->user_data);
-      break;
-
-    case OUTGOING_DROPPED:
-      if (sub->callbacks.dropped != NULL)
-        sub->callbacks.dropped (out->number, sub->user_data);
-      break;
-
-    case OUTGOING_BINDING_FAILED:
-      if (sub->callbacks.binding_failed != NULL)
-        sub->callbacks.binding_failed ((guint) out->number, out->text, sub->user_data);
-      break;
-
-    case OUTGOING_FAILED:
-      sub->finished = TRUE;
-      if (sub->callbacks.failed != NULL)
-        sub->callbacks.failed (out->text, out->failure, sub->user_data);
-      break;
-
-    case OUTGOING_STATE:
-    case OUTGOING_DELIVERY:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-dispatch_outgoing (gpointer data)
-{
-  Io *io = data;
-  GQueue batch = G_QUEUE_INIT;
-  gboolean more, resume = FALSE;
-  Outgoing *out;
-  GList *l;
-
-  /* Disarmed before looking at the queue: the I/O thread re-arms it only
-   * after seeing dispatch_armed cleared under the lock, so no hand-over
-   * between the two can go unnoticed. */
-  g_source_set_ready_time (io->dispatch, -1);
-
-  /* A bounded batch per turn, so that HTTP clients are served between two. */
-  g_mutex_lock (&io->lock);
-  while (batch.length < DISPATCH_BATCH && (out = g_queue_pop_head (&io->outgoing)))
-    {
-      io->outgoing_bytes -= out->size;
-      g_queue_push_tail (&batch, out);
-    }
-  more = io->outgoing.length > 0;
-  if (!more)
-    io->dispatch_armed = FALSE;
-  if (io->reader_paused && io->outgoing_bytes < OUTGOING_LOW_WATER)
-    {
-      io->reader_paused = FALSE;
-      resume = TRUE;
-    }
-  g_mutex_unlock (&io->lock);
-
-  /* Still armed: the rest goes on the next turn. */
-  if (more)
-    g_source_set_ready_time (io->dispatch, 0);
-  if (resume)
-    io_wake (io);
-
-  /* A callback may unsubscribe any subscription, or drop the last
-   * reference to the client: the items hold the subscriptions, and the
-   * object is kept alive until the batch is done. */
-  if (io->owner != NULL)
-    g_object_ref (io->owner);
-
-  l = batch.head;
-  while (l != NULL)
-    {
-      out = l->data;
-      if (out->kind == OUTGOING_DELIVERY)
-        {
-          l = dispatch_deliveries (io, l);
-        }
-      else
-        {
-          dispatch_one (io, out);
-          l = l->next;
-        }
-    }
-
-  while ((out = g_queue_pop_head (&batch)))
-    outgoing_free (io, out);
-
-  if (io->owner != NULL)
-    g_object_unref (io->owner);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-dispatch_source_dispatch (GSource     *source,
-                          GSourceFunc  callback,
-                          gpointer     user_data)
-{
-  return callback (user_data);
-}
-
-/* Ready only when its ready time says so: no prepare, no check, no fd. */
-static GSourceFuncs dispatch_source_funcs = {
-  NULL, NULL, dispatch_source_dispatch, NULL, NULL, NULL,
-};
-
-/* Called on the I/O thread: hands the local batch to the main context. A
- * batch with anything but deliveries in it is dispatched at once;
- * deliveries wait DISPATCH_DELAY_US for others to join them. */
-static void
-io_hand_over (Io       *io,
-              gboolean  urgent)
-{
-  gboolean arm = FALSE;
-
-  if (io->batch.length == 0)
-    return;
-
-  g_mutex_lock (&io->lock);
-  /* Splices the lists: O(1) whatever the batch size. */
-  if (io->outgoing.length == 0)
-    {
-      io->outgoing = io->batch;
-    }
-  else
-    {
-      io->outgoing.tail->next = io->batch.head;
-      io->batch.head->prev = io->outgoing.tail;
-      io->outgoing.tail = io->batch.tail;
-      io->outgoing.length += io->batch.length;
-    }
-  io->outgoing_bytes += io->batch_bytes;
-  if (!io->dispatch_armed && !io->quit)
-    arm = io->dispatch_armed = TRUE;
-  g_mutex_unlock (&io->lock);
-
-  g_queue_init (&io->batch);
-  io->batch_bytes = 0;
-
-  /* Thread-safe, and wakes the main context. An urgent batch also cuts
-   * short the delay of one already armed: at worst the source then fires
-   * once with nothing left to do. */
-  if (urgent)
-    g_source_set_ready_time (io->dispatch, 0);
-  else if (arm)
-    g_source_set_ready_time (io->dispatch, g_get_monotonic_time () + DISPATCH_DELAY_US);
-}
-
-/* Called on the I/O thread: whatever it holds goes to the main context now
- * (before it waits for the socket or for a round trip). */
-void
-pi_amqp_io_flush (Io *io)
-{
-  io_hand_over (io, FALSE);
-}
-
-static void
-io_push (Io       *io,
-         Outgoing *out,
-         gboolean  urgent)
-{
-  /* Order is kept: everything goes through the one batch. */
-  g_queue_push_tail (&io->batch, out);
-  io->batch_bytes += out->size;
-
-  if (urgent)
-    io_hand_over (io, TRUE);
-  else if (io->batch.length >= FLUSH_BATCH)
-    io_hand_over (io, FALSE);
-}
-
-/* Called on the I/O thread. Takes @text. */
-Outgoing *
-pi_amqp_io_emit (Io                 *io,
-                 PiAmqpSubscription *sub,
-                 OutgoingKind        kind,
-                 guint64             number,
-                 char               *text)
-{
-  Outgoing *out = g_new0 (Outgoing, 1);
-
-  out->kind = kind;
-  out->sub = sub != NULL ? pi_amqp_subscription_ref (sub) : NULL;
-  out->number = number;
-  out->text = text;
-  out->size = sizeof *out;
-
-  io_push (io, out, kind != OUTGOING_DELIVERY && kind != OUTGOING_DROPPED);
-
-  return out;
-}
-
-void
-pi_amqp_io_emit_delivery (Io                   *io,
-                          PiAmqpSubscription   *sub,
-                          const PiAmqpDelivery *delivery)
-{
-  Outgoing *out = g_new0 (Outgoing, 1);
-  gsize size = 0;
-
-  out->kind = OUTGOING_DELIVERY;
-  out->sub = pi_amqp_subscription_ref (sub);
-  out->number = delivery->delivery_tag;
-  out->item = io->convert_func (delivery, &size, io->convert_data);
-  out->size = sizeof *out + size;
-
-  io_push (io, out, FALSE);
-}
-
-/* One more message the broker dropped: counted into the last item if that
- * is already a drop count of the same subscription. */
-void
-pi_amqp_io_emit_dropped (Io                 *io,
-                         PiAmqpSubscription *sub)
-{
-  Outgoing *last = g_queue_peek_tail (&io->batch);
-
-  if (last != NULL && last->kind == OUTGOING_DROPPED && last->sub == sub)
-    last->number++;
-  else
-    pi_amqp_io_emit (io, sub, OUTGOING_DROPPED, 1, NULL);
-}
-
-void
-pi_amqp_io_emit_state (Io                *io,
-                       PiAmqpClientState  state)
-{
-  g_atomic_int_set (&io->io_state, state);
-  pi_amqp_io_emit (io, NULL, OUTGOING_STATE, state, NULL);
-}
-
-void
-pi_amqp_io_fail (Io                 *io,
-                 PiAmqpSubscription *sub,
-                 PiAmqpFailure       failure,
-                 char               *text)
-{
-  Outgoing *out;
-
-  /* Once: a set-up refused and then lost, say, is told of the refusal. */
-  if (sub->io_failed)
-    {
-      g_free (text);
-      return;
-    }
-  sub->io_failed = TRUE;
-
-  g_debug ("Subscription %p failed: %s", sub, text);
-  out = g_new0 (Outgoing, 1);
-  out->kind = OUTGOING_FAILED;
-  out->sub = pi_amqp_subscription_ref (sub);
-  out->failure = failure;
-  out->text = text;
-  out->size = sizeof *out;
-  io_push (io, out, TRUE);
-}
-
-/* --- requests from the main context --------------------------------------- */
-
-void
-pi_amqp_io_drain_wake (Io *io)
-{
-  char buf[64];
-
-  while (read (io->wake_fds[0], buf, sizeof buf) > 0)
-    ;
-}
-
-static void
-io_push_request (Io                 *io,
-                 RequestKind         kind,
-                 PiAmqpSubscription *sub,
-                 guint64             tag)
-{
-  Request *request = g_new0 (Request, 1);
-
-  request->kind = kind;
-  request->sub = sub;
-  request->tag = tag;
-
-  g_mutex_lock (&io->lock);
-  g_queue_push_tail (&io->requests, request);
-  g_mutex_unlock (&io->lock);
-
-  io_wake (io);
-}
-
-Request *
-pi_amqp_io_pop_request (Io *io)
-{
-  Request *request;
-
-  g_mutex_lock (&io->lock);
-  request = g_queue_pop_head (&io->requests);
-  g_mutex_unlock (&io->lock);
-
-  return request;
-}
-
-gboolean
-pi_amqp_io_has_requests (Io *io)
-{
-  gboolean ret;
-
-  g_mutex_lock (&io->lock);
-  ret = io->requests.length > 0 || io->quit;
-  g_mutex_unlock (&io->lock);
-
-  return ret;
-}
-
-gboolean
-pi_amqp_io_should_quit (Io *io)
-{
-  gboolean ret;
-
-  g_mutex_lock (&io->lock);
-  ret = io->quit;
-  g_mutex_unlock (&io->lock);
-
-  return ret;
-}
-
-/* Whether the I/O thread should stop reading from the broker: the main
- * context is behind by more than OUTGOING_HIGH_WATER bytes. Reading resumes
- * below OUTGOING_LOW_WATER (dispatch_outgoing() wakes the thread). Meanwhile
- * TCP holds the broker back, and each queue's x-max-length bounds it. */
-gboolean
-pi_amqp_io_reading_paused (Io *io)
-{
-  gboolean ret;
-
-  g_mutex_lock (&io->lock);
-  if (io->outgoing_bytes > OUTGOING_HIGH_WATER)
-    io->reader_paused = TRUE;
-  ret = io->reader_paused;
-  g_mutex_unlock (&io->lock);
-
-  return ret;
-}
-
-void
-pi_amqp_request_free (Request *request)
-{
-  pi_amqp_subscription_unref (request->sub);
-  g_free (request);
-}
-
-/* --- the client ------------------------------------------------------------ */
 
 /**
  * pi_amqp_client_subscribe:
@@ -616,7 +197,7 @@ pi_amqp_client_subscribe (PiAmqpClient                      *self,
     }
 
   /* One reference for the caller's handle, one for the request. */
-  io_push_request (self->io, REQUEST_SUBSCRIBE, pi_amqp_subscription_ref (sub), 0);
+  pi_amqp_io_push_request (self->io, REQUEST_SUBSCRIBE, pi_amqp_subscription_ref (sub), 0);
 
   return sub;
 }
@@ -640,7 +221,7 @@ pi_amqp_client_unsubscribe (PiAmqpClient       *self,
   g_atomic_int_set (&subscription->cancelled, 1);
 
   /* The request takes over the caller's reference. */
-  io_push_request (self->io, REQUEST_UNSUBSCRIBE, subscription, 0);
+  pi_amqp_io_push_request (self->io, REQUEST_UNSUBSCRIBE, subscription, 0);
 }
 
 /**
@@ -663,7 +244,7 @@ pi_amqp_client_ack (PiAmqpClient       *self,
   if (subscription->prefetch == 0 || subscription->finished || delivery_tag == 0)
     return;
 
-  io_push_request (self->io, REQUEST_ACK, pi_amqp_subscription_ref (subscription), delivery_tag);
+  pi_amqp_io_push_request (self->io, REQUEST_ACK, pi_amqp_subscription_ref (subscription), delivery_tag);
 }
 
 PiAmqpClientState
@@ -749,9 +330,9 @@ io_free (Io *io)
   Request *request;
 
   while ((out = g_queue_pop_head (&io->outgoing)))
-    outgoing_free (io, out);
+    pi_amqp_outgoing_free (io, out);
   while ((out = g_queue_pop_head (&io->batch)))
-    outgoing_free (io, out);
+    pi_amqp_outgoing_free (io, out);
   while ((request = g_queue_pop_head (&io->requests)))
     pi_amqp_request_free (request);
   if (io->dispatch != NULL)
@@ -782,7 +363,7 @@ pi_amqp_client_finalize (GObject *object)
       g_mutex_lock (&self->io->lock);
       self->io->quit = TRUE;
       g_mutex_unlock (&self->io->lock);
-      io_wake (self->io);
+      pi_amqp_io_wake (self->io);
       g_thread_join (self->thread);
     }
 
@@ -893,7 +474,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
         }
     }
 
-  if (!g_unix_open_pipe (io->wake_fds, FD_CLOEXEC, &local_error) ||
+  if (!g_unix_open_pipe (io->wake_fds, O_CLOEXEC, &local_error) ||
       !g_unix_set_fd_nonblocking (io->wake_fds[0], TRUE, &local_error) ||
       !g_unix_set_fd_nonblocking (io->wake_fds[1], TRUE, &local_error))
     {
@@ -902,10 +483,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
       return NULL;
     }
 
-  io->dispatch = g_source_new (&dispatch_source_funcs, sizeof (GSource));
-  g_source_set_priority (io->dispatch, G_PRIORITY_DEFAULT);
-  g_source_set_static_name (io->dispatch, "[pi-amqp] dispatch");
-  g_source_set_callback (io->dispatch, dispatch_outgoing, io, NULL);
+  io->dispatch = pi_amqp_io_dispatch_source_new (io);
   g_source_attach (io->dispatch, io->context);
 
   self->thread = g_thread_try_new ("pi-amqp-io", pi_amqp_io_thread, io, &local_error);

@@ -342,6 +342,8 @@ probe_tls_error (Io         *io,
 
   client = g_socket_client_new ();
   g_socket_client_set_tls (client, TRUE);
+  /* librabbitmq connects directly: so does its stand-in. */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, PROBE_TIMEOUT_MS / 1000);
   g_signal_connect (client, "event", G_CALLBACK (probe_event_cb), &probe);
   connection = g_socket_client_connect_to_host (client, io->address->host, io->address->port, NULL, &error);

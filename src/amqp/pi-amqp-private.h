@@ -157,6 +157,9 @@ typedef struct
   /* I/O thread only. */
   GQueue                   batch;         /* Outgoing* not handed over yet */
   gsize                    batch_bytes;
+  /* The batch holds deliveries of a subscription with a prefetch: the
+   * broker sends no more until they are acknowledged, so no delay. */
+  gboolean                 batch_credit;
   amqp_connection_state_t  conn;
   GHashTable              *subs;          /* channel -> PiAmqpSubscription (ref) */
   int                      channel_max;
@@ -191,6 +194,18 @@ gboolean        pi_amqp_io_has_requests           (Io                 *io);
 gboolean        pi_amqp_io_should_quit            (Io                 *io);
 gboolean        pi_amqp_io_reading_paused         (Io                 *io);
 void            pi_amqp_request_free              (Request            *request);
+
+/* The client's side of the queues (pi-amqp-queue.c, pi-amqp-client.c). */
+void            pi_amqp_io_wake                   (Io                 *io);
+void            pi_amqp_io_push_request           (Io                 *io,
+                                                   RequestKind         kind,
+                                                   PiAmqpSubscription *sub,
+                                                   guint64             tag);
+void            pi_amqp_outgoing_free             (Io                 *io,
+                                                   Outgoing           *out);
+GSource        *pi_amqp_io_dispatch_source_new    (Io                 *io);
+void            pi_amqp_client_set_state          (PiAmqpClient       *self,
+                                                   PiAmqpClientState   state);
 
 typedef enum
 {
