@@ -69,7 +69,7 @@ pi_test_rabbit_start (PiTestRabbit *rabbit,
                                                   script, rabbit->dir, NULL);
   g_assert_no_error (error);
 
-  url = rabbit_node (script, "start", rabbit->dir);
+  url = rabbit_node (script, rabbit->tls ? "start-tls" : "start", rabbit->dir);
   rabbit->amqp_url = g_strdup (g_strstrip (url));
   port = atoi (strrchr (rabbit->amqp_url, ':') + 1);
 
@@ -101,6 +101,11 @@ pi_test_rabbit_stop (PiTestRabbit *rabbit)
   g_clear_pointer (&rabbit->script, g_free);
   g_clear_pointer (&rabbit->amqp_url, g_free);
   g_clear_pointer (&rabbit->exchange, g_free);
+  g_clear_pointer (&rabbit->amqps_url, g_free);
+  g_clear_pointer (&rabbit->amqps_wrong_host_url, g_free);
+  g_clear_pointer (&rabbit->tls_ca_file, g_free);
+  g_clear_pointer (&rabbit->tls_unknown_ca_file, g_free);
+  rabbit->tls = FALSE;
 }
 
 char *
@@ -247,4 +252,65 @@ pi_test_rabbit_close_others (PiTestRabbit *rabbit)
       n_closed++;
     }
   g_assert_cmpuint (n_closed, >=, 1);
+}
+
+/* One VALUE of NAME=VALUE in the node's DIR/env (no quoting there). */
+static char *
+rabbit_env (PiTestRabbit *rabbit,
+            const char   *name)
+{
+  g_autofree char *path = g_build_filename (rabbit->dir, "env", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize name_len = strlen (name);
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strncmp (lines[i], name, name_len) == 0 && lines[i][name_len] == '=')
+      return g_strdup (lines[i] + name_len + 1);
+  g_error ("%s has no %s", path, name);
+}
+
+void
+pi_test_rabbit_start_tls (PiTestRabbit *rabbit,
+                          const char   *source_root,
+                          const char   *exchange)
+{
+  rabbit->tls = TRUE;
+  pi_test_rabbit_start (rabbit, source_root, exchange);
+
+  rabbit->amqps_url = rabbit_env (rabbit, "AMQPS_URL");
+  rabbit->amqps_wrong_host_url = rabbit_env (rabbit, "AMQPS_WRONG_HOST_URL");
+  rabbit->tls_ca_file = rabbit_env (rabbit, "TLS_CA_FILE");
+  rabbit->tls_unknown_ca_file = rabbit_env (rabbit, "TLS_UNKNOWN_CA_FILE");
+  g_assert_true (g_str_has_prefix (rabbit->amqps_url, "amqps://guest:guest@localhost:"));
+  g_assert_true (g_file_test (rabbit->tls_ca_file, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (rabbit->tls_unknown_ca_file, G_FILE_TEST_IS_REGULAR));
+}
+
+guint
+pi_test_rabbit_count_tls_connections (PiTestRabbit *rabbit)
+{
+  const char *argv[] = { rabbit->script, "ctl", rabbit->dir, "list_connections", "-q",
+                         "--no-table-headers", "ssl", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("rabbitmqctl list_connections failed: %s%s", out, err);
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_equal (g_strstrip (lines[i]), "true"))
+      n++;
+  return n;
 }

@@ -26,6 +26,12 @@ typedef struct
   char                    *exchange;
   GSubprocess             *guardian;
   amqp_connection_state_t  publisher;
+  /* Set by pi_test_rabbit_start_tls () only; see tests/rabbitmq-node. */
+  gboolean                 tls;
+  char                    *amqps_url;             /* amqps://guest:guest@localhost:PORT/ */
+  char                    *amqps_wrong_host_url;  /* amqps://guest:guest@127.0.0.1:PORT/ */
+  char                    *tls_ca_file;           /* the CA that signed the node's certificates */
+  char                    *tls_unknown_ca_file;   /* a CA that signed none of them */
 } PiTestRabbit;
 
 void pi_test_rabbit_start   (PiTestRabbit *rabbit,
@@ -57,5 +63,18 @@ void pi_test_rabbit_publish (PiTestRabbit *rabbit,
                              const char   *routing_key,
                              const char   *cc,
                              const char   *payload);
+
+/* As pi_test_rabbit_start (), with a TLS listener too, whose certificates
+ * the node's script made: a client that trusts tls_ca_file must succeed
+ * with amqps_url, and refuse amqps_wrong_host_url (a certificate for
+ * another name from the same CA) and amqps_url when it trusts
+ * tls_unknown_ca_file instead (or the system's CAs). The publisher stays
+ * on the plain port. */
+void  pi_test_rabbit_start_tls             (PiTestRabbit *rabbit,
+                                            const char   *source_root,
+                                            const char   *exchange);
+/* The node's client connections that came over TLS: a refused client must
+ * leave none. */
+guint pi_test_rabbit_count_tls_connections (PiTestRabbit *rabbit);
 
 G_END_DECLS
