@@ -10,7 +10,8 @@
  * --amqp amqp://USER@HOST:PORT/ --bind EX=PATTERN` with the password in
  * PULSE_PASSWORD, against a real RabbitMQ node (tests/rabbitmq-node) and the
  * built binary. Messages with CC routes, a missing exchange among good
- * bindings, a user restricted as PulseGuardian restricts, a wrong password,
+ * bindings, a user restricted as PulseGuardian restricts (over TLS too, and
+ * TLS refused for a wrong host or an unknown CA), a wrong password,
  * the broker restarted while streaming, and a reader that stalls while the
  * broker's queue overflows. Also PiSource itself where that is simpler: the
  * address checks, the protocol's name, the credentials flag.
@@ -56,6 +57,9 @@
 
 static PiTestRabbit rabbit;
 static char *amqp_port;
+static char *amqps_port;
+/* SSL_CERT_FILE of the next pulse-listen, or NULL for the system's CAs. */
+static const char *child_ca_file;
 
 /* --- lines of a child's output, read as they come -------------------------------- */
 
@@ -172,6 +176,10 @@ listen_startv (const char         *password,
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   g_subprocess_launcher_unsetenv (launcher, "TASKCLUSTER_ROOT_URL");
+  if (child_ca_file != NULL)
+    g_subprocess_launcher_setenv (launcher, "SSL_CERT_FILE", child_ca_file, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "SSL_CERT_FILE");
   if (password != NULL)
     g_subprocess_launcher_setenv (launcher, "PULSE_PASSWORD", password, TRUE);
   else
@@ -369,8 +377,10 @@ ensure_rabbit (void)
   if (rabbit.amqp_url != NULL)
     return;
 
-  pi_test_rabbit_start (&rabbit, g_getenv ("PI_SOURCE_ROOT"), EXCHANGE);
+  /* With a TLS listener too, its certificates made by tests/rabbitmq-node. */
+  pi_test_rabbit_start_tls (&rabbit, g_getenv ("PI_SOURCE_ROOT"), EXCHANGE);
   amqp_port = g_strndup (strrchr (rabbit.amqp_url, ':') + 1, strspn (strrchr (rabbit.amqp_url, ':') + 1, "0123456789"));
+  amqps_port = g_strndup (strrchr (rabbit.amqps_url, ':') + 1, strspn (strrchr (rabbit.amqps_url, ':') + 1, "0123456789"));
   publisher_connect ();
 
   /* A user as PulseGuardian makes them: its own queues and exchanges,
@@ -506,6 +516,79 @@ test_pulse_user (void)
   g_assert_cmpstr (json_object_get_string_member (message, "routingKey"), ==, "pulse.one");
   g_assert_cmpuint (lines_count (listen->err, "No messages for the binding"), ==, 0);
   listen_stop (listen);
+}
+
+/* amqps:// with a PulseGuardian-style user, the broker's certificate
+ * verified against the test's CA: it streams, and PiSource names the
+ * protocol "AMQP over TLS". */
+static void
+test_tls (void)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *routes = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  Listen *listen;
+
+  ensure_rabbit ();
+  url = g_strdup_printf ("amqps://%s@localhost:%s/", PULSE_USER, amqps_port);
+  child_ca_file = rabbit.tls_ca_file;
+  listen = listen_start (PULSE_PASS, "--amqp", url, "--bind", EXCHANGE "=tls.#", NULL);
+  child_ca_file = NULL;
+  WAIT_UNTIL (lines_count (listen->err, "pulse-listen: Live") == 1, TIMEOUT_S);
+  pi_test_rabbit_publish (&rabbit, "tls.x", "route.over.tls", "{\"over\":\"tls\"}");
+  WAIT_UNTIL (listen_n_events (listen, "message") == 1, TIMEOUT_S);
+  message = listen_event (listen, "message", 0);
+  routes = member_json (message, "routes");
+  g_assert_cmpstr (routes, ==, "[\"over.tls\"]");
+  listen_stop (listen);
+
+  g_setenv ("SSL_CERT_FILE", rabbit.tls_ca_file, TRUE);
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "tls.#"));
+  pi_source_set_server_url (source, url);
+  pi_source_set_bindings (source, bindings);
+  pi_source_set_password (source, PULSE_PASS);
+  g_assert_true (pi_source_connect (source, NULL));
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE, TIMEOUT_S);
+  g_assert_cmpstr (pi_source_get_protocol_name (source), ==, "AMQP over TLS");
+  pi_source_disconnect (source);
+  g_unsetenv ("SSL_CERT_FILE");
+}
+
+/* A broker whose certificate is for another host, or signed by an
+ * authority this computer does not trust: refused in words about the
+ * certificate, never retried. */
+static void
+test_tls_refused (void)
+{
+  g_autofree char *wrong_host = NULL;
+  g_autofree char *good_host = NULL;
+  struct { const char *url; const char *ca; } cases[2];
+
+  ensure_rabbit ();
+  wrong_host = g_strdup_printf ("amqps://guest@127.0.0.1:%s/", amqps_port);
+  good_host = g_strdup_printf ("amqps://guest@localhost:%s/", amqps_port);
+  cases[0].url = wrong_host;
+  cases[0].ca = rabbit.tls_ca_file;
+  cases[1].url = good_host;
+  cases[1].ca = rabbit.tls_unknown_ca_file;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *last;
+      Listen *listen;
+
+      child_ca_file = cases[i].ca;
+      listen = listen_start ("guest", "--amqp", cases[i].url, "--bind", EXCHANGE "=#", NULL);
+      child_ca_file = NULL;
+      listen_wait_exit (listen, 1, TIMEOUT_S);
+      last = g_ptr_array_index (listen->err->lines, listen->err->lines->len - 1);
+      g_assert_nonnull (strstr (last, "certificate"));
+      g_assert_cmpuint (lines_count (listen->err, "Reconnecting"), ==, 0);
+      g_assert_cmpuint (lines_count (listen->err, "Live"), ==, 0);
+      listen_free (listen);
+    }
 }
 
 /* Every binding refused: nothing would ever come, so pulse-listen ends
@@ -816,6 +899,8 @@ main (int   argc,
   g_test_add_func ("/pi/listen-amqp/address", test_address);
   g_test_add_func ("/pi/listen-amqp/messages", with_rabbit ? test_messages : test_skipped);
   g_test_add_func ("/pi/listen-amqp/pulse-user", with_rabbit ? test_pulse_user : test_skipped);
+  g_test_add_func ("/pi/listen-amqp/tls", with_rabbit ? test_tls : test_skipped);
+  g_test_add_func ("/pi/listen-amqp/tls-refused", with_rabbit ? test_tls_refused : test_skipped);
   g_test_add_func ("/pi/listen-amqp/all-refused", with_rabbit ? test_all_refused : test_skipped);
   g_test_add_func ("/pi/listen-amqp/prompt", with_rabbit ? test_prompt : test_skipped);
   g_test_add_func ("/pi/listen-amqp/wrong-password", with_rabbit ? test_wrong_password : test_skipped);
@@ -828,5 +913,6 @@ main (int   argc,
   ret = g_test_run ();
   pi_test_rabbit_stop (&rabbit);
   g_free (amqp_port);
+  g_free (amqps_port);
   return ret;
 }
