@@ -447,6 +447,22 @@ test_address (void)
   listen_free (listen);
 }
 
+/* No broker at the address: a few attempts, said as they go, then the end
+ * in words; not a silent wait for ever. */
+static void
+test_unreachable (void)
+{
+  Listen *listen = listen_start ("x", "--amqp", "amqp://guest@127.0.0.1:1/", "-b", EXCHANGE, NULL);
+  const char *last;
+
+  listen_wait_exit (listen, 1, TIMEOUT_S);
+  g_assert_cmpuint (lines_count (listen->err, "Reconnecting in"), >=, 1);
+  last = g_ptr_array_index (listen->err->lines, listen->err->lines->len - 1);
+  g_assert_nonnull (strstr (last, "127.0.0.1:1"));
+  g_assert_null (strstr (last, "Reconnecting"));
+  listen_free (listen);
+}
+
 /* --- with a broker ------------------------------------------------------------------ */
 
 /* Messages with CC routes as JSON Lines; a binding to an exchange that does
@@ -897,6 +913,7 @@ main (int   argc,
                 g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE);
 
   g_test_add_func ("/pi/listen-amqp/address", test_address);
+  g_test_add_func ("/pi/listen-amqp/unreachable", test_unreachable);
   g_test_add_func ("/pi/listen-amqp/messages", with_rabbit ? test_messages : test_skipped);
   g_test_add_func ("/pi/listen-amqp/pulse-user", with_rabbit ? test_pulse_user : test_skipped);
   g_test_add_func ("/pi/listen-amqp/tls", with_rabbit ? test_tls : test_skipped);

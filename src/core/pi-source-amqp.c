@@ -260,7 +260,6 @@ on_failed (const char    *text,
   PiStreamWorker *w = user_data;
 
   g_debug ("Subscription ended (%d): %s", failure, text);
-  w->amqp_subscription_over = TRUE;
   if (w->quitting || w->finished)
     return;
   /* Ended after this callback returns: the subscription goes with it. */
@@ -312,7 +311,6 @@ subscribe (PiStreamWorker *w)
   w->amqp_generation++;
   g_mutex_unlock (&w->mutex);
   w->amqp_acked_tag = 0;
-  w->amqp_subscription_over = FALSE;
 
   /* Connected: the queue is declared and bound now. */
   pi_stream_worker_post_state (w, PI_STREAM_STATE_WAITING_FOR_READY, NULL, 0);
@@ -321,7 +319,15 @@ subscribe (PiStreamWorker *w)
                                                    &subscription_callbacks, w);
 }
 
-/* While an attempt waits for the connection: follow the client. */
+/*
+ * The client reconnects by itself, with a backoff of its own, and tells of
+ * a change of state only: a second failed attempt in a row says nothing.
+ * So an attempt of the worker that finds the client unable to connect ends
+ * as a loss (the usual backoff, the usual count of failures before the
+ * first `ready`), and the next attempt looks again; when the client
+ * connects, an attempt waiting for it subscribes at once, and a worker
+ * waiting out its backoff starts one at once.
+ */
 static void
 on_client_state (PiAmqpClient *client,
                  GParamSpec   *pspec,
@@ -330,32 +336,38 @@ on_client_state (PiAmqpClient *client,
   PiStreamWorker *w = user_data;
   PiAmqpClientState state = pi_amqp_client_get_state (client);
   g_autofree char *reason = NULL;
-  guint retry_after = 0;
 
-  if (!w->amqp_waiting || w->quitting || w->finished)
+  if (w->quitting || w->finished)
     return;
 
   switch (state)
     {
     case PI_AMQP_CLIENT_CONNECTED:
-      subscribe (w);
+      if (w->amqp_waiting)
+        subscribe (w);
+      else if (w->retry_source != NULL)
+        {
+          /* The broker is back: no need to wait out the backoff. */
+          g_source_destroy (w->retry_source);
+          g_clear_pointer (&w->retry_source, g_source_unref);
+          pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_RECONNECT));
+          pi_stream_worker_start_attempt (w);
+        }
       break;
 
     case PI_AMQP_CLIENT_RECONNECTING:
-      reason = pi_amqp_client_dup_unavailable_reason (client, &retry_after);
+      if (!w->amqp_waiting)
+        break;
+      w->amqp_waiting = FALSE;
+      reason = pi_amqp_client_dup_unavailable_reason (client, NULL);
       if (reason == NULL)
         reason = g_strdup_printf (_("The connection to %s was lost"), w->host);
-      /* As on the other protocols: an address that never worked is not
-       * tried for ever; one that did is. */
-      if (!w->ever_live && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
-        {
-          pi_stream_worker_fail (w, reason);
-          return;
-        }
-      pi_stream_worker_post_state (w, PI_STREAM_STATE_RECONNECTING, reason, retry_after * 1000);
+      pi_stream_worker_lost (w, reason, FAILURE_RETRY);
       break;
 
     case PI_AMQP_CLIENT_FAILED:
+      /* Refused for good (the login, the certificate): whatever the worker
+       * was doing. */
       reason = pi_amqp_client_dup_unavailable_reason (client, NULL);
       if (reason == NULL)
         reason = g_strdup_printf (_("%s refused the connection"), w->host);

@@ -131,7 +131,6 @@ struct _PiStreamWorker
   PiAmqpClient             *amqp_client;
   PiAmqpSubscription       *amqp_subscription;
   gboolean                  amqp_waiting;      /* the attempt waits for the connection */
-  gboolean                  amqp_subscription_over;
   guint64                   amqp_acked_tag;
   /* Under mutex: the last delivery tag queued for the caller and taken by
    * it, each of the subscription (generation) it belongs to. */
