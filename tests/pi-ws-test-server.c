@@ -230,7 +230,7 @@ pi_ws_test_server_new (const PiWsTestScript *script)
 
   self->script = *script;
   self->connections = g_ptr_array_new_with_free_func (free_conn);
-  self->server = soup_server_new (NULL, NULL);
+  self->server = soup_server_new ("tls-certificate", script->tls_certificate, NULL);
   soup_server_add_handler (self->server, NULL, not_found_cb, self, NULL);
   if (!script->raw)
     soup_server_add_handler (self->server, "/subscription/raw", not_found_cb, self, NULL);
@@ -246,7 +246,7 @@ pi_ws_test_server_new (const PiWsTestScript *script)
       soup_server_add_websocket_handler (self->server, "/subscription", NULL, protocols, websocket_cb, self, NULL);
     }
 
-  if (!soup_server_listen (self->server, address, 0, &error))
+  if (!soup_server_listen (self->server, address, script->tls_certificate ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
     g_error ("%s", error->message);
   uris = soup_server_get_uris (self->server);
   self->port = g_uri_get_port (uris->data);
@@ -258,7 +258,7 @@ pi_ws_test_server_new (const PiWsTestScript *script)
 char *
 pi_ws_test_server_get_url (PiWsTestServer *self)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u", self->port);
+  return g_strdup_printf ("%s://127.0.0.1:%u", self->script.tls_certificate ? "https" : "http", self->port);
 }
 
 guint
@@ -271,6 +271,22 @@ guint
 pi_ws_test_server_get_n_subscribes (PiWsTestServer *self)
 {
   return self->n_subscribes;
+}
+
+/* Connections the client has not closed yet (nor the server). */
+guint
+pi_ws_test_server_get_n_open (PiWsTestServer *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Conn *conn = g_ptr_array_index (self->connections, i);
+
+      if (soup_websocket_connection_get_state (conn->ws) != SOUP_WEBSOCKET_STATE_CLOSED)
+        n++;
+    }
+  return n;
 }
 
 void

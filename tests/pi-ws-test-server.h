@@ -33,12 +33,14 @@ typedef struct
   gboolean  no_ack;           /* never answer connection_init */
   gboolean  close_after_data; /* close with 4408 after the data */
   const char *extra_frame;    /* sent before the data, e.g. malformed JSON */
+  GTlsCertificate *tls_certificate; /* serve https and wss with it (the URL is then https) */
 } PiWsTestScript;
 
 PiWsTestServer *pi_ws_test_server_new               (const PiWsTestScript *script);
 char           *pi_ws_test_server_get_url           (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_connections (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_subscribes  (PiWsTestServer       *self);
+guint           pi_ws_test_server_get_n_open        (PiWsTestServer       *self);
 void            pi_ws_test_server_free              (PiWsTestServer       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiWsTestServer, pi_ws_test_server_free)

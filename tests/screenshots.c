@@ -111,6 +111,63 @@ refused_url (GSocket **keep)
                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
 }
 
+/* The row titled @title under @root (a dialog's rows, found as a user reads them). */
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  if (ADW_IS_PREFERENCES_ROW (root) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row (child, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* A broker: Mozilla Pulse by user name, an address with a password refused,
+ * the password asked, and the window after Cancel. */
+static void
+shoot_broker (const char *style,
+              int         width,
+              int         height)
+{
+  PiWindow *window = new_window (width, height);
+  AdwDialog *dialog;
+  GtkWidget *row;
+
+  bind_demo (window);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL, 5);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (find_row (GTK_WIDGET (dialog), "Mozilla Pulse")), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (find_row (GTK_WIDGET (dialog), "Pulse User Name")), "alice");
+  shoot (window, "connect-dialog-pulse", style, width, height);
+
+  row = find_row (GTK_WIDGET (dialog), "Server URL");
+  gtk_editable_set_text (GTK_EDITABLE (row), "amqps://alice:hunter2@pulse.mozilla.org/");
+  gtk_widget_grab_focus (row);
+  shoot (window, "connect-dialog-url-password", style, width, height);
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+
+  g_signal_emit_by_name (find_row (GTK_WIDGET (dialog), "Pulse User Name"), "entry-activated");
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL &&
+              ADW_IS_ALERT_DIALOG (dialog), 10);
+  shoot (window, "password-dialog", style, width, height);
+  adw_dialog_close (dialog);
+  WAIT_UNTIL (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)) == NULL, 5);
+  shoot (window, "no-password", style, width, height);
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+}
+
 static void
 shoot_size (const char *style,
             int         width,
@@ -138,6 +195,7 @@ shoot_size (const char *style,
   shoot (window, "add-binding-dialog", style, width, height);
   adw_dialog_force_close (dialog);
   pi_test_window_destroy (window);
+  shoot_broker (style, width, height);
 
   /* A refused connection before any message: one page, one action. */
   refused = refused_url (&closed);
@@ -158,6 +216,31 @@ shoot_size (const char *style,
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
   WAIT_UNTIL (pi_test_n_stored (window) >= 60, 20);
   shoot (window, "live", style, width, height);
+
+  /* A lost connection and messages the server dropped, as the stream
+   * reports them: rows of their own, their text across the table (and in
+   * the next shot beside the details). */
+  {
+    g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+    g_ptr_array_add (batch, pi_message_new_gap (0, g_get_real_time (), "Connection reset by peer"));
+    g_ptr_array_add (batch, pi_message_new_dropped (0, 12, "too-large"));
+    pi_message_list_append (window->message_list, batch);
+  }
+  shoot (window, "markers", style, width, height);
+
+  /* The newest message selected right after them: the marker rows beside
+   * the details where there is room (narrow, the details cover the list). */
+  if (width >= 1000)
+    {
+      GtkSelectionModel *model = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+
+      pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+      gtk_selection_model_select_item (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1, TRUE);
+      shoot (window, "markers-selected", style, width, height);
+      gtk_selection_model_unselect_all (model);
+      pi_message_list_follow (window->message_list);
+    }
 
   /* The connection's details, from the title (a popover: a surface of its own). */
   gtk_menu_button_popup (window->counters_button);

@@ -766,11 +766,12 @@ test_tls_refused (void)
   g_autofree char *accept = NULL;
   g_autofree char *url = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
   guint16 port = free_port ();
   int status;
 
   g_assert_no_error (error);
-  if (!g_find_program_in_path ("openssl"))
+  if (openssl == NULL)
     {
       g_test_skip ("openssl is not installed");
       return;

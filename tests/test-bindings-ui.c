@@ -328,12 +328,23 @@ test_completion_below_entry (Fixture       *fixture,
   surface = gtk_native_get_surface (GTK_NATIVE (popover));
   g_assert_true (GDK_IS_POPUP (surface));
   g_assert_true (gdk_popup_get_parent (GDK_POPUP (surface)) == gtk_native_get_surface (native));
-  gtk_native_get_surface_transform (GTK_NATIVE (popover), &popover_dx, &popover_dy);
-  g_assert_true (gtk_widget_compute_bounds (gtk_popover_get_child (GTK_POPOVER (popover)), popover, &list_bounds));
-  popover_left = gdk_popup_get_position_x (GDK_POPUP (surface)) + popover_dx + list_bounds.origin.x;
-  popover_top = gdk_popup_get_position_y (GDK_POPUP (surface)) + popover_dy + list_bounds.origin.y;
-  popover_right = popover_left + list_bounds.size.width;
-  popover_bottom = popover_top + list_bounds.size.height;
+
+  /* The X server places the popup surface asynchronously: on a loaded
+   * machine its position arrives frames after its size. Where it settles
+   * is what the user sees; if it never goes below the entry, the
+   * assertions below fail after the wait. */
+  for (gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;;)
+    {
+      gtk_native_get_surface_transform (GTK_NATIVE (popover), &popover_dx, &popover_dy);
+      g_assert_true (gtk_widget_compute_bounds (gtk_popover_get_child (GTK_POPOVER (popover)), popover, &list_bounds));
+      popover_left = gdk_popup_get_position_x (GDK_POPUP (surface)) + popover_dx + list_bounds.origin.x;
+      popover_top = gdk_popup_get_position_y (GDK_POPUP (surface)) + popover_dy + list_bounds.origin.y;
+      popover_right = popover_left + list_bounds.size.width;
+      popover_bottom = popover_top + list_bounds.size.height;
+      if (popover_top >= entry_bottom || g_get_monotonic_time () > deadline)
+        break;
+      pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 1);
+    }
 
   g_test_message ("entry %d,%d–%d,%d; completion %d,%d–%d,%d",
                   entry_left, entry_top, entry_right, entry_bottom,

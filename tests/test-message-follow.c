@@ -320,6 +320,104 @@ test_resume_and_filter_return (void)
   fixture_teardown (&f);
 }
 
+/* The selected row's bounds in the window, if it is drawn. */
+static gboolean
+selected_row_bounds (Fixture         *f,
+                     graphene_rect_t *bounds)
+{
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                                  GTK_TYPE_LIST_VIEW);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (gtk_widget_get_child_visible (row) && gtk_widget_get_mapped (row) &&
+        (gtk_widget_get_state_flags (row) & GTK_STATE_FLAG_SELECTED) != 0)
+      return gtk_widget_compute_bounds (row, GTK_WIDGET (f->window), bounds);
+
+  return FALSE;
+}
+
+/* The part of the table's rows the user can see, in the window. */
+static void
+viewport_bounds (Fixture         *f,
+                 graphene_rect_t *bounds)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                                 GTK_TYPE_SCROLLED_WINDOW);
+
+  g_assert_true (gtk_widget_compute_bounds (scroller, GTK_WIDGET (f->window), bounds));
+}
+
+/* Issue 12: the "N new messages" pill never covers the selected row, and
+ * a selected row in sight stays in sight when the pill appears. */
+static void
+test_pill_clear_of_selection (void)
+{
+  Fixture f = { 0 };
+  GtkSelectionModel *selection;
+  GtkWidget *pill;
+  graphene_rect_t pill_box, row_box, view_box;
+  double bottom;
+
+  fixture_setup (&f, 5000, 900, 500);
+  selection = gtk_column_view_get_model (pi_message_list_get_column_view (f.list));
+  pill = pi_message_list_get_new_messages_button (f.list);
+
+  append_range (&f, 0, 300);
+  wait_for_paints (&f, 3);
+  assert_newest_at_bottom (&f, 299);
+
+  /* The newest row, at the very bottom where the pill appears, selected;
+   * messages keep coming: the pill shows, the row stays in sight, above
+   * it. */
+  gtk_selection_model_select_item (selection, 299, TRUE);
+  wait_for_paints (&f, 2);
+  g_assert_true (selected_row_bounds (&f, &row_box));
+  bottom = row_box.origin.y + row_box.size.height;
+  append_range (&f, 300, 5);
+  wait_for_paints (&f, 20);
+  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
+  g_assert_cmpstr (pill_text (&f), ==, "5 new messages");
+  g_assert_true (gtk_widget_compute_bounds (pill, GTK_WIDGET (f.window), &pill_box));
+  g_assert_true (selected_row_bounds (&f, &row_box));
+  viewport_bounds (&f, &view_box);
+  g_test_message ("pill y %.0f-%.0f, selected row y %.0f-%.0f (was bottom %.0f), rows' viewport y %.0f-%.0f",
+                  pill_box.origin.y, pill_box.origin.y + pill_box.size.height,
+                  row_box.origin.y, row_box.origin.y + row_box.size.height, bottom,
+                  view_box.origin.y, view_box.origin.y + view_box.size.height);
+  g_assert_false (graphene_rect_intersection (&pill_box, &row_box, NULL));
+  g_assert_true (graphene_rect_contains_rect (&view_box, &row_box));
+  /* The pill is not over any row at all. */
+  g_assert_cmpfloat (pill_box.origin.y, >=, view_box.origin.y + view_box.size.height);
+  g_assert_false (pi_message_list_get_following (f.list));
+
+  /* Scrolled up by the user, then picking the row just above the pill. */
+  gtk_adjustment_set_value (pi_message_list_get_vadjustment (f.list),
+                            gtk_adjustment_get_value (pi_message_list_get_vadjustment (f.list)) - 300);
+  wait_for_paints (&f, 3);
+  gtk_selection_model_select_item (selection, last_visible (&f), TRUE);
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
+  g_assert_true (gtk_widget_compute_bounds (pill, GTK_WIDGET (f.window), &pill_box));
+  g_assert_true (selected_row_bounds (&f, &row_box));
+  viewport_bounds (&f, &view_box);
+  /* What is drawn of the row (the last one may be cut by the view's edge). */
+  g_assert_true (graphene_rect_intersection (&row_box, &view_box, &row_box));
+  g_assert_false (graphene_rect_intersection (&pill_box, &row_box, NULL));
+
+  /* The pill gone (back to the newest): the rows have the room again. */
+  g_signal_emit_by_name (pill, "clicked");
+  wait_for_paints (&f, 20);
+  g_assert_false (pi_message_list_get_new_messages_shown (f.list));
+  viewport_bounds (&f, &view_box);
+  g_assert_cmpfloat (view_box.origin.y + view_box.size.height, >=,
+                     gtk_widget_get_height (GTK_WIDGET (f.window)) - 1);
+  assert_newest_at_bottom (&f, 304);
+
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -329,6 +427,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-follow/no-empty-space", test_no_empty_space);
   g_test_add_func ("/pi/message-follow/scroll-up-and-back", test_scroll_up_and_back);
   g_test_add_func ("/pi/message-follow/resume-and-filter", test_resume_and_filter_return);
+  g_test_add_func ("/pi/message-follow/pill-clear-of-selection", test_pill_clear_of_selection);
 
   return g_test_run ();
 }

@@ -12,7 +12,9 @@
 #include "pi-message-list.h"
 #include "pi-message-store.h"
 #include "pi-messages-fixture.h"
+#include "pi-span-cell.h"
 #include "pi-ui-test-util.h"
+#include "pi-window-private.h"
 
 typedef struct
 {
@@ -72,6 +74,12 @@ typedef struct
   char *cells[6];
   gboolean has_tooltip[6];
   char *classes[6];
+  /* A marker row's text, drawn across the row from its first cell */
+  char *span;
+  char *span_classes;
+  char *accessible_label_error;   /* NULL when the row is named by the span */
+  gboolean span_whole;            /* all of it drawn, inside the table */
+  int span_x;
 } Row;
 
 static void
@@ -82,7 +90,36 @@ row_free (Row *row)
       g_free (row->cells[i]);
       g_free (row->classes[i]);
     }
+  g_free (row->span);
+  g_free (row->span_classes);
+  g_free (row->accessible_label_error);
   g_free (row);
+}
+
+/* Whether @label shows all of its text: as wide as its one line, or tall
+ * enough for the lines it wraps to, and not past the table's right edge. */
+static gboolean
+label_shows_whole_text (GtkWidget *label,
+                        GtkWidget *list_view)
+{
+  graphene_rect_t bounds;
+  int natural, height_needed;
+  int width = gtk_widget_get_width (label);
+
+  g_assert_true (gtk_widget_compute_bounds (label, list_view, &bounds));
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, width, &height_needed, NULL, NULL, NULL);
+
+  g_test_message ("span \"%s\": x %.0f, %d x %d px, natural width %d, needs height %d, table %d px",
+                  gtk_label_get_label (GTK_LABEL (label)), bounds.origin.x, width,
+                  gtk_widget_get_height (label), natural, height_needed,
+                  gtk_widget_get_width (list_view));
+
+  return gtk_widget_get_mapped (label) &&
+         gtk_widget_get_child_visible (label) &&
+         (width >= natural || gtk_widget_get_height (label) >= height_needed) &&
+         bounds.origin.x >= 0 &&
+         bounds.origin.x + bounds.size.width <= gtk_widget_get_width (list_view) + 0.5;
 }
 
 static GPtrArray *
@@ -112,7 +149,25 @@ collect_rows (Fixture *f)
            cell != NULL && i < 6;
            cell = gtk_widget_get_next_sibling (cell), i++)
         {
+          GtkWidget *child = gtk_widget_get_first_child (cell);
           GtkWidget *label = pi_test_cell_text_widget (cell);
+
+          if (PI_IS_SPAN_CELL (child) && pi_span_cell_get_span_label (PI_SPAN_CELL (child)))
+            {
+              GtkWidget *span = pi_span_cell_get_span_label (PI_SPAN_CELL (child));
+              graphene_point_t p;
+
+              g_assert_null (row->span);
+              row->span = g_strdup (gtk_label_get_label (GTK_LABEL (span)));
+              row->span_classes = g_strjoinv (" ", gtk_widget_get_css_classes (span));
+              row->span_whole = label_shows_whole_text (span, list_view);
+              g_assert_true (gtk_widget_compute_point (span, row_widget, &GRAPHENE_POINT_INIT (0, 0), &p));
+              row->span_x = (int) p.x;
+              row->accessible_label_error =
+                gtk_test_accessible_check_property (GTK_ACCESSIBLE (row_widget),
+                                                    GTK_ACCESSIBLE_PROPERTY_LABEL, row->span);
+              any = TRUE;
+            }
 
           if (label == NULL)
             continue;
@@ -176,12 +231,21 @@ test_rows (void)
   g_assert_cmpstr (row->cells[0], ==, "2");
   g_assert_cmpstr (row->cells[2], ==, "task-completed");
 
-  /* The gap marker is a row of its own, saying what happened. */
+  /* The gap marker is a row of its own, saying what happened across the
+   * row from the Exchange column on (the time stays in its column), and
+   * named so for a screen reader. */
   row = g_ptr_array_index (rows, 3);
   g_assert_cmpstr (row->cells[0], ==, "");
-  g_assert_cmpstr (row->cells[3], ==, "Connection lost — messages may be missing here");
-  g_assert_nonnull (strstr (row->classes[3], "warning"));
+  g_assert_true (g_regex_match (time_re, row->cells[1], 0, NULL));
+  g_assert_cmpstr (row->cells[2], ==, "");
+  g_assert_cmpstr (row->cells[3], ==, "");
+  g_assert_cmpstr (row->span, ==, "Connection lost — messages may be missing here");
+  g_assert_true (row->span_whole);
+  g_assert_nonnull (strstr (row->span_classes, "warning"));
+  g_assert_null (row->accessible_label_error);
   g_assert_null (row->cells[5]);
+  /* Messages are named by their cells, as before. */
+  g_assert_null (((Row *) g_ptr_array_index (rows, 0))->span);
 
   fixture_teardown (&f);
 }
@@ -344,7 +408,7 @@ test_marker_rows (void)
   Fixture f = { 0 };
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) rows = NULL;
-  gboolean seen[3] = { FALSE, FALSE, FALSE };
+  static const int widths[] = { 900, 600, 360, 300 };
 
   fixture_setup (&f, 100);
   g_ptr_array_add (batch, pi_message_new_dropped (1, 12, "too-large"));
@@ -353,22 +417,35 @@ test_marker_rows (void)
   pi_message_list_append (f.list, batch);
   wait_for_paints (&f, 3);
 
+  /* Whole at every width: one line when there is room, wrapped when the
+   * table is narrower than the text (a phone). */
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+   {
+    gboolean seen[3] = { FALSE, FALSE, FALSE };
+
+    g_test_message ("window %d px wide", widths[w]);
+    gtk_window_set_default_size (f.window, widths[w], 400);
+    wait_for_paints (&f, 4);
+
+  g_clear_pointer (&rows, g_ptr_array_unref);
   rows = collect_rows (&f);
   g_assert_cmpuint (rows->len, ==, 3);
   for (guint i = 0; i < rows->len; i++)
     {
       Row *row = g_ptr_array_index (rows, i);
 
-      if (g_strcmp0 (row->cells[3], "12 messages dropped by the server: too large for its buffer") == 0)
+      if (g_strcmp0 (row->span, "12 messages dropped by the server: too large for its buffer") == 0)
         seen[0] = TRUE;
-      else if (g_strcmp0 (row->cells[3], "1 message dropped by the server: this client was too slow") == 0)
+      else if (g_strcmp0 (row->span, "1 message dropped by the server: this client was too slow") == 0)
         seen[1] = TRUE;
-      else if (g_strcmp0 (row->cells[3], "Connection lost — messages may be missing here") == 0)
+      else if (g_strcmp0 (row->span, "Connection lost — messages may be missing here") == 0)
         seen[2] = TRUE;
-      g_assert_nonnull (strstr (row->classes[3], "warning"));
-      g_assert_true (row->has_tooltip[3]);
+      g_assert_nonnull (strstr (row->span_classes, "warning"));
+      g_assert_true (row->span_whole);
+      g_assert_null (row->accessible_label_error);
     }
   g_assert_true (seen[0] && seen[1] && seen[2]);
+   }
 
   fixture_teardown (&f);
 }
@@ -421,11 +498,234 @@ test_columns (void)
   fixture_teardown (&f);
 }
 
+/* --- widths as the user meets them in the window ------------------------ */
+
+typedef struct
+{
+  const char *id;
+  int         width;
+} ColumnWidth;
+
+/* The widths of the visible columns as drawn in a realized row, and the
+ * table's width. */
+static GArray *
+measure_columns (PiMessageList *list,
+                 int           *table_width)
+{
+  GtkColumnView *view = pi_message_list_get_column_view (list);
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  GListModel *columns = gtk_column_view_get_columns (view);
+  GArray *widths = g_array_new (FALSE, TRUE, sizeof (ColumnWidth));
+  GtkWidget *row;
+
+  g_assert_nonnull (list_view);
+  for (row = gtk_widget_get_first_child (list_view); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (gtk_widget_get_mapped (row) && gtk_widget_get_child_visible (row))
+      break;
+  g_assert_nonnull (row);
+
+  /* A row has one cell per visible column, in the columns' order. */
+  {
+    GtkWidget *cell = gtk_widget_get_first_child (row);
+
+    for (guint i = 0; i < g_list_model_get_n_items (columns) && cell != NULL; i++)
+      {
+        g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+        ColumnWidth w;
+
+        if (!gtk_column_view_column_get_visible (column))
+          continue;
+        w.id = gtk_column_view_column_get_id (column);
+        w.width = gtk_widget_get_width (cell);
+        g_array_append_val (widths, w);
+        cell = gtk_widget_get_next_sibling (cell);
+      }
+  }
+
+  *table_width = gtk_widget_get_width (list_view);
+
+  return widths;
+}
+
+static int
+column_width (GArray     *widths,
+              const char *id)
+{
+  for (guint i = 0; i < widths->len; i++)
+    if (g_strcmp0 (g_array_index (widths, ColumnWidth, i).id, id) == 0)
+      return g_array_index (widths, ColumnWidth, i).width;
+
+  return 0;
+}
+
+static void
+print_widths (const char *what,
+              GArray     *widths,
+              int         table_width)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_string_append_printf (s, "%s: table %d px:", what, table_width);
+  for (guint i = 0; i < widths->len; i++)
+    g_string_append_printf (s, " %s %d", g_array_index (widths, ColumnWidth, i).id,
+                            g_array_index (widths, ColumnWidth, i).width);
+  g_test_message ("%s", s->str);
+}
+
+static PiApplication *app;
+
+/* A window whose content is @width x @height (the decorations' border
+ * under Xvfb taken off), with @n messages. */
+static PiWindow *
+window_with_messages (int   width,
+                      int   height,
+                      guint n)
+{
+  g_autoptr(GPtrArray) batch = fixture_batch_new (0, n, NULL);
+  PiWindow *window = pi_test_window_new (app);
+  int border;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  border = width - gtk_widget_get_width (GTK_WIDGET (window));
+  if (border != 0)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), width + border, height + border);
+      WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) == width, 5);
+    }
+
+  pi_message_list_append (window->message_list, batch);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 5);
+
+  return window;
+}
+
+/* Issue 12: the Routing Key, the column people read, takes the room at
+ * every width, the details pane open or not. */
+static void
+test_widths (void)
+{
+  static const struct {
+    int      width;
+    int      height;
+    gboolean details;
+  } sizes[] = {
+    { 1400, 900, FALSE },
+    { 1400, 900, TRUE },
+    { 800, 600, FALSE },
+    { 360, 720, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      PiWindow *window = window_with_messages (sizes[i].width, sizes[i].height, 30);
+      g_autoptr(GArray) widths = NULL;
+      g_autofree char *what = NULL;
+      int table_width;
+
+      if (sizes[i].details)
+        {
+          GtkSelectionModel *selection = gtk_column_view_get_model (pi_message_list_get_column_view (window->message_list));
+
+          gtk_selection_model_select_item (selection, 20, TRUE);
+          WAIT_UNTIL (adw_overlay_split_view_get_show_sidebar (window->details_split), 5);
+          pi_test_wait_for_frames (GTK_WIDGET (window), 30);
+        }
+
+      widths = measure_columns (window->message_list, &table_width);
+      what = g_strdup_printf ("%dx%d%s", sizes[i].width, sizes[i].height,
+                              sizes[i].details ? " with details" : "");
+      print_widths (what, widths, table_width);
+
+      /* The routing key has more than half of the table, and two and a
+       * half times what any other column has. */
+      g_assert_cmpint (column_width (widths, "routing-key") * 2, >, table_width);
+      for (guint c = 0; c < widths->len; c++)
+        if (g_strcmp0 (g_array_index (widths, ColumnWidth, c).id, "routing-key") != 0)
+          g_assert_cmpint (g_array_index (widths, ColumnWidth, c).width * 5, <, column_width (widths, "routing-key") * 2);
+
+      /* The columns that gave their room are a click away in the header
+       * menu, which says what the table shows. */
+      if (column_width (widths, "routes") == 0)
+        {
+          GtkWidget *list = GTK_WIDGET (window->message_list);
+          g_autoptr(GArray) shown = NULL;
+
+          GActionGroup *actions = pi_message_list_get_column_actions (window->message_list);
+          g_autoptr(GVariant) state = g_action_group_get_action_state (actions, "routes");
+
+          g_assert_false (g_variant_get_boolean (state));
+          g_assert_true (gtk_widget_activate_action (list, "columns.routes", NULL));
+          pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+          shown = measure_columns (window->message_list, &table_width);
+          g_assert_cmpint (column_width (shown, "routes"), >, 0);
+          g_clear_pointer (&state, g_variant_unref);
+          state = g_action_group_get_action_state (actions, "routes");
+          g_assert_true (g_variant_get_boolean (state));
+          g_assert_true (gtk_widget_activate_action (list, "columns.routes", NULL));
+          pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+          g_clear_pointer (&shown, g_array_unref);
+          shown = measure_columns (window->message_list, &table_width);
+          g_assert_cmpint (column_width (shown, "routes"), ==, 0);
+        }
+
+      pi_test_window_destroy (window);
+    }
+}
+
+/* Selecting a row near the newest at 1400 px opens the details beside the
+ * list; messages keep coming: the row stays in sight, clear of the
+ * "new messages" pill. */
+static void
+test_selection_beside_details (void)
+{
+  PiWindow *window = window_with_messages (1400, 900, 300);
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *pill = pi_message_list_get_new_messages_button (window->message_list);
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
+  graphene_rect_t row_box = { 0 }, view_box, pill_box;
+  gboolean found = FALSE;
+
+  /* One message every few frames, as live traffic comes, while the
+   * details slide in. */
+  gtk_selection_model_select_item (gtk_column_view_get_model (view), 297, TRUE);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(GPtrArray) batch = fixture_batch_new (300 + i, 1, NULL);
+
+      pi_message_list_append (window->message_list, batch);
+      pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+    }
+  g_assert_true (adw_overlay_split_view_get_show_sidebar (window->details_split));
+  pi_test_wait_for_frames (GTK_WIDGET (window), 30);
+  g_assert_true (pi_message_list_get_new_messages_shown (window->message_list));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (gtk_widget_get_child_visible (row) && gtk_widget_get_mapped (row) &&
+        (gtk_widget_get_state_flags (row) & GTK_STATE_FLAG_SELECTED) != 0)
+      found = gtk_widget_compute_bounds (row, GTK_WIDGET (window), &row_box);
+  g_assert_true (found);
+  g_assert_true (gtk_widget_compute_bounds (scroller, GTK_WIDGET (window), &view_box));
+  g_assert_true (gtk_widget_compute_bounds (pill, GTK_WIDGET (window), &pill_box));
+  g_test_message ("selected row y %.0f-%.0f, rows' viewport y %.0f-%.0f, pill y %.0f-%.0f",
+                  row_box.origin.y, row_box.origin.y + row_box.size.height,
+                  view_box.origin.y, view_box.origin.y + view_box.size.height,
+                  pill_box.origin.y, pill_box.origin.y + pill_box.size.height);
+  g_assert_true (graphene_rect_contains_rect (&view_box, &row_box));
+  g_assert_false (graphene_rect_intersection (&pill_box, &row_box, NULL));
+
+  pi_test_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   pi_test_ui_init (&argc, &argv);
+  app = pi_test_application_new ();
 
   g_test_add_func ("/pi/message-list/rows", test_rows);
   g_test_add_func ("/pi/message-list/filter", test_filter);
@@ -433,6 +733,11 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/selection", test_selection);
   g_test_add_func ("/pi/message-list/marker-rows", test_marker_rows);
   g_test_add_func ("/pi/message-list/columns", test_columns);
+  g_test_add_func ("/pi/message-list/widths", test_widths);
+  g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_object (&app);
+
+  return status;
 }

@@ -352,6 +352,7 @@ typedef enum
   RAW_UNAVAILABLE,        /* 503 with Retry-After instead of the upgrade */
   RAW_TOO_MANY,           /* 429 */
   RAW_UNAUTHORIZED,       /* 401 */
+  RAW_PROXY_AUTH,         /* 407: a proxy in the way, not the deployment */
   RAW_UNKNOWN_EVENT,      /* a named subscribe refused with ProtocolError */
   RAW_GRAPHQL_BROKER_LOST, /* no /subscription/raw; GraphQL's subscription ends */
   RAW_BAD_ACCEPT,         /* a 101 whose Sec-WebSocket-Accept is not for the key */
@@ -474,6 +475,10 @@ raw_http_refusal (RawMode        mode,
       break;
     case RAW_UNAUTHORIZED:
       answer = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      break;
+    case RAW_PROXY_AUTH:
+      answer = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\n"
+               "Content-Length: 0\r\nConnection: close\r\n\r\n";
       break;
     case RAW_BAD_UTF8:
     case RAW_RESERVED_OPCODE:
@@ -685,6 +690,7 @@ raw_run (GThreadedSocketService *service,
             case RAW_UNAVAILABLE:
             case RAW_TOO_MANY:
             case RAW_UNAUTHORIZED:
+            case RAW_PROXY_AUTH:
             case RAW_UNKNOWN_EVENT:
             case RAW_GRAPHQL_BROKER_LOST:
             case RAW_BAD_ACCEPT:
@@ -833,6 +839,7 @@ test_raw_closing (gconstpointer data)
     case RAW_UNAVAILABLE:
     case RAW_TOO_MANY:
     case RAW_UNAUTHORIZED:
+    case RAW_PROXY_AUTH:
     case RAW_UNKNOWN_EVENT:
     case RAW_GRAPHQL_BROKER_LOST:
     case RAW_BAD_ACCEPT:
@@ -926,12 +933,15 @@ test_raw_http_status (gconstpointer data)
   RawServer *server = raw_server_new (mode);
   Watch *watch = raw_watch_new (server);
 
-  if (mode == RAW_UNAUTHORIZED)
+  if (mode == RAW_UNAUTHORIZED || mode == RAW_PROXY_AUTH)
     {
       WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
       g_test_message ("%s", pi_source_get_error_message (watch->source));
-      g_assert_nonnull (strstr (pi_source_get_error_message (watch->source), "refused access (401"));
-      g_assert_true (pi_source_get_needs_credentials (watch->source));
+      g_assert_nonnull (strstr (pi_source_get_error_message (watch->source),
+                                mode == RAW_UNAUTHORIZED ? "refused access (401"
+                                                         : "The proxy asks for credentials of its own"));
+      /* The deployment's credentials help with a 401, not with a proxy's 407. */
+      g_assert_true (pi_source_get_needs_credentials (watch->source) == (mode == RAW_UNAUTHORIZED));
       g_usleep (G_USEC_PER_SEC * 3 / 2);
       g_main_context_iteration (NULL, FALSE);
       g_assert_cmpint (g_atomic_int_get (&server->n_connections), ==, 1);
@@ -1137,6 +1147,7 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/websocket/upgrade-503", GINT_TO_POINTER (RAW_UNAVAILABLE), test_raw_http_status);
   g_test_add_data_func ("/pi/source/websocket/upgrade-429", GINT_TO_POINTER (RAW_TOO_MANY), test_raw_http_status);
   g_test_add_data_func ("/pi/source/websocket/upgrade-401", GINT_TO_POINTER (RAW_UNAUTHORIZED), test_raw_http_status);
+  g_test_add_data_func ("/pi/source/websocket/upgrade-407", GINT_TO_POINTER (RAW_PROXY_AUTH), test_raw_http_status);
   g_test_add_func ("/pi/source/websocket/unknown-event", test_raw_unknown_event);
   g_test_add_func ("/pi/source/websocket/bad-accept", test_raw_bad_accept);
   g_test_add_func ("/pi/source/websocket/ack-with-head", test_raw_ack_with_head);

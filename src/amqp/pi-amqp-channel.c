@@ -131,80 +131,6 @@ io_delete_queue (Io         *io,
   return result;
 }
 
-/* --- refusals in words -------------------------------------------------------- */
-
-typedef enum
-{
-  STEP_CHANNEL,
-  STEP_QOS,
-  STEP_DROPPED_EXCHANGE,
-  STEP_DROPPED_QUEUE,
-  STEP_QUEUE,
-  STEP_BIND,
-  STEP_CONSUME,
-} Step;
-
-/* What the broker's refusal of @step means for the user, and what to do;
- * @message is the broker's own text, kept at the end for the curious. */
-static char *
-explain_refusal (Io         *io,
-                 Step        step,
-                 const char *name,
-                 const char *exchange,
-                 int         code,
-                 const char *message,
-                 const char *raw)
-{
-  const char *user = io->address->user;
-  g_autofree char *said = message != NULL ? g_strdup_printf (_(" (the broker said: %s)"), message) : g_strdup ("");
-
-  switch (step)
-    {
-    case STEP_QUEUE:
-    case STEP_DROPPED_QUEUE:
-      if (code == AMQP_ACCESS_REFUSED && name == NULL)
-        return g_strdup_printf (_("The broker does not let user “%s” create a queue with a name of its choosing%s. "
-                                "On Mozilla Pulse queues must be named queue/%s/…"),
-                                user, said, user);
-      if (code == AMQP_ACCESS_REFUSED)
-        return g_strdup_printf (_("The broker does not let user “%s” create the queue “%s”%s. "
-                                "On Mozilla Pulse queues must be named queue/%s/…"),
-                                user, name, said, user);
-      if (code == AMQP_PRECONDITION_FAILED)
-        return g_strdup_printf (_("A queue named “%s” already exists with other settings%s: choose another name"),
-                                name, said);
-      if (code == AMQP_RESOURCE_LOCKED)
-        return g_strdup_printf (_("The queue “%s” is in use by another connection%s: choose another name"),
-                                name, said);
-      break;
-
-    case STEP_DROPPED_EXCHANGE:
-      if (code == AMQP_ACCESS_REFUSED)
-        return g_strdup_printf (_("The broker does not let user “%s” create the exchange “%s” that counts "
-                                "the messages it drops%s. On Mozilla Pulse exchanges must be named exchange/%s/…"),
-                                user, name, said, user);
-      if (code == AMQP_PRECONDITION_FAILED)
-        return g_strdup_printf (_("An exchange named “%s” already exists with other settings%s"), name, said);
-      break;
-
-    case STEP_BIND:
-      if (code == AMQP_NOT_FOUND)
-        return g_strdup_printf (_("The exchange “%s” does not exist on this broker%s: check its name"), exchange, said);
-      if (code == AMQP_ACCESS_REFUSED)
-        return g_strdup_printf (_("User “%s” may not read from the exchange “%s”%s: check the exchange's name, "
-                                "or ask the broker's operator for read permission"), user, exchange, said);
-      break;
-
-    case STEP_CHANNEL:
-    case STEP_QOS:
-    case STEP_CONSUME:
-    default:
-      break;
-    }
-
-  return g_strdup_printf (_("The broker refused the subscription: %s"), raw);
-}
-
 /* --- subscribing ---------------------------------------------------------------- */
 
 typedef struct
@@ -428,7 +354,7 @@ setup_bind_each (Setup     *setup,
         }
       else if (*result == RPC_CHANNEL_CLOSED)
         {
-          char *words = explain_refusal (io, STEP_BIND, setup->queue, binding->exchange,
+          char *words = pi_amqp_explain_refusal (io->address->user, STEP_BIND, setup->queue, binding->exchange,
                                          setup->code, setup->message, setup->text);
 
           g_debug ("Subscription %p: binding %u refused: %s", sub, i, setup->text);
@@ -545,7 +471,7 @@ failed:
   if (sub->all_or_nothing && step == STEP_CONSUME)
     words = g_strdup (setup.text);
   else
-    words = explain_refusal (io, step,
+    words = pi_amqp_explain_refusal (io->address->user, step,
                              step == STEP_DROPPED_EXCHANGE ? sub->dropped_exchange :
                              step == STEP_DROPPED_QUEUE ? setup.dropped_queue : sub->queue_name,
                              NULL, setup.code, setup.message, setup.text);

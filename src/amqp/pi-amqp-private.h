@@ -214,10 +214,38 @@ typedef enum
   RPC_CONNECTION_LOST,
 } RpcResult;
 
-/* The connection, its failures and its control channel (pi-amqp-io.c). */
+/* What went wrong, in words (pi-amqp-words.c). */
 char           *pi_amqp_describe_method           (amqp_method_t   *method);
 char           *pi_amqp_describe_reply            (amqp_rpc_reply_t reply);
 char           *pi_amqp_describe_status           (int              status);
+char           *pi_amqp_probe_connect_error       (const char      *host,
+                                                   int              port);
+gboolean        pi_amqp_status_is_tls_failure     (int              status);
+char           *pi_amqp_describe_tls_failure      (const PiAmqpAddress *address,
+                                                   int              status,
+                                                   const char      *cacert);
+
+/* What a subscription's set-up was doing when the broker refused it. */
+typedef enum
+{
+  STEP_CHANNEL,
+  STEP_QOS,
+  STEP_DROPPED_EXCHANGE,
+  STEP_DROPPED_QUEUE,
+  STEP_QUEUE,
+  STEP_BIND,
+  STEP_CONSUME,
+} Step;
+
+char           *pi_amqp_explain_refusal           (const char      *user,
+                                                   Step             step,
+                                                   const char      *name,
+                                                   const char      *exchange,
+                                                   int              code,
+                                                   const char      *message,
+                                                   const char      *raw);
+
+/* The connection and its control channel (pi-amqp-io.c). */
 RpcResult       pi_amqp_io_check_rpc              (Io              *io,
                                                    amqp_channel_t   channel,
                                                    char           **text,

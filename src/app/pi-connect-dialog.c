@@ -15,9 +15,10 @@
 #include "pi-credentials.h"
 #include "pi-deployments.h"
 
-/* Where to listen: the known deployments by name, any URL (checked as it is
- * typed), the recent ones, and credentials for private deployments. Choosing
- * emits ::server-chosen; the window connects. */
+/* Where to listen: the known deployments by name, Mozilla Pulse for a Pulse
+ * user, any URL (checked as it is typed; a broker's too), the recent ones,
+ * and credentials for private deployments. Choosing emits ::server-chosen;
+ * the window connects (and asks a broker's password). */
 struct _PiConnectDialog
 {
   AdwDialog        parent_instance;
@@ -31,6 +32,8 @@ struct _PiConnectDialog
   GtkListBox      *recent_list;
   AdwEntryRow     *client_id_row;
   AdwPasswordEntryRow *token_row;
+  AdwEntryRow     *pulse_user_row;
+  GtkLabel        *pulse_error_label;
 
   /* Owned */
   GSettings       *settings;
@@ -145,6 +148,63 @@ on_url_apply (PiConnectDialog *self,
   pi_connect_dialog_choose (self, url);
 }
 
+/* The label is a row of the expander: the row goes with it, or an empty
+ * row would show under the user name. */
+static void
+set_pulse_error (PiConnectDialog *self,
+                 const char      *text)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (self->pulse_error_label), GTK_TYPE_LIST_BOX_ROW);
+
+  if (text != NULL)
+    gtk_label_set_text (self->pulse_error_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->pulse_error_label), text != NULL);
+  if (row != NULL)
+    gtk_widget_set_visible (row, text != NULL);
+}
+
+/* The Pulse user as typed, checked as it is typed like the address: the
+ * reason in words under the row. Returns Pulse's address for the user. */
+static char *
+check_pulse_user (PiConnectDialog *self,
+                  gboolean         show_empty)
+{
+  const char *user = gtk_editable_get_text (GTK_EDITABLE (self->pulse_user_row));
+  g_autofree char *trimmed = g_strstrip (g_strdup (user));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pulse_url = pi_deployments_pulse_url (user, &error);
+
+  if (pulse_url != NULL || (!show_empty && trimmed[0] == '\0'))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->pulse_user_row), "error");
+      set_pulse_error (self, NULL);
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->pulse_user_row), "error");
+      set_pulse_error (self, error->message);
+    }
+
+  return g_steal_pointer (&pulse_url);
+}
+
+static void
+on_pulse_user_changed (PiConnectDialog *self,
+                       GtkEditable     *editable)
+{
+  g_free (check_pulse_user (self, FALSE));
+}
+
+static void
+on_pulse_user_apply (PiConnectDialog *self,
+                     AdwEntryRow     *row)
+{
+  g_autofree char *url = check_pulse_user (self, TRUE);
+
+  if (url != NULL)
+    pi_connect_dialog_choose (self, url);
+}
+
 static void
 on_token_stored (GObject      *object,
                  GAsyncResult *result,
@@ -248,6 +308,10 @@ pi_connect_dialog_class_init (PiConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, recent_list);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, client_id_row);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, token_row);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, pulse_user_row);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, pulse_error_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_pulse_user_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_pulse_user_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_url_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_url_apply);
@@ -262,12 +326,15 @@ pi_connect_dialog_init (PiConnectDialog *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  set_pulse_error (self, NULL);
 
+  /* Before Mozilla Pulse, which needs a user name first. */
   deployments = pi_deployments_get (&n);
   for (guint i = 0; i < n; i++)
-    gtk_list_box_append (self->deployments_list,
+    gtk_list_box_insert (self->deployments_list,
                          make_server_row (_(deployments[i].name), _(deployments[i].description),
-                                          deployments[i].url));
+                                          deployments[i].url),
+                         (int) i);
 }
 
 /**
@@ -334,6 +401,7 @@ pi_connect_dialog_remember (GSettings  *settings,
   g_auto(GStrv) recent = NULL;
   g_autoptr(GStrvBuilder) builder = NULL;
   g_auto(GStrv) updated = NULL;
+  g_autofree char *clean = NULL;
   guint n = 1;
 
   g_return_if_fail (G_IS_SETTINGS (settings));
@@ -342,12 +410,16 @@ pi_connect_dialog_remember (GSettings  *settings,
   if (server_url[0] == '\0')
     return;
 
+  /* A password never goes into the settings, even one typed into an
+   * address by hand. */
+  clean = pi_deployments_without_password (server_url);
+
   recent = g_settings_get_strv (settings, "recent-servers");
   builder = g_strv_builder_new ();
-  g_strv_builder_add (builder, server_url);
+  g_strv_builder_add (builder, clean);
   for (guint i = 0; recent[i] != NULL && n < PI_MAX_RECENT_SERVERS; i++)
     {
-      if (g_strcmp0 (recent[i], server_url) == 0)
+      if (g_strcmp0 (recent[i], clean) == 0)
         continue;
       g_strv_builder_add (builder, recent[i]);
       n++;

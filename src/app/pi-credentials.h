@@ -34,4 +34,20 @@ void      pi_credentials_clear_async   (const char           *server_url,
 gboolean  pi_credentials_clear_finish  (GAsyncResult         *result,
                                         GError              **error);
 
+/* A broker's password, per server and user (see pi-deployments.h for the
+ * amqp:// and amqps:// URLs these take). */
+void      pi_credentials_store_password_async   (const char           *broker_url,
+                                                 const char           *password,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean  pi_credentials_store_password_finish  (GAsyncResult         *result,
+                                                 GError              **error);
+void      pi_credentials_lookup_password_async  (const char           *broker_url,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+char     *pi_credentials_lookup_password_finish (GAsyncResult         *result,
+                                                 GError              **error);
+
 G_END_DECLS

@@ -86,10 +86,38 @@ pi_deployments_describe_url (const char *url)
   if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
     return g_strdup (url[0] != '\0' ? url : _("No Server"));
 
+  if (pi_deployments_is_broker_url (url) &&
+      g_ascii_strcasecmp (g_uri_get_host (uri), PI_PULSE_HOST) == 0)
+    return g_strdup (_("Mozilla Pulse"));
+
   if (g_uri_get_port (uri) > 0)
     return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
 
   return g_strdup (g_uri_get_host (uri));
+}
+
+static gboolean
+scheme_is (const char *url,
+           const char *scheme)
+{
+  gsize len = strlen (scheme);
+
+  return g_ascii_strncasecmp (url, scheme, len) == 0 && strncmp (url + len, "://", 3) == 0;
+}
+
+/**
+ * pi_deployments_is_broker_url:
+ * @url: a server URL
+ *
+ * Returns: whether @url names an AMQP broker (amqp:// or amqps://), which
+ *   the app listens to directly, with a password from the keyring
+ */
+gboolean
+pi_deployments_is_broker_url (const char *url)
+{
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  return scheme_is (url, "amqp") || scheme_is (url, "amqps");
 }
 
 /**
@@ -97,8 +125,10 @@ pi_deployments_describe_url (const char *url)
  * @url: what the user typed
  * @error: return location for the reason, in words
  *
- * Checks that @url can be a server: an http or https URL with a host. What
- * the server speaks is found out when connecting.
+ * Checks that @url can be a server: an http or https URL with a host, or a
+ * broker's amqp or amqps URL with a host and no password (the password is
+ * asked for, and kept in the keyring). What a web server speaks is found
+ * out when connecting.
  *
  * Returns: %TRUE if @url is usable
  */
@@ -109,35 +139,37 @@ pi_deployments_check_url (const char  *url,
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *scheme;
+  gboolean broker;
 
   g_return_val_if_fail (url != NULL, FALSE);
 
   if (url[0] == '\0')
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Enter a deployment’s root URL or an events server URL"));
+                           _("Enter a deployment’s root URL, an events server URL or a broker’s amqps:// URL"));
       return FALSE;
     }
 
   if (strstr (url, "://") == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("The address must start with https:// or http://"));
+                           _("The address must start with https://, http://, amqps:// or amqp://"));
       return FALSE;
     }
 
-  if (!(uri = g_uri_parse (url, G_URI_FLAGS_NONE, &local_error)))
+  if (!(uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, &local_error)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("This is not a web address: %s"), local_error->message);
+                   _("This is not a valid address: %s"), local_error->message);
       return FALSE;
     }
 
   scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+  broker = g_ascii_strcasecmp (scheme, "amqp") == 0 || g_ascii_strcasecmp (scheme, "amqps") == 0;
+  if (!broker && g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s:” addresses are not supported: use https:// or http://"), scheme);
+                   _("“%s:” addresses are not supported: use https://, http://, amqps:// or amqp://"), scheme);
       return FALSE;
     }
 
@@ -148,5 +180,108 @@ pi_deployments_check_url (const char  *url,
       return FALSE;
     }
 
+  /* A password in an address ends up in the recent servers, the settings
+   * and the process list: it belongs in the keyring. */
+  if (broker && g_uri_get_password (uri) != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Leave the password out of the address: type the password when asked, and it is kept in your keyring"));
+      return FALSE;
+    }
+
+  if (broker && (g_uri_get_user (uri) == NULL || g_uri_get_user (uri)[0] == '\0'))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Put the user name before the host, as in amqps://USER@host/"));
+      return FALSE;
+    }
+
   return TRUE;
+}
+
+/**
+ * pi_deployments_pulse_url:
+ * @user: a Mozilla Pulse user name, as PulseGuardian shows it
+ * @error: return location for the reason, in words
+ *
+ * Returns: (transfer full) (nullable): the address of Mozilla Pulse for
+ *   @user, "amqps://USER@pulse.mozilla.org:5671/", or %NULL if @user cannot
+ *   be a user name
+ */
+char *
+pi_deployments_pulse_url (const char  *user,
+                          GError     **error)
+{
+  g_autofree char *trimmed = NULL;
+  g_autofree char *escaped = NULL;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  trimmed = g_strstrip (g_strdup (user));
+  if (trimmed[0] == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Enter your Pulse user name"));
+      return NULL;
+    }
+
+  for (const char *p = trimmed; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || *p == '@' || *p == ':' || *p == '/')
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     _("A Pulse user name has no “%c”: enter the name PulseGuardian shows"),
+                     g_ascii_isspace (*p) ? ' ' : *p);
+        return NULL;
+      }
+
+  escaped = g_uri_escape_string (trimmed, NULL, FALSE);
+  return g_strdup_printf ("amqps://%s@%s:%d/", escaped, PI_PULSE_HOST, PI_PULSE_PORT);
+}
+
+/**
+ * pi_deployments_broker_user:
+ * @url: a broker's amqp:// or amqps:// URL
+ *
+ * Returns: (transfer full): the user the URL names, "guest" (RabbitMQ's
+ *   default) when none
+ */
+char *
+pi_deployments_broker_user (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (uri == NULL || g_uri_get_user (uri) == NULL || g_uri_get_user (uri)[0] == '\0')
+    return g_strdup ("guest");
+
+  return g_strdup (g_uri_get_user (uri));
+}
+
+/**
+ * pi_deployments_without_password:
+ * @url: a server URL
+ *
+ * Returns: (transfer full): @url without a password, if it had one (a
+ *   hand-edited setting, a command line): what may be remembered
+ */
+char *
+pi_deployments_without_password (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) cleaned = NULL;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL || g_uri_get_password (uri) == NULL)
+    return g_strdup (url);
+
+  cleaned = g_uri_build_with_user (g_uri_get_flags (uri), g_uri_get_scheme (uri),
+                                   g_uri_get_user (uri), NULL, g_uri_get_auth_params (uri),
+                                   g_uri_get_host (uri), g_uri_get_port (uri),
+                                   g_uri_get_path (uri), g_uri_get_query (uri),
+                                   g_uri_get_fragment (uri));
+  return g_uri_to_string (cleaned);
 }

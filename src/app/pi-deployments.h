@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 /* The pulse-events default: `pulse-events --demo` listens here. */
 #define PI_LOCAL_EVENTS_URL "http://localhost:12345/api/events/v1"
 
+/* Mozilla Pulse, the RabbitMQ that Taskcluster publishes to: AMQP over TLS
+ * only, one account per user (made in PulseGuardian). */
+#define PI_PULSE_HOST "pulse.mozilla.org"
+#define PI_PULSE_PORT 5671
+
 /**
  * PiDeployment:
  * @name: the name people know it by, untranslated (N_())
@@ -31,5 +36,10 @@ const PiDeployment *pi_deployments_get          (guint       *n_deployments);
 char               *pi_deployments_describe_url (const char  *url);
 gboolean            pi_deployments_check_url    (const char  *url,
                                                  GError     **error);
+gboolean            pi_deployments_is_broker_url (const char *url);
+char               *pi_deployments_pulse_url    (const char  *user,
+                                                 GError     **error);
+char               *pi_deployments_broker_user  (const char  *url);
+char               *pi_deployments_without_password (const char *url);
 
 G_END_DECLS

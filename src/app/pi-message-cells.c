@@ -13,6 +13,7 @@
 
 #include "pi-catalog.h"
 #include "pi-message-cells.h"
+#include "pi-span-cell.h"
 
 /*
  * The columns use GtkSignalListItemFactory rather than builder templates
@@ -20,7 +21,10 @@
  * six GtkBuilder templates per row cost 50-150 ms a frame while following
  * at 20,000 messages/s on GTK 4.8 (measured with tests/bench-window).
  * A cell is one plain label (an icon for Redelivered), with no controller
- * of its own; tooltips are asked for when shown.
+ * of its own; tooltips are asked for when shown. The Exchange and Routing
+ * Key cells wrap theirs in a PiSpanCell: a row that is not a message (a
+ * lost connection, dropped messages) says so in the first of them, across
+ * the rest of the row.
  */
 
 typedef void (*CellUpdate) (GtkWidget   *cell,
@@ -74,12 +78,31 @@ update_time (GtkWidget   *cell,
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
 }
 
+/* A marker's text spans the row from the first visible Exchange or
+ * Routing Key cell; the column's own label is empty then. */
+static gboolean
+update_span (GtkWidget *cell,
+             PiMessage *message)
+{
+  g_autofree char *marker = pi_message_cells_dup_marker_text (message);
+
+  pi_span_cell_set_span_text (PI_SPAN_CELL (cell), marker, "warning");
+  if (marker != NULL)
+    gtk_inscription_set_text (GTK_INSCRIPTION (pi_span_cell_get_content (PI_SPAN_CELL (cell))), NULL);
+
+  return marker != NULL;
+}
+
 static void
 update_exchange (GtkWidget   *cell,
                  GtkListItem *list_item,
                  PiMessage   *message)
 {
-  gtk_inscription_set_text (GTK_INSCRIPTION (cell), pi_message_get_short_exchange (message));
+  if (update_span (cell, message))
+    return;
+
+  gtk_inscription_set_text (GTK_INSCRIPTION (pi_span_cell_get_content (PI_SPAN_CELL (cell))),
+                            pi_message_get_short_exchange (message));
 }
 
 /**
@@ -155,18 +178,18 @@ update_routing_key (GtkWidget   *cell,
                     GtkListItem *list_item,
                     PiMessage   *message)
 {
-  g_autofree char *marker = pi_message_cells_dup_marker_text (message);
+  GtkWidget *label = pi_span_cell_get_content (PI_SPAN_CELL (cell));
   const char *css_class = NULL;
   const char *text;
 
+  if (update_span (cell, message))
+    {
+      set_css_class (label, NULL);
+      return;
+    }
+
   switch (pi_message_get_kind (message))
     {
-    case PI_MESSAGE_KIND_GAP:
-    case PI_MESSAGE_KIND_DROPPED:
-      css_class = "warning";
-      text = marker;
-      break;
-
     case PI_MESSAGE_KIND_UNDECODABLE:
       css_class = "error";
       text = _("Undecodable message");
@@ -177,14 +200,16 @@ update_routing_key (GtkWidget   *cell,
       text = _("Payload only (no exchange or routing key)");
       break;
 
+    case PI_MESSAGE_KIND_GAP:
+    case PI_MESSAGE_KIND_DROPPED:
     case PI_MESSAGE_KIND_DECODED:
     default:
       text = pi_message_get_routing_key (message);
       break;
     }
 
-  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
-  set_css_class (cell, css_class);
+  gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
+  set_css_class (label, css_class);
 }
 
 static void
@@ -337,13 +362,27 @@ setup_time_cell (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (label, "numeric");
 }
 
+/* The template names the column as the handlers' data. */
+static void
+wrap_in_span_cell (GtkListItem         *list_item,
+                   GtkWidget           *label,
+                   GtkColumnViewColumn *column)
+{
+  g_object_ref (label);
+  gtk_list_item_set_child (list_item, NULL);
+  gtk_list_item_set_child (list_item, pi_span_cell_new (label, column));
+  g_object_unref (label);
+  pi_span_cell_allow_spanning (column);
+}
+
 static void
 setup_exchange_cell (GtkSignalListItemFactory *factory,
                      GtkListItem              *list_item,
-                     gpointer                  user_data)
+                     GtkColumnViewColumn      *column)
 {
   GtkWidget *label = new_cell_label (list_item, update_exchange, 0.0f, GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
 
+  wrap_in_span_cell (list_item, label, column);
   gtk_widget_set_has_tooltip (label, TRUE);
   g_signal_connect (label, "query-tooltip", G_CALLBACK (query_exchange_tooltip), list_item);
 }
@@ -351,9 +390,11 @@ setup_exchange_cell (GtkSignalListItemFactory *factory,
 static void
 setup_routing_key_cell (GtkSignalListItemFactory *factory,
                         GtkListItem              *list_item,
-                        gpointer                  user_data)
+                        GtkColumnViewColumn      *column)
 {
   GtkWidget *label = new_cell_label (list_item, update_routing_key, 0.0f, GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+
+  wrap_in_span_cell (list_item, label, column);
 
   /* The column people read: a key's words line up in a fixed-width font. */
   gtk_widget_add_css_class (label, "monospace");
@@ -415,6 +456,20 @@ bind_cell (GtkSignalListItemFactory *factory,
     update (gtk_list_item_get_child (list_item), list_item, message);
 }
 
+/* A row that is not a message is named by what it says: the screen reader
+ * reads the whole text, as the span shows it. */
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkColumnViewRow         *row,
+          gpointer                  user_data)
+{
+  PiMessage *message = pi_message_cells_get_message (gtk_column_view_row_get_item (row));
+  g_autofree char *marker = message ? pi_message_cells_dup_marker_text (message) : NULL;
+
+  if (marker != NULL || gtk_column_view_row_get_accessible_label (row) != NULL)
+    gtk_column_view_row_set_accessible_label (row, marker);
+}
+
 /**
  * pi_message_cells_new_word_factory:
  * @word: (transfer none): a routing-key word's name, e.g. "taskId"; a
@@ -446,4 +501,5 @@ pi_message_cells_bind_template_callbacks (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_callback (widget_class, setup_routes_cell);
   gtk_widget_class_bind_template_callback (widget_class, setup_redelivered_cell);
   gtk_widget_class_bind_template_callback (widget_class, bind_cell);
+  gtk_widget_class_bind_template_callback (widget_class, bind_row);
 }

@@ -25,26 +25,39 @@
  * GSettings key visible-columns, shared by every window. The routing key
  * is always shown: it is the column people read.
  *
- * Narrow (the "compact" property, set by the template's breakpoint), the
- * number, the time and the routes give their room to the routing key
- * without changing what the user chose.
+ * The routing key takes the room at every width. Where the table is not
+ * wide (the "medium" property, set by a breakpoint of the template: a
+ * window of about 800 px, or the details pane open beside the list), the
+ * number and the routes give it theirs and the exchange narrows (ellipsized,
+ * its tooltip says it whole); narrow (the "compact" property: a phone) the
+ * time and the redelivered icon go too. These are defaults of the layout, not the user's choice:
+ * the header menu shows what is shown, and showing a column from it shows
+ * it in that layout as well (for as long as the list lives).
  */
 
 typedef struct
 {
   const char *id;
   const char *label;
+  gboolean    medium_hides;
   gboolean    compact_hides;
 } FixedColumn;
 
 static const FixedColumn fixed_columns[] = {
-  { "sequence", N_("Number"), TRUE },
-  { "time", N_("Time"), TRUE },
-  { "exchange", N_("Exchange"), FALSE },
-  { "routing-key", NULL, FALSE },
-  { "routes", N_("Routes"), TRUE },
-  { "redelivered", N_("Redelivered"), FALSE },
+  { "sequence", N_("Number"), TRUE, TRUE },
+  { "time", N_("Time"), FALSE, TRUE },
+  { "exchange", N_("Exchange"), FALSE, FALSE },
+  { "routing-key", NULL, FALSE, FALSE },
+  { "routes", N_("Routes"), TRUE, TRUE },
+  /* An icon that shows only when true: on a phone, not worth its width. */
+  { "redelivered", N_("Redelivered"), FALSE, TRUE },
 };
+
+/* The Exchange column's width in each layout: the short names
+ * (task-completed, task-exception) whole when wide, ellipsized narrower. */
+#define EXCHANGE_WIDTH_WIDE    140
+#define EXCHANGE_WIDTH_MEDIUM  120
+#define EXCHANGE_WIDTH_COMPACT  96
 
 static const char * const default_visible[] = {
   "sequence", "time", "exchange", "routing-key", "routes", "redelivered", NULL
@@ -62,19 +75,42 @@ find_fixed (const char *id)
   return NULL;
 }
 
+/* Hidden by default in the current layout. */
+static gboolean
+layout_hides (PiMessageList *self,
+              const char    *id)
+{
+  const FixedColumn *fixed = find_fixed (id);
+
+  if (fixed == NULL)
+    return FALSE;
+
+  return (self->compact && fixed->compact_hides) ||
+         (self->medium && !self->compact && fixed->medium_hides);
+}
+
 static gboolean
 column_wanted (PiMessageList *self,
                const char    *id)
 {
-  const FixedColumn *fixed = find_fixed (id);
-
   if (g_strcmp0 (id, "routing-key") == 0)
     return TRUE;
 
-  if (self->compact && fixed != NULL && fixed->compact_hides)
+  if (!g_strv_contains ((const char * const *) self->visible_columns, id))
     return FALSE;
 
-  return g_strv_contains ((const char * const *) self->visible_columns, id);
+  return !layout_hides (self, id) ||
+         g_hash_table_contains (self->shown_anyway, id);
+}
+
+static int
+exchange_width (PiMessageList *self)
+{
+  if (self->compact)
+    return EXCHANGE_WIDTH_COMPACT;
+  if (self->medium)
+    return EXCHANGE_WIDTH_MEDIUM;
+  return EXCHANGE_WIDTH_WIDE;
 }
 
 static void
@@ -96,13 +132,21 @@ apply_visibility (PiMessageList *self)
       if (gtk_column_view_column_get_visible (column) != wanted)
         gtk_column_view_column_set_visible (column, wanted);
 
+      /* Unless the user resized it. */
+      if (g_strcmp0 (id, "exchange") == 0 &&
+          gtk_column_view_column_get_fixed_width (column) == self->exchange_width)
+        {
+          self->exchange_width = exchange_width (self);
+          gtk_column_view_column_set_fixed_width (column, self->exchange_width);
+        }
+
+      /* The menu says what the table shows. */
       if (g_strcmp0 (id, "routing-key") != 0)
         {
           GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->column_actions), id);
 
           if (action != NULL)
-            g_simple_action_set_state (G_SIMPLE_ACTION (action),
-                                       g_variant_new_boolean (g_strv_contains ((const char * const *) self->visible_columns, id)));
+            g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (wanted));
         }
     }
 }
@@ -143,10 +187,20 @@ on_column_change_state (GSimpleAction *action,
   if (show)
     g_strv_builder_add (builder, id);
 
+  /* Asked for where the layout hides it by default: shown here too. */
+  if (show)
+    g_hash_table_add (self->shown_anyway, g_strdup (id));
+  else
+    g_hash_table_remove (self->shown_anyway, id);
+
   visible = g_strv_builder_end (builder);
 
+  /* The key may not change (a column the layout hid, shown): apply now. */
   if (self->settings != NULL)
-    g_settings_set_strv (self->settings, "visible-columns", (const char * const *) visible);
+    {
+      g_settings_set_strv (self->settings, "visible-columns", (const char * const *) visible);
+      load_visible_columns (self);
+    }
   else
     {
       g_strfreev (self->visible_columns);
@@ -226,6 +280,8 @@ _pi_message_list_columns_init (PiMessageList *self)
 
   self->column_actions = g_simple_action_group_new ();
   self->word_columns = g_ptr_array_new_with_free_func (g_object_unref);
+  self->shown_anyway = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->exchange_width = EXCHANGE_WIDTH_WIDE;
 
   for (guint i = 0; i < G_N_ELEMENTS (fixed_columns); i++)
     {
@@ -287,6 +343,7 @@ _pi_message_list_columns_dispose (PiMessageList *self)
   g_clear_object (&self->column_actions);
   g_clear_pointer (&self->word_columns, g_ptr_array_unref);
   g_clear_pointer (&self->visible_columns, g_strfreev);
+  g_clear_pointer (&self->shown_anyway, g_hash_table_unref);
 }
 
 void
@@ -298,6 +355,19 @@ _pi_message_list_set_compact (PiMessageList *self,
     return;
 
   self->compact = compact;
+  if (self->visible_columns != NULL)
+    apply_visibility (self);
+}
+
+void
+_pi_message_list_set_medium (PiMessageList *self,
+                             gboolean       medium)
+{
+  medium = !!medium;
+  if (self->medium == medium)
+    return;
+
+  self->medium = medium;
   if (self->visible_columns != NULL)
     apply_visibility (self);
 }

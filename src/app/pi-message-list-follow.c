@@ -30,6 +30,13 @@
  * while it lays the rows out again, and that is not the user. Reaching the
  * bottom again (or the pill "N new messages", or Resume, or closing the
  * filter) follows again.
+ *
+ * The pill sits in a strip under the rows (pi-message-list.ui), so it
+ * never covers a row. The strip takes its height from the bottom of the
+ * view without moving the rows (the list view would keep its bottom row in
+ * place and push the others up), except that a selected row that was in
+ * sight when the pill appeared is scrolled up just enough to stay in sight
+ * above it. The user scrolling ends both.
  */
 
 /* How often in a row the list may fail to reach the bottom before we stop
@@ -60,6 +67,89 @@ scroll_to_newest (PiMessageList *self)
   self->snapping--;
 }
 
+/* The selected row's place in the scrolled window, if it is laid out. */
+static gboolean
+get_selected_row_bounds (PiMessageList   *self,
+                         graphene_rect_t *bounds)
+{
+  GtkWidget *list_view = NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL && list_view == NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      list_view = child;
+
+  if (list_view == NULL || self->selected == NULL)
+    return FALSE;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list_view);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      if (gtk_widget_get_child_visible (row) && gtk_widget_get_mapped (row) &&
+          (gtk_widget_get_state_flags (row) & GTK_STATE_FLAG_SELECTED) != 0)
+        return gtk_widget_compute_bounds (row, GTK_WIDGET (self->scroller), bounds);
+    }
+
+  return FALSE;
+}
+
+/* Whether the selected row is in sight (before the strip took its part of
+ * the view), and where its bottom edge is in the scroll units. */
+static gboolean
+selected_row_in_view (PiMessageList *self,
+                      double        *bottom)
+{
+  graphene_rect_t bounds;
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller)) +
+               gtk_widget_get_height (GTK_WIDGET (self->new_revealer));
+
+  if (!get_selected_row_bounds (self, &bounds) ||
+      bounds.origin.y + bounds.size.height <= 0 ||
+      bounds.origin.y >= height)
+    return FALSE;
+
+  *bottom = gtk_adjustment_get_value (self->vadjustment) + bounds.origin.y + bounds.size.height;
+  return TRUE;
+}
+
+/* While the pill's strip grows or shrinks: the rows stay where they were,
+ * and a selected row the strip would push out of sight moves up, no
+ * further than needed. The row's place is taken once, when the pill
+ * appears: the list view may not have the row at hand while it lays out
+ * again. */
+static void
+hold_rows (PiMessageList *self)
+{
+  double value = gtk_adjustment_get_value (self->vadjustment);
+  double target = self->keep_top ? self->top_value : value;
+
+  /* Asked at the first layout after the pill appeared: the rows show
+   * the selection by then. */
+  if (self->selected_unchecked)
+    {
+      self->selected_unchecked = FALSE;
+      self->keep_selected_in_view = selected_row_in_view (self, &self->selected_bottom);
+    }
+
+  if (self->keep_selected_in_view)
+    target = MAX (target, self->selected_bottom - gtk_widget_get_height (GTK_WIDGET (self->scroller)));
+
+  if (ABS (target - value) > 0.5)
+    {
+      self->snapping++;
+      gtk_adjustment_set_value (self->vadjustment, target);
+      self->snapping--;
+    }
+
+  /* Done when the strip has its final height. */
+  if (gtk_revealer_get_child_revealed (self->new_revealer) == gtk_revealer_get_reveal_child (self->new_revealer))
+    self->keep_top = self->keep_selected_in_view = self->selected_unchecked = FALSE;
+  else
+    self->top_value = gtk_adjustment_get_value (self->vadjustment);
+}
+
 static void
 update_pill (PiMessageList *self)
 {
@@ -82,7 +172,12 @@ update_pill (PiMessageList *self)
     gtk_label_set_label (self->new_label, _("Newest messages"));
 
   if (gtk_revealer_get_reveal_child (self->new_revealer) != show)
-    gtk_revealer_set_reveal_child (self->new_revealer, show);
+    {
+      self->keep_selected_in_view = self->selected_unchecked = show && self->selected != NULL;
+      self->keep_top = !self->following;
+      self->top_value = gtk_adjustment_get_value (self->vadjustment);
+      gtk_revealer_set_reveal_child (self->new_revealer, show);
+    }
 }
 
 void
@@ -163,6 +258,9 @@ void
 _pi_message_list_layout (PiMessageList *self,
                          GdkFrameClock *frame_clock)
 {
+  if (self->keep_top || self->keep_selected_in_view)
+    hold_rows (self);
+
   if (!self->layout_pending)
     return;
 
@@ -215,6 +313,7 @@ on_scroll (PiMessageList            *self,
            double                    dy,
            GtkEventControllerScroll *controller)
 {
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (dy < 0 && self->following)
     _pi_message_list_set_following (self, FALSE);
 
@@ -228,6 +327,8 @@ on_key_pressed (PiMessageList         *self,
                 GdkModifierType        state,
                 GtkEventControllerKey *controller)
 {
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+
   switch (keyval)
     {
     case GDK_KEY_Up:
@@ -255,6 +356,7 @@ on_scrollbar_pressed (PiMessageList   *self,
                       GtkGestureClick *gesture)
 {
   self->scrollbar_held = TRUE;
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (self->following)
     _pi_message_list_set_following (self, FALSE);
 }

@@ -47,6 +47,8 @@ struct _PiMessageList
   GSimpleActionGroup *column_actions;
   GPtrArray          *word_columns;   /* GtkColumnViewColumn, one per routing-key word */
   char              **visible_columns;
+  GHashTable         *shown_anyway;   /* ids the user showed where the layout hides them */
+  int                 exchange_width; /* as the layout set it */
 
   /* Borrowed */
   GtkAdjustment      *vadjustment;
@@ -68,6 +70,12 @@ struct _PiMessageList
   guint               setting_entry : 1;
   guint               scrollbar_held : 1;
   guint               compact : 1;
+  guint               medium : 1;
+  guint               keep_selected_in_view : 1;
+  guint               keep_top : 1;
+  guint               selected_unchecked : 1;
+  double              top_value;      /* the view's place while the pill's strip moves */
+  double              selected_bottom; /* the selected row's bottom edge, in the view's scroll units */
 };
 
 /* pi-message-list.c */
@@ -91,5 +99,7 @@ void _pi_message_list_columns_init          (PiMessageList      *self);
 void _pi_message_list_columns_dispose       (PiMessageList      *self);
 void _pi_message_list_set_compact           (PiMessageList      *self,
                                              gboolean            compact);
+void _pi_message_list_set_medium            (PiMessageList      *self,
+                                             gboolean            medium);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ enum {
   PROP_N_HELD,
   PROP_SEARCH_MODE,
   PROP_COMPACT,
+  PROP_MEDIUM,
   N_PROPS
 };
 
@@ -217,6 +218,10 @@ pi_message_list_get_property (GObject    *object,
       g_value_set_boolean (value, self->compact);
       break;
 
+    case PROP_MEDIUM:
+      g_value_set_boolean (value, self->medium);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -254,6 +259,10 @@ pi_message_list_set_property (GObject      *object,
 
     case PROP_COMPACT:
       _pi_message_list_set_compact (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_MEDIUM:
+      _pi_message_list_set_medium (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -306,6 +315,10 @@ pi_message_list_class_init (PiMessageListClass *klass)
   /* Set by the template's breakpoint: a narrow table shows fewer columns. */
   properties[PROP_COMPACT] =
     g_param_spec_boolean ("compact", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* Set by the template's other breakpoint: a table of medium width. */
+  properties[PROP_MEDIUM] =
+    g_param_spec_boolean ("medium", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -764,4 +777,18 @@ pi_message_list_get_new_messages_shown (PiMessageList *self)
 
   return gtk_revealer_get_reveal_child (self->new_revealer) &&
          g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "messages") == 0;
+}
+
+/**
+ * pi_message_list_get_column_actions:
+ *
+ * Returns: (transfer none): the header menu's actions ("columns.<id>"),
+ *   whose states say which columns the table shows
+ */
+GActionGroup *
+pi_message_list_get_column_actions (PiMessageList *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), NULL);
+
+  return G_ACTION_GROUP (self->column_actions);
 }

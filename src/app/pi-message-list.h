@@ -51,5 +51,6 @@ const char     *pi_message_list_get_count_text       (PiMessageList *self);
 gboolean        pi_message_list_get_following        (PiMessageList *self);
 GtkWidget      *pi_message_list_get_new_messages_button (PiMessageList *self);
 gboolean        pi_message_list_get_new_messages_shown  (PiMessageList *self);
+GActionGroup   *pi_message_list_get_column_actions   (PiMessageList *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "pi-session"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "pi-credentials.h"
 #include "pi-deployments.h"
@@ -44,6 +45,16 @@ struct _PiSession
   GPtrArray      *connect_bindings;
   char           *connect_client_id;
   char           *local_error;   /* a failure before the source started */
+
+  /* A broker's password: none in the keyring and none typed (yet) */
+  gboolean        needs_password;
+  /* The password typed for typed_server: used again for that server (a
+   * binding added reconnects) without asking, and kept in the keyring once
+   * the broker accepts it (keep_pending). Never written anywhere else. */
+  char           *typed_password;
+  char           *typed_server;
+  gboolean        keep_pending;
+  GCancellable   *keep_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
@@ -59,10 +70,19 @@ enum {
   PROP_TITLE,
   PROP_SUBTITLE,
   PROP_LOCAL_ERROR,
+  PROP_NEEDS_PASSWORD,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  PASSWORD_NEEDED,
+  PASSWORD_NOT_KEPT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /**
  * pi_session_format_count:
@@ -115,6 +135,8 @@ build_subtitle (PiSession *self)
 
     case PI_STREAM_STATE_DISCONNECTED:
     default:
+      if (self->needs_password)
+        return g_strdup (_("No Password"));
       return g_strdup (_("Not Connected"));
     }
 }
@@ -168,6 +190,54 @@ tick_cb (gpointer user_data)
 }
 
 static void
+on_password_kept (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(PiSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (pi_credentials_store_password_finish (result, &error))
+    return;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Listening goes on; only the next start asks again. Said once. */
+  g_signal_emit (self, signals[PASSWORD_NOT_KEPT], 0, error->message);
+}
+
+static void
+forget_typed_password (PiSession *self)
+{
+  if (self->typed_password != NULL)
+    memset (self->typed_password, 0, strlen (self->typed_password));
+  g_clear_pointer (&self->typed_password, g_free);
+  g_clear_pointer (&self->typed_server, g_free);
+  self->keep_pending = FALSE;
+}
+
+static void
+keep_password (PiSession *self,
+               gboolean   accepted)
+{
+  self->keep_pending = FALSE;
+
+  /* Refused: neither kept nor used again. */
+  if (!accepted)
+    {
+      forget_typed_password (self);
+      return;
+    }
+
+  g_cancellable_cancel (self->keep_cancellable);
+  g_clear_object (&self->keep_cancellable);
+  self->keep_cancellable = g_cancellable_new ();
+  pi_credentials_store_password_async (self->typed_server, self->typed_password, self->keep_cancellable,
+                                       on_password_kept, g_object_ref (self));
+}
+
+static void
 on_source_notify (PiSession  *self,
                   GParamSpec *pspec,
                   PiSource   *source)
@@ -176,6 +246,11 @@ on_source_notify (PiSession  *self,
 
   if (live)
     self->ever_connected = TRUE;
+
+  /* The broker took the password typed: keep it for next time. A refused
+   * one is not kept. */
+  if (self->keep_pending && (live || pi_source_get_needs_credentials (source)))
+    keep_password (self, live);
 
   /* The rate is only counted while live: a quiet window does no work. */
   if (live && self->tick_id == 0)
@@ -204,6 +279,8 @@ pi_session_dispose (GObject *object)
   g_clear_object (&self->credentials_cancellable);
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   g_clear_pointer (&self->connect_client_id, g_free);
+  g_cancellable_cancel (self->keep_cancellable);
+  g_clear_object (&self->keep_cancellable);
   if (self->source != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->source, self);
@@ -224,6 +301,7 @@ pi_session_finalize (GObject *object)
   g_free (self->title);
   g_free (self->subtitle);
   g_free (self->local_error);
+  forget_typed_password (self);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -268,6 +346,10 @@ pi_session_get_property (GObject    *object,
 
     case PROP_LOCAL_ERROR:
       g_value_set_string (value, self->local_error);
+      break;
+
+    case PROP_NEEDS_PASSWORD:
+      g_value_set_boolean (value, self->needs_password);
       break;
 
     case PROP_SUBTITLE:
@@ -360,7 +442,40 @@ pi_session_class_init (PiSessionClass *klass)
   properties[PROP_SUBTITLE] =
     g_param_spec_string ("subtitle", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * PiSession:needs-password:
+   *
+   * Whether connecting to a broker waits for its password: the keyring
+   * has none, and none was typed (the password dialog is open, or was
+   * cancelled). The state line says "No Password"; the window's page
+   * "Not connected: …" with Enter Password… as its action.
+   */
+  properties[PROP_NEEDS_PASSWORD] =
+    g_param_spec_boolean ("needs-password", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * PiSession::password-needed:
+   * @self: the session
+   *
+   * Connecting to a broker found no password in the keyring: ask for one,
+   * then pi_session_connect_with_password().
+   */
+  signals[PASSWORD_NEEDED] =
+    g_signal_new ("password-needed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * PiSession::password-not-kept:
+   * @self: the session
+   * @message: why, in words
+   *
+   * The broker accepted the password but the keyring could not keep it.
+   */
+  signals[PASSWORD_NOT_KEPT] =
+    g_signal_new ("password-not-kept", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -429,7 +544,15 @@ void
 pi_session_set_server_url (PiSession  *self,
                            const char *server_url)
 {
+  g_autofree char *clean = NULL;
+
   g_return_if_fail (PI_IS_SESSION (self));
+
+  /* A broker's password never reaches the settings (bound to this) or the
+   * title: one given in an address (a command line) is dropped, and asked
+   * for like any other. */
+  if (server_url != NULL && pi_deployments_is_broker_url (server_url))
+    server_url = clean = pi_deployments_without_password (server_url);
 
   if (g_strcmp0 (self->server_url, server_url) == 0)
     return;
@@ -579,6 +702,49 @@ on_token_looked_up (GObject      *object,
   start_source (self);
 }
 
+static void
+set_needs_password (PiSession *self,
+                    gboolean   needs_password)
+{
+  if (self->needs_password == needs_password)
+    return;
+
+  self->needs_password = needs_password;
+  update_texts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
+}
+
+static void
+on_password_looked_up (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(PiSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = pi_credentials_lookup_password_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
+    return;
+
+  if (error != NULL)
+    g_debug ("No broker password from the keyring: %s", error->message);
+
+  if (password != NULL)
+    {
+      pi_source_set_password (self->source, password);
+      memset (password, 0, strlen (password));
+      start_source (self);
+      return;
+    }
+
+  /* Nothing to log in with: stop listening to the previous server, and
+   * ask the user. */
+  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
+  pi_source_disconnect (self->source);
+  set_needs_password (self, TRUE);
+  g_signal_emit (self, signals[PASSWORD_NEEDED], 0);
+}
+
 /**
  * pi_session_connect:
  * @self: a #PiSession
@@ -601,7 +767,37 @@ pi_session_connect (PiSession  *self,
   g_clear_object (&self->credentials_cancellable);
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   self->connect_bindings = g_ptr_array_ref (bindings);
+  set_needs_password (self, FALSE);
 
+  /* A broker: its password is in the keyring, or asked for. */
+  if (self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
+    {
+      g_autoptr(GError) error = NULL;
+
+      pi_source_set_credentials (self->source, NULL, NULL);
+      if (!pi_deployments_check_url (self->server_url, &error))
+        {
+          g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
+          pi_source_disconnect (self->source);
+          set_local_error (self, error->message);
+          return;
+        }
+
+      /* Typed for this server in this window: not asked again. */
+      if (self->typed_password != NULL && g_strcmp0 (self->typed_server, self->server_url) == 0)
+        {
+          pi_source_set_password (self->source, self->typed_password);
+          start_source (self);
+          return;
+        }
+
+      self->credentials_cancellable = g_cancellable_new ();
+      pi_credentials_lookup_password_async (self->server_url, self->credentials_cancellable,
+                                            on_password_looked_up, g_object_ref (self));
+      return;
+    }
+
+  pi_source_set_password (self->source, NULL);
   if (client_id == NULL || client_id[0] == '\0' ||
       self->server_url == NULL || self->server_url[0] == '\0')
     {
@@ -620,6 +816,54 @@ pi_session_connect (PiSession  *self,
 }
 
 /**
+ * pi_session_connect_with_password:
+ * @self: a #PiSession
+ * @bindings: (element-type PiBinding): the bindings to listen to
+ * @password: the broker password the user typed
+ *
+ * (Re)starts the source on the broker with @password, and keeps @password
+ * in the keyring (replacing the one kept) once the broker accepts it.
+ */
+void
+pi_session_connect_with_password (PiSession  *self,
+                                  GPtrArray  *bindings,
+                                  const char *password)
+{
+  g_return_if_fail (PI_IS_SESSION (self));
+  g_return_if_fail (bindings != NULL);
+  g_return_if_fail (password != NULL);
+
+  g_cancellable_cancel (self->credentials_cancellable);
+  g_clear_object (&self->credentials_cancellable);
+  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
+  self->connect_bindings = g_ptr_array_ref (bindings);
+  set_needs_password (self, FALSE);
+
+  forget_typed_password (self);
+  self->typed_password = g_strdup (password);
+  self->typed_server = g_strdup (self->server_url);
+  self->keep_pending = TRUE;
+
+  pi_source_set_credentials (self->source, NULL, NULL);
+  pi_source_set_password (self->source, password);
+  start_source (self);
+}
+
+/**
+ * pi_session_get_needs_password:
+ * @self: a #PiSession
+ *
+ * Returns: see #PiSession:needs-password
+ */
+gboolean
+pi_session_get_needs_password (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
+
+  return self->needs_password;
+}
+
+/**
  * pi_session_disconnect:
  * @self: a #PiSession
  *
@@ -634,6 +878,7 @@ pi_session_disconnect (PiSession *self)
   g_clear_object (&self->credentials_cancellable);
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   set_local_error (self, NULL);
+  set_needs_password (self, FALSE);
   pi_source_disconnect (self->source);
 }
 

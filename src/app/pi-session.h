@@ -39,6 +39,10 @@ char           *pi_session_format_count   (guint64     n);
 void            pi_session_connect        (PiSession  *self,
                                            GPtrArray  *bindings,
                                            const char *client_id);
+void            pi_session_connect_with_password (PiSession  *self,
+                                                  GPtrArray  *bindings,
+                                                  const char *password);
+gboolean        pi_session_get_needs_password    (PiSession  *self);
 void            pi_session_disconnect     (PiSession  *self);
 const char     *pi_session_get_local_error (PiSession *self);
 

@@ -15,6 +15,7 @@
 
 #include "pi-binding.h"
 #include "pi-share-link.h"
+#include "pi-deployments.h"
 #include "pi-window-private.h"
 
 /* Share links ----------------------------------------------------------- */
@@ -364,6 +365,14 @@ add_binding_action (GSimpleAction *action,
   pi_bindings_sidebar_show_add_dialog (self->bindings_sidebar);
 }
 
+static void
+enter_password_action (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  pi_window_ask_password (PI_WINDOW (user_data));
+}
+
 static const GActionEntry win_actions[] = {
   { "connect", connect_action },
   { "disconnect", disconnect_action },
@@ -375,6 +384,7 @@ static const GActionEntry win_actions[] = {
   { "import-link", import_link_action },
   { "add-binding", add_binding_action },
   { "copy-link", copy_link_action },
+  { "enter-password", enter_password_action },
 };
 
 void
@@ -432,6 +442,12 @@ pi_window_update_actions (PiWindow *self)
 
   action = g_action_map_lookup_action (map, "choose-server");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+
+  /* Only a broker takes a password. */
+  action = g_action_map_lookup_action (map, "enter-password");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                               live && pi_session_get_server_url (self->session) != NULL &&
+                               pi_deployments_is_broker_url (pi_session_get_server_url (self->session)));
 
   action = g_action_map_lookup_action (map, "import-link");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);

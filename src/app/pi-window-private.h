@@ -62,6 +62,8 @@ struct _PiWindow
   GPtrArray            *cleared;       /* what Clear removed, while its Undo toast shows */
   AdwToast             *clear_toast;
   AdwToast             *error_toast;
+  AdwDialog            *password_dialog;  /* a broker's password, while asked */
+  GtkWidget            *password_row;
 
   /* Captures (pi-window-capture.c) */
   GFile                *capture_file;       /* set: a window browsing a saved capture */
@@ -86,6 +88,11 @@ void       pi_window_add_toast          (PiWindow      *self,
 void       pi_window_choose_server      (PiWindow      *self);
 void       pi_window_clear_with_undo    (PiWindow      *self);
 void       pi_window_undo_clear         (PiWindow      *self);
+
+/* pi-window-password.c */
+void       pi_window_init_password      (PiWindow      *self);
+void       pi_window_dispose_password   (PiWindow      *self);
+void       pi_window_ask_password       (PiWindow      *self);
 
 /* pi-window-capture.c */
 void       pi_window_init_capture       (PiWindow      *self);

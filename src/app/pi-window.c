@@ -14,6 +14,7 @@
 #include "pi-application.h"
 #include "pi-binding.h"
 #include "pi-connect-dialog.h"
+#include "pi-deployments.h"
 #include "pi-window-private.h"
 
 G_DEFINE_FINAL_TYPE (PiWindow, pi_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -109,6 +110,24 @@ current_failure (PiWindow    *self,
       return pi_session_get_local_error (self->session);
     }
 
+  /* A broker without a password: nothing was tried, nothing failed. */
+  if (pi_session_get_needs_password (self->session))
+    {
+      *button_label = _("_Enter Password…");
+      *action_name = "win.enter-password";
+      return _("Not connected: the broker sends nothing before its user logs in with a password.");
+    }
+
+  /* Retrying with the same password cannot help: ask for another. */
+  if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->stream) &&
+      pi_session_get_server_url (self->session) != NULL &&
+      pi_deployments_is_broker_url (pi_session_get_server_url (self->session)))
+    {
+      *button_label = _("_Enter Password…");
+      *action_name = "win.enter-password";
+      return error_message != NULL ? error_message : pi_source_get_state_text (self->stream);
+    }
+
   /* Retrying with the same credentials cannot help: the Connect dialog
    * takes a client id and token. */
   if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->stream))
@@ -157,6 +176,14 @@ update_connection_state (PiWindow *self)
 
   if (failure != NULL && !has_messages)
     {
+      gboolean no_password = pi_session_get_needs_password (self->session);
+
+      /* Nothing failed without a password: it was not given. */
+      adw_status_page_set_title (self->failure_page, no_password ? _("No Password") : _("Could Not Connect"));
+      /* A password to give, or another one: the key says so before the words. */
+      adw_status_page_set_icon_name (self->failure_page,
+                                     g_strcmp0 (action_name, "win.enter-password") == 0
+                                     ? "dialog-password-symbolic" : "network-error-symbolic");
       adw_status_page_set_description (self->failure_page, failure);
       gtk_button_set_label (self->failure_button, button_label);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->failure_button), action_name);
@@ -517,6 +544,7 @@ pi_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (pi_bindings_sidebar_get_model (self->bindings_sidebar), self);
 
   pi_window_dispose_capture (self);
+  pi_window_dispose_password (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_WINDOW);
 
@@ -712,6 +740,7 @@ pi_window_init (PiWindow *self)
   self->stream = g_object_ref (pi_session_get_source (self->session));
   /* A bad address is known before any network: the same one surface. */
   g_signal_connect_object (self->session, "notify::local-error", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::needs-password", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
 
@@ -755,6 +784,7 @@ pi_window_init (PiWindow *self)
   g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
 
   pi_window_init_capture (self);
+  pi_window_init_password (self);
 }
 
 PiWindow *

@@ -121,6 +121,52 @@ worker_error_body_cb (GObject      *object,
   worker_http_error (w);
 }
 
+/* --- Worker: a proxy's refusal --------------------------------------------------- */
+
+/*
+ * An HTTP proxy answers CONNECT (a tunnel to an https or wss server)
+ * itself: its 403 or 407 is not the deployment's, whose credentials cannot
+ * help. GIO's proxy (the WebSocket's GSocketClient) reports it as a
+ * G_IO_ERROR_PROXY_* error; libsoup (events v1) sets the CONNECT answer's
+ * status on the message, which then has no TLS certificate: the server was
+ * never reached. A 407 is a proxy's whatever the scheme: a server never
+ * sends it.
+ */
+char *
+pi_stream_worker_describe_proxy_refusal (PiStreamWorker *w,
+                                         guint           status,
+                                         const char     *phrase,
+                                         FailureKind    *kind)
+{
+  if (phrase == NULL || *phrase == '\0')
+    phrase = soup_status_get_phrase (status);
+
+  *kind = FAILURE_PERMANENT;
+  if (status == SOUP_STATUS_FORBIDDEN)
+    return g_strdup_printf (_("The proxy refused to connect to %s (%u %s); the server itself was not reached"),
+                            w->host, status, phrase ? phrase : "");
+  if (status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
+    return g_strdup_printf (_("The proxy asks for credentials of its own before it connects to %s (%u %s); "
+                              "they go in the system's proxy settings"),
+                            w->host, status, phrase ? phrase : "");
+
+  /* A gateway error may pass. */
+  *kind = FAILURE_INITIAL;
+  return g_strdup_printf (_("The proxy could not connect to %s (%u %s)"), w->host, status, phrase ? phrase : "");
+}
+
+/* Did this answer come from the proxy, not the server? */
+static gboolean
+is_proxy_answer (PiStreamWorker *w,
+                 guint           status)
+{
+  if (status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
+    return TRUE;
+  return !SOUP_STATUS_IS_SUCCESSFUL (status) &&
+         g_ascii_strcasecmp (g_uri_get_scheme (soup_message_get_uri (w->message)), "https") == 0 &&
+         soup_message_get_tls_peer_certificate (w->message) == NULL;
+}
+
 /* --- Worker: sending ------------------------------------------------------------- */
 
 char *
@@ -132,6 +178,16 @@ pi_stream_worker_describe_send_error (PiStreamWorker *w,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     return g_strdup_printf (_("Could not connect to %s: connection refused"), w->host);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_NOT_ALLOWED))
+    return pi_stream_worker_describe_proxy_refusal (w, SOUP_STATUS_FORBIDDEN, NULL, kind);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_NEED_AUTH) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_AUTH_FAILED))
+    return pi_stream_worker_describe_proxy_refusal (w, SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED, NULL, kind);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PROXY_FAILED))
+    return g_strdup_printf (_("The proxy could not connect to %s: %s"), w->host, error->message);
 
   if (error->domain == G_RESOLVER_ERROR)
     return g_strdup_printf (_("Could not find the server %s: the name does not resolve"), w->host);
@@ -199,6 +255,16 @@ pi_stream_worker_send_cb (GObject      *object,
         g_strdup_printf (_("%s refused to resume the stream (204 No Content); opening a fresh one"), w->host);
 
       pi_stream_worker_lost (w, reason, FAILURE_RETRY);
+      return;
+    }
+
+  if (is_proxy_answer (w, status))
+    {
+      g_autofree char *reason = NULL;
+      FailureKind kind;
+
+      reason = pi_stream_worker_describe_proxy_refusal (w, status, soup_message_get_reason_phrase (w->message), &kind);
+      pi_stream_worker_lost (w, reason, kind);
       return;
     }
 

@@ -475,6 +475,17 @@ http_refusal (PiStreamWorker     *w,
 {
   g_autofree char *reason = NULL;
 
+  /* A proxy in the way (one that intercepts, without CONNECT) wants
+   * credentials of its own; the deployment's cannot help. */
+  if (status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
+    {
+      FailureKind kind;
+
+      reason = pi_stream_worker_describe_proxy_refusal (w, status, phrase, &kind);
+      pi_stream_worker_lost (w, reason, kind);
+      return;
+    }
+
   if (phrase == NULL || *phrase == '\0')
     phrase = soup_status_get_phrase (status);
 

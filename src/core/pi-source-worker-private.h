@@ -184,6 +184,10 @@ gint64          pi_stream_worker_parse_retry_after   (SoupMessageHeaders *header
 char           *pi_stream_worker_describe_send_error (PiStreamWorker *w,
                                                       const GError   *error,
                                                       FailureKind    *kind);
+char           *pi_stream_worker_describe_proxy_refusal (PiStreamWorker *w,
+                                                         guint           status,
+                                                         const char     *phrase,
+                                                         FailureKind    *kind);
 void            pi_stream_worker_send_cb        (GObject            *object,
                                                  GAsyncResult       *result,
                                                  gpointer            user_data);

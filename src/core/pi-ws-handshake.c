@@ -42,6 +42,7 @@ typedef struct
   guint               status;
   char               *reason_phrase;
   SoupMessageHeaders *headers;
+  GTlsCertificateFlags tls_errors;   /* why the server's certificate was refused */
 } Handshake;
 
 static void
@@ -231,6 +232,48 @@ write_cb (GObject      *object,
   pi_ws_input_stream_read_head_async (hs->input, cancellable, read_head_cb, g_steal_pointer (&task));
 }
 
+/* Called only for a certificate that failed verification: keeps what
+ * was wrong with it for the error, and refuses it all the same. The
+ * handler holds the task: a handshake cancelled under way may still get
+ * here after the task has completed. */
+static gboolean
+on_accept_certificate (GTlsConnection       *connection,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  Handshake *hs = g_task_get_task_data (G_TASK (user_data));
+
+  hs->tls_errors |= errors;
+  return FALSE;
+}
+
+/* What was wrong with the server's certificate, in words. */
+static char *
+describe_certificate_errors (GTlsCertificateFlags errors)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_ptr_array_add (words, _("the server's certificate is not signed by a certificate authority this system trusts"));
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    g_ptr_array_add (words, _("the server's certificate is for another host name"));
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    g_ptr_array_add (words, _("the server's certificate has expired"));
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    g_ptr_array_add (words, _("the server's certificate is not valid yet"));
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    g_ptr_array_add (words, _("the server's certificate has been revoked"));
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    g_ptr_array_add (words, _("the server's certificate uses an insecure algorithm"));
+  if (words->len == 0)
+    g_ptr_array_add (words, _("the server's certificate is not valid"));
+  g_ptr_array_add (words, NULL);
+
+  /* TRANSLATORS: the separator of two or more problems of one certificate */
+  return g_strjoinv (_("; "), (char **) words->pdata);
+}
+
 static void
 connect_cb (GObject      *object,
             GAsyncResult *result,
@@ -245,10 +288,22 @@ connect_cb (GObject      *object,
   connection = g_socket_client_connect_to_uri_finish (G_SOCKET_CLIENT (object), result, &error);
   if (connection == NULL)
     {
+      if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) && hs->tls_errors != 0)
+        {
+          g_autofree char *why = describe_certificate_errors (hs->tls_errors);
+
+          g_task_return_new_error (task, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, "%s", why);
+          return;
+        }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
+  /* Verified: the handler has nothing more to say, and must not keep
+   * the task (which will hold the connection) alive. */
+  if (G_IS_TCP_WRAPPER_CONNECTION (connection))
+    g_signal_handlers_disconnect_by_func (g_tcp_wrapper_connection_get_base_io_stream (G_TCP_WRAPPER_CONNECTION (connection)),
+                                          on_accept_certificate, task);
   hs->connection = G_IO_STREAM (connection);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (hs->connection),
                                    hs->request, strlen (hs->request), G_PRIORITY_DEFAULT,
@@ -273,8 +328,14 @@ on_client_event (GSocketClient      *client,
                  GIOStream          *connection,
                  gpointer            user_data)
 {
+  GTask *task = user_data;
+
   if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CONNECTION (connection))
-    g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (connection), FALSE);
+    {
+      g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (connection), FALSE);
+      g_signal_connect_data (connection, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                             g_object_ref (task), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+    }
 }
 
 void
@@ -319,7 +380,8 @@ pi_ws_handshake_async (GUri                *uri,
 
   client = g_socket_client_new ();
   g_socket_client_set_tls (client, is_secure (uri));
-  g_signal_connect (client, "event", G_CALLBACK (on_client_event), NULL);
+  g_signal_connect_data (client, "event", G_CALLBACK (on_client_event),
+                         g_object_ref (task), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
   g_socket_client_connect_to_uri_async (client, connect_uri, (guint16) default_port (uri), cancellable,
                                         connect_cb, g_steal_pointer (&task));
 }

@@ -152,6 +152,49 @@ pi_ws_input_stream_close (GInputStream  *stream,
   return g_io_stream_close (self->connection, cancellable, error);
 }
 
+/* Closing without a thread: GInputStream's default close_async runs
+ * close_fn in a thread of its own, which may still hold the connection
+ * after the worker's context has gone. The connection closes as its own
+ * class does, in the caller's context. */
+static void
+close_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!g_io_stream_close_finish (G_IO_STREAM (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+pi_ws_input_stream_close_async (GInputStream        *stream,
+                                int                  io_priority,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PiWsInputStream *self = PI_WS_INPUT_STREAM (stream);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, pi_ws_input_stream_close_async);
+  g_task_set_priority (task, io_priority);
+  g_io_stream_close_async (self->connection, io_priority, cancellable, close_cb, task);
+}
+
+static gboolean
+pi_ws_input_stream_close_finish (GInputStream  *stream,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, stream), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 pi_ws_input_stream_finalize (GObject *object)
 {
@@ -172,6 +215,8 @@ pi_ws_input_stream_class_init (PiWsInputStreamClass *klass)
   object_class->finalize = pi_ws_input_stream_finalize;
   stream_class->read_fn = pi_ws_input_stream_read;
   stream_class->close_fn = pi_ws_input_stream_close;
+  stream_class->close_async = pi_ws_input_stream_close_async;
+  stream_class->close_finish = pi_ws_input_stream_close_finish;
 }
 
 static void

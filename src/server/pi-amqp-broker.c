@@ -42,11 +42,6 @@ struct _PiSubscription
 };
 
 static void
-subscription_clear (gpointer data)
-{
-}
-
-static void
 subscription_ready_cb (gpointer user_data)
 {
   PiSubscription *sub = user_data;
@@ -64,7 +59,7 @@ subscription_deliveries_cb (GPtrArray *items,
   for (guint i = 0; i < items->len && !sub->finished; i++)
     sub->callbacks.message (g_ptr_array_index (items, i), sub->user_data);
 
-  g_rc_box_release_full (sub, subscription_clear);
+  g_rc_box_release (sub);
 }
 
 static void
@@ -131,7 +126,7 @@ pi_amqp_broker_unsubscribe (PiBroker       *broker,
 
   sub->finished = TRUE;
   pi_amqp_client_unsubscribe (self->client, sub->amqp);
-  g_rc_box_release_full (sub, subscription_clear);
+  g_rc_box_release (sub);
 }
 
 static const char *
