@@ -16,9 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <termios.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "pi-amqp-client.h"
 #include "pi-binding.h"
 #include "pi-capture.h"
 #include "pi-source.h"
@@ -476,6 +479,109 @@ usage_error (GOptionContext *context,
   return EXIT_USAGE;
 }
 
+/* --- The broker's password ------------------------------------------------------ */
+
+static struct termios saved_termios;
+static gboolean       echo_off;
+
+static void
+restore_echo (void)
+{
+  if (echo_off)
+    tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved_termios);
+  echo_off = FALSE;
+}
+
+/* Ctrl-C at the prompt must not leave the terminal without echo. */
+static void
+on_prompt_signal (int signum)
+{
+  restore_echo ();
+  signal (signum, SIG_DFL);
+  raise (signum);
+}
+
+/* Reads a line from the terminal without showing it. */
+static char *
+prompt_password (const char *prompt)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  struct termios quiet;
+  void (*old_int) (int);
+  void (*old_term) (int);
+  int c;
+
+  if (tcgetattr (STDIN_FILENO, &saved_termios) != 0)
+    return NULL;
+
+  g_printerr ("%s", prompt);
+  old_int = signal (SIGINT, on_prompt_signal);
+  old_term = signal (SIGTERM, on_prompt_signal);
+  quiet = saved_termios;
+  quiet.c_lflag &= ~(tcflag_t) ECHO;
+  quiet.c_lflag |= ECHONL;
+  echo_off = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+
+  while ((c = getchar ()) != EOF && c != '\n')
+    g_string_append_c (line, (char) c);
+
+  restore_echo ();
+  signal (SIGINT, old_int);
+  signal (SIGTERM, old_term);
+  /* The terminal showed the line end; a redirected stderr did not. */
+  if (!isatty (STDERR_FILENO))
+    g_printerr ("\n");
+
+  if (c == EOF && line->len == 0)
+    return NULL;
+  return g_strdup (line->str);
+}
+
+/* PULSE_PASSWORD, or asked for on the terminal; never an argument, which
+ * other users of the machine can read. */
+static char *
+get_broker_password (const char  *url,
+                     GError     **error)
+{
+  g_autoptr(PiAmqpAddress) address = pi_amqp_address_parse (url, NULL);
+  const char *user = address != NULL ? address->user : "guest";
+  const char *env = g_getenv ("PULSE_PASSWORD");
+
+  if (env != NULL)
+    return g_strdup (env);
+
+  if (isatty (STDIN_FILENO))
+    {
+      g_autofree char *shown = address != NULL ? pi_amqp_address_to_string (address) : g_strdup (url);
+      /* Translators: the prompt for the broker's password; %s is the
+       * address with the user, e.g. amqps://someone@pulse.mozilla.org/ */
+      g_autofree char *prompt = g_strdup_printf (_("Password for %s: "), shown);
+      char *password = prompt_password (prompt);
+
+      if (password != NULL)
+        return password;
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               _("No password for the broker user “%s”: set the environment variable PULSE_PASSWORD, "
+                 "or run pulse-listen on a terminal to be asked"), user);
+  return NULL;
+}
+
+/* The AMQP library tells a server's log about each connection; here the
+ * status lines say it already, in order with the rest. */
+static void
+quiet_log_handler (const char     *log_domain,
+                   GLogLevelFlags  log_level,
+                   const char     *message,
+                   gpointer        user_data)
+{
+  const char *debug = g_getenv ("G_MESSAGES_DEBUG");
+
+  if (debug != NULL && (strstr (debug, "all") != NULL || strstr (debug, log_domain) != NULL))
+    g_log_default_handler (log_domain, log_level, message, user_data);
+}
+
 static gboolean
 open_capture (Listen      *self,
               const char  *path,
@@ -511,6 +617,8 @@ main (int   argc,
   g_autoptr(GPtrArray) bindings = NULL;
   g_autofree char *server = NULL;
   g_autofree char *root_url = NULL;
+  g_autofree char *amqp = NULL;
+  g_autofree char *password = NULL;
   g_autofree char *output = NULL;
   g_auto(GStrv) events = NULL;
   g_auto(GStrv) where = NULL;
@@ -520,6 +628,7 @@ main (int   argc,
   gint64 count = 0;
   int timeout = 0;
   int ping_timeout = 0;
+  gint64 queue_length = 0;
   Listen self = { 0 };
   const GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
@@ -527,6 +636,14 @@ main (int   argc,
     { "root-url", 0, 0, G_OPTION_ARG_STRING, &root_url,
       N_("Taskcluster deployment root URL (default: $TASKCLUSTER_ROOT_URL); WebSocket, GraphQL or events v1 as it serves"),
       N_("URL") },
+    { "amqp", 0, 0, G_OPTION_ARG_STRING, &amqp,
+      N_("Connect straight to a broker (Mozilla Pulse or any RabbitMQ): amqps://USER@HOST/; "
+         "the password comes from $PULSE_PASSWORD or is asked for"),
+      N_("URL") },
+    { "queue-length", 0, 0, G_OPTION_ARG_INT64, &queue_length,
+      N_("With --amqp: the most messages the broker keeps while this client is behind; "
+         "past it the oldest are dropped and counted (default 1000)"),
+      N_("N") },
     { "event", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &events,
       N_("Listen to the queue's named event (e.g. taskCompleted) instead of bindings; repeatable"), N_("NAME") },
     { "where", 'w', 0, G_OPTION_ARG_STRING_ARRAY, &where,
@@ -569,7 +686,9 @@ main (int   argc,
       "  pulse-listen -s https://tc.example.com \\\n"
       "      'https://tools.example.com/pulse-inspector?bindings%5B0%5D%5Bexchange%5D=…'\n"
       "  pulse-listen --raw -s http://localhost:3000/stream   # any SSE server\n"
-      "  pulse-listen -s https://tc.example.com -b EXCHANGE | jq .payload\n"));
+      "  pulse-listen -s https://tc.example.com -b EXCHANGE | jq .payload\n"
+      "  PULSE_PASSWORD=… pulse-listen --amqp amqps://USER@pulse.mozilla.org/ \\\n"
+      "      -b exchange/taskcluster-queue/v1/task-completed   # Mozilla Pulse, no server\n"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -585,6 +704,19 @@ main (int   argc,
     return usage_error (context, _("--ping-timeout must be a positive number of seconds"));
   if (raw && output != NULL)
     return usage_error (context, _("--output saves messages; it cannot be used with --raw"));
+  if (queue_length < 0 || queue_length > G_MAXINT32)
+    return usage_error (context, _("--queue-length must be a positive number of messages"));
+  if (server != NULL && pi_amqp_url_is_amqp (server) && amqp == NULL)
+    amqp = g_steal_pointer (&server);
+  if (amqp != NULL && (server != NULL || root_url != NULL))
+    return usage_error (context, _("--amqp connects to a broker: it cannot be combined with --server or --root-url"));
+  if (amqp != NULL && raw)
+    return usage_error (context, _("--raw shows an events server's server-sent events; a broker has none"));
+  if (amqp != NULL && events != NULL)
+    return usage_error (context, _("--event needs a Taskcluster deployment's root URL; "
+                                   "with --amqp, bind the service's exchanges instead"));
+  if (amqp == NULL && queue_length > 0)
+    return usage_error (context, _("--queue-length bounds a broker's queue: it needs --amqp"));
 
   if (bind_specs != NULL || rest != NULL)
     bindings = g_ptr_array_new_with_free_func (g_object_unref);
@@ -629,6 +761,14 @@ main (int   argc,
         server = g_strdup (rest[0]);
     }
 
+  if (amqp != NULL)
+    {
+      g_autofree char *shown = pi_source_check_amqp_address (amqp, &error);
+
+      if (shown == NULL)
+        return usage_error (context, error->message);
+      server = g_steal_pointer (&amqp);
+    }
   if (server == NULL && root_url != NULL)
     server = g_strdup (root_url);
   if (server == NULL && g_getenv ("TASKCLUSTER_ROOT_URL") != NULL && *g_getenv ("TASKCLUSTER_ROOT_URL") != '\0')
@@ -658,12 +798,23 @@ main (int   argc,
   if (bindings == NULL && !raw)
     return usage_error (context, _("Nothing to listen to: give --bind EXCHANGE=PATTERN or a share link"));
 
-  {
-    g_autofree char *url = pi_source_derive_connect_url (server, bindings, &error);
+  if (pi_amqp_url_is_amqp (server))
+    {
+      g_log_set_handler ("pi-amqp", G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, quiet_log_handler, NULL);
+      password = get_broker_password (server, &error);
+      if (password == NULL)
+        {
+          g_printerr ("pulse-listen: %s\n", error->message);
+          return EXIT_USAGE;
+        }
+    }
+  else
+    {
+      g_autofree char *url = pi_source_derive_connect_url (server, bindings, &error);
 
-    if (url == NULL)
-      return usage_error (context, error->message);
-  }
+      if (url == NULL)
+        return usage_error (context, error->message);
+    }
 
   self.exit_code = -1;
   self.count = (guint64) count;
@@ -683,6 +834,10 @@ main (int   argc,
                                g_getenv ("TASKCLUSTER_ACCESS_TOKEN"));
   if (ping_timeout > 0)
     pi_source_set_ping_timeout (self.stream, ping_timeout);
+  if (password != NULL)
+    pi_source_set_password (self.stream, password);
+  if (queue_length > 0)
+    pi_source_set_queue_length (self.stream, (guint) queue_length);
 
   if (output != NULL)
     {

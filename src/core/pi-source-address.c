@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pi-amqp-client.h"
 #include "pi-source-private.h"
 
 /*
@@ -72,6 +73,8 @@ pi_source_protocol_to_string (PiSourceProtocol protocol)
       return _("GraphQL");
     case PI_SOURCE_PROTOCOL_EVENTS_V1:
       return _("Events v1");
+    case PI_SOURCE_PROTOCOL_AMQP:
+      return _("AMQP");
     case PI_SOURCE_PROTOCOL_AUTO:
     default:
       return NULL;
@@ -158,7 +161,49 @@ pi_source_plan_free (PiSourcePlan *plan)
   g_free (plan->client_id);
   g_free (plan->access_token);
   g_free (plan->password);
+  g_free (plan->amqp_url);
   g_free (plan);
+}
+
+/* An amqp:// or amqps:// address: straight to the broker, the bindings
+ * as the queue's. */
+static PiSourcePlan *
+plan_new_amqp (PiSource  *self,
+               GError   **error)
+{
+  g_autofree char *url = pi_source_check_amqp_address (self->server_url, error);
+  PiSourcePlan *plan;
+
+  if (url == NULL)
+    return NULL;
+
+  if (self->raw)
+    {
+      g_set_error_literal (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
+                           _("Raw mode shows an events server's server-sent events; "
+                             "a broker address has none"));
+      return NULL;
+    }
+  if (self->named_service != NULL)
+    {
+      g_set_error_literal (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
+                           _("Named events need a Taskcluster deployment's root URL, "
+                             "not a broker address: bind the service's exchanges instead"));
+      return NULL;
+    }
+
+  plan = g_new0 (PiSourcePlan, 1);
+  plan->protocol = PI_SOURCE_PROTOCOL_AMQP;
+  plan->sse_url = g_strdup (url);
+  plan->amqp_url = g_steal_pointer (&url);
+  plan->bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  if (self->bindings != NULL)
+    for (guint i = 0; i < self->bindings->len; i++)
+      g_ptr_array_add (plan->bindings, g_object_ref (g_ptr_array_index (self->bindings, i)));
+  plan->password = g_strdup (self->password);
+  plan->queue_length = self->queue_length > 0 ? self->queue_length : PI_SOURCE_DEFAULT_QUEUE_LENGTH;
+
+  return plan;
 }
 
 /* Where the worker of @self connects, and how: on the caller's thread. */
@@ -169,6 +214,14 @@ pi_source_plan_new (PiSource  *self,
   g_autoptr(GUri) uri = NULL;
   PiSourcePlan *plan;
   g_autofree char *sse_url = NULL;
+
+  if (self->server_url != NULL)
+    {
+      g_autofree char *trimmed = g_strstrip (g_strdup (self->server_url));
+
+      if (pi_amqp_url_is_amqp (trimmed))
+        return plan_new_amqp (self, error);
+    }
 
   /* Raw mode without bindings reads any SSE endpoint: the URL as given. */
   if (self->raw && self->bindings == NULL)

@@ -39,6 +39,7 @@ typedef enum
   PI_SOURCE_PROTOCOL_WEBSOCKET,    /* Taskcluster /subscription/raw or /named */
   PI_SOURCE_PROTOCOL_GRAPHQL,      /* Taskcluster /subscription, graphql-ws */
   PI_SOURCE_PROTOCOL_EVENTS_V1,    /* SSE, docs/PROTOCOL.md */
+  PI_SOURCE_PROTOCOL_AMQP,         /* straight to a broker: amqp:// or amqps:// */
 } PiSourceProtocol;
 
 /* Where and what a worker connects to: made on the caller's thread by
@@ -58,6 +59,8 @@ typedef struct
   char             *client_id;
   char             *access_token;
   char             *password;       /* AMQP */
+  char             *amqp_url;       /* AMQP: the address, without a password */
+  guint             queue_length;   /* AMQP: x-max-length of the queue */
 } PiSourcePlan;
 
 typedef struct
@@ -103,6 +106,7 @@ struct _PiSource
   char          *client_id;
   char          *access_token;
   char          *password;
+  guint          queue_length;     /* AMQP; 0: the default */
   char          *protocol_name;
   char          *attempt_protocol; /* what the worker speaks now, in words */
   GPtrArray     *bindings;

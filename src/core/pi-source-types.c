@@ -10,7 +10,9 @@
 #define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "pi-amqp-client.h"
 #include "pi-binding.h"
 #include "pi-source-private.h"
 
@@ -169,6 +171,85 @@ pi_source_parse_server_url (const char  *server_url,
     }
 
   return g_steal_pointer (&uri);
+}
+
+/* @url without the ":PASSWORD" of its user part, or NULL when it has none:
+ * an address that does not parse must not show its password either. */
+static char *
+strip_password (const char *url)
+{
+  const char *authority = strstr (url, "://");
+  const char *end, *at, *colon;
+
+  if (authority == NULL)
+    return NULL;
+  authority += 3;
+  end = authority + strcspn (authority, "/?#");
+  at = g_strrstr_len (authority, end - authority, "@");
+  if (at == NULL)
+    return NULL;
+  colon = memchr (authority, ':', at - authority);
+  if (colon == NULL)
+    return NULL;
+
+  {
+    GString *shown = g_string_new_len (url, colon - url);
+
+    g_string_append (shown, at);
+    return g_string_free (shown, FALSE);
+  }
+}
+
+/**
+ * pi_source_check_amqp_address:
+ * @server_url: an amqp:// or amqps:// address
+ * @error: return location for a #PI_SOURCE_ERROR
+ *
+ * Checks a broker address as pi_source_set_server_url() takes it, with
+ * errors in words. It must not hold a password: addresses are shown.
+ *
+ * Returns: (transfer full): the address as shown, or %NULL with @error set
+ */
+char *
+pi_source_check_amqp_address (const char  *server_url,
+                          GError     **error)
+{
+  g_autofree char *text = g_strstrip (g_strdup (server_url ? server_url : ""));
+  g_autofree char *without = strip_password (text);
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  /* The address is shown (the window, a capture, logs): the password would
+   * be too. It is asked for, and kept apart. */
+  if (without != NULL)
+    {
+      g_set_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
+                   _("The broker address holds a password, and addresses are shown: "
+                     "give it without (%s); the password is asked for separately"), without);
+      return NULL;
+    }
+
+  address = pi_amqp_address_parse (text, &local_error);
+  if (address == NULL)
+    {
+      g_set_error_literal (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL, local_error->message);
+      return NULL;
+    }
+
+  /* A password %-encoded past the check above, say. */
+  if (address->password != NULL)
+    {
+      g_autofree char *shown = NULL;
+
+      g_clear_pointer (&address->password, g_free);
+      shown = pi_amqp_address_to_string (address);
+      g_set_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL,
+                   _("The broker address holds a password, and addresses are shown: "
+                     "give it without (%s); the password is asked for separately"), shown);
+      return NULL;
+    }
+
+  return pi_amqp_address_to_string (address);
 }
 
 char *

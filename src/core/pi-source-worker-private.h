@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "pi-amqp-client.h"
 #include "pi-source-private.h"
 #include "pi-sse-parser.h"
 #include "pi-tc-frame.h"
@@ -125,6 +126,20 @@ struct _PiStreamWorker
   GSource                  *loss_source;  /* ends the attempt after the frame handler */
   char                     *loss_reason;
   FailureKind               loss_kind;
+
+  /* Worker thread only: AMQP (pi-source-amqp.c). */
+  PiAmqpClient             *amqp_client;
+  PiAmqpSubscription       *amqp_subscription;
+  gboolean                  amqp_waiting;      /* the attempt waits for the connection */
+  guint64                   amqp_acked_tag;
+  /* Under mutex: the last delivery tag queued for the caller and taken by
+   * it, each of the subscription (generation) it belongs to. */
+  guint                     amqp_generation;
+  guint64                   amqp_queued_tag;
+  guint                     amqp_queued_generation;
+  guint64                   amqp_taken_tag;
+  guint                     amqp_taken_generation;
+  gboolean                  amqp_ack_scheduled;
 };
 
 /* A subscribe of the plain protocol takes at most this many bindings. */
@@ -213,5 +228,12 @@ void            pi_stream_worker_graphql_opened   (PiStreamWorker   *w);
 void            pi_stream_worker_graphql_frame    (PiStreamWorker   *w,
                                                    const char       *text,
                                                    gsize             len);
+
+/* pi-source-amqp.c: straight to a broker */
+const char     *pi_stream_worker_amqp_protocol_name (PiStreamWorker *w);
+void            pi_stream_worker_amqp_start_attempt (PiStreamWorker *w);
+void            pi_stream_worker_amqp_end_attempt   (PiStreamWorker *w);
+void            pi_stream_worker_amqp_finish        (PiStreamWorker *w);
+void            pi_stream_worker_amqp_taken_locked  (PiStreamWorker *w);
 
 G_END_DECLS

@@ -48,7 +48,9 @@ host_label_for_uri (GUri *uri)
 
   default_port = port < 0 ||
                  (port == 80 && g_ascii_strcasecmp (scheme, "http") == 0) ||
-                 (port == 443 && g_ascii_strcasecmp (scheme, "https") == 0);
+                 (port == 443 && g_ascii_strcasecmp (scheme, "https") == 0) ||
+                 (port == 5672 && g_ascii_strcasecmp (scheme, "amqp") == 0) ||
+                 (port == 5671 && g_ascii_strcasecmp (scheme, "amqps") == 0);
 
   if (default_port)
     return g_strdup (host);
@@ -86,6 +88,7 @@ pi_stream_worker_end_attempt (PiStreamWorker *w)
     g_cancellable_cancel (w->cancellable);
 
   pi_stream_worker_ws_end_attempt (w);
+  pi_stream_worker_amqp_end_attempt (w);
 
   /* Cancelling the send cancellable aborts the message's I/O and drops the
    * connection, so closing the body cannot block on an endless stream. */
@@ -282,12 +285,23 @@ pi_stream_worker_start_attempt (PiStreamWorker *w)
   w->retry_after_msec = -1;
 
   record = pi_stream_record_new (PI_STREAM_RECORD_PROTOCOL);
-  record->text = g_strdup (pi_source_protocol_to_string (w->protocol));
+  if (w->protocol == PI_SOURCE_PROTOCOL_AMQP)
+    record->text = g_strdup (pi_stream_worker_amqp_protocol_name (w));
+  else
+    record->text = g_strdup (pi_source_protocol_to_string (w->protocol));
   pi_stream_worker_post (w, record);
   pi_stream_worker_post_state (w, PI_STREAM_STATE_CONNECTING, NULL, 0);
-  worker_start_watchdog (w);
   /* Each attempt subscribes anew, in whatever protocol. */
   pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_BINDING_CLEAR));
+
+  /* The client connects and finds a dead peer by heartbeats itself. */
+  if (w->protocol == PI_SOURCE_PROTOCOL_AMQP)
+    {
+      pi_stream_worker_amqp_start_attempt (w);
+      return;
+    }
+
+  worker_start_watchdog (w);
 
   if (w->protocol != PI_SOURCE_PROTOCOL_EVENTS_V1)
     {
@@ -343,6 +357,7 @@ worker_thread (gpointer data)
   g_main_loop_run (w->loop);
 
   pi_stream_worker_end_attempt (w);
+  pi_stream_worker_amqp_finish (w);
   clear_source (&w->retry_source);
   soup_session_abort (w->session);
   g_clear_object (&w->session);
@@ -485,6 +500,8 @@ pi_stream_worker_take_records (PiStreamWorker *w,
   *n_bytes = w->n_bytes;
   w->n_queued = 0;
   w->n_queued_bytes = 0;
+  if (w->plan->protocol == PI_SOURCE_PROTOCOL_AMQP)
+    pi_stream_worker_amqp_taken_locked (w);
   g_cond_broadcast (&w->queue_cond);
   if (w->read_paused && !w->stopping)
     {

@@ -788,6 +788,40 @@ pi_source_set_password (PiSource   *self,
 }
 
 /**
+ * pi_source_get_queue_length:
+ * @self: a #PiSource
+ *
+ * Returns: the length limit of an AMQP source's queue
+ */
+guint
+pi_source_get_queue_length (PiSource *self)
+{
+  g_return_val_if_fail (PI_IS_SOURCE (self), PI_SOURCE_DEFAULT_QUEUE_LENGTH);
+
+  return self->queue_length > 0 ? self->queue_length : PI_SOURCE_DEFAULT_QUEUE_LENGTH;
+}
+
+/**
+ * pi_source_set_queue_length:
+ * @self: a #PiSource
+ * @queue_length: the most messages the broker keeps for this source while
+ *   it has not taken them, or 0 for %PI_SOURCE_DEFAULT_QUEUE_LENGTH
+ *
+ * Bounds the queue of an amqp:// or amqps:// source (`x-max-length`): past
+ * it the broker drops the oldest messages, which are counted as dropped.
+ * Mozilla Pulse deletes queues that grow too long. Takes effect on the next
+ * pi_source_connect().
+ */
+void
+pi_source_set_queue_length (PiSource *self,
+                            guint     queue_length)
+{
+  g_return_if_fail (PI_IS_SOURCE (self));
+
+  self->queue_length = queue_length;
+}
+
+/**
  * pi_source_set_named_subscription:
  * @self: a #PiSource
  * @service: (nullable): the Taskcluster service ("queue"), or %NULL to

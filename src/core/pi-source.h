@@ -30,6 +30,10 @@ typedef enum
 
 #define PI_SOURCE_ERROR (pi_source_error_quark ())
 
+/* The most messages a broker keeps for an AMQP source that has not taken
+ * them (x-max-length); past it the broker drops the oldest. */
+#define PI_SOURCE_DEFAULT_QUEUE_LENGTH 1000
+
 typedef enum
 {
   PI_SOURCE_ERROR_INVALID_URL,
@@ -70,6 +74,8 @@ char          *pi_source_derive_connect_url     (const char  *server_url,
                                                  GPtrArray   *bindings,
                                                  GError     **error);
 gboolean       pi_source_url_is_events_v1       (const char  *server_url);
+char          *pi_source_check_amqp_address     (const char  *server_url,
+                                                 GError     **error);
 
 PiSource      *pi_source_new                    (void);
 const char    *pi_source_get_server_url         (PiSource    *self);
@@ -84,6 +90,9 @@ void           pi_source_set_credentials        (PiSource    *self,
                                                  const char  *access_token);
 void           pi_source_set_password           (PiSource    *self,
                                                  const char  *password);
+guint          pi_source_get_queue_length       (PiSource    *self);
+void           pi_source_set_queue_length       (PiSource    *self,
+                                                 guint        queue_length);
 guint          pi_source_get_ping_timeout       (PiSource    *self);
 void           pi_source_set_ping_timeout       (PiSource    *self,
                                                  guint        seconds);
