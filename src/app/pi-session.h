@@ -28,8 +28,12 @@ gboolean        pi_session_get_paused     (PiSession  *self);
 void            pi_session_set_paused     (PiSession  *self,
                                            gboolean    paused);
 guint           pi_session_get_n_held     (PiSession  *self);
-void            pi_session_set_n_held     (PiSession  *self,
-                                           guint       n_held);
+void            pi_session_add_messages   (PiSession  *self,
+                                           GPtrArray  *batch);
+guint           pi_session_clear          (PiSession  *self);
+gboolean        pi_session_undo_clear     (PiSession  *self);
+void            pi_session_forget_cleared (PiSession  *self);
+gboolean        pi_session_get_can_undo_clear (PiSession *self);
 double          pi_session_get_rate       (PiSession  *self);
 gboolean        pi_session_get_ever_connected (PiSession *self);
 const char     *pi_session_get_title      (PiSession  *self);

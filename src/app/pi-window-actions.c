@@ -172,9 +172,9 @@ pause_change_state (GSimpleAction *action,
 {
   PiWindow *self = PI_WINDOW (user_data);
 
-  /* The list holds arriving messages while paused; the action mirrors it
+  /* The session holds arriving messages while paused; the action mirrors it
    * (see pi_window_update_actions). */
-  g_object_set (self->message_list, "paused", g_variant_get_boolean (value), NULL);
+  pi_session_set_paused (self->session, g_variant_get_boolean (value));
   g_simple_action_set_state (action, value);
 }
 
@@ -438,7 +438,7 @@ pi_window_update_actions (PiWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && has_messages);
 
   action = g_action_map_lookup_action (map, "undo-clear");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && self->cleared != NULL);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && pi_session_get_can_undo_clear (self->session));
 
   action = g_action_map_lookup_action (map, "choose-server");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
@@ -460,7 +460,7 @@ pi_window_update_actions (PiWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "window.paste-link", live);
 
-  paused = pi_message_list_get_paused (self->message_list);
+  paused = pi_session_get_paused (self->session);
   action = g_action_map_lookup_action (map, "pause");
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (paused));
   /* Pausing holds what arrives: with no connection and nothing shown (the

@@ -56,10 +56,9 @@ struct _PiWindow
 
   /* Owned */
   GSettings            *settings;
-  PiSession            *session;       /* the source, the store, the state line */
+  PiSession            *session;       /* the source, the store, pause and clear, the state line */
   PiSource             *stream;        /* the session's, for the files that use it */
   PiMessageStore       *store;         /* the session's */
-  GPtrArray            *cleared;       /* what Clear removed, while its Undo toast shows */
   AdwToast             *clear_toast;
   AdwToast             *error_toast;
   AdwDialog            *password_dialog;  /* a broker's password, while asked */

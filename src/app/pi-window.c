@@ -220,10 +220,9 @@ on_stream_messages (PiWindow  *self,
                     GPtrArray *batch,
                     gpointer   stream)
 {
+  /* The session puts them in the store (or holds them while paused). */
   if (self->capture_started == NULL)
     pi_window_note_capture_start (self);
-
-  pi_message_list_append (self->message_list, batch);
 }
 
 /**
@@ -415,16 +414,14 @@ on_ping_timeout_changed (PiWindow   *self,
 }
 
 static void
-on_paused_changed (PiWindow      *self,
-                   GParamSpec    *pspec,
-                   PiMessageList *list)
+on_paused_changed (PiWindow   *self,
+                   GParamSpec *pspec,
+                   PiSession  *session)
 {
-  gboolean paused = pi_message_list_get_paused (list);
+  gboolean paused = pi_session_get_paused (session);
 
-  /* Paused must be obvious: the header says so, and the button turns into
-   * a distinct Resume. */
-  pi_session_set_paused (self->session, paused);
-  pi_session_set_n_held (self->session, pi_message_list_get_n_held (list));
+  /* Paused must be obvious: the header says so (the session's subtitle),
+   * and the button turns into a distinct Resume. */
   gtk_button_set_icon_name (GTK_BUTTON (self->pause_button),
                             paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),
@@ -433,15 +430,12 @@ on_paused_changed (PiWindow      *self,
     gtk_widget_add_css_class (GTK_WIDGET (self->pause_button), "suggested-action");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->pause_button), "suggested-action");
-  pi_window_update_actions (self);
-}
 
-static void
-on_n_held_changed (PiWindow      *self,
-                   GParamSpec    *pspec,
-                   PiMessageList *list)
-{
-  pi_session_set_n_held (self->session, pi_message_list_get_n_held (list));
+  /* Resume means "show me what is happening now". */
+  if (!paused && pi_message_list_get_follow (self->message_list))
+    pi_message_list_follow (self->message_list);
+
+  pi_window_update_actions (self);
 }
 
 static void
@@ -557,7 +551,6 @@ pi_window_dispose (GObject *object)
   if (self->clear_toast != NULL)
     g_signal_handlers_disconnect_by_data (self->clear_toast, self);
   g_clear_weak_pointer (&self->clear_toast);
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
   g_clear_object (&self->stream);
   g_clear_object (&self->store);
   g_clear_object (&self->session);
@@ -760,12 +753,10 @@ pi_window_init (PiWindow *self)
   g_signal_connect_object (self->split_view, "notify::collapsed",
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
   on_details_shown_changed (self, NULL, NULL);
-  g_signal_connect_object (self->message_list, "notify::n-held",
-                           G_CALLBACK (on_n_held_changed), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->message_list, "search-mode",
                           self->search_button, "active",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
-  g_signal_connect_object (self->message_list, "notify::paused",
+  g_signal_connect_object (self->session, "notify::paused",
                            G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
 
   pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
@@ -780,7 +771,7 @@ pi_window_init (PiWindow *self)
   pi_connection_bar_set_stream (self->connection_bar, self->stream);
   pi_connection_bar_set_store (self->connection_bar, self->store);
   g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->message_list, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
 
   pi_window_init_capture (self);
@@ -938,7 +929,7 @@ on_clear_toast_dismissed (PiWindow *self,
                           AdwToast *toast)
 {
   /* The undo is gone with its toast: let the messages go. */
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+  pi_session_forget_cleared (self->session);
   pi_window_update_actions (self);
 }
 
@@ -951,14 +942,10 @@ on_clear_toast_dismissed (PiWindow *self,
 void
 pi_window_clear_with_undo (PiWindow *self)
 {
-  GListModel *model;
-  guint n;
   AdwToast *toast;
+  guint n;
 
   g_return_if_fail (PI_IS_WINDOW (self));
-
-  model = G_LIST_MODEL (self->store);
-  n = g_list_model_get_n_items (model);
 
   if (self->clear_toast != NULL)
     {
@@ -966,13 +953,9 @@ pi_window_clear_with_undo (PiWindow *self)
       adw_toast_dismiss (self->clear_toast);
       g_clear_weak_pointer (&self->clear_toast);
     }
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
 
-  self->cleared = g_ptr_array_new_full (n, g_object_unref);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (self->cleared, g_list_model_get_item (model, i));
-
-  pi_message_list_clear (self->message_list);
+  n = pi_session_clear (self->session);
+  pi_message_list_follow (self->message_list);
 
   /* What is saved next starts with the next message. */
   g_clear_pointer (&self->capture_started, g_date_time_unref);
@@ -993,8 +976,6 @@ pi_window_clear_with_undo (PiWindow *self)
       g_set_weak_pointer (&self->clear_toast, toast);
       adw_toast_overlay_add_toast (self->toast_overlay, toast);
     }
-  else
-    g_clear_pointer (&self->cleared, g_ptr_array_unref);
 
   pi_window_update_actions (self);
 }
@@ -1008,26 +989,10 @@ pi_window_clear_with_undo (PiWindow *self)
 void
 pi_window_undo_clear (PiWindow *self)
 {
-  g_autoptr(GPtrArray) cleared = NULL;
-  g_autoptr(GPtrArray) arrived = NULL;
-  GListModel *model;
-  guint n;
-
   g_return_if_fail (PI_IS_WINDOW (self));
 
-  if (self->cleared == NULL)
+  if (!pi_session_undo_clear (self->session))
     return;
-
-  cleared = g_steal_pointer (&self->cleared);
-  model = G_LIST_MODEL (self->store);
-  n = g_list_model_get_n_items (model);
-  arrived = g_ptr_array_new_full (n, g_object_unref);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (arrived, g_list_model_get_item (model, i));
-
-  pi_message_store_clear (self->store);
-  pi_message_store_append (self->store, (PiMessage **) cleared->pdata, cleared->len);
-  pi_message_store_append (self->store, (PiMessage **) arrived->pdata, arrived->len);
 
   if (self->clear_toast != NULL)
     {
