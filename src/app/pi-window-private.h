@@ -8,7 +8,7 @@
 #pragma once
 
 #include "pi-bindings-sidebar.h"
-#include "pi-capture.h"
+#include "pi-capture-session.h"
 #include "pi-connection-bar.h"
 #include "pi-message-details.h"
 #include "pi-message-list.h"
@@ -56,17 +56,16 @@ struct _PiWindow
 
   /* Owned */
   GSettings            *settings;
-  PiSession            *session;       /* the source, the store, pause and clear, the state line */
-  PiSource             *stream;        /* the session's, for the files that use it */
-  PiMessageStore       *store;         /* the session's */
+  PiSession            *session;       /* live: the source, the store, pause and clear, the state line */
+  PiCaptureSession     *capture;       /* or a saved capture this window browses */
+  PiSource             *stream;        /* the session's (NULL browsing a capture) */
+  PiMessageStore       *store;         /* the session's or the capture's */
   AdwToast             *clear_toast;
   AdwToast             *error_toast;
   AdwDialog            *password_dialog;  /* a broker's password, while asked */
   GtkWidget            *password_row;
 
   /* Captures (pi-window-capture.c) */
-  GFile                *capture_file;       /* set: a window browsing a saved capture */
-  PiCaptureInfo        *capture_info;       /* that capture's header, once loaded */
   GDateTime            *capture_started;    /* live: when the kept messages began */
   GCancellable         *load_cancellable;
   GCancellable         *save_cancellable;   /* set while saving */
@@ -79,6 +78,7 @@ struct _PiWindow
 
 void       pi_window_class_init_actions (PiWindowClass *klass);
 void       pi_window_init_actions       (PiWindow      *self);
+void       pi_window_init_live_actions  (PiWindow      *self);
 void       pi_window_update_actions     (PiWindow      *self);
 gboolean   pi_window_stream_is_active   (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);

@@ -100,9 +100,6 @@ current_failure (PiWindow    *self,
   PiStreamState state = pi_source_get_state (self->stream);
   const char *error_message = pi_source_get_error_message (self->stream);
 
-  if (self->capture_file != NULL)
-    return NULL;
-
   if (pi_session_get_local_error (self->session) != NULL)
     {
       *button_label = _("_Change Server…");
@@ -194,9 +191,9 @@ update_connection_state (PiWindow *self)
                                  pi_session_get_title (self->session));
   adw_status_page_set_description (self->not_connected_page, description);
 
-  /* Counters mean something once there was a connection (or a capture):
-   * until then the title is only a title, not a way to six zeros. */
-  has_counters = self->capture_file != NULL || pi_session_get_ever_connected (self->session);
+  /* Counters mean something once there was a connection: until then the
+   * title is only a title, not a way to six zeros. */
+  has_counters = pi_session_get_ever_connected (self->session);
   gtk_widget_set_can_target (GTK_WIDGET (self->counters_button), has_counters);
   gtk_widget_set_focusable (GTK_WIDGET (self->counters_button), has_counters);
   gtk_widget_set_focus_on_click (GTK_WIDGET (self->counters_button), has_counters);
@@ -299,10 +296,6 @@ update_main_page (PiWindow *self)
   const char *button_label = NULL;
   const char *action_name = NULL;
   const char *page = "messages";
-
-  /* A capture window has its own pages (loading, then the messages). */
-  if (self->capture_file != NULL)
-    return;
 
   /* With nothing received and nothing on the way, "Waiting for Messages"
    * would be a promise the window cannot keep: say what to do instead. */
@@ -507,7 +500,8 @@ pi_window_close_request (GtkWindow *window)
     }
   g_settings_apply (self->settings);
 
-  pi_source_disconnect (self->stream);
+  if (self->stream != NULL)
+    pi_source_disconnect (self->stream);
 
   return GTK_WINDOW_CLASS (pi_window_parent_class)->close_request (window);
 }
@@ -554,6 +548,7 @@ pi_window_dispose (GObject *object)
   g_clear_object (&self->stream);
   g_clear_object (&self->store);
   g_clear_object (&self->session);
+  g_clear_object (&self->capture);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pi_window_parent_class)->dispose (object);
@@ -564,28 +559,74 @@ pi_window_finalize (GObject *object)
 {
   PiWindow *self = PI_WINDOW (object);
 
-  g_clear_object (&self->capture_file);
-  g_clear_pointer (&self->capture_info, pi_capture_info_free);
   g_clear_pointer (&self->capture_started, g_date_time_unref);
 
   G_OBJECT_CLASS (pi_window_parent_class)->finalize (object);
 }
 
+/* What every window shows: the list of its store, the details of the
+ * selected message, the counters, the file actions. */
 static void
-pi_window_constructed (GObject *object)
+setup_views (PiWindow *self)
 {
-  PiWindow *self = PI_WINDOW (object);
+  g_object_set (self->message_list, "store", self->store, NULL);
+  g_object_bind_property (self->message_list, "selected-message",
+                          self->message_details, "message",
+                          G_BINDING_SYNC_CREATE);
+  /* The details appear with a selection: until then the list has the whole
+   * width (and its own empty page says what to expect). */
+  g_signal_connect_object (self->message_list, "notify::selected-message",
+                           G_CALLBACK (on_selected_message_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->details_split, "notify::show-sidebar",
+                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->details_split, "notify::collapsed",
+                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->split_view, "notify::collapsed",
+                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  on_details_shown_changed (self, NULL, NULL);
+  g_object_bind_property (self->message_list, "search-mode",
+                          self->search_button, "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
 
-  G_OBJECT_CLASS (pi_window_parent_class)->constructed (object);
+  pi_connection_bar_set_store (self->connection_bar, self->store);
+  g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
 
-  /* A capture window shows what was saved: it neither reads nor writes the
-   * live window's server, bindings and list settings. */
-  if (self->capture_file != NULL)
-    {
-      pi_window_setup_capture_mode (self);
-      update_connection_state (self);
-      return;
-    }
+  pi_window_init_capture (self);
+}
+
+/* A live window: a session that listens to the server of the settings with
+ * the bindings of the sidebar, its state told once, its live actions. */
+static void
+setup_live (PiWindow *self)
+{
+  self->session = pi_session_new (g_settings_get_uint (self->settings, "capacity"));
+  self->store = g_object_ref (pi_session_get_store (self->session));
+  self->stream = g_object_ref (pi_session_get_source (self->session));
+  pi_window_init_live_actions (self);
+  setup_views (self);
+
+  /* A bad address is known before any network: the same one surface. */
+  g_signal_connect_object (self->session, "notify::local-error", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::needs-password", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::paused", G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
+  g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
+
+  pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
+  /* Only what the page, the banner and the actions show: the counters
+   * (n-messages, n-bytes, last-ping) change with every batch. */
+  g_signal_connect_object (self->stream, "notify::state", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "notify::state-text", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "notify::error-message", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "messages", G_CALLBACK (on_stream_messages), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stream, "binding-error", G_CALLBACK (on_stream_binding_error), self, G_CONNECT_SWAPPED);
+
+  pi_connection_bar_set_stream (self->connection_bar, self->stream);
+  g_object_bind_property (self->session, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
+
+  pi_window_init_password (self);
 
   g_settings_bind (self->settings, "server-url", self->session, "server-url", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "follow", self->message_list, "follow", G_SETTINGS_BIND_GET);
@@ -603,6 +644,27 @@ pi_window_constructed (GObject *object)
 }
 
 static void
+pi_window_constructed (GObject *object)
+{
+  PiWindow *self = PI_WINDOW (object);
+
+  G_OBJECT_CLASS (pi_window_parent_class)->constructed (object);
+
+  /* A capture window shows what was saved: it neither reads nor writes the
+   * live window's server, bindings and list settings, and has no session. */
+  if (self->capture != NULL)
+    {
+      self->store = g_object_ref (pi_capture_session_get_store (self->capture));
+      setup_views (self);
+      pi_window_setup_capture_mode (self);
+      pi_window_update_actions (self);
+      return;
+    }
+
+  setup_live (self);
+}
+
+static void
 pi_window_get_property (GObject    *object,
                         guint       prop_id,
                         GValue     *value,
@@ -613,7 +675,7 @@ pi_window_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_CAPTURE_FILE:
-      g_value_set_object (value, self->capture_file);
+      g_value_set_object (value, pi_window_get_capture_file (self));
       break;
 
     default:
@@ -632,7 +694,10 @@ pi_window_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_CAPTURE_FILE:
-      g_set_object (&self->capture_file, g_value_get_object (value));
+      /* Construct-only: a window is made live or for a capture, once. */
+      if (g_value_get_object (value) != NULL)
+        self->capture = pi_capture_session_new (g_value_get_object (value),
+                                                g_settings_get_uint (self->settings, "capacity"));
       break;
 
     default:
@@ -728,54 +793,8 @@ pi_window_init (PiWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  self->session = pi_session_new (g_settings_get_uint (self->settings, "capacity"));
-  self->store = g_object_ref (pi_session_get_store (self->session));
-  self->stream = g_object_ref (pi_session_get_source (self->session));
-  /* A bad address is known before any network: the same one surface. */
-  g_signal_connect_object (self->session, "notify::local-error", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "notify::needs-password", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
-  g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
-
-  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
-  g_object_set (self->message_list, "store", self->store, NULL);
-  g_object_bind_property (self->message_list, "selected-message",
-                          self->message_details, "message",
-                          G_BINDING_SYNC_CREATE);
-  /* The details appear with a selection: until then the list has the whole
-   * width (and its own empty page says what to expect). */
-  g_signal_connect_object (self->message_list, "notify::selected-message",
-                           G_CALLBACK (on_selected_message_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->details_split, "notify::show-sidebar",
-                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->details_split, "notify::collapsed",
-                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->split_view, "notify::collapsed",
-                           G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
-  on_details_shown_changed (self, NULL, NULL);
-  g_object_bind_property (self->message_list, "search-mode",
-                          self->search_button, "active",
-                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
-  g_signal_connect_object (self->session, "notify::paused",
-                           G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
-
-  pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
-  /* Only what the page, the banner and the actions show: the counters
-   * (n-messages, n-bytes, last-ping) change with every batch. */
-  g_signal_connect_object (self->stream, "notify::state", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->stream, "notify::state-text", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->stream, "notify::error-message", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->stream, "messages", G_CALLBACK (on_stream_messages), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->stream, "binding-error", G_CALLBACK (on_stream_binding_error), self, G_CONNECT_SWAPPED);
-
-  pi_connection_bar_set_stream (self->connection_bar, self->stream);
-  pi_connection_bar_set_store (self->connection_bar, self->store);
-  g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->session, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
-
-  pi_window_init_capture (self);
-  pi_window_init_password (self);
+  /* The rest waits for constructed(): a live window and a capture window
+   * are made of different parts. */
 }
 
 PiWindow *
@@ -835,6 +854,7 @@ pi_window_set_server_url (PiWindow   *self,
                           const char *server_url)
 {
   g_return_if_fail (PI_IS_WINDOW (self));
+  g_return_if_fail (self->session != NULL);
   g_return_if_fail (server_url != NULL);
 
   pi_session_set_server_url (self->session, server_url);
@@ -884,8 +904,7 @@ pi_window_connect (PiWindow *self)
   g_return_if_fail (PI_IS_WINDOW (self));
 
   /* A capture is what was saved: it has no server to go back to. */
-  if (self->capture_file != NULL)
-    return;
+  g_return_if_fail (self->session != NULL);
 
   if (self->capture_started == NULL)
     pi_window_note_capture_start (self);
@@ -1007,6 +1026,7 @@ void
 pi_window_disconnect (PiWindow *self)
 {
   g_return_if_fail (PI_IS_WINDOW (self));
+  g_return_if_fail (self->session != NULL);
 
   pi_session_disconnect (self->session);
   update_connection_state (self);
