@@ -1064,3 +1064,77 @@ pi_session_get_local_error (PiSession *self)
 
   return self->local_error;
 }
+
+/**
+ * pi_session_get_failure:
+ * @self: a #PiSession
+ * @remedy: (out) (optional): what fixes it
+ *
+ * The failure to tell, if any, and its one remedy: a bad address is fixed
+ * by choosing another server; a refused password or token by giving
+ * another; a refusal or a lost connection by trying again.
+ *
+ * Returns: (nullable): the failure in words, or %NULL
+ */
+const char *
+pi_session_get_failure (PiSession       *self,
+                        PiSessionRemedy *remedy)
+{
+  PiSessionRemedy unused;
+  PiStreamState state;
+  const char *error_message;
+  const char *reason;
+
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  if (remedy == NULL)
+    remedy = &unused;
+  *remedy = PI_SESSION_REMEDY_NONE;
+
+  state = pi_source_get_state (self->source);
+  error_message = pi_source_get_error_message (self->source);
+  reason = error_message != NULL ? error_message : pi_source_get_state_text (self->source);
+
+  if (self->local_error != NULL)
+    {
+      *remedy = PI_SESSION_REMEDY_CHANGE_SERVER;
+      return self->local_error;
+    }
+
+  /* A broker without a password: nothing was tried, nothing failed. */
+  if (self->needs_password)
+    {
+      *remedy = PI_SESSION_REMEDY_ENTER_PASSWORD;
+      return _("Not connected: the broker sends nothing before its user logs in with a password.");
+    }
+
+  /* Retrying with the same password cannot help: ask for another. */
+  if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->source) &&
+      self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
+    {
+      *remedy = PI_SESSION_REMEDY_ENTER_PASSWORD;
+      return reason;
+    }
+
+  /* Retrying with the same credentials cannot help: the Connect dialog
+   * takes a client id and token. */
+  if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->source))
+    {
+      *remedy = PI_SESSION_REMEDY_ENTER_CREDENTIALS;
+      return reason;
+    }
+
+  if (state == PI_STREAM_STATE_FAILED)
+    {
+      *remedy = PI_SESSION_REMEDY_RETRY;
+      return reason;
+    }
+
+  if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
+    {
+      *remedy = PI_SESSION_REMEDY_RETRY_NOW;
+      return error_message;
+    }
+
+  return NULL;
+}

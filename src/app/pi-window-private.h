@@ -17,8 +17,12 @@
 
 G_BEGIN_DECLS
 
-/* The window spans pi-window.c (composition, state) and pi-window-actions.c
- * (commands); the UI tests read the template children through this too. */
+/* PiWindow spans pi-window.c (the frame every window has, its life cycle),
+ * pi-window-live.c (a live window: its session), pi-window-open.c (a
+ * capture window: its capture session), pi-window-actions.c (the win.*
+ * actions), pi-window-capture.c and pi-window-export.c (saving, exporting)
+ * and pi-window-password.c; the UI tests read the template children
+ * through this too. */
 struct _PiWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -76,17 +80,25 @@ struct _PiWindow
   guint                 present_id;
 };
 
+/* pi-window-live.c */
+void       pi_window_class_init_live    (PiWindowClass *klass);
+void       pi_window_init_live          (PiWindow      *self);
+void       pi_window_setup_live         (PiWindow      *self);
+gboolean   pi_window_stream_is_active   (PiWindow      *self);
+GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
+void       pi_window_choose_server      (PiWindow      *self);
+void       pi_window_clear_with_undo    (PiWindow      *self);
+void       pi_window_undo_clear         (PiWindow      *self);
+
+/* pi-window-actions.c */
 void       pi_window_class_init_actions (PiWindowClass *klass);
 void       pi_window_init_actions       (PiWindow      *self);
 void       pi_window_init_live_actions  (PiWindow      *self);
 void       pi_window_update_actions     (PiWindow      *self);
-gboolean   pi_window_stream_is_active   (PiWindow      *self);
-GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
+
+/* pi-window.c */
 void       pi_window_add_toast          (PiWindow      *self,
                                          const char    *title);
-void       pi_window_choose_server      (PiWindow      *self);
-void       pi_window_clear_with_undo    (PiWindow      *self);
-void       pi_window_undo_clear         (PiWindow      *self);
 
 /* pi-window-password.c */
 void       pi_window_init_password      (PiWindow      *self);
