@@ -16,6 +16,14 @@
 #include "pi-message-list-private.h"
 
 
+/*
+ * The message table: the rows of a store (the session's, or a capture's),
+ * the filter and its search bar, the selection, and the public API. It only
+ * shows: what is held while paused, and what Clear keeps for Undo, are the
+ * session's. Following the newest rows is in pi-message-list-follow.c, the
+ * columns in pi-message-list-columns.c.
+ */
+
 G_DEFINE_FINAL_TYPE (PiMessageList, pi_message_list, GTK_TYPE_WIDGET)
 
 enum {

@@ -18,6 +18,15 @@
 #include "pi-deployments.h"
 #include "pi-window-private.h"
 
+/*
+ * The window's commands: every win.* action (the file actions of
+ * pi-window-capture.c aside), window.paste-link, and
+ * pi_window_update_actions(), the one place that decides which make sense
+ * now. A live window has them all; a capture window only those that browse
+ * (its live actions are never added). Share links are read and written here
+ * too, for the actions that import and copy them.
+ */
+
 /* Share links ----------------------------------------------------------- */
 
 /**
