@@ -417,7 +417,8 @@ pi_window_new (GtkApplication *application)
  * pi_window_get_stream:
  * @self: a #PiWindow
  *
- * Returns: (transfer none): the window's live source
+ * Returns: (transfer none) (nullable): the window's live source, or %NULL
+ *   in a window browsing a capture (it has none)
  */
 PiSource *
 pi_window_get_stream (PiWindow *self)
