@@ -555,8 +555,9 @@ pi_message_list_set_search_mode (PiMessageList *self,
  * @batch: (element-type PiMessage) (transfer none): messages in arrival order
  *
  * Appends @batch to the store the list shows, with one change of the model
- * (a convenience for loading a capture and for tests: live messages reach
- * the store through the session, which holds them while paused).
+ * (a convenience for the tests and the benchmark: live messages reach the
+ * store through the PiSession, which holds them while paused, and a
+ * capture's through its PiCaptureSession).
  */
 void
 pi_message_list_append (PiMessageList *self,
