@@ -265,7 +265,7 @@ shoot_size (const char *style,
 
   /* Paused, with messages held. */
   g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (TRUE));
-  WAIT_UNTIL (pi_message_list_get_n_held (window->message_list) >= 20, 10);
+  WAIT_UNTIL (pi_session_get_n_held (window->session) >= 20, 10);
   shoot (window, "paused", style, width, height);
   g_action_group_change_action_state (G_ACTION_GROUP (window), "pause", g_variant_new_boolean (FALSE));
 

@@ -272,8 +272,13 @@ test_round_trip (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (capture->capture_title)));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->status_title)));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->server_button)));
-  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "connect"));
-  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "pause"));
+  /* Nothing to connect, pause or clear: a capture window has no such actions,
+   * and no session or source behind them. */
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "connect"));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "pause"));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "clear"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (capture), "find"));
+  g_assert_null (pi_window_get_stream (capture));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (capture->sidebar_stack), ==, "capture");
   g_assert_nonnull (find_label_containing (GTK_WIDGET (capture->capture_bindings_list), TASK_COMPLETED));
   state = pi_connection_bar_get_state_text (capture->connection_bar);

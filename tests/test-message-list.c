@@ -12,6 +12,7 @@
 #include "pi-message-list.h"
 #include "pi-message-store.h"
 #include "pi-messages-fixture.h"
+#include "pi-session.h"
 #include "pi-span-cell.h"
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
@@ -54,6 +55,16 @@ fixture_teardown (Fixture *f)
   gtk_window_destroy (f->window);
   g_assert_null (f->list);
   g_assert_finalize_object (f->store);
+}
+
+static void
+add_range (PiSession *session,
+           guint64    first,
+           guint      n)
+{
+  g_autoptr(GPtrArray) batch = fixture_batch_new (first, n, NULL);
+
+  pi_session_add_messages (session, batch);
 }
 
 static void
@@ -317,48 +328,66 @@ test_filter (void)
   fixture_teardown (&f);
 }
 
+/* The session holds what arrives while paused; the list shows the store. */
 static void
 test_pause_resume (void)
 {
   Fixture f = { 0 };
+  PiSession *session = pi_session_new (1000);
+  PiMessageStore *store = pi_session_get_store (session);
   guint n_items;
 
   fixture_setup (&f, 1000);
-  append_range (&f, 0, 10, NULL);
+  pi_message_list_set_store (f.list, store);
+  add_range (session, 0, 10);
 
-  g_object_set (f.list, "paused", TRUE, NULL);
-  append_range (&f, 10, 7, NULL);
-  append_range (&f, 17, 5, NULL);
+  pi_session_set_paused (session, TRUE);
+  add_range (session, 10, 7);
+  add_range (session, 17, 5);
 
   /* Held and counted, not shown. */
-  g_assert_cmpuint (pi_message_list_get_n_held (f.list), ==, 12);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.store)), ==, 10);
+  g_assert_cmpuint (pi_session_get_n_held (session), ==, 12);
+  g_assert_cmpstr (pi_session_get_subtitle (session), ==, "Paused · 12 held");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 10);
   g_assert_cmpuint (pi_message_list_get_n_shown (f.list), ==, 10);
 
   /* Resume appends them, in arrival order. */
-  g_object_set (f.list, "paused", FALSE, NULL);
-  g_assert_cmpuint (pi_message_list_get_n_held (f.list), ==, 0);
-  n_items = g_list_model_get_n_items (G_LIST_MODEL (f.store));
+  pi_session_set_paused (session, FALSE);
+  g_assert_cmpuint (pi_session_get_n_held (session), ==, 0);
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (store));
   g_assert_cmpuint (n_items, ==, 22);
   for (guint i = 0; i < n_items; i++)
     {
-      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (f.store), i);
+      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (store), i);
 
       g_assert_cmpuint (pi_message_get_sequence (message), ==, i);
     }
   g_assert_cmpuint (pi_message_list_get_n_shown (f.list), ==, 22);
 
-  /* Clear drops the shown and the held messages. */
-  g_object_set (f.list, "paused", TRUE, NULL);
-  append_range (&f, 22, 3, NULL);
-  pi_message_list_clear (f.list);
-  g_assert_cmpuint (pi_message_list_get_n_held (f.list), ==, 0);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.store)), ==, 0);
-  g_object_set (f.list, "paused", FALSE, NULL);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.store)), ==, 0);
+  /* Clear drops the shown and the held messages... */
+  pi_session_set_paused (session, TRUE);
+  add_range (session, 22, 3);
+  g_assert_cmpuint (pi_session_clear (session), ==, 22);
+  g_assert_cmpuint (pi_session_get_n_held (session), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+  pi_session_set_paused (session, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
   g_assert_cmpstr (pi_message_list_get_visible_page (f.list), ==, "waiting");
 
+  /* ...and Undo puts the shown ones back, before what arrived since. */
+  add_range (session, 25, 2);
+  g_assert_true (pi_session_get_can_undo_clear (session));
+  g_assert_true (pi_session_undo_clear (session));
+  g_assert_false (pi_session_get_can_undo_clear (session));
+  g_assert_cmpuint (pi_message_list_get_n_shown (f.list), ==, 24);
+  {
+    g_autoptr(PiMessage) last = g_list_model_get_item (G_LIST_MODEL (store), 23);
+
+    g_assert_cmpuint (pi_message_get_sequence (last), ==, 26);
+  }
+
   fixture_teardown (&f);
+  g_assert_finalize_object (session);
 }
 
 static void
@@ -718,6 +747,36 @@ test_selection_beside_details (void)
   pi_test_window_destroy (window);
 }
 
+/* Resume returns to the newest rows (issue 12 point 6): what the session
+ * held comes in, and the view follows again from wherever it was. */
+static void
+test_window_resume_follows (void)
+{
+  PiWindow *window = window_with_messages (1400, 900, 1000);
+  GtkAdjustment *adj = pi_message_list_get_vadjustment (window->message_list);
+  g_autoptr(GPtrArray) batch = fixture_batch_new (1000, 40, NULL);
+
+  gtk_adjustment_set_value (adj, 0);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_false (pi_message_list_get_following (window->message_list));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  g_assert_true (pi_session_get_paused (window->session));
+  pi_session_add_messages (window->session, batch);
+  g_assert_cmpuint (pi_session_get_n_held (window->session), ==, 40);
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 1000);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  g_assert_false (pi_session_get_paused (window->session));
+  g_assert_cmpuint (pi_test_n_stored (window), ==, 1040);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 5);
+  g_assert_true (pi_message_list_get_following (window->message_list));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj), >=,
+                     gtk_adjustment_get_upper (adj) - 1);
+
+  pi_test_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -735,6 +794,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/columns", test_columns);
   g_test_add_func ("/pi/message-list/widths", test_widths);
   g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);
+  g_test_add_func ("/pi/message-list/window-resume-follows", test_window_resume_follows);
 
   status = g_test_run ();
   g_clear_object (&app);

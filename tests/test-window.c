@@ -354,12 +354,12 @@ test_live (void)
 
   /* Pause: the connection stays, new messages are held and counted. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
-  g_assert_true (pi_message_list_get_paused (window->message_list));
+  g_assert_true (pi_session_get_paused (window->session));
   g_assert_true (gtk_toggle_button_get_active (window->pause_button));
   pi_test_publish_task (&server, 4, NULL);
   pi_test_publish_task (&server, 5, NULL);
   WAIT_UNTIL (pi_source_get_n_messages (pi_window_get_stream (window)) == 5, 10);
-  WAIT_UNTIL (pi_message_list_get_n_held (window->message_list) == 2, 5);
+  WAIT_UNTIL (pi_session_get_n_held (window->session) == 2, 5);
   g_assert_cmpuint (pi_test_n_stored (window), ==, 3);
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_LIVE);
   g_free (summary);
@@ -368,7 +368,7 @@ test_live (void)
 
   /* Resume appends them in order. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
-  g_assert_false (pi_message_list_get_paused (window->message_list));
+  g_assert_false (pi_session_get_paused (window->session));
   WAIT_UNTIL (pi_test_n_stored (window) == 5, 5);
   {
     g_autoptr(PiMessage) last = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (window)), 4);

@@ -71,7 +71,8 @@ get_or_create_window (PiApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  if (PI_IS_WINDOW (window))
+  /* A capture window has no server or bindings to give a link or a command line. */
+  if (PI_IS_WINDOW (window) && pi_window_get_capture_file (PI_WINDOW (window)) == NULL)
     return PI_WINDOW (window);
 
   return pi_window_new (GTK_APPLICATION (self));

@@ -14,7 +14,7 @@
 
 G_BEGIN_DECLS
 
-/* PiMessageList spans pi-message-list.c (properties, filter, pause, the
+/* PiMessageList spans pi-message-list.c (properties, the filter, the
  * public API), pi-message-list-follow.c (following the newest rows and
  * the "new messages" pill) and pi-message-list-columns.c (which columns
  * show, the header menu, the compact layout). */
@@ -40,7 +40,6 @@ struct _PiMessageList
   /* Owned */
   PiMessageStore     *store;
   PiMessage          *selected;
-  GPtrArray          *held;
   char               *filter_text;
   char               *needle;         /* filter_text casefolded, NULL when empty */
   GSettings          *settings;       /* NULL when the schema is not installed */
@@ -57,7 +56,6 @@ struct _PiMessageList
   gulong              layout_id;
 
   guint               n_new;          /* arrived since following stopped */
-  guint               n_held;
   guint               n_shown;
   guint               snapping;
   guint               refiltering;
@@ -65,7 +63,6 @@ struct _PiMessageList
   guint               follow : 1;
   guint               following : 1;
   guint               layout_pending : 1;
-  guint               paused : 1;
   guint               search_mode : 1;
   guint               setting_entry : 1;
   guint               scrollbar_held : 1;

@@ -16,6 +16,14 @@
 #include "pi-message-list-private.h"
 
 
+/*
+ * The message table: the rows of a store (the session's, or a capture's),
+ * the filter and its search bar, the selection, and the public API. It only
+ * shows: what is held while paused, and what Clear keeps for Undo, are the
+ * session's. Following the newest rows is in pi-message-list-follow.c, the
+ * columns in pi-message-list-columns.c.
+ */
+
 G_DEFINE_FINAL_TYPE (PiMessageList, pi_message_list, GTK_TYPE_WIDGET)
 
 enum {
@@ -24,9 +32,7 @@ enum {
   PROP_SELECTED_MESSAGE,
   PROP_FILTER_TEXT,
   PROP_FOLLOW,
-  PROP_PAUSED,
   PROP_N_SHOWN,
-  PROP_N_HELD,
   PROP_SEARCH_MODE,
   PROP_COMPACT,
   PROP_MEDIUM,
@@ -156,7 +162,6 @@ pi_message_list_dispose (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->selected);
-  g_clear_pointer (&self->held, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pi_message_list_parent_class)->dispose (object);
 }
@@ -198,16 +203,8 @@ pi_message_list_get_property (GObject    *object,
       g_value_set_boolean (value, self->follow);
       break;
 
-    case PROP_PAUSED:
-      g_value_set_boolean (value, self->paused);
-      break;
-
     case PROP_N_SHOWN:
       g_value_set_uint (value, self->n_shown);
-      break;
-
-    case PROP_N_HELD:
-      g_value_set_uint (value, self->n_held);
       break;
 
     case PROP_SEARCH_MODE:
@@ -247,10 +244,6 @@ pi_message_list_set_property (GObject      *object,
 
     case PROP_FOLLOW:
       pi_message_list_set_follow (self, g_value_get_boolean (value));
-      break;
-
-    case PROP_PAUSED:
-      pi_message_list_set_paused (self, g_value_get_boolean (value));
       break;
 
     case PROP_SEARCH_MODE:
@@ -299,14 +292,8 @@ pi_message_list_class_init (PiMessageListClass *klass)
   properties[PROP_FOLLOW] =
     g_param_spec_boolean ("follow", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_PAUSED] =
-    g_param_spec_boolean ("paused", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_SHOWN] =
     g_param_spec_uint ("n-shown", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_N_HELD] =
-    g_param_spec_uint ("n-held", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SEARCH_MODE] =
     g_param_spec_boolean ("search-mode", NULL, NULL, FALSE,
@@ -348,7 +335,6 @@ pi_message_list_init (PiMessageList *self)
 {
   self->follow = TRUE;
   self->following = TRUE;
-  self->held = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
   g_type_ensure (PI_TYPE_TEXT_FILTER);
@@ -524,62 +510,12 @@ pi_message_list_set_follow (PiMessageList *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
 }
 
-gboolean
-pi_message_list_get_paused (PiMessageList *self)
-{
-  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), FALSE);
-
-  return self->paused;
-}
-
-void
-pi_message_list_set_paused (PiMessageList *self,
-                            gboolean       paused)
-{
-  g_return_if_fail (PI_IS_MESSAGE_LIST (self));
-
-  paused = !!paused;
-  if (self->paused == paused)
-    return;
-
-  self->paused = paused;
-
-  if (!paused && self->held->len > 0)
-    {
-      g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
-
-      self->held = g_ptr_array_new_with_free_func (g_object_unref);
-      if (self->store != NULL)
-        pi_message_store_append (self->store, (PiMessage **)held->pdata, held->len);
-    }
-
-  if (!paused && self->n_held != 0)
-    {
-      self->n_held = 0;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
-    }
-
-  /* Resume means "show me what is happening now". */
-  if (!paused && self->follow)
-    pi_message_list_follow (self);
-
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
-}
-
 guint
 pi_message_list_get_n_shown (PiMessageList *self)
 {
   g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), 0);
 
   return self->n_shown;
-}
-
-guint
-pi_message_list_get_n_held (PiMessageList *self)
-{
-  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), 0);
-
-  return self->n_held;
 }
 
 gboolean
@@ -618,8 +554,10 @@ pi_message_list_set_search_mode (PiMessageList *self,
  * pi_message_list_append:
  * @batch: (element-type PiMessage) (transfer none): messages in arrival order
  *
- * Appends @batch to the store with one change of the model, or holds it
- * while the list is paused.
+ * Appends @batch to the store the list shows, with one change of the model
+ * (a convenience for the tests and the benchmark: live messages reach the
+ * store through the PiSession, which holds them while paused, and a
+ * capture's through its PiCaptureSession).
  */
 void
 pi_message_list_append (PiMessageList *self,
@@ -627,54 +565,12 @@ pi_message_list_append (PiMessageList *self,
 {
   g_return_if_fail (PI_IS_MESSAGE_LIST (self));
   g_return_if_fail (batch != NULL);
+  g_return_if_fail (self->store != NULL);
 
   if (batch->len == 0)
     return;
 
-  if (!self->paused)
-    {
-      g_return_if_fail (self->store != NULL);
-
-      pi_message_store_append (self->store, (PiMessage **)batch->pdata, batch->len);
-      return;
-    }
-
-  for (guint i = 0; i < batch->len; i++)
-    g_ptr_array_add (self->held, g_object_ref (g_ptr_array_index (batch, i)));
-
-  /* Only the newest `capacity` held messages can survive Resume; drop the
-   * rest in chunks so that a long pause neither grows without bound nor
-   * moves the array on every batch. */
-  if (self->store != NULL)
-    {
-      guint capacity = pi_message_store_get_capacity (self->store);
-
-      if (self->held->len > 2 * capacity)
-        g_ptr_array_remove_range (self->held, 0, self->held->len - capacity);
-    }
-
-  self->n_held += batch->len;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
-}
-
-void
-pi_message_list_clear (PiMessageList *self)
-{
-  g_return_if_fail (PI_IS_MESSAGE_LIST (self));
-
-  if (self->held->len > 0)
-    g_ptr_array_set_size (self->held, 0);
-
-  if (self->n_held != 0)
-    {
-      self->n_held = 0;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
-    }
-
-  if (self->store != NULL)
-    pi_message_store_clear (self->store);
-
-  _pi_message_list_set_following (self, TRUE);
+  pi_message_store_append (self->store, (PiMessage **)batch->pdata, batch->len);
 }
 
 /**

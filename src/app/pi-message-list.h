@@ -29,17 +29,12 @@ void            pi_message_list_set_filter_text      (PiMessageList *self,
 gboolean        pi_message_list_get_follow           (PiMessageList *self);
 void            pi_message_list_set_follow           (PiMessageList *self,
                                                       gboolean       follow);
-gboolean        pi_message_list_get_paused           (PiMessageList *self);
-void            pi_message_list_set_paused           (PiMessageList *self,
-                                                      gboolean       paused);
 guint           pi_message_list_get_n_shown          (PiMessageList *self);
-guint           pi_message_list_get_n_held           (PiMessageList *self);
 gboolean        pi_message_list_get_search_mode      (PiMessageList *self);
 void            pi_message_list_set_search_mode      (PiMessageList *self,
                                                       gboolean       search_mode);
 void            pi_message_list_append               (PiMessageList *self,
                                                       GPtrArray     *batch);
-void            pi_message_list_clear                (PiMessageList *self);
 void            pi_message_list_start_search         (PiMessageList *self);
 void            pi_message_list_follow               (PiMessageList *self);
 

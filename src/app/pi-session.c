@@ -17,9 +17,10 @@
 #include "pi-session.h"
 
 /* What the window is listening to, and how that goes: the live source, the
- * store it fills, whether the view holds messages back, and the one line of
- * state the header shows. Views read it; they keep no state of their own
- * about the connection. GTK-free. */
+ * store it fills, what is held back while paused (and handed to the store
+ * on Resume), what the last Clear removed (while it can be undone), and the
+ * one line of state the header shows. Views read it; they keep no state of
+ * their own about the connection or the messages. GTK-free. */
 struct _PiSession
 {
   GObject         parent_instance;
@@ -31,7 +32,9 @@ struct _PiSession
   char           *subtitle;
 
   gboolean        paused;
-  guint           n_held;
+  guint           n_held;      /* arrived while paused (some may be dropped) */
+  GPtrArray      *held;        /* the newest of them, for Resume */
+  GPtrArray      *cleared;     /* what Clear removed, while it can be undone */
   gboolean        ever_connected;
 
   /* Messages per second over the last second, while live */
@@ -288,6 +291,8 @@ pi_session_dispose (GObject *object)
     }
   g_clear_object (&self->source);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
+  g_clear_pointer (&self->cleared, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pi_session_parent_class)->dispose (object);
 }
@@ -379,10 +384,6 @@ pi_session_set_property (GObject      *object,
       pi_session_set_paused (self, g_value_get_boolean (value));
       break;
 
-    case PROP_N_HELD:
-      pi_session_set_n_held (self, g_value_get_uint (value));
-      break;
-
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -412,7 +413,7 @@ pi_session_class_init (PiSessionClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_HELD] =
     g_param_spec_uint ("n-held", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_RATE] =
     g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -479,8 +480,17 @@ pi_session_class_init (PiSessionClass *klass)
 }
 
 static void
+on_source_messages (PiSession *self,
+                    GPtrArray *batch,
+                    PiSource  *source)
+{
+  pi_session_add_messages (self, batch);
+}
+
+static void
 pi_session_init (PiSession *self)
 {
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -499,6 +509,7 @@ pi_session_new (guint capacity)
   g_signal_connect_object (self->source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->source, "messages", G_CALLBACK (on_source_messages), self, G_CONNECT_SWAPPED);
   update_texts (self);
 
   return self;
@@ -563,6 +574,18 @@ pi_session_set_server_url (PiSession  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
 }
 
+static void
+set_n_held (PiSession *self,
+            guint      n_held)
+{
+  if (self->n_held == n_held)
+    return;
+
+  self->n_held = n_held;
+  update_texts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
+}
+
 gboolean
 pi_session_get_paused (PiSession *self)
 {
@@ -571,6 +594,14 @@ pi_session_get_paused (PiSession *self)
   return self->paused;
 }
 
+/**
+ * pi_session_set_paused:
+ * @self: a #PiSession
+ * @paused: whether to hold what arrives
+ *
+ * Pausing holds what arrives (the connection stays); resuming appends what
+ * was held to the store, in arrival order.
+ */
 void
 pi_session_set_paused (PiSession *self,
                        gboolean   paused)
@@ -582,10 +613,28 @@ pi_session_set_paused (PiSession *self,
     return;
 
   self->paused = paused;
+
+  if (!paused && self->held->len > 0)
+    {
+      g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
+
+      self->held = g_ptr_array_new_with_free_func (g_object_unref);
+      pi_message_store_append (self->store, (PiMessage **) held->pdata, held->len);
+    }
+
+  if (!paused)
+    set_n_held (self, 0);
+
   update_texts (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
 
+/**
+ * pi_session_get_n_held:
+ * @self: a #PiSession
+ *
+ * Returns: how many messages arrived while paused
+ */
 guint
 pi_session_get_n_held (PiSession *self)
 {
@@ -594,18 +643,138 @@ pi_session_get_n_held (PiSession *self)
   return self->n_held;
 }
 
+/**
+ * pi_session_add_messages:
+ * @self: a #PiSession
+ * @batch: (element-type PiMessage) (transfer none): messages in arrival order
+ *
+ * What the source delivered: appended to the store with one change of the
+ * model, or held while paused.
+ */
 void
-pi_session_set_n_held (PiSession *self,
-                       guint      n_held)
+pi_session_add_messages (PiSession *self,
+                         GPtrArray *batch)
+{
+  guint capacity;
+
+  g_return_if_fail (PI_IS_SESSION (self));
+  g_return_if_fail (batch != NULL);
+
+  if (batch->len == 0)
+    return;
+
+  if (!self->paused)
+    {
+      pi_message_store_append (self->store, (PiMessage **) batch->pdata, batch->len);
+      return;
+    }
+
+  for (guint i = 0; i < batch->len; i++)
+    g_ptr_array_add (self->held, g_object_ref (g_ptr_array_index (batch, i)));
+
+  /* Only the newest `capacity` held messages can survive Resume; drop the
+   * rest in chunks so that a long pause neither grows without bound nor
+   * moves the array on every batch. */
+  capacity = pi_message_store_get_capacity (self->store);
+  if (self->held->len > 2 * capacity)
+    g_ptr_array_remove_range (self->held, 0, self->held->len - capacity);
+
+  set_n_held (self, self->n_held + batch->len);
+}
+
+/* Clearing -------------------------------------------------------------------- */
+
+/* A copy of @model's items. */
+static GPtrArray *
+dup_items (GListModel *model)
+{
+  guint n = g_list_model_get_n_items (model);
+  GPtrArray *items = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (model, i));
+
+  return items;
+}
+
+/**
+ * pi_session_clear:
+ * @self: a #PiSession
+ *
+ * Empties the store and drops what is held; what the store had is kept
+ * for pi_session_undo_clear() until pi_session_forget_cleared() or the
+ * next Clear.
+ *
+ * Returns: how many messages the store had
+ */
+guint
+pi_session_clear (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), 0);
+
+  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+  self->cleared = dup_items (G_LIST_MODEL (self->store));
+
+  if (self->held->len > 0)
+    g_ptr_array_set_size (self->held, 0);
+  set_n_held (self, 0);
+
+  pi_message_store_clear (self->store);
+
+  /* Nothing removed, nothing to undo. */
+  if (self->cleared->len == 0)
+    {
+      g_clear_pointer (&self->cleared, g_ptr_array_unref);
+      return 0;
+    }
+
+  return self->cleared->len;
+}
+
+/**
+ * pi_session_undo_clear:
+ * @self: a #PiSession
+ *
+ * Puts back what the last Clear removed, before what arrived since.
+ *
+ * Returns: whether there was something to put back
+ */
+gboolean
+pi_session_undo_clear (PiSession *self)
+{
+  g_autoptr(GPtrArray) cleared = NULL;
+  g_autoptr(GPtrArray) arrived = NULL;
+
+  g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
+
+  if (self->cleared == NULL)
+    return FALSE;
+
+  cleared = g_steal_pointer (&self->cleared);
+  arrived = dup_items (G_LIST_MODEL (self->store));
+
+  pi_message_store_clear (self->store);
+  pi_message_store_append (self->store, (PiMessage **) cleared->pdata, cleared->len);
+  pi_message_store_append (self->store, (PiMessage **) arrived->pdata, arrived->len);
+
+  return TRUE;
+}
+
+/* The undo is gone (its toast was dismissed): let the messages go. */
+void
+pi_session_forget_cleared (PiSession *self)
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  if (self->n_held == n_held)
-    return;
+  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+}
 
-  self->n_held = n_held;
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
+gboolean
+pi_session_get_can_undo_clear (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
+
+  return self->cleared != NULL;
 }
 
 double
@@ -894,4 +1063,78 @@ pi_session_get_local_error (PiSession *self)
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
   return self->local_error;
+}
+
+/**
+ * pi_session_get_failure:
+ * @self: a #PiSession
+ * @remedy: (out) (optional): what fixes it
+ *
+ * The failure to tell, if any, and its one remedy: a bad address is fixed
+ * by choosing another server; a refused password or token by giving
+ * another; a refusal or a lost connection by trying again.
+ *
+ * Returns: (nullable): the failure in words, or %NULL
+ */
+const char *
+pi_session_get_failure (PiSession       *self,
+                        PiSessionRemedy *remedy)
+{
+  PiSessionRemedy unused;
+  PiStreamState state;
+  const char *error_message;
+  const char *reason;
+
+  g_return_val_if_fail (PI_IS_SESSION (self), NULL);
+
+  if (remedy == NULL)
+    remedy = &unused;
+  *remedy = PI_SESSION_REMEDY_NONE;
+
+  state = pi_source_get_state (self->source);
+  error_message = pi_source_get_error_message (self->source);
+  reason = error_message != NULL ? error_message : pi_source_get_state_text (self->source);
+
+  if (self->local_error != NULL)
+    {
+      *remedy = PI_SESSION_REMEDY_CHANGE_SERVER;
+      return self->local_error;
+    }
+
+  /* A broker without a password: nothing was tried, nothing failed. */
+  if (self->needs_password)
+    {
+      *remedy = PI_SESSION_REMEDY_ENTER_PASSWORD;
+      return _("Not connected: the broker sends nothing before its user logs in with a password.");
+    }
+
+  /* Retrying with the same password cannot help: ask for another. */
+  if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->source) &&
+      self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
+    {
+      *remedy = PI_SESSION_REMEDY_ENTER_PASSWORD;
+      return reason;
+    }
+
+  /* Retrying with the same credentials cannot help: the Connect dialog
+   * takes a client id and token. */
+  if (state == PI_STREAM_STATE_FAILED && pi_source_get_needs_credentials (self->source))
+    {
+      *remedy = PI_SESSION_REMEDY_ENTER_CREDENTIALS;
+      return reason;
+    }
+
+  if (state == PI_STREAM_STATE_FAILED)
+    {
+      *remedy = PI_SESSION_REMEDY_RETRY;
+      return reason;
+    }
+
+  if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
+    {
+      *remedy = PI_SESSION_REMEDY_RETRY_NOW;
+      return error_message;
+    }
+
+  return NULL;
 }

@@ -18,6 +18,15 @@
 #include "pi-deployments.h"
 #include "pi-window-private.h"
 
+/*
+ * The window's commands: every win.* action (the file actions of
+ * pi-window-capture.c aside), window.paste-link, and
+ * pi_window_update_actions(), the one place that decides which make sense
+ * now. A live window has them all; a capture window only those that browse
+ * (its live actions are never added). Share links are read and written here
+ * too, for the actions that import and copy them.
+ */
+
 /* Share links ----------------------------------------------------------- */
 
 /**
@@ -45,6 +54,7 @@ pi_window_import_link (PiWindow    *self,
   guint n_added = 0;
 
   g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (self->session != NULL, FALSE);
   g_return_val_if_fail (link != NULL, FALSE);
 
   stripped = g_strstrip (g_strdup (link));
@@ -133,6 +143,7 @@ pi_window_dup_share_link (PiWindow *self)
   const char *url;
 
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (self->session != NULL, NULL);
 
   url = pi_session_get_server_url (self->session);
   if (url == NULL)
@@ -172,9 +183,9 @@ pause_change_state (GSimpleAction *action,
 {
   PiWindow *self = PI_WINDOW (user_data);
 
-  /* The list holds arriving messages while paused; the action mirrors it
+  /* The session holds arriving messages while paused; the action mirrors it
    * (see pi_window_update_actions). */
-  g_object_set (self->message_list, "paused", g_variant_get_boolean (value), NULL);
+  pi_session_set_paused (self->session, g_variant_get_boolean (value));
   g_simple_action_set_state (action, value);
 }
 
@@ -344,11 +355,8 @@ paste_link_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   /* Reached only when no text field took the paste (class shortcuts run in
-   * the bubble phase, after the focused entry). A capture's bindings are
-   * not edited. */
-  if (PI_WINDOW (widget)->capture_file != NULL)
-    return;
-
+   * the bubble phase, after the focused entry). A capture window disables
+   * it: its bindings are not edited. */
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget),
                                  NULL,
                                  on_clipboard_text,
@@ -373,14 +381,20 @@ enter_password_action (GSimpleAction *action,
   pi_window_ask_password (PI_WINDOW (user_data));
 }
 
+/* Every window */
 static const GActionEntry win_actions[] = {
+  { "find", find_action },
+};
+
+/* Only a live window has these: a capture window has nothing to connect,
+ * pause, clear or edit (see pi_window_setup_capture_mode()). */
+static const GActionEntry live_actions[] = {
   { "connect", connect_action },
   { "disconnect", disconnect_action },
   { "pause", NULL, NULL, "false", pause_change_state },
   { "clear", clear_action },
   { "undo-clear", undo_clear_action },
   { "choose-server", choose_server_action },
-  { "find", find_action },
   { "import-link", import_link_action },
   { "add-binding", add_binding_action },
   { "copy-link", copy_link_action },
@@ -403,69 +417,63 @@ pi_window_init_actions (PiWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
 }
 
+void
+pi_window_init_live_actions (PiWindow *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), live_actions, G_N_ELEMENTS (live_actions), self);
+}
+
+static void
+set_enabled (PiWindow   *self,
+             const char *name,
+             gboolean    enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static void
+update_live_actions (PiWindow *self)
+{
+  GListModel *bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
+  const char *server_url = pi_session_get_server_url (self->session);
+  gboolean active = pi_window_stream_is_active (self);
+  gboolean has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
+  gboolean paused = pi_session_get_paused (self->session);
+  GAction *pause;
+
+  set_enabled (self, "connect", TRUE);
+  set_enabled (self, "disconnect", active);
+  /* Nothing shown, nothing to clear. */
+  set_enabled (self, "clear", has_messages);
+  set_enabled (self, "undo-clear", pi_session_get_can_undo_clear (self->session));
+  set_enabled (self, "choose-server", TRUE);
+  /* Only a broker takes a password. */
+  set_enabled (self, "enter-password", server_url != NULL && pi_deployments_is_broker_url (server_url));
+  set_enabled (self, "import-link", TRUE);
+  set_enabled (self, "add-binding", TRUE);
+  set_enabled (self, "copy-link", g_list_model_get_n_items (bindings) > 0);
+
+  pause = g_action_map_lookup_action (G_ACTION_MAP (self), "pause");
+  g_simple_action_set_state (G_SIMPLE_ACTION (pause), g_variant_new_boolean (paused));
+  /* Pausing holds what arrives: with no connection and nothing shown (the
+   * failure and empty pages) there is nothing to hold. Resuming always works. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (pause), paused || active || has_messages);
+}
+
 /* The single place that decides which commands make sense right now. */
 void
 pi_window_update_actions (PiWindow *self)
 {
-  GActionMap *map = G_ACTION_MAP (self);
-  GListModel *bindings;
-  GAction *action;
-  gboolean paused;
-  gboolean active;
-  gboolean has_messages;
-  gboolean live;
-
   g_assert (PI_IS_WINDOW (self));
 
-  if (self->stream == NULL)
+  if (self->store == NULL)
     return;
 
-  active = pi_window_stream_is_active (self);
+  if (self->session != NULL)
+    update_live_actions (self);
 
-  bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
-  live = self->capture_file == NULL;
-
-  /* A capture window browses a file: nothing to connect, pause or edit. */
-  action = g_action_map_lookup_action (map, "connect");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
-
-  action = g_action_map_lookup_action (map, "disconnect");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && active);
-
-  /* Nothing shown, nothing to clear. */
-  has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
-  action = g_action_map_lookup_action (map, "clear");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && has_messages);
-
-  action = g_action_map_lookup_action (map, "undo-clear");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && self->cleared != NULL);
-
-  action = g_action_map_lookup_action (map, "choose-server");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
-
-  /* Only a broker takes a password. */
-  action = g_action_map_lookup_action (map, "enter-password");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
-                               live && pi_session_get_server_url (self->session) != NULL &&
-                               pi_deployments_is_broker_url (pi_session_get_server_url (self->session)));
-
-  action = g_action_map_lookup_action (map, "import-link");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
-
-  action = g_action_map_lookup_action (map, "add-binding");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
-
-  action = g_action_map_lookup_action (map, "copy-link");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && g_list_model_get_n_items (bindings) > 0);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "window.paste-link", live);
-
-  paused = pi_message_list_get_paused (self->message_list);
-  action = g_action_map_lookup_action (map, "pause");
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (paused));
-  /* Pausing holds what arrives: with no connection and nothing shown (the
-   * failure and empty pages) there is nothing to hold. Resuming always works. */
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && (paused || active || has_messages));
-
+  /* Saving and exporting: every window (pi-window-capture.c). */
   pi_window_update_capture_actions (self);
 }

@@ -77,13 +77,20 @@ pi_window_dup_shown_messages (PiWindow *self)
   return dup_items (pi_message_list_get_shown (self->message_list));
 }
 
+/* What a browsed capture was read with, once read. */
+static PiCaptureInfo *
+get_capture_info (PiWindow *self)
+{
+  return self->capture != NULL ? pi_capture_session_get_info (self->capture) : NULL;
+}
+
 static GDateTime *
 dup_started (PiWindow *self)
 {
   g_autoptr(PiMessage) first = NULL;
 
-  if (self->capture_info != NULL)
-    return g_date_time_ref (pi_capture_info_get_started (self->capture_info));
+  if (get_capture_info (self) != NULL)
+    return g_date_time_ref (pi_capture_info_get_started (get_capture_info (self)));
 
   if (self->capture_started != NULL)
     return g_date_time_ref (self->capture_started);
@@ -102,8 +109,9 @@ dup_capture_info (PiWindow *self)
   const char *server;
 
   /* Saving a capture again keeps what it was a capture of. */
-  if (self->capture_info != NULL)
-    return pi_capture_info_copy (self->capture_info);
+  if (get_capture_info (self) != NULL)
+    return pi_capture_info_copy (get_capture_info (self));
+  g_assert (self->session != NULL);
 
   /* What the stream was started with: the fields may have been edited since. */
   server = pi_source_get_server_url (self->stream);

@@ -17,7 +17,8 @@
 /*
  * Capture mode: a window that browses a saved capture (or an old web
  * inspector download) with the same list, filter and details, and no
- * connection. It is made for one file, reads it in a thread and appears
+ * connection: it holds a PiCaptureSession where a live window holds a
+ * PiSession. It is made for one file, reads it in a thread and appears
  * once it is read (or after a moment, showing that it is reading). A file
  * that cannot be read is reported in a dialog on the window that asked,
  * and the new window goes away: nothing else changes.
@@ -101,7 +102,7 @@ pi_window_show_open_error (GtkApplication *application,
 static void
 fill_capture_bindings (PiWindow *self)
 {
-  GPtrArray *bindings = pi_capture_info_get_bindings (self->capture_info);
+  GPtrArray *bindings = pi_capture_info_get_bindings (pi_capture_session_get_info (self->capture));
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->capture_bindings_list))) != NULL)
@@ -124,12 +125,13 @@ fill_capture_bindings (PiWindow *self)
 static void
 describe_capture (PiWindow *self)
 {
-  g_autofree char *name = pi_window_file_display_name (self->capture_file);
+  PiCaptureInfo *info = pi_capture_session_get_info (self->capture);
+  g_autofree char *name = pi_window_file_display_name (pi_capture_session_get_file (self->capture));
   g_autofree char *count = pi_window_format_count (pi_message_store_get_received (self->store));
-  g_autofree char *started = format_time (pi_capture_info_get_started (self->capture_info));
+  g_autofree char *started = format_time (pi_capture_info_get_started (info));
   g_autofree char *summary = NULL;
   g_autofree char *subtitle = NULL;
-  const char *server = pi_capture_info_get_server_url (self->capture_info);
+  const char *server = pi_capture_info_get_server_url (info);
 
   if (server != NULL)
     {
@@ -156,12 +158,10 @@ on_capture_loaded (GObject      *source,
                    gpointer      user_data)
 {
   g_autoptr(LoadData) data = user_data;
-  g_autoptr(GPtrArray) messages = NULL;
-  g_autoptr(PiCaptureInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *warning = NULL;
   PiWindow *self = data->self;
-  gint64 start;
+  guint n_read = 0;
   guint capacity;
 
   /* Closed while loading: nothing to show, nothing to say. */
@@ -170,8 +170,7 @@ on_capture_loaded (GObject      *source,
 
   g_clear_handle_id (&self->pulse_id, g_source_remove);
 
-  messages = pi_capture_load_finish (self->capture_file, result, &info, &warning, &error);
-  if (messages == NULL)
+  if (!pi_capture_session_load_finish (self->capture, result, &n_read, &warning, &error))
     {
       g_autoptr(GtkWindow) parent = g_weak_ref_get (&data->parent);
       GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
@@ -190,24 +189,14 @@ on_capture_loaded (GObject      *source,
       return;
     }
 
-  self->capture_info = g_steal_pointer (&info);
-
-  /* Room for the whole file, up to the store's limit. */
-  capacity = MAX (g_settings_get_uint (self->settings, "capacity"), messages->len);
-  capacity = CLAMP (capacity, 100, PI_MESSAGE_STORE_MAX_CAPACITY);
-  pi_message_store_set_capacity (self->store, capacity);
-  start = g_get_monotonic_time ();
-  pi_message_list_append (self->message_list, messages);
-  g_debug ("Read %u messages from a capture; listing them took %.0f ms",
-           messages->len, (g_get_monotonic_time () - start) / 1000.0);
-
   fill_capture_bindings (self);
   describe_capture (self);
   gtk_stack_set_visible_child_name (self->main_stack, "messages");
 
   if (warning != NULL)
     pi_window_add_toast (self, warning);
-  if (messages->len > capacity)
+  capacity = pi_message_store_get_capacity (self->store);
+  if (n_read > capacity)
     {
       g_autofree char *kept = pi_window_format_count (capacity);
       /* Translators: %s is "1,000,000 messages" */
@@ -225,15 +214,19 @@ on_capture_loaded (GObject      *source,
   pi_window_update_actions (self);
 }
 
-/* Called once from constructed() in a window made for a capture file. */
+/* Called once from constructed() in a window made for a capture file: the
+ * live window's parts (session, source, bindings, live actions) were not
+ * made; those of its widgets that the template holds are hidden. */
 void
 pi_window_setup_capture_mode (PiWindow *self)
 {
-  g_autofree char *name = pi_window_file_display_name (self->capture_file);
+  g_autofree char *name = NULL;
   g_autofree char *opening = NULL;
 
   g_assert (PI_IS_WINDOW (self));
-  g_assert (self->capture_file != NULL);
+  g_assert (self->capture != NULL);
+
+  name = pi_window_file_display_name (pi_capture_session_get_file (self->capture));
 
   gtk_window_set_title (GTK_WINDOW (self), name);
   adw_window_title_set_title (self->capture_title, name);
@@ -244,6 +237,8 @@ pi_window_setup_capture_mode (PiWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), FALSE);
   gtk_widget_set_visible (self->clear_button, FALSE);
   gtk_stack_set_visible_child_name (self->sidebar_stack, "capture");
+  /* A capture's bindings are not edited. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "window.paste-link", FALSE);
 
   /* A capture is read from the top, not followed to its end. */
   pi_message_list_set_follow (self->message_list, FALSE);
@@ -268,7 +263,7 @@ start_loading (PiWindow  *self,
 
   self->load_cancellable = g_cancellable_new ();
   self->pulse_id = g_timeout_add (TICK_MSEC, loading_pulse, self);
-  pi_capture_load_async (self->capture_file, self->load_cancellable, on_capture_loaded, data);
+  pi_capture_session_load_async (self->capture, self->load_cancellable, on_capture_loaded, data);
 }
 
 /**
@@ -317,7 +312,7 @@ pi_window_get_capture_file (PiWindow *self)
 {
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
 
-  return self->capture_file;
+  return self->capture != NULL ? pi_capture_session_get_file (self->capture) : NULL;
 }
 
 /**
@@ -331,7 +326,7 @@ pi_window_get_loading (PiWindow *self)
 {
   g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
 
-  return self->capture_file != NULL && self->capture_info == NULL;
+  return self->capture != NULL && pi_capture_session_get_loading (self->capture);
 }
 
 /* Drag and drop ---------------------------------------------------------- */

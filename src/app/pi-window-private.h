@@ -8,7 +8,7 @@
 #pragma once
 
 #include "pi-bindings-sidebar.h"
-#include "pi-capture.h"
+#include "pi-capture-session.h"
 #include "pi-connection-bar.h"
 #include "pi-message-details.h"
 #include "pi-message-list.h"
@@ -17,8 +17,12 @@
 
 G_BEGIN_DECLS
 
-/* The window spans pi-window.c (composition, state) and pi-window-actions.c
- * (commands); the UI tests read the template children through this too. */
+/* PiWindow spans pi-window.c (the frame every window has, its life cycle),
+ * pi-window-live.c (a live window: its session), pi-window-open.c (a
+ * capture window: its capture session), pi-window-actions.c (the win.*
+ * actions), pi-window-capture.c and pi-window-export.c (saving, exporting)
+ * and pi-window-password.c; the UI tests read the template children
+ * through this too. */
 struct _PiWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -56,18 +60,16 @@ struct _PiWindow
 
   /* Owned */
   GSettings            *settings;
-  PiSession            *session;       /* the source, the store, the state line */
-  PiSource             *stream;        /* the session's, for the files that use it */
-  PiMessageStore       *store;         /* the session's */
-  GPtrArray            *cleared;       /* what Clear removed, while its Undo toast shows */
+  PiSession            *session;       /* live: the source, the store, pause and clear, the state line */
+  PiCaptureSession     *capture;       /* or a saved capture this window browses */
+  PiSource             *stream;        /* the session's (NULL browsing a capture) */
+  PiMessageStore       *store;         /* the session's or the capture's */
   AdwToast             *clear_toast;
   AdwToast             *error_toast;
   AdwDialog            *password_dialog;  /* a broker's password, while asked */
   GtkWidget            *password_row;
 
   /* Captures (pi-window-capture.c) */
-  GFile                *capture_file;       /* set: a window browsing a saved capture */
-  PiCaptureInfo        *capture_info;       /* that capture's header, once loaded */
   GDateTime            *capture_started;    /* live: when the kept messages began */
   GCancellable         *load_cancellable;
   GCancellable         *save_cancellable;   /* set while saving */
@@ -78,16 +80,25 @@ struct _PiWindow
   guint                 present_id;
 };
 
-void       pi_window_class_init_actions (PiWindowClass *klass);
-void       pi_window_init_actions       (PiWindow      *self);
-void       pi_window_update_actions     (PiWindow      *self);
+/* pi-window-live.c */
+void       pi_window_class_init_live    (PiWindowClass *klass);
+void       pi_window_init_live          (PiWindow      *self);
+void       pi_window_setup_live         (PiWindow      *self);
 gboolean   pi_window_stream_is_active   (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
-void       pi_window_add_toast          (PiWindow      *self,
-                                         const char    *title);
 void       pi_window_choose_server      (PiWindow      *self);
 void       pi_window_clear_with_undo    (PiWindow      *self);
 void       pi_window_undo_clear         (PiWindow      *self);
+
+/* pi-window-actions.c */
+void       pi_window_class_init_actions (PiWindowClass *klass);
+void       pi_window_init_actions       (PiWindow      *self);
+void       pi_window_init_live_actions  (PiWindow      *self);
+void       pi_window_update_actions     (PiWindow      *self);
+
+/* pi-window.c */
+void       pi_window_add_toast          (PiWindow      *self,
+                                         const char    *title);
 
 /* pi-window-password.c */
 void       pi_window_init_password      (PiWindow      *self);

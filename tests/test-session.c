@@ -1,0 +1,199 @@
+/* test-session.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "pi-capture-session.h"
+#include "pi-messages-fixture.h"
+#include "pi-session.h"
+
+/* The window's model side without a window: what a live session holds while
+ * paused, and what a capture session reads. */
+
+static void
+add_range (PiSession *session,
+           guint64    first,
+           guint      n)
+{
+  g_autoptr(GPtrArray) batch = fixture_batch_new (first, n, NULL);
+
+  pi_session_add_messages (session, batch);
+}
+
+static guint64
+sequence_at (PiMessageStore *store,
+             guint           position)
+{
+  g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (store), position);
+
+  g_assert_nonnull (message);
+  return pi_message_get_sequence (message);
+}
+
+/* A long pause keeps the newest messages the store can hold, and counts all. */
+static void
+test_long_pause (void)
+{
+  PiSession *session = pi_session_new (100);
+  PiMessageStore *store = pi_session_get_store (session);
+
+  g_assert_null (pi_session_get_failure (session, NULL));
+  add_range (session, 0, 10);
+  pi_session_set_paused (session, TRUE);
+  for (guint i = 0; i < 25; i++)
+    add_range (session, 10 + i * 10, 10);
+
+  g_assert_cmpuint (pi_session_get_n_held (session), ==, 250);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 10);
+
+  pi_session_set_paused (session, FALSE);
+  g_assert_cmpuint (pi_session_get_n_held (session), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 100);
+  g_assert_cmpuint (sequence_at (store, 0), ==, 160);
+  g_assert_cmpuint (sequence_at (store, 99), ==, 259);
+
+  /* Forgetting drops the undo; clearing nothing leaves nothing to undo. */
+  pi_session_clear (session);
+  g_assert_true (pi_session_get_can_undo_clear (session));
+  pi_session_forget_cleared (session);
+  g_assert_false (pi_session_get_can_undo_clear (session));
+  g_assert_cmpuint (pi_session_clear (session), ==, 0);
+  g_assert_false (pi_session_get_can_undo_clear (session));
+  g_assert_false (pi_session_undo_clear (session));
+
+  g_assert_finalize_object (session);
+}
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *result;
+}
+
+static GFile *
+save_capture (const char *dir,
+              guint       n)
+{
+  g_autofree char *path = g_build_filename (dir, "capture.jsonl", NULL);
+  GFile *file = g_file_new_for_path (path);
+  g_autoptr(GPtrArray) messages = fixture_batch_new (0, n, NULL);
+  g_autoptr(PiCaptureInfo) info = pi_capture_info_new ("https://tc.example.com/api/events/v1", NULL, NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pi_capture_save_async (file, info, messages, NULL, NULL, NULL, on_done, &result);
+  g_assert_true (pi_capture_save_finish (wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  return file;
+}
+
+/* A file with more messages than the capacity is read whole. */
+static void
+test_capture_load (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pi-test-session-XXXXXX", NULL);
+  g_autoptr(GFile) file = save_capture (dir, 150);
+  PiCaptureSession *capture = pi_capture_session_new (file, 100);
+  PiMessageStore *store = pi_capture_session_get_store (capture);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *warning = NULL;
+  guint n_read = 0;
+
+  g_assert_true (pi_capture_session_get_file (capture) == file);
+  g_assert_true (pi_capture_session_get_loading (capture));
+  g_assert_null (pi_capture_session_get_info (capture));
+
+  pi_capture_session_load_async (capture, NULL, on_done, &result);
+  g_assert_true (pi_capture_session_load_finish (capture, wait_for (&result), &n_read, &warning, &error));
+  g_assert_no_error (error);
+  g_assert_null (warning);
+  g_assert_cmpuint (n_read, ==, 150);
+  g_assert_false (pi_capture_session_get_loading (capture));
+  g_assert_cmpstr (pi_capture_info_get_server_url (pi_capture_session_get_info (capture)), ==,
+                   "https://tc.example.com/api/events/v1");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 150);
+  g_assert_cmpuint (sequence_at (store, 0), ==, 0);
+  g_assert_cmpuint (sequence_at (store, 149), ==, 149);
+
+  g_clear_object (&result);   /* the task holds its source */
+  g_assert_finalize_object (capture);
+  g_file_delete (file, NULL, NULL);
+  g_rmdir (dir);
+}
+
+/* A file that cannot be read says why, and stays "loading" (nothing shown). */
+static void
+test_capture_missing (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path ("/nonexistent/pi-test-session/capture.jsonl");
+  PiCaptureSession *capture = pi_capture_session_new (file, 100);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pi_capture_session_load_async (capture, NULL, on_done, &result);
+  g_assert_false (pi_capture_session_load_finish (capture, wait_for (&result), NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_true (pi_capture_session_get_loading (capture));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pi_capture_session_get_store (capture))), ==, 0);
+
+  g_clear_object (&result);
+  g_assert_finalize_object (capture);
+}
+
+/* Cancelled (a window closed while reading): a cancellation, not a failure. */
+static void
+test_capture_cancelled (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pi-test-session-XXXXXX", NULL);
+  g_autoptr(GFile) file = save_capture (dir, 10);
+  PiCaptureSession *capture = pi_capture_session_new (file, 100);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pi_capture_session_load_async (capture, cancellable, on_done, &result);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (pi_capture_session_load_finish (capture, wait_for (&result), NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  g_clear_object (&result);
+  g_assert_finalize_object (capture);
+  g_file_delete (file, NULL, NULL);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pi/session/long-pause", test_long_pause);
+  g_test_add_func ("/pi/capture-session/load", test_capture_load);
+  g_test_add_func ("/pi/capture-session/missing", test_capture_missing);
+  g_test_add_func ("/pi/capture-session/cancelled", test_capture_cancelled);
+
+  return g_test_run ();
+}
