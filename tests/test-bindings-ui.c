@@ -307,10 +307,11 @@ test_completion_below_entry (Fixture       *fixture,
 
   gtk_widget_grab_focus (GTK_WIDGET (exchange));
   gtk_editable_set_text (exchange, "task-");
-  WAIT_UNTIL (gtk_widget_get_mapped (popover), 5);
+  WAIT_UNTIL (gtk_widget_get_mapped (popover), 20);
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
-  /* On a loaded machine the popup may not be laid out yet. */
-  WAIT_UNTIL (gtk_widget_get_height (gtk_popover_get_child (GTK_POPOVER (popover))) > 0, 5);
+  /* On a loaded machine (the full suite beside other builds) the popup
+   * may take seconds to be laid out. */
+  WAIT_UNTIL (gtk_widget_get_height (gtk_popover_get_child (GTK_POPOVER (popover))) > 0, 20);
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 2);
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
 
@@ -333,7 +334,7 @@ test_completion_below_entry (Fixture       *fixture,
    * machine its position arrives frames after its size. Where it settles
    * is what the user sees; if it never goes below the entry, the
    * assertions below fail after the wait. */
-  for (gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;;)
+  for (gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;;)
     {
       gtk_native_get_surface_transform (GTK_NATIVE (popover), &popover_dx, &popover_dy);
       g_assert_true (gtk_widget_compute_bounds (gtk_popover_get_child (GTK_POPOVER (popover)), popover, &list_bounds));
