@@ -108,6 +108,15 @@ struct _PiStreamWorker
   GPtrArray     *batch;
   GPtrArray     *raw_batch;
 
+  /* Worker thread only: resuming an events v1 stream (docs/PROTOCOL.md 7). */
+  char          *resume_session;    /* the server's session, NULL while there is none */
+  guint64        resume_seq;        /* the last message of it seen */
+  gboolean       resume_unsupported;/* the server refused the `resume` parameter */
+  gboolean       resume_sent;       /* this attempt asked for it */
+  gboolean       resumed;           /* this attempt's `ready` said it went on */
+  char          *lost_reason;       /* a loss whose gap waits for the reconnect's `ready` */
+  gint64         lost_at;
+
   /* Worker thread only: the WebSocket protocols (pi-source-websocket.c). */
   PiSourceProtocol          protocol;     /* of the current attempt */
   SoupWebsocketConnection  *ws;
@@ -151,6 +160,7 @@ void            pi_stream_worker_maybe_quit     (PiStreamWorker     *w);
 void            pi_stream_worker_end_attempt    (PiStreamWorker     *w);
 void            pi_stream_worker_fail           (PiStreamWorker     *w,
                                                  const char         *reason);
+void            pi_stream_worker_add_lost_gap   (PiStreamWorker     *w);
 void            pi_stream_worker_lost           (PiStreamWorker     *w,
                                                  const char         *reason,
                                                  FailureKind         kind);

@@ -502,11 +502,16 @@ client_fill (PiServerClient *client)
 static void
 client_send_session_ready (PiServerClient *client)
 {
+  PiServerSession *session = client->session;
   g_autofree char *data = NULL;
   g_autoptr(GBytes) event = NULL;
 
-  data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":%s}", client->session->id,
-                          client->resumed ? "true" : "false");
+  if (client->resumed)
+    data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":true,\"lost\":%" G_GUINT64_FORMAT "}",
+                            session->id,
+                            client->next_seq < session->first_seq ? session->first_seq - client->next_seq : 0);
+  else
+    data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":false}", session->id);
   event = pi_event_format ("ready", data);
   client->ready = TRUE;
   client_append (client, event);
