@@ -29,6 +29,8 @@ G_BEGIN_DECLS
 #define DEFAULT_RETRY_MSEC     1000
 #define MAX_RETRY_MSEC         60000
 #define MAX_UNBOUND_RETRIES    3
+/* The first retry after losing a resumable stream: this, plus as much jitter. */
+#define RESUME_RETRY_MSEC      250
 /* The most a server's Retry-After can hold the next attempt back. */
 #define MAX_RETRY_AFTER_MSEC   (10 * 60 * 1000)
 

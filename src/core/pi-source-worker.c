@@ -205,6 +205,12 @@ pi_stream_worker_lost (PiStreamWorker *w,
   w->live = FALSE;
   delay = worker_next_delay (w);
 
+  /* The server holds a resumable stream for a while (30 s by default): the
+   * first attempt after losing one comes soon, within half a second, so
+   * that little piles up; the backoff goes on from there. */
+  if (was_live && w->lost_reason != NULL && kind != FAILURE_UNAVAILABLE)
+    delay = MIN (delay, RESUME_RETRY_MSEC + (guint) g_random_int_range (0, RESUME_RETRY_MSEC));
+
   /* The server knows best when it may serve again; spread its clients a
    * little past that, as the backoff does. */
   if (kind == FAILURE_UNAVAILABLE && w->retry_after_msec > (gint64) delay)
