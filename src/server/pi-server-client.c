@@ -488,7 +488,7 @@ client_fill (PiServerClient *client)
           client->next_seq++;
           continue;
         }
-      if (!client_has_room (client, size + 256))
+      if (!client_has_room (client, size))
         break;
 
       client_report_dropped (client);
