@@ -2126,6 +2126,87 @@ test_resume_refused (void)
   server_stop (server);
 }
 
+/* A resumable stream whose reader stalls: what does not fit its queue waits
+ * in the session (bounded by --resume-buffer) instead of being dropped;
+ * only what falls out of that is counted, and said. */
+static void
+test_resume_slow_client (void)
+{
+  Server *server = server_start ("--queue-length", "16", "--client-buffer", "65536",
+                                 "--resume-buffer", "4194304", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "big.#");
+  g_autofree char *padding = g_strnfill (16 * 1024, 'x');
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+  /* 200 messages of 16 KiB fit the 4 MiB kept; 600 more do not. */
+  const guint rounds[2] = { 200, 600 };
+  guint next = 0;
+  Conn *conn;
+  g_autofree char *ready = NULL;
+
+  conn = conn_open (server, 4096);
+  conn_send (conn, request);
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  ready = conn_take_events (conn, 1);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\ndata: {\"session\":"));
+
+  for (guint r = 0; r < G_N_ELEMENTS (rounds); r++)
+    {
+      guint64 received = 0, dropped = 0;
+      gint64 last = -1;
+      guint first = next;
+
+      for (guint b = 0; b < rounds[r] / 25; b++)
+        {
+          g_autoptr(GString) json = g_string_new ("[");
+
+          for (guint i = 0; i < 25; i++, next++)
+            g_string_append_printf (json, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"big.%u\","
+                                    "\"payload\":{\"seq\":%u,\"pad\":\"%s\"}}",
+                                    i > 0 ? "," : "", next, next, padding);
+          g_string_append_c (json, ']');
+          publish (server, json->str);
+        }
+
+      while (received + dropped < rounds[r])
+        {
+          g_autofree char *event = conn_take_events (conn, 1);
+
+          if (g_str_has_prefix (event, "event: message\n"))
+            {
+              const char *seq = strstr (event, "{\"payload\":{\"seq\":");
+              gint64 value = g_ascii_strtoll (seq + strlen ("{\"payload\":{\"seq\":"), NULL, 10);
+
+              g_assert_cmpint (value, >, last);
+              g_assert_cmpint (value, >=, first);
+              last = value;
+              received++;
+            }
+          else if (g_str_has_prefix (event, "event: dropped\ndata: {\"count\":"))
+            {
+              g_assert_true (g_str_has_suffix (event, ",\"reason\":\"too-slow\"}\nid: -\n\n"));
+              dropped += g_ascii_strtoull (event + strlen ("event: dropped\ndata: {\"count\":"), NULL, 10);
+            }
+          else
+            g_error ("Unexpected event: %.80s", event);
+        }
+
+      g_assert_cmpuint (received + dropped, ==, rounds[r]);
+      if (r == 0)
+        g_assert_cmpuint (dropped, ==, 0);
+      else
+        {
+          g_assert_cmpuint (dropped, >, 0);
+          /* What the session kept came through: about 4 MiB of it. */
+          g_assert_cmpuint (received, >=, 200);
+        }
+    }
+
+  conn_close (conn);
+  server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2165,6 +2246,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/resume", test_resume);
   g_test_add_func ("/pi/server/resume-outside-window", test_resume_outside_window);
   g_test_add_func ("/pi/server/resume-refused", test_resume_refused);
+  g_test_add_func ("/pi/server/resume-slow-client", test_resume_slow_client);
 
   return g_test_run ();
 }
