@@ -1961,6 +1961,13 @@ test_resume (void)
 
   conn_abort (conn);
   wait_for_streams (server, 0);
+  {
+    /* Held: no connection, but its subscription stays. */
+    g_autoptr(JsonObject) info = ping_info (server);
+
+    g_assert_cmpint (json_object_get_int_member (info, "heldStreams"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (info, "subscriptions"), ==, 1);
+  }
   publish_n (server, 4, 6);
 
   /* Message 3 was on its way when the connection went: asked again. */
@@ -2053,8 +2060,14 @@ test_resume_outside_window (void)
   conn_abort (conn);
   wait_for_streams (server, 0);
 
-  /* Held for half a second only. */
+  /* Held for half a second only: then its subscription goes too. */
   g_usleep (G_USEC_PER_SEC);
+  {
+    g_autoptr(JsonObject) info = ping_info (server);
+
+    g_assert_cmpint (json_object_get_int_member (info, "heldStreams"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (info, "subscriptions"), ==, 0);
+  }
   publish_n (server, 22, 22);
   g_clear_pointer (&resume, g_free);
   g_clear_pointer (&again, g_free);

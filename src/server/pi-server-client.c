@@ -79,6 +79,7 @@ struct _PiServerSession
   guint64         first_seq;      /* of history[history_start] */
   guint64         last_seq;       /* the last message numbered, 0 before the first */
   guint           hold_source;
+  GList           held_link;      /* in the server's held_sessions while held */
   gboolean        ready;
   gboolean        failed;
 };
@@ -430,6 +431,8 @@ session_destroy (PiServerSession *session)
 
   if (session->client != NULL)
     session->client->session = NULL;
+  if (session->held_link.data != NULL)
+    g_queue_unlink (&self->held_sessions, &session->held_link);
   g_hash_table_remove (self->sessions, session->id);
   g_clear_handle_id (&session->hold_source, g_source_remove);
   if (session->subscription != NULL)
@@ -614,6 +617,30 @@ client_detach_session (PiServerClient *client)
   g_clear_handle_id (&session->hold_source, g_source_remove);
   session->hold_source = g_timeout_add ((guint) (self->resume_window * 1000), session_expire_cb, session);
   g_source_set_static_name (g_main_context_find_source_by_id (NULL, session->hold_source), "[pi] session hold");
+  session->held_link.data = session;
+  g_queue_push_tail_link (&self->held_sessions, &session->held_link);
+
+  /* Held streams are not connections, but they hold subscriptions and
+   * messages: bounded too. */
+  while (self->held_sessions.length > MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections))
+    {
+      PiServerSession *oldest = self->held_sessions.head->data;
+
+      g_message ("Session %s ended early: more than %u streams held for a resume",
+                 oldest->id, MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections));
+      session_destroy (oldest);
+    }
+}
+
+static void
+session_unhold (PiServerSession *session)
+{
+  g_clear_handle_id (&session->hold_source, g_source_remove);
+  if (session->held_link.data != NULL)
+    {
+      g_queue_unlink (&session->server->held_sessions, &session->held_link);
+      session->held_link.data = NULL;
+    }
 }
 
 /**
@@ -690,7 +717,7 @@ client_start_session (PiServerClient *client,
       pi_server_client_end (old, NULL);
     }
 
-  g_clear_handle_id (&session->hold_source, g_source_remove);
+  session_unhold (session);
   session->client = client;
   client->session = session;
   client->resumed = TRUE;

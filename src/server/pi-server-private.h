@@ -31,6 +31,9 @@ typedef struct _PiServerSession PiServerSession;
 /* The Taskcluster web-server's close codes (docs/PROTOCOL.md 8). */
 #define PI_SERVER_WS_CLOSE_PROTOCOL  4400
 #define PI_SERVER_WS_CLOSE_LIFETIME  4408
+/* The most resumable streams held without a connection (or
+ * --max-connections, when larger): past it, the oldest goes. */
+#define PI_SERVER_MAX_HELD_STREAMS   10000
 /* The largest frame a WebSocket client may send; past it, 1009. */
 #define PI_SERVER_WS_MAX_FRAME       (256 * 1024)
 
@@ -58,6 +61,7 @@ struct _PiServer
   double           ws_init_timeout;
   double           ws_ping_interval;
   GHashTable      *sessions;        /* of PiServerSession by id, borrowed: resumable streams */
+  GQueue           held_sessions;   /* of PiServerSession without a connection, oldest first */
   double           resume_window;
   gsize            resume_buffer;
   gint64           started_at;

@@ -392,8 +392,8 @@ handle_ping (PiServer          *self,
       g_string_append (json, ",\"brokerError\":");
       pi_json_append_string (json, broker_error, -1);
     }
-  g_string_append_printf (json, ",\"connections\":%u,\"websockets\":%u", self->clients.length,
-                          self->websockets.length);
+  g_string_append_printf (json, ",\"connections\":%u,\"websockets\":%u,\"heldStreams\":%u",
+                          self->clients.length, self->websockets.length, self->held_sessions.length);
   if (PI_IS_EMBEDDED_BROKER (self->broker))
     g_string_append_printf (json, ",\"subscriptions\":%u",
                             pi_embedded_broker_get_n_subscriptions (PI_EMBEDDED_BROKER (self->broker)));
@@ -554,6 +554,7 @@ pi_server_init (PiServer *self)
   self->resume_window = PI_SERVER_DEFAULT_RESUME_WINDOW;
   self->resume_buffer = PI_SERVER_DEFAULT_RESUME_BUFFER;
   self->sessions = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->held_sessions);
   self->started_at = g_get_monotonic_time ();
 
   /* The SoupServer listens nowhere: the front hands it every connection
