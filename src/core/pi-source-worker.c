@@ -269,6 +269,9 @@ pi_stream_worker_went_live (PiStreamWorker *w)
   w->unbound_failures = 0;
   w->backoff_step = 0;
   w->urgent = TRUE;
+  /* Not resumed (another protocol this time, say): the loss was a gap. */
+  if (!w->resumed)
+    pi_stream_worker_add_lost_gap (w);
   if (w->plan->root_key != NULL)
     pi_source_address_remember (w->plan->root_key, w->protocol);
   if (!was_live)
