@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -270,6 +271,24 @@ print_spread (const char *what,
           g_array_index (values, double, values->len - 1), values->len);
 }
 
+/* CPU seconds of process @pid so far (user and system). */
+static double
+process_cpu (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after_name;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (after_name = strrchr (text, ')')) == NULL)
+    return 0;
+  /* Fields from the state on: utime and stime are the 12th and 13th. */
+  fields = g_strsplit (after_name + 2, " ", 0);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
 static char *
 load_average (void)
 {
@@ -303,7 +322,8 @@ main (int   argc,
   Bench bench = { 0 };
   GSubprocess *server;
   GThread *thread;
-  gint64 deadline;
+  gint64 deadline, started;
+  double server_cpu, client_cpu;
   gboolean ok;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -342,6 +362,9 @@ main (int   argc,
     g_main_context_iteration (NULL, TRUE);
 
   bench.publishing = TRUE;
+  started = g_get_monotonic_time ();
+  server_cpu = process_cpu (g_subprocess_get_identifier (server));
+  client_cpu = process_cpu ("self");
   thread = g_thread_new ("publisher", publisher_thread, &publisher);
   g_timeout_add ((guint) (opts.kill_interval * 1000), kill_cb, &bench);
 
@@ -360,6 +383,12 @@ main (int   argc,
     }
   g_thread_join (thread);
   load_after = load_average ();
+  {
+    double seconds = (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC;
+
+    server_cpu = (process_cpu (g_subprocess_get_identifier (server)) - server_cpu) / seconds;
+    client_cpu = (process_cpu ("self") - client_cpu) / seconds;
+  }
 
   if (bench.next_expected <= publisher.n_published)
     bench.n_missing += publisher.n_published + 1 - bench.next_expected;
@@ -375,6 +404,8 @@ main (int   argc,
   printf ("%-30s %u (reconnects %u)\n", "cuts", bench.n_kills, pi_source_get_n_reconnects (bench.source));
   print_spread ("cut to live again", bench.live_again_ms);
   print_spread ("cut to first message after", bench.first_message_ms);
+  printf ("%-30s server %.0f%%, this process (client, relay, publisher) %.0f%% of a core\n",
+          "CPU", server_cpu * 100, client_cpu * 100);
   printf ("%-30s %s before, %s after\n", "load average", load_before, load_after);
 
   ok = !publisher.publish_failed && publisher.n_published > 0 &&
