@@ -2220,6 +2220,45 @@ test_resume_slow_client (void)
   server_stop (server);
 }
 
+/* A resume while the server still thinks the old connection open (a dead
+ * network it has not noticed): the new connection takes the stream over
+ * and the old one is closed, so no message goes to both. */
+static void
+test_resume_takeover (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *session = NULL, *again = NULL, *events = NULL, *resume = NULL;
+  gboolean resumed = FALSE;
+  Conn *old, *conn;
+
+  old = stream_open_resume (server, bindings, "1", &session, &resumed);
+  publish_n (server, 1, 2);
+  events = conn_take_events (old, 2);
+
+  resume = g_strdup_printf ("%s:2", session);
+  conn = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  g_assert_cmpstr (again, ==, session);
+
+  /* The old connection ends, with nothing more on it. */
+  conn_read_to_eof (old);
+  g_assert_cmpstr (old->body->str, ==, "");
+  conn_close (old);
+
+  publish_n (server, 3, 3);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 1);
+  {
+    g_autofree char *one = numbered_message (session, 3, 3);
+    g_assert_cmpstr (events, ==, one);
+  }
+  wait_for_streams (server, 1);
+
+  conn_close (conn);
+  server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2260,6 +2299,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/resume-outside-window", test_resume_outside_window);
   g_test_add_func ("/pi/server/resume-refused", test_resume_refused);
   g_test_add_func ("/pi/server/resume-slow-client", test_resume_slow_client);
+  g_test_add_func ("/pi/server/resume-takeover", test_resume_takeover);
 
   return g_test_run ();
 }
