@@ -335,6 +335,69 @@ test_gap (void)
   g_assert_nonnull (strstr (run->err, "closed the stream. Reconnecting in 1 s"));
 }
 
+/* A server that resumes (docs/PROTOCOL.md 7): the reconnect names the last
+ * message seen, the stream goes on without a gap, and the status line says
+ * nothing was lost. */
+static void
+test_resumed (void)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *first = pi_fixture_response_new_sse ();
+  PiFixtureResponse *second = pi_fixture_response_new_sse ();
+  g_autofree char *request_1 = NULL;
+  g_autofree char *request_2 = NULL;
+  g_autoptr(Run) run = NULL;
+
+  pi_fixture_response_write (first, "event: ready\ndata: {\"session\":\"s1\",\"resumed\":false}\nid: -\n\n"
+                                    "event: message\ndata: " MESSAGE_1 "\nid: s1:7\n\n", -1);
+  pi_fixture_server_add (server, first);
+  pi_fixture_response_write (second, "event: ready\ndata: {\"session\":\"s1\",\"resumed\":true,\"lost\":0}\nid: -\n\n"
+                                     "event: message\ndata: " MESSAGE_2 "\nid: s1:8\n\n", -1);
+  pi_fixture_response_hold (second);
+  pi_fixture_server_add (server, second);
+
+  run = run_listen (server, BIND, "--count=2", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (run->lines->len, ==, 2);
+  assert_message_1 (line (run, 0), 1);
+  g_assert_cmpstr (json_object_get_string_member (line (run, 1), "routingKey"), ==, "two");
+  g_assert_nonnull (strstr (run->err, "pulse-listen: Live: reconnected, nothing lost\n"));
+
+  request_1 = pi_fixture_server_dup_request (server, 0);
+  request_2 = pi_fixture_server_dup_request (server, 1);
+  g_assert_nonnull (strstr (request_1, "&resume=1 HTTP/1.1\r\n"));
+  g_assert_nonnull (strstr (request_2, "&resume=s1:7 HTTP/1.1\r\n"));
+}
+
+/* Resumed, but the server no longer kept some: their count, as a gap. */
+static void
+test_resumed_lost (void)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *first = pi_fixture_response_new_sse ();
+  PiFixtureResponse *second = pi_fixture_response_new_sse ();
+  g_autoptr(Run) run = NULL;
+  JsonObject *object;
+
+  pi_fixture_response_write (first, "event: ready\ndata: {\"session\":\"s1\",\"resumed\":false}\nid: -\n\n"
+                                    "event: message\ndata: " MESSAGE_1 "\nid: s1:1\n\n", -1);
+  pi_fixture_server_add (server, first);
+  pi_fixture_response_write (second, "event: ready\ndata: {\"session\":\"s1\",\"resumed\":true,\"lost\":3}\nid: -\n\n"
+                                     "event: dropped\ndata: {\"count\":3,\"reason\":\"resume-window\"}\nid: -\n\n"
+                                     "event: message\ndata: " MESSAGE_2 "\nid: s1:5\n\n", -1);
+  pi_fixture_response_hold (second);
+  pi_fixture_server_add (server, second);
+
+  run = run_listen (server, BIND, "--count=2", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpuint (run->lines->len, ==, 3);
+  object = line (run, 1);
+  g_assert_cmpstr (json_object_get_string_member (object, "event"), ==, "gap");
+  g_assert_cmpstr (json_object_get_string_member (object, "reason"), ==,
+                   "3 messages were lost while reconnecting: the server no longer kept them");
+  g_assert_null (strstr (run->err, "nothing lost"));
+}
+
 /* --- ends ---------------------------------------------------------------------------- */
 
 static void
@@ -833,6 +896,8 @@ main (int   argc,
   g_test_add_func ("/pi/listen/raw-nul", test_raw_nul);
   g_test_add_func ("/pi/listen/malformed", test_malformed);
   g_test_add_func ("/pi/listen/gap", test_gap);
+  g_test_add_func ("/pi/listen/resumed", test_resumed);
+  g_test_add_func ("/pi/listen/resumed-lost", test_resumed_lost);
   g_test_add_func ("/pi/listen/failures", test_failures);
   g_test_add_func ("/pi/listen/unavailable", test_unavailable);
   g_test_add_func ("/pi/listen/server-error", test_server_error);

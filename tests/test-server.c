@@ -1838,10 +1838,425 @@ test_usage_errors (void)
     /* Request buffers are indexed with 32 bits: past 4 GiB they wrap. */
     { "--max-body", "5000000000", "--max-body: 5000000000 is more than 1 GiB" },
     { "--max-body", "1073741825", "--max-body: 1073741825 is more than 1 GiB" },
+    { "--resume-window", "-1", "--resume-window" },
+    { "--resume-buffer", "-1", "--resume-buffer" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     assert_usage_error (cases[i][0], cases[i][1], cases[i][2]);
+}
+
+/* --- resuming (docs/PROTOCOL.md 7) ----------------------------------------------- */
+
+static void
+wait_for_streams (Server *server,
+                  gint64  streams)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(JsonObject) info = ping_info (server);
+
+      if (json_object_get_int_member (info, "connections") == streams)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* Opens a resumable stream (`resume=1`, or `resume=SESSION:SEQ`) and reads
+ * its `ready`; returns the session it names and whether it resumed. */
+static Conn *
+stream_open_resume (Server      *server,
+                    const char  *bindings,
+                    const char  *resume,
+                    char       **session,
+                    gboolean    *resumed)
+{
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=%s", escaped, resume);
+  Conn *conn = stream_open_raw (server, path, NULL);
+  g_autofree char *ready = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *data;
+  const char *line;
+
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  ready = conn_take_events (conn, 1);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\ndata: "));
+  g_assert_true (g_str_has_suffix (ready, "\nid: -\n\n"));
+  line = ready + strlen ("event: ready\ndata: ");
+  {
+    g_autofree char *json = g_strndup (line, strchr (line, '\n') - line);
+    node = parse_json (json);
+  }
+  data = json_node_get_object (node);
+  *session = g_strdup (json_object_get_string_member (data, "session"));
+  *resumed = json_object_get_boolean_member (data, "resumed");
+  g_assert_cmpuint (strlen (*session), >=, 8);
+
+  return conn;
+}
+
+static char *
+numbered_message (const char *session,
+                  guint       n,
+                  guint64     seq)
+{
+  return g_strdup_printf ("event: message\n"
+                          "data: {\"payload\":{\"n\":%u},\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.%u\","
+                          "\"redelivered\":false,\"routes\":[]}\n"
+                          "id: %s:%" G_GUINT64_FORMAT "\n\n", n, n, session, seq);
+}
+
+static void
+publish_n (Server *server,
+           guint   from,
+           guint   to)
+{
+  g_autoptr(GString) batch = g_string_new ("[");
+
+  for (guint n = from; n <= to; n++)
+    g_string_append_printf (batch, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.%u\",\"payload\":{\"n\":%u}}",
+                            n > from ? "," : "", n, n);
+  g_string_append_c (batch, ']');
+  publish (server, batch->str);
+}
+
+/* The connection goes as a dead network or a killed proxy ends it: a reset,
+ * no goodbye. */
+static void
+conn_abort (Conn *conn)
+{
+  struct linger linger = { .l_onoff = 1, .l_linger = 0 };
+
+  g_assert_cmpint (setsockopt (g_socket_get_fd (conn->socket), SOL_SOCKET, SO_LINGER, &linger, sizeof linger), ==, 0);
+  conn_close (conn);
+}
+
+/* Inside the window: what was published while the client was away, and
+ * what it had not received, arrive exactly once and in order, numbered on. */
+static void
+test_resume (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *session = NULL, *again = NULL, *events = NULL, *resume = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  gboolean resumed = TRUE;
+  Conn *conn;
+
+  conn = stream_open_resume (server, bindings, "1", &session, &resumed);
+  g_assert_false (resumed);
+
+  publish_n (server, 1, 3);
+  events = conn_take_events (conn, 3);
+  for (guint n = 1; n <= 3; n++)
+    {
+      g_autofree char *one = numbered_message (session, n, n);
+      g_string_append (expected, one);
+    }
+  g_assert_cmpstr (events, ==, expected->str);
+
+  conn_abort (conn);
+  wait_for_streams (server, 0);
+  {
+    /* Held: no connection, but its subscription stays. */
+    g_autoptr(JsonObject) info = ping_info (server);
+
+    g_assert_cmpint (json_object_get_int_member (info, "heldStreams"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (info, "subscriptions"), ==, 1);
+  }
+  publish_n (server, 4, 6);
+
+  /* Message 3 was on its way when the connection went: asked again. */
+  resume = g_strdup_printf ("%s:2", session);
+  conn = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  g_assert_cmpstr (again, ==, session);
+
+  publish_n (server, 7, 7);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 5);
+  g_string_truncate (expected, 0);
+  for (guint n = 3; n <= 7; n++)
+    {
+      g_autofree char *one = numbered_message (session, n, n);
+      g_string_append (expected, one);
+    }
+  g_assert_cmpstr (events, ==, expected->str);
+  g_assert_cmpuint (conn->body->len, ==, 0);
+
+  /* A resumed session is resumed again, and a plain request with a
+   * Last-Event-ID still gets 204, resume or not. */
+  conn_abort (conn);
+  wait_for_streams (server, 0);
+  g_clear_pointer (&resume, g_free);
+  resume = g_strdup_printf ("%s:7", session);
+  {
+    g_autofree char *escaped = query_escape (bindings);
+    g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=%s", escaped, resume);
+    Conn *refused = stream_open_raw (server, path, "Last-Event-ID: -\r\n");
+
+    g_assert_cmpuint (conn_read_head (refused), ==, 204);
+    conn_close (refused);
+  }
+  g_clear_pointer (&again, g_free);
+  conn = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  publish_n (server, 8, 8);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 1);
+  {
+    g_autofree char *one = numbered_message (session, 8, 8);
+    g_assert_cmpstr (events, ==, one);
+  }
+
+  server_stop (server);
+  conn_read_to_eof (conn);
+  g_assert_cmpstr (conn->body->str, ==, "event: error\ndata: \"The server is shutting down\"\nid: -\n\n");
+  conn_close (conn);
+}
+
+/* Outside the window: a fresh stream that says so (`resumed: false`, which
+ * clients of ours show as a gap); past the window's bytes: the count of
+ * what is lost, then the rest. Never silence. */
+static void
+test_resume_outside_window (void)
+{
+  Server *server = server_start ("--resume-window", "0.5", "--resume-buffer", "1000", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *session = NULL, *again = NULL, *events = NULL, *resume = NULL;
+  gboolean resumed = TRUE;
+  guint64 lost;
+  Conn *conn;
+
+  conn = stream_open_resume (server, bindings, "1", &session, &resumed);
+  publish_n (server, 1, 1);
+  events = conn_take_events (conn, 1);
+  conn_abort (conn);
+  wait_for_streams (server, 0);
+
+  /* Twenty messages of about 130 bytes: the window keeps 1,000 bytes. */
+  publish_n (server, 2, 21);
+  resume = g_strdup_printf ("%s:1", session);
+  conn = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 1);
+  g_assert_true (g_str_has_prefix (events, "event: dropped\ndata: {\"count\":"));
+  g_assert_true (g_str_has_suffix (events, ",\"reason\":\"resume-window\"}\nid: -\n\n"));
+  lost = g_ascii_strtoull (events + strlen ("event: dropped\ndata: {\"count\":"), NULL, 10);
+  g_assert_cmpuint (lost, >, 0);
+  g_assert_cmpuint (lost, <, 20);
+  for (guint64 seq = 2 + lost; seq <= 21; seq++)
+    {
+      g_autofree char *one = numbered_message (session, seq, seq);
+      g_clear_pointer (&events, g_free);
+      events = conn_take_events (conn, 1);
+      g_assert_cmpstr (events, ==, one);
+    }
+  conn_abort (conn);
+  wait_for_streams (server, 0);
+
+  /* Held for half a second only: then its subscription goes too. */
+  g_usleep (G_USEC_PER_SEC);
+  {
+    g_autoptr(JsonObject) info = ping_info (server);
+
+    g_assert_cmpint (json_object_get_int_member (info, "heldStreams"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (info, "subscriptions"), ==, 0);
+  }
+  publish_n (server, 22, 22);
+  g_clear_pointer (&resume, g_free);
+  g_clear_pointer (&again, g_free);
+  resume = g_strdup_printf ("%s:21", session);
+  conn = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_false (resumed);
+  g_assert_cmpstr (again, !=, session);
+  publish_n (server, 23, 23);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 1);
+  {
+    g_autofree char *one = numbered_message (again, 23, 1);
+    g_assert_cmpstr (events, ==, one);
+  }
+  conn_close (conn);
+
+  /* Another stream's bindings do not resume a session either. */
+  {
+    g_autofree char *other = bindings_json (EXCHANGE, "#");
+    g_autofree char *third = NULL;
+    g_autofree char *resume_again = g_strdup_printf ("%s:1", again);
+
+    conn = stream_open_resume (server, other, resume_again, &third, &resumed);
+    g_assert_false (resumed);
+    g_assert_cmpstr (third, !=, again);
+    conn_close (conn);
+  }
+
+  server_stop (server);
+}
+
+/* A malformed `resume` is a 400 like any other bad query; `--resume-window 0`
+ * switches resuming off: the stream is a plain one, `ready` is `{}`. */
+static void
+test_resume_refused (void)
+{
+  Server *server = server_start ("--resume-window", "0", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "#");
+  g_autofree char *escaped = query_escape (bindings);
+  const char *bad[] = { "", "2", "abc", "abc:", ":5", "abc:5x", "ab-c:5" };
+  Conn *conn;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=%s", escaped, bad[i]);
+
+      conn = stream_open_raw (server, path, NULL);
+      g_assert_cmpuint (conn_read_head (conn), ==, 400);
+      conn_read_to_eof (conn);
+      assert_json_error (conn, 400);
+      conn_close (conn);
+    }
+
+  {
+    g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+    g_autofree char *ready = NULL;
+
+    conn = stream_open_raw (server, path, NULL);
+    g_assert_cmpuint (conn_read_head (conn), ==, 200);
+    ready = conn_take_events (conn, 1);
+    g_assert_cmpstr (ready, ==, READY);
+    publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"a\",\"payload\":1}");
+    g_clear_pointer (&ready, g_free);
+    ready = conn_take_events (conn, 1);
+    g_assert_true (g_str_has_suffix (ready, "\nid: -\n\n"));
+    conn_close (conn);
+  }
+
+  server_stop (server);
+}
+
+/* A resumable stream whose reader stalls: what does not fit its queue waits
+ * in the session (bounded by --resume-buffer) instead of being dropped;
+ * only what falls out of that is counted, and said. */
+static void
+test_resume_slow_client (void)
+{
+  Server *server = server_start ("--queue-length", "16", "--client-buffer", "65536",
+                                 "--resume-buffer", "4194304", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "big.#");
+  g_autofree char *padding = g_strnfill (16 * 1024, 'x');
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+  /* 200 messages of 16 KiB fit the 4 MiB kept; 600 more do not. */
+  const guint rounds[2] = { 200, 600 };
+  guint next = 0;
+  Conn *conn;
+  g_autofree char *ready = NULL;
+
+  conn = conn_open (server, 4096);
+  conn_send (conn, request);
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  ready = conn_take_events (conn, 1);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\ndata: {\"session\":"));
+
+  for (guint r = 0; r < G_N_ELEMENTS (rounds); r++)
+    {
+      guint64 received = 0, dropped = 0;
+      gint64 last = -1;
+      guint first = next;
+
+      for (guint b = 0; b < rounds[r] / 25; b++)
+        {
+          g_autoptr(GString) json = g_string_new ("[");
+
+          for (guint i = 0; i < 25; i++, next++)
+            g_string_append_printf (json, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"big.%u\","
+                                    "\"payload\":{\"seq\":%u,\"pad\":\"%s\"}}",
+                                    i > 0 ? "," : "", next, next, padding);
+          g_string_append_c (json, ']');
+          publish (server, json->str);
+        }
+
+      while (received + dropped < rounds[r])
+        {
+          g_autofree char *event = conn_take_events (conn, 1);
+
+          if (g_str_has_prefix (event, "event: message\n"))
+            {
+              const char *seq = strstr (event, "{\"payload\":{\"seq\":");
+              gint64 value = g_ascii_strtoll (seq + strlen ("{\"payload\":{\"seq\":"), NULL, 10);
+
+              g_assert_cmpint (value, >, last);
+              g_assert_cmpint (value, >=, first);
+              last = value;
+              received++;
+            }
+          else if (g_str_has_prefix (event, "event: dropped\ndata: {\"count\":"))
+            {
+              g_assert_true (g_str_has_suffix (event, ",\"reason\":\"too-slow\"}\nid: -\n\n"));
+              dropped += g_ascii_strtoull (event + strlen ("event: dropped\ndata: {\"count\":"), NULL, 10);
+            }
+          else
+            g_error ("Unexpected event: %.80s", event);
+        }
+
+      g_assert_cmpuint (received + dropped, ==, rounds[r]);
+      if (r == 0)
+        g_assert_cmpuint (dropped, ==, 0);
+      else
+        {
+          g_assert_cmpuint (dropped, >, 0);
+          /* What the session kept came through: about 4 MiB of it. */
+          g_assert_cmpuint (received, >=, 200);
+        }
+    }
+
+  conn_close (conn);
+  server_stop (server);
+}
+
+/* A resume while the server still thinks the old connection open (a dead
+ * network it has not noticed): the new connection takes the stream over
+ * and the old one is closed, so no message goes to both. */
+static void
+test_resume_takeover (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *session = NULL, *again = NULL, *events = NULL, *resume = NULL;
+  gboolean resumed = FALSE;
+  Conn *old, *conn;
+
+  old = stream_open_resume (server, bindings, "1", &session, &resumed);
+  publish_n (server, 1, 2);
+  events = conn_take_events (old, 2);
+
+  resume = g_strdup_printf ("%s:2", session);
+  conn = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  g_assert_cmpstr (again, ==, session);
+
+  /* The old connection ends, with nothing more on it. */
+  conn_read_to_eof (old);
+  g_assert_cmpstr (old->body->str, ==, "");
+  conn_close (old);
+
+  publish_n (server, 3, 3);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn, 1);
+  {
+    g_autofree char *one = numbered_message (session, 3, 3);
+    g_assert_cmpstr (events, ==, one);
+  }
+  wait_for_streams (server, 1);
+
+  conn_close (conn);
+  server_stop (server);
 }
 
 int
@@ -1880,6 +2295,11 @@ main (int   argc,
   g_test_add_func ("/pi/server/long-request", test_long_request);
   g_test_add_func ("/pi/server/request-framing", test_request_framing);
   g_test_add_func ("/pi/server/header-syntax", test_header_syntax);
+  g_test_add_func ("/pi/server/resume", test_resume);
+  g_test_add_func ("/pi/server/resume-outside-window", test_resume_outside_window);
+  g_test_add_func ("/pi/server/resume-refused", test_resume_refused);
+  g_test_add_func ("/pi/server/resume-slow-client", test_resume_slow_client);
+  g_test_add_func ("/pi/server/resume-takeover", test_resume_takeover);
 
   return g_test_run ();
 }

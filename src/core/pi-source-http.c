@@ -82,6 +82,18 @@ worker_http_error (PiStreamWorker *w)
    * is away): retried, after Retry-After at the soonest. Another server
    * error may pass (a proxy while the server restarts); a client error
    * will not. */
+  /* A server without the extension refuses a query with more than
+   * `bindings` (docs/PROTOCOL.md 3): ask again, at once, without it. */
+  if (status == SOUP_STATUS_BAD_REQUEST && w->resume_sent)
+    {
+      g_debug ("%s refused the resume parameter (%s): not asked again", w->host, reason);
+      w->resume_unsupported = TRUE;
+      g_clear_pointer (&w->resume_session, g_free);
+      pi_stream_worker_end_attempt (w);
+      pi_stream_worker_start_attempt (w);
+      return;
+    }
+
   if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
     {
       w->retry_after_msec = pi_stream_worker_parse_retry_after (soup_message_get_response_headers (w->message));

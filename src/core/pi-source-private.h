@@ -73,6 +73,8 @@ typedef struct
   GPtrArray          *batch;
   /* A FAILED state: refused for the credentials (see FAILURE_CREDENTIALS). */
   gboolean            credentials;
+  /* A LIVE state: the stream went on where it was lost, nothing missing. */
+  gboolean            resumed;
 } PiStreamRecord;
 
 typedef struct _PiStreamWorker PiStreamWorker;
@@ -126,6 +128,8 @@ struct _PiSource
   char          *error_message;
   /* Failed because the server refused the credentials or their scopes. */
   gboolean       needs_credentials;
+  /* Live again after a loss, and the server replayed what was missed. */
+  gboolean       resumed;
   char          *host;
   guint          retry_seconds;
   GSource       *countdown;

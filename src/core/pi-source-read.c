@@ -75,6 +75,46 @@ decode_server_error (const char *data,
   return g_strndup (data, len);
 }
 
+/* `ready` of a resumable stream names its session and says whether the
+ * stream went on where it was lost; only then is a loss known to have a
+ * gap, or none. */
+static void
+worker_ready_session (PiStreamWorker   *w,
+                      const PiSseEvent *event)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object = pi_stream_parse_json_object (parser, event->data, event->data_len);
+  const char *session = NULL;
+  gboolean resumed = FALSE;
+  gint64 lost = 0;
+
+  if (object != NULL)
+    {
+      session = json_object_get_string_member_with_default (object, "session", NULL);
+      resumed = json_object_get_boolean_member_with_default (object, "resumed", FALSE);
+      lost = json_object_get_int_member_with_default (object, "lost", 0);
+    }
+
+  if (session != NULL && resumed && g_strcmp0 (session, w->resume_session) == 0 && w->lost_reason != NULL)
+    {
+      g_debug ("Resumed session %s after message %" G_GUINT64_FORMAT ", %" G_GINT64_FORMAT " lost",
+               session, w->resume_seq, lost);
+      g_clear_pointer (&w->lost_reason, g_free);
+      /* What the server no longer kept comes as a `dropped` event next,
+       * which marks the gap with its count. */
+      w->resumed = lost == 0;
+      return;
+    }
+
+  pi_stream_worker_add_lost_gap (w);
+  if (g_strcmp0 (session, w->resume_session) != 0)
+    {
+      g_free (w->resume_session);
+      w->resume_session = g_strdup (session);
+      w->resume_seq = 0;
+    }
+}
+
 void
 pi_stream_worker_on_event (const PiSseEvent *event,
                            gpointer          user_data)
@@ -92,6 +132,17 @@ pi_stream_worker_on_event (const PiSseEvent *event,
 
   if (strcmp (type, "message") == 0)
     {
+      /* `id: SESSION:SEQ` on a resumable stream: the last one seen. */
+      if (w->resume_session != NULL && event->id != NULL &&
+          g_str_has_prefix (event->id, w->resume_session) &&
+          event->id[strlen (w->resume_session)] == ':')
+        {
+          guint64 seq;
+
+          if (g_ascii_string_to_unsigned (event->id + strlen (w->resume_session) + 1, 10, 0,
+                                          G_MAXUINT64, &seq, NULL))
+            w->resume_seq = seq;
+        }
       if (!w->raw)
         g_ptr_array_add (w->batch,
                          pi_message_new_from_data (event->data, event->data_len,
@@ -99,6 +150,8 @@ pi_stream_worker_on_event (const PiSseEvent *event,
     }
   else if (strcmp (type, "ready") == 0)
     {
+      if (!w->raw)
+        worker_ready_session (w, event);
       pi_stream_worker_went_live (w);
       pi_stream_worker_flush_batches (w, FALSE);
       pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_READY));
@@ -149,13 +202,20 @@ pi_stream_worker_on_event (const PiSseEvent *event,
 
           if (!w->raw)
             {
+              const char *why = json_object_get_string_member_with_default (object, "reason", "");
               g_autofree char *reason =
                 /* Plain %lld, not G_GINT64_FORMAT: xgettext cannot see through macros. */
-                g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                              "The server dropped %lld message: they were not read fast enough",
-                                              "The server dropped %lld messages: they were not read fast enough",
-                                              count),
-                                 (long long) count);
+                strcmp (why, "resume-window") == 0
+                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "%lld message was lost while reconnecting: the server no longer kept it",
+                                                "%lld messages were lost while reconnecting: the server no longer kept them",
+                                                count),
+                                   (long long) count)
+                : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "The server dropped %lld message: they were not read fast enough",
+                                                "The server dropped %lld messages: they were not read fast enough",
+                                                count),
+                                   (long long) count);
 
               g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, w->now, reason));
             }

@@ -48,7 +48,7 @@ pi_source_update_text (PiSource *self)
       break;
 
     case PI_STREAM_STATE_LIVE:
-      text = g_strdup (_("Live"));
+      text = g_strdup (self->resumed ? _("Live: reconnected, nothing lost") : _("Live"));
       break;
 
     case PI_STREAM_STATE_RECONNECTING:
@@ -169,6 +169,8 @@ pi_source_apply (PiSource *self,
     {
     case PI_STREAM_RECORD_STATE:
       self->needs_credentials = record->state == PI_STREAM_STATE_FAILED && record->credentials;
+      if (record->state == PI_STREAM_STATE_LIVE || record->state == PI_STREAM_STATE_FAILED)
+        self->resumed = record->resumed;
       pi_source_set_state (self, record->state, record->text, record->retry_msec);
       break;
 

@@ -30,6 +30,8 @@ G_BEGIN_DECLS
 #define DEFAULT_RETRY_MSEC     1000
 #define MAX_RETRY_MSEC         60000
 #define MAX_UNBOUND_RETRIES    3
+/* The first retry after losing a resumable stream: this, plus as much jitter. */
+#define RESUME_RETRY_MSEC      250
 /* The most a server's Retry-After can hold the next attempt back. */
 #define MAX_RETRY_AFTER_MSEC   (10 * 60 * 1000)
 
@@ -109,6 +111,15 @@ struct _PiStreamWorker
   GPtrArray     *batch;
   GPtrArray     *raw_batch;
 
+  /* Worker thread only: resuming an events v1 stream (docs/PROTOCOL.md 7). */
+  char          *resume_session;    /* the server's session, NULL while there is none */
+  guint64        resume_seq;        /* the last message of it seen */
+  gboolean       resume_unsupported;/* the server refused the `resume` parameter */
+  gboolean       resume_sent;       /* this attempt asked for it */
+  gboolean       resumed;           /* this attempt's `ready` said it went on */
+  char          *lost_reason;       /* a loss whose gap waits for the reconnect's `ready` */
+  gint64         lost_at;
+
   /* Worker thread only: the WebSocket protocols (pi-source-websocket.c). */
   PiSourceProtocol          protocol;     /* of the current attempt */
   SoupWebsocketConnection  *ws;
@@ -166,6 +177,7 @@ void            pi_stream_worker_maybe_quit     (PiStreamWorker     *w);
 void            pi_stream_worker_end_attempt    (PiStreamWorker     *w);
 void            pi_stream_worker_fail           (PiStreamWorker     *w,
                                                  const char         *reason);
+void            pi_stream_worker_add_lost_gap   (PiStreamWorker     *w);
 void            pi_stream_worker_lost           (PiStreamWorker     *w,
                                                  const char         *reason,
                                                  FailureKind         kind);

@@ -109,6 +109,7 @@ pi_stream_worker_fail (PiStreamWorker *w,
   g_debug ("Failed: %s", reason);
 
   pi_stream_worker_end_attempt (w);
+  pi_stream_worker_add_lost_gap (w);
   pi_stream_worker_post_state (w, PI_STREAM_STATE_FAILED, reason, 0);
   w->finished = TRUE;
   pi_stream_worker_maybe_quit (w);
@@ -161,6 +162,7 @@ pi_stream_worker_lost (PiStreamWorker *w,
 
       g_debug ("Failed for the credentials: %s", reason);
       pi_stream_worker_end_attempt (w);
+      pi_stream_worker_add_lost_gap (w);
       record->state = PI_STREAM_STATE_FAILED;
       record->text = g_strdup (reason);
       record->credentials = TRUE;
@@ -177,7 +179,18 @@ pi_stream_worker_lost (PiStreamWorker *w,
       return;
     }
 
-  if (was_live)
+  if (was_live && w->resume_session != NULL)
+    {
+      /* The server holds the stream for a while: whether anything is
+       * missing is known once the reconnect's `ready` says if it resumed. */
+      if (w->lost_reason == NULL)
+        {
+          w->lost_reason = g_strdup (reason);
+          w->lost_at = g_get_real_time ();
+        }
+      w->unbound_failures = 0;
+    }
+  else if (was_live)
     {
       /* Whatever the server sent while we were away is lost: say so. */
       g_autofree char *gap_reason =
@@ -194,6 +207,12 @@ pi_stream_worker_lost (PiStreamWorker *w,
 
   w->live = FALSE;
   delay = worker_next_delay (w);
+
+  /* The server holds a resumable stream for a while (30 s by default): the
+   * first attempt after losing one comes soon, within half a second, so
+   * that little piles up; the backoff goes on from there. */
+  if (was_live && w->lost_reason != NULL && kind != FAILURE_UNAVAILABLE)
+    delay = MIN (delay, RESUME_RETRY_MSEC + (guint) g_random_int_range (0, RESUME_RETRY_MSEC));
 
   /* The server knows best when it may serve again; spread its clients a
    * little past that, as the backoff does. */
@@ -253,10 +272,54 @@ pi_stream_worker_went_live (PiStreamWorker *w)
   w->unbound_failures = 0;
   w->backoff_step = 0;
   w->urgent = TRUE;
+  /* Not resumed (another protocol this time, say): the loss was a gap. */
+  if (!w->resumed)
+    pi_stream_worker_add_lost_gap (w);
   if (w->plan->root_key != NULL)
     pi_source_address_remember (w->plan->root_key, w->protocol);
   if (!was_live)
-    pi_stream_worker_post_state (w, PI_STREAM_STATE_LIVE, NULL, 0);
+    {
+      PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_STATE);
+
+      record->state = PI_STREAM_STATE_LIVE;
+      record->resumed = w->resumed;
+      pi_stream_worker_flush_batches (w, FALSE);
+      pi_stream_worker_post (w, record);
+    }
+}
+
+/* The gap of a loss whose stream was not resumed, at the time of the loss. */
+void
+pi_stream_worker_add_lost_gap (PiStreamWorker *w)
+{
+  g_autofree char *gap_reason = NULL;
+
+  if (w->lost_reason == NULL)
+    return;
+
+  gap_reason = g_strdup_printf (_("Connection lost (%s); messages may be missing here"), w->lost_reason);
+  g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, w->lost_at, gap_reason));
+  g_clear_pointer (&w->lost_reason, g_free);
+}
+
+/* The connect URL, asking the server to number the stream (`resume=1`) or
+ * to go on where it was lost (`resume=SESSION:SEQ`): docs/PROTOCOL.md 7. */
+static GUri *
+worker_resume_uri (PiStreamWorker *w)
+{
+  const char *query = g_uri_get_query (w->uri);
+  g_autofree char *value = NULL;
+  g_autofree char *new_query = NULL;
+
+  if (w->resume_session != NULL)
+    value = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, w->resume_session, w->resume_seq);
+  else
+    value = g_strdup ("1");
+
+  new_query = g_strdup_printf ("%s%sresume=%s", query ? query : "", query && *query ? "&" : "", value);
+  return g_uri_build (g_uri_get_flags (w->uri), g_uri_get_scheme (w->uri), g_uri_get_userinfo (w->uri),
+                      g_uri_get_host (w->uri), g_uri_get_port (w->uri), g_uri_get_path (w->uri),
+                      new_query, g_uri_get_fragment (w->uri));
 }
 
 static void
@@ -309,7 +372,17 @@ pi_stream_worker_start_attempt (PiStreamWorker *w)
       return;
     }
 
-  w->message = soup_message_new_from_uri (SOUP_METHOD_GET, w->uri);
+  /* Raw mode reads any server's event stream: no extension of ours. */
+  w->resume_sent = !w->raw && !w->resume_unsupported;
+  w->resumed = FALSE;
+  if (w->resume_sent)
+    {
+      g_autoptr(GUri) uri = worker_resume_uri (w);
+
+      w->message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+    }
+  else
+    w->message = soup_message_new_from_uri (SOUP_METHOD_GET, w->uri);
   headers = soup_message_get_request_headers (w->message);
   soup_message_headers_replace (headers, "Accept", "text/event-stream");
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
@@ -383,6 +456,8 @@ worker_free (PiStreamWorker *w)
   g_clear_pointer (&w->uri, g_uri_unref);
   g_free (w->host);
   g_free (w->server_error_text);
+  g_free (w->resume_session);
+  g_free (w->lost_reason);
   g_queue_clear_full (&w->records, (GDestroyNotify) pi_stream_record_free);
   g_clear_pointer (&w->dispatch_source, g_source_unref);
   g_clear_pointer (&w->parser, pi_sse_parser_free);

@@ -41,10 +41,48 @@
  * message that would push the queue past its bounds is dropped and
  * counted, and a `dropped` event reports the count once the queue has
  * room again.
+ *
+ * Resumable streams (docs/PROTOCOL.md 7, `resume`): the subscription
+ * belongs to a PiServerSession rather than to the connection. The session
+ * numbers every message, keeps the recent ones (bounded by the resume
+ * window's bytes and seconds) and outlives a lost connection by the
+ * window's seconds, so that a reconnect naming the last number it saw gets
+ * the rest. For such a stream the session's history is the queue's
+ * source: what does not fit into the client's queue now waits there, not
+ * dropped, until it falls out of the window.
  */
 
 #define LOG_BINDINGS_MAX 400
 #define WRITE_VECTORS    64
+
+/* How every framed event ends (pi-event-format.c), and how much of it a
+ * resumable stream keeps before its own `id:` line. */
+#define PLAIN_ID_TAIL     "\nid: -\n\n"
+#define PLAIN_ID_TAIL_LEN 8
+
+typedef struct
+{
+  GBytes *event;
+  gint64  at;
+} HistoryEntry;
+
+struct _PiServerSession
+{
+  PiServer       *server;
+  char           *id;
+  char           *bindings_json;
+  PiSubscription *subscription;
+  PiServerClient *client;         /* attached, or NULL while held */
+  GArray         *history;        /* of HistoryEntry, from history_start */
+  guint           history_start;
+  gsize           history_bytes;
+  guint64         first_seq;      /* of history[history_start] */
+  guint64         last_seq;       /* the last message numbered, 0 before the first */
+  guint           hold_source;
+  GList           held_link;      /* in the server's held_sessions while held */
+  gboolean        ready;
+  gboolean        failed;
+};
 
 struct _PiServerClient
 {
@@ -57,6 +95,8 @@ struct _PiServerClient
   GList              link;
   GList              flush_link;    /* in the server's flush_clients */
   PiSubscription    *subscription;
+  PiServerSession   *session;       /* a resumable stream's, or NULL */
+  guint64            next_seq;      /* of the session's next message to queue */
   int                watched_fd;    /* in the server's hang-up watch, or -1 */
   char              *peer;
   char              *bindings_text;
@@ -68,6 +108,7 @@ struct _PiServerClient
   guint64            dropped_slow;  /* not yet reported: the queue was full */
   guint64            dropped_large; /* not yet reported: larger than the whole buffer */
   gboolean           ready;
+  gboolean           resumed;
   gboolean           closing;
   gboolean           stream_closed;
 };
@@ -113,6 +154,7 @@ loggable (const char *text)
 /* --- clients --------------------------------------------------------------- */
 
 static gboolean client_flush_all_cb (gpointer user_data);
+static void     client_fill         (PiServerClient *client);
 
 /* Writes @client's queue this turn, together with everything else queued
  * meanwhile: not before its headers went out, nor while it waits for its
@@ -155,6 +197,45 @@ client_append (PiServerClient *client,
 {
   g_queue_push_tail (&client->queue, g_bytes_ref (event));
   client->pending_bytes += g_bytes_get_size (event);
+  client->pending_events++;
+  client->n_sent++;
+  client_schedule_write (client);
+}
+
+/* Does @bytes end an event? A resumable stream's message is queued in two
+ * parts: the shared event up to its `id:` line, and its own `id:` line. */
+static gboolean
+ends_event (GBytes *bytes)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return size >= 2 && data[size - 1] == '\n' && data[size - 2] == '\n';
+}
+
+/* Queues message @seq of @client's session with `id: SESSION:SEQ`: the
+ * shared event is referenced, not copied. */
+static void
+client_append_numbered (PiServerClient *client,
+                        GBytes         *event,
+                        guint64         seq)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (event, &size);
+  char *tail;
+  gsize tail_len;
+
+  if (size < PLAIN_ID_TAIL_LEN || memcmp (data + size - PLAIN_ID_TAIL_LEN, PLAIN_ID_TAIL, PLAIN_ID_TAIL_LEN) != 0)
+    {
+      client_append (client, event);
+      return;
+    }
+
+  g_queue_push_tail (&client->queue, g_bytes_new_from_bytes (event, 0, size - PLAIN_ID_TAIL_LEN + 1));
+  tail = g_strdup_printf ("id: %s:%" G_GUINT64_FORMAT "\n\n", client->session->id, seq);
+  tail_len = strlen (tail);
+  g_queue_push_tail (&client->queue, g_bytes_new_take (tail, tail_len));
+  client->pending_bytes += size - PLAIN_ID_TAIL_LEN + 1 + tail_len;
   client->pending_events++;
   client->n_sent++;
   client_schedule_write (client);
@@ -303,6 +384,372 @@ static const PiSubscriptionCallbacks subscription_callbacks = {
   .failed = client_failed_cb,
 };
 
+/* --- resumable streams ----------------------------------------------------- */
+
+static HistoryEntry *
+session_entry (PiServerSession *session,
+               guint64          seq)
+{
+  return &g_array_index (session->history, HistoryEntry,
+                         session->history_start + (guint) (seq - session->first_seq));
+}
+
+/* The oldest messages go once the history holds more than the window's
+ * bytes, or once they are older than its seconds. */
+static void
+session_trim (PiServerSession *session,
+              gint64           now)
+{
+  PiServer *self = session->server;
+  gint64 oldest = now - (gint64) (self->resume_window * G_USEC_PER_SEC);
+
+  while (session->first_seq <= session->last_seq)
+    {
+      HistoryEntry *entry = session_entry (session, session->first_seq);
+
+      if (session->history_bytes <= self->resume_buffer && entry->at >= oldest)
+        break;
+
+      session->history_bytes -= g_bytes_get_size (entry->event);
+      g_clear_pointer (&entry->event, g_bytes_unref);
+      session->history_start++;
+      session->first_seq++;
+    }
+
+  /* Moved down once half of the array is behind the start. */
+  if (session->history_start >= 1024 && session->history_start * 2 >= session->history->len)
+    {
+      g_array_remove_range (session->history, 0, session->history_start);
+      session->history_start = 0;
+    }
+}
+
+static void
+session_destroy (PiServerSession *session)
+{
+  PiServer *self = session->server;
+
+  if (session->client != NULL)
+    session->client->session = NULL;
+  if (session->held_link.data != NULL)
+    g_queue_unlink (&self->held_sessions, &session->held_link);
+  g_hash_table_remove (self->sessions, session->id);
+  g_clear_handle_id (&session->hold_source, g_source_remove);
+  if (session->subscription != NULL)
+    pi_broker_unsubscribe (self->broker, g_steal_pointer (&session->subscription));
+  for (guint i = session->history_start; i < session->history->len; i++)
+    g_clear_pointer (&g_array_index (session->history, HistoryEntry, i).event, g_bytes_unref);
+  g_array_unref (session->history);
+  g_free (session->bindings_json);
+  g_free (session->id);
+  g_free (session);
+}
+
+static gboolean
+session_expire_cb (gpointer user_data)
+{
+  PiServerSession *session = user_data;
+
+  session->hold_source = 0;
+  g_message ("Session %s ended: not resumed within %.0f s (%" G_GUINT64_FORMAT " messages numbered)",
+             session->id, session->server->resume_window, session->last_seq);
+  session_destroy (session);
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues what of the session's history @client has not had yet, as far as
+ * its queue has room; what waits longer than the window is counted as
+ * dropped (too slow). */
+static void
+client_fill (PiServerClient *client)
+{
+  PiServerSession *session = client->session;
+  PiServer *self = client->server;
+
+  if (session == NULL || client->closing || !client->ready)
+    return;
+
+  while (client->next_seq <= session->last_seq)
+    {
+      HistoryEntry *entry;
+      gsize size;
+
+      if (client->next_seq < session->first_seq)
+        {
+          client->dropped_slow += session->first_seq - client->next_seq;
+          client->n_dropped_total += session->first_seq - client->next_seq;
+          client->next_seq = session->first_seq;
+          continue;
+        }
+
+      entry = session_entry (session, client->next_seq);
+      size = g_bytes_get_size (entry->event) + strlen (session->id) + 24;
+      if (size > self->client_buffer)
+        {
+          client->dropped_large++;
+          client->n_dropped_total++;
+          client->next_seq++;
+          continue;
+        }
+      if (!client_has_room (client, size))
+        break;
+
+      client_report_dropped (client);
+      client_append_numbered (client, entry->event, client->next_seq);
+      client->next_seq++;
+    }
+}
+
+/* `ready` tells a resumable stream its session, and whether the stream
+ * goes on where the client left it. */
+static void
+client_send_session_ready (PiServerClient *client)
+{
+  PiServerSession *session = client->session;
+  g_autofree char *data = NULL;
+  g_autoptr(GBytes) event = NULL;
+
+  if (client->resumed)
+    data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":true,\"lost\":%" G_GUINT64_FORMAT "}",
+                            session->id,
+                            client->next_seq < session->first_seq ? session->first_seq - client->next_seq : 0);
+  else
+    data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":false}", session->id);
+  event = pi_event_format ("ready", data);
+  client->ready = TRUE;
+  client_append (client, event);
+}
+
+static void
+session_ready_cb (gpointer user_data)
+{
+  PiServerSession *session = user_data;
+
+  session->ready = TRUE;
+  if (session->client != NULL && !session->client->closing)
+    {
+      client_send_session_ready (session->client);
+      client_fill (session->client);
+    }
+}
+
+static void
+session_message_cb (GBytes   *event,
+                    gpointer  user_data)
+{
+  PiServerSession *session = user_data;
+  gint64 now = g_get_monotonic_time ();
+  HistoryEntry entry = { g_bytes_ref (event), now };
+
+  g_array_append_val (session->history, entry);
+  session->history_bytes += g_bytes_get_size (event);
+  session->last_seq++;
+  session_trim (session, now);
+
+  if (session->client != NULL)
+    client_fill (session->client);
+}
+
+static void
+session_failed_cb (const char *text,
+                   gpointer    user_data)
+{
+  PiServerSession *session = user_data;
+
+  session->failed = TRUE;
+  if (session->client != NULL)
+    {
+      /* Destroyed when the stream is finished. */
+      pi_server_client_end (session->client, text);
+      return;
+    }
+
+  /* Held: nothing to resume any more. Not from within the callback. */
+  g_clear_handle_id (&session->hold_source, g_source_remove);
+  session->hold_source = g_idle_add (session_expire_cb, session);
+}
+
+static const PiSubscriptionCallbacks session_callbacks = {
+  .ready = session_ready_cb,
+  .message = session_message_cb,
+  .failed = session_failed_cb,
+};
+
+static PiServerSession *
+session_new (PiServer   *self,
+             const char *bindings_json)
+{
+  PiServerSession *session = g_new0 (PiServerSession, 1);
+
+  session->server = self;
+  do
+    {
+      g_free (session->id);
+      session->id = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+    }
+  while (g_hash_table_contains (self->sessions, session->id));
+  session->bindings_json = g_strdup (bindings_json);
+  session->history = g_array_new (FALSE, FALSE, sizeof (HistoryEntry));
+  session->first_seq = 1;
+  g_hash_table_insert (self->sessions, session->id, session);
+
+  return session;
+}
+
+/* The connection of @client is gone: its session waits for a resume, unless
+ * the stream ended for good (the broker failed, the server shuts down). */
+static void
+client_detach_session (PiServerClient *client)
+{
+  PiServerSession *session = g_steal_pointer (&client->session);
+  PiServer *self = client->server;
+
+  if (session == NULL)
+    return;
+
+  session->client = NULL;
+  if (session->failed || self->shutting_down || self->resume_window <= 0)
+    {
+      session_destroy (session);
+      return;
+    }
+
+  g_clear_handle_id (&session->hold_source, g_source_remove);
+  session->hold_source = g_timeout_add ((guint) (self->resume_window * 1000), session_expire_cb, session);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, session->hold_source), "[pi] session hold");
+  session->held_link.data = session;
+  g_queue_push_tail_link (&self->held_sessions, &session->held_link);
+
+  /* Held streams are not connections, but they hold subscriptions and
+   * messages: bounded too. */
+  while (self->held_sessions.length > MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections))
+    {
+      PiServerSession *oldest = self->held_sessions.head->data;
+
+      g_message ("Session %s ended early: more than %u streams held for a resume",
+                 oldest->id, MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections));
+      session_destroy (oldest);
+    }
+}
+
+static void
+session_unhold (PiServerSession *session)
+{
+  g_clear_handle_id (&session->hold_source, g_source_remove);
+  if (session->held_link.data != NULL)
+    {
+      g_queue_unlink (&session->server->held_sessions, &session->held_link);
+      session->held_link.data = NULL;
+    }
+}
+
+/**
+ * pi_server_sessions_clear:
+ * @self: a #PiServer
+ *
+ * Ends every session, held or attached: no stream resumes after this.
+ */
+void
+pi_server_sessions_clear (PiServer *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->sessions == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PiServerSession *session = value;
+
+      g_hash_table_iter_steal (&iter);
+      session->id[0] = '\0';  /* already out of the table */
+      session_destroy (session);
+    }
+}
+
+/* Attaches @client to the session @resume names (`1` for a new one, or
+ * `SESSION:SEQ`, the last message the client saw): a held one with the
+ * same bindings goes on, anything else starts a new session. */
+static void
+client_start_session (PiServerClient *client,
+                      const char     *resume,
+                      const char     *bindings_json,
+                      GPtrArray      *bindings)
+{
+  PiServer *self = client->server;
+  PiServerSession *session = NULL;
+  const char *colon = strchr (resume, ':');
+  guint64 last_seen = 0;
+
+  if (colon != NULL)
+    {
+      g_autofree char *id = g_strndup (resume, colon - resume);
+
+      session = g_hash_table_lookup (self->sessions, id);
+      if (session != NULL &&
+          (session->failed || strcmp (session->bindings_json, bindings_json) != 0 ||
+           !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT64, &last_seen, NULL)))
+        session = NULL;
+    }
+
+  if (session == NULL)
+    {
+      session = session_new (self, bindings_json);
+      session->client = client;
+      client->session = session;
+      client->next_seq = 1;
+      if (colon != NULL)
+        g_message ("Stream of %s not resumed: no session %s here (any more); session %s",
+                   client->peer, resume, session->id);
+      session->subscription = pi_broker_subscribe (self->broker, bindings, &session_callbacks, session);
+      return;
+    }
+
+  /* The old connection may not be known to be gone yet: it is now. */
+  if (session->client != NULL)
+    {
+      PiServerClient *old = session->client;
+
+      old->session = NULL;
+      session->client = NULL;
+      pi_server_client_end (old, NULL);
+    }
+
+  session_unhold (session);
+  session->client = client;
+  client->session = session;
+  client->resumed = TRUE;
+  client->next_seq = MIN (last_seen, session->last_seq) + 1;
+
+  g_message ("Stream of %s resumed: session %s after message %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+             " to replay%s", client->peer, session->id, last_seen,
+             session->last_seq - (client->next_seq - 1),
+             client->next_seq < session->first_seq ? ", some no longer kept" : "");
+
+  if (!session->ready)
+    return;
+
+  client_send_session_ready (client);
+
+  /* Fell out of the window meanwhile: said, never silent. */
+  if (client->next_seq < session->first_seq)
+    {
+      g_autofree char *data = NULL;
+      g_autoptr(GBytes) event = NULL;
+      guint64 lost = session->first_seq - client->next_seq;
+
+      data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT ",\"reason\":\"resume-window\"}", lost);
+      event = pi_event_format ("dropped", data);
+      client_append (client, event);
+      client->n_dropped_total += lost;
+      client->next_seq = session->first_seq;
+    }
+
+  client_fill (client);
+}
+
 /* The socket took @written bytes from the head of the queue. */
 static void
 client_took (PiServerClient *client,
@@ -324,9 +771,9 @@ client_took (PiServerClient *client,
 
       written -= left;
       client->head_written = 0;
-      g_bytes_unref (g_queue_pop_head (&client->queue));
-      if (client->pending_events > 0)
+      if (ends_event (head) && client->pending_events > 0)
         client->pending_events--;
+      g_bytes_unref (g_queue_pop_head (&client->queue));
     }
 
   /* Report drops once the queue has drained to half. */
@@ -334,6 +781,8 @@ client_took (PiServerClient *client,
       client->pending_events <= self->queue_length / 2 &&
       client->pending_bytes <= self->client_buffer / 2)
     client_report_dropped (client);
+
+  client_fill (client);
 }
 
 static void client_write (PiServerClient *client);
@@ -467,6 +916,7 @@ pi_server_client_finish (PiServerClient *client)
   g_queue_unlink (&self->clients, &client->link);
 
   pi_server_client_unsubscribe (client);
+  client_detach_session (client);
   client_stop_watching (client);
   client_unschedule_write (client);
 
@@ -637,7 +1087,8 @@ pi_server_client_unwatch_all (PiServer *self)
 void
 pi_server_client_start (PiServer          *self,
                         SoupServerMessage *msg,
-                        const char        *bindings_json)
+                        const char        *bindings_json,
+                        const char        *resume)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   g_autoptr(GPtrArray) bindings = NULL;
@@ -679,6 +1130,12 @@ pi_server_client_start (PiServer          *self,
   if (!(bindings = pi_bindings_from_json (bindings_json, &error)))
     {
       pi_server_client_end (client, error->message);
+      return;
+    }
+
+  if (resume != NULL)
+    {
+      client_start_session (client, resume, bindings_json, bindings);
       return;
     }
 

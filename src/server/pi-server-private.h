@@ -26,10 +26,14 @@ G_BEGIN_DECLS
 
 typedef struct _PiServerClient PiServerClient;
 typedef struct _PiServerWs     PiServerWs;
+typedef struct _PiServerSession PiServerSession;
 
 /* The Taskcluster web-server's close codes (docs/PROTOCOL.md 8). */
 #define PI_SERVER_WS_CLOSE_PROTOCOL  4400
 #define PI_SERVER_WS_CLOSE_LIFETIME  4408
+/* The most resumable streams held without a connection (or
+ * --max-connections, when larger): past it, the oldest goes. */
+#define PI_SERVER_MAX_HELD_STREAMS   10000
 /* The largest frame a WebSocket client may send; past it, 1009. */
 #define PI_SERVER_WS_MAX_FRAME       (256 * 1024)
 
@@ -56,6 +60,10 @@ struct _PiServer
   double           socket_lifetime;
   double           ws_init_timeout;
   double           ws_ping_interval;
+  GHashTable      *sessions;        /* of PiServerSession by id, borrowed: resumable streams */
+  GQueue           held_sessions;   /* of PiServerSession without a connection, oldest first */
+  double           resume_window;
+  gsize            resume_buffer;
   gint64           started_at;
   gboolean         shutting_down;
 };
@@ -73,6 +81,9 @@ void pi_server_set_cors_headers   (PiServer           *self,
 
 char *pi_server_parse_connect_query (const char      *query,
                                     const char     **reason);
+char *pi_server_parse_connect_query_resume (const char  *query,
+                                            char       **resume,
+                                            const char **reason);
 
 char *pi_server_describe_peer      (SoupServerMessage *msg);
 
@@ -83,7 +94,8 @@ void pi_server_handle_publish     (PiServer          *self,
 /* pi-server-client.c */
 void pi_server_client_start       (PiServer          *server,
                                    SoupServerMessage *msg,
-                                   const char        *bindings_json);
+                                   const char        *bindings_json,
+                                   const char        *resume);
 void pi_server_client_ping        (PiServerClient    *client,
                                    GBytes            *event);
 void pi_server_client_end         (PiServerClient    *client,
@@ -91,6 +103,7 @@ void pi_server_client_end         (PiServerClient    *client,
 void pi_server_client_unsubscribe (PiServerClient    *client);
 void pi_server_client_finish      (PiServerClient    *client);
 void pi_server_client_unwatch_all (PiServer          *server);
+void pi_server_sessions_clear     (PiServer          *server);
 
 /* pi-server-ws.c */
 void pi_server_ws_start           (PiServer                *server,

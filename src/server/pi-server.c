@@ -104,14 +104,44 @@ form_decode (const char *text,
   return g_uri_unescape_string (copy, NULL);
 }
 
+/* `1`, or a session id and a message number: `0123abcd…:42`. */
+static gboolean
+resume_value_valid (const char *value)
+{
+  const char *colon = strchr (value, ':');
+
+  if (strcmp (value, "1") == 0)
+    return TRUE;
+  if (colon == NULL || colon == value || colon - value > 64 || colon[1] == '\0')
+    return FALSE;
+  for (const char *p = value; p < colon; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+  for (const char *p = colon + 1; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return strlen (colon + 1) <= 20;
+}
+
 /* Returns the decoded `bindings` parameter, or NULL and the reason for a 400.
  * Not static only for the fuzz target (tests/fuzz/fuzz-connect-query.c). */
 char *
 pi_server_parse_connect_query (const char  *query,
                                const char **reason)
 {
+  return pi_server_parse_connect_query_resume (query, NULL, reason);
+}
+
+/* The same, and with @resume not NULL an optional `resume` parameter too
+ * (docs/PROTOCOL.md 7): `1`, or `SESSION:SEQ`. */
+char *
+pi_server_parse_connect_query_resume (const char  *query,
+                                      char       **resume,
+                                      const char **reason)
+{
   g_auto(GStrv) parts = NULL;
   g_autofree char *bindings = NULL;
+  g_autofree char *resume_value = NULL;
 
   *reason = "The query must have exactly one key, `bindings`";
   if (query == NULL)
@@ -127,8 +157,21 @@ pi_server_parse_connect_query (const char  *query,
         continue;
 
       key = form_decode (parts[i], eq ? eq - parts[i] : -1);
+      if (resume != NULL && key != NULL && strcmp (key, "resume") == 0 && resume_value == NULL)
+        {
+          resume_value = form_decode (eq ? eq + 1 : "", -1);
+          if (resume_value == NULL || !resume_value_valid (resume_value))
+            {
+              *reason = "The `resume` parameter must be `1` or `SESSION:NUMBER` (the last message seen)";
+              return NULL;
+            }
+          continue;
+        }
       if (key == NULL || strcmp (key, "bindings") != 0 || bindings != NULL)
-        return NULL;
+        {
+          *reason = "The query must have exactly one key, `bindings`";
+          return NULL;
+        }
 
       bindings = form_decode (eq ? eq + 1 : "", -1);
       if (bindings == NULL)
@@ -148,6 +191,8 @@ pi_server_parse_connect_query (const char  *query,
     }
 
   *reason = NULL;
+  if (resume != NULL)
+    *resume = g_steal_pointer (&resume_value);
   return g_steal_pointer (&bindings);
 }
 
@@ -199,6 +244,7 @@ handle_connect (PiServer          *self,
   SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
   const char *last_event_id = soup_message_headers_get_one (request_headers, "Last-Event-ID");
   g_autofree char *bindings_json = NULL;
+  g_autofree char *resume = NULL;
   const char *reason = NULL;
 
   if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
@@ -215,7 +261,8 @@ handle_connect (PiServer          *self,
       return;
     }
 
-  if (!(bindings_json = pi_server_parse_connect_query (g_uri_get_query (soup_server_message_get_uri (msg)), &reason)))
+  if (!(bindings_json = pi_server_parse_connect_query_resume (g_uri_get_query (soup_server_message_get_uri (msg)),
+                                                              &resume, &reason)))
     {
       pi_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, reason);
       return;
@@ -233,7 +280,11 @@ handle_connect (PiServer          *self,
   if (refuse_while_broker_unavailable (self, msg))
     return;
 
-  pi_server_client_start (self, msg, bindings_json);
+  /* Resuming switched off: a plain stream, whose `ready` names no session. */
+  if (self->resume_window <= 0)
+    g_clear_pointer (&resume, g_free);
+
+  pi_server_client_start (self, msg, bindings_json, resume);
 }
 
 /* --- the plain WebSocket endpoints ----------------------------------------- */
@@ -341,8 +392,8 @@ handle_ping (PiServer          *self,
       g_string_append (json, ",\"brokerError\":");
       pi_json_append_string (json, broker_error, -1);
     }
-  g_string_append_printf (json, ",\"connections\":%u,\"websockets\":%u", self->clients.length,
-                          self->websockets.length);
+  g_string_append_printf (json, ",\"connections\":%u,\"websockets\":%u,\"heldStreams\":%u",
+                          self->clients.length, self->websockets.length, self->held_sessions.length);
   if (PI_IS_EMBEDDED_BROKER (self->broker))
     g_string_append_printf (json, ",\"subscriptions\":%u",
                             pi_embedded_broker_get_n_subscriptions (PI_EMBEDDED_BROKER (self->broker)));
@@ -433,6 +484,7 @@ pi_server_dispose (GObject *object)
     pi_server_client_unsubscribe (l->data);
   for (GList *l = self->websockets.head; l != NULL; l = l->next)
     pi_server_ws_unsubscribe_all (l->data);
+  pi_server_sessions_clear (self);
 
   if (self->soup != NULL)
     {
@@ -461,6 +513,7 @@ pi_server_finalize (GObject *object)
 
   g_strfreev (self->origins);
   g_bytes_unref (self->ready_event);
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
 
   G_OBJECT_CLASS (pi_server_parent_class)->finalize (object);
 }
@@ -498,6 +551,10 @@ pi_server_init (PiServer *self)
   self->ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL;
   self->queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH;
   self->client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER;
+  self->resume_window = PI_SERVER_DEFAULT_RESUME_WINDOW;
+  self->resume_buffer = PI_SERVER_DEFAULT_RESUME_BUFFER;
+  self->sessions = g_hash_table_new (g_str_hash, g_str_equal);
+  g_queue_init (&self->held_sessions);
   self->started_at = g_get_monotonic_time ();
 
   /* The SoupServer listens nowhere: the front hands it every connection
@@ -640,6 +697,25 @@ pi_server_set_client_buffer (PiServer *self,
   g_return_if_fail (bytes > 0);
 
   self->client_buffer = bytes;
+}
+
+/**
+ * pi_server_set_resume_window:
+ * @self: a #PiServer
+ * @seconds: how long a resumable stream's session outlives its connection,
+ *   and how old the messages it keeps for a resume may be; 0 for no resume
+ * @bytes: the most bytes of messages one session keeps
+ */
+void
+pi_server_set_resume_window (PiServer *self,
+                             double    seconds,
+                             gsize     bytes)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+  g_return_if_fail (seconds >= 0);
+
+  self->resume_window = seconds;
+  self->resume_buffer = bytes;
 }
 
 /**
@@ -792,6 +868,7 @@ pi_server_shutdown (PiServer   *self,
       l = l->next;
       pi_server_client_end (client, reason);
     }
+  pi_server_sessions_clear (self);
 
   /* WebSockets close with 1001 (going away). */
   l = self->websockets.head;

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define PI_SERVER_DEFAULT_PING_INTERVAL  20.0
 #define PI_SERVER_DEFAULT_QUEUE_LENGTH   1000
 #define PI_SERVER_DEFAULT_CLIENT_BUFFER  (1024 * 1024)
+#define PI_SERVER_DEFAULT_RESUME_WINDOW  30.0
+#define PI_SERVER_DEFAULT_RESUME_BUFFER  (8 * 1024 * 1024)
 /* The Taskcluster web-server's: sockets live 6 hours, connection_init
  * comes within 10 seconds, pings every 30. */
 #define PI_SERVER_DEFAULT_SOCKET_LIFETIME      (6 * 3600.0)
@@ -38,6 +40,9 @@ void         pi_server_set_max_connections (PiServer     *self,
 void         pi_server_set_queue_length    (PiServer     *self,
                                             guint         queue_length);
 void         pi_server_set_client_buffer   (PiServer     *self,
+                                            gsize         bytes);
+void         pi_server_set_resume_window   (PiServer     *self,
+                                            double        seconds,
                                             gsize         bytes);
 void         pi_server_set_socket_lifetime (PiServer     *self,
                                             double        seconds);

@@ -45,6 +45,8 @@ typedef struct
   double    socket_lifetime;
   double    ws_init_timeout;
   double    ws_ping_interval;
+  double    resume_window;
+  gint64    resume_buffer;
   gboolean  version;
 } Options;
 
@@ -58,6 +60,8 @@ static Options opts = {
   .socket_lifetime = PI_SERVER_DEFAULT_SOCKET_LIFETIME,
   .ws_init_timeout = PI_SERVER_DEFAULT_WS_INIT_TIMEOUT,
   .ws_ping_interval = PI_SERVER_DEFAULT_WS_PING_INTERVAL,
+  .resume_window = PI_SERVER_DEFAULT_RESUME_WINDOW,
+  .resume_buffer = PI_SERVER_DEFAULT_RESUME_BUFFER,
 };
 
 static GMainLoop *main_loop;
@@ -185,6 +189,11 @@ static const GOptionEntry entries[] = {
     "Messages held for a slow client before they are dropped (default 1000)", "N" },
   { "client-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.client_buffer,
     "Bytes held for a slow client before messages are dropped (default 1048576)", "BYTES" },
+  { "resume-window", 0, 0, G_OPTION_ARG_DOUBLE, &opts.resume_window,
+    "Seconds a resumable stream is held after its connection is lost, and the oldest message kept "
+    "for it (default 30; 0: no resuming)", "S" },
+  { "resume-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.resume_buffer,
+    "Bytes of messages kept for one resumable stream (default 8388608)", "BYTES" },
   { "max-connections", 0, 0, G_OPTION_ARG_INT64, &opts.max_connections,
     "Most event streams open at once; more get 503 (default: no limit)", "N" },
   { "max-sockets", 0, 0, G_OPTION_ARG_INT64, &opts.max_sockets,
@@ -379,6 +388,10 @@ main (int   argc,
                  opts.max_body, PI_HTTP_FRONT_MAX_BODY_LIMIT);
   if (opts.client_buffer < 1024)
     usage_error ("--client-buffer: %" G_GINT64_FORMAT " is below 1024 bytes", opts.client_buffer);
+  if (opts.resume_window < 0 || opts.resume_window > 24 * 3600)
+    usage_error ("--resume-window: %g is not a number of seconds from 0 to 86400", opts.resume_window);
+  if (opts.resume_buffer < 0)
+    usage_error ("--resume-buffer: %" G_GINT64_FORMAT " is not a number of bytes", opts.resume_buffer);
   if (opts.demo && opts.amqp != NULL)
     usage_error ("--demo publishes on the embedded exchange and cannot be combined with --amqp");
   if (opts.tls_key != NULL && opts.tls_cert == NULL)
@@ -401,6 +414,7 @@ main (int   argc,
   pi_server_set_ping_interval (server, opts.ping_interval);
   pi_server_set_queue_length (server, opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
+  pi_server_set_resume_window (server, opts.resume_window, opts.resume_buffer);
   pi_server_set_max_connections (server, opts.max_connections);
   pi_server_set_socket_lifetime (server, opts.socket_lifetime);
   pi_server_set_websocket_init_timeout (server, opts.ws_init_timeout);

@@ -23,7 +23,10 @@
  * - an accepted value, percent-encoded again as the one key, reads back
  *   the same; with another key, or a second `bindings`, it is refused;
  * - bindings read from that value and written by the client's own
- *   pi_bindings_to_query() come back as pi_bindings_to_json() wrote them.
+ *   pi_bindings_to_query() come back as pi_bindings_to_json() wrote them;
+ * - with `resume` allowed (pi_server_parse_connect_query_resume()), the
+ *   same `bindings`, and a resume value only when the query had the key
+ *   with a valid value: `1` or `ID:NUMBER`.
  */
 
 static char *
@@ -61,6 +64,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autofree char *refused = NULL;
   g_autoptr(GPtrArray) bindings = NULL;
   const char *reason = NULL;
+
+  {
+    g_autofree char *resume = NULL;
+    g_autofree char *with_resume = pi_server_parse_connect_query_resume (query, &resume, &reason);
+    g_autofree char *plain = pi_server_parse_connect_query (query, &reason);
+
+    FUZZ_CHECK (with_resume != NULL || resume == NULL);
+    if (plain != NULL)
+      FUZZ_CHECK (with_resume != NULL && strcmp (plain, with_resume) == 0 && resume == NULL);
+    if (resume != NULL)
+      {
+        const char *colon = strchr (resume, ':');
+
+        FUZZ_CHECK (strcmp (resume, "1") == 0 || (colon != NULL && colon > resume && colon[1] != '\0'));
+      }
+  }
 
   value = parse (query, &reason);
   if (value == NULL)
