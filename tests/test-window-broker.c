@@ -227,6 +227,150 @@ test_pulse_by_user (void)
   pi_test_window_destroy (window);
 }
 
+/* Addresses with a password GUri cannot parse, and the password in each. */
+static const struct
+{
+  const char *url;
+  const char *password;
+} unparseable[] = {
+  { "amqps://alice:pa/ss@broker.example.com/", "pa/ss" },
+  { "amqps://alice:pa#ss@broker.example.com/", "pa#ss" },
+  { "amqps://alice:pa?ss@broker.example.com/", "pa?ss" },
+  { "amqps://alice:50%off@broker.example.com/", "50%off" },
+  { "amqps://alice:1234/ss@broker.example.com/", "1234/ss" },
+  { "  amqps://alice:hunter2@broker.example.com/", "hunter2" },
+};
+
+#define UNPARSEABLE_CLEAN "amqps://alice@broker.example.com/"
+
+/* Whatever the password, the address loses it, and the title never shows it. */
+static void
+test_unparseable_password_dropped (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (unparseable); i++)
+    {
+      g_autofree char *clean = pi_deployments_without_password (unparseable[i].url);
+      g_autofree char *title = pi_deployments_describe_url (unparseable[i].url);
+      g_autofree char *typed = g_strstrip (g_strdup (unparseable[i].url));
+
+      g_assert_cmpstr (clean, ==, UNPARSEABLE_CLEAN);
+      g_assert_cmpstr (title, ==, "broker.example.com");
+      /* Typed into the Connect dialog: refused for what it is. */
+      g_assert_false (pi_deployments_check_url (typed, &error));
+      g_assert_nonnull (strstr (error->message, "type the password when asked"));
+      g_assert_null (strstr (error->message, unparseable[i].password));
+      g_clear_error (&error);
+    }
+
+  /* Without a password, nothing changes; an '@' in a password is its own. */
+  {
+    g_autofree char *clean = pi_deployments_without_password ("amqp://guest@127.0.0.1:5672/vhost");
+    g_autofree char *at = pi_deployments_without_password ("amqps://alice:p@ss@broker.example.com/");
+
+    g_assert_cmpstr (clean, ==, "amqp://guest@127.0.0.1:5672/vhost");
+    g_assert_cmpstr (at, ==, UNPARSEABLE_CLEAN);
+  }
+}
+
+/* Given to the window (as --server does) or remembered, none of those
+ * passwords reaches the server-url setting, the recent servers, the Connect
+ * dialog or the title. */
+static void
+test_unparseable_password_not_kept (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  for (guint i = 0; i < G_N_ELEMENTS (unparseable); i++)
+    {
+      PiWindow *window = pi_test_window_new (app);
+      g_autofree char *kept = NULL;
+      g_auto(GStrv) recent = NULL;
+      const char *hand_edited[] = { unparseable[i].url, NULL };
+      GtkWidget *dialog;
+      GtkWidget *row;
+
+      g_test_message ("%s", unparseable[i].url);
+      g_settings_reset (settings, "recent-servers");
+      pi_window_set_server_url (window, unparseable[i].url);
+      g_assert_cmpstr (pi_session_get_server_url (window->session), ==, UNPARSEABLE_CLEAN);
+      kept = g_settings_get_string (settings, "server-url");
+      g_assert_cmpstr (kept, ==, UNPARSEABLE_CLEAN);
+      g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "broker.example.com");
+      g_assert_null (strstr (adw_window_title_get_title (window->status_title), unparseable[i].password));
+
+      pi_connect_dialog_remember (settings, unparseable[i].url);
+      recent = g_settings_get_strv (settings, "recent-servers");
+      g_assert_cmpstr (recent[0], ==, UNPARSEABLE_CLEAN);
+
+      /* A recent server edited by hand is shown without it. */
+      g_settings_set_strv (settings, "recent-servers", hand_edited);
+      dialog = open_connect_dialog (window);
+      row = find_row (dialog, "broker.example.com");
+      g_assert_nonnull (row);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, UNPARSEABLE_CLEAN);
+      g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, UNPARSEABLE_CLEAN);
+
+      close_dialogs (window);
+      pi_window_disconnect (window);
+      pi_test_window_destroy (window);
+    }
+  g_settings_reset (settings, "recent-servers");
+}
+
+typedef struct
+{
+  PiApplication *app;
+  gboolean       checked;
+} CommandLine;
+
+static gboolean
+check_command_line (gpointer user_data)
+{
+  CommandLine *cl = user_data;
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_autofree char *kept = NULL;
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (cl->app));
+  PiWindow *window;
+
+  if (!PI_IS_WINDOW (active))
+    return G_SOURCE_CONTINUE;
+
+  window = PI_WINDOW (active);
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, UNPARSEABLE_CLEAN);
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "broker.example.com");
+  kept = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (kept, ==, UNPARSEABLE_CLEAN);
+  cl->checked = TRUE;
+
+  g_action_group_activate_action (G_ACTION_GROUP (cl->app), "quit", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* pulse-inspector --server 'amqps://alice:50%off@broker.example.com/' */
+static void
+test_command_line_password_not_kept (void)
+{
+  g_autoptr(PiApplication) cl_app = pi_application_new ();
+  CommandLine cl = { cl_app, FALSE };
+  const char *argv[] = { "pulse-inspector", "--server", "amqps://alice:50%off@broker.example.com/", NULL };
+  guint id;
+  int status;
+
+  pi_test_reset_settings ();
+  /* The suite's application already holds the app id's D-Bus object path. */
+  g_application_set_application_id (G_APPLICATION (cl_app), APPLICATION_ID ".BrokerCommandLineTest");
+  g_application_set_flags (G_APPLICATION (cl_app), G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  id = g_timeout_add (20, check_command_line, &cl);
+  status = g_application_run (G_APPLICATION (cl_app), G_N_ELEMENTS (argv) - 1, (char **) argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (cl.checked);
+  g_assert_null (g_main_context_find_source_by_id (NULL, id));
+}
+
 static GtkWidget *
 wait_for_password_dialog (PiWindow *window)
 {
@@ -544,6 +688,9 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/addresses", test_broker_addresses);
   g_test_add_func ("/pi/window-broker/password-in-url-refused", test_password_in_url_refused);
   g_test_add_func ("/pi/window-broker/pulse-by-user", test_pulse_by_user);
+  g_test_add_func ("/pi/window-broker/unparseable-password-dropped", test_unparseable_password_dropped);
+  g_test_add_func ("/pi/window-broker/unparseable-password-not-kept", test_unparseable_password_not_kept);
+  g_test_add_func ("/pi/window-broker/command-line-password-not-kept", test_command_line_password_not_kept);
   g_test_add_func ("/pi/window-broker/password-asked-and-cancelled", test_password_asked_and_cancelled);
   g_test_add_func ("/pi/window-broker/typed-password-used-again", test_typed_password_used_again);
   g_test_add_func ("/pi/window-broker/keyring-per-server-and-user", test_keyring_per_server_and_user);

@@ -560,9 +560,10 @@ pi_session_set_server_url (PiSession  *self,
   g_return_if_fail (PI_IS_SESSION (self));
 
   /* A broker's password never reaches the settings (bound to this) or the
-   * title: one given in an address (a command line) is dropped, and asked
-   * for like any other. */
-  if (server_url != NULL && pi_deployments_is_broker_url (server_url))
+   * title: one given in an address (a command line, a hand-edited setting),
+   * even one GUri cannot parse, is dropped, and asked for like any other.
+   * Blanks around the address go too. */
+  if (server_url != NULL)
     server_url = clean = pi_deployments_without_password (server_url);
 
   if (g_strcmp0 (self->server_url, server_url) == 0)
