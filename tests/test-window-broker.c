@@ -527,6 +527,53 @@ lookup_password (const char *url)
   return res.password;
 }
 
+/* A password typed for a broker that has not answered yet is not kept when
+ * another server goes live instead, nor used for that broker later. */
+static void
+test_unchecked_password_not_kept (void)
+{
+  PiTestServer server = { 0 };
+  g_autofree char *kept = NULL;
+  PiWindow *window;
+  GtkWidget *dialog;
+  GtkWidget *password_row;
+
+  pi_test_server_start (&server, 0, "--demo");
+  window = pi_test_window_new (app);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  pi_window_set_server_url (window, "amqp://ivan@127.0.0.1:9/");
+  pi_window_connect (window);
+  dialog = wait_for_password_dialog (window);
+  password_row = find_row (dialog, "Password");
+  type_into (password_row, "unchecked");
+  press_enter (password_row);
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+
+  /* The broker is unreachable; another server goes live. */
+  pi_window_set_server_url (window, server.base_url);
+  pi_window_connect (window);
+  WAIT_UNTIL (pi_source_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 20);
+  {
+    /* Long enough for the file backend to have stored it, were it kept. */
+    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+    WAIT_UNTIL (g_get_monotonic_time () >= until, 3);
+  }
+  kept = lookup_password ("amqp://ivan@127.0.0.1:9/");
+  g_assert_null (kept);
+
+  /* Back to the broker: asked again, not the unchecked password. */
+  pi_window_set_server_url (window, "amqp://ivan@127.0.0.1:9/");
+  pi_window_connect (window);
+  dialog = wait_for_password_dialog (window);
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
 /* Kept per server and user; typed again, the new one replaces the old. */
 static void
 test_keyring_per_server_and_user (void)
@@ -693,6 +740,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/command-line-password-not-kept", test_command_line_password_not_kept);
   g_test_add_func ("/pi/window-broker/password-asked-and-cancelled", test_password_asked_and_cancelled);
   g_test_add_func ("/pi/window-broker/typed-password-used-again", test_typed_password_used_again);
+  g_test_add_func ("/pi/window-broker/unchecked-password-not-kept", test_unchecked_password_not_kept);
   g_test_add_func ("/pi/window-broker/keyring-per-server-and-user", test_keyring_per_server_and_user);
   g_test_add_func ("/pi/window-broker/kept-password-not-asked", test_kept_password_not_asked);
   g_test_add_func ("/pi/window-broker/rabbitmq-login", test_rabbitmq_login);
