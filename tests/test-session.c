@@ -71,6 +71,43 @@ test_long_pause (void)
   g_assert_finalize_object (session);
 }
 
+/* A broker's password, however it is written, is neither the server URL
+ * (what the window's server-url setting is bound to) nor in the title;
+ * the address is kept without it and without blanks around it. */
+static void
+test_broker_password_dropped (void)
+{
+  const char *addresses[] = {
+    "amqps://alice:pa/ss@broker.example.com/",
+    "amqps://alice:pa#ss@broker.example.com/",
+    "amqps://alice:pa?ss@broker.example.com/",
+    "amqps://alice:50%off@broker.example.com/",
+    "amqps://alice:1234/ss@broker.example.com/",
+    "amqps://alice:p@ss@broker.example.com/",
+    " amqps://alice:hunter2@broker.example.com/ ",
+    "AMQPS://alice:hunter2@broker.example.com/",
+  };
+  PiSession *session = pi_session_new (100);
+
+  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+    {
+      g_autofree char *bound = NULL;
+
+      g_test_message ("%s", addresses[i]);
+      g_object_set (session, "server-url", addresses[i], NULL);
+      g_object_get (session, "server-url", &bound, NULL);
+      g_assert_cmpint (g_ascii_strcasecmp (bound, "amqps://alice@broker.example.com/"), ==, 0);
+      g_assert_cmpstr (pi_session_get_title (session), ==, "broker.example.com");
+    }
+
+  /* Other addresses lose only the blanks around them. */
+  pi_session_set_server_url (session, " http://127.0.0.1:9/api/events/v1\n");
+  g_assert_cmpstr (pi_session_get_server_url (session), ==, "http://127.0.0.1:9/api/events/v1");
+  g_assert_cmpstr (pi_session_get_title (session), ==, "127.0.0.1:9");
+
+  g_assert_finalize_object (session);
+}
+
 static void
 on_done (GObject      *source,
          GAsyncResult *result,
@@ -191,6 +228,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pi/session/long-pause", test_long_pause);
+  g_test_add_func ("/pi/session/broker-password-dropped", test_broker_password_dropped);
   g_test_add_func ("/pi/capture-session/load", test_capture_load);
   g_test_add_func ("/pi/capture-session/missing", test_capture_missing);
   g_test_add_func ("/pi/capture-session/cancelled", test_capture_cancelled);

@@ -27,6 +27,20 @@
 
 static PiApplication *app;
 
+/* Whether RabbitMQ is installed (where tests/rabbitmq-node looks for it). */
+static gboolean
+rabbitmq_installed (void)
+{
+  const char *bin = g_getenv ("RABBITMQ_BIN");
+  g_autofree char *server = g_build_filename (bin != NULL ? bin : "/usr/lib/rabbitmq/bin", "rabbitmq-server", NULL);
+
+  return g_file_test (server, G_FILE_TEST_IS_EXECUTABLE);
+}
+
+static void store_password  (const char *url,
+                             const char *password);
+static char *lookup_password (const char *url);
+
 /* The row a user reads as @title, in @root. */
 static GtkWidget *
 find_row (GtkWidget  *root,
@@ -108,10 +122,19 @@ close_dialogs (PiWindow *window)
 static void
 test_password_in_url_refused (void)
 {
-  PiWindow *window = pi_test_window_new (app);
-  GtkWidget *dialog = open_connect_dialog (window);
-  GtkWidget *url_row = find_row (dialog, "Server URL");
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_auto(GStrv) recent = NULL;
+  g_autofree char *before = NULL;
+  PiWindow *window;
+  GtkWidget *dialog;
+  GtkWidget *url_row;
   const char *error;
+
+  g_settings_reset (settings, "recent-servers");
+  window = pi_test_window_new (app);
+  before = g_strdup (pi_session_get_server_url (window->session));
+  dialog = open_connect_dialog (window);
+  url_row = find_row (dialog, "Server URL");
 
   g_assert_nonnull (url_row);
   type_into (url_row, "amqps://alice:hunter2@pulse.mozilla.org/");
@@ -120,10 +143,13 @@ test_password_in_url_refused (void)
   g_assert_nonnull (strstr (error, "type the password when asked"));
   g_assert_true (gtk_widget_has_css_class (url_row, "error"));
 
-  /* Enter does not take it: the dialog stays, nothing is remembered. */
+  /* Enter does not take it: the dialog stays, the window keeps its server,
+   * nothing is remembered. */
   press_enter (url_row);
   g_assert_true (pi_test_find_dialog (PI_TYPE_CONNECT_DIALOG) == dialog);
-  g_assert_cmpstr (pi_session_get_server_url (window->session), !=, "amqps://alice:hunter2@pulse.mozilla.org/");
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, before);
+  recent = g_settings_get_strv (settings, "recent-servers");
+  g_assert_cmpuint (g_strv_length (recent), ==, 0);
 
   /* Another scheme is named in words too. */
   type_into (url_row, "ftp://broker.example.com/");
@@ -227,6 +253,150 @@ test_pulse_by_user (void)
   pi_test_window_destroy (window);
 }
 
+/* Addresses with a password GUri cannot parse, and the password in each. */
+static const struct
+{
+  const char *url;
+  const char *password;
+} unparseable[] = {
+  { "amqps://alice:pa/ss@broker.example.com/", "pa/ss" },
+  { "amqps://alice:pa#ss@broker.example.com/", "pa#ss" },
+  { "amqps://alice:pa?ss@broker.example.com/", "pa?ss" },
+  { "amqps://alice:50%off@broker.example.com/", "50%off" },
+  { "amqps://alice:1234/ss@broker.example.com/", "1234/ss" },
+  { "  amqps://alice:hunter2@broker.example.com/", "hunter2" },
+};
+
+#define UNPARSEABLE_CLEAN "amqps://alice@broker.example.com/"
+
+/* Whatever the password, the address loses it, and the title never shows it. */
+static void
+test_unparseable_password_dropped (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (unparseable); i++)
+    {
+      g_autofree char *clean = pi_deployments_without_password (unparseable[i].url);
+      g_autofree char *title = pi_deployments_describe_url (unparseable[i].url);
+      g_autofree char *typed = g_strstrip (g_strdup (unparseable[i].url));
+
+      g_assert_cmpstr (clean, ==, UNPARSEABLE_CLEAN);
+      g_assert_cmpstr (title, ==, "broker.example.com");
+      /* Typed into the Connect dialog: refused for what it is. */
+      g_assert_false (pi_deployments_check_url (typed, &error));
+      g_assert_nonnull (strstr (error->message, "type the password when asked"));
+      g_assert_null (strstr (error->message, unparseable[i].password));
+      g_clear_error (&error);
+    }
+
+  /* Without a password, nothing changes; an '@' in a password is its own. */
+  {
+    g_autofree char *clean = pi_deployments_without_password ("amqp://guest@127.0.0.1:5672/vhost");
+    g_autofree char *at = pi_deployments_without_password ("amqps://alice:p@ss@broker.example.com/");
+
+    g_assert_cmpstr (clean, ==, "amqp://guest@127.0.0.1:5672/vhost");
+    g_assert_cmpstr (at, ==, UNPARSEABLE_CLEAN);
+  }
+}
+
+/* Given to the window (as --server does) or remembered, none of those
+ * passwords reaches the server-url setting, the recent servers, the Connect
+ * dialog or the title. */
+static void
+test_unparseable_password_not_kept (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+
+  for (guint i = 0; i < G_N_ELEMENTS (unparseable); i++)
+    {
+      PiWindow *window = pi_test_window_new (app);
+      g_autofree char *kept = NULL;
+      g_auto(GStrv) recent = NULL;
+      const char *hand_edited[] = { unparseable[i].url, NULL };
+      GtkWidget *dialog;
+      GtkWidget *row;
+
+      g_test_message ("%s", unparseable[i].url);
+      g_settings_reset (settings, "recent-servers");
+      pi_window_set_server_url (window, unparseable[i].url);
+      g_assert_cmpstr (pi_session_get_server_url (window->session), ==, UNPARSEABLE_CLEAN);
+      kept = g_settings_get_string (settings, "server-url");
+      g_assert_cmpstr (kept, ==, UNPARSEABLE_CLEAN);
+      g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "broker.example.com");
+      g_assert_null (strstr (adw_window_title_get_title (window->status_title), unparseable[i].password));
+
+      pi_connect_dialog_remember (settings, unparseable[i].url);
+      recent = g_settings_get_strv (settings, "recent-servers");
+      g_assert_cmpstr (recent[0], ==, UNPARSEABLE_CLEAN);
+
+      /* A recent server edited by hand is shown without it. */
+      g_settings_set_strv (settings, "recent-servers", hand_edited);
+      dialog = open_connect_dialog (window);
+      row = find_row (dialog, "broker.example.com");
+      g_assert_nonnull (row);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, UNPARSEABLE_CLEAN);
+      g_assert_cmpstr (gtk_widget_get_tooltip_text (row), ==, UNPARSEABLE_CLEAN);
+
+      close_dialogs (window);
+      pi_window_disconnect (window);
+      pi_test_window_destroy (window);
+    }
+  g_settings_reset (settings, "recent-servers");
+}
+
+typedef struct
+{
+  PiApplication *app;
+  gboolean       checked;
+} CommandLine;
+
+static gboolean
+check_command_line (gpointer user_data)
+{
+  CommandLine *cl = user_data;
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_autofree char *kept = NULL;
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (cl->app));
+  PiWindow *window;
+
+  if (!PI_IS_WINDOW (active))
+    return G_SOURCE_CONTINUE;
+
+  window = PI_WINDOW (active);
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, UNPARSEABLE_CLEAN);
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "broker.example.com");
+  kept = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (kept, ==, UNPARSEABLE_CLEAN);
+  cl->checked = TRUE;
+
+  g_action_group_activate_action (G_ACTION_GROUP (cl->app), "quit", NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* pulse-inspector --server 'amqps://alice:50%off@broker.example.com/' */
+static void
+test_command_line_password_not_kept (void)
+{
+  g_autoptr(PiApplication) cl_app = pi_application_new ();
+  CommandLine cl = { cl_app, FALSE };
+  const char *argv[] = { "pulse-inspector", "--server", "amqps://alice:50%off@broker.example.com/", NULL };
+  guint id;
+  int status;
+
+  pi_test_reset_settings ();
+  /* The suite's application already holds the app id's D-Bus object path. */
+  g_application_set_application_id (G_APPLICATION (cl_app), APPLICATION_ID ".BrokerCommandLineTest");
+  g_application_set_flags (G_APPLICATION (cl_app), G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE);
+  id = g_timeout_add (20, check_command_line, &cl);
+  status = g_application_run (G_APPLICATION (cl_app), G_N_ELEMENTS (argv) - 1, (char **) argv);
+
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (cl.checked);
+  g_assert_null (g_main_context_find_source_by_id (NULL, id));
+}
+
 static GtkWidget *
 wait_for_password_dialog (PiWindow *window)
 {
@@ -291,7 +461,8 @@ test_password_asked_and_cancelled (void)
 }
 
 /* The password typed is used for the next connection to the same broker
- * (a binding added reconnects) without asking again. */
+ * (a binding added reconnects) without asking again; against a real broker,
+ * it is the one that logs in. */
 static void
 test_typed_password_used_again (void)
 {
@@ -326,9 +497,51 @@ test_typed_password_used_again (void)
   dialog = wait_for_password_dialog (window);
   adw_dialog_close (ADW_DIALOG (dialog));
   WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
-
   pi_window_disconnect (window);
-  pi_test_window_destroy (window);
+
+  if (!rabbitmq_installed ())
+    {
+      pi_test_window_destroy (window);
+      g_test_skip ("RabbitMQ is not installed: the password used is not checked against a broker");
+      return;
+    }
+
+  /* Against a real broker: the password typed is the one that logs in
+   * again, not another one the keyring holds by then. */
+  {
+    PiTestRabbit rabbit = { 0 };
+    g_autoptr(GUri) uri = NULL;
+    g_autofree char *url = NULL;
+    g_autofree char *kept = NULL;
+    PiSource *stream = pi_window_get_stream (window);
+
+    pi_test_rabbit_start (&rabbit, g_getenv ("PI_SOURCE_ROOT"), TASK_COMPLETED);
+    uri = g_uri_parse (rabbit.amqp_url, G_URI_FLAGS_NONE, NULL);
+    g_assert_nonnull (uri);
+    url = g_strdup_printf ("amqp://guest@127.0.0.1:%d/", g_uri_get_port (uri));
+
+    pi_window_set_server_url (window, url);
+    pi_window_connect (window);
+    dialog = wait_for_password_dialog (window);
+    password_row = find_row (dialog, "Password");
+    type_into (password_row, "guest");
+    press_enter (password_row);
+    WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_LIVE, 30);
+    WAIT_UNTIL ((kept = lookup_password (url)) != NULL, 10);
+    g_assert_cmpstr (kept, ==, "guest");
+
+    store_password (url, "stale");
+    pi_window_disconnect (window);
+    g_assert_cmpint (pi_source_get_state (stream), ==, PI_STREAM_STATE_DISCONNECTED);
+    pi_window_connect (window);
+    WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_LIVE || pi_source_get_needs_credentials (stream), 30);
+    g_assert_cmpint (pi_source_get_state (stream), ==, PI_STREAM_STATE_LIVE);
+    g_assert_null (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG));
+
+    pi_window_disconnect (window);
+    pi_test_window_destroy (window);
+    pi_test_rabbit_stop (&rabbit);
+  }
 }
 
 typedef struct
@@ -383,6 +596,53 @@ lookup_password (const char *url)
   return res.password;
 }
 
+/* A password typed for a broker that has not answered yet is not kept when
+ * another server goes live instead, nor used for that broker later. */
+static void
+test_unchecked_password_not_kept (void)
+{
+  PiTestServer server = { 0 };
+  g_autofree char *kept = NULL;
+  PiWindow *window;
+  GtkWidget *dialog;
+  GtkWidget *password_row;
+
+  pi_test_server_start (&server, 0, "--demo");
+  window = pi_test_window_new (app);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  pi_window_set_server_url (window, "amqp://ivan@127.0.0.1:9/");
+  pi_window_connect (window);
+  dialog = wait_for_password_dialog (window);
+  password_row = find_row (dialog, "Password");
+  type_into (password_row, "unchecked");
+  press_enter (password_row);
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+
+  /* The broker is unreachable; another server goes live. */
+  pi_window_set_server_url (window, server.base_url);
+  pi_window_connect (window);
+  WAIT_UNTIL (pi_source_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 20);
+  {
+    /* Long enough for the file backend to have stored it, were it kept. */
+    gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC;
+
+    WAIT_UNTIL (g_get_monotonic_time () >= until, 3);
+  }
+  kept = lookup_password ("amqp://ivan@127.0.0.1:9/");
+  g_assert_null (kept);
+
+  /* Back to the broker: asked again, not the unchecked password. */
+  pi_window_set_server_url (window, "amqp://ivan@127.0.0.1:9/");
+  pi_window_connect (window);
+  dialog = wait_for_password_dialog (window);
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
 /* Kept per server and user; typed again, the new one replaces the old. */
 static void
 test_keyring_per_server_and_user (void)
@@ -429,8 +689,8 @@ test_kept_password_not_asked (void)
   pi_test_window_destroy (window);
 }
 
-/* Whether this build's PiSource speaks AMQP (the broker source may not be
- * merged yet): a source that refuses an amqp:// address before any network. */
+/* Whether this build's PiSource speaks AMQP: one that does not refuses an
+ * amqp:// address before any network. */
 static gboolean
 source_speaks_amqp (void)
 {
@@ -465,16 +725,14 @@ test_rabbitmq_login (void)
   GtkWidget *dialog;
   GtkWidget *password_row;
 
-  if (source_root == NULL || !g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE))
+  if (!rabbitmq_installed ())
     {
-      g_test_skip ("No RabbitMQ to start here");
+      g_test_skip ("RabbitMQ is not installed (no rabbitmq-server in RABBITMQ_BIN or /usr/lib/rabbitmq/bin)");
       return;
     }
-  if (!source_speaks_amqp ())
-    {
-      g_test_skip ("This build's source does not speak AMQP yet");
-      return;
-    }
+  g_assert_nonnull (source_root);
+  /* The AMQP source is part of the app: a build without it is broken. */
+  g_assert_true (source_speaks_amqp ());
 
   pi_test_rabbit_start (&rabbit, source_root, TASK_COMPLETED);
   uri = g_uri_parse (rabbit.amqp_url, G_URI_FLAGS_NONE, NULL);
@@ -544,8 +802,12 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/addresses", test_broker_addresses);
   g_test_add_func ("/pi/window-broker/password-in-url-refused", test_password_in_url_refused);
   g_test_add_func ("/pi/window-broker/pulse-by-user", test_pulse_by_user);
+  g_test_add_func ("/pi/window-broker/unparseable-password-dropped", test_unparseable_password_dropped);
+  g_test_add_func ("/pi/window-broker/unparseable-password-not-kept", test_unparseable_password_not_kept);
+  g_test_add_func ("/pi/window-broker/command-line-password-not-kept", test_command_line_password_not_kept);
   g_test_add_func ("/pi/window-broker/password-asked-and-cancelled", test_password_asked_and_cancelled);
   g_test_add_func ("/pi/window-broker/typed-password-used-again", test_typed_password_used_again);
+  g_test_add_func ("/pi/window-broker/unchecked-password-not-kept", test_unchecked_password_not_kept);
   g_test_add_func ("/pi/window-broker/keyring-per-server-and-user", test_keyring_per_server_and_user);
   g_test_add_func ("/pi/window-broker/kept-password-not-asked", test_kept_password_not_asked);
   g_test_add_func ("/pi/window-broker/rabbitmq-login", test_rabbitmq_login);

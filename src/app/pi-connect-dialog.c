@@ -83,9 +83,11 @@ fill_recent (PiConnectDialog *self)
   self->n_recent = 0;
   for (guint i = 0; recent[i] != NULL && i < PI_MAX_RECENT_SERVERS; i++)
     {
-      g_autofree char *name = pi_deployments_describe_url (recent[i]);
+      /* Remembered without a password, unless edited by hand: not shown. */
+      g_autofree char *url = pi_deployments_without_password (recent[i]);
+      g_autofree char *name = pi_deployments_describe_url (url);
 
-      gtk_list_box_append (self->recent_list, make_server_row (name, recent[i], recent[i]));
+      gtk_list_box_append (self->recent_list, make_server_row (name, url, url));
       self->n_recent++;
     }
 

@@ -59,17 +59,21 @@ same_server (const char *a,
 
 /**
  * pi_deployments_describe_url:
- * @url: a server URL as the user gave it
+ * @address: a server URL as the user gave it
  *
- * Returns: (transfer full): what to call @url in the window's title: a known
+ * Returns: (transfer full): what to call @address in the window's title: a known
  *   deployment's name, else its host (and port)
  */
 char *
-pi_deployments_describe_url (const char *url)
+pi_deployments_describe_url (const char *address)
 {
+  g_autofree char *url = NULL;
   g_autoptr(GUri) uri = NULL;
 
-  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (address != NULL, NULL);
+
+  /* Whatever is shown, a password is not. */
+  url = pi_deployments_without_password (address);
 
   for (guint i = 0; i < G_N_ELEMENTS (deployments); i++)
     {
@@ -84,7 +88,7 @@ pi_deployments_describe_url (const char *url)
 
   uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL || g_uri_get_host (uri) == NULL || g_uri_get_host (uri)[0] == '\0')
-    return g_strdup (url[0] != '\0' ? url : _("No Server"));
+    return url[0] != '\0' ? g_steal_pointer (&url) : g_strdup (_("No Server"));
 
   if (pi_deployments_is_broker_url (url) &&
       g_ascii_strcasecmp (g_uri_get_host (uri), PI_PULSE_HOST) == 0)
@@ -157,6 +161,21 @@ pi_deployments_check_url (const char  *url,
       return FALSE;
     }
 
+  /* A password in an address ends up in the recent servers, the settings
+   * and the process list: it belongs in the keyring. Found in the text, as
+   * GUri cannot parse many a password (and would quote it back). */
+  if (pi_deployments_is_broker_url (url))
+    {
+      g_autofree char *clean = pi_deployments_without_password (url);
+
+      if (strcmp (clean, url) != 0)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("Leave the password out of the address: type the password when asked, and it is kept in your keyring"));
+          return FALSE;
+        }
+    }
+
   if (!(uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, &local_error)))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -180,8 +199,6 @@ pi_deployments_check_url (const char  *url,
       return FALSE;
     }
 
-  /* A password in an address ends up in the recent servers, the settings
-   * and the process list: it belongs in the keyring. */
   if (broker && g_uri_get_password (uri) != NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -259,24 +276,52 @@ pi_deployments_broker_user (const char *url)
   return g_strdup (g_uri_get_user (uri));
 }
 
+/* A broker's address without its password, found in the text itself: GUri
+ * refuses many addresses a password makes (a '/', '?', '#' or '%' in it), and
+ * one it refuses must not be kept as typed either. The user info runs from
+ * "://" to the last '@' (a password may hold '@' and '/'; a vhost seldom
+ * holds '@'), and the password from its first ':' to there. */
+static char *
+broker_url_without_password (const char *url)
+{
+  const char *authority = strstr (url, "://") + 3;
+  const char *at = strrchr (authority, '@');
+  const char *colon;
+
+  if (at == NULL)
+    return g_strdup (url);
+
+  colon = memchr (authority, ':', at - authority);
+  if (colon == NULL)
+    return g_strdup (url);
+
+  return g_strdup_printf ("%.*s%s", (int) (colon - url), url, at);
+}
+
 /**
  * pi_deployments_without_password:
  * @url: a server URL
  *
  * Returns: (transfer full): @url without a password, if it had one (a
- *   hand-edited setting, a command line): what may be remembered
+ *   hand-edited setting, a command line), and without blanks around it:
+ *   what may be remembered or shown
  */
 char *
 pi_deployments_without_password (const char *url)
 {
+  g_autofree char *trimmed = NULL;
   g_autoptr(GUri) uri = NULL;
   g_autoptr(GUri) cleaned = NULL;
 
   g_return_val_if_fail (url != NULL, NULL);
 
-  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+  trimmed = g_strstrip (g_strdup (url));
+  if (pi_deployments_is_broker_url (trimmed))
+    return broker_url_without_password (trimmed);
+
+  uri = g_uri_parse (trimmed, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
   if (uri == NULL || g_uri_get_password (uri) == NULL)
-    return g_strdup (url);
+    return g_steal_pointer (&trimmed);
 
   cleaned = g_uri_build_with_user (g_uri_get_flags (uri), g_uri_get_scheme (uri),
                                    g_uri_get_user (uri), NULL, g_uri_get_auth_params (uri),

@@ -251,8 +251,10 @@ on_source_notify (PiSession  *self,
     self->ever_connected = TRUE;
 
   /* The broker took the password typed: keep it for next time. A refused
-   * one is not kept. */
-  if (self->keep_pending && (live || pi_source_get_needs_credentials (source)))
+   * one is not kept. Only the broker it was typed for can say: another
+   * server live says nothing of it. */
+  if (self->keep_pending && (live || pi_source_get_needs_credentials (source)) &&
+      g_strcmp0 (pi_source_get_server_url (source), self->typed_server) == 0)
     keep_password (self, live);
 
   /* The rate is only counted while live: a quiet window does no work. */
@@ -560,9 +562,10 @@ pi_session_set_server_url (PiSession  *self,
   g_return_if_fail (PI_IS_SESSION (self));
 
   /* A broker's password never reaches the settings (bound to this) or the
-   * title: one given in an address (a command line) is dropped, and asked
-   * for like any other. */
-  if (server_url != NULL && pi_deployments_is_broker_url (server_url))
+   * title: one given in an address (a command line, a hand-edited setting),
+   * even one GUri cannot parse, is dropped, and asked for like any other.
+   * Blanks around the address go too. */
+  if (server_url != NULL)
     server_url = clean = pi_deployments_without_password (server_url);
 
   if (g_strcmp0 (self->server_url, server_url) == 0)
@@ -937,6 +940,11 @@ pi_session_connect (PiSession  *self,
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   self->connect_bindings = g_ptr_array_ref (bindings);
   set_needs_password (self, FALSE);
+
+  /* A password typed for another server, and not yet accepted there, is
+   * dropped: never used elsewhere, and never kept unchecked. */
+  if (self->keep_pending && g_strcmp0 (self->typed_server, self->server_url) != 0)
+    forget_typed_password (self);
 
   /* A broker: its password is in the keyring, or asked for. */
   if (self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
