@@ -821,6 +821,112 @@ test_tls_refused (void)
   g_rmdir (dir);
 }
 
+/* A peer on loopback, served in this thread's context: each connection is
+ * closed at once (a broker restarting behind its port) or left open and
+ * never answered (a broker that is silent). */
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint           accepted;
+  gboolean        silent;
+  GPtrArray      *held;     /* GSocketConnection the silent peer keeps */
+} Peer;
+
+static gboolean
+peer_incoming_cb (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source_object,
+                  gpointer           user_data)
+{
+  Peer *peer = user_data;
+
+  peer->accepted++;
+  if (peer->silent)
+    g_ptr_array_add (peer->held, g_object_ref (connection));
+  else
+    g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static Peer *
+peer_new (gboolean silent)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->silent = silent;
+  peer->held = g_ptr_array_new_with_free_func (g_object_unref);
+  peer->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (peer->service), any, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  peer->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (peer->service, "incoming", G_CALLBACK (peer_incoming_cb), peer);
+  g_socket_service_start (peer->service);
+  return peer;
+}
+
+static void
+peer_free (Peer *peer)
+{
+  g_socket_service_stop (peer->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (peer->service));
+  g_object_unref (peer->service);
+  g_ptr_array_unref (peer->held);
+  g_free (peer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_free)
+
+static PiAmqpClient *
+client_for_peer (Peer       *peer,
+                 const char *scheme)
+{
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strdup_printf ("%s://guest@127.0.0.1:%u/", scheme, peer->port);
+  PiAmqpClient *client;
+
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  address->password = g_strdup ("guest");
+  client = pi_amqp_client_new (address, NULL, &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+static gboolean
+peer_accepted_three (gpointer data)
+{
+  return ((Peer *) data)->accepted >= 3;
+}
+
+/* A TLS handshake that the peer cuts short (it accepts and closes: a broker
+ * restarting) says nothing about the certificate: it is retried, with a
+ * growing backoff, never failed for good. */
+static void
+test_tls_handshake_cut (void)
+{
+  g_autoptr(Peer) peer = peer_new (FALSE);
+  g_autoptr(PiAmqpClient) client = client_for_peer (peer, "amqps");
+  g_autofree char *reason = NULL;
+  guint retry_after = 0;
+
+  g_assert_true (wait_for (peer_accepted_three, peer, WAIT_S));
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_RECONNECTING);
+  reason = pi_amqp_client_dup_unavailable_reason (client, &retry_after);
+  g_test_message ("%s (retry after %u s)", reason, retry_after);
+  g_assert_nonnull (reason);
+  g_assert_cmpuint (retry_after, >=, 1);
+  g_assert_cmpint (pi_amqp_client_get_failure (client), ==, PI_AMQP_FAILURE_LOST);
+
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 static void
 test_skipped (void)
 {
@@ -839,6 +945,9 @@ main (int   argc,
 
   source_root = g_strdup (g_getenv ("PI_SOURCE_ROOT"));
   g_assert_nonnull (source_root);
+
+  /* Without a broker. */
+  g_test_add_func ("/pi/amqp-client/tls-handshake-cut", test_tls_handshake_cut);
 
   if (!g_file_test (server, G_FILE_TEST_IS_EXECUTABLE))
     {

@@ -177,7 +177,20 @@ io_connect (Io             *io,
       io_disconnect (io, FALSE);
       if (address->tls && pi_amqp_status_is_tls_failure (status))
         {
-          *error = pi_amqp_describe_tls_failure (address, status, cacert);
+          gboolean certificate_fault = FALSE;
+
+          /* The probe takes a while: not for a client that is going. */
+          if (pi_amqp_io_should_quit (io))
+            {
+              *error = g_strdup (amqp_error_string2 (status));
+              return CONNECT_TRANSIENT;
+            }
+
+          *error = pi_amqp_describe_tls_failure (address, status, cacert, &certificate_fault);
+          /* Only the certificate's verdict is final: a handshake the peer
+           * cut short (a broker restarting) is tried again. */
+          if (!certificate_fault)
+            return CONNECT_TRANSIENT;
           *failure = PI_AMQP_FAILURE_TLS;
           return CONNECT_REFUSED;
         }

@@ -223,7 +223,8 @@ char           *pi_amqp_probe_connect_error       (const char      *host,
 gboolean        pi_amqp_status_is_tls_failure     (int              status);
 char           *pi_amqp_describe_tls_failure      (const PiAmqpAddress *address,
                                                    int              status,
-                                                   const char      *cacert);
+                                                   const char      *cacert,
+                                                   gboolean        *certificate_fault);
 
 /* What a subscription's set-up was doing when the broker refused it. */
 typedef enum
