@@ -421,6 +421,22 @@ test_address (void)
   g_assert_null (strstr (error->message, "hunter2"));
   g_clear_error (&error);
 
+  /* Nor when the password holds what ends a URL's authority. */
+  {
+    static const char * const passwords[] = { "pa/ss", "pa#ss", "pa?ss", "50%off" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (passwords); i++)
+      {
+        g_autofree char *url = g_strdup_printf ("amqps://someone:%s@broker.example.com/", passwords[i]);
+
+        g_assert_null (pi_source_check_amqp_address (url, &error));
+        g_assert_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL);
+        g_test_message ("%s", error->message);
+        g_assert_null (strstr (error->message, passwords[i]));
+        g_clear_error (&error);
+      }
+  }
+
   shown = pi_source_check_amqp_address ("amqps://someone@broker.example.com", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (shown, "someone@broker.example.com"));
@@ -432,6 +448,11 @@ test_address (void)
   listen_wait_exit (listen, 2, TIMEOUT_S);
   g_assert_cmpuint (lines_count (listen->err, "holds a password"), ==, 1);
   g_assert_cmpuint (lines_count (listen->err, "hunter2"), ==, 0);
+  listen_free (listen);
+
+  listen = listen_start ("x", "--amqp", "amqps://someone:pa/ss@broker.example.com/", "-b", EXCHANGE, NULL);
+  listen_wait_exit (listen, 2, TIMEOUT_S);
+  g_assert_cmpuint (lines_count (listen->err, "pa/ss"), ==, 0);
   listen_free (listen);
 
   listen = listen_start ("x", "--amqp", "amqp://someone@127.0.0.1/", "--server", "http://127.0.0.1:1",
