@@ -143,13 +143,21 @@ io_connect (Io             *io,
           io_disconnect (io, FALSE);
           return CONNECT_TRANSIENT;
         }
-      /* The system's authorities, unless SSL_CERT_FILE names others. */
+      /* The authorities SSL_CERT_FILE names, or else OpenSSL's own
+       * (wherever the distribution keeps them, and SSL_CERT_DIR's). */
       cacert = g_getenv ("SSL_CERT_FILE");
-      if (cacert == NULL && g_file_test ("/etc/ssl/certs/ca-certificates.crt", G_FILE_TEST_EXISTS))
-        cacert = "/etc/ssl/certs/ca-certificates.crt";
+      if (cacert != NULL && *cacert == '\0')
+        cacert = NULL;
       if (cacert != NULL && amqp_ssl_socket_set_cacert (socket, cacert) != AMQP_STATUS_OK)
         {
           *error = g_strdup_printf (_("Could not read the certificate authorities in %s"), cacert);
+          *failure = PI_AMQP_FAILURE_TLS;
+          io_disconnect (io, FALSE);
+          return CONNECT_REFUSED;
+        }
+      if (cacert == NULL && amqp_ssl_socket_enable_default_verify_paths (socket) != AMQP_STATUS_OK)
+        {
+          *error = g_strdup (_("Could not read this computer's certificate authorities"));
           *failure = PI_AMQP_FAILURE_TLS;
           io_disconnect (io, FALSE);
           return CONNECT_REFUSED;
