@@ -750,6 +750,16 @@ count_messages (PiSource  *source,
       (*n)++;
 }
 
+static void
+count_dropped_markers (PiSource  *source,
+                       GPtrArray *batch,
+                       guint     *n)
+{
+  for (guint i = 0; i < batch->len; i++)
+    if (pi_message_get_kind (g_ptr_array_index (batch, i)) == PI_MESSAGE_KIND_DROPPED)
+      (*n)++;
+}
+
 /* PiSource itself: live as "AMQP", messages counted. */
 static void
 test_source (void)
@@ -793,6 +803,7 @@ test_source_stalled (void)
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
   guint64 before, first_take;
   guint received = 0;
+  guint markers = 0;
 
   ensure_rabbit ();
   url = broker_url ("guest");
@@ -802,12 +813,17 @@ test_source_stalled (void)
   pi_source_set_password (source, "guest");
   pi_source_set_queue_length (source, 100);
   g_signal_connect (source, "messages", G_CALLBACK (count_messages), &received);
+  g_signal_connect (source, "messages", G_CALLBACK (count_dropped_markers), &markers);
   g_assert_true (pi_source_connect (source, NULL));
   WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE, TIMEOUT_S);
 
-  /* Not iterating the main context: the caller is stalled. */
+  /* Not iterating the main context: the caller is stalled. A millisecond
+   * apart, so that the broker drops them one at a time. */
   for (guint i = 0; i < n; i++)
-    pi_test_rabbit_publish (&rabbit, "stalled.x", NULL, "{\"i\":1}");
+    {
+      pi_test_rabbit_publish (&rabbit, "stalled.x", NULL, "{\"i\":1}");
+      g_usleep (1000);
+    }
   g_usleep (3 * G_USEC_PER_SEC);
 
   before = pi_source_get_n_messages (source);
@@ -822,6 +838,10 @@ test_source_stalled (void)
   g_test_message ("received %u, dropped %" G_GUINT64_FORMAT, received, pi_source_get_n_dropped (source));
   g_assert_cmpuint (received + pi_source_get_n_dropped (source), ==, n);
   g_assert_cmpuint (pi_source_get_n_dropped (source), >, 0);
+  /* The drops of the stall, counted in a few markers, not one each. */
+  g_test_message ("%u dropped markers", markers);
+  g_assert_cmpuint (markers, >=, 1);
+  g_assert_cmpuint (markers, <=, 10);
   pi_source_disconnect (source);
 }
 
@@ -836,6 +856,7 @@ test_stalled_reader (void)
   g_autofree char *url = NULL;
   g_autofree char *payload = NULL;
   guint64 printed = 0, dropped = 0;
+  guint markers = 0;
   Listen *listen;
 
   ensure_rabbit ();
@@ -847,7 +868,10 @@ test_stalled_reader (void)
   /* 1 KiB each: the pipe holds a few dozen, pulse-listen blocks on it. */
   payload = g_strdup_printf ("{\"pad\":\"%01000d\"}", 0);
   for (guint i = 0; i < n; i++)
-    pi_test_rabbit_publish (&rabbit, "stall.x", NULL, payload);
+    {
+      pi_test_rabbit_publish (&rabbit, "stall.x", NULL, payload);
+      g_usleep (1000);
+    }
   /* Time for the broker to drop past the length and count it. */
   spin (3000);
 
@@ -856,6 +880,7 @@ test_stalled_reader (void)
     {
       printed = listen_n_events (listen, "message");
       dropped = 0;
+      markers = 0;
       for (guint i = 0; i < listen->out->lines->len; i++)
         {
           const char *line = g_ptr_array_index (listen->out->lines, i);
@@ -864,6 +889,7 @@ test_stalled_reader (void)
             {
               g_autoptr(JsonNode) node = json_from_string (line, NULL);
 
+              markers++;
               dropped += json_object_get_int_member (json_node_get_object (node), "count");
             }
         }
@@ -877,6 +903,9 @@ test_stalled_reader (void)
   g_assert_cmpuint (listen_n_events (listen, "message"), ==, printed);
   g_assert_cmpuint (printed + dropped, ==, n);
   g_assert_cmpuint (dropped, >, 0);
+  /* The drops of the stall in a few lines, not one each. */
+  g_test_message ("%u dropped lines", markers);
+  g_assert_cmpuint (markers, <=, 10);
   g_assert_cmpuint (printed, >, 100);
   listen_stop (listen);
 }
