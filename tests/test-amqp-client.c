@@ -927,6 +927,32 @@ test_tls_handshake_cut (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* Dropping a client whose broker accepted the connection and says nothing
+ * (the login waits up to 10 s) returns at once: the I/O thread is not
+ * waited for, and it ends when the socket does. */
+static void
+test_drop_silent (void)
+{
+  g_autoptr(Peer) peer = peer_new (TRUE);
+  PiAmqpClient *client = client_for_peer (peer, "amqp");
+  gint64 start;
+  double took;
+
+  iterate_for (300);
+  g_assert_cmpuint (peer->accepted, ==, 1);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_CONNECTING);
+
+  start = g_get_monotonic_time ();
+  g_assert_finalize_object (client);
+  took = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("dropping the client took %.3f s", took);
+  g_assert_cmpfloat (took, <, 2.0);
+
+  /* The thread ends with its socket (and frees what it held: see ASan). */
+  g_clear_pointer (&peer, peer_free);
+  g_usleep (200 * 1000);
+}
+
 static void
 test_skipped (void)
 {
@@ -948,6 +974,7 @@ main (int   argc,
 
   /* Without a broker. */
   g_test_add_func ("/pi/amqp-client/tls-handshake-cut", test_tls_handshake_cut);
+  g_test_add_func ("/pi/amqp-client/drop-silent", test_drop_silent);
 
   if (!g_file_test (server, G_FILE_TEST_IS_EXECUTABLE))
     {

@@ -760,6 +760,43 @@ count_dropped_markers (PiSource  *source,
       (*n)++;
 }
 
+/* Disconnecting from a broker that accepted the connection and says
+ * nothing (the login waits up to 10 s) returns at once: the window does
+ * not freeze. */
+static void
+test_disconnect_silent (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+  gint64 start;
+  double took;
+
+  /* Listening, never accepting: the kernel completes the handshake. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("amqp://guest@127.0.0.1:%u/", port);
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "silent.#"));
+  pi_source_set_server_url (source, url);
+  pi_source_set_bindings (source, bindings);
+  pi_source_set_password (source, "guest");
+  g_assert_true (pi_source_connect (source, NULL));
+  spin (500);
+  g_assert_cmpint (pi_source_get_state (source), !=, PI_STREAM_STATE_LIVE);
+
+  start = g_get_monotonic_time ();
+  pi_source_disconnect (source);
+  took = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("disconnecting took %.3f s", took);
+  g_assert_cmpfloat (took, <, 2.0);
+
+  g_socket_listener_close (listener);
+  spin (200);
+}
+
 /* PiSource itself: live as "AMQP", messages counted. */
 static void
 test_source (void)
@@ -964,6 +1001,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/listen-amqp/address", test_address);
   g_test_add_func ("/pi/listen-amqp/unreachable", test_unreachable);
+  g_test_add_func ("/pi/listen-amqp/disconnect-silent", test_disconnect_silent);
   g_test_add_func ("/pi/listen-amqp/messages", with_rabbit ? test_messages : test_skipped);
   g_test_add_func ("/pi/listen-amqp/pulse-user", with_rabbit ? test_pulse_user : test_skipped);
   g_test_add_func ("/pi/listen-amqp/tls", with_rabbit ? test_tls : test_skipped);

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rabbitmq-c/amqp.h>
@@ -85,12 +86,28 @@ pi_amqp_io_check_rpc (Io              *io,
   return RPC_CONNECTION_LOST;
 }
 
+/* Lets the client shut the socket down when it goes; done at once if it
+ * already has. */
+static void
+io_publish_socket (Io  *io,
+                   int  fd)
+{
+  g_mutex_lock (&io->lock);
+  io->sockfd = fd;
+  if (fd >= 0 && io->quit)
+    shutdown (fd, SHUT_RD);
+  g_mutex_unlock (&io->lock);
+}
+
 static void
 io_disconnect (Io       *io,
                gboolean  polite)
 {
   if (io->conn == NULL)
     return;
+
+  /* Before the socket is closed: its number may be reused. */
+  io_publish_socket (io, -1);
 
   if (polite)
     amqp_connection_close (io->conn, AMQP_REPLY_SUCCESS);
@@ -204,7 +221,7 @@ io_connect (Io             *io,
         }
 
       /* errno says nothing here (see pi_amqp_probe_connect_error). */
-      if (status == AMQP_STATUS_SOCKET_ERROR)
+      if (status == AMQP_STATUS_SOCKET_ERROR && !pi_amqp_io_should_quit (io))
         text = pi_amqp_probe_connect_error (address->host, address->port);
       if (text == NULL)
         text = g_strdup (amqp_error_string2 (status));
@@ -212,6 +229,8 @@ io_connect (Io             *io,
       *error = g_strdup_printf (_("Could not connect to the broker at %s:%d: %s"), address->host, address->port, text);
       return CONNECT_TRANSIENT;
     }
+
+  io_publish_socket (io, amqp_get_sockfd (io->conn));
 
   amqp_set_handshake_timeout (io->conn, &connect_timeout);
   amqp_set_rpc_timeout (io->conn, &rpc_timeout);
@@ -336,10 +355,11 @@ io_serve (Io *io)
       /* Deliveries read so far must not wait for the round trips of a
        * subscription being set up. */
       pi_amqp_io_flush (io);
-      if (!pi_amqp_io_process_requests (io, &error))
-        return error;
+      /* Going: the subscriptions go with the connection. */
       if (pi_amqp_io_should_quit (io))
         return NULL;
+      if (!pi_amqp_io_process_requests (io, &error))
+        return error;
 
       for (;;)
         {
@@ -503,6 +523,8 @@ pi_amqp_io_thread (gpointer data)
         }
 
       result = io_connect (io, &error, &failure);
+      if (pi_amqp_io_should_quit (io))
+        break;
       if (result == CONNECT_REFUSED)
         {
           /* Trying again would only be refused again (and a refused login,
@@ -534,7 +556,8 @@ pi_amqp_io_thread (gpointer data)
       backoff_ms = 0;
 
       error = io_serve (io);
-      if (error == NULL)
+      /* A read cut short by the client going is no loss to tell of. */
+      if (error == NULL || pi_amqp_io_should_quit (io))
         break;
 
       {
@@ -551,6 +574,7 @@ pi_amqp_io_thread (gpointer data)
 
   g_hash_table_remove_all (io->subs);
   io_disconnect (io, TRUE);
+  pi_amqp_io_unref (io);
 
   return NULL;
 }
