@@ -594,6 +594,59 @@ test_throughput (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* The main context stalls while more than the outgoing high-water mark
+ * arrives, so the I/O thread stops reading; with a heartbeat of 1 s the
+ * broker closes a connection silent for ~2 s unless heartbeats go on while
+ * reading is paused. After 5 s, everything arrives, on the same
+ * connection. */
+static void
+test_paused_heartbeats (void)
+{
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *url = NULL;
+  PiAmqpClientOptions options = { .heartbeat = 1, .product = "test-amqp-client" };
+  PiAmqpBinding bindings[] = { { EXCHANGE, "paused.#" } };
+  PiAmqpSubscription *sub;
+  const char *port = strrchr (rabbit.amqp_url, ':') + 1;
+  const guint n = 700;   /* of 64 KiB: 44 MiB, past the 32 MiB mark */
+  Count count = { watch, n };
+  guint changes = 0;
+
+  url = g_strdup_printf ("amqp://guest@127.0.0.1:%.*s/", (int) strcspn (port, "/"), port);
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  address->password = g_strdup ("guest");
+  client = pi_amqp_client_new (address, &options, &error);
+  g_assert_no_error (error);
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), NULL, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+  g_signal_connect (client, "notify::state", G_CALLBACK (notify_state_cb), &changes);
+
+  g_string_append (body, "{\"pad\":\"");
+  while (body->len < 64 * 1024)
+    g_string_append_c (body, 'x');
+  g_string_append (body, "\"}");
+  for (guint i = 0; i < n; i++)
+    pi_test_rabbit_publish (&rabbit, "paused.x", NULL, body->str);
+
+  /* Not iterating: the caller is stalled. */
+  g_usleep (5 * G_USEC_PER_SEC);
+
+  g_assert_true (wait_for (has_deliveries, &count, WAIT_S));
+  iterate_for (500);
+  g_assert_cmpuint (watch->deliveries->len, ==, n);
+  g_assert_null (watch->failed);
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_CONNECTED);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 /* How many logins the broker has refused so far, from its log. */
 static guint
 count_refused_logins (void)
@@ -989,6 +1042,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-client/pulse-user", test_pulse_user);
   g_test_add_func ("/pi/amqp-client/dropped", test_dropped);
   g_test_add_func ("/pi/amqp-client/throughput", test_throughput);
+  g_test_add_func ("/pi/amqp-client/paused-heartbeats", test_paused_heartbeats);
   g_test_add_func ("/pi/amqp-client/wrong-password", test_wrong_password);
   g_test_add_func ("/pi/amqp-client/tls-refused", test_tls_refused);
   g_test_add_func ("/pi/amqp-client/connection-lost", test_connection_lost);

@@ -344,6 +344,7 @@ io_serve (Io *io)
    * notices a silent broker, which a zero timeout would skip. */
   struct timeval tiny = { 0, 1 };
   gint64 ran_dry_at = 0;
+  gint64 heartbeat_sent_at = 0;
   char *error = NULL;
 
   for (;;)
@@ -396,6 +397,23 @@ io_serve (Io *io)
       pi_amqp_io_flush (io);
       ran_dry_at = g_get_monotonic_time ();
 
+      /* librabbitmq sends heartbeats only while it is asked for frames:
+       * while reading is paused, they are sent here, or the broker would
+       * close a connection that is only waiting for its caller. */
+      if (paused && io->heartbeat > 0 &&
+          ran_dry_at - heartbeat_sent_at >= (gint64) io->heartbeat * G_USEC_PER_SEC / 2)
+        {
+          amqp_frame_t heartbeat = { 0 };
+          int status;
+
+          heartbeat.frame_type = AMQP_FRAME_HEARTBEAT;
+          heartbeat.channel = 0;
+          status = amqp_send_frame (io->conn, &heartbeat);
+          if (status != AMQP_STATUS_OK)
+            return pi_amqp_describe_status (status);
+          heartbeat_sent_at = ran_dry_at;
+        }
+
       /* While paused, only a wake-up (requests, or the main context caught
        * up) ends the wait. */
       fds[0].fd = paused ? -1 : amqp_get_sockfd (io->conn);
@@ -405,7 +423,8 @@ io_serve (Io *io)
       fds[1].events = POLLIN;
       fds[1].revents = 0;
 
-      if (poll (fds, 2, POLL_INTERVAL_MS) < 0 && errno != EINTR)
+      if (poll (fds, 2, paused && io->heartbeat > 0 ? MIN (POLL_INTERVAL_MS, io->heartbeat * 500) : POLL_INTERVAL_MS) < 0 &&
+          errno != EINTR)
         return g_strdup_printf ("poll() failed: %s", g_strerror (errno));
 
       if (fds[1].revents & POLLIN)
