@@ -123,6 +123,33 @@ test_bad (void)
   g_assert_false (pi_amqp_url_is_amqp (NULL));
 }
 
+/* An address that does not parse is shown in the error, but never its
+ * password, whatever that holds. */
+static void
+test_no_password_in_errors (void)
+{
+  static const char * const passwords[] = { "pa/ss", "pa#ss", "pa?ss", "50%off", "p@ss/w?rd" };
+  static const char * const forms[] = { "amqps://u:%s@host/", "amqp://u:%s@host:port/", "amqps://u:%s@[::1/",
+                                        "amqps://u:%s@/", "amqp://u:%s@host/a/b" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (passwords); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (forms); j++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(PiAmqpAddress) address = NULL;
+        g_autofree char *url = g_strdup_printf (forms[j], passwords[i]);
+
+        address = pi_amqp_address_parse (url, &error);
+        if (address != NULL)
+          continue;
+        g_test_message ("%s: %s", url, error->message);
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+        if (strstr (error->message, passwords[i]) != NULL)
+          g_error ("The error about “%s” shows the password: %s", url, error->message);
+        g_assert_nonnull (strstr (error->message, "u:…@"));
+      }
+}
+
 static void
 test_pulse_names (void)
 {
@@ -150,6 +177,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/amqp-address/good", test_good);
   g_test_add_func ("/pi/amqp-address/bad", test_bad);
+  g_test_add_func ("/pi/amqp-address/no-password-in-errors", test_no_password_in_errors);
   g_test_add_func ("/pi/amqp-address/pulse-names", test_pulse_names);
 
   return g_test_run ();

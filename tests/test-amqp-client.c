@@ -594,6 +594,59 @@ test_throughput (void)
   g_assert_finalize_object (g_steal_pointer (&client));
 }
 
+/* The main context stalls while more than the outgoing high-water mark
+ * arrives, so the I/O thread stops reading; with a heartbeat of 1 s the
+ * broker closes a connection silent for ~2 s unless heartbeats go on while
+ * reading is paused. After 5 s, everything arrives, on the same
+ * connection. */
+static void
+test_paused_heartbeats (void)
+{
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Watch) watch = watch_new ();
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *url = NULL;
+  PiAmqpClientOptions options = { .heartbeat = 1, .product = "test-amqp-client" };
+  PiAmqpBinding bindings[] = { { EXCHANGE, "paused.#" } };
+  PiAmqpSubscription *sub;
+  const char *port = strrchr (rabbit.amqp_url, ':') + 1;
+  const guint n = 700;   /* of 64 KiB: 44 MiB, past the 32 MiB mark */
+  Count count = { watch, n };
+  guint changes = 0;
+
+  url = g_strdup_printf ("amqp://guest@127.0.0.1:%.*s/", (int) strcspn (port, "/"), port);
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  address->password = g_strdup ("guest");
+  client = pi_amqp_client_new (address, &options, &error);
+  g_assert_no_error (error);
+  sub = subscribe (client, bindings, G_N_ELEMENTS (bindings), NULL, watch);
+  g_assert_cmpuint (watch->ready, ==, 1);
+  g_signal_connect (client, "notify::state", G_CALLBACK (notify_state_cb), &changes);
+
+  g_string_append (body, "{\"pad\":\"");
+  while (body->len < 64 * 1024)
+    g_string_append_c (body, 'x');
+  g_string_append (body, "\"}");
+  for (guint i = 0; i < n; i++)
+    pi_test_rabbit_publish (&rabbit, "paused.x", NULL, body->str);
+
+  /* Not iterating: the caller is stalled. */
+  g_usleep (5 * G_USEC_PER_SEC);
+
+  g_assert_true (wait_for (has_deliveries, &count, WAIT_S));
+  iterate_for (500);
+  g_assert_cmpuint (watch->deliveries->len, ==, n);
+  g_assert_null (watch->failed);
+  g_assert_cmpuint (changes, ==, 0);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_CONNECTED);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
 /* How many logins the broker has refused so far, from its log. */
 static guint
 count_refused_logins (void)
@@ -821,6 +874,138 @@ test_tls_refused (void)
   g_rmdir (dir);
 }
 
+/* A peer on loopback, served in this thread's context: each connection is
+ * closed at once (a broker restarting behind its port) or left open and
+ * never answered (a broker that is silent). */
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  guint           accepted;
+  gboolean        silent;
+  GPtrArray      *held;     /* GSocketConnection the silent peer keeps */
+} Peer;
+
+static gboolean
+peer_incoming_cb (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source_object,
+                  gpointer           user_data)
+{
+  Peer *peer = user_data;
+
+  peer->accepted++;
+  if (peer->silent)
+    g_ptr_array_add (peer->held, g_object_ref (connection));
+  else
+    g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static Peer *
+peer_new (gboolean silent)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->silent = silent;
+  peer->held = g_ptr_array_new_with_free_func (g_object_unref);
+  peer->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (peer->service), any, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  peer->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (peer->service, "incoming", G_CALLBACK (peer_incoming_cb), peer);
+  g_socket_service_start (peer->service);
+  return peer;
+}
+
+static void
+peer_free (Peer *peer)
+{
+  g_socket_service_stop (peer->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (peer->service));
+  g_object_unref (peer->service);
+  g_ptr_array_unref (peer->held);
+  g_free (peer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_free)
+
+static PiAmqpClient *
+client_for_peer (Peer       *peer,
+                 const char *scheme)
+{
+  g_autoptr(PiAmqpAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = g_strdup_printf ("%s://guest@127.0.0.1:%u/", scheme, peer->port);
+  PiAmqpClient *client;
+
+  address = pi_amqp_address_parse (url, &error);
+  g_assert_no_error (error);
+  address->password = g_strdup ("guest");
+  client = pi_amqp_client_new (address, NULL, &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+static gboolean
+peer_accepted_three (gpointer data)
+{
+  return ((Peer *) data)->accepted >= 3;
+}
+
+/* A TLS handshake that the peer cuts short (it accepts and closes: a broker
+ * restarting) says nothing about the certificate: it is retried, with a
+ * growing backoff, never failed for good. */
+static void
+test_tls_handshake_cut (void)
+{
+  g_autoptr(Peer) peer = peer_new (FALSE);
+  g_autoptr(PiAmqpClient) client = client_for_peer (peer, "amqps");
+  g_autofree char *reason = NULL;
+  guint retry_after = 0;
+
+  g_assert_true (wait_for (peer_accepted_three, peer, WAIT_S));
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_RECONNECTING);
+  reason = pi_amqp_client_dup_unavailable_reason (client, &retry_after);
+  g_test_message ("%s (retry after %u s)", reason, retry_after);
+  g_assert_nonnull (reason);
+  g_assert_cmpuint (retry_after, >=, 1);
+  g_assert_cmpint (pi_amqp_client_get_failure (client), ==, PI_AMQP_FAILURE_LOST);
+
+  g_assert_finalize_object (g_steal_pointer (&client));
+}
+
+/* Dropping a client whose broker accepted the connection and says nothing
+ * (the login waits up to 10 s) returns at once: the I/O thread is not
+ * waited for, and it ends when the socket does. */
+static void
+test_drop_silent (void)
+{
+  g_autoptr(Peer) peer = peer_new (TRUE);
+  PiAmqpClient *client = client_for_peer (peer, "amqp");
+  gint64 start;
+  double took;
+
+  iterate_for (300);
+  g_assert_cmpuint (peer->accepted, ==, 1);
+  g_assert_cmpint (pi_amqp_client_get_state (client), ==, PI_AMQP_CLIENT_CONNECTING);
+
+  start = g_get_monotonic_time ();
+  g_assert_finalize_object (client);
+  took = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("dropping the client took %.3f s", took);
+  g_assert_cmpfloat (took, <, 2.0);
+
+  /* The thread ends with its socket (and frees what it held: see ASan). */
+  g_clear_pointer (&peer, peer_free);
+  g_usleep (200 * 1000);
+}
+
 static void
 test_skipped (void)
 {
@@ -840,6 +1025,10 @@ main (int   argc,
   source_root = g_strdup (g_getenv ("PI_SOURCE_ROOT"));
   g_assert_nonnull (source_root);
 
+  /* Without a broker. */
+  g_test_add_func ("/pi/amqp-client/tls-handshake-cut", test_tls_handshake_cut);
+  g_test_add_func ("/pi/amqp-client/drop-silent", test_drop_silent);
+
   if (!g_file_test (server, G_FILE_TEST_IS_EXECUTABLE))
     {
       g_test_add_func ("/pi/amqp-client/skipped", test_skipped);
@@ -853,6 +1042,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-client/pulse-user", test_pulse_user);
   g_test_add_func ("/pi/amqp-client/dropped", test_dropped);
   g_test_add_func ("/pi/amqp-client/throughput", test_throughput);
+  g_test_add_func ("/pi/amqp-client/paused-heartbeats", test_paused_heartbeats);
   g_test_add_func ("/pi/amqp-client/wrong-password", test_wrong_password);
   g_test_add_func ("/pi/amqp-client/tls-refused", test_tls_refused);
   g_test_add_func ("/pi/amqp-client/connection-lost", test_connection_lost);

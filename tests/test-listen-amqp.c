@@ -421,6 +421,22 @@ test_address (void)
   g_assert_null (strstr (error->message, "hunter2"));
   g_clear_error (&error);
 
+  /* Nor when the password holds what ends a URL's authority. */
+  {
+    static const char * const passwords[] = { "pa/ss", "pa#ss", "pa?ss", "50%off" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (passwords); i++)
+      {
+        g_autofree char *url = g_strdup_printf ("amqps://someone:%s@broker.example.com/", passwords[i]);
+
+        g_assert_null (pi_source_check_amqp_address (url, &error));
+        g_assert_error (error, PI_SOURCE_ERROR, PI_SOURCE_ERROR_INVALID_URL);
+        g_test_message ("%s", error->message);
+        g_assert_null (strstr (error->message, passwords[i]));
+        g_clear_error (&error);
+      }
+  }
+
   shown = pi_source_check_amqp_address ("amqps://someone@broker.example.com", &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (shown, "someone@broker.example.com"));
@@ -432,6 +448,11 @@ test_address (void)
   listen_wait_exit (listen, 2, TIMEOUT_S);
   g_assert_cmpuint (lines_count (listen->err, "holds a password"), ==, 1);
   g_assert_cmpuint (lines_count (listen->err, "hunter2"), ==, 0);
+  listen_free (listen);
+
+  listen = listen_start ("x", "--amqp", "amqps://someone:pa/ss@broker.example.com/", "-b", EXCHANGE, NULL);
+  listen_wait_exit (listen, 2, TIMEOUT_S);
+  g_assert_cmpuint (lines_count (listen->err, "pa/ss"), ==, 0);
   listen_free (listen);
 
   listen = listen_start ("x", "--amqp", "amqp://someone@127.0.0.1/", "--server", "http://127.0.0.1:1",
@@ -729,6 +750,53 @@ count_messages (PiSource  *source,
       (*n)++;
 }
 
+static void
+count_dropped_markers (PiSource  *source,
+                       GPtrArray *batch,
+                       guint     *n)
+{
+  for (guint i = 0; i < batch->len; i++)
+    if (pi_message_get_kind (g_ptr_array_index (batch, i)) == PI_MESSAGE_KIND_DROPPED)
+      (*n)++;
+}
+
+/* Disconnecting from a broker that accepted the connection and says
+ * nothing (the login waits up to 10 s) returns at once: the window does
+ * not freeze. */
+static void
+test_disconnect_silent (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(PiSource) source = pi_source_new ();
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  guint16 port;
+  gint64 start;
+  double took;
+
+  /* Listening, never accepting: the kernel completes the handshake. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("amqp://guest@127.0.0.1:%u/", port);
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "silent.#"));
+  pi_source_set_server_url (source, url);
+  pi_source_set_bindings (source, bindings);
+  pi_source_set_password (source, "guest");
+  g_assert_true (pi_source_connect (source, NULL));
+  spin (500);
+  g_assert_cmpint (pi_source_get_state (source), !=, PI_STREAM_STATE_LIVE);
+
+  start = g_get_monotonic_time ();
+  pi_source_disconnect (source);
+  took = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+  g_test_message ("disconnecting took %.3f s", took);
+  g_assert_cmpfloat (took, <, 2.0);
+
+  g_socket_listener_close (listener);
+  spin (200);
+}
+
 /* PiSource itself: live as "AMQP", messages counted. */
 static void
 test_source (void)
@@ -772,6 +840,7 @@ test_source_stalled (void)
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
   guint64 before, first_take;
   guint received = 0;
+  guint markers = 0;
 
   ensure_rabbit ();
   url = broker_url ("guest");
@@ -781,12 +850,17 @@ test_source_stalled (void)
   pi_source_set_password (source, "guest");
   pi_source_set_queue_length (source, 100);
   g_signal_connect (source, "messages", G_CALLBACK (count_messages), &received);
+  g_signal_connect (source, "messages", G_CALLBACK (count_dropped_markers), &markers);
   g_assert_true (pi_source_connect (source, NULL));
   WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE, TIMEOUT_S);
 
-  /* Not iterating the main context: the caller is stalled. */
+  /* Not iterating the main context: the caller is stalled. A millisecond
+   * apart, so that the broker drops them one at a time. */
   for (guint i = 0; i < n; i++)
-    pi_test_rabbit_publish (&rabbit, "stalled.x", NULL, "{\"i\":1}");
+    {
+      pi_test_rabbit_publish (&rabbit, "stalled.x", NULL, "{\"i\":1}");
+      g_usleep (1000);
+    }
   g_usleep (3 * G_USEC_PER_SEC);
 
   before = pi_source_get_n_messages (source);
@@ -801,6 +875,10 @@ test_source_stalled (void)
   g_test_message ("received %u, dropped %" G_GUINT64_FORMAT, received, pi_source_get_n_dropped (source));
   g_assert_cmpuint (received + pi_source_get_n_dropped (source), ==, n);
   g_assert_cmpuint (pi_source_get_n_dropped (source), >, 0);
+  /* The drops of the stall, counted in a few markers, not one each. */
+  g_test_message ("%u dropped markers", markers);
+  g_assert_cmpuint (markers, >=, 1);
+  g_assert_cmpuint (markers, <=, 10);
   pi_source_disconnect (source);
 }
 
@@ -815,6 +893,7 @@ test_stalled_reader (void)
   g_autofree char *url = NULL;
   g_autofree char *payload = NULL;
   guint64 printed = 0, dropped = 0;
+  guint markers = 0;
   Listen *listen;
 
   ensure_rabbit ();
@@ -826,7 +905,10 @@ test_stalled_reader (void)
   /* 1 KiB each: the pipe holds a few dozen, pulse-listen blocks on it. */
   payload = g_strdup_printf ("{\"pad\":\"%01000d\"}", 0);
   for (guint i = 0; i < n; i++)
-    pi_test_rabbit_publish (&rabbit, "stall.x", NULL, payload);
+    {
+      pi_test_rabbit_publish (&rabbit, "stall.x", NULL, payload);
+      g_usleep (1000);
+    }
   /* Time for the broker to drop past the length and count it. */
   spin (3000);
 
@@ -835,6 +917,7 @@ test_stalled_reader (void)
     {
       printed = listen_n_events (listen, "message");
       dropped = 0;
+      markers = 0;
       for (guint i = 0; i < listen->out->lines->len; i++)
         {
           const char *line = g_ptr_array_index (listen->out->lines, i);
@@ -843,6 +926,7 @@ test_stalled_reader (void)
             {
               g_autoptr(JsonNode) node = json_from_string (line, NULL);
 
+              markers++;
               dropped += json_object_get_int_member (json_node_get_object (node), "count");
             }
         }
@@ -856,6 +940,9 @@ test_stalled_reader (void)
   g_assert_cmpuint (listen_n_events (listen, "message"), ==, printed);
   g_assert_cmpuint (printed + dropped, ==, n);
   g_assert_cmpuint (dropped, >, 0);
+  /* The drops of the stall in a few lines, not one each. */
+  g_test_message ("%u dropped lines", markers);
+  g_assert_cmpuint (markers, <=, 10);
   g_assert_cmpuint (printed, >, 100);
   listen_stop (listen);
 }
@@ -914,6 +1001,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/listen-amqp/address", test_address);
   g_test_add_func ("/pi/listen-amqp/unreachable", test_unreachable);
+  g_test_add_func ("/pi/listen-amqp/disconnect-silent", test_disconnect_silent);
   g_test_add_func ("/pi/listen-amqp/messages", with_rabbit ? test_messages : test_skipped);
   g_test_add_func ("/pi/listen-amqp/pulse-user", with_rabbit ? test_pulse_user : test_skipped);
   g_test_add_func ("/pi/listen-amqp/tls", with_rabbit ? test_tls : test_skipped);

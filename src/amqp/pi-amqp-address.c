@@ -31,6 +31,33 @@ pi_amqp_url_is_amqp (const char *url)
   return url != NULL && (has_scheme (url, "amqp://") || has_scheme (url, "amqps://"));
 }
 
+/* @url as an error may show it: without what could be a password. Wherever
+ * the parse failed, the user information runs from after the scheme to the
+ * last "@" (a password may hold "/", "?", "#" or "@" that were not
+ * escaped), and anything between its first ":" and that "@" is hidden. */
+static char *
+redact_password (const char *url)
+{
+  const char *rest = strstr (url, "://");
+  const char *at, *colon;
+  GString *shown;
+
+  if (rest == NULL)
+    return g_strdup (url);
+  rest += 3;
+  at = strrchr (rest, '@');
+  if (at == NULL)
+    return g_strdup (url);
+  colon = memchr (rest, ':', at - rest);
+  if (colon == NULL)
+    return g_strdup (url);
+
+  shown = g_string_new_len (url, colon + 1 - url);
+  g_string_append (shown, "…");
+  g_string_append (shown, at);
+  return g_string_free (shown, FALSE);
+}
+
 static G_GNUC_PRINTF (3, 4) void
 set_invalid (GError    **error,
              const char *url,
@@ -38,6 +65,7 @@ set_invalid (GError    **error,
              ...)
 {
   g_autofree char *why = NULL;
+  g_autofree char *shown = redact_password (url);
   va_list args;
 
   va_start (args, format);
@@ -45,7 +73,7 @@ set_invalid (GError    **error,
   va_end (args);
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               _("“%s” is not a valid broker URL: %s"), url, why);
+               _("“%s” is not a valid broker URL: %s"), shown, why);
 }
 
 /* Percent-decodes @len bytes of @text; NULL if an escape is broken or

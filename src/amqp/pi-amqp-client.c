@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -323,11 +324,16 @@ pi_amqp_client_dup_unavailable_reason (PiAmqpClient *self,
   return reason;
 }
 
-static void
-io_free (Io *io)
+/* Called by the client (main context) and by the I/O thread as it ends,
+ * whichever is last frees. */
+void
+pi_amqp_io_unref (Io *io)
 {
   Outgoing *out;
   Request *request;
+
+  if (!g_atomic_ref_count_dec (&io->ref_count))
+    return;
 
   while ((out = g_queue_pop_head (&io->outgoing)))
     pi_amqp_outgoing_free (io, out);
@@ -353,24 +359,33 @@ io_free (Io *io)
   g_free (io);
 }
 
+/* Does not wait for the I/O thread, which may be in a blocking call of
+ * librabbitmq for seconds (a connect, a login or an RPC to a silent
+ * broker): it is told to quit, its socket is shut down for reading, which
+ * cuts a wait for the broker short and still lets it say goodbye, and it
+ * frees what it shares with the client as it ends. No callback runs after
+ * this: the dispatch source goes first. */
 static void
 pi_amqp_client_finalize (GObject *object)
 {
   PiAmqpClient *self = PI_AMQP_CLIENT (object);
+  Io *io = self->io;
 
-  if (self->thread != NULL)
+  if (io != NULL)
     {
-      g_mutex_lock (&self->io->lock);
-      self->io->quit = TRUE;
-      g_mutex_unlock (&self->io->lock);
-      pi_amqp_io_wake (self->io);
-      g_thread_join (self->thread);
-    }
+      if (io->dispatch != NULL)
+        g_source_destroy (io->dispatch);
+      io->owner = NULL;
 
-  if (self->io != NULL)
-    {
-      self->io->owner = NULL;
-      g_clear_pointer (&self->io, io_free);
+      g_mutex_lock (&io->lock);
+      io->quit = TRUE;
+      if (io->sockfd >= 0)
+        shutdown (io->sockfd, SHUT_RD);
+      g_mutex_unlock (&io->lock);
+      pi_amqp_io_wake (io);
+
+      g_clear_pointer (&self->thread, g_thread_unref);
+      g_clear_pointer (&self->io, pi_amqp_io_unref);
     }
 
   G_OBJECT_CLASS (pi_amqp_client_parent_class)->finalize (object);
@@ -443,6 +458,8 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
 
   self = g_object_new (PI_TYPE_AMQP_CLIENT, NULL);
   self->io = io = g_new0 (Io, 1);
+  g_atomic_ref_count_init (&io->ref_count);
+  io->sockfd = -1;
   io->owner = self;
   io->wake_fds[0] = io->wake_fds[1] = -1;
   g_mutex_init (&io->lock);
@@ -486,9 +503,12 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
   io->dispatch = pi_amqp_io_dispatch_source_new (io);
   g_source_attach (io->dispatch, io->context);
 
+  /* The thread's reference. */
+  g_atomic_ref_count_inc (&io->ref_count);
   self->thread = g_thread_try_new ("pi-amqp-io", pi_amqp_io_thread, io, &local_error);
   if (self->thread == NULL)
     {
+      g_atomic_ref_count_dec (&io->ref_count);
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                   _("Could not start the broker connection: "));
       return NULL;

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rabbitmq-c/amqp.h>
@@ -85,12 +86,28 @@ pi_amqp_io_check_rpc (Io              *io,
   return RPC_CONNECTION_LOST;
 }
 
+/* Lets the client shut the socket down when it goes; done at once if it
+ * already has. */
+static void
+io_publish_socket (Io  *io,
+                   int  fd)
+{
+  g_mutex_lock (&io->lock);
+  io->sockfd = fd;
+  if (fd >= 0 && io->quit)
+    shutdown (fd, SHUT_RD);
+  g_mutex_unlock (&io->lock);
+}
+
 static void
 io_disconnect (Io       *io,
                gboolean  polite)
 {
   if (io->conn == NULL)
     return;
+
+  /* Before the socket is closed: its number may be reused. */
+  io_publish_socket (io, -1);
 
   if (polite)
     amqp_connection_close (io->conn, AMQP_REPLY_SUCCESS);
@@ -143,13 +160,21 @@ io_connect (Io             *io,
           io_disconnect (io, FALSE);
           return CONNECT_TRANSIENT;
         }
-      /* The system's authorities, unless SSL_CERT_FILE names others. */
+      /* The authorities SSL_CERT_FILE names, or else OpenSSL's own
+       * (wherever the distribution keeps them, and SSL_CERT_DIR's). */
       cacert = g_getenv ("SSL_CERT_FILE");
-      if (cacert == NULL && g_file_test ("/etc/ssl/certs/ca-certificates.crt", G_FILE_TEST_EXISTS))
-        cacert = "/etc/ssl/certs/ca-certificates.crt";
+      if (cacert != NULL && *cacert == '\0')
+        cacert = NULL;
       if (cacert != NULL && amqp_ssl_socket_set_cacert (socket, cacert) != AMQP_STATUS_OK)
         {
           *error = g_strdup_printf (_("Could not read the certificate authorities in %s"), cacert);
+          *failure = PI_AMQP_FAILURE_TLS;
+          io_disconnect (io, FALSE);
+          return CONNECT_REFUSED;
+        }
+      if (cacert == NULL && amqp_ssl_socket_enable_default_verify_paths (socket) != AMQP_STATUS_OK)
+        {
+          *error = g_strdup (_("Could not read this computer's certificate authorities"));
           *failure = PI_AMQP_FAILURE_TLS;
           io_disconnect (io, FALSE);
           return CONNECT_REFUSED;
@@ -177,13 +202,26 @@ io_connect (Io             *io,
       io_disconnect (io, FALSE);
       if (address->tls && pi_amqp_status_is_tls_failure (status))
         {
-          *error = pi_amqp_describe_tls_failure (address, status, cacert);
+          gboolean certificate_fault = FALSE;
+
+          /* The probe takes a while: not for a client that is going. */
+          if (pi_amqp_io_should_quit (io))
+            {
+              *error = g_strdup (amqp_error_string2 (status));
+              return CONNECT_TRANSIENT;
+            }
+
+          *error = pi_amqp_describe_tls_failure (address, status, cacert, &certificate_fault);
+          /* Only the certificate's verdict is final: a handshake the peer
+           * cut short (a broker restarting) is tried again. */
+          if (!certificate_fault)
+            return CONNECT_TRANSIENT;
           *failure = PI_AMQP_FAILURE_TLS;
           return CONNECT_REFUSED;
         }
 
       /* errno says nothing here (see pi_amqp_probe_connect_error). */
-      if (status == AMQP_STATUS_SOCKET_ERROR)
+      if (status == AMQP_STATUS_SOCKET_ERROR && !pi_amqp_io_should_quit (io))
         text = pi_amqp_probe_connect_error (address->host, address->port);
       if (text == NULL)
         text = g_strdup (amqp_error_string2 (status));
@@ -191,6 +229,8 @@ io_connect (Io             *io,
       *error = g_strdup_printf (_("Could not connect to the broker at %s:%d: %s"), address->host, address->port, text);
       return CONNECT_TRANSIENT;
     }
+
+  io_publish_socket (io, amqp_get_sockfd (io->conn));
 
   amqp_set_handshake_timeout (io->conn, &connect_timeout);
   amqp_set_rpc_timeout (io->conn, &rpc_timeout);
@@ -304,6 +344,7 @@ io_serve (Io *io)
    * notices a silent broker, which a zero timeout would skip. */
   struct timeval tiny = { 0, 1 };
   gint64 ran_dry_at = 0;
+  gint64 heartbeat_sent_at = 0;
   char *error = NULL;
 
   for (;;)
@@ -315,10 +356,11 @@ io_serve (Io *io)
       /* Deliveries read so far must not wait for the round trips of a
        * subscription being set up. */
       pi_amqp_io_flush (io);
-      if (!pi_amqp_io_process_requests (io, &error))
-        return error;
+      /* Going: the subscriptions go with the connection. */
       if (pi_amqp_io_should_quit (io))
         return NULL;
+      if (!pi_amqp_io_process_requests (io, &error))
+        return error;
 
       for (;;)
         {
@@ -355,6 +397,23 @@ io_serve (Io *io)
       pi_amqp_io_flush (io);
       ran_dry_at = g_get_monotonic_time ();
 
+      /* librabbitmq sends heartbeats only while it is asked for frames:
+       * while reading is paused, they are sent here, or the broker would
+       * close a connection that is only waiting for its caller. */
+      if (paused && io->heartbeat > 0 &&
+          ran_dry_at - heartbeat_sent_at >= (gint64) io->heartbeat * G_USEC_PER_SEC / 2)
+        {
+          amqp_frame_t heartbeat = { 0 };
+          int status;
+
+          heartbeat.frame_type = AMQP_FRAME_HEARTBEAT;
+          heartbeat.channel = 0;
+          status = amqp_send_frame (io->conn, &heartbeat);
+          if (status != AMQP_STATUS_OK)
+            return pi_amqp_describe_status (status);
+          heartbeat_sent_at = ran_dry_at;
+        }
+
       /* While paused, only a wake-up (requests, or the main context caught
        * up) ends the wait. */
       fds[0].fd = paused ? -1 : amqp_get_sockfd (io->conn);
@@ -364,7 +423,8 @@ io_serve (Io *io)
       fds[1].events = POLLIN;
       fds[1].revents = 0;
 
-      if (poll (fds, 2, POLL_INTERVAL_MS) < 0 && errno != EINTR)
+      if (poll (fds, 2, paused && io->heartbeat > 0 ? MIN (POLL_INTERVAL_MS, io->heartbeat * 500) : POLL_INTERVAL_MS) < 0 &&
+          errno != EINTR)
         return g_strdup_printf ("poll() failed: %s", g_strerror (errno));
 
       if (fds[1].revents & POLLIN)
@@ -482,6 +542,8 @@ pi_amqp_io_thread (gpointer data)
         }
 
       result = io_connect (io, &error, &failure);
+      if (pi_amqp_io_should_quit (io))
+        break;
       if (result == CONNECT_REFUSED)
         {
           /* Trying again would only be refused again (and a refused login,
@@ -513,7 +575,8 @@ pi_amqp_io_thread (gpointer data)
       backoff_ms = 0;
 
       error = io_serve (io);
-      if (error == NULL)
+      /* A read cut short by the client going is no loss to tell of. */
+      if (error == NULL || pi_amqp_io_should_quit (io))
         break;
 
       {
@@ -530,6 +593,7 @@ pi_amqp_io_thread (gpointer data)
 
   g_hash_table_remove_all (io->subs);
   io_disconnect (io, TRUE);
+  pi_amqp_io_unref (io);
 
   return NULL;
 }

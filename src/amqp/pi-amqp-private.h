@@ -121,9 +121,16 @@ typedef struct
   char               *text;
 } Outgoing;
 
-/* Shared between the client object (main context) and its I/O thread. */
+/* Shared between the client object (main context) and its I/O thread,
+ * each holding a reference: the client does not wait for the thread when it
+ * goes, which may be in a blocking call for seconds. */
 typedef struct
 {
+  gatomicrefcount          ref_count;
+  /* Under lock: the connection's socket while there is one (-1 otherwise),
+   * shut down by the client when it goes, to cut a blocking call short. */
+  int                      sockfd;
+
   /* Immutable after construction. */
   PiAmqpAddress           *address;
   int                      heartbeat;
@@ -223,7 +230,8 @@ char           *pi_amqp_probe_connect_error       (const char      *host,
 gboolean        pi_amqp_status_is_tls_failure     (int              status);
 char           *pi_amqp_describe_tls_failure      (const PiAmqpAddress *address,
                                                    int              status,
-                                                   const char      *cacert);
+                                                   const char      *cacert,
+                                                   gboolean        *certificate_fault);
 
 /* What a subscription's set-up was doing when the broker refused it. */
 typedef enum
@@ -261,7 +269,8 @@ gboolean        pi_amqp_io_handle_frame           (Io              *io,
                                                    amqp_frame_t    *frame,
                                                    char           **connection_error);
 
-/* The I/O thread's body (pi-amqp-io.c). */
+/* The I/O thread's body (pi-amqp-io.c); it takes a reference. */
 gpointer        pi_amqp_io_thread                 (gpointer         data);
+void            pi_amqp_io_unref                  (Io              *io);
 
 G_END_DECLS

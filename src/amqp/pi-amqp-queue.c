@@ -70,6 +70,31 @@ dispatch_deliveries (Io    *io,
   return l;
 }
 
+/* Sums the consecutive drop counts of one subscription, from @first on,
+ * into one call of its callback; returns the first item not taken. */
+static GList *
+dispatch_dropped (Io    *io,
+                  GList *first)
+{
+  PiAmqpSubscription *sub = ((Outgoing *) first->data)->sub;
+  guint64 count = 0;
+  GList *l;
+
+  for (l = first; l != NULL; l = l->next)
+    {
+      Outgoing *out = l->data;
+
+      if (out->kind != OUTGOING_DROPPED || out->sub != sub)
+        break;
+      count += out->number;
+    }
+
+  if (!sub->finished && sub->callbacks.dropped != NULL)
+    sub->callbacks.dropped (count, sub->user_data);
+
+  return l;
+}
+
 static void
 dispatch_one (Io       *io,
               Outgoing *out)
@@ -168,6 +193,10 @@ dispatch_outgoing (gpointer data)
       if (out->kind == OUTGOING_DELIVERY)
         {
           l = dispatch_deliveries (io, l);
+        }
+      else if (out->kind == OUTGOING_DROPPED)
+        {
+          l = dispatch_dropped (io, l);
         }
       else
         {
@@ -322,16 +351,35 @@ pi_amqp_io_emit_delivery (Io                   *io,
 }
 
 /* One more message the broker dropped: counted into the last item if that
- * is already a drop count of the same subscription. */
+ * is already a drop count of the same subscription, in the local batch or,
+ * when that is empty, in what the main context has not taken yet (the
+ * broker dead-letters one message at a time, each read alone). */
 void
 pi_amqp_io_emit_dropped (Io                 *io,
                          PiAmqpSubscription *sub)
 {
   Outgoing *last = g_queue_peek_tail (&io->batch);
+  gboolean merged = FALSE;
 
   if (last != NULL && last->kind == OUTGOING_DROPPED && last->sub == sub)
-    last->number++;
-  else
+    {
+      last->number++;
+      return;
+    }
+
+  if (last == NULL)
+    {
+      g_mutex_lock (&io->lock);
+      last = g_queue_peek_tail (&io->outgoing);
+      if (last != NULL && last->kind == OUTGOING_DROPPED && last->sub == sub)
+        {
+          last->number++;
+          merged = TRUE;
+        }
+      g_mutex_unlock (&io->lock);
+    }
+
+  if (!merged)
     pi_amqp_io_emit (io, sub, OUTGOING_DROPPED, 1, NULL);
 }
 

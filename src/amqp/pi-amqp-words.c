@@ -294,10 +294,18 @@ probe_tls_error (const PiAmqpAddress *address,
   }
 }
 
+/* Sets *@certificate_fault when the broker's certificate was refused (a
+ * verdict that another attempt would only repeat); any other failure of the
+ * handshake (the peer reset or closed it: a broker restarting, a blip, a
+ * plain port) is worth retrying. rabbitmq-c reports the certificate's
+ * verdict as SSL_PEER_VERIFY_FAILED or SSL_HOSTNAME_VERIFY_FAILED; for
+ * SSL_CONNECTION_FAILED, GIO's probe tells whether the certificate was at
+ * fault. */
 char *
 pi_amqp_describe_tls_failure (const PiAmqpAddress *address,
                               int                  status,
-                              const char          *cacert)
+                              const char          *cacert,
+                              gboolean            *certificate_fault)
 {
   g_autofree char *probed = NULL;
   g_autofree char *why = NULL;
@@ -305,6 +313,10 @@ pi_amqp_describe_tls_failure (const PiAmqpAddress *address,
   if (status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED || status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED ||
       status == AMQP_STATUS_SSL_CONNECTION_FAILED)
     probed = probe_tls_error (address, cacert);
+
+  *certificate_fault = probed != NULL ||
+                       status == AMQP_STATUS_SSL_PEER_VERIFY_FAILED ||
+                       status == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED;
 
   if (probed != NULL)
     why = g_steal_pointer (&probed);

@@ -217,6 +217,44 @@ on_dropped (guint64  count,
                                          w->plan->queue_length),
                             w->plan->queue_length);
   g_debug ("The broker dropped %" G_GUINT64_FORMAT " messages", count);
+
+  /* While the caller has not taken the last drop, and no message came after
+   * it, the count goes into it: a stalled caller finds one marker for the
+   * whole stretch, not one for each message the broker dropped. */
+  if (w->batch->len == 0)
+    {
+      gboolean merged = FALSE;
+
+      g_mutex_lock (&w->mutex);
+      if (!w->stopping && w->records.length >= 2)
+        {
+          PiStreamRecord *tail = w->records.tail->data;
+          PiStreamRecord *before = w->records.tail->prev->data;
+
+          if (tail->kind == PI_STREAM_RECORD_DROPPED && before->kind == PI_STREAM_RECORD_MESSAGES &&
+              before->batch != NULL && before->batch->len > 0)
+            {
+              guint last = before->batch->len - 1;
+              PiMessage *marker = g_ptr_array_index (before->batch, last);
+
+              if (pi_message_get_kind (marker) == PI_MESSAGE_KIND_DROPPED)
+                {
+                  PiMessage *sum = pi_message_new_dropped (pi_message_get_sequence (marker),
+                                                           pi_message_get_dropped_count (marker) + count,
+                                                           reason);
+
+                  before->batch->pdata[last] = sum;
+                  g_object_unref (marker);
+                  tail->count += count;
+                  merged = TRUE;
+                }
+            }
+        }
+      g_mutex_unlock (&w->mutex);
+      if (merged)
+        return;
+    }
+
   g_ptr_array_add (w->batch, pi_message_new_dropped (++w->sequence, count, reason));
   record = pi_stream_record_new (PI_STREAM_RECORD_DROPPED);
   record->count = count;

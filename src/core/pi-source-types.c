@@ -174,18 +174,19 @@ pi_source_parse_server_url (const char  *server_url,
 }
 
 /* @url without the ":PASSWORD" of its user part, or NULL when it has none:
- * an address that does not parse must not show its password either. */
+ * an address that does not parse must not show its password either. The
+ * user part runs to the last "@": a password may hold "/", "?", "#" or "@"
+ * that were not escaped. */
 static char *
 strip_password (const char *url)
 {
   const char *authority = strstr (url, "://");
-  const char *end, *at, *colon;
+  const char *at, *colon;
 
   if (authority == NULL)
     return NULL;
   authority += 3;
-  end = authority + strcspn (authority, "/?#");
-  at = g_strrstr_len (authority, end - authority, "@");
+  at = strrchr (authority, '@');
   if (at == NULL)
     return NULL;
   colon = memchr (authority, ':', at - authority);
