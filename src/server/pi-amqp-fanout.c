@@ -195,7 +195,7 @@ exchange_reconcile (Exchange *exchange)
 
   if (collapsed)
     {
-      g_ptr_array_add (wanted, "#");
+      g_ptr_array_add (wanted, (gpointer) "#");
     }
   else
     {
