@@ -19,7 +19,7 @@
  * broker through librabbitmq and pulse-events bridges it.
  *
  *   bench-fanout [--server PATH] [--clients N] [--firehose N] [--rate R]
- *                [--duration S] [--amqp URL [--broker-pid PID]]
+ *                [--duration S] [--amqp URL [--broker-pid PID]] [--server-arg ARG]...
  *
  * The machine's load average is printed with the figures: on a small machine
  * the broker, the server and this program share the cores, and whatever else
@@ -75,6 +75,7 @@ static struct
 {
   char       *server_path;
   char       *amqp_url;
+  char      **server_args;
   int         broker_pid;
   int         n_clients;
   int         n_firehose;
@@ -155,6 +156,8 @@ start_server (void)
       g_ptr_array_add (argv, (char *) "--amqp");
       g_ptr_array_add (argv, opts.amqp_url);
     }
+  for (guint i = 0; opts.server_args != NULL && opts.server_args[i] != NULL; i++)
+    g_ptr_array_add (argv, opts.server_args[i]);
   g_ptr_array_add (argv, NULL);
 
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL,
@@ -580,6 +583,8 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &opts.server_path, "pulse-events to run", "PATH" },
     { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp_url, "Publish through this RabbitMQ and bridge it", "URL" },
+    { "server-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.server_args,
+      "One more argument for pulse-events, e.g. --server-arg=--amqp-queue-per-client (repeatable)", "ARG" },
     { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opts.broker_pid, "The broker's process, for its CPU time", "PID" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &opts.n_clients, "Task-group clients (1000)", "N" },
     { "firehose", 0, 0, G_OPTION_ARG_INT, &opts.n_firehose, "Clients bound to # (10)", "N" },
