@@ -75,13 +75,13 @@ static struct
 {
   char       *server_path;
   char       *amqp_url;
-  char      **server_args;
   int         broker_pid;
   int         n_clients;
   int         n_firehose;
   double      rate;
   double      duration;
   int         payload_size;
+  char      **server_args;
 } opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024 };
 
 static guint16   server_port;
