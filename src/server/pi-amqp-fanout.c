@@ -81,6 +81,7 @@ struct _PiAmqpFanoutStream
 struct _PiAmqpFanout
 {
   PiAmqpClient       *client;
+  GMainContext       *context;     /* the client's, where everything runs */
   guint               queue_length;
   guint               collapse_threshold;
   PiAmqpSubscription *queue;
@@ -420,7 +421,9 @@ queue_deliveries_cb (GPtrArray *items,
 static void
 queue_close (PiAmqpFanout *self)
 {
-  g_clear_handle_id (&self->linger_id, g_source_remove);
+  if (self->linger_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->context, self->linger_id));
+  self->linger_id = 0;
   if (self->queue != NULL)
     pi_amqp_client_unsubscribe (self->client, g_steal_pointer (&self->queue));
   self->queue_ready = FALSE;
@@ -477,6 +480,7 @@ linger_cb (gpointer user_data)
 {
   PiAmqpFanout *self = user_data;
 
+  /* Fired: queue_close() below must not destroy it. */
   self->linger_id = 0;
   g_debug ("No stream for %d s: closing the server's queue", LINGER_S);
   queue_close (self);
@@ -494,6 +498,7 @@ pi_amqp_fanout_new (PiAmqpClient *client,
   PiAmqpFanout *self = g_new0 (PiAmqpFanout, 1);
 
   self->client = client;
+  self->context = g_main_context_ref_thread_default ();
   self->queue_length = queue_length;
   self->collapse_threshold = collapse_threshold > 0 ? collapse_threshold : PI_AMQP_FANOUT_DEFAULT_COLLAPSE;
   self->exchanges = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, exchange_free);
@@ -525,6 +530,7 @@ pi_amqp_fanout_free (PiAmqpFanout *self)
   g_hash_table_unref (self->streams);
   g_hash_table_unref (self->exchanges);
   pi_topic_index_free (self->index);
+  g_main_context_unref (self->context);
   g_free (self);
 }
 
@@ -569,7 +575,9 @@ pi_amqp_fanout_subscribe (PiAmqpFanout                  *self,
     }
   g_hash_table_add (self->streams, stream);
 
-  g_clear_handle_id (&self->linger_id, g_source_remove);
+  if (self->linger_id != 0)
+    g_source_destroy (g_main_context_find_source_by_id (self->context, self->linger_id));
+  self->linger_id = 0;
   if (self->queue == NULL)
     queue_open (self);
 
@@ -599,7 +607,14 @@ pi_amqp_fanout_subscribe (PiAmqpFanout                  *self,
   /* Everything it needs may be in place already: `ready` soon, but never
    * from inside this call. */
   if (stream->n_waiting == 0 && self->queue_ready)
-    g_idle_add_full (G_PRIORITY_DEFAULT, ready_idle_cb, stream_ref (stream), (GDestroyNotify) stream_unref);
+    {
+      g_autoptr(GSource) idle = g_idle_source_new ();
+
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+      g_source_set_callback (idle, ready_idle_cb, stream_ref (stream), (GDestroyNotify) stream_unref);
+      g_source_set_static_name (idle, "[pi-amqp] stream ready");
+      g_source_attach (idle, self->context);
+    }
 
   return stream;
 }
@@ -637,7 +652,13 @@ pi_amqp_fanout_unsubscribe (PiAmqpFanout       *self,
   g_hash_table_remove (self->streams, stream);
 
   if (g_hash_table_size (self->streams) == 0 && self->queue != NULL && self->linger_id == 0)
-    self->linger_id = g_timeout_add_seconds (LINGER_S, linger_cb, self);
+    {
+      g_autoptr(GSource) linger = g_timeout_source_new_seconds (LINGER_S);
+
+      g_source_set_callback (linger, linger_cb, self, NULL);
+      g_source_set_static_name (linger, "[pi-amqp] queue linger");
+      self->linger_id = g_source_attach (linger, self->context);
+    }
 }
 
 guint
