@@ -32,6 +32,9 @@
 
 static PiTestRabbit rabbit;
 
+static GSubprocess *spawn_server (const char *collapse,
+                                  guint16    *port);
+
 static struct
 {
   GSubprocess *server;
@@ -652,6 +655,51 @@ test_cycles (void)
   assert_queue_count (0);
 }
 
+/* Past the threshold of distinct patterns on an exchange (2 here), the
+ * exchange is bound with `#` alone, and back below it with the patterns
+ * again; the streams see only their own throughout. Its own server. */
+static void
+test_threshold (void)
+{
+  guint16 main_port = env.port;
+  GSubprocess *server = spawn_server ("2", &env.port);
+  g_autoptr(Client) a = NULL;
+  g_autoptr(Client) b = NULL;
+  Client *c = NULL;
+
+  wait_connected ();
+  a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "nu.#") "]}");
+  b = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "xi.#") "]}");
+  client_expect (a, READY);
+  client_expect (b, READY);
+  assert_bindings ("nu.# xi.#");
+
+  c = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "omicron.#") "]}");
+  client_expect (c, READY);
+  assert_bindings ("#");
+  pi_test_rabbit_publish (&rabbit, "xi.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "nu.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "omicron.1", NULL, "{}");
+  client_expect_key (a, "nu.1");
+  client_expect_key (b, "xi.1");
+  client_expect_key (c, "omicron.1");
+
+  client_free (c);
+  assert_bindings ("nu.# xi.#");
+  pi_test_rabbit_publish (&rabbit, "xi.2", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "nu.2", NULL, "{}");
+  client_expect_key (a, "nu.2");
+  client_expect_key (b, "xi.2");
+
+  g_clear_pointer (&a, client_free);
+  g_clear_pointer (&b, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  g_object_unref (server);
+  env.port = main_port;
+  assert_queue_count (0);
+}
+
 /* The broker restarts while streams flow: each is told (a gap on its side),
  * the server reconnects, and a new stream gets a new queue and bindings. */
 static void
@@ -698,37 +746,41 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-static void
-start_server (void)
+/* A pulse-events on the node; @collapse (nullable) its
+ * PULSE_EVENTS_AMQP_COLLAPSE. */
+static GSubprocess *
+spawn_server (const char *collapse,
+              guint16    *port)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   g_autofree char *log = g_getenv ("PI_TEST_SERVER_LOG") ? g_strdup (g_getenv ("PI_TEST_SERVER_LOG")) : g_build_filename (rabbit.dir, "pulse-events-shared.log", NULL);
+  GSubprocess *server;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path (launcher, log);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
-  /* PI_TEST_SERVER_LOG: where to keep the server's log, with its debug
-   * messages, for a look after the run. */
-  if (g_getenv ("PI_TEST_SERVER_LOG") != NULL)
-    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "pi-amqp", TRUE);
-  env.server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
-                                            "--amqp", rabbit.amqp_url,
-                                            "--listen", "127.0.0.1:0",
-                                            "--ping-interval", "1",
-                                            NULL);
+  if (collapse != NULL)
+    g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_COLLAPSE", collapse, TRUE);
+  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
+                                        "--amqp", rabbit.amqp_url,
+                                        "--listen", "127.0.0.1:0",
+                                        "--ping-interval", "1",
+                                        NULL);
   g_assert_no_error (error);
 
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.server));
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
   line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (line);
   g_assert_true (g_str_has_prefix (line, "Listening on http://127.0.0.1:"));
-  env.port = (guint16) atoi (strrchr (line, ':') + 1);
-  g_assert_cmpuint (env.port, >, 0);
+  *port = (guint16) atoi (strrchr (line, ':') + 1);
+  g_assert_cmpuint (*port, >, 0);
+
+  return server;
 }
 
 static void
@@ -764,10 +816,11 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/collapse", test_collapse);
   g_test_add_func ("/pi/amqp-shared/missing-exchange", test_missing_exchange);
   g_test_add_func ("/pi/amqp-shared/cycles", test_cycles);
+  g_test_add_func ("/pi/amqp-shared/threshold", test_threshold);
   g_test_add_func ("/pi/amqp-shared/broker-restart", test_broker_restart);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
-  start_server ();
+  env.server = spawn_server (NULL, &env.port);
   wait_connected ();
 
   ret = g_test_run ();
