@@ -756,7 +756,11 @@ spawn_server (const char *collapse,
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  g_autofree char *log = g_getenv ("PI_TEST_SERVER_LOG") ? g_strdup (g_getenv ("PI_TEST_SERVER_LOG")) : g_build_filename (rabbit.dir, "pulse-events-shared.log", NULL);
+  /* PI_TEST_SERVER_LOG keeps the server's log (and sanitizer reports) past
+   * the node's directory, which goes when the test ends. */
+  const char *kept_log = g_getenv ("PI_TEST_SERVER_LOG");
+  g_autofree char *log = kept_log != NULL ? g_strdup (kept_log)
+                                          : g_build_filename (rabbit.dir, "pulse-events-shared.log", NULL);
   GSubprocess *server;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
