@@ -19,7 +19,7 @@
  * broker through librabbitmq and pulse-events bridges it.
  *
  *   bench-fanout [--server PATH] [--clients N] [--firehose N] [--rate R]
- *                [--duration S] [--amqp URL [--broker-pid PID]]
+ *                [--duration S] [--amqp URL [--broker-pid PID]] [--server-arg ARG]...
  *   bench-fanout --idle N [--server PATH] [--amqp URL]
  *
  * --idle N only connects N task-group clients as fast as it can and prints
@@ -87,7 +87,8 @@ static struct
   double      duration;
   int         payload_size;
   int         idle;
-} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0 };
+  char      **server_args;
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL };
 
 static guint16   server_port;
 static GPid      server_pid;
@@ -161,6 +162,8 @@ start_server (void)
       g_ptr_array_add (argv, (char *) "--amqp");
       g_ptr_array_add (argv, opts.amqp_url);
     }
+  for (guint i = 0; opts.server_args != NULL && opts.server_args[i] != NULL; i++)
+    g_ptr_array_add (argv, opts.server_args[i]);
   g_ptr_array_add (argv, NULL);
 
   if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL,
@@ -586,6 +589,8 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &opts.server_path, "pulse-events to run", "PATH" },
     { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp_url, "Publish through this RabbitMQ and bridge it", "URL" },
+    { "server-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.server_args,
+      "One more argument for pulse-events, e.g. --server-arg=--amqp-queue-per-client (repeatable)", "ARG" },
     { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opts.broker_pid, "The broker's process, for its CPU time", "PID" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &opts.n_clients, "Task-group clients (1000)", "N" },
     { "firehose", 0, 0, G_OPTION_ARG_INT, &opts.n_firehose, "Clients bound to # (10)", "N" },

@@ -129,15 +129,18 @@ static void
 test_no_password_in_errors (void)
 {
   static const char * const passwords[] = { "pa/ss", "pa#ss", "pa?ss", "50%off", "p@ss/w?rd" };
-  static const char * const forms[] = { "amqps://u:%s@host/", "amqp://u:%s@host:port/", "amqps://u:%s@[::1/",
-                                        "amqps://u:%s@/", "amqp://u:%s@host/a/b" };
+  /* The password goes where PASSWORD stands. */
+  static const char * const forms[] = { "amqps://u:PASSWORD@host/", "amqp://u:PASSWORD@host:port/",
+                                        "amqps://u:PASSWORD@[::1/", "amqps://u:PASSWORD@/",
+                                        "amqp://u:PASSWORD@host/a/b" };
 
   for (guint i = 0; i < G_N_ELEMENTS (passwords); i++)
     for (guint j = 0; j < G_N_ELEMENTS (forms); j++)
       {
         g_autoptr(GError) error = NULL;
         g_autoptr(PiAmqpAddress) address = NULL;
-        g_autofree char *url = g_strdup_printf (forms[j], passwords[i]);
+        g_auto(GStrv) parts = g_strsplit (forms[j], "PASSWORD", 2);
+        g_autofree char *url = g_strconcat (parts[0], passwords[i], parts[1], NULL);
 
         address = pi_amqp_address_parse (url, &error);
         if (address != NULL)

@@ -914,11 +914,14 @@ spawn_server (const char *name,
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   if (heartbeat != NULL)
     g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_HEARTBEAT", heartbeat, TRUE);
+  /* The same tests hold for both ways to use the broker: one queue per
+   * server (the default) and one per stream (test-amqp-per-client). */
   server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
                                         "--amqp", env.amqp_url,
                                         "--listen", "127.0.0.1:0",
                                         "--ping-interval", "1",
                                         "--queue-length", queue_length,
+                                        g_getenv ("PI_TEST_AMQP_PER_CLIENT") ? "--amqp-queue-per-client" : NULL,
                                         NULL);
   g_assert_no_error (error);
 

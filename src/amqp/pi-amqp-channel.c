@@ -453,6 +453,8 @@ io_subscribe (Io                 *io,
     goto failed;
 
   g_debug ("Subscription %p consuming %s on channel %u", sub, setup.queue, sub->channel);
+  g_free (sub->declared_queue);
+  sub->declared_queue = g_strdup (setup.queue);
   pi_amqp_io_emit (io, sub, OUTGOING_READY, 0, NULL);
 
   /* Unsubscribed while we were setting up: the request that follows in the
@@ -523,6 +525,67 @@ io_ack (Io                 *io,
   return TRUE;
 }
 
+/* Binds or unbinds a live subscription's queue on the control channel, not
+ * on the consuming one: a refusal closes the channel it was made on, and
+ * closing the consuming channel would cancel the consumer (and with it
+ * delete the auto-delete queue). The control channel is reopened. */
+static gboolean
+io_rebind (Io       *io,
+           Request  *request,
+           char    **connection_error)
+{
+  PiAmqpSubscription *sub = request->sub;
+  g_autofree char *text = NULL;
+  g_autofree char *message = NULL;
+  gboolean bind = request->kind == REQUEST_BIND;
+  RpcResult result;
+  int code = 0;
+
+  if (pi_amqp_subscription_is_cancelled (sub))
+    return TRUE;
+
+  if (sub->io_failed || sub->channel == 0 || sub->declared_queue == NULL)
+    {
+      /* Only seen if the subscription has not failed yet in the caller's
+       * context; it is about to. */
+      if (bind)
+        pi_amqp_io_emit_bound (io, request, g_strdup (_("The subscription is over")), NULL);
+      return TRUE;
+    }
+
+  if (bind)
+    amqp_queue_bind (io->conn, CONTROL_CHANNEL, amqp_cstring_bytes (sub->declared_queue),
+                     amqp_cstring_bytes (request->exchange), amqp_cstring_bytes (request->pattern),
+                     amqp_empty_table);
+  else
+    amqp_queue_unbind (io->conn, CONTROL_CHANNEL, amqp_cstring_bytes (sub->declared_queue),
+                       amqp_cstring_bytes (request->exchange), amqp_cstring_bytes (request->pattern),
+                       amqp_empty_table);
+  result = pi_amqp_io_check_rpc (io, CONTROL_CHANNEL, &text, &code, &message);
+
+  if (result == RPC_CONNECTION_LOST)
+    {
+      *connection_error = g_steal_pointer (&text);
+      return FALSE;
+    }
+
+  if (result == RPC_CHANNEL_CLOSED)
+    {
+      g_debug ("Subscription %p: %s of %s/%s refused: %s", sub, bind ? "binding" : "unbinding",
+               request->exchange, request->pattern, text);
+      if (bind)
+        pi_amqp_io_emit_bound (io, request,
+                               pi_amqp_explain_refusal (io->address->user, STEP_BIND, sub->declared_queue,
+                                                        request->exchange, code, message, text),
+                               g_strdup (text));
+      return pi_amqp_io_open_control_channel (io, connection_error);
+    }
+
+  if (bind)
+    pi_amqp_io_emit_bound (io, request, NULL, NULL);
+  return TRUE;
+}
+
 gboolean
 pi_amqp_io_process_requests (Io    *io,
                              char **connection_error)
@@ -553,6 +616,11 @@ pi_amqp_io_process_requests (Io    *io,
 
         case REQUEST_ACK:
           ok = io_ack (io, request->sub, request->tag, connection_error);
+          break;
+
+        case REQUEST_BIND:
+        case REQUEST_UNBIND:
+          ok = io_rebind (io, request, connection_error);
           break;
 
         default:

@@ -112,6 +112,7 @@ pi_amqp_subscription_unref (PiAmqpSubscription *sub)
       g_array_unref (sub->bindings);
       g_free (sub->queue_name);
       g_free (sub->dropped_exchange);
+      g_free (sub->declared_queue);
       g_free (sub);
     }
 }
@@ -246,6 +247,63 @@ pi_amqp_client_ack (PiAmqpClient       *self,
     return;
 
   pi_amqp_io_push_request (self->io, REQUEST_ACK, pi_amqp_subscription_ref (subscription), delivery_tag);
+}
+
+/**
+ * pi_amqp_client_bind:
+ * @self: a #PiAmqpClient
+ * @subscription: a live subscription
+ * @exchange: the exchange
+ * @pattern: the routing key pattern
+ * @func: (nullable): called when the binding is made or refused
+ * @user_data: for @func
+ *
+ * Binds @subscription's queue to @exchange with @pattern, on the control
+ * channel: a refusal does not end the subscription.
+ */
+void
+pi_amqp_client_bind (PiAmqpClient       *self,
+                     PiAmqpSubscription *subscription,
+                     const char         *exchange,
+                     const char         *pattern,
+                     PiAmqpBindFunc      func,
+                     gpointer            user_data)
+{
+  g_return_if_fail (PI_IS_AMQP_CLIENT (self));
+  g_return_if_fail (subscription != NULL);
+  g_return_if_fail (exchange != NULL && pattern != NULL);
+
+  if (subscription->finished)
+    return;
+
+  pi_amqp_io_push_bind_request (self->io, REQUEST_BIND, pi_amqp_subscription_ref (subscription),
+                                exchange, pattern, func, user_data);
+}
+
+/**
+ * pi_amqp_client_unbind:
+ * @self: a #PiAmqpClient
+ * @subscription: a live subscription
+ * @exchange: the exchange
+ * @pattern: the routing key pattern
+ *
+ * Removes a binding of @subscription's queue.
+ */
+void
+pi_amqp_client_unbind (PiAmqpClient       *self,
+                       PiAmqpSubscription *subscription,
+                       const char         *exchange,
+                       const char         *pattern)
+{
+  g_return_if_fail (PI_IS_AMQP_CLIENT (self));
+  g_return_if_fail (subscription != NULL);
+  g_return_if_fail (exchange != NULL && pattern != NULL);
+
+  if (subscription->finished)
+    return;
+
+  pi_amqp_io_push_bind_request (self->io, REQUEST_UNBIND, pi_amqp_subscription_ref (subscription),
+                                exchange, pattern, NULL, NULL);
 }
 
 PiAmqpClientState

@@ -234,6 +234,36 @@ void                pi_amqp_client_ack         (PiAmqpClient                    
                                                 PiAmqpSubscription                *subscription,
                                                 guint64                            delivery_tag);
 
+/* Bindings added to and removed from a live subscription, e.g. one queue
+ * shared by many readers whose patterns come and go. They are made on the
+ * connection's control channel, never on the consuming one: a refusal
+ * (404 for a missing exchange, 403) closes that channel only, which the
+ * client reopens, and the subscription goes on consuming. Requests run in
+ * order after the subscribe, so a bind made right after subscribing is made
+ * once the queue exists.
+ *
+ * @refusal is NULL when the binding is in place; else why not in words
+ * (what to do), and @broker_reply the broker's own text ("Channel closed by
+ * server: 404 (NOT-FOUND) with message …", as events v1 sends it). It runs in
+ * the client's context, never from inside pi_amqp_client_bind(), and not at
+ * all once the subscription has failed or was unsubscribed. */
+typedef void (*PiAmqpBindFunc) (const char *refusal,
+                                const char *broker_reply,
+                                gpointer    user_data);
+
+void                pi_amqp_client_bind        (PiAmqpClient                      *self,
+                                                PiAmqpSubscription                *subscription,
+                                                const char                        *exchange,
+                                                const char                        *pattern,
+                                                PiAmqpBindFunc                     func,
+                                                gpointer                           user_data);
+/* Removes a binding made at subscribe or with pi_amqp_client_bind(); a
+ * refusal (there was no such binding) is only logged. */
+void                pi_amqp_client_unbind      (PiAmqpClient                      *self,
+                                                PiAmqpSubscription                *subscription,
+                                                const char                        *exchange,
+                                                const char                        *pattern);
+
 /* "queue/USER/PREFIX-RANDOM" (RANDOM: 16 hexadecimal digits) and its
  * dropped exchange "exchange/USER/PREFIX-RANDOM-dropped": Mozilla Pulse's
  * naming rules (PulseGuardian lets a user configure only queue/USER/… and

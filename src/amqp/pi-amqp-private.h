@@ -83,6 +83,7 @@ struct _PiAmqpSubscription
   gboolean                     io_failed;        /* `failed` was emitted */
   amqp_channel_t               channel;          /* consuming, 0 if none */
   amqp_channel_t               dropped_channel;  /* counting drops, 0 if none */
+  char                        *declared_queue;   /* its name once consuming */
 };
 
 typedef enum
@@ -90,6 +91,8 @@ typedef enum
   REQUEST_SUBSCRIBE,
   REQUEST_UNSUBSCRIBE,
   REQUEST_ACK,
+  REQUEST_BIND,
+  REQUEST_UNBIND,
 } RequestKind;
 
 typedef struct
@@ -97,6 +100,11 @@ typedef struct
   RequestKind         kind;
   PiAmqpSubscription *sub;
   guint64             tag;
+  /* BIND, UNBIND */
+  char               *exchange;
+  char               *pattern;
+  PiAmqpBindFunc      bind_func;
+  gpointer            bind_data;
 } Request;
 
 typedef enum
@@ -107,6 +115,7 @@ typedef enum
   OUTGOING_DROPPED,
   OUTGOING_BINDING_FAILED,
   OUTGOING_FAILED,
+  OUTGOING_BOUND,           /* a pi_amqp_client_bind() done: text the refusal */
 } OutgoingKind;
 
 typedef struct
@@ -119,6 +128,10 @@ typedef struct
                                  * BINDING_FAILED: index; STATE: state */
   PiAmqpFailure       failure;
   char               *text;
+  /* BOUND */
+  char               *broker_reply;
+  PiAmqpBindFunc      bind_func;
+  gpointer            bind_data;
 } Outgoing;
 
 /* Shared between the client object (main context) and its I/O thread,
@@ -201,6 +214,11 @@ gboolean        pi_amqp_io_has_requests           (Io                 *io);
 gboolean        pi_amqp_io_should_quit            (Io                 *io);
 gboolean        pi_amqp_io_reading_paused         (Io                 *io);
 void            pi_amqp_request_free              (Request            *request);
+/* Takes @text and @broker_reply. */
+void            pi_amqp_io_emit_bound             (Io                 *io,
+                                                   Request            *request,
+                                                   char               *text,
+                                                   char               *broker_reply);
 
 /* The client's side of the queues (pi-amqp-queue.c, pi-amqp-client.c). */
 void            pi_amqp_io_wake                   (Io                 *io);
@@ -208,6 +226,13 @@ void            pi_amqp_io_push_request           (Io                 *io,
                                                    RequestKind         kind,
                                                    PiAmqpSubscription *sub,
                                                    guint64             tag);
+void            pi_amqp_io_push_bind_request      (Io                 *io,
+                                                   RequestKind         kind,
+                                                   PiAmqpSubscription *sub,
+                                                   const char         *exchange,
+                                                   const char         *pattern,
+                                                   PiAmqpBindFunc      func,
+                                                   gpointer            user_data);
 void            pi_amqp_outgoing_free             (Io                 *io,
                                                    Outgoing           *out);
 GSource        *pi_amqp_io_dispatch_source_new    (Io                 *io);

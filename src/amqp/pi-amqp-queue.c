@@ -30,6 +30,7 @@ pi_amqp_outgoing_free (Io       *io,
   if (out->item != NULL && io->convert_free != NULL)
     io->convert_free (out->item);
   g_free (out->text);
+  g_free (out->broker_reply);
   g_free (out);
 }
 
@@ -134,6 +135,11 @@ dispatch_one (Io       *io,
       sub->finished = TRUE;
       if (sub->callbacks.failed != NULL)
         sub->callbacks.failed (out->text, out->failure, sub->user_data);
+      break;
+
+    case OUTGOING_BOUND:
+      if (out->bind_func != NULL)
+        out->bind_func (out->text, out->broker_reply, out->bind_data);
       break;
 
     case OUTGOING_STATE:
@@ -417,6 +423,26 @@ pi_amqp_io_fail (Io                 *io,
   io_push (io, out, TRUE);
 }
 
+/* Called on the I/O thread: a pi_amqp_client_bind() is done. Urgent, like
+ * every answer the caller waits for. */
+void
+pi_amqp_io_emit_bound (Io      *io,
+                       Request *request,
+                       char    *text,
+                       char    *broker_reply)
+{
+  Outgoing *out = g_new0 (Outgoing, 1);
+
+  out->kind = OUTGOING_BOUND;
+  out->sub = pi_amqp_subscription_ref (request->sub);
+  out->text = text;
+  out->broker_reply = broker_reply;
+  out->bind_func = request->bind_func;
+  out->bind_data = request->bind_data;
+  out->size = sizeof *out;
+  io_push (io, out, TRUE);
+}
+
 /* --- requests from the main context --------------------------------------- */
 
 void
@@ -439,6 +465,31 @@ pi_amqp_io_push_request (Io                 *io,
   request->kind = kind;
   request->sub = sub;
   request->tag = tag;
+
+  g_mutex_lock (&io->lock);
+  g_queue_push_tail (&io->requests, request);
+  g_mutex_unlock (&io->lock);
+
+  pi_amqp_io_wake (io);
+}
+
+void
+pi_amqp_io_push_bind_request (Io                 *io,
+                              RequestKind         kind,
+                              PiAmqpSubscription *sub,
+                              const char         *exchange,
+                              const char         *pattern,
+                              PiAmqpBindFunc      func,
+                              gpointer            user_data)
+{
+  Request *request = g_new0 (Request, 1);
+
+  request->kind = kind;
+  request->sub = sub;
+  request->exchange = g_strdup (exchange);
+  request->pattern = g_strdup (pattern);
+  request->bind_func = func;
+  request->bind_data = user_data;
 
   g_mutex_lock (&io->lock);
   g_queue_push_tail (&io->requests, request);
@@ -505,5 +556,7 @@ void
 pi_amqp_request_free (Request *request)
 {
   pi_amqp_subscription_unref (request->sub);
+  g_free (request->exchange);
+  g_free (request->pattern);
   g_free (request);
 }

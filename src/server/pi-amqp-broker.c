@@ -13,18 +13,22 @@
 
 #include "pi-amqp-broker.h"
 #include "pi-amqp-client.h"
+#include "pi-amqp-fanout.h"
 #include "pi-binding.h"
 #include "pi-event-format.h"
 
 /* A RabbitMQ broker behind the PiBroker interface: a PiAmqpClient whose I/O
- * thread formats each delivery as the SSE event the streams send, one
- * queue per stream, all bindings or none (events v1). */
+ * thread formats each delivery as the SSE event the streams send. Shared
+ * mode (pulse-events' default): one queue for the server, fanned out in
+ * process (pi-amqp-fanout.c). Per-stream mode: one queue per stream, all
+ * bindings or none (events v1). */
 
 struct _PiAmqpBroker
 {
   PiBroker      parent_instance;
 
   PiAmqpClient *client;
+  PiAmqpFanout *fanout;       /* shared mode, else NULL */
   char         *location;
   guint         queue_length;
 };
@@ -36,6 +40,7 @@ G_DEFINE_FINAL_TYPE (PiAmqpBroker, pi_amqp_broker, PI_TYPE_BROKER)
 struct _PiSubscription
 {
   PiAmqpSubscription      *amqp;
+  PiAmqpFanoutStream      *stream;    /* shared mode */
   PiSubscriptionCallbacks  callbacks;
   gpointer                 user_data;
   gboolean                 finished;
@@ -112,6 +117,11 @@ pi_amqp_broker_subscribe (PiBroker                      *broker,
   sub = g_rc_box_new0 (PiSubscription);
   sub->callbacks = *callbacks;
   sub->user_data = user_data;
+  if (self->fanout != NULL)
+    {
+      sub->stream = pi_amqp_fanout_subscribe (self->fanout, amqp_bindings, bindings->len, callbacks, user_data);
+      return sub;
+    }
   sub->amqp = pi_amqp_client_subscribe (self->client, amqp_bindings, bindings->len, &options,
                                         &subscription_callbacks, sub);
 
@@ -125,7 +135,10 @@ pi_amqp_broker_unsubscribe (PiBroker       *broker,
   PiAmqpBroker *self = PI_AMQP_BROKER (broker);
 
   sub->finished = TRUE;
-  pi_amqp_client_unsubscribe (self->client, sub->amqp);
+  if (sub->stream != NULL)
+    pi_amqp_fanout_unsubscribe (self->fanout, sub->stream);
+  else
+    pi_amqp_client_unsubscribe (self->client, sub->amqp);
   g_rc_box_release (sub);
 }
 
@@ -183,6 +196,7 @@ pi_amqp_broker_finalize (GObject *object)
 {
   PiAmqpBroker *self = PI_AMQP_BROKER (object);
 
+  g_clear_pointer (&self->fanout, pi_amqp_fanout_free);
   g_clear_object (&self->client);
   g_free (self->location);
 
@@ -208,6 +222,55 @@ pi_amqp_broker_init (PiAmqpBroker *self)
 {
 }
 
+static PiBroker *
+amqp_broker_new (const char  *url,
+                 guint        queue_length,
+                 gboolean     shared,
+                 GError     **error)
+{
+  g_autoptr(PiAmqpBroker) self = NULL;
+  g_autoptr(PiAmqpAddress) address = NULL;
+  PiAmqpClientOptions options = { 0 };
+  const char *heartbeat = g_getenv ("PULSE_EVENTS_AMQP_HEARTBEAT");
+  const char *collapse = g_getenv ("PULSE_EVENTS_AMQP_COLLAPSE");
+
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!(address = pi_amqp_address_parse (url, error)))
+    return NULL;
+
+  /* Tests shorten the heartbeats. */
+  if (heartbeat != NULL)
+    {
+      int seconds = CLAMP (atoi (heartbeat), 0, 3600);
+      options.heartbeat = seconds == 0 ? PI_AMQP_HEARTBEAT_NONE : (guint) seconds;
+    }
+  options.product = "pulse-events";
+  if (shared)
+    {
+      options.convert_func = pi_amqp_fanout_convert;
+      options.convert_free = pi_amqp_fanout_item_free;
+    }
+  else
+    {
+      options.convert_func = format_event;
+      options.convert_free = (GDestroyNotify) g_bytes_unref;
+    }
+
+  self = g_object_new (PI_TYPE_AMQP_BROKER, NULL);
+  self->queue_length = queue_length > 0 ? queue_length : PI_AMQP_BROKER_DEFAULT_QUEUE_LENGTH;
+  self->location = pi_amqp_address_to_string (address);
+  if (!(self->client = pi_amqp_client_new (address, &options, error)))
+    return NULL;
+  /* Measurements try other thresholds. */
+  if (shared)
+    self->fanout = pi_amqp_fanout_new (self->client, self->queue_length,
+                                       collapse != NULL ? (guint) CLAMP (atoi (collapse), 0, G_MAXINT) : 0);
+
+  return PI_BROKER (g_steal_pointer (&self));
+}
+
 /**
  * pi_amqp_broker_new:
  * @url: `amqp://user:password@host:port/vhost` or `amqps://...`
@@ -229,34 +292,30 @@ pi_amqp_broker_new (const char  *url,
                     guint        queue_length,
                     GError     **error)
 {
-  g_autoptr(PiAmqpBroker) self = NULL;
-  g_autoptr(PiAmqpAddress) address = NULL;
-  PiAmqpClientOptions options = { 0 };
-  const char *heartbeat = g_getenv ("PULSE_EVENTS_AMQP_HEARTBEAT");
+  return amqp_broker_new (url, queue_length, FALSE, error);
+}
 
-  g_return_val_if_fail (url != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (!(address = pi_amqp_address_parse (url, error)))
-    return NULL;
-
-  /* Tests shorten the heartbeats. */
-  if (heartbeat != NULL)
-    {
-      int seconds = CLAMP (atoi (heartbeat), 0, 3600);
-      options.heartbeat = seconds == 0 ? PI_AMQP_HEARTBEAT_NONE : (guint) seconds;
-    }
-  options.product = "pulse-events";
-  options.convert_func = format_event;
-  options.convert_free = (GDestroyNotify) g_bytes_unref;
-
-  self = g_object_new (PI_TYPE_AMQP_BROKER, NULL);
-  self->queue_length = queue_length > 0 ? queue_length : PI_AMQP_BROKER_DEFAULT_QUEUE_LENGTH;
-  self->location = pi_amqp_address_to_string (address);
-  if (!(self->client = pi_amqp_client_new (address, &options, error)))
-    return NULL;
-
-  return PI_BROKER (g_steal_pointer (&self));
+/**
+ * pi_amqp_broker_new_shared:
+ * @url: `amqp://user:password@host:port/vhost` or `amqps://...`
+ * @queue_length: `x-max-length` of the one queue, 0 for the default
+ * @error: a #GError
+ *
+ * As pi_amqp_broker_new(), but every subscription is served from one queue
+ * (queue/USER/pulse-events-RANDOM, while there are subscriptions and
+ * a moment after), bound with the distinct bindings of all of them and
+ * matched to each in process. An exchange with more than
+ * %PI_AMQP_FANOUT_DEFAULT_COLLAPSE distinct patterns (or
+ * `PULSE_EVENTS_AMQP_COLLAPSE`) is bound with `#`.
+ *
+ * Returns: (transfer full): the broker, or %NULL if @url is not valid
+ */
+PiBroker *
+pi_amqp_broker_new_shared (const char  *url,
+                           guint        queue_length,
+                           GError     **error)
+{
+  return amqp_broker_new (url, queue_length, TRUE, error);
 }
 
 /**

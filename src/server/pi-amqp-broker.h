@@ -20,6 +20,9 @@ G_DECLARE_FINAL_TYPE (PiAmqpBroker, pi_amqp_broker, PI, AMQP_BROKER, PiBroker)
 PiBroker   *pi_amqp_broker_new          (const char    *url,
                                          guint          queue_length,
                                          GError       **error);
+PiBroker   *pi_amqp_broker_new_shared   (const char    *url,
+                                         guint          queue_length,
+                                         GError       **error);
 const char *pi_amqp_broker_get_location (PiAmqpBroker  *self);
 
 G_END_DECLS

@@ -30,6 +30,7 @@ typedef struct
 {
   char     *listen;
   char     *amqp;
+  gboolean  amqp_queue_per_client;
   char     *cors_origin;
   char     *tls_cert;
   char     *tls_key;
@@ -179,6 +180,9 @@ static const GOptionEntry entries[] = {
   { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp,
     "Bridge a RabbitMQ broker (amqp://user:pass@host:port/vhost or amqps://) instead of the embedded exchange; "
     "queues are named queue/USER/pulse-events-RANDOM, as Mozilla Pulse requires", "URL" },
+  { "amqp-queue-per-client", 0, 0, G_OPTION_ARG_NONE, &opts.amqp_queue_per_client,
+    "With --amqp, one queue per stream instead of one for the server (where a shared queue is not allowed, "
+    "or --queue-length should bound each stream's queue)", NULL },
   { "demo", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, demo_option_cb,
     "Publish demo Taskcluster queue traffic on the embedded exchange (default 20 messages/s)", "[RATE]" },
   { "cors-origin", 0, 0, G_OPTION_ARG_STRING, &opts.cors_origin,
@@ -402,7 +406,8 @@ main (int   argc,
 
   if (opts.amqp != NULL)
     {
-      if (!(broker = pi_amqp_broker_new (opts.amqp, opts.queue_length, &error)))
+      if (!(broker = opts.amqp_queue_per_client ? pi_amqp_broker_new (opts.amqp, opts.queue_length, &error)
+                                                : pi_amqp_broker_new_shared (opts.amqp, opts.queue_length, &error)))
         usage_error ("--amqp: %s", error->message);
     }
   else

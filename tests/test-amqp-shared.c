@@ -1,0 +1,838 @@
+/* test-amqp-shared.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* pulse-events --amqp in its default, shared mode against a real RabbitMQ
+ * node: one broker queue for the server, bound with the distinct bindings
+ * of its streams, fanned out in process. What is checked is what a client
+ * receives and what the broker holds (rabbitmqctl list_queues and
+ * list_bindings). First, the library call it rests on: bindings added to
+ * and removed from a live subscription. */
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <gio/gio.h>
+
+#include "pi-amqp-client.h"
+#include "pi-rabbit-test.h"
+
+#define EXCHANGE       "exchange/pi-test/v1/shared"
+#define MISSING        "exchange/pi-test/v1/no-such-exchange"
+#define READ_TIMEOUT_S 20
+#define READY          "event: ready\ndata: {}\nid: -\n\n"
+#define BINDING(exchange, pattern) "{\"exchange\":\"" exchange "\",\"routingKeyPattern\":\"" pattern "\"}"
+
+static PiTestRabbit rabbit;
+
+static GSubprocess *spawn_server (const char *collapse,
+                                  guint16    *port);
+
+static struct
+{
+  GSubprocess *server;
+  guint16      port;
+} env;
+
+/* --- the broker's view -------------------------------------------------------- */
+
+static guint
+count_queues (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers", "name", NULL);
+  g_auto(GStrv) lines = g_strsplit (g_strstrip (out), "\n", -1);
+
+  return out[0] == '\0' ? 0 : g_strv_length (lines);
+}
+
+/* The routing keys bound from EXCHANGE to server queues, sorted, joined by
+ * spaces. */
+static char *
+bindings_on_exchange (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_bindings", "--quiet", "--no-table-headers",
+                                             "source_name", "destination_name", "routing_key", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", 3);
+
+      if (g_strv_length (fields) == 3 && g_str_equal (fields[0], EXCHANGE) &&
+          g_str_has_prefix (fields[1], "queue/guest/pulse-events-"))
+        g_ptr_array_add (keys, g_strdup (g_strstrip (fields[2])));
+    }
+  g_ptr_array_sort_values (keys, (GCompareFunc) g_strcmp0);
+  g_ptr_array_add (keys, NULL);
+
+  return g_strjoinv (" ", (char **) keys->pdata);
+}
+
+/* The server changes bindings when a stream comes or goes (it notices a
+ * stream gone on its next write: pings every second here). */
+static void
+assert_bindings (const char *expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  g_autofree char *bound = NULL;
+
+  while (g_free (bound), bound = bindings_on_exchange (),
+         !g_str_equal (bound, expected) && g_get_monotonic_time () < deadline)
+    g_usleep (200 * 1000);
+  g_assert_cmpstr (bound, ==, expected);
+}
+
+static void
+assert_queue_count (guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  guint n;
+
+  while ((n = count_queues ()) != expected && g_get_monotonic_time () < deadline)
+    g_usleep (200 * 1000);
+  g_assert_cmpuint (n, ==, expected);
+}
+
+/* --- the library: bindings of a live subscription ------------------------------ */
+
+typedef struct
+{
+  gboolean   ready;
+  gboolean   failed;
+  GPtrArray *keys;        /* routing keys delivered */
+  guint      n_answers;
+  char      *refusal;
+  char      *broker_reply;
+} Probe;
+
+static void
+probe_ready (gpointer user_data)
+{
+  ((Probe *) user_data)->ready = TRUE;
+}
+
+static void
+probe_deliveries (GPtrArray *items,
+                  guint64    last_tag,
+                  gpointer   user_data)
+{
+  Probe *probe = user_data;
+
+  for (guint i = 0; i < items->len; i++)
+    g_ptr_array_add (probe->keys, g_strdup (((PiAmqpDeliveryCopy *) g_ptr_array_index (items, i))->routing_key));
+}
+
+static void
+probe_failed (const char    *text,
+              PiAmqpFailure  failure,
+              gpointer       user_data)
+{
+  g_test_message ("subscription failed: %s", text);
+  ((Probe *) user_data)->failed = TRUE;
+}
+
+static void
+probe_bound (const char *refusal,
+             const char *broker_reply,
+             gpointer    user_data)
+{
+  Probe *probe = user_data;
+
+  probe->n_answers++;
+  g_free (probe->refusal);
+  g_free (probe->broker_reply);
+  probe->refusal = g_strdup (refusal);
+  probe->broker_reply = g_strdup (broker_reply);
+}
+
+static const PiAmqpSubscriptionCallbacks probe_callbacks = {
+  .ready = probe_ready,
+  .deliveries = probe_deliveries,
+  .failed = probe_failed,
+};
+
+static void
+iterate_until (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + READ_TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!*flag && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*flag);
+}
+
+static void
+wait_answers (Probe *probe,
+              guint  n)
+{
+  gint64 deadline = g_get_monotonic_time () + READ_TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (probe->n_answers < n && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (probe->n_answers, ==, n);
+}
+
+/* Waits for a delivery with routing key @key; returns the keys before it. */
+static char *
+wait_key (Probe      *probe,
+          const char *key)
+{
+  gint64 deadline = g_get_monotonic_time () + READ_TIMEOUT_S * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      for (guint i = 0; i < probe->keys->len; i++)
+        if (g_str_equal (g_ptr_array_index (probe->keys, i), key))
+          {
+            g_autoptr(GString) before = g_string_new (NULL);
+
+            for (guint j = 0; j < i; j++)
+              g_string_append_printf (before, "%s%s", j > 0 ? " " : "", (char *) g_ptr_array_index (probe->keys, j));
+            g_ptr_array_remove_range (probe->keys, 0, i + 1);
+            return g_string_free (g_steal_pointer (&before), FALSE);
+          }
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+test_library_rebind (void)
+{
+  g_autoptr(PiAmqpAddress) address = pi_amqp_address_parse (rabbit.amqp_url, NULL);
+  g_autoptr(PiAmqpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  Probe probe = { 0 };
+  PiAmqpSubscription *sub;
+  char *before;
+
+  probe.keys = g_ptr_array_new_with_free_func (g_free);
+  client = pi_amqp_client_new (address, NULL, &error);
+  g_assert_no_error (error);
+
+  /* No binding at first; one right after subscribing is made once the
+   * queue exists. */
+  sub = pi_amqp_client_subscribe (client, NULL, 0, NULL, &probe_callbacks, &probe);
+  pi_amqp_client_bind (client, sub, EXCHANGE, "lib.a.#", probe_bound, &probe);
+  g_assert_cmpuint (probe.n_answers, ==, 0);   /* never from inside the call */
+  iterate_until (&probe.ready);
+  wait_answers (&probe, 1);
+  g_assert_null (probe.refusal);
+
+  pi_test_rabbit_publish (&rabbit, "lib.a.1", NULL, "{}");
+  before = wait_key (&probe, "lib.a.1");
+  g_assert_cmpstr (before, ==, "");
+  g_free (before);
+
+  /* A missing exchange: refused in words, with the broker's reply, and the
+   * subscription goes on consuming. */
+  pi_amqp_client_bind (client, sub, MISSING, "#", probe_bound, &probe);
+  wait_answers (&probe, 2);
+  g_test_message ("refusal: %s / %s", probe.refusal, probe.broker_reply);
+  g_assert_nonnull (probe.refusal);
+  g_assert_nonnull (strstr (probe.refusal, "“" MISSING "” does not exist"));
+  g_assert_nonnull (strstr (probe.broker_reply, "404 (NOT-FOUND)"));
+  g_assert_false (probe.failed);
+
+  pi_amqp_client_bind (client, sub, EXCHANGE, "lib.b.#", probe_bound, &probe);
+  wait_answers (&probe, 3);
+  g_assert_null (probe.refusal);
+  pi_test_rabbit_publish (&rabbit, "lib.a.2", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "lib.b.1", NULL, "{}");
+  before = wait_key (&probe, "lib.b.1");
+  g_assert_cmpstr (before, ==, "lib.a.2");
+  g_free (before);
+
+  /* Unbound: lib.a.* no longer arrives; the other binding stays. */
+  pi_amqp_client_unbind (client, sub, EXCHANGE, "lib.a.#");
+  pi_amqp_client_bind (client, sub, EXCHANGE, "lib.c.#", probe_bound, &probe);
+  wait_answers (&probe, 4);
+  pi_test_rabbit_publish (&rabbit, "lib.a.3", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "lib.b.2", NULL, "{}");
+  before = wait_key (&probe, "lib.b.2");
+  g_assert_cmpstr (before, ==, "");
+  g_free (before);
+  g_assert_false (probe.failed);
+
+  pi_amqp_client_unsubscribe (client, sub);
+  assert_queue_count (0);
+
+  g_ptr_array_unref (probe.keys);
+  g_free (probe.refusal);
+  g_free (probe.broker_reply);
+}
+
+/* --- event streams over raw HTTP ------------------------------------------------ */
+
+typedef struct
+{
+  GSocketConnection *connection;
+  GSocket           *socket;
+  char              *headers;
+  gboolean           chunked;
+  gboolean           eof;
+  GString           *raw;
+  GString           *body;
+} Client;
+
+static gboolean
+client_receive (Client *client)
+{
+  g_autoptr(GError) error = NULL;
+  char buf[16384];
+  gssize n;
+
+  if (client->eof)
+    return FALSE;
+
+  n = g_socket_receive (client->socket, buf, sizeof buf, NULL, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+    n = 0;
+  g_assert_no_error (error);
+  if (n == 0)
+    {
+      client->eof = TRUE;
+      return FALSE;
+    }
+  g_string_append_len (client->raw, buf, n);
+  return TRUE;
+}
+
+static void
+client_decode (Client *client)
+{
+  if (!client->chunked)
+    {
+      g_string_append_len (client->body, client->raw->str, client->raw->len);
+      g_string_truncate (client->raw, 0);
+      return;
+    }
+
+  for (;;)
+    {
+      char *line_end = strstr (client->raw->str, "\r\n");
+      guint64 size;
+      gsize header_len;
+
+      if (line_end == NULL)
+        return;
+      size = g_ascii_strtoull (client->raw->str, NULL, 16);
+      header_len = line_end + 2 - client->raw->str;
+      if (size == 0)
+        {
+          client->eof = TRUE;
+          g_string_truncate (client->raw, 0);
+          return;
+        }
+      if (client->raw->len < header_len + size + 2)
+        return;
+      g_string_append_len (client->body, client->raw->str + header_len, size);
+      g_string_erase (client->raw, 0, header_len + size + 2);
+    }
+}
+
+static void
+client_free (Client *client)
+{
+  g_object_unref (client->connection);
+  g_free (client->headers);
+  g_string_free (client->raw, TRUE);
+  g_string_free (client->body, TRUE);
+  g_free (client);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_free)
+
+static Client *
+client_request (const char *path,
+                const char *extra_headers,
+                int        *status)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *request = NULL;
+  Client *client = g_new0 (Client, 1);
+  char *end;
+
+  client->raw = g_string_new (NULL);
+  client->body = g_string_new (NULL);
+  client->connection = g_socket_client_connect_to_host (socket_client, "127.0.0.1", env.port, NULL, &error);
+  g_assert_no_error (error);
+  client->socket = g_socket_connection_get_socket (client->connection);
+  g_socket_set_timeout (client->socket, READ_TIMEOUT_S);
+
+  request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nAccept: text/event-stream\r\n%s\r\n",
+                             path, env.port, extra_headers ? extra_headers : "");
+  g_socket_send (client->socket, request, strlen (request), NULL, &error);
+  g_assert_no_error (error);
+
+  while ((end = strstr (client->raw->str, "\r\n\r\n")) == NULL)
+    g_assert_true (client_receive (client));
+
+  client->headers = g_strndup (client->raw->str, end + 4 - client->raw->str);
+  g_string_erase (client->raw, 0, end + 4 - client->raw->str);
+  *status = atoi (client->headers + 9);
+  client->chunked = strstr (client->headers, "chunked") != NULL;
+  client_decode (client);
+
+  return client;
+}
+
+static Client *
+client_connect (const char *bindings_json)
+{
+  g_autofree char *escaped = g_uri_escape_string (bindings_json, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  int status;
+  Client *client = client_request (path, NULL, &status);
+
+  g_assert_cmpint (status, ==, 200);
+  return client;
+}
+
+/* The next event but pings, whole; NULL once the stream has ended. */
+static char *
+client_next_event (Client *client)
+{
+  gint64 deadline = g_get_monotonic_time () + READ_TIMEOUT_S * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      char *end = strstr (client->body->str, "\n\n");
+
+      if (end != NULL)
+        {
+          gsize len = end + 2 - client->body->str;
+          char *event = g_strndup (client->body->str, len);
+
+          g_string_erase (client->body, 0, len);
+          if (g_str_has_prefix (event, "event: ping\n"))
+            {
+              g_free (event);
+              if (g_get_monotonic_time () > deadline)
+                g_error ("No event but pings for %d s", READ_TIMEOUT_S);
+              continue;
+            }
+          return event;
+        }
+
+      if (client->eof || !client_receive (client))
+        return NULL;
+      client_decode (client);
+    }
+}
+
+static void
+client_expect (Client     *client,
+               const char *expected)
+{
+  g_autofree char *event = client_next_event (client);
+
+  g_assert_cmpstr (event, ==, expected);
+}
+
+static void
+client_expect_end (Client *client)
+{
+  g_autofree char *event = client_next_event (client);
+
+  g_assert_null (event);
+}
+
+/* The next message's routing key. */
+static char *
+client_next_key (Client *client)
+{
+  g_autofree char *event = client_next_event (client);
+  const char *start;
+
+  g_assert_nonnull (event);
+  g_assert_true (g_str_has_prefix (event, "event: message\n"));
+  start = strstr (event, "\"routingKey\":\"");
+  g_assert_nonnull (start);
+  start += strlen ("\"routingKey\":\"");
+  return g_strndup (start, strcspn (start, "\""));
+}
+
+static void
+client_expect_key (Client     *client,
+                   const char *key)
+{
+  g_autofree char *got = client_next_key (client);
+
+  g_assert_cmpstr (got, ==, key);
+}
+
+static char *
+broker_state (void)
+{
+  int status;
+  g_autoptr(Client) client = client_request ("/api/events/v1/ping", "Connection: close\r\n", &status);
+  const char *start;
+
+  g_assert_cmpint (status, ==, 200);
+  while (client_receive (client))
+    ;
+  client_decode (client);
+  start = strstr (client->body->str, "\"broker\":\"");
+  g_assert_nonnull (start);
+  start += strlen ("\"broker\":\"");
+  return g_strndup (start, strcspn (start, "\""));
+}
+
+static void
+wait_connected (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autofree char *state = NULL;
+
+  while ((state = broker_state ()) && !g_str_equal (state, "connected") && g_get_monotonic_time () < deadline)
+    {
+      g_clear_pointer (&state, g_free);
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpstr (state, ==, "connected");
+}
+
+/* --- the server's one queue ---------------------------------------------------------- */
+
+/* Two streams with different patterns share the server's one queue, and
+ * each gets only its own. */
+static void
+test_two_clients (void)
+{
+  g_autoptr(Client) a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "alpha.#") "]}");
+  g_autoptr(Client) b = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "beta.*") ","
+                                        BINDING (EXCHANGE, "beta.#") "," BINDING (EXCHANGE, "route.beta.*") "]}");
+
+  client_expect (a, READY);
+  client_expect (b, READY);
+  assert_queue_count (1);
+  assert_bindings ("alpha.# beta.# beta.* route.beta.*");
+
+  pi_test_rabbit_publish (&rabbit, "alpha.1", NULL, "{\"n\":1}");
+  pi_test_rabbit_publish (&rabbit, "beta.1", NULL, "{\"n\":2}");
+  pi_test_rabbit_publish (&rabbit, "gamma.1", "route.beta.cc", "{\"n\":3}");
+  pi_test_rabbit_publish (&rabbit, "alpha.2", NULL, "{\"n\":4}");
+
+  client_expect_key (a, "alpha.1");
+  client_expect_key (a, "alpha.2");
+  /* Once, though two of its bindings match; a CC route counts. */
+  client_expect_key (b, "beta.1");
+  client_expect_key (b, "gamma.1");
+  pi_test_rabbit_publish (&rabbit, "beta.2", NULL, "{\"n\":5}");
+  client_expect_key (b, "beta.2");
+}
+
+/* Bindings are reference-counted: a pair stays bound while any stream
+ * needs it, and goes with the last. */
+static void
+test_leave (void)
+{
+  Client *a1 = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "delta.#") "]}");
+  Client *a2 = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "delta.#") "]}");
+  g_autoptr(Client) b = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "epsilon.#") "]}");
+
+  client_expect (a1, READY);
+  client_expect (a2, READY);
+  client_expect (b, READY);
+  assert_bindings ("delta.# epsilon.#");
+
+  client_free (a1);
+  pi_test_rabbit_publish (&rabbit, "delta.1", NULL, "{}");
+  client_expect_key (a2, "delta.1");
+  /* Still bound for a2 well after a1's departure was noticed. */
+  g_usleep (2500 * 1000);
+  assert_bindings ("delta.# epsilon.#");
+
+  client_free (a2);
+  assert_bindings ("epsilon.#");
+  assert_queue_count (1);
+  pi_test_rabbit_publish (&rabbit, "epsilon.1", NULL, "{}");
+  client_expect_key (b, "epsilon.1");
+}
+
+/* A stream bound to `#` collapses the exchange to one `#` binding; the
+ * others still get only their own. */
+static void
+test_collapse (void)
+{
+  g_autoptr(Client) a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "zeta.#") "]}");
+  Client *all = NULL;
+
+  client_expect (a, READY);
+  assert_bindings ("zeta.#");
+
+  all = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "#") "]}");
+  client_expect (all, READY);
+  assert_bindings ("#");
+
+  pi_test_rabbit_publish (&rabbit, "eta.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "zeta.1", NULL, "{}");
+  client_expect_key (all, "eta.1");
+  client_expect_key (all, "zeta.1");
+  client_expect_key (a, "zeta.1");
+
+  /* Back to the specific binding when the `#` stream goes: bound before
+   * `#` is unbound, so a stays served throughout. */
+  client_free (all);
+  assert_bindings ("zeta.#");
+  pi_test_rabbit_publish (&rabbit, "eta.2", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "zeta.2", NULL, "{}");
+  client_expect_key (a, "zeta.2");
+}
+
+/* A missing exchange reaches exactly the stream that asked, with the
+ * broker's words (events v1); its other bindings are released, and the
+ * other streams go on. */
+static void
+test_missing_exchange (void)
+{
+  g_autoptr(Client) good = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "theta.#") "]}");
+  g_autoptr(Client) bad = NULL;
+  g_autofree char *again = NULL;
+
+  client_expect (good, READY);
+
+  bad = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "iota.#") "," BINDING (MISSING, "#") "]}");
+  client_expect (bad, "event: error\ndata: \"Channel closed by server: 404 (NOT-FOUND) with message "
+                      "\\\"NOT_FOUND - no exchange '" MISSING "' in vhost '/'\\\"\"\nid: -\n\n");
+  client_expect_end (bad);
+  assert_bindings ("theta.#");
+  assert_queue_count (1);
+
+  pi_test_rabbit_publish (&rabbit, "iota.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "theta.1", NULL, "{}");
+  client_expect_key (good, "theta.1");
+
+  /* Asked again by a later stream: refused again, not remembered as bound. */
+  g_clear_pointer (&bad, client_free);
+  bad = client_connect ("{\"bindings\":[" BINDING (MISSING, "#") "]}");
+  again = client_next_event (bad);
+  g_assert_nonnull (again);
+  g_assert_true (g_str_has_prefix (again, "event: error\n"));
+}
+
+/* 500 streams come and go beside one that stays: no binding or queue is
+ * left over. */
+static void
+test_cycles (void)
+{
+  g_autoptr(Client) stay = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "kappa.#") "]}");
+  gint64 start = g_get_monotonic_time ();
+
+  client_expect (stay, READY);
+
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"bindings\":[" BINDING (EXCHANGE, "cycle.%u.#") ","
+                                               BINDING (EXCHANGE, "kappa.#") "]}", i % 7);
+      g_autoptr(Client) client = client_connect (json);
+
+      /* Half wait for `ready`, half leave during the set-up. */
+      if (i % 2 == 0)
+        client_expect (client, READY);
+    }
+  g_test_message ("500 connect/disconnect cycles took %.2f s",
+                  (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+
+  assert_bindings ("kappa.#");
+  assert_queue_count (1);
+  pi_test_rabbit_publish (&rabbit, "cycle.1.x", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "kappa.1", NULL, "{}");
+  client_expect_key (stay, "kappa.1");
+
+  g_clear_pointer (&stay, client_free);
+  /* The queue lingers a moment for a stream coming back, then goes. */
+  assert_queue_count (0);
+}
+
+/* Past the threshold of distinct patterns on an exchange (2 here), the
+ * exchange is bound with `#` alone, and back below it with the patterns
+ * again; the streams see only their own throughout. Its own server. */
+static void
+test_threshold (void)
+{
+  guint16 main_port = env.port;
+  GSubprocess *server = spawn_server ("2", &env.port);
+  g_autoptr(Client) a = NULL;
+  g_autoptr(Client) b = NULL;
+  Client *c = NULL;
+
+  wait_connected ();
+  a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "nu.#") "]}");
+  b = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "xi.#") "]}");
+  client_expect (a, READY);
+  client_expect (b, READY);
+  assert_bindings ("nu.# xi.#");
+
+  c = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "omicron.#") "]}");
+  client_expect (c, READY);
+  assert_bindings ("#");
+  pi_test_rabbit_publish (&rabbit, "xi.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "nu.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "omicron.1", NULL, "{}");
+  client_expect_key (a, "nu.1");
+  client_expect_key (b, "xi.1");
+  client_expect_key (c, "omicron.1");
+
+  client_free (c);
+  assert_bindings ("nu.# xi.#");
+  pi_test_rabbit_publish (&rabbit, "xi.2", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "nu.2", NULL, "{}");
+  client_expect_key (a, "nu.2");
+  client_expect_key (b, "xi.2");
+
+  g_clear_pointer (&a, client_free);
+  g_clear_pointer (&b, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  g_object_unref (server);
+  env.port = main_port;
+  assert_queue_count (0);
+}
+
+/* The broker restarts while streams flow: each is told (a gap on its side),
+ * the server reconnects, and a new stream gets a new queue and bindings. */
+static void
+test_broker_restart (void)
+{
+  Client *clients[2];
+  g_autoptr(Client) after = NULL;
+
+  clients[0] = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "lambda.#") "]}");
+  clients[1] = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "mu.#") "]}");
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    client_expect (clients[i], READY);
+  pi_test_rabbit_publish (&rabbit, "mu.1", NULL, "{}");
+  client_expect_key (clients[1], "mu.1");
+
+  pi_test_rabbit_kill (&rabbit);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *event = client_next_event (clients[i]);
+
+      g_assert_nonnull (event);
+      g_assert_true (g_str_has_prefix (event, "event: error\ndata: \"Lost the connection to the broker: "));
+      client_expect_end (clients[i]);
+      client_free (clients[i]);
+    }
+
+  pi_test_rabbit_restart (&rabbit);
+  wait_connected ();
+
+  after = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "lambda.#") "]}");
+  client_expect (after, READY);
+  assert_queue_count (1);
+  assert_bindings ("lambda.#");
+  pi_test_rabbit_publish (&rabbit, "mu.2", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "lambda.2", NULL, "{}");
+  client_expect_key (after, "lambda.2");
+}
+
+/* --- set-up -------------------------------------------------------------------- */
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* A pulse-events on the node; @collapse (nullable) its
+ * PULSE_EVENTS_AMQP_COLLAPSE. */
+static GSubprocess *
+spawn_server (const char *collapse,
+              guint16    *port)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  /* PI_TEST_SERVER_LOG keeps the server's log (and sanitizer reports) past
+   * the node's directory, which goes when the test ends. */
+  const char *kept_log = g_getenv ("PI_TEST_SERVER_LOG");
+  g_autofree char *log = kept_log != NULL ? g_strdup (kept_log)
+                                          : g_build_filename (rabbit.dir, "pulse-events-shared.log", NULL);
+  GSubprocess *server;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  if (collapse != NULL)
+    g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_COLLAPSE", collapse, TRUE);
+  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
+                                        "--amqp", rabbit.amqp_url,
+                                        "--listen", "127.0.0.1:0",
+                                        "--ping-interval", "1",
+                                        NULL);
+  g_assert_no_error (error);
+
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "Listening on http://127.0.0.1:"));
+  *port = (guint16) atoi (strrchr (line, ':') + 1);
+  g_assert_cmpuint (*port, >, 0);
+
+  return server;
+}
+
+static void
+test_skipped (gconstpointer reason)
+{
+  g_test_skip (reason);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *source_root = g_getenv ("PI_SOURCE_ROOT");
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("PULSE_EVENTS") == NULL || source_root == NULL)
+    {
+      g_test_add_data_func ("/pi/amqp-shared/skipped",
+                            "PULSE_EVENTS and PI_SOURCE_ROOT are not set: run through meson test", test_skipped);
+      return g_test_run ();
+    }
+  if (!g_file_test ("/usr/lib/rabbitmq/bin/rabbitmq-server", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_add_data_func ("/pi/amqp-shared/skipped", "rabbitmq-server is not installed", test_skipped);
+      return g_test_run ();
+    }
+
+  g_test_add_func ("/pi/amqp-shared/library-rebind", test_library_rebind);
+  g_test_add_func ("/pi/amqp-shared/two-clients", test_two_clients);
+  g_test_add_func ("/pi/amqp-shared/leave", test_leave);
+  g_test_add_func ("/pi/amqp-shared/collapse", test_collapse);
+  g_test_add_func ("/pi/amqp-shared/missing-exchange", test_missing_exchange);
+  g_test_add_func ("/pi/amqp-shared/cycles", test_cycles);
+  g_test_add_func ("/pi/amqp-shared/threshold", test_threshold);
+  g_test_add_func ("/pi/amqp-shared/broker-restart", test_broker_restart);
+
+  pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
+  env.server = spawn_server (NULL, &env.port);
+  wait_connected ();
+
+  ret = g_test_run ();
+
+  g_subprocess_send_signal (env.server, SIGTERM);
+  g_subprocess_wait (env.server, NULL, NULL);
+  g_clear_object (&env.server);
+  pi_test_rabbit_stop (&rabbit);
+
+  return ret;
+}
