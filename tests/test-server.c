@@ -1840,6 +1840,9 @@ test_usage_errors (void)
     { "--max-body", "1073741825", "--max-body: 1073741825 is more than 1 GiB" },
     { "--resume-window", "-1", "--resume-window" },
     { "--resume-buffer", "-1", "--resume-buffer" },
+    /* Below one client's queue (1 MiB by default): a stream would lose
+     * what a connected client could still be sent. */
+    { "--resume-buffer", "1000", "--resume-buffer: 1000 bytes is less than --client-buffer" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -2025,7 +2028,7 @@ test_resume (void)
 static void
 test_resume_outside_window (void)
 {
-  Server *server = server_start ("--resume-window", "0.5", "--resume-buffer", "1000", NULL);
+  Server *server = server_start ("--resume-window", "0.5", "--client-buffer", "1024", "--resume-buffer", "1024", NULL);
   g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
   g_autofree char *session = NULL, *again = NULL, *events = NULL, *resume = NULL;
   gboolean resumed = TRUE;
@@ -2038,7 +2041,7 @@ test_resume_outside_window (void)
   conn_abort (conn);
   wait_for_streams (server, 0);
 
-  /* Twenty messages of about 130 bytes: the window keeps 1,000 bytes. */
+  /* Twenty messages of about 130 bytes: the window keeps 1,024 bytes. */
   publish_n (server, 2, 21);
   resume = g_strdup_printf ("%s:1", session);
   conn = stream_open_resume (server, bindings, resume, &again, &resumed);
@@ -2136,6 +2139,39 @@ test_resume_refused (void)
     conn_close (conn);
   }
 
+  server_stop (server);
+}
+
+/* `--resume-buffer 0` keeps nothing for a resume: resuming is off, as with
+ * `--resume-window 0`, and every message reaches a prompt reader (it used
+ * to fall out of an empty window before the client was offered it, so the
+ * stream carried only `dropped` counts). */
+static void
+test_resume_buffer_zero (void)
+{
+  Server *server = server_start ("--resume-buffer", "0", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  g_autofree char *ready = NULL, *events = NULL;
+  Conn *conn;
+
+  conn = stream_open_raw (server, path, NULL);
+  g_assert_cmpuint (conn_read_head (conn), ==, 200);
+  ready = conn_take_events (conn, 1);
+  g_assert_cmpstr (ready, ==, READY);
+  publish_n (server, 1, 3);
+  events = conn_take_events (conn, 3);
+  for (guint n = 1; n <= 3; n++)
+    {
+      g_autofree char *one = g_strdup_printf ("event: message\n"
+                                              "data: {\"payload\":{\"n\":%u},\"exchange\":\"" EXCHANGE "\","
+                                              "\"routingKey\":\"k.%u\",\"redelivered\":false,\"routes\":[]}\n"
+                                              "id: -\n\n", n, n);
+
+      g_assert_nonnull (strstr (events, one));
+    }
+  conn_close (conn);
   server_stop (server);
 }
 
@@ -2298,6 +2334,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/resume", test_resume);
   g_test_add_func ("/pi/server/resume-outside-window", test_resume_outside_window);
   g_test_add_func ("/pi/server/resume-refused", test_resume_refused);
+  g_test_add_func ("/pi/server/resume-buffer-zero", test_resume_buffer_zero);
   g_test_add_func ("/pi/server/resume-slow-client", test_resume_slow_client);
   g_test_add_func ("/pi/server/resume-takeover", test_resume_takeover);
 

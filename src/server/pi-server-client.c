@@ -395,7 +395,10 @@ session_entry (PiServerSession *session,
 }
 
 /* The oldest messages go once the history holds more than the window's
- * bytes, or once they are older than its seconds. */
+ * bytes, or once they are older than its seconds. The newest stays however
+ * large it is: the attached client may not have been offered it yet (its
+ * queue full), and a message larger than the window's bytes is still a
+ * message to deliver, not one to count as lost. */
 static void
 session_trim (PiServerSession *session,
               gint64           now)
@@ -406,8 +409,11 @@ session_trim (PiServerSession *session,
   while (session->first_seq <= session->last_seq)
     {
       HistoryEntry *entry = session_entry (session, session->first_seq);
+      gboolean too_old = entry->at < oldest;
+      gboolean too_many = session->history_bytes > self->resume_buffer &&
+                          session->first_seq < session->last_seq;
 
-      if (session->history_bytes <= self->resume_buffer && entry->at >= oldest)
+      if (!too_old && !too_many)
         break;
 
       session->history_bytes -= g_bytes_get_size (entry->event);
@@ -544,10 +550,12 @@ session_message_cb (GBytes   *event,
   g_array_append_val (session->history, entry);
   session->history_bytes += g_bytes_get_size (event);
   session->last_seq++;
-  session_trim (session, now);
 
+  /* Offered to the attached client first, then trimmed: what its queue
+   * takes now is never counted as fallen out of the window. */
   if (session->client != NULL)
     client_fill (session->client);
+  session_trim (session, now);
 }
 
 static void

@@ -280,8 +280,9 @@ handle_connect (PiServer          *self,
   if (refuse_while_broker_unavailable (self, msg))
     return;
 
-  /* Resuming switched off: a plain stream, whose `ready` names no session. */
-  if (self->resume_window <= 0)
+  /* Resuming switched off (no seconds or no bytes kept): a plain stream,
+   * whose `ready` names no session. */
+  if (self->resume_window <= 0 || self->resume_buffer == 0)
     g_clear_pointer (&resume, g_free);
 
   pi_server_client_start (self, msg, bindings_json, resume);
@@ -704,7 +705,8 @@ pi_server_set_client_buffer (PiServer *self,
  * @self: a #PiServer
  * @seconds: how long a resumable stream's session outlives its connection,
  *   and how old the messages it keeps for a resume may be; 0 for no resume
- * @bytes: the most bytes of messages one session keeps
+ * @bytes: the most bytes of messages one session keeps (the newest one is
+ *   kept whatever its size); 0 for no resume
  */
 void
 pi_server_set_resume_window (PiServer *self,

@@ -197,7 +197,8 @@ static const GOptionEntry entries[] = {
     "Seconds a resumable stream is held after its connection is lost, and the oldest message kept "
     "for it (default 30; 0: no resuming)", "S" },
   { "resume-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.resume_buffer,
-    "Bytes of messages kept for one resumable stream (default 8388608)", "BYTES" },
+    "Bytes of messages kept for one resumable stream, at least --client-buffer "
+    "(default 8388608; 0: no resuming)", "BYTES" },
   { "max-connections", 0, 0, G_OPTION_ARG_INT64, &opts.max_connections,
     "Most event streams open at once; more get 503 (default: no limit)", "N" },
   { "max-sockets", 0, 0, G_OPTION_ARG_INT64, &opts.max_sockets,
@@ -396,6 +397,12 @@ main (int   argc,
     usage_error ("--resume-window: %g is not a number of seconds from 0 to 86400", opts.resume_window);
   if (opts.resume_buffer < 0)
     usage_error ("--resume-buffer: %" G_GINT64_FORMAT " is not a number of bytes", opts.resume_buffer);
+  /* Less than one client's queue would lose on every reconnect what a
+   * connected client could still have been sent. */
+  if (opts.resume_buffer > 0 && opts.resume_buffer < opts.client_buffer)
+    usage_error ("--resume-buffer: %" G_GINT64_FORMAT " bytes is less than --client-buffer (%" G_GINT64_FORMAT
+                 " bytes); give at least that, or 0 to turn resuming off",
+                 opts.resume_buffer, opts.client_buffer);
   if (opts.demo && opts.amqp != NULL)
     usage_error ("--demo publishes on the embedded exchange and cannot be combined with --amqp");
   if (opts.tls_key != NULL && opts.tls_cert == NULL)
