@@ -1897,7 +1897,10 @@ stream_open_resume (Server      *server,
   data = json_node_get_object (node);
   *session = g_strdup (json_object_get_string_member (data, "session"));
   *resumed = json_object_get_boolean_member (data, "resumed");
-  g_assert_cmpuint (strlen (*session), >=, 8);
+  /* 128 bits from the CSPRNG (whoever knows an id can take its stream
+   * over): 32 hex digits. */
+  g_assert_cmpuint (strlen (*session), ==, 32);
+  g_assert_cmpuint (strspn (*session, "0123456789abcdef"), ==, 32);
 
   return conn;
 }
@@ -2142,6 +2145,39 @@ test_resume_refused (void)
   server_stop (server);
 }
 
+/* Session ids are not guessable from others: every stream gets its own
+ * 32 hex digits, with no two alike and no shared halves (two 32-bit draws
+ * of one generator used to make them). */
+static void
+test_session_ids (void)
+{
+  Server *server = server_start (NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) halves = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *session = NULL;
+      gboolean resumed = TRUE;
+      Conn *conn = stream_open_resume (server, bindings, "1", &session, &resumed);
+
+      g_assert_false (resumed);
+      g_assert_false (g_hash_table_contains (seen, session));
+      for (guint h = 0; h < 2; h++)
+        {
+          char *half = g_strndup (session + 16 * h, 16);
+
+          g_assert_false (g_hash_table_contains (halves, half));
+          g_hash_table_add (halves, half);
+        }
+      g_hash_table_add (seen, g_steal_pointer (&session));
+      conn_close (conn);
+    }
+
+  server_stop (server);
+}
+
 /* `--resume-buffer 0` keeps nothing for a resume: resuming is off, as with
  * `--resume-window 0`, and every message reaches a prompt reader (it used
  * to fall out of an empty window before the client was offered it, so the
@@ -2335,6 +2371,7 @@ main (int   argc,
   g_test_add_func ("/pi/server/resume-outside-window", test_resume_outside_window);
   g_test_add_func ("/pi/server/resume-refused", test_resume_refused);
   g_test_add_func ("/pi/server/resume-buffer-zero", test_resume_buffer_zero);
+  g_test_add_func ("/pi/server/session-ids", test_session_ids);
   g_test_add_func ("/pi/server/resume-slow-client", test_resume_slow_client);
   g_test_add_func ("/pi/server/resume-takeover", test_resume_takeover);
 

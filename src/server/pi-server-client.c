@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -583,6 +585,68 @@ static const PiSubscriptionCallbacks session_callbacks = {
   .failed = session_failed_cb,
 };
 
+/* Fills @buffer from the kernel's CSPRNG: getrandom(), or /dev/urandom
+ * where the call is missing (old kernels, some sandboxes). */
+static gboolean
+random_bytes (guint8 *buffer,
+              gsize   length)
+{
+  gsize done = 0;
+  int fd;
+
+  while (done < length)
+    {
+      ssize_t got = getrandom (buffer + done, length - done, 0);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        break;
+      done += (gsize) got;
+    }
+  if (done == length)
+    return TRUE;
+
+  fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  done = 0;
+  while (done < length)
+    {
+      ssize_t got = read (fd, buffer + done, length - done);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        break;
+      done += (gsize) got;
+    }
+  close (fd);
+
+  return done == length;
+}
+
+/* A session id is what takes a stream over (whoever presents it with the
+ * same bindings resumes it): 128 bits from the CSPRNG, as 32 hex digits,
+ * not guessable from ids seen before. */
+static char *
+session_id_new (void)
+{
+  guint8 bytes[16];
+  char *id = g_malloc (2 * sizeof bytes + 1);
+
+  if (!random_bytes (bytes, sizeof bytes))
+    g_error ("No random numbers for a session id: %s", g_strerror (errno));
+  for (gsize i = 0; i < sizeof bytes; i++)
+    {
+      id[2 * i] = "0123456789abcdef"[bytes[i] >> 4];
+      id[2 * i + 1] = "0123456789abcdef"[bytes[i] & 0xf];
+    }
+  id[2 * sizeof bytes] = '\0';
+
+  return id;
+}
+
 static PiServerSession *
 session_new (PiServer   *self,
              const char *bindings_json)
@@ -593,7 +657,7 @@ session_new (PiServer   *self,
   do
     {
       g_free (session->id);
-      session->id = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+      session->id = session_id_new ();
     }
   while (g_hash_table_contains (self->sessions, session->id));
   session->bindings_json = g_strdup (bindings_json);
