@@ -1840,6 +1840,7 @@ test_usage_errors (void)
     { "--max-body", "1073741825", "--max-body: 1073741825 is more than 1 GiB" },
     { "--resume-window", "-1", "--resume-window" },
     { "--resume-buffer", "-1", "--resume-buffer" },
+    { "--resume-held-buffer", "-1", "--resume-held-buffer" },
     /* Below one client's queue (1 MiB by default): a stream would lose
      * what a connected client could still be sent. */
     { "--resume-buffer", "1000", "--resume-buffer: 1000 bytes is less than --client-buffer" },
@@ -2178,6 +2179,114 @@ test_session_ids (void)
   server_stop (server);
 }
 
+static gint64
+held_streams (Server *server)
+{
+  g_autoptr(JsonObject) info = ping_info (server);
+
+  return json_object_get_int_member (info, "heldStreams");
+}
+
+/* What held streams keep together is bounded (--resume-held-buffer): past
+ * it the oldest held stream ends, and a resume of it gets a fresh stream
+ * that says so; the newer one still resumes with all it missed. */
+static void
+test_resume_held_budget (void)
+{
+  Server *server = server_start ("--resume-held-buffer", "1000", NULL);
+  g_autofree char *older_bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *newer_bindings = bindings_json (EXCHANGE, "k.#");
+  g_autofree char *older = NULL, *newer = NULL, *again = NULL, *resume = NULL, *events = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  gboolean resumed = TRUE;
+  Conn *conn_older, *conn_newer;
+
+  conn_older = stream_open_resume (server, older_bindings, "1", &older, &resumed);
+  conn_newer = stream_open_resume (server, newer_bindings, "1", &newer, &resumed);
+  conn_abort (conn_older);
+  wait_for_streams (server, 1);
+
+  /* Four messages of about 135 bytes each: 540 held, within 1,000. */
+  publish_n (server, 1, 4);
+  events = conn_take_events (conn_newer, 4);
+  g_assert_cmpint (held_streams (server), ==, 1);
+
+  /* The newer one held too: 1,080 bytes, so the older one ends. */
+  conn_abort (conn_newer);
+  wait_for_streams (server, 0);
+  for (gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC; held_streams (server) != 1;)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+
+  resume = g_strdup_printf ("%s:0", newer);
+  conn_newer = stream_open_resume (server, newer_bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  g_assert_cmpstr (again, ==, newer);
+  g_clear_pointer (&events, g_free);
+  events = conn_take_events (conn_newer, 4);
+  for (guint n = 1; n <= 4; n++)
+    {
+      g_autofree char *one = numbered_message (newer, n, n);
+      g_string_append (expected, one);
+    }
+  g_assert_cmpstr (events, ==, expected->str);
+
+  g_clear_pointer (&resume, g_free);
+  g_clear_pointer (&again, g_free);
+  resume = g_strdup_printf ("%s:0", older);
+  conn_older = stream_open_resume (server, older_bindings, resume, &again, &resumed);
+  g_assert_false (resumed);
+  g_assert_cmpstr (again, !=, older);
+
+  conn_close (conn_older);
+  conn_close (conn_newer);
+  server_stop (server);
+}
+
+/* Held streams count against --max-connections: a new stream ends the
+ * oldest held one rather than being refused, a resume of a held one takes
+ * no more room, and with nothing held the next stream gets 503. */
+static void
+test_resume_held_max_connections (void)
+{
+  Server *server = server_start ("--max-connections", "2", NULL);
+  g_autofree char *bindings = bindings_json (EXCHANGE, "k.*");
+  g_autofree char *escaped = query_escape (bindings);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s", escaped);
+  g_autofree char *first = NULL, *second = NULL, *again = NULL, *resume = NULL;
+  gboolean resumed = TRUE;
+  Conn *held, *plain, *other, *refused;
+
+  held = stream_open_resume (server, bindings, "1", &first, &resumed);
+  conn_abort (held);
+  wait_for_streams (server, 0);
+  g_assert_cmpint (held_streams (server), ==, 1);
+
+  plain = stream_open_ready (server, bindings);
+  other = stream_open_ready (server, bindings);
+  g_assert_cmpint (held_streams (server), ==, 0);
+  refused = http_request (server, "GET", path, NULL, NULL);
+  assert_json_error (refused, 503);
+  conn_close (refused);
+
+  conn_close (other);
+  wait_for_streams (server, 1);
+  held = stream_open_resume (server, bindings, "1", &second, &resumed);
+  conn_abort (held);
+  wait_for_streams (server, 1);
+  g_assert_cmpint (held_streams (server), ==, 1);
+  resume = g_strdup_printf ("%s:0", second);
+  held = stream_open_resume (server, bindings, resume, &again, &resumed);
+  g_assert_true (resumed);
+  g_assert_cmpstr (again, ==, second);
+
+  conn_close (held);
+  conn_close (plain);
+  server_stop (server);
+}
+
 /* `--resume-buffer 0` keeps nothing for a resume: resuming is off, as with
  * `--resume-window 0`, and every message reaches a prompt reader (it used
  * to fall out of an empty window before the client was offered it, so the
@@ -2372,6 +2481,8 @@ main (int   argc,
   g_test_add_func ("/pi/server/resume-refused", test_resume_refused);
   g_test_add_func ("/pi/server/resume-buffer-zero", test_resume_buffer_zero);
   g_test_add_func ("/pi/server/session-ids", test_session_ids);
+  g_test_add_func ("/pi/server/resume-held-budget", test_resume_held_budget);
+  g_test_add_func ("/pi/server/resume-held-max-connections", test_resume_held_max_connections);
   g_test_add_func ("/pi/server/resume-slow-client", test_resume_slow_client);
   g_test_add_func ("/pi/server/resume-takeover", test_resume_takeover);
 

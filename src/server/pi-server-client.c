@@ -440,7 +440,10 @@ session_destroy (PiServerSession *session)
   if (session->client != NULL)
     session->client->session = NULL;
   if (session->held_link.data != NULL)
-    g_queue_unlink (&self->held_sessions, &session->held_link);
+    {
+      g_queue_unlink (&self->held_sessions, &session->held_link);
+      self->held_bytes -= session->history_bytes;
+    }
   g_hash_table_remove (self->sessions, session->id);
   g_clear_handle_id (&session->hold_source, g_source_remove);
   if (session->subscription != NULL)
@@ -541,6 +544,47 @@ session_ready_cb (gpointer user_data)
     }
 }
 
+static gboolean
+session_end_cb (gpointer user_data)
+{
+  PiServerSession *session = user_data;
+
+  session->hold_source = 0;
+  session_destroy (session);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends @session, held, as soon as the main loop is back (it may be the one
+ * whose subscription is calling): no longer held nor resumable from now. */
+static void
+session_end_held (PiServerSession *session)
+{
+  PiServer *self = session->server;
+
+  g_queue_unlink (&self->held_sessions, &session->held_link);
+  session->held_link.data = NULL;
+  self->held_bytes -= session->history_bytes;
+  session->failed = TRUE;
+  g_clear_handle_id (&session->hold_source, g_source_remove);
+  session->hold_source = g_idle_add (session_end_cb, session);
+}
+
+/* What the held sessions keep together is bounded as well
+ * (--resume-held-buffer): past it, the oldest held ones end first. */
+static void
+sessions_hold_within_budget (PiServer *self)
+{
+  while (self->held_bytes > self->resume_held_buffer && self->held_sessions.head != NULL)
+    {
+      PiServerSession *oldest = self->held_sessions.head->data;
+
+      g_message ("Session %s ended early: the streams held for a resume kept %" G_GSIZE_FORMAT
+                 " bytes, more than %" G_GSIZE_FORMAT " (--resume-held-buffer); it kept %" G_GSIZE_FORMAT,
+                 oldest->id, self->held_bytes, self->resume_held_buffer, oldest->history_bytes);
+      session_end_held (oldest);
+    }
+}
+
 static void
 session_message_cb (GBytes   *event,
                     gpointer  user_data)
@@ -548,6 +592,7 @@ session_message_cb (GBytes   *event,
   PiServerSession *session = user_data;
   gint64 now = g_get_monotonic_time ();
   HistoryEntry entry = { g_bytes_ref (event), now };
+  gsize before = session->history_bytes;
 
   g_array_append_val (session->history, entry);
   session->history_bytes += g_bytes_get_size (event);
@@ -558,6 +603,13 @@ session_message_cb (GBytes   *event,
   if (session->client != NULL)
     client_fill (session->client);
   session_trim (session, now);
+
+  if (session->held_link.data != NULL)
+    {
+      session->server->held_bytes += session->history_bytes;
+      session->server->held_bytes -= before;
+      sessions_hold_within_budget (session->server);
+    }
 }
 
 static void
@@ -691,6 +743,7 @@ client_detach_session (PiServerClient *client)
   g_source_set_static_name (g_main_context_find_source_by_id (NULL, session->hold_source), "[pi] session hold");
   session->held_link.data = session;
   g_queue_push_tail_link (&self->held_sessions, &session->held_link);
+  self->held_bytes += session->history_bytes;
 
   /* Held streams are not connections, but they hold subscriptions and
    * messages: bounded too. */
@@ -702,6 +755,7 @@ client_detach_session (PiServerClient *client)
                  oldest->id, MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections));
       session_destroy (oldest);
     }
+  sessions_hold_within_budget (self);
 }
 
 static void
@@ -712,7 +766,45 @@ session_unhold (PiServerSession *session)
     {
       g_queue_unlink (&session->server->held_sessions, &session->held_link);
       session->held_link.data = NULL;
+      session->server->held_bytes -= session->history_bytes;
     }
+}
+
+/**
+ * pi_server_sessions_make_room:
+ * @self: a #PiServer at --max-connections, held streams counted
+ * @resume: the new stream's `resume` value, or NULL
+ * @bindings_json: its bindings
+ *
+ * Returns: whether the stream may open: it resumes a held session (and so
+ *   takes no more room), or the oldest held session ended for it.
+ */
+gboolean
+pi_server_sessions_make_room (PiServer   *self,
+                              const char *resume,
+                              const char *bindings_json)
+{
+  const char *colon = resume != NULL ? strchr (resume, ':') : NULL;
+  PiServerSession *oldest;
+
+  if (colon != NULL && self->sessions != NULL)
+    {
+      g_autofree char *id = g_strndup (resume, colon - resume);
+      PiServerSession *session = g_hash_table_lookup (self->sessions, id);
+
+      if (session != NULL && session->held_link.data != NULL && !session->failed &&
+          strcmp (session->bindings_json, bindings_json) == 0)
+        return TRUE;
+    }
+
+  if (self->held_sessions.head == NULL)
+    return FALSE;
+
+  oldest = self->held_sessions.head->data;
+  g_message ("Session %s ended early: its hold made room for a new stream (--max-connections %u, held streams count)",
+             oldest->id, self->max_connections);
+  session_destroy (oldest);
+  return TRUE;
 }
 
 /**

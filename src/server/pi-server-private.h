@@ -64,6 +64,8 @@ struct _PiServer
   GQueue           held_sessions;   /* of PiServerSession without a connection, oldest first */
   double           resume_window;
   gsize            resume_buffer;
+  gsize            resume_held_buffer; /* for every held session together */
+  gsize            held_bytes;      /* of the held sessions' histories */
   gint64           started_at;
   gboolean         shutting_down;
 };
@@ -104,6 +106,9 @@ void pi_server_client_unsubscribe (PiServerClient    *client);
 void pi_server_client_finish      (PiServerClient    *client);
 void pi_server_client_unwatch_all (PiServer          *server);
 void pi_server_sessions_clear     (PiServer          *server);
+gboolean pi_server_sessions_make_room (PiServer        *server,
+                                       const char      *resume,
+                                       const char      *bindings_json);
 
 /* pi-server-ws.c */
 void pi_server_ws_start           (PiServer                *server,

@@ -199,12 +199,20 @@ pi_server_parse_connect_query_resume (const char  *query,
 /* Past --max-connections (event streams and WebSockets together): 503. */
 static gboolean
 refuse_when_full (PiServer          *self,
-                  SoupServerMessage *msg)
+                  SoupServerMessage *msg,
+                  const char        *resume,
+                  const char        *bindings_json)
 {
   g_autofree char *text = NULL;
   char retry_after[16];
 
-  if (self->max_connections == 0 || self->clients.length + self->websockets.length < self->max_connections)
+  if (self->max_connections == 0 ||
+      self->clients.length + self->websockets.length + self->held_sessions.length < self->max_connections)
+    return FALSE;
+
+  /* Streams held for a resume count too: a resume of one takes no more
+   * room, and a new stream ends the oldest held one before it is refused. */
+  if (pi_server_sessions_make_room (self, resume, bindings_json))
     return FALSE;
 
   text = g_strdup_printf ("Too many connections: this server accepts at most %u streams", self->max_connections);
@@ -274,7 +282,7 @@ handle_connect (PiServer          *self,
       return;
     }
 
-  if (refuse_when_full (self, msg))
+  if (refuse_when_full (self, msg, resume, bindings_json))
     return;
 
   if (refuse_while_broker_unavailable (self, msg))
@@ -350,7 +358,7 @@ ws_check_cb (SoupServer        *server,
       return;
     }
 
-  if (refuse_when_full (self, msg) || refuse_while_broker_unavailable (self, msg))
+  if (refuse_when_full (self, msg, NULL, NULL) || refuse_while_broker_unavailable (self, msg))
     return;
 
   /* The upgrade goes ahead: the 101 must not say `close`. */
@@ -554,6 +562,7 @@ pi_server_init (PiServer *self)
   self->client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER;
   self->resume_window = PI_SERVER_DEFAULT_RESUME_WINDOW;
   self->resume_buffer = PI_SERVER_DEFAULT_RESUME_BUFFER;
+  self->resume_held_buffer = PI_SERVER_DEFAULT_RESUME_HELD_BUFFER;
   self->sessions = g_hash_table_new (g_str_hash, g_str_equal);
   g_queue_init (&self->held_sessions);
   self->started_at = g_get_monotonic_time ();
@@ -718,6 +727,21 @@ pi_server_set_resume_window (PiServer *self,
 
   self->resume_window = seconds;
   self->resume_buffer = bytes;
+}
+
+/**
+ * pi_server_set_resume_held_buffer:
+ * @self: a #PiServer
+ * @bytes: the most bytes of messages every held session keeps together
+ *   (each counted as if not shared); past it, the oldest held session ends
+ */
+void
+pi_server_set_resume_held_buffer (PiServer *self,
+                                  gsize     bytes)
+{
+  g_return_if_fail (PI_IS_SERVER (self));
+
+  self->resume_held_buffer = bytes;
 }
 
 /**

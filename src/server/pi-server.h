@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define PI_SERVER_DEFAULT_CLIENT_BUFFER  (1024 * 1024)
 #define PI_SERVER_DEFAULT_RESUME_WINDOW  30.0
 #define PI_SERVER_DEFAULT_RESUME_BUFFER  (8 * 1024 * 1024)
+#define PI_SERVER_DEFAULT_RESUME_HELD_BUFFER (256 * 1024 * 1024)
 /* The Taskcluster web-server's: sockets live 6 hours, connection_init
  * comes within 10 seconds, pings every 30. */
 #define PI_SERVER_DEFAULT_SOCKET_LIFETIME      (6 * 3600.0)
@@ -43,6 +44,8 @@ void         pi_server_set_client_buffer   (PiServer     *self,
                                             gsize         bytes);
 void         pi_server_set_resume_window   (PiServer     *self,
                                             double        seconds,
+                                            gsize         bytes);
+void         pi_server_set_resume_held_buffer (PiServer  *self,
                                             gsize         bytes);
 void         pi_server_set_socket_lifetime (PiServer     *self,
                                             double        seconds);

@@ -48,6 +48,7 @@ typedef struct
   double    ws_ping_interval;
   double    resume_window;
   gint64    resume_buffer;
+  gint64    resume_held_buffer;
   gboolean  version;
 } Options;
 
@@ -63,6 +64,7 @@ static Options opts = {
   .ws_ping_interval = PI_SERVER_DEFAULT_WS_PING_INTERVAL,
   .resume_window = PI_SERVER_DEFAULT_RESUME_WINDOW,
   .resume_buffer = PI_SERVER_DEFAULT_RESUME_BUFFER,
+  .resume_held_buffer = PI_SERVER_DEFAULT_RESUME_HELD_BUFFER,
 };
 
 static GMainLoop *main_loop;
@@ -199,6 +201,9 @@ static const GOptionEntry entries[] = {
   { "resume-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.resume_buffer,
     "Bytes of messages kept for one resumable stream, at least --client-buffer "
     "(default 8388608; 0: no resuming)", "BYTES" },
+  { "resume-held-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.resume_held_buffer,
+    "Bytes of messages kept for all streams held for a resume together; past it the oldest held "
+    "stream ends (default 268435456)", "BYTES" },
   { "max-connections", 0, 0, G_OPTION_ARG_INT64, &opts.max_connections,
     "Most event streams open at once; more get 503 (default: no limit)", "N" },
   { "max-sockets", 0, 0, G_OPTION_ARG_INT64, &opts.max_sockets,
@@ -397,6 +402,8 @@ main (int   argc,
     usage_error ("--resume-window: %g is not a number of seconds from 0 to 86400", opts.resume_window);
   if (opts.resume_buffer < 0)
     usage_error ("--resume-buffer: %" G_GINT64_FORMAT " is not a number of bytes", opts.resume_buffer);
+  if (opts.resume_held_buffer < 0)
+    usage_error ("--resume-held-buffer: %" G_GINT64_FORMAT " is not a number of bytes", opts.resume_held_buffer);
   /* Less than one client's queue would lose on every reconnect what a
    * connected client could still have been sent. */
   if (opts.resume_buffer > 0 && opts.resume_buffer < opts.client_buffer)
@@ -427,6 +434,7 @@ main (int   argc,
   pi_server_set_queue_length (server, opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
   pi_server_set_resume_window (server, opts.resume_window, opts.resume_buffer);
+  pi_server_set_resume_held_buffer (server, opts.resume_held_buffer);
   pi_server_set_max_connections (server, opts.max_connections);
   pi_server_set_socket_lifetime (server, opts.socket_lifetime);
   pi_server_set_websocket_init_timeout (server, opts.ws_init_timeout);
