@@ -97,6 +97,21 @@ assert_bindings (const char *expected)
   g_assert_cmpstr (bound, ==, expected);
 }
 
+/* The x-max-length of the one server queue. */
+static guint
+queue_max_length (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                             "name", "arguments", NULL);
+  const char *found;
+
+  g_test_message ("%s", out);
+  found = strstr (out, "x-max-length");
+  g_assert_nonnull (found);
+  found += strcspn (found, "0123456789");
+  return (guint) atoi (found);
+}
+
 static void
 assert_queue_count (guint expected)
 {
@@ -598,6 +613,8 @@ test_two_clients (void)
   client_expect (b, READY);
   assert_queue_count (1);
   assert_bindings ("alpha.# beta.# beta.* route.beta.*");
+  /* Sized for every stream, not as one (--queue-length 1000 by default). */
+  g_assert_cmpuint (queue_max_length (), ==, 10000);
 
   pi_test_rabbit_publish (&rabbit, "alpha.1", NULL, "{\"n\":1}");
   pi_test_rabbit_publish (&rabbit, "beta.1", NULL, "{\"n\":2}");

@@ -556,7 +556,8 @@ pi_amqp_fanout_new (PiAmqpClient *client,
 
   self->client = client;
   self->context = g_main_context_ref_thread_default ();
-  self->queue_length = queue_length;
+  self->queue_length = (guint) CLAMP ((guint64) queue_length * PI_AMQP_FANOUT_QUEUE_FACTOR,
+                                      PI_AMQP_FANOUT_MIN_QUEUE_LENGTH, G_MAXINT32);
   self->collapse_threshold = collapse_threshold > 0 ? collapse_threshold : PI_AMQP_FANOUT_DEFAULT_COLLAPSE;
   self->exchanges = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, exchange_free);
   self->streams = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) stream_unref, NULL);
