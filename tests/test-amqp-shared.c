@@ -32,14 +32,20 @@
 
 static PiTestRabbit rabbit;
 
+#define TOPIC_USER     "pi-topic"
+
 static GSubprocess *spawn_server (const char *collapse,
                                   guint16    *port);
+static GSubprocess *spawn_server_at (const char *url,
+                                     const char *collapse,
+                                     guint16    *port);
 
 static struct
 {
   GSubprocess *server;
   guint16      port;
-} env;
+  const char  *queue_user;   /* whose server queues bindings_on_exchange () reads */
+} env = { .queue_user = "guest" };
 
 /* --- the broker's view -------------------------------------------------------- */
 
@@ -61,13 +67,14 @@ bindings_on_exchange (void)
                                              "source_name", "destination_name", "routing_key", NULL);
   g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *queue_prefix = g_strdup_printf ("queue/%s/pulse-events-", env.queue_user);
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto(GStrv) fields = g_strsplit (lines[i], "\t", 3);
 
       if (g_strv_length (fields) == 3 && g_str_equal (fields[0], EXCHANGE) &&
-          g_str_has_prefix (fields[1], "queue/guest/pulse-events-"))
+          g_str_has_prefix (fields[1], queue_prefix))
         g_ptr_array_add (keys, g_strdup (g_strstrip (fields[2])));
     }
   g_ptr_array_sort_values (keys, (GCompareFunc) g_strcmp0);
@@ -88,6 +95,21 @@ assert_bindings (const char *expected)
          !g_str_equal (bound, expected) && g_get_monotonic_time () < deadline)
     g_usleep (200 * 1000);
   g_assert_cmpstr (bound, ==, expected);
+}
+
+/* The x-max-length of the one server queue. */
+static guint
+queue_max_length (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                             "name", "arguments", NULL);
+  const char *found;
+
+  g_test_message ("%s", out);
+  found = strstr (out, "x-max-length");
+  g_assert_nonnull (found);
+  found += strcspn (found, "0123456789");
+  return (guint) atoi (found);
 }
 
 static void
@@ -471,6 +493,80 @@ client_expect_key (Client     *client,
   g_assert_cmpstr (got, ==, key);
 }
 
+/* Reads messages up to one with routing key @key; every one before it must
+ * start with @skipped_prefix. */
+static void
+client_skip_to_key (Client     *client,
+                    const char *skipped_prefix,
+                    const char *key)
+{
+  for (;;)
+    {
+      g_autofree char *got = client_next_key (client);
+
+      if (g_str_equal (got, key))
+        return;
+      g_assert_true (g_str_has_prefix (got, skipped_prefix));
+    }
+}
+
+/* Messages published from a thread at a steady rate while the main thread
+ * changes bindings: routing keys PREFIX.0, PREFIX.1, ... (the main thread
+ * must not publish meanwhile: one publisher connection). */
+typedef struct
+{
+  char    *prefix;
+  gint     stop;
+  guint    n;
+  GThread *thread;
+} Feed;
+
+static gpointer
+feed_thread (gpointer data)
+{
+  Feed *feed = data;
+
+  while (!g_atomic_int_get (&feed->stop))
+    {
+      g_autofree char *key = g_strdup_printf ("%s.%u", feed->prefix, feed->n);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, "{}");
+      feed->n++;
+      g_usleep (5 * 1000);
+    }
+  return NULL;
+}
+
+static Feed *
+feed_start (const char *prefix)
+{
+  Feed *feed = g_new0 (Feed, 1);
+
+  feed->prefix = g_strdup (prefix);
+  feed->thread = g_thread_new ("feed", feed_thread, feed);
+  return feed;
+}
+
+/* Stops @feed, and checks that @client got every one of its messages, in
+ * order, and nothing else meanwhile. */
+static void
+feed_stop_expect_all (Feed   *feed,
+                      Client *client)
+{
+  g_atomic_int_set (&feed->stop, 1);
+  g_thread_join (feed->thread);
+  g_test_message ("%u messages published during the change", feed->n);
+  g_assert_cmpuint (feed->n, >, 10);
+  for (guint i = 0; i < feed->n; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s.%u", feed->prefix, i);
+
+      client_expect_key (client, key);
+    }
+  g_free (feed->prefix);
+  g_free (feed);
+}
+
 static char *
 broker_state (void)
 {
@@ -517,6 +613,8 @@ test_two_clients (void)
   client_expect (b, READY);
   assert_queue_count (1);
   assert_bindings ("alpha.# beta.# beta.* route.beta.*");
+  /* Sized for every stream, not as one (--queue-length 1000 by default). */
+  g_assert_cmpuint (queue_max_length (), ==, 10000);
 
   pi_test_rabbit_publish (&rabbit, "alpha.1", NULL, "{\"n\":1}");
   pi_test_rabbit_publish (&rabbit, "beta.1", NULL, "{\"n\":2}");
@@ -567,24 +665,30 @@ test_collapse (void)
 {
   g_autoptr(Client) a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "zeta.#") "]}");
   Client *all = NULL;
+  Feed *feed;
 
   client_expect (a, READY);
   assert_bindings ("zeta.#");
 
+  /* a misses nothing while its binding gives way to `#`. */
+  feed = feed_start ("zeta.feed");
   all = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "#") "]}");
   client_expect (all, READY);
   assert_bindings ("#");
+  feed_stop_expect_all (feed, a);
 
   pi_test_rabbit_publish (&rabbit, "eta.1", NULL, "{}");
   pi_test_rabbit_publish (&rabbit, "zeta.1", NULL, "{}");
-  client_expect_key (all, "eta.1");
+  client_skip_to_key (all, "zeta.feed.", "eta.1");
   client_expect_key (all, "zeta.1");
   client_expect_key (a, "zeta.1");
 
   /* Back to the specific binding when the `#` stream goes: bound before
    * `#` is unbound, so a stays served throughout. */
+  feed = feed_start ("zeta.feed2");
   client_free (all);
   assert_bindings ("zeta.#");
+  feed_stop_expect_all (feed, a);
   pi_test_rabbit_publish (&rabbit, "eta.2", NULL, "{}");
   pi_test_rabbit_publish (&rabbit, "zeta.2", NULL, "{}");
   client_expect_key (a, "zeta.2");
@@ -666,6 +770,7 @@ test_threshold (void)
   g_autoptr(Client) a = NULL;
   g_autoptr(Client) b = NULL;
   Client *c = NULL;
+  Feed *feed;
 
   wait_connected ();
   a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "nu.#") "]}");
@@ -674,9 +779,11 @@ test_threshold (void)
   client_expect (b, READY);
   assert_bindings ("nu.# xi.#");
 
+  feed = feed_start ("nu.feed");
   c = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "omicron.#") "]}");
   client_expect (c, READY);
   assert_bindings ("#");
+  feed_stop_expect_all (feed, a);
   pi_test_rabbit_publish (&rabbit, "xi.1", NULL, "{}");
   pi_test_rabbit_publish (&rabbit, "nu.1", NULL, "{}");
   pi_test_rabbit_publish (&rabbit, "omicron.1", NULL, "{}");
@@ -684,8 +791,10 @@ test_threshold (void)
   client_expect_key (b, "xi.1");
   client_expect_key (c, "omicron.1");
 
+  feed = feed_start ("xi.feed");
   client_free (c);
   assert_bindings ("nu.# xi.#");
+  feed_stop_expect_all (feed, b);
   pi_test_rabbit_publish (&rabbit, "xi.2", NULL, "{}");
   pi_test_rabbit_publish (&rabbit, "nu.2", NULL, "{}");
   client_expect_key (a, "nu.2");
@@ -697,6 +806,73 @@ test_threshold (void)
   g_subprocess_wait (server, NULL, NULL);
   g_object_unref (server);
   env.port = main_port;
+  assert_queue_count (0);
+}
+
+/* A user whose topic permissions refuse `#` on the exchange: a stream
+ * asking for `#` is refused, alone; the streams with allowed patterns keep
+ * their bindings and miss nothing, and the exchange stays with specific
+ * patterns past the threshold (2 here). Its own server. */
+static void
+test_collapse_refused (void)
+{
+  guint16 main_port = env.port;
+  const char *port = strrchr (rabbit.amqp_url, ':') + 1;
+  g_autofree char *url = g_strdup_printf ("amqp://" TOPIC_USER ":" TOPIC_USER "@127.0.0.1:%s", port);
+  GSubprocess *server;
+  g_autoptr(Client) a = NULL;
+  g_autoptr(Client) b = NULL;
+  g_autoptr(Client) all = NULL;
+  g_autoptr(Client) c = NULL;
+  g_autofree char *refused = NULL;
+  Feed *feed;
+
+  /* PulseGuardian's patterns, and a topic read pattern `#` fails. */
+  pi_test_rabbit_add_user (&rabbit, TOPIC_USER, TOPIC_USER,
+                           "^(queue/" TOPIC_USER "/.*|exchange/" TOPIC_USER "/.*)",
+                           "^(queue/" TOPIC_USER "/.*|exchange/" TOPIC_USER "/.*)",
+                           "^(queue/" TOPIC_USER "/.*|exchange/.*)");
+  g_free (pi_test_rabbit_ctl (&rabbit, "set_topic_permissions", "-p", "/", TOPIC_USER, EXCHANGE,
+                              ".*", "^primary\\..*", NULL));
+  server = spawn_server_at (url, "2", &env.port);
+  env.queue_user = TOPIC_USER;
+
+  wait_connected ();
+  a = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "primary.a.#") "]}");
+  b = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "primary.b.#") "]}");
+  client_expect (a, READY);
+  client_expect (b, READY);
+  assert_bindings ("primary.a.# primary.b.#");
+
+  feed = feed_start ("primary.a.feed");
+  all = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "#") "]}");
+  /* Arrives while `#` is asked for: served by its own binding. */
+  c = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "primary.c.#") "]}");
+  refused = client_next_event (all);
+  g_assert_nonnull (refused);
+  g_test_message ("%s", refused);
+  g_assert_true (g_str_has_prefix (refused, "event: error\ndata: \"Channel closed by server: 403 (ACCESS-REFUSED)"));
+  client_expect_end (all);
+  client_expect (c, READY);
+  /* Past the threshold, but `#` is refused here: specific patterns. */
+  assert_bindings ("primary.a.# primary.b.# primary.c.#");
+  feed_stop_expect_all (feed, a);
+
+  pi_test_rabbit_publish (&rabbit, "primary.b.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "primary.c.1", NULL, "{}");
+  pi_test_rabbit_publish (&rabbit, "primary.a.1", NULL, "{}");
+  client_expect_key (a, "primary.a.1");
+  client_expect_key (b, "primary.b.1");
+  client_expect_key (c, "primary.c.1");
+
+  g_clear_pointer (&a, client_free);
+  g_clear_pointer (&b, client_free);
+  g_clear_pointer (&c, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  g_object_unref (server);
+  env.port = main_port;
+  env.queue_user = "guest";
   assert_queue_count (0);
 }
 
@@ -752,6 +928,15 @@ static GSubprocess *
 spawn_server (const char *collapse,
               guint16    *port)
 {
+  return spawn_server_at (rabbit.amqp_url, collapse, port);
+}
+
+/* The same, connecting to the broker with @url. */
+static GSubprocess *
+spawn_server_at (const char *url,
+                 const char *collapse,
+                 guint16    *port)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -770,7 +955,7 @@ spawn_server (const char *collapse,
   if (collapse != NULL)
     g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_COLLAPSE", collapse, TRUE);
   server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
-                                        "--amqp", rabbit.amqp_url,
+                                        "--amqp", url,
                                         "--listen", "127.0.0.1:0",
                                         "--ping-interval", "1",
                                         NULL);
@@ -821,6 +1006,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/missing-exchange", test_missing_exchange);
   g_test_add_func ("/pi/amqp-shared/cycles", test_cycles);
   g_test_add_func ("/pi/amqp-shared/threshold", test_threshold);
+  g_test_add_func ("/pi/amqp-shared/collapse-refused", test_collapse_refused);
   g_test_add_func ("/pi/amqp-shared/broker-restart", test_broker_restart);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);

@@ -298,7 +298,9 @@ pi_amqp_broker_new (const char  *url,
 /**
  * pi_amqp_broker_new_shared:
  * @url: `amqp://user:password@host:port/vhost` or `amqps://...`
- * @queue_length: `x-max-length` of the one queue, 0 for the default
+ * @queue_length: one stream's queue length, 0 for the default; the one
+ *   queue's `x-max-length` is %PI_AMQP_FANOUT_QUEUE_FACTOR times that, and
+ *   at least %PI_AMQP_FANOUT_MIN_QUEUE_LENGTH
  * @error: a #GError
  *
  * As pi_amqp_broker_new(), but every subscription is served from one queue

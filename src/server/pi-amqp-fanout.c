@@ -25,10 +25,16 @@
  * nothing but the streams that asked), the last one gone unbinds it.
  *
  * An exchange "collapses" to one `#` binding when a stream binds `#` there
- * or when it has more than collapse_threshold distinct patterns: new streams
- * on it are then served by `#`, and the patterns no stream needs any more
- * are unbound. Whatever arrives is matched to the streams in process, so a
- * wider upstream binding never shows a stream more than it asked for.
+ * or when it has more than collapse_threshold distinct patterns: once the
+ * broker confirms `#`, new streams on it are served by `#` and the specific
+ * patterns are unbound. Until then the specific bindings stay, and a stream
+ * arriving meanwhile waits for its own binding, not for `#`: the broker may
+ * refuse `#` (topic permissions), and then the exchange "cannot collapse"
+ * and keeps its specific patterns, with only the streams that asked for `#`
+ * themselves told. Going back to specific patterns, `#` stays until every
+ * pattern is confirmed; a pattern refused then fails the streams holding it.
+ * Whatever arrives is matched to the streams in process, so a wider upstream
+ * binding never shows a stream more than it asked for.
  *
  * A stream is `ready` once the queue consumes and every binding it relies on
  * is confirmed; a refused binding fails exactly the streams waiting for it,
@@ -64,6 +70,7 @@ struct _Exchange
   char         *name;
   GHashTable   *refs;       /* pattern -> streams holding it (GUINT) */
   GHashTable   *upstream;   /* pattern -> Upstream */
+  gboolean      no_collapse; /* the broker refused `#` here */
 };
 
 struct _PiAmqpFanoutStream
@@ -170,6 +177,10 @@ exchange_free (gpointer data)
   g_free (exchange);
 }
 
+static gboolean pair_seen (GPtrArray  *pairs,
+                           const char *exchange,
+                           const char *pattern);
+
 static void bound_cb (const char *refusal,
                       const char *broker_reply,
                       gpointer    user_data);
@@ -177,32 +188,45 @@ static void bound_cb (const char *refusal,
 static gboolean
 exchange_collapsed (Exchange *exchange)
 {
-  return g_hash_table_contains (exchange->refs, "#") ||
-         g_hash_table_size (exchange->refs) > exchange->fanout->collapse_threshold;
+  return !exchange->no_collapse &&
+         (g_hash_table_contains (exchange->refs, "#") ||
+          g_hash_table_size (exchange->refs) > exchange->fanout->collapse_threshold);
 }
 
-/* Brings the broker's bindings on @exchange to what its streams need: binds
- * first, then unbinds, so that nothing is missed in between (the client
- * sends its requests in order). Bindings awaiting an answer stay until it
- * comes. May free @exchange. */
+static gboolean
+upstream_bound (Exchange   *exchange,
+                const char *pattern)
+{
+  Upstream *up = g_hash_table_lookup (exchange->upstream, pattern);
+
+  return up != NULL && up->bound;
+}
+
+/* Brings the broker's bindings on @exchange to what its streams need. A
+ * binding goes only once what replaces it is confirmed: the specific
+ * patterns once `#` is, `#` once every specific pattern is. Bindings
+ * awaiting an answer stay until it comes (bound_cb() comes back here).
+ * May free @exchange. */
 static void
 exchange_reconcile (Exchange *exchange)
 {
   PiAmqpFanout *self = exchange->fanout;
   gboolean collapsed = exchange_collapsed (exchange);
+  gboolean all_bound = upstream_bound (exchange, "#");
+  gboolean specifics_bound = TRUE;
   g_autoptr(GPtrArray) wanted = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer key, value;
 
   if (collapsed)
-    {
-      g_ptr_array_add (wanted, (gpointer) "#");
-    }
-  else
+    g_ptr_array_add (wanted, (gpointer) "#");
+  /* Until `#` is confirmed, every pattern keeps (or gets) its own. */
+  if (!collapsed || !all_bound)
     {
       g_hash_table_iter_init (&iter, exchange->refs);
       while (g_hash_table_iter_next (&iter, &key, NULL))
-        g_ptr_array_add (wanted, key);
+        if (!collapsed || !g_str_equal (key, "#"))
+          g_ptr_array_add (wanted, key);
     }
 
   for (guint i = 0; i < wanted->len; i++)
@@ -222,11 +246,23 @@ exchange_reconcile (Exchange *exchange)
       pi_amqp_client_bind (self->client, self->queue, exchange->name, pattern, bound_cb, up);
     }
 
+  g_hash_table_iter_init (&iter, exchange->refs);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!upstream_bound (exchange, key))
+      specifics_bound = FALSE;
+
   g_hash_table_iter_init (&iter, exchange->upstream);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       Upstream *up = value;
-      gboolean needed = collapsed ? g_str_equal (key, "#") : g_hash_table_contains (exchange->refs, key);
+      gboolean needed;
+
+      if (collapsed)
+        needed = g_str_equal (key, "#") || (!all_bound && g_hash_table_contains (exchange->refs, key));
+      else
+        needed = g_hash_table_contains (exchange->refs, key) ||
+                 /* `#` serves the patterns not confirmed yet. */
+                 (g_str_equal (key, "#") && !specifics_bound);
 
       if (needed || !up->bound)
         continue;
@@ -337,6 +373,10 @@ bound_cb (const char *refusal,
   /* A callback may free the exchange: looked up again by name. */
   g_autofree char *name = g_strdup (exchange->name);
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&up->waiters);
+  g_autoptr(GPtrArray) holders = NULL;
+  g_autofree char *pattern = NULL;
+  GHashTableIter iter;
+  gpointer key;
 
   up->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_unref);
 
@@ -358,20 +398,37 @@ bound_cb (const char *refusal,
 
   g_debug ("Binding %s/%s refused: %s", exchange->name, up->pattern, refusal);
 
+  pattern = g_strdup (up->pattern);
+  /* `#` refused (topic permissions): this exchange keeps its specific
+   * patterns from now on, rather than asking again at each new one. */
+  if (g_str_equal (pattern, "#"))
+    exchange->no_collapse = TRUE;
+
   /* Forgotten, so that a later stream asks again (the exchange may exist
    * by then). Not re-asked now: whoever needed it is told. */
   self->n_upstream--;
   g_hash_table_remove (exchange->upstream, up->pattern);
   up = NULL;
 
-  /* Events v1 sends the broker's own words for a refused binding. */
-  for (guint i = 0; i < waiters->len; i++)
-    stream_fail (g_ptr_array_index (waiters, i), broker_reply != NULL ? broker_reply : refusal);
+  /* Told: the streams holding the pattern, whether they waited for it or
+   * were served by `#` meanwhile; no other. Events v1 sends the broker's
+   * own words for a refused binding. */
+  holders = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_unref);
+  g_hash_table_iter_init (&iter, self->streams);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      PiAmqpFanoutStream *stream = key;
 
-  /* stream_fail() may have reconciled it away already. */
-  if ((exchange = g_hash_table_lookup (self->exchanges, name)) != NULL &&
-      g_hash_table_size (exchange->refs) == 0 && g_hash_table_size (exchange->upstream) == 0)
-    g_hash_table_remove (self->exchanges, exchange->name);
+      if (!stream->dead && pair_seen (stream->pairs, name, pattern))
+        g_ptr_array_add (holders, stream_ref (stream));
+    }
+  for (guint i = 0; i < holders->len; i++)
+    stream_fail (g_ptr_array_index (holders, i), broker_reply != NULL ? broker_reply : refusal);
+
+  /* stream_fail() may have reconciled it away already; else the specific
+   * patterns a refused `#` leaves in place, and a `#` no longer needed. */
+  if ((exchange = g_hash_table_lookup (self->exchanges, name)) != NULL)
+    exchange_reconcile (exchange);
 }
 
 static void
@@ -499,7 +556,8 @@ pi_amqp_fanout_new (PiAmqpClient *client,
 
   self->client = client;
   self->context = g_main_context_ref_thread_default ();
-  self->queue_length = queue_length;
+  self->queue_length = (guint) CLAMP ((guint64) queue_length * PI_AMQP_FANOUT_QUEUE_FACTOR,
+                                      PI_AMQP_FANOUT_MIN_QUEUE_LENGTH, G_MAXINT32);
   self->collapse_threshold = collapse_threshold > 0 ? collapse_threshold : PI_AMQP_FANOUT_DEFAULT_COLLAPSE;
   self->exchanges = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, exchange_free);
   self->streams = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) stream_unref, NULL);

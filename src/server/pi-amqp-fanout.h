@@ -27,6 +27,14 @@ G_BEGIN_DECLS
  * alone for 1,000 streams held 197 ms. 64 leaves a margin. */
 #define PI_AMQP_FANOUT_DEFAULT_COLLAPSE 64
 
+/* The server's one queue carries the messages of every stream, so one
+ * stream's --queue-length does not bound it: it holds that times
+ * PI_AMQP_FANOUT_QUEUE_FACTOR, and at least PI_AMQP_FANOUT_MIN_QUEUE_LENGTH
+ * (the broker drops the oldest beyond it; those drops are not counted yet,
+ * only what the HTTP front drops for a slow stream is). */
+#define PI_AMQP_FANOUT_QUEUE_FACTOR     10
+#define PI_AMQP_FANOUT_MIN_QUEUE_LENGTH 10000
+
 typedef struct _PiAmqpFanout       PiAmqpFanout;
 typedef struct _PiAmqpFanoutStream PiAmqpFanoutStream;
 
@@ -37,7 +45,8 @@ gpointer            pi_amqp_fanout_convert     (const PiAmqpDelivery          *d
                                                 gpointer                       user_data);
 void                pi_amqp_fanout_item_free   (gpointer                       item);
 
-/* @client is not referenced: the fanout goes before it. */
+/* @client is not referenced: the fanout goes before it. @queue_length is
+ * one stream's; the queue's own is sized from it (above). */
 PiAmqpFanout       *pi_amqp_fanout_new         (PiAmqpClient                  *client,
                                                 guint                          queue_length,
                                                 guint                          collapse_threshold);
