@@ -411,18 +411,19 @@ pi_amqp_io_unref (Io *io)
   if (io->wake_fds[1] >= 0)
     close (io->wake_fds[1]);
   g_mutex_clear (&io->lock);
+  g_cond_clear (&io->done_cond);
   g_clear_pointer (&io->address, pi_amqp_address_free);
   g_free (io->product);
   g_free (io->unavailable_reason);
   g_free (io);
 }
 
-/* Does not wait for the I/O thread, which may be in a blocking call of
- * librabbitmq for seconds (a connect, a login or an RPC to a silent
- * broker): it is told to quit, its socket is shut down for reading, which
- * cuts a wait for the broker short and still lets it say goodbye, and it
- * frees what it shares with the client as it ends. No callback runs after
- * this: the dispatch source goes first. */
+/* Waits at most FINALIZE_WAIT_US for the I/O thread, which may be in a
+ * blocking call of librabbitmq for seconds (a connect, a login or an RPC to
+ * a silent broker): it is told to quit, its socket is shut down for
+ * reading, which cuts a wait for the broker short and still lets it say
+ * goodbye, and it frees what it shares with the client as it ends. No
+ * callback runs after this: the dispatch source goes first. */
 static void
 pi_amqp_client_finalize (GObject *object)
 {
@@ -431,6 +432,9 @@ pi_amqp_client_finalize (GObject *object)
 
   if (io != NULL)
     {
+      gint64 deadline = g_get_monotonic_time () + FINALIZE_WAIT_US;
+      gboolean done;
+
       if (io->dispatch != NULL)
         g_source_destroy (io->dispatch);
       io->owner = NULL;
@@ -442,7 +446,21 @@ pi_amqp_client_finalize (GObject *object)
       g_mutex_unlock (&io->lock);
       pi_amqp_io_wake (io);
 
-      g_clear_pointer (&self->thread, g_thread_unref);
+      /* A broker that answers lets the thread say goodbye in milliseconds:
+       * wait that long, and join it, so that a program ending right after
+       * (pulse-listen on Ctrl-C) ends with its TLS state freed. A silent
+       * one is not waited for beyond FINALIZE_WAIT_US. */
+      g_mutex_lock (&io->lock);
+      while (!io->thread_done)
+        if (!g_cond_wait_until (&io->done_cond, &io->lock, deadline))
+          break;
+      done = io->thread_done;
+      g_mutex_unlock (&io->lock);
+
+      if (done)
+        g_thread_join (g_steal_pointer (&self->thread));
+      else
+        g_clear_pointer (&self->thread, g_thread_unref);
       g_clear_pointer (&self->io, pi_amqp_io_unref);
     }
 
@@ -521,6 +539,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
   io->owner = self;
   io->wake_fds[0] = io->wake_fds[1] = -1;
   g_mutex_init (&io->lock);
+  g_cond_init (&io->done_cond);
   g_queue_init (&io->requests);
   g_queue_init (&io->outgoing);
   g_queue_init (&io->batch);

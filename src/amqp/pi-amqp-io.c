@@ -593,6 +593,11 @@ pi_amqp_io_thread (gpointer data)
 
   g_hash_table_remove_all (io->subs);
   io_disconnect (io, TRUE);
+
+  g_mutex_lock (&io->lock);
+  io->thread_done = TRUE;
+  g_cond_signal (&io->done_cond);
+  g_mutex_unlock (&io->lock);
   pi_amqp_io_unref (io);
 
   return NULL;

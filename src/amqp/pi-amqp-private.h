@@ -52,6 +52,8 @@ G_BEGIN_DECLS
 /* A tenth of the 100 ms latency budget: at most 100 hand-overs a second. */
 #define DISPATCH_DELAY_US  10000  /* coalescing delay for deliveries */
 #define READ_GATHER_US     1000   /* least time between two socket reads */
+/* How long dropping a client waits for its I/O thread to end. */
+#define FINALIZE_WAIT_US   500000
 #define OUTGOING_HIGH_WATER (32 * 1024 * 1024)
 #define OUTGOING_LOW_WATER  (8 * 1024 * 1024)
 
@@ -157,6 +159,10 @@ typedef struct
   PiAmqpClient            *owner;
 
   GMutex                   lock;
+  /* Under lock: set by the I/O thread once its connection is destroyed,
+   * just before it ends; signalled on done_cond. */
+  gboolean                 thread_done;
+  GCond                    done_cond;
   GQueue                   requests;      /* Request*, under lock */
   GQueue                   outgoing;      /* Outgoing*, under lock */
   gsize                    outgoing_bytes; /* under lock */
