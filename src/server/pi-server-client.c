@@ -11,9 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,7 +43,8 @@
  * room again.
  *
  * Resumable streams (docs/PROTOCOL.md 7, `resume`): the subscription
- * belongs to a PiServerSession rather than to the connection. The session
+ * belongs to a PiServerSession (pi-server-session.c) rather than to the
+ * connection. The session
  * numbers every message, keeps the recent ones (bounded by the resume
  * window's bytes and seconds) and outlives a lost connection by the
  * window's seconds, so that a reconnect naming the last number it saw gets
@@ -61,30 +60,6 @@
  * resumable stream keeps before its own `id:` line. */
 #define PLAIN_ID_TAIL     "\nid: -\n\n"
 #define PLAIN_ID_TAIL_LEN 8
-
-typedef struct
-{
-  GBytes *event;
-  gint64  at;
-} HistoryEntry;
-
-struct _PiServerSession
-{
-  PiServer       *server;
-  char           *id;
-  char           *bindings_json;
-  PiSubscription *subscription;
-  PiServerClient *client;         /* attached, or NULL while held */
-  GArray         *history;        /* of HistoryEntry, from history_start */
-  guint           history_start;
-  gsize           history_bytes;
-  guint64         first_seq;      /* of history[history_start] */
-  guint64         last_seq;       /* the last message numbered, 0 before the first */
-  guint           hold_source;
-  GList           held_link;      /* in the server's held_sessions while held */
-  gboolean        ready;
-  gboolean        failed;
-};
 
 struct _PiServerClient
 {
@@ -156,7 +131,6 @@ loggable (const char *text)
 /* --- clients --------------------------------------------------------------- */
 
 static gboolean client_flush_all_cb (gpointer user_data);
-static void     client_fill         (PiServerClient *client);
 
 /* Writes @client's queue this turn, together with everything else queued
  * meanwhile: not before its headers went out, nor while it waits for its
@@ -234,7 +208,7 @@ client_append_numbered (PiServerClient *client,
     }
 
   g_queue_push_tail (&client->queue, g_bytes_new_from_bytes (event, 0, size - PLAIN_ID_TAIL_LEN + 1));
-  tail = g_strdup_printf ("id: %s:%" G_GUINT64_FORMAT "\n\n", client->session->id, seq);
+  tail = g_strdup_printf ("id: %s:%" G_GUINT64_FORMAT "\n\n", pi_server_session_get_id (client->session), seq);
   tail_len = strlen (tail);
   g_queue_push_tail (&client->queue, g_bytes_new_take (tail, tail_len));
   client->pending_bytes += size - PLAIN_ID_TAIL_LEN + 1 + tail_len;
@@ -386,115 +360,35 @@ static const PiSubscriptionCallbacks subscription_callbacks = {
   .failed = client_failed_cb,
 };
 
-/* --- resumable streams ----------------------------------------------------- */
-
-static HistoryEntry *
-session_entry (PiServerSession *session,
-               guint64          seq)
-{
-  return &g_array_index (session->history, HistoryEntry,
-                         session->history_start + (guint) (seq - session->first_seq));
-}
-
-/* The oldest messages go once the history holds more than the window's
- * bytes, or once they are older than its seconds. The newest stays however
- * large it is: the attached client may not have been offered it yet (its
- * queue full), and a message larger than the window's bytes is still a
- * message to deliver, not one to count as lost. */
-static void
-session_trim (PiServerSession *session,
-              gint64           now)
-{
-  PiServer *self = session->server;
-  gint64 oldest = now - (gint64) (self->resume_window * G_USEC_PER_SEC);
-
-  while (session->first_seq <= session->last_seq)
-    {
-      HistoryEntry *entry = session_entry (session, session->first_seq);
-      gboolean too_old = entry->at < oldest;
-      gboolean too_many = session->history_bytes > self->resume_buffer &&
-                          session->first_seq < session->last_seq;
-
-      if (!too_old && !too_many)
-        break;
-
-      session->history_bytes -= g_bytes_get_size (entry->event);
-      g_clear_pointer (&entry->event, g_bytes_unref);
-      session->history_start++;
-      session->first_seq++;
-    }
-
-  /* Moved down once half of the array is behind the start. */
-  if (session->history_start >= 1024 && session->history_start * 2 >= session->history->len)
-    {
-      g_array_remove_range (session->history, 0, session->history_start);
-      session->history_start = 0;
-    }
-}
-
-static void
-session_destroy (PiServerSession *session)
-{
-  PiServer *self = session->server;
-
-  if (session->client != NULL)
-    session->client->session = NULL;
-  if (session->held_link.data != NULL)
-    {
-      g_queue_unlink (&self->held_sessions, &session->held_link);
-      self->held_bytes -= session->history_bytes;
-    }
-  g_hash_table_remove (self->sessions, session->id);
-  g_clear_handle_id (&session->hold_source, g_source_remove);
-  if (session->subscription != NULL)
-    pi_broker_unsubscribe (self->broker, g_steal_pointer (&session->subscription));
-  for (guint i = session->history_start; i < session->history->len; i++)
-    g_clear_pointer (&g_array_index (session->history, HistoryEntry, i).event, g_bytes_unref);
-  g_array_unref (session->history);
-  g_free (session->bindings_json);
-  g_free (session->id);
-  g_free (session);
-}
-
-static gboolean
-session_expire_cb (gpointer user_data)
-{
-  PiServerSession *session = user_data;
-
-  session->hold_source = 0;
-  g_message ("Session %s ended: not resumed within %.0f s (%" G_GUINT64_FORMAT " messages numbered)",
-             session->id, session->server->resume_window, session->last_seq);
-  session_destroy (session);
-  return G_SOURCE_REMOVE;
-}
-
 /* Queues what of the session's history @client has not had yet, as far as
  * its queue has room; what waits longer than the window is counted as
  * dropped (too slow). */
-static void
-client_fill (PiServerClient *client)
+void
+pi_server_client_fill (PiServerClient *client)
 {
   PiServerSession *session = client->session;
   PiServer *self = client->server;
+  guint64 first_seq;
 
   if (session == NULL || client->closing || !client->ready)
     return;
 
-  while (client->next_seq <= session->last_seq)
+  first_seq = pi_server_session_get_first_seq (session);
+  while (client->next_seq <= pi_server_session_get_last_seq (session))
     {
-      HistoryEntry *entry;
+      GBytes *event;
       gsize size;
 
-      if (client->next_seq < session->first_seq)
+      if (client->next_seq < first_seq)
         {
-          client->dropped_slow += session->first_seq - client->next_seq;
-          client->n_dropped_total += session->first_seq - client->next_seq;
-          client->next_seq = session->first_seq;
+          client->dropped_slow += first_seq - client->next_seq;
+          client->n_dropped_total += first_seq - client->next_seq;
+          client->next_seq = first_seq;
           continue;
         }
 
-      entry = session_entry (session, client->next_seq);
-      size = g_bytes_get_size (entry->event) + strlen (session->id) + 24;
+      event = pi_server_session_get_message (session, client->next_seq);
+      size = g_bytes_get_size (event) + strlen (pi_server_session_get_id (session)) + 24;
       if (size > self->client_buffer)
         {
           client->dropped_large++;
@@ -506,7 +400,7 @@ client_fill (PiServerClient *client)
         break;
 
       client_report_dropped (client);
-      client_append_numbered (client, entry->event, client->next_seq);
+      client_append_numbered (client, event, client->next_seq);
       client->next_seq++;
     }
 }
@@ -517,320 +411,47 @@ static void
 client_send_session_ready (PiServerClient *client)
 {
   PiServerSession *session = client->session;
+  guint64 first_seq = pi_server_session_get_first_seq (session);
   g_autofree char *data = NULL;
   g_autoptr(GBytes) event = NULL;
 
   if (client->resumed)
     data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":true,\"lost\":%" G_GUINT64_FORMAT "}",
-                            session->id,
-                            client->next_seq < session->first_seq ? session->first_seq - client->next_seq : 0);
+                            pi_server_session_get_id (session),
+                            client->next_seq < first_seq ? first_seq - client->next_seq : 0);
   else
-    data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":false}", session->id);
+    data = g_strdup_printf ("{\"session\":\"%s\",\"resumed\":false}", pi_server_session_get_id (session));
   event = pi_event_format ("ready", data);
   client->ready = TRUE;
   client_append (client, event);
 }
 
-static void
-session_ready_cb (gpointer user_data)
+/* @client's session has its subscription now. */
+void
+pi_server_client_session_ready (PiServerClient *client)
 {
-  PiServerSession *session = user_data;
+  if (client->closing)
+    return;
 
-  session->ready = TRUE;
-  if (session->client != NULL && !session->client->closing)
-    {
-      client_send_session_ready (session->client);
-      client_fill (session->client);
-    }
+  client_send_session_ready (client);
+  pi_server_client_fill (client);
 }
 
-static gboolean
-session_end_cb (gpointer user_data)
+/* @client's session is gone: the stream is no longer resumable. */
+void
+pi_server_client_lose_session (PiServerClient *client)
 {
-  PiServerSession *session = user_data;
-
-  session->hold_source = 0;
-  session_destroy (session);
-  return G_SOURCE_REMOVE;
+  client->session = NULL;
 }
 
-/* Ends @session, held, as soon as the main loop is back (it may be the one
- * whose subscription is calling): no longer held nor resumable from now. */
-static void
-session_end_held (PiServerSession *session)
-{
-  PiServer *self = session->server;
-
-  g_queue_unlink (&self->held_sessions, &session->held_link);
-  session->held_link.data = NULL;
-  self->held_bytes -= session->history_bytes;
-  session->failed = TRUE;
-  g_clear_handle_id (&session->hold_source, g_source_remove);
-  session->hold_source = g_idle_add (session_end_cb, session);
-}
-
-/* What the held sessions keep together is bounded as well
- * (--resume-held-buffer): past it, the oldest held ones end first. */
-static void
-sessions_hold_within_budget (PiServer *self)
-{
-  while (self->held_bytes > self->resume_held_buffer && self->held_sessions.head != NULL)
-    {
-      PiServerSession *oldest = self->held_sessions.head->data;
-
-      g_message ("Session %s ended early: the streams held for a resume kept %" G_GSIZE_FORMAT
-                 " bytes, more than %" G_GSIZE_FORMAT " (--resume-held-buffer); it kept %" G_GSIZE_FORMAT,
-                 oldest->id, self->held_bytes, self->resume_held_buffer, oldest->history_bytes);
-      session_end_held (oldest);
-    }
-}
-
-static void
-session_message_cb (GBytes   *event,
-                    gpointer  user_data)
-{
-  PiServerSession *session = user_data;
-  gint64 now = g_get_monotonic_time ();
-  HistoryEntry entry = { g_bytes_ref (event), now };
-  gsize before = session->history_bytes;
-
-  g_array_append_val (session->history, entry);
-  session->history_bytes += g_bytes_get_size (event);
-  session->last_seq++;
-
-  /* Offered to the attached client first, then trimmed: what its queue
-   * takes now is never counted as fallen out of the window. */
-  if (session->client != NULL)
-    client_fill (session->client);
-  session_trim (session, now);
-
-  if (session->held_link.data != NULL)
-    {
-      session->server->held_bytes += session->history_bytes;
-      session->server->held_bytes -= before;
-      sessions_hold_within_budget (session->server);
-    }
-}
-
-static void
-session_failed_cb (const char *text,
-                   gpointer    user_data)
-{
-  PiServerSession *session = user_data;
-
-  session->failed = TRUE;
-  if (session->client != NULL)
-    {
-      /* Destroyed when the stream is finished. */
-      pi_server_client_end (session->client, text);
-      return;
-    }
-
-  /* Held: nothing to resume any more. Not from within the callback. */
-  g_clear_handle_id (&session->hold_source, g_source_remove);
-  session->hold_source = g_idle_add (session_expire_cb, session);
-}
-
-static const PiSubscriptionCallbacks session_callbacks = {
-  .ready = session_ready_cb,
-  .message = session_message_cb,
-  .failed = session_failed_cb,
-};
-
-/* Fills @buffer from the kernel's CSPRNG: getrandom(), or /dev/urandom
- * where the call is missing (old kernels, some sandboxes). */
-static gboolean
-random_bytes (guint8 *buffer,
-              gsize   length)
-{
-  gsize done = 0;
-  int fd;
-
-  while (done < length)
-    {
-      ssize_t got = getrandom (buffer + done, length - done, 0);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got <= 0)
-        break;
-      done += (gsize) got;
-    }
-  if (done == length)
-    return TRUE;
-
-  fd = open ("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return FALSE;
-  done = 0;
-  while (done < length)
-    {
-      ssize_t got = read (fd, buffer + done, length - done);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got <= 0)
-        break;
-      done += (gsize) got;
-    }
-  close (fd);
-
-  return done == length;
-}
-
-/* A session id is what takes a stream over (whoever presents it with the
- * same bindings resumes it): 128 bits from the CSPRNG, as 32 hex digits,
- * not guessable from ids seen before. */
-static char *
-session_id_new (void)
-{
-  guint8 bytes[16];
-  char *id = g_malloc (2 * sizeof bytes + 1);
-
-  if (!random_bytes (bytes, sizeof bytes))
-    g_error ("No random numbers for a session id: %s", g_strerror (errno));
-  for (gsize i = 0; i < sizeof bytes; i++)
-    {
-      id[2 * i] = "0123456789abcdef"[bytes[i] >> 4];
-      id[2 * i + 1] = "0123456789abcdef"[bytes[i] & 0xf];
-    }
-  id[2 * sizeof bytes] = '\0';
-
-  return id;
-}
-
-static PiServerSession *
-session_new (PiServer   *self,
-             const char *bindings_json)
-{
-  PiServerSession *session = g_new0 (PiServerSession, 1);
-
-  session->server = self;
-  do
-    {
-      g_free (session->id);
-      session->id = session_id_new ();
-    }
-  while (g_hash_table_contains (self->sessions, session->id));
-  session->bindings_json = g_strdup (bindings_json);
-  session->history = g_array_new (FALSE, FALSE, sizeof (HistoryEntry));
-  session->first_seq = 1;
-  g_hash_table_insert (self->sessions, session->id, session);
-
-  return session;
-}
-
-/* The connection of @client is gone: its session waits for a resume, unless
- * the stream ended for good (the broker failed, the server shuts down). */
+/* The connection of @client is gone: its session, if any, is released. */
 static void
 client_detach_session (PiServerClient *client)
 {
   PiServerSession *session = g_steal_pointer (&client->session);
-  PiServer *self = client->server;
 
-  if (session == NULL)
-    return;
-
-  session->client = NULL;
-  if (session->failed || self->shutting_down || self->resume_window <= 0)
-    {
-      session_destroy (session);
-      return;
-    }
-
-  g_clear_handle_id (&session->hold_source, g_source_remove);
-  session->hold_source = g_timeout_add ((guint) (self->resume_window * 1000), session_expire_cb, session);
-  g_source_set_static_name (g_main_context_find_source_by_id (NULL, session->hold_source), "[pi] session hold");
-  session->held_link.data = session;
-  g_queue_push_tail_link (&self->held_sessions, &session->held_link);
-  self->held_bytes += session->history_bytes;
-
-  /* Held streams are not connections, but they hold subscriptions and
-   * messages: bounded too. */
-  while (self->held_sessions.length > MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections))
-    {
-      PiServerSession *oldest = self->held_sessions.head->data;
-
-      g_message ("Session %s ended early: more than %u streams held for a resume",
-                 oldest->id, MAX (PI_SERVER_MAX_HELD_STREAMS, self->max_connections));
-      session_destroy (oldest);
-    }
-  sessions_hold_within_budget (self);
-}
-
-static void
-session_unhold (PiServerSession *session)
-{
-  g_clear_handle_id (&session->hold_source, g_source_remove);
-  if (session->held_link.data != NULL)
-    {
-      g_queue_unlink (&session->server->held_sessions, &session->held_link);
-      session->held_link.data = NULL;
-      session->server->held_bytes -= session->history_bytes;
-    }
-}
-
-/**
- * pi_server_sessions_make_room:
- * @self: a #PiServer at --max-connections, held streams counted
- * @resume: the new stream's `resume` value, or NULL
- * @bindings_json: its bindings
- *
- * Returns: whether the stream may open: it resumes a held session (and so
- *   takes no more room), or the oldest held session ended for it.
- */
-gboolean
-pi_server_sessions_make_room (PiServer   *self,
-                              const char *resume,
-                              const char *bindings_json)
-{
-  const char *colon = resume != NULL ? strchr (resume, ':') : NULL;
-  PiServerSession *oldest;
-
-  if (colon != NULL && self->sessions != NULL)
-    {
-      g_autofree char *id = g_strndup (resume, colon - resume);
-      PiServerSession *session = g_hash_table_lookup (self->sessions, id);
-
-      if (session != NULL && session->held_link.data != NULL && !session->failed &&
-          strcmp (session->bindings_json, bindings_json) == 0)
-        return TRUE;
-    }
-
-  if (self->held_sessions.head == NULL)
-    return FALSE;
-
-  oldest = self->held_sessions.head->data;
-  g_message ("Session %s ended early: its hold made room for a new stream (--max-connections %u, held streams count)",
-             oldest->id, self->max_connections);
-  session_destroy (oldest);
-  return TRUE;
-}
-
-/**
- * pi_server_sessions_clear:
- * @self: a #PiServer
- *
- * Ends every session, held or attached: no stream resumes after this.
- */
-void
-pi_server_sessions_clear (PiServer *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  if (self->sessions == NULL)
-    return;
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      PiServerSession *session = value;
-
-      g_hash_table_iter_steal (&iter);
-      session->id[0] = '\0';  /* already out of the table */
-      session_destroy (session);
-    }
+  if (session != NULL)
+    pi_server_session_release (session);
 }
 
 /* Attaches @client to the session @resume names (`1` for a new one, or
@@ -843,75 +464,62 @@ client_start_session (PiServerClient *client,
                       GPtrArray      *bindings)
 {
   PiServer *self = client->server;
-  PiServerSession *session = NULL;
-  const char *colon = strchr (resume, ':');
   guint64 last_seen = 0;
-
-  if (colon != NULL)
-    {
-      g_autofree char *id = g_strndup (resume, colon - resume);
-
-      session = g_hash_table_lookup (self->sessions, id);
-      if (session != NULL &&
-          (session->failed || strcmp (session->bindings_json, bindings_json) != 0 ||
-           !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT64, &last_seen, NULL)))
-        session = NULL;
-    }
+  PiServerSession *session = pi_server_session_find (self, resume, bindings_json, &last_seen);
+  PiServerClient *old;
+  guint64 first_seq, last_seq;
 
   if (session == NULL)
     {
-      session = session_new (self, bindings_json);
-      session->client = client;
+      session = pi_server_session_new (self, bindings_json, client);
       client->session = session;
       client->next_seq = 1;
-      if (colon != NULL)
+      if (strchr (resume, ':') != NULL)
         g_message ("Stream of %s not resumed: no session %s here (any more); session %s",
-                   client->peer, resume, session->id);
-      session->subscription = pi_broker_subscribe (self->broker, bindings, &session_callbacks, session);
+                   client->peer, resume, pi_server_session_get_id (session));
+      pi_server_session_subscribe (session, bindings);
       return;
     }
 
   /* The old connection may not be known to be gone yet: it is now. */
-  if (session->client != NULL)
+  old = pi_server_session_attach (session, client);
+  if (old != NULL)
     {
-      PiServerClient *old = session->client;
-
       old->session = NULL;
-      session->client = NULL;
       pi_server_client_end (old, NULL);
     }
 
-  session_unhold (session);
-  session->client = client;
   client->session = session;
   client->resumed = TRUE;
-  client->next_seq = MIN (last_seen, session->last_seq) + 1;
+  first_seq = pi_server_session_get_first_seq (session);
+  last_seq = pi_server_session_get_last_seq (session);
+  client->next_seq = MIN (last_seen, last_seq) + 1;
 
   g_message ("Stream of %s resumed: session %s after message %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
-             " to replay%s", client->peer, session->id, last_seen,
-             session->last_seq - (client->next_seq - 1),
-             client->next_seq < session->first_seq ? ", some no longer kept" : "");
+             " to replay%s", client->peer, pi_server_session_get_id (session), last_seen,
+             last_seq - (client->next_seq - 1),
+             client->next_seq < first_seq ? ", some no longer kept" : "");
 
-  if (!session->ready)
+  if (!pi_server_session_is_ready (session))
     return;
 
   client_send_session_ready (client);
 
   /* Fell out of the window meanwhile: said, never silent. */
-  if (client->next_seq < session->first_seq)
+  if (client->next_seq < first_seq)
     {
       g_autofree char *data = NULL;
       g_autoptr(GBytes) event = NULL;
-      guint64 lost = session->first_seq - client->next_seq;
+      guint64 lost = first_seq - client->next_seq;
 
       data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT ",\"reason\":\"resume-window\"}", lost);
       event = pi_event_format ("dropped", data);
       client_append (client, event);
       client->n_dropped_total += lost;
-      client->next_seq = session->first_seq;
+      client->next_seq = first_seq;
     }
 
-  client_fill (client);
+  pi_server_client_fill (client);
 }
 
 /* The socket took @written bytes from the head of the queue. */
@@ -946,7 +554,7 @@ client_took (PiServerClient *client,
       client->pending_bytes <= self->client_buffer / 2)
     client_report_dropped (client);
 
-  client_fill (client);
+  pi_server_client_fill (client);
 }
 
 static void client_write (PiServerClient *client);

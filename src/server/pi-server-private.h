@@ -16,9 +16,11 @@
 G_BEGIN_DECLS
 
 /*
- * PiServer spans four files: pi-server.c (the SoupServer, routes, CORS,
+ * PiServer spans five files: pi-server.c (the SoupServer, routes, CORS,
  * connect and ping, options), pi-server-client.c (one SSE stream: its
  * queue, flow control, dropped accounting, hang-up and end),
+ * pi-server-session.c (a resumable stream's session: numbering, history,
+ * hold and its budget),
  * pi-server-ws.c (one client of the plain WebSocket endpoints) and
  * pi-server-publish.c (the POST /publish extension). Connections reach the
  * SoupServer through a PiHttpFront (pi-http-front.c).
@@ -105,6 +107,29 @@ void pi_server_client_end         (PiServerClient    *client,
 void pi_server_client_unsubscribe (PiServerClient    *client);
 void pi_server_client_finish      (PiServerClient    *client);
 void pi_server_client_unwatch_all (PiServer          *server);
+void pi_server_client_fill        (PiServerClient    *client);
+void pi_server_client_session_ready (PiServerClient  *client);
+void pi_server_client_lose_session  (PiServerClient  *client);
+
+/* pi-server-session.c */
+PiServerSession *pi_server_session_new       (PiServer        *server,
+                                              const char      *bindings_json,
+                                              PiServerClient  *client);
+void             pi_server_session_subscribe (PiServerSession *session,
+                                              GPtrArray       *bindings);
+PiServerSession *pi_server_session_find      (PiServer        *server,
+                                              const char      *resume,
+                                              const char      *bindings_json,
+                                              guint64         *last_seen);
+PiServerClient  *pi_server_session_attach    (PiServerSession *session,
+                                              PiServerClient  *client);
+void             pi_server_session_release   (PiServerSession *session);
+const char      *pi_server_session_get_id    (PiServerSession *session);
+gboolean         pi_server_session_is_ready  (PiServerSession *session);
+guint64          pi_server_session_get_first_seq (PiServerSession *session);
+guint64          pi_server_session_get_last_seq  (PiServerSession *session);
+GBytes          *pi_server_session_get_message   (PiServerSession *session,
+                                                  guint64          seq);
 void pi_server_sessions_clear     (PiServer          *server);
 gboolean pi_server_sessions_make_room (PiServer        *server,
                                        const char      *resume,
