@@ -228,8 +228,13 @@ pi_session_dispose (GObject *object)
   g_clear_object (&self->credentials_cancellable);
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   g_clear_pointer (&self->connect_client_id, g_free);
+  /* A keyring write still under way holds the login: stop it with the
+   * session, as a window closed keeps nothing more. */
   if (self->login != NULL)
-    g_signal_handlers_disconnect_by_data (self->login, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->login, self);
+      g_object_run_dispose (G_OBJECT (self->login));
+    }
   g_clear_object (&self->login);
   if (self->source != NULL)
     {
