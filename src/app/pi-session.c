@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pi-broker-login.h"
 #include "pi-credentials.h"
 #include "pi-deployments.h"
 #include "pi-session.h"
@@ -51,13 +52,8 @@ struct _PiSession
 
   /* A broker's password: none in the keyring and none typed (yet) */
   gboolean        needs_password;
-  /* The password typed for typed_server: used again for that server (a
-   * binding added reconnects) without asking, and kept in the keyring once
-   * the broker accepts it (keep_pending). Never written anywhere else. */
-  char           *typed_password;
-  char           *typed_server;
-  gboolean        keep_pending;
-  GCancellable   *keep_cancellable;
+  /* Its password from the keyring, or typed and kept once accepted */
+  PiBrokerLogin  *login;
 };
 
 G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
@@ -193,54 +189,6 @@ tick_cb (gpointer user_data)
 }
 
 static void
-on_password_kept (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(PiSession) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (pi_credentials_store_password_finish (result, &error))
-    return;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  /* Listening goes on; only the next start asks again. Said once. */
-  g_signal_emit (self, signals[PASSWORD_NOT_KEPT], 0, error->message);
-}
-
-static void
-forget_typed_password (PiSession *self)
-{
-  if (self->typed_password != NULL)
-    memset (self->typed_password, 0, strlen (self->typed_password));
-  g_clear_pointer (&self->typed_password, g_free);
-  g_clear_pointer (&self->typed_server, g_free);
-  self->keep_pending = FALSE;
-}
-
-static void
-keep_password (PiSession *self,
-               gboolean   accepted)
-{
-  self->keep_pending = FALSE;
-
-  /* Refused: neither kept nor used again. */
-  if (!accepted)
-    {
-      forget_typed_password (self);
-      return;
-    }
-
-  g_cancellable_cancel (self->keep_cancellable);
-  g_clear_object (&self->keep_cancellable);
-  self->keep_cancellable = g_cancellable_new ();
-  pi_credentials_store_password_async (self->typed_server, self->typed_password, self->keep_cancellable,
-                                       on_password_kept, g_object_ref (self));
-}
-
-static void
 on_source_notify (PiSession  *self,
                   GParamSpec *pspec,
                   PiSource   *source)
@@ -250,12 +198,8 @@ on_source_notify (PiSession  *self,
   if (live)
     self->ever_connected = TRUE;
 
-  /* The broker took the password typed: keep it for next time. A refused
-   * one is not kept. Only the broker it was typed for can say: another
-   * server live says nothing of it. */
-  if (self->keep_pending && (live || pi_source_get_needs_credentials (source)) &&
-      g_strcmp0 (pi_source_get_server_url (source), self->typed_server) == 0)
-    keep_password (self, live);
+  /* The broker took the password typed, or refused it. */
+  pi_broker_login_source_changed (self->login, source);
 
   /* The rate is only counted while live: a quiet window does no work. */
   if (live && self->tick_id == 0)
@@ -284,8 +228,14 @@ pi_session_dispose (GObject *object)
   g_clear_object (&self->credentials_cancellable);
   g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
   g_clear_pointer (&self->connect_client_id, g_free);
-  g_cancellable_cancel (self->keep_cancellable);
-  g_clear_object (&self->keep_cancellable);
+  /* A keyring write still under way holds the login: stop it with the
+   * session, as a window closed keeps nothing more. */
+  if (self->login != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->login, self);
+      g_object_run_dispose (G_OBJECT (self->login));
+    }
+  g_clear_object (&self->login);
   if (self->source != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->source, self);
@@ -308,7 +258,6 @@ pi_session_finalize (GObject *object)
   g_free (self->title);
   g_free (self->subtitle);
   g_free (self->local_error);
-  forget_typed_password (self);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -490,9 +439,19 @@ on_source_messages (PiSession *self,
 }
 
 static void
+on_password_not_kept (PiSession     *self,
+                      const char    *message,
+                      PiBrokerLogin *login)
+{
+  g_signal_emit (self, signals[PASSWORD_NOT_KEPT], 0, message);
+}
+
+static void
 pi_session_init (PiSession *self)
 {
   self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  self->login = pi_broker_login_new ();
+  g_signal_connect_object (self->login, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
 }
 
 /**
@@ -893,8 +852,10 @@ on_password_looked_up (GObject      *object,
 {
   g_autoptr(PiSession) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *password = pi_credentials_lookup_password_finish (result, &error);
+  g_autofree char *password = NULL;
 
+  if (self->login != NULL)
+    password = pi_broker_login_lookup_finish (self->login, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
     return;
 
@@ -943,13 +904,13 @@ pi_session_connect (PiSession  *self,
 
   /* A password typed for another server, and not yet accepted there, is
    * dropped: never used elsewhere, and never kept unchecked. */
-  if (self->keep_pending && g_strcmp0 (self->typed_server, self->server_url) != 0)
-    forget_typed_password (self);
+  pi_broker_login_drop_unchecked (self->login, self->server_url);
 
   /* A broker: its password is in the keyring, or asked for. */
   if (self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
     {
       g_autoptr(GError) error = NULL;
+      const char *typed;
 
       pi_source_set_credentials (self->source, NULL, NULL);
       if (!pi_deployments_check_url (self->server_url, &error))
@@ -961,16 +922,17 @@ pi_session_connect (PiSession  *self,
         }
 
       /* Typed for this server in this window: not asked again. */
-      if (self->typed_password != NULL && g_strcmp0 (self->typed_server, self->server_url) == 0)
+      typed = pi_broker_login_get_typed (self->login, self->server_url);
+      if (typed != NULL)
         {
-          pi_source_set_password (self->source, self->typed_password);
+          pi_source_set_password (self->source, typed);
           start_source (self);
           return;
         }
 
       self->credentials_cancellable = g_cancellable_new ();
-      pi_credentials_lookup_password_async (self->server_url, self->credentials_cancellable,
-                                            on_password_looked_up, g_object_ref (self));
+      pi_broker_login_lookup_async (self->login, self->server_url, self->credentials_cancellable,
+                                    on_password_looked_up, g_object_ref (self));
       return;
     }
 
@@ -1016,10 +978,7 @@ pi_session_connect_with_password (PiSession  *self,
   self->connect_bindings = g_ptr_array_ref (bindings);
   set_needs_password (self, FALSE);
 
-  forget_typed_password (self);
-  self->typed_password = g_strdup (password);
-  self->typed_server = g_strdup (self->server_url);
-  self->keep_pending = TRUE;
+  pi_broker_login_set_typed (self->login, self->server_url, password);
 
   pi_source_set_credentials (self->source, NULL, NULL);
   pi_source_set_password (self->source, password);
