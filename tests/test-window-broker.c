@@ -666,6 +666,40 @@ test_keyring_per_server_and_user (void)
   g_assert_cmpstr (replaced, ==, "second");
 }
 
+/* Passwords kept while another is still being written all land: the
+ * file keyring fails a write started before the last one ended ("The file
+ * was externally modified"), as when a password is kept just as another is
+ * typed. */
+static void
+test_keyring_writes_at_once (void)
+{
+  KeyringResult res[4] = { { 0 } };
+  const char *urls[4] = {
+    "amqps://ivy@broker.example.com/",
+    "amqps://jack@broker.example.com/",
+    "amqps://ivy@broker.example.com/",
+    "amqps://kim@broker.example.com/",
+  };
+  const char *passwords[4] = { "ivy-1", "jack", "ivy-2", "kim" };
+  g_autofree char *ivy = NULL;
+  g_autofree char *jack = NULL;
+  g_autofree char *kim = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (res); i++)
+    pi_credentials_store_password_async (urls[i], passwords[i], NULL, on_stored, &res[i]);
+  WAIT_UNTIL (res[0].done && res[1].done && res[2].done && res[3].done, 10);
+  for (guint i = 0; i < G_N_ELEMENTS (res); i++)
+    g_assert_no_error (res[i].error);
+
+  /* The last one asked for is the one kept. */
+  ivy = lookup_password (urls[0]);
+  g_assert_cmpstr (ivy, ==, "ivy-2");
+  jack = lookup_password (urls[1]);
+  g_assert_cmpstr (jack, ==, "jack");
+  kim = lookup_password (urls[3]);
+  g_assert_cmpstr (kim, ==, "kim");
+}
+
 /* A password kept for the server and user is used without asking. */
 static void
 test_kept_password_not_asked (void)
@@ -809,6 +843,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/typed-password-used-again", test_typed_password_used_again);
   g_test_add_func ("/pi/window-broker/unchecked-password-not-kept", test_unchecked_password_not_kept);
   g_test_add_func ("/pi/window-broker/keyring-per-server-and-user", test_keyring_per_server_and_user);
+  g_test_add_func ("/pi/window-broker/keyring-writes-at-once", test_keyring_writes_at_once);
   g_test_add_func ("/pi/window-broker/kept-password-not-asked", test_kept_password_not_asked);
   g_test_add_func ("/pi/window-broker/rabbitmq-login", test_rabbitmq_login);
 

@@ -37,6 +37,131 @@ get_schema (void)
   return &schema;
 }
 
+/* Writes to the keyring, one at a time -------------------------------------
+ *
+ * In the sandbox libsecret keeps the keyring in a file, written whole with
+ * the file's tag as it was read: two writes in flight at once and the
+ * second fails with "The file was externally modified" (a password typed
+ * while the last one was still being kept). So this process writes one
+ * item at a time, in the order asked; lookups read and need no turn. */
+
+typedef enum
+{
+  KEYRING_STORE,
+  KEYRING_CLEAR,
+} KeyringOp;
+
+typedef struct
+{
+  KeyringOp           op;
+  const SecretSchema *schema;
+  char               *label;
+  char               *secret;
+  GHashTable         *attributes;
+} KeyringWrite;
+
+static void
+keyring_write_free (KeyringWrite *write)
+{
+  g_free (write->label);
+  if (write->secret != NULL)
+    {
+      explicit_bzero (write->secret, strlen (write->secret));
+      g_free (write->secret);
+    }
+  g_hash_table_unref (write->attributes);
+  g_free (write);
+}
+
+static GQueue keyring_writes = G_QUEUE_INIT;
+static gboolean keyring_writing;
+
+static void keyring_write_next (void);
+
+static void
+on_keyring_written (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  KeyringWrite *write = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean ok;
+
+  if (write->op == KEYRING_STORE)
+    ok = secret_password_store_finish (result, &error);
+  else
+    ok = secret_password_clear_finish (result, &error) || error == NULL;
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, ok);
+
+  keyring_writing = FALSE;
+  keyring_write_next ();
+}
+
+static void
+keyring_write_next (void)
+{
+  GTask *task;
+  KeyringWrite *write;
+
+  if (keyring_writing || (task = g_queue_pop_head (&keyring_writes)) == NULL)
+    return;
+
+  keyring_writing = TRUE;
+  write = g_task_get_task_data (task);
+  if (write->op == KEYRING_STORE)
+    secret_password_storev (write->schema, write->attributes, SECRET_COLLECTION_DEFAULT,
+                            write->label, write->secret, g_task_get_cancellable (task),
+                            on_keyring_written, task);
+  else
+    secret_password_clearv (write->schema, write->attributes, g_task_get_cancellable (task),
+                            on_keyring_written, task);
+}
+
+/* Takes @attributes. */
+static void
+keyring_write (KeyringOp            op,
+               const SecretSchema  *schema,
+               GHashTable          *attributes,
+               const char          *label,
+               const char          *secret,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data,
+               gpointer             source_tag)
+{
+  KeyringWrite *write = g_new0 (KeyringWrite, 1);
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  write->op = op;
+  write->schema = schema;
+  write->label = g_strdup (label);
+  write->secret = g_strdup (secret);
+  write->attributes = attributes;
+  g_task_set_task_data (task, write, (GDestroyNotify) keyring_write_free);
+
+  g_queue_push_tail (&keyring_writes, task);
+  keyring_write_next ();
+}
+
+static GHashTable *
+attributes_new (const char *name1,
+                const char *value1,
+                const char *name2,
+                const char *value2)
+{
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (attributes, (gpointer) name1, g_strdup (value1));
+  g_hash_table_insert (attributes, (gpointer) name2, g_strdup (value2));
+  return attributes;
+}
+
 /**
  * pi_credentials_store_async:
  * @server_url: the server the token is for
@@ -79,18 +204,19 @@ pi_credentials_store_async (const char          *server_url,
   server = server_key (server_url);
   /* What the keyring's own window shows. */
   label = g_strdup_printf (_("Taskcluster access token of %s on %s"), client_id, server);
-  secret_password_store (get_schema (), SECRET_COLLECTION_DEFAULT, label, access_token,
-                         cancellable, callback, user_data,
-                         "server", server,
-                         "client-id", client_id,
-                         NULL);
+  keyring_write (KEYRING_STORE, get_schema (),
+                 attributes_new ("server", server, "client-id", client_id),
+                 label, access_token, cancellable, callback, user_data,
+                 pi_credentials_store_async);
 }
 
 gboolean
 pi_credentials_store_finish (GAsyncResult  *result,
                              GError       **error)
 {
-  return secret_password_store_finish (result, error);
+  g_return_val_if_fail (g_async_result_is_tagged (result, pi_credentials_store_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -154,20 +280,25 @@ pi_credentials_clear_async (const char          *server_url,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
+  g_autofree char *server = NULL;
+
   g_return_if_fail (server_url != NULL);
   g_return_if_fail (client_id != NULL);
 
-  secret_password_clear (get_schema (), cancellable, callback, user_data,
-                         "server", server_url,
-                         "client-id", client_id,
-                         NULL);
+  server = server_key (server_url);
+  keyring_write (KEYRING_CLEAR, get_schema (),
+                 attributes_new ("server", server, "client-id", client_id),
+                 NULL, NULL, cancellable, callback, user_data,
+                 pi_credentials_clear_async);
 }
 
 gboolean
 pi_credentials_clear_finish (GAsyncResult  *result,
                              GError       **error)
 {
-  return secret_password_clear_finish (result, error);
+  g_return_val_if_fail (g_async_result_is_tagged (result, pi_credentials_clear_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Broker passwords --------------------------------------------------------- */
@@ -252,22 +383,19 @@ pi_credentials_store_password_async (const char          *broker_url,
 
   /* What the keyring's own window shows. */
   label = g_strdup_printf (_("Broker password of %s on %s"), user, broker);
-  secret_password_store (get_broker_schema (), SECRET_COLLECTION_DEFAULT, label, password,
-                         cancellable, callback, user_data,
-                         "broker", broker,
-                         "user", user,
-                         NULL);
+  keyring_write (KEYRING_STORE, get_broker_schema (),
+                 attributes_new ("broker", broker, "user", user),
+                 label, password, cancellable, callback, user_data,
+                 pi_credentials_store_password_async);
 }
 
 gboolean
 pi_credentials_store_password_finish (GAsyncResult  *result,
                                       GError       **error)
 {
-  /* The address could not be read: reported before the keyring was asked. */
-  if (g_async_result_is_tagged (result, pi_credentials_store_password_async))
-    return g_task_propagate_boolean (G_TASK (result), error);
+  g_return_val_if_fail (g_async_result_is_tagged (result, pi_credentials_store_password_async), FALSE);
 
-  return secret_password_store_finish (result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
