@@ -239,19 +239,30 @@ pi_test_window_new (PiApplication *app)
   return window;
 }
 
-/* Destroys @window and waits until it is finalized. */
+/* Destroys @window (a live or a capture window) and waits until it is finalized. */
 void
-pi_test_window_destroy (PiWindow *window)
+pi_test_window_destroy (gpointer window)
 {
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_destroy (GTK_WINDOW (window));
   WAIT_UNTIL (window == NULL, 5);
 }
 
-guint
-pi_test_n_stored (PiWindow *window)
+/* The message list of @window, a live or a capture window. */
+static PiMessageList *
+window_message_list (gpointer window)
 {
-  return g_list_model_get_n_items (G_LIST_MODEL (pi_window_get_store (window)));
+  GtkWidget *list = pi_test_find_descendant (GTK_WIDGET (window), PI_TYPE_MESSAGE_LIST);
+
+  g_assert_nonnull (list);
+  return PI_MESSAGE_LIST (list);
+}
+
+/* How many messages @window (a live or a capture window) keeps. */
+guint
+pi_test_n_stored (gpointer window)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (pi_message_list_get_store (window_message_list (window))));
 }
 
 /* --- widgets as the user sees them --------------------------------------- */
@@ -346,9 +357,9 @@ pi_test_cell_text (GtkWidget *cell)
  * in sibling order (rows are recycled: not screen order). Rows with no
  * text at all are left out. */
 GPtrArray *
-pi_test_visible_rows (PiWindow *window)
+pi_test_visible_rows (gpointer window)
 {
-  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+  GtkColumnView *view = pi_message_list_get_column_view (window_message_list (window));
   GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (view), GTK_TYPE_LIST_VIEW);
   GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 
@@ -382,7 +393,7 @@ pi_test_visible_rows (PiWindow *window)
 }
 
 guint
-pi_test_n_visible_rows (PiWindow *window)
+pi_test_n_visible_rows (gpointer window)
 {
   g_autoptr(GPtrArray) rows = pi_test_visible_rows (window);
 

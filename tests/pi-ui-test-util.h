@@ -79,8 +79,8 @@ void           pi_test_publish_task       (PiTestServer *server,
 
 void           pi_test_reset_settings     (void);
 PiWindow      *pi_test_window_new         (PiApplication *app);
-void           pi_test_window_destroy     (PiWindow     *window);
-guint          pi_test_n_stored           (PiWindow     *window);
+void           pi_test_window_destroy     (gpointer      window);
+guint          pi_test_n_stored           (gpointer      window);
 
 /* --- widgets as the user sees them --------------------------------------- */
 
@@ -90,8 +90,8 @@ GtkWidget     *pi_test_find_toplevel      (GType         type);
 GtkWidget     *pi_test_find_dialog        (GType         type);
 GtkWidget     *pi_test_cell_text_widget   (GtkWidget    *cell);
 const char    *pi_test_cell_text          (GtkWidget    *cell);
-GPtrArray     *pi_test_visible_rows       (PiWindow     *window);
-guint          pi_test_n_visible_rows     (PiWindow     *window);
+GPtrArray     *pi_test_visible_rows       (gpointer      window);
+guint          pi_test_n_visible_rows     (gpointer      window);
 void           pi_test_save_png           (gpointer      widget,
                                            const char   *dir,
                                            const char   *file);

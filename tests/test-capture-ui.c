@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 
 #include "pi-application.h"
+#include "pi-capture-window-private.h"
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
@@ -30,14 +31,14 @@ static PiApplication *app;
 /* --- the windows --------------------------------------------------------------- */
 
 /* Opens @file as app.open does and waits until the capture window shows it. */
-static PiWindow *
+static PiCaptureWindow *
 open_capture (GFile     *file,
               GtkWindow *parent)
 {
-  PiWindow *window = pi_window_open_capture (GTK_APPLICATION (app), file, parent);
+  PiCaptureWindow *window = pi_capture_window_open (GTK_APPLICATION (app), file, parent);
 
-  g_assert_true (pi_window_get_capture_file (window) == file);
-  WAIT_UNTIL (!pi_window_get_loading (window) && gtk_widget_get_mapped (GTK_WIDGET (window)), 20);
+  g_assert_true (pi_capture_window_get_file (window) == file);
+  WAIT_UNTIL (!pi_capture_window_get_loading (window) && gtk_widget_get_mapped (GTK_WIDGET (window)), 20);
   pi_test_wait_for_frames (GTK_WIDGET (window), 2);
 
   return window;
@@ -64,9 +65,65 @@ find_label_containing (GtkWidget  *widget,
   return NULL;
 }
 
+/* A widget under @widget that names @action_name: a button the user sees. */
+static GtkWidget *
+find_actionable (GtkWidget  *widget,
+                 const char *action_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        return child;
+      if ((found = find_actionable (child, action_name)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* What the tests read of a live or a capture window. */
+static PiMessageStore *
+window_store (gpointer window)
+{
+  if (PI_IS_CAPTURE_WINDOW (window))
+    return pi_capture_window_get_store (window);
+  return pi_window_get_store (window);
+}
+
+static AdwToastOverlay *
+window_toast_overlay (gpointer window)
+{
+  if (PI_IS_CAPTURE_WINDOW (window))
+    return PI_CAPTURE_WINDOW (window)->toast_overlay;
+  return PI_WINDOW (window)->toast_overlay;
+}
+
+static gboolean
+window_busy (gpointer window)
+{
+  if (PI_IS_CAPTURE_WINDOW (window))
+    return pi_capture_window_get_busy (window);
+  return pi_window_get_busy (window);
+}
+
+/* Whether the action bar at the bottom shows a file job. */
+static gboolean
+job_bar_revealed (PiWindow *window)
+{
+  GtkWidget *bar = pi_test_find_descendant (GTK_WIDGET (window->saver), GTK_TYPE_ACTION_BAR);
+
+  g_assert_nonnull (bar);
+  return gtk_action_bar_get_revealed (GTK_ACTION_BAR (bar));
+}
+
 /* The table as the user sees it: each mapped row's cells, joined by '|'. */
 static GPtrArray *
-visible_rows (PiWindow *window)
+visible_rows (gpointer window)
 {
   g_autoptr(GPtrArray) cells = pi_test_visible_rows (window);
   GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
@@ -92,7 +149,7 @@ compare_rows (gconstpointer a,
  * the window has laid out as many rows as it holds (on a busy machine a
  * new window can take a few frames). */
 static GPtrArray *
-sorted_visible_rows (PiWindow *window)
+sorted_visible_rows (gpointer window)
 {
   GPtrArray *rows;
 
@@ -123,12 +180,12 @@ message_fields (PiMessage *message,
 }
 
 static void
-assert_same_messages (PiWindow *a,
-                      PiWindow *b,
-                      gboolean  with_time)
+assert_same_messages (gpointer a,
+                      gpointer b,
+                      gboolean with_time)
 {
-  GListModel *ma = G_LIST_MODEL (pi_window_get_store (a));
-  GListModel *mb = G_LIST_MODEL (pi_window_get_store (b));
+  GListModel *ma = G_LIST_MODEL (window_store (a));
+  GListModel *mb = G_LIST_MODEL (window_store (b));
 
   g_assert_cmpuint (g_list_model_get_n_items (ma), ==, g_list_model_get_n_items (mb));
   for (guint i = 0; i < g_list_model_get_n_items (ma); i++)
@@ -143,25 +200,28 @@ assert_same_messages (PiWindow *a,
 }
 
 static void
-assert_toast (PiWindow   *window,
+assert_toast (gpointer    window,
               const char *text)
 {
-  WAIT_UNTIL (find_label_containing (GTK_WIDGET (window->toast_overlay), text) != NULL, 5);
+  WAIT_UNTIL (find_label_containing (GTK_WIDGET (window_toast_overlay (window)), text) != NULL, 5);
 }
 
 static void
-save_and_wait (PiWindow *window,
+save_and_wait (gpointer  window,
                GFile    *file,
                gboolean  shown_only)
 {
-  pi_window_save_capture (window, file, shown_only);
-  g_assert_true (pi_window_get_busy (window));
+  if (PI_IS_CAPTURE_WINDOW (window))
+    pi_capture_window_save (window, file, shown_only);
+  else
+    pi_window_save_capture (window, file, shown_only);
+  g_assert_true (window_busy (window));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "save"));
-  WAIT_UNTIL (!pi_window_get_busy (window), 20);
+  WAIT_UNTIL (!window_busy (window), 20);
 }
 
 static void
-save_png (PiWindow   *window,
+save_png (gpointer    window,
           const char *file)
 {
   const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
@@ -236,7 +296,7 @@ test_round_trip (void)
   g_autofree char *key = NULL;
   g_autofree char *shown_key = NULL;
   PiWindow *live;
-  PiWindow *capture;
+  PiCaptureWindow *capture;
   const char *state;
 
   pi_test_server_start (&server, 0, NULL);
@@ -253,7 +313,7 @@ test_round_trip (void)
   g_assert_cmpint (pi_source_get_state (pi_window_get_stream (live)), ==, PI_STREAM_STATE_LIVE);
 
   capture = open_capture (file, GTK_WINDOW (live));
-  g_assert_true (capture != live);
+  g_assert_true ((gpointer) capture != (gpointer) live);
 
   /* The same messages, and the same table on screen. */
   assert_same_messages (live, capture, TRUE);
@@ -268,19 +328,23 @@ test_round_trip (void)
 
   /* Marked as a capture: the file's name, the server, no connection controls. */
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (capture)), ==, "pulse-capture-test.jsonl");
-  g_assert_cmpstr (adw_window_title_get_title (capture->capture_title), ==, "pulse-capture-test.jsonl");
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (capture->capture_title)));
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->status_title)));
-  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (capture->server_button)));
-  /* Nothing to connect, pause or clear: a capture window has no such actions,
-   * and no session or source behind them. */
+  g_assert_cmpstr (adw_window_title_get_title (capture->title), ==, "pulse-capture-test.jsonl");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (capture->title)));
+  /* Nothing to connect, pause or clear: a capture window has no such actions
+   * and no buttons for them, and no session or source behind them. */
+  g_assert_false (PI_IS_WINDOW (capture));
   g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "connect"));
   g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "pause"));
   g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "clear"));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "choose-server"));
+  g_assert_false (g_action_group_has_action (G_ACTION_GROUP (capture), "add-binding"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (capture), "find"));
-  g_assert_null (pi_window_get_stream (capture));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (capture->sidebar_stack), ==, "capture");
-  g_assert_nonnull (find_label_containing (GTK_WIDGET (capture->capture_bindings_list), TASK_COMPLETED));
+  g_assert_null (find_actionable (GTK_WIDGET (capture), "win.choose-server"));
+  g_assert_null (find_actionable (GTK_WIDGET (capture), "win.pause"));
+  g_assert_null (find_actionable (GTK_WIDGET (capture), "win.clear"));
+  g_assert_null (find_actionable (GTK_WIDGET (capture), "win.add-binding"));
+  /* The bindings it was recorded with, shown (not edited). */
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (capture->bindings_list), TASK_COMPLETED));
   state = pi_connection_bar_get_state_text (capture->connection_bar);
   expected = g_strdup_printf ("Capture of %s — 6 messages, started ", server.base_url);
   g_assert_true (g_str_has_prefix (state, expected));
@@ -301,7 +365,7 @@ test_round_trip (void)
   /* The filter and the details work as in a live window. */
   pi_message_list_set_filter_text (capture->message_list, "T0004");
   WAIT_UNTIL (pi_message_list_get_n_shown (capture->message_list) == 1, 5);
-  shown = pi_window_dup_shown_messages (capture);
+  shown = pi_capture_window_dup_shown_messages (capture);
   g_assert_cmpuint (shown->len, ==, 1);
   shown_key = pi_test_routing_key (4);
   g_assert_cmpstr (pi_message_get_routing_key (g_ptr_array_index (shown, 0)), ==, shown_key);
@@ -383,7 +447,7 @@ test_listen_output (void)
   g_autofree char *server_arg = NULL;
   g_autofree char *expected = NULL;
   g_autoptr(GPtrArray) rows = NULL;
-  PiWindow *capture;
+  PiCaptureWindow *capture;
   const char *program = g_getenv ("PULSE_LISTEN");
 
   g_assert_nonnull (program);
@@ -417,7 +481,7 @@ test_listen_output (void)
   g_assert_cmpuint (pi_test_n_stored (capture), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (pi_window_get_store (capture)), i);
+      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (pi_capture_window_get_store (capture)), i);
       g_autofree char *key = pi_test_routing_key (i + 1);
       g_autoptr(JsonNode) payload = pi_message_dup_payload (message);
       g_autofree char *payload_text = json_to_string (payload, FALSE);
@@ -460,7 +524,7 @@ test_not_a_capture (void)
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   const char *data = "{\"exchange\":\"" TASK_COMPLETED "\",\"routingKey\":\"primary.a\",\"routes\":[],\"redelivered\":false,\"payload\":{}}";
   PiWindow *live;
-  PiWindow *capture;
+  PiCaptureWindow *capture;
   GtkWidget *dialog;
 
   g_file_set_contents (path, "Shopping list\nmilk\n", -1, &error);
@@ -471,7 +535,7 @@ test_not_a_capture (void)
   pi_message_list_append (live->message_list, batch);
   g_assert_cmpuint (pi_test_n_stored (live), ==, 1);
 
-  capture = pi_window_open_capture (GTK_APPLICATION (app), file, GTK_WINDOW (live));
+  capture = pi_capture_window_open (GTK_APPLICATION (app), file, GTK_WINDOW (live));
   g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
   WAIT_UNTIL (capture == NULL && pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) != NULL, 10);
 
@@ -506,8 +570,8 @@ test_inspector_json (void)
   GtkSelectionModel *selection;
   JsonArray *array;
   JsonObject *object;
-  PiWindow *capture;
-  PiWindow *reopened;
+  PiCaptureWindow *capture;
+  PiCaptureWindow *reopened;
   const char *json =
     "[\n"
     "  {\"exchange\": \"exchange/taskcluster-queue/v1/task-failed\",\n"
@@ -524,7 +588,7 @@ test_inspector_json (void)
   pi_test_reset_settings ();
   capture = open_capture (file, NULL);
   g_assert_cmpuint (pi_test_n_stored (capture), ==, 2);
-  g_assert_cmpstr (adw_window_title_get_subtitle (capture->capture_title), ==, "Imported messages");
+  g_assert_cmpstr (adw_window_title_get_subtitle (capture->title), ==, "Imported messages");
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (capture->connection_bar),
                                    "Imported messages — 2 messages"));
   {
@@ -538,8 +602,8 @@ test_inspector_json (void)
   /* Export the shown messages: a pretty JSON array the import reads back
    * (without times: the old format has none). */
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "export-shown"));
-  pi_window_export_json (capture, export_file, FALSE);
-  WAIT_UNTIL (!pi_window_get_busy (capture), 10);
+  pi_capture_window_export_json (capture, export_file, FALSE);
+  WAIT_UNTIL (!pi_capture_window_get_busy (capture), 10);
   assert_toast (capture, "Exported 2 messages as “exported.json”");
 
   g_file_get_contents (export_path, &exported_text, NULL, &error);
@@ -566,8 +630,8 @@ test_inspector_json (void)
   gtk_selection_model_select_item (selection, 0, TRUE);
   WAIT_UNTIL (pi_message_list_get_selected_message (capture->message_list) != NULL, 5);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (capture), "export-selected"));
-  pi_window_export_json (capture, selected_file, TRUE);
-  WAIT_UNTIL (!pi_window_get_busy (capture), 10);
+  pi_capture_window_export_json (capture, selected_file, TRUE);
+  WAIT_UNTIL (!pi_capture_window_get_busy (capture), 10);
   json_parser_load_from_file (parser, selected_path, &error);
   g_assert_no_error (error);
   array = json_node_get_array (json_parser_get_root (parser));
@@ -624,7 +688,7 @@ test_save_error (void)
 
   save_and_wait (live, file, FALSE);
   assert_toast (live, "Could not save the capture as “capture.jsonl”: its folder does not exist");
-  g_assert_false (gtk_action_bar_get_revealed (live->progress_action_bar));
+  g_assert_false (job_bar_revealed (live));
   g_assert_cmpuint (pi_test_n_stored (live), ==, 50);
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (live), "save"));
 
@@ -670,7 +734,7 @@ test_large (void)
   gboolean saw_bar = FALSE;
   guint tick_id;
   PiWindow *live;
-  PiWindow *capture;
+  PiCaptureWindow *capture;
 
   if (g_getenv ("PI_TEST_LARGE_N") != NULL)
     n = (guint) g_ascii_strtoull (g_getenv ("PI_TEST_LARGE_N"), NULL, 10);
@@ -688,9 +752,9 @@ test_large (void)
   call = g_get_monotonic_time () - start;
   while (pi_window_get_busy (live))
     {
-      if (!saw_bar && gtk_action_bar_get_revealed (live->progress_action_bar) && n >= 500000)
+      if (!saw_bar && job_bar_revealed (live) && n >= 500000)
         save_png (live, "saving.png");
-      saw_bar |= gtk_action_bar_get_revealed (live->progress_action_bar);
+      saw_bar |= job_bar_revealed (live);
       g_main_context_iteration (NULL, TRUE);
     }
   total = g_get_monotonic_time () - start;
@@ -736,7 +800,7 @@ test_truncated (void)
   g_autofree char *contents = NULL;
   gsize len;
   PiWindow *live = window_with_messages (3);
-  PiWindow *capture;
+  PiCaptureWindow *capture;
 
   save_and_wait (live, file, FALSE);
 
@@ -767,7 +831,7 @@ test_drop (void)
   GtkDropTarget *target = NULL;
   GValue value = G_VALUE_INIT;
   PiWindow *live = window_with_messages (2);
-  PiWindow *capture = NULL;
+  PiCaptureWindow *capture = NULL;
   gboolean accepted = FALSE;
 
   save_and_wait (live, file, FALSE);
@@ -792,11 +856,11 @@ test_drop (void)
   g_assert_true (accepted);
 
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
-    if (PI_IS_WINDOW (l->data) && pi_window_get_capture_file (l->data) != NULL)
+    if (PI_IS_CAPTURE_WINDOW (l->data))
       capture = l->data;
   g_assert_nonnull (capture);
-  g_assert_true (g_file_equal (pi_window_get_capture_file (capture), file));
-  WAIT_UNTIL (!pi_window_get_loading (capture) && gtk_widget_get_mapped (GTK_WIDGET (capture)), 10);
+  g_assert_true (g_file_equal (pi_capture_window_get_file (capture), file));
+  WAIT_UNTIL (!pi_capture_window_get_loading (capture) && gtk_widget_get_mapped (GTK_WIDGET (capture)), 10);
   assert_same_messages (live, capture, TRUE);
 
   pi_test_window_destroy (capture);
@@ -878,18 +942,20 @@ check_command_line (gpointer user_data)
 {
   CommandLine *cl = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (cl->app));
-  PiWindow *window;
+  PiCaptureWindow *window = NULL;
 
-  if (windows == NULL || !PI_IS_WINDOW (windows->data))
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (PI_IS_CAPTURE_WINDOW (l->data))
+      window = l->data;
+  if (window == NULL)
     return G_SOURCE_CONTINUE;
 
-  window = windows->data;
-  if (pi_window_get_loading (window) || !gtk_widget_get_mapped (GTK_WIDGET (window)))
+  if (pi_capture_window_get_loading (window) || !gtk_widget_get_mapped (GTK_WIDGET (window)))
     return G_SOURCE_CONTINUE;
 
   /* Only the capture window: no live window besides. */
-  g_assert_null (windows->next);
-  g_assert_true (g_file_equal (pi_window_get_capture_file (window), cl->file));
+  g_assert_cmpuint (g_list_length (windows), ==, 1);
+  g_assert_true (g_file_equal (pi_capture_window_get_file (window), cl->file));
   g_assert_cmpuint (pi_test_n_stored (window), ==, 4);
   cl->checked = TRUE;
 

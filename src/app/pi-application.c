@@ -15,6 +15,7 @@
 
 #include "pi-application.h"
 #include "pi-binding.h"
+#include "pi-capture-window.h"
 #include "pi-preferences-dialog.h"
 #include "pi-share-link.h"
 #include "pi-window.h"
@@ -72,7 +73,7 @@ get_or_create_window (PiApplication *self)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   /* A capture window has no server or bindings to give a link or a command line. */
-  if (PI_IS_WINDOW (window) && pi_window_get_capture_file (PI_WINDOW (window)) == NULL)
+  if (PI_IS_WINDOW (window))
     return PI_WINDOW (window);
 
   return pi_window_new (GTK_APPLICATION (self));
@@ -181,7 +182,7 @@ pi_application_command_line (GApplication            *app,
   /* Each capture opens in a window of its own; a live window only when
    * asked for one too (or when there is none yet besides). */
   for (guint i = 0; i < captures->len; i++)
-    pi_window_open_capture (GTK_APPLICATION (self), g_ptr_array_index (captures, i),
+    pi_capture_window_open (GTK_APPLICATION (self), g_ptr_array_index (captures, i),
                             gtk_application_get_active_window (GTK_APPLICATION (self)));
 
   if (captures->len > 0 && server == NULL && !have_bindings)
@@ -279,7 +280,7 @@ pi_application_open (GApplication  *app,
 
       if (g_file_is_native (files[i]))
         {
-          pi_window_open_capture (GTK_APPLICATION (self), files[i],
+          pi_capture_window_open (GTK_APPLICATION (self), files[i],
                                   gtk_application_get_active_window (GTK_APPLICATION (self)));
           continue;
         }
@@ -395,12 +396,12 @@ on_open_done (GObject      *source,
         {
           g_autoptr(GFile) file = g_list_model_get_item (files, i);
 
-          pi_window_open_capture (GTK_APPLICATION (request->self), file, request->parent);
+          pi_capture_window_open (GTK_APPLICATION (request->self), file, request->parent);
         }
     }
   else if (!g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED) &&
            !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_CANCELLED))
-    pi_window_show_open_error (GTK_APPLICATION (request->self), request->parent, error->message);
+    pi_capture_window_show_open_error (GTK_APPLICATION (request->self), request->parent, error->message);
 
   g_clear_weak_pointer (&request->parent);
   g_object_unref (request->self);

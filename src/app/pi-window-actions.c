@@ -19,12 +19,12 @@
 #include "pi-window-private.h"
 
 /*
- * The window's commands: every win.* action (the file actions of
- * pi-window-capture.c aside), window.paste-link, and
+ * The window's commands: every win.* action, window.paste-link, and
  * pi_window_update_actions(), the one place that decides which make sense
- * now. A live window has them all; a capture window only those that browse
- * (its live actions are never added). Share links are read and written here
- * too, for the actions that import and copy them.
+ * now. The file actions (save, save-shown, export-selected, export-shown,
+ * cancel-save) are PiCaptureSaver's, shared with the capture window; this
+ * adds them and has them updated with the rest. Share links are read and
+ * written here too, for the actions that import and copy them.
  */
 
 /* Share links ----------------------------------------------------------- */
@@ -54,7 +54,6 @@ pi_window_import_link (PiWindow    *self,
   guint n_added = 0;
 
   g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (self->session != NULL, FALSE);
   g_return_val_if_fail (link != NULL, FALSE);
 
   stripped = g_strstrip (g_strdup (link));
@@ -143,7 +142,6 @@ pi_window_dup_share_link (PiWindow *self)
   const char *url;
 
   g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
-  g_return_val_if_fail (self->session != NULL, NULL);
 
   url = pi_session_get_server_url (self->session);
   if (url == NULL)
@@ -355,8 +353,7 @@ paste_link_action (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   /* Reached only when no text field took the paste (class shortcuts run in
-   * the bubble phase, after the focused entry). A capture window disables
-   * it: its bindings are not edited. */
+   * the bubble phase, after the focused entry). */
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget),
                                  NULL,
                                  on_clipboard_text,
@@ -381,14 +378,8 @@ enter_password_action (GSimpleAction *action,
   pi_window_ask_password (PI_WINDOW (user_data));
 }
 
-/* Every window */
 static const GActionEntry win_actions[] = {
   { "find", find_action },
-};
-
-/* Only a live window has these: a capture window has nothing to connect,
- * pause, clear or edit (see pi_window_setup_capture_mode()). */
-static const GActionEntry live_actions[] = {
   { "connect", connect_action },
   { "disconnect", disconnect_action },
   { "pause", NULL, NULL, "false", pause_change_state },
@@ -411,16 +402,12 @@ pi_window_class_init_actions (PiWindowClass *klass)
                                        "window.paste-link", NULL);
 }
 
+/* Called from constructed(), with the session (pi_window_init_live());
+ * the file actions come with the views (PiCaptureSaver). */
 void
 pi_window_init_actions (PiWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
-}
-
-void
-pi_window_init_live_actions (PiWindow *self)
-{
-  g_action_map_add_action_entries (G_ACTION_MAP (self), live_actions, G_N_ELEMENTS (live_actions), self);
 }
 
 static void
@@ -433,15 +420,28 @@ set_enabled (PiWindow   *self,
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
 }
 
-static void
-update_live_actions (PiWindow *self)
+/* The single place that decides which commands make sense right now. */
+void
+pi_window_update_actions (PiWindow *self)
 {
-  GListModel *bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
-  const char *server_url = pi_session_get_server_url (self->session);
-  gboolean active = pi_window_stream_is_active (self);
-  gboolean has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
-  gboolean paused = pi_session_get_paused (self->session);
+  GListModel *bindings;
+  const char *server_url;
+  gboolean active;
+  gboolean has_messages;
+  gboolean paused;
   GAction *pause;
+
+  g_assert (PI_IS_WINDOW (self));
+
+  /* Not constructed yet, or disposed. */
+  if (self->session == NULL || self->bindings_sidebar == NULL)
+    return;
+
+  bindings = pi_bindings_sidebar_get_model (self->bindings_sidebar);
+  server_url = pi_session_get_server_url (self->session);
+  active = pi_window_stream_is_active (self);
+  has_messages = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0;
+  paused = pi_session_get_paused (self->session);
 
   set_enabled (self, "connect", TRUE);
   set_enabled (self, "disconnect", active);
@@ -460,20 +460,8 @@ update_live_actions (PiWindow *self)
   /* Pausing holds what arrives: with no connection and nothing shown (the
    * failure and empty pages) there is nothing to hold. Resuming always works. */
   g_simple_action_set_enabled (G_SIMPLE_ACTION (pause), paused || active || has_messages);
+
+  /* Saving and exporting. */
+  pi_capture_saver_update_actions (self->saver);
 }
 
-/* The single place that decides which commands make sense right now. */
-void
-pi_window_update_actions (PiWindow *self)
-{
-  g_assert (PI_IS_WINDOW (self));
-
-  if (self->store == NULL)
-    return;
-
-  if (self->session != NULL)
-    update_live_actions (self);
-
-  /* Saving and exporting: every window (pi-window-capture.c). */
-  pi_window_update_capture_actions (self);
-}

@@ -16,8 +16,8 @@
 #include "pi-window-private.h"
 
 /*
- * A live window: the PiSession it holds (a capture window holds a
- * PiCaptureSession instead, see pi-window-open.c), connected to the server
+ * A live window: the PiSession it holds (a window browsing a saved capture
+ * is a PiCaptureWindow), connected to the server
  * of the settings with the enabled bindings of the sidebar. Here are the
  * commands that drive it (connect, choose a server, disconnect, clear and
  * undo), its state told once (the failure page or banner and its one
@@ -366,12 +366,11 @@ void
 pi_window_init_live (PiWindow *self)
 {
   g_assert (PI_IS_WINDOW (self));
-  g_assert (self->capture == NULL);
 
   self->session = pi_session_new (g_settings_get_uint (self->settings, "capacity"));
   self->store = g_object_ref (pi_session_get_store (self->session));
   self->stream = g_object_ref (pi_session_get_source (self->session));
-  pi_window_init_live_actions (self);
+  pi_window_init_actions (self);
 }
 
 /* Called from constructed(), after the views: listens to the server of the
@@ -439,7 +438,6 @@ pi_window_set_server_url (PiWindow   *self,
                           const char *server_url)
 {
   g_return_if_fail (PI_IS_WINDOW (self));
-  g_return_if_fail (self->session != NULL);
   g_return_if_fail (server_url != NULL);
 
   pi_session_set_server_url (self->session, server_url);
@@ -487,9 +485,6 @@ pi_window_connect (PiWindow *self)
   g_autofree char *client_id = NULL;
 
   g_return_if_fail (PI_IS_WINDOW (self));
-
-  /* A capture is what was saved: it has no server to go back to. */
-  g_return_if_fail (self->session != NULL);
 
   if (self->capture_started == NULL)
     pi_window_note_capture_start (self);
@@ -611,7 +606,6 @@ void
 pi_window_disconnect (PiWindow *self)
 {
   g_return_if_fail (PI_IS_WINDOW (self));
-  g_return_if_fail (self->session != NULL);
 
   pi_session_disconnect (self->session);
   update_connection_state (self);
@@ -626,3 +620,55 @@ pi_window_class_init_live (PiWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_binding_enabled_changed);
 }
 
+
+/* Records when the messages about to be kept began (on connecting, or with
+ * the first message after a Clear). */
+void
+pi_window_note_capture_start (PiWindow *self)
+{
+  g_assert (PI_IS_WINDOW (self));
+
+  g_clear_pointer (&self->capture_started, g_date_time_unref);
+  self->capture_started = g_date_time_new_now_utc ();
+}
+
+static GDateTime *
+dup_started (PiWindow *self)
+{
+  g_autoptr(PiMessage) first = NULL;
+
+  if (self->capture_started != NULL)
+    return g_date_time_ref (self->capture_started);
+
+  if ((first = g_list_model_get_item (G_LIST_MODEL (self->store), 0)) != NULL)
+    return g_date_time_new_from_unix_utc (pi_message_get_time_received (first) / G_USEC_PER_SEC);
+
+  return g_date_time_new_now_utc ();
+}
+
+/* What the kept messages are a capture of, for saving them (PiCaptureSaver). */
+PiCaptureInfo *
+pi_window_dup_capture_info (PiWindow *self)
+{
+  g_autoptr(GPtrArray) bindings = NULL;
+  g_autoptr(GDateTime) started = NULL;
+  const char *server;
+
+  g_assert (PI_IS_WINDOW (self));
+
+  /* What the stream was started with: the fields may have been edited since. */
+  server = pi_source_get_server_url (self->stream);
+  if (server == NULL || server[0] == '\0')
+    server = pi_session_get_server_url (self->session);
+  if (server == NULL)
+    server = "";
+
+  if (pi_source_get_bindings (self->stream) != NULL)
+    bindings = g_ptr_array_ref (pi_source_get_bindings (self->stream));
+  else
+    bindings = pi_window_collect_bindings (self);
+
+  started = dup_started (self);
+
+  return pi_capture_info_new (server, bindings, started);
+}

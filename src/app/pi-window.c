@@ -12,35 +12,27 @@
 #include <glib/gi18n.h>
 
 #include "pi-application.h"
+#include "pi-capture-window.h"
 #include "pi-connect-dialog.h"
 #include "pi-window-private.h"
 
 /*
- * The window every Pulse Inspector window is: the template (header, the
- * bindings sidebar, the message list beside its details, the connection
- * bar, toasts), the details pane shown with a selection (a page of its own
- * when narrow), its size kept in the settings, and its life cycle. What a
- * window holds decides the rest, once, at construction:
+ * The live window: the template (header, the bindings sidebar, the message
+ * list beside its details, the connection bar, toasts), the details pane
+ * shown with a selection (a page of its own when narrow), its size kept in
+ * the settings, and its life cycle. The rest of it:
  *
- *   pi-window-live.c      a PiSession: a live window (connecting, its state
- *                         told once, bindings, pause, clear)
- *   pi-window-open.c      a PiCaptureSession: a window browsing a capture
+ *   pi-window-live.c      its PiSession: connecting, its state told once,
+ *                         bindings, pause, clear
  *   pi-window-actions.c   the win.* actions and the one function that
  *                         enables them; share links
- *   pi-window-capture.c   saving captures, the file actions and jobs
- *   pi-window-export.c    exporting as JSON
  *   pi-window-password.c  asking a broker's password
+ *
+ * Saving and exporting are PiCaptureSaver's (the action bar at the bottom);
+ * a saved capture opens in a PiCaptureWindow.
  */
 
 G_DEFINE_FINAL_TYPE (PiWindow, pi_window, ADW_TYPE_APPLICATION_WINDOW)
-
-enum {
-  PROP_0,
-  PROP_CAPTURE_FILE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 void
 pi_window_add_toast (PiWindow   *self,
@@ -159,14 +151,6 @@ pi_window_close_request (GtkWindow *window)
 }
 
 static void
-pi_window_unrealize (GtkWidget *widget)
-{
-  pi_window_cancel_file_dialog (PI_WINDOW (widget));
-
-  GTK_WIDGET_CLASS (pi_window_parent_class)->unrealize (widget);
-}
-
-static void
 pi_window_dispose (GObject *object)
 {
   PiWindow *self = PI_WINDOW (object);
@@ -183,7 +167,6 @@ pi_window_dispose (GObject *object)
   if (self->bindings_sidebar != NULL)
     g_signal_handlers_disconnect_by_data (pi_bindings_sidebar_get_model (self->bindings_sidebar), self);
 
-  pi_window_dispose_capture (self);
   pi_window_dispose_password (self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_WINDOW);
@@ -200,7 +183,6 @@ pi_window_dispose (GObject *object)
   g_clear_object (&self->stream);
   g_clear_object (&self->store);
   g_clear_object (&self->session);
-  g_clear_object (&self->capture);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pi_window_parent_class)->dispose (object);
@@ -216,8 +198,29 @@ pi_window_finalize (GObject *object)
   G_OBJECT_CLASS (pi_window_parent_class)->finalize (object);
 }
 
-/* What every window shows: the list of its store, the details of the
- * selected message, the counters, the file actions. */
+static void
+on_saver_toast (PiWindow   *self,
+                const char *text)
+{
+  pi_window_add_toast (self, text);
+}
+
+static void
+on_saver_error (PiWindow   *self,
+                const char *text)
+{
+  pi_window_show_error (self, text);
+}
+
+/* What the messages saved are a capture of. */
+static PiCaptureInfo *
+dup_capture_info (gpointer user_data)
+{
+  return pi_window_dup_capture_info (PI_WINDOW (user_data));
+}
+
+/* The list of the session's store, the details of the selected message,
+ * the counters, the file actions. */
 static void
 setup_views (PiWindow *self)
 {
@@ -243,7 +246,8 @@ setup_views (PiWindow *self)
   pi_connection_bar_set_store (self->connection_bar, self->store);
   g_object_bind_property (self->message_list, "n-shown", self->connection_bar, "n-shown", G_BINDING_SYNC_CREATE);
 
-  pi_window_init_capture (self);
+  pi_capture_saver_attach (self->saver, G_ACTION_MAP (self), self->message_list,
+                           dup_capture_info, self);
 }
 
 
@@ -254,62 +258,9 @@ pi_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (pi_window_parent_class)->constructed (object);
 
-  /* A capture window shows what was saved: it neither reads nor writes the
-   * live window's server, bindings and list settings, and has no session,
-   * source or live actions. */
-  if (self->capture != NULL)
-    {
-      self->store = g_object_ref (pi_capture_session_get_store (self->capture));
-      setup_views (self);
-      pi_window_setup_capture_mode (self);
-      pi_window_update_actions (self);
-      return;
-    }
-
   pi_window_init_live (self);
   setup_views (self);
   pi_window_setup_live (self);
-}
-
-static void
-pi_window_get_property (GObject    *object,
-                        guint       prop_id,
-                        GValue     *value,
-                        GParamSpec *pspec)
-{
-  PiWindow *self = PI_WINDOW (object);
-
-  switch (prop_id)
-    {
-    case PROP_CAPTURE_FILE:
-      g_value_set_object (value, pi_window_get_capture_file (self));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-pi_window_set_property (GObject      *object,
-                        guint         prop_id,
-                        const GValue *value,
-                        GParamSpec   *pspec)
-{
-  PiWindow *self = PI_WINDOW (object);
-
-  switch (prop_id)
-    {
-    case PROP_CAPTURE_FILE:
-      /* Construct-only: a window is made live or for a capture, once. */
-      if (g_value_get_object (value) != NULL)
-        self->capture = pi_capture_session_new (g_value_get_object (value),
-                                                g_settings_get_uint (self->settings, "capacity"));
-      break;
-
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -322,24 +273,10 @@ pi_window_class_init (PiWindowClass *klass)
   object_class->constructed = pi_window_constructed;
   object_class->dispose = pi_window_dispose;
   object_class->finalize = pi_window_finalize;
-  object_class->get_property = pi_window_get_property;
-  object_class->set_property = pi_window_set_property;
-
-  widget_class->unrealize = pi_window_unrealize;
   window_class->close_request = pi_window_close_request;
 
-  /**
-   * PiWindow:capture-file:
-   *
-   * The saved capture this window browses, or %NULL for a live window.
-   */
-  properties[PROP_CAPTURE_FILE] =
-    g_param_spec_object ("capture-file", NULL, NULL,
-                         G_TYPE_FILE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-
   g_type_ensure (PI_TYPE_BINDINGS_SIDEBAR);
+  g_type_ensure (PI_TYPE_CAPTURE_SAVER);
   g_type_ensure (PI_TYPE_CONNECTION_BAR);
   g_type_ensure (PI_TYPE_CONNECT_DIALOG);
   g_type_ensure (PI_TYPE_MESSAGE_DETAILS);
@@ -365,17 +302,12 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, details_split);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_details);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, sidebar_stack);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, capture_bindings_list);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, capture_title);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, clear_button);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, loading_page);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, loading_progress);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_action_bar);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_label);
-  gtk_widget_class_bind_template_child (widget_class, PiWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, saver);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, back_button);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_saver_toast);
+  gtk_widget_class_bind_template_callback (widget_class, on_saver_error);
 
   pi_window_class_init_actions (klass);
   pi_window_class_init_live (klass);
@@ -385,7 +317,6 @@ static void
 pi_window_init (PiWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  pi_window_init_actions (self);
 
 #if DEVELOPMENT_BUILD
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -399,8 +330,10 @@ pi_window_init (PiWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  /* The rest waits for constructed(): a live window and a capture window
-   * are made of different parts. */
+  /* A file dropped on the window opens in a capture window. */
+  pi_capture_window_add_drop_target (GTK_WINDOW (self));
+
+  /* The rest (the session, the views) waits for constructed(). */
 }
 
 PiWindow *
@@ -417,8 +350,7 @@ pi_window_new (GtkApplication *application)
  * pi_window_get_stream:
  * @self: a #PiWindow
  *
- * Returns: (transfer none) (nullable): the window's live source, or %NULL
- *   in a window browsing a capture (it has none)
+ * Returns: (transfer none): the window's live source
  */
 PiSource *
 pi_window_get_stream (PiWindow *self)
@@ -442,3 +374,70 @@ pi_window_get_store (PiWindow *self)
   return self->store;
 }
 
+
+/**
+ * pi_window_get_busy:
+ * @self: a #PiWindow
+ *
+ * Returns: whether a capture is being saved or messages exported
+ */
+gboolean
+pi_window_get_busy (PiWindow *self)
+{
+  g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
+
+  return pi_capture_saver_get_busy (self->saver);
+}
+
+/**
+ * pi_window_dup_shown_messages:
+ * @self: a #PiWindow
+ *
+ * Returns: (transfer full) (element-type PiMessage): the messages the list
+ *   shows: those kept that match the filter, in order
+ */
+GPtrArray *
+pi_window_dup_shown_messages (PiWindow *self)
+{
+  g_return_val_if_fail (PI_IS_WINDOW (self), NULL);
+
+  return pi_capture_saver_dup_shown (self->saver);
+}
+
+/**
+ * pi_window_save_capture:
+ * @self: a #PiWindow
+ * @file: where to save
+ * @shown_only: %TRUE to save only the messages the filter shows
+ *
+ * Saves the kept messages (or the shown ones) as a capture, in a thread,
+ * with the progress in the window's action bar. What win.save and
+ * win.save-shown do once a file is chosen.
+ */
+void
+pi_window_save_capture (PiWindow *self,
+                        GFile    *file,
+                        gboolean  shown_only)
+{
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  pi_capture_saver_save (self->saver, file, shown_only);
+}
+
+/**
+ * pi_window_export_json:
+ * @self: a #PiWindow
+ * @file: where to write
+ * @selected_only: %TRUE for the selected message, %FALSE for the shown ones
+ *
+ * What win.export-selected and win.export-shown do once a file is chosen.
+ */
+void
+pi_window_export_json (PiWindow *self,
+                       GFile    *file,
+                       gboolean  selected_only)
+{
+  g_return_if_fail (PI_IS_WINDOW (self));
+
+  pi_capture_saver_export (self->saver, file, selected_only);
+}

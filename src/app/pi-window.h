@@ -19,14 +19,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PiWindow, pi_window, PI, WINDOW, AdwApplicationWindow)
 
 PiWindow       *pi_window_new             (GtkApplication *application);
-PiWindow       *pi_window_open_capture    (GtkApplication *application,
-                                           GFile          *file,
-                                           GtkWindow      *parent);
-void            pi_window_show_open_error (GtkApplication *application,
-                                           GtkWindow      *parent,
-                                           const char     *message);
-GFile          *pi_window_get_capture_file (PiWindow      *self);
-gboolean        pi_window_get_loading     (PiWindow       *self);
 gboolean        pi_window_get_busy        (PiWindow       *self);
 GPtrArray      *pi_window_dup_shown_messages (PiWindow    *self);
 void            pi_window_save_capture    (PiWindow       *self,

@@ -1,4 +1,4 @@
-/* pi-window-export.c
+/* pi-capture-export.c
  *
  * Copyright 2026 The Pulse Inspector authors
  *
@@ -7,17 +7,20 @@
 
 #include "config.h"
 
-#define G_LOG_DOMAIN "pi-window"
+#define G_LOG_DOMAIN "pi-capture"
 
 #include <glib/gi18n.h>
 
-#include "pi-window-private.h"
+#include <json-glib/json-glib.h>
+
+#include "pi-capture-export.h"
+#include "pi-message.h"
 
 /*
  * Export: messages as the old web inspectors' download, a pretty-printed
  * JSON array of {exchange, routingKey, routes, redelivered, payload}, which
- * their import (and our pi_capture_load()) reads. Written in a thread as a
- * file job of the window (see pi-window-capture.c).
+ * their import (and our pi_capture_load()) reads. Written in a thread; the
+ * windows run it as a file job (see pi-capture-saver.c).
  */
 
 #define TICK_MSEC 100
@@ -29,11 +32,15 @@ typedef struct
   guint      done;        /* atomic: messages looked at so far */
   guint      n_written;
   guint      n_left_out;
+  PiCaptureProgressFunc progress;
+  gpointer   progress_data;
+  guint      tick_id;
 } ExportData;
 
 static void
 export_data_free (ExportData *data)
 {
+  g_clear_handle_id (&data->tick_id, g_source_remove);
   g_clear_object (&data->file);
   g_clear_pointer (&data->messages, g_ptr_array_unref);
   g_free (data);
@@ -184,7 +191,7 @@ failed:
     g_task_return_error (task, g_steal_pointer (&error));
   else
     {
-      g_autofree char *name = pi_window_file_display_name (data->file);
+      g_autofree char *name = pi_capture_file_display_name (data->file);
 
       g_task_return_new_error (task, error->domain, error->code,
                                _("Could not export the messages as “%s”: %s"),
@@ -192,122 +199,129 @@ failed:
     }
 }
 
+/* Progress is read from the thread's counter on the main context, where
+ * the caller's callback runs. */
 static gboolean
 export_tick (gpointer user_data)
 {
-  PiWindow *self = user_data;
-  GTask *task = g_object_get_data (G_OBJECT (self), "pi-export-task");
-  ExportData *data = task ? g_task_get_task_data (task) : NULL;
+  ExportData *data = user_data;
 
-  if (data != NULL && data->messages->len > 0)
-    pi_window_job_set_fraction (self, (double) g_atomic_int_get (&data->done) / data->messages->len);
+  if (data->messages->len > 0)
+    data->progress (g_atomic_int_get (&data->done), data->messages->len, data->progress_data);
 
   return G_SOURCE_CONTINUE;
 }
 
-static void
-on_exported (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(PiWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  ExportData *data = g_task_get_task_data (G_TASK (result));
-  g_autofree char *name = pi_window_file_display_name (data->file);
-  g_autofree char *count = NULL;
-  g_autofree char *title = NULL;
-
-  g_object_set_data (G_OBJECT (self), "pi-export-task", NULL);
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      pi_window_job_end (self);
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          if (pi_window_job_alive (self))
-            pi_window_add_toast (self, _("Export cancelled"));
-          return;
-        }
-
-      if (!pi_window_job_alive (self))
-        return;
-
-      pi_window_show_error (self, error->message);
-      return;
-    }
-
-  pi_window_job_end (self);
-  if (!pi_window_job_alive (self))
-    return;
-
-  count = pi_window_format_count (data->n_written);
-  if (data->n_left_out > 0)
-    /* Translators: "Exported 12 messages as “pulse-messages.json”; 1 undecodable left out" */
-    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "Exported %s as “%s”; %u undecodable message left out",
-                                          "Exported %s as “%s”; %u undecodable messages left out",
-                                          data->n_left_out),
-                             count, name, data->n_left_out);
-  else
-    /* Translators: "Exported 12 messages as “pulse-messages.json”" */
-    title = g_strdup_printf (_("Exported %s as “%s”"), count, name);
-  pi_window_add_toast (self, title);
-}
-
 /**
- * pi_window_export_json:
- * @self: a #PiWindow
+ * pi_capture_export_async:
  * @file: where to write
- * @selected_only: %TRUE for the selected message, %FALSE for the shown ones
+ * @messages: (element-type PiMessage): the messages, not changed meanwhile
+ * @progress: (nullable): called on the main context while writing
+ * @progress_data: for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: for @callback
  *
- * Writes the messages as a pretty-printed JSON array of
+ * Writes @messages as a pretty-printed JSON array of
  * `{exchange, routingKey, routes, redelivered, payload}` objects, the old
- * web inspectors' download format, in a thread.
+ * web inspectors' download format, in a thread. Gaps are left out, and so
+ * are undecodable messages (counted). A failed or cancelled export leaves
+ * no file behind, and an earlier one unchanged.
  */
 void
-pi_window_export_json (PiWindow *self,
-                       GFile    *file,
-                       gboolean  selected_only)
+pi_capture_export_async (GFile                 *file,
+                         GPtrArray             *messages,
+                         PiCaptureProgressFunc  progress,
+                         gpointer               progress_data,
+                         GCancellable          *cancellable,
+                         GAsyncReadyCallback    callback,
+                         gpointer               user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *text = NULL;
   ExportData *data;
 
-  g_return_if_fail (PI_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
-
-  if (self->save_cancellable != NULL)
-    {
-      pi_window_add_toast (self, _("Wait until the file being saved is done"));
-      return;
-    }
+  g_return_if_fail (messages != NULL);
 
   data = g_new0 (ExportData, 1);
   data->file = g_object_ref (file);
-  if (selected_only)
-    {
-      PiMessage *selected = pi_message_list_get_selected_message (self->message_list);
+  data->messages = g_ptr_array_ref (messages);
+  data->progress = progress;
+  data->progress_data = progress_data;
+  if (progress != NULL)
+    data->tick_id = g_timeout_add (TICK_MSEC, export_tick, data);
 
-      data->messages = g_ptr_array_new_with_free_func (g_object_unref);
-      if (selected != NULL)
-        g_ptr_array_add (data->messages, g_object_ref (selected));
-    }
-  else
-    data->messages = pi_window_dup_shown_messages (self);
-
-  name = pi_window_file_display_name (file);
-  /* Translators: %s is a file name */
-  text = g_strdup_printf (_("Exporting “%s”…"), name);
-  pi_window_job_begin (self, text);
-  self->save_file = g_object_ref (file);
-  self->pulse_id = g_timeout_add (TICK_MSEC, export_tick, self);
-
-  task = g_task_new (NULL, self->save_cancellable, on_exported, g_object_ref (self));
-  g_task_set_source_tag (task, pi_window_export_json);
-  g_task_set_name (task, "[pi-window] export");
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pi_capture_export_async);
+  g_task_set_name (task, "[pi-capture] export");
   g_task_set_task_data (task, data, (GDestroyNotify) export_data_free);
-  g_object_set_data_full (G_OBJECT (self), "pi-export-task", g_object_ref (task), g_object_unref);
   g_task_run_in_thread (task, export_thread);
+}
+
+/**
+ * pi_capture_export_finish:
+ * @result: the #GAsyncResult
+ * @n_written: (out) (optional): how many messages were written
+ * @n_left_out: (out) (optional): how many undecodable ones were left out
+ * @error: return location for a #GError naming the file and the reason
+ *
+ * Returns: %TRUE if the file was written
+ */
+gboolean
+pi_capture_export_finish (GAsyncResult  *result,
+                          guint         *n_written,
+                          guint         *n_left_out,
+                          GError       **error)
+{
+  ExportData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == pi_capture_export_async, FALSE);
+
+  data = g_task_get_task_data (G_TASK (result));
+  /* Done: no more progress to tell. */
+  g_clear_handle_id (&data->tick_id, g_source_remove);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  if (n_written != NULL)
+    *n_written = data->n_written;
+  if (n_left_out != NULL)
+    *n_left_out = data->n_left_out;
+
+  return TRUE;
+}
+
+/**
+ * pi_capture_file_display_name:
+ * @file: a file
+ *
+ * Returns: (transfer full): @file's name as the user reads it
+ */
+char *
+pi_capture_file_display_name (GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  if (path != NULL)
+    return g_filename_display_basename (path);
+  return g_file_get_parse_name (file);
+}
+
+/**
+ * pi_capture_format_count:
+ * @n: a number of messages
+ *
+ * Returns: (transfer full): "1,200 messages", grouped as the locale does
+ */
+char *
+pi_capture_format_count (guint n)
+{
+  g_autofree char *number = g_strdup_printf ("%'u", n);
+
+  /* Translators: %s is a number such as "1,200" */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s message", "%s messages", n), number);
 }
