@@ -233,6 +233,51 @@ save_png (gpointer    window,
   pi_test_save_png (window, dir, file);
 }
 
+/* Gives @window a content of @width x @height: under Xvfb without a
+ * compositor the client-side decorations take a border of the size asked. */
+static void
+resize_to (gpointer window,
+           int      width,
+           int      height)
+{
+  int border;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  border = width - gtk_widget_get_width (GTK_WIDGET (window));
+  if (border != 0)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), width + border, height + border);
+      WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) == width, 5);
+    }
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+}
+
+/* @name-light.png and @name-dark.png, once the animations settled. */
+static void
+save_png_styles (gpointer    window,
+                 const char *name)
+{
+  g_autofree char *light = g_strdup_printf ("%s-light.png", name);
+  g_autofree char *dark = g_strdup_printf ("%s-dark.png", name);
+
+  pi_test_wait_for_frames (GTK_WIDGET (window), 30);
+  save_png (window, light);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+  save_png (window, dark);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+static void
+unselect_all (PiCaptureWindow *window)
+{
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+
+  gtk_selection_model_unselect_all (gtk_column_view_get_model (view));
+  WAIT_UNTIL (pi_message_list_get_selected_message (window->message_list) == NULL, 5);
+}
+
 static char *
 make_temp_dir (void)
 {
@@ -348,6 +393,8 @@ test_round_trip (void)
   state = pi_connection_bar_get_state_text (capture->connection_bar);
   expected = g_strdup_printf ("Capture of %s — 6 messages, started ", server.base_url);
   g_assert_true (g_str_has_prefix (state, expected));
+  /* What was read is no "new messages" to offer a way down to. */
+  g_assert_false (pi_message_list_get_new_messages_shown (capture->message_list));
   /* The capture window did not take over the live window's settings. */
   g_assert_cmpuint (g_list_model_get_n_items (pi_window_get_bindings (live)), ==, 1);
 
@@ -360,6 +407,21 @@ test_round_trip (void)
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
     save_png (capture, "capture-window-dark.png");
     adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_LIGHT);
+
+    /* The sizes a designer looks at: wide with the details beside the
+     * list, and a phone's width with the list and the details as pages. */
+    if (g_getenv ("PI_SCREENSHOT_DIR") != NULL)
+      {
+        resize_to (capture, 1400, 900);
+        save_png_styles (capture, "capture-window-1400x900");
+        unselect_all (capture);
+        resize_to (capture, 360, 720);
+        save_png_styles (capture, "capture-window-list-360x720");
+        gtk_selection_model_select_item (selection, 1, TRUE);
+        WAIT_UNTIL (pi_message_list_get_selected_message (capture->message_list) != NULL, 5);
+        save_png_styles (capture, "capture-window-details-360x720");
+        unselect_all (capture);
+      }
   }
 
   /* The filter and the details work as in a live window. */
@@ -783,6 +845,11 @@ test_large (void)
   capture = open_capture (file, GTK_WINDOW (live));
   g_test_message ("Opening %u messages: %.0f ms", n, (g_get_monotonic_time () - start) / 1000.0);
   g_assert_cmpuint (pi_test_n_stored (capture), ==, n);
+  /* Read from the top: the first rows in view, and what was read is no
+   * "new messages" to offer a way down to. */
+  pi_test_wait_for_frames (GTK_WIDGET (capture), 5);
+  g_assert_cmpfloat (gtk_adjustment_get_value (pi_message_list_get_vadjustment (capture->message_list)), ==, 0);
+  g_assert_false (pi_message_list_get_new_messages_shown (capture->message_list));
 
   pi_test_window_destroy (capture);
   pi_test_window_destroy (live);

@@ -14,7 +14,7 @@
 /* What a capture window browses, as PiSession is what a live window listens
  * to: a saved capture (or an old web inspector download), its header once
  * read, and the store its messages are read into. It has no source: nothing
- * connects, pauses or clears. GTK-free; the window (pi-window-open.c) shows
+ * connects, pauses or clears. GTK-free; PiCaptureWindow shows
  * it. */
 struct _PiCaptureSession
 {

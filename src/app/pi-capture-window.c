@@ -304,6 +304,11 @@ on_capture_loaded (GObject      *source,
 
   fill_bindings (self);
   describe_capture (self);
+
+  /* A capture is read from the top, not followed to its end. Only now: the
+   * messages read are no "new messages" to offer a way down to. */
+  pi_message_list_set_follow (self->message_list, FALSE);
+  gtk_adjustment_set_value (pi_message_list_get_vadjustment (self->message_list), 0);
   gtk_stack_set_visible_child_name (self->main_stack, "messages");
 
   if (warning != NULL)
@@ -448,8 +453,6 @@ pi_capture_window_constructed (GObject *object)
   g_assert (self->capture != NULL);
 
   pi_message_list_set_store (self->message_list, pi_capture_session_get_store (self->capture));
-  /* A capture is read from the top, not followed to its end. */
-  pi_message_list_set_follow (self->message_list, FALSE);
   g_object_bind_property (self->message_list, "selected-message",
                           self->message_details, "message",
                           G_BINDING_SYNC_CREATE);
