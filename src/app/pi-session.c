@@ -12,10 +12,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "pi-broker-login.h"
-#include "pi-credentials.h"
 #include "pi-deployments.h"
 #include "pi-session.h"
+#include "pi-source-starter.h"
 
 /* What the window is listening to, and how that goes: the live source, the
  * store it fills, what is held back while paused (and handed to the store
@@ -44,16 +43,8 @@ struct _PiSession
   gint64          rate_time;
   double          rate;
 
-  /* Connecting: the keyring is asked for a token first */
-  GCancellable   *credentials_cancellable;
-  GPtrArray      *connect_bindings;
-  char           *connect_client_id;
-  char           *local_error;   /* a failure before the source started */
-
-  /* A broker's password: none in the keyring and none typed (yet) */
-  gboolean        needs_password;
-  /* Its password from the keyring, or typed and kept once accepted */
-  PiBrokerLogin  *login;
+  /* Connecting: the keyring is asked for a token or password first */
+  PiSourceStarter *starter;
 };
 
 G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
@@ -134,7 +125,7 @@ build_subtitle (PiSession *self)
 
     case PI_STREAM_STATE_DISCONNECTED:
     default:
-      if (self->needs_password)
+      if (pi_session_get_needs_password (self))
         return g_strdup (_("No Password"));
       return g_strdup (_("Not Connected"));
     }
@@ -198,9 +189,6 @@ on_source_notify (PiSession  *self,
   if (live)
     self->ever_connected = TRUE;
 
-  /* The broker took the password typed, or refused it. */
-  pi_broker_login_source_changed (self->login, source);
-
   /* The rate is only counted while live: a quiet window does no work. */
   if (live && self->tick_id == 0)
     {
@@ -224,18 +212,14 @@ pi_session_dispose (GObject *object)
   PiSession *self = PI_SESSION (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  g_clear_pointer (&self->connect_client_id, g_free);
-  /* A keyring write still under way holds the login: stop it with the
-   * session, as a window closed keeps nothing more. */
-  if (self->login != NULL)
+  /* A keyring lookup or write still under way stops with the session, as
+   * a window closed keeps nothing more. */
+  if (self->starter != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->login, self);
-      g_object_run_dispose (G_OBJECT (self->login));
+      g_signal_handlers_disconnect_by_data (self->starter, self);
+      g_object_run_dispose (G_OBJECT (self->starter));
     }
-  g_clear_object (&self->login);
+  g_clear_object (&self->starter);
   if (self->source != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->source, self);
@@ -257,7 +241,6 @@ pi_session_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->title);
   g_free (self->subtitle);
-  g_free (self->local_error);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -301,11 +284,11 @@ pi_session_get_property (GObject    *object,
       break;
 
     case PROP_LOCAL_ERROR:
-      g_value_set_string (value, self->local_error);
+      g_value_set_string (value, pi_session_get_local_error (self));
       break;
 
     case PROP_NEEDS_PASSWORD:
-      g_value_set_boolean (value, self->needs_password);
+      g_value_set_boolean (value, pi_session_get_needs_password (self));
       break;
 
     case PROP_SUBTITLE:
@@ -439,9 +422,33 @@ on_source_messages (PiSession *self,
 }
 
 static void
-on_password_not_kept (PiSession     *self,
-                      const char    *message,
-                      PiBrokerLogin *login)
+on_local_error (PiSession       *self,
+                GParamSpec      *pspec,
+                PiSourceStarter *starter)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ERROR]);
+}
+
+static void
+on_needs_password (PiSession       *self,
+                   GParamSpec      *pspec,
+                   PiSourceStarter *starter)
+{
+  update_texts (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
+}
+
+static void
+on_password_needed (PiSession       *self,
+                    PiSourceStarter *starter)
+{
+  g_signal_emit (self, signals[PASSWORD_NEEDED], 0);
+}
+
+static void
+on_password_not_kept (PiSession       *self,
+                      const char      *message,
+                      PiSourceStarter *starter)
 {
   g_signal_emit (self, signals[PASSWORD_NOT_KEPT], 0, message);
 }
@@ -450,8 +457,6 @@ static void
 pi_session_init (PiSession *self)
 {
   self->held = g_ptr_array_new_with_free_func (g_object_unref);
-  self->login = pi_broker_login_new ();
-  g_signal_connect_object (self->login, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
 }
 
 /**
@@ -467,6 +472,12 @@ pi_session_new (guint capacity)
 
   self->source = pi_source_new ();
   self->store = pi_message_store_new (capacity);
+  /* First: the broker login hears of the source's state before the texts. */
+  self->starter = pi_source_starter_new (self->source);
+  g_signal_connect_object (self->starter, "notify::local-error", G_CALLBACK (on_local_error), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "notify::needs-password", G_CALLBACK (on_needs_password), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "password-needed", G_CALLBACK (on_password_needed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
@@ -780,104 +791,6 @@ pi_session_get_subtitle (PiSession *self)
 
 /* Connecting ------------------------------------------------------------- */
 
-static void
-set_local_error (PiSession  *self,
-                 const char *local_error)
-{
-  if (g_strcmp0 (self->local_error, local_error) == 0)
-    return;
-
-  g_free (self->local_error);
-  self->local_error = g_strdup (local_error);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ERROR]);
-}
-
-static void
-start_source (PiSession *self)
-{
-  g_autoptr(GPtrArray) bindings = g_steal_pointer (&self->connect_bindings);
-  g_autoptr(GError) error = NULL;
-
-  /* Connecting again restarts the source with the current URL and bindings.
-   * A bad URL fails here, before any network: said once, as local-error. */
-  pi_source_set_server_url (self->source, self->server_url ? self->server_url : "");
-  pi_source_set_bindings (self->source, bindings);
-
-  set_local_error (self, NULL);
-  if (!pi_source_connect (self->source, &error))
-    set_local_error (self, error->message);
-}
-
-static void
-on_token_looked_up (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(PiSession) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = pi_credentials_lookup_finish (result, &error);
-
-  /* Cancelled: disconnected, connected again, or gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
-    return;
-
-  /* Without the keyring, or without a token kept for this server, listen
-   * anonymously: public deployments need nothing more. */
-  if (error != NULL)
-    g_debug ("No access token from the keyring: %s", error->message);
-
-  if (token != NULL)
-    pi_source_set_credentials (self->source, self->connect_client_id, token);
-  else
-    pi_source_set_credentials (self->source, NULL, NULL);
-  start_source (self);
-}
-
-static void
-set_needs_password (PiSession *self,
-                    gboolean   needs_password)
-{
-  if (self->needs_password == needs_password)
-    return;
-
-  self->needs_password = needs_password;
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
-}
-
-static void
-on_password_looked_up (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(PiSession) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *password = NULL;
-
-  if (self->login != NULL)
-    password = pi_broker_login_lookup_finish (self->login, result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
-    return;
-
-  if (error != NULL)
-    g_debug ("No broker password from the keyring: %s", error->message);
-
-  if (password != NULL)
-    {
-      pi_source_set_password (self->source, password);
-      memset (password, 0, strlen (password));
-      start_source (self);
-      return;
-    }
-
-  /* Nothing to log in with: stop listening to the previous server, and
-   * ask the user. */
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  pi_source_disconnect (self->source);
-  set_needs_password (self, TRUE);
-  g_signal_emit (self, signals[PASSWORD_NEEDED], 0);
-}
-
 /**
  * pi_session_connect:
  * @self: a #PiSession
@@ -886,7 +799,8 @@ on_password_looked_up (GObject      *object,
  *   may keep for the server, or %NULL
  *
  * (Re)starts the source on the server URL with @bindings, with the token
- * the keyring keeps for @client_id on that server, if any.
+ * the keyring keeps for @client_id on that server, if any; on a broker,
+ * with its password (see #PiSession::password-needed).
  */
 void
 pi_session_connect (PiSession  *self,
@@ -896,62 +810,7 @@ pi_session_connect (PiSession  *self,
   g_return_if_fail (PI_IS_SESSION (self));
   g_return_if_fail (bindings != NULL);
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  self->connect_bindings = g_ptr_array_ref (bindings);
-  set_needs_password (self, FALSE);
-
-  /* A password typed for another server, and not yet accepted there, is
-   * dropped: never used elsewhere, and never kept unchecked. */
-  pi_broker_login_drop_unchecked (self->login, self->server_url);
-
-  /* A broker: its password is in the keyring, or asked for. */
-  if (self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
-    {
-      g_autoptr(GError) error = NULL;
-      const char *typed;
-
-      pi_source_set_credentials (self->source, NULL, NULL);
-      if (!pi_deployments_check_url (self->server_url, &error))
-        {
-          g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-          pi_source_disconnect (self->source);
-          set_local_error (self, error->message);
-          return;
-        }
-
-      /* Typed for this server in this window: not asked again. */
-      typed = pi_broker_login_get_typed (self->login, self->server_url);
-      if (typed != NULL)
-        {
-          pi_source_set_password (self->source, typed);
-          start_source (self);
-          return;
-        }
-
-      self->credentials_cancellable = g_cancellable_new ();
-      pi_broker_login_lookup_async (self->login, self->server_url, self->credentials_cancellable,
-                                    on_password_looked_up, g_object_ref (self));
-      return;
-    }
-
-  pi_source_set_password (self->source, NULL);
-  if (client_id == NULL || client_id[0] == '\0' ||
-      self->server_url == NULL || self->server_url[0] == '\0')
-    {
-      pi_source_set_credentials (self->source, NULL, NULL);
-      start_source (self);
-      return;
-    }
-
-  /* The token is in the keyring: ask for it, then connect. The client id
-   * goes with it; the token is set once found. */
-  g_free (self->connect_client_id);
-  self->connect_client_id = g_strdup (client_id);
-  self->credentials_cancellable = g_cancellable_new ();
-  pi_credentials_lookup_async (self->server_url, client_id, self->credentials_cancellable,
-                               on_token_looked_up, g_object_ref (self));
+  pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }
 
 /**
@@ -972,17 +831,7 @@ pi_session_connect_with_password (PiSession  *self,
   g_return_if_fail (bindings != NULL);
   g_return_if_fail (password != NULL);
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  self->connect_bindings = g_ptr_array_ref (bindings);
-  set_needs_password (self, FALSE);
-
-  pi_broker_login_set_typed (self->login, self->server_url, password);
-
-  pi_source_set_credentials (self->source, NULL, NULL);
-  pi_source_set_password (self->source, password);
-  start_source (self);
+  pi_source_starter_start_with_password (self->starter, self->server_url, bindings, password);
 }
 
 /**
@@ -996,7 +845,7 @@ pi_session_get_needs_password (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  return self->needs_password;
+  return self->starter != NULL && pi_source_starter_get_needs_password (self->starter);
 }
 
 /**
@@ -1010,12 +859,7 @@ pi_session_disconnect (PiSession *self)
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  set_local_error (self, NULL);
-  set_needs_password (self, FALSE);
-  pi_source_disconnect (self->source);
+  pi_source_starter_stop (self->starter);
 }
 
 /**
@@ -1029,7 +873,7 @@ pi_session_get_local_error (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
-  return self->local_error;
+  return self->starter != NULL ? pi_source_starter_get_local_error (self->starter) : NULL;
 }
 
 /**
@@ -1062,14 +906,14 @@ pi_session_get_failure (PiSession       *self,
   error_message = pi_source_get_error_message (self->source);
   reason = error_message != NULL ? error_message : pi_source_get_state_text (self->source);
 
-  if (self->local_error != NULL)
+  if (pi_session_get_local_error (self) != NULL)
     {
       *remedy = PI_SESSION_REMEDY_CHANGE_SERVER;
-      return self->local_error;
+      return pi_session_get_local_error (self);
     }
 
   /* A broker without a password: nothing was tried, nothing failed. */
-  if (self->needs_password)
+  if (pi_session_get_needs_password (self))
     {
       *remedy = PI_SESSION_REMEDY_ENTER_PASSWORD;
       return _("Not connected: the broker sends nothing before its user logs in with a password.");
