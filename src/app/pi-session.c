@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pi-deployments.h"
+#include "pi-message-feed.h"
 #include "pi-session.h"
 #include "pi-source-starter.h"
 
@@ -31,10 +32,8 @@ struct _PiSession
   char           *title;
   char           *subtitle;
 
-  gboolean        paused;
-  guint           n_held;      /* arrived while paused (some may be dropped) */
-  GPtrArray      *held;        /* the newest of them, for Resume */
-  GPtrArray      *cleared;     /* what Clear removed, while it can be undone */
+  /* Held while paused; what Clear removed, while it can be undone */
+  PiMessageFeed  *feed;
   gboolean        ever_connected;
 
   /* Messages per second over the last second, while live */
@@ -96,10 +95,12 @@ build_subtitle (PiSession *self)
   g_autofree char *live = NULL;
 
   /* Held messages are the thing to know while paused, whatever the link does. */
-  if (self->paused)
+  if (pi_session_get_paused (self))
     {
-      held = pi_session_format_count (self->n_held);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", self->n_held),
+      guint n_held = pi_session_get_n_held (self);
+
+      held = pi_session_format_count (n_held);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", n_held),
                               held);
     }
 
@@ -226,9 +227,10 @@ pi_session_dispose (GObject *object)
       pi_source_disconnect (self->source);
     }
   g_clear_object (&self->source);
+  if (self->feed != NULL)
+    g_signal_handlers_disconnect_by_data (self->feed, self);
+  g_clear_object (&self->feed);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->held, g_ptr_array_unref);
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pi_session_parent_class)->dispose (object);
 }
@@ -268,11 +270,11 @@ pi_session_get_property (GObject    *object,
       break;
 
     case PROP_PAUSED:
-      g_value_set_boolean (value, self->paused);
+      g_value_set_boolean (value, pi_session_get_paused (self));
       break;
 
     case PROP_N_HELD:
-      g_value_set_uint (value, self->n_held);
+      g_value_set_uint (value, pi_session_get_n_held (self));
       break;
 
     case PROP_RATE:
@@ -454,9 +456,20 @@ on_password_not_kept (PiSession       *self,
 }
 
 static void
+on_feed_notify (PiSession     *self,
+                GParamSpec    *pspec,
+                PiMessageFeed *feed)
+{
+  update_texts (self);
+  if (g_strcmp0 (pspec->name, "paused") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
+}
+
+static void
 pi_session_init (PiSession *self)
 {
-  self->held = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 /**
@@ -472,6 +485,9 @@ pi_session_new (guint capacity)
 
   self->source = pi_source_new ();
   self->store = pi_message_store_new (capacity);
+  self->feed = pi_message_feed_new (self->store);
+  g_signal_connect_object (self->feed, "notify::paused", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "notify::n-held", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
   /* First: the broker login hears of the source's state before the texts. */
   self->starter = pi_source_starter_new (self->source);
   g_signal_connect_object (self->starter, "notify::local-error", G_CALLBACK (on_local_error), self, G_CONNECT_SWAPPED);
@@ -547,24 +563,12 @@ pi_session_set_server_url (PiSession  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
 }
 
-static void
-set_n_held (PiSession *self,
-            guint      n_held)
-{
-  if (self->n_held == n_held)
-    return;
-
-  self->n_held = n_held;
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
-}
-
 gboolean
 pi_session_get_paused (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  return self->paused;
+  return self->feed != NULL && pi_message_feed_get_paused (self->feed);
 }
 
 /**
@@ -581,25 +585,7 @@ pi_session_set_paused (PiSession *self,
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  paused = !!paused;
-  if (self->paused == paused)
-    return;
-
-  self->paused = paused;
-
-  if (!paused && self->held->len > 0)
-    {
-      g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
-
-      self->held = g_ptr_array_new_with_free_func (g_object_unref);
-      pi_message_store_append (self->store, (PiMessage **) held->pdata, held->len);
-    }
-
-  if (!paused)
-    set_n_held (self, 0);
-
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+  pi_message_feed_set_paused (self->feed, paused);
 }
 
 /**
@@ -613,7 +599,7 @@ pi_session_get_n_held (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), 0);
 
-  return self->n_held;
+  return self->feed != NULL ? pi_message_feed_get_n_held (self->feed) : 0;
 }
 
 /**
@@ -628,47 +614,13 @@ void
 pi_session_add_messages (PiSession *self,
                          GPtrArray *batch)
 {
-  guint capacity;
-
   g_return_if_fail (PI_IS_SESSION (self));
   g_return_if_fail (batch != NULL);
 
-  if (batch->len == 0)
-    return;
-
-  if (!self->paused)
-    {
-      pi_message_store_append (self->store, (PiMessage **) batch->pdata, batch->len);
-      return;
-    }
-
-  for (guint i = 0; i < batch->len; i++)
-    g_ptr_array_add (self->held, g_object_ref (g_ptr_array_index (batch, i)));
-
-  /* Only the newest `capacity` held messages can survive Resume; drop the
-   * rest in chunks so that a long pause neither grows without bound nor
-   * moves the array on every batch. */
-  capacity = pi_message_store_get_capacity (self->store);
-  if (self->held->len > 2 * capacity)
-    g_ptr_array_remove_range (self->held, 0, self->held->len - capacity);
-
-  set_n_held (self, self->n_held + batch->len);
+  pi_message_feed_add (self->feed, batch);
 }
 
 /* Clearing -------------------------------------------------------------------- */
-
-/* A copy of @model's items. */
-static GPtrArray *
-dup_items (GListModel *model)
-{
-  guint n = g_list_model_get_n_items (model);
-  GPtrArray *items = g_ptr_array_new_full (n, g_object_unref);
-
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (items, g_list_model_get_item (model, i));
-
-  return items;
-}
 
 /**
  * pi_session_clear:
@@ -685,23 +637,7 @@ pi_session_clear (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), 0);
 
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
-  self->cleared = dup_items (G_LIST_MODEL (self->store));
-
-  if (self->held->len > 0)
-    g_ptr_array_set_size (self->held, 0);
-  set_n_held (self, 0);
-
-  pi_message_store_clear (self->store);
-
-  /* Nothing removed, nothing to undo. */
-  if (self->cleared->len == 0)
-    {
-      g_clear_pointer (&self->cleared, g_ptr_array_unref);
-      return 0;
-    }
-
-  return self->cleared->len;
+  return pi_message_feed_clear (self->feed);
 }
 
 /**
@@ -715,22 +651,9 @@ pi_session_clear (PiSession *self)
 gboolean
 pi_session_undo_clear (PiSession *self)
 {
-  g_autoptr(GPtrArray) cleared = NULL;
-  g_autoptr(GPtrArray) arrived = NULL;
-
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  if (self->cleared == NULL)
-    return FALSE;
-
-  cleared = g_steal_pointer (&self->cleared);
-  arrived = dup_items (G_LIST_MODEL (self->store));
-
-  pi_message_store_clear (self->store);
-  pi_message_store_append (self->store, (PiMessage **) cleared->pdata, cleared->len);
-  pi_message_store_append (self->store, (PiMessage **) arrived->pdata, arrived->len);
-
-  return TRUE;
+  return pi_message_feed_undo_clear (self->feed);
 }
 
 /* The undo is gone (its toast was dismissed): let the messages go. */
@@ -739,7 +662,7 @@ pi_session_forget_cleared (PiSession *self)
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+  pi_message_feed_forget_cleared (self->feed);
 }
 
 gboolean
@@ -747,7 +670,7 @@ pi_session_get_can_undo_clear (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  return self->cleared != NULL;
+  return pi_message_feed_get_can_undo_clear (self->feed);
 }
 
 double
