@@ -16,12 +16,14 @@
 #include "pi-message-feed.h"
 #include "pi-session.h"
 #include "pi-source-starter.h"
+#include "pi-status-line.h"
 
 /* What the window is listening to, and how that goes: the live source, the
- * store it fills, what is held back while paused (and handed to the store
- * on Resume), what the last Clear removed (while it can be undone), and the
- * one line of state the header shows. Views read it; they keep no state of
- * their own about the connection or the messages. GTK-free. */
+ * store it fills, through the feed (what is held back while paused, what
+ * the last Clear removed while it can be undone), the starter (the keyring
+ * asked first), and the status line the header shows. Views read it; they
+ * keep no state of their own about the connection or the messages.
+ * GTK-free. */
 struct _PiSession
 {
   GObject         parent_instance;
@@ -29,18 +31,13 @@ struct _PiSession
   PiSource       *source;
   PiMessageStore *store;
   char           *server_url;
-  char           *title;
-  char           *subtitle;
 
   /* Held while paused; what Clear removed, while it can be undone */
   PiMessageFeed  *feed;
   gboolean        ever_connected;
 
-  /* Messages per second over the last second, while live */
-  guint           tick_id;
-  guint64         rate_count;
-  gint64          rate_time;
-  double          rate;
+  /* The header's title and subtitle, and the rate */
+  PiStatusLine   *status;
 
   /* Connecting: the keyring is asked for a token or password first */
   PiSourceStarter *starter;
@@ -85,126 +82,13 @@ pi_session_format_count (guint64 n)
   return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
 }
 
-static char *
-build_subtitle (PiSession *self)
-{
-  PiStreamState state = pi_source_get_state (self->source);
-  const char *protocol = pi_source_get_protocol_name (self->source);
-  g_autofree char *held = NULL;
-  g_autofree char *rate = NULL;
-  g_autofree char *live = NULL;
-
-  /* Held messages are the thing to know while paused, whatever the link does. */
-  if (pi_session_get_paused (self))
-    {
-      guint n_held = pi_session_get_n_held (self);
-
-      held = pi_session_format_count (n_held);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", n_held),
-                              held);
-    }
-
-  switch (state)
-    {
-    case PI_STREAM_STATE_LIVE:
-      rate = pi_session_format_count ((guint64) (self->rate + 0.5));
-      live = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Live · %s message/s", "Live · %s messages/s",
-                                           (gulong) (self->rate + 0.5)),
-                              rate);
-      if (protocol != NULL && protocol[0] != '\0')
-        return g_strdup_printf ("%s · %s", live, protocol);
-      return g_steal_pointer (&live);
-
-    case PI_STREAM_STATE_CONNECTING:
-    case PI_STREAM_STATE_WAITING_FOR_READY:
-    case PI_STREAM_STATE_RECONNECTING:
-      return g_strdup (pi_source_get_state_text (self->source));
-
-    case PI_STREAM_STATE_FAILED:
-      /* The reason is told once, by the window's status page or banner. */
-      return g_strdup (_("Connection Failed"));
-
-    case PI_STREAM_STATE_DISCONNECTED:
-    default:
-      if (pi_session_get_needs_password (self))
-        return g_strdup (_("No Password"));
-      return g_strdup (_("Not Connected"));
-    }
-}
-
-static void
-update_texts (PiSession *self)
-{
-  g_autofree char *title = NULL;
-  g_autofree char *subtitle = build_subtitle (self);
-
-  title = pi_deployments_describe_url (self->server_url ? self->server_url : "");
-
-  if (g_strcmp0 (title, self->title) != 0)
-    {
-      g_free (self->title);
-      self->title = g_steal_pointer (&title);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
-    }
-
-  if (g_strcmp0 (subtitle, self->subtitle) != 0)
-    {
-      g_free (self->subtitle);
-      self->subtitle = g_steal_pointer (&subtitle);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
-    }
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  PiSession *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  guint64 count = pi_source_get_n_messages (self->source);
-  double rate = 0;
-
-  /* A reconnect resets the counter: never go negative. */
-  if (count >= self->rate_count && now > self->rate_time)
-    rate = (double) (count - self->rate_count) * G_USEC_PER_SEC / (double) (now - self->rate_time);
-
-  self->rate_count = count;
-  self->rate_time = now;
-
-  if (rate != self->rate)
-    {
-      self->rate = rate;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
-      update_texts (self);
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 on_source_notify (PiSession  *self,
                   GParamSpec *pspec,
                   PiSource   *source)
 {
-  gboolean live = pi_source_get_state (source) == PI_STREAM_STATE_LIVE;
-
-  if (live)
+  if (pi_source_get_state (source) == PI_STREAM_STATE_LIVE)
     self->ever_connected = TRUE;
-
-  /* The rate is only counted while live: a quiet window does no work. */
-  if (live && self->tick_id == 0)
-    {
-      self->rate_count = pi_source_get_n_messages (source);
-      self->rate_time = g_get_monotonic_time ();
-      self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
-    }
-  else if (!live && self->tick_id != 0)
-    {
-      g_clear_handle_id (&self->tick_id, g_source_remove);
-      self->rate = 0;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
-    }
-
-  update_texts (self);
 }
 
 static void
@@ -212,7 +96,9 @@ pi_session_dispose (GObject *object)
 {
   PiSession *self = PI_SESSION (object);
 
-  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  g_clear_object (&self->status);
   /* A keyring lookup or write still under way stops with the session, as
    * a window closed keeps nothing more. */
   if (self->starter != NULL)
@@ -241,8 +127,6 @@ pi_session_finalize (GObject *object)
   PiSession *self = PI_SESSION (object);
 
   g_free (self->server_url);
-  g_free (self->title);
-  g_free (self->subtitle);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -278,11 +162,11 @@ pi_session_get_property (GObject    *object,
       break;
 
     case PROP_RATE:
-      g_value_set_double (value, self->rate);
+      g_value_set_double (value, pi_session_get_rate (self));
       break;
 
     case PROP_TITLE:
-      g_value_set_string (value, self->title);
+      g_value_set_string (value, pi_session_get_title (self));
       break;
 
     case PROP_LOCAL_ERROR:
@@ -294,7 +178,7 @@ pi_session_get_property (GObject    *object,
       break;
 
     case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
+      g_value_set_string (value, pi_session_get_subtitle (self));
       break;
 
     default:
@@ -436,7 +320,6 @@ on_needs_password (PiSession       *self,
                    GParamSpec      *pspec,
                    PiSourceStarter *starter)
 {
-  update_texts (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
 }
 
@@ -460,11 +343,24 @@ on_feed_notify (PiSession     *self,
                 GParamSpec    *pspec,
                 PiMessageFeed *feed)
 {
-  update_texts (self);
   if (g_strcmp0 (pspec->name, "paused") == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
   else
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
+}
+
+/* The status line's own notifications, as the session's. */
+static void
+on_status_notify (PiSession    *self,
+                  GParamSpec   *pspec,
+                  PiStatusLine *status)
+{
+  if (g_strcmp0 (pspec->name, "title") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  else if (g_strcmp0 (pspec->name, "subtitle") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
 }
 
 static void
@@ -486,19 +382,24 @@ pi_session_new (guint capacity)
   self->source = pi_source_new ();
   self->store = pi_message_store_new (capacity);
   self->feed = pi_message_feed_new (self->store);
+  /* The broker login hears of the source's state first, then the session. */
+  self->starter = pi_source_starter_new (self->source);
+  g_signal_connect_object (self->source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->source, "messages", G_CALLBACK (on_source_messages), self, G_CONNECT_SWAPPED);
+
+  /* Before the notifications the session passes on: the texts are current
+   * when the window hears that something changed. */
+  self->status = pi_status_line_new (self->source, self->feed, self->starter);
+  g_signal_connect_object (self->status, "notify::title", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "notify::subtitle", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "notify::rate", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+
   g_signal_connect_object (self->feed, "notify::paused", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "notify::n-held", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
-  /* First: the broker login hears of the source's state before the texts. */
-  self->starter = pi_source_starter_new (self->source);
   g_signal_connect_object (self->starter, "notify::local-error", G_CALLBACK (on_local_error), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->starter, "notify::needs-password", G_CALLBACK (on_needs_password), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->starter, "password-needed", G_CALLBACK (on_password_needed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->starter, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->source, "messages", G_CALLBACK (on_source_messages), self, G_CONNECT_SWAPPED);
-  update_texts (self);
 
   return self;
 }
@@ -559,7 +460,7 @@ pi_session_set_server_url (PiSession  *self,
 
   g_free (self->server_url);
   self->server_url = g_strdup (server_url);
-  update_texts (self);
+  pi_status_line_set_server_url (self->status, self->server_url);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
 }
 
@@ -678,7 +579,7 @@ pi_session_get_rate (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), 0);
 
-  return self->rate;
+  return self->status != NULL ? pi_status_line_get_rate (self->status) : 0;
 }
 
 /**
@@ -701,7 +602,7 @@ pi_session_get_title (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
-  return self->title;
+  return self->status != NULL ? pi_status_line_get_title (self->status) : NULL;
 }
 
 const char *
@@ -709,7 +610,7 @@ pi_session_get_subtitle (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
-  return self->subtitle;
+  return self->status != NULL ? pi_status_line_get_subtitle (self->status) : NULL;
 }
 
 /* Connecting ------------------------------------------------------------- */
