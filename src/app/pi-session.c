@@ -10,7 +10,6 @@
 #define G_LOG_DOMAIN "pi-session"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "pi-deployments.h"
 #include "pi-message-feed.h"
@@ -26,21 +25,19 @@
  * GTK-free. */
 struct _PiSession
 {
-  GObject         parent_instance;
+  GObject          parent_instance;
 
-  PiSource       *source;
-  PiMessageStore *store;
-  char           *server_url;
+  PiSource        *source;
+  PiMessageStore  *store;
+  char            *server_url;
+  gboolean         ever_connected;
 
   /* Held while paused; what Clear removed, while it can be undone */
-  PiMessageFeed  *feed;
-  gboolean        ever_connected;
-
-  /* The header's title and subtitle, and the rate */
-  PiStatusLine   *status;
-
+  PiMessageFeed   *feed;
   /* Connecting: the keyring is asked for a token or password first */
   PiSourceStarter *starter;
+  /* The header's title and subtitle, and the rate */
+  PiStatusLine    *status;
 };
 
 G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
