@@ -10,50 +10,34 @@
 #define G_LOG_DOMAIN "pi-session"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
-#include "pi-broker-login.h"
-#include "pi-credentials.h"
 #include "pi-deployments.h"
+#include "pi-message-feed.h"
 #include "pi-session.h"
+#include "pi-source-starter.h"
+#include "pi-status-line.h"
 
 /* What the window is listening to, and how that goes: the live source, the
- * store it fills, what is held back while paused (and handed to the store
- * on Resume), what the last Clear removed (while it can be undone), and the
- * one line of state the header shows. Views read it; they keep no state of
- * their own about the connection or the messages. GTK-free. */
+ * store it fills, through the feed (what is held back while paused, what
+ * the last Clear removed while it can be undone), the starter (the keyring
+ * asked first), and the status line the header shows. Views read it; they
+ * keep no state of their own about the connection or the messages.
+ * GTK-free. */
 struct _PiSession
 {
-  GObject         parent_instance;
+  GObject          parent_instance;
 
-  PiSource       *source;
-  PiMessageStore *store;
-  char           *server_url;
-  char           *title;
-  char           *subtitle;
+  PiSource        *source;
+  PiMessageStore  *store;
+  char            *server_url;
+  gboolean         ever_connected;
 
-  gboolean        paused;
-  guint           n_held;      /* arrived while paused (some may be dropped) */
-  GPtrArray      *held;        /* the newest of them, for Resume */
-  GPtrArray      *cleared;     /* what Clear removed, while it can be undone */
-  gboolean        ever_connected;
-
-  /* Messages per second over the last second, while live */
-  guint           tick_id;
-  guint64         rate_count;
-  gint64          rate_time;
-  double          rate;
-
-  /* Connecting: the keyring is asked for a token first */
-  GCancellable   *credentials_cancellable;
-  GPtrArray      *connect_bindings;
-  char           *connect_client_id;
-  char           *local_error;   /* a failure before the source started */
-
-  /* A broker's password: none in the keyring and none typed (yet) */
-  gboolean        needs_password;
-  /* Its password from the keyring, or typed and kept once accepted */
-  PiBrokerLogin  *login;
+  /* Held while paused; what Clear removed, while it can be undone */
+  PiMessageFeed   *feed;
+  /* Connecting: the keyring is asked for a token or password first */
+  PiSourceStarter *starter;
+  /* The header's title and subtitle, and the rate */
+  PiStatusLine    *status;
 };
 
 G_DEFINE_FINAL_TYPE (PiSession, pi_session, G_TYPE_OBJECT)
@@ -95,127 +79,13 @@ pi_session_format_count (guint64 n)
   return g_strdup_printf ("%'" G_GUINT64_FORMAT, n);
 }
 
-static char *
-build_subtitle (PiSession *self)
-{
-  PiStreamState state = pi_source_get_state (self->source);
-  const char *protocol = pi_source_get_protocol_name (self->source);
-  g_autofree char *held = NULL;
-  g_autofree char *rate = NULL;
-  g_autofree char *live = NULL;
-
-  /* Held messages are the thing to know while paused, whatever the link does. */
-  if (self->paused)
-    {
-      held = pi_session_format_count (self->n_held);
-      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", self->n_held),
-                              held);
-    }
-
-  switch (state)
-    {
-    case PI_STREAM_STATE_LIVE:
-      rate = pi_session_format_count ((guint64) (self->rate + 0.5));
-      live = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Live · %s message/s", "Live · %s messages/s",
-                                           (gulong) (self->rate + 0.5)),
-                              rate);
-      if (protocol != NULL && protocol[0] != '\0')
-        return g_strdup_printf ("%s · %s", live, protocol);
-      return g_steal_pointer (&live);
-
-    case PI_STREAM_STATE_CONNECTING:
-    case PI_STREAM_STATE_WAITING_FOR_READY:
-    case PI_STREAM_STATE_RECONNECTING:
-      return g_strdup (pi_source_get_state_text (self->source));
-
-    case PI_STREAM_STATE_FAILED:
-      /* The reason is told once, by the window's status page or banner. */
-      return g_strdup (_("Connection Failed"));
-
-    case PI_STREAM_STATE_DISCONNECTED:
-    default:
-      if (self->needs_password)
-        return g_strdup (_("No Password"));
-      return g_strdup (_("Not Connected"));
-    }
-}
-
-static void
-update_texts (PiSession *self)
-{
-  g_autofree char *title = NULL;
-  g_autofree char *subtitle = build_subtitle (self);
-
-  title = pi_deployments_describe_url (self->server_url ? self->server_url : "");
-
-  if (g_strcmp0 (title, self->title) != 0)
-    {
-      g_free (self->title);
-      self->title = g_steal_pointer (&title);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
-    }
-
-  if (g_strcmp0 (subtitle, self->subtitle) != 0)
-    {
-      g_free (self->subtitle);
-      self->subtitle = g_steal_pointer (&subtitle);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
-    }
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  PiSession *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-  guint64 count = pi_source_get_n_messages (self->source);
-  double rate = 0;
-
-  /* A reconnect resets the counter: never go negative. */
-  if (count >= self->rate_count && now > self->rate_time)
-    rate = (double) (count - self->rate_count) * G_USEC_PER_SEC / (double) (now - self->rate_time);
-
-  self->rate_count = count;
-  self->rate_time = now;
-
-  if (rate != self->rate)
-    {
-      self->rate = rate;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
-      update_texts (self);
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 on_source_notify (PiSession  *self,
                   GParamSpec *pspec,
                   PiSource   *source)
 {
-  gboolean live = pi_source_get_state (source) == PI_STREAM_STATE_LIVE;
-
-  if (live)
+  if (pi_source_get_state (source) == PI_STREAM_STATE_LIVE)
     self->ever_connected = TRUE;
-
-  /* The broker took the password typed, or refused it. */
-  pi_broker_login_source_changed (self->login, source);
-
-  /* The rate is only counted while live: a quiet window does no work. */
-  if (live && self->tick_id == 0)
-    {
-      self->rate_count = pi_source_get_n_messages (source);
-      self->rate_time = g_get_monotonic_time ();
-      self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
-    }
-  else if (!live && self->tick_id != 0)
-    {
-      g_clear_handle_id (&self->tick_id, g_source_remove);
-      self->rate = 0;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
-    }
-
-  update_texts (self);
 }
 
 static void
@@ -223,28 +93,27 @@ pi_session_dispose (GObject *object)
 {
   PiSession *self = PI_SESSION (object);
 
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  g_clear_pointer (&self->connect_client_id, g_free);
-  /* A keyring write still under way holds the login: stop it with the
-   * session, as a window closed keeps nothing more. */
-  if (self->login != NULL)
+  if (self->status != NULL)
+    g_signal_handlers_disconnect_by_data (self->status, self);
+  g_clear_object (&self->status);
+  /* A keyring lookup or write still under way stops with the session, as
+   * a window closed keeps nothing more. */
+  if (self->starter != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->login, self);
-      g_object_run_dispose (G_OBJECT (self->login));
+      g_signal_handlers_disconnect_by_data (self->starter, self);
+      g_object_run_dispose (G_OBJECT (self->starter));
     }
-  g_clear_object (&self->login);
+  g_clear_object (&self->starter);
   if (self->source != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->source, self);
       pi_source_disconnect (self->source);
     }
   g_clear_object (&self->source);
+  if (self->feed != NULL)
+    g_signal_handlers_disconnect_by_data (self->feed, self);
+  g_clear_object (&self->feed);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->held, g_ptr_array_unref);
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
 
   G_OBJECT_CLASS (pi_session_parent_class)->dispose (object);
 }
@@ -255,9 +124,6 @@ pi_session_finalize (GObject *object)
   PiSession *self = PI_SESSION (object);
 
   g_free (self->server_url);
-  g_free (self->title);
-  g_free (self->subtitle);
-  g_free (self->local_error);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -285,31 +151,31 @@ pi_session_get_property (GObject    *object,
       break;
 
     case PROP_PAUSED:
-      g_value_set_boolean (value, self->paused);
+      g_value_set_boolean (value, pi_session_get_paused (self));
       break;
 
     case PROP_N_HELD:
-      g_value_set_uint (value, self->n_held);
+      g_value_set_uint (value, pi_session_get_n_held (self));
       break;
 
     case PROP_RATE:
-      g_value_set_double (value, self->rate);
+      g_value_set_double (value, pi_session_get_rate (self));
       break;
 
     case PROP_TITLE:
-      g_value_set_string (value, self->title);
+      g_value_set_string (value, pi_session_get_title (self));
       break;
 
     case PROP_LOCAL_ERROR:
-      g_value_set_string (value, self->local_error);
+      g_value_set_string (value, pi_session_get_local_error (self));
       break;
 
     case PROP_NEEDS_PASSWORD:
-      g_value_set_boolean (value, self->needs_password);
+      g_value_set_boolean (value, pi_session_get_needs_password (self));
       break;
 
     case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
+      g_value_set_string (value, pi_session_get_subtitle (self));
       break;
 
     default:
@@ -439,19 +305,64 @@ on_source_messages (PiSession *self,
 }
 
 static void
-on_password_not_kept (PiSession     *self,
-                      const char    *message,
-                      PiBrokerLogin *login)
+on_local_error (PiSession       *self,
+                GParamSpec      *pspec,
+                PiSourceStarter *starter)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ERROR]);
+}
+
+static void
+on_needs_password (PiSession       *self,
+                   GParamSpec      *pspec,
+                   PiSourceStarter *starter)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
+}
+
+static void
+on_password_needed (PiSession       *self,
+                    PiSourceStarter *starter)
+{
+  g_signal_emit (self, signals[PASSWORD_NEEDED], 0);
+}
+
+static void
+on_password_not_kept (PiSession       *self,
+                      const char      *message,
+                      PiSourceStarter *starter)
 {
   g_signal_emit (self, signals[PASSWORD_NOT_KEPT], 0, message);
 }
 
 static void
+on_feed_notify (PiSession     *self,
+                GParamSpec    *pspec,
+                PiMessageFeed *feed)
+{
+  if (g_strcmp0 (pspec->name, "paused") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
+}
+
+/* The status line's own notifications, as the session's. */
+static void
+on_status_notify (PiSession    *self,
+                  GParamSpec   *pspec,
+                  PiStatusLine *status)
+{
+  if (g_strcmp0 (pspec->name, "title") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  else if (g_strcmp0 (pspec->name, "subtitle") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+}
+
+static void
 pi_session_init (PiSession *self)
 {
-  self->held = g_ptr_array_new_with_free_func (g_object_unref);
-  self->login = pi_broker_login_new ();
-  g_signal_connect_object (self->login, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
 }
 
 /**
@@ -467,11 +378,25 @@ pi_session_new (guint capacity)
 
   self->source = pi_source_new ();
   self->store = pi_message_store_new (capacity);
+  self->feed = pi_message_feed_new (self->store);
+  /* The broker login hears of the source's state first, then the session. */
+  self->starter = pi_source_starter_new (self->source);
   g_signal_connect_object (self->source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->source, "messages", G_CALLBACK (on_source_messages), self, G_CONNECT_SWAPPED);
-  update_texts (self);
+
+  /* Before the notifications the session passes on: the texts are current
+   * when the window hears that something changed. */
+  self->status = pi_status_line_new (self->source, self->feed, self->starter);
+  g_signal_connect_object (self->status, "notify::title", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "notify::subtitle", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "notify::rate", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->feed, "notify::paused", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "notify::n-held", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "notify::local-error", G_CALLBACK (on_local_error), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "notify::needs-password", G_CALLBACK (on_needs_password), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "password-needed", G_CALLBACK (on_password_needed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->starter, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -532,20 +457,8 @@ pi_session_set_server_url (PiSession  *self,
 
   g_free (self->server_url);
   self->server_url = g_strdup (server_url);
-  update_texts (self);
+  pi_status_line_set_server_url (self->status, self->server_url);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
-}
-
-static void
-set_n_held (PiSession *self,
-            guint      n_held)
-{
-  if (self->n_held == n_held)
-    return;
-
-  self->n_held = n_held;
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
 }
 
 gboolean
@@ -553,7 +466,7 @@ pi_session_get_paused (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  return self->paused;
+  return self->feed != NULL && pi_message_feed_get_paused (self->feed);
 }
 
 /**
@@ -570,25 +483,7 @@ pi_session_set_paused (PiSession *self,
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  paused = !!paused;
-  if (self->paused == paused)
-    return;
-
-  self->paused = paused;
-
-  if (!paused && self->held->len > 0)
-    {
-      g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
-
-      self->held = g_ptr_array_new_with_free_func (g_object_unref);
-      pi_message_store_append (self->store, (PiMessage **) held->pdata, held->len);
-    }
-
-  if (!paused)
-    set_n_held (self, 0);
-
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+  pi_message_feed_set_paused (self->feed, paused);
 }
 
 /**
@@ -602,7 +497,7 @@ pi_session_get_n_held (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), 0);
 
-  return self->n_held;
+  return self->feed != NULL ? pi_message_feed_get_n_held (self->feed) : 0;
 }
 
 /**
@@ -617,47 +512,13 @@ void
 pi_session_add_messages (PiSession *self,
                          GPtrArray *batch)
 {
-  guint capacity;
-
   g_return_if_fail (PI_IS_SESSION (self));
   g_return_if_fail (batch != NULL);
 
-  if (batch->len == 0)
-    return;
-
-  if (!self->paused)
-    {
-      pi_message_store_append (self->store, (PiMessage **) batch->pdata, batch->len);
-      return;
-    }
-
-  for (guint i = 0; i < batch->len; i++)
-    g_ptr_array_add (self->held, g_object_ref (g_ptr_array_index (batch, i)));
-
-  /* Only the newest `capacity` held messages can survive Resume; drop the
-   * rest in chunks so that a long pause neither grows without bound nor
-   * moves the array on every batch. */
-  capacity = pi_message_store_get_capacity (self->store);
-  if (self->held->len > 2 * capacity)
-    g_ptr_array_remove_range (self->held, 0, self->held->len - capacity);
-
-  set_n_held (self, self->n_held + batch->len);
+  pi_message_feed_add (self->feed, batch);
 }
 
 /* Clearing -------------------------------------------------------------------- */
-
-/* A copy of @model's items. */
-static GPtrArray *
-dup_items (GListModel *model)
-{
-  guint n = g_list_model_get_n_items (model);
-  GPtrArray *items = g_ptr_array_new_full (n, g_object_unref);
-
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (items, g_list_model_get_item (model, i));
-
-  return items;
-}
 
 /**
  * pi_session_clear:
@@ -674,23 +535,7 @@ pi_session_clear (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), 0);
 
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
-  self->cleared = dup_items (G_LIST_MODEL (self->store));
-
-  if (self->held->len > 0)
-    g_ptr_array_set_size (self->held, 0);
-  set_n_held (self, 0);
-
-  pi_message_store_clear (self->store);
-
-  /* Nothing removed, nothing to undo. */
-  if (self->cleared->len == 0)
-    {
-      g_clear_pointer (&self->cleared, g_ptr_array_unref);
-      return 0;
-    }
-
-  return self->cleared->len;
+  return pi_message_feed_clear (self->feed);
 }
 
 /**
@@ -704,22 +549,9 @@ pi_session_clear (PiSession *self)
 gboolean
 pi_session_undo_clear (PiSession *self)
 {
-  g_autoptr(GPtrArray) cleared = NULL;
-  g_autoptr(GPtrArray) arrived = NULL;
-
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  if (self->cleared == NULL)
-    return FALSE;
-
-  cleared = g_steal_pointer (&self->cleared);
-  arrived = dup_items (G_LIST_MODEL (self->store));
-
-  pi_message_store_clear (self->store);
-  pi_message_store_append (self->store, (PiMessage **) cleared->pdata, cleared->len);
-  pi_message_store_append (self->store, (PiMessage **) arrived->pdata, arrived->len);
-
-  return TRUE;
+  return pi_message_feed_undo_clear (self->feed);
 }
 
 /* The undo is gone (its toast was dismissed): let the messages go. */
@@ -728,7 +560,7 @@ pi_session_forget_cleared (PiSession *self)
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  g_clear_pointer (&self->cleared, g_ptr_array_unref);
+  pi_message_feed_forget_cleared (self->feed);
 }
 
 gboolean
@@ -736,7 +568,7 @@ pi_session_get_can_undo_clear (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  return self->cleared != NULL;
+  return pi_message_feed_get_can_undo_clear (self->feed);
 }
 
 double
@@ -744,7 +576,7 @@ pi_session_get_rate (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), 0);
 
-  return self->rate;
+  return self->status != NULL ? pi_status_line_get_rate (self->status) : 0;
 }
 
 /**
@@ -767,7 +599,7 @@ pi_session_get_title (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
-  return self->title;
+  return self->status != NULL ? pi_status_line_get_title (self->status) : NULL;
 }
 
 const char *
@@ -775,108 +607,10 @@ pi_session_get_subtitle (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
-  return self->subtitle;
+  return self->status != NULL ? pi_status_line_get_subtitle (self->status) : NULL;
 }
 
 /* Connecting ------------------------------------------------------------- */
-
-static void
-set_local_error (PiSession  *self,
-                 const char *local_error)
-{
-  if (g_strcmp0 (self->local_error, local_error) == 0)
-    return;
-
-  g_free (self->local_error);
-  self->local_error = g_strdup (local_error);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ERROR]);
-}
-
-static void
-start_source (PiSession *self)
-{
-  g_autoptr(GPtrArray) bindings = g_steal_pointer (&self->connect_bindings);
-  g_autoptr(GError) error = NULL;
-
-  /* Connecting again restarts the source with the current URL and bindings.
-   * A bad URL fails here, before any network: said once, as local-error. */
-  pi_source_set_server_url (self->source, self->server_url ? self->server_url : "");
-  pi_source_set_bindings (self->source, bindings);
-
-  set_local_error (self, NULL);
-  if (!pi_source_connect (self->source, &error))
-    set_local_error (self, error->message);
-}
-
-static void
-on_token_looked_up (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(PiSession) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = pi_credentials_lookup_finish (result, &error);
-
-  /* Cancelled: disconnected, connected again, or gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
-    return;
-
-  /* Without the keyring, or without a token kept for this server, listen
-   * anonymously: public deployments need nothing more. */
-  if (error != NULL)
-    g_debug ("No access token from the keyring: %s", error->message);
-
-  if (token != NULL)
-    pi_source_set_credentials (self->source, self->connect_client_id, token);
-  else
-    pi_source_set_credentials (self->source, NULL, NULL);
-  start_source (self);
-}
-
-static void
-set_needs_password (PiSession *self,
-                    gboolean   needs_password)
-{
-  if (self->needs_password == needs_password)
-    return;
-
-  self->needs_password = needs_password;
-  update_texts (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_PASSWORD]);
-}
-
-static void
-on_password_looked_up (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(PiSession) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *password = NULL;
-
-  if (self->login != NULL)
-    password = pi_broker_login_lookup_finish (self->login, result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->source == NULL)
-    return;
-
-  if (error != NULL)
-    g_debug ("No broker password from the keyring: %s", error->message);
-
-  if (password != NULL)
-    {
-      pi_source_set_password (self->source, password);
-      memset (password, 0, strlen (password));
-      start_source (self);
-      return;
-    }
-
-  /* Nothing to log in with: stop listening to the previous server, and
-   * ask the user. */
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  pi_source_disconnect (self->source);
-  set_needs_password (self, TRUE);
-  g_signal_emit (self, signals[PASSWORD_NEEDED], 0);
-}
 
 /**
  * pi_session_connect:
@@ -886,7 +620,8 @@ on_password_looked_up (GObject      *object,
  *   may keep for the server, or %NULL
  *
  * (Re)starts the source on the server URL with @bindings, with the token
- * the keyring keeps for @client_id on that server, if any.
+ * the keyring keeps for @client_id on that server, if any; on a broker,
+ * with its password (see #PiSession::password-needed).
  */
 void
 pi_session_connect (PiSession  *self,
@@ -896,62 +631,7 @@ pi_session_connect (PiSession  *self,
   g_return_if_fail (PI_IS_SESSION (self));
   g_return_if_fail (bindings != NULL);
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  self->connect_bindings = g_ptr_array_ref (bindings);
-  set_needs_password (self, FALSE);
-
-  /* A password typed for another server, and not yet accepted there, is
-   * dropped: never used elsewhere, and never kept unchecked. */
-  pi_broker_login_drop_unchecked (self->login, self->server_url);
-
-  /* A broker: its password is in the keyring, or asked for. */
-  if (self->server_url != NULL && pi_deployments_is_broker_url (self->server_url))
-    {
-      g_autoptr(GError) error = NULL;
-      const char *typed;
-
-      pi_source_set_credentials (self->source, NULL, NULL);
-      if (!pi_deployments_check_url (self->server_url, &error))
-        {
-          g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-          pi_source_disconnect (self->source);
-          set_local_error (self, error->message);
-          return;
-        }
-
-      /* Typed for this server in this window: not asked again. */
-      typed = pi_broker_login_get_typed (self->login, self->server_url);
-      if (typed != NULL)
-        {
-          pi_source_set_password (self->source, typed);
-          start_source (self);
-          return;
-        }
-
-      self->credentials_cancellable = g_cancellable_new ();
-      pi_broker_login_lookup_async (self->login, self->server_url, self->credentials_cancellable,
-                                    on_password_looked_up, g_object_ref (self));
-      return;
-    }
-
-  pi_source_set_password (self->source, NULL);
-  if (client_id == NULL || client_id[0] == '\0' ||
-      self->server_url == NULL || self->server_url[0] == '\0')
-    {
-      pi_source_set_credentials (self->source, NULL, NULL);
-      start_source (self);
-      return;
-    }
-
-  /* The token is in the keyring: ask for it, then connect. The client id
-   * goes with it; the token is set once found. */
-  g_free (self->connect_client_id);
-  self->connect_client_id = g_strdup (client_id);
-  self->credentials_cancellable = g_cancellable_new ();
-  pi_credentials_lookup_async (self->server_url, client_id, self->credentials_cancellable,
-                               on_token_looked_up, g_object_ref (self));
+  pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }
 
 /**
@@ -972,17 +652,7 @@ pi_session_connect_with_password (PiSession  *self,
   g_return_if_fail (bindings != NULL);
   g_return_if_fail (password != NULL);
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  self->connect_bindings = g_ptr_array_ref (bindings);
-  set_needs_password (self, FALSE);
-
-  pi_broker_login_set_typed (self->login, self->server_url, password);
-
-  pi_source_set_credentials (self->source, NULL, NULL);
-  pi_source_set_password (self->source, password);
-  start_source (self);
+  pi_source_starter_start_with_password (self->starter, self->server_url, bindings, password);
 }
 
 /**
@@ -996,7 +666,7 @@ pi_session_get_needs_password (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
 
-  return self->needs_password;
+  return self->starter != NULL && pi_source_starter_get_needs_password (self->starter);
 }
 
 /**
@@ -1010,12 +680,7 @@ pi_session_disconnect (PiSession *self)
 {
   g_return_if_fail (PI_IS_SESSION (self));
 
-  g_cancellable_cancel (self->credentials_cancellable);
-  g_clear_object (&self->credentials_cancellable);
-  g_clear_pointer (&self->connect_bindings, g_ptr_array_unref);
-  set_local_error (self, NULL);
-  set_needs_password (self, FALSE);
-  pi_source_disconnect (self->source);
+  pi_source_starter_stop (self->starter);
 }
 
 /**
@@ -1029,7 +694,7 @@ pi_session_get_local_error (PiSession *self)
 {
   g_return_val_if_fail (PI_IS_SESSION (self), NULL);
 
-  return self->local_error;
+  return self->starter != NULL ? pi_source_starter_get_local_error (self->starter) : NULL;
 }
 
 /**
@@ -1062,14 +727,14 @@ pi_session_get_failure (PiSession       *self,
   error_message = pi_source_get_error_message (self->source);
   reason = error_message != NULL ? error_message : pi_source_get_state_text (self->source);
 
-  if (self->local_error != NULL)
+  if (pi_session_get_local_error (self) != NULL)
     {
       *remedy = PI_SESSION_REMEDY_CHANGE_SERVER;
-      return self->local_error;
+      return pi_session_get_local_error (self);
     }
 
   /* A broker without a password: nothing was tried, nothing failed. */
-  if (self->needs_password)
+  if (pi_session_get_needs_password (self))
     {
       *remedy = PI_SESSION_REMEDY_ENTER_PASSWORD;
       return _("Not connected: the broker sends nothing before its user logs in with a password.");

@@ -9,7 +9,6 @@
 
 #define G_LOG_DOMAIN "pulse-listen"
 
-#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,8 +23,8 @@
 #include "pi-amqp-client.h"
 #include "pi-binding.h"
 #include "pi-capture.h"
+#include "pi-listen-writer.h"
 #include "pi-source.h"
-#include "pi-json-util.h"
 
 /* Exit codes: done, failure, usage. */
 #define EXIT_DONE    0
@@ -43,9 +42,7 @@ typedef struct
   gboolean         server_error;
   gboolean         output_closed;
 
-  GString         *out;
-  gint64           cached_second;
-  char             cached_prefix[32];
+  PiListenWriter  *writer;
 
   PiCaptureWriter *capture;
   GOutputStream   *capture_stream;
@@ -61,199 +58,25 @@ finish (Listen *self,
   g_main_loop_quit (self->loop);
 }
 
-/* --- JSON Lines -------------------------------------------------------------- */
-
-static void
-append_uint (GString *out,
-             guint64  value)
-{
-  char digits[24];
-  int i = sizeof digits;
-
-  do
-    {
-      digits[--i] = '0' + (value % 10);
-      value /= 10;
-    }
-  while (value > 0);
-
-  g_string_append_len (out, digits + i, sizeof digits - i);
-}
-
-/* "2026-11-27T09:37:36.123Z": formatting a date per message would be the
- * most expensive part of the line, so the seconds are cached. */
-static void
-append_time (Listen  *self,
-             GString *out,
-             gint64   usec)
-{
-  gint64 second = usec / G_USEC_PER_SEC;
-  guint ms = (guint) ((usec % G_USEC_PER_SEC) / 1000);
-
-  if (second != self->cached_second)
-    {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (second);
-      g_autofree char *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
-
-      g_strlcpy (self->cached_prefix, text, sizeof self->cached_prefix);
-      self->cached_second = second;
-    }
-
-  g_string_append_c (out, '"');
-  g_string_append (out, self->cached_prefix);
-  g_string_append_c (out, '.');
-  g_string_append_c (out, '0' + ms / 100);
-  g_string_append_c (out, '0' + (ms / 10) % 10);
-  g_string_append_c (out, '0' + ms % 10);
-  g_string_append (out, "Z\"");
-}
-
-static void
-append_nullable_string (GString    *out,
-                        const char *text)
-{
-  if (text != NULL)
-    pi_json_append_string (out, text, -1);
-  else
-    g_string_append (out, "null");
-}
-
-/* Appends JSON text on one line. Multi-line `data:` joins lines with
- * "\n", which JSON allows only as whitespace outside strings (a string
- * cannot hold a raw line break), so a space is an exact replacement. */
-static void
-append_one_line (GString    *out,
-                 const char *json,
-                 gsize       len)
-{
-  gsize start = out->len;
-
-  g_string_append_len (out, json, len);
-  if (memchr (json, '\n', len) != NULL || memchr (json, '\r', len) != NULL)
-    {
-      for (gsize i = start; i < out->len; i++)
-        if (out->str[i] == '\n' || out->str[i] == '\r')
-          out->str[i] = ' ';
-    }
-}
-
-static void
-append_message (Listen    *self,
-                GString   *out,
-                PiMessage *message)
-{
-  PiMessageKind kind = pi_message_get_kind (message);
-
-  g_string_append (out, "{\"time\":");
-  append_time (self, out, pi_message_get_time_received (message));
-
-  if (kind == PI_MESSAGE_KIND_DROPPED)
-    {
-      g_string_append_printf (out, ",\"event\":\"dropped\",\"count\":%" G_GUINT64_FORMAT ",\"reason\":",
-                              pi_message_get_dropped_count (message));
-      append_nullable_string (out, pi_message_get_dropped_reason (message));
-      g_string_append (out, "}\n");
-      return;
-    }
-
-  if (kind == PI_MESSAGE_KIND_GAP)
-    {
-      g_string_append (out, ",\"event\":\"gap\",\"reason\":");
-      append_nullable_string (out, pi_message_get_error (message));
-      g_string_append (out, "}\n");
-      return;
-    }
-
-  g_string_append (out, ",\"event\":\"message\",\"seq\":");
-  append_uint (out, pi_message_get_sequence (message));
-
-  if (kind == PI_MESSAGE_KIND_UNDECODABLE)
-    {
-      g_string_append (out, ",\"undecodable\":");
-      pi_json_append_string (out, pi_message_get_raw (message), pi_message_get_size (message));
-      g_string_append (out, ",\"error\":");
-      append_nullable_string (out, pi_message_get_error (message));
-      g_string_append (out, "}\n");
-      return;
-    }
-
-  {
-    const char * const *routes = pi_message_get_routes (message);
-    gboolean decoded = kind == PI_MESSAGE_KIND_DECODED;
-    const char *payload;
-    gsize payload_len = 0;
-
-    /* An old server's payload-only event has no exchange or routing key. */
-    g_string_append (out, ",\"exchange\":");
-    append_nullable_string (out, decoded ? pi_message_get_exchange (message) : NULL);
-    g_string_append (out, ",\"routingKey\":");
-    append_nullable_string (out, decoded ? pi_message_get_routing_key (message) : NULL);
-    g_string_append (out, ",\"routes\":[");
-    for (guint i = 0; routes != NULL && routes[i] != NULL; i++)
-      {
-        if (i > 0)
-          g_string_append_c (out, ',');
-        pi_json_append_string (out, routes[i], -1);
-      }
-    g_string_append (out, pi_message_get_redelivered (message) ? "],\"redelivered\":true,\"payload\":"
-                                                               : "],\"redelivered\":false,\"payload\":");
-
-    /* The payload's own JSON text, spliced: no re-serializing. */
-    payload = pi_message_get_payload_text (message, &payload_len);
-    if (payload != NULL)
-      append_one_line (out, payload, payload_len);
-    else
-      g_string_append (out, "null");
-    g_string_append (out, "}\n");
-  }
-}
-
-/* One write(2) per batch from our own buffer: stdio would only copy it. */
-static gboolean
-write_all (const char *data,
-           gsize       len)
-{
-  while (len > 0)
-    {
-      gssize n = write (STDOUT_FILENO, data, len);
-
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      data += n;
-      len -= n;
-    }
-
-  return TRUE;
-}
+/* --- Output ------------------------------------------------------------------ */
 
 static gboolean
 flush_output (Listen *self)
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->out->len > 0)
+  if (!pi_listen_writer_flush (self->writer, &error))
     {
-      gboolean ok = write_all (self->out->str, self->out->len);
-      int saved_errno = errno;
-
-      g_string_truncate (self->out, 0);
-      if (!ok)
+      /* The reader went away (`| head`): that is the end, not a failure. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+        finish (self, EXIT_DONE);
+      else
         {
-          /* The reader went away (`| head`): that is the end, not a failure. */
-          if (saved_errno == EPIPE)
-            finish (self, EXIT_DONE);
-          else
-            {
-              g_printerr ("pulse-listen: %s: %s\n", _("Could not write the output"), g_strerror (saved_errno));
-              finish (self, EXIT_FAILED);
-            }
-          self->output_closed = TRUE;
-          return FALSE;
+          g_printerr ("pulse-listen: %s: %s\n", _("Could not write the output"), error->message);
+          finish (self, EXIT_FAILED);
         }
+      self->output_closed = TRUE;
+      return FALSE;
     }
 
   if (self->capture_stream != NULL &&
@@ -284,7 +107,7 @@ on_messages (PiSource *stream,
       if (self->count > 0 && self->printed >= self->count)
         break;
 
-      append_message (self, self->out, message);
+      pi_listen_writer_add_message (self->writer, message);
       if (!is_gap)
         self->printed++;
 
@@ -320,13 +143,7 @@ on_raw_events (PiSource *stream,
       if (self->count > 0 && self->printed >= self->count)
         break;
 
-      g_string_append (self->out, "{\"event\":");
-      pi_json_append_string (self->out, raw->event, -1);
-      g_string_append (self->out, ",\"id\":");
-      pi_json_append_string (self->out, raw->id, -1);
-      g_string_append (self->out, ",\"data\":");
-      pi_json_append_string (self->out, raw->data, raw->data_len);
-      g_string_append (self->out, "}\n");
+      pi_listen_writer_add_raw_event (self->writer, raw);
       self->printed++;
     }
 
@@ -818,8 +635,7 @@ main (int   argc,
 
   self.exit_code = -1;
   self.count = (guint64) count;
-  self.out = g_string_sized_new (256 * 1024);
-  self.cached_second = -1;
+  self.writer = pi_listen_writer_new (STDOUT_FILENO);
   self.loop = g_main_loop_new (NULL, FALSE);
   self.stream = pi_source_new ();
 
@@ -891,7 +707,7 @@ main (int   argc,
   g_clear_object (&self.capture_stream);
   g_clear_object (&self.stream);
   g_clear_pointer (&self.loop, g_main_loop_unref);
-  g_string_free (self.out, TRUE);
+  g_clear_pointer (&self.writer, pi_listen_writer_free);
   g_free (self.capture_path);
 
   return self.exit_code < 0 ? EXIT_DONE : self.exit_code;

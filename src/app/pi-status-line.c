@@ -1,0 +1,335 @@
+/* pi-status-line.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#define G_LOG_DOMAIN "pi-session"
+
+#include <glib/gi18n.h>
+
+#include "pi-deployments.h"
+#include "pi-session.h"
+#include "pi-status-line.h"
+
+/* The header's two lines: what is listened to ("Community", a host) and how
+ * that goes ("Live · 7 messages/s · WebSocket", "Paused · 32 held"), with
+ * the rate counted while live. Kept current from the source, the feed and
+ * the starter it watches. GTK-free; PiSession holds one. */
+struct _PiStatusLine
+{
+  GObject          parent_instance;
+
+  /* Watched */
+  PiSource        *source;
+  PiMessageFeed   *feed;
+  PiSourceStarter *starter;
+
+  char            *server_url;
+  char            *title;
+  char            *subtitle;
+
+  /* Messages per second over the last second, while live */
+  guint            tick_id;
+  guint64          rate_count;
+  gint64           rate_time;
+  double           rate;
+};
+
+G_DEFINE_FINAL_TYPE (PiStatusLine, pi_status_line, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_TITLE,
+  PROP_SUBTITLE,
+  PROP_RATE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char *
+build_subtitle (PiStatusLine *self)
+{
+  PiStreamState state = pi_source_get_state (self->source);
+  const char *protocol = pi_source_get_protocol_name (self->source);
+  g_autofree char *held = NULL;
+  g_autofree char *rate = NULL;
+  g_autofree char *live = NULL;
+
+  /* Held messages are the thing to know while paused, whatever the link does. */
+  if (pi_message_feed_get_paused (self->feed))
+    {
+      guint n_held = pi_message_feed_get_n_held (self->feed);
+
+      held = pi_session_format_count (n_held);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", n_held),
+                              held);
+    }
+
+  switch (state)
+    {
+    case PI_STREAM_STATE_LIVE:
+      rate = pi_session_format_count ((guint64) (self->rate + 0.5));
+      live = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Live · %s message/s", "Live · %s messages/s",
+                                           (gulong) (self->rate + 0.5)),
+                              rate);
+      if (protocol != NULL && protocol[0] != '\0')
+        return g_strdup_printf ("%s · %s", live, protocol);
+      return g_steal_pointer (&live);
+
+    case PI_STREAM_STATE_CONNECTING:
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+    case PI_STREAM_STATE_RECONNECTING:
+      return g_strdup (pi_source_get_state_text (self->source));
+
+    case PI_STREAM_STATE_FAILED:
+      /* The reason is told once, by the window's status page or banner. */
+      return g_strdup (_("Connection Failed"));
+
+    case PI_STREAM_STATE_DISCONNECTED:
+    default:
+      if (pi_source_starter_get_needs_password (self->starter))
+        return g_strdup (_("No Password"));
+      return g_strdup (_("Not Connected"));
+    }
+}
+
+static void
+update_texts (PiStatusLine *self)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = build_subtitle (self);
+
+  title = pi_deployments_describe_url (self->server_url ? self->server_url : "");
+
+  if (g_strcmp0 (title, self->title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_steal_pointer (&title);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+    }
+
+  if (g_strcmp0 (subtitle, self->subtitle) != 0)
+    {
+      g_free (self->subtitle);
+      self->subtitle = g_steal_pointer (&subtitle);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+    }
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  PiStatusLine *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  guint64 count = pi_source_get_n_messages (self->source);
+  double rate = 0;
+
+  /* A reconnect resets the counter: never go negative. */
+  if (count >= self->rate_count && now > self->rate_time)
+    rate = (double) (count - self->rate_count) * G_USEC_PER_SEC / (double) (now - self->rate_time);
+
+  self->rate_count = count;
+  self->rate_time = now;
+
+  if (rate != self->rate)
+    {
+      self->rate = rate;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+      update_texts (self);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_source_notify (PiStatusLine *self,
+                  GParamSpec   *pspec,
+                  PiSource     *source)
+{
+  gboolean live = pi_source_get_state (source) == PI_STREAM_STATE_LIVE;
+
+  /* The rate is only counted while live: a quiet window does no work. */
+  if (live && self->tick_id == 0)
+    {
+      self->rate_count = pi_source_get_n_messages (source);
+      self->rate_time = g_get_monotonic_time ();
+      self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+    }
+  else if (!live && self->tick_id != 0)
+    {
+      g_clear_handle_id (&self->tick_id, g_source_remove);
+      self->rate = 0;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+    }
+
+  update_texts (self);
+}
+
+static void
+pi_status_line_dispose (GObject *object)
+{
+  PiStatusLine *self = PI_STATUS_LINE (object);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->source != NULL)
+    g_signal_handlers_disconnect_by_data (self->source, self);
+  if (self->feed != NULL)
+    g_signal_handlers_disconnect_by_data (self->feed, self);
+  if (self->starter != NULL)
+    g_signal_handlers_disconnect_by_data (self->starter, self);
+  g_clear_object (&self->source);
+  g_clear_object (&self->feed);
+  g_clear_object (&self->starter);
+
+  G_OBJECT_CLASS (pi_status_line_parent_class)->dispose (object);
+}
+
+static void
+pi_status_line_finalize (GObject *object)
+{
+  PiStatusLine *self = PI_STATUS_LINE (object);
+
+  g_free (self->server_url);
+  g_free (self->title);
+  g_free (self->subtitle);
+
+  G_OBJECT_CLASS (pi_status_line_parent_class)->finalize (object);
+}
+
+static void
+pi_status_line_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PiStatusLine *self = PI_STATUS_LINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+
+    case PROP_SUBTITLE:
+      g_value_set_string (value, self->subtitle);
+      break;
+
+    case PROP_RATE:
+      g_value_set_double (value, self->rate);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pi_status_line_class_init (PiStatusLineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = pi_status_line_dispose;
+  object_class->finalize = pi_status_line_finalize;
+  object_class->get_property = pi_status_line_get_property;
+
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SUBTITLE] =
+    g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RATE] =
+    g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pi_status_line_init (PiStatusLine *self)
+{
+}
+
+static void
+on_changed (PiStatusLine *self)
+{
+  update_texts (self);
+}
+
+/**
+ * pi_status_line_new:
+ * @source: the source whose state it tells
+ * @feed: the feed whose pause it tells
+ * @starter: the starter that may wait for a password
+ *
+ * Returns: (transfer full): the status line, current
+ */
+PiStatusLine *
+pi_status_line_new (PiSource        *source,
+                    PiMessageFeed   *feed,
+                    PiSourceStarter *starter)
+{
+  PiStatusLine *self;
+
+  g_return_val_if_fail (PI_IS_SOURCE (source), NULL);
+  g_return_val_if_fail (PI_IS_MESSAGE_FEED (feed), NULL);
+  g_return_val_if_fail (PI_IS_SOURCE_STARTER (starter), NULL);
+
+  self = g_object_new (PI_TYPE_STATUS_LINE, NULL);
+  self->source = g_object_ref (source);
+  self->feed = g_object_ref (feed);
+  self->starter = g_object_ref (starter);
+
+  g_signal_connect_object (source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (feed, "notify::paused", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (feed, "notify::n-held", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (starter, "notify::needs-password", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
+  update_texts (self);
+
+  return self;
+}
+
+/* What is listened to: the title names it. */
+void
+pi_status_line_set_server_url (PiStatusLine *self,
+                               const char   *server_url)
+{
+  g_return_if_fail (PI_IS_STATUS_LINE (self));
+
+  if (g_strcmp0 (self->server_url, server_url) == 0)
+    return;
+
+  g_free (self->server_url);
+  self->server_url = g_strdup (server_url);
+  update_texts (self);
+}
+
+const char *
+pi_status_line_get_title (PiStatusLine *self)
+{
+  g_return_val_if_fail (PI_IS_STATUS_LINE (self), NULL);
+
+  return self->title;
+}
+
+const char *
+pi_status_line_get_subtitle (PiStatusLine *self)
+{
+  g_return_val_if_fail (PI_IS_STATUS_LINE (self), NULL);
+
+  return self->subtitle;
+}
+
+double
+pi_status_line_get_rate (PiStatusLine *self)
+{
+  g_return_val_if_fail (PI_IS_STATUS_LINE (self), 0);
+
+  return self->rate;
+}

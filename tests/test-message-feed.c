@@ -1,0 +1,136 @@
+/* test-message-feed.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+
+#include "pi-message-feed.h"
+#include "pi-messages-fixture.h"
+
+/* Pause and Resume, Clear and Undo, as the list shows them: what reaches
+ * the store, in which order, and the held count the header line reads. */
+
+static void
+add_range (PiMessageFeed *feed,
+           guint64        first,
+           guint          n)
+{
+  g_autoptr(GPtrArray) batch = fixture_batch_new (first, n, NULL);
+
+  pi_message_feed_add (feed, batch);
+}
+
+/* The store's sequence numbers, "0 1 2". */
+static char *
+sequences (PiMessageStore *store)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (store)); i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      g_string_append_printf (text, i > 0 ? " %" G_GUINT64_FORMAT : "%" G_GUINT64_FORMAT,
+                              pi_message_get_sequence (message));
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+/* Paused, what arrives is held and counted, once per batch; Resume hands it
+ * to the store after what was there, in arrival order. */
+static void
+test_pause_resume (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (100);
+  PiMessageFeed *feed = pi_message_feed_new (store);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  guint n_held_notified = 0;
+  guint paused_notified = 0;
+
+  g_signal_connect (feed, "notify::n-held", G_CALLBACK (count_notify), &n_held_notified);
+  g_signal_connect (feed, "notify::paused", G_CALLBACK (count_notify), &paused_notified);
+
+  add_range (feed, 0, 2);
+  pi_message_feed_set_paused (feed, TRUE);
+  pi_message_feed_set_paused (feed, TRUE);
+  g_assert_cmpuint (paused_notified, ==, 1);
+  add_range (feed, 2, 2);
+  add_range (feed, 4, 1);
+
+  before = sequences (store);
+  g_assert_cmpstr (before, ==, "0 1");
+  g_assert_cmpuint (pi_message_feed_get_n_held (feed), ==, 3);
+  g_assert_cmpuint (n_held_notified, ==, 2);
+
+  pi_message_feed_set_paused (feed, FALSE);
+  after = sequences (store);
+  g_assert_cmpstr (after, ==, "0 1 2 3 4");
+  g_assert_cmpuint (pi_message_feed_get_n_held (feed), ==, 0);
+  g_assert_cmpuint (n_held_notified, ==, 3);
+  g_assert_cmpuint (paused_notified, ==, 2);
+  g_assert_false (pi_message_feed_get_paused (feed));
+
+  g_assert_finalize_object (feed);
+}
+
+/* Undo puts back what Clear removed, before what arrived since; Clear
+ * while paused drops what was held. */
+static void
+test_clear_undo (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (100);
+  PiMessageFeed *feed = pi_message_feed_new (store);
+  g_autofree char *cleared = NULL;
+  g_autofree char *undone = NULL;
+  g_autofree char *resumed = NULL;
+
+  add_range (feed, 0, 3);
+  g_assert_cmpuint (pi_message_feed_clear (feed), ==, 3);
+  g_assert_true (pi_message_feed_get_can_undo_clear (feed));
+  add_range (feed, 3, 2);
+  cleared = sequences (store);
+  g_assert_cmpstr (cleared, ==, "3 4");
+
+  g_assert_true (pi_message_feed_undo_clear (feed));
+  undone = sequences (store);
+  g_assert_cmpstr (undone, ==, "0 1 2 3 4");
+  g_assert_false (pi_message_feed_get_can_undo_clear (feed));
+  g_assert_false (pi_message_feed_undo_clear (feed));
+
+  pi_message_feed_set_paused (feed, TRUE);
+  add_range (feed, 5, 4);
+  g_assert_cmpuint (pi_message_feed_clear (feed), ==, 5);
+  g_assert_cmpuint (pi_message_feed_get_n_held (feed), ==, 0);
+  pi_message_feed_set_paused (feed, FALSE);
+  resumed = sequences (store);
+  g_assert_cmpstr (resumed, ==, "");
+
+  g_assert_finalize_object (feed);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pi/message-feed/pause-resume", test_pause_resume);
+  g_test_add_func ("/pi/message-feed/clear-undo", test_clear_undo);
+
+  return g_test_run ();
+}

@@ -1,0 +1,174 @@
+/* test-status-line.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "pi-binding.h"
+#include "pi-messages-fixture.h"
+#include "pi-status-line.h"
+
+/* The header's two lines as a user reads them: what is listened to, and how
+ * that goes, from not connected to paused. Nothing listens on port 9, and
+ * the keyring is a file of the test's own. */
+
+typedef struct
+{
+  PiSource        *source;
+  PiMessageStore  *store;
+  PiMessageFeed   *feed;
+  PiSourceStarter *starter;
+  PiStatusLine    *status;
+  GPtrArray       *bindings;
+  guint            n_subtitle;
+} Fixture;
+
+static void
+on_subtitle (PiStatusLine *status,
+             GParamSpec   *pspec,
+             Fixture      *fixture)
+{
+  fixture->n_subtitle++;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->source = pi_source_new ();
+  fixture->store = pi_message_store_new (100);
+  fixture->feed = pi_message_feed_new (fixture->store);
+  fixture->starter = pi_source_starter_new (fixture->source);
+  fixture->status = pi_status_line_new (fixture->source, fixture->feed, fixture->starter);
+  fixture->bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (fixture->bindings, pi_binding_new_from_spec ("exchange/taskcluster-queue/v1/task-failed", &error));
+  g_assert_no_error (error);
+  g_signal_connect (fixture->status, "notify::subtitle", G_CALLBACK (on_subtitle), fixture);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  pi_source_starter_stop (fixture->starter);
+  g_assert_finalize_object (fixture->status);
+  g_assert_finalize_object (fixture->starter);
+  g_assert_finalize_object (fixture->feed);
+  g_assert_finalize_object (fixture->store);
+  g_assert_finalize_object (fixture->source);
+  g_ptr_array_unref (fixture->bindings);
+}
+
+static void
+test_title (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
+
+  pi_status_line_set_server_url (fixture->status, "http://127.0.0.1:9/api/events/v1");
+  g_assert_cmpstr (pi_status_line_get_title (fixture->status), ==, "127.0.0.1:9");
+  pi_status_line_set_server_url (fixture->status, "amqps://alice@broker.example.com/");
+  g_assert_cmpstr (pi_status_line_get_title (fixture->status), ==, "broker.example.com");
+}
+
+/* Connecting says so in the source's words; a bad address, that it failed
+ * (the reason is the window's to tell, once). */
+static void
+test_connecting_and_failed (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  pi_source_starter_start (fixture->starter, "http://127.0.0.1:9/api/events/v1", fixture->bindings, NULL);
+  g_assert_cmpint (pi_source_get_state (fixture->source), ==, PI_STREAM_STATE_CONNECTING);
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, pi_source_get_state_text (fixture->source));
+  g_assert_true (g_str_has_prefix (pi_status_line_get_subtitle (fixture->status), "Connecting"));
+
+  pi_source_starter_start (fixture->starter, "ftp://events.example.com/", fixture->bindings, NULL);
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
+
+  pi_source_starter_stop (fixture->starter);
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
+  g_assert_cmpfloat (pi_status_line_get_rate (fixture->status), ==, 0);
+}
+
+/* Paused, the held count is what matters, whatever the link does; one
+ * change of the line per batch held. */
+static void
+test_paused (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) first = fixture_batch_new (0, 3, NULL);
+  g_autoptr(GPtrArray) second = fixture_batch_new (3, 1, NULL);
+
+  pi_message_feed_set_paused (fixture->feed, TRUE);
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Paused · 0 held");
+  fixture->n_subtitle = 0;
+  pi_message_feed_add (fixture->feed, first);
+  pi_message_feed_add (fixture->feed, second);
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Paused · 4 held");
+  g_assert_cmpuint (fixture->n_subtitle, ==, 2);
+
+  pi_message_feed_set_paused (fixture->feed, FALSE);
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
+}
+
+/* A broker with no password kept, and none typed: not a failure, a
+ * password missing. */
+static void
+test_no_password (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  pi_source_starter_start (fixture->starter, "amqp://bob@127.0.0.1:9/", fixture->bindings, NULL);
+  while (!pi_source_starter_get_needs_password (fixture->starter))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the keyring's answer");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "No Password");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int status;
+
+  /* The words are the untranslated ones. */
+  g_setenv ("LC_ALL", "C", TRUE);
+  keyring_dir = g_dir_make_tmp ("pi-test-keyring-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/pi/status-line/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("title", test_title);
+  ADD ("connecting-and-failed", test_connecting_and_failed);
+  ADD ("paused", test_paused);
+  ADD ("no-password", test_no_password);
+#undef ADD
+
+  status = g_test_run ();
+
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return status;
+}
