@@ -112,17 +112,31 @@ void pi_server_client_session_ready (PiServerClient  *client);
 void pi_server_client_lose_session  (PiServerClient  *client);
 
 /* pi-server-session.c */
+
+/* What a session is attached to, an event stream (pi-server-client.c) or
+ * a subscription of a WebSocket (pi-server-ws.c), and what the session
+ * tells it. */
+typedef struct
+{
+  void (*ready) (gpointer owner);                    /* subscribed */
+  void (*fill)  (gpointer owner);                    /* a message more in the history */
+  void (*lose)  (gpointer owner);                    /* the session is gone */
+  void (*fail)  (gpointer owner, const char *text);  /* the subscription failed */
+} PiServerSessionOwner;
+
 PiServerSession *pi_server_session_new       (PiServer        *server,
+                                              const PiServerSessionOwner *owner_class,
                                               const char      *bindings_json,
-                                              PiServerClient  *client);
+                                              gpointer         client);
 void             pi_server_session_subscribe (PiServerSession *session,
                                               GPtrArray       *bindings);
 PiServerSession *pi_server_session_find      (PiServer        *server,
+                                              const PiServerSessionOwner *owner_class,
                                               const char      *resume,
                                               const char      *bindings_json,
                                               guint64         *last_seen);
-PiServerClient  *pi_server_session_attach    (PiServerSession *session,
-                                              PiServerClient  *client);
+gpointer         pi_server_session_attach    (PiServerSession *session,
+                                              gpointer         client);
 void             pi_server_session_release   (PiServerSession *session);
 const char      *pi_server_session_get_id    (PiServerSession *session);
 gboolean         pi_server_session_is_ready  (PiServerSession *session);

@@ -45,7 +45,8 @@ struct _PiServerSession
   char           *id;
   char           *bindings_json;
   PiSubscription *subscription;
-  PiServerClient *client;         /* attached, or NULL while held */
+  const PiServerSessionOwner *owner_class; /* an event stream's or a WebSocket subscription's */
+  gpointer        client;         /* attached (of owner_class), or NULL while held */
   GArray         *history;        /* of HistoryEntry, from history_start */
   guint           history_start;
   gsize           history_bytes;
@@ -109,7 +110,7 @@ session_destroy (PiServerSession *session)
   PiServer *self = session->server;
 
   if (session->client != NULL)
-    pi_server_client_lose_session (session->client);
+    session->owner_class->lose (session->client);
   if (session->held_link.data != NULL)
     {
       g_queue_unlink (&self->held_sessions, &session->held_link);
@@ -146,7 +147,7 @@ session_ready_cb (gpointer user_data)
 
   session->ready = TRUE;
   if (session->client != NULL)
-    pi_server_client_session_ready (session->client);
+    session->owner_class->ready (session->client);
 }
 
 static gboolean
@@ -206,7 +207,7 @@ session_message_cb (GBytes   *event,
   /* Offered to the attached client first, then trimmed: what its queue
    * takes now is never counted as fallen out of the window. */
   if (session->client != NULL)
-    pi_server_client_fill (session->client);
+    session->owner_class->fill (session->client);
   session_trim (session, now);
 
   if (session->held_link.data != NULL)
@@ -227,7 +228,7 @@ session_failed_cb (const char *text,
   if (session->client != NULL)
     {
       /* Destroyed when the stream is finished. */
-      pi_server_client_end (session->client, text);
+      session->owner_class->fail (session->client, text);
       return;
     }
 
@@ -307,6 +308,7 @@ session_id_new (void)
 /**
  * pi_server_session_new:
  * @self: a #PiServer
+ * @owner_class: what @client is: an event stream, a WebSocket subscription
  * @bindings_json: the stream's bindings, as given
  * @client: the client to attach
  *
@@ -316,9 +318,10 @@ session_id_new (void)
  * Returns: (transfer none): the session, owned by @self's table
  */
 PiServerSession *
-pi_server_session_new (PiServer       *self,
-                       const char     *bindings_json,
-                       PiServerClient *client)
+pi_server_session_new (PiServer                   *self,
+                       const PiServerSessionOwner *owner_class,
+                       const char                 *bindings_json,
+                       gpointer                    client)
 {
   PiServerSession *session = g_new0 (PiServerSession, 1);
 
@@ -333,6 +336,7 @@ pi_server_session_new (PiServer       *self,
   session->history = g_array_new (FALSE, FALSE, sizeof (HistoryEntry));
   session->first_seq = 1;
   g_hash_table_insert (self->sessions, session->id, session);
+  session->owner_class = owner_class;
   session->client = client;
 
   return session;
@@ -361,7 +365,8 @@ session_unhold (PiServerSession *session)
 /**
  * pi_server_sessions_make_room:
  * @self: a #PiServer at --max-connections, held streams counted
- * @resume: the new stream's `resume` value, or NULL
+ * @resume: the new event stream's `resume` value, or NULL (a WebSocket,
+ *   whose subscribes come later)
  * @bindings_json: its bindings
  *
  * Returns: whether the stream may open: it resumes a held session (and so
@@ -381,7 +386,7 @@ pi_server_sessions_make_room (PiServer   *self,
       PiServerSession *session = g_hash_table_lookup (self->sessions, id);
 
       if (session != NULL && session->held_link.data != NULL && !session->failed &&
-          strcmp (session->bindings_json, bindings_json) == 0)
+          bindings_json != NULL && strcmp (session->bindings_json, bindings_json) == 0)
         return TRUE;
     }
 
@@ -424,6 +429,8 @@ pi_server_sessions_clear (PiServer *self)
 /**
  * pi_server_session_find:
  * @self: a #PiServer
+ * @owner_class: what takes it over: a session of an event stream resumes
+ *   only as one, a WebSocket subscription's only as one
  * @resume: a `resume` value, `1` or `SESSION:SEQ`
  * @bindings_json: the new stream's bindings
  * @last_seen: (out): the SEQ of @resume
@@ -432,10 +439,11 @@ pi_server_sessions_clear (PiServer *self)
  *   still here, has not failed and has the same bindings
  */
 PiServerSession *
-pi_server_session_find (PiServer   *self,
-                        const char *resume,
-                        const char *bindings_json,
-                        guint64    *last_seen)
+pi_server_session_find (PiServer                   *self,
+                        const PiServerSessionOwner *owner_class,
+                        const char                 *resume,
+                        const char                 *bindings_json,
+                        guint64                    *last_seen)
 {
   const char *colon = strchr (resume, ':');
   g_autofree char *id = NULL;
@@ -448,7 +456,8 @@ pi_server_session_find (PiServer   *self,
   id = g_strndup (resume, colon - resume);
   session = g_hash_table_lookup (self->sessions, id);
   if (session != NULL &&
-      (session->failed || strcmp (session->bindings_json, bindings_json) != 0 ||
+      (session->failed || session->owner_class != owner_class ||
+       strcmp (session->bindings_json, bindings_json) != 0 ||
        !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT64, last_seen, NULL)))
     return NULL;
 
@@ -464,11 +473,11 @@ pi_server_session_find (PiServer   *self,
  *
  * Returns: (nullable): the client attached before, no longer attached
  */
-PiServerClient *
+gpointer
 pi_server_session_attach (PiServerSession *session,
-                          PiServerClient  *client)
+                          gpointer         client)
 {
-  PiServerClient *old = g_steal_pointer (&session->client);
+  gpointer old = g_steal_pointer (&session->client);
 
   session_unhold (session);
   session->client = client;
