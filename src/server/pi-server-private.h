@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  * connect and ping, options), pi-server-client.c (one SSE stream: its
  * queue, flow control, dropped accounting, hang-up and end),
  * pi-server-session.c (a resumable stream's session: numbering, history,
- * hold and its budget),
+ * hold and its budget, for event streams and WebSocket subscriptions),
  * pi-server-ws.c (one client of the plain WebSocket endpoints) and
  * pi-server-publish.c (the POST /publish extension). Connections reach the
  * SoupServer through a PiHttpFront (pi-http-front.c).
@@ -138,6 +138,7 @@ PiServerSession *pi_server_session_find      (PiServer        *server,
 gpointer         pi_server_session_attach    (PiServerSession *session,
                                               gpointer         client);
 void             pi_server_session_release   (PiServerSession *session);
+void             pi_server_session_end       (PiServerSession *session);
 const char      *pi_server_session_get_id    (PiServerSession *session);
 gboolean         pi_server_session_is_ready  (PiServerSession *session);
 guint64          pi_server_session_get_first_seq (PiServerSession *session);

@@ -525,6 +525,20 @@ pi_server_session_release (PiServerSession *session)
   sessions_hold_within_budget (self);
 }
 
+/**
+ * pi_server_session_end:
+ * @session: a #PiServerSession
+ *
+ * The attached client let the stream go for good (a WebSocket client
+ * unsubscribed or closed its socket): @session ends, not held.
+ */
+void
+pi_server_session_end (PiServerSession *session)
+{
+  session->client = NULL;
+  session_destroy (session);
+}
+
 const char *
 pi_server_session_get_id (PiServerSession *session)
 {
