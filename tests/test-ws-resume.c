@@ -1,0 +1,600 @@
+/* test-ws-resume.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Resumable subscriptions on the plain WebSocket endpoints
+ * (docs/PROTOCOL.md 8, our extension), end to end: a real pulse-events
+ * with its embedded exchange, a libsoup WebSocket client reaching it
+ * through a relay whose connections the test cuts (a reset on both sides,
+ * as a dead network gives), and messages published while the client is
+ * away. Frames are kept as the bytes the server sent.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "pi-kill-proxy.h"
+
+#define EXCHANGE  "exchange/test/v1/ws-resume"
+#define SUBSCRIBE "{\"type\":\"subscribe\",\"bindings\":[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"#\"}]"
+#define TIMEOUT_S 20
+
+/* --- the server process ----------------------------------------------------- */
+
+typedef struct
+{
+  GSubprocess *process;
+  guint16      port;
+  PiKillProxy *proxy;
+} Server;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static Server *
+server_start (const char *first_arg,
+              ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "Listening on http://127.0.0.1:";
+  Server *server = g_new0 (Server, 1);
+  va_list args;
+
+  g_assert_nonnull (g_getenv ("PULSE_EVENTS"));
+  g_ptr_array_add (argv, (char *) g_getenv ("PULSE_EVENTS"));
+  g_ptr_array_add (argv, (char *) "--listen");
+  g_ptr_array_add (argv, (char *) "127.0.0.1:0");
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  /* A warning in the server must not abort it: it is under test. */
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, prefix));
+  server->port = (guint16) g_ascii_strtoull (line + strlen (prefix), NULL, 10);
+  server->proxy = pi_kill_proxy_new (server->port);
+
+  return server;
+}
+
+static void
+server_stop (Server *server)
+{
+  g_autoptr(GError) error = NULL;
+
+  pi_kill_proxy_free (server->proxy);
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+  g_object_unref (server->process);
+  g_free (server);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static SoupSession *
+http_session (void)
+{
+  static SoupSession *session;
+
+  if (session == NULL)
+    session = soup_session_new ();
+  return session;
+}
+
+/* Straight to the server, not through the relay. */
+static char *
+http_get_or_post (Server     *server,
+                  const char *method,
+                  const char *path,
+                  const char *body)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1%s", server->port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+    }
+  bytes = soup_session_send_and_read (http_session (), msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+/* Messages k.FROM … k.TO, payload {"n": i}, in one request. */
+static void
+publish_range (Server *server,
+               guint   from,
+               guint   to)
+{
+  g_autoptr(GString) body = g_string_new ("[");
+  g_autofree char *answer = NULL;
+
+  for (guint i = from; i <= to; i++)
+    g_string_append_printf (body, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.%u\",\"payload\":{\"n\":%u}}",
+                            i > from ? "," : "", i, i);
+  g_string_append_c (body, ']');
+  answer = http_get_or_post (server, "POST", "/publish", body->str);
+}
+
+static gint64
+held_streams (Server *server)
+{
+  g_autofree char *text = http_get_or_post (server, "GET", "/ping", NULL);
+  g_autoptr(JsonObject) info = parse_object (text);
+
+  return json_object_get_int_member (info, "heldStreams");
+}
+
+/* --- a WebSocket client through the relay ---------------------------------- */
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *conn;
+  GError                  *error;
+  GQueue                   frames;   /* of char *, as sent */
+  gboolean                 done;
+  gboolean                 closed;
+} Ws;
+
+static void
+ws_message_cb (SoupWebsocketConnection *conn,
+               gint                     type,
+               GBytes                  *message,
+               Ws                      *ws)
+{
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  g_queue_push_tail (&ws->frames, g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *conn,
+              Ws                      *ws)
+{
+  ws->closed = TRUE;
+}
+
+static void
+ws_connected_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Ws *ws = user_data;
+
+  ws->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &ws->error);
+  ws->done = TRUE;
+  if (ws->conn == NULL)
+    return;
+
+  g_signal_connect (ws->conn, "message", G_CALLBACK (ws_message_cb), ws);
+  g_signal_connect (ws->conn, "closed", G_CALLBACK (ws_closed_cb), ws);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+iterate_until (gboolean *flag)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (TIMEOUT_S, timeout_cb, &timed_out);
+
+  while (!*flag && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
+  g_assert_false (timed_out);
+}
+
+static void
+sleep_ms (guint ms)
+{
+  gboolean waited = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+ws_free (Ws *ws)
+{
+  if (ws->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ws->conn, ws);
+      g_object_unref (ws->conn);
+    }
+  g_queue_clear_full (&ws->frames, g_free);
+  g_clear_error (&ws->error);
+  g_object_unref (ws->session);
+  g_free (ws);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, ws_free)
+
+/* The next frame's text; fails the test if the socket closes first. */
+static char *
+ws_next (Ws *ws)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (TIMEOUT_S, timeout_cb, &timed_out);
+
+  while (g_queue_is_empty (&ws->frames) && !ws->closed && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
+  if (g_queue_is_empty (&ws->frames))
+    g_error ("No frame: %s", ws->closed ? "the socket closed" : "timed out");
+
+  return g_queue_pop_head (&ws->frames);
+}
+
+static JsonObject *
+ws_next_object (Ws *ws)
+{
+  g_autofree char *text = ws_next (ws);
+
+  return parse_object (text);
+}
+
+/* Connects through the relay to /subscription/raw and sends @init. */
+static Ws *
+ws_connect (Server     *server,
+            const char *init)
+{
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/subscription/raw",
+                                          pi_kill_proxy_get_port (server->proxy));
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  Ws *ws = g_new0 (Ws, 1);
+
+  ws->session = soup_session_new ();
+  soup_session_websocket_connect_async (ws->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        ws_connected_cb, ws);
+  iterate_until (&ws->done);
+  g_assert_no_error (ws->error);
+  soup_websocket_connection_send_text (ws->conn, init);
+  return ws;
+}
+
+/* A resumable subscription's ack: its session, whether it resumed, and
+ * for a resume how many messages the window lost. */
+static char *
+expect_session_ack (Ws       *ws,
+                    gboolean  resumed,
+                    gint64    lost,
+                    char    **subscription_id)
+{
+  g_autoptr(JsonObject) ack = ws_next_object (ws);
+
+  g_assert_cmpstr (json_object_get_string_member (ack, "type"), ==, "subscribe_ack");
+  g_assert_cmpuint (strlen (json_object_get_string_member (ack, "subscriptionId")), ==, 22);
+  g_assert_cmpuint (strlen (json_object_get_string_member_with_default (ack, "session", "")), ==, 32);
+  g_assert_true (json_object_get_boolean_member (ack, "resumed") == resumed);
+  if (resumed)
+    g_assert_cmpint (json_object_get_int_member (ack, "lost"), ==, lost);
+  else
+    g_assert_false (json_object_has_member (ack, "lost"));
+  if (subscription_id != NULL)
+    *subscription_id = g_strdup (json_object_get_string_member (ack, "subscriptionId"));
+  return g_strdup (json_object_get_string_member (ack, "session"));
+}
+
+/* Data frames k.FROM … k.TO, numbered from @first_seq, of @subscription_id. */
+static void
+expect_numbered (Ws         *ws,
+                 const char *subscription_id,
+                 guint       from,
+                 guint       to,
+                 guint64     first_seq)
+{
+  for (guint i = from; i <= to; i++)
+    {
+      g_autoptr(JsonObject) frame = ws_next_object (ws);
+      JsonObject *message;
+
+      g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "data");
+      g_assert_cmpstr (json_object_get_string_member (frame, "subscriptionId"), ==, subscription_id);
+      g_assert_cmpint (json_object_get_int_member (frame, "seq"), ==, first_seq + (i - from));
+      message = json_object_get_object_member (frame, "message");
+      g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (message, "payload"), "n"), ==, i);
+    }
+}
+
+static void
+assert_quiet (Ws *ws)
+{
+  sleep_ms (300);
+  g_assert_cmpuint (g_queue_get_length (&ws->frames), ==, 0);
+}
+
+/* Cuts every connection through the relay and waits until both the
+ * client and the server know (the server holds the subscription). */
+static void
+cut (Server *server,
+     Ws     *ws,
+     gint64  held)
+{
+  g_assert_cmpuint (pi_kill_proxy_kill_all (server->proxy), >=, 1);
+  iterate_until (&ws->closed);
+  for (guint i = 0; i < 100 && held_streams (server) != held; i++)
+    sleep_ms (20);
+  g_assert_cmpint (held_streams (server), ==, held);
+}
+
+/* --- tests ------------------------------------------------------------------ */
+
+static const char resume_init[] = "{\"type\":\"connection_init\",\"resume\":true}";
+
+/* Within the window a cut costs nothing: what was published meanwhile
+ * comes first, exactly once and in order, then the live messages,
+ * numbered on. */
+static void
+test_inside_window (void)
+{
+  Server *server = server_start ("--resume-window", "30", NULL);
+  g_autoptr(Ws) first = ws_connect (server, resume_init);
+  g_autoptr(Ws) second = NULL;
+  g_autofree char *ack = ws_next (first);
+  g_autofree char *session = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *id2 = NULL;
+  g_autofree char *subscribe = NULL;
+
+  g_assert_cmpstr (ack, ==, "{\"type\":\"connection_ack\",\"resume\":true}");
+  soup_websocket_connection_send_text (first->conn, SUBSCRIBE ",\"resume\":true}");
+  session = expect_session_ack (first, FALSE, 0, &id);
+
+  publish_range (server, 1, 5);
+  expect_numbered (first, id, 1, 5, 1);
+
+  cut (server, first, 1);
+  publish_range (server, 6, 10);
+
+  second = ws_connect (server, resume_init);
+  g_free (ws_next (second));
+  subscribe = g_strdup_printf (SUBSCRIBE ",\"resume\":\"%s:5\"}", session);
+  soup_websocket_connection_send_text (second->conn, subscribe);
+  again = expect_session_ack (second, TRUE, 0, &id2);
+  g_assert_cmpstr (again, ==, session);
+  g_assert_cmpint (held_streams (server), ==, 0);
+  expect_numbered (second, id2, 6, 10, 6);
+
+  publish_range (server, 11, 12);
+  expect_numbered (second, id2, 11, 12, 11);
+  assert_quiet (second);
+
+  /* Cut again before the client saw the last ones: named by the number
+   * it saw, the rest comes again, not more. */
+  publish_range (server, 13, 14);
+  expect_numbered (second, id2, 13, 14, 13);
+  cut (server, second, 1);
+  g_clear_pointer (&second, ws_free);
+  second = ws_connect (server, resume_init);
+  g_free (ws_next (second));
+  g_free (subscribe);
+  subscribe = g_strdup_printf (SUBSCRIBE ",\"resume\":\"%s:12\"}", session);
+  soup_websocket_connection_send_text (second->conn, subscribe);
+  g_free (again);
+  g_free (id2);
+  again = expect_session_ack (second, TRUE, 0, &id2);
+  expect_numbered (second, id2, 13, 14, 13);
+  assert_quiet (second);
+
+  server_stop (server);
+}
+
+/* Past the window's bytes the session lost the oldest: the resume says how
+ * many (`lost`, then a `dropped` frame) and goes on with what it kept;
+ * past its seconds there is nothing to resume: a fresh session, which a
+ * client shows as a gap. Never silence. */
+static void
+test_outside_window (void)
+{
+  Server *server = server_start ("--resume-window", "1", "--client-buffer", "4096", "--resume-buffer", "4096", NULL);
+  g_autoptr(Ws) first = ws_connect (server, resume_init);
+  g_autoptr(Ws) second = NULL;
+  g_autoptr(Ws) third = NULL;
+  g_autoptr(JsonObject) dropped = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *fresh = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *id2 = NULL;
+  g_autofree char *subscribe = NULL;
+  gint64 lost;
+  guint64 next;
+
+  g_free (ws_next (first));
+  soup_websocket_connection_send_text (first->conn, SUBSCRIBE ",\"resume\":true}");
+  session = expect_session_ack (first, FALSE, 0, &id);
+  publish_range (server, 1, 3);
+  expect_numbered (first, id, 1, 3, 1);
+
+  cut (server, first, 1);
+  /* Some 120 bytes each as an event: 4096 bytes keep about 34. */
+  publish_range (server, 4, 203);
+
+  second = ws_connect (server, resume_init);
+  g_free (ws_next (second));
+  subscribe = g_strdup_printf (SUBSCRIBE ",\"resume\":\"%s:3\"}", session);
+  soup_websocket_connection_send_text (second->conn, subscribe);
+  {
+    g_autoptr(JsonObject) ack = ws_next_object (second);
+
+    g_assert_cmpstr (json_object_get_string_member (ack, "type"), ==, "subscribe_ack");
+    g_assert_cmpstr (json_object_get_string_member (ack, "session"), ==, session);
+    g_assert_true (json_object_get_boolean_member (ack, "resumed"));
+    lost = json_object_get_int_member (ack, "lost");
+    id2 = g_strdup (json_object_get_string_member (ack, "subscriptionId"));
+  }
+  g_assert_cmpint (lost, >, 100);
+  g_assert_cmpint (lost, <, 200);
+  dropped = ws_next_object (second);
+  g_assert_cmpstr (json_object_get_string_member (dropped, "type"), ==, "dropped");
+  g_assert_cmpstr (json_object_get_string_member (dropped, "subscriptionId"), ==, id2);
+  g_assert_cmpint (json_object_get_int_member (dropped, "count"), ==, lost);
+  g_assert_cmpstr (json_object_get_string_member (dropped, "reason"), ==, "resume-window");
+  next = 4 + lost;
+  expect_numbered (second, id2, next, 203, next);
+  assert_quiet (second);
+
+  /* Gone for longer than the window's second. */
+  cut (server, second, 1);
+  for (guint i = 0; i < 150 && held_streams (server) != 0; i++)
+    sleep_ms (20);
+  g_assert_cmpint (held_streams (server), ==, 0);
+
+  third = ws_connect (server, resume_init);
+  g_free (ws_next (third));
+  g_free (subscribe);
+  subscribe = g_strdup_printf (SUBSCRIBE ",\"resume\":\"%s:203\"}", session);
+  soup_websocket_connection_send_text (third->conn, subscribe);
+  fresh = expect_session_ack (third, FALSE, 0, NULL);
+  g_assert_cmpstr (fresh, !=, session);
+
+  server_stop (server);
+}
+
+/* A client that does not opt in gets today's frames, byte for byte, and
+ * nothing of its is held when its connection is cut. */
+static void
+test_not_opted_in (void)
+{
+  Server *server = server_start (NULL);
+  g_autoptr(Ws) ws = ws_connect (server, "{\"type\":\"connection_init\"}");
+  g_autofree char *ack = ws_next (ws);
+  g_autofree char *sub_ack = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *expected_ack = NULL;
+  g_autofree char *expected_data = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  const char *id;
+
+  g_assert_cmpstr (ack, ==, "{\"type\":\"connection_ack\"}");
+  soup_websocket_connection_send_text (ws->conn, SUBSCRIBE "}");
+  sub_ack = ws_next (ws);
+  object = parse_object (sub_ack);
+  id = json_object_get_string_member (object, "subscriptionId");
+  expected_ack = g_strdup_printf ("{\"type\":\"subscribe_ack\",\"subscriptionId\":\"%s\"}", id);
+  g_assert_cmpstr (sub_ack, ==, expected_ack);
+
+  publish_range (server, 1, 1);
+  data = ws_next (ws);
+  expected_data = g_strdup_printf ("{\"type\":\"data\",\"subscriptionId\":\"%s\",\"message\":{\"payload\":{\"n\":1},"
+                                   "\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.1\",\"redelivered\":false,"
+                                   "\"cc\":[]}}", id);
+  g_assert_cmpstr (data, ==, expected_data);
+
+  cut (server, ws, 0);
+  sleep_ms (200);
+  g_assert_cmpint (held_streams (server), ==, 0);
+
+  server_stop (server);
+}
+
+/* A client that lets its subscription go (unsubscribe, or its own close
+ * frame) leaves nothing held; with the extension off (--resume-window 0)
+ * a request to resume gets plain acks. */
+static void
+test_clean_end_and_off (void)
+{
+  Server *server = server_start (NULL);
+  g_autoptr(Ws) ws = ws_connect (server, resume_init);
+  g_autoptr(Ws) plain = NULL;
+  g_autofree char *ack = NULL;
+  g_autofree char *sub_ack = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *unsubscribe = NULL;
+
+  g_free (ws_next (ws));
+  soup_websocket_connection_send_text (ws->conn, SUBSCRIBE ",\"resume\":true}");
+  session = expect_session_ack (ws, FALSE, 0, &id);
+  g_free (session);
+  unsubscribe = g_strdup_printf ("{\"type\":\"unsubscribe\",\"subscriptionId\":\"%s\"}", id);
+  soup_websocket_connection_send_text (ws->conn, unsubscribe);
+  soup_websocket_connection_send_text (ws->conn, SUBSCRIBE ",\"resume\":true}");
+  session = expect_session_ack (ws, FALSE, 0, NULL);
+  soup_websocket_connection_close (ws->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  iterate_until (&ws->closed);
+  sleep_ms (200);
+  g_assert_cmpint (held_streams (server), ==, 0);
+  server_stop (server);
+
+  server = server_start ("--resume-window", "0", NULL);
+  plain = ws_connect (server, resume_init);
+  ack = ws_next (plain);
+  g_assert_cmpstr (ack, ==, "{\"type\":\"connection_ack\"}");
+  soup_websocket_connection_send_text (plain->conn, SUBSCRIBE ",\"resume\":true}");
+  sub_ack = ws_next (plain);
+  g_assert_null (strstr (sub_ack, "session"));
+  g_assert_true (g_str_has_prefix (sub_ack, "{\"type\":\"subscribe_ack\""));
+  server_stop (server);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/pi/ws-resume/inside-window", test_inside_window);
+  g_test_add_func ("/pi/ws-resume/outside-window", test_outside_window);
+  g_test_add_func ("/pi/ws-resume/not-opted-in", test_not_opted_in);
+  g_test_add_func ("/pi/ws-resume/clean-end-and-off", test_clean_end_and_off);
+
+  return g_test_run ();
+}
