@@ -24,7 +24,10 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "pi-binding.h"
 #include "pi-kill-proxy.h"
+#include "pi-message.h"
+#include "pi-source.h"
 
 #define EXCHANGE  "exchange/test/v1/ws-resume"
 #define SUBSCRIBE "{\"type\":\"subscribe\",\"bindings\":[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"#\"}]"
@@ -585,6 +588,170 @@ test_clean_end_and_off (void)
   server_stop (server);
 }
 
+/* --- a PiSource over /subscription/raw ------------------------------------- */
+
+typedef struct
+{
+  PiSource  *source;
+  GPtrArray *messages;  /* of PiMessage, gaps included */
+} Watch;
+
+static gpointer
+copy_object (gconstpointer src,
+             gpointer      data)
+{
+  return g_object_ref ((gpointer) src);
+}
+
+static void
+on_messages (PiSource  *source,
+             GPtrArray *batch,
+             Watch     *watch)
+{
+  g_ptr_array_extend (watch->messages, batch, copy_object, NULL);
+}
+
+/* A source given the server's root: the plain WebSocket protocol. */
+static Watch *
+watch_start (guint16 port)
+{
+  Watch *watch = g_new0 (Watch, 1);
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "k.*"));
+  watch->source = pi_source_new ();
+  watch->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  pi_source_set_server_url (watch->source, url);
+  pi_source_set_bindings (watch->source, bindings);
+  g_signal_connect (watch->source, "messages", G_CALLBACK (on_messages), watch);
+  g_assert_true (pi_source_connect (watch->source, &error));
+  g_assert_no_error (error);
+
+  return watch;
+}
+
+static void
+watch_free (Watch *watch)
+{
+  pi_source_disconnect (watch->source);
+  g_signal_handlers_disconnect_by_data (watch->source, watch);
+  g_assert_finalize_object (watch->source);
+  g_ptr_array_unref (watch->messages);
+  g_free (watch);
+}
+
+#define WAIT_UNTIL(cond, seconds) G_STMT_START {                                    \
+    gint64 _deadline = g_get_monotonic_time () + (gint64) (seconds) * G_USEC_PER_SEC; \
+    while (!(cond))                                                                  \
+      {                                                                              \
+        if (g_get_monotonic_time () > _deadline)                                     \
+          g_error ("Timed out waiting for: %s", #cond);                              \
+        g_main_context_iteration (NULL, FALSE);                                      \
+        g_usleep (1000);                                                             \
+      }                                                                              \
+  } G_STMT_END
+
+static guint
+count_kind (Watch         *watch,
+            PiMessageKind  kind)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < watch->messages->len; i++)
+    if (pi_message_get_kind (g_ptr_array_index (watch->messages, i)) == kind)
+      n++;
+  return n;
+}
+
+/* The messages, gaps left out, are k.1 … k.N: each once, in order. */
+static void
+assert_exactly_once (Watch *watch,
+                     guint  n)
+{
+  guint expected = 1;
+
+  for (guint i = 0; i < watch->messages->len; i++)
+    {
+      PiMessage *message = g_ptr_array_index (watch->messages, i);
+      g_autofree char *key = NULL;
+
+      if (pi_message_get_kind (message) != PI_MESSAGE_KIND_DECODED)
+        continue;
+      key = g_strdup_printf ("k.%u", expected++);
+      g_assert_cmpstr (pi_message_get_routing_key (message), ==, key);
+    }
+  g_assert_cmpuint (expected - 1, ==, n);
+}
+
+/* Cut while messages keep coming: the source resumes its subscription;
+ * what was published meanwhile arrives once, in order, the list shows no
+ * gap and the state says nothing was lost. Twice. */
+static void
+test_source_inside_window (void)
+{
+  Server *server = server_start (NULL);
+  Watch *watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live");
+  publish_range (server, 1, 50);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 50, 10);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      guint base = 50 + round * 100;
+
+      g_assert_cmpuint (pi_kill_proxy_kill_all (server->proxy), ==, 1);
+      publish_range (server, base + 1, base + 50);
+      WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+      publish_range (server, base + 51, base + 100);
+      WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+      g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
+      WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == base + 100, 10);
+    }
+
+  publish_range (server, 251, 260);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 260, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  g_assert_cmpuint (pi_source_get_n_reconnects (watch->source), ==, 2);
+  assert_exactly_once (watch, 260);
+
+  watch_free (watch);
+  server_stop (server);
+}
+
+/* Back after the window: a fresh subscription and a gap, as without
+ * resuming. */
+static void
+test_source_outside_window (void)
+{
+  Server *server = server_start ("--resume-window", "0.05", NULL);
+  Watch *watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+  PiMessage *gap;
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  publish_range (server, 1, 5);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 5, 10);
+
+  g_assert_cmpuint (pi_kill_proxy_kill_all (server->proxy), ==, 1);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live");
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_GAP) == 1, 10);
+
+  publish_range (server, 6, 10);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 10, 10);
+  assert_exactly_once (watch, 10);
+  gap = g_ptr_array_index (watch->messages, 5);
+  g_assert_cmpint (pi_message_get_kind (gap), ==, PI_MESSAGE_KIND_GAP);
+  g_assert_true (g_str_has_prefix (pi_message_get_error (gap), "Connection lost ("));
+
+  watch_free (watch);
+  server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -595,6 +762,8 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/outside-window", test_outside_window);
   g_test_add_func ("/pi/ws-resume/not-opted-in", test_not_opted_in);
   g_test_add_func ("/pi/ws-resume/clean-end-and-off", test_clean_end_and_off);
+  g_test_add_func ("/pi/ws-resume/source-inside-window", test_source_inside_window);
+  g_test_add_func ("/pi/ws-resume/source-outside-window", test_source_outside_window);
 
   return g_test_run ();
 }
