@@ -752,6 +752,29 @@ test_source_outside_window (void)
   server_stop (server);
 }
 
+/* The server ends every socket after --socket-lifetime (4408): a client
+ * of ours resumes its subscription on the next one, nothing lost. */
+static void
+test_source_lifetime (void)
+{
+  Server *server = server_start ("--socket-lifetime", "1", NULL);
+  Watch *watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  publish_range (server, 1, 20);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 20, 10);
+  WAIT_UNTIL (pi_source_get_n_reconnects (watch->source) == 1, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
+  publish_range (server, 21, 40);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 40, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  assert_exactly_once (watch, 40);
+
+  watch_free (watch);
+  server_stop (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -764,6 +787,7 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/clean-end-and-off", test_clean_end_and_off);
   g_test_add_func ("/pi/ws-resume/source-inside-window", test_source_inside_window);
   g_test_add_func ("/pi/ws-resume/source-outside-window", test_source_outside_window);
+  g_test_add_func ("/pi/ws-resume/source-lifetime", test_source_lifetime);
 
   return g_test_run ();
 }
