@@ -31,7 +31,9 @@
  * they keep streaming as the bindings of a GraphQL connection do.
  *
  * pulse-events resumes subscriptions (docs/PROTOCOL.md 8, our extension):
- * the init asks (`"resume":true`), and only when the connection_ack says
+ * the init asks (`"resume":true`) when the upgrade's Server header named
+ * pulse-events (so the web-server never sees it), and only when the
+ * connection_ack says
  * the server does are the subscribes numbered (`"resume":true`) or resumed
  * (`"resume":"SESSION:SEQ"`, the last number seen of the session that
  * subscribe had on the socket before). Each subscribe is a session of its
@@ -338,8 +340,9 @@ pi_stream_worker_plain_opened (PiStreamWorker *w)
     w->ws_sessions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_remove_all (w->ws_sessions_by_id);
 
-  /* Raw mode reads any server: no extension of ours. */
-  if (!w->raw && len > 0 && init[len - 1] == '}')
+  /* Asked of pulse-events only (its upgrade's Server header): the
+   * web-server never sees the member. Raw mode uses no extension. */
+  if (w->ws_server_ours && !w->raw && len > 0 && init[len - 1] == '}')
     {
       g_autofree char *plain = g_steal_pointer (&init);
 

@@ -125,6 +125,7 @@ struct _PiStreamWorker
    * resume_session names one of them. */
   GHashTable    *ws_sessions;       /* subscribe key -> its session and the last message seen */
   GHashTable    *ws_sessions_by_id; /* this socket's subscriptionId -> the same, borrowed */
+  gboolean       ws_server_ours;    /* this socket's upgrade came from pulse-events */
   gboolean       ws_resume;         /* this socket's connection_ack said the server resumes */
   gboolean       ws_all_resumed;    /* every subscribe of this socket went on so far */
   guint64        ws_resume_lost;    /* what the server's window no longer held */
