@@ -775,6 +775,75 @@ test_source_lifetime (void)
   server_stop (server);
 }
 
+/* A web-server stand-in: the plain protocol, its own Server header. */
+typedef struct
+{
+  GPtrArray *received;  /* of char *: the client's frames */
+} FakeWebServer;
+
+static void
+fake_message_cb (SoupWebsocketConnection *conn,
+                 gint                     type,
+                 GBytes                  *message,
+                 FakeWebServer           *fake)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message));
+
+  if (strstr (text, "\"connection_init\"") != NULL)
+    soup_websocket_connection_send_text (conn, "{\"type\":\"connection_ack\"}");
+  else if (strstr (text, "\"subscribe\"") != NULL)
+    soup_websocket_connection_send_text (conn, "{\"type\":\"subscribe_ack\",\"subscriptionId\":\"abcdefghijklmnopqrstuv\"}");
+  g_ptr_array_add (fake->received, g_steal_pointer (&text));
+}
+
+static void
+fake_websocket_cb (SoupServer              *server,
+                   SoupServerMessage       *msg,
+                   const char              *path,
+                   SoupWebsocketConnection *conn,
+                   gpointer                 user_data)
+{
+  g_signal_connect (g_object_ref (conn), "message", G_CALLBACK (fake_message_cb), user_data);
+}
+
+/* A server that is not pulse-events never sees the extension: no
+ * `resume` in any frame the source sends it. */
+static void
+test_source_other_server (void)
+{
+  g_autoptr(SoupServer) soup = soup_server_new ("server-header", "web-server", NULL);
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  g_autofree char *url = NULL;
+  FakeWebServer fake = { g_ptr_array_new_with_free_func (g_free) };
+  PiSource *source;
+
+  soup_server_add_websocket_handler (soup, "/subscription/raw", NULL, NULL, fake_websocket_cb, &fake, NULL);
+  soup_server_listen_local (soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (soup);
+  url = g_strdup_printf ("http://127.0.0.1:%u", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "k.*"));
+  source = pi_source_new ();
+  pi_source_set_server_url (source, url);
+  pi_source_set_bindings (source, bindings);
+  g_assert_true (pi_source_connect (source, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_LIVE, 10);
+
+  g_assert_cmpuint (fake.received->len, ==, 2);
+  for (guint i = 0; i < fake.received->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (fake.received, i), "\"resume\""));
+
+  pi_source_disconnect (source);
+  g_assert_finalize_object (source);
+  soup_server_disconnect (soup);
+  g_ptr_array_unref (fake.received);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -788,6 +857,7 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/source-inside-window", test_source_inside_window);
   g_test_add_func ("/pi/ws-resume/source-outside-window", test_source_outside_window);
   g_test_add_func ("/pi/ws-resume/source-lifetime", test_source_lifetime);
+  g_test_add_func ("/pi/ws-resume/source-other-server", test_source_other_server);
 
   return g_test_run ();
 }
