@@ -588,6 +588,78 @@ test_clean_end_and_off (void)
   server_stop (server);
 }
 
+/* Messages k.FROM … k.TO with some 1 KiB of payload each, in one request. */
+static void
+publish_large_range (Server *server,
+                     guint   from,
+                     guint   to)
+{
+  g_autoptr(GString) body = g_string_new ("[");
+  g_autofree char *padding = g_strnfill (1000, 'x');
+  g_autofree char *answer = NULL;
+
+  for (guint i = from; i <= to; i++)
+    g_string_append_printf (body, "%s{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.%u\","
+                            "\"payload\":{\"n\":%u,\"pad\":\"%s\"}}", i > from ? "," : "", i, i, padding);
+  g_string_append_c (body, ']');
+  answer = http_get_or_post (server, "POST", "/publish", body->str);
+}
+
+/* Two clients that read nothing while 20 MB arrive for each: the one that
+ * does not resume is closed with 1011 after a `dropped` (too-slow), as the
+ * web-server does; the resumable one is never closed, its messages wait in
+ * its session and all come, in order, once it reads. */
+static void
+test_slow_reader (void)
+{
+  const guint n = 20000;
+  Server *server = server_start ("--client-buffer", "65536", "--resume-buffer", "67108864",
+                                 "--max-body", "67108864", NULL);
+  g_autoptr(Ws) resumable = ws_connect (server, resume_init);
+  g_autoptr(Ws) plain = ws_connect (server, "{\"type\":\"connection_init\"}");
+  g_autofree char *session = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *plain_id = NULL;
+  gboolean plain_dropped = FALSE;
+
+  g_free (ws_next (resumable));
+  soup_websocket_connection_send_text (resumable->conn, SUBSCRIBE ",\"resume\":true}");
+  session = expect_session_ack (resumable, FALSE, 0, &id);
+  g_free (ws_next (plain));
+  soup_websocket_connection_send_text (plain->conn, SUBSCRIBE "}");
+  {
+    g_autoptr(JsonObject) ack = ws_next_object (plain);
+
+    plain_id = g_strdup (json_object_get_string_member (ack, "subscriptionId"));
+  }
+
+  /* The relay runs on this thread's main loop: nothing is read meanwhile. */
+  publish_large_range (server, 1, n);
+
+  expect_numbered (resumable, id, 1, n, 1);
+  assert_quiet (resumable);
+  g_assert_false (resumable->closed);
+
+  iterate_until (&plain->closed);
+  while (!g_queue_is_empty (&plain->frames))
+    {
+      g_autofree char *text = g_queue_pop_head (&plain->frames);
+      g_autoptr(JsonObject) frame = parse_object (text);
+
+      if (g_strcmp0 (json_object_get_string_member (frame, "type"), "dropped") == 0)
+        {
+          g_assert_cmpstr (json_object_get_string_member (frame, "reason"), ==, "too-slow");
+          plain_dropped = TRUE;
+        }
+    }
+  g_assert_true (plain_dropped);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (plain->conn), ==, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR);
+
+  soup_websocket_connection_close (resumable->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  iterate_until (&resumable->closed);
+  server_stop (server);
+}
+
 /* --- a PiSource over /subscription/raw ------------------------------------- */
 
 typedef struct
@@ -854,6 +926,7 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/outside-window", test_outside_window);
   g_test_add_func ("/pi/ws-resume/not-opted-in", test_not_opted_in);
   g_test_add_func ("/pi/ws-resume/clean-end-and-off", test_clean_end_and_off);
+  g_test_add_func ("/pi/ws-resume/slow-reader", test_slow_reader);
   g_test_add_func ("/pi/ws-resume/source-inside-window", test_source_inside_window);
   g_test_add_func ("/pi/ws-resume/source-outside-window", test_source_outside_window);
   g_test_add_func ("/pi/ws-resume/source-lifetime", test_source_lifetime);
