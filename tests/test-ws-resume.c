@@ -683,9 +683,11 @@ on_messages (PiSource  *source,
   g_ptr_array_extend (watch->messages, batch, copy_object, NULL);
 }
 
-/* A source given the server's root: the plain WebSocket protocol. */
+/* A source given the server's root: the plain WebSocket protocol; with
+ * @n_other bindings more, on other exchanges, after its own. */
 static Watch *
-watch_start (guint16 port)
+watch_start_with (guint16 port,
+                  guint   n_other)
 {
   Watch *watch = g_new0 (Watch, 1);
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
@@ -693,6 +695,12 @@ watch_start (guint16 port)
   g_autoptr(GError) error = NULL;
 
   g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "k.*"));
+  for (guint i = 0; i < n_other; i++)
+    {
+      g_autofree char *exchange = g_strdup_printf ("exchange/test/v1/other-%u", i);
+
+      g_ptr_array_add (bindings, pi_binding_new (exchange, "#"));
+    }
   watch->source = pi_source_new ();
   watch->messages = g_ptr_array_new_with_free_func (g_object_unref);
   pi_source_set_server_url (watch->source, url);
@@ -702,6 +710,12 @@ watch_start (guint16 port)
   g_assert_no_error (error);
 
   return watch;
+}
+
+static Watch *
+watch_start (guint16 port)
+{
+  return watch_start_with (port, 0);
 }
 
 static void
@@ -847,6 +861,32 @@ test_source_lifetime (void)
   server_stop (server);
 }
 
+/* 250 bindings take three subscribes (at most 100 each), each a session
+ * of its own: all three resume, and the cut loses nothing. */
+static void
+test_source_split (void)
+{
+  Server *server = server_start (NULL);
+  Watch *watch = watch_start_with (pi_kill_proxy_get_port (server->proxy), 249);
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  publish_range (server, 1, 10);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 10, 10);
+
+  g_assert_cmpuint (pi_kill_proxy_kill_all (server->proxy), ==, 1);
+  publish_range (server, 11, 20);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
+  publish_range (server, 21, 30);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 30, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  assert_exactly_once (watch, 30);
+
+  watch_free (watch);
+  server_stop (server);
+}
+
 /* A web-server stand-in: the plain protocol, its own Server header. */
 typedef struct
 {
@@ -930,6 +970,7 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/source-inside-window", test_source_inside_window);
   g_test_add_func ("/pi/ws-resume/source-outside-window", test_source_outside_window);
   g_test_add_func ("/pi/ws-resume/source-lifetime", test_source_lifetime);
+  g_test_add_func ("/pi/ws-resume/source-split", test_source_split);
   g_test_add_func ("/pi/ws-resume/source-other-server", test_source_other_server);
 
   return g_test_run ();
