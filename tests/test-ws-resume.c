@@ -355,6 +355,16 @@ expect_numbered (Ws         *ws,
     }
 }
 
+/* Closes from the client's side, as a client done with it does: the
+ * server stops at once rather than wait for an answer to its own close. */
+static void
+ws_bye (Ws *ws)
+{
+  if (soup_websocket_connection_get_state (ws->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (ws->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  iterate_until (&ws->closed);
+}
+
 static void
 assert_quiet (Ws *ws)
 {
@@ -436,6 +446,7 @@ test_inside_window (void)
   expect_numbered (second, id2, 13, 14, 13);
   assert_quiet (second);
 
+  ws_bye (second);
   server_stop (server);
 }
 
@@ -508,6 +519,7 @@ test_outside_window (void)
   fresh = expect_session_ack (third, FALSE, 0, NULL);
   g_assert_cmpstr (fresh, !=, session);
 
+  ws_bye (third);
   server_stop (server);
 }
 
@@ -585,6 +597,7 @@ test_clean_end_and_off (void)
   sub_ack = ws_next (plain);
   g_assert_null (strstr (sub_ack, "session"));
   g_assert_true (g_str_has_prefix (sub_ack, "{\"type\":\"subscribe_ack\""));
+  ws_bye (plain);
   server_stop (server);
 }
 
@@ -655,8 +668,7 @@ test_slow_reader (void)
   g_assert_true (plain_dropped);
   g_assert_cmpuint (soup_websocket_connection_get_close_code (plain->conn), ==, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR);
 
-  soup_websocket_connection_close (resumable->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-  iterate_until (&resumable->closed);
+  ws_bye (resumable);
   server_stop (server);
 }
 
