@@ -37,8 +37,9 @@
  * the recent ones; the subscription sends them from there (ws_sub_fill()),
  * as far as the client's --client-buffer has room, and tries again shortly
  * when it has none, so a slow reader waits instead of being closed. When
- * the socket ends without the client's close frame, the sessions are held
- * for a resume; an unsubscribe or the client's close ends them.
+ * the socket ends without a normal close by the client, the sessions are
+ * held for a resume; an unsubscribe or the client's normal close (1000,
+ * 1001) ends them.
  */
 
 /* After a close frame is queued, how long the client has to read what is
@@ -85,7 +86,7 @@ struct _PiServerWs
   guint64                  n_dropped_total;
   gboolean                 initialized;
   gboolean                 closing;
-  gboolean                 end_sessions; /* the client closed: nothing to hold */
+  gboolean                 end_sessions; /* the client closed normally: nothing to hold */
 };
 
 static void ws_sub_free (WsSub *sub);
@@ -901,10 +902,11 @@ pi_server_ws_finish (PiServerWs *ws)
   g_clear_handle_id (&ws->lifetime_source, g_source_remove);
   g_clear_handle_id (&ws->abort_source, g_source_remove);
   g_clear_handle_id (&ws->fill_source, g_source_remove);
-  /* The client's own close frame lets its subscriptions go; a socket
-   * lost without one (or closed by us) keeps them for a resume. */
-  if (!ws->closing && code != 0 && code != SOUP_WEBSOCKET_CLOSE_ABNORMAL &&
-      soup_websocket_connection_get_state (ws->conn) == SOUP_WEBSOCKET_STATE_CLOSED)
+  /* A client that closes normally (1000, or 1001 as a page that goes
+   * away) lets its subscriptions go; a socket lost without a close frame,
+   * closed by us, or by a client for an error of its own (no pong in
+   * time, a frame it could not read) keeps them for a resume. */
+  if (!ws->closing && (code == SOUP_WEBSOCKET_CLOSE_NORMAL || code == SOUP_WEBSOCKET_CLOSE_GOING_AWAY))
     ws->end_sessions = TRUE;
   g_ptr_array_unref (ws->subs);
 
