@@ -560,8 +560,8 @@ test_not_opted_in (void)
   server_stop (server);
 }
 
-/* A client that lets its subscription go (unsubscribe, or its own close
- * frame) leaves nothing held; with the extension off (--resume-window 0)
+/* A client that lets its subscription go (unsubscribe, or its normal
+ * close) leaves nothing held; with the extension off (--resume-window 0)
  * a request to resume gets plain acks. */
 static void
 test_clean_end_and_off (void)
@@ -587,6 +587,22 @@ test_clean_end_and_off (void)
   iterate_until (&ws->closed);
   sleep_ms (200);
   g_assert_cmpint (held_streams (server), ==, 0);
+
+  /* A client that closes for an error of its own (here: no pong in time,
+   * libsoup's 1008) comes back: held. */
+  {
+    g_autoptr(Ws) again = ws_connect (server, resume_init);
+    g_autofree char *held_session = NULL;
+
+    g_free (ws_next (again));
+    soup_websocket_connection_send_text (again->conn, SUBSCRIBE ",\"resume\":true}");
+    held_session = expect_session_ack (again, FALSE, 0, NULL);
+    soup_websocket_connection_close (again->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, NULL);
+    iterate_until (&again->closed);
+    for (guint i = 0; i < 100 && held_streams (server) != 1; i++)
+      sleep_ms (20);
+    g_assert_cmpint (held_streams (server), ==, 1);
+  }
   server_stop (server);
 
   server = server_start ("--resume-window", "0", NULL);
