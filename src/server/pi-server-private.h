@@ -21,7 +21,8 @@ G_BEGIN_DECLS
  * queue, flow control, dropped accounting, hang-up and end),
  * pi-server-session.c (a resumable stream's session: numbering, history,
  * hold and its budget, for event streams and WebSocket subscriptions),
- * pi-server-ws.c (one client of the plain WebSocket endpoints) and
+ * pi-server-ws.c (one client of the plain WebSocket endpoints, its frames
+ * formatted by pi-ws-reply.c) and
  * pi-server-publish.c (the POST /publish extension). Connections reach the
  * SoupServer through a PiHttpFront (pi-http-front.c).
  */

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "pi-binding.h"
-#include "pi-json-util.h"
 #include "pi-server-private.h"
+#include "pi-ws-reply.h"
 
 /*
  * One client of the plain WebSocket endpoints, /subscription/raw and
@@ -55,7 +55,6 @@ typedef struct
 {
   PiServerWs     *ws;
   char           *id;
-  char           *data_prefix;    /* {"type":"data","subscriptionId":"…","message": */
   PiSubscription *subscription;
   gboolean        ready;          /* bound, or failed: may be acked */
   gboolean        acked;
@@ -105,13 +104,6 @@ ws_pending (PiServerWs *ws)
   return ws->queued > written ? ws->queued - written : 0;
 }
 
-/* The bytes of an unmasked server frame carrying @length bytes. */
-static gsize
-frame_size (gsize length)
-{
-  return length + 2 + (length > 125 ? 2 : 0) + (length > 65535 ? 6 : 0);
-}
-
 static void
 ws_send (PiServerWs *ws,
          const char *text,
@@ -120,7 +112,7 @@ ws_send (PiServerWs *ws,
   if (ws->closing || soup_websocket_connection_get_state (ws->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
 
-  ws->queued += frame_size (length);
+  ws->queued += pi_ws_reply_frame_size (length);
   soup_websocket_connection_send_text (ws->conn, text);
 }
 
@@ -162,18 +154,7 @@ ws_send_error (PiServerWs *ws,
                const char *code,
                const char *message)
 {
-  g_autoptr(GString) frame = g_string_new ("{\"type\":\"error\"");
-
-  if (subscription_id != NULL)
-    {
-      g_string_append (frame, ",\"subscriptionId\":");
-      pi_json_append_string (frame, subscription_id, -1);
-    }
-  g_string_append (frame, ",\"code\":");
-  pi_json_append_string (frame, code, -1);
-  g_string_append (frame, ",\"message\":");
-  pi_json_append_string (frame, message, -1);
-  g_string_append_c (frame, '}');
+  g_autoptr(GString) frame = pi_ws_reply_error (subscription_id, code, message);
 
   ws_send (ws, frame->str, frame->len);
 }
@@ -184,57 +165,9 @@ ws_send_dropped (PiServerWs *ws,
                  guint64     count,
                  const char *reason)
 {
-  g_autoptr(GString) frame = g_string_new ("{\"type\":\"dropped\",\"subscriptionId\":");
+  g_autoptr(GString) frame = pi_ws_reply_dropped (sub->id, count, reason);
 
-  pi_json_append_string (frame, sub->id, -1);
-  g_string_append_printf (frame, ",\"count\":%" G_GUINT64_FORMAT ",\"reason\":\"%s\"}", count, reason);
   ws_send (ws, frame->str, frame->len);
-}
-
-/* The events v1 message in @event ("event: message\ndata: {…\"routes\":[…]}\n
- * id: -\n\n", pi_event_format_message()) as the web-server's message
- * object, after @prefix: `routes` becomes `cc`, each route with its
- * `route.` prefix back, as the AMQP CC header had it. `routes` is the last
- * member, and a string cannot contain `,"routes":[` unescaped, so its last
- * occurrence is the member. */
-static gboolean
-append_ws_message (GString    *out,
-                   GBytes     *event)
-{
-  static const char data_field[] = "data: ";
-  static const char routes_key[] = ",\"routes\":[";
-  gsize size;
-  const char *text = g_bytes_get_data (event, &size);
-  const char *data = memchr (text, '\n', size);
-  const char *end, *routes;
-  gboolean in_string = FALSE;
-
-  if (data == NULL || !g_str_has_prefix (data + 1, data_field))
-    return FALSE;
-  data += 1 + strlen (data_field);
-  end = memchr (data, '\n', size - (data - text));
-  if (end == NULL || end == data || end[-1] != '}')
-    return FALSE;
-  routes = g_strrstr_len (data, end - data, routes_key);
-  if (routes == NULL)
-    return FALSE;
-
-  g_string_append_len (out, data, routes - data);
-  g_string_append (out, ",\"cc\":[");
-  for (const char *p = routes + strlen (routes_key); p < end; p++)
-    {
-      g_string_append_c (out, *p);
-      if (in_string && *p == '\\' && p + 1 < end)
-        g_string_append_c (out, *++p);
-      else if (*p == '"')
-        {
-          if (!in_string)
-            g_string_append (out, "route.");
-          in_string = !in_string;
-        }
-    }
-
-  return TRUE;
 }
 
 /* --- subscriptions ---------------------------------------------------------- */
@@ -260,7 +193,6 @@ ws_sub_free (WsSub *sub)
 {
   ws_sub_unsubscribe (sub);
   g_free (sub->id);
-  g_free (sub->data_prefix);
   g_free (sub->failure);
   g_free (sub);
 }
@@ -268,19 +200,17 @@ ws_sub_free (WsSub *sub)
 /* The ack of a resumable subscription names its session and says whether
  * it goes on where the client left it, and how many messages of it the
  * window no longer held (`lost`). */
-static void
-ws_append_session (WsSub   *sub,
-                   GString *frame)
+static GString *
+ws_sub_ack (WsSub *sub)
 {
-  guint64 first_seq = pi_server_session_get_first_seq (sub->session);
+  guint64 first_seq;
 
-  g_string_append (frame, ",\"session\":");
-  pi_json_append_string (frame, pi_server_session_get_id (sub->session), -1);
-  if (sub->resumed)
-    g_string_append_printf (frame, ",\"resumed\":true,\"lost\":%" G_GUINT64_FORMAT,
-                            sub->next_seq < first_seq ? first_seq - sub->next_seq : 0);
-  else
-    g_string_append (frame, ",\"resumed\":false");
+  if (sub->session == NULL || sub->failure != NULL)
+    return pi_ws_reply_subscribe_ack (sub->id, NULL, FALSE, 0);
+
+  first_seq = pi_server_session_get_first_seq (sub->session);
+  return pi_ws_reply_subscribe_ack (sub->id, pi_server_session_get_id (sub->session), sub->resumed,
+                                    sub->next_seq < first_seq ? first_seq - sub->next_seq : 0);
 }
 
 /* Right after a resume's ack: what fell out of the window meanwhile is
@@ -317,11 +247,7 @@ ws_flush_acks (PiServerWs *ws)
         return;
 
       sub->acked = TRUE;
-      frame = g_string_new ("{\"type\":\"subscribe_ack\",\"subscriptionId\":");
-      pi_json_append_string (frame, sub->id, -1);
-      if (sub->session != NULL && sub->failure == NULL)
-        ws_append_session (sub, frame);
-      g_string_append_c (frame, '}');
+      frame = ws_sub_ack (sub);
       ws_send (ws, frame->str, frame->len);
       if (sub->session != NULL && sub->failure == NULL)
         ws_sub_report_resume_loss (sub);
@@ -362,15 +288,12 @@ ws_sub_message_cb (GBytes   *event,
   if (ws->closing)
     return;
 
-  frame = g_string_sized_new (g_bytes_get_size (event) + 128);
-  g_string_append (frame, sub->data_prefix);
-  if (!append_ws_message (frame, event))
+  if (!(frame = pi_ws_reply_data (sub->id, 0, event)))
     {
       g_warning ("A message event the WebSocket endpoints cannot convert");
       return;
     }
-  g_string_append_c (frame, '}');
-  size = frame_size (frame->len);
+  size = pi_ws_reply_frame_size (frame->len);
 
   /* One message larger than the whole buffer could never be held. */
   if (size > self->client_buffer)
@@ -452,18 +375,13 @@ ws_sub_fill (WsSub *sub)
         }
 
       event = pi_server_session_get_message (session, sub->next_seq);
-      frame = g_string_sized_new (g_bytes_get_size (event) + 160);
-      g_string_append (frame, "{\"type\":\"data\",\"subscriptionId\":");
-      pi_json_append_string (frame, sub->id, -1);
-      g_string_append_printf (frame, ",\"seq\":%" G_GUINT64_FORMAT ",\"message\":", sub->next_seq);
-      if (!append_ws_message (frame, event))
+      if (!(frame = pi_ws_reply_data (sub->id, sub->next_seq, event)))
         {
           g_warning ("A message event the WebSocket endpoints cannot convert");
           sub->next_seq++;
           continue;
         }
-      g_string_append_c (frame, '}');
-      size = frame_size (frame->len);
+      size = pi_ws_reply_frame_size (frame->len);
 
       if (size > self->client_buffer)
         {
@@ -644,37 +562,24 @@ ws_subscribe (PiServerWs  *ws,
   PiServer *self = ws->server;
   gboolean resumable = request->resume && self->resume_window > 0 && self->resume_buffer > 0;
   WsSub *sub = g_new0 (WsSub, 1);
-  g_autoptr(GString) prefix = g_string_new ("{\"type\":\"data\",\"subscriptionId\":");
   g_autofree char *text = pi_bindings_to_json (bindings);
-
-  if (resumable)
-    {
-      /* Also the key a resume must match: kept whole. */
-      g_autofree char *bindings_json = g_strdup (text);
-
-      sub->ws = ws;
-      sub->id = new_subscription_id ();
-      g_ptr_array_add (ws->subs, sub);
-      if (strlen (text) > LOG_BINDINGS_MAX)
-        strcpy (text + LOG_BINDINGS_MAX - 3, "...");
-      g_message ("WebSocket subscription %s: %s, %u bindings %s, resumable", sub->id, ws->peer,
-                 bindings->len, text);
-      ws_sub_start_session (sub, request->resume_from, bindings_json, bindings);
-      return;
-    }
+  /* The key a resume must match: kept whole. */
+  g_autofree char *bindings_json = resumable ? g_strdup (text) : NULL;
 
   sub->ws = ws;
   sub->id = new_subscription_id ();
-  pi_json_append_string (prefix, sub->id, -1);
-  g_string_append (prefix, ",\"message\":");
-  sub->data_prefix = g_string_free (g_steal_pointer (&prefix), FALSE);
   g_ptr_array_add (ws->subs, sub);
 
   /* One short log line, as for the event streams. */
   if (strlen (text) > LOG_BINDINGS_MAX)
     strcpy (text + LOG_BINDINGS_MAX - 3, "...");
-  g_message ("WebSocket subscription %s: %s, %u bindings %s", sub->id, ws->peer, bindings->len, text);
-  sub->subscription = pi_broker_subscribe (ws->server->broker, bindings, &ws_sub_callbacks, sub);
+  g_message ("WebSocket subscription %s: %s, %u bindings %s%s", sub->id, ws->peer, bindings->len, text,
+             resumable ? ", resumable" : "");
+
+  if (resumable)
+    ws_sub_start_session (sub, request->resume_from, bindings_json, bindings);
+  else
+    sub->subscription = pi_broker_subscribe (self->broker, bindings, &ws_sub_callbacks, sub);
 }
 
 static void
