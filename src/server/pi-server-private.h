@@ -125,17 +125,17 @@ typedef struct
   void (*fail)  (gpointer owner, const char *text);  /* the subscription failed */
 } PiServerSessionOwner;
 
-PiServerSession *pi_server_session_new       (PiServer        *server,
+PiServerSession *pi_server_session_new       (PiServer                   *server,
                                               const PiServerSessionOwner *owner_class,
-                                              const char      *bindings_json,
-                                              gpointer         client);
+                                              const char                 *bindings_json,
+                                              gpointer                    client);
 void             pi_server_session_subscribe (PiServerSession *session,
                                               GPtrArray       *bindings);
-PiServerSession *pi_server_session_find      (PiServer        *server,
+PiServerSession *pi_server_session_find      (PiServer                   *server,
                                               const PiServerSessionOwner *owner_class,
-                                              const char      *resume,
-                                              const char      *bindings_json,
-                                              guint64         *last_seen);
+                                              const char                 *resume,
+                                              const char                 *bindings_json,
+                                              guint64                    *last_seen);
 gpointer         pi_server_session_attach    (PiServerSession *session,
                                               gpointer         client);
 void             pi_server_session_release   (PiServerSession *session);
