@@ -18,9 +18,11 @@
 #include "pi-server-private.h"
 
 /*
- * One resumable stream's session (docs/PROTOCOL.md 7, `resume`): the
- * subscription of a resumable stream belongs here rather than to its
- * connection (a PiServerClient, pi-server-client.c).
+ * One resumable stream's session (docs/PROTOCOL.md 7 and 8, `resume`): the
+ * subscription of a resumable event stream (a PiServerClient,
+ * pi-server-client.c) or of a resumable WebSocket subscription
+ * (pi-server-ws.c) belongs here rather than to its connection; what the
+ * session tells the one attached goes through its PiServerSessionOwner.
  *
  * A session holds its id (128 random bits, what takes the stream over), its
  * bindings, the broker subscription, the messages it numbered (from 1) and
@@ -29,8 +31,8 @@
  * connection goes, the session is held for the window's seconds so that a
  * reconnect naming the last number it saw gets the rest; the held sessions
  * together are bounded too (count and --resume-held-buffer), oldest ending
- * first. The attached client takes its messages from the history
- * (pi_server_client_fill()), as far as its queue has room.
+ * first. The attached client takes its messages from the history (its
+ * owner's fill), as far as its queue has room.
  */
 
 typedef struct
