@@ -15,7 +15,11 @@
  * message after it, and the load average. Exit status 0 only when nothing
  * was lost, doubled or reordered.
  *
- *   bench-resume [--server PATH] [--rate 2000] [--duration 60] [--kill-interval 2]
+ * With --websocket the source reads the plain WebSocket endpoint
+ * (/subscription/raw) instead of the event stream, resuming its
+ * subscription (docs/PROTOCOL.md 8).
+ *
+ *   bench-resume [--server PATH] [--rate 2000] [--duration 60] [--kill-interval 2] [--websocket]
  */
 
 #include "config.h"
@@ -42,7 +46,8 @@ static struct
   double  rate;
   double  duration;
   double  kill_interval;
-} opts = { NULL, 2000, 60, 2 };
+  gboolean websocket;
+} opts = { NULL, 2000, 60, 2, FALSE };
 
 typedef struct
 {
@@ -310,6 +315,7 @@ main (int   argc,
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &opts.rate, "Messages per second (2000)", "R" },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &opts.duration, "Seconds of publishing (60)", "S" },
     { "kill-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opts.kill_interval, "Seconds between cuts (2)", "S" },
+    { "websocket", 0, 0, G_OPTION_ARG_NONE, &opts.websocket, "Read /subscription/raw, not the event stream", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -347,7 +353,9 @@ main (int   argc,
   bench.live_again_ms = g_array_new (FALSE, FALSE, sizeof (double));
   bench.first_message_ms = g_array_new (FALSE, FALSE, sizeof (double));
 
-  url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1", pi_kill_proxy_get_port (bench.proxy));
+  /* The server's root is the plain WebSocket protocol. */
+  url = g_strdup_printf ("http://127.0.0.1:%u%s", pi_kill_proxy_get_port (bench.proxy),
+                         opts.websocket ? "" : "/api/events/v1");
   g_ptr_array_add (bindings, pi_binding_new (EXCHANGE, "#"));
   bench.source = pi_source_new ();
   pi_source_set_server_url (bench.source, url);
@@ -393,8 +401,9 @@ main (int   argc,
   if (bench.next_expected <= publisher.n_published)
     bench.n_missing += publisher.n_published + 1 - bench.next_expected;
 
-  printf ("bench-resume: %.0f messages/s for %.0f s, the connection cut every %.1f s\n",
-          opts.rate, opts.duration, opts.kill_interval);
+  printf ("bench-resume: %.0f messages/s for %.0f s, the connection cut every %.1f s, over %s\n",
+          opts.rate, opts.duration, opts.kill_interval,
+          opts.websocket ? "/subscription/raw" : "the event stream");
   printf ("%-30s %u\n", "published", publisher.n_published);
   printf ("%-30s %" G_GUINT64_FORMAT "\n", "received", bench.n_received);
   printf ("%-30s %" G_GUINT64_FORMAT "\n", "missing", bench.n_missing);

@@ -589,7 +589,9 @@ test_many_bindings (void)
 static void
 test_lifetime (void)
 {
-  Server *server = server_start ("--socket-lifetime", "2", NULL);
+  /* Without resuming (a server of ours resumes across the lifetime's
+   * close: tests/test-ws-resume.c), the close is a gap. */
+  Server *server = server_start ("--socket-lifetime", "2", "--resume-window", "0", NULL);
   Listen *listen = listen_start ("--root-url", server->url, "--bind", EXCHANGE "=#", NULL);
   g_autoptr(JsonObject) gap = NULL;
   g_autoptr(JsonObject) after = NULL;
@@ -735,7 +737,8 @@ collect_messages (PiSource  *source,
 static void
 test_slow_caller (void)
 {
-  Server *server = server_start ("--client-buffer", "65536", NULL);
+  /* A resumable subscription waits in its session instead (tests/test-ws-resume.c). */
+  Server *server = server_start ("--client-buffer", "65536", "--resume-window", "0", NULL);
   g_autoptr(PiSource) source = pi_source_new ();
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);

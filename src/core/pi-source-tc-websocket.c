@@ -29,7 +29,31 @@
  * exchange 'X' ..."). The bindings the error names show it, and the
  * others of that subscribe are subscribed again without them, so that
  * they keep streaming as the bindings of a GraphQL connection do.
+ *
+ * pulse-events resumes subscriptions (docs/PROTOCOL.md 8, our extension):
+ * the init asks (`"resume":true`) when the upgrade's Server header named
+ * pulse-events (so the web-server never sees it), and only when the
+ * connection_ack says
+ * the server does are the subscribes numbered (`"resume":true`) or resumed
+ * (`"resume":"SESSION:SEQ"`, the last number seen of the session that
+ * subscribe had on the socket before). Each subscribe is a session of its
+ * own, known by its bindings (the key below). When every subscribe after
+ * a loss went on, the loss was no gap: "resumed, nothing lost", as for an
+ * event stream (pi-source-read.c); otherwise the gap is shown.
  */
+
+typedef struct
+{
+  char    *session;
+  guint64  seq;       /* the last message of it seen */
+} WsSession;
+
+static void
+ws_session_free (WsSession *session)
+{
+  g_free (session->session);
+  g_free (session);
+}
 
 /* In pending_subscribes and subscriptions: the index + 1 of the subscribe's
  * set of binding indices in w->subscribe_sets, or NAMED for the one
@@ -45,6 +69,87 @@ subscribe_set (PiStreamWorker *w,
   return g_ptr_array_index (w->subscribe_sets, tag - 1);
 }
 
+/* What a subscribe asks for, the same on every socket: its binding
+ * indices, or the one named subscription. */
+static char *
+subscribe_key (PiStreamWorker *w,
+               guint           tag)
+{
+  GArray *set = subscribe_set (w, tag);
+  GString *key;
+
+  if (set == NULL)
+    return tag == NAMED ? g_strdup ("named") : NULL;
+
+  key = g_string_new (NULL);
+  for (guint i = 0; i < set->len; i++)
+    g_string_append_printf (key, "%s%u", i > 0 ? "," : "", g_array_index (set, guint, i));
+  return g_string_free (key, FALSE);
+}
+
+/* @frame, a subscribe of @tag, asking the server to number it or to go
+ * on with the session it had (a server of ours that said it resumes). */
+static char *
+with_resume (PiStreamWorker *w,
+             guint           tag,
+             char           *frame)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *owned = frame;
+  WsSession *session;
+  gsize len = strlen (frame);
+
+  if (!w->ws_resume || len == 0 || frame[len - 1] != '}' || !(key = subscribe_key (w, tag)))
+    return g_steal_pointer (&owned);
+
+  frame[len - 1] = '\0';
+  session = w->ws_sessions != NULL ? g_hash_table_lookup (w->ws_sessions, key) : NULL;
+  if (session != NULL)
+    return g_strdup_printf ("%s,\"resume\":\"%s:%" G_GUINT64_FORMAT "\"}", frame, session->session, session->seq);
+  return g_strdup_printf ("%s,\"resume\":true}", frame);
+}
+
+/* The ack of subscribe @tag: a resumable one names its session, and says
+ * whether it went on where it was left. */
+static void
+subscribe_acked (PiStreamWorker  *w,
+                 guint            tag,
+                 const PiTcFrame *frame)
+{
+  g_autofree char *key = NULL;
+  WsSession *session;
+
+  if (!w->ws_resume || frame->session == NULL || frame->id == NULL || !(key = subscribe_key (w, tag)))
+    {
+      w->ws_all_resumed = FALSE;
+      return;
+    }
+
+  if (w->ws_sessions == NULL)
+    w->ws_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ws_session_free);
+  session = g_hash_table_lookup (w->ws_sessions, key);
+  if (session != NULL && frame->resumed && strcmp (session->session, frame->session) == 0)
+    {
+      g_debug ("Resumed subscription %s (session %s) after message %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT " lost",
+               frame->id, frame->session, session->seq, frame->lost);
+      /* What the server no longer kept comes as a `dropped` frame next,
+       * which marks the gap with its count. */
+      w->ws_resume_lost += frame->lost;
+    }
+  else
+    {
+      w->ws_all_resumed = FALSE;
+      session = g_new0 (WsSession, 1);
+      session->session = g_strdup (frame->session);
+      g_hash_table_replace (w->ws_sessions, g_steal_pointer (&key), session);
+    }
+  g_hash_table_replace (w->ws_sessions_by_id, g_strdup (frame->id), session);
+
+  /* A loss is known to be a gap, or none, at the reconnect's acks. */
+  if (w->resume_session == NULL)
+    w->resume_session = g_strdup (frame->session);
+}
+
 /* Sends a subscribe for the bindings in @set (taken), to be answered. */
 static void
 send_subscribe (PiStreamWorker *w,
@@ -55,9 +160,8 @@ send_subscribe (PiStreamWorker *w,
 
   for (guint i = 0; i < set->len; i++)
     g_ptr_array_add (bindings, g_ptr_array_index (w->plan->bindings, g_array_index (set, guint, i)));
-  frame = pi_tc_frame_build_raw_subscribe (bindings, 0, bindings->len);
-
   g_ptr_array_add (w->subscribe_sets, set);
+  frame = with_resume (w, w->subscribe_sets->len, pi_tc_frame_build_raw_subscribe (bindings, 0, bindings->len));
   g_queue_push_tail (&w->pending_subscribes, GUINT_TO_POINTER (w->subscribe_sets->len));
   pi_stream_worker_ws_send (w, frame);
   if (w->ack_timeout == NULL)
@@ -180,6 +284,12 @@ maybe_live (PiStreamWorker *w)
 
   if (w->acked && g_queue_is_empty (&w->pending_subscribes) && !w->live)
     {
+      /* Every subscription went on: the loss was no gap. */
+      if (w->ws_resume && w->ws_all_resumed && w->lost_reason != NULL)
+        {
+          g_clear_pointer (&w->lost_reason, g_free);
+          w->resumed = w->ws_resume_lost == 0;
+        }
       pi_stream_worker_went_live (w);
       pi_stream_worker_flush_batches (w, FALSE);
       pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_READY));
@@ -194,9 +304,10 @@ send_subscribes (PiStreamWorker *w)
   if (w->plan->named_service != NULL)
     {
       g_autofree char *frame =
-        pi_tc_frame_build_named_subscribe (w->plan->named_service,
-                                           (const char * const *) w->plan->named_events,
-                                           (const char * const *) w->plan->named_routing_key);
+        with_resume (w, NAMED,
+                     pi_tc_frame_build_named_subscribe (w->plan->named_service,
+                                                        (const char * const *) w->plan->named_events,
+                                                        (const char * const *) w->plan->named_routing_key));
 
       g_queue_push_tail (&w->pending_subscribes, GUINT_TO_POINTER (NAMED));
       pi_stream_worker_ws_send (w, frame);
@@ -219,7 +330,25 @@ void
 pi_stream_worker_plain_opened (PiStreamWorker *w)
 {
   g_autofree char *init = pi_tc_frame_build_plain_init (w->plan->client_id, w->plan->access_token);
+  gsize len = strlen (init);
 
+  w->ws_resume = FALSE;
+  w->ws_all_resumed = TRUE;
+  w->ws_resume_lost = 0;
+  w->resumed = FALSE;
+  if (w->ws_sessions_by_id == NULL)
+    w->ws_sessions_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_remove_all (w->ws_sessions_by_id);
+
+  /* Asked of pulse-events only (its upgrade's Server header): the
+   * web-server never sees the member. Raw mode uses no extension. */
+  if (w->ws_server_ours && !w->raw && len > 0 && init[len - 1] == '}')
+    {
+      g_autofree char *plain = g_steal_pointer (&init);
+
+      plain[len - 1] = '\0';
+      init = g_strdup_printf ("%s,\"resume\":true}", plain);
+    }
   pi_stream_worker_ws_send (w, init);
 }
 
@@ -244,6 +373,15 @@ pi_stream_worker_plain_frame (PiStreamWorker *w,
         {
           pi_stream_worker_ws_disarm_ack_timeout (w);
           w->acked = TRUE;
+          /* Only a server of ours says so; with any other nothing
+           * resumes, and a loss is a gap. */
+          w->ws_resume = frame.resume;
+          if (!w->ws_resume)
+            {
+              g_clear_pointer (&w->resume_session, g_free);
+              if (w->ws_sessions != NULL)
+                g_hash_table_remove_all (w->ws_sessions);
+            }
           send_subscribes (w);
           maybe_live (w);
         }
@@ -255,11 +393,20 @@ pi_stream_worker_plain_frame (PiStreamWorker *w,
 
         if (tag != 0 && frame.id != NULL)
           g_hash_table_replace (w->subscriptions, g_strdup (frame.id), GUINT_TO_POINTER (tag));
+        if (tag != 0)
+          subscribe_acked (w, tag, &frame);
         maybe_live (w);
       }
       break;
 
     case PI_TC_FRAME_DATA:
+      if (frame.seq != 0 && frame.id != NULL)
+        {
+          WsSession *session = g_hash_table_lookup (w->ws_sessions_by_id, frame.id);
+
+          if (session != NULL)
+            session->seq = frame.seq;
+        }
       pi_stream_worker_ws_add_message (w, &frame);
       break;
 

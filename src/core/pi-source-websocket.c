@@ -598,6 +598,11 @@ connect_cb (GObject      *object,
 
   pi_stream_worker_ws_arm_ack_timeout (w);
 
+  /* Only a server that names itself pulse-events is asked for its
+   * extensions (docs/PROTOCOL.md 8, resume). */
+  w->ws_server_ours = headers != NULL && soup_message_headers_get_one (headers, "Server") != NULL &&
+                      g_str_has_prefix (soup_message_headers_get_one (headers, "Server"), "pulse-events/");
+
   if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
     pi_stream_worker_graphql_opened (w);
   else

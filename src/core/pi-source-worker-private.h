@@ -120,6 +120,16 @@ struct _PiStreamWorker
   char          *lost_reason;       /* a loss whose gap waits for the reconnect's `ready` */
   gint64         lost_at;
 
+  /* Worker thread only: resuming plain WebSocket subscriptions
+   * (docs/PROTOCOL.md 8; pi-source-tc-websocket.c). While any exists,
+   * resume_session names one of them. */
+  GHashTable    *ws_sessions;       /* subscribe key -> its session and the last message seen */
+  GHashTable    *ws_sessions_by_id; /* this socket's subscriptionId -> the same, borrowed */
+  gboolean       ws_server_ours;    /* this socket's upgrade came from pulse-events */
+  gboolean       ws_resume;         /* this socket's connection_ack said the server resumes */
+  gboolean       ws_all_resumed;    /* every subscribe of this socket went on so far */
+  guint64        ws_resume_lost;    /* what the server's window no longer held */
+
   /* Worker thread only: the WebSocket protocols (pi-source-websocket.c). */
   PiSourceProtocol          protocol;     /* of the current attempt */
   SoupWebsocketConnection  *ws;

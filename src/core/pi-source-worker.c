@@ -188,6 +188,8 @@ pi_stream_worker_lost (PiStreamWorker *w,
           w->lost_reason = g_strdup (reason);
           w->lost_at = g_get_real_time ();
         }
+      /* Until the reconnect says it went on, whatever the protocol. */
+      w->resumed = FALSE;
       w->unbound_failures = 0;
     }
   else if (was_live)
@@ -458,6 +460,8 @@ worker_free (PiStreamWorker *w)
   g_free (w->server_error_text);
   g_free (w->resume_session);
   g_free (w->lost_reason);
+  g_clear_pointer (&w->ws_sessions_by_id, g_hash_table_unref);
+  g_clear_pointer (&w->ws_sessions, g_hash_table_unref);
   g_queue_clear_full (&w->records, (GDestroyNotify) pi_stream_record_free);
   g_clear_pointer (&w->dispatch_source, g_source_unref);
   g_clear_pointer (&w->parser, pi_sse_parser_free);

@@ -37,7 +37,7 @@ G_DEFINE_QUARK (pi-tc-frame-error-quark, pi_tc_frame_error)
 typedef struct
 {
   PiJsonSpan type, id, subscription_id, code, message, payload, count, reason, data, errors,
-             pulse_messages;
+             pulse_messages, resume, session, resumed, lost, seq;
   guint      has_type : 1;
   guint      has_id : 1;
   guint      has_subscription_id : 1;
@@ -49,6 +49,11 @@ typedef struct
   guint      has_data : 1;
   guint      has_errors : 1;
   guint      has_pulse_messages : 1;
+  guint      has_resume : 1;
+  guint      has_session : 1;
+  guint      has_resumed : 1;
+  guint      has_lost : 1;
+  guint      has_seq : 1;
 } Members;
 
 static void
@@ -74,6 +79,11 @@ collect_member (const char       *name,
   MEMBER ("data", data);
   MEMBER ("errors", errors);
   MEMBER ("pulseMessages", pulse_messages);
+  MEMBER ("resume", resume);
+  MEMBER ("session", session);
+  MEMBER ("resumed", resumed);
+  MEMBER ("lost", lost);
+  MEMBER ("seq", seq);
 
 #undef MEMBER
 }
@@ -92,6 +102,31 @@ span_string (const char       *text,
   out = g_string_sized_new (span->length);
   pi_json_append_unescaped (out, text + span->offset, span->length);
   return g_string_free (out, FALSE);
+}
+
+/* A member that is a whole number, or 0. */
+static guint64
+span_number (const char       *text,
+             const PiJsonSpan *span,
+             gboolean          present)
+{
+  char number[24];
+
+  if (!present || span->type != PI_JSON_TYPE_NUMBER || span->length >= sizeof number ||
+      !g_ascii_isdigit (text[span->offset]))
+    return 0;
+
+  memcpy (number, text + span->offset, span->length);
+  number[span->length] = '\0';
+  return g_ascii_strtoull (number, NULL, 10);
+}
+
+static gboolean
+span_true (const char       *text,
+           const PiJsonSpan *span,
+           gboolean          present)
+{
+  return present && span->type == PI_JSON_TYPE_BOOLEAN && text[span->offset] == 't';
 }
 
 static gboolean
@@ -206,6 +241,11 @@ pi_tc_frame_parse_plain (const char  *text,
 
   frame->id = span_string (text, &m.subscription_id, m.has_subscription_id);
   frame->code = span_string (text, &m.code, m.has_code);
+  frame->resume = span_true (text, &m.resume, m.has_resume);
+  frame->session = span_string (text, &m.session, m.has_session);
+  frame->resumed = span_true (text, &m.resumed, m.has_resumed);
+  frame->lost = span_number (text, &m.lost, m.has_lost);
+  frame->seq = span_number (text, &m.seq, m.has_seq);
 
   switch (frame->type)
     {
@@ -391,6 +431,7 @@ pi_tc_frame_clear (PiTcFrame *frame)
   g_clear_pointer (&frame->code, g_free);
   g_clear_pointer (&frame->text, g_free);
   g_clear_pointer (&frame->reason, g_free);
+  g_clear_pointer (&frame->session, g_free);
   frame->message = NULL;
   frame->message_len = 0;
 }

@@ -454,6 +454,39 @@ client_detach_session (PiServerClient *client)
     pi_server_session_release (session);
 }
 
+/* What the session tells its event stream. */
+static void
+client_session_ready (gpointer owner)
+{
+  pi_server_client_session_ready (owner);
+}
+
+static void
+client_session_fill (gpointer owner)
+{
+  pi_server_client_fill (owner);
+}
+
+static void
+client_session_lose (gpointer owner)
+{
+  pi_server_client_lose_session (owner);
+}
+
+static void
+client_session_fail (gpointer    owner,
+                     const char *text)
+{
+  pi_server_client_end (owner, text);
+}
+
+static const PiServerSessionOwner client_session_owner = {
+  .ready = client_session_ready,
+  .fill = client_session_fill,
+  .lose = client_session_lose,
+  .fail = client_session_fail,
+};
+
 /* Attaches @client to the session @resume names (`1` for a new one, or
  * `SESSION:SEQ`, the last message the client saw): a held one with the
  * same bindings goes on, anything else starts a new session. */
@@ -465,13 +498,14 @@ client_start_session (PiServerClient *client,
 {
   PiServer *self = client->server;
   guint64 last_seen = 0;
-  PiServerSession *session = pi_server_session_find (self, resume, bindings_json, &last_seen);
+  PiServerSession *session = pi_server_session_find (self, &client_session_owner, resume, bindings_json,
+                                                      &last_seen);
   PiServerClient *old;
   guint64 first_seq, last_seq;
 
   if (session == NULL)
     {
-      session = pi_server_session_new (self, bindings_json, client);
+      session = pi_server_session_new (self, &client_session_owner, bindings_json, client);
       client->session = session;
       client->next_seq = 1;
       if (strchr (resume, ':') != NULL)

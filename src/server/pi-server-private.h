@@ -20,8 +20,9 @@ G_BEGIN_DECLS
  * connect and ping, options), pi-server-client.c (one SSE stream: its
  * queue, flow control, dropped accounting, hang-up and end),
  * pi-server-session.c (a resumable stream's session: numbering, history,
- * hold and its budget),
- * pi-server-ws.c (one client of the plain WebSocket endpoints) and
+ * hold and its budget, for event streams and WebSocket subscriptions),
+ * pi-server-ws.c (one client of the plain WebSocket endpoints, its frames
+ * formatted by pi-ws-reply.c) and
  * pi-server-publish.c (the POST /publish extension). Connections reach the
  * SoupServer through a PiHttpFront (pi-http-front.c).
  */
@@ -112,18 +113,33 @@ void pi_server_client_session_ready (PiServerClient  *client);
 void pi_server_client_lose_session  (PiServerClient  *client);
 
 /* pi-server-session.c */
-PiServerSession *pi_server_session_new       (PiServer        *server,
-                                              const char      *bindings_json,
-                                              PiServerClient  *client);
+
+/* What a session is attached to, an event stream (pi-server-client.c) or
+ * a subscription of a WebSocket (pi-server-ws.c), and what the session
+ * tells it. */
+typedef struct
+{
+  void (*ready) (gpointer owner);                    /* subscribed */
+  void (*fill)  (gpointer owner);                    /* a message more in the history */
+  void (*lose)  (gpointer owner);                    /* the session is gone */
+  void (*fail)  (gpointer owner, const char *text);  /* the subscription failed */
+} PiServerSessionOwner;
+
+PiServerSession *pi_server_session_new       (PiServer                   *server,
+                                              const PiServerSessionOwner *owner_class,
+                                              const char                 *bindings_json,
+                                              gpointer                    client);
 void             pi_server_session_subscribe (PiServerSession *session,
                                               GPtrArray       *bindings);
-PiServerSession *pi_server_session_find      (PiServer        *server,
-                                              const char      *resume,
-                                              const char      *bindings_json,
-                                              guint64         *last_seen);
-PiServerClient  *pi_server_session_attach    (PiServerSession *session,
-                                              PiServerClient  *client);
+PiServerSession *pi_server_session_find      (PiServer                   *server,
+                                              const PiServerSessionOwner *owner_class,
+                                              const char                 *resume,
+                                              const char                 *bindings_json,
+                                              guint64                    *last_seen);
+gpointer         pi_server_session_attach    (PiServerSession *session,
+                                              gpointer         client);
 void             pi_server_session_release   (PiServerSession *session);
+void             pi_server_session_end       (PiServerSession *session);
 const char      *pi_server_session_get_id    (PiServerSession *session);
 gboolean         pi_server_session_is_ready  (PiServerSession *session);
 guint64          pi_server_session_get_first_seq (PiServerSession *session);

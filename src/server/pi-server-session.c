@@ -18,9 +18,11 @@
 #include "pi-server-private.h"
 
 /*
- * One resumable stream's session (docs/PROTOCOL.md 7, `resume`): the
- * subscription of a resumable stream belongs here rather than to its
- * connection (a PiServerClient, pi-server-client.c).
+ * One resumable stream's session (docs/PROTOCOL.md 7 and 8, `resume`): the
+ * subscription of a resumable event stream (a PiServerClient,
+ * pi-server-client.c) or of a resumable WebSocket subscription
+ * (pi-server-ws.c) belongs here rather than to its connection; what the
+ * session tells the one attached goes through its PiServerSessionOwner.
  *
  * A session holds its id (128 random bits, what takes the stream over), its
  * bindings, the broker subscription, the messages it numbered (from 1) and
@@ -29,8 +31,8 @@
  * connection goes, the session is held for the window's seconds so that a
  * reconnect naming the last number it saw gets the rest; the held sessions
  * together are bounded too (count and --resume-held-buffer), oldest ending
- * first. The attached client takes its messages from the history
- * (pi_server_client_fill()), as far as its queue has room.
+ * first. The attached client takes its messages from the history (its
+ * owner's fill), as far as its queue has room.
  */
 
 typedef struct
@@ -45,7 +47,8 @@ struct _PiServerSession
   char           *id;
   char           *bindings_json;
   PiSubscription *subscription;
-  PiServerClient *client;         /* attached, or NULL while held */
+  const PiServerSessionOwner *owner_class; /* an event stream's or a WebSocket subscription's */
+  gpointer        client;         /* attached (of owner_class), or NULL while held */
   GArray         *history;        /* of HistoryEntry, from history_start */
   guint           history_start;
   gsize           history_bytes;
@@ -109,7 +112,7 @@ session_destroy (PiServerSession *session)
   PiServer *self = session->server;
 
   if (session->client != NULL)
-    pi_server_client_lose_session (session->client);
+    session->owner_class->lose (session->client);
   if (session->held_link.data != NULL)
     {
       g_queue_unlink (&self->held_sessions, &session->held_link);
@@ -146,7 +149,7 @@ session_ready_cb (gpointer user_data)
 
   session->ready = TRUE;
   if (session->client != NULL)
-    pi_server_client_session_ready (session->client);
+    session->owner_class->ready (session->client);
 }
 
 static gboolean
@@ -206,7 +209,7 @@ session_message_cb (GBytes   *event,
   /* Offered to the attached client first, then trimmed: what its queue
    * takes now is never counted as fallen out of the window. */
   if (session->client != NULL)
-    pi_server_client_fill (session->client);
+    session->owner_class->fill (session->client);
   session_trim (session, now);
 
   if (session->held_link.data != NULL)
@@ -227,7 +230,7 @@ session_failed_cb (const char *text,
   if (session->client != NULL)
     {
       /* Destroyed when the stream is finished. */
-      pi_server_client_end (session->client, text);
+      session->owner_class->fail (session->client, text);
       return;
     }
 
@@ -307,6 +310,7 @@ session_id_new (void)
 /**
  * pi_server_session_new:
  * @self: a #PiServer
+ * @owner_class: what @client is: an event stream, a WebSocket subscription
  * @bindings_json: the stream's bindings, as given
  * @client: the client to attach
  *
@@ -316,9 +320,10 @@ session_id_new (void)
  * Returns: (transfer none): the session, owned by @self's table
  */
 PiServerSession *
-pi_server_session_new (PiServer       *self,
-                       const char     *bindings_json,
-                       PiServerClient *client)
+pi_server_session_new (PiServer                   *self,
+                       const PiServerSessionOwner *owner_class,
+                       const char                 *bindings_json,
+                       gpointer                    client)
 {
   PiServerSession *session = g_new0 (PiServerSession, 1);
 
@@ -333,6 +338,7 @@ pi_server_session_new (PiServer       *self,
   session->history = g_array_new (FALSE, FALSE, sizeof (HistoryEntry));
   session->first_seq = 1;
   g_hash_table_insert (self->sessions, session->id, session);
+  session->owner_class = owner_class;
   session->client = client;
 
   return session;
@@ -361,7 +367,8 @@ session_unhold (PiServerSession *session)
 /**
  * pi_server_sessions_make_room:
  * @self: a #PiServer at --max-connections, held streams counted
- * @resume: the new stream's `resume` value, or NULL
+ * @resume: the new event stream's `resume` value, or NULL (a WebSocket,
+ *   whose subscribes come later)
  * @bindings_json: its bindings
  *
  * Returns: whether the stream may open: it resumes a held session (and so
@@ -381,7 +388,7 @@ pi_server_sessions_make_room (PiServer   *self,
       PiServerSession *session = g_hash_table_lookup (self->sessions, id);
 
       if (session != NULL && session->held_link.data != NULL && !session->failed &&
-          strcmp (session->bindings_json, bindings_json) == 0)
+          bindings_json != NULL && strcmp (session->bindings_json, bindings_json) == 0)
         return TRUE;
     }
 
@@ -424,6 +431,8 @@ pi_server_sessions_clear (PiServer *self)
 /**
  * pi_server_session_find:
  * @self: a #PiServer
+ * @owner_class: what takes it over: a session of an event stream resumes
+ *   only as one, a WebSocket subscription's only as one
  * @resume: a `resume` value, `1` or `SESSION:SEQ`
  * @bindings_json: the new stream's bindings
  * @last_seen: (out): the SEQ of @resume
@@ -432,10 +441,11 @@ pi_server_sessions_clear (PiServer *self)
  *   still here, has not failed and has the same bindings
  */
 PiServerSession *
-pi_server_session_find (PiServer   *self,
-                        const char *resume,
-                        const char *bindings_json,
-                        guint64    *last_seen)
+pi_server_session_find (PiServer                   *self,
+                        const PiServerSessionOwner *owner_class,
+                        const char                 *resume,
+                        const char                 *bindings_json,
+                        guint64                    *last_seen)
 {
   const char *colon = strchr (resume, ':');
   g_autofree char *id = NULL;
@@ -448,7 +458,8 @@ pi_server_session_find (PiServer   *self,
   id = g_strndup (resume, colon - resume);
   session = g_hash_table_lookup (self->sessions, id);
   if (session != NULL &&
-      (session->failed || strcmp (session->bindings_json, bindings_json) != 0 ||
+      (session->failed || session->owner_class != owner_class ||
+       strcmp (session->bindings_json, bindings_json) != 0 ||
        !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT64, last_seen, NULL)))
     return NULL;
 
@@ -464,11 +475,11 @@ pi_server_session_find (PiServer   *self,
  *
  * Returns: (nullable): the client attached before, no longer attached
  */
-PiServerClient *
+gpointer
 pi_server_session_attach (PiServerSession *session,
-                          PiServerClient  *client)
+                          gpointer         client)
 {
-  PiServerClient *old = g_steal_pointer (&session->client);
+  gpointer old = g_steal_pointer (&session->client);
 
   session_unhold (session);
   session->client = client;
@@ -514,6 +525,20 @@ pi_server_session_release (PiServerSession *session)
       session_destroy (oldest);
     }
   sessions_hold_within_budget (self);
+}
+
+/**
+ * pi_server_session_end:
+ * @session: a #PiServerSession
+ *
+ * The attached client let the stream go for good (a WebSocket client
+ * unsubscribed or closed its socket): @session ends, not held.
+ */
+void
+pi_server_session_end (PiServerSession *session)
+{
+  session->client = NULL;
+  session_destroy (session);
 }
 
 const char *

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "pi-binding.h"
-#include "pi-json-util.h"
 #include "pi-server-private.h"
+#include "pi-ws-reply.h"
 
 /*
  * One client of the plain WebSocket endpoints, /subscription/raw and
@@ -30,11 +30,24 @@
  * less the bytes the socket took (PiHandoverStream counts them). A message
  * that would take that past --client-buffer means a client too slow to
  * read: it is told (`dropped`, reason too-slow) and closed with 1011.
+ *
+ * Resumable subscriptions (our extension, docs/PROTOCOL.md 8): a subscribe
+ * with `"resume"` belongs to a PiServerSession (pi-server-session.c), as a
+ * resumable event stream does. The session numbers the messages and keeps
+ * the recent ones; the subscription sends them from there (ws_sub_fill()),
+ * as far as the client's --client-buffer has room, and tries again shortly
+ * when it has none, so a slow reader waits instead of being closed. When
+ * the socket ends without a normal close by the client, the sessions are
+ * held for a resume; an unsubscribe or the client's normal close (1000,
+ * 1001) ends them.
  */
 
 /* After a close frame is queued, how long the client has to read what is
  * ahead of it and answer; then the connection is cut. */
 #define CLOSE_GRACE_MS 10000
+
+/* How soon a resumable subscription whose client had no room tries again. */
+#define FILL_RETRY_MS 20
 
 #define LOG_BINDINGS_MAX 400
 
@@ -42,11 +55,15 @@ typedef struct
 {
   PiServerWs     *ws;
   char           *id;
-  char           *data_prefix;    /* {"type":"data","subscriptionId":"…","message": */
   PiSubscription *subscription;
   gboolean        ready;          /* bound, or failed: may be acked */
   gboolean        acked;
   char           *failure;        /* reported after the ack */
+  PiServerSession *session;       /* a resumable subscription's, or NULL */
+  guint64         next_seq;       /* of the session's next message to send */
+  guint64         dropped_slow;   /* fell out of the session unsent, not yet told */
+  guint64         dropped_large;  /* larger than --client-buffer, not yet told */
+  gboolean        resumed;        /* took a held session over */
 } WsSub;
 
 struct _PiServerWs
@@ -61,15 +78,20 @@ struct _PiServerWs
   guint                    init_source;
   guint                    lifetime_source;
   guint                    abort_source;
+  guint                    fill_source; /* resumable subscriptions waiting for room */
   gint64                   opened_at;
   guint64                  queued;      /* frame bytes given to libsoup */
   guint64                  n_sent;
   guint64                  n_dropped_total;
   gboolean                 initialized;
   gboolean                 closing;
+  gboolean                 end_sessions; /* the client closed normally: nothing to hold */
 };
 
 static void ws_sub_free (WsSub *sub);
+static void ws_sub_fill (WsSub *sub);
+static void ws_sub_failed_cb (const char *text,
+                              gpointer    user_data);
 
 /* --- sending ---------------------------------------------------------------- */
 
@@ -82,13 +104,6 @@ ws_pending (PiServerWs *ws)
   return ws->queued > written ? ws->queued - written : 0;
 }
 
-/* The bytes of an unmasked server frame carrying @length bytes. */
-static gsize
-frame_size (gsize length)
-{
-  return length + 2 + (length > 125 ? 2 : 0) + (length > 65535 ? 6 : 0);
-}
-
 static void
 ws_send (PiServerWs *ws,
          const char *text,
@@ -97,7 +112,7 @@ ws_send (PiServerWs *ws,
   if (ws->closing || soup_websocket_connection_get_state (ws->conn) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
 
-  ws->queued += frame_size (length);
+  ws->queued += pi_ws_reply_frame_size (length);
   soup_websocket_connection_send_text (ws->conn, text);
 }
 
@@ -139,18 +154,7 @@ ws_send_error (PiServerWs *ws,
                const char *code,
                const char *message)
 {
-  g_autoptr(GString) frame = g_string_new ("{\"type\":\"error\"");
-
-  if (subscription_id != NULL)
-    {
-      g_string_append (frame, ",\"subscriptionId\":");
-      pi_json_append_string (frame, subscription_id, -1);
-    }
-  g_string_append (frame, ",\"code\":");
-  pi_json_append_string (frame, code, -1);
-  g_string_append (frame, ",\"message\":");
-  pi_json_append_string (frame, message, -1);
-  g_string_append_c (frame, '}');
+  g_autoptr(GString) frame = pi_ws_reply_error (subscription_id, code, message);
 
   ws_send (ws, frame->str, frame->len);
 }
@@ -161,66 +165,27 @@ ws_send_dropped (PiServerWs *ws,
                  guint64     count,
                  const char *reason)
 {
-  g_autoptr(GString) frame = g_string_new ("{\"type\":\"dropped\",\"subscriptionId\":");
+  g_autoptr(GString) frame = pi_ws_reply_dropped (sub->id, count, reason);
 
-  pi_json_append_string (frame, sub->id, -1);
-  g_string_append_printf (frame, ",\"count\":%" G_GUINT64_FORMAT ",\"reason\":\"%s\"}", count, reason);
   ws_send (ws, frame->str, frame->len);
-}
-
-/* The events v1 message in @event ("event: message\ndata: {…\"routes\":[…]}\n
- * id: -\n\n", pi_event_format_message()) as the web-server's message
- * object, after @prefix: `routes` becomes `cc`, each route with its
- * `route.` prefix back, as the AMQP CC header had it. `routes` is the last
- * member, and a string cannot contain `,"routes":[` unescaped, so its last
- * occurrence is the member. */
-static gboolean
-append_ws_message (GString    *out,
-                   GBytes     *event)
-{
-  static const char data_field[] = "data: ";
-  static const char routes_key[] = ",\"routes\":[";
-  gsize size;
-  const char *text = g_bytes_get_data (event, &size);
-  const char *data = memchr (text, '\n', size);
-  const char *end, *routes;
-  gboolean in_string = FALSE;
-
-  if (data == NULL || !g_str_has_prefix (data + 1, data_field))
-    return FALSE;
-  data += 1 + strlen (data_field);
-  end = memchr (data, '\n', size - (data - text));
-  if (end == NULL || end == data || end[-1] != '}')
-    return FALSE;
-  routes = g_strrstr_len (data, end - data, routes_key);
-  if (routes == NULL)
-    return FALSE;
-
-  g_string_append_len (out, data, routes - data);
-  g_string_append (out, ",\"cc\":[");
-  for (const char *p = routes + strlen (routes_key); p < end; p++)
-    {
-      g_string_append_c (out, *p);
-      if (in_string && *p == '\\' && p + 1 < end)
-        g_string_append_c (out, *++p);
-      else if (*p == '"')
-        {
-          if (!in_string)
-            g_string_append (out, "route.");
-          in_string = !in_string;
-        }
-    }
-
-  return TRUE;
 }
 
 /* --- subscriptions ---------------------------------------------------------- */
 
+/* A resumable subscription's session is held for a resume when the
+ * socket went without the client closing it, ended otherwise. */
 static void
 ws_sub_unsubscribe (WsSub *sub)
 {
   if (sub->subscription != NULL)
     pi_broker_unsubscribe (sub->ws->server->broker, g_steal_pointer (&sub->subscription));
+  if (sub->session != NULL)
+    {
+      if (sub->ws->end_sessions)
+        pi_server_session_end (g_steal_pointer (&sub->session));
+      else
+        pi_server_session_release (g_steal_pointer (&sub->session));
+    }
 }
 
 static void
@@ -228,9 +193,41 @@ ws_sub_free (WsSub *sub)
 {
   ws_sub_unsubscribe (sub);
   g_free (sub->id);
-  g_free (sub->data_prefix);
   g_free (sub->failure);
   g_free (sub);
+}
+
+/* The ack of a resumable subscription names its session and says whether
+ * it goes on where the client left it, and how many messages of it the
+ * window no longer held (`lost`). */
+static GString *
+ws_sub_ack (WsSub *sub)
+{
+  guint64 first_seq;
+
+  if (sub->session == NULL || sub->failure != NULL)
+    return pi_ws_reply_subscribe_ack (sub->id, NULL, FALSE, 0);
+
+  first_seq = pi_server_session_get_first_seq (sub->session);
+  return pi_ws_reply_subscribe_ack (sub->id, pi_server_session_get_id (sub->session), sub->resumed,
+                                    sub->next_seq < first_seq ? first_seq - sub->next_seq : 0);
+}
+
+/* Right after a resume's ack: what fell out of the window meanwhile is
+ * said, never silent. */
+static void
+ws_sub_report_resume_loss (WsSub *sub)
+{
+  guint64 first_seq = pi_server_session_get_first_seq (sub->session);
+  guint64 lost;
+
+  if (!sub->resumed || sub->next_seq >= first_seq)
+    return;
+
+  lost = first_seq - sub->next_seq;
+  sub->ws->n_dropped_total += lost;
+  sub->next_seq = first_seq;
+  ws_send_dropped (sub->ws, sub, lost, "resume-window");
 }
 
 /* Acks go out in the order of the subscribes (as the web-server's do),
@@ -250,10 +247,10 @@ ws_flush_acks (PiServerWs *ws)
         return;
 
       sub->acked = TRUE;
-      frame = g_string_new ("{\"type\":\"subscribe_ack\",\"subscriptionId\":");
-      pi_json_append_string (frame, sub->id, -1);
-      g_string_append_c (frame, '}');
+      frame = ws_sub_ack (sub);
       ws_send (ws, frame->str, frame->len);
+      if (sub->session != NULL && sub->failure == NULL)
+        ws_sub_report_resume_loss (sub);
 
       if (sub->failure != NULL)
         {
@@ -264,6 +261,8 @@ ws_flush_acks (PiServerWs *ws)
            * subscription goes. */
           ws_sub_unsubscribe (sub);
         }
+      else
+        ws_sub_fill (sub);
     }
 }
 
@@ -289,15 +288,12 @@ ws_sub_message_cb (GBytes   *event,
   if (ws->closing)
     return;
 
-  frame = g_string_sized_new (g_bytes_get_size (event) + 128);
-  g_string_append (frame, sub->data_prefix);
-  if (!append_ws_message (frame, event))
+  if (!(frame = pi_ws_reply_data (sub->id, 0, event)))
     {
       g_warning ("A message event the WebSocket endpoints cannot convert");
       return;
     }
-  g_string_append_c (frame, '}');
-  size = frame_size (frame->len);
+  size = pi_ws_reply_frame_size (frame->len);
 
   /* One message larger than the whole buffer could never be held. */
   if (size > self->client_buffer)
@@ -318,6 +314,135 @@ ws_sub_message_cb (GBytes   *event,
   ws->n_sent++;
   ws_send (ws, frame->str, frame->len);
 }
+
+/* Tells what a resumable subscription lost: messages that waited in its
+ * session past the window (the client read too slowly) or that were
+ * larger than --client-buffer. */
+static void
+ws_sub_report_dropped (WsSub *sub)
+{
+  if (sub->dropped_slow > 0)
+    {
+      ws_send_dropped (sub->ws, sub, sub->dropped_slow, "too-slow");
+      sub->dropped_slow = 0;
+    }
+  if (sub->dropped_large > 0)
+    {
+      ws_send_dropped (sub->ws, sub, sub->dropped_large, "too-large");
+      sub->dropped_large = 0;
+    }
+}
+
+static gboolean
+fill_retry_cb (gpointer user_data)
+{
+  PiServerWs *ws = user_data;
+
+  ws->fill_source = 0;
+  for (guint i = 0; i < ws->subs->len; i++)
+    ws_sub_fill (g_ptr_array_index (ws->subs, i));
+  return G_SOURCE_REMOVE;
+}
+
+/* Sends what of its session's history @sub has not sent yet, each message
+ * numbered (`"seq"`), as far as the client's buffer has room; the rest
+ * waits in the session (a retry is scheduled), and what falls out of the
+ * session's window meanwhile is counted as dropped. */
+static void
+ws_sub_fill (WsSub *sub)
+{
+  PiServerWs *ws = sub->ws;
+  PiServer *self = ws->server;
+  PiServerSession *session = sub->session;
+  guint64 first_seq;
+
+  if (session == NULL || !sub->acked || ws->closing)
+    return;
+
+  first_seq = pi_server_session_get_first_seq (session);
+  while (sub->next_seq <= pi_server_session_get_last_seq (session))
+    {
+      g_autoptr(GString) frame = NULL;
+      GBytes *event;
+      gsize size;
+
+      if (sub->next_seq < first_seq)
+        {
+          sub->dropped_slow += first_seq - sub->next_seq;
+          ws->n_dropped_total += first_seq - sub->next_seq;
+          sub->next_seq = first_seq;
+          continue;
+        }
+
+      event = pi_server_session_get_message (session, sub->next_seq);
+      if (!(frame = pi_ws_reply_data (sub->id, sub->next_seq, event)))
+        {
+          g_warning ("A message event the WebSocket endpoints cannot convert");
+          sub->next_seq++;
+          continue;
+        }
+      size = pi_ws_reply_frame_size (frame->len);
+
+      if (size > self->client_buffer)
+        {
+          sub->dropped_large++;
+          ws->n_dropped_total++;
+          sub->next_seq++;
+          continue;
+        }
+      if (ws_pending (ws) + size > self->client_buffer)
+        {
+          if (ws->fill_source == 0)
+            ws->fill_source = g_timeout_add (FILL_RETRY_MS, fill_retry_cb, ws);
+          return;
+        }
+
+      ws_sub_report_dropped (sub);
+      ws->n_sent++;
+      ws_send (ws, frame->str, frame->len);
+      sub->next_seq++;
+    }
+
+  ws_sub_report_dropped (sub);
+}
+
+/* What a session tells its WebSocket subscription. */
+static void
+ws_session_ready (gpointer owner)
+{
+  WsSub *sub = owner;
+
+  sub->ready = TRUE;
+  ws_flush_acks (sub->ws);
+}
+
+static void
+ws_session_fill (gpointer owner)
+{
+  ws_sub_fill (owner);
+}
+
+static void
+ws_session_lose (gpointer owner)
+{
+  WsSub *sub = owner;
+
+  sub->session = NULL;
+}
+
+static void
+ws_session_fail (gpointer    owner,
+                 const char *text)
+{
+  ws_sub_failed_cb (text, owner);
+}
+
+static const PiServerSessionOwner ws_session_owner = {
+  .ready = ws_session_ready,
+  .fill = ws_session_fill,
+  .lose = ws_session_lose,
+  .fail = ws_session_fail,
+};
 
 static void
 ws_sub_failed_cb (const char *text,
@@ -377,26 +502,84 @@ new_subscription_id (void)
   return g_strndup (base64, 22);
 }
 
+/* A subscribe with `"resume"`: a new session, or the held one that
+ * @resume_from names (with the same bindings) taken over. */
 static void
-ws_subscribe (PiServerWs *ws,
-              GPtrArray  *bindings)
+ws_sub_start_session (WsSub      *sub,
+                      const char *resume_from,
+                      const char *bindings_json,
+                      GPtrArray  *bindings)
 {
+  PiServerWs *ws = sub->ws;
+  PiServer *self = ws->server;
+  guint64 last_seen = 0;
+  PiServerSession *session = NULL;
+  WsSub *old;
+  guint64 first_seq, last_seq;
+
+  if (resume_from != NULL)
+    session = pi_server_session_find (self, &ws_session_owner, resume_from, bindings_json, &last_seen);
+
+  if (session == NULL)
+    {
+      sub->session = pi_server_session_new (self, &ws_session_owner, bindings_json, sub);
+      sub->next_seq = 1;
+      if (resume_from != NULL)
+        g_message ("WebSocket subscription %s of %s not resumed: no session %s here (any more); session %s",
+                   sub->id, ws->peer, resume_from, pi_server_session_get_id (sub->session));
+      pi_server_session_subscribe (sub->session, bindings);
+      return;
+    }
+
+  /* The old socket may not be known to be gone yet: that subscription
+   * gets nothing more. */
+  old = pi_server_session_attach (session, sub);
+  if (old != NULL)
+    old->session = NULL;
+
+  sub->session = session;
+  sub->resumed = TRUE;
+  first_seq = pi_server_session_get_first_seq (session);
+  last_seq = pi_server_session_get_last_seq (session);
+  sub->next_seq = MIN (last_seen, last_seq) + 1;
+
+  g_message ("WebSocket subscription %s of %s resumed: session %s after message %" G_GUINT64_FORMAT
+             ", %" G_GUINT64_FORMAT " to replay%s", sub->id, ws->peer, pi_server_session_get_id (session),
+             last_seen, last_seq - (sub->next_seq - 1), sub->next_seq < first_seq ? ", some no longer kept" : "");
+
+  if (pi_server_session_is_ready (session))
+    {
+      sub->ready = TRUE;
+      ws_flush_acks (ws);
+    }
+}
+
+static void
+ws_subscribe (PiServerWs  *ws,
+              PiWsRequest *request)
+{
+  GPtrArray *bindings = request->bindings;
+  PiServer *self = ws->server;
+  gboolean resumable = request->resume && self->resume_window > 0 && self->resume_buffer > 0;
   WsSub *sub = g_new0 (WsSub, 1);
-  g_autoptr(GString) prefix = g_string_new ("{\"type\":\"data\",\"subscriptionId\":");
   g_autofree char *text = pi_bindings_to_json (bindings);
+  /* The key a resume must match: kept whole. */
+  g_autofree char *bindings_json = resumable ? g_strdup (text) : NULL;
 
   sub->ws = ws;
   sub->id = new_subscription_id ();
-  pi_json_append_string (prefix, sub->id, -1);
-  g_string_append (prefix, ",\"message\":");
-  sub->data_prefix = g_string_free (g_steal_pointer (&prefix), FALSE);
   g_ptr_array_add (ws->subs, sub);
 
   /* One short log line, as for the event streams. */
   if (strlen (text) > LOG_BINDINGS_MAX)
     strcpy (text + LOG_BINDINGS_MAX - 3, "...");
-  g_message ("WebSocket subscription %s: %s, %u bindings %s", sub->id, ws->peer, bindings->len, text);
-  sub->subscription = pi_broker_subscribe (ws->server->broker, bindings, &ws_sub_callbacks, sub);
+  g_message ("WebSocket subscription %s: %s, %u bindings %s%s", sub->id, ws->peer, bindings->len, text,
+             resumable ? ", resumable" : "");
+
+  if (resumable)
+    ws_sub_start_session (sub, request->resume_from, bindings_json, bindings);
+  else
+    sub->subscription = pi_broker_subscribe (self->broker, bindings, &ws_sub_callbacks, sub);
 }
 
 static void
@@ -407,9 +590,12 @@ ws_unsubscribe (PiServerWs *ws,
     {
       WsSub *sub = g_ptr_array_index (ws->subs, i);
 
-      /* Its ack still goes out, in order: only the subscription ends. */
+      /* Its ack still goes out, in order: only the subscription ends
+       * (its session too: the client let it go). */
       if (strcmp (sub->id, id) == 0)
         {
+          if (sub->session != NULL)
+            pi_server_session_end (g_steal_pointer (&sub->session));
           ws_sub_unsubscribe (sub);
           if (!sub->ready)
             {
@@ -433,6 +619,22 @@ ws_protocol_error (PiServerWs *ws,
   if (strlen (reason) > 123)
     reason[g_utf8_find_prev_char (reason, reason + 120) - reason] = '\0';
   ws_close (ws, PI_SERVER_WS_CLOSE_PROTOCOL, reason);
+}
+
+/* `{"type":"connection_ack"}`, with `"resume":true` for a client that
+ * asked (`"resume":true` in its init) when this server resumes. */
+static void
+ws_send_connection_ack (PiServerWs  *ws,
+                        PiWsRequest *request)
+{
+  static const char ack[] = "{\"type\":\"connection_ack\"}";
+  static const char resume_ack[] = "{\"type\":\"connection_ack\",\"resume\":true}";
+  PiServer *self = ws->server;
+
+  if (request->resume && self->resume_window > 0 && self->resume_buffer > 0)
+    ws_send (ws, resume_ack, strlen (resume_ack));
+  else
+    ws_send (ws, ack, strlen (ack));
 }
 
 static void
@@ -468,13 +670,12 @@ ws_message_cb (SoupWebsocketConnection *conn,
         ws_protocol_error (ws, "the first frame must be connection_init");
       else
         {
-          static const char ack[] = "{\"type\":\"connection_ack\"}";
-
           /* No credentials are needed here: an authorization is taken
-           * and not checked. */
+           * and not checked. A client that asks to resume learns from
+           * the ack whether it may. */
           ws->initialized = TRUE;
           g_clear_handle_id (&ws->init_source, g_source_remove);
-          ws_send (ws, ack, strlen (ack));
+          ws_send_connection_ack (ws, request);
         }
       return;
     }
@@ -488,10 +689,10 @@ ws_message_cb (SoupWebsocketConnection *conn,
   switch (request->type)
     {
     case PI_WS_REQUEST_INIT:
-      ws_send (ws, "{\"type\":\"connection_ack\"}", strlen ("{\"type\":\"connection_ack\"}"));
+      ws_send_connection_ack (ws, request);
       break;
     case PI_WS_REQUEST_SUBSCRIBE:
-      ws_subscribe (ws, request->bindings);
+      ws_subscribe (ws, request);
       break;
     case PI_WS_REQUEST_UNSUBSCRIBE:
       ws_unsubscribe (ws, request->subscription_id);
@@ -598,11 +799,20 @@ pi_server_ws_finish (PiServerWs *ws)
   PiServer *self = ws->server;
   double seconds = (g_get_monotonic_time () - ws->opened_at) / (double) G_USEC_PER_SEC;
 
+  gushort code = soup_websocket_connection_get_close_code (ws->conn);
+
   g_queue_unlink (&self->websockets, &ws->link);
 
   g_clear_handle_id (&ws->init_source, g_source_remove);
   g_clear_handle_id (&ws->lifetime_source, g_source_remove);
   g_clear_handle_id (&ws->abort_source, g_source_remove);
+  g_clear_handle_id (&ws->fill_source, g_source_remove);
+  /* A client that closes normally (1000, or 1001 as a page that goes
+   * away) lets its subscriptions go; a socket lost without a close frame,
+   * closed by us, or by a client for an error of its own (no pong in
+   * time, a frame it could not read) keeps them for a resume. */
+  if (!ws->closing && (code == SOUP_WEBSOCKET_CLOSE_NORMAL || code == SOUP_WEBSOCKET_CLOSE_GOING_AWAY))
+    ws->end_sessions = TRUE;
   g_ptr_array_unref (ws->subs);
 
   g_message ("WebSocket closed: %s (%u%s%s), after %.1f s, %" G_GUINT64_FORMAT " messages sent, %"

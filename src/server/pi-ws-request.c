@@ -40,6 +40,7 @@ pi_ws_request_free (PiWsRequest *request)
     return;
 
   g_free (request->authorization);
+  g_free (request->resume_from);
   g_clear_pointer (&request->bindings, g_ptr_array_unref);
   g_free (request->subscription_id);
   g_free (request);
@@ -263,6 +264,46 @@ parse_named_subscribe (JsonObject  *object,
   return TRUE;
 }
 
+/* Our extension (docs/PROTOCOL.md 8, resuming): `"resume": true` asks for
+ * a resumable subscription, `"resume": "SESSION:SEQ"` takes one over
+ * (SESSION at most 64 letters and digits, SEQ the last message seen);
+ * false or null is the same as no member. */
+static gboolean
+parse_resume (JsonObject   *object,
+              gboolean      in_subscribe,
+              PiWsRequest  *request,
+              GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, "resume");
+  const char *value, *colon;
+  gsize id_length;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    {
+      request->resume = json_node_get_boolean (node);
+      return TRUE;
+    }
+  if (!in_subscribe || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return bad_subscribe (error, in_subscribe ? "resume must be true or \"SESSION:SEQ\""
+                                              : "resume must be true or false");
+
+  value = json_node_get_string (node);
+  colon = strchr (value, ':');
+  id_length = colon != NULL ? (gsize) (colon - value) : 0;
+  if (id_length == 0 || id_length > 64 || colon[1] == '\0' ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT64, NULL, NULL))
+    return bad_subscribe (error, "resume must be true or \"SESSION:SEQ\"");
+  for (gsize i = 0; i < id_length; i++)
+    if (!g_ascii_isalnum (value[i]))
+      return bad_subscribe (error, "resume must be true or \"SESSION:SEQ\"");
+
+  request->resume = TRUE;
+  request->resume_from = g_strdup (value);
+  return TRUE;
+}
+
 /**
  * pi_ws_request_parse:
  * @endpoint: which endpoint the frame came to
@@ -315,6 +356,10 @@ pi_ws_request_parse (PiWsEndpoint   endpoint,
 
       request->type = PI_WS_REQUEST_INIT;
       request->authorization = g_strdup (authorization);
+      /* A bad `resume` in an init is not worth a protocol error: not
+       * opted in. */
+      if (!parse_resume (object, FALSE, request, NULL))
+        request->resume = FALSE;
     }
   else if (strcmp (type, "subscribe") == 0)
     {
@@ -322,6 +367,8 @@ pi_ws_request_parse (PiWsEndpoint   endpoint,
       request->bindings = g_ptr_array_new_with_free_func (g_object_unref);
       if (endpoint == PI_WS_ENDPOINT_RAW ? !parse_raw_subscribe (object, request->bindings, error)
                                          : !parse_named_subscribe (object, request->bindings, error))
+        return NULL;
+      if (!parse_resume (object, TRUE, request, error))
         return NULL;
     }
   else if (strcmp (type, "unsubscribe") == 0)

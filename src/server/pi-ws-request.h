@@ -47,6 +47,8 @@ typedef struct
 {
   PiWsRequestType  type;
   char            *authorization;    /* init: the `authorization`, or NULL */
+  gboolean         resume;           /* init, subscribe: `"resume": true` or (subscribe) a string */
+  char            *resume_from;      /* subscribe: `"resume": "SESSION:SEQ"`, or NULL */
   GPtrArray       *bindings;         /* subscribe: of PiBinding, 1 to PI_WS_MAX_BINDINGS */
   char            *subscription_id;  /* unsubscribe */
 } PiWsRequest;
