@@ -67,6 +67,18 @@ pi_amqp_delivery_copy_free (PiAmqpDeliveryCopy *copy)
   g_free (copy);
 }
 
+void
+pi_amqp_dropped_free (PiAmqpDropped *dropped)
+{
+  if (dropped == NULL)
+    return;
+
+  g_free (dropped->exchange);
+  g_free (dropped->routing_key);
+  g_strfreev (dropped->routes);
+  g_free (dropped);
+}
+
 /* The convert func when the caller gives none: a plain copy. */
 static gpointer
 delivery_copy (const PiAmqpDelivery *delivery,

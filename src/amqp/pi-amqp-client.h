@@ -96,6 +96,18 @@ typedef struct
 
 void pi_amqp_delivery_copy_free (PiAmqpDeliveryCopy *copy);
 
+/* A message the broker dropped for a queue's length limit, by where it was
+ * headed: the exchange it was published to, its routing key and CC routes
+ * (as in PiAmqpDelivery), read from the broker's dead-letter record. */
+typedef struct
+{
+  char  *exchange;
+  char  *routing_key;
+  GStrv  routes;            /* NULL-terminated or NULL */
+} PiAmqpDropped;
+
+void pi_amqp_dropped_free (PiAmqpDropped *dropped);
+
 /* --- the client ----------------------------------------------------------- */
 
 typedef enum
@@ -206,6 +218,12 @@ typedef struct
   void (*failed)         (const char     *text,
                           PiAmqpFailure   failure,
                           gpointer        user_data);
+  /* With dropped_exchange, instead of `dropped` if set: the messages the
+   * broker dropped, each as a PiAmqpDropped (in order; the array frees
+   * them), for a queue shared by readers that each want to know what of
+   * theirs was lost. */
+  void (*dropped_messages) (GPtrArray    *drops,
+                            gpointer      user_data);
 } PiAmqpSubscriptionCallbacks;
 
 /* @bindings: (element-type PiAmqpBinding) as exchange/pattern pairs. Never

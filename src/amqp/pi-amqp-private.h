@@ -115,6 +115,7 @@ typedef enum
   OUTGOING_READY,
   OUTGOING_DELIVERY,
   OUTGOING_DROPPED,
+  OUTGOING_DROPPED_MESSAGE, /* item: a PiAmqpDropped */
   OUTGOING_BINDING_FAILED,
   OUTGOING_FAILED,
   OUTGOING_BOUND,           /* a pi_amqp_client_bind() done: text the refusal */
@@ -207,6 +208,10 @@ void            pi_amqp_io_emit_delivery          (Io                 *io,
                                                    const PiAmqpDelivery *delivery);
 void            pi_amqp_io_emit_dropped           (Io                 *io,
                                                    PiAmqpSubscription *sub);
+/* Takes @dropped. */
+void            pi_amqp_io_emit_dropped_message   (Io                 *io,
+                                                   PiAmqpSubscription *sub,
+                                                   PiAmqpDropped      *dropped);
 void            pi_amqp_io_emit_state             (Io                 *io,
                                                    PiAmqpClientState   state);
 void            pi_amqp_io_fail                   (Io                 *io,
