@@ -169,12 +169,10 @@ static void
 waiters_add (Upstream           *up,
              PiAmqpFanoutStream *stream)
 {
-  gpointer n;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (up->waiters, stream));
 
-  if (g_hash_table_lookup_extended (up->waiters, stream, NULL, &n))
-    g_hash_table_insert (up->waiters, stream, GUINT_TO_POINTER (GPOINTER_TO_UINT (n) + 1));
-  else
-    g_hash_table_insert (up->waiters, stream_ref (stream), GUINT_TO_POINTER (1));
+  /* A key already in keeps its reference, and the new one is dropped. */
+  g_hash_table_insert (up->waiters, stream_ref (stream), GUINT_TO_POINTER (n + 1));
 }
 
 static void
@@ -535,11 +533,10 @@ queue_dropped_messages_cb (GPtrArray *drops,
       for (guint j = 0; j < matches->len; j++)
         {
           PiAmqpFanoutStream *stream = g_ptr_array_index (matches, j);
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, stream));
 
-          if (g_hash_table_lookup_extended (counts, stream, NULL, &value))
-            g_hash_table_insert (counts, stream, GUINT_TO_POINTER (GPOINTER_TO_UINT (value) + 1));
-          else
-            g_hash_table_insert (counts, stream_ref (stream), GUINT_TO_POINTER (1));
+          /* A key already in keeps its reference, and the new one is dropped. */
+          g_hash_table_insert (counts, stream_ref (stream), GUINT_TO_POINTER (n + 1));
         }
       g_ptr_array_set_size (matches, 0);
     }
