@@ -42,7 +42,7 @@ static GSubprocess *spawn_server_at (const char *url,
                                      guint16    *port);
 static GSubprocess *spawn_server_full (const char         *url,
                                        const char         *collapse,
-                                       const char         *shared_length,
+                                       const char * const *envs,
                                        const char * const *extra_args,
                                        guint16            *port);
 
@@ -989,6 +989,7 @@ test_broker_drops (void)
 {
   static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
                                        "--resume-buffer", "0", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "20", NULL };
   const guint n_published = 3000;
   g_autoptr(GSubprocess) server = NULL;
   g_autoptr(Client) slow = NULL;
@@ -998,7 +999,7 @@ test_broker_drops (void)
   guint printed;
   guint64 dropped;
 
-  server = spawn_server_full (rabbit.amqp_url, NULL, "20", args, &env.port);
+  server = spawn_server_full (rabbit.amqp_url, NULL, envs, args, &env.port);
   wait_connected ();
 
   slow = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "omega.#") "]}");
@@ -1035,6 +1036,80 @@ test_broker_drops (void)
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   env.port = saved_port;
+}
+
+/* --- past a connection's channels (per-stream mode) ------------------------------ */
+
+static guint
+count_connections (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_connections", "--quiet", "--no-table-headers", "name", NULL);
+  g_auto(GStrv) lines = g_strsplit (g_strstrip (out), "\n", -1);
+
+  return out[0] == '\0' ? 0 : g_strv_length (lines);
+}
+
+static void
+assert_connections (guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  guint n;
+
+  while ((n = count_connections ()) != expected && g_get_monotonic_time () < deadline)
+    g_usleep (200 * 1000);
+  g_assert_cmpuint (n, ==, expected);
+}
+
+/* With --amqp-queue-per-client each stream takes a channel: a server whose
+ * connection may have 4 (one its own) opens a second and a third for 7
+ * streams, every stream is served, and the extra connections go with
+ * their last streams. */
+static void
+test_channel_limit (void)
+{
+  static const char * const args[] = { "--amqp-queue-per-client", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_CHANNEL_MAX", "4", NULL };
+  g_autoptr(GSubprocess) server = NULL;
+  Client *clients[7];
+  guint16 saved_port = env.port;
+  guint before = count_connections ();
+
+  server = spawn_server_full (rabbit.amqp_url, NULL, envs, args, &env.port);
+  wait_connected ();
+  assert_connections (before + 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *bindings = g_strdup_printf ("{\"bindings\":[{\"exchange\":\"%s\",\"routingKeyPattern\":\"chi.%u.#\"}]}",
+                                                   EXCHANGE, i);
+
+      clients[i] = client_connect (bindings);
+      client_expect (clients[i], READY);
+    }
+  assert_connections (before + 3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("chi.%u.x", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, "{}");
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("chi.%u.x", i);
+
+      client_expect_key (clients[i], key);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    client_free (clients[i]);
+  /* The first stays, for the next stream. */
+  assert_connections (before + 1);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+  assert_connections (before);
 }
 
 /* --- leaving while a binding is slow ------------------------------------------------- */
@@ -1128,13 +1203,12 @@ spawn_server_at (const char *url,
   return spawn_server_full (url, collapse, NULL, NULL, port);
 }
 
-/* The same, with @shared_length (nullable) its
- * PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH and @extra_args (nullable) more
- * options. */
+/* The same, with @envs (nullable) NAME, VALUE, ... set in its environment
+ * and @extra_args (nullable) more options. */
 static GSubprocess *
 spawn_server_full (const char         *url,
                    const char         *collapse,
-                   const char         *shared_length,
+                   const char * const *envs,
                    const char * const *extra_args,
                    guint16            *port)
 {
@@ -1156,8 +1230,8 @@ spawn_server_full (const char         *url,
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   if (collapse != NULL)
     g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_COLLAPSE", collapse, TRUE);
-  if (shared_length != NULL)
-    g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", shared_length, TRUE);
+  for (guint i = 0; envs != NULL && envs[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, envs[i], envs[i + 1], TRUE);
   g_ptr_array_add (argv, (gpointer) g_getenv ("PULSE_EVENTS"));
   g_ptr_array_add (argv, (gpointer) "--amqp");
   g_ptr_array_add (argv, (gpointer) url);
@@ -1222,6 +1296,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/collapse-refused", test_collapse_refused);
   g_test_add_func ("/pi/amqp-shared/broker-restart", test_broker_restart);
   g_test_add_func ("/pi/amqp-shared/broker-drops", test_broker_drops);
+  g_test_add_func ("/pi/amqp-shared/channel-limit", test_channel_limit);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);

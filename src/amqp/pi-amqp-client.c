@@ -326,6 +326,14 @@ pi_amqp_client_get_state (PiAmqpClient *self)
   return self->state;
 }
 
+guint
+pi_amqp_client_get_channel_max (PiAmqpClient *self)
+{
+  g_return_val_if_fail (PI_IS_AMQP_CLIENT (self), 0);
+
+  return (guint) g_atomic_int_get (&self->io->channel_max_known);
+}
+
 PiAmqpFailure
 pi_amqp_client_get_failure (PiAmqpClient *self)
 {
@@ -572,6 +580,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
       else if (options->heartbeat > 0)
         io->heartbeat = (int) MIN (options->heartbeat, 3600);
       io->product = g_strdup (options->product);
+      io->channel_max_asked = (int) MIN (options->channel_max, 65535);
       if (options->convert_func != NULL)
         {
           io->convert_func = options->convert_func;

@@ -141,6 +141,8 @@ typedef struct
   PiAmqpConvertFunc  convert_func;  /* NULL: PiAmqpDeliveryCopy */
   gpointer           convert_data;
   GDestroyNotify     convert_free;  /* frees what convert_func returned */
+  guint              channel_max;   /* channels asked for at login; 0: what
+                                     * the broker offers (2047 on RabbitMQ) */
 } PiAmqpClientOptions;
 
 #define PI_TYPE_AMQP_CLIENT (pi_amqp_client_get_type ())
@@ -164,6 +166,10 @@ const PiAmqpAddress *pi_amqp_client_get_address        (PiAmqpClient            
 /* In PI_AMQP_CLIENT_FAILED: PI_AMQP_FAILURE_CREDENTIALS or _TLS (or _REFUSED
  * for a virtual host the user may not use); else PI_AMQP_FAILURE_LOST. */
 PiAmqpFailure        pi_amqp_client_get_failure        (PiAmqpClient              *self);
+/* The channels the broker allowed at the last login (each subscription
+ * takes one, two with a dropped_exchange; one more is the client's own);
+ * 0 before the first. */
+guint                pi_amqp_client_get_channel_max    (PiAmqpClient              *self);
 
 /* --- subscriptions -------------------------------------------------------- */
 

@@ -150,6 +150,8 @@ typedef struct
   /* Immutable after construction. */
   PiAmqpAddress           *address;
   int                      heartbeat;
+  int                      channel_max_asked; /* 0: the broker's */
+  int                      channel_max_known; /* atomic: the last login's, 0 before */
   char                    *product;
   PiAmqpConvertFunc        convert_func;
   gpointer                 convert_data;
