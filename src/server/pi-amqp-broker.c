@@ -390,7 +390,8 @@ amqp_broker_new (const char  *url,
  * Creates a broker that bridges a RabbitMQ server. It connects in the
  * background (and reconnects after a loss, backing off from 0.5 s to 30 s);
  * callbacks run in the thread-default main context of the caller. Each
- * subscription gets its own channel and an exclusive, auto-delete queue
+ * subscription gets its own channel (on another connection to the same
+ * broker once one has no channel left) and an exclusive, auto-delete queue
  * named queue/USER/pulse-events-RANDOM (Mozilla Pulse's rule) and limited to
  * @queue_length messages. Heartbeats are 30 s unless
  * `PULSE_EVENTS_AMQP_HEARTBEAT` says otherwise (seconds, 0 for none).
