@@ -988,12 +988,17 @@ static void
 test_broker_drops (void)
 {
   static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
-                                       "--resume-buffer", "0", NULL };
+                                       "--resume-buffer", "1073741824", NULL };
   static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "20", NULL };
   const guint n_published = 3000;
   g_autoptr(GSubprocess) server = NULL;
   g_autoptr(Client) slow = NULL;
   g_autoptr(Client) other = NULL;
+  g_autoptr(Client) resumable = NULL;
+  g_autofree char *ready = NULL;
+  g_autofree char *resumable_path = NULL;
+  g_autofree char *escaped = g_uri_escape_string ("{\"bindings\":[" BINDING (EXCHANGE, "omega.#") "]}", NULL, FALSE);
+  int status;
   g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
   guint16 saved_port = env.port;
   guint printed;
@@ -1004,8 +1009,15 @@ test_broker_drops (void)
 
   slow = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "omega.#") "]}");
   other = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "psi.#") "]}");
+  /* And one that can resume (pulse-listen's and the app's kind): its
+   * messages go through a session. */
+  resumable_path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  resumable = client_request (resumable_path, NULL, &status);
+  g_assert_cmpint (status, ==, 200);
   client_expect (slow, READY);
   client_expect (other, READY);
+  ready = client_next_event (resumable);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\ndata: {\"session\":"));
 
   /* 16 KiB each: 48 MiB in all, far more than the sockets between the
    * broker and the stopped server hold. */
@@ -1026,6 +1038,9 @@ test_broker_drops (void)
   g_test_message ("%u published: %u printed, %" G_GUINT64_FORMAT " dropped", n_published, printed, dropped);
   g_assert_cmpuint (dropped, >, 0);
   g_assert_cmpuint (printed, >, 0);
+  client_count_until (resumable, "omega.", n_published, &printed, &dropped);
+  g_test_message ("resumable: %u printed, %" G_GUINT64_FORMAT " dropped", printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
 
   /* Nothing of its own was dropped: its next event is its message. */
   pi_test_rabbit_publish (&rabbit, "psi.1", NULL, "{}");
@@ -1033,6 +1048,7 @@ test_broker_drops (void)
 
   g_clear_pointer (&slow, client_free);
   g_clear_pointer (&other, client_free);
+  g_clear_pointer (&resumable, client_free);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   env.port = saved_port;

@@ -517,7 +517,6 @@ queue_dropped_messages_cb (GPtrArray *drops,
   PiAmqpFanout *self = user_data;
   g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   g_autoptr(GHashTable) counts = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) stream_unref, NULL);
-  g_autoptr(GPtrArray) told = NULL;
   guint64 n_unmatched = 0;
   GHashTableIter iter;
   gpointer key, value;
