@@ -1054,6 +1054,36 @@ test_broker_drops (void)
   env.port = saved_port;
 }
 
+#define NODLX_USER "pi-nodlx"
+
+/* A user who may declare queues but no exchange: the server's queue cannot
+ * dead-letter its drops, and serves its streams all the same. */
+static void
+test_drops_uncounted (void)
+{
+  guint16 main_port = env.port;
+  const char *port = strrchr (rabbit.amqp_url, ':') + 1;
+  g_autofree char *url = g_strdup_printf ("amqp://" NODLX_USER ":" NODLX_USER "@127.0.0.1:%s", port);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Client) client = NULL;
+
+  pi_test_rabbit_add_user (&rabbit, NODLX_USER, NODLX_USER,
+                           "^queue/" NODLX_USER "/.*", "^queue/" NODLX_USER "/.*", ".*");
+  server = spawn_server_at (url, NULL, &env.port);
+  wait_connected ();
+
+  client = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "kappa.#") "]}");
+  client_expect (client, READY);
+  pi_test_rabbit_publish (&rabbit, "kappa.1", NULL, "{}");
+  client_expect_key (client, "kappa.1");
+
+  g_clear_pointer (&client, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = main_port;
+  assert_queue_count (0);
+}
+
 /* --- past a connection's channels (per-stream mode) ------------------------------ */
 
 static guint
@@ -1313,6 +1343,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/broker-restart", test_broker_restart);
   g_test_add_func ("/pi/amqp-shared/broker-drops", test_broker_drops);
   g_test_add_func ("/pi/amqp-shared/channel-limit", test_channel_limit);
+  g_test_add_func ("/pi/amqp-shared/drops-uncounted", test_drops_uncounted);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);

@@ -191,7 +191,7 @@ queue_arguments (PiAmqpSubscription *sub,
       arguments.num_entries++;
     }
   /* ...and what it drops goes to the exchange that counts it. */
-  if (sub->dropped_exchange != NULL)
+  if (sub->dropped_exchange != NULL && !sub->dropped_off)
     {
       entries[arguments.num_entries].key = amqp_cstring_bytes ("x-dead-letter-exchange");
       entries[arguments.num_entries].value.kind = AMQP_FIELD_KIND_UTF8;
@@ -407,7 +407,15 @@ io_subscribe (Io                 *io,
     return TRUE;
 
   if (sub->dropped_exchange != NULL && (result = setup_dropped (&setup, &step)) != RPC_OK)
-    goto failed;
+    {
+      if (result != RPC_CHANNEL_CLOSED || !sub->dropped_optional)
+        goto failed;
+      /* The refusal closed the channel already. */
+      g_message ("The broker refused %s, where dropped messages would be counted (%s): "
+                 "the drops of queue %s go uncounted",
+                 sub->dropped_exchange, setup.text, sub->queue_name);
+      sub->dropped_off = TRUE;
+    }
 
   if ((result = setup_channel (&setup, &step)) != RPC_OK)
     goto failed;

@@ -194,6 +194,7 @@ pi_amqp_client_subscribe (PiAmqpClient                      *self,
       sub->max_length = options->max_length;
       sub->prefetch = options->prefetch;
       sub->all_or_nothing = options->all_or_nothing;
+      sub->dropped_optional = options->dropped_optional;
     }
   else
     {

@@ -199,6 +199,10 @@ typedef struct
    * "Channel closed by server: 404 (NOT-FOUND) with message …"; every other
    * refusal is in words that say what to do. */
   gboolean    all_or_nothing;
+  /* With dropped_exchange: if the broker refuses that exchange or its
+   * queue (the user may not declare them), the subscription goes on
+   * without counting drops (logged) instead of failing. */
+  gboolean    dropped_optional;
 } PiAmqpQueueOptions;
 
 typedef struct _PiAmqpSubscription PiAmqpSubscription;

@@ -75,6 +75,7 @@ struct _PiAmqpSubscription
   guint                        max_length;
   guint                        prefetch;
   gboolean                     all_or_nothing;
+  gboolean                     dropped_optional;
 
   /* Set by the main context on unsubscribe; read by the I/O thread. */
   int                          cancelled;
@@ -83,6 +84,7 @@ struct _PiAmqpSubscription
 
   /* I/O thread only. */
   gboolean                     io_failed;        /* `failed` was emitted */
+  gboolean                     dropped_off;      /* dropped_exchange refused, optional */
   amqp_channel_t               channel;          /* consuming, 0 if none */
   amqp_channel_t               dropped_channel;  /* counting drops, 0 if none */
   char                        *declared_queue;   /* its name once consuming */

@@ -627,6 +627,8 @@ queue_open (PiAmqpFanout *self)
   options.queue_name = queue_name;
   options.max_length = self->queue_length;
   options.dropped_exchange = dropped_exchange;
+  /* Where the user may not declare it: streams, though with drops untold. */
+  options.dropped_optional = TRUE;
   options.all_or_nothing = TRUE;
   self->queue_ready = FALSE;
   self->queue = pi_amqp_client_subscribe (self->client, NULL, 0, &options, &queue_callbacks, self);
