@@ -22,6 +22,7 @@
 #include <gio/gio.h>
 
 #include "pi-amqp-client.h"
+#include "pi-amqp-fanout.h"
 #include "pi-rabbit-test.h"
 
 #define EXCHANGE       "exchange/pi-test/v1/shared"
@@ -39,6 +40,11 @@ static GSubprocess *spawn_server (const char *collapse,
 static GSubprocess *spawn_server_at (const char *url,
                                      const char *collapse,
                                      guint16    *port);
+static GSubprocess *spawn_server_full (const char         *url,
+                                       const char         *collapse,
+                                       const char * const *envs,
+                                       const char * const *extra_args,
+                                       guint16            *port);
 
 static struct
 {
@@ -49,13 +55,24 @@ static struct
 
 /* --- the broker's view -------------------------------------------------------- */
 
+/* The queues the messages go through, and (@n_dropped) their companions
+ * QUEUE-dropped, which take what the broker drops from them. */
 static guint
-count_queues (void)
+count_queues (guint *n_dropped)
 {
   g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers", "name", NULL);
   g_auto(GStrv) lines = g_strsplit (g_strstrip (out), "\n", -1);
+  guint n = 0;
 
-  return out[0] == '\0' ? 0 : g_strv_length (lines);
+  *n_dropped = 0;
+  for (guint i = 0; out[0] != '\0' && lines[i] != NULL; i++)
+    {
+      if (g_str_has_suffix (g_strstrip (lines[i]), "-dropped"))
+        (*n_dropped)++;
+      else
+        n++;
+    }
+  return n;
 }
 
 /* The routing keys bound from EXCHANGE to server queues, sorted, joined by
@@ -112,15 +129,19 @@ queue_max_length (void)
   return (guint) atoi (found);
 }
 
+/* @expected queues of the server's (or none), each with its companion
+ * that counts drops: none leaked either. */
 static void
 assert_queue_count (guint expected)
 {
   gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-  guint n;
+  guint n, n_dropped;
 
-  while ((n = count_queues ()) != expected && g_get_monotonic_time () < deadline)
+  while (((n = count_queues (&n_dropped)) != expected || n_dropped != expected) &&
+         g_get_monotonic_time () < deadline)
     g_usleep (200 * 1000);
   g_assert_cmpuint (n, ==, expected);
+  g_assert_cmpuint (n_dropped, ==, expected);
 }
 
 /* --- the library: bindings of a live subscription ------------------------------ */
@@ -914,6 +935,294 @@ test_broker_restart (void)
   client_expect_key (after, "lambda.2");
 }
 
+/* --- what the broker drops ------------------------------------------------------ */
+
+/* Reads @client's events until the messages it printed and the `dropped`
+ * counts it was sent add up to @expected (or the stream goes quiet): the
+ * messages must be PREFIX.N in increasing N, none twice. */
+static void
+client_count_until (Client     *client,
+                    const char *prefix,
+                    guint       expected,
+                    guint      *printed,
+                    guint64    *dropped)
+{
+  gint64 last = -1;
+
+  *printed = 0;
+  *dropped = 0;
+  while (*printed + *dropped < expected)
+    {
+      g_autofree char *event = client_next_event (client);
+      const char *found;
+
+      g_assert_nonnull (event);
+      if (g_str_has_prefix (event, "event: dropped\n"))
+        {
+          g_assert_nonnull (strstr (event, "\"reason\":\"too-slow\""));
+          found = strstr (event, "\"count\":");
+          g_assert_nonnull (found);
+          *dropped += g_ascii_strtoull (found + strlen ("\"count\":"), NULL, 10);
+          continue;
+        }
+      g_assert_true (g_str_has_prefix (event, "event: message\n"));
+      found = strstr (event, "\"routingKey\":\"");
+      g_assert_nonnull (found);
+      found += strlen ("\"routingKey\":\"");
+      g_assert_true (g_str_has_prefix (found, prefix));
+      found += strlen (prefix);
+      g_assert_cmpint ((gint64) g_ascii_strtoull (found, NULL, 10), >, last);
+      last = (gint64) g_ascii_strtoull (found, NULL, 10);
+      (*printed)++;
+    }
+  g_assert_cmpuint (*printed + *dropped, ==, expected);
+}
+
+/* A server whose one queue holds 20 messages falls behind (stopped, while
+ * large messages pile up past what TCP holds): the broker drops the oldest
+ * past 20, and the stream they were meant for is told how many, so that
+ * what it printed and what it was told add up to what was published. The
+ * server's own buffers are large here, so every drop is the broker's. A
+ * stream whose patterns matched none of them is told nothing. */
+static void
+test_broker_drops (void)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "20", NULL };
+  const guint n_published = 3000;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Client) slow = NULL;
+  g_autoptr(Client) other = NULL;
+  g_autoptr(Client) resumable = NULL;
+  g_autofree char *ready = NULL;
+  g_autofree char *resumable_path = NULL;
+  g_autofree char *escaped = g_uri_escape_string ("{\"bindings\":[" BINDING (EXCHANGE, "omega.#") "]}", NULL, FALSE);
+  int status;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  guint16 saved_port = env.port;
+  guint printed;
+  guint64 dropped;
+
+  server = spawn_server_full (rabbit.amqp_url, NULL, envs, args, &env.port);
+  wait_connected ();
+
+  slow = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "omega.#") "]}");
+  other = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "psi.#") "]}");
+  /* And one that can resume (pulse-listen's and the app's kind): its
+   * messages go through a session. */
+  resumable_path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  resumable = client_request (resumable_path, NULL, &status);
+  g_assert_cmpint (status, ==, 200);
+  client_expect (slow, READY);
+  client_expect (other, READY);
+  ready = client_next_event (resumable);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\ndata: {\"session\":"));
+
+  /* 16 KiB each: 48 MiB in all, far more than the sockets between the
+   * broker and the stopped server hold. */
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = 0; i < n_published; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("omega.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  g_subprocess_send_signal (server, SIGCONT);
+
+  client_count_until (slow, "omega.", n_published, &printed, &dropped);
+  g_test_message ("%u published: %u printed, %" G_GUINT64_FORMAT " dropped", n_published, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (printed, >, 0);
+  client_count_until (resumable, "omega.", n_published, &printed, &dropped);
+  g_test_message ("resumable: %u printed, %" G_GUINT64_FORMAT " dropped", printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+
+  /* Nothing of its own was dropped: its next event is its message. */
+  pi_test_rabbit_publish (&rabbit, "psi.1", NULL, "{}");
+  client_expect_key (other, "psi.1");
+
+  g_clear_pointer (&slow, client_free);
+  g_clear_pointer (&other, client_free);
+  g_clear_pointer (&resumable, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
+#define NODLX_USER "pi-nodlx"
+
+/* A user who may declare queues but no exchange: the server's queue cannot
+ * dead-letter its drops, and serves its streams all the same. */
+static void
+test_drops_uncounted (void)
+{
+  guint16 main_port = env.port;
+  const char *port = strrchr (rabbit.amqp_url, ':') + 1;
+  g_autofree char *url = g_strdup_printf ("amqp://" NODLX_USER ":" NODLX_USER "@127.0.0.1:%s", port);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Client) client = NULL;
+
+  pi_test_rabbit_add_user (&rabbit, NODLX_USER, NODLX_USER,
+                           "^queue/" NODLX_USER "/.*", "^queue/" NODLX_USER "/.*", ".*");
+  server = spawn_server_at (url, NULL, &env.port);
+  wait_connected ();
+
+  client = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "kappa.#") "]}");
+  client_expect (client, READY);
+  pi_test_rabbit_publish (&rabbit, "kappa.1", NULL, "{}");
+  client_expect_key (client, "kappa.1");
+
+  g_clear_pointer (&client, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = main_port;
+  assert_queue_count (0);
+}
+
+/* --- past a connection's channels (per-stream mode) ------------------------------ */
+
+static guint
+count_connections (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_connections", "--quiet", "--no-table-headers", "name", NULL);
+  g_auto(GStrv) lines = g_strsplit (g_strstrip (out), "\n", -1);
+
+  return out[0] == '\0' ? 0 : g_strv_length (lines);
+}
+
+static void
+assert_connections (guint expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  guint n;
+
+  while ((n = count_connections ()) != expected && g_get_monotonic_time () < deadline)
+    g_usleep (200 * 1000);
+  g_assert_cmpuint (n, ==, expected);
+}
+
+/* With --amqp-queue-per-client each stream takes a channel: a server whose
+ * connection may have 4 (one its own) opens a second and a third for 7
+ * streams, every stream is served, and the extra connections go with
+ * their last streams. */
+static void
+test_channel_limit (void)
+{
+  static const char * const args[] = { "--amqp-queue-per-client", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_CHANNEL_MAX", "4", NULL };
+  g_autoptr(GSubprocess) server = NULL;
+  Client *clients[7];
+  guint16 saved_port = env.port;
+  guint before = count_connections ();
+
+  server = spawn_server_full (rabbit.amqp_url, NULL, envs, args, &env.port);
+  wait_connected ();
+  assert_connections (before + 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *bindings = g_strdup_printf ("{\"bindings\":[{\"exchange\":\"%s\",\"routingKeyPattern\":\"chi.%u.#\"}]}",
+                                                   EXCHANGE, i);
+
+      clients[i] = client_connect (bindings);
+      client_expect (clients[i], READY);
+    }
+  assert_connections (before + 3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("chi.%u.x", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, "{}");
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("chi.%u.x", i);
+
+      client_expect_key (clients[i], key);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    client_free (clients[i]);
+  /* The first stays, for the next stream. */
+  assert_connections (before + 1);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+  assert_connections (before);
+}
+
+/* --- leaving while a binding is slow ------------------------------------------------- */
+
+static void
+noop_ready (gpointer user_data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+noop_message (GBytes   *event,
+              gpointer  user_data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+noop_failed (const char *text,
+             gpointer    user_data)
+{
+}
+
+/* Seconds to subscribe @n streams to one pattern of a fanout whose broker
+ * never answers (nothing listens on its port), so that all of them wait for
+ * the one binding, and then to unsubscribe them all. */
+static double
+time_unsubscribe (guint n)
+{
+  static const PiSubscriptionCallbacks callbacks = { noop_ready, noop_message, noop_failed, NULL };
+  static const PiAmqpBinding binding = { EXCHANGE, "slow.#" };
+  g_autoptr(PiAmqpAddress) address = pi_amqp_address_parse ("amqp://guest:guest@127.0.0.1:1/", NULL);
+  g_autoptr(PiAmqpClient) client = pi_amqp_client_new (address, NULL, NULL);
+  PiAmqpFanout *fanout = pi_amqp_fanout_new (client, 0, 0);
+  g_autofree PiAmqpFanoutStream **streams = g_new (PiAmqpFanoutStream *, n);
+  g_autoptr(GTimer) timer = NULL;
+  double seconds;
+
+  for (guint i = 0; i < n; i++)
+    streams[i] = pi_amqp_fanout_subscribe (fanout, &binding, 1, &callbacks, NULL);
+
+  /* In the order they came: each the first of those still waiting. */
+  timer = g_timer_new ();
+  for (guint i = 0; i < n; i++)
+    pi_amqp_fanout_unsubscribe (fanout, streams[i]);
+  seconds = g_timer_elapsed (timer, NULL);
+
+  pi_amqp_fanout_free (fanout);
+  return seconds;
+}
+
+/* Thousands of streams waiting on one slow binding leave in time linear in
+ * their number (it was quadratic: each walked the list of all the others). */
+static void
+test_unsubscribe_many (void)
+{
+  double small, large;
+
+  time_unsubscribe (1000);   /* warm-up */
+  small = time_unsubscribe (5000);
+  large = time_unsubscribe (40000);
+  g_test_message ("Unsubscribing 5,000 streams waiting on one binding: %.1f ms; 40,000: %.1f ms (%.1fx)",
+                  small * 1000, large * 1000, large / small);
+  /* 8 times the streams: about 8 times the time, where quadratic would be 64. */
+  g_assert_cmpfloat (large, <, small * 25 + 0.05);
+}
+
 /* --- set-up -------------------------------------------------------------------- */
 
 static void
@@ -937,7 +1246,20 @@ spawn_server_at (const char *url,
                  const char *collapse,
                  guint16    *port)
 {
+  return spawn_server_full (url, collapse, NULL, NULL, port);
+}
+
+/* The same, with @envs (nullable) NAME, VALUE, ... set in its environment
+ * and @extra_args (nullable) more options. */
+static GSubprocess *
+spawn_server_full (const char         *url,
+                   const char         *collapse,
+                   const char * const *envs,
+                   const char * const *extra_args,
+                   guint16            *port)
+{
   g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
@@ -954,11 +1276,19 @@ spawn_server_at (const char *url,
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   if (collapse != NULL)
     g_subprocess_launcher_setenv (launcher, "PULSE_EVENTS_AMQP_COLLAPSE", collapse, TRUE);
-  server = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_EVENTS"),
-                                        "--amqp", url,
-                                        "--listen", "127.0.0.1:0",
-                                        "--ping-interval", "1",
-                                        NULL);
+  for (guint i = 0; envs != NULL && envs[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, envs[i], envs[i + 1], TRUE);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PULSE_EVENTS"));
+  g_ptr_array_add (argv, (gpointer) "--amqp");
+  g_ptr_array_add (argv, (gpointer) url);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  g_ptr_array_add (argv, (gpointer) "--ping-interval");
+  g_ptr_array_add (argv, (gpointer) "1");
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  server = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
@@ -987,6 +1317,9 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
 
+  /* No broker needed. */
+  g_test_add_func ("/pi/amqp-shared/unsubscribe-many", test_unsubscribe_many);
+
   if (g_getenv ("PULSE_EVENTS") == NULL || source_root == NULL)
     {
       g_test_add_data_func ("/pi/amqp-shared/skipped",
@@ -1008,6 +1341,9 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/threshold", test_threshold);
   g_test_add_func ("/pi/amqp-shared/collapse-refused", test_collapse_refused);
   g_test_add_func ("/pi/amqp-shared/broker-restart", test_broker_restart);
+  g_test_add_func ("/pi/amqp-shared/broker-drops", test_broker_drops);
+  g_test_add_func ("/pi/amqp-shared/channel-limit", test_channel_limit);
+  g_test_add_func ("/pi/amqp-shared/drops-uncounted", test_drops_uncounted);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);

@@ -191,7 +191,7 @@ queue_arguments (PiAmqpSubscription *sub,
       arguments.num_entries++;
     }
   /* ...and what it drops goes to the exchange that counts it. */
-  if (sub->dropped_exchange != NULL)
+  if (sub->dropped_exchange != NULL && !sub->dropped_off)
     {
       entries[arguments.num_entries].key = amqp_cstring_bytes ("x-dead-letter-exchange");
       entries[arguments.num_entries].value.kind = AMQP_FIELD_KIND_UTF8;
@@ -407,7 +407,15 @@ io_subscribe (Io                 *io,
     return TRUE;
 
   if (sub->dropped_exchange != NULL && (result = setup_dropped (&setup, &step)) != RPC_OK)
-    goto failed;
+    {
+      if (result != RPC_CHANNEL_CLOSED || !sub->dropped_optional)
+        goto failed;
+      /* The refusal closed the channel already. */
+      g_message ("The broker refused %s, where dropped messages would be counted (%s): "
+                 "the drops of queue %s go uncounted",
+                 sub->dropped_exchange, setup.text, sub->queue_name);
+      sub->dropped_off = TRUE;
+    }
 
   if ((result = setup_channel (&setup, &step)) != RPC_OK)
     goto failed;
@@ -677,6 +685,79 @@ routes_from_properties (amqp_basic_properties_t *properties)
   return (char **) g_ptr_array_free (g_steal_pointer (&routes), FALSE);
 }
 
+static char *
+bytes_dup (amqp_bytes_t bytes)
+{
+  return g_strndup (bytes.bytes, bytes.len);
+}
+
+static gboolean
+field_is_string (const amqp_field_value_t *value)
+{
+  return value->kind == AMQP_FIELD_KIND_UTF8 || value->kind == AMQP_FIELD_KIND_BYTES;
+}
+
+static const amqp_field_value_t *
+table_get (const amqp_table_t *table,
+           const char         *key)
+{
+  gsize key_len = strlen (key);
+
+  for (int i = 0; i < table->num_entries; i++)
+    if (table->entries[i].key.len == key_len && memcmp (table->entries[i].key.bytes, key, key_len) == 0)
+      return &table->entries[i].value;
+  return NULL;
+}
+
+/* Where a dead-lettered message was headed, from the broker's record of
+ * its last death (x-death, newest first): the exchange it was published
+ * to and its routing keys, the first the message's own and the others its
+ * CC header's (RabbitMQ's dead-letter documentation). NULL without one. */
+static PiAmqpDropped *
+dropped_from_properties (const amqp_basic_properties_t *properties)
+{
+  const amqp_field_value_t *deaths, *exchange, *keys;
+  const amqp_table_t *death;
+  g_autoptr(GPtrArray) routes = NULL;
+  PiAmqpDropped *dropped;
+
+  if (!(properties->_flags & AMQP_BASIC_HEADERS_FLAG))
+    return NULL;
+  deaths = table_get (&properties->headers, "x-death");
+  if (deaths == NULL || deaths->kind != AMQP_FIELD_KIND_ARRAY || deaths->value.array.num_entries < 1 ||
+      deaths->value.array.entries[0].kind != AMQP_FIELD_KIND_TABLE)
+    return NULL;
+
+  death = &deaths->value.array.entries[0].value.table;
+  exchange = table_get (death, "exchange");
+  keys = table_get (death, "routing-keys");
+  if (exchange == NULL || !field_is_string (exchange) ||
+      keys == NULL || keys->kind != AMQP_FIELD_KIND_ARRAY || keys->value.array.num_entries < 1 ||
+      !field_is_string (&keys->value.array.entries[0]))
+    return NULL;
+
+  dropped = g_new0 (PiAmqpDropped, 1);
+  dropped->exchange = bytes_dup (exchange->value.bytes);
+  dropped->routing_key = bytes_dup (keys->value.array.entries[0].value.bytes);
+  for (int i = 1; i < keys->value.array.num_entries; i++)
+    {
+      const amqp_field_value_t *key = &keys->value.array.entries[i];
+
+      if (!field_is_string (key) || key->value.bytes.len < 6 || memcmp (key->value.bytes.bytes, "route.", 6) != 0)
+        continue;
+      if (routes == NULL)
+        routes = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (routes, g_strndup ((const char *) key->value.bytes.bytes + 6, key->value.bytes.len - 6));
+    }
+  if (routes != NULL)
+    {
+      g_ptr_array_add (routes, NULL);
+      dropped->routes = (char **) g_ptr_array_free (g_steal_pointer (&routes), FALSE);
+    }
+
+  return dropped;
+}
+
 static gboolean
 io_handle_delivery (Io              *io,
                     amqp_frame_t    *frame,
@@ -704,7 +785,14 @@ io_handle_delivery (Io              *io,
   sub = g_hash_table_lookup (io->subs, GINT_TO_POINTER (frame->channel));
   if (sub != NULL && !pi_amqp_subscription_is_cancelled (sub))
     {
-      if (frame->channel == sub->dropped_channel)
+      PiAmqpDropped *dropped;
+
+      if (frame->channel == sub->dropped_channel && sub->callbacks.dropped_messages != NULL &&
+          (dropped = dropped_from_properties (&message.properties)) != NULL)
+        {
+          pi_amqp_io_emit_dropped_message (io, sub, dropped);
+        }
+      else if (frame->channel == sub->dropped_channel)
         {
           pi_amqp_io_emit_dropped (io, sub);
         }

@@ -67,6 +67,18 @@ pi_amqp_delivery_copy_free (PiAmqpDeliveryCopy *copy)
   g_free (copy);
 }
 
+void
+pi_amqp_dropped_free (PiAmqpDropped *dropped)
+{
+  if (dropped == NULL)
+    return;
+
+  g_free (dropped->exchange);
+  g_free (dropped->routing_key);
+  g_strfreev (dropped->routes);
+  g_free (dropped);
+}
+
 /* The convert func when the caller gives none: a plain copy. */
 static gpointer
 delivery_copy (const PiAmqpDelivery *delivery,
@@ -182,6 +194,7 @@ pi_amqp_client_subscribe (PiAmqpClient                      *self,
       sub->max_length = options->max_length;
       sub->prefetch = options->prefetch;
       sub->all_or_nothing = options->all_or_nothing;
+      sub->dropped_optional = options->dropped_optional;
     }
   else
     {
@@ -312,6 +325,14 @@ pi_amqp_client_get_state (PiAmqpClient *self)
   g_return_val_if_fail (PI_IS_AMQP_CLIENT (self), PI_AMQP_CLIENT_CONNECTING);
 
   return self->state;
+}
+
+guint
+pi_amqp_client_get_channel_max (PiAmqpClient *self)
+{
+  g_return_val_if_fail (PI_IS_AMQP_CLIENT (self), 0);
+
+  return (guint) g_atomic_int_get (&self->io->channel_max_known);
 }
 
 PiAmqpFailure
@@ -560,6 +581,7 @@ pi_amqp_client_new (const PiAmqpAddress       *address,
       else if (options->heartbeat > 0)
         io->heartbeat = (int) MIN (options->heartbeat, 3600);
       io->product = g_strdup (options->product);
+      io->channel_max_asked = (int) MIN (options->channel_max, 65535);
       if (options->convert_func != NULL)
         {
           io->convert_func = options->convert_func;

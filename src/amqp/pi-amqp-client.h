@@ -96,6 +96,18 @@ typedef struct
 
 void pi_amqp_delivery_copy_free (PiAmqpDeliveryCopy *copy);
 
+/* A message the broker dropped for a queue's length limit, by where it was
+ * headed: the exchange it was published to, its routing key and CC routes
+ * (as in PiAmqpDelivery), read from the broker's dead-letter record. */
+typedef struct
+{
+  char  *exchange;
+  char  *routing_key;
+  GStrv  routes;            /* NULL-terminated or NULL */
+} PiAmqpDropped;
+
+void pi_amqp_dropped_free (PiAmqpDropped *dropped);
+
 /* --- the client ----------------------------------------------------------- */
 
 typedef enum
@@ -129,6 +141,8 @@ typedef struct
   PiAmqpConvertFunc  convert_func;  /* NULL: PiAmqpDeliveryCopy */
   gpointer           convert_data;
   GDestroyNotify     convert_free;  /* frees what convert_func returned */
+  guint              channel_max;   /* channels asked for at login; 0: what
+                                     * the broker offers (2047 on RabbitMQ) */
 } PiAmqpClientOptions;
 
 #define PI_TYPE_AMQP_CLIENT (pi_amqp_client_get_type ())
@@ -152,6 +166,10 @@ const PiAmqpAddress *pi_amqp_client_get_address        (PiAmqpClient            
 /* In PI_AMQP_CLIENT_FAILED: PI_AMQP_FAILURE_CREDENTIALS or _TLS (or _REFUSED
  * for a virtual host the user may not use); else PI_AMQP_FAILURE_LOST. */
 PiAmqpFailure        pi_amqp_client_get_failure        (PiAmqpClient              *self);
+/* The channels the broker allowed at the last login (each subscription
+ * takes one, two with a dropped_exchange; one more is the client's own);
+ * 0 before the first. */
+guint                pi_amqp_client_get_channel_max    (PiAmqpClient              *self);
 
 /* --- subscriptions -------------------------------------------------------- */
 
@@ -181,6 +199,10 @@ typedef struct
    * "Channel closed by server: 404 (NOT-FOUND) with message …"; every other
    * refusal is in words that say what to do. */
   gboolean    all_or_nothing;
+  /* With dropped_exchange: if the broker refuses that exchange or its
+   * queue (the user may not declare them), the subscription goes on
+   * without counting drops (logged) instead of failing. */
+  gboolean    dropped_optional;
 } PiAmqpQueueOptions;
 
 typedef struct _PiAmqpSubscription PiAmqpSubscription;
@@ -206,6 +228,12 @@ typedef struct
   void (*failed)         (const char     *text,
                           PiAmqpFailure   failure,
                           gpointer        user_data);
+  /* With dropped_exchange, instead of `dropped` if set: the messages the
+   * broker dropped, each as a PiAmqpDropped (in order; the array frees
+   * them), for a queue shared by readers that each want to know what of
+   * theirs was lost. */
+  void (*dropped_messages) (GPtrArray    *drops,
+                            gpointer      user_data);
 } PiAmqpSubscriptionCallbacks;
 
 /* @bindings: (element-type PiAmqpBinding) as exchange/pattern pairs. Never

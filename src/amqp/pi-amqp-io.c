@@ -256,7 +256,7 @@ io_connect (Io             *io,
   properties.entries = entries;
 
   /* channel_max 0: take what the broker offers (2047 on RabbitMQ). */
-  reply = amqp_login_with_properties (io->conn, address->vhost, 0, FRAME_MAX, io->heartbeat,
+  reply = amqp_login_with_properties (io->conn, address->vhost, io->channel_max_asked, FRAME_MAX, io->heartbeat,
                                       &properties, AMQP_SASL_METHOD_PLAIN, address->user,
                                       address->password != NULL ? address->password : "");
   if (reply.reply_type != AMQP_RESPONSE_NORMAL)
@@ -300,6 +300,7 @@ io_connect (Io             *io,
   io->channel_max = amqp_get_channel_max (io->conn);
   if (io->channel_max <= 0 || io->channel_max > 65535)
     io->channel_max = 65535;
+  g_atomic_int_set (&io->channel_max_known, io->channel_max);
   io->next_channel = CONTROL_CHANNEL + 1;
 
   if (!pi_amqp_io_open_control_channel (io, error))

@@ -75,6 +75,7 @@ struct _PiAmqpSubscription
   guint                        max_length;
   guint                        prefetch;
   gboolean                     all_or_nothing;
+  gboolean                     dropped_optional;
 
   /* Set by the main context on unsubscribe; read by the I/O thread. */
   int                          cancelled;
@@ -83,6 +84,7 @@ struct _PiAmqpSubscription
 
   /* I/O thread only. */
   gboolean                     io_failed;        /* `failed` was emitted */
+  gboolean                     dropped_off;      /* dropped_exchange refused, optional */
   amqp_channel_t               channel;          /* consuming, 0 if none */
   amqp_channel_t               dropped_channel;  /* counting drops, 0 if none */
   char                        *declared_queue;   /* its name once consuming */
@@ -115,6 +117,7 @@ typedef enum
   OUTGOING_READY,
   OUTGOING_DELIVERY,
   OUTGOING_DROPPED,
+  OUTGOING_DROPPED_MESSAGE, /* item: a PiAmqpDropped */
   OUTGOING_BINDING_FAILED,
   OUTGOING_FAILED,
   OUTGOING_BOUND,           /* a pi_amqp_client_bind() done: text the refusal */
@@ -149,6 +152,8 @@ typedef struct
   /* Immutable after construction. */
   PiAmqpAddress           *address;
   int                      heartbeat;
+  int                      channel_max_asked; /* 0: the broker's */
+  int                      channel_max_known; /* atomic: the last login's, 0 before */
   char                    *product;
   PiAmqpConvertFunc        convert_func;
   gpointer                 convert_data;
@@ -207,6 +212,10 @@ void            pi_amqp_io_emit_delivery          (Io                 *io,
                                                    const PiAmqpDelivery *delivery);
 void            pi_amqp_io_emit_dropped           (Io                 *io,
                                                    PiAmqpSubscription *sub);
+/* Takes @dropped. */
+void            pi_amqp_io_emit_dropped_message   (Io                 *io,
+                                                   PiAmqpSubscription *sub,
+                                                   PiAmqpDropped      *dropped);
 void            pi_amqp_io_emit_state             (Io                 *io,
                                                    PiAmqpClientState   state);
 void            pi_amqp_io_fail                   (Io                 *io,

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pi-amqp-private.h"
@@ -27,7 +28,9 @@ pi_amqp_outgoing_free (Io       *io,
 {
   if (out->sub != NULL)
     pi_amqp_subscription_unref (out->sub);
-  if (out->item != NULL && io->convert_free != NULL)
+  if (out->item != NULL && out->kind == OUTGOING_DROPPED_MESSAGE)
+    pi_amqp_dropped_free (out->item);
+  else if (out->item != NULL && io->convert_free != NULL)
     io->convert_free (out->item);
   g_free (out->text);
   g_free (out->broker_reply);
@@ -96,6 +99,31 @@ dispatch_dropped (Io    *io,
   return l;
 }
 
+/* Hands the consecutive dropped messages of one subscription, from @first
+ * on, to its callback in one array; returns the first item not taken. */
+static GList *
+dispatch_dropped_messages (Io    *io,
+                           GList *first)
+{
+  PiAmqpSubscription *sub = ((Outgoing *) first->data)->sub;
+  g_autoptr(GPtrArray) drops = g_ptr_array_new_with_free_func ((GDestroyNotify) pi_amqp_dropped_free);
+  GList *l;
+
+  for (l = first; l != NULL; l = l->next)
+    {
+      Outgoing *out = l->data;
+
+      if (out->kind != OUTGOING_DROPPED_MESSAGE || out->sub != sub)
+        break;
+      g_ptr_array_add (drops, g_steal_pointer (&out->item));
+    }
+
+  if (!sub->finished && sub->callbacks.dropped_messages != NULL)
+    sub->callbacks.dropped_messages (drops, sub->user_data);
+
+  return l;
+}
+
 static void
 dispatch_one (Io       *io,
               Outgoing *out)
@@ -144,6 +172,7 @@ dispatch_one (Io       *io,
 
     case OUTGOING_STATE:
     case OUTGOING_DELIVERY:
+    case OUTGOING_DROPPED_MESSAGE:
     default:
       g_assert_not_reached ();
     }
@@ -203,6 +232,10 @@ dispatch_outgoing (gpointer data)
       else if (out->kind == OUTGOING_DROPPED)
         {
           l = dispatch_dropped (io, l);
+        }
+      else if (out->kind == OUTGOING_DROPPED_MESSAGE)
+        {
+          l = dispatch_dropped_messages (io, l);
         }
       else
         {
@@ -331,7 +364,7 @@ pi_amqp_io_emit (Io                 *io,
   out->text = text;
   out->size = sizeof *out;
 
-  io_push (io, out, kind != OUTGOING_DELIVERY && kind != OUTGOING_DROPPED);
+  io_push (io, out, kind != OUTGOING_DELIVERY && kind != OUTGOING_DROPPED && kind != OUTGOING_DROPPED_MESSAGE);
 
   return out;
 }
@@ -387,6 +420,23 @@ pi_amqp_io_emit_dropped (Io                 *io,
 
   if (!merged)
     pi_amqp_io_emit (io, sub, OUTGOING_DROPPED, 1, NULL);
+}
+
+/* One message the broker dropped, with where it was headed: batched like
+ * deliveries (the broker dead-letters one at a time). */
+void
+pi_amqp_io_emit_dropped_message (Io                 *io,
+                                 PiAmqpSubscription *sub,
+                                 PiAmqpDropped      *dropped)
+{
+  Outgoing *out = g_new0 (Outgoing, 1);
+
+  out->kind = OUTGOING_DROPPED_MESSAGE;
+  out->sub = pi_amqp_subscription_ref (sub);
+  out->item = dropped;
+  out->size = sizeof *out + sizeof *dropped + strlen (dropped->exchange) + strlen (dropped->routing_key);
+
+  io_push (io, out, FALSE);
 }
 
 void

@@ -23,14 +23,28 @@
  * process (pi-amqp-fanout.c). Per-stream mode: one queue per stream, all
  * bindings or none (events v1). */
 
+/* Per-stream mode: each stream's queue takes a channel, and a connection
+ * has channel_max of them (2047 on RabbitMQ, fewer where the operator says
+ * so), one its client's own. Past that, streams go to another connection
+ * to the same broker, opened when needed and closed with its last stream.
+ * (Shared mode takes three channels whatever the number of streams.) */
+typedef struct
+{
+  PiAmqpClient *client;
+  guint         n_streams;
+} Connection;
+
 struct _PiAmqpBroker
 {
-  PiBroker      parent_instance;
+  PiBroker             parent_instance;
 
-  PiAmqpClient *client;
-  PiAmqpFanout *fanout;       /* shared mode, else NULL */
-  char         *location;
-  guint         queue_length;
+  PiAmqpClient        *client;       /* the first connection's: /ping, 503s */
+  PiAmqpFanout        *fanout;       /* shared mode, else NULL */
+  GPtrArray           *connections;  /* per-stream mode: Connection, the first client's first */
+  PiAmqpAddress       *address;
+  PiAmqpClientOptions  client_options;
+  char                *location;
+  guint                queue_length;
 };
 
 G_DEFINE_FINAL_TYPE (PiAmqpBroker, pi_amqp_broker, PI_TYPE_BROKER)
@@ -40,6 +54,7 @@ G_DEFINE_FINAL_TYPE (PiAmqpBroker, pi_amqp_broker, PI_TYPE_BROKER)
 struct _PiSubscription
 {
   PiAmqpSubscription      *amqp;
+  Connection              *connection; /* per-stream mode */
   PiAmqpFanoutStream      *stream;    /* shared mode */
   PiSubscriptionCallbacks  callbacks;
   gpointer                 user_data;
@@ -83,6 +98,64 @@ static const PiAmqpSubscriptionCallbacks subscription_callbacks = {
   .failed = subscription_failed_cb,
 };
 
+static void
+connection_free (gpointer data)
+{
+  Connection *connection = data;
+
+  g_object_unref (connection->client);
+  g_free (connection);
+}
+
+/* Streams a connection takes: one channel each, less the client's own. The
+ * broker's limit is known once the connection is up; meanwhile the first
+ * connection's, or RabbitMQ's default. */
+static guint
+connection_capacity (PiAmqpBroker *self,
+                     Connection   *connection)
+{
+  guint channel_max = pi_amqp_client_get_channel_max (connection->client);
+
+  if (channel_max == 0)
+    channel_max = pi_amqp_client_get_channel_max (self->client);
+  if (channel_max == 0)
+    channel_max = self->client_options.channel_max > 0 ? self->client_options.channel_max : 2047;
+
+  return MAX (channel_max, 2) - 1;
+}
+
+/* The first connection with a channel to spare, or a new one. */
+static Connection *
+connection_for_stream (PiAmqpBroker *self)
+{
+  g_autoptr(GError) error = NULL;
+  Connection *connection;
+  PiAmqpClient *client;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      connection = g_ptr_array_index (self->connections, i);
+      if (connection->n_streams < connection_capacity (self, connection))
+        return connection;
+    }
+
+  /* Never fails but for the process's resources: then the first connection
+   * refuses the stream in words ("Too many subscriptions"). */
+  if (!(client = pi_amqp_client_new (self->address, &self->client_options, &error)))
+    {
+      g_warning ("Could not open another connection to the broker: %s", error->message);
+      return g_ptr_array_index (self->connections, 0);
+    }
+
+  connection = g_new0 (Connection, 1);
+  connection->client = client;
+  g_ptr_array_add (self->connections, connection);
+  g_message ("Opening connection %u to the broker: the others carry %u streams each, as many as their channels allow",
+             self->connections->len, connection_capacity (self, g_ptr_array_index (self->connections, 0)));
+
+  return connection;
+}
+
 static PiSubscription *
 pi_amqp_broker_subscribe (PiBroker                      *broker,
                           GPtrArray                     *bindings,
@@ -122,7 +195,9 @@ pi_amqp_broker_subscribe (PiBroker                      *broker,
       sub->stream = pi_amqp_fanout_subscribe (self->fanout, amqp_bindings, bindings->len, callbacks, user_data);
       return sub;
     }
-  sub->amqp = pi_amqp_client_subscribe (self->client, amqp_bindings, bindings->len, &options,
+  sub->connection = connection_for_stream (self);
+  sub->connection->n_streams++;
+  sub->amqp = pi_amqp_client_subscribe (sub->connection->client, amqp_bindings, bindings->len, &options,
                                         &subscription_callbacks, sub);
 
   return sub;
@@ -136,9 +211,24 @@ pi_amqp_broker_unsubscribe (PiBroker       *broker,
 
   sub->finished = TRUE;
   if (sub->stream != NULL)
-    pi_amqp_fanout_unsubscribe (self->fanout, sub->stream);
+    {
+      pi_amqp_fanout_unsubscribe (self->fanout, sub->stream);
+    }
   else
-    pi_amqp_client_unsubscribe (self->client, sub->amqp);
+    {
+      Connection *connection = sub->connection;
+
+      pi_amqp_client_unsubscribe (connection->client, sub->amqp);
+      /* An extra connection goes with its last stream. */
+      if (--connection->n_streams == 0 && connection->client != self->client)
+        {
+          guint index = 0;
+
+          g_ptr_array_find (self->connections, connection, &index);
+          g_message ("Closing connection %u to the broker: its last stream is gone", index + 1);
+          g_ptr_array_remove_index (self->connections, index);
+        }
+    }
   g_rc_box_release (sub);
 }
 
@@ -197,7 +287,9 @@ pi_amqp_broker_finalize (GObject *object)
   PiAmqpBroker *self = PI_AMQP_BROKER (object);
 
   g_clear_pointer (&self->fanout, pi_amqp_fanout_free);
+  g_clear_pointer (&self->connections, g_ptr_array_unref);
   g_clear_object (&self->client);
+  g_clear_pointer (&self->address, pi_amqp_address_free);
   g_free (self->location);
 
   G_OBJECT_CLASS (pi_amqp_broker_parent_class)->finalize (object);
@@ -233,6 +325,8 @@ amqp_broker_new (const char  *url,
   PiAmqpClientOptions options = { 0 };
   const char *heartbeat = g_getenv ("PULSE_EVENTS_AMQP_HEARTBEAT");
   const char *collapse = g_getenv ("PULSE_EVENTS_AMQP_COLLAPSE");
+  const char *shared_length = g_getenv ("PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH");
+  const char *channel_max = g_getenv ("PULSE_EVENTS_AMQP_CHANNEL_MAX");
 
   g_return_val_if_fail (url != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -247,6 +341,9 @@ amqp_broker_new (const char  *url,
       options.heartbeat = seconds == 0 ? PI_AMQP_HEARTBEAT_NONE : (guint) seconds;
     }
   options.product = "pulse-events";
+  /* Tests make a connection run out of channels. */
+  if (channel_max != NULL)
+    options.channel_max = (guint) CLAMP (atoi (channel_max), 0, 65535);
   if (shared)
     {
       options.convert_func = pi_amqp_fanout_convert;
@@ -263,10 +360,23 @@ amqp_broker_new (const char  *url,
   self->location = pi_amqp_address_to_string (address);
   if (!(self->client = pi_amqp_client_new (address, &options, error)))
     return NULL;
+  self->address = g_steal_pointer (&address);
+  self->client_options = options;
+  self->connections = g_ptr_array_new_with_free_func (connection_free);
+  if (!shared)
+    {
+      Connection *first = g_new0 (Connection, 1);
+
+      first->client = g_object_ref (self->client);
+      g_ptr_array_add (self->connections, first);
+    }
   /* Measurements try other thresholds. */
   if (shared)
     self->fanout = pi_amqp_fanout_new (self->client, self->queue_length,
                                        collapse != NULL ? (guint) CLAMP (atoi (collapse), 0, G_MAXINT) : 0);
+  /* Tests make the shared queue overflow. */
+  if (shared && shared_length != NULL && atoi (shared_length) > 0)
+    pi_amqp_fanout_set_max_length (self->fanout, (guint) atoi (shared_length));
 
   return PI_BROKER (g_steal_pointer (&self));
 }
@@ -280,7 +390,8 @@ amqp_broker_new (const char  *url,
  * Creates a broker that bridges a RabbitMQ server. It connects in the
  * background (and reconnects after a loss, backing off from 0.5 s to 30 s);
  * callbacks run in the thread-default main context of the caller. Each
- * subscription gets its own channel and an exclusive, auto-delete queue
+ * subscription gets its own channel (on another connection to the same
+ * broker once one has no channel left) and an exclusive, auto-delete queue
  * named queue/USER/pulse-events-RANDOM (Mozilla Pulse's rule) and limited to
  * @queue_length messages. Heartbeats are 30 s unless
  * `PULSE_EVENTS_AMQP_HEARTBEAT` says otherwise (seconds, 0 for none).

@@ -61,7 +61,10 @@ typedef struct
   Exchange  *exchange;
   char      *pattern;
   gboolean   bound;      /* confirmed; else the answer is awaited */
-  GPtrArray *waiters;    /* PiAmqpFanoutStream (ref) awaiting the answer */
+  /* PiAmqpFanoutStream (ref) awaiting the answer -> how many of its pairs
+   * (GUINT): a hash set, so that a stream leaving is O(1) however many
+   * wait with it (thousands may wait on one slow binding). */
+  GHashTable *waiters;
 } Upstream;
 
 struct _Exchange
@@ -155,13 +158,30 @@ stream_unref (PiAmqpFanoutStream *stream)
   g_rc_box_release_full (stream, stream_clear);
 }
 
+static GHashTable *
+waiters_new (void)
+{
+  return g_hash_table_new_full (NULL, NULL, (GDestroyNotify) stream_unref, NULL);
+}
+
+/* @stream waits for @up's answer for one more of its pairs. */
+static void
+waiters_add (Upstream           *up,
+             PiAmqpFanoutStream *stream)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (up->waiters, stream));
+
+  /* A key already in keeps its reference, and the new one is dropped. */
+  g_hash_table_insert (up->waiters, stream_ref (stream), GUINT_TO_POINTER (n + 1));
+}
+
 static void
 upstream_free (gpointer data)
 {
   Upstream *up = data;
 
   g_free (up->pattern);
-  g_ptr_array_unref (up->waiters);
+  g_hash_table_unref (up->waiters);
   g_free (up);
 }
 
@@ -240,16 +260,22 @@ exchange_reconcile (Exchange *exchange)
       up = g_new0 (Upstream, 1);
       up->exchange = exchange;
       up->pattern = g_strdup (pattern);
-      up->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_unref);
+      up->waiters = waiters_new ();
       g_hash_table_insert (exchange->upstream, up->pattern, up);
       self->n_upstream++;
       pi_amqp_client_bind (self->client, self->queue, exchange->name, pattern, bound_cb, up);
     }
 
-  g_hash_table_iter_init (&iter, exchange->refs);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!upstream_bound (exchange, key))
-      specifics_bound = FALSE;
+  /* Only asked when not collapsed, that is with at most collapse_threshold
+   * patterns (or `#` refused): a collapsed exchange with thousands of
+   * patterns is not walked at each stream that leaves. */
+  if (!collapsed)
+    {
+      g_hash_table_iter_init (&iter, exchange->refs);
+      while (specifics_bound && g_hash_table_iter_next (&iter, &key, NULL))
+        if (!upstream_bound (exchange, key))
+          specifics_bound = FALSE;
+    }
 
   g_hash_table_iter_init (&iter, exchange->upstream);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -372,22 +398,26 @@ bound_cb (const char *refusal,
   PiAmqpFanout *self = exchange->fanout;
   /* A callback may free the exchange: looked up again by name. */
   g_autofree char *name = g_strdup (exchange->name);
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&up->waiters);
+  g_autoptr(GHashTable) waiters = g_steal_pointer (&up->waiters);
   g_autoptr(GPtrArray) holders = NULL;
   g_autofree char *pattern = NULL;
   GHashTableIter iter;
-  gpointer key;
+  gpointer key, value;
 
-  up->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_unref);
+  up->waiters = waiters_new ();
 
   if (refusal == NULL)
     {
       up->bound = TRUE;
-      for (guint i = 0; i < waiters->len; i++)
+      /* The stolen set holds them while a `ready` unsubscribes others. */
+      g_hash_table_iter_init (&iter, waiters);
+      while (g_hash_table_iter_next (&iter, &key, &value))
         {
-          PiAmqpFanoutStream *stream = g_ptr_array_index (waiters, i);
+          PiAmqpFanoutStream *stream = key;
 
-          stream->n_waiting--;
+          if (stream->dead)
+            continue;
+          stream->n_waiting -= GPOINTER_TO_UINT (value);
           stream_maybe_ready (stream);
         }
       /* No longer wanted while it was on its way? */
@@ -475,6 +505,70 @@ queue_deliveries_cb (GPtrArray *items,
     }
 }
 
+/* What the broker dropped at the queue's x-max-length (the server as a
+ * whole fell that far behind), dead-lettered to us: each message is matched
+ * as it would have been delivered, and every stream it would have reached
+ * is told how many of its messages went, once for the batch (the broker
+ * dead-letters a stretch of them in a row), never silently. */
+static void
+queue_dropped_messages_cb (GPtrArray *drops,
+                           gpointer   user_data)
+{
+  PiAmqpFanout *self = user_data;
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  g_autoptr(GHashTable) counts = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) stream_unref, NULL);
+  guint64 n_unmatched = 0;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < drops->len; i++)
+    {
+      PiAmqpDropped *dropped = g_ptr_array_index (drops, i);
+
+      pi_topic_index_match (self->index, dropped->exchange, dropped->routing_key,
+                            (const char * const *) dropped->routes, matches);
+      if (matches->len == 0)
+        n_unmatched++;
+      for (guint j = 0; j < matches->len; j++)
+        {
+          PiAmqpFanoutStream *stream = g_ptr_array_index (matches, j);
+          guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, stream));
+
+          /* A key already in keeps its reference, and the new one is dropped. */
+          g_hash_table_insert (counts, stream_ref (stream), GUINT_TO_POINTER (n + 1));
+        }
+      g_ptr_array_set_size (matches, 0);
+    }
+
+  g_debug ("The broker dropped %u messages from the server's queue (x-max-length %u): %u streams told, "
+           "%" G_GUINT64_FORMAT " messages no stream wanted any more",
+           drops->len, self->queue_length, g_hash_table_size (counts), n_unmatched);
+
+  /* A stream may unsubscribe any other in its callback: the table holds
+   * them, and a stream gone is not told. */
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PiAmqpFanoutStream *stream = key;
+
+      if (!stream->dead && stream->callbacks.dropped != NULL)
+        stream->callbacks.dropped (GPOINTER_TO_UINT (value), stream->user_data);
+    }
+}
+
+/* Dead letters without the broker's record of where they were headed
+ * (not RabbitMQ's): no stream can be told, but the log says so. */
+static void
+queue_dropped_cb (guint64  count,
+                  gpointer user_data)
+{
+  PiAmqpFanout *self = user_data;
+
+  g_warning ("The broker dropped %" G_GUINT64_FORMAT " messages from the server's queue (x-max-length %u) "
+             "without saying where they were headed: streams were not told",
+             count, self->queue_length);
+}
+
 static void
 queue_close (PiAmqpFanout *self)
 {
@@ -514,6 +608,8 @@ static const PiAmqpSubscriptionCallbacks queue_callbacks = {
   .ready = queue_ready_cb,
   .deliveries = queue_deliveries_cb,
   .failed = queue_failed_cb,
+  .dropped = queue_dropped_cb,
+  .dropped_messages = queue_dropped_messages_cb,
 };
 
 static void
@@ -521,11 +617,18 @@ queue_open (PiAmqpFanout *self)
 {
   const PiAmqpAddress *address = pi_amqp_client_get_address (self->client);
   g_autofree char *queue_name = pi_amqp_pulse_queue_name (address->user, "pulse-events");
+  g_autofree char *dropped_exchange = pi_amqp_pulse_dropped_exchange (address->user, queue_name);
   PiAmqpQueueOptions options = { 0 };
 
-  /* Named as Mozilla Pulse requires; bindings come with the streams. */
+  /* Named as Mozilla Pulse requires; bindings come with the streams. What
+   * the broker drops past max_length is dead-lettered to
+   * exchange/USER/pulse-events-RANDOM-dropped and told to the streams it
+   * was meant for (queue_dropped_messages_cb()). */
   options.queue_name = queue_name;
   options.max_length = self->queue_length;
+  options.dropped_exchange = dropped_exchange;
+  /* Where the user may not declare it: streams, though with drops untold. */
+  options.dropped_optional = TRUE;
   options.all_or_nothing = TRUE;
   self->queue_ready = FALSE;
   self->queue = pi_amqp_client_subscribe (self->client, NULL, 0, &options, &queue_callbacks, self);
@@ -564,6 +667,13 @@ pi_amqp_fanout_new (PiAmqpClient *client,
   self->index = pi_topic_index_new ();
 
   return self;
+}
+
+void
+pi_amqp_fanout_set_max_length (PiAmqpFanout *self,
+                               guint         max_length)
+{
+  self->queue_length = MAX (max_length, 1);
 }
 
 void
@@ -657,7 +767,7 @@ pi_amqp_fanout_subscribe (PiAmqpFanout                  *self,
       g_assert (up != NULL);
       if (!up->bound)
         {
-          g_ptr_array_add (up->waiters, stream_ref (stream));
+          waiters_add (up, stream);
           stream->n_waiting++;
         }
     }
@@ -681,27 +791,25 @@ void
 pi_amqp_fanout_unsubscribe (PiAmqpFanout       *self,
                             PiAmqpFanoutStream *stream)
 {
-  GHashTableIter iter;
-  gpointer value;
-
   stream->dead = TRUE;
   if (stream->target != NULL)
     pi_topic_index_remove_target (self->index, g_steal_pointer (&stream->target));
 
-  /* Answers it awaited no longer concern it. */
+  /* Answers it awaited no longer concern it: it waits only where its own
+   * pairs are served, by their own binding or by `#`. */
   if (stream->n_waiting > 0)
     {
-      g_hash_table_iter_init (&iter, self->exchanges);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
+      for (guint i = 0; i < stream->pairs->len; i += 2)
         {
-          Exchange *exchange = value;
-          GHashTableIter up_iter;
-          gpointer up_value;
+          Exchange *exchange = g_hash_table_lookup (self->exchanges, g_ptr_array_index (stream->pairs, i));
+          Upstream *up;
 
-          g_hash_table_iter_init (&up_iter, exchange->upstream);
-          while (g_hash_table_iter_next (&up_iter, NULL, &up_value))
-            while (g_ptr_array_remove (((Upstream *) up_value)->waiters, stream))
-              ;
+          if (exchange == NULL)
+            continue;
+          if ((up = g_hash_table_lookup (exchange->upstream, g_ptr_array_index (stream->pairs, i + 1))) != NULL)
+            g_hash_table_remove (up->waiters, stream);
+          if ((up = g_hash_table_lookup (exchange->upstream, "#")) != NULL)
+            g_hash_table_remove (up->waiters, stream);
         }
       stream->n_waiting = 0;
     }

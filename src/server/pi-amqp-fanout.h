@@ -30,8 +30,8 @@ G_BEGIN_DECLS
 /* The server's one queue carries the messages of every stream, so one
  * stream's --queue-length does not bound it: it holds that times
  * PI_AMQP_FANOUT_QUEUE_FACTOR, and at least PI_AMQP_FANOUT_MIN_QUEUE_LENGTH
- * (the broker drops the oldest beyond it; those drops are not counted yet,
- * only what the HTTP front drops for a slow stream is). */
+ * (the broker drops the oldest beyond it and dead-letters them to the
+ * server, which tells each stream they were meant for: `dropped`). */
 #define PI_AMQP_FANOUT_QUEUE_FACTOR     10
 #define PI_AMQP_FANOUT_MIN_QUEUE_LENGTH 10000
 
@@ -51,6 +51,10 @@ PiAmqpFanout       *pi_amqp_fanout_new         (PiAmqpClient                  *c
                                                 guint                          queue_length,
                                                 guint                          collapse_threshold);
 void                pi_amqp_fanout_free        (PiAmqpFanout                  *self);
+/* The queue's x-max-length itself, from the next queue opened on (tests
+ * and measurements: PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH). */
+void                pi_amqp_fanout_set_max_length (PiAmqpFanout               *self,
+                                                   guint                       max_length);
 /* Callbacks never run from inside this call. */
 PiAmqpFanoutStream *pi_amqp_fanout_subscribe   (PiAmqpFanout                  *self,
                                                 const PiAmqpBinding           *bindings,

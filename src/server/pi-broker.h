@@ -30,6 +30,11 @@ typedef struct
    * @text as a JSON string, then end the stream. No callback follows. */
   void (*failed)  (const char *text,
                    gpointer    user_data);
+  /* The broker dropped @count messages meant for this subscription (a
+   * queue's length limit): send `dropped` ("too-slow"). May be NULL where
+   * a broker never drops. */
+  void (*dropped) (guint64     count,
+                   gpointer    user_data);
 } PiSubscriptionCallbacks;
 
 #define PI_TYPE_BROKER (pi_broker_get_type ())

@@ -354,10 +354,34 @@ client_failed_cb (const char *text,
   pi_server_client_end (client, text);
 }
 
+/* @count messages meant for @client the broker dropped before they reached
+ * the server (the shared queue's length limit): counted with those it was
+ * too slow for, and said at once if its queue has room for the word. */
+void
+pi_server_client_add_dropped (PiServerClient *client,
+                              guint64         count)
+{
+  if (client->closing)
+    return;
+
+  client->dropped_slow += count;
+  client->n_dropped_total += count;
+  if (client->ready && client_has_room (client, 256))
+    client_report_dropped (client);
+}
+
+static void
+client_dropped_cb (guint64  count,
+                   gpointer user_data)
+{
+  pi_server_client_add_dropped (user_data, count);
+}
+
 static const PiSubscriptionCallbacks subscription_callbacks = {
   .ready = client_ready_cb,
   .message = client_message_cb,
   .failed = client_failed_cb,
+  .dropped = client_dropped_cb,
 };
 
 /* Queues what of the session's history @client has not had yet, as far as

@@ -109,6 +109,8 @@ void pi_server_client_unsubscribe (PiServerClient    *client);
 void pi_server_client_finish      (PiServerClient    *client);
 void pi_server_client_unwatch_all (PiServer          *server);
 void pi_server_client_fill        (PiServerClient    *client);
+void pi_server_client_add_dropped (PiServerClient    *client,
+                                   guint64            count);
 void pi_server_client_session_ready (PiServerClient  *client);
 void pi_server_client_lose_session  (PiServerClient  *client);
 

@@ -58,6 +58,7 @@ struct _PiServerSession
   GList           held_link;      /* in the server's held_sessions while held */
   gboolean        ready;
   gboolean        failed;
+  guint64         dropped_held;   /* dropped by the broker while held */
 };
 
 /* --- resumable streams ----------------------------------------------------- */
@@ -239,10 +240,25 @@ session_failed_cb (const char *text,
   session->hold_source = g_idle_add (session_expire_cb, session);
 }
 
+/* Dropped by the broker before the server numbered them: the attached
+ * client is told; while held, the client that resumes is. */
+static void
+session_dropped_cb (guint64  count,
+                    gpointer user_data)
+{
+  PiServerSession *session = user_data;
+
+  if (session->client != NULL)
+    pi_server_client_add_dropped (session->client, count);
+  else
+    session->dropped_held += count;
+}
+
 static const PiSubscriptionCallbacks session_callbacks = {
   .ready = session_ready_cb,
   .message = session_message_cb,
   .failed = session_failed_cb,
+  .dropped = session_dropped_cb,
 };
 
 /* Fills @buffer from the kernel's CSPRNG: getrandom(), or /dev/urandom
@@ -483,6 +499,9 @@ pi_server_session_attach (PiServerSession *session,
 
   session_unhold (session);
   session->client = client;
+  if (session->dropped_held > 0)
+    pi_server_client_add_dropped (client, session->dropped_held);
+  session->dropped_held = 0;
 
   return old;
 }

@@ -476,10 +476,25 @@ ws_sub_failed_cb (const char *text,
   ws_sub_unsubscribe (sub);
 }
 
+/* Dropped by the broker before they reached the server (the shared
+ * queue's length limit): said, the socket stays (the client was not slow). */
+static void
+ws_sub_dropped_cb (guint64  count,
+                   gpointer user_data)
+{
+  WsSub *sub = user_data;
+
+  if (sub->ws->closing)
+    return;
+  sub->ws->n_dropped_total += count;
+  ws_send_dropped (sub->ws, sub, count, "too-slow");
+}
+
 static const PiSubscriptionCallbacks ws_sub_callbacks = {
   .ready = ws_sub_ready_cb,
   .message = ws_sub_message_cb,
   .failed = ws_sub_failed_cb,
+  .dropped = ws_sub_dropped_cb,
 };
 
 /* A slugid-like id: 22 characters of URL-safe base64 of 16 random bytes. */
