@@ -1215,8 +1215,9 @@ test_unsubscribe_many (void)
   double small, large;
 
   time_unsubscribe (1000);   /* warm-up */
-  small = time_unsubscribe (5000);
-  large = time_unsubscribe (40000);
+  /* The best of three: a busy machine only ever adds time. */
+  small = MIN (time_unsubscribe (5000), MIN (time_unsubscribe (5000), time_unsubscribe (5000)));
+  large = MIN (time_unsubscribe (40000), MIN (time_unsubscribe (40000), time_unsubscribe (40000)));
   g_test_message ("Unsubscribing 5,000 streams waiting on one binding: %.1f ms; 40,000: %.1f ms (%.1fx)",
                   small * 1000, large * 1000, large / small);
   /* 8 times the streams: about 8 times the time, where quadratic would be 64. */
