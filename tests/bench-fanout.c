@@ -77,8 +77,10 @@
 #include <gio/gio.h>
 
 /* Messages per POST /publish: well under the server's default --max-body
- * at the largest --payload-size used. */
-#define MAX_BATCH 1000
+ * at the largest --payload-size used, and about 10 ms of 20,000 messages/s:
+ * a late publisher catching up must not hand the server a burst past a
+ * client's buffer (1 MiB) that no steady publisher would. */
+#define MAX_BATCH 250
 
 /* What a reader reads at once; a partial event is carried to the next read. */
 #define READ_SIZE (256 * 1024)
@@ -114,10 +116,12 @@ typedef struct
   char     *carry;      /* the bytes of an event not yet complete */
   gsize     carry_len;
   gsize     carry_size;
-  guint64   received;
+  guint64   received;   /* messages of the step under way */
+  guint64   late;       /* messages of an earlier step, counted lost there */
   guint64   dropped;
   guint64   errors;
   guint64   step_received;  /* at the start of the step */
+  guint64   step_late;
   guint64   step_dropped;
 } Client;
 
@@ -166,6 +170,7 @@ static Client     *clients;
 static int         n_total;
 static Reader     *readers;
 static gint        n_ready;
+static gint        current_step;   /* in each payload: "step":N */
 static gint        readers_stop;
 static guint64    *published_per_group;
 static guint64     published_total;
@@ -563,16 +568,19 @@ histogram_quantile (const Histogram *hist,
   return hist->max;
 }
 
-/* The digits at @p, up to @end. */
+/* The digits at @p, up to @end; @next is set past them. */
 static gint64
-parse_int (const char *p,
-           const char *end)
+parse_int (const char  *p,
+           const char  *end,
+           const char **next)
 {
   gint64 value = 0;
   gboolean negative = p < end && *p == '-';
 
   for (p += negative; p < end && *p >= '0' && *p <= '9'; p++)
     value = value * 10 + (*p - '0');
+  if (next != NULL)
+    *next = p;
   return negative ? -value : value;
 }
 
@@ -592,7 +600,9 @@ client_parse (Reader     *reader,
               gint64      now)
 {
   static const char message_start[] = "data: {\"payload\":{\"sent\":";
+  static const char step_field[] = ",\"step\":";
   const char *p = data, *end = data + len;
+  int step_now = g_atomic_int_get (&current_step);
 
   if (!client->head_done)
     {
@@ -611,6 +621,7 @@ client_parse (Reader     *reader,
       const char *event_start = p;
       int kind = EV_OTHER;
       gint64 sent = -1;
+      gint64 step = -1;
       guint64 count = 0;
 
       for (;;)
@@ -642,19 +653,21 @@ client_parse (Reader     *reader,
             }
           else if (kind == EV_MESSAGE && HAS_PREFIX (p, line_len, "data: "))
             {
-              const char *at;
+              const char *at = NULL;
 
               if (HAS_PREFIX (p, line_len, message_start))
-                sent = parse_int (p + sizeof message_start - 1, nl);
+                sent = parse_int (p + sizeof message_start - 1, nl, &at);
               else if ((at = memmem (p, line_len, "\"sent\":", 7)) != NULL)
-                sent = parse_int (at + 7, nl);
+                sent = parse_int (at + 7, nl, &at);
+              if (at != NULL && HAS_PREFIX (at, (gsize) (nl - at), step_field))
+                step = parse_int (at + sizeof step_field - 1, nl, NULL);
             }
           else if (kind == EV_DROPPED && HAS_PREFIX (p, line_len, "data: "))
             {
               const char *at = memmem (p, line_len, "\"count\":", 8);
 
               if (at != NULL)
-                count = parse_int (at + 8, nl);
+                count = parse_int (at + 8, nl, NULL);
             }
           p = nl + 1;
         }
@@ -662,6 +675,11 @@ client_parse (Reader     *reader,
       switch (kind)
         {
         case EV_MESSAGE:
+          if (step >= 0 && step != step_now)
+            {
+              client->late++;
+              break;
+            }
           client->received++;
           if (sent >= 0)
             histogram_add (client->firehose ? reader->firehose : reader->group, now - sent);
@@ -938,9 +956,10 @@ publish_batch (Publisher *publisher,
       g_autofree char *key = g_strdup_printf ("primary.task%018" G_GUINT64_FORMAT ".0.us-east-1.i-0bench"
                                               ".proj-bench.b-linux.bench-level-1.%s._",
                                               publisher->seq, name);
-      g_autofree char *payload = g_strdup_printf ("{\"sent\":%" G_GINT64_FORMAT ",\"seq\":%" G_GUINT64_FORMAT
+      g_autofree char *payload = g_strdup_printf ("{\"sent\":%" G_GINT64_FORMAT ",\"step\":%d,\"seq\":%" G_GUINT64_FORMAT
                                                   ",\"pad\":\"%s\"}",
-                                                  g_get_monotonic_time (), publisher->seq, publisher->pad->str);
+                                                  g_get_monotonic_time (), g_atomic_int_get (&current_step),
+                                                  publisher->seq, publisher->pad->str);
 
       publisher->seq++;
       published_per_group[group]++;
@@ -1037,7 +1056,7 @@ typedef struct
   guint64     published;
   guint64     delivered;
   guint64     group_expected, group_received, fire_expected, fire_received;
-  guint64     lost, dropped, errors;
+  guint64     lost, dropped, errors, late;
   Histogram  *group;
   Histogram  *firehose;
   double      server_cpu;
@@ -1104,8 +1123,12 @@ run_step (Publisher *publisher,
   for (int i = 0; i < n_total; i++)
     {
       clients[i].step_received = clients[i].received;
+      clients[i].step_late = clients[i].late;
       clients[i].step_dropped = clients[i].dropped;
     }
+  /* Messages of an earlier step that arrive from now on were counted lost
+   * in it: they are counted apart, not in this one. */
+  g_atomic_int_inc (&current_step);
   readers_unlock ();
 
   step->load_before = read_load ();
@@ -1141,9 +1164,9 @@ run_step (Publisher *publisher,
   step->load_after = read_load ();
   step->published = published_total - base_total;
 
-  /* Drain: until everything expected arrived, or 5 s of silence. A message
-   * still in flight after that is lost; a late one only shows in latency. */
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  /* Drain: until everything expected arrived, or 10 s without progress. A
+   * message still in flight after that is lost. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline)
     {
       guint64 got = 0, want = 0;
@@ -1160,7 +1183,7 @@ run_step (Publisher *publisher,
       if (got >= want)
         break;
       if (got > last_got)
-        deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+        deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
       last_got = got;
       g_usleep (20 * 1000);
     }
@@ -1179,6 +1202,7 @@ run_step (Publisher *publisher,
       guint64 got = c->received - c->step_received, dropped = c->dropped - c->step_dropped;
 
       step->delivered += got;
+      step->late += c->late - c->step_late;
       step->dropped += dropped;
       step->errors += c->errors;
       if (want > got + dropped)
@@ -1223,6 +1247,9 @@ print_step (const Step *step)
   print_latency ("firehose", step->firehose);
   printf ("  lost %" G_GUINT64_FORMAT ", reported dropped %" G_GUINT64_FORMAT ", error events %" G_GUINT64_FORMAT "\n",
           step->lost, step->dropped, step->errors);
+  if (step->late > 0)
+    printf ("  %" G_GUINT64_FORMAT " messages of earlier steps arrived during this one (counted lost there)\n",
+            step->late);
   printf ("  server CPU %.2f s for %.2f s (%.0f%% of one core; threads: %s), peak RSS %" G_GINT64_FORMAT " KiB\n",
           step->server_cpu, step->seconds, 100 * step->server_cpu / step->seconds, step->server_threads,
           step->rss_peak);
@@ -1327,7 +1354,23 @@ session_start (const char *amqp_url,
           (g_get_monotonic_time () - t0) / 1e6, read_cpu_seconds (server_pid) - cpu_before,
           read_cpu_seconds (getpid ()) - process_before);
 
-  g_usleep (500 * 1000);
+  /* Until the server and the broker are quiet: with RabbitMQ the bindings
+   * may still be settling after every `ready`. */
+  t0 = g_get_monotonic_time ();
+  for (;;)
+    {
+      double before = read_cpu_seconds (server_pid) + (broker_pid > 0 ? read_cpu_seconds (broker_pid) : 0);
+      double busy;
+
+      g_usleep (500 * 1000);
+      busy = read_cpu_seconds (server_pid) + (broker_pid > 0 ? read_cpu_seconds (broker_pid) : 0) - before;
+      if (busy < 0.05 || g_get_monotonic_time () - t0 > 15 * G_USEC_PER_SEC)
+        {
+          printf ("  server%s quiet after %.1f s more (%.0f%% of a core in the last 0.5 s)\n",
+                  broker_pid > 0 ? " and broker" : "", (g_get_monotonic_time () - t0) / 1e6, 100 * busy / 0.5);
+          break;
+        }
+    }
   rss_idle = read_status_kib (server_pid, "VmRSS:");
   printf ("  server memory: %" G_GINT64_FORMAT " KiB before clients, %" G_GINT64_FORMAT
           " KiB with %d idle clients: %.1f KiB per idle client\n",
