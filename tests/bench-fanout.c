@@ -1282,8 +1282,8 @@ print_step (const Step *step)
           "whole process %.0f%%\n",
           opts.n_readers, 100 * step->reader_cpu_sum / step->seconds, 100 * step->reader_cpu_max / step->seconds,
           100 * step->publisher_cpu / step->seconds, 100 * step->process_cpu / step->seconds);
-  printf ("  benchmark reads: %" G_GUINT64_FORMAT ", of which %" G_GUINT64_FORMAT " found %d KiB or more waiting "
-          "(the readers were behind)\n", step->reads, step->full_reads, READ_SIZE / 1024);
+  printf ("  benchmark reads: %" G_GUINT64_FORMAT ", of which %" G_GUINT64_FORMAT " found %d KiB or more waiting\n",
+          step->reads, step->full_reads, READ_SIZE / 1024);
   if (step->reader_cpu_max > 0.7 * step->seconds)
     printf ("  WARNING: a reader thread was busy %.0f%% of the time: these figures may measure the benchmark, "
             "not the server (try --readers %d)\n",
