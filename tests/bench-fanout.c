@@ -88,7 +88,9 @@
 #define MAX_BATCH 500
 
 /* What a reader reads at once; a partial event is carried to the next read. */
+#ifndef READ_SIZE
 #define READ_SIZE (256 * 1024)
+#endif
 
 /* Latency histogram: 50 µs buckets up to 1 s, then 10 ms buckets up to 101 s. */
 #define HIST_FINE_US     50
@@ -730,7 +732,8 @@ client_read (Reader *reader,
 
       if (have > READ_SIZE / 2)
         g_error ("An event of more than %d bytes", READ_SIZE / 2);
-      memcpy (reader->buf, client->carry, have);
+      if (have > 0)
+        memcpy (reader->buf, client->carry, have);
       room = READ_SIZE - have;
       n = read (client->fd, reader->buf + have, room);
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -755,7 +758,8 @@ client_read (Reader *reader,
           client->carry_size = MAX (client->carry_len, 4096);
           client->carry = g_realloc (client->carry, client->carry_size);
         }
-      memcpy (client->carry, reader->buf + used, client->carry_len);
+      if (client->carry_len > 0)
+        memcpy (client->carry, reader->buf + used, client->carry_len);
 
       /* A short read emptied the socket: epoll says when there is more. */
       if ((gsize) n < room)
