@@ -26,6 +26,7 @@
  *
  *   bench-fanout [--server PATH] [--clients N] [--firehose N] [--rate R]
  *                [--duration S] [--amqp URL [--broker-pid PID]] [--server-arg ARG]...
+ *                [--readers N] [--rcvbuf KIB]
  *   bench-fanout --search [--rate R] [--step R] [--max-rate R] [--p99-limit MS] ...
  *   bench-fanout --targets --amqp URL [--embedded-rate R] [--rate R] [--step R] ...
  *   bench-fanout --idle N [--server PATH] [--amqp URL]
@@ -47,6 +48,10 @@
  * broker under half a core) and the rate search on from there. It prints a
  * summary of the targets met. tests/bench-fanout.sh starts a private
  * RabbitMQ node and runs this.
+ *
+ * --rcvbuf KIB sets the firehose clients' socket receive buffers (default:
+ * the kernel's autotuning); a larger one lets a client the machine did not
+ * schedule in time fall further behind before the server must drop.
  *
  * --idle N only connects N task-group clients as fast as it can and prints
  * how long they took to get `ready` and the server's memory per idle
