@@ -77,7 +77,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -866,6 +868,7 @@ typedef struct
   double                  duration;
   double                  cpu_seconds;
   gint                    done;
+  int                     unsent_max;  /* bytes in the AMQP socket not yet taken by the broker */
 } Publisher;
 
 static void
@@ -1048,6 +1051,8 @@ publisher_thread (gpointer data)
   guint64 sent = 0;
   double cpu_start = clock_seconds (CLOCK_THREAD_CPUTIME_ID);
 
+  publisher->unsent_max = 0;
+
   while (g_get_monotonic_time () < end)
     {
       /* Catch up with the clock, so that the rate holds even when a
@@ -1062,6 +1067,15 @@ publisher_thread (gpointer data)
 
           publish_batch (publisher, count);
           sent += count;
+        }
+
+      /* Where RabbitMQ holds a publisher back: in its socket. */
+      if (publisher->amqp != NULL)
+        {
+          int unsent = 0;
+
+          if (ioctl (amqp_get_sockfd (publisher->amqp), SIOCOUTQ, &unsent) == 0)
+            publisher->unsent_max = MAX (publisher->unsent_max, unsent);
         }
 
       next += tick;
@@ -1100,6 +1114,7 @@ typedef struct
   double      reader_cpu_sum;
   guint64     reads, full_reads;
   double      publisher_cpu;
+  int         publisher_unsent_max;  /* < 0: not RabbitMQ */
   double      process_cpu;
   gint64      rss_peak;
   char       *server_threads;
@@ -1197,6 +1212,7 @@ run_step (Publisher *publisher,
       step->reader_cpu_sum += readers_after[i] - readers_before[i];
     }
   step->publisher_cpu = publisher->cpu_seconds;
+  step->publisher_unsent_max = publisher->amqp != NULL ? publisher->unsent_max : -1;
   step->process_cpu = read_cpu_seconds (getpid ()) - process_before;
   step->load_after = read_load ();
   step->published = published_total - base_total;
@@ -1296,6 +1312,9 @@ print_step (const Step *step)
     printf ("  broker CPU %.2f s for %.2f s (%.0f%% of one core, %.0f µs per message published)\n",
             step->broker_cpu, step->seconds, 100 * step->broker_cpu / step->seconds,
             step->published ? 1e6 * step->broker_cpu / step->published : 0);
+  if (step->publisher_unsent_max >= 0)
+    printf ("  publisher: at most %d KiB published but not yet taken by the broker (its socket's send queue)\n",
+            step->publisher_unsent_max / 1024);
   printf ("  benchmark CPU: %d readers %.0f%% of one core in all (the busiest %.0f%%), publisher %.0f%%, "
           "whole process %.0f%%\n",
           opts.n_readers, 100 * step->reader_cpu_sum / step->seconds, 100 * step->reader_cpu_max / step->seconds,
