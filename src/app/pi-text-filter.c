@@ -49,6 +49,10 @@
  * items-changed (see show()). */
 #define ONE_CHANGE_LIMIT 2000
 
+/* At least this many rows (more than a tall window shows) are replaced,
+ * not only removed, when the rows of a following view change. */
+#define REPLACED_MIN 256
+
 struct _PiTextFilter
 {
   GObject           parent_instance;
@@ -357,6 +361,10 @@ announce (PiTextFilter  *self,
  * message (the selected one), when it shows before and after, stays where
  * it is, the change made on either side of it, so that it stays selected.
  *
+ * Rows only removed would take the rows in sight with them in the same
+ * way: for a following view the last rows that stay are replaced by
+ * themselves, added again after the removed ones, then removed with them.
+ *
  * A view that does not follow stays on its rows: a small change is then
  * one items-changed, for GTK to find the rows in sight among the added. */
 static void
@@ -392,6 +400,18 @@ show (PiTextFilter *self,
     suffix++;
   old_mid = old_len - prefix - suffix;
   new_mid = new_len - prefix - suffix;
+
+  /* Rows only removed, in sight of a following view: the last rows that
+   * stay are shown again after them, for the view to go to, and then
+   * removed with them. */
+  if (self->following && old_mid > 0 && new_mid < REPLACED_MIN)
+    {
+      guint more = MIN (prefix, REPLACED_MIN - new_mid);
+
+      prefix -= more;
+      old_mid += more;
+      new_mid += more;
+    }
 
   if (old_mid == 0 || new_mid == 0 || (!self->following && new_mid <= ONE_CHANGE_LIMIT))
     {
