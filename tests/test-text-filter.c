@@ -225,6 +225,16 @@ assert_mirror (GPtrArray  *mirror,
     }
 }
 
+/* What the pill that returns to the newest rows says. */
+static const char *
+pill_text (PiMessageList *list)
+{
+  GtkWidget *button = pi_message_list_get_new_messages_button (list);
+  GtkWidget *box = gtk_button_get_child (GTK_BUTTON (button));
+
+  return gtk_label_get_label (GTK_LABEL (gtk_widget_get_first_child (box)));
+}
+
 static gboolean
 at_newest_row (PiMessageList *list)
 {
@@ -324,6 +334,8 @@ test_large_changes (void)
   assert_shows_matches (shown, store, TAG);
   assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  /* The rows of the text are not new messages. */
+  g_assert_null (strstr (pill_text (list), "new message"));
   g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, 10000);
 
   pi_message_list_set_filter_text (list, NULL);
@@ -331,6 +343,7 @@ test_large_changes (void)
   assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
   g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, 20000);
+  g_assert_null (strstr (pill_text (list), "new message"));
 
   g_signal_handlers_disconnect_by_data (shown, mirror);
   gtk_window_destroy (window);

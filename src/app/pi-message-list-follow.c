@@ -218,7 +218,7 @@ on_filter_items_changed (PiMessageList *self,
       self->retries = 0;
       scroll_to_newest (self);
     }
-  else if (added > 0 && self->refiltering == 0 &&
+  else if (added > 0 && self->refiltering == 0 && !pi_text_filter_get_showing (self->filter) &&
            position + added == g_list_model_get_n_items (model))
     self->n_new += added;
 

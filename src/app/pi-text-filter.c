@@ -79,6 +79,7 @@ struct _PiTextFilter
 
   PiMessage        *kept;        /* its row stays when the rows change */
   gboolean          following;   /* the view keeps to the newest row */
+  guint             showing;     /* in show(): the rows change for another text */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -418,12 +419,15 @@ show (PiTextFilter *self,
       g_free (self->shown);
       self->shown = g_steal_pointer (&final_shown);
       self->positions = g_steal_pointer (&new_rows);
+      self->showing++;
       if (old_mid > 0 || new_mid > 0)
         g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, new_mid);
+      self->showing--;
       return;
     }
 
   /* The steps' rows are arrays even when all are shown. */
+  self->showing++;
   g_free (self->shown);
   self->shown = g_strdup (needle ? needle : "");
 
@@ -490,6 +494,7 @@ show (PiTextFilter *self,
   self->positions = g_steal_pointer (&new_rows);
   if (old_mid > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, 0);
+  self->showing--;
 }
 
 static void
@@ -1008,4 +1013,21 @@ pi_text_filter_set_following (PiTextFilter *self,
   g_return_if_fail (PI_IS_TEXT_FILTER (self));
 
   self->following = !!following;
+}
+
+/**
+ * pi_text_filter_get_showing:
+ * @self: a #PiTextFilter
+ *
+ * Whether the rows change because the text changed (or its search ended),
+ * in an items-changed handler: rows added then are not new messages.
+ *
+ * Returns: %TRUE while the rows of another text replace those shown
+ */
+gboolean
+pi_text_filter_get_showing (PiTextFilter *self)
+{
+  g_return_val_if_fail (PI_IS_TEXT_FILTER (self), FALSE);
+
+  return self->showing > 0;
 }

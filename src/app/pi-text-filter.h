@@ -29,5 +29,6 @@ void          pi_text_filter_set_kept      (PiTextFilter *self,
                                             PiMessage    *message);
 void          pi_text_filter_set_following (PiTextFilter *self,
                                             gboolean      following);
+gboolean      pi_text_filter_get_showing   (PiTextFilter *self);
 
 G_END_DECLS
