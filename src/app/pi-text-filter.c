@@ -402,10 +402,11 @@ show (PiTextFilter *self,
   old_mid = old_len - prefix - suffix;
   new_mid = new_len - prefix - suffix;
 
-  /* Rows only removed, in sight of a following view: the last rows that
-   * stay are shown again after them, for the view to go to, and then
-   * removed with them. */
-  if (self->following && old_mid > 0 && new_mid < REPLACED_MIN)
+  /* Many rows only removed, in sight of a following view: the last rows
+   * that stay are shown again after them, for the view to go to, and then
+   * removed with them. (A few rows removed from a short list are cheaper
+   * removed: the rows added would be in sight at once.) */
+  if (self->following && old_mid >= REPLACED_MIN && new_mid < REPLACED_MIN)
     {
       guint more = MIN (prefix, REPLACED_MIN - new_mid);
 
