@@ -345,6 +345,30 @@ test_large_changes (void)
   g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, 20000);
   g_assert_null (strstr (pill_text (list), "new message"));
 
+  /* Following again, the selection kept: a text the first 100 messages
+   * contain (their worker ids) removes all the others. */
+  g_clear_object (&picked);
+  gtk_selection_model_select_item (selection, 50, TRUE);
+  picked = g_object_ref (pi_message_list_get_selected_message (list));
+  pi_message_list_follow (list);
+  settle (list, filter);
+  g_assert_true (pi_message_list_get_following (list));
+
+  pi_message_list_set_filter_text (list, "i-0a7c3000");
+  settle (list, filter);
+  assert_shows_matches (shown, store, "i-0a7c3000");
+  assert_mirror (mirror, shown);
+  g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 100);
+  g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  g_assert_true (pi_message_list_get_following (list));
+
+  pi_message_list_set_filter_text (list, NULL);
+  settle (list, filter);
+  assert_mirror (mirror, shown);
+  g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  g_assert_true (pi_message_list_get_following (list));
+  g_assert_true (at_newest_row (list));
+
   g_signal_handlers_disconnect_by_data (shown, mirror);
   gtk_window_destroy (window);
 }
