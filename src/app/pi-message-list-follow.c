@@ -199,7 +199,8 @@ _pi_message_list_set_following (PiMessageList *self,
       self->n_new = 0;
       g_debug ("%s the newest rows", following ? "Following" : "Not following");
     }
-  pi_text_filter_set_following (self->filter, self->follow && self->following);
+  if (self->filter != NULL)
+    pi_text_filter_set_following (self->filter, self->follow && self->following);
 
   update_pill (self);
 }
