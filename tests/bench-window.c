@@ -103,6 +103,8 @@ typedef struct
   gint64            refilter_usec;
   guint             shown_after_filter;
   guint64           rss_start;
+  guint64           malloc_start;      /* malloc in use before feeding */
+  guint64           malloc_free_start; /* and free in its arenas */
 } Bench;
 
 static guint64
@@ -387,6 +389,14 @@ start_cb (gpointer data)
   pi_message_details_set_message (b->details, message);
 
   b->rss_start = vm_rss_bytes ();
+#ifdef __GLIBC__
+  {
+    struct mallinfo2 mi = mallinfo2 ();
+
+    b->malloc_start = mi.uordblks + mi.hblkhd;
+    b->malloc_free_start = mi.fordblks;
+  }
+#endif
   allow_phase (b, PHASE_BURST);
 
   return G_SOURCE_REMOVE;
@@ -525,10 +535,20 @@ main (int   argc,
     struct mallinfo2 mi = mallinfo2 ();
     guint64 rss = vm_rss_bytes ();
 
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (b.store));
+    guint64 json = retained_json_bytes (b.store);
+
     printf ("malloc: %.1f MB in use, %.1f MB free in arenas, %.1f MB in mmapped blocks; "
             "VmRSS %.1f MB, of which %.1f MB outside malloc\n",
             mi.uordblks / 1048576.0, mi.fordblks / 1048576.0, mi.hblkhd / 1048576.0,
             rss / 1048576.0, ((double)rss - mi.uordblks - mi.fordblks - mi.hblkhd) / 1048576.0);
+    /* What the messages cost beyond their JSON: the growth of malloc's
+     * use since before feeding, less the JSON, per retained message. */
+    printf ("before feeding: malloc %.1f MB in use, %.1f MB free; since then %.1f MB more in use "
+            "for %u messages of %.1f MB JSON: %.0f bytes a message beyond its JSON\n",
+            b.malloc_start / 1048576.0, b.malloc_free_start / 1048576.0,
+            ((double) mi.uordblks + mi.hblkhd - b.malloc_start) / 1048576.0, n, json / 1048576.0,
+            n ? ((double) mi.uordblks + mi.hblkhd - b.malloc_start - json) / n : 0);
   }
 #endif
 

@@ -196,6 +196,183 @@ test_narrowing (void)
   g_assert_cmpuint (g_list_model_get_n_items (shown), >, 0);
 }
 
+/* A copy of a list model kept up to date from its items-changed alone: a
+ * change told in steps must say exactly what changed at each step. */
+static void
+on_mirror_items_changed (GPtrArray  *mirror,
+                         guint       position,
+                         guint       removed,
+                         guint       added,
+                         GListModel *model)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+}
+
+static void
+assert_mirror (GPtrArray  *mirror,
+               GListModel *model)
+{
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < mirror->len; i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (model, i);
+
+      g_assert_true (mirror->pdata[i] == message);
+    }
+}
+
+/* What the pill that returns to the newest rows says. */
+static const char *
+pill_text (PiMessageList *list)
+{
+  GtkWidget *button = pi_message_list_get_new_messages_button (list);
+  GtkWidget *box = gtk_button_get_child (GTK_BUTTON (button));
+
+  return gtk_label_get_label (GTK_LABEL (gtk_widget_get_first_child (box)));
+}
+
+static gboolean
+at_newest_row (PiMessageList *list)
+{
+  GtkAdjustment *adj = pi_message_list_get_vadjustment (list);
+
+  return gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj) &&
+         gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) -
+                                            gtk_adjustment_get_page_size (adj) - 1;
+}
+
+static void
+settle (PiMessageList *list,
+        PiTextFilter  *filter)
+{
+  while (pi_text_filter_get_searching (filter))
+    g_main_context_iteration (NULL, TRUE);
+  /* A few frames: the view lays out its rows. */
+  for (guint i = 0; i < 30; i++)
+    {
+      g_usleep (2000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+}
+
+/* Half of a long list matches: the filter's result, and clearing it,
+ * change thousands of rows. A following list stays at the newest row; a
+ * selected message that shows before and after stays selected. */
+static void
+test_large_changes (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (100000);
+  g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PiMessage) picked = NULL;
+  GtkSelectionModel *selection;
+  GtkWindow *window;
+  PiMessageList *list;
+  PiTextFilter *filter;
+  GListModel *shown;
+
+  for (guint i = 0; i < 30000; i++)
+    {
+      g_autoptr(PiMessage) message = fixture_message_new (i, i % 2 == 0 ? TAG : NULL);
+
+      pi_message_store_append (store, &message, 1);
+    }
+
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (window, 900, 600);
+  list = PI_MESSAGE_LIST (pi_message_list_new ());
+  gtk_window_set_child (window, GTK_WIDGET (list));
+  pi_message_list_set_store (list, store);
+  gtk_window_present (window);
+  shown = pi_message_list_get_shown (list);
+  filter = PI_TEXT_FILTER (shown);
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
+    g_ptr_array_add (mirror, g_list_model_get_item (shown, i));
+  g_signal_connect_swapped (shown, "items-changed", G_CALLBACK (on_mirror_items_changed), mirror);
+  settle (list, filter);
+  g_assert_true (pi_message_list_get_following (list));
+  g_assert_true (at_newest_row (list));
+
+  /* Following: the result shows, and the view is at its newest row. */
+  pi_message_list_set_filter_text (list, TAG);
+  settle (list, filter);
+  assert_shows_matches (shown, store, TAG);
+  assert_mirror (mirror, shown);
+  g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 15000);
+  g_assert_true (pi_message_list_get_following (list));
+  g_assert_true (at_newest_row (list));
+
+  /* A longer text that only a few of them contain ("…-42" and the tag of
+   * message 1,000). */
+  pi_message_list_set_filter_text (list, "29998");
+  settle (list, filter);
+  assert_shows_matches (shown, store, "29998");
+  assert_mirror (mirror, shown);
+  g_assert_true (pi_message_list_get_following (list));
+
+  pi_message_list_set_filter_text (list, NULL);
+  settle (list, filter);
+  assert_mirror (mirror, shown);
+  g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 30000);
+  g_assert_true (pi_message_list_get_following (list));
+  g_assert_true (at_newest_row (list));
+
+  /* A message picked in the middle stays selected through the filter and
+   * back. */
+  selection = gtk_column_view_get_model (pi_message_list_get_column_view (list));
+  gtk_selection_model_select_item (selection, 20000, TRUE);
+  picked = g_object_ref (pi_message_list_get_selected_message (list));
+  g_assert_cmpuint (pi_message_get_sequence (picked), ==, 20000);
+  g_assert_false (pi_message_list_get_following (list));
+
+  pi_message_list_set_filter_text (list, TAG);
+  settle (list, filter);
+  assert_shows_matches (shown, store, TAG);
+  assert_mirror (mirror, shown);
+  g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  /* The rows of the text are not new messages. */
+  g_assert_null (strstr (pill_text (list), "new message"));
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, 10000);
+
+  pi_message_list_set_filter_text (list, NULL);
+  settle (list, filter);
+  assert_mirror (mirror, shown);
+  g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, 20000);
+  g_assert_null (strstr (pill_text (list), "new message"));
+
+  /* Following again, the selection kept: a text the first 100 messages
+   * contain (their worker ids) removes all the others. */
+  g_clear_object (&picked);
+  gtk_selection_model_select_item (selection, 50, TRUE);
+  picked = g_object_ref (pi_message_list_get_selected_message (list));
+  pi_message_list_follow (list);
+  settle (list, filter);
+  g_assert_true (pi_message_list_get_following (list));
+
+  pi_message_list_set_filter_text (list, "i-0a7c3000");
+  settle (list, filter);
+  assert_shows_matches (shown, store, "i-0a7c3000");
+  assert_mirror (mirror, shown);
+  g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 100);
+  g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  g_assert_true (pi_message_list_get_following (list));
+
+  pi_message_list_set_filter_text (list, NULL);
+  settle (list, filter);
+  assert_mirror (mirror, shown);
+  g_assert_true (pi_message_list_get_selected_message (list) == picked);
+  g_assert_true (pi_message_list_get_following (list));
+  g_assert_true (at_newest_row (list));
+
+  g_signal_handlers_disconnect_by_data (shown, mirror);
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -206,6 +383,7 @@ main (int   argc,
   g_test_add_func ("/pi/text-filter/typing", test_typing);
   g_test_add_func ("/pi/text-filter/evicted-while-searching", test_evicted_while_searching);
   g_test_add_func ("/pi/text-filter/narrowing", test_narrowing);
+  g_test_add_func ("/pi/text-filter/large-changes", test_large_changes);
 
   return g_test_run ();
 }

@@ -199,6 +199,8 @@ _pi_message_list_set_following (PiMessageList *self,
       self->n_new = 0;
       g_debug ("%s the newest rows", following ? "Following" : "Not following");
     }
+  if (self->filter != NULL)
+    pi_text_filter_set_following (self->filter, self->follow && self->following);
 
   update_pill (self);
 }
@@ -217,7 +219,7 @@ on_filter_items_changed (PiMessageList *self,
       self->retries = 0;
       scroll_to_newest (self);
     }
-  else if (added > 0 && self->refiltering == 0 &&
+  else if (added > 0 && self->refiltering == 0 && !pi_text_filter_get_showing (self->filter) &&
            position + added == g_list_model_get_n_items (model))
     self->n_new += added;
 

@@ -45,6 +45,8 @@ void
 _pi_message_list_set_selected (PiMessageList *self,
                                PiMessage     *message)
 {
+  if (self->filter != NULL)
+    pi_text_filter_set_kept (self->filter, message);
   if (g_set_object (&self->selected, message))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_MESSAGE]);
 }
@@ -341,6 +343,7 @@ pi_message_list_init (PiMessageList *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->filter_model = G_LIST_MODEL (self->filter);
+  pi_text_filter_set_following (self->filter, TRUE);
 
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_object_bind_property (self, "search-mode",

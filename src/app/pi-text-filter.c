@@ -45,6 +45,14 @@
  * thread: at ~1 µs a message, within a frame or so. */
 #define SYNC_LIMIT 10000
 
+/* Up to this many rows added are announced with their removed ones in one
+ * items-changed (see show()). */
+#define ONE_CHANGE_LIMIT 2000
+
+/* At least this many rows (more than a tall window shows) are replaced,
+ * not only removed, when the rows of a following view change. */
+#define REPLACED_MIN 256
+
 struct _PiTextFilter
 {
   GObject           parent_instance;
@@ -68,6 +76,10 @@ struct _PiTextFilter
   guint             snapshot_dropped;
   GArray           *candidates;  /* the positions searched, NULL = all */
   char             *running;     /* the needle searched for */
+
+  PiMessage        *kept;        /* its row stays when the rows change */
+  gboolean          following;   /* the view keeps to the newest row */
+  guint             showing;     /* in show(): the rows change for another text */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -227,13 +239,15 @@ model_item_contains (PiTextFilter *self,
   return pi_message_contains_text (message_at (self, position), needle);
 }
 
-/* The first index of `positions` at or after @position. */
+/* The first index of `positions` between @lo and @hi whose row is at or
+ * after @position, less @lo. */
 static guint
-lower_bound (GArray *positions,
-             guint   position)
+lower_bound_in (GArray *positions,
+                guint   lo,
+                guint   hi,
+                guint   position)
 {
-  guint lo = 0;
-  guint hi = positions->len;
+  guint from = lo;
 
   while (lo < hi)
     {
@@ -245,7 +259,15 @@ lower_bound (GArray *positions,
         hi = mid;
     }
 
-  return lo;
+  return lo - from;
+}
+
+/* The first index of `positions` at or after @position. */
+static guint
+lower_bound (GArray *positions,
+             guint   position)
+{
+  return lower_bound_in (positions, 0, positions->len, position);
 }
 
 /* The row at index @i: @positions[i], or i itself when all are shown. */
@@ -256,41 +278,224 @@ row_at (GArray *positions,
   return positions ? g_array_index (positions, guint, i) : i;
 }
 
+/* Appends @n rows of @rows (NULL: all of the model) from index @start. */
+static void
+append_rows (GArray *out,
+             GArray *rows,
+             guint   start,
+             guint   n)
+{
+  guint i;
+
+  if (rows != NULL)
+    {
+      g_array_append_vals (out, &g_array_index (rows, guint, start), n);
+      return;
+    }
+
+  for (i = 0; i < n; i++)
+    {
+      guint row = start + i;
+
+      g_array_append_val (out, row);
+    }
+}
+
+/* The index of @row in @rows (NULL: all) between @from and @to, or -1. */
+static int
+index_of_row (GArray *rows,
+              guint   from,
+              guint   to,
+              guint   row)
+{
+  guint i;
+
+  if (rows == NULL)
+    return row >= from && row < to ? (int) row : -1;
+
+  i = from + lower_bound_in (rows, from, to, row);
+  return i < to && g_array_index (rows, guint, i) == row ? (int) i : -1;
+}
+
+/* One step of a change shown in several: the rows are @segments (pairs of
+ * an array and a range) put together. */
+typedef struct
+{
+  GArray *rows;
+  guint   start;
+  guint   n;
+} Segment;
+
+static void
+announce (PiTextFilter  *self,
+          const Segment *segments,
+          guint          n_segments,
+          guint          position,
+          guint          removed,
+          guint          added)
+{
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint i;
+
+  for (i = 0; i < n_segments; i++)
+    append_rows (rows, segments[i].rows, segments[i].start, segments[i].n);
+
+  g_clear_pointer (&self->positions, g_array_unref);
+  self->positions = rows;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+}
+
 /* Shows @positions (NULL: all of the model) for @needle, and announces the
- * rows that differ from those shown before with one items-changed. */
+ * rows that differ from those shown before.
+ *
+ * The rows both show at the top and at the bottom stay; the selection and
+ * the scroll position with them. The rows between are replaced in two
+ * steps, the new ones added after the old ones, then the old ones removed,
+ * because of what GTK 4.18's list view does when one items-changed removes
+ * rows it tracks (those in sight, the selected one): it asks for every
+ * added row and looks it up among the removed ones, and it destroys the
+ * removed rows' widgets and makes new ones for the rows that come into
+ * sight, on the main thread: 100-300 ms of CPU for 100,000 rows. Added
+ * first, the new rows are where a following view goes (it scrolls to the
+ * newest row at each change), and the widgets it leaves are bound to the
+ * new rows instead; the old rows then go out of sight. The row of the kept
+ * message (the selected one), when it shows before and after, stays where
+ * it is, the change made on either side of it, so that it stays selected.
+ *
+ * Rows only removed would take the rows in sight with them in the same
+ * way: for a following view the last rows that stay are replaced by
+ * themselves, added again after the removed ones, then removed with them.
+ *
+ * A view that does not follow stays on its rows: a small change is then
+ * one items-changed, for GTK to find the rows in sight among the added. */
 static void
 show (PiTextFilter *self,
       const char   *needle,
       GArray       *positions)
 {
   g_autoptr(GArray) old = NULL;
+  g_autoptr(GArray) new_rows = NULL;
+  g_autofree char *final_shown = g_strdup (needle);
   guint old_len;
   guint new_len;
   guint prefix = 0;
   guint suffix = 0;
+  guint old_mid;
+  guint new_mid;
+  int old_kept = -1;
+  int new_kept = -1;
 
   g_assert ((needle == NULL) == (positions == NULL));
 
   old_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
   old = self->shown ? g_steal_pointer (&self->positions) : NULL;
   g_clear_pointer (&self->positions, g_array_unref);
-  g_free (self->shown);
-  self->shown = g_strdup (needle);
-  self->positions = positions ? g_array_ref (positions) : NULL;
-  new_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
+  new_rows = positions ? g_array_ref (positions) : NULL;
+  new_len = positions ? positions->len : n_messages (self);
 
-  /* The rows both show at the top and at the bottom stay; the selection
-   * and the scroll position with them. */
   while (prefix < old_len && prefix < new_len &&
-         row_at (old, prefix) == row_at (positions, prefix))
+         row_at (old, prefix) == row_at (new_rows, prefix))
     prefix++;
   while (suffix < old_len - prefix && suffix < new_len - prefix &&
-         row_at (old, old_len - 1 - suffix) == row_at (positions, new_len - 1 - suffix))
+         row_at (old, old_len - 1 - suffix) == row_at (new_rows, new_len - 1 - suffix))
     suffix++;
+  old_mid = old_len - prefix - suffix;
+  new_mid = new_len - prefix - suffix;
 
-  if (old_len - prefix - suffix > 0 || new_len - prefix - suffix > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), prefix,
-                                old_len - prefix - suffix, new_len - prefix - suffix);
+  /* Many rows only removed, in sight of a following view: the last rows
+   * that stay are shown again after them, for the view to go to, and then
+   * removed with them. (A few rows removed from a short list are cheaper
+   * removed: the rows added would be in sight at once.) */
+  if (self->following && old_mid >= REPLACED_MIN && new_mid < REPLACED_MIN)
+    {
+      guint more = MIN (prefix, REPLACED_MIN - new_mid);
+
+      prefix -= more;
+      old_mid += more;
+      new_mid += more;
+    }
+
+  if (old_mid == 0 || new_mid == 0 || (!self->following && new_mid <= ONE_CHANGE_LIMIT))
+    {
+      g_free (self->shown);
+      self->shown = g_steal_pointer (&final_shown);
+      self->positions = g_steal_pointer (&new_rows);
+      self->showing++;
+      if (old_mid > 0 || new_mid > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, new_mid);
+      self->showing--;
+      return;
+    }
+
+  /* The steps' rows are arrays even when all are shown. */
+  self->showing++;
+  g_free (self->shown);
+  self->shown = g_strdup (needle ? needle : "");
+
+  if (self->kept != NULL)
+    {
+      guint i;
+
+      for (i = prefix; i < prefix + old_mid; i++)
+        if (message_at (self, row_at (old, i)) == self->kept)
+          {
+            new_kept = index_of_row (new_rows, prefix, prefix + new_mid, row_at (old, i));
+            if (new_kept >= 0)
+              old_kept = i;
+            break;
+          }
+    }
+
+  if (old_kept < 0)
+    {
+      /* Old middle, new middle: add after, remove before. */
+      const Segment added[] = {
+        { old, 0, prefix + old_mid },
+        { new_rows, prefix, new_mid },
+        { old, prefix + old_mid, suffix },
+      };
+
+      announce (self, added, G_N_ELEMENTS (added), prefix + old_mid, 0, new_mid);
+    }
+  else
+    {
+      guint al = old_kept - prefix;         /* old rows left of the kept one */
+      guint ar = old_mid - al - 1;
+      guint bl = new_kept - prefix;
+      guint br = new_mid - bl - 1;
+      const Segment right_added[] = {
+        { old, 0, old_kept + 1 + ar },
+        { new_rows, new_kept + 1, br },
+        { old, prefix + old_mid, suffix },
+      };
+      const Segment right_done[] = {
+        { old, 0, old_kept + 1 },
+        { new_rows, new_kept + 1, br + suffix },
+      };
+      const Segment left_added[] = {
+        { old, 0, old_kept },
+        { new_rows, prefix, bl },
+        { new_rows, new_kept, 1 + br + suffix },
+      };
+
+      if (br > 0)
+        announce (self, right_added, G_N_ELEMENTS (right_added), old_kept + 1 + ar, 0, br);
+      if (ar > 0)
+        announce (self, right_done, G_N_ELEMENTS (right_done), old_kept + 1, ar, 0);
+      if (bl > 0)
+        announce (self, left_added, G_N_ELEMENTS (left_added), old_kept, 0, bl);
+      old_mid = al;
+      new_mid = bl;
+    }
+
+  /* The last step: the old middle goes, and what is shown is final. */
+  g_clear_pointer (&self->positions, g_array_unref);
+  g_free (self->shown);
+  self->shown = g_steal_pointer (&final_shown);
+  self->positions = g_steal_pointer (&new_rows);
+  if (old_mid > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, 0);
+  self->showing--;
 }
 
 static void
@@ -568,6 +773,7 @@ pi_text_filter_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
   let_go_all (self);
+  g_clear_object (&self->kept);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->dispose (object);
 }
@@ -772,4 +978,57 @@ pi_text_filter_get_searching (PiTextFilter *self)
   g_return_val_if_fail (PI_IS_TEXT_FILTER (self), FALSE);
 
   return self->cancellable != NULL;
+}
+
+/**
+ * pi_text_filter_set_kept:
+ * @self: a #PiTextFilter
+ * @message: (nullable): a message, the selected one
+ *
+ * When the rows shown change and @message shows before and after, its row
+ * is not removed and added again: a selection stays on it.
+ */
+void
+pi_text_filter_set_kept (PiTextFilter *self,
+                         PiMessage    *message)
+{
+  g_return_if_fail (PI_IS_TEXT_FILTER (self));
+  g_return_if_fail (message == NULL || PI_IS_MESSAGE (message));
+
+  g_set_object (&self->kept, message);
+}
+
+/**
+ * pi_text_filter_set_following:
+ * @self: a #PiTextFilter
+ * @following: whether the view shows the newest rows
+ *
+ * A view that keeps to the newest rows gets every change of the rows in
+ * steps (see show()); one that stays where the user put it gets a small
+ * change in one, so that the rows in sight stay if they still show.
+ */
+void
+pi_text_filter_set_following (PiTextFilter *self,
+                              gboolean      following)
+{
+  g_return_if_fail (PI_IS_TEXT_FILTER (self));
+
+  self->following = !!following;
+}
+
+/**
+ * pi_text_filter_get_showing:
+ * @self: a #PiTextFilter
+ *
+ * Whether the rows change because the text changed (or its search ended),
+ * in an items-changed handler: rows added then are not new messages.
+ *
+ * Returns: %TRUE while the rows of another text replace those shown
+ */
+gboolean
+pi_text_filter_get_showing (PiTextFilter *self)
+{
+  g_return_val_if_fail (PI_IS_TEXT_FILTER (self), FALSE);
+
+  return self->showing > 0;
 }

@@ -9,6 +9,8 @@
 
 #include <gtk/gtk.h>
 
+#include "pi-message.h"
+
 G_BEGIN_DECLS
 
 #define PI_TYPE_TEXT_FILTER (pi_text_filter_get_type ())
@@ -23,5 +25,10 @@ const char   *pi_text_filter_get_text      (PiTextFilter *self);
 void          pi_text_filter_set_text      (PiTextFilter *self,
                                             const char   *text);
 gboolean      pi_text_filter_get_searching (PiTextFilter *self);
+void          pi_text_filter_set_kept      (PiTextFilter *self,
+                                            PiMessage    *message);
+void          pi_text_filter_set_following (PiTextFilter *self,
+                                            gboolean      following);
+gboolean      pi_text_filter_get_showing   (PiTextFilter *self);
 
 G_END_DECLS
