@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include "pi-source-worker-private.h"
 
 /*
@@ -202,7 +203,18 @@ pi_stream_worker_describe_send_error (PiStreamWorker *w,
     return g_strdup_printf (_("The proxy could not connect to %s: %s"), w->host, error->message);
 
   if (error->domain == G_RESOLVER_ERROR)
-    return g_strdup_printf (_("Could not find the server %s: the name does not resolve"), w->host);
+    {
+      const char *zone = strchr (g_uri_get_host (w->uri), '%');
+
+      /* An IPv6 literal does not resolve: its zone id (RFC 6874) does not
+       * name an interface here, or the address takes none by name (the C
+       * library reads interface names for link-local addresses only). */
+      if (zone != NULL && strchr (g_uri_get_host (w->uri), ':') != NULL)
+        return g_strdup_printf (_("Could not connect to %s: “%s” is not a network interface of this "
+                                  "computer, or the address takes no interface (only link-local "
+                                  "addresses, fe80::…, do)"), w->host, zone + 1);
+      return g_strdup_printf (_("Could not find the server %s: the name does not resolve"), w->host);
+    }
 
   if (error->domain == G_TLS_ERROR)
     {
