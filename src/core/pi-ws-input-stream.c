@@ -208,6 +208,13 @@ read_frames (PiWsInputStream  *self,
         {
           const char *text = (const char *) self->buffer + self->start + header_len;
 
+          /* Not UTF-8: libsoup closes the connection for it (1007). */
+          if (!g_utf8_validate_len (text, payload_len, NULL))
+            {
+              pass_frame (self, header_len, payload_len);
+              continue;
+            }
+
           if (self->yield && !blocking)
             {
               self->yield = FALSE;
@@ -215,13 +222,6 @@ read_frames (PiWsInputStream  *self,
               return -1;
             }
           self->yield = FALSE;
-
-          /* Not UTF-8: libsoup closes the connection for it (1007). */
-          if (!g_utf8_validate_len (text, payload_len, NULL))
-            {
-              pass_frame (self, header_len, payload_len);
-              continue;
-            }
 
           self->start += header_len + payload_len;
           self->text_func (text, payload_len, self->text_data);
