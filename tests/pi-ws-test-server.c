@@ -22,6 +22,7 @@ struct _PiWsTestServer
   guint           n_connections;
   guint           n_subscribes;
   GPtrArray      *connections;
+  char           *last_host;      /* the Host header of the last upgrade */
 };
 
 typedef struct
@@ -189,6 +190,8 @@ websocket_cb (SoupServer              *server,
   Conn *conn = g_new0 (Conn, 1);
 
   self->n_connections++;
+  g_free (self->last_host);
+  self->last_host = g_strdup (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Host"));
   conn->server = self;
   conn->ws = g_object_ref (ws);
   conn->graphql = strcmp (path, "/subscription") == 0;
@@ -224,7 +227,8 @@ pi_ws_test_server_new (const PiWsTestScript *script)
 {
   PiWsTestServer *self = g_new0 (PiWsTestServer, 1);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (script->ipv6 ? G_SOCKET_FAMILY_IPV6
+                                                                                : G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   GSList *uris;
 
@@ -258,7 +262,8 @@ pi_ws_test_server_new (const PiWsTestScript *script)
 char *
 pi_ws_test_server_get_url (PiWsTestServer *self)
 {
-  return g_strdup_printf ("%s://127.0.0.1:%u", self->script.tls_certificate ? "https" : "http", self->port);
+  return g_strdup_printf ("%s://%s:%u", self->script.tls_certificate ? "https" : "http",
+                          self->script.ipv6 ? "[::1]" : "127.0.0.1", self->port);
 }
 
 guint
@@ -271,6 +276,12 @@ guint
 pi_ws_test_server_get_n_subscribes (PiWsTestServer *self)
 {
   return self->n_subscribes;
+}
+
+const char *
+pi_ws_test_server_get_last_host (PiWsTestServer *self)
+{
+  return self->last_host;
 }
 
 /* Connections the client has not closed yet (nor the server). */
@@ -295,5 +306,6 @@ pi_ws_test_server_free (PiWsTestServer *self)
   g_ptr_array_unref (self->connections);
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
+  g_free (self->last_host);
   g_free (self);
 }

@@ -34,6 +34,7 @@ typedef struct
   gboolean  close_after_data; /* close with 4408 after the data */
   const char *extra_frame;    /* sent before the data, e.g. malformed JSON */
   GTlsCertificate *tls_certificate; /* serve https and wss with it (the URL is then https) */
+  gboolean  ipv6;             /* listen on ::1 (the URL is then http://[::1]:PORT) */
 } PiWsTestScript;
 
 PiWsTestServer *pi_ws_test_server_new               (const PiWsTestScript *script);
@@ -41,6 +42,7 @@ char           *pi_ws_test_server_get_url           (PiWsTestServer       *self)
 guint           pi_ws_test_server_get_n_connections (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_subscribes  (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_open        (PiWsTestServer       *self);
+const char     *pi_ws_test_server_get_last_host     (PiWsTestServer       *self);
 void            pi_ws_test_server_free              (PiWsTestServer       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiWsTestServer, pi_ws_test_server_free)

@@ -164,6 +164,20 @@ static const ProxyCase ws_auth = { FALSE, FALSE, PROXY_AUTH, "The proxy asks for
 static const ProxyCase sse_auth = { TRUE, FALSE, PROXY_AUTH, "The proxy asks for credentials of its own" };
 static const ProxyCase sse_plain_auth = { TRUE, TRUE, PROXY_AUTH, "The proxy asks for credentials of its own" };
 
+/* Over plain http the proxy forwards the request: a refusal may be its
+ * own or the server's passed on, and only signs tell. None: both named. */
+static const ProxyCase sse_plain_refused = { TRUE, TRUE, FORBIDDEN, "or the server 127.0.0.1:" };
+/* Proxy-Authenticate: the proxy's, whatever the status. */
+#define FORBIDDEN_PROXY_AUTH "HTTP/1.1 403 Forbidden\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\n" \
+                             "Content-Length: 0\r\nConnection: close\r\n\r\n"
+static const ProxyCase sse_plain_refused_auth = { TRUE, TRUE, FORBIDDEN_PROXY_AUTH,
+                                                  "The proxy refused to connect to 127.0.0.1:" };
+/* The events server's own words (docs/PROTOCOL.md): the server's, passed on. */
+#define FORBIDDEN_SERVER "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: 36\r\n" \
+                         "Connection: close\r\n\r\n{\"message\": \"not for you, stranger\"}"
+static const ProxyCase sse_plain_refused_server = { TRUE, TRUE, FORBIDDEN_SERVER,
+                                                    "answered 403 Forbidden: not for you, stranger" };
+
 static Proxy *the_proxy;
 static char *skip_reason;
 
@@ -225,6 +239,11 @@ test_refused (gconstpointer data)
   g_assert_true (g_str_has_prefix (the_proxy->last_request->str,
                                    pcase->plain ? "GET http://127.0.0.1:" : "CONNECT 127.0.0.1:"));
   g_assert_nonnull (strstr (error, pcase->words));
+  /* The proxy's refusal is never put on the server alone. */
+  if (pcase != &sse_plain_refused_server)
+    g_assert_true (g_str_has_prefix (error, "The proxy"));
+  else
+    g_assert_true (g_str_has_prefix (error, "127.0.0.1:"));
   /* Credentials for the deployment cannot help. */
   g_assert_false (pi_source_get_needs_credentials (source));
   g_assert_cmpuint (pi_ws_test_server_get_n_connections (server), ==, 0);
@@ -270,6 +289,9 @@ main (int   argc,
   g_test_add_data_func ("/pi/source/proxy/websocket-407", &ws_auth, test_refused);
   g_test_add_data_func ("/pi/source/proxy/events-v1-407", &sse_auth, test_refused);
   g_test_add_data_func ("/pi/source/proxy/events-v1-http-407", &sse_plain_auth, test_refused);
+  g_test_add_data_func ("/pi/source/proxy/events-v1-http-403", &sse_plain_refused, test_refused);
+  g_test_add_data_func ("/pi/source/proxy/events-v1-http-403-proxy-authenticate", &sse_plain_refused_auth, test_refused);
+  g_test_add_data_func ("/pi/source/proxy/events-v1-http-403-server", &sse_plain_refused_server, test_refused);
 
   ret = g_test_run ();
   proxy_free (the_proxy);

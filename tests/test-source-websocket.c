@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <net/if.h>
 #include <string.h>
 
 #include "pi-source.h"
@@ -53,11 +54,10 @@ on_binding_error (PiSource   *source,
 }
 
 static Watch *
-watch_new (PiWsTestServer     *server,
-           const char * const *exchanges)
+watch_new_at (const char         *url,
+              const char * const *exchanges)
 {
   Watch *watch = g_new0 (Watch, 1);
-  g_autofree char *url = pi_ws_test_server_get_url (server);
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; exchanges[i] != NULL; i++)
@@ -72,6 +72,15 @@ watch_new (PiWsTestServer     *server,
   g_signal_connect (watch->source, "binding-error", G_CALLBACK (on_binding_error), watch);
   g_assert_true (pi_source_connect (watch->source, NULL));
   return watch;
+}
+
+static Watch *
+watch_new (PiWsTestServer     *server,
+           const char * const *exchanges)
+{
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+
+  return watch_new_at (url, exchanges);
 }
 
 static void
@@ -103,6 +112,75 @@ test_raw_data (void)
   g_assert_cmpuint (pi_source_get_n_messages (watch->source), ==, 3);
   /* Two bindings fit into one subscribe. */
   g_assert_cmpuint (pi_ws_test_server_get_n_subscribes (server), ==, 1);
+  watch_free (watch);
+}
+
+/* An IPv6 literal, with or without a zone id (RFC 6874: "%25" then the
+ * interface). The zone reaches the socket (on ::1 the kernel accepts and
+ * ignores it; a link-local address needs it) and stays out of the Host
+ * header: it names an interface of this machine, not of the server. */
+enum { IPV6_PLAIN, IPV6_ZONE, IPV6_UNKNOWN_ZONE };
+
+static void
+test_ipv6 (gconstpointer data)
+{
+  int zone = GPOINTER_TO_INT (data);
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 3, .ipv6 = TRUE };
+  g_autoptr(PiWsTestServer) server = NULL;
+  g_autoptr(GSocket) probe = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
+  Watch *watch;
+
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  if (probe == NULL)
+    {
+      g_test_skip ("no IPv6 on this machine");
+      return;
+    }
+  /* The C library takes an interface's name as the zone of a link-local
+   * address only: ::1 takes its number. */
+  if (zone == IPV6_ZONE && if_nametoindex ("lo") == 0)
+    {
+      g_test_skip ("no interface named lo");
+      return;
+    }
+
+  server = pi_ws_test_server_new (&script);
+  url = pi_ws_test_server_get_url (server);
+  port = g_strdup (strrchr (url, ':') + 1);
+  if (zone == IPV6_ZONE)
+    {
+      g_free (url);
+      url = g_strdup_printf ("http://[::1%%25%u]:%s", if_nametoindex ("lo"), port);
+    }
+  else if (zone == IPV6_UNKNOWN_ZONE)
+    {
+      g_free (url);
+      url = g_strdup_printf ("http://[::1%%25nosuchif0]:%s", port);
+    }
+
+  watch = watch_new_at (url, two_exchanges);
+  if (zone == IPV6_UNKNOWN_ZONE)
+    {
+      const char *error;
+
+      /* Refused in words, never crashed on. */
+      WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
+      error = pi_source_get_error_message (watch->source);
+      g_test_message ("%s", error);
+      g_assert_nonnull (strstr (error, "“nosuchif0” is not a network interface of this computer"));
+      g_assert_cmpuint (pi_ws_test_server_get_n_connections (server), ==, 0);
+      watch_free (watch);
+      return;
+    }
+  WAIT_UNTIL (watch->messages->len == 3 || pi_source_get_state (watch->source) == PI_STREAM_STATE_FAILED, 10);
+  g_assert_cmpstr (pi_source_get_error_message (watch->source), ==, NULL);
+  g_assert_cmpuint (watch->messages->len, ==, 3);
+  g_assert_cmpstr (pi_source_get_protocol_name (watch->source), ==, "WebSocket");
+  host = g_strdup_printf ("[::1]:%s", port);
+  g_assert_cmpstr (pi_ws_test_server_get_last_host (server), ==, host);
   watch_free (watch);
 }
 
@@ -1120,6 +1198,9 @@ main (int   argc,
 
   g_test_add_func ("/pi/source/websocket/raw-data", test_raw_data);
   g_test_add_func ("/pi/source/websocket/raw-split", test_raw_split);
+  g_test_add_data_func ("/pi/source/websocket/ipv6", GINT_TO_POINTER (IPV6_PLAIN), test_ipv6);
+  g_test_add_data_func ("/pi/source/websocket/ipv6-zone", GINT_TO_POINTER (IPV6_ZONE), test_ipv6);
+  g_test_add_data_func ("/pi/source/websocket/ipv6-unknown-zone", GINT_TO_POINTER (IPV6_UNKNOWN_ZONE), test_ipv6);
   g_test_add_data_func ("/pi/source/websocket/raw-bindings", GINT_TO_POINTER (FALSE), test_binding_error);
   g_test_add_data_func ("/pi/source/websocket/graphql-binding-error", GINT_TO_POINTER (TRUE), test_binding_error);
   g_test_add_func ("/pi/source/websocket/raw-missing-exchange", test_raw_missing_exchange);

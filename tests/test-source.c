@@ -230,6 +230,10 @@ test_connect_url (void)
     { "http://127.0.0.1:8080/api/events/v1/connect/?bindings=%7B%7D", "http://127.0.0.1:8080/api/events/v1/connect/?" },
     { "http://127.0.0.1:8080/api/events/v1/connect", "http://127.0.0.1:8080/api/events/v1/connect/?" },
     { "  https://tc.example.com/sub/dir  ", "https://tc.example.com/sub/dir/api/events/v1/connect/?" },
+    { "http://[::1]:8080", "http://[::1]:8080/api/events/v1/connect/?" },
+    /* A zone id stays escaped (RFC 6874), so that libsoup can parse the URL. */
+    { "http://[fe80::1%25eth0]:8080", "http://[fe80::1%25eth0]:8080/api/events/v1/connect/?" },
+    { "http://[fe80::1%eth0]:8080/api/events/v1", "http://[fe80::1%25eth0]:8080/api/events/v1/connect/?" },
   };
   static const char *bad[] = { "", "ftp://example.com/", "https://", "http://exa mple.com:99999/" };
   g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);

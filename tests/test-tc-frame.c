@@ -205,6 +205,61 @@ test_bad_input (void)
   g_string_free (deep, TRUE);
 }
 
+/* The message object is read once, by the message decoder: the frame's
+ * walk only skips it. What is not JSON inside it becomes an undecodable
+ * message (its text kept, the reason given), as over SSE; what is not JSON
+ * anywhere else in the frame still refuses the frame. */
+static void
+test_message_checked_once (void)
+{
+  static const char * const broken_message[] = {
+    "{\"type\":\"data\",\"subscriptionId\":\"s\",\"message\":{\"exchange\":\"x\",,\"routingKey\":\"k\"}}",
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessages\":{\"exchange\":tru}}}}",
+  };
+  static const char * const broken_frame[] = {
+    /* Beside the message, in the frame or in GraphQL's wrappers. */
+    "{\"type\":\"data\",\"x\":[1,,2],\"message\":{\"exchange\":\"x\"}}",
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"x\":{\"a\" 1},\"data\":{\"pulseMessages\":{}}}}",
+    "{\"type\":\"data\",\"id\":\"1\",\"payload\":{\"data\":{\"pulseMessages\":{},\"y\":\"\\q\"}}}",
+    /* Around it. */
+    "{\"type\":\"data\",\"message\":{\"exchange\":\"x\"}} trailing",
+    "{\"type\":\"data\",\"message\":{\"exchange\":\"x\"}",
+    "{\"type\":\"data\" \"message\":{\"exchange\":\"x\"}}",
+    "{\"type\":\"data\",\"message\":{\"exchange\":\"x\\\"}}\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (broken_message); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PiMessage) message = NULL;
+      PiTcFrame frame;
+      gboolean ok = i == 0 ? pi_tc_frame_parse_plain (broken_message[i], strlen (broken_message[i]), &frame, &error)
+                           : pi_tc_frame_parse_graphql (broken_message[i], strlen (broken_message[i]), &frame, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpint (frame.type, ==, PI_TC_FRAME_DATA);
+      message = pi_message_new_from_tc_data (&frame, 1, 0);
+      g_assert_cmpint (pi_message_get_kind (message), ==, PI_MESSAGE_KIND_UNDECODABLE);
+      g_test_message ("%u: %s", i, pi_message_get_error (message));
+      g_assert_nonnull (pi_message_get_error (message));
+      pi_tc_frame_clear (&frame);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (broken_frame); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      PiTcFrame frame;
+      gboolean ok = i == 1 || i == 2 ? pi_tc_frame_parse_graphql (broken_frame[i], strlen (broken_frame[i]), &frame, &error)
+                                     : pi_tc_frame_parse_plain (broken_frame[i], strlen (broken_frame[i]), &frame, &error);
+
+      g_test_message ("bad frame %u: %s", i, error ? error->message : "accepted");
+      g_assert_false (ok);
+      g_assert_error (error, PI_TC_ERROR, 0);
+      g_assert_true (g_str_has_prefix (error->message, "The frame is not JSON"));
+    }
+}
+
 static void
 test_builders (void)
 {
@@ -278,6 +333,7 @@ main (int   argc,
   g_test_add_func ("/pi/tc-frame/graphql", test_graphql);
   g_test_add_func ("/pi/tc-frame/graphql-nested", test_graphql_nested);
   g_test_add_func ("/pi/tc-frame/bad-input", test_bad_input);
+  g_test_add_func ("/pi/tc-frame/message-checked-once", test_message_checked_once);
   g_test_add_func ("/pi/tc-frame/builders", test_builders);
   g_test_add_func ("/pi/tc-frame/dropped-message", test_dropped_message);
 

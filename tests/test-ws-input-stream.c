@@ -183,6 +183,185 @@ test_head_then_frames (void)
   g_assert_cmpint (n, ==, 5);
 }
 
+/* --- Text frames taken out ------------------------------------------------- */
+
+/* A server's frame (unmasked unless @mask). */
+static void
+append_frame (GString    *out,
+              guint8      first,
+              const char *payload,
+              gsize       len,
+              gboolean    mask)
+{
+  g_string_append_c (out, (char) first);
+  if (len < 126)
+    g_string_append_c (out, (char) ((mask ? 0x80 : 0) | len));
+  else
+    {
+      g_assert_cmpuint (len, <=, G_MAXUINT16);
+      g_string_append_c (out, (char) ((mask ? 0x80 : 0) | 126));
+      g_string_append_c (out, (char) (len >> 8));
+      g_string_append_c (out, (char) (len & 0xff));
+    }
+  if (mask)
+    g_string_append_len (out, "\0\0\0\0", 4);   /* a zero mask keeps the text */
+  g_string_append_len (out, payload, len);
+}
+
+typedef struct
+{
+  GPtrArray *log;     /* GStrings: "T:<text>" for each text frame, "P:<bytes>" for what the reader got */
+} TextRun;
+
+static void
+free_entry (gpointer entry)
+{
+  g_string_free (entry, TRUE);
+}
+
+static void
+log_text (const char *text,
+          gsize       len,
+          gpointer    user_data)
+{
+  TextRun *run = user_data;
+  GString *entry = g_string_new ("T:");
+
+  g_string_append_len (entry, text, len);
+  g_ptr_array_add (run->log, entry);
+}
+
+static void
+log_passed (TextRun    *run,
+            const char *bytes,
+            gsize       len)
+{
+  GString *last = run->log->len > 0 ? g_ptr_array_index (run->log, run->log->len - 1) : NULL;
+
+  /* Bytes in a row are one entry, however libsoup would read them. */
+  if (last == NULL || !g_str_has_prefix (last->str, "P:"))
+    {
+      last = g_string_new ("P:");
+      g_ptr_array_add (run->log, last);
+    }
+  g_string_append_len (last, bytes, len);
+}
+
+/* Reads as libsoup does (1,024 bytes at a time, without blocking) until
+ * the stream says "would block" with nothing ready, or ends. */
+static gboolean
+read_like_libsoup (PiWsInputStream *input,
+                   TextRun         *run)
+{
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      char buffer[1024];
+      gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer,
+                                                           sizeof buffer, NULL, &error);
+
+      if (n == 0)
+        return FALSE;
+      if (n < 0)
+        {
+          GString *last = run->log->len > 0 ? g_ptr_array_index (run->log, run->log->len - 1) : NULL;
+
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          /* Here libsoup acts on the frames it was given: "|". */
+          if (last != NULL && g_str_has_prefix (last->str, "P:"))
+            g_ptr_array_add (run->log, g_string_new ("|"));
+          if (!g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (input)))
+            return TRUE;
+          continue;
+        }
+      log_passed (run, buffer, n);
+    }
+}
+
+/* Whole, unmasked, unfragmented UTF-8 text frames that fit the buffer go
+ * to the text function; every other frame reaches the reader byte for
+ * byte, and in order: a text frame after a frame for the reader is not
+ * delivered before the reader has heard "would block", when libsoup acts
+ * on what it read. */
+static void
+test_text_frames (void)
+{
+  g_autoptr(GSocketConnection) peer = NULL;
+  g_autoptr(TestConn) conn = conn_pair_new (&peer);
+  g_autoptr(PiWsInputStream) input = pi_ws_input_stream_new (G_IO_STREAM (conn), 4096);
+  g_autoptr(GString) stream = g_string_new (NULL);
+  g_autoptr(GString) to_reader = g_string_new (NULL);
+  g_autoptr(GString) big = g_string_new (NULL);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func (free_entry);
+  g_autofree char *medium = g_strnfill (300, 'x');
+  TextRun run = { g_ptr_array_new_with_free_func (free_entry) };
+  GString *entry;
+  gsize split;
+  gint64 deadline;
+
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_c (big, 'a' + i % 26);
+
+  append_frame (stream, 0x81, "one", 3, FALSE);
+  g_ptr_array_add (expected, g_string_new ("T:one"));
+  entry = g_string_new ("P:");
+  append_frame (entry, 0x89, "p", 1, FALSE);                /* ping */
+  g_string_append_len (stream, entry->str + 2, entry->len - 2);
+  g_ptr_array_add (expected, entry);
+  g_ptr_array_add (expected, g_string_new ("|"));
+  append_frame (stream, 0x81, "two", 3, FALSE);
+  g_ptr_array_add (expected, g_string_new ("T:two"));
+  append_frame (to_reader, 0x01, "fr", 2, FALSE);           /* a message in fragments */
+  append_frame (to_reader, 0x80, "ag", 2, FALSE);
+  append_frame (to_reader, 0x81, "\xff", 1, FALSE);         /* not UTF-8 */
+  append_frame (to_reader, 0x81, "masked", 6, TRUE);
+  append_frame (to_reader, 0xC1, "rsv", 3, FALSE);          /* a reserved bit */
+  g_string_append_len (stream, to_reader->str, to_reader->len);
+  entry = g_string_new ("P:");
+  g_string_append_len (entry, to_reader->str, to_reader->len);
+  g_ptr_array_add (expected, entry);
+  g_ptr_array_add (expected, g_string_new ("|"));
+  append_frame (stream, 0x81, medium, 300, FALSE);
+  entry = g_string_new ("T:");
+  g_string_append (entry, medium);
+  g_ptr_array_add (expected, entry);
+  split = stream->len - 100;                                /* in the middle of it */
+  entry = g_string_new ("P:");
+  append_frame (entry, 0x81, big->str, big->len, FALSE);   /* larger than the buffer */
+  g_string_append_len (stream, entry->str + 2, entry->len - 2);
+  g_ptr_array_add (expected, entry);
+  g_ptr_array_add (expected, g_string_new ("|"));
+  append_frame (stream, 0x81, "end", 3, FALSE);
+  g_ptr_array_add (expected, g_string_new ("T:end"));
+
+  pi_ws_input_stream_set_text_func (input, log_text, &run);
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (peer)), stream->str, split,
+                             NULL, NULL, NULL);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (run.log->len < 6 && g_get_monotonic_time () < deadline)
+    read_like_libsoup (input, &run);
+  /* The frame cut in two is not delivered before its end came. */
+  g_assert_cmpuint (run.log->len, ==, 6);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (peer)), stream->str + split,
+                             stream->len - split, NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (peer), NULL, NULL);
+  while (read_like_libsoup (input, &run) && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+
+  g_assert_cmpuint (run.log->len, ==, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    {
+      GString *got = g_ptr_array_index (run.log, i);
+      GString *want = g_ptr_array_index (expected, i);
+
+      g_test_message ("%u: %c, %" G_GSIZE_FORMAT " bytes", i, got->str[0], got->len);
+      g_assert_cmpmem (got->str, got->len, want->str, want->len);
+    }
+
+  g_ptr_array_unref (run.log);
+}
+
 typedef struct
 {
   TestConn        *conn;
@@ -285,6 +464,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pi/ws-input-stream/head-then-frames", test_head_then_frames);
+  g_test_add_func ("/pi/ws-input-stream/text-frames", test_text_frames);
   g_test_add_func ("/pi/ws-input-stream/close-async", test_close_async);
   g_test_add_func ("/pi/ws-input-stream/close-sync", test_close_sync);
 

@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "pi-source"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include "pi-source-worker-private.h"
 
 /*
@@ -52,6 +53,42 @@ pi_stream_worker_parse_retry_after (SoupMessageHeaders *headers)
   return CLAMP (g_date_time_difference (date, now) / 1000, 0, MAX_RETRY_AFTER_MSEC);
 }
 
+/*
+ * Over plain http through a proxy, libsoup sends the request to the proxy,
+ * which forwards it (no tunnel): any answer may be the proxy's own or the
+ * server's passed on. The connection's peer is then a GProxyAddress (GIO's
+ * proxy enumerator); returns the proxy's host[:port] for the words, or
+ * NULL when the request went straight to the server. Which of the two
+ * answered is knowable only from signs: Proxy-Authenticate or a 407 (the
+ * proxy's, see is_proxy_answer()), the events server's JSON {"message"}
+ * (the server's). A Via header is no sign: proxies add it to their own
+ * answers too.
+ */
+static char *
+forwarding_proxy (PiStreamWorker *w)
+{
+  GSocketAddress *peer = soup_message_get_remote_address (w->message);
+  g_autoptr(GUri) uri = NULL;
+  const char *proxy_uri;
+
+  if (peer == NULL || !G_IS_PROXY_ADDRESS (peer) ||
+      g_ascii_strcasecmp (g_uri_get_scheme (soup_message_get_uri (w->message)), "http") != 0)
+    return NULL;
+
+  proxy_uri = g_proxy_address_get_uri (G_PROXY_ADDRESS (peer));
+  if (proxy_uri != NULL && (uri = g_uri_parse (proxy_uri, G_URI_FLAGS_NONE, NULL)) != NULL &&
+      g_uri_get_host (uri) != NULL)
+    {
+      const char *host = g_uri_get_host (uri);
+      gboolean v6 = strchr (host, ':') != NULL;
+
+      if (g_uri_get_port (uri) > 0)
+        return g_strdup_printf ("%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", g_uri_get_port (uri));
+      return g_strdup_printf ("%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "");
+    }
+  return g_strdup (g_proxy_address_get_protocol (G_PROXY_ADDRESS (peer)));
+}
+
 static void
 worker_http_error (PiStreamWorker *w)
 {
@@ -59,6 +96,7 @@ worker_http_error (PiStreamWorker *w)
   const char *phrase = soup_message_get_reason_phrase (w->message);
   g_autofree char *message = NULL;
   g_autofree char *reason = NULL;
+  g_autofree char *proxy = NULL;
 
   if (phrase == NULL || *phrase == '\0')
     phrase = soup_status_get_phrase (status);
@@ -75,6 +113,15 @@ worker_http_error (PiStreamWorker *w)
 
   if (message != NULL)
     reason = g_strdup_printf (_("%s answered %u %s: %s"), w->host, status, phrase ? phrase : "", message);
+  else if ((proxy = forwarding_proxy (w)) != NULL && SOUP_STATUS_IS_CLIENT_ERROR (status))
+    {
+      /* Through a proxy over plain http, without the events server's own
+       * words: the proxy may have refused, or passed on the server's
+       * refusal. Nothing in the answer tells which. */
+      reason = g_strdup_printf (_("The proxy %s or the server %s refused the request (%u %s); "
+                                  "the answer does not say which of the two sent it"),
+                                proxy, w->host, status, phrase ? phrase : "");
+    }
   else
     reason = g_strdup_printf (_("%s answered %u %s"), w->host, status, phrase ? phrase : "");
 
@@ -174,6 +221,10 @@ is_proxy_answer (PiStreamWorker *w,
 {
   if (status == SOUP_STATUS_PROXY_AUTHENTICATION_REQUIRED)
     return TRUE;
+  /* Only a proxy asks for its own credentials, whatever its status. */
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status) &&
+      soup_message_headers_get_one (soup_message_get_response_headers (w->message), "Proxy-Authenticate") != NULL)
+    return TRUE;
   return !SOUP_STATUS_IS_SUCCESSFUL (status) &&
          g_ascii_strcasecmp (g_uri_get_scheme (soup_message_get_uri (w->message)), "https") == 0 &&
          soup_message_get_tls_peer_certificate (w->message) == NULL;
@@ -202,7 +253,18 @@ pi_stream_worker_describe_send_error (PiStreamWorker *w,
     return g_strdup_printf (_("The proxy could not connect to %s: %s"), w->host, error->message);
 
   if (error->domain == G_RESOLVER_ERROR)
-    return g_strdup_printf (_("Could not find the server %s: the name does not resolve"), w->host);
+    {
+      const char *zone = strchr (g_uri_get_host (w->uri), '%');
+
+      /* An IPv6 literal does not resolve: its zone id (RFC 6874) does not
+       * name an interface here, or the address takes none by name (the C
+       * library reads interface names for link-local addresses only). */
+      if (zone != NULL && strchr (g_uri_get_host (w->uri), ':') != NULL)
+        return g_strdup_printf (_("Could not connect to %s: “%s” is not a network interface of this "
+                                  "computer, or the address takes no interface (only link-local "
+                                  "addresses, fe80::…, do)"), w->host, zone + 1);
+      return g_strdup_printf (_("Could not find the server %s: the name does not resolve"), w->host);
+    }
 
   if (error->domain == G_TLS_ERROR)
     {

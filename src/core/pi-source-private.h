@@ -179,6 +179,7 @@ extern guint       pi_source_signals[N_SIGNALS];
 /* pi-source-types.c */
 GUri           *pi_source_parse_server_url   (const char     *server_url,
                                               GError        **error);
+GUri           *pi_source_uri_escape_zone    (GUri           *uri);
 char           *pi_source_check_url          (const char     *server_url,
                                               GError        **error);
 

@@ -170,7 +170,39 @@ pi_source_parse_server_url (const char  *server_url,
       return NULL;
     }
 
-  return g_steal_pointer (&uri);
+  return pi_source_uri_escape_zone (g_steal_pointer (&uri));
+}
+
+/*
+ * An IPv6 literal with a zone id (RFC 6874: http://[fe80::1%25eth0]:8080/)
+ * parses to the host "fe80::1%eth0", and an encoded GUri writes its host
+ * back as it is: "[fe80::1%eth0]", which no strict parser (libsoup's
+ * included) takes. Every URL of a source is built from this GUri, so its
+ * host keeps the zone escaped ("%25"); parsing such a URL again gives the
+ * zone back for the socket. Takes @uri.
+ */
+GUri *
+pi_source_uri_escape_zone (GUri *uri)
+{
+  const char *host = g_uri_get_host (uri);
+  g_autofree char *escaped = NULL;
+  GUri *rebuilt;
+
+  if (host == NULL || strchr (host, ':') == NULL || strchr (host, '%') == NULL)
+    return uri;
+
+  {
+    g_auto(GStrv) parts = g_strsplit (host, "%", 2);
+
+    escaped = g_strconcat (parts[0], "%25", parts[1], NULL);
+  }
+  rebuilt = g_uri_build_with_user (g_uri_get_flags (uri) | G_URI_FLAGS_ENCODED,
+                                   g_uri_get_scheme (uri), g_uri_get_user (uri),
+                                   g_uri_get_password (uri), g_uri_get_auth_params (uri),
+                                   escaped, g_uri_get_port (uri), g_uri_get_path (uri),
+                                   g_uri_get_query (uri), g_uri_get_fragment (uri));
+  g_uri_unref (uri);
+  return rebuilt;
 }
 
 /* @url without the ":PASSWORD" of its user part, or NULL when it has none:

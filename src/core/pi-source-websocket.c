@@ -13,6 +13,7 @@
 
 #include "pi-source-worker-private.h"
 #include "pi-ws-handshake.h"
+#include "pi-ws-input-stream.h"
 
 /*
  * The WebSocket client both Taskcluster protocols share, on the worker
@@ -42,6 +43,15 @@ clear_source (GSource **source)
     }
 }
 
+/* The stream under @ws, when it is ours. */
+static PiWsInputStream *
+ws_input (SoupWebsocketConnection *ws)
+{
+  GInputStream *input = g_io_stream_get_input_stream (soup_websocket_connection_get_io_stream (ws));
+
+  return PI_IS_WS_INPUT_STREAM (input) ? PI_WS_INPUT_STREAM (input) : NULL;
+}
+
 void
 pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
 {
@@ -60,6 +70,8 @@ pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
 
   if (w->ws != NULL)
     {
+      if (ws_input (w->ws) != NULL)
+        pi_ws_input_stream_set_text_func (ws_input (w->ws), NULL, NULL);
       g_signal_handlers_disconnect_by_data (w->ws, w);
       if (soup_websocket_connection_get_state (w->ws) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close (w->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
@@ -245,17 +257,11 @@ wait_for_caller (PiStreamWorker *w)
 }
 
 static void
-on_message (SoupWebsocketConnection *ws,
-            SoupWebsocketDataType    type,
-            GBytes                  *bytes,
-            gpointer                 user_data)
+handle_frame (PiStreamWorker        *w,
+              SoupWebsocketDataType  type,
+              const char            *text,
+              gsize                  len)
 {
-  PiStreamWorker *w = user_data;
-  gsize len;
-  const char *text = g_bytes_get_data (bytes, &len);
-
-  if (w->quitting || w->finished || w->loss_source != NULL)
-    return;
 
   w->now = g_get_real_time ();
   w->urgent = FALSE;
@@ -285,6 +291,59 @@ on_message (SoupWebsocketConnection *ws,
       wait_for_caller (w);
     }
 }
+
+static void
+on_message (SoupWebsocketConnection *ws,
+            SoupWebsocketDataType    type,
+            GBytes                  *bytes,
+            gpointer                 user_data)
+{
+  PiStreamWorker *w = user_data;
+  gsize len;
+  const char *text = g_bytes_get_data (bytes, &len);
+
+  if (w->quitting || w->finished || w->loss_source != NULL)
+    return;
+  handle_frame (w, type, text, len);
+}
+
+static gboolean
+unref_later_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A text frame taken out of the stream before libsoup (see
+ * pi-ws-input-stream.c), while libsoup reads it: as on_message(). */
+static void
+on_text (const char *text,
+         gsize       len,
+         gpointer    user_data)
+{
+  PiStreamWorker *w = user_data;
+  SoupWebsocketConnection *ws = w->ws;
+
+  if (w->quitting || w->finished || w->loss_source != NULL || ws == NULL ||
+      soup_websocket_connection_get_state (ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+
+  /* libsoup is inside its read: the connection must outlive this frame
+   * even when the frame ends the attempt. */
+  g_object_ref (ws);
+  handle_frame (w, SOUP_WEBSOCKET_DATA_TEXT, text, len);
+  if (w->ws == ws)
+    g_object_unref (ws);
+  else
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, unref_later_cb, ws, NULL);
+      g_source_attach (source, w->context);
+      g_source_unref (source);
+    }
+}
+
 
 /* The close in words, and whether retrying can help. */
 static char *
@@ -591,6 +650,9 @@ connect_cb (GObject      *object,
   soup_websocket_connection_set_keepalive_interval (w->ws, w->keepalive_seconds);
   soup_websocket_connection_set_keepalive_pong_timeout (w->ws, w->keepalive_seconds);
   g_signal_connect (w->ws, "message", G_CALLBACK (on_message), w);
+  /* Text frames without libsoup's cost per frame; it still reads the rest. */
+  if (ws_input (w->ws) != NULL)
+    pi_ws_input_stream_set_text_func (ws_input (w->ws), on_text, w);
   g_signal_connect (w->ws, "closed", G_CALLBACK (on_closed), w);
   g_signal_connect (w->ws, "error", G_CALLBACK (on_error), w);
 

@@ -15,14 +15,21 @@
 
 #include "pi-binding.h"
 #include "pi-json-util.h"
+#include "pi-json-util-private.h"
 #include "pi-tc-frame.h"
 
 /*
  * Frames are scanned, never parsed into trees: a data frame can carry a
  * payload of many megabytes, and all the client needs from the frame is
- * where the message object lies in the text. Scanning checks the whole
- * frame is JSON (and UTF-8) once; the nested objects GraphQL wraps the
- * message in are scanned again, which only walks their members.
+ * where the message object lies in the text. One pass walks the frame's
+ * members, and those of the objects GraphQL wraps the message in, and
+ * checks every value against the JSON grammar (and UTF-8), except the
+ * message object itself: that one is only skipped here, because the
+ * message decoder (pi_message_new_from_data()) reads it next and checks
+ * it in full. Checking it here too made the WebSocket client read each
+ * message twice, and GraphQL's four times (once per level it is wrapped
+ * in): most of what it cost over SSE. A message object that is not JSON
+ * becomes an undecodable message in the list, as over SSE.
  */
 
 G_DEFINE_QUARK (pi-tc-frame-error-quark, pi_tc_frame_error)
@@ -129,38 +136,306 @@ span_true (const char       *text,
   return present && span->type == PI_JSON_TYPE_BOOLEAN && text[span->offset] == 't';
 }
 
-static gboolean
-scan_object (const char  *text,
-             gsize        len,
-             Members     *members,
-             GError     **error)
-{
-  PiJsonSpan root;
-  g_autoptr(GError) local_error = NULL;
+/* --- The walk ------------------------------------------------------------- */
 
-  if (!pi_json_scan (text, len, FRAME_MAX_DEPTH, &root, collect_member, members, &local_error))
+typedef struct
+{
+  const char         *text;    /* the frame: spans are offsets into it */
+  const char         *end;
+  const char * const *path;    /* member names down to the message object */
+  guint               n_path;
+  Members            *levels;  /* the members of each object on the path */
+} Walk;
+
+static inline const char *
+skip_ws (const char *p,
+         const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  return p;
+}
+
+/* Past the string literal whose opening quote is at *@pp: finds the
+ * closing quote (one not escaped) without checking what lies between.
+ * FALSE when the text ends first. */
+static inline gboolean
+skip_string (const char **pp,
+             const char  *end)
+{
+  const char *start = *pp + 1;
+  const char *p = start;
+
+  for (;;)
     {
-      g_set_error (error, PI_TC_ERROR, 0, _("The frame is not JSON: %s"), local_error->message);
+      const char *q = memchr (p, '"', end - p);
+      const char *b;
+
+      if (q == NULL)
+        return FALSE;
+      /* Escaped when an odd number of backslashes precede it. */
+      for (b = q; b > start && b[-1] == '\\'; b--)
+        ;
+      if (((q - b) & 1) == 0)
+        {
+          *pp = q + 1;
+          return TRUE;
+        }
+      p = q + 1;
+    }
+}
+
+/* Past the array or object at *@pp, by its brackets and strings only.
+ * For valid JSON that is exactly its end; invalid JSON is caught by
+ * whoever checks the value (or what follows it). */
+static gboolean
+skip_container (const char **pp,
+                const char  *end)
+{
+  const char *p = *pp;
+  guint64 depth = 0;
+
+  while (p < end)
+    {
+      switch (*p)
+        {
+        case '"':
+          if (!skip_string (&p, end))
+            return FALSE;
+          continue;
+
+        case '{':
+        case '[':
+          depth++;
+          break;
+
+        case '}':
+        case ']':
+          if (--depth == 0)
+            {
+              *pp = p + 1;
+              return TRUE;
+            }
+          break;
+
+        default:
+          break;
+        }
+      p++;
+    }
+  return FALSE;
+}
+
+/* Past the value at *@pp. FALSE when the text ends first (*@pp is then
+ * @end) or no value starts there (*@pp unchanged). */
+static gboolean
+skip_value (const char **pp,
+            const char  *end)
+{
+  const char *p = *pp;
+
+  if (*p == '{' || *p == '[' || *p == '"')
+    {
+      if (*p == '"' ? skip_string (pp, end) : skip_container (pp, end))
+        return TRUE;
+      *pp = end;
       return FALSE;
     }
-  if (root.type != PI_JSON_TYPE_OBJECT)
-    {
-      g_set_error_literal (error, PI_TC_ERROR, 0, _("The frame is not a JSON object"));
-      return FALSE;
-    }
+
+  while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ':' &&
+         *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+    p++;
+  if (p == end)
+    *pp = end;
+  if (p == *pp || p == end)
+    return FALSE;
+  *pp = p;
   return TRUE;
 }
 
 static gboolean
-parse_common (const char  *text,
-              gsize        len,
-              PiTcFrame   *frame,
-              Members     *m,
-              GError     **error)
+walk_fail (Walk        *wk,
+           const char  *p,
+           GError     **error)
 {
+  g_autofree char *what = NULL;
+  guint line, column;
+
+  pi_json_position_of (wk->text, p - wk->text, &line, &column);
+  if (p >= wk->end)
+    {
+      g_set_error (error, PI_TC_ERROR, 0, _("The frame is not JSON: %s"), _("it ends too soon"));
+      return FALSE;
+    }
+  what = pi_json_describe_char (p, wk->end);
+  g_set_error (error, PI_TC_ERROR, 0, _("The frame is not JSON: unexpected %s at line %u, column %u"),
+               what, line, column);
+  return FALSE;
+}
+
+/* Checks the value @start..@stop as JSON and describes it in @span. */
+static gboolean
+check_value (Walk        *wk,
+             const char  *start,
+             const char  *stop,
+             const char  *name,
+             PiJsonSpan  *span,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!pi_json_scan (start, stop - start, FRAME_MAX_DEPTH, span, NULL, NULL, &local_error))
+    {
+      g_set_error (error, PI_TC_ERROR, 0, _("The frame is not JSON: in “%s”: %s"), name, local_error->message);
+      return FALSE;
+    }
+  span->offset += start - wk->text;
+  return TRUE;
+}
+
+/* Walks the object at *@pp, at @level of the path. */
+static gboolean
+walk_object (Walk        *wk,
+             const char **pp,
+             guint        level,
+             GError     **error)
+{
+  const char *p = skip_ws (*pp + 1, wk->end);
+
+  if (p < wk->end && *p == '}')
+    {
+      *pp = p + 1;
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      const char *name_start = p;
+      const char *name;
+      gsize name_len;
+      g_autoptr(GString) unescaped = NULL;
+      const char *value_start;
+      PiJsonSpan span;
+
+      if (p >= wk->end || *p != '"')
+        return walk_fail (wk, p, error);
+      if (!skip_string (&p, wk->end))
+        return walk_fail (wk, wk->end, error);
+      name = name_start + 1;
+      name_len = p - name - 1;
+
+      /* Names are short: any with an escape, a control character or
+       * non-ASCII is checked in full, and compared unescaped. */
+      for (gsize i = 0; i < name_len; i++)
+        if ((guchar) name[i] < 0x20 || (guchar) name[i] >= 0x80 || name[i] == '\\')
+          {
+            if (!check_value (wk, name_start, p, "", &span, error))
+              return FALSE;
+            unescaped = g_string_sized_new (name_len);
+            pi_json_append_unescaped (unescaped, name_start, p - name_start);
+            name = unescaped->str;
+            name_len = unescaped->len;
+            break;
+          }
+
+      p = skip_ws (p, wk->end);
+      if (p >= wk->end || *p != ':')
+        return walk_fail (wk, p, error);
+      p = skip_ws (p + 1, wk->end);
+      if (p >= wk->end)
+        return walk_fail (wk, p, error);
+      value_start = p;
+
+      if (level < wk->n_path && *p == '{' &&
+          strlen (wk->path[level]) == name_len && memcmp (wk->path[level], name, name_len) == 0)
+        {
+          /* On the way to the message: its members are walked in this
+           * same pass; the message itself is left to the decoder. */
+          if (level + 1 < wk->n_path)
+            {
+              if (!walk_object (wk, &p, level + 1, error))
+                return FALSE;
+            }
+          else if (!skip_container (&p, wk->end))
+            return walk_fail (wk, wk->end, error);
+          span.type = PI_JSON_TYPE_OBJECT;
+          span.offset = value_start - wk->text;
+          span.length = p - value_start;
+          span.has_escapes = FALSE;
+        }
+      else
+        {
+          g_autofree char *shown = NULL;
+
+          if (!skip_value (&p, wk->end))
+            return walk_fail (wk, p, error);
+          shown = g_strndup (name, name_len);
+          if (!check_value (wk, value_start, p, shown, &span, error))
+            return FALSE;
+        }
+      collect_member (name, name_len, &span, &wk->levels[level]);
+
+      p = skip_ws (p, wk->end);
+      if (p < wk->end && *p == ',')
+        {
+          p = skip_ws (p + 1, wk->end);
+          continue;
+        }
+      if (p < wk->end && *p == '}')
+        {
+          *pp = p + 1;
+          return TRUE;
+        }
+      return walk_fail (wk, p, error);
+    }
+}
+
+/* Walks the frame @text, an object, filling @levels (one Members for each
+ * name of @path, NULL-terminated). */
+static gboolean
+scan_frame (const char          *text,
+            gsize                len,
+            const char * const  *path,
+            Members             *levels,
+            GError             **error)
+{
+  Walk wk = { text, text + len, path, g_strv_length ((char **) path), levels };
+  const char *p = skip_ws (text, wk.end);
+
+  memset (levels, 0, sizeof (Members) * wk.n_path);
+
+  if (p >= wk.end || *p != '{')
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!pi_json_scan (text, len, FRAME_MAX_DEPTH, NULL, NULL, NULL, &local_error))
+        g_set_error (error, PI_TC_ERROR, 0, _("The frame is not JSON: %s"), local_error->message);
+      else
+        g_set_error_literal (error, PI_TC_ERROR, 0, _("The frame is not a JSON object"));
+      return FALSE;
+    }
+
+  if (!walk_object (&wk, &p, 0, error))
+    return FALSE;
+  p = skip_ws (p, wk.end);
+  if (p < wk.end)
+    return walk_fail (&wk, p, error);
+  return TRUE;
+}
+
+static gboolean
+parse_common (const char          *text,
+              gsize                len,
+              const char * const  *path,
+              PiTcFrame           *frame,
+              Members             *levels,
+              GError             **error)
+{
+  Members *m = &levels[0];
+
   memset (frame, 0, sizeof *frame);
 
-  if (!scan_object (text, len, m, error))
+  if (!scan_frame (text, len, path, levels, error))
     return FALSE;
 
   if (!(frame->type_name = span_string (text, &m->type, m->has_type)))
@@ -228,16 +503,19 @@ pi_tc_frame_parse_plain (const char  *text,
                          PiTcFrame   *frame,
                          GError     **error)
 {
-  Members m = { 0 };
+  static const char * const path[] = { "message", NULL };
+  Members levels[1];
+  Members m;
 
   g_return_val_if_fail (text != NULL || len == 0, FALSE);
   g_return_val_if_fail (frame != NULL, FALSE);
 
-  if (!parse_common (text ? text : "", len, frame, &m, error))
+  if (!parse_common (text ? text : "", len, path, frame, levels, error))
     {
       pi_tc_frame_clear (frame);
       return FALSE;
     }
+  m = levels[0];
 
   frame->id = span_string (text, &m.subscription_id, m.has_subscription_id);
   frame->code = span_string (text, &m.code, m.has_code);
@@ -347,16 +625,22 @@ pi_tc_frame_parse_graphql (const char  *text,
                            PiTcFrame   *frame,
                            GError     **error)
 {
-  Members m = { 0 };
+  /* The message lies at payload.data.pulseMessages: the walk goes down
+   * there in one pass (levels[1] holds the payload's members, [2] the
+   * data's; their spans are offsets into @text). */
+  static const char * const path[] = { "payload", "data", "pulseMessages", NULL };
+  Members levels[3];
+  Members m;
 
   g_return_val_if_fail (text != NULL || len == 0, FALSE);
   g_return_val_if_fail (frame != NULL, FALSE);
 
-  if (!parse_common (text ? text : "", len, frame, &m, error))
+  if (!parse_common (text ? text : "", len, path, frame, levels, error))
     {
       pi_tc_frame_clear (frame);
       return FALSE;
     }
+  m = levels[0];
 
   frame->id = span_string (text, &m.id, m.has_id);
 
@@ -364,38 +648,33 @@ pi_tc_frame_parse_graphql (const char  *text,
     {
     case PI_TC_FRAME_DATA:
       {
-        const char *payload = text + m.payload.offset;
-        Members p = { 0 };
-        Members d = { 0 };
-        PiJsonSpan root;
+        const Members *p = &levels[1];
+        const Members *d = &levels[2];
 
-        if (!m.has_payload || m.payload.type != PI_JSON_TYPE_OBJECT ||
-            !pi_json_scan (payload, m.payload.length, FRAME_MAX_DEPTH, &root, collect_member, &p, NULL))
+        if (!m.has_payload || m.payload.type != PI_JSON_TYPE_OBJECT)
           {
             set_bad_frame (error, _("a data frame without a payload object"));
             pi_tc_frame_clear (frame);
             return FALSE;
           }
 
-        if (p.has_errors)
+        if (p->has_errors)
           {
             frame->type = PI_TC_FRAME_ERROR;
-            frame->text = graphql_errors_text (payload, &p.errors);
+            frame->text = graphql_errors_text (text, &p->errors);
             break;
           }
 
-        if (!p.has_data || p.data.type != PI_JSON_TYPE_OBJECT ||
-            !pi_json_scan (payload + p.data.offset, p.data.length, FRAME_MAX_DEPTH, &root,
-                           collect_member, &d, NULL) ||
-            !d.has_pulse_messages || d.pulse_messages.type != PI_JSON_TYPE_OBJECT)
+        if (!p->has_data || p->data.type != PI_JSON_TYPE_OBJECT ||
+            !d->has_pulse_messages || d->pulse_messages.type != PI_JSON_TYPE_OBJECT)
           {
             set_bad_frame (error, _("a data frame without a pulseMessages object"));
             pi_tc_frame_clear (frame);
             return FALSE;
           }
 
-        frame->message = payload + p.data.offset + d.pulse_messages.offset;
-        frame->message_len = d.pulse_messages.length;
+        frame->message = text + d->pulse_messages.offset;
+        frame->message_len = d->pulse_messages.length;
       }
       break;
 

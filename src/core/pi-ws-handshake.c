@@ -73,13 +73,30 @@ default_port (GUri *uri)
   return is_secure (uri) ? 443 : 80;
 }
 
-/* host[:port], as the Host header and the proxy want it. */
+/* host[:port], as the Host header (@zone NULL) and the proxy resolver and
+ * GSocketClient (@zone "%25") want it. An IPv6 literal's zone id
+ * ("fe80::1%eth0") names an interface of this machine, which means nothing
+ * to the server: the Host header goes without it (RFC 6874, section 4, as
+ * libsoup does); the URI to connect to keeps it, escaped. */
 static char *
-host_and_port (GUri *uri)
+host_and_port (GUri       *uri,
+               const char *zone)
 {
   const char *host = g_uri_get_host (uri);
   int port = g_uri_get_port (uri);
-  g_autofree char *bracketed = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]", host) : g_strdup (host);
+  g_autofree char *bracketed = NULL;
+
+  if (strchr (host, ':') != NULL)
+    {
+      gsize len = strcspn (host, "%");
+
+      if (host[len] == '%' && zone != NULL)
+        bracketed = g_strdup_printf ("[%.*s%s%s]", (int) len, host, zone, host + len + 1);
+      else
+        bracketed = g_strdup_printf ("[%.*s]", (int) len, host);
+    }
+  else
+    bracketed = g_strdup (host);
 
   if (port > 0 && port != default_port (uri))
     return g_strdup_printf ("%s:%d", bracketed, port);
@@ -106,7 +123,7 @@ build_request (Handshake  *hs,
   GString *request = g_string_new (NULL);
   const char *path = g_uri_get_path (hs->uri);
   const char *query = g_uri_get_query (hs->uri);
-  g_autofree char *host = host_and_port (hs->uri);
+  g_autofree char *host = host_and_port (hs->uri, NULL);
 
   g_string_append_printf (request, "GET %s%s%s HTTP/1.1\r\n", *path ? path : "/", query ? "?" : "", query ? query : "");
   g_string_append_printf (request, "Host: %s\r\n", host);
@@ -375,7 +392,7 @@ pi_ws_handshake_async (GUri                *uri,
   g_task_set_task_data (task, hs, (GDestroyNotify) handshake_free);
 
   /* The proxy resolver knows http and https, not ws and wss. */
-  host = host_and_port (uri);
+  host = host_and_port (uri, "%25");
   connect_uri = g_strdup_printf ("%s://%s/", is_secure (uri) ? "https" : "http", host);
 
   client = g_socket_client_new ();

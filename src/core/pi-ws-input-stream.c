@@ -34,6 +34,13 @@ struct _PiWsInputStream
   gsize         size;
   gsize         start;   /* of the bytes not handed on yet */
   gsize         end;
+
+  /* Text frames taken out of the stream (see pi_ws_input_stream_set_text_func()) */
+  PiWsTextFunc  text_func;
+  gpointer      text_data;
+  guint64       pass;       /* bytes of the current frame still to hand on */
+  gboolean      fragmented; /* a message in fragments is under way */
+  gboolean      yield;      /* say "would block" before the next text frame */
 };
 
 static void pi_ws_input_stream_pollable_iface_init (GPollableInputStreamInterface *iface);
@@ -62,6 +69,222 @@ take_buffered (PiWsInputStream *self,
   return (gssize) n;
 }
 
+/* --- Text frames -------------------------------------------------------------
+ *
+ * A Taskcluster stream is one small text frame per message. libsoup's
+ * SoupWebsocketConnection costs per frame more than the rest of the client
+ * together: it copies the frame into a new buffer, formats two debug
+ * messages (GLib formats them even when nobody reads them, under a global
+ * lock), and emits a signal through libffi. So the stream hands the
+ * frames that need nothing of libsoup straight to a function: whole,
+ * unmasked, unfragmented text frames with no reserved bit, in valid UTF-8,
+ * that fit the buffer. Every other frame (control frames, fragments,
+ * binary, anything malformed or too large) reaches libsoup byte for byte,
+ * which answers pings, closes and errors as before. Order is kept: after
+ * handing libsoup a frame the stream says "would block" once, so libsoup
+ * acts on it before the next text frame is delivered.
+ */
+
+enum
+{
+  FRAME_TEXT,        /* for the text function */
+  FRAME_LIBSOUP,     /* for libsoup */
+  FRAME_INCOMPLETE,  /* needs more bytes to tell */
+};
+
+/* What the frame at the start of the buffer is; its header and payload
+ * lengths when known. */
+static int
+classify_frame (PiWsInputStream *self,
+                gsize           *header_len,
+                guint64         *payload_len)
+{
+  const guint8 *p = self->buffer + self->start;
+  gsize avail = self->end - self->start;
+  guint8 len7;
+  gsize h;
+  guint64 len = 0;
+
+  if (avail < 2)
+    return FRAME_INCOMPLETE;
+
+  len7 = p[1] & 0x7f;
+  h = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+  if (p[1] & 0x80)
+    h += 4;
+  if (avail < h)
+    return FRAME_INCOMPLETE;
+
+  if (len7 == 126)
+    len = ((guint64) p[2] << 8) | p[3];
+  else if (len7 == 127)
+    for (guint i = 2; i < 10; i++)
+      len = (len << 8) | p[i];
+  else
+    len = len7;
+  *header_len = h;
+  *payload_len = len;
+
+  /* FIN, no reserved bit, text; unmasked; the shortest length encoding;
+   * not inside a fragmented message; small enough for the buffer. */
+  if (self->text_func == NULL || p[0] != 0x81 || (p[1] & 0x80) != 0 || self->fragmented ||
+      (len7 == 126 && len < 126) || (len7 == 127 && len <= G_MAXUINT16) ||
+      len > self->size - h)
+    return FRAME_LIBSOUP;
+  if (avail - h < len)
+    return FRAME_INCOMPLETE;
+  return FRAME_TEXT;
+}
+
+/* Starts handing the frame at the start of the buffer to libsoup. */
+static void
+pass_frame (PiWsInputStream *self,
+            gsize            header_len,
+            guint64          payload_len)
+{
+  guint8 first = self->buffer[self->start];
+  gboolean fin = (first & 0x80) != 0;
+  gboolean control = (first & 0x08) != 0;
+
+  /* A data frame without FIN starts (or goes on with) a fragmented
+   * message; a continuation with FIN ends it. */
+  if (!control)
+    {
+      if (!fin)
+        self->fragmented = TRUE;
+      else if ((first & 0x0f) == 0)
+        self->fragmented = FALSE;
+    }
+  self->pass = payload_len > G_MAXUINT64 - header_len ? G_MAXUINT64 : header_len + payload_len;
+}
+
+static gboolean
+has_ready_bytes (PiWsInputStream *self)
+{
+  gsize header_len;
+  guint64 payload_len;
+
+  if (self->end == self->start)
+    return FALSE;
+  if (self->text_func == NULL || self->pass > 0)
+    return TRUE;
+  return classify_frame (self, &header_len, &payload_len) != FRAME_INCOMPLETE;
+}
+
+static gssize
+read_frames (PiWsInputStream  *self,
+             void             *buffer,
+             gsize             count,
+             gboolean          blocking,
+             GCancellable     *cancellable,
+             GError          **error)
+{
+  g_autoptr(PiWsInputStream) hold = g_object_ref (self);
+
+  for (;;)
+    {
+      gsize avail = self->end - self->start;
+      gsize header_len = 0;
+      guint64 payload_len = 0;
+      int kind;
+      gssize n;
+
+      if (avail > 0 && (self->pass > 0 || self->text_func == NULL))
+        {
+          gsize take = self->text_func == NULL ? count : (gsize) MIN ((guint64) count, self->pass);
+
+          n = take_buffered (self, buffer, take);
+          if (self->pass > 0)
+            {
+              self->pass -= (guint64) n;
+              if (self->pass == 0)
+                self->yield = TRUE;
+            }
+          return n;
+        }
+
+      kind = avail > 0 ? classify_frame (self, &header_len, &payload_len) : FRAME_INCOMPLETE;
+      if (kind == FRAME_TEXT)
+        {
+          const char *text = (const char *) self->buffer + self->start + header_len;
+
+          /* Not UTF-8: libsoup closes the connection for it (1007). */
+          if (!g_utf8_validate_len (text, payload_len, NULL))
+            {
+              pass_frame (self, header_len, payload_len);
+              continue;
+            }
+
+          if (self->yield && !blocking)
+            {
+              self->yield = FALSE;
+              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "would block");
+              return -1;
+            }
+          self->yield = FALSE;
+
+          self->start += header_len + payload_len;
+          self->text_func (text, payload_len, self->text_data);
+          if (self->start == self->end)
+            self->start = self->end = 0;
+          continue;
+        }
+      if (kind == FRAME_LIBSOUP)
+        {
+          pass_frame (self, header_len, payload_len);
+          continue;
+        }
+
+      /* More bytes needed: keep the start of the frame, read on after it. */
+      if (self->start > 0)
+        {
+          memmove (self->buffer, self->buffer + self->start, avail);
+          self->start = 0;
+          self->end = avail;
+        }
+      if (blocking)
+        n = g_input_stream_read (base_stream (self), self->buffer + self->end, self->size - self->end,
+                                 cancellable, error);
+      else
+        n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (base_stream (self)),
+                                                      self->buffer + self->end, self->size - self->end,
+                                                      NULL, error);
+      if (n < 0)
+        return n;
+      if (n == 0)
+        {
+          /* The end, within a frame: libsoup gets what came, and says
+           * so. */
+          if (avail == 0)
+            return 0;
+          self->pass = avail;
+          continue;
+        }
+      self->end += (gsize) n;
+    }
+}
+
+/**
+ * pi_ws_input_stream_set_text_func:
+ * @func: (nullable): called for each text frame taken out of the stream,
+ *   while the stream is read; %NULL hands every byte on again
+ *
+ * Takes the text frames a server sends (whole, unmasked, unfragmented, in
+ * valid UTF-8) out of the stream and hands them to @func instead of the
+ * reader (libsoup), which gets every other frame as it came. Set it before
+ * the first frame is read, at a frame boundary.
+ */
+void
+pi_ws_input_stream_set_text_func (PiWsInputStream *self,
+                                  PiWsTextFunc     func,
+                                  gpointer         user_data)
+{
+  g_return_if_fail (PI_IS_WS_INPUT_STREAM (self));
+
+  self->text_func = func;
+  self->text_data = user_data;
+}
+
 static gssize
 pi_ws_input_stream_read (GInputStream  *stream,
                          void          *buffer,
@@ -72,6 +295,8 @@ pi_ws_input_stream_read (GInputStream  *stream,
   PiWsInputStream *self = PI_WS_INPUT_STREAM (stream);
   gssize n;
 
+  if (self->text_func != NULL || self->pass > 0)
+    return read_frames (self, buffer, count, TRUE, cancellable, error);
   if (self->end > self->start)
     return take_buffered (self, buffer, count);
   if (count >= self->size)
@@ -95,6 +320,8 @@ pi_ws_input_stream_read_nonblocking (GPollableInputStream  *stream,
   GPollableInputStream *base = G_POLLABLE_INPUT_STREAM (base_stream (self));
   gssize n;
 
+  if (self->text_func != NULL || self->pass > 0)
+    return read_frames (self, buffer, count, FALSE, NULL, error);
   if (self->end > self->start)
     return take_buffered (self, buffer, count);
   if (count >= self->size)
@@ -122,7 +349,7 @@ pi_ws_input_stream_is_readable (GPollableInputStream *stream)
 {
   PiWsInputStream *self = PI_WS_INPUT_STREAM (stream);
 
-  return self->end > self->start ||
+  return has_ready_bytes (self) ||
          g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (base_stream (self)));
 }
 
@@ -133,8 +360,9 @@ pi_ws_input_stream_create_source (GPollableInputStream *stream,
   PiWsInputStream *self = PI_WS_INPUT_STREAM (stream);
   g_autoptr(GSource) base_source = NULL;
 
-  /* Bytes in the buffer: readable now, whatever the socket says. */
-  if (self->end > self->start)
+  /* Bytes in the buffer to hand on: readable now, whatever the socket
+   * says. Only the start of a frame: the socket must bring the rest. */
+  if (has_ready_bytes (self))
     base_source = g_timeout_source_new (0);
   else
     base_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (base_stream (self)), NULL);

@@ -25,4 +25,19 @@ GBytes          *pi_ws_input_stream_read_head_finish (PiWsInputStream     *self,
                                                       GAsyncResult        *result,
                                                       GError             **error);
 
+/**
+ * PiWsTextFunc:
+ * @text: (array length=len): the payload of a text frame, valid UTF-8; it
+ *   lives only until the function returns
+ * @len: its length in bytes
+ * @user_data: what pi_ws_input_stream_set_text_func() was given
+ */
+typedef void (*PiWsTextFunc) (const char *text,
+                              gsize       len,
+                              gpointer    user_data);
+
+void             pi_ws_input_stream_set_text_func   (PiWsInputStream      *self,
+                                                     PiWsTextFunc          func,
+                                                     gpointer              user_data);
+
 G_END_DECLS
