@@ -32,6 +32,8 @@
 #define CLOSE_UNAUTHORIZED     4401
 #define CLOSE_FORBIDDEN        4403
 #define CLOSE_MAX_AGE          4408
+/* Ours, to a server we leave for another attempt (a private-use code). */
+#define PI_WS_CLOSE_RECONNECTING 4000
 
 static void
 clear_source (GSource **source)
@@ -73,8 +75,12 @@ pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
       if (ws_input (w->ws) != NULL)
         pi_ws_input_stream_set_text_func (ws_input (w->ws), NULL, NULL);
       g_signal_handlers_disconnect_by_data (w->ws, w);
+      /* Not a normal close when another attempt follows: pulse-events
+       * then holds resumable subscriptions for it (docs/PROTOCOL.md 8),
+       * where 1000 would end them. */
       if (soup_websocket_connection_get_state (w->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (w->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+        soup_websocket_connection_close (w->ws, w->retrying ? PI_WS_CLOSE_RECONNECTING : SOUP_WEBSOCKET_CLOSE_NORMAL,
+                                         w->retrying ? "reconnecting" : NULL);
       g_clear_object (&w->ws);
     }
 }

@@ -95,6 +95,7 @@ struct _PiStreamWorker
   gboolean       quitting;
   gboolean       finished;
   gboolean       stalled;
+  gboolean       retrying;        /* the attempt ends to make another one */
   gboolean       live;
   gboolean       ever_live;
   gboolean       server_error;

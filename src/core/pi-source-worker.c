@@ -154,7 +154,9 @@ pi_stream_worker_lost (PiStreamWorker *w,
   gboolean was_live = w->live;
   guint delay;
 
+  w->retrying = kind != FAILURE_CREDENTIALS;
   pi_stream_worker_end_attempt (w);
+  w->retrying = FALSE;
 
   if (kind == FAILURE_CREDENTIALS)
     {
