@@ -154,7 +154,12 @@ pi_stream_worker_lost (PiStreamWorker *w,
   gboolean was_live = w->live;
   guint delay;
 
-  w->retrying = kind != FAILURE_CREDENTIALS;
+  /* Another attempt follows unless this one ends it all (as decided
+   * below): only then does the server hold what it would resume. */
+  w->retrying = kind != FAILURE_CREDENTIALS && kind != FAILURE_PERMANENT &&
+                !(kind == FAILURE_INITIAL && !w->ever_live) &&
+                (was_live || kind == FAILURE_UNAVAILABLE || w->ever_live ||
+                 w->unbound_failures + 1 <= MAX_UNBOUND_RETRIES);
   pi_stream_worker_end_attempt (w);
   w->retrying = FALSE;
 
