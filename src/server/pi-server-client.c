@@ -9,17 +9,12 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
 #include "pi-handover-stream.h"
+#include "pi-hangup-watch.h"
 #include "pi-server-private.h"
 
 /*
@@ -262,13 +257,13 @@ pi_server_client_unsubscribe (PiServerClient *client)
     pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
 }
 
-/* Stops watching the socket for a hang-up (clients_hangup_cb()). */
+/* Stops watching the socket for a hang-up (client_hangup_cb()). */
 static void
 client_stop_watching (PiServerClient *client)
 {
   if (client->watched_fd >= 0)
     {
-      epoll_ctl (client->server->hangup_epoll, EPOLL_CTL_DEL, client->watched_fd, NULL);
+      pi_hangup_watch_remove (client->server->hangup_watch, client->watched_fd);
       client->watched_fd = -1;
     }
 }
@@ -826,21 +821,17 @@ client_wrote_headers_cb (SoupServerMessage *msg,
 }
 
 /* libsoup does not read while it writes a response, so a client that hangs
- * up would only be noticed on a later write. Watch the socket instead: EOF
- * (or an error) means it is gone, and its subscription goes at once. */
+ * up would only be noticed on a later write: its socket is watched
+ * instead, and its subscription goes at once. Ending a stream here frees
+ * nothing at once (the close comes on a later turn). */
 static void
-client_check_hangup (PiServerClient *client)
+client_hangup_cb (gpointer data,
+                  PiHangup hangup)
 {
-  char byte;
-  gssize n;
+  PiServerClient *client = data;
 
-  n = recv (client->watched_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return;
-
-  client_stop_watching (client);
-
-  if (n > 0)
+  client->watched_fd = -1;
+  if (hangup == PI_HANGUP_DATA)
     return;  /* pipelined bytes or TLS records: stop watching */
 
   g_debug ("%s hung up", client->peer);
@@ -848,26 +839,8 @@ client_check_hangup (PiServerClient *client)
   /* EOF may be only a half-close (shutdown (SHUT_WR)): such a client still
    * reads, and an accepted stream never ends without an `error` event
    * (docs/PROTOCOL.md 3). A reset peer is gone: nothing would read it. */
-  pi_server_client_end (client, n == 0 ? "The client closed its side of the connection" : NULL);
-}
-
-/* One source for every stream's socket, not one each: GLib's main loop
- * prepares, polls and checks every source on every iteration, which with
- * 10,000 idle streams was most of the server's CPU. Ending a stream here
- * frees nothing at once (the close comes on a later turn), so the other
- * events of the batch stay valid. */
-static gboolean
-clients_hangup_cb (int           fd,
-                   GIOCondition  condition,
-                   gpointer      user_data)
-{
-  struct epoll_event events[256];
-  int n = epoll_wait (fd, events, G_N_ELEMENTS (events), 0);
-
-  for (int i = 0; i < n; i++)
-    client_check_hangup (events[i].data.ptr);
-
-  return G_SOURCE_CONTINUE;
+  pi_server_client_end (client, hangup == PI_HANGUP_HALF_CLOSED ? "The client closed its side of the connection"
+                                                                 : NULL);
 }
 
 static void
@@ -875,43 +848,26 @@ client_watch (PiServerClient *client,
               GSocket        *socket)
 {
   PiServer *self = client->server;
-  struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = client };
+  g_autoptr(GError) error = NULL;
 
-  if (self->hangup_epoll < 0)
+  if (self->hangup_watch == NULL &&
+      !(self->hangup_watch = pi_hangup_watch_new (client_hangup_cb, &error)))
     {
-      self->hangup_epoll = epoll_create1 (EPOLL_CLOEXEC);
-      if (self->hangup_epoll < 0)
-        {
-          g_message ("Cannot watch streams for hang-ups (epoll: %s): noticed on a later write instead",
-                     g_strerror (errno));
-          return;
-        }
-      self->hangup_watch = g_unix_fd_source_new (self->hangup_epoll, G_IO_IN);
-      g_source_set_callback (self->hangup_watch, G_SOURCE_FUNC (clients_hangup_cb), self, NULL);
-      g_source_set_static_name (self->hangup_watch, "[pi] client hangups");
-      g_source_attach (self->hangup_watch, NULL);
+      g_message ("Cannot watch streams for hang-ups (%s): noticed on a later write instead", error->message);
+      return;
     }
 
-  if (epoll_ctl (self->hangup_epoll, EPOLL_CTL_ADD, g_socket_get_fd (socket), &event) == 0)
+  if (pi_hangup_watch_add (self->hangup_watch, g_socket_get_fd (socket), client, &error))
     client->watched_fd = g_socket_get_fd (socket);
   else
-    g_debug ("%s: not watched for a hang-up: %s", client->peer, g_strerror (errno));
+    g_debug ("%s: not watched for a hang-up: %s", client->peer, error->message);
 }
 
-/* After the last client: the watch of clients_hangup_cb() goes. */
+/* After the last client: the watch of client_hangup_cb() goes. */
 void
 pi_server_client_unwatch_all (PiServer *self)
 {
-  if (self->hangup_watch != NULL)
-    {
-      g_source_destroy (self->hangup_watch);
-      g_clear_pointer (&self->hangup_watch, g_source_unref);
-    }
-  if (self->hangup_epoll >= 0)
-    {
-      close (self->hangup_epoll);
-      self->hangup_epoll = -1;
-    }
+  g_clear_pointer (&self->hangup_watch, pi_hangup_watch_free);
 }
 
 void

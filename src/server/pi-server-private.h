@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include "pi-hangup-watch.h"
 #include "pi-http-front.h"
 #include "pi-server.h"
 #include "pi-ws-request.h"
@@ -51,8 +52,7 @@ struct _PiServer
   GQueue           websockets;      /* of PiServerWs, likewise */
   GQueue           flush_clients;   /* of PiServerClient with events to write this turn */
   guint            flush_source;
-  int              hangup_epoll;    /* every stream's socket, for hang-ups; -1 until the first */
-  GSource         *hangup_watch;
+  PiHangupWatch   *hangup_watch;    /* every stream's socket; NULL until the first */
   char           **origins;
   GBytes          *ready_event;
   double           ping_interval;
