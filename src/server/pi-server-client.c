@@ -13,6 +13,7 @@
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
+#include "pi-event-queue.h"
 #include "pi-handover-stream.h"
 #include "pi-hangup-watch.h"
 #include "pi-server-private.h"
@@ -28,9 +29,9 @@
  * the stream is open, which for an idle client is most of its memory.
  *
  * Writes: an event is framed once by the broker and queued by reference
- * (the same GBytes for every client it goes to, never copied). Everything
- * a client has queued goes out in one writev() per main-loop turn (the
- * server's flush idle), or when its socket can take more.
+ * in the client's PiEventQueue (pi-event-queue.c). Everything a client has
+ * queued goes out in one writev() per main-loop turn (the server's flush
+ * idle), or when its socket can take more.
  *
  * Flow control: what the socket has not taken yet is the client's queue. A
  * message that would push the queue past its bounds is dropped and
@@ -49,20 +50,13 @@
  */
 
 #define LOG_BINDINGS_MAX 400
-#define WRITE_VECTORS    64
-
-/* How every framed event ends (pi-event-format.c), and how much of it a
- * resumable stream keeps before its own `id:` line. */
-#define PLAIN_ID_TAIL     "\nid: -\n\n"
-#define PLAIN_ID_TAIL_LEN 8
 
 struct _PiServerClient
 {
   PiServer          *server;        /* borrowed: the server outlives its clients */
   SoupServerMessage *msg;           /* until libsoup wrote the headers */
   GIOStream         *stream;        /* from then on: the connection */
-  GQueue             queue;         /* of GBytes: what the socket has not taken yet */
-  gsize              head_written;  /* of the queue's first event */
+  PiEventQueue      *queue;         /* what the socket has not taken yet */
   GSource           *write_source;  /* waiting for the socket to take more */
   GList              link;
   GList              flush_link;    /* in the server's flush_clients */
@@ -73,8 +67,6 @@ struct _PiServerClient
   char              *peer;
   char              *bindings_text;
   gint64             opened_at;
-  guint64            pending_bytes;
-  guint              pending_events;
   guint64            n_sent;
   guint64            n_dropped_total;
   guint64            dropped_slow;  /* not yet reported: the queue was full */
@@ -166,48 +158,18 @@ static void
 client_append (PiServerClient *client,
                GBytes         *event)
 {
-  g_queue_push_tail (&client->queue, g_bytes_ref (event));
-  client->pending_bytes += g_bytes_get_size (event);
-  client->pending_events++;
+  pi_event_queue_push (client->queue, event);
   client->n_sent++;
   client_schedule_write (client);
 }
 
-/* Does @bytes end an event? A resumable stream's message is queued in two
- * parts: the shared event up to its `id:` line, and its own `id:` line. */
-static gboolean
-ends_event (GBytes *bytes)
-{
-  gsize size;
-  const char *data = g_bytes_get_data (bytes, &size);
-
-  return size >= 2 && data[size - 1] == '\n' && data[size - 2] == '\n';
-}
-
-/* Queues message @seq of @client's session with `id: SESSION:SEQ`: the
- * shared event is referenced, not copied. */
+/* Queues message @seq of @client's session with `id: SESSION:SEQ`. */
 static void
 client_append_numbered (PiServerClient *client,
                         GBytes         *event,
                         guint64         seq)
 {
-  gsize size;
-  const char *data = g_bytes_get_data (event, &size);
-  char *tail;
-  gsize tail_len;
-
-  if (size < PLAIN_ID_TAIL_LEN || memcmp (data + size - PLAIN_ID_TAIL_LEN, PLAIN_ID_TAIL, PLAIN_ID_TAIL_LEN) != 0)
-    {
-      client_append (client, event);
-      return;
-    }
-
-  g_queue_push_tail (&client->queue, g_bytes_new_from_bytes (event, 0, size - PLAIN_ID_TAIL_LEN + 1));
-  tail = g_strdup_printf ("id: %s:%" G_GUINT64_FORMAT "\n\n", pi_server_session_get_id (client->session), seq);
-  tail_len = strlen (tail);
-  g_queue_push_tail (&client->queue, g_bytes_new_take (tail, tail_len));
-  client->pending_bytes += size - PLAIN_ID_TAIL_LEN + 1 + tail_len;
-  client->pending_events++;
+  pi_event_queue_push_numbered (client->queue, event, pi_server_session_get_id (client->session), seq);
   client->n_sent++;
   client_schedule_write (client);
 }
@@ -218,8 +180,8 @@ client_has_room (PiServerClient *client,
 {
   PiServer *self = client->server;
 
-  return client->pending_events < self->queue_length &&
-         client->pending_bytes + size <= self->client_buffer;
+  return pi_event_queue_get_events (client->queue) < self->queue_length &&
+         pi_event_queue_get_bytes (client->queue) + size <= self->client_buffer;
 }
 
 static void
@@ -290,10 +252,7 @@ pi_server_client_end (PiServerClient *client,
   else
     {
       /* Reset: nothing would read what is still queued. */
-      g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
-      client->pending_bytes = 0;
-      client->pending_events = 0;
-      client->head_written = 0;
+      pi_event_queue_clear (client->queue);
     }
 
   client->closing = TRUE;
@@ -575,36 +534,16 @@ client_start_session (PiServerClient *client,
   pi_server_client_fill (client);
 }
 
-/* The socket took @written bytes from the head of the queue. */
+/* The socket took bytes from the head of the queue. */
 static void
-client_took (PiServerClient *client,
-             gsize           written)
+client_took (PiServerClient *client)
 {
   PiServer *self = client->server;
 
-  client->pending_bytes -= MIN (written, client->pending_bytes);
-  while (written > 0 && client->queue.head != NULL)
-    {
-      GBytes *head = client->queue.head->data;
-      gsize left = g_bytes_get_size (head) - client->head_written;
-
-      if (written < left)
-        {
-          client->head_written += written;
-          break;
-        }
-
-      written -= left;
-      client->head_written = 0;
-      if (ends_event (head) && client->pending_events > 0)
-        client->pending_events--;
-      g_bytes_unref (g_queue_pop_head (&client->queue));
-    }
-
   /* Report drops once the queue has drained to half. */
   if (client->dropped_slow + client->dropped_large > 0 &&
-      client->pending_events <= self->queue_length / 2 &&
-      client->pending_bytes <= self->client_buffer / 2)
+      pi_event_queue_get_events (client->queue) <= self->queue_length / 2 &&
+      pi_event_queue_get_bytes (client->queue) <= self->client_buffer / 2)
     client_report_dropped (client);
 
   pi_server_client_fill (client);
@@ -641,48 +580,31 @@ static void
 client_write (PiServerClient *client)
 {
   GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (client->stream));
-  GOutputVector vectors[WRITE_VECTORS];
-  gsize n_vectors = 0, wanted = 0, written = 0;
   g_autoptr(GError) error = NULL;
-  GPollableReturn result;
 
-  for (GList *l = client->queue.head; l != NULL && n_vectors < WRITE_VECTORS; l = l->next)
+  switch (pi_event_queue_write (client->queue, output, &error))
     {
-      gsize size;
-      const guint8 *data = g_bytes_get_data (l->data, &size);
-      gsize skip = l == client->queue.head ? client->head_written : 0;
-
-      vectors[n_vectors].buffer = data + skip;
-      vectors[n_vectors].size = size - skip;
-      wanted += size - skip;
-      n_vectors++;
-    }
-
-  if (n_vectors == 0)
-    {
+    case PI_EVENT_QUEUE_EMPTY:
       if (client->closing)
         client_close_stream (client);
       return;
-    }
-
-  result = g_pollable_output_stream_writev_nonblocking (output, vectors, n_vectors, &written, NULL, &error);
-  if (result == G_POLLABLE_RETURN_FAILED)
-    {
+    case PI_EVENT_QUEUE_FAILED:
       g_debug ("%s: %s", client->peer, error->message);
       client_close_stream (client);
       return;
-    }
-
-  if (result == G_POLLABLE_RETURN_OK)
-    client_took (client, written);
-
-  if (result == G_POLLABLE_RETURN_OK && written == wanted)
-    {
-      /* All taken: more vectors than one call writes wait for the next
-       * turn, and so does the close, after the last `error` event. */
-      if (client->queue.head != NULL || client->closing)
+    case PI_EVENT_QUEUE_TOOK_ALL:
+      client_took (client);
+      /* More parts than one call writes wait for the next turn, and so
+       * does the close, after the last `error` event. */
+      if (!pi_event_queue_is_empty (client->queue) || client->closing)
         client_schedule_write (client);
       return;
+    case PI_EVENT_QUEUE_TOOK_SOME:
+      client_took (client);
+      break;
+    case PI_EVENT_QUEUE_WOULD_BLOCK:
+    default:
+      break;
     }
 
   /* The socket is full: wait until it takes more (a `dropped` report
@@ -769,7 +691,7 @@ pi_server_client_finish (PiServerClient *client)
           g_idle_add_once ((GSourceOnceFunc) g_object_unref, stream);
         }
     }
-  g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
+  pi_event_queue_free (client->queue);
   g_free (client->peer);
   g_free (client->bindings_text);
   g_free (client);
@@ -816,7 +738,7 @@ client_wrote_headers_cb (SoupServerMessage *msg,
     }
 
   g_signal_connect (client->stream, "closed", G_CALLBACK (client_stream_closed_cb), client);
-  if (client->queue.head != NULL || client->closing)
+  if (!pi_event_queue_is_empty (client->queue) || client->closing)
     client_schedule_write (client);
 }
 
@@ -886,6 +808,7 @@ pi_server_client_start (PiServer          *self,
   client->server = self;
   client->watched_fd = -1;
   client->msg = g_object_ref (msg);
+  client->queue = pi_event_queue_new ();
   client->link.data = client;
   client->peer = pi_server_describe_peer (msg);
   client->bindings_text = loggable (bindings_json);

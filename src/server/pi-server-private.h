@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 /*
  * PiServer spans five files: pi-server.c (the SoupServer, routes, CORS,
  * connect and ping, options), pi-server-client.c (one SSE stream: its
- * queue, flow control, dropped accounting, hang-up and end),
+ * flow control, dropped accounting, hang-up and end; its bytes queued in
+ * a PiEventQueue, its socket in the server's PiHangupWatch),
  * pi-server-session.c (a resumable stream's session: numbering, history,
  * hold and its budget, for event streams and WebSocket subscriptions),
  * pi-server-ws.c (one client of the plain WebSocket endpoints, its frames
