@@ -9,17 +9,13 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <glib-unix.h>
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
+#include "pi-event-queue.h"
 #include "pi-handover-stream.h"
+#include "pi-hangup-watch.h"
 #include "pi-server-private.h"
 
 /*
@@ -33,9 +29,9 @@
  * the stream is open, which for an idle client is most of its memory.
  *
  * Writes: an event is framed once by the broker and queued by reference
- * (the same GBytes for every client it goes to, never copied). Everything
- * a client has queued goes out in one writev() per main-loop turn (the
- * server's flush idle), or when its socket can take more.
+ * in the client's PiEventQueue (pi-event-queue.c). Everything a client has
+ * queued goes out in one writev() per main-loop turn (the server's flush
+ * idle), or when its socket can take more.
  *
  * Flow control: what the socket has not taken yet is the client's queue. A
  * message that would push the queue past its bounds is dropped and
@@ -54,20 +50,13 @@
  */
 
 #define LOG_BINDINGS_MAX 400
-#define WRITE_VECTORS    64
-
-/* How every framed event ends (pi-event-format.c), and how much of it a
- * resumable stream keeps before its own `id:` line. */
-#define PLAIN_ID_TAIL     "\nid: -\n\n"
-#define PLAIN_ID_TAIL_LEN 8
 
 struct _PiServerClient
 {
   PiServer          *server;        /* borrowed: the server outlives its clients */
   SoupServerMessage *msg;           /* until libsoup wrote the headers */
   GIOStream         *stream;        /* from then on: the connection */
-  GQueue             queue;         /* of GBytes: what the socket has not taken yet */
-  gsize              head_written;  /* of the queue's first event */
+  PiEventQueue      *queue;         /* what the socket has not taken yet */
   GSource           *write_source;  /* waiting for the socket to take more */
   GList              link;
   GList              flush_link;    /* in the server's flush_clients */
@@ -78,8 +67,6 @@ struct _PiServerClient
   char              *peer;
   char              *bindings_text;
   gint64             opened_at;
-  guint64            pending_bytes;
-  guint              pending_events;
   guint64            n_sent;
   guint64            n_dropped_total;
   guint64            dropped_slow;  /* not yet reported: the queue was full */
@@ -171,48 +158,18 @@ static void
 client_append (PiServerClient *client,
                GBytes         *event)
 {
-  g_queue_push_tail (&client->queue, g_bytes_ref (event));
-  client->pending_bytes += g_bytes_get_size (event);
-  client->pending_events++;
+  pi_event_queue_push (client->queue, event);
   client->n_sent++;
   client_schedule_write (client);
 }
 
-/* Does @bytes end an event? A resumable stream's message is queued in two
- * parts: the shared event up to its `id:` line, and its own `id:` line. */
-static gboolean
-ends_event (GBytes *bytes)
-{
-  gsize size;
-  const char *data = g_bytes_get_data (bytes, &size);
-
-  return size >= 2 && data[size - 1] == '\n' && data[size - 2] == '\n';
-}
-
-/* Queues message @seq of @client's session with `id: SESSION:SEQ`: the
- * shared event is referenced, not copied. */
+/* Queues message @seq of @client's session with `id: SESSION:SEQ`. */
 static void
 client_append_numbered (PiServerClient *client,
                         GBytes         *event,
                         guint64         seq)
 {
-  gsize size;
-  const char *data = g_bytes_get_data (event, &size);
-  char *tail;
-  gsize tail_len;
-
-  if (size < PLAIN_ID_TAIL_LEN || memcmp (data + size - PLAIN_ID_TAIL_LEN, PLAIN_ID_TAIL, PLAIN_ID_TAIL_LEN) != 0)
-    {
-      client_append (client, event);
-      return;
-    }
-
-  g_queue_push_tail (&client->queue, g_bytes_new_from_bytes (event, 0, size - PLAIN_ID_TAIL_LEN + 1));
-  tail = g_strdup_printf ("id: %s:%" G_GUINT64_FORMAT "\n\n", pi_server_session_get_id (client->session), seq);
-  tail_len = strlen (tail);
-  g_queue_push_tail (&client->queue, g_bytes_new_take (tail, tail_len));
-  client->pending_bytes += size - PLAIN_ID_TAIL_LEN + 1 + tail_len;
-  client->pending_events++;
+  pi_event_queue_push_numbered (client->queue, event, pi_server_session_get_id (client->session), seq);
   client->n_sent++;
   client_schedule_write (client);
 }
@@ -223,8 +180,8 @@ client_has_room (PiServerClient *client,
 {
   PiServer *self = client->server;
 
-  return client->pending_events < self->queue_length &&
-         client->pending_bytes + size <= self->client_buffer;
+  return pi_event_queue_get_events (client->queue) < self->queue_length &&
+         pi_event_queue_get_bytes (client->queue) + size <= self->client_buffer;
 }
 
 static void
@@ -262,13 +219,13 @@ pi_server_client_unsubscribe (PiServerClient *client)
     pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
 }
 
-/* Stops watching the socket for a hang-up (clients_hangup_cb()). */
+/* Stops watching the socket for a hang-up (client_hangup_cb()). */
 static void
 client_stop_watching (PiServerClient *client)
 {
   if (client->watched_fd >= 0)
     {
-      epoll_ctl (client->server->hangup_epoll, EPOLL_CTL_DEL, client->watched_fd, NULL);
+      pi_hangup_watch_remove (client->server->hangup_watch, client->watched_fd);
       client->watched_fd = -1;
     }
 }
@@ -295,10 +252,7 @@ pi_server_client_end (PiServerClient *client,
   else
     {
       /* Reset: nothing would read what is still queued. */
-      g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
-      client->pending_bytes = 0;
-      client->pending_events = 0;
-      client->head_written = 0;
+      pi_event_queue_clear (client->queue);
     }
 
   client->closing = TRUE;
@@ -580,36 +534,16 @@ client_start_session (PiServerClient *client,
   pi_server_client_fill (client);
 }
 
-/* The socket took @written bytes from the head of the queue. */
+/* The socket took bytes from the head of the queue. */
 static void
-client_took (PiServerClient *client,
-             gsize           written)
+client_took (PiServerClient *client)
 {
   PiServer *self = client->server;
 
-  client->pending_bytes -= MIN (written, client->pending_bytes);
-  while (written > 0 && client->queue.head != NULL)
-    {
-      GBytes *head = client->queue.head->data;
-      gsize left = g_bytes_get_size (head) - client->head_written;
-
-      if (written < left)
-        {
-          client->head_written += written;
-          break;
-        }
-
-      written -= left;
-      client->head_written = 0;
-      if (ends_event (head) && client->pending_events > 0)
-        client->pending_events--;
-      g_bytes_unref (g_queue_pop_head (&client->queue));
-    }
-
   /* Report drops once the queue has drained to half. */
   if (client->dropped_slow + client->dropped_large > 0 &&
-      client->pending_events <= self->queue_length / 2 &&
-      client->pending_bytes <= self->client_buffer / 2)
+      pi_event_queue_get_events (client->queue) <= self->queue_length / 2 &&
+      pi_event_queue_get_bytes (client->queue) <= self->client_buffer / 2)
     client_report_dropped (client);
 
   pi_server_client_fill (client);
@@ -646,48 +580,31 @@ static void
 client_write (PiServerClient *client)
 {
   GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (client->stream));
-  GOutputVector vectors[WRITE_VECTORS];
-  gsize n_vectors = 0, wanted = 0, written = 0;
   g_autoptr(GError) error = NULL;
-  GPollableReturn result;
 
-  for (GList *l = client->queue.head; l != NULL && n_vectors < WRITE_VECTORS; l = l->next)
+  switch (pi_event_queue_write (client->queue, output, &error))
     {
-      gsize size;
-      const guint8 *data = g_bytes_get_data (l->data, &size);
-      gsize skip = l == client->queue.head ? client->head_written : 0;
-
-      vectors[n_vectors].buffer = data + skip;
-      vectors[n_vectors].size = size - skip;
-      wanted += size - skip;
-      n_vectors++;
-    }
-
-  if (n_vectors == 0)
-    {
+    case PI_EVENT_QUEUE_EMPTY:
       if (client->closing)
         client_close_stream (client);
       return;
-    }
-
-  result = g_pollable_output_stream_writev_nonblocking (output, vectors, n_vectors, &written, NULL, &error);
-  if (result == G_POLLABLE_RETURN_FAILED)
-    {
+    case PI_EVENT_QUEUE_FAILED:
       g_debug ("%s: %s", client->peer, error->message);
       client_close_stream (client);
       return;
-    }
-
-  if (result == G_POLLABLE_RETURN_OK)
-    client_took (client, written);
-
-  if (result == G_POLLABLE_RETURN_OK && written == wanted)
-    {
-      /* All taken: more vectors than one call writes wait for the next
-       * turn, and so does the close, after the last `error` event. */
-      if (client->queue.head != NULL || client->closing)
+    case PI_EVENT_QUEUE_TOOK_ALL:
+      client_took (client);
+      /* More parts than one call writes wait for the next turn, and so
+       * does the close, after the last `error` event. */
+      if (!pi_event_queue_is_empty (client->queue) || client->closing)
         client_schedule_write (client);
       return;
+    case PI_EVENT_QUEUE_TOOK_SOME:
+      client_took (client);
+      break;
+    case PI_EVENT_QUEUE_WOULD_BLOCK:
+    default:
+      break;
     }
 
   /* The socket is full: wait until it takes more (a `dropped` report
@@ -774,7 +691,7 @@ pi_server_client_finish (PiServerClient *client)
           g_idle_add_once ((GSourceOnceFunc) g_object_unref, stream);
         }
     }
-  g_queue_clear_full (&client->queue, (GDestroyNotify) g_bytes_unref);
+  pi_event_queue_free (client->queue);
   g_free (client->peer);
   g_free (client->bindings_text);
   g_free (client);
@@ -821,26 +738,22 @@ client_wrote_headers_cb (SoupServerMessage *msg,
     }
 
   g_signal_connect (client->stream, "closed", G_CALLBACK (client_stream_closed_cb), client);
-  if (client->queue.head != NULL || client->closing)
+  if (!pi_event_queue_is_empty (client->queue) || client->closing)
     client_schedule_write (client);
 }
 
 /* libsoup does not read while it writes a response, so a client that hangs
- * up would only be noticed on a later write. Watch the socket instead: EOF
- * (or an error) means it is gone, and its subscription goes at once. */
+ * up would only be noticed on a later write: its socket is watched
+ * instead, and its subscription goes at once. Ending a stream here frees
+ * nothing at once (the close comes on a later turn). */
 static void
-client_check_hangup (PiServerClient *client)
+client_hangup_cb (gpointer data,
+                  PiHangup hangup)
 {
-  char byte;
-  gssize n;
+  PiServerClient *client = data;
 
-  n = recv (client->watched_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return;
-
-  client_stop_watching (client);
-
-  if (n > 0)
+  client->watched_fd = -1;
+  if (hangup == PI_HANGUP_DATA)
     return;  /* pipelined bytes or TLS records: stop watching */
 
   g_debug ("%s hung up", client->peer);
@@ -848,26 +761,8 @@ client_check_hangup (PiServerClient *client)
   /* EOF may be only a half-close (shutdown (SHUT_WR)): such a client still
    * reads, and an accepted stream never ends without an `error` event
    * (docs/PROTOCOL.md 3). A reset peer is gone: nothing would read it. */
-  pi_server_client_end (client, n == 0 ? "The client closed its side of the connection" : NULL);
-}
-
-/* One source for every stream's socket, not one each: GLib's main loop
- * prepares, polls and checks every source on every iteration, which with
- * 10,000 idle streams was most of the server's CPU. Ending a stream here
- * frees nothing at once (the close comes on a later turn), so the other
- * events of the batch stay valid. */
-static gboolean
-clients_hangup_cb (int           fd,
-                   GIOCondition  condition,
-                   gpointer      user_data)
-{
-  struct epoll_event events[256];
-  int n = epoll_wait (fd, events, G_N_ELEMENTS (events), 0);
-
-  for (int i = 0; i < n; i++)
-    client_check_hangup (events[i].data.ptr);
-
-  return G_SOURCE_CONTINUE;
+  pi_server_client_end (client, hangup == PI_HANGUP_HALF_CLOSED ? "The client closed its side of the connection"
+                                                                 : NULL);
 }
 
 static void
@@ -875,43 +770,26 @@ client_watch (PiServerClient *client,
               GSocket        *socket)
 {
   PiServer *self = client->server;
-  struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = client };
+  g_autoptr(GError) error = NULL;
 
-  if (self->hangup_epoll < 0)
+  if (self->hangup_watch == NULL &&
+      !(self->hangup_watch = pi_hangup_watch_new (client_hangup_cb, &error)))
     {
-      self->hangup_epoll = epoll_create1 (EPOLL_CLOEXEC);
-      if (self->hangup_epoll < 0)
-        {
-          g_message ("Cannot watch streams for hang-ups (epoll: %s): noticed on a later write instead",
-                     g_strerror (errno));
-          return;
-        }
-      self->hangup_watch = g_unix_fd_source_new (self->hangup_epoll, G_IO_IN);
-      g_source_set_callback (self->hangup_watch, G_SOURCE_FUNC (clients_hangup_cb), self, NULL);
-      g_source_set_static_name (self->hangup_watch, "[pi] client hangups");
-      g_source_attach (self->hangup_watch, NULL);
+      g_message ("Cannot watch streams for hang-ups (%s): noticed on a later write instead", error->message);
+      return;
     }
 
-  if (epoll_ctl (self->hangup_epoll, EPOLL_CTL_ADD, g_socket_get_fd (socket), &event) == 0)
+  if (pi_hangup_watch_add (self->hangup_watch, g_socket_get_fd (socket), client, &error))
     client->watched_fd = g_socket_get_fd (socket);
   else
-    g_debug ("%s: not watched for a hang-up: %s", client->peer, g_strerror (errno));
+    g_debug ("%s: not watched for a hang-up: %s", client->peer, error->message);
 }
 
-/* After the last client: the watch of clients_hangup_cb() goes. */
+/* After the last client: the watch of client_hangup_cb() goes. */
 void
 pi_server_client_unwatch_all (PiServer *self)
 {
-  if (self->hangup_watch != NULL)
-    {
-      g_source_destroy (self->hangup_watch);
-      g_clear_pointer (&self->hangup_watch, g_source_unref);
-    }
-  if (self->hangup_epoll >= 0)
-    {
-      close (self->hangup_epoll);
-      self->hangup_epoll = -1;
-    }
+  g_clear_pointer (&self->hangup_watch, pi_hangup_watch_free);
 }
 
 void
@@ -930,6 +808,7 @@ pi_server_client_start (PiServer          *self,
   client->server = self;
   client->watched_fd = -1;
   client->msg = g_object_ref (msg);
+  client->queue = pi_event_queue_new ();
   client->link.data = client;
   client->peer = pi_server_describe_peer (msg);
   client->bindings_text = loggable (bindings_json);

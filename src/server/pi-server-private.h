@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include "pi-hangup-watch.h"
 #include "pi-http-front.h"
 #include "pi-server.h"
 #include "pi-ws-request.h"
@@ -18,7 +19,8 @@ G_BEGIN_DECLS
 /*
  * PiServer spans five files: pi-server.c (the SoupServer, routes, CORS,
  * connect and ping, options), pi-server-client.c (one SSE stream: its
- * queue, flow control, dropped accounting, hang-up and end),
+ * flow control, dropped accounting, hang-up and end; its bytes queued in
+ * a PiEventQueue, its socket in the server's PiHangupWatch),
  * pi-server-session.c (a resumable stream's session: numbering, history,
  * hold and its budget, for event streams and WebSocket subscriptions),
  * pi-server-ws.c (one client of the plain WebSocket endpoints, its frames
@@ -51,8 +53,7 @@ struct _PiServer
   GQueue           websockets;      /* of PiServerWs, likewise */
   GQueue           flush_clients;   /* of PiServerClient with events to write this turn */
   guint            flush_source;
-  int              hangup_epoll;    /* every stream's socket, for hang-ups; -1 until the first */
-  GSource         *hangup_watch;
+  PiHangupWatch   *hangup_watch;    /* every stream's socket; NULL until the first */
   char           **origins;
   GBytes          *ready_event;
   double           ping_interval;

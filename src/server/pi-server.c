@@ -550,7 +550,6 @@ pi_server_init (PiServer *self)
 {
   g_queue_init (&self->clients);
   g_queue_init (&self->flush_clients);
-  self->hangup_epoll = -1;
   g_queue_init (&self->websockets);
   self->socket_lifetime = PI_SERVER_DEFAULT_SOCKET_LIFETIME;
   self->ws_init_timeout = PI_SERVER_DEFAULT_WS_INIT_TIMEOUT;
