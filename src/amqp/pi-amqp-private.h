@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 /*
  * What the client object (pi-amqp-client.c, the caller's main context) and
  * its I/O thread (pi-amqp-io.c for the connection, pi-amqp-channel.c for the
- * subscriptions' channels) share.
+ * subscriptions' channels, pi-amqp-setup.c for setting one up) share.
  *
  * librabbitmq is not thread-safe per connection, so one I/O thread owns the
  * connection and everything on it. The main context talks to it through a
@@ -305,6 +305,17 @@ gboolean        pi_amqp_io_open_control_channel   (Io              *io,
 /* The subscriptions' channels and the frames read (pi-amqp-channel.c). */
 gboolean        pi_amqp_io_process_requests       (Io              *io,
                                                    char           **connection_error);
+/* Opens a channel for @sub into *@channel; closes *@channel (0 after);
+ * forgets *@channel the broker closed. */
+RpcResult       pi_amqp_io_channel_open           (Io                 *io,
+                                                   PiAmqpSubscription *sub,
+                                                   amqp_channel_t     *channel,
+                                                   char              **text);
+RpcResult       pi_amqp_io_channel_close          (Io              *io,
+                                                   amqp_channel_t  *channel,
+                                                   char           **text);
+void            pi_amqp_io_channel_forget         (Io              *io,
+                                                   amqp_channel_t  *channel);
 gboolean        pi_amqp_io_handle_frame           (Io              *io,
                                                    amqp_frame_t    *frame,
                                                    char           **connection_error);
