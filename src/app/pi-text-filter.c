@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pi-message-filter.h"
+#include "pi-message-refs.h"
 #include "pi-row-steps.h"
 #include "pi-text-filter.h"
 
@@ -33,10 +34,9 @@
  *  - rows that arrive later are matched directly, a few at a time.
  *
  * The filter keeps a reference to each message of `model` itself
- * (`messages`), so that a search's snapshot is a copy of that array: taking
- * a million references on the main thread at each keystroke stalled it for
- * a hundred milliseconds and more of cache misses. Messages the list drops
- * while a search may still read them are let go when no search runs.
+ * (`messages`, see PiMessageRefs), so that a search's snapshot is a copy
+ * of that array. The steps in which the rows shown change are planned by
+ * PiRowSteps.
  *
  * Typing another character cancels the search under way. A short list is
  * matched directly, at once: starting threads would only add latency.
@@ -57,10 +57,7 @@ struct _PiTextFilter
   char             *shown;       /* the needle whose rows are shown, NULL = all */
   GArray           *positions;   /* guint: the rows shown when `shown`, ascending */
   GCancellable     *cancellable; /* the search under way */
-  GPtrArray        *messages;    /* a reference to each message of `model`, from `head` */
-  guint             head;
-  GPtrArray        *dropped;     /* references to let go when no search runs */
-  guint             n_running;   /* searches whose threads may still read `messages` */
+  PiMessageRefs    *messages;    /* a reference to each message of `model` */
 
   /* What happened to the snapshot of the search under way: how many of
    * its messages the list still holds (at its front), and how many it
@@ -92,82 +89,17 @@ static GParamSpec *properties[N_PROPS];
 
 static void refilter (PiTextFilter *self);
 
-/* The references */
-
 static inline guint
 n_messages (PiTextFilter *self)
 {
-  return self->messages->len - self->head;
+  return pi_message_refs_get_n (self->messages);
 }
 
 static inline PiMessage *
 message_at (PiTextFilter *self,
             guint         position)
 {
-  return self->messages->pdata[self->head + position];
-}
-
-static void
-let_go (PiTextFilter *self,
-        PiMessage    *message)
-{
-  if (self->n_running > 0)
-    g_ptr_array_add (self->dropped, message);
-  else
-    g_object_unref (message);
-}
-
-/* Mirrors an items-changed of `model` in `messages`. */
-static void
-update_messages (PiTextFilter *self,
-                 guint         position,
-                 guint         removed,
-                 guint         added)
-{
-  guint i;
-
-  g_assert (position + removed <= n_messages (self));
-
-  for (i = 0; i < removed; i++)
-    let_go (self, message_at (self, position + i));
-
-  if (position == 0)
-    {
-      /* Dropping the oldest, the store's usual change: no moving. */
-      self->head += removed;
-      if (self->head > 4096 && self->head > n_messages (self))
-        {
-          g_ptr_array_remove_range (self->messages, 0, self->head);
-          self->head = 0;
-        }
-    }
-  else
-    {
-      g_ptr_array_remove_range (self->messages, self->head + position, removed);
-    }
-
-  for (i = 0; i < added; i++)
-    {
-      PiMessage *message = g_list_model_get_item (self->model, position + i);
-
-      if (self->head + position + i == self->messages->len)
-        g_ptr_array_add (self->messages, message);
-      else if (self->head > 0 && position == 0 && i == 0)
-        self->messages->pdata[--self->head] = message;
-      else
-        g_ptr_array_insert (self->messages, self->head + position + i, message);
-    }
-}
-
-static void
-let_go_all (PiTextFilter *self)
-{
-  guint i;
-
-  for (i = 0; i < n_messages (self); i++)
-    let_go (self, message_at (self, i));
-  g_ptr_array_set_size (self->messages, 0);
-  self->head = 0;
+  return pi_message_refs_get (self->messages, position);
 }
 
 /* GListModel */
@@ -367,6 +299,7 @@ start_search (PiTextFilter *self,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   guint n_items = n_messages (self);
+  PiMessage **all;
 
   set_searching (self, cancellable);
   self->snapshot_left = n_items;
@@ -376,7 +309,7 @@ start_search (PiTextFilter *self,
   self->candidates = candidates ? g_array_copy (candidates) : NULL;
   g_free (self->running);
   self->running = g_strdup (self->needle);
-  self->n_running++;
+  all = pi_message_refs_begin_read (self->messages);
 
   if (candidates != NULL)
     {
@@ -390,7 +323,7 @@ start_search (PiTextFilter *self,
     }
   else
     {
-      pi_message_filter_search_messages_async ((PiMessage **) self->messages->pdata + self->head,
+      pi_message_filter_search_messages_async (all,
                                                n_items, self->needle, cancellable,
                                                on_search_done, g_object_ref (self));
     }
@@ -442,9 +375,7 @@ on_search_done (GObject      *object,
   guint i;
 
   /* No thread of this search reads the messages any more. */
-  g_assert (self->n_running > 0);
-  if (--self->n_running == 0)
-    g_ptr_array_set_size (self->dropped, 0);
+  pi_message_refs_end_read (self->messages);
 
   if (!(matches = pi_message_filter_search_finish (result, &error)))
     {
@@ -529,7 +460,7 @@ on_model_items_changed (PiTextFilter *self,
 {
   gboolean restart = FALSE;
 
-  update_messages (self, position, removed, added);
+  pi_message_refs_update (self->messages, model, position, removed, added);
 
   /* A search under way keeps track of its snapshot: the list drops from
    * its front and appends at its end. Anything else starts it again. */
@@ -594,7 +525,7 @@ pi_text_filter_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
-  let_go_all (self);
+  pi_message_refs_clear (self->messages);
   g_clear_object (&self->kept);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->dispose (object);
@@ -611,8 +542,7 @@ pi_text_filter_finalize (GObject *object)
   g_free (self->running);
   g_clear_pointer (&self->positions, g_array_unref);
   g_clear_pointer (&self->candidates, g_array_unref);
-  g_ptr_array_unref (self->messages);
-  g_ptr_array_unref (self->dropped);
+  pi_message_refs_free (self->messages);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->finalize (object);
 }
@@ -704,8 +634,7 @@ pi_text_filter_class_init (PiTextFilterClass *klass)
 static void
 pi_text_filter_init (PiTextFilter *self)
 {
-  self->messages = g_ptr_array_new ();
-  self->dropped = g_ptr_array_new_with_free_func (g_object_unref);
+  self->messages = pi_message_refs_new ();
 }
 
 PiTextFilter *
@@ -740,10 +669,10 @@ pi_text_filter_set_model (PiTextFilter *self,
   set_searching (self, NULL);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
-  let_go_all (self);
+  pi_message_refs_clear (self->messages);
   g_set_object (&self->model, model);
   if (model != NULL)
-    update_messages (self, 0, 0, g_list_model_get_n_items (model));
+    pi_message_refs_update (self->messages, model, 0, 0, g_list_model_get_n_items (model));
   if (model != NULL)
     g_signal_connect_object (model, "items-changed",
                              G_CALLBACK (on_model_items_changed), self,
