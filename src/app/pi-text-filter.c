@@ -755,7 +755,7 @@ pi_text_filter_set_kept (PiTextFilter *self,
  * @following: whether the view shows the newest rows
  *
  * A view that keeps to the newest rows gets every change of the rows in
- * steps (see show()); one that stays where the user put it gets a small
+ * steps (see PiRowSteps); one that stays where the user put it gets a small
  * change in one, so that the rows in sight stay if they still show.
  */
 void
