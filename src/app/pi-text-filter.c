@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "pi-message-filter.h"
+#include "pi-message-refs.h"
+#include "pi-row-steps.h"
 #include "pi-text-filter.h"
 
 /*
@@ -32,10 +34,9 @@
  *  - rows that arrive later are matched directly, a few at a time.
  *
  * The filter keeps a reference to each message of `model` itself
- * (`messages`), so that a search's snapshot is a copy of that array: taking
- * a million references on the main thread at each keystroke stalled it for
- * a hundred milliseconds and more of cache misses. Messages the list drops
- * while a search may still read them are let go when no search runs.
+ * (`messages`, see PiMessageRefs), so that a search's snapshot is a copy
+ * of that array. The steps in which the rows shown change are planned by
+ * PiRowSteps.
  *
  * Typing another character cancels the search under way. A short list is
  * matched directly, at once: starting threads would only add latency.
@@ -44,14 +45,6 @@
 /* Up to this many messages (the default capacity) are matched on the main
  * thread: at ~1 µs a message, within a frame or so. */
 #define SYNC_LIMIT 10000
-
-/* Up to this many rows added are announced with their removed ones in one
- * items-changed (see show()). */
-#define ONE_CHANGE_LIMIT 2000
-
-/* At least this many rows (more than a tall window shows) are replaced,
- * not only removed, when the rows of a following view change. */
-#define REPLACED_MIN 256
 
 struct _PiTextFilter
 {
@@ -64,10 +57,7 @@ struct _PiTextFilter
   char             *shown;       /* the needle whose rows are shown, NULL = all */
   GArray           *positions;   /* guint: the rows shown when `shown`, ascending */
   GCancellable     *cancellable; /* the search under way */
-  GPtrArray        *messages;    /* a reference to each message of `model`, from `head` */
-  guint             head;
-  GPtrArray        *dropped;     /* references to let go when no search runs */
-  guint             n_running;   /* searches whose threads may still read `messages` */
+  PiMessageRefs    *messages;    /* a reference to each message of `model` */
 
   /* What happened to the snapshot of the search under way: how many of
    * its messages the list still holds (at its front), and how many it
@@ -99,82 +89,17 @@ static GParamSpec *properties[N_PROPS];
 
 static void refilter (PiTextFilter *self);
 
-/* The references */
-
 static inline guint
 n_messages (PiTextFilter *self)
 {
-  return self->messages->len - self->head;
+  return pi_message_refs_get_n (self->messages);
 }
 
 static inline PiMessage *
 message_at (PiTextFilter *self,
             guint         position)
 {
-  return self->messages->pdata[self->head + position];
-}
-
-static void
-let_go (PiTextFilter *self,
-        PiMessage    *message)
-{
-  if (self->n_running > 0)
-    g_ptr_array_add (self->dropped, message);
-  else
-    g_object_unref (message);
-}
-
-/* Mirrors an items-changed of `model` in `messages`. */
-static void
-update_messages (PiTextFilter *self,
-                 guint         position,
-                 guint         removed,
-                 guint         added)
-{
-  guint i;
-
-  g_assert (position + removed <= n_messages (self));
-
-  for (i = 0; i < removed; i++)
-    let_go (self, message_at (self, position + i));
-
-  if (position == 0)
-    {
-      /* Dropping the oldest, the store's usual change: no moving. */
-      self->head += removed;
-      if (self->head > 4096 && self->head > n_messages (self))
-        {
-          g_ptr_array_remove_range (self->messages, 0, self->head);
-          self->head = 0;
-        }
-    }
-  else
-    {
-      g_ptr_array_remove_range (self->messages, self->head + position, removed);
-    }
-
-  for (i = 0; i < added; i++)
-    {
-      PiMessage *message = g_list_model_get_item (self->model, position + i);
-
-      if (self->head + position + i == self->messages->len)
-        g_ptr_array_add (self->messages, message);
-      else if (self->head > 0 && position == 0 && i == 0)
-        self->messages->pdata[--self->head] = message;
-      else
-        g_ptr_array_insert (self->messages, self->head + position + i, message);
-    }
-}
-
-static void
-let_go_all (PiTextFilter *self)
-{
-  guint i;
-
-  for (i = 0; i < n_messages (self); i++)
-    let_go (self, message_at (self, i));
-  g_ptr_array_set_size (self->messages, 0);
-  self->head = 0;
+  return pi_message_refs_get (self->messages, position);
 }
 
 /* GListModel */
@@ -239,15 +164,13 @@ model_item_contains (PiTextFilter *self,
   return pi_message_contains_text (message_at (self, position), needle);
 }
 
-/* The first index of `positions` between @lo and @hi whose row is at or
- * after @position, less @lo. */
+/* The first index of `positions` at or after @position. */
 static guint
-lower_bound_in (GArray *positions,
-                guint   lo,
-                guint   hi,
-                guint   position)
+lower_bound (GArray *positions,
+             guint   position)
 {
-  guint from = lo;
+  guint lo = 0;
+  guint hi = positions->len;
 
   while (lo < hi)
     {
@@ -259,15 +182,7 @@ lower_bound_in (GArray *positions,
         hi = mid;
     }
 
-  return lo - from;
-}
-
-/* The first index of `positions` at or after @position. */
-static guint
-lower_bound (GArray *positions,
-             guint   position)
-{
-  return lower_bound_in (positions, 0, positions->len, position);
+  return lo;
 }
 
 /* The row at index @i: @positions[i], or i itself when all are shown. */
@@ -278,223 +193,62 @@ row_at (GArray *positions,
   return positions ? g_array_index (positions, guint, i) : i;
 }
 
-/* Appends @n rows of @rows (NULL: all of the model) from index @start. */
-static void
-append_rows (GArray *out,
-             GArray *rows,
-             guint   start,
-             guint   n)
+static gboolean
+is_kept (guint    position,
+         gpointer user_data)
 {
-  guint i;
+  PiTextFilter *self = user_data;
 
-  if (rows != NULL)
-    {
-      g_array_append_vals (out, &g_array_index (rows, guint, start), n);
-      return;
-    }
-
-  for (i = 0; i < n; i++)
-    {
-      guint row = start + i;
-
-      g_array_append_val (out, row);
-    }
-}
-
-/* The index of @row in @rows (NULL: all) between @from and @to, or -1. */
-static int
-index_of_row (GArray *rows,
-              guint   from,
-              guint   to,
-              guint   row)
-{
-  guint i;
-
-  if (rows == NULL)
-    return row >= from && row < to ? (int) row : -1;
-
-  i = from + lower_bound_in (rows, from, to, row);
-  return i < to && g_array_index (rows, guint, i) == row ? (int) i : -1;
-}
-
-/* One step of a change shown in several: the rows are @segments (pairs of
- * an array and a range) put together. */
-typedef struct
-{
-  GArray *rows;
-  guint   start;
-  guint   n;
-} Segment;
-
-static void
-announce (PiTextFilter  *self,
-          const Segment *segments,
-          guint          n_segments,
-          guint          position,
-          guint          removed,
-          guint          added)
-{
-  GArray *rows = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint i;
-
-  for (i = 0; i < n_segments; i++)
-    append_rows (rows, segments[i].rows, segments[i].start, segments[i].n);
-
-  g_clear_pointer (&self->positions, g_array_unref);
-  self->positions = rows;
-  g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  return message_at (self, position) == self->kept;
 }
 
 /* Shows @positions (NULL: all of the model) for @needle, and announces the
- * rows that differ from those shown before.
- *
- * The rows both show at the top and at the bottom stay; the selection and
- * the scroll position with them. The rows between are replaced in two
- * steps, the new ones added after the old ones, then the old ones removed,
- * because of what GTK 4.18's list view does when one items-changed removes
- * rows it tracks (those in sight, the selected one): it asks for every
- * added row and looks it up among the removed ones, and it destroys the
- * removed rows' widgets and makes new ones for the rows that come into
- * sight, on the main thread: 100-300 ms of CPU for 100,000 rows. Added
- * first, the new rows are where a following view goes (it scrolls to the
- * newest row at each change), and the widgets it leaves are bound to the
- * new rows instead; the old rows then go out of sight. The row of the kept
- * message (the selected one), when it shows before and after, stays where
- * it is, the change made on either side of it, so that it stays selected.
- *
- * Rows only removed would take the rows in sight with them in the same
- * way: for a following view the last rows that stay are replaced by
- * themselves, added again after the removed ones, then removed with them.
- *
- * A view that does not follow stays on its rows: a small change is then
- * one items-changed, for GTK to find the rows in sight among the added. */
+ * rows that differ from those shown before, in the steps PiRowSteps plans
+ * for the view: the selection and the rows in sight stay where they can,
+ * and GTK's list view does not rebuild what it need not. */
 static void
 show (PiTextFilter *self,
       const char   *needle,
       GArray       *positions)
 {
+  g_autoptr(PiRowSteps) steps = NULL;
   g_autoptr(GArray) old = NULL;
-  g_autoptr(GArray) new_rows = NULL;
   g_autofree char *final_shown = g_strdup (needle);
   guint old_len;
-  guint new_len;
-  guint prefix = 0;
-  guint suffix = 0;
-  guint old_mid;
-  guint new_mid;
-  int old_kept = -1;
-  int new_kept = -1;
+  guint n_steps;
+  guint i;
 
   g_assert ((needle == NULL) == (positions == NULL));
 
   old_len = pi_text_filter_get_n_items (G_LIST_MODEL (self));
   old = self->shown ? g_steal_pointer (&self->positions) : NULL;
   g_clear_pointer (&self->positions, g_array_unref);
-  new_rows = positions ? g_array_ref (positions) : NULL;
-  new_len = positions ? positions->len : n_messages (self);
+  steps = pi_row_steps_new (old, old_len,
+                            positions, positions ? positions->len : n_messages (self),
+                            self->following, self->kept ? is_kept : NULL, self);
+  n_steps = pi_row_steps_get_n_steps (steps);
 
-  while (prefix < old_len && prefix < new_len &&
-         row_at (old, prefix) == row_at (new_rows, prefix))
-    prefix++;
-  while (suffix < old_len - prefix && suffix < new_len - prefix &&
-         row_at (old, old_len - 1 - suffix) == row_at (new_rows, new_len - 1 - suffix))
-    suffix++;
-  old_mid = old_len - prefix - suffix;
-  new_mid = new_len - prefix - suffix;
-
-  /* Many rows only removed, in sight of a following view: the last rows
-   * that stay are shown again after them, for the view to go to, and then
-   * removed with them. (A few rows removed from a short list are cheaper
-   * removed: the rows added would be in sight at once.) */
-  if (self->following && old_mid >= REPLACED_MIN && new_mid < REPLACED_MIN)
-    {
-      guint more = MIN (prefix, REPLACED_MIN - new_mid);
-
-      prefix -= more;
-      old_mid += more;
-      new_mid += more;
-    }
-
-  if (old_mid == 0 || new_mid == 0 || (!self->following && new_mid <= ONE_CHANGE_LIMIT))
-    {
-      g_free (self->shown);
-      self->shown = g_steal_pointer (&final_shown);
-      self->positions = g_steal_pointer (&new_rows);
-      self->showing++;
-      if (old_mid > 0 || new_mid > 0)
-        g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, new_mid);
-      self->showing--;
-      return;
-    }
-
-  /* The steps' rows are arrays even when all are shown. */
   self->showing++;
-  g_free (self->shown);
-  self->shown = g_strdup (needle ? needle : "");
-
-  if (self->kept != NULL)
+  for (i = 0; i < n_steps; i++)
     {
-      guint i;
+      guint position;
+      guint removed;
+      guint added;
 
-      for (i = prefix; i < prefix + old_mid; i++)
-        if (message_at (self, row_at (old, i)) == self->kept)
-          {
-            new_kept = index_of_row (new_rows, prefix, prefix + new_mid, row_at (old, i));
-            if (new_kept >= 0)
-              old_kept = i;
-            break;
-          }
+      g_clear_pointer (&self->positions, g_array_unref);
+      g_free (self->shown);
+      /* The steps' rows are arrays even when all are shown; the last
+       * step's are final. */
+      if (i + 1 < n_steps)
+        self->shown = g_strdup (final_shown ? final_shown : "");
+      else
+        self->shown = g_steal_pointer (&final_shown);
+      self->positions = pi_row_steps_dup_rows (steps, i);
+
+      pi_row_steps_get_change (steps, i, &position, &removed, &added);
+      if (removed > 0 || added > 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
     }
-
-  if (old_kept < 0)
-    {
-      /* Old middle, new middle: add after, remove before. */
-      const Segment added[] = {
-        { old, 0, prefix + old_mid },
-        { new_rows, prefix, new_mid },
-        { old, prefix + old_mid, suffix },
-      };
-
-      announce (self, added, G_N_ELEMENTS (added), prefix + old_mid, 0, new_mid);
-    }
-  else
-    {
-      guint al = old_kept - prefix;         /* old rows left of the kept one */
-      guint ar = old_mid - al - 1;
-      guint bl = new_kept - prefix;
-      guint br = new_mid - bl - 1;
-      const Segment right_added[] = {
-        { old, 0, old_kept + 1 + ar },
-        { new_rows, new_kept + 1, br },
-        { old, prefix + old_mid, suffix },
-      };
-      const Segment right_done[] = {
-        { old, 0, old_kept + 1 },
-        { new_rows, new_kept + 1, br + suffix },
-      };
-      const Segment left_added[] = {
-        { old, 0, old_kept },
-        { new_rows, prefix, bl },
-        { new_rows, new_kept, 1 + br + suffix },
-      };
-
-      if (br > 0)
-        announce (self, right_added, G_N_ELEMENTS (right_added), old_kept + 1 + ar, 0, br);
-      if (ar > 0)
-        announce (self, right_done, G_N_ELEMENTS (right_done), old_kept + 1, ar, 0);
-      if (bl > 0)
-        announce (self, left_added, G_N_ELEMENTS (left_added), old_kept, 0, bl);
-      old_mid = al;
-      new_mid = bl;
-    }
-
-  /* The last step: the old middle goes, and what is shown is final. */
-  g_clear_pointer (&self->positions, g_array_unref);
-  g_free (self->shown);
-  self->shown = g_steal_pointer (&final_shown);
-  self->positions = g_steal_pointer (&new_rows);
-  if (old_mid > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), prefix, old_mid, 0);
   self->showing--;
 }
 
@@ -545,6 +299,7 @@ start_search (PiTextFilter *self,
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   guint n_items = n_messages (self);
+  PiMessage **all;
 
   set_searching (self, cancellable);
   self->snapshot_left = n_items;
@@ -554,7 +309,7 @@ start_search (PiTextFilter *self,
   self->candidates = candidates ? g_array_copy (candidates) : NULL;
   g_free (self->running);
   self->running = g_strdup (self->needle);
-  self->n_running++;
+  all = pi_message_refs_begin_read (self->messages);
 
   if (candidates != NULL)
     {
@@ -568,7 +323,7 @@ start_search (PiTextFilter *self,
     }
   else
     {
-      pi_message_filter_search_messages_async ((PiMessage **) self->messages->pdata + self->head,
+      pi_message_filter_search_messages_async (all,
                                                n_items, self->needle, cancellable,
                                                on_search_done, g_object_ref (self));
     }
@@ -620,9 +375,7 @@ on_search_done (GObject      *object,
   guint i;
 
   /* No thread of this search reads the messages any more. */
-  g_assert (self->n_running > 0);
-  if (--self->n_running == 0)
-    g_ptr_array_set_size (self->dropped, 0);
+  pi_message_refs_end_read (self->messages);
 
   if (!(matches = pi_message_filter_search_finish (result, &error)))
     {
@@ -707,7 +460,7 @@ on_model_items_changed (PiTextFilter *self,
 {
   gboolean restart = FALSE;
 
-  update_messages (self, position, removed, added);
+  pi_message_refs_update (self->messages, model, position, removed, added);
 
   /* A search under way keeps track of its snapshot: the list drops from
    * its front and appends at its end. Anything else starts it again. */
@@ -772,7 +525,7 @@ pi_text_filter_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
-  let_go_all (self);
+  pi_message_refs_clear (self->messages);
   g_clear_object (&self->kept);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->dispose (object);
@@ -789,8 +542,7 @@ pi_text_filter_finalize (GObject *object)
   g_free (self->running);
   g_clear_pointer (&self->positions, g_array_unref);
   g_clear_pointer (&self->candidates, g_array_unref);
-  g_ptr_array_unref (self->messages);
-  g_ptr_array_unref (self->dropped);
+  pi_message_refs_free (self->messages);
 
   G_OBJECT_CLASS (pi_text_filter_parent_class)->finalize (object);
 }
@@ -882,8 +634,7 @@ pi_text_filter_class_init (PiTextFilterClass *klass)
 static void
 pi_text_filter_init (PiTextFilter *self)
 {
-  self->messages = g_ptr_array_new ();
-  self->dropped = g_ptr_array_new_with_free_func (g_object_unref);
+  self->messages = pi_message_refs_new ();
 }
 
 PiTextFilter *
@@ -918,10 +669,10 @@ pi_text_filter_set_model (PiTextFilter *self,
   set_searching (self, NULL);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
-  let_go_all (self);
+  pi_message_refs_clear (self->messages);
   g_set_object (&self->model, model);
   if (model != NULL)
-    update_messages (self, 0, 0, g_list_model_get_n_items (model));
+    pi_message_refs_update (self->messages, model, 0, 0, g_list_model_get_n_items (model));
   if (model != NULL)
     g_signal_connect_object (model, "items-changed",
                              G_CALLBACK (on_model_items_changed), self,
@@ -1004,7 +755,7 @@ pi_text_filter_set_kept (PiTextFilter *self,
  * @following: whether the view shows the newest rows
  *
  * A view that keeps to the newest rows gets every change of the rows in
- * steps (see show()); one that stays where the user put it gets a small
+ * steps (see PiRowSteps); one that stays where the user put it gets a small
  * change in one, so that the rows in sight stay if they still show.
  */
 void
