@@ -685,11 +685,30 @@ test_keyring_writes_at_once (void)
   g_autofree char *jack = NULL;
   g_autofree char *kim = NULL;
 
+  KeyringResult early = { 0 };
+  KeyringResult abandoned = { 0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *lena = NULL;
+
   for (guint i = 0; i < G_N_ELEMENTS (res); i++)
     pi_credentials_store_password_async (urls[i], passwords[i], NULL, on_stored, &res[i]);
-  WAIT_UNTIL (res[0].done && res[1].done && res[2].done && res[3].done, 10);
+  /* Asked before those were written: finds the last of them. */
+  pi_credentials_lookup_password_async (urls[0], NULL, on_looked_up, &early);
+  /* Its caller gone before its turn (a dialog closed): still kept, the
+   * caller only told it was cancelled. */
+  pi_credentials_store_password_async ("amqps://lena@broker.example.com/", "lena", cancellable,
+                                       on_stored, &abandoned);
+  g_cancellable_cancel (cancellable);
+  WAIT_UNTIL (res[0].done && res[1].done && res[2].done && res[3].done && early.done && abandoned.done, 10);
   for (guint i = 0; i < G_N_ELEMENTS (res); i++)
     g_assert_no_error (res[i].error);
+  g_assert_no_error (early.error);
+  g_assert_cmpstr (early.password, ==, "ivy-2");
+  g_free (early.password);
+  g_assert_error (abandoned.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&abandoned.error);
+  lena = lookup_password ("amqps://lena@broker.example.com/");
+  g_assert_cmpstr (lena, ==, "lena");
 
   /* The last one asked for is the one kept. */
   ivy = lookup_password (urls[0]);

@@ -37,18 +37,24 @@ get_schema (void)
   return &schema;
 }
 
-/* Writes to the keyring, one at a time -------------------------------------
+/* The keyring, one call at a time -------------------------------------------
  *
  * In the sandbox libsecret keeps the keyring in a file, written whole with
  * the file's tag as it was read: two writes in flight at once and the
  * second fails with "The file was externally modified" (a password typed
- * while the last one was still being kept). So this process writes one
- * item at a time, in the order asked; lookups read and need no turn. */
+ * while the last one was still being kept). So this process asks the
+ * keyring one thing at a time, in the order asked: a lookup made after a
+ * store finds what was stored.
+ *
+ * A write once asked is made even if its caller stops caring (a dialog
+ * closed meanwhile): the caller's cancellable only spares it the answer
+ * (GTask then reports G_IO_ERROR_CANCELLED). */
 
 typedef enum
 {
   KEYRING_STORE,
   KEYRING_CLEAR,
+  KEYRING_LOOKUP,
 } KeyringOp;
 
 typedef struct
@@ -58,73 +64,85 @@ typedef struct
   char               *label;
   char               *secret;
   GHashTable         *attributes;
-} KeyringWrite;
+} KeyringCall;
 
 static void
-keyring_write_free (KeyringWrite *write)
+keyring_call_free (KeyringCall *call)
 {
-  g_free (write->label);
-  if (write->secret != NULL)
+  g_free (call->label);
+  if (call->secret != NULL)
     {
-      explicit_bzero (write->secret, strlen (write->secret));
-      g_free (write->secret);
+      explicit_bzero (call->secret, strlen (call->secret));
+      g_free (call->secret);
     }
-  g_hash_table_unref (write->attributes);
-  g_free (write);
+  g_hash_table_unref (call->attributes);
+  g_free (call);
 }
 
-static GQueue keyring_writes = G_QUEUE_INIT;
-static gboolean keyring_writing;
+static GQueue keyring_calls = G_QUEUE_INIT;
+static gboolean keyring_busy;
 
-static void keyring_write_next (void);
+static void keyring_call_next (void);
 
 static void
-on_keyring_written (GObject      *object,
+on_keyring_answered (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  KeyringWrite *write = g_task_get_task_data (task);
+  KeyringCall *call = g_task_get_task_data (task);
   GError *error = NULL;
   gboolean ok;
 
-  if (write->op == KEYRING_STORE)
-    ok = secret_password_store_finish (result, &error);
-  else
-    ok = secret_password_clear_finish (result, &error) || error == NULL;
+  if (call->op == KEYRING_LOOKUP)
+    {
+      char *secret = secret_password_lookup_finish (result, &error);
 
-  if (error != NULL)
-    g_task_return_error (task, error);
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+    }
   else
-    g_task_return_boolean (task, ok);
+    {
+      if (call->op == KEYRING_STORE)
+        ok = secret_password_store_finish (result, &error);
+      else
+        ok = secret_password_clear_finish (result, &error) || error == NULL;
 
-  keyring_writing = FALSE;
-  keyring_write_next ();
+      if (error != NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, ok);
+    }
+
+  keyring_busy = FALSE;
+  keyring_call_next ();
 }
 
 static void
-keyring_write_next (void)
+keyring_call_next (void)
 {
   GTask *task;
-  KeyringWrite *write;
+  KeyringCall *call;
 
-  if (keyring_writing || (task = g_queue_pop_head (&keyring_writes)) == NULL)
+  if (keyring_busy || (task = g_queue_pop_head (&keyring_calls)) == NULL)
     return;
 
-  keyring_writing = TRUE;
-  write = g_task_get_task_data (task);
-  if (write->op == KEYRING_STORE)
-    secret_password_storev (write->schema, write->attributes, SECRET_COLLECTION_DEFAULT,
-                            write->label, write->secret, g_task_get_cancellable (task),
-                            on_keyring_written, task);
+  keyring_busy = TRUE;
+  call = g_task_get_task_data (task);
+  if (call->op == KEYRING_STORE)
+    secret_password_storev (call->schema, call->attributes, SECRET_COLLECTION_DEFAULT,
+                            call->label, call->secret, NULL, on_keyring_answered, task);
+  else if (call->op == KEYRING_CLEAR)
+    secret_password_clearv (call->schema, call->attributes, NULL, on_keyring_answered, task);
   else
-    secret_password_clearv (write->schema, write->attributes, g_task_get_cancellable (task),
-                            on_keyring_written, task);
+    secret_password_lookupv (call->schema, call->attributes, NULL, on_keyring_answered, task);
 }
 
-/* Takes @attributes. */
+/* Queues one call to the keyring; takes @attributes. */
 static void
-keyring_write (KeyringOp            op,
+keyring_call (KeyringOp            op,
                const SecretSchema  *schema,
                GHashTable          *attributes,
                const char          *label,
@@ -134,19 +152,19 @@ keyring_write (KeyringOp            op,
                gpointer             user_data,
                gpointer             source_tag)
 {
-  KeyringWrite *write = g_new0 (KeyringWrite, 1);
+  KeyringCall *call = g_new0 (KeyringCall, 1);
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, source_tag);
-  write->op = op;
-  write->schema = schema;
-  write->label = g_strdup (label);
-  write->secret = g_strdup (secret);
-  write->attributes = attributes;
-  g_task_set_task_data (task, write, (GDestroyNotify) keyring_write_free);
+  call->op = op;
+  call->schema = schema;
+  call->label = g_strdup (label);
+  call->secret = g_strdup (secret);
+  call->attributes = attributes;
+  g_task_set_task_data (task, call, (GDestroyNotify) keyring_call_free);
 
-  g_queue_push_tail (&keyring_writes, task);
-  keyring_write_next ();
+  g_queue_push_tail (&keyring_calls, task);
+  keyring_call_next ();
 }
 
 static GHashTable *
@@ -204,7 +222,7 @@ pi_credentials_store_async (const char          *server_url,
   server = server_key (server_url);
   /* What the keyring's own window shows. */
   label = g_strdup_printf (_("Taskcluster access token of %s on %s"), client_id, server);
-  keyring_write (KEYRING_STORE, get_schema (),
+  keyring_call (KEYRING_STORE, get_schema (),
                  attributes_new ("server", server, "client-id", client_id),
                  label, access_token, cancellable, callback, user_data,
                  pi_credentials_store_async);
@@ -242,10 +260,10 @@ pi_credentials_lookup_async (const char          *server_url,
   g_return_if_fail (client_id != NULL);
 
   server = server_key (server_url);
-  secret_password_lookup (get_schema (), cancellable, callback, user_data,
-                          "server", server,
-                          "client-id", client_id,
-                          NULL);
+  keyring_call (KEYRING_LOOKUP, get_schema (),
+                 attributes_new ("server", server, "client-id", client_id),
+                 NULL, NULL, cancellable, callback, user_data,
+                 pi_credentials_lookup_async);
 }
 
 /**
@@ -260,7 +278,9 @@ char *
 pi_credentials_lookup_finish (GAsyncResult  *result,
                               GError       **error)
 {
-  return secret_password_lookup_finish (result, error);
+  g_return_val_if_fail (g_async_result_is_tagged (result, pi_credentials_lookup_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**
@@ -286,7 +306,7 @@ pi_credentials_clear_async (const char          *server_url,
   g_return_if_fail (client_id != NULL);
 
   server = server_key (server_url);
-  keyring_write (KEYRING_CLEAR, get_schema (),
+  keyring_call (KEYRING_CLEAR, get_schema (),
                  attributes_new ("server", server, "client-id", client_id),
                  NULL, NULL, cancellable, callback, user_data,
                  pi_credentials_clear_async);
@@ -383,7 +403,7 @@ pi_credentials_store_password_async (const char          *broker_url,
 
   /* What the keyring's own window shows. */
   label = g_strdup_printf (_("Broker password of %s on %s"), user, broker);
-  keyring_write (KEYRING_STORE, get_broker_schema (),
+  keyring_call (KEYRING_STORE, get_broker_schema (),
                  attributes_new ("broker", broker, "user", user),
                  label, password, cancellable, callback, user_data,
                  pi_credentials_store_password_async);
@@ -426,10 +446,10 @@ pi_credentials_lookup_password_async (const char          *broker_url,
       return;
     }
 
-  secret_password_lookup (get_broker_schema (), cancellable, callback, user_data,
-                          "broker", broker,
-                          "user", user,
-                          NULL);
+  keyring_call (KEYRING_LOOKUP, get_broker_schema (),
+                 attributes_new ("broker", broker, "user", user),
+                 NULL, NULL, cancellable, callback, user_data,
+                 pi_credentials_lookup_password_async);
 }
 
 /**
@@ -444,8 +464,7 @@ char *
 pi_credentials_lookup_password_finish (GAsyncResult  *result,
                                        GError       **error)
 {
-  if (g_async_result_is_tagged (result, pi_credentials_lookup_password_async))
-    return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (g_async_result_is_tagged (result, pi_credentials_lookup_password_async), NULL);
 
-  return secret_password_lookup_finish (result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
