@@ -86,7 +86,8 @@ forwarding_proxy (PiStreamWorker *w)
         return g_strdup_printf ("%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", g_uri_get_port (uri));
       return g_strdup_printf ("%s%s%s", v6 ? "[" : "", host, v6 ? "]" : "");
     }
-  return g_strdup (g_proxy_address_get_protocol (G_PROXY_ADDRESS (peer)));
+  /* A proxy without an address to show. */
+  return g_strdup ("");
 }
 
 static void
@@ -118,9 +119,22 @@ worker_http_error (PiStreamWorker *w)
       /* Through a proxy over plain http, without the events server's own
        * words: the proxy may have refused, or passed on the server's
        * refusal. Nothing in the answer tells which. */
-      reason = g_strdup_printf (_("The proxy %s or the server %s refused the request (%u %s); "
-                                  "the answer does not say which of the two sent it"),
-                                proxy, w->host, status, phrase ? phrase : "");
+      gboolean refused = status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN;
+
+      if (*proxy == '\0')
+        reason = g_strdup_printf (refused ?
+                                  _("The proxy or the server %s refused the request (%u %s); "
+                                    "the answer does not say which of the two sent it") :
+                                  _("The proxy or the server %s answered %u %s; "
+                                    "the answer does not say which of the two sent it"),
+                                  w->host, status, phrase ? phrase : "");
+      else
+        reason = g_strdup_printf (refused ?
+                                  _("The proxy %s or the server %s refused the request (%u %s); "
+                                    "the answer does not say which of the two sent it") :
+                                  _("The proxy %s or the server %s answered %u %s; "
+                                    "the answer does not say which of the two sent it"),
+                                  proxy, w->host, status, phrase ? phrase : "");
     }
   else
     reason = g_strdup_printf (_("%s answered %u %s"), w->host, status, phrase ? phrase : "");
