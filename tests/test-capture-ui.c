@@ -854,6 +854,113 @@ test_large (void)
   remove_temp_dir (dir);
 }
 
+/* Cancel on "Opening…" closes the window: the read stops with it, and a
+ * file that turns out broken at its end says nothing in a closed window. */
+static void
+test_close_while_opening (void)
+{
+  guint n = 400000;
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "broken.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new ("[\n");
+  PiCaptureSession *session;
+  PiCaptureWindow *capture;
+  PiWindow *live;
+  GtkWidget *dialog;
+
+  /* An old inspector download whose end is cut off: only reading all of
+   * it tells that it cannot be opened. */
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "{\"exchange\":\"" TASK_COMPLETED "\",\"routingKey\":\"primary.T%u.0\","
+                            "\"payload\":{\"n\":%u}},\n", i, i);
+  g_file_set_contents (path, text->str, text->len - 10, &error);
+  g_assert_no_error (error);
+
+  live = pi_test_window_new (app);
+
+  capture = pi_capture_window_open (GTK_APPLICATION (app), file, GTK_WINDOW (live));
+  g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
+  session = capture->capture;
+  g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &session);
+  WAIT_UNTIL (capture == NULL || gtk_widget_get_mapped (GTK_WIDGET (capture)), 10);
+  g_assert_nonnull (capture);
+  g_assert_true (pi_capture_window_get_loading (capture));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (capture->main_stack), ==, "loading");
+
+  /* What the Cancel button does. */
+  gtk_widget_activate_action (GTK_WIDGET (capture), "window.close", NULL);
+  WAIT_UNTIL (capture == NULL, 2);
+
+  /* The read ends (the session goes with its last answer), and nothing is
+   * shown for a window the user closed. */
+  WAIT_UNTIL (session == NULL, 30);
+  pi_test_wait_for_frames (GTK_WIDGET (live), 3);
+  g_assert_null (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG));
+
+  /* Not closed, the same file does say it cannot be opened. */
+  capture = pi_capture_window_open (GTK_APPLICATION (app), file, GTK_WINDOW (live));
+  g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
+  WAIT_UNTIL (capture == NULL && pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) != NULL, 30);
+  dialog = pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG);
+  g_assert_cmpstr (adw_alert_dialog_get_heading (ADW_ALERT_DIALOG (dialog)), ==, "Could Not Open the File");
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG) == NULL, 5);
+
+  pi_test_window_destroy (live);
+  remove_temp_dir (dir);
+}
+
+/* Closing a window while it saves stops the save: no file is left, an
+ * earlier one is kept as it was, and nothing is shown afterwards. */
+static void
+test_close_while_saving (void)
+{
+  guint n = 200000;
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "new.jsonl", NULL);
+  g_autofree char *old_path = g_build_filename (dir, "old.jsonl", NULL);
+  g_autofree char *old_contents = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) old_file = g_file_new_for_path (old_path);
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (old_path, "earlier\n", -1, &error);
+  g_assert_no_error (error);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      GFile *target = round == 0 ? file : old_file;
+      PiWindow *live = pi_test_window_new (app);
+      GtkWidget *saver = pi_test_find_descendant (GTK_WIDGET (live), PI_TYPE_CAPTURE_SAVER);
+      g_autoptr(GPtrArray) batch = make_messages (n);
+
+      g_settings_set_uint (settings, "capacity", n);
+      pi_message_list_append (live->message_list, batch);
+      g_assert_cmpuint (pi_test_n_stored (live), ==, n);
+      g_assert_nonnull (saver);
+      g_object_add_weak_pointer (G_OBJECT (saver), (gpointer *) &saver);
+      pi_window_save_capture (live, target, FALSE);
+      g_assert_true (pi_window_get_busy (live));
+
+      g_object_add_weak_pointer (G_OBJECT (live), (gpointer *) &live);
+      gtk_window_destroy (GTK_WINDOW (live));
+      WAIT_UNTIL (live == NULL, 5);
+      /* The job ends: its callback drops the last reference. */
+      WAIT_UNTIL (saver == NULL, 10);
+      g_assert_null (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG));
+    }
+
+  g_assert_false (g_file_query_exists (file, NULL));
+  g_file_get_contents (old_path, &old_contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (old_contents, ==, "earlier\n");
+
+  remove_temp_dir (dir);
+}
+
 /* A truncated last line (a recording cut short) opens, with a word about it. */
 static void
 test_truncated (void)
@@ -1089,6 +1196,8 @@ main (int   argc,
   g_test_add_func ("/pi/capture-ui/close-while-choosing", test_close_while_choosing);
   g_test_add_func ("/pi/capture-ui/truncated", test_truncated);
   g_test_add_func ("/pi/capture-ui/large", test_large);
+  g_test_add_func ("/pi/capture-ui/close-while-opening", test_close_while_opening);
+  g_test_add_func ("/pi/capture-ui/close-while-saving", test_close_while_saving);
   g_test_add_func ("/pi/capture-ui/drop", test_drop);
   g_test_add_func ("/pi/capture-ui/shortcuts", test_shortcuts);
   g_test_add_func ("/pi/capture-ui/command-line", test_command_line);

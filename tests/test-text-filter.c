@@ -12,6 +12,7 @@
 #include "pi-message-list.h"
 #include "pi-messages-fixture.h"
 #include "pi-text-filter.h"
+#include "pi-ui-test-util.h"
 
 #define TAG "planted-tag-42"
 
@@ -249,15 +250,9 @@ static void
 settle (PiMessageList *list,
         PiTextFilter  *filter)
 {
-  while (pi_text_filter_get_searching (filter))
-    g_main_context_iteration (NULL, TRUE);
-  /* A few frames: the view lays out its rows. */
-  for (guint i = 0; i < 30; i++)
-    {
-      g_usleep (2000);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-    }
+  WAIT_UNTIL (!pi_text_filter_get_searching (filter), 10);
+  /* Frames, not time: the view lays out its rows and scrolls. */
+  pi_test_wait_for_frames (GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (list))), 3);
 }
 
 /* Half of a long list matches: the filter's result, and clearing it,
@@ -295,7 +290,7 @@ test_large_changes (void)
   g_signal_connect_swapped (shown, "items-changed", G_CALLBACK (on_mirror_items_changed), mirror);
   settle (list, filter);
   g_assert_true (pi_message_list_get_following (list));
-  g_assert_true (at_newest_row (list));
+  WAIT_UNTIL (at_newest_row (list), 5);
 
   /* Following: the result shows, and the view is at its newest row. */
   pi_message_list_set_filter_text (list, TAG);
@@ -304,7 +299,7 @@ test_large_changes (void)
   assert_mirror (mirror, shown);
   g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 15000);
   g_assert_true (pi_message_list_get_following (list));
-  g_assert_true (at_newest_row (list));
+  WAIT_UNTIL (at_newest_row (list), 5);
 
   /* A longer text that only a few of them contain ("…-42" and the tag of
    * message 1,000). */
@@ -319,7 +314,7 @@ test_large_changes (void)
   assert_mirror (mirror, shown);
   g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 30000);
   g_assert_true (pi_message_list_get_following (list));
-  g_assert_true (at_newest_row (list));
+  WAIT_UNTIL (at_newest_row (list), 5);
 
   /* A message picked in the middle stays selected through the filter and
    * back. */
@@ -367,7 +362,7 @@ test_large_changes (void)
   assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
   g_assert_true (pi_message_list_get_following (list));
-  g_assert_true (at_newest_row (list));
+  WAIT_UNTIL (at_newest_row (list), 5);
 
   g_signal_handlers_disconnect_by_data (shown, mirror);
   gtk_window_destroy (window);

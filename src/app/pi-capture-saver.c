@@ -673,15 +673,18 @@ pi_capture_saver_attach (PiCaptureSaver         *self,
 
 /* --- Life cycle ------------------------------------------------------------------ */
 
-/* Closes the Save or Export dialog of a window that is going away. The
- * dialog's answer holds a reference on this widget (and so the window),
- * so this cannot wait for dispose: it runs when the window is unrealized
- * (closed or destroyed). */
+/* Closes the Save or Export dialog of a window that is going away, and
+ * stops its save or export (which leaves no partial file). The dialog's
+ * answer and the job's callback hold a reference on this widget, so this
+ * cannot wait for dispose: it runs when the window is unrealized (closed
+ * or destroyed). */
 static void
 pi_capture_saver_unrealize (GtkWidget *widget)
 {
   PiCaptureSaver *self = PI_CAPTURE_SAVER (widget);
 
+  if (self->job_cancellable != NULL)
+    g_cancellable_cancel (self->job_cancellable);
   if (self->chooser_cancellable != NULL)
     g_cancellable_cancel (self->chooser_cancellable);
   g_clear_object (&self->chooser_cancellable);

@@ -177,16 +177,19 @@ on_back_clicked (PiCaptureWindow *self)
 
 /* --- Reading the file ---------------------------------------------------------- */
 
+/* The load holds the window weakly: a window closed while it reads is
+ * finalized at once (its dispose cancels the read), and the answer that
+ * comes later finds no window to speak in. */
 typedef struct
 {
-  PiCaptureWindow *self;
-  GWeakRef         parent;
+  GWeakRef self;
+  GWeakRef parent;
 } LoadData;
 
 static void
 load_data_free (LoadData *data)
 {
-  g_clear_object (&data->self);
+  g_weak_ref_clear (&data->self);
   g_weak_ref_clear (&data->parent);
   g_free (data);
 }
@@ -273,13 +276,14 @@ on_capture_loaded (GObject      *source,
   g_autoptr(LoadData) data = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *warning = NULL;
-  PiCaptureWindow *self = data->self;
+  g_autoptr(PiCaptureWindow) self = g_weak_ref_get (&data->self);
   PiMessageStore *store;
   guint n_read = 0;
   guint capacity;
 
   /* Closed while loading: nothing to show, nothing to say. */
-  if (self->load_cancellable == NULL || g_cancellable_is_cancelled (self->load_cancellable))
+  if (self == NULL || self->load_cancellable == NULL ||
+      g_cancellable_is_cancelled (self->load_cancellable))
     return;
 
   g_clear_handle_id (&self->pulse_id, g_source_remove);
@@ -339,7 +343,7 @@ start_loading (PiCaptureWindow *self,
 {
   LoadData *data = g_new0 (LoadData, 1);
 
-  data->self = g_object_ref (self);
+  g_weak_ref_init (&data->self, self);
   g_weak_ref_init (&data->parent, parent);
 
   self->load_cancellable = g_cancellable_new ();
