@@ -1187,6 +1187,7 @@ test_broker_drops (void)
                                                "name", "arguments", NULL);
     g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
     guint n_bounded = 0;
+    guint n_counting = 0;
     const char *found;
 
     for (guint i = 0; lines[i] != NULL; i++)
@@ -1196,6 +1197,7 @@ test_broker_drops (void)
         /* The queue's name, not its dead-letter exchange's. */
         if (tab == NULL || tab - lines[i] < 8 || strncmp (tab - 8, "-dropped", 8) != 0)
           continue;
+        n_counting++;
         g_test_message ("%s", lines[i]);
         if ((found = strstr (lines[i], "x-max-length")) != NULL)
           {
@@ -1208,7 +1210,9 @@ test_broker_drops (void)
               n_bounded++;
           }
       }
-    g_assert_cmpuint (n_bounded, ==, 2);  /* this server's and the main one's */
+    /* This server's, and the main one's if it has streams just now. */
+    g_assert_cmpuint (n_counting, >=, 1);
+    g_assert_cmpuint (n_bounded, ==, n_counting);
   }
 
   /* 16 KiB each: 48 MiB in all, far more than the sockets between the
