@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "pi-amqp-client.h"
 #include "pi-amqp-fanout.h"
@@ -978,6 +979,162 @@ client_count_until (Client     *client,
   g_assert_cmpuint (*printed + *dropped, ==, expected);
 }
 
+/* --- a resumable WebSocket subscription (/subscription/raw) ---------------------- */
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *conn;
+  GError                  *error;
+  GQueue                   frames;   /* of char *, as sent */
+  gboolean                 done;
+  gboolean                 closed;
+} Ws;
+
+static void
+ws_message_cb (SoupWebsocketConnection *conn,
+               gint                     type,
+               GBytes                  *message,
+               Ws                      *ws)
+{
+  g_queue_push_tail (&ws->frames, g_strndup (g_bytes_get_data (message, NULL), g_bytes_get_size (message)));
+}
+
+static void
+ws_closed_cb (SoupWebsocketConnection *conn,
+              Ws                      *ws)
+{
+  ws->closed = TRUE;
+}
+
+static void
+ws_connected_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Ws *ws = user_data;
+
+  ws->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &ws->error);
+  ws->done = TRUE;
+  if (ws->conn == NULL)
+    return;
+  g_signal_connect (ws->conn, "message", G_CALLBACK (ws_message_cb), ws);
+  g_signal_connect (ws->conn, "closed", G_CALLBACK (ws_closed_cb), ws);
+}
+
+static gboolean
+ws_timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ws_free (Ws *ws)
+{
+  if (ws->conn != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (ws->conn, ws);
+      if (soup_websocket_connection_get_state (ws->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (ws->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_object_unref (ws->conn);
+    }
+  g_queue_clear_full (&ws->frames, g_free);
+  g_clear_error (&ws->error);
+  g_object_unref (ws->session);
+  g_free (ws);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, ws_free)
+
+/* The next frame's text, NULL if the socket closed or went quiet. */
+static char *
+ws_next (Ws *ws)
+{
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (READ_TIMEOUT_S, ws_timeout_cb, &timed_out);
+
+  while (g_queue_is_empty (&ws->frames) && !ws->closed && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
+  return g_queue_pop_head (&ws->frames);
+}
+
+/* Connects to /subscription/raw, resumable, and subscribes to @bindings
+ * (a JSON array) with "resume":true: returns after its subscribe_ack. */
+static Ws *
+ws_subscribe_resumable (const char *bindings)
+{
+  g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/subscription/raw", env.port);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autofree char *subscribe = g_strdup_printf ("{\"type\":\"subscribe\",\"bindings\":%s,\"resume\":true}", bindings);
+  g_autofree char *ack = NULL;
+  g_autofree char *sub_ack = NULL;
+  Ws *ws = g_new0 (Ws, 1);
+  gboolean timed_out = FALSE;
+  guint source = g_timeout_add_seconds (READ_TIMEOUT_S, ws_timeout_cb, &timed_out);
+
+  ws->session = soup_session_new ();
+  soup_session_websocket_connect_async (ws->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        ws_connected_cb, ws);
+  while (!ws->done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (source);
+  g_assert_true (ws->done);
+  g_assert_no_error (ws->error);
+
+  soup_websocket_connection_send_text (ws->conn, "{\"type\":\"connection_init\",\"resume\":true}");
+  ack = ws_next (ws);
+  g_assert_cmpstr (ack, ==, "{\"type\":\"connection_ack\",\"resume\":true}");
+  soup_websocket_connection_send_text (ws->conn, subscribe);
+  sub_ack = ws_next (ws);
+  g_assert_nonnull (sub_ack);
+  g_assert_true (g_str_has_prefix (sub_ack, "{\"type\":\"subscribe_ack\","));
+  g_assert_nonnull (strstr (sub_ack, "\"session\":"));
+  return ws;
+}
+
+/* As client_count_until (), for the data and dropped frames of @ws. */
+static void
+ws_count_until (Ws         *ws,
+                const char *prefix,
+                guint       expected,
+                guint      *printed,
+                guint64    *dropped)
+{
+  gint64 last = -1;
+
+  *printed = 0;
+  *dropped = 0;
+  while (*printed + *dropped < expected)
+    {
+      g_autofree char *frame = ws_next (ws);
+      const char *found;
+
+      g_assert_nonnull (frame);
+      if (g_str_has_prefix (frame, "{\"type\":\"dropped\","))
+        {
+          g_assert_nonnull (strstr (frame, "\"reason\":\"too-slow\""));
+          found = strstr (frame, "\"count\":");
+          g_assert_nonnull (found);
+          *dropped += g_ascii_strtoull (found + strlen ("\"count\":"), NULL, 10);
+          continue;
+        }
+      g_assert_true (g_str_has_prefix (frame, "{\"type\":\"data\","));
+      found = strstr (frame, "\"routingKey\":\"");
+      g_assert_nonnull (found);
+      found += strlen ("\"routingKey\":\"");
+      g_assert_true (g_str_has_prefix (found, prefix));
+      found += strlen (prefix);
+      g_assert_cmpint ((gint64) g_ascii_strtoull (found, NULL, 10), >, last);
+      last = (gint64) g_ascii_strtoull (found, NULL, 10);
+      (*printed)++;
+    }
+  g_assert_cmpuint (*printed + *dropped, ==, expected);
+}
+
 /* A server whose one queue holds 20 messages falls behind (stopped, while
  * large messages pile up past what TCP holds): the broker drops the oldest
  * past 20, and the stream they were meant for is told how many, so that
@@ -995,6 +1152,7 @@ test_broker_drops (void)
   g_autoptr(Client) slow = NULL;
   g_autoptr(Client) other = NULL;
   g_autoptr(Client) resumable = NULL;
+  g_autoptr(Ws) ws = NULL;
   g_autofree char *ready = NULL;
   g_autofree char *resumable_path = NULL;
   g_autofree char *escaped = g_uri_escape_string ("{\"bindings\":[" BINDING (EXCHANGE, "omega.#") "]}", NULL, FALSE);
@@ -1018,6 +1176,44 @@ test_broker_drops (void)
   client_expect (other, READY);
   ready = client_next_event (resumable);
   g_assert_true (g_str_has_prefix (ready, "event: ready\ndata: {\"session\":"));
+  /* And a resumable WebSocket subscription: its session's owner is no
+   * event stream. */
+  ws = ws_subscribe_resumable ("[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"omega.#\"}]");
+
+  /* The queue that counts the drops is bounded as the one it counts for:
+   * dead letters cannot grow it without end on the broker. */
+  {
+    g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                               "name", "arguments", NULL);
+    g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+    guint n_bounded = 0;
+    guint n_counting = 0;
+    const char *found;
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        const char *tab = strchr (lines[i], '\t');
+
+        /* The queue's name, not its dead-letter exchange's. */
+        if (tab == NULL || tab - lines[i] < 8 || strncmp (tab - 8, "-dropped", 8) != 0)
+          continue;
+        n_counting++;
+        g_test_message ("%s", lines[i]);
+        if ((found = strstr (lines[i], "x-max-length")) != NULL)
+          {
+            found += strlen ("x-max-length");
+            while (*found != '\0' && !g_ascii_isdigit (*found))
+              found++;
+            /* Not as short as the queue's 20 here: a burst of drops
+             * is counted whole. */
+            if (g_ascii_strtoull (found, NULL, 10) == 10000)
+              n_bounded++;
+          }
+      }
+    /* This server's, and the main one's if it has streams just now. */
+    g_assert_cmpuint (n_counting, >=, 1);
+    g_assert_cmpuint (n_bounded, ==, n_counting);
+  }
 
   /* 16 KiB each: 48 MiB in all, far more than the sockets between the
    * broker and the stopped server hold. */
@@ -1041,6 +1237,9 @@ test_broker_drops (void)
   client_count_until (resumable, "omega.", n_published, &printed, &dropped);
   g_test_message ("resumable: %u printed, %" G_GUINT64_FORMAT " dropped", printed, dropped);
   g_assert_cmpuint (dropped, >, 0);
+  ws_count_until (ws, "omega.", n_published, &printed, &dropped);
+  g_test_message ("WebSocket: %u printed, %" G_GUINT64_FORMAT " dropped", printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
 
   /* Nothing of its own was dropped: its next event is its message. */
   pi_test_rabbit_publish (&rabbit, "psi.1", NULL, "{}");
@@ -1049,6 +1248,7 @@ test_broker_drops (void)
   g_clear_pointer (&slow, client_free);
   g_clear_pointer (&other, client_free);
   g_clear_pointer (&resumable, client_free);
+  g_clear_pointer (&ws, ws_free);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   env.port = saved_port;

@@ -583,6 +583,62 @@ test_binding_limit (void)
   server_stop (server);
 }
 
+/* One socket opens at most 1,000 subscriptions: the next is acked, then
+ * refused in words; unsubscribing one makes room again. */
+static void
+test_subscription_limit (void)
+{
+  Server *server = server_start (NULL);
+  g_autoptr(Ws) ws = ws_open (server, "/subscription/raw");
+  g_autofree char *subscribe = raw_subscribe (EXCHANGE, "limit.#");
+  g_autofree char *first = NULL;
+  g_autofree char *refused = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *unsubscribe = NULL;
+  g_autoptr(JsonObject) error = NULL;
+
+  /* Sent all at once, acked in order. */
+  for (guint i = 0; i < 1001; i++)
+    ws_send (ws, subscribe);
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(JsonObject) ack = ws_next (ws);
+
+      g_assert_cmpstr (json_object_get_string_member (ack, "type"), ==, "subscribe_ack");
+      if (i == 0)
+        first = g_strdup (json_object_get_string_member (ack, "subscriptionId"));
+    }
+  {
+    g_autoptr(JsonObject) ack = ws_next (ws);
+
+    g_assert_cmpstr (json_object_get_string_member (ack, "type"), ==, "subscribe_ack");
+    refused = g_strdup (json_object_get_string_member (ack, "subscriptionId"));
+  }
+  error = ws_next (ws);
+  g_assert_cmpstr (json_object_get_string_member (error, "type"), ==, "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "subscriptionId"), ==, refused);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "SubscriptionError");
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "Too many subscriptions"));
+  g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "1000"));
+
+  /* The socket stays; one let go makes room for one more. */
+  unsubscribe = g_strdup_printf ("{\"type\":\"unsubscribe\",\"subscriptionId\":\"%s\"}", first);
+  ws_send (ws, unsubscribe);
+  again = ws_subscribe (ws, subscribe);
+  publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"limit.x\",\"payload\":1}");
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(JsonObject) data = ws_next (ws);
+
+      g_assert_cmpstr (json_object_get_string_member (data, "type"), ==, "data");
+      g_assert_cmpstr (json_object_get_string_member (data, "subscriptionId"), !=, first);
+      g_assert_cmpstr (json_object_get_string_member (data, "subscriptionId"), !=, refused);
+    }
+  ws_assert_quiet (ws);
+
+  server_stop (server);
+}
+
 /* Each mistake in a subscribe is an error frame; the socket stays open. */
 static void
 test_bad_frames (void)
@@ -1133,6 +1189,7 @@ main (int   argc,
   g_test_add_func ("/pi/server-websocket/unsubscribe", test_unsubscribe);
   g_test_add_func ("/pi/server-websocket/named", test_named);
   g_test_add_func ("/pi/server-websocket/binding-limit", test_binding_limit);
+  g_test_add_func ("/pi/server-websocket/subscription-limit", test_subscription_limit);
   g_test_add_func ("/pi/server-websocket/bad-frames", test_bad_frames);
   g_test_add_func ("/pi/server-websocket/protocol-errors", test_protocol_errors);
   g_test_add_func ("/pi/server-websocket/lifetime", test_lifetime);

@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "pi-binding.h"
 #include "pi-kill-proxy.h"
@@ -293,6 +294,64 @@ test_outside_window (void)
   server_stop (server);
 }
 
+/* --- where a `dropped` leaves off (a server of the test's own) --------------- */
+
+#define SESSION "0123456789abcdef0123456789abcdef"
+#define MESSAGE_DATA(n) "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k." #n "\",\"payload\":{},\"redelivered\":false,\"cc\":[]}"
+
+/* The `resume` of each request, in order. */
+static void
+fake_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  GPtrArray *resumes = user_data;
+  const char *resume = query != NULL ? g_hash_table_lookup (query, "resume") : NULL;
+  const char *body;
+
+  g_ptr_array_add (resumes, g_strdup (resume != NULL ? resume : ""));
+  /* First: message 1, then 4 dropped (too slow) through message 5, and
+   * the stream ends. Then: resumed, message 6. */
+  if (resumes->len == 1)
+    body = "event: ready\ndata: {\"session\":\"" SESSION "\",\"resumed\":false}\nid: -\n\n"
+           "event: message\ndata: " MESSAGE_DATA (1) "\nid: " SESSION ":1\n\n"
+           "event: dropped\ndata: {\"count\":4,\"reason\":\"too-slow\"}\nid: " SESSION ":5\n\n";
+  else
+    body = "event: ready\ndata: {\"session\":\"" SESSION "\",\"resumed\":true,\"lost\":0}\nid: -\n\n"
+           "event: message\ndata: " MESSAGE_DATA (6) "\nid: " SESSION ":6\n\n";
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, body, strlen (body));
+}
+
+/* A too-slow `dropped` on a resumable stream names the last message it
+ * covers: a resume goes on after it, so the same 4 messages are not
+ * counted again as lost to the window (a second gap). */
+static void
+test_resume_after_dropped (void)
+{
+  g_autoptr(SoupServer) fake = soup_server_new (NULL, NULL);
+  g_autoptr(GPtrArray) resumes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+  Watch *watch;
+
+  soup_server_add_handler (fake, NULL, fake_handler, resumes, NULL);
+  g_assert_true (soup_server_listen_local (fake, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (fake);
+  watch = watch_start ((guint16) g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  WAIT_UNTIL (resumes->len >= 2, 10);
+  g_assert_cmpstr (g_ptr_array_index (resumes, 0), ==, "1");
+  g_assert_cmpstr (g_ptr_array_index (resumes, 1), ==, SESSION ":5");
+  WAIT_UNTIL (count_real (watch) >= 2, 10);
+
+  watch_free (watch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -307,6 +366,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/source/resume/inside-window", test_inside_window);
   g_test_add_func ("/pi/source/resume/outside-window", test_outside_window);
+  g_test_add_func ("/pi/source/resume/after-dropped", test_resume_after_dropped);
 
   return g_test_run ();
 }

@@ -44,6 +44,8 @@ test_plain_others (void)
   const char *error_text = "{\"type\":\"error\",\"subscriptionId\":\"s2\",\"code\":\"SubscriptionError\","
                            "\"message\":\"Error binding queue: no exchange \\\"x\\\"\"}";
   const char *dropped = "{\"type\":\"dropped\",\"count\":12,\"reason\":\"too-slow\"}";
+  const char *dropped_seq = "{\"type\":\"dropped\",\"subscriptionId\":\"s3\",\"seq\":41,\"count\":2,"
+                            "\"reason\":\"too-slow\"}";
   const char *unknown = "{\"type\":\"hello\",\"x\":[1,2,3]}";
   PiTcFrame frame;
 
@@ -58,6 +60,15 @@ test_plain_others (void)
   g_assert_cmpint (frame.type, ==, PI_TC_FRAME_DROPPED);
   g_assert_cmpuint (frame.count, ==, 12);
   g_assert_cmpstr (frame.reason, ==, "too-slow");
+  g_assert_cmpuint (frame.seq, ==, 0);
+  pi_tc_frame_clear (&frame);
+
+  /* On a resumable subscription: the last message number it covers. */
+  g_assert_true (pi_tc_frame_parse_plain (dropped_seq, strlen (dropped_seq), &frame, NULL));
+  g_assert_cmpint (frame.type, ==, PI_TC_FRAME_DROPPED);
+  g_assert_cmpstr (frame.id, ==, "s3");
+  g_assert_cmpuint (frame.count, ==, 2);
+  g_assert_cmpuint (frame.seq, ==, 41);
   pi_tc_frame_clear (&frame);
 
   g_assert_true (pi_tc_frame_parse_plain (unknown, strlen (unknown), &frame, NULL));

@@ -84,8 +84,10 @@ test_others (void)
                 "{\"type\":\"error\",\"code\":\"ProtocolError\",\"message\":\"Unknown frame type: \\\"x\\\"\"}");
   assert_frame (pi_ws_reply_error ("abc", "SubscriptionError", "gone"),
                 "{\"type\":\"error\",\"subscriptionId\":\"abc\",\"code\":\"SubscriptionError\",\"message\":\"gone\"}");
-  assert_frame (pi_ws_reply_dropped ("abc", 3, "resume-window"),
+  assert_frame (pi_ws_reply_dropped ("abc", 3, "resume-window", 0),
                 "{\"type\":\"dropped\",\"subscriptionId\":\"abc\",\"count\":3,\"reason\":\"resume-window\"}");
+  assert_frame (pi_ws_reply_dropped ("abc", 3, "too-slow", 41),
+                "{\"type\":\"dropped\",\"subscriptionId\":\"abc\",\"seq\":41,\"count\":3,\"reason\":\"too-slow\"}");
 
   g_assert_cmpuint (pi_ws_reply_frame_size (125), ==, 127);
   g_assert_cmpuint (pi_ws_reply_frame_size (126), ==, 130);

@@ -176,6 +176,30 @@ held_streams (Server *server)
   return json_object_get_int_member (info, "heldStreams");
 }
 
+static void sleep_ms (guint ms);
+
+static gint64
+open_websockets (Server *server)
+{
+  g_autofree char *text = http_get_or_post (server, "GET", "/ping", NULL);
+  g_autoptr(JsonObject) info = parse_object (text);
+
+  return json_object_get_int_member (info, "websockets");
+}
+
+/* Until the server processed the close of every socket: only then does
+ * "nothing held" say anything. */
+static void
+wait_no_websockets (Server *server)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  /* The relay runs on this thread's main loop: iterated meanwhile. */
+  while (open_websockets (server) != 0 && g_get_monotonic_time () < deadline)
+    sleep_ms (20);
+  g_assert_cmpint (open_websockets (server), ==, 0);
+}
+
 /* --- a WebSocket client through the relay ---------------------------------- */
 
 typedef struct
@@ -554,7 +578,7 @@ test_not_opted_in (void)
   g_assert_cmpstr (data, ==, expected_data);
 
   cut (server, ws, 0);
-  sleep_ms (200);
+  wait_no_websockets (server);
   g_assert_cmpint (held_streams (server), ==, 0);
 
   server_stop (server);
@@ -585,7 +609,7 @@ test_clean_end_and_off (void)
   session = expect_session_ack (ws, FALSE, 0, NULL);
   soup_websocket_connection_close (ws->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
   iterate_until (&ws->closed);
-  sleep_ms (200);
+  wait_no_websockets (server);
   g_assert_cmpint (held_streams (server), ==, 0);
 
   /* A client that closes for an error of its own (here: no pong in time,
@@ -685,6 +709,103 @@ test_slow_reader (void)
   g_assert_cmpuint (soup_websocket_connection_get_close_code (plain->conn), ==, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR);
 
   ws_bye (resumable);
+  server_stop (server);
+}
+
+/* A resumable client too slow for its session's buffer is told what fell
+ * out (`dropped`, too-slow) with the last number it covers; cut right
+ * after that frame, it resumes from there: what it was told it lost adds
+ * up with what it got to what was published, nothing counted twice (no
+ * `resume-window` loss for the same messages). */
+static void
+test_slow_then_resume (void)
+{
+  const guint n = 20000;
+  Server *server = server_start ("--client-buffer", "65536", "--resume-buffer", "65536",
+                                 "--resume-window", "30", "--max-body", "67108864", NULL);
+  g_autoptr(Ws) first = ws_connect (server, resume_init);
+  g_autoptr(Ws) second = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *id2 = NULL;
+  g_autofree char *subscribe = NULL;
+  guint64 position = 0;
+  guint64 received = 0;
+  guint64 reported = 0;
+  gboolean told = FALSE;
+
+  g_free (ws_next (first));
+  soup_websocket_connection_send_text (first->conn, SUBSCRIBE ",\"resume\":true}");
+  session = expect_session_ack (first, FALSE, 0, &id);
+
+  /* The relay runs on this thread's main loop: nothing is read meanwhile,
+   * and the session keeps only the last 64 KiB. */
+  publish_large_range (server, 1, n);
+
+  while (!told)
+    {
+      g_autoptr(JsonObject) frame = ws_next_object (first);
+      const char *type = json_object_get_string_member (frame, "type");
+
+      if (strcmp (type, "data") == 0)
+        {
+          g_assert_cmpint (json_object_get_int_member (frame, "seq"), ==, position + 1);
+          position++;
+          received++;
+          continue;
+        }
+      g_assert_cmpstr (type, ==, "dropped");
+      g_assert_cmpstr (json_object_get_string_member (frame, "reason"), ==, "too-slow");
+      g_assert_cmpint (json_object_get_int_member (frame, "count"), >, 0);
+      reported += json_object_get_int_member (frame, "count");
+      /* Through which message it counts: a resume goes on after it. */
+      g_assert_true (json_object_has_member (frame, "seq"));
+      g_assert_cmpint (json_object_get_int_member (frame, "seq"), ==, position + json_object_get_int_member (frame, "count"));
+      position = json_object_get_int_member (frame, "seq");
+      told = TRUE;
+    }
+  g_assert_cmpuint (received, >, 0);
+
+  /* Cut right after the `dropped` frame: what came after it is not seen. */
+  cut (server, first, 1);
+
+  second = ws_connect (server, resume_init);
+  g_free (ws_next (second));
+  subscribe = g_strdup_printf (SUBSCRIBE ",\"resume\":\"%s:%" G_GUINT64_FORMAT "\"}", session, position);
+  soup_websocket_connection_send_text (second->conn, subscribe);
+  {
+    g_autoptr(JsonObject) ack = ws_next_object (second);
+
+    g_assert_cmpstr (json_object_get_string_member (ack, "type"), ==, "subscribe_ack");
+    g_assert_cmpstr (json_object_get_string_member (ack, "session"), ==, session);
+    g_assert_true (json_object_get_boolean_member (ack, "resumed"));
+    id2 = g_strdup (json_object_get_string_member (ack, "subscriptionId"));
+  }
+  /* Any loss said now (the window, too slow again) is of later messages. */
+  while (position < n)
+    {
+      g_autoptr(JsonObject) frame = ws_next_object (second);
+      const char *type = json_object_get_string_member (frame, "type");
+
+      g_assert_cmpstr (json_object_get_string_member (frame, "subscriptionId"), ==, id2);
+      if (strcmp (type, "dropped") == 0)
+        {
+          reported += json_object_get_int_member (frame, "count");
+          position = json_object_has_member (frame, "seq") ? (guint64) json_object_get_int_member (frame, "seq")
+                                                           : position + json_object_get_int_member (frame, "count");
+          continue;
+        }
+      g_assert_cmpstr (type, ==, "data");
+      g_assert_cmpint (json_object_get_int_member (frame, "seq"), ==, position + 1);
+      position++;
+      received++;
+    }
+  assert_quiet (second);
+  g_test_message ("%u published: %" G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT " reported lost",
+                  n, received, reported);
+  g_assert_cmpuint (received + reported, ==, n);
+
+  ws_bye (second);
   server_stop (server);
 }
 
@@ -995,6 +1116,7 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/not-opted-in", test_not_opted_in);
   g_test_add_func ("/pi/ws-resume/clean-end-and-off", test_clean_end_and_off);
   g_test_add_func ("/pi/ws-resume/slow-reader", test_slow_reader);
+  g_test_add_func ("/pi/ws-resume/slow-then-resume", test_slow_then_resume);
   g_test_add_func ("/pi/ws-resume/source-inside-window", test_source_inside_window);
   g_test_add_func ("/pi/ws-resume/source-outside-window", test_source_outside_window);
   g_test_add_func ("/pi/ws-resume/source-lifetime", test_source_lifetime);

@@ -117,6 +117,10 @@ queue_arguments (PiAmqpSubscription *sub,
   return arguments;
 }
 
+/* The least x-max-length of a queue of dropped messages: Pulse deletes
+ * queues past 20,000. */
+#define DROPPED_MIN_LENGTH 10000
+
 /* The exchange the broker dead-letters dropped messages to, and a queue of
  * our own on it, consumed without acks only to count them. Set up before
  * the subscription's queue, so that no drop goes uncounted. */
@@ -127,6 +131,8 @@ setup_dropped (Setup *setup,
   Io *io = setup->io;
   PiAmqpSubscription *sub = setup->sub;
   amqp_bytes_t queue;
+  amqp_table_entry_t entries[1];
+  amqp_table_t arguments = { 0, entries };
   RpcResult result;
 
   *step = STEP_CHANNEL;
@@ -143,7 +149,18 @@ setup_dropped (Setup *setup,
   *step = STEP_DROPPED_QUEUE;
   setup->dropped_queue = g_strconcat (sub->queue_name, "-dropped", NULL);
   queue = amqp_cstring_bytes (setup->dropped_queue);
-  amqp_queue_declare (io->conn, sub->dropped_channel, queue, FALSE, FALSE, TRUE, TRUE, amqp_empty_table);
+  /* Bounded as the queue it counts for, and by no fewer than
+   * DROPPED_MIN_LENGTH (a short queue drops in bursts): dead letters that
+   * pile up while the server cannot read must not grow it without end
+   * (Pulse deletes queues that grow); drops past that go uncounted. */
+  if (sub->max_length > 0)
+    {
+      entries[0].key = amqp_cstring_bytes ("x-max-length");
+      entries[0].value.kind = AMQP_FIELD_KIND_I32;
+      entries[0].value.value.i32 = (int32_t) MIN (MAX (sub->max_length, DROPPED_MIN_LENGTH), G_MAXINT32);
+      arguments.num_entries = 1;
+    }
+  amqp_queue_declare (io->conn, sub->dropped_channel, queue, FALSE, FALSE, TRUE, TRUE, arguments);
   if ((result = setup_check (setup, &sub->dropped_channel)) != RPC_OK)
     return result;
 
@@ -321,6 +338,9 @@ pi_amqp_setup_subscribe (Io                 *io,
   if (pi_amqp_subscription_is_cancelled (sub))
     return TRUE;
 
+  /* A refusal of the dropped exchange is tried again on each subscribe
+   * (after a reconnect the broker may allow it). */
+  sub->dropped_off = FALSE;
   if (sub->dropped_exchange != NULL && (result = setup_dropped (&setup, &step)) != RPC_OK)
     {
       if (result != RPC_CHANNEL_CLOSED || !sub->dropped_optional)

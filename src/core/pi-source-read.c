@@ -130,19 +130,23 @@ pi_stream_worker_on_event (const PiSseEvent *event,
     g_ptr_array_add (w->raw_batch,
                      pi_raw_event_new (type, event->id, event->data, event->data_len));
 
+  /* `id: SESSION:SEQ` on a resumable stream: the last message seen, or
+   * (on `dropped`) the last one counted lost; a resume goes on after it. */
+  if ((strcmp (type, "message") == 0 || strcmp (type, "dropped") == 0) &&
+      w->resume_session != NULL && event->id != NULL &&
+      g_str_has_prefix (event->id, w->resume_session) &&
+      event->id[strlen (w->resume_session)] == ':')
+    {
+      guint64 seq;
+
+      if (g_ascii_string_to_unsigned (event->id + strlen (w->resume_session) + 1, 10, 0,
+                                      G_MAXUINT64, &seq, NULL) &&
+          seq >= w->resume_seq)
+        w->resume_seq = seq;
+    }
+
   if (strcmp (type, "message") == 0)
     {
-      /* `id: SESSION:SEQ` on a resumable stream: the last one seen. */
-      if (w->resume_session != NULL && event->id != NULL &&
-          g_str_has_prefix (event->id, w->resume_session) &&
-          event->id[strlen (w->resume_session)] == ':')
-        {
-          guint64 seq;
-
-          if (g_ascii_string_to_unsigned (event->id + strlen (w->resume_session) + 1, 10, 0,
-                                          G_MAXUINT64, &seq, NULL))
-            w->resume_seq = seq;
-        }
       if (!w->raw)
         g_ptr_array_add (w->batch,
                          pi_message_new_from_data (event->data, event->data_len,

@@ -411,6 +411,15 @@ pi_stream_worker_plain_frame (PiStreamWorker *w,
       break;
 
     case PI_TC_FRAME_DROPPED:
+      /* Counted through message SEQ: a resume goes on after it, so the
+       * window does not count the same messages again. */
+      if (frame.seq != 0 && frame.id != NULL)
+        {
+          WsSession *session = g_hash_table_lookup (w->ws_sessions_by_id, frame.id);
+
+          if (session != NULL)
+            session->seq = MAX (session->seq, frame.seq);
+        }
       pi_stream_worker_ws_add_dropped (w, &frame);
       break;
 

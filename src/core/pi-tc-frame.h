@@ -50,7 +50,8 @@ typedef struct
   char          *session;      /* subscribe_ack: the subscription's session, or NULL */
   gboolean       resumed;      /* subscribe_ack: it went on where it was left */
   guint64        lost;         /* subscribe_ack: what the window no longer held */
-  guint64        seq;          /* data: the message's number in the session, 0 for none */
+  guint64        seq;          /* data: the message's number in the session; dropped: the
+                                * last number it covers; 0 for none */
 } PiTcFrame;
 
 #define PI_TC_ERROR (pi_tc_frame_error_quark ())

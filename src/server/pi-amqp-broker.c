@@ -124,6 +124,10 @@ connection_capacity (PiAmqpBroker *self,
   return MAX (channel_max, 2) - 1;
 }
 
+/* Per-stream mode opens another connection when one's channels are all
+ * taken, up to this many in all. */
+#define PI_AMQP_BROKER_MAX_CONNECTIONS 16
+
 /* The first connection with a channel to spare, or a new one. */
 static Connection *
 connection_for_stream (PiAmqpBroker *self)
@@ -137,6 +141,15 @@ connection_for_stream (PiAmqpBroker *self)
       connection = g_ptr_array_index (self->connections, i);
       if (connection->n_streams < connection_capacity (self, connection))
         return connection;
+    }
+
+  /* Bounded, as a broker bounds a user's connections: past that the first
+   * connection refuses the stream in words ("Too many subscriptions"). */
+  if (self->connections->len >= PI_AMQP_BROKER_MAX_CONNECTIONS)
+    {
+      g_message ("Not opening another connection to the broker: %u are open, the most this server opens; "
+                 "the stream is refused", self->connections->len);
+      return g_ptr_array_index (self->connections, 0);
     }
 
   /* Never fails but for the process's resources: then the first connection

@@ -198,7 +198,12 @@ client_report_dropped_reason (PiServerClient *client,
   data = g_strdup_printf ("{\"count\":%" G_GUINT64_FORMAT ",\"reason\":\"%s\"}", *count, reason);
   event = pi_event_format ("dropped", data);
   *count = 0;
-  client_append (client, event);
+  /* On a resumable stream: `id: SESSION:N`, the last message number it
+   * covers, where a resume goes on (not counted twice). */
+  if (client->session != NULL)
+    client_append_numbered (client, event, client->next_seq - 1);
+  else
+    client_append (client, event);
 }
 
 /* One `dropped` event per reason (docs/PROTOCOL.md 7). */
@@ -315,8 +320,13 @@ void
 pi_server_client_add_dropped (PiServerClient *client,
                               guint64         count)
 {
+  /* Closing: the stream that resumes the session hears of them. */
   if (client->closing)
-    return;
+    {
+      if (client->session != NULL)
+        pi_server_session_add_dropped (client->session, count);
+      return;
+    }
 
   client->dropped_slow += count;
   client->n_dropped_total += count;
@@ -458,11 +468,19 @@ client_session_fail (gpointer    owner,
   pi_server_client_end (owner, text);
 }
 
+static void
+client_session_dropped (gpointer owner,
+                        guint64  count)
+{
+  pi_server_client_add_dropped (owner, count);
+}
+
 static const PiServerSessionOwner client_session_owner = {
   .ready = client_session_ready,
   .fill = client_session_fill,
   .lose = client_session_lose,
   .fail = client_session_fail,
+  .dropped = client_session_dropped,
 };
 
 /* Attaches @client to the session @resume names (`1` for a new one, or

@@ -126,6 +126,7 @@ typedef struct
   void (*fill)  (gpointer owner);                    /* a message more in the history */
   void (*lose)  (gpointer owner);                    /* the session is gone */
   void (*fail)  (gpointer owner, const char *text);  /* the subscription failed */
+  void (*dropped) (gpointer owner, guint64 count);   /* the broker dropped some */
 } PiServerSessionOwner;
 
 PiServerSession *pi_server_session_new       (PiServer                   *server,
@@ -143,6 +144,8 @@ gpointer         pi_server_session_attach    (PiServerSession *session,
                                               gpointer         client);
 void             pi_server_session_release   (PiServerSession *session);
 void             pi_server_session_end       (PiServerSession *session);
+void             pi_server_session_add_dropped (PiServerSession *session,
+                                                guint64          count);
 const char      *pi_server_session_get_id    (PiServerSession *session);
 gboolean         pi_server_session_is_ready  (PiServerSession *session);
 guint64          pi_server_session_get_first_seq (PiServerSession *session);

@@ -249,7 +249,7 @@ session_dropped_cb (guint64  count,
   PiServerSession *session = user_data;
 
   if (session->client != NULL)
-    pi_server_client_add_dropped (session->client, count);
+    session->owner_class->dropped (session->client, count);
   else
     session->dropped_held += count;
 }
@@ -500,10 +500,25 @@ pi_server_session_attach (PiServerSession *session,
   session_unhold (session);
   session->client = client;
   if (session->dropped_held > 0)
-    pi_server_client_add_dropped (client, session->dropped_held);
+    session->owner_class->dropped (client, session->dropped_held);
   session->dropped_held = 0;
 
   return old;
+}
+
+/**
+ * pi_server_session_add_dropped:
+ * @session: a #PiServerSession
+ * @count: messages the broker dropped
+ *
+ * The attached client is closing and cannot tell them: the client that
+ * resumes @session is told.
+ */
+void
+pi_server_session_add_dropped (PiServerSession *session,
+                               guint64          count)
+{
+  session->dropped_held += count;
 }
 
 /**

@@ -71,6 +71,9 @@ close_grace_ms (void)
 
 #define LOG_BINDINGS_MAX 400
 
+/* Open subscriptions per socket: each may hold up to --resume-buffer. */
+#define MAX_SUBSCRIPTIONS 1000
+
 typedef struct
 {
   PiServerWs     *ws;
@@ -110,6 +113,7 @@ struct _PiServerWs
 
 static void ws_sub_free (WsSub *sub);
 static void ws_sub_fill (WsSub *sub);
+static void ws_sub_report_dropped (WsSub *sub);
 static void ws_sub_failed_cb (const char *text,
                               gpointer    user_data);
 
@@ -185,7 +189,11 @@ ws_send_dropped (PiServerWs *ws,
                  guint64     count,
                  const char *reason)
 {
-  g_autoptr(GString) frame = pi_ws_reply_dropped (sub->id, count, reason);
+  /* On a numbered subscription: through which number it counts, where a
+   * resume goes on (not counted twice); a resume's own loss is before the
+   * first message it sends. */
+  guint64 seq = sub->session != NULL && strcmp (reason, "resume-window") != 0 ? sub->next_seq - 1 : 0;
+  g_autoptr(GString) frame = pi_ws_reply_dropped (sub->id, count, reason, seq);
 
   ws_send (ws, frame->str, frame->len);
 }
@@ -281,6 +289,8 @@ ws_flush_acks (PiServerWs *ws)
            * subscription goes. */
           ws_sub_unsubscribe (sub);
         }
+      else if (sub->session == NULL)
+        ws_sub_report_dropped (sub);  /* what the broker dropped before the ack */
       else
         ws_sub_fill (sub);
     }
@@ -457,11 +467,32 @@ ws_session_fail (gpointer    owner,
   ws_sub_failed_cb (text, owner);
 }
 
+/* Dropped by the broker before the session numbered them: told with
+ * those the client was too slow for, after the subscription's ack. */
+static void
+ws_session_dropped (gpointer owner,
+                    guint64  count)
+{
+  WsSub *sub = owner;
+
+  /* Closing: the subscription that resumes the session hears of them. */
+  if (sub->ws->closing)
+    {
+      if (sub->session != NULL)
+        pi_server_session_add_dropped (sub->session, count);
+      return;
+    }
+  sub->dropped_slow += count;
+  sub->ws->n_dropped_total += count;
+  ws_sub_fill (sub);
+}
+
 static const PiServerSessionOwner ws_session_owner = {
   .ready = ws_session_ready,
   .fill = ws_session_fill,
   .lose = ws_session_lose,
   .fail = ws_session_fail,
+  .dropped = ws_session_dropped,
 };
 
 static void
@@ -507,6 +538,12 @@ ws_sub_dropped_cb (guint64  count,
   if (sub->ws->closing)
     return;
   sub->ws->n_dropped_total += count;
+  /* Not before the subscription's ack: the client would not know the id. */
+  if (!sub->acked)
+    {
+      sub->dropped_slow += count;
+      return;
+    }
   ws_send_dropped (sub->ws, sub, count, "too-slow");
 }
 
@@ -600,10 +637,35 @@ ws_subscribe (PiServerWs  *ws,
   g_autofree char *text = pi_bindings_to_json (bindings);
   /* The key a resume must match: kept whole. */
   g_autofree char *bindings_json = resumable ? g_strdup (text) : NULL;
+  guint n_open = 0;
+
+  /* Subscriptions that are over (acked, unsubscribed or failed) go: an
+   * unsubscribe of an id no longer known is as silent. */
+  for (guint i = ws->subs->len; i > 0; i--)
+    {
+      WsSub *other = g_ptr_array_index (ws->subs, i - 1);
+
+      if (other->acked && other->subscription == NULL && other->session == NULL && other->failure == NULL)
+        g_ptr_array_remove_index (ws->subs, i - 1);
+      else
+        n_open++;
+    }
 
   sub->ws = ws;
   sub->id = new_subscription_id ();
   g_ptr_array_add (ws->subs, sub);
+
+  /* Acked, then refused in words, as a subscription the broker refuses. */
+  if (n_open >= MAX_SUBSCRIPTIONS)
+    {
+      g_message ("WebSocket subscription %s of %s refused: %u subscriptions open on the socket",
+                 sub->id, ws->peer, n_open);
+      sub->failure = g_strdup_printf ("Too many subscriptions on one socket: at most %u; unsubscribe one first",
+                                      MAX_SUBSCRIPTIONS);
+      sub->ready = TRUE;
+      ws_flush_acks (ws);
+      return;
+    }
 
   /* One short log line, as for the event streams. */
   if (strlen (text) > LOG_BINDINGS_MAX)

@@ -182,17 +182,22 @@ pi_ws_reply_error (const char *subscription_id,
  * @subscription_id: the subscription
  * @count: messages thrown away
  * @reason: `too-slow`, `too-large`, `resume-window`
+ * @seq: on a resumable subscription, the last message number the count
+ *   covers (a resume goes on after it); 0 for none
  *
  * Returns: (transfer full): the `dropped` frame (our extension)
  */
 GString *
 pi_ws_reply_dropped (const char *subscription_id,
                      guint64     count,
-                     const char *reason)
+                     const char *reason,
+                     guint64     seq)
 {
   GString *frame = g_string_new ("{\"type\":\"dropped\",\"subscriptionId\":");
 
   pi_json_append_string (frame, subscription_id, -1);
+  if (seq > 0)
+    g_string_append_printf (frame, ",\"seq\":%" G_GUINT64_FORMAT, seq);
   g_string_append_printf (frame, ",\"count\":%" G_GUINT64_FORMAT ",\"reason\":", count);
   pi_json_append_string (frame, reason, -1);
   g_string_append_c (frame, '}');

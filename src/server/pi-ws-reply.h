@@ -26,6 +26,7 @@ GString *pi_ws_reply_error          (const char  *subscription_id,
                                      const char  *message);
 GString *pi_ws_reply_dropped        (const char  *subscription_id,
                                      guint64      count,
-                                     const char  *reason);
+                                     const char  *reason,
+                                     guint64      seq);
 
 G_END_DECLS
