@@ -149,7 +149,11 @@ test_partial (Fixture       *fixture,
       g_assert_cmpint (result, !=, PI_EVENT_QUEUE_FAILED);
       g_assert_cmpuint (pi_event_queue_get_bytes (queue), <, last_bytes);
     }
-  g_string_append (received, drain (fixture));
+  {
+    g_autofree char *rest = drain (fixture);
+
+    g_string_append (received, rest);
+  }
 
   /* Every event whole, in order, nothing more. */
   g_assert_cmpuint (pi_event_queue_get_events (queue), ==, 0);
