@@ -116,6 +116,22 @@ add_enabled (PiAddBindingDialog *dialog)
   return gtk_widget_get_sensitive (pi_add_binding_dialog_get_add_button (dialog));
 }
 
+/* How many status pages titled @title the user sees in @widget. */
+static guint
+count_shown_status_pages (GtkWidget  *widget,
+                          const char *title)
+{
+  guint n = 0;
+
+  if (!gtk_widget_get_mapped (widget))
+    return 0;
+  if (ADW_IS_STATUS_PAGE (widget) && g_strcmp0 (adw_status_page_get_title (ADW_STATUS_PAGE (widget)), title) == 0)
+    n++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    n += count_shown_status_pages (child, title);
+  return n;
+}
+
 static void
 test_bindings (void)
 {
@@ -133,8 +149,13 @@ test_bindings (void)
   GtkListBoxRow *row;
   GtkWidget *remove;
 
-  /* Nothing bound: the main area says so. */
+  /* Nothing bound: the main area says so, and only it (the sidebar, shown
+   * beside it at this width, does not say it again). */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->bindings_sidebar)));
+  g_assert_cmpuint (count_shown_status_pages (GTK_WIDGET (window), "No Bindings"), ==, 1);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->no_bindings_page)));
   add_dialog = open_add_dialog (window);
   exchange = pi_add_binding_dialog_get_exchange_entry (add_dialog);
   pattern = pi_add_binding_dialog_get_pattern_entry (add_dialog);
@@ -290,6 +311,8 @@ test_bindings (void)
   pi_bindings_sidebar_remove (window->bindings_sidebar, 0);
   pi_bindings_sidebar_remove (window->bindings_sidebar, 0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpuint (count_shown_status_pages (GTK_WIDGET (window), "No Bindings"), ==, 1);
   g_clear_pointer (&saved, g_variant_unref);
   saved = g_settings_get_value (settings, "bindings");
   g_assert_cmpuint (g_variant_n_children (saved), ==, 0);
@@ -438,6 +461,15 @@ test_live (void)
   g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "disconnect"));
   g_assert_cmpuint (pi_test_n_stored (window), >=, 2);
+
+  /* With the messages kept, removing every binding leaves the list shown:
+   * the sidebar is where "No Bindings" is told then, once. */
+  pi_bindings_sidebar_remove (window->bindings_sidebar, 0);
+  pi_bindings_sidebar_remove (window->bindings_sidebar, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "messages");
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_true (gtk_widget_get_mapped (pi_bindings_sidebar_get_empty_state (window->bindings_sidebar)));
+  g_assert_cmpuint (count_shown_status_pages (GTK_WIDGET (window), "No Bindings"), ==, 1);
 
   pi_test_window_destroy (window);
   pi_test_server_clear (&server);

@@ -35,6 +35,7 @@ struct _PiBindingsSidebar
   /* Template widgets */
   GtkStack        *stack;
   AdwStatusPage   *empty_state;
+  gboolean         empty_told_elsewhere;
   GtkListBox      *list_box;
 
   /* Owned */
@@ -334,11 +335,19 @@ create_binding_row (gpointer item,
 }
 
 static void
+update_page (PiBindingsSidebar *self)
+{
+  const char *page = "list";
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->bindings)) == 0)
+    page = self->empty_told_elsewhere ? "blank" : "empty";
+  gtk_stack_set_visible_child_name (self->stack, page);
+}
+
+static void
 on_bindings_changed (PiBindingsSidebar *self)
 {
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->bindings)) == 0;
-
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+  update_page (self);
   save_disabled (self);
 }
 
@@ -502,7 +511,7 @@ pi_bindings_sidebar_init (PiBindingsSidebar *self)
   g_signal_connect_object (self->bindings, "items-changed",
                            G_CALLBACK (on_bindings_changed), self, G_CONNECT_SWAPPED);
 
-  gtk_stack_set_visible_child_name (self->stack, "empty");
+  update_page (self);
 }
 
 /**
@@ -735,4 +744,26 @@ pi_bindings_sidebar_get_empty_state (PiBindingsSidebar *self)
   g_return_val_if_fail (PI_IS_BINDINGS_SIDEBAR (self), NULL);
 
   return GTK_WIDGET (self->empty_state);
+}
+
+/**
+ * pi_bindings_sidebar_set_empty_told_elsewhere:
+ * @self: a #PiBindingsSidebar
+ * @told: whether the window already says there are no bindings
+ *
+ * With no bindings the sidebar shows its own "No Bindings" page, unless the
+ * window's content says so (and offers to add one) itself: then the sidebar
+ * stays blank, so that the state is told once.
+ */
+void
+pi_bindings_sidebar_set_empty_told_elsewhere (PiBindingsSidebar *self,
+                                              gboolean           told)
+{
+  g_return_if_fail (PI_IS_BINDINGS_SIDEBAR (self));
+
+  told = !!told;
+  if (self->empty_told_elsewhere == told)
+    return;
+  self->empty_told_elsewhere = told;
+  update_page (self);
 }

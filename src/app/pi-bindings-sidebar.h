@@ -32,6 +32,8 @@ void         pi_bindings_sidebar_set_error           (PiBindingsSidebar *self,
                                                       PiBinding         *binding,
                                                       const char        *text);
 AdwDialog   *pi_bindings_sidebar_show_add_dialog     (PiBindingsSidebar *self);
+void         pi_bindings_sidebar_set_empty_told_elsewhere (PiBindingsSidebar *self,
+                                                           gboolean           told);
 
 /* For the UI tests. */
 GtkListBox  *pi_bindings_sidebar_get_list            (PiBindingsSidebar *self);

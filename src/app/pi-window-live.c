@@ -241,6 +241,9 @@ update_main_page (PiWindow *self)
     page = "not-connected";
 
   gtk_stack_set_visible_child_name (self->main_stack, page);
+  /* "No Bindings" is told once: by this page when it shows, else by the
+   * sidebar (messages kept, or a failure shown, with no bindings left). */
+  pi_bindings_sidebar_set_empty_told_elsewhere (self->bindings_sidebar, g_str_equal (page, "no-bindings"));
 }
 
 /* Only the empty/non-empty edge matters (page or banner); the test is cheap. */
