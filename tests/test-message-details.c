@@ -569,6 +569,49 @@ test_pages (void)
 }
 
 /* The page chosen last time is the one a new window opens on. */
+/* The labels under @widget whose text is @text. */
+static void
+find_labels (GtkWidget  *widget,
+             const char *text,
+             GPtrArray  *found)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    find_labels (child, text, found);
+}
+
+/* At the pane's narrowest (320 px, an 800 px window), each page's name is
+ * read whole, not cut to "Paylo…". */
+static void
+test_page_names_narrow (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (2, NULL);
+  const char *titles[] = { "Fields", "Payload", "Raw" };
+
+  fixture_setup (&f);
+  gtk_window_set_default_size (f.window, 320, 600);
+  pi_message_details_set_message (f.details, message);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (f.details)) == 320, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (f.window), 2);
+
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+      GtkLabel *label;
+
+      find_labels (GTK_WIDGET (f.details), titles[i], labels);
+      g_assert_cmpuint (labels->len, ==, 1);
+      label = g_ptr_array_index (labels, 0);
+      g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (label)));
+      if (pango_layout_is_ellipsized (gtk_label_get_layout (label)))
+        g_error ("\"%s\" is cut at %d px", titles[i], gtk_widget_get_width (GTK_WIDGET (label)));
+    }
+
+  fixture_teardown (&f);
+}
+
 static void
 test_page_remembered (void)
 {
@@ -1118,6 +1161,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/dropped", test_dropped);
   g_test_add_func ("/pi/message-details/pages", test_pages);
   g_test_add_func ("/pi/message-details/page-remembered", test_page_remembered);
+  g_test_add_func ("/pi/message-details/page-names-narrow", test_page_names_narrow);
   g_test_add_func ("/pi/message-details/indent", test_indent);
   g_test_add_func ("/pi/message-details/raw-wrap", test_raw_wrap);
   g_test_add_func ("/pi/message-details/selection-walk", test_selection_walk);
