@@ -43,17 +43,17 @@
 
 typedef struct
 {
-  PiWsSubscriptions *set;
-  char           *id;
-  PiSubscription *subscription;
-  gboolean        ready;          /* bound, or failed: may be acked */
-  gboolean        acked;
-  char           *failure;        /* reported after the ack */
-  PiServerSession *session;       /* a resumable subscription's, or NULL */
-  guint64         next_seq;       /* of the session's next message to send */
-  guint64         dropped_slow;   /* fell out of the session unsent, not yet told */
-  guint64         dropped_large;  /* larger than --client-buffer, not yet told */
-  gboolean        resumed;        /* took a held session over */
+  PiWsSubscriptions *set;           /* borrowed: the set owns its subscriptions */
+  char              *id;
+  PiSubscription    *subscription;
+  gboolean           ready;         /* bound, or failed: may be acked */
+  gboolean           acked;
+  char              *failure;       /* reported after the ack */
+  PiServerSession   *session;       /* a resumable subscription's, or NULL */
+  guint64            next_seq;      /* of the session's next message to send */
+  guint64            dropped_slow;  /* fell out of the session unsent, not yet told */
+  guint64            dropped_large; /* larger than --client-buffer, not yet told */
+  gboolean           resumed;       /* took a held session over */
 } WsSub;
 
 struct _PiWsSubscriptions
