@@ -24,7 +24,7 @@ G_BEGIN_DECLS
  * pi-server-session.c (a resumable stream's session: numbering, history,
  * hold and its budget, for event streams and WebSocket subscriptions),
  * pi-server-ws.c (one client of the plain WebSocket endpoints, its frames
- * formatted by pi-ws-reply.c) and
+ * formatted by pi-ws-reply.c, its subscriptions in pi-ws-subscriptions.c) and
  * pi-server-publish.c (the POST /publish extension). Connections reach the
  * SoupServer through a PiHttpFront (pi-http-front.c).
  */
@@ -118,7 +118,7 @@ void pi_server_client_lose_session  (PiServerClient  *client);
 /* pi-server-session.c */
 
 /* What a session is attached to, an event stream (pi-server-client.c) or
- * a subscription of a WebSocket (pi-server-ws.c), and what the session
+ * a subscription of a WebSocket (pi-ws-subscriptions.c), and what the session
  * tells it. */
 typedef struct
 {
@@ -166,5 +166,14 @@ void pi_server_ws_shutdown        (PiServerWs              *ws,
                                    const char              *reason);
 void pi_server_ws_unsubscribe_all (PiServerWs              *ws);
 void pi_server_ws_finish          (PiServerWs              *ws);
+/* What its subscriptions (pi-ws-subscriptions.c) ask of the socket. */
+void pi_server_ws_send            (PiServerWs              *ws,
+                                   const char              *text,
+                                   gsize                    length);
+guint64 pi_server_ws_get_pending  (PiServerWs              *ws);
+void pi_server_ws_close           (PiServerWs              *ws,
+                                   gushort                  code,
+                                   const char              *reason);
+gboolean pi_server_ws_is_closing  (PiServerWs              *ws);
 
 G_END_DECLS
