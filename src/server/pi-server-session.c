@@ -21,7 +21,7 @@
  * One resumable stream's session (docs/PROTOCOL.md 7 and 8, `resume`): the
  * subscription of a resumable event stream (a PiServerClient,
  * pi-server-client.c) or of a resumable WebSocket subscription
- * (pi-server-ws.c) belongs here rather than to its connection; what the
+ * (pi-ws-subscriptions.c) belongs here rather than to its connection; what the
  * session tells the one attached goes through its PiServerSessionOwner.
  *
  * A session holds its id (128 random bits, what takes the stream over), its
