@@ -47,6 +47,7 @@ typedef enum
 typedef struct
 {
   PiSourceProtocol  protocol;       /* the first to try; AUTO = probe */
+  gboolean          recalled;       /* protocol is what worked before at root_key */
   char             *sse_url;        /* events v1 connect URL */
   char             *root_key;       /* the root URL, for remembering what worked */
   char             *raw_url;        /* ws(s)://root/subscription/raw, or NULL */
@@ -190,6 +191,7 @@ void            pi_source_plan_free          (PiSourcePlan    *plan);
 PiSourceProtocol pi_source_address_recall    (const char      *root_key);
 void            pi_source_address_remember   (const char      *root_key,
                                               PiSourceProtocol protocol);
+void            pi_source_address_forget     (const char      *root_key);
 const char     *pi_source_protocol_to_string (PiSourceProtocol protocol);
 
 /* pi-source-state.c */
