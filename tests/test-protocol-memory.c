@@ -1,0 +1,338 @@
+/* test-protocol-memory.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * Which protocol worked at a root URL is remembered across runs: two runs
+ * of the real pulse-listen, each with XDG_STATE_HOME in a directory of the
+ * test's, against a real libsoup server that counts the paths it was asked
+ * for. What a user notices: the second run does not wait for a 404 first.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "pi-source-memory.h"
+#include "pi-ws-test-server.h"
+
+#define EXCHANGE   "exchange/test/v1/thing"
+#define N_MESSAGES 3
+#define TIMEOUT_S  30
+#define TOKEN      "s3cr3t-access-token"
+
+typedef struct
+{
+  char *state_home;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->state_home = g_dir_make_tmp ("pi-protocol-memory-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  remove_tree (fixture->state_home);
+  g_free (fixture->state_home);
+}
+
+static char *
+memory_file (Fixture *fixture)
+{
+  return g_build_filename (fixture->state_home, "pulse-inspector", "protocols.ini", NULL);
+}
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  char     *err;
+  GError   *error;
+} Run;
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err, &run->error);
+  run->done = TRUE;
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* One run of pulse-listen at @url, with @state_home as its state
+ * directory, until it has printed the server's messages (the test server
+ * lives in this process: its main context turns meanwhile). */
+static void
+listen_once (const char *state_home,
+             const char *url)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *count = g_strdup_printf ("%u", N_MESSAGES);
+  g_auto(GStrv) lines = NULL;
+  gboolean timed_out = FALSE;
+  guint timeout;
+  Run run = { 0 };
+
+  g_assert_nonnull (g_getenv ("PULSE_LISTEN"));
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_home, TRUE);
+  /* Credentials go to the server, never into the memory. */
+  g_subprocess_launcher_setenv (launcher, "TASKCLUSTER_CLIENT_ID", "test/client", TRUE);
+  g_subprocess_launcher_setenv (launcher, "TASKCLUSTER_ACCESS_TOKEN", TOKEN, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "TASKCLUSTER_ROOT_URL");
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PULSE_LISTEN"),
+                                         "--root-url", url, "--bind", EXCHANGE "=#",
+                                         "--count", count, "--timeout", "20", NULL);
+  g_assert_no_error (error);
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &run);
+  timeout = g_timeout_add_seconds (TIMEOUT_S, timeout_cb, &timed_out);
+  while (!run.done && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+  g_assert_no_error (run.error);
+
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    g_test_message ("pulse-listen said: %s", run.err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  lines = g_strsplit (g_strchomp (run.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, N_MESSAGES);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_assert_nonnull (strstr (lines[i], EXCHANGE));
+
+  g_free (run.out);
+  g_free (run.err);
+}
+
+/* A GraphQL-only deployment: the second run goes straight to /subscription. */
+static void
+test_graphql_remembered (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  PiWsTestScript script = { .graphql = TRUE, .n_messages = N_MESSAGES };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autofree char *path = memory_file (fixture);
+  g_autofree char *contents = NULL;
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 1);
+
+  /* The root URL and the protocol; nothing of the credentials. */
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, url));
+  g_assert_nonnull (strstr (contents, "graphql"));
+  g_assert_null (strstr (contents, TOKEN));
+  g_assert_null (strstr (contents, "test/client"));
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 2);
+
+  /* The same root with a trailing slash is the same deployment. */
+  {
+    g_autofree char *slash = g_strconcat (url, "/", NULL);
+
+    listen_once (fixture->state_home, slash);
+    g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
+    g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 3);
+  }
+}
+
+/* A file that is not a key file is no error: it is replaced by one. */
+static void
+test_corrupt_file (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  PiWsTestScript script = { .graphql = TRUE, .n_messages = N_MESSAGES };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autofree char *path = memory_file (fixture);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *garbage = g_strdup_printf ("\x01\xff[[[root 0\nurl=%s\nprotocol=graphql\n", url);
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, garbage, -1, NULL));
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
+
+  g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 2);
+}
+
+/* A state directory that cannot be made: every run probes, none fails. */
+static void
+test_unwritable (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  PiWsTestScript script = { .graphql = TRUE, .n_messages = N_MESSAGES };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autofree char *file = g_build_filename (fixture->state_home, "a-file", NULL);
+  g_autofree char *state_home = g_build_filename (file, "state", NULL);
+
+  g_assert_true (g_file_set_contents (file, "", -1, NULL));
+
+  listen_once (state_home, url);
+  listen_once (state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 2);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 2);
+}
+
+/* The deployment changed: GraphQL worked, now only /subscription/raw does.
+ * The run that finds GraphQL gone falls back in the same attempt and
+ * learns the new protocol; the run after goes straight there. */
+static void
+test_relearn (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  PiWsTestScript graphql_only = { .graphql = TRUE, .n_messages = N_MESSAGES };
+  PiWsTestScript raw_only = { .raw = TRUE, .n_messages = N_MESSAGES };
+  PiWsTestServer *before = pi_ws_test_server_new (&graphql_only);
+  g_autoptr(PiWsTestServer) after = NULL;
+  g_autofree char *url = pi_ws_test_server_get_url (before);
+  g_autofree char *path = memory_file (fixture);
+  g_autofree char *contents = NULL;
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (before, "/subscription"), ==, 1);
+
+  /* Same address, another server. */
+  raw_only.port = pi_ws_test_server_get_port (before);
+  pi_ws_test_server_free (before);
+  after = pi_ws_test_server_new (&raw_only);
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (after, "/subscription"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (after, "/subscription/raw"), ==, 1);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "websocket"));
+  g_assert_null (strstr (contents, "graphql"));
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (after, "/subscription"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (after, "/subscription/raw"), ==, 2);
+}
+
+/* The file keeps the most recently used roots, at most a hundred: one
+ * more pushes out the least recently used. In this process (the memory is
+ * read once per process: the only test here that calls it directly). */
+static void
+test_bounded (Fixture       *fixture,
+              gconstpointer  user_data)
+{
+  g_autofree char *path = memory_file (fixture);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  g_setenv ("XDG_STATE_HOME", fixture->state_home, TRUE);
+  g_reload_user_special_dirs_cache ();
+  g_assert_cmpstr (g_get_user_state_dir (), ==, fixture->state_home);
+
+  /* root 0 used longest ago. */
+  for (guint i = 0; i < PI_SOURCE_MEMORY_MAX_ROOTS; i++)
+    g_string_append_printf (text, "[root %u]\nurl=https://tc%u.example\nprotocol=graphql\nused=%u\n\n",
+                            i, i, 1000000 + i);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text->str, -1, NULL));
+
+  g_assert_cmpint (pi_source_memory_recall ("https://tc0.example"), ==, PI_SOURCE_PROTOCOL_GRAPHQL);
+  g_assert_cmpint (pi_source_memory_recall ("https://tc99.example"), ==, PI_SOURCE_PROTOCOL_GRAPHQL);
+  g_assert_cmpint (pi_source_memory_recall ("https://new.example"), ==, PI_SOURCE_PROTOCOL_AUTO);
+
+  pi_source_memory_remember ("https://new.example", PI_SOURCE_PROTOCOL_WEBSOCKET);
+
+  g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  groups = g_key_file_get_groups (key_file, NULL);
+  g_assert_cmpuint (g_strv_length (groups), ==, PI_SOURCE_MEMORY_MAX_ROOTS);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "url=https://new.example\n"));
+  g_assert_null (strstr (contents, "url=https://tc0.example\n"));
+  g_assert_nonnull (strstr (contents, "url=https://tc1.example\n"));
+  g_assert_cmpint (pi_source_memory_recall ("https://tc0.example"), ==, PI_SOURCE_PROTOCOL_AUTO);
+  g_assert_cmpint (pi_source_memory_recall ("https://new.example"), ==, PI_SOURCE_PROTOCOL_WEBSOCKET);
+
+  pi_source_memory_forget ("https://new.example");
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "new.example"));
+  g_assert_cmpint (pi_source_memory_recall ("https://new.example"), ==, PI_SOURCE_PROTOCOL_AUTO);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/pi/protocol-memory/graphql-remembered", Fixture, NULL,
+              fixture_set_up, test_graphql_remembered, fixture_tear_down);
+  g_test_add ("/pi/protocol-memory/corrupt-file", Fixture, NULL,
+              fixture_set_up, test_corrupt_file, fixture_tear_down);
+  g_test_add ("/pi/protocol-memory/unwritable", Fixture, NULL,
+              fixture_set_up, test_unwritable, fixture_tear_down);
+  g_test_add ("/pi/protocol-memory/relearn", Fixture, NULL,
+              fixture_set_up, test_relearn, fixture_tear_down);
+  g_test_add ("/pi/protocol-memory/bounded", Fixture, NULL,
+              fixture_set_up, test_bounded, fixture_tear_down);
+
+  return g_test_run ();
+}
