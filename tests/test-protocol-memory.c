@@ -267,6 +267,32 @@ test_relearn (Fixture       *fixture,
   g_assert_cmpuint (pi_ws_test_server_get_n_requests (after, "/subscription/raw"), ==, 2);
 }
 
+/* Events v1 worked at this root in an earlier run (the file says so), but
+ * its server now answers 404 there: forgotten, the usual order finds GraphQL. */
+static void
+test_events_v1_gone (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  PiWsTestScript script = { .graphql = TRUE, .n_messages = N_MESSAGES };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autofree char *path = memory_file (fixture);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *text = g_strdup_printf ("[root 0]\nurl=%s\nprotocol=events-v1\nused=1000000\n", url);
+  g_autofree char *contents = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+
+  listen_once (fixture->state_home, url);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/api/events/v1/connect/"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
+  g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 1);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "protocol=graphql\n"));
+  g_assert_null (strstr (contents, "events-v1"));
+}
+
 /* The file keeps the most recently used roots, at most a hundred: one
  * more pushes out the least recently used. In this process (the memory is
  * read once per process: the only test here that calls it directly). */
@@ -331,6 +357,8 @@ main (int   argc,
               fixture_set_up, test_unwritable, fixture_tear_down);
   g_test_add ("/pi/protocol-memory/relearn", Fixture, NULL,
               fixture_set_up, test_relearn, fixture_tear_down);
+  g_test_add ("/pi/protocol-memory/events-v1-gone", Fixture, NULL,
+              fixture_set_up, test_events_v1_gone, fixture_tear_down);
   g_test_add ("/pi/protocol-memory/bounded", Fixture, NULL,
               fixture_set_up, test_bounded, fixture_tear_down);
 
