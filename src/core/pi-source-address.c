@@ -30,26 +30,6 @@
  * tried in that order within the same attempt (pi-source-worker.c).
  */
 
-/* Kept across runs by pi-source-memory.c. */
-PiSourceProtocol
-pi_source_address_recall (const char *root_key)
-{
-  return pi_source_memory_recall (root_key);
-}
-
-void
-pi_source_address_remember (const char       *root_key,
-                            PiSourceProtocol  protocol)
-{
-  pi_source_memory_remember (root_key, protocol);
-}
-
-void
-pi_source_address_forget (const char *root_key)
-{
-  pi_source_memory_forget (root_key);
-}
-
 /**
  * pi_source_protocol_to_string:
  *
@@ -281,7 +261,7 @@ pi_source_plan_new (PiSource  *self,
       return plan;
     }
 
-  plan->protocol = pi_source_address_recall (plan->root_key);
+  plan->protocol = pi_source_memory_recall (plan->root_key);
   plan->recalled = plan->protocol != PI_SOURCE_PROTOCOL_AUTO;
   return plan;
 }

@@ -188,10 +188,6 @@ char           *pi_source_check_url          (const char     *server_url,
 PiSourcePlan   *pi_source_plan_new           (PiSource        *self,
                                               GError         **error);
 void            pi_source_plan_free          (PiSourcePlan    *plan);
-PiSourceProtocol pi_source_address_recall    (const char      *root_key);
-void            pi_source_address_remember   (const char      *root_key,
-                                              PiSourceProtocol protocol);
-void            pi_source_address_forget     (const char      *root_key);
 const char     *pi_source_protocol_to_string (PiSourceProtocol protocol);
 
 /* pi-source-state.c */

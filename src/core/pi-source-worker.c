@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pi-source-memory.h"
 #include "pi-source-worker-private.h"
 
 /*
@@ -285,7 +286,7 @@ pi_stream_worker_went_live (PiStreamWorker *w)
   if (!w->resumed)
     pi_stream_worker_add_lost_gap (w);
   if (w->plan->root_key != NULL)
-    pi_source_address_remember (w->plan->root_key, w->protocol);
+    pi_source_memory_remember (w->plan->root_key, w->protocol);
   if (!was_live)
     {
       PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_STATE);
@@ -324,7 +325,7 @@ pi_stream_worker_try_next_protocol (PiStreamWorker *w)
     {
       g_debug ("%s no longer serves %s, which worked before: forgetting it", w->host,
                pi_source_protocol_to_string (w->protocol));
-      pi_source_address_forget (w->plan->root_key);
+      pi_source_memory_forget (w->plan->root_key);
       w->plan->recalled = FALSE;
       w->plan->protocol = PI_SOURCE_PROTOCOL_AUTO;
     }
