@@ -15,6 +15,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "pi-source-memory.h"
@@ -100,22 +102,19 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* One run of pulse-listen at @url, with @state_home as its state
- * directory, until it has printed the server's messages (the test server
- * lives in this process: its main context turns meanwhile). */
-static void
-listen_once (const char *state_home,
-             const char *url)
+/* pulse-listen at @url, with @state_home as its state directory, until
+ * it has printed @n_messages messages. */
+static GSubprocess *
+listen_spawn (const char *state_home,
+              const char *url,
+              guint       n_messages,
+              Run        *run)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *count = g_strdup_printf ("%u", N_MESSAGES);
-  g_auto(GStrv) lines = NULL;
-  gboolean timed_out = FALSE;
-  guint timeout;
-  Run run = { 0 };
+  g_autofree char *count = g_strdup_printf ("%u", n_messages);
+  GSubprocess *process;
 
   g_assert_nonnull (g_getenv ("PULSE_LISTEN"));
   g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state_home, TRUE);
@@ -127,26 +126,51 @@ listen_once (const char *state_home,
                                          "--root-url", url, "--bind", EXCHANGE "=#",
                                          "--count", count, "--timeout", "20", NULL);
   g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, run);
+  return process;
+}
 
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &run);
+/* Turns the main context (a test server may live in this process) until
+ * pulse-listen ended; checks that it printed @n_messages messages. */
+static void
+listen_wait (GSubprocess *process,
+             guint        n_messages,
+             Run         *run)
+{
+  g_auto(GStrv) lines = NULL;
+  gboolean timed_out = FALSE;
+  guint timeout;
+
   timeout = g_timeout_add_seconds (TIMEOUT_S, timeout_cb, &timed_out);
-  while (!run.done && !timed_out)
+  while (!run->done && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (timed_out);
   g_source_remove (timeout);
-  g_assert_no_error (run.error);
+  g_assert_no_error (run->error);
 
   if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
-    g_test_message ("pulse-listen said: %s", run.err);
+    g_test_message ("pulse-listen said: %s", run->err);
   g_assert_true (g_subprocess_get_if_exited (process));
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-  lines = g_strsplit (g_strchomp (run.out), "\n", -1);
-  g_assert_cmpuint (g_strv_length (lines), ==, N_MESSAGES);
+  lines = g_strsplit (g_strchomp (run->out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, n_messages);
   for (guint i = 0; lines[i] != NULL; i++)
     g_assert_nonnull (strstr (lines[i], EXCHANGE));
 
-  g_free (run.out);
-  g_free (run.err);
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+/* One run against a test server of this process, which sends its
+ * N_MESSAGES messages to each subscription. */
+static void
+listen_once (const char *state_home,
+             const char *url)
+{
+  Run run = { 0 };
+  g_autoptr(GSubprocess) process = listen_spawn (state_home, url, N_MESSAGES, &run);
+
+  listen_wait (process, N_MESSAGES, &run);
 }
 
 /* A GraphQL-only deployment: the second run goes straight to /subscription. */
@@ -293,6 +317,140 @@ test_events_v1_gone (Fixture       *fixture,
   g_assert_null (strstr (contents, "events-v1"));
 }
 
+/* --- against tests/graphql-server: Taskcluster's PulseMessages on Node ---------- */
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *url;
+} Node;
+
+static Node *
+node_start (void)
+{
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *dir = g_build_filename (g_getenv ("PI_SOURCE_ROOT"), "tests", "graphql-server", NULL);
+  g_autofree char *modules = g_build_filename (dir, "node_modules", "subscriptions-transport-ws", NULL);
+  g_autofree char *script = g_build_filename (dir, "server.js", NULL);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  Node *self;
+
+  if (node == NULL)
+    {
+      g_test_skip ("node is not installed: the GraphQL test server needs Node.js");
+      return NULL;
+    }
+  if (!g_file_test (modules, G_FILE_TEST_IS_DIR))
+    g_error ("tests/graphql-server has no node_modules: run `npm ci` there (build-aux/run-tests does)");
+
+  self = g_new0 (Node, 1);
+  /* It exits when its standard input closes, however this test ends. */
+  self->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                    node, script, "--watch-stdin", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "port "));
+  self->url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  return self;
+}
+
+static void
+node_stop (Node *self)
+{
+  g_subprocess_force_exit (self->process);
+  g_subprocess_wait (self->process, NULL, NULL);
+  g_object_unref (self->process);
+  g_free (self->url);
+  g_free (self);
+}
+
+/* Its control API: GET state when @body is NULL, else POST @body. */
+static JsonObject *
+node_control (Node       *self,
+              const char *what,
+              const char *body)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("%s/control/%s", self->url, what);
+  g_autoptr(SoupMessage) msg = soup_message_new (body != NULL ? "POST" : "GET", url);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL), (gssize) g_bytes_get_size (reply), &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* Upgrades it refused (/subscription/raw: it serves GraphQL only). */
+static guint
+node_refused_upgrades (Node *self)
+{
+  g_autoptr(JsonObject) state = node_control (self, "state", NULL);
+
+  return json_array_get_length (json_object_get_array_member (state, "refusedUpgrades"));
+}
+
+/* A GraphQL-only deployment as Taskcluster's own packages serve it: the
+ * second run opens /subscription at once. */
+static void
+test_graphql_server (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  Node *node = node_start ();
+
+  if (node == NULL)
+    return;
+
+  for (guint i = 1; i <= 2; i++)
+    {
+      Run run = { 0 };
+      g_autoptr(GSubprocess) process = listen_spawn (fixture->state_home, node->url, 1, &run);
+      g_autoptr(JsonObject) published = NULL;
+      g_autoptr(JsonObject) state = NULL;
+      gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+      /* Subscribed: then one message for it. */
+      for (;;)
+        {
+          g_autoptr(JsonObject) now = node_control (node, "state", NULL);
+
+          if (json_object_get_int_member (now, "starts") >= i)
+            break;
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_assert_false (run.done);
+          g_main_context_iteration (NULL, FALSE);
+          g_usleep (20 * 1000);
+        }
+      published = node_control (node, "publish",
+                                "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"key.1\","
+                                "\"payload\":{\"run\":true}}");
+      g_assert_cmpint (json_object_get_int_member (published, "delivered"), ==, 1);
+      listen_wait (process, 1, &run);
+
+      state = node_control (node, "state", NULL);
+      g_assert_cmpint (json_object_get_int_member (state, "connectionsTotal"), ==, i);
+      /* Only the first run asked for /subscription/raw. */
+      g_assert_cmpuint (node_refused_upgrades (node), ==, 1);
+    }
+
+  node_stop (node);
+}
+
 /* The file keeps the most recently used roots, at most a hundred: one
  * more pushes out the least recently used. In this process (the memory is
  * read once per process: the only test here that calls it directly). */
@@ -351,6 +509,8 @@ main (int   argc,
 
   g_test_add ("/pi/protocol-memory/graphql-remembered", Fixture, NULL,
               fixture_set_up, test_graphql_remembered, fixture_tear_down);
+  g_test_add ("/pi/protocol-memory/graphql-server", Fixture, NULL,
+              fixture_set_up, test_graphql_server, fixture_tear_down);
   g_test_add ("/pi/protocol-memory/corrupt-file", Fixture, NULL,
               fixture_set_up, test_corrupt_file, fixture_tear_down);
   g_test_add ("/pi/protocol-memory/unwritable", Fixture, NULL,
