@@ -47,7 +47,7 @@ typedef enum
 typedef struct
 {
   PiSourceProtocol  protocol;       /* the first to try; AUTO = probe */
-  gboolean          recalled;       /* protocol is what worked before at root_key */
+  gboolean          recalled;       /* protocol is what worked before at root_key (worker thread) */
   char             *sse_url;        /* events v1 connect URL */
   char             *root_key;       /* the root URL, for remembering what worked */
   char             *raw_url;        /* ws(s)://root/subscription/raw, or NULL */

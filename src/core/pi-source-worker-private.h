@@ -98,6 +98,7 @@ struct _PiStreamWorker
   gboolean       retrying;        /* the attempt ends to make another one */
   gboolean       live;
   gboolean       ever_live;
+  gboolean       probing;           /* a root URL: the protocol is found by trying */
   guint          refused_protocols; /* 1 << each protocol the root URL has no endpoint for */
   gboolean       server_error;
   gboolean       server_error_after_ready;

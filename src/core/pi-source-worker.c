@@ -318,7 +318,7 @@ pi_stream_worker_try_next_protocol (PiStreamWorker *w)
   };
   PiSourceProtocol next = PI_SOURCE_PROTOCOL_AUTO;
 
-  if (w->ever_live || w->plan->root_key == NULL)
+  if (!w->probing || w->ever_live)
     return FALSE;
 
   if (w->plan->recalled)
@@ -327,10 +327,7 @@ pi_stream_worker_try_next_protocol (PiStreamWorker *w)
                pi_source_protocol_to_string (w->protocol));
       pi_source_memory_forget (w->plan->root_key);
       w->plan->recalled = FALSE;
-      w->plan->protocol = PI_SOURCE_PROTOCOL_AUTO;
     }
-  else if (w->plan->protocol != PI_SOURCE_PROTOCOL_AUTO)
-    return FALSE;
 
   w->refused_protocols |= 1u << w->protocol;
   for (guint i = 0; i < G_N_ELEMENTS (order) && next == PI_SOURCE_PROTOCOL_AUTO; i++)
@@ -570,6 +567,8 @@ pi_stream_worker_start (PiSourcePlan *plan,
 
   w->plan = plan;
   w->protocol = plan->protocol == PI_SOURCE_PROTOCOL_AUTO ? PI_SOURCE_PROTOCOL_WEBSOCKET : plan->protocol;
+  /* plan->protocol stays as it is: the caller's thread reads it too. */
+  w->probing = plan->root_key != NULL && (plan->protocol == PI_SOURCE_PROTOCOL_AUTO || plan->recalled);
   w->uri = g_uri_parse (plan->sse_url, SOUP_HTTP_URI_FLAGS, NULL);
   g_assert (w->uri != NULL);
   g_queue_init (&w->pending_subscribes);
