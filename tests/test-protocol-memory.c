@@ -209,7 +209,7 @@ test_graphql_remembered (Fixture       *fixture,
   }
 }
 
-/* A file that is not a key file is no error: it is replaced by one. */
+/* A file that is not a key file (or too large) is no error: it is replaced. */
 static void
 test_corrupt_file (Fixture       *fixture,
                    gconstpointer  user_data)
@@ -235,6 +235,24 @@ test_corrupt_file (Fixture       *fixture,
   listen_once (fixture->state_home, url);
   g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
   g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 2);
+
+  /* A file far larger than a hundred roots take is not read, even when
+   * it says GraphQL for this root; it is replaced as well. */
+  {
+    g_autoptr(GString) huge = g_string_new (NULL);
+    g_autofree char *contents = NULL;
+
+    g_string_append_printf (huge, "[root 0]\nurl=%s\nprotocol=graphql\nused=%" G_GINT64_FORMAT "\n",
+                            url, g_get_real_time () / G_USEC_PER_SEC);
+    while (huge->len < 1024 * 1024)
+      g_string_append (huge, "# padding padding padding padding padding padding padding\n");
+    g_assert_true (g_file_set_contents (path, huge->str, (gssize) huge->len, NULL));
+
+    listen_once (fixture->state_home, url);
+    g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 2);
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpuint (strlen (contents), <, 4096);
+  }
 }
 
 /* A state directory that cannot be made: every run probes, none fails. */

@@ -51,6 +51,8 @@
 /* A root URL used again is written again after this long, so that the
  * bound keeps the most recently used ones; not on every reconnect. */
 #define REFRESH_SECONDS  (60 * 60)
+/* A hundred entries take some 20 KB: a file much larger is not ours. */
+#define MAX_FILE_SIZE    (256 * 1024)
 
 typedef struct
 {
@@ -137,7 +139,14 @@ load_file (GHashTable *entries)
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) groups = NULL;
+  GStatBuf st;
 
+  if (g_stat (path, &st) == 0 && st.st_size > MAX_FILE_SIZE)
+    {
+      g_debug ("Not reading the protocols that worked from %s: %" G_GINT64_FORMAT " bytes is too large",
+               path, (gint64) st.st_size);
+      return;
+    }
   if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &error))
     {
       if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
