@@ -23,6 +23,7 @@ struct _PiWsTestServer
   guint           n_subscribes;
   GPtrArray      *connections;
   char           *last_host;      /* the Host header of the last upgrade */
+  GHashTable     *requests;       /* path -> requests for it, upgraded or not */
 };
 
 typedef struct
@@ -222,6 +223,18 @@ not_found_cb (SoupServer        *server,
   soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 }
 
+static void
+request_read_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  PiWsTestServer *self = user_data;
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->requests, path));
+
+  g_hash_table_replace (self->requests, g_strdup (path), GUINT_TO_POINTER (n + 1));
+}
+
 PiWsTestServer *
 pi_ws_test_server_new (const PiWsTestScript *script)
 {
@@ -229,12 +242,14 @@ pi_ws_test_server_new (const PiWsTestScript *script)
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (script->ipv6 ? G_SOCKET_FAMILY_IPV6
                                                                                 : G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, script->port);
   GSList *uris;
 
   self->script = *script;
   self->connections = g_ptr_array_new_with_free_func (free_conn);
   self->server = soup_server_new ("tls-certificate", script->tls_certificate, NULL);
+  self->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), self);
   soup_server_add_handler (self->server, NULL, not_found_cb, self, NULL);
   if (!script->raw)
     soup_server_add_handler (self->server, "/subscription/raw", not_found_cb, self, NULL);
@@ -284,6 +299,20 @@ pi_ws_test_server_get_last_host (PiWsTestServer *self)
   return self->last_host;
 }
 
+/* Requests for @path the server read, whatever it answered. */
+guint
+pi_ws_test_server_get_n_requests (PiWsTestServer *self,
+                                  const char     *path)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->requests, path));
+}
+
+guint16
+pi_ws_test_server_get_port (PiWsTestServer *self)
+{
+  return self->port;
+}
+
 /* Connections the client has not closed yet (nor the server). */
 guint
 pi_ws_test_server_get_n_open (PiWsTestServer *self)
@@ -304,8 +333,10 @@ void
 pi_ws_test_server_free (PiWsTestServer *self)
 {
   g_ptr_array_unref (self->connections);
+  g_signal_handlers_disconnect_by_data (self->server, self);
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
   g_free (self->last_host);
+  g_hash_table_unref (self->requests);
   g_free (self);
 }

@@ -35,6 +35,7 @@ typedef struct
   const char *extra_frame;    /* sent before the data, e.g. malformed JSON */
   GTlsCertificate *tls_certificate; /* serve https and wss with it (the URL is then https) */
   gboolean  ipv6;             /* listen on ::1 (the URL is then http://[::1]:PORT) */
+  guint16   port;             /* listen on this port (0: any free one) */
 } PiWsTestScript;
 
 PiWsTestServer *pi_ws_test_server_new               (const PiWsTestScript *script);
@@ -43,6 +44,9 @@ guint           pi_ws_test_server_get_n_connections (PiWsTestServer       *self)
 guint           pi_ws_test_server_get_n_subscribes  (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_open        (PiWsTestServer       *self);
 const char     *pi_ws_test_server_get_last_host     (PiWsTestServer       *self);
+guint           pi_ws_test_server_get_n_requests    (PiWsTestServer       *self,
+                                                     const char           *path);
+guint16         pi_ws_test_server_get_port          (PiWsTestServer       *self);
 void            pi_ws_test_server_free              (PiWsTestServer       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PiWsTestServer, pi_ws_test_server_free)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pi-amqp-client.h"
+#include "pi-source-memory.h"
 #include "pi-source-private.h"
 
 /*
@@ -23,39 +24,11 @@
  * server refuses that upgrade with an HTTP status (404 on a deployment
  * without it, 400 on web-server v106) GraphQL (/subscription), and when
  * that is refused too, events v1 at <root>/api/events/v1. What worked is
- * remembered per root URL for the life of the process, so the next
- * connection goes straight there.
+ * remembered per root URL across runs (pi-source-memory.c), so the next
+ * connection goes straight there; when the remembered protocol is refused
+ * in turn (the deployment changed), it is forgotten and the others are
+ * tried in that order within the same attempt (pi-source-worker.c).
  */
-
-static GMutex      remembered_lock;
-static GHashTable *remembered;
-
-PiSourceProtocol
-pi_source_address_recall (const char *root_key)
-{
-  PiSourceProtocol protocol = PI_SOURCE_PROTOCOL_AUTO;
-
-  g_mutex_lock (&remembered_lock);
-  if (remembered != NULL && root_key != NULL)
-    protocol = GPOINTER_TO_INT (g_hash_table_lookup (remembered, root_key));
-  g_mutex_unlock (&remembered_lock);
-
-  return protocol;
-}
-
-void
-pi_source_address_remember (const char       *root_key,
-                            PiSourceProtocol  protocol)
-{
-  if (root_key == NULL)
-    return;
-
-  g_mutex_lock (&remembered_lock);
-  if (remembered == NULL)
-    remembered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_replace (remembered, g_strdup (root_key), GINT_TO_POINTER (protocol));
-  g_mutex_unlock (&remembered_lock);
-}
 
 /**
  * pi_source_protocol_to_string:
@@ -288,6 +261,7 @@ pi_source_plan_new (PiSource  *self,
       return plan;
     }
 
-  plan->protocol = pi_source_address_recall (plan->root_key);
+  plan->protocol = pi_source_memory_recall (plan->root_key);
+  plan->recalled = plan->protocol != PI_SOURCE_PROTOCOL_AUTO;
   return plan;
 }

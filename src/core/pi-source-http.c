@@ -155,6 +155,10 @@ worker_http_error (PiStreamWorker *w)
       return;
     }
 
+  /* A root URL whose events v1 worked before but is gone now. */
+  if (status == SOUP_STATUS_NOT_FOUND && pi_stream_worker_try_next_protocol (w))
+    return;
+
   if (status == SOUP_STATUS_SERVICE_UNAVAILABLE || status == 429)
     {
       w->retry_after_msec = pi_stream_worker_parse_retry_after (soup_message_get_response_headers (w->message));

@@ -47,6 +47,7 @@ typedef enum
 typedef struct
 {
   PiSourceProtocol  protocol;       /* the first to try; AUTO = probe */
+  gboolean          recalled;       /* protocol is what worked before at root_key (worker thread) */
   char             *sse_url;        /* events v1 connect URL */
   char             *root_key;       /* the root URL, for remembering what worked */
   char             *raw_url;        /* ws(s)://root/subscription/raw, or NULL */
@@ -187,9 +188,6 @@ char           *pi_source_check_url          (const char     *server_url,
 PiSourcePlan   *pi_source_plan_new           (PiSource        *self,
                                               GError         **error);
 void            pi_source_plan_free          (PiSourcePlan    *plan);
-PiSourceProtocol pi_source_address_recall    (const char      *root_key);
-void            pi_source_address_remember   (const char      *root_key,
-                                              PiSourceProtocol protocol);
 const char     *pi_source_protocol_to_string (PiSourceProtocol protocol);
 
 /* pi-source-state.c */

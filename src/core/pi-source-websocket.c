@@ -508,30 +508,6 @@ on_error (SoupWebsocketConnection *ws,
     w->ws_error = g_error_copy (error);
 }
 
-/* The next protocol to try on a root URL whose server refused the upgrade. */
-static gboolean
-fall_back (PiStreamWorker *w)
-{
-  PiSourceProtocol next;
-
-  if (w->plan->protocol != PI_SOURCE_PROTOCOL_AUTO || w->ever_live)
-    return FALSE;
-
-  if (w->protocol == PI_SOURCE_PROTOCOL_WEBSOCKET)
-    next = PI_SOURCE_PROTOCOL_GRAPHQL;
-  else if (w->protocol == PI_SOURCE_PROTOCOL_GRAPHQL)
-    next = PI_SOURCE_PROTOCOL_EVENTS_V1;
-  else
-    return FALSE;
-
-  g_debug ("%s refused the upgrade for %s; trying %s", w->host,
-           pi_source_protocol_to_string (w->protocol), pi_source_protocol_to_string (next));
-  pi_stream_worker_end_attempt (w);
-  w->protocol = next;
-  pi_stream_worker_start_attempt (w);
-  return TRUE;
-}
-
 static void
 http_refusal (PiStreamWorker     *w,
               guint               status,
@@ -628,7 +604,7 @@ connect_cb (GObject      *object,
           /* An HTTP answer, not a WebSocket: a deployment without this
            * protocol (404, or 400 on web-server v106) tries the next
            * one; a busy or refusing server is answered here. */
-          if (!status_is_missing_endpoint (status) || !fall_back (w))
+          if (!status_is_missing_endpoint (status) || !pi_stream_worker_try_next_protocol (w))
             http_refusal (w, status, phrase, headers);
           return;
         }

@@ -98,6 +98,8 @@ struct _PiStreamWorker
   gboolean       retrying;        /* the attempt ends to make another one */
   gboolean       live;
   gboolean       ever_live;
+  gboolean       probing;           /* a root URL: the protocol is found by trying */
+  guint          refused_protocols; /* 1 << each protocol the root URL has no endpoint for */
   gboolean       server_error;
   gboolean       server_error_after_ready;
   char          *server_error_text;
@@ -189,6 +191,7 @@ void            pi_stream_worker_end_attempt    (PiStreamWorker     *w);
 void            pi_stream_worker_fail           (PiStreamWorker     *w,
                                                  const char         *reason);
 void            pi_stream_worker_add_lost_gap   (PiStreamWorker     *w);
+gboolean        pi_stream_worker_try_next_protocol (PiStreamWorker  *w);
 void            pi_stream_worker_lost           (PiStreamWorker     *w,
                                                  const char         *reason,
                                                  FailureKind         kind);

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pi-source-memory.h"
 #include "pi-source-worker-private.h"
 
 /*
@@ -285,7 +286,7 @@ pi_stream_worker_went_live (PiStreamWorker *w)
   if (!w->resumed)
     pi_stream_worker_add_lost_gap (w);
   if (w->plan->root_key != NULL)
-    pi_source_address_remember (w->plan->root_key, w->protocol);
+    pi_source_memory_remember (w->plan->root_key, w->protocol);
   if (!was_live)
     {
       PiStreamRecord *record = pi_stream_record_new (PI_STREAM_RECORD_STATE);
@@ -295,6 +296,52 @@ pi_stream_worker_went_live (PiStreamWorker *w)
       pi_stream_worker_flush_batches (w, FALSE);
       pi_stream_worker_post (w, record);
     }
+}
+
+/*
+ * The server at a root URL has no endpoint for this attempt's protocol (it
+ * answered the upgrade or the request with 404, say): the next one in the
+ * order /subscription/raw, GraphQL, events v1 that it has not refused yet,
+ * in the same attempt. A protocol remembered from an earlier run that is
+ * refused now is forgotten first (the deployment changed), and the others
+ * are tried as for an address never seen. Not once the stream was live:
+ * the protocol worked, and a refusal then is the server's to explain.
+ * Returns: whether another protocol is being tried
+ */
+gboolean
+pi_stream_worker_try_next_protocol (PiStreamWorker *w)
+{
+  static const PiSourceProtocol order[] = {
+    PI_SOURCE_PROTOCOL_WEBSOCKET,
+    PI_SOURCE_PROTOCOL_GRAPHQL,
+    PI_SOURCE_PROTOCOL_EVENTS_V1,
+  };
+  PiSourceProtocol next = PI_SOURCE_PROTOCOL_AUTO;
+
+  if (!w->probing || w->ever_live)
+    return FALSE;
+
+  if (w->plan->recalled)
+    {
+      g_debug ("%s no longer serves %s, which worked before: forgetting it", w->host,
+               pi_source_protocol_to_string (w->protocol));
+      pi_source_memory_forget (w->plan->root_key);
+      w->plan->recalled = FALSE;
+    }
+
+  w->refused_protocols |= 1u << w->protocol;
+  for (guint i = 0; i < G_N_ELEMENTS (order) && next == PI_SOURCE_PROTOCOL_AUTO; i++)
+    if ((w->refused_protocols & (1u << order[i])) == 0)
+      next = order[i];
+  if (next == PI_SOURCE_PROTOCOL_AUTO)
+    return FALSE;
+
+  g_debug ("%s refused %s; trying %s", w->host,
+           pi_source_protocol_to_string (w->protocol), pi_source_protocol_to_string (next));
+  pi_stream_worker_end_attempt (w);
+  w->protocol = next;
+  pi_stream_worker_start_attempt (w);
+  return TRUE;
 }
 
 /* The gap of a loss whose stream was not resumed, at the time of the loss. */
@@ -520,6 +567,8 @@ pi_stream_worker_start (PiSourcePlan *plan,
 
   w->plan = plan;
   w->protocol = plan->protocol == PI_SOURCE_PROTOCOL_AUTO ? PI_SOURCE_PROTOCOL_WEBSOCKET : plan->protocol;
+  /* plan->protocol stays as it is: the caller's thread reads it too. */
+  w->probing = plan->root_key != NULL && (plan->protocol == PI_SOURCE_PROTOCOL_AUTO || plan->recalled);
   w->uri = g_uri_parse (plan->sse_url, SOUP_HTTP_URI_FLAGS, NULL);
   g_assert (w->uri != NULL);
   g_queue_init (&w->pending_subscribes);
