@@ -1358,6 +1358,79 @@ test_channel_limit (void)
   assert_connections (before);
 }
 
+/* Past the most connections the server opens (16): with one stream a
+ * connection (channel_max 2, one the connection's own), 16 streams take 16
+ * connections, the 17th is refused with an `error` event in words, and the
+ * 16 go on streaming; once one leaves, a new stream is served again. */
+static void
+test_connection_cap (void)
+{
+  static const char * const args[] = { "--amqp-queue-per-client", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_CHANNEL_MAX", "2", NULL };
+  g_autoptr(GSubprocess) server = NULL;
+  Client *clients[16];
+  g_autoptr(Client) refused = NULL;
+  g_autoptr(Client) again = NULL;
+  g_autofree char *event = NULL;
+  guint16 saved_port = env.port;
+  guint before = count_connections ();
+
+  server = spawn_server_full (rabbit.amqp_url, NULL, envs, args, &env.port);
+  wait_connected ();
+  assert_connections (before + 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *bindings = g_strdup_printf ("{\"bindings\":[{\"exchange\":\"%s\",\"routingKeyPattern\":\"cap.%u.#\"}]}",
+                                                   EXCHANGE, i);
+
+      clients[i] = client_connect (bindings);
+      client_expect (clients[i], READY);
+    }
+  assert_connections (before + 16);
+
+  /* The 17th: no connection to spare, no 17th connection either. */
+  refused = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "cap.refused.#") "]}");
+  event = client_next_event (refused);
+  g_test_message ("%s", event);
+  g_assert_nonnull (event);
+  g_assert_true (g_str_has_prefix (event, "event: error\n"));
+  g_assert_nonnull (strstr (event, "Too many subscriptions on one broker connection"));
+  client_expect_end (refused);
+  assert_connections (before + 16);
+
+  /* The others did not notice. */
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("cap.%u.x", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, "{}");
+    }
+  pi_test_rabbit_publish (&rabbit, "cap.refused.x", NULL, "{}");
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("cap.%u.x", i);
+
+      client_expect_key (clients[i], key);
+    }
+
+  /* A stream that leaves frees its connection's channel for the next. */
+  g_clear_pointer (&clients[5], client_free);
+  assert_connections (before + 15);
+  again = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "cap.again.#") "]}");
+  client_expect (again, READY);
+  pi_test_rabbit_publish (&rabbit, "cap.again.x", NULL, "{}");
+  client_expect_key (again, "cap.again.x");
+
+  g_clear_pointer (&again, client_free);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_clear_pointer (&clients[i], client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+  assert_connections (before);
+}
+
 /* --- leaving while a binding is slow ------------------------------------------------- */
 
 static void
@@ -1527,6 +1600,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/broker-drops", test_broker_drops);
   g_test_add_func ("/pi/amqp-shared/channel-limit", test_channel_limit);
   g_test_add_func ("/pi/amqp-shared/drops-uncounted", test_drops_uncounted);
+  g_test_add_func ("/pi/amqp-shared/connection-cap", test_connection_cap);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
