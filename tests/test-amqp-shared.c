@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
@@ -36,6 +37,7 @@ static PiTestRabbit rabbit;
 
 #define TOPIC_USER     "pi-topic"
 
+static void die_with_parent (gpointer data);
 static GSubprocess *spawn_server (const char *collapse,
                                   guint16    *port);
 static GSubprocess *spawn_server_at (const char *url,
@@ -1254,6 +1256,214 @@ test_broker_drops (void)
   env.port = saved_port;
 }
 
+/* --- drops while a resumable stream closes ----------------------------------- */
+
+/* A pulse-events on the node whose log, debug lines of its streams and
+ * its broker included, goes to @log_path (both streams merged, so in
+ * order): what the test waits for, instead of sleeping. */
+static GSubprocess *
+spawn_server_logged (const char         *log_path,
+                     const char * const *envs,
+                     const char * const *extra_args,
+                     guint16            *port)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + READ_TIMEOUT_S * G_USEC_PER_SEC;
+  const char *prefix = "Listening on http://127.0.0.1:";
+  GSubprocess *server;
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "pi-server pi-amqp", TRUE);
+  for (guint i = 0; envs != NULL && envs[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, envs[i], envs[i + 1], TRUE);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PULSE_EVENTS"));
+  g_ptr_array_add (argv, (gpointer) "--amqp");
+  g_ptr_array_add (argv, (gpointer) rabbit.amqp_url);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  server = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      const char *found;
+
+      if (g_file_get_contents (log_path, &text, NULL, NULL) &&
+          (found = strstr (text, prefix)) != NULL && strchr (found, '\n') != NULL)
+        {
+          *port = (guint16) atoi (found + strlen (prefix));
+          break;
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  g_assert_cmpuint (*port, >, 0);
+
+  return server;
+}
+
+/* The server's log so far, once it has a line with @needle. */
+static char *
+wait_log (const char *log_path,
+          const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log_path, &text, NULL, NULL) && strstr (text, needle) != NULL)
+        return g_steal_pointer (&text);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("No \"%s\" in the server's log for 60 s:\n%s", needle, text);
+      g_usleep (50 * 1000);
+    }
+}
+
+/* Messages waiting in the broker's queues but those counting drops. */
+static guint64
+broker_messages_waiting (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                             "name", "messages", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint64 n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", 2);
+
+      if (g_strv_length (fields) == 2 && !g_str_has_suffix (fields[0], "-dropped"))
+        n += g_ascii_strtoull (fields[1], NULL, 10);
+    }
+  return n;
+}
+
+/* A resumable event stream half-closes while the server still has much to
+ * write to it (the client stopped reading): the server ends it, but cannot
+ * finish before the client reads. Meanwhile the server falls behind and
+ * the broker drops messages from its one queue. The stream cannot tell
+ * the client any more: the stream that resumes its session must, so that
+ * what it prints and what it is told add up to all that was published. */
+static void
+test_drops_while_closing (void)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", "--ping-interval", "3600", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "1000", NULL };
+  const guint n_before = 700;   /* 11 MiB: more than the sockets between server and client hold */
+  const guint n_stopped = 3000; /* 48 MiB: far more than the queue and the sockets to the server */
+  g_autofree char *log_path = g_build_filename (rabbit.dir, "pulse-events-closing.log", NULL);
+  g_autofree char *escaped = g_uri_escape_string ("{\"bindings\":[" BINDING (EXCHANGE, "closing.#") "]}", NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  g_autofree char *ready = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *resume_path = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Client) closing = NULL;
+  g_autoptr(Client) resumed = NULL;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  g_autoptr(GError) error = NULL;
+  struct linger reset = { 1, 0 };
+  guint16 saved_port = env.port;
+  const char *found;
+  int status;
+  guint printed;
+  guint64 dropped;
+
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  server = spawn_server_logged (log_path, envs, args, &env.port);
+  wait_connected ();
+
+  closing = client_request (path, NULL, &status);
+  g_assert_cmpint (status, ==, 200);
+  ready = client_next_event (closing);
+  g_assert_nonnull (ready);
+  found = strstr (ready, "{\"session\":\"");
+  g_assert_nonnull (found);
+  session = g_strndup (found + strlen ("{\"session\":\""), 32);
+  /* A small window: the server's socket fills sooner. */
+  g_assert_true (g_socket_set_option (closing->socket, SOL_SOCKET, SO_RCVBUF, 16 * 1024, &error));
+  g_assert_no_error (error);
+
+  /* The client reads nothing more: the server has more for it than its
+   * socket takes, and waits. */
+  for (guint i = 0; i < n_before; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("closing.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (broker_messages_waiting () > 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (100 * 1000);
+      }
+  }
+
+  /* The client says it is done (a half-close): the server ends the stream,
+   * an `error` event after what it still has to write. */
+  g_assert_true (g_socket_shutdown (closing->socket, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+  g_free (wait_log (log_path, " hung up"));
+
+  /* Now the broker drops messages meant for the closing stream. */
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = n_before; i < n_before + n_stopped; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("closing.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  g_subprocess_send_signal (server, SIGCONT);
+  log = wait_log (log_path, "The broker dropped ");
+  /* They came while the stream was closing: it has not closed yet. */
+  g_assert_null (strstr (log, "Stream closed: "));
+
+  /* The client gives up on that connection (a reset), and resumes from
+   * where it stopped reading: after none. */
+  g_assert_cmpint (setsockopt (g_socket_get_fd (closing->socket), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), ==, 0);
+  g_clear_pointer (&closing, client_free);
+  g_free (wait_log (log_path, "Stream closed: "));
+
+  resume_path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=%s:0", escaped, session);
+  resumed = client_request (resume_path, NULL, &status);
+  g_assert_cmpint (status, ==, 200);
+  g_clear_pointer (&ready, g_free);
+  ready = client_next_event (resumed);
+  g_test_message ("%s", ready);
+  g_assert_nonnull (ready);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\n"));
+  g_assert_nonnull (strstr (ready, "\"resumed\":true"));
+
+  client_count_until (resumed, "closing.", n_before + n_stopped, &printed, &dropped);
+  g_test_message ("%u published: %u printed after the resume, %" G_GUINT64_FORMAT " dropped",
+                  n_before + n_stopped, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (printed, >=, n_before);
+
+  g_clear_pointer (&resumed, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
 #define NODLX_USER "pi-nodlx"
 
 /* A user who may declare queues but no exchange: the server's queue cannot
@@ -1601,6 +1811,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/channel-limit", test_channel_limit);
   g_test_add_func ("/pi/amqp-shared/drops-uncounted", test_drops_uncounted);
   g_test_add_func ("/pi/amqp-shared/connection-cap", test_connection_cap);
+  g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
