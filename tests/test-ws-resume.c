@@ -1140,7 +1140,9 @@ test_source_stall_reconnecting (void)
 
   WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 20);
   g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
-  log = wait_log (" resumed: session ");
+  /* The old socket's close and the resume may come in either order. */
+  g_free (wait_log (" resumed: session "));
+  log = wait_log ("WebSocket closed: ");
   closed = log_line (log, "WebSocket closed: ");
   g_test_message ("%s", closed);
   g_assert_nonnull (strstr (closed, " (4000 reconnecting)"));
@@ -1182,6 +1184,83 @@ test_source_stop_normal (void)
   wait_no_websockets (server);
   g_assert_cmpint (held_streams (server), ==, 0);
 
+  server_stop (server);
+  log_end ();
+}
+
+/* Message k.N with padding, the largest the server takes with
+ * --client-buffer 4096: as an event stream's event it fits a client's
+ * buffer, as a WebSocket data frame (its subscription's id and number
+ * added) it does not. */
+static void
+publish_largest (Server *server,
+                 guint   n)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1/publish", server->port);
+
+  for (gsize size = 4096; size > 3000; size--)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autofree char *padding = g_strnfill (size, 'x');
+      g_autofree char *body = g_strdup_printf ("[{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.%u\","
+                                               "\"payload\":{\"n\":%u,\"pad\":\"%s\"}}]", n, n, padding);
+      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+      g_autoptr(GBytes) answer = NULL;
+      g_autoptr(GError) error = NULL;
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+      answer = soup_session_send_and_read (http_session (), msg, NULL, &error);
+      g_assert_no_error (error);
+      if (soup_message_get_status (msg) == 200)
+        {
+          g_test_message ("Published k.%u with %" G_GSIZE_FORMAT " bytes of padding", n, size);
+          return;
+        }
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 413);
+    }
+  g_assert_not_reached ();
+}
+
+/* A message larger than --client-buffer is not sent, but said in a
+ * `dropped` frame whose "seq" is its number: the source goes on from
+ * there. Cut right after that frame, it resumes after the message, so it
+ * is not told the same loss again (the server would send it again, and
+ * find it too large again), and shows no gap. */
+static void
+test_source_dropped_seq (void)
+{
+  Server *server;
+  Watch *watch;
+  g_autofree char *log = NULL;
+  PiMessage *dropped = NULL;
+
+  log_start ("dropped-seq.log");
+  server = server_start ("--client-buffer", "4096", NULL);
+  watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+
+  publish_range (server, 1, 5);
+  publish_largest (server, 6);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DROPPED) == 1, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_DECODED), ==, 5);
+  for (guint i = 0; i < watch->messages->len; i++)
+    if (pi_message_get_kind (g_ptr_array_index (watch->messages, i)) == PI_MESSAGE_KIND_DROPPED)
+      dropped = g_ptr_array_index (watch->messages, i);
+  g_assert_cmpuint (pi_message_get_dropped_count (dropped), ==, 1);
+
+  g_assert_cmpuint (pi_kill_proxy_kill_all (server->proxy), ==, 1);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
+  log = wait_log (" resumed: session ");
+  g_assert_nonnull (strstr (log, " after message 6, 0 to replay"));
+
+  publish_range (server, 7, 10);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 9, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_DROPPED), ==, 1);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+
+  watch_free (watch);
   server_stop (server);
   log_end ();
 }
@@ -1278,6 +1357,7 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/source-other-server", test_source_other_server);
   g_test_add_func ("/pi/ws-resume/source-stall-reconnecting", test_source_stall_reconnecting);
   g_test_add_func ("/pi/ws-resume/source-stop-normal", test_source_stop_normal);
+  g_test_add_func ("/pi/ws-resume/source-dropped-seq", test_source_dropped_seq);
 
   return g_test_run ();
 }
