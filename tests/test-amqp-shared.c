@@ -1064,13 +1064,16 @@ ws_next (Ws *ws)
 }
 
 /* Connects to /subscription/raw, resumable, and subscribes to @bindings
- * (a JSON array) with "resume":true: returns after its subscribe_ack. */
+ * (a JSON array) with "resume":@resume (JSON): returns after its
+ * subscribe_ack, whose text goes to @ack_out if not NULL. */
 static Ws *
-ws_subscribe_resumable (const char *bindings)
+ws_subscribe_with (const char  *bindings,
+                   const char  *resume,
+                   char       **ack_out)
 {
   g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/subscription/raw", env.port);
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autofree char *subscribe = g_strdup_printf ("{\"type\":\"subscribe\",\"bindings\":%s,\"resume\":true}", bindings);
+  g_autofree char *subscribe = g_strdup_printf ("{\"type\":\"subscribe\",\"bindings\":%s,\"resume\":%s}", bindings, resume);
   g_autofree char *ack = NULL;
   g_autofree char *sub_ack = NULL;
   Ws *ws = g_new0 (Ws, 1);
@@ -1095,7 +1098,15 @@ ws_subscribe_resumable (const char *bindings)
   g_assert_nonnull (sub_ack);
   g_assert_true (g_str_has_prefix (sub_ack, "{\"type\":\"subscribe_ack\","));
   g_assert_nonnull (strstr (sub_ack, "\"session\":"));
+  if (ack_out != NULL)
+    *ack_out = g_steal_pointer (&sub_ack);
   return ws;
+}
+
+static Ws *
+ws_subscribe_resumable (const char *bindings)
+{
+  return ws_subscribe_with (bindings, "true", NULL);
 }
 
 /* As client_count_until (), for the data and dropped frames of @ws. */
@@ -1464,6 +1475,83 @@ test_drops_while_closing (void)
   env.port = saved_port;
 }
 
+/* The same for a resumable WebSocket subscription: the server closes its
+ * socket (--socket-lifetime, 4408), and the client has not taken the close
+ * yet when the broker drops messages meant for it. The subscription that
+ * resumes its session is told. */
+static void
+test_ws_drops_while_closing (void)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", "--socket-lifetime", "3", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "20",
+                                       "PULSE_EVENTS_WS_CLOSE_GRACE_MS", "300000", NULL };
+  const char *bindings = "[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"wsclosing.#\"}]";
+  const guint n_published = 3000;
+  g_autofree char *log_path = g_build_filename (rabbit.dir, "pulse-events-ws-closing.log", NULL);
+  g_autofree char *ack = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *resume = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Ws) closing = NULL;
+  g_autoptr(Ws) resumed = NULL;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  guint16 saved_port = env.port;
+  const char *found;
+  guint printed;
+  guint64 dropped;
+
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  server = spawn_server_logged (log_path, envs, args, &env.port);
+  wait_connected ();
+
+  closing = ws_subscribe_with (bindings, "true", &ack);
+  found = strstr (ack, "\"session\":\"");
+  g_assert_nonnull (found);
+  session = g_strndup (found + strlen ("\"session\":\""), 32);
+
+  /* The server closes the socket; the client, not iterating its main
+   * loop, does not answer. */
+  g_free (wait_log (log_path, " with 4408: "));
+
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = 0; i < n_published; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("wsclosing.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  g_subprocess_send_signal (server, SIGCONT);
+  log = wait_log (log_path, "The broker dropped ");
+  g_assert_null (strstr (log, "WebSocket closed: "));
+
+  /* Now the client takes the close, and resumes on another socket. */
+  while (!closing->closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (closing->conn), ==, 4408);
+  g_clear_pointer (&closing, ws_free);
+
+  g_clear_pointer (&ack, g_free);
+  resume = g_strdup_printf ("\"%s:0\"", session);
+  resumed = ws_subscribe_with (bindings, resume, &ack);
+  g_test_message ("%s", ack);
+  g_assert_nonnull (strstr (ack, "\"resumed\":true"));
+  ws_count_until (resumed, "wsclosing.", n_published, &printed, &dropped);
+  g_test_message ("%u published: %u received after the resume, %" G_GUINT64_FORMAT " dropped",
+                  n_published, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (printed, >, 0);
+
+  g_clear_pointer (&resumed, ws_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
 #define NODLX_USER "pi-nodlx"
 
 /* A user who may declare queues but no exchange: the server's queue cannot
@@ -1812,6 +1900,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/drops-uncounted", test_drops_uncounted);
   g_test_add_func ("/pi/amqp-shared/connection-cap", test_connection_cap);
   g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
+  g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
