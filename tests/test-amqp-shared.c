@@ -1366,7 +1366,7 @@ broker_messages_waiting (void)
  * the client any more: the stream that resumes its session must, so that
  * what it prints and what it is told add up to all that was published. */
 static void
-test_drops_while_closing (void)
+drops_then_resume (gboolean half_close)
 {
   static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
                                        "--resume-buffer", "1073741824", "--ping-interval", "3600", NULL };
@@ -1430,9 +1430,12 @@ test_drops_while_closing (void)
 
   /* The client says it is done (a half-close): the server ends the stream,
    * an `error` event after what it still has to write. */
-  g_assert_true (g_socket_shutdown (closing->socket, FALSE, TRUE, &error));
-  g_assert_no_error (error);
-  g_free (wait_log (log_path, " hung up"));
+  if (half_close)
+    {
+      g_assert_true (g_socket_shutdown (closing->socket, FALSE, TRUE, &error));
+      g_assert_no_error (error);
+      g_free (wait_log (log_path, " hung up"));
+    }
 
   /* Now the broker drops messages meant for the closing stream. */
   g_subprocess_send_signal (server, SIGSTOP);
@@ -1444,7 +1447,8 @@ test_drops_while_closing (void)
     }
   g_subprocess_send_signal (server, SIGCONT);
   log = wait_log (log_path, "The broker dropped ");
-  /* They came while the stream was closing: it has not closed yet. */
+  /* They came while the stream was closing or still open: it has not
+   * closed yet. */
   g_assert_null (strstr (log, "Stream closed: "));
 
   /* The client gives up on that connection (a reset), and resumes from
@@ -1473,6 +1477,21 @@ test_drops_while_closing (void)
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   env.port = saved_port;
+}
+
+static void
+test_drops_while_closing (void)
+{
+  drops_then_resume (TRUE);
+}
+
+/* The same, but the stream is open when the broker drops them, and the
+ * client then gives up on it without reading (a reset): the `dropped`
+ * event queued behind what it did not read must not be lost with it. */
+static void
+test_drops_before_reset (void)
+{
+  drops_then_resume (FALSE);
 }
 
 /* The same for a resumable WebSocket subscription: the server closes its
@@ -1901,6 +1920,14 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/connection-cap", test_connection_cap);
   g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
+  /* A known gap, not fixed yet: the count goes with the reset stream's
+   * queue, and the resume is never told (the test waits in vain). */
+  if (g_getenv ("PI_TEST_KNOWN_BUGS") != NULL)
+    g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
+  else
+    g_test_add_data_func ("/pi/amqp-shared/drops-before-reset",
+                          "known bug: drops told to a stream that is then reset are lost to its resume "
+                          "(PI_TEST_KNOWN_BUGS=1 runs it)", test_skipped);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
