@@ -1920,14 +1920,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/connection-cap", test_connection_cap);
   g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
-  /* A known gap, not fixed yet: the count goes with the reset stream's
-   * queue, and the resume is never told (the test waits in vain). */
-  if (g_getenv ("PI_TEST_KNOWN_BUGS") != NULL)
-    g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
-  else
-    g_test_add_data_func ("/pi/amqp-shared/drops-before-reset",
-                          "known bug: drops told to a stream that is then reset are lost to its resume "
-                          "(PI_TEST_KNOWN_BUGS=1 runs it)", test_skipped);
+  g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
