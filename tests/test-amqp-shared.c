@@ -1362,6 +1362,41 @@ broker_messages_waiting (void)
   return n;
 }
 
+/* Messages waiting in the queues that count drops: dead letters the
+ * stopped server has not taken. */
+static guint64
+broker_drops_waiting (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                             "name", "messages", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint64 n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", 2);
+
+      if (g_strv_length (fields) == 2 && g_str_has_suffix (fields[0], "-dropped"))
+        n += g_ascii_strtoull (fields[1], NULL, 10);
+    }
+  return n;
+}
+
+/* After publishing to a stopped server: until the broker has dropped some
+ * (a busy broker takes the publisher's messages late; resumed too early,
+ * the server would keep up with them). */
+static void
+wait_broker_drops (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (broker_drops_waiting () == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100 * 1000);
+    }
+}
+
 /* A resumable event stream half-closes while the server still has much to
  * write to it (the client stopped reading): the server ends it, but cannot
  * finish before the client reads. Meanwhile the server falls behind and
@@ -1449,6 +1484,7 @@ drops_then_resume (gboolean half_close)
 
       pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
     }
+  wait_broker_drops ();
   g_subprocess_send_signal (server, SIGCONT);
   log = wait_log (log_path, "The broker dropped ");
   /* They came while the stream was closing or still open: it has not
@@ -1548,6 +1584,7 @@ test_ws_drops_while_closing (void)
 
       pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
     }
+  wait_broker_drops ();
   g_subprocess_send_signal (server, SIGCONT);
   log = wait_log (log_path, "The broker dropped ");
   g_assert_null (strstr (log, "WebSocket closed: "));

@@ -1125,20 +1125,22 @@ test_source_stall_reconnecting (void)
 
   log_start ("stall.log");
   server = server_start (NULL);
-  /* Read when the source's worker starts. */
-  g_setenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS", "1", TRUE);
+  /* Read when the source's worker starts. Not 1 s: a busy machine may
+   * keep the running server from answering that soon. */
+  g_setenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS", "2", TRUE);
   watch = watch_start (pi_kill_proxy_get_port (server->proxy));
   g_unsetenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS");
 
-  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 20);
   publish_range (server, 1, 10);
   WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 10, 10);
 
   g_subprocess_send_signal (server->process, SIGSTOP);
-  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 20);
+  /* A ping, no pong, and libsoup's wait for the close's answer. */
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 30);
   g_subprocess_send_signal (server->process, SIGCONT);
 
-  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 20);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 30);
   g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
   /* The old socket's close and the resume may come in either order. */
   g_free (wait_log (" resumed: session "));
