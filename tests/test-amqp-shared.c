@@ -1612,6 +1612,94 @@ test_ws_drops_while_closing (void)
   env.port = saved_port;
 }
 
+/* As drops-before-reset, for a resumable WebSocket subscription: the
+ * client reads nothing while the server has 16 MiB for it, the broker
+ * drops more, and the client's connection ends without a close frame. */
+static void
+test_ws_drops_before_reset (void)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "1000", NULL };
+  const char *bindings = "[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"wsreset.#\"}]";
+  const guint n_before = 1000;
+  const guint n_stopped = 3000;
+  g_autofree char *log_path = g_build_filename (rabbit.dir, "pulse-events-ws-reset.log", NULL);
+  g_autofree char *ack = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *resume = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Ws) first = NULL;
+  g_autoptr(Ws) resumed = NULL;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  guint16 saved_port = env.port;
+  const char *found;
+  guint printed;
+  guint64 dropped;
+
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  server = spawn_server_logged (log_path, envs, args, &env.port);
+  wait_connected ();
+
+  first = ws_subscribe_with (bindings, "true", &ack);
+  found = strstr (ack, "\"session\":\"");
+  g_assert_nonnull (found);
+  session = g_strndup (found + strlen ("\"session\":\""), 32);
+
+  /* Not iterating the main loop, the client reads nothing. */
+  for (guint i = 0; i < n_before; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("wsreset.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (broker_messages_waiting () > 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (100 * 1000);
+      }
+  }
+
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = n_before; i < n_before + n_stopped; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("wsreset.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  wait_broker_drops ();
+  g_subprocess_send_signal (server, SIGCONT);
+  g_free (wait_log (log_path, "The broker dropped "));
+
+  /* The connection ends under the client, no close frame. */
+  g_signal_handlers_disconnect_by_data (first->conn, first);
+  g_io_stream_close (soup_websocket_connection_get_io_stream (first->conn), NULL, NULL);
+  g_clear_object (&first->conn);
+  g_clear_pointer (&first, ws_free);
+  g_free (wait_log (log_path, "WebSocket closed: "));
+
+  g_clear_pointer (&ack, g_free);
+  resume = g_strdup_printf ("\"%s:0\"", session);
+  resumed = ws_subscribe_with (bindings, resume, &ack);
+  g_test_message ("%s", ack);
+  g_assert_nonnull (strstr (ack, "\"resumed\":true"));
+  ws_count_until (resumed, "wsreset.", n_before + n_stopped, &printed, &dropped);
+  g_test_message ("%u published: %u received after the resume, %" G_GUINT64_FORMAT " dropped",
+                  n_before + n_stopped, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+
+  g_clear_pointer (&resumed, ws_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
 #define NODLX_USER "pi-nodlx"
 
 /* A user who may declare queues but no exchange: the server's queue cannot
@@ -1962,6 +2050,16 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
+  /* A known gap, not fixed here (src/server/pi-server-ws.c is being
+   * split): a `dropped` frame for the broker's drops still queued in a
+   * socket that is then lost is not handed to the session, and the
+   * resume is never told (the test waits in vain). */
+  if (g_getenv ("PI_TEST_KNOWN_BUGS") != NULL)
+    g_test_add_func ("/pi/amqp-shared/ws-drops-before-reset", test_ws_drops_before_reset);
+  else
+    g_test_add_data_func ("/pi/amqp-shared/ws-drops-before-reset",
+                          "known bug: drops told to a WebSocket subscription whose socket is then lost are lost "
+                          "to its resume (PI_TEST_KNOWN_BUGS=1 runs it)", test_skipped);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
