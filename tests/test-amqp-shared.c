@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include "pi-amqp-client.h"
@@ -36,6 +38,7 @@ static PiTestRabbit rabbit;
 
 #define TOPIC_USER     "pi-topic"
 
+static void die_with_parent (gpointer data);
 static GSubprocess *spawn_server (const char *collapse,
                                   guint16    *port);
 static GSubprocess *spawn_server_at (const char *url,
@@ -1062,13 +1065,16 @@ ws_next (Ws *ws)
 }
 
 /* Connects to /subscription/raw, resumable, and subscribes to @bindings
- * (a JSON array) with "resume":true: returns after its subscribe_ack. */
+ * (a JSON array) with "resume":@resume (JSON): returns after its
+ * subscribe_ack, whose text goes to @ack_out if not NULL. */
 static Ws *
-ws_subscribe_resumable (const char *bindings)
+ws_subscribe_with (const char  *bindings,
+                   const char  *resume,
+                   char       **ack_out)
 {
   g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u/subscription/raw", env.port);
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autofree char *subscribe = g_strdup_printf ("{\"type\":\"subscribe\",\"bindings\":%s,\"resume\":true}", bindings);
+  g_autofree char *subscribe = g_strdup_printf ("{\"type\":\"subscribe\",\"bindings\":%s,\"resume\":%s}", bindings, resume);
   g_autofree char *ack = NULL;
   g_autofree char *sub_ack = NULL;
   Ws *ws = g_new0 (Ws, 1);
@@ -1093,7 +1099,15 @@ ws_subscribe_resumable (const char *bindings)
   g_assert_nonnull (sub_ack);
   g_assert_true (g_str_has_prefix (sub_ack, "{\"type\":\"subscribe_ack\","));
   g_assert_nonnull (strstr (sub_ack, "\"session\":"));
+  if (ack_out != NULL)
+    *ack_out = g_steal_pointer (&sub_ack);
   return ws;
+}
+
+static Ws *
+ws_subscribe_resumable (const char *bindings)
+{
+  return ws_subscribe_with (bindings, "true", NULL);
 }
 
 /* As client_count_until (), for the data and dropped frames of @ws. */
@@ -1254,6 +1268,438 @@ test_broker_drops (void)
   env.port = saved_port;
 }
 
+/* --- drops while a resumable stream closes ----------------------------------- */
+
+/* A pulse-events on the node whose log, debug lines of its streams and
+ * its broker included, goes to @log_path (both streams merged, so in
+ * order): what the test waits for, instead of sleeping. */
+static GSubprocess *
+spawn_server_logged (const char         *log_path,
+                     const char * const *envs,
+                     const char * const *extra_args,
+                     guint16            *port)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + READ_TIMEOUT_S * G_USEC_PER_SEC;
+  const char *prefix = "Listening on http://127.0.0.1:";
+  GSubprocess *server;
+
+  /* Not a log of an earlier server, whose port is gone. */
+  g_unlink (log_path);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "pi-server pi-amqp", TRUE);
+  for (guint i = 0; envs != NULL && envs[i] != NULL; i += 2)
+    g_subprocess_launcher_setenv (launcher, envs[i], envs[i + 1], TRUE);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PULSE_EVENTS"));
+  g_ptr_array_add (argv, (gpointer) "--amqp");
+  g_ptr_array_add (argv, (gpointer) rabbit.amqp_url);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, NULL);
+  server = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      const char *found;
+
+      if (g_file_get_contents (log_path, &text, NULL, NULL) &&
+          (found = strstr (text, prefix)) != NULL && strchr (found, '\n') != NULL)
+        {
+          *port = (guint16) atoi (found + strlen (prefix));
+          break;
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  g_assert_cmpuint (*port, >, 0);
+
+  return server;
+}
+
+/* The server's log so far, once it has a line with @needle. */
+static char *
+wait_log (const char *log_path,
+          const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (log_path, &text, NULL, NULL) && strstr (text, needle) != NULL)
+        return g_steal_pointer (&text);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("No \"%s\" in the server's log for 60 s:\n%s", needle, text);
+      g_usleep (50 * 1000);
+    }
+}
+
+/* Messages waiting in the broker's queues but those counting drops. */
+static guint64
+broker_messages_waiting (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                             "name", "messages", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint64 n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", 2);
+
+      if (g_strv_length (fields) == 2 && !g_str_has_suffix (fields[0], "-dropped"))
+        n += g_ascii_strtoull (fields[1], NULL, 10);
+    }
+  return n;
+}
+
+/* Messages waiting in the queues that count drops: dead letters the
+ * stopped server has not taken. */
+static guint64
+broker_drops_waiting (void)
+{
+  g_autofree char *out = pi_test_rabbit_ctl (&rabbit, "list_queues", "--quiet", "--no-table-headers",
+                                             "name", "messages", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint64 n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit (lines[i], "\t", 2);
+
+      if (g_strv_length (fields) == 2 && g_str_has_suffix (fields[0], "-dropped"))
+        n += g_ascii_strtoull (fields[1], NULL, 10);
+    }
+  return n;
+}
+
+/* After publishing to a stopped server: until the broker has dropped some
+ * (a busy broker takes the publisher's messages late; resumed too early,
+ * the server would keep up with them). */
+static void
+wait_broker_drops (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (broker_drops_waiting () == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100 * 1000);
+    }
+}
+
+/* A resumable event stream half-closes while the server still has much to
+ * write to it (the client stopped reading): the server ends it, but cannot
+ * finish before the client reads. Meanwhile the server falls behind and
+ * the broker drops messages from its one queue. The stream cannot tell
+ * the client any more: the stream that resumes its session must, so that
+ * what it prints and what it is told add up to all that was published. */
+static void
+drops_then_resume (gboolean half_close)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", "--ping-interval", "3600", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "1000", NULL };
+  const guint n_before = 1000;  /* 16 MiB: more than the sockets between server and client hold */
+  const guint n_stopped = 3000; /* 48 MiB: far more than the queue and the sockets to the server */
+  g_autofree char *log_path = g_build_filename (rabbit.dir, half_close ? "pulse-events-closing.log"
+                                                                      : "pulse-events-reset.log", NULL);
+  g_autofree char *escaped = g_uri_escape_string ("{\"bindings\":[" BINDING (EXCHANGE, "closing.#") "]}", NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=1", escaped);
+  g_autofree char *ready = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *resume_path = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Client) closing = NULL;
+  g_autoptr(Client) resumed = NULL;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  g_autoptr(GError) error = NULL;
+  struct linger reset = { 1, 0 };
+  guint16 saved_port = env.port;
+  const char *found;
+  int status;
+  guint printed;
+  guint64 dropped;
+
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  server = spawn_server_logged (log_path, envs, args, &env.port);
+  wait_connected ();
+
+  closing = client_request (path, NULL, &status);
+  g_assert_cmpint (status, ==, 200);
+  ready = client_next_event (closing);
+  g_assert_nonnull (ready);
+  found = strstr (ready, "{\"session\":\"");
+  g_assert_nonnull (found);
+  session = g_strndup (found + strlen ("{\"session\":\""), 32);
+  /* A small window: the server's socket fills sooner. */
+  g_assert_true (g_socket_set_option (closing->socket, SOL_SOCKET, SO_RCVBUF, 16 * 1024, &error));
+  g_assert_no_error (error);
+
+  /* The client reads nothing more: the server has more for it than its
+   * socket takes, and waits. */
+  for (guint i = 0; i < n_before; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("closing.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (broker_messages_waiting () > 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (100 * 1000);
+      }
+  }
+
+  /* The client says it is done (a half-close): the server ends the stream,
+   * an `error` event after what it still has to write. */
+  if (half_close)
+    {
+      g_assert_true (g_socket_shutdown (closing->socket, FALSE, TRUE, &error));
+      g_assert_no_error (error);
+      g_free (wait_log (log_path, " hung up"));
+    }
+
+  /* Now the broker drops messages meant for the closing stream. */
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = n_before; i < n_before + n_stopped; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("closing.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  wait_broker_drops ();
+  g_subprocess_send_signal (server, SIGCONT);
+  log = wait_log (log_path, "The broker dropped ");
+  /* They came while the stream was closing or still open: it has not
+   * closed yet. */
+  g_assert_null (strstr (log, "Stream closed: "));
+
+  /* The client gives up on that connection (a reset), and resumes from
+   * where it stopped reading: after none. */
+  g_assert_cmpint (setsockopt (g_socket_get_fd (closing->socket), SOL_SOCKET, SO_LINGER, &reset, sizeof reset), ==, 0);
+  g_clear_pointer (&closing, client_free);
+  g_free (wait_log (log_path, "Stream closed: "));
+
+  resume_path = g_strdup_printf ("/api/events/v1/connect/?bindings=%s&resume=%s:0", escaped, session);
+  resumed = client_request (resume_path, NULL, &status);
+  g_assert_cmpint (status, ==, 200);
+  g_clear_pointer (&ready, g_free);
+  ready = client_next_event (resumed);
+  g_test_message ("%s", ready);
+  g_assert_nonnull (ready);
+  g_assert_true (g_str_has_prefix (ready, "event: ready\n"));
+  g_assert_nonnull (strstr (ready, "\"resumed\":true"));
+
+  client_count_until (resumed, "closing.", n_before + n_stopped, &printed, &dropped);
+  g_test_message ("%u published: %u printed after the resume, %" G_GUINT64_FORMAT " dropped",
+                  n_before + n_stopped, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (printed, >=, n_before);
+
+  g_clear_pointer (&resumed, client_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
+static void
+test_drops_while_closing (void)
+{
+  drops_then_resume (TRUE);
+}
+
+/* The same, but the stream is open when the broker drops them, and the
+ * client then gives up on it without reading (a reset): the `dropped`
+ * event queued behind what it did not read must not be lost with it. */
+static void
+test_drops_before_reset (void)
+{
+  drops_then_resume (FALSE);
+}
+
+/* The same for a resumable WebSocket subscription: the server closes its
+ * socket (--socket-lifetime, 4408), and the client has not taken the close
+ * yet when the broker drops messages meant for it. The subscription that
+ * resumes its session is told. */
+static void
+test_ws_drops_while_closing (void)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", "--socket-lifetime", "5", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "20",
+                                       "PULSE_EVENTS_WS_CLOSE_GRACE_MS", "300000", NULL };
+  const char *bindings = "[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"wsclosing.#\"}]";
+  const guint n_published = 3000;
+  g_autofree char *log_path = g_build_filename (rabbit.dir, "pulse-events-ws-closing.log", NULL);
+  g_autofree char *ack = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *resume = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Ws) closing = NULL;
+  g_autoptr(Ws) resumed = NULL;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  guint16 saved_port = env.port;
+  const char *found;
+  guint printed;
+  guint64 dropped;
+
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  server = spawn_server_logged (log_path, envs, args, &env.port);
+  wait_connected ();
+
+  closing = ws_subscribe_with (bindings, "true", &ack);
+  found = strstr (ack, "\"session\":\"");
+  g_assert_nonnull (found);
+  session = g_strndup (found + strlen ("\"session\":\""), 32);
+
+  /* The server closes the socket; the client, not iterating its main
+   * loop, does not answer. */
+  g_free (wait_log (log_path, " with 4408: "));
+
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = 0; i < n_published; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("wsclosing.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  wait_broker_drops ();
+  g_subprocess_send_signal (server, SIGCONT);
+  log = wait_log (log_path, "The broker dropped ");
+  g_assert_null (strstr (log, "WebSocket closed: "));
+
+  /* Now the client takes the close, and resumes on another socket. */
+  while (!closing->closed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (soup_websocket_connection_get_close_code (closing->conn), ==, 4408);
+  g_clear_pointer (&closing, ws_free);
+
+  g_clear_pointer (&ack, g_free);
+  resume = g_strdup_printf ("\"%s:0\"", session);
+  resumed = ws_subscribe_with (bindings, resume, &ack);
+  g_test_message ("%s", ack);
+  g_assert_nonnull (strstr (ack, "\"resumed\":true"));
+  ws_count_until (resumed, "wsclosing.", n_published, &printed, &dropped);
+  g_test_message ("%u published: %u received after the resume, %" G_GUINT64_FORMAT " dropped",
+                  n_published, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (printed, >, 0);
+
+  g_clear_pointer (&resumed, ws_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
+/* As drops-before-reset, for a resumable WebSocket subscription: the
+ * client reads nothing while the server has 16 MiB for it, the broker
+ * drops more, and the client's connection ends without a close frame. */
+static void
+test_ws_drops_before_reset (void)
+{
+  static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                       "--resume-buffer", "1073741824", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "1000", NULL };
+  const char *bindings = "[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"wsreset.#\"}]";
+  const guint n_before = 1000;
+  const guint n_stopped = 3000;
+  g_autofree char *log_path = g_build_filename (rabbit.dir, "pulse-events-ws-reset.log", NULL);
+  g_autofree char *ack = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *resume = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(Ws) first = NULL;
+  g_autoptr(Ws) resumed = NULL;
+  g_autoptr(GString) payload = g_string_new ("{\"padding\":\"");
+  guint16 saved_port = env.port;
+  const char *found;
+  guint printed;
+  guint64 dropped;
+
+  for (guint i = 0; i < 16 * 1024; i++)
+    g_string_append_c (payload, 'x');
+  g_string_append (payload, "\"}");
+
+  server = spawn_server_logged (log_path, envs, args, &env.port);
+  wait_connected ();
+
+  first = ws_subscribe_with (bindings, "true", &ack);
+  found = strstr (ack, "\"session\":\"");
+  g_assert_nonnull (found);
+  session = g_strndup (found + strlen ("\"session\":\""), 32);
+
+  /* Not iterating the main loop, the client reads nothing. */
+  for (guint i = 0; i < n_before; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("wsreset.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  {
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+    while (broker_messages_waiting () > 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (100 * 1000);
+      }
+  }
+
+  g_subprocess_send_signal (server, SIGSTOP);
+  for (guint i = n_before; i < n_before + n_stopped; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("wsreset.%u", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, payload->str);
+    }
+  wait_broker_drops ();
+  g_subprocess_send_signal (server, SIGCONT);
+  g_free (wait_log (log_path, "The broker dropped "));
+
+  /* The connection ends under the client, no close frame. */
+  g_signal_handlers_disconnect_by_data (first->conn, first);
+  g_io_stream_close (soup_websocket_connection_get_io_stream (first->conn), NULL, NULL);
+  g_clear_object (&first->conn);
+  g_clear_pointer (&first, ws_free);
+  g_free (wait_log (log_path, "WebSocket closed: "));
+
+  g_clear_pointer (&ack, g_free);
+  resume = g_strdup_printf ("\"%s:0\"", session);
+  resumed = ws_subscribe_with (bindings, resume, &ack);
+  g_test_message ("%s", ack);
+  g_assert_nonnull (strstr (ack, "\"resumed\":true"));
+  ws_count_until (resumed, "wsreset.", n_before + n_stopped, &printed, &dropped);
+  g_test_message ("%u published: %u received after the resume, %" G_GUINT64_FORMAT " dropped",
+                  n_before + n_stopped, printed, dropped);
+  g_assert_cmpuint (dropped, >, 0);
+
+  g_clear_pointer (&resumed, ws_free);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+}
+
 #define NODLX_USER "pi-nodlx"
 
 /* A user who may declare queues but no exchange: the server's queue cannot
@@ -1352,6 +1798,79 @@ test_channel_limit (void)
   /* The first stays, for the next stream. */
   assert_connections (before + 1);
 
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  env.port = saved_port;
+  assert_connections (before);
+}
+
+/* Past the most connections the server opens (16): with one stream a
+ * connection (channel_max 2, one the connection's own), 16 streams take 16
+ * connections, the 17th is refused with an `error` event in words, and the
+ * 16 go on streaming; once one leaves, a new stream is served again. */
+static void
+test_connection_cap (void)
+{
+  static const char * const args[] = { "--amqp-queue-per-client", NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_CHANNEL_MAX", "2", NULL };
+  g_autoptr(GSubprocess) server = NULL;
+  Client *clients[16];
+  g_autoptr(Client) refused = NULL;
+  g_autoptr(Client) again = NULL;
+  g_autofree char *event = NULL;
+  guint16 saved_port = env.port;
+  guint before = count_connections ();
+
+  server = spawn_server_full (rabbit.amqp_url, NULL, envs, args, &env.port);
+  wait_connected ();
+  assert_connections (before + 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *bindings = g_strdup_printf ("{\"bindings\":[{\"exchange\":\"%s\",\"routingKeyPattern\":\"cap.%u.#\"}]}",
+                                                   EXCHANGE, i);
+
+      clients[i] = client_connect (bindings);
+      client_expect (clients[i], READY);
+    }
+  assert_connections (before + 16);
+
+  /* The 17th: no connection to spare, no 17th connection either. */
+  refused = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "cap.refused.#") "]}");
+  event = client_next_event (refused);
+  g_test_message ("%s", event);
+  g_assert_nonnull (event);
+  g_assert_true (g_str_has_prefix (event, "event: error\n"));
+  g_assert_nonnull (strstr (event, "Too many subscriptions on one broker connection"));
+  client_expect_end (refused);
+  assert_connections (before + 16);
+
+  /* The others did not notice. */
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("cap.%u.x", i);
+
+      pi_test_rabbit_publish (&rabbit, key, NULL, "{}");
+    }
+  pi_test_rabbit_publish (&rabbit, "cap.refused.x", NULL, "{}");
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("cap.%u.x", i);
+
+      client_expect_key (clients[i], key);
+    }
+
+  /* A stream that leaves frees its connection's channel for the next. */
+  g_clear_pointer (&clients[5], client_free);
+  assert_connections (before + 15);
+  again = client_connect ("{\"bindings\":[" BINDING (EXCHANGE, "cap.again.#") "]}");
+  client_expect (again, READY);
+  pi_test_rabbit_publish (&rabbit, "cap.again.x", NULL, "{}");
+  client_expect_key (again, "cap.again.x");
+
+  g_clear_pointer (&again, client_free);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_clear_pointer (&clients[i], client_free);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   env.port = saved_port;
@@ -1527,6 +2046,20 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/broker-drops", test_broker_drops);
   g_test_add_func ("/pi/amqp-shared/channel-limit", test_channel_limit);
   g_test_add_func ("/pi/amqp-shared/drops-uncounted", test_drops_uncounted);
+  g_test_add_func ("/pi/amqp-shared/connection-cap", test_connection_cap);
+  g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
+  g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
+  g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
+  /* A known gap, not fixed here (src/server/pi-server-ws.c is being
+   * split): a `dropped` frame for the broker's drops still queued in a
+   * socket that is then lost is not handed to the session, and the
+   * resume is never told (the test waits in vain). */
+  if (g_getenv ("PI_TEST_KNOWN_BUGS") != NULL)
+    g_test_add_func ("/pi/amqp-shared/ws-drops-before-reset", test_ws_drops_before_reset);
+  else
+    g_test_add_data_func ("/pi/amqp-shared/ws-drops-before-reset",
+                          "known bug: drops told to a WebSocket subscription whose socket is then lost are lost "
+                          "to its resume (PI_TEST_KNOWN_BUGS=1 runs it)", test_skipped);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);

@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -49,6 +50,10 @@ typedef struct
   guint16      port;
   PiKillProxy *proxy;
 } Server;
+
+/* Where the next server_start () writes the server's log (its stderr),
+ * if not NULL. */
+static char *server_log_path;
 
 static void
 die_with_parent (gpointer user_data)
@@ -81,6 +86,8 @@ server_start (const char *first_arg,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (server_log_path != NULL)
+    g_subprocess_launcher_set_stderr_file_path (launcher, server_log_path);
   /* A warning in the server must not abort it: it is under test. */
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
@@ -1054,6 +1061,212 @@ test_source_split (void)
   server_stop (server);
 }
 
+/* The server's log so far, once it has a line with @needle. */
+static char *
+wait_log (const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (server_log_path, &text, NULL, NULL) && strstr (text, needle) != NULL)
+        return g_steal_pointer (&text);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("No \"%s\" in the server's log for %d s:\n%s", needle, TIMEOUT_S, text);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* The line of @log that starts with @prefix (after GLib's own). */
+static char *
+log_line (const char *log,
+          const char *prefix)
+{
+  const char *found = strstr (log, prefix);
+
+  g_assert_nonnull (found);
+  return g_strndup (found, strcspn (found, "\n"));
+}
+
+static void
+log_start (const char *name)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-ws-resume-XXXXXX", NULL);
+
+  g_assert_nonnull (dir);
+  server_log_path = g_build_filename (dir, name, NULL);
+}
+
+static void
+log_end (void)
+{
+  g_autofree char *dir = g_path_get_dirname (server_log_path);
+
+  g_unlink (server_log_path);
+  g_rmdir (dir);
+  g_clear_pointer (&server_log_path, g_free);
+}
+
+/* The server stops answering (stopped, as a stalled network or host
+ * looks): the source finds it out by its keep-alive pings and leaves the
+ * socket for another with 4000 ("reconnecting"), not 1000, so the server
+ * holds the subscription; once the server answers again the source
+ * resumes it, nothing lost. */
+static void
+test_source_stall_reconnecting (void)
+{
+  Server *server;
+  Watch *watch;
+  g_autofree char *log = NULL;
+  g_autofree char *closed = NULL;
+
+  log_start ("stall.log");
+  server = server_start (NULL);
+  /* Read when the source's worker starts. Not 1 s: a busy machine may
+   * keep the running server from answering that soon. */
+  g_setenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS", "2", TRUE);
+  watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+  g_unsetenv ("PI_SOURCE_WS_KEEPALIVE_SECONDS");
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 20);
+  publish_range (server, 1, 10);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 10, 10);
+
+  g_subprocess_send_signal (server->process, SIGSTOP);
+  /* A ping, no pong, and libsoup's wait for the close's answer. */
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 30);
+  g_subprocess_send_signal (server->process, SIGCONT);
+
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 30);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
+  /* The old socket's close and the resume may come in either order. */
+  g_free (wait_log (" resumed: session "));
+  log = wait_log ("WebSocket closed: ");
+  closed = log_line (log, "WebSocket closed: ");
+  g_test_message ("%s", closed);
+  g_assert_nonnull (strstr (closed, " (4000 reconnecting)"));
+  g_assert_nonnull (strstr (log, " after message 10,"));
+
+  publish_range (server, 11, 20);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 20, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+  assert_exactly_once (watch, 20);
+
+  watch_free (watch);
+  server_stop (server);
+  log_end ();
+}
+
+/* The user stops listening: the source closes with 1000, and the server
+ * ends the subscription's session instead of holding it. */
+static void
+test_source_stop_normal (void)
+{
+  Server *server;
+  Watch *watch;
+  g_autofree char *log = NULL;
+  g_autofree char *closed = NULL;
+
+  log_start ("stop.log");
+  server = server_start (NULL);
+  watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  publish_range (server, 1, 5);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 5, 10);
+  g_assert_cmpint (held_streams (server), ==, 0);
+
+  watch_free (watch);
+  log = wait_log ("WebSocket closed: ");
+  closed = log_line (log, "WebSocket closed: ");
+  g_test_message ("%s", closed);
+  g_assert_nonnull (strstr (closed, " (1000)"));
+  wait_no_websockets (server);
+  g_assert_cmpint (held_streams (server), ==, 0);
+
+  server_stop (server);
+  log_end ();
+}
+
+/* Message k.N with padding, the largest the server takes with
+ * --client-buffer 4096: as an event stream's event it fits a client's
+ * buffer, as a WebSocket data frame (its subscription's id and number
+ * added) it does not. */
+static void
+publish_largest (Server *server,
+                 guint   n)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1/publish", server->port);
+
+  for (gsize size = 4096; size > 3000; size--)
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+      g_autofree char *padding = g_strnfill (size, 'x');
+      g_autofree char *body = g_strdup_printf ("[{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"k.%u\","
+                                               "\"payload\":{\"n\":%u,\"pad\":\"%s\"}}]", n, n, padding);
+      g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
+      g_autoptr(GBytes) answer = NULL;
+      g_autoptr(GError) error = NULL;
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+      answer = soup_session_send_and_read (http_session (), msg, NULL, &error);
+      g_assert_no_error (error);
+      if (soup_message_get_status (msg) == 200)
+        {
+          g_test_message ("Published k.%u with %" G_GSIZE_FORMAT " bytes of padding", n, size);
+          return;
+        }
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 413);
+    }
+  g_assert_not_reached ();
+}
+
+/* A message larger than --client-buffer is not sent, but said in a
+ * `dropped` frame whose "seq" is its number: the source goes on from
+ * there. Cut right after that frame, it resumes after the message, so it
+ * is not told the same loss again (the server would send it again, and
+ * find it too large again), and shows no gap. */
+static void
+test_source_dropped_seq (void)
+{
+  Server *server;
+  Watch *watch;
+  g_autofree char *log = NULL;
+  PiMessage *dropped = NULL;
+
+  log_start ("dropped-seq.log");
+  server = server_start ("--client-buffer", "4096", NULL);
+  watch = watch_start (pi_kill_proxy_get_port (server->proxy));
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+
+  publish_range (server, 1, 5);
+  publish_largest (server, 6);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DROPPED) == 1, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_DECODED), ==, 5);
+  for (guint i = 0; i < watch->messages->len; i++)
+    if (pi_message_get_kind (g_ptr_array_index (watch->messages, i)) == PI_MESSAGE_KIND_DROPPED)
+      dropped = g_ptr_array_index (watch->messages, i);
+  g_assert_cmpuint (pi_message_get_dropped_count (dropped), ==, 1);
+
+  g_assert_cmpuint (pi_kill_proxy_kill_all (server->proxy), ==, 1);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_RECONNECTING, 10);
+  WAIT_UNTIL (pi_source_get_state (watch->source) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpstr (pi_source_get_state_text (watch->source), ==, "Live: reconnected, nothing lost");
+  log = wait_log (" resumed: session ");
+  g_assert_nonnull (strstr (log, " after message 6, 0 to replay"));
+
+  publish_range (server, 7, 10);
+  WAIT_UNTIL (count_kind (watch, PI_MESSAGE_KIND_DECODED) == 9, 10);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_DROPPED), ==, 1);
+  g_assert_cmpuint (count_kind (watch, PI_MESSAGE_KIND_GAP), ==, 0);
+
+  watch_free (watch);
+  server_stop (server);
+  log_end ();
+}
+
 /* A web-server stand-in: the plain protocol, its own Server header. */
 typedef struct
 {
@@ -1144,6 +1357,9 @@ main (int   argc,
   g_test_add_func ("/pi/ws-resume/source-lifetime", test_source_lifetime);
   g_test_add_func ("/pi/ws-resume/source-split", test_source_split);
   g_test_add_func ("/pi/ws-resume/source-other-server", test_source_other_server);
+  g_test_add_func ("/pi/ws-resume/source-stall-reconnecting", test_source_stall_reconnecting);
+  g_test_add_func ("/pi/ws-resume/source-stop-normal", test_source_stop_normal);
+  g_test_add_func ("/pi/ws-resume/source-dropped-seq", test_source_dropped_seq);
 
   return g_test_run ();
 }

@@ -506,6 +506,13 @@ on_error (SoupWebsocketConnection *ws,
   g_debug ("WebSocket error: %s", error->message);
   if (w->ws_error == NULL)
     w->ws_error = g_error_copy (error);
+
+  /* No pong in time: a stalled socket this client leaves for another.
+   * Closed with 4000 ("reconnecting") before libsoup closes it with its
+   * 1008, as docs/PROTOCOL.md 8 says our clients do. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION) &&
+      soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (ws, PI_WS_CLOSE_RECONNECTING, "reconnecting");
 }
 
 static void

@@ -71,11 +71,22 @@ struct _PiServerClient
   guint64            n_dropped_total;
   guint64            dropped_slow;  /* not yet reported: the queue was full */
   guint64            dropped_large; /* not yet reported: larger than the whole buffer */
+  guint64            dropped_broker; /* of dropped_slow: the broker's, on a resumable stream */
+  guint64            bytes_written;  /* taken by the socket so far */
+  GArray            *broker_reports; /* of BrokerReport: queued, not yet taken by the socket */
   gboolean           ready;
   gboolean           resumed;
   gboolean           closing;
   gboolean           stream_closed;
 };
+
+/* A `dropped` event that counts @count of the broker's drops, taken by the
+ * socket once bytes_written reaches @end. */
+typedef struct
+{
+  guint64 end;
+  guint64 count;
+} BrokerReport;
 
 char *
 pi_server_describe_peer (SoupServerMessage *msg)
@@ -215,6 +226,40 @@ client_report_dropped (PiServerClient *client)
 
   client_report_dropped_reason (client, &client->dropped_large, "too-large");
   client_report_dropped_reason (client, &client->dropped_slow, "too-slow");
+
+  /* Until the socket takes it, the broker's part of the count is not
+   * said: a stream reset before then leaves it to the resume. */
+  if (client->dropped_broker > 0)
+    {
+      BrokerReport report = { client->bytes_written + pi_event_queue_get_bytes (client->queue),
+                              client->dropped_broker };
+
+      if (client->broker_reports == NULL)
+        client->broker_reports = g_array_new (FALSE, FALSE, sizeof (BrokerReport));
+      g_array_append_val (client->broker_reports, report);
+      client->dropped_broker = 0;
+    }
+}
+
+/* The broker's drops @client was to report but the socket did not take
+ * (the stream was reset, or is being replaced): the stream that resumes
+ * the session must say them, messages of it are never numbered. */
+static guint64
+client_take_untold_broker_drops (PiServerClient *client)
+{
+  guint64 n = client->dropped_broker;
+
+  client->dropped_broker = 0;
+  for (guint i = 0; client->broker_reports != NULL && i < client->broker_reports->len; i++)
+    {
+      BrokerReport *report = &g_array_index (client->broker_reports, BrokerReport, i);
+
+      if (report->end > client->bytes_written)
+        n += report->count;
+    }
+  if (client->broker_reports != NULL)
+    g_array_set_size (client->broker_reports, 0);
+  return n;
 }
 
 void
@@ -330,6 +375,8 @@ pi_server_client_add_dropped (PiServerClient *client,
 
   client->dropped_slow += count;
   client->n_dropped_total += count;
+  if (client->session != NULL)
+    client->dropped_broker += count;
   if (client->ready && client_has_room (client, 256))
     client_report_dropped (client);
 }
@@ -437,9 +484,14 @@ static void
 client_detach_session (PiServerClient *client)
 {
   PiServerSession *session = g_steal_pointer (&client->session);
+  guint64 untold = client_take_untold_broker_drops (client);
 
   if (session != NULL)
-    pi_server_session_release (session);
+    {
+      if (untold > 0)
+        pi_server_session_add_dropped (session, untold);
+      pi_server_session_release (session);
+    }
 }
 
 /* What the session tells its event stream. */
@@ -511,15 +563,20 @@ client_start_session (PiServerClient *client,
       return;
     }
 
-  /* The old connection may not be known to be gone yet: it is now. */
+  /* The old connection may not be known to be gone yet: it is now. What
+   * the broker dropped and it did not say, this one says. */
+  client->session = session;
   old = pi_server_session_attach (session, client);
   if (old != NULL)
     {
+      guint64 untold = client_take_untold_broker_drops (old);
+
       old->session = NULL;
       pi_server_client_end (old, NULL);
+      if (untold > 0)
+        pi_server_client_add_dropped (client, untold);
     }
 
-  client->session = session;
   client->resumed = TRUE;
   first_seq = pi_server_session_get_first_seq (session);
   last_seq = pi_server_session_get_last_seq (session);
@@ -599,8 +656,15 @@ client_write (PiServerClient *client)
 {
   GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (client->stream));
   g_autoptr(GError) error = NULL;
+  guint64 queued = pi_event_queue_get_bytes (client->queue);
+  PiEventQueueResult result = pi_event_queue_write (client->queue, output, &error);
 
-  switch (pi_event_queue_write (client->queue, output, &error))
+  client->bytes_written += queued - pi_event_queue_get_bytes (client->queue);
+  while (client->broker_reports != NULL && client->broker_reports->len > 0 &&
+         g_array_index (client->broker_reports, BrokerReport, 0).end <= client->bytes_written)
+    g_array_remove_index (client->broker_reports, 0);
+
+  switch (result)
     {
     case PI_EVENT_QUEUE_EMPTY:
       if (client->closing)
@@ -712,6 +776,7 @@ pi_server_client_finish (PiServerClient *client)
   pi_event_queue_free (client->queue);
   g_free (client->peer);
   g_free (client->bindings_text);
+  g_clear_pointer (&client->broker_reports, g_array_unref);
   g_free (client);
 }
 
