@@ -239,7 +239,7 @@ slab_new (void)
   if (before > 0)
     munmap (mapped, before);
   munmap (start + SLAB_SIZE, SLAB_SIZE - before);
-  slab = (Slab *) start;
+  slab = (Slab *) (gpointer) start;
 #else
   slab = g_aligned_alloc (1, SLAB_SIZE, SLAB_SIZE);
 #endif
