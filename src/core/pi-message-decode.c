@@ -185,8 +185,7 @@ tail_append (GString          *tail,
  * after the other with no header, one slab at a time per thread. A slab
  * counts its blocks; the list evicts its oldest messages, whose blocks
  * are the oldest slabs', so a slab's last block goes soon after its first
- * and the slab is unmapped (or kept for the next, up to 4 MiB): the memory
- * goes back to the system at once.
+ * and the slab is unmapped: the memory goes back to the system at once.
  * A message kept (the selected one, Clear's undo) keeps its slab's
  * written pages; a thread keeps its current slab until it ends.
  *
@@ -216,22 +215,14 @@ typedef struct
 
 G_STATIC_ASSERT (SLAB_MAX_BLOCK <= SLAB_SIZE - sizeof (Slab));
 
-/* Slabs mapped, the spare ones included: for bench-window's account. */
+/* For bench-window's account of the memory. */
 static gint n_slabs;
 
-/* A few empty slabs are kept for the next ones: at a steady rate the list
- * empties slabs as fast as the decoding thread fills new ones, and
- * unmapping a slab cost 0.2-0.3 ms of the main thread (up to a few ms on
- * a loaded machine), mapping it again page faults on the decoding one. */
-#define N_SPARE_SLABS 4
-
-static GMutex spare_lock;
-static Slab  *spare_slabs[N_SPARE_SLABS];
-static guint  n_spare_slabs;
-
 static Slab *
-slab_map (void)
+slab_new (void)
 {
+  Slab *slab;
+
 #ifdef G_OS_UNIX
   char *mapped;
   char *start;
@@ -248,29 +239,14 @@ slab_map (void)
   if (before > 0)
     munmap (mapped, before);
   munmap (start + SLAB_SIZE, SLAB_SIZE - before);
-  return (Slab *) (gpointer) start;
+  slab = (Slab *) (gpointer) start;
 #else
-  return g_aligned_alloc (1, SLAB_SIZE, SLAB_SIZE);
+  slab = g_aligned_alloc (1, SLAB_SIZE, SLAB_SIZE);
 #endif
-}
-
-static Slab *
-slab_new (void)
-{
-  Slab *slab = NULL;
-
-  g_mutex_lock (&spare_lock);
-  if (n_spare_slabs > 0)
-    slab = spare_slabs[--n_spare_slabs];
-  g_mutex_unlock (&spare_lock);
-  if (slab == NULL)
-    {
-      slab = slab_map ();
-      g_atomic_int_inc (&n_slabs);
-    }
 
   slab->ref_count = 1;
   slab->used = sizeof (Slab);
+  g_atomic_int_inc (&n_slabs);
   return slab;
 }
 
@@ -280,16 +256,6 @@ slab_unref (gpointer data)
   Slab *slab = data;
 
   if (!g_atomic_int_dec_and_test (&slab->ref_count))
-    return;
-
-  g_mutex_lock (&spare_lock);
-  if (n_spare_slabs < N_SPARE_SLABS)
-    {
-      spare_slabs[n_spare_slabs++] = slab;
-      slab = NULL;
-    }
-  g_mutex_unlock (&spare_lock);
-  if (slab == NULL)
     return;
 
   g_atomic_int_add (&n_slabs, -1);
