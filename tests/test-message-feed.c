@@ -123,6 +123,44 @@ test_clear_undo (void)
   g_assert_finalize_object (feed);
 }
 
+/* A long pause under load holds little more than what Resume can show:
+ * the oldest held messages are let go while still paused. */
+static void
+test_pause_lets_go (void)
+{
+  g_autoptr(PiMessageStore) store = pi_message_store_new (1000);
+  PiMessageFeed *feed = pi_message_feed_new (store);
+  g_autofree char *resumed = NULL;
+  PiMessage *first = NULL;
+
+  pi_message_feed_set_paused (feed, TRUE);
+  {
+    g_autoptr(GPtrArray) batch = fixture_batch_new (0, 10, NULL);
+
+    first = g_ptr_array_index (batch, 0);
+    g_object_add_weak_pointer (G_OBJECT (first), (gpointer *) &first);
+    pi_message_feed_add (feed, batch);
+  }
+  for (guint64 seq = 10; seq < 1300; seq += 10)
+    add_range (feed, seq, 10);
+
+  /* 1,300 arrived, 1,000 can be shown: the first ones are gone already. */
+  g_assert_null (first);
+  g_assert_cmpuint (pi_message_feed_get_n_held (feed), ==, 1300);
+
+  pi_message_feed_set_paused (feed, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1000);
+  {
+    g_autoptr(PiMessage) oldest = g_list_model_get_item (G_LIST_MODEL (store), 0);
+    g_autoptr(PiMessage) newest = g_list_model_get_item (G_LIST_MODEL (store), 999);
+
+    g_assert_cmpuint (pi_message_get_sequence (oldest), ==, 300);
+    g_assert_cmpuint (pi_message_get_sequence (newest), ==, 1299);
+  }
+
+  g_assert_finalize_object (feed);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -131,6 +169,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/message-feed/pause-resume", test_pause_resume);
   g_test_add_func ("/pi/message-feed/clear-undo", test_clear_undo);
+  g_test_add_func ("/pi/message-feed/pause-lets-go", test_pause_lets_go);
 
   return g_test_run ();
 }

@@ -176,9 +176,13 @@ pi_message_feed_add (PiMessageFeed *self,
 
   /* Only the newest `capacity` held messages can survive Resume; drop the
    * rest in chunks so that a long pause neither grows without bound nor
-   * moves the array on every batch. */
+   * moves the array on every batch. Chunks of an eighth of the capacity:
+   * paused, the store's messages are kept too, so chunks of the whole
+   * capacity had a pause under load hold three times the capacity's
+   * messages at worst; now 2.125 times, for a move of the array (1.6 MB
+   * for 200,000) every 25,000 messages. */
   capacity = pi_message_store_get_capacity (self->store);
-  if (self->held->len > 2 * capacity)
+  if (self->held->len > capacity + MAX (capacity / 8, 256))
     g_ptr_array_remove_range (self->held, 0, self->held->len - capacity);
 
   set_n_held (self, self->n_held + batch->len);

@@ -81,7 +81,7 @@ pi_message_finalize (GObject *object)
 {
   PiMessage *self = (PiMessage *)object;
 
-  g_free (self->block);
+  _pi_message_free_block (self);
 
   G_OBJECT_CLASS (pi_message_parent_class)->finalize (object);
 }
