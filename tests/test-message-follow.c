@@ -284,6 +284,71 @@ test_scroll_up_and_back (void)
   fixture_teardown (&f);
 }
 
+/* The wheel's own scroll controller on the scrolled window: ours, in the
+ * capture phase, is the one that stops following. */
+static GtkEventController *
+capture_scroll_controller (Fixture *f)
+{
+  GtkWidget *scroller = gtk_widget_get_parent (GTK_WIDGET (pi_message_list_get_column_view (f->list)));
+  g_autoptr(GListModel) controllers = NULL;
+
+  g_assert_true (GTK_IS_SCROLLED_WINDOW (scroller));
+  controllers = gtk_widget_observe_controllers (scroller);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_SCROLL (controller) &&
+          gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+        return controller;
+    }
+  g_assert_not_reached ();
+}
+
+/* The wheel moving up while following, as GTK delivers it: our controller
+ * first, then the scrolled window moves the view. The pill that appears
+ * must not pull the view back to where following left it: that fought
+ * the scrolled window in every layout, until GDK gave up laying out the
+ * window ("layout continuously requested") and it stopped painting. */
+static void
+test_wheel_up_stays (void)
+{
+  Fixture f = { 0 };
+  GtkAdjustment *adj;
+  GtkEventController *scroll;
+  gboolean handled = FALSE;
+  double bottom;
+
+  fixture_setup (&f, 5000, 900, 500);
+  adj = pi_message_list_get_vadjustment (f.list);
+  scroll = capture_scroll_controller (&f);
+
+  append_range (&f, 0, 2000);
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  bottom = gtk_adjustment_get_value (adj);
+
+  for (guint notch = 1; notch <= 3; notch++)
+    {
+      g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
+      gtk_adjustment_set_value (adj, bottom - 150.0 * notch);
+      /* Messages keep coming while the pill's strip grows. */
+      append_range (&f, 2000 + 10 * (notch - 1), 10);
+      wait_for_paints (&f, 2);
+    }
+  wait_for_paints (&f, 20);
+
+  g_assert_false (pi_message_list_get_following (f.list));
+  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
+  g_assert_cmpstr (pill_text (&f), ==, "30 new messages");
+  /* Where the wheel took it (the strip may take its height off the
+   * bottom), not back near the bottom. */
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <=, bottom - 450.0 + 60.0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >=, bottom - 450.0 - 60.0);
+
+  fixture_teardown (&f);
+}
+
 /* Closing the filter returns to the newest rows (Resume does too: see
  * /pi/message-list/window-resume-follows, since the session holds what
  * arrives while paused). */
@@ -427,6 +492,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/message-follow/no-empty-space", test_no_empty_space);
   g_test_add_func ("/pi/message-follow/scroll-up-and-back", test_scroll_up_and_back);
+  g_test_add_func ("/pi/message-follow/wheel-up-stays", test_wheel_up_stays);
   g_test_add_func ("/pi/message-follow/resume-and-filter", test_resume_and_filter_return);
   g_test_add_func ("/pi/message-follow/pill-clear-of-selection", test_pill_clear_of_selection);
 

@@ -309,15 +309,27 @@ _pi_message_list_selected_item_changed (PiMessageList      *self,
 
 /* The user's own ways up stop following before the list moves. */
 
+/* The user moves the view: the rows are no longer held for the pill's
+ * strip (hold_rows), also when stopping to follow just showed the pill. */
+static void
+release_rows (PiMessageList *self)
+{
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+}
+
 static gboolean
 on_scroll (PiMessageList            *self,
            double                    dx,
            double                    dy,
            GtkEventControllerScroll *controller)
 {
-  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (dy < 0 && self->following)
     _pi_message_list_set_following (self, FALSE);
+  /* After that: the pill it shows must not hold the rows where they were
+   * against the user's own scrolling (the scrolled window moves the value
+   * after us, over a few frames; holding it back fought that in every
+   * layout until GDK gave up laying the window out). */
+  release_rows (self);
 
   return GDK_EVENT_PROPAGATE;
 }
@@ -329,8 +341,6 @@ on_key_pressed (PiMessageList         *self,
                 GdkModifierType        state,
                 GtkEventControllerKey *controller)
 {
-  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
-
   switch (keyval)
     {
     case GDK_KEY_Up:
@@ -346,6 +356,7 @@ on_key_pressed (PiMessageList         *self,
     default:
       break;
     }
+  release_rows (self);
 
   return GDK_EVENT_PROPAGATE;
 }
@@ -358,9 +369,9 @@ on_scrollbar_pressed (PiMessageList   *self,
                       GtkGestureClick *gesture)
 {
   self->scrollbar_held = TRUE;
-  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (self->following)
     _pi_message_list_set_following (self, FALSE);
+  release_rows (self);
 }
 
 static void
