@@ -435,6 +435,14 @@ test_narrow (void)
   g_assert_cmpint (gtk_widget_get_width (dialog), <=, gtk_widget_get_width (GTK_WIDGET (window)));
   close_dialog (dialog);
 
+  /* The folded sidebar, shown over that page, is not an empty box: it
+   * says there are no bindings and offers to add one itself. */
+  adw_overlay_split_view_set_show_sidebar (window->split_view, TRUE);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (is_shown (pi_bindings_sidebar_get_empty_state (window->bindings_sidebar)));
+  adw_overlay_split_view_set_show_sidebar (window->split_view, FALSE);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+
   pi_window_set_server_url (window, server.base_url);
   g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);

@@ -309,8 +309,10 @@ _pi_message_list_selected_item_changed (PiMessageList      *self,
 
 /* The user's own ways up stop following before the list moves. */
 
-/* The user moves the view: the rows are no longer held for the pill's
- * strip (hold_rows), also when stopping to follow just showed the pill. */
+/* The wheel moves the view: the rows are no longer held for the pill's
+ * strip (hold_rows), also when stopping to follow just showed the pill.
+ * (Keys and the scrollbar release them before they stop following: the
+ * pill they show still keeps a selected row in sight above it.) */
 static void
 release_rows (PiMessageList *self)
 {
@@ -341,6 +343,8 @@ on_key_pressed (PiMessageList         *self,
                 GdkModifierType        state,
                 GtkEventControllerKey *controller)
 {
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+
   switch (keyval)
     {
     case GDK_KEY_Up:
@@ -356,7 +360,6 @@ on_key_pressed (PiMessageList         *self,
     default:
       break;
     }
-  release_rows (self);
 
   return GDK_EVENT_PROPAGATE;
 }
@@ -369,9 +372,9 @@ on_scrollbar_pressed (PiMessageList   *self,
                       GtkGestureClick *gesture)
 {
   self->scrollbar_held = TRUE;
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
   if (self->following)
     _pi_message_list_set_following (self, FALSE);
-  release_rows (self);
 }
 
 static void

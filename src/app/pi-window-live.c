@@ -241,9 +241,12 @@ update_main_page (PiWindow *self)
     page = "not-connected";
 
   gtk_stack_set_visible_child_name (self->main_stack, page);
-  /* "No Bindings" is told once: by this page when it shows, else by the
-   * sidebar (messages kept, or a failure shown, with no bindings left). */
-  pi_bindings_sidebar_set_empty_told_elsewhere (self->bindings_sidebar, g_str_equal (page, "no-bindings"));
+  /* "No Bindings" is told once: by this page when it shows beside the
+   * sidebar, else by the sidebar (messages kept, or a failure shown, with
+   * no bindings left; or the sidebar folded, shown over this page). */
+  pi_bindings_sidebar_set_empty_told_elsewhere (self->bindings_sidebar,
+                                                g_str_equal (page, "no-bindings") &&
+                                                !adw_overlay_split_view_get_collapsed (self->split_view));
 }
 
 /* Only the empty/non-empty edge matters (page or banner); the test is cheap. */
@@ -417,6 +420,9 @@ pi_window_setup_live (PiWindow *self)
   load_bindings (self);
   g_signal_connect_object (pi_bindings_sidebar_get_model (self->bindings_sidebar), "items-changed",
                            G_CALLBACK (on_bindings_changed), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->split_view, "notify::collapsed",
+                           G_CALLBACK (update_main_page), self, G_CONNECT_SWAPPED);
 
   update_main_page (self);
   update_connection_state (self);

@@ -296,6 +296,12 @@ block_alloc (PiMessage *self,
   return block;
 }
 
+gboolean
+_pi_message_slabs_enabled (void)
+{
+  return USE_SLABS;
+}
+
 gsize
 _pi_message_get_slab_bytes (void)
 {

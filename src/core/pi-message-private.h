@@ -85,6 +85,9 @@ void _pi_message_free_block (PiMessage *self);
  * all threads' together: mapped, not malloc'ed. */
 gsize _pi_message_get_slab_bytes (void);
 
+/* Whether blocks come from slabs in this build (not under AddressSanitizer). */
+gboolean _pi_message_slabs_enabled (void);
+
 /* For a capture's dropped entry, which keeps the time it was received. */
 void pi_message_set_time_received (PiMessage *self,
                                    gint64     time_received);
