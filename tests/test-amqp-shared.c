@@ -2050,16 +2050,7 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
-  /* A known gap, not fixed here (src/server/pi-server-ws.c is being
-   * split): a `dropped` frame for the broker's drops still queued in a
-   * socket that is then lost is not handed to the session, and the
-   * resume is never told (the test waits in vain). */
-  if (g_getenv ("PI_TEST_KNOWN_BUGS") != NULL)
-    g_test_add_func ("/pi/amqp-shared/ws-drops-before-reset", test_ws_drops_before_reset);
-  else
-    g_test_add_data_func ("/pi/amqp-shared/ws-drops-before-reset",
-                          "known bug: drops told to a WebSocket subscription whose socket is then lost are lost "
-                          "to its resume (PI_TEST_KNOWN_BUGS=1 runs it)", test_skipped);
+  g_test_add_func ("/pi/amqp-shared/ws-drops-before-reset", test_ws_drops_before_reset);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);
