@@ -30,7 +30,10 @@
  * when it has none, so a slow reader waits instead of being closed. When
  * the socket ends without a normal close by the client, the sessions are
  * held for a resume; an unsubscribe or the client's normal close (1000,
- * 1001) ends them.
+ * 1001) ends them. The broker's drops are not numbered: a `dropped` frame
+ * counting them that the socket had not taken when it went (or when
+ * another socket took the session over) is counted again by the session,
+ * and the resume says it.
  */
 
 /* How soon a resumable subscription whose client had no room tries again. */
