@@ -1614,17 +1614,26 @@ test_ws_drops_while_closing (void)
 
 /* As drops-before-reset, for a resumable WebSocket subscription: the
  * client reads nothing while the server has 16 MiB for it, the broker
- * drops more, and the client's connection ends without a close frame. */
+ * drops more, and the client's connection ends without a close frame.
+ * With @server_closes, the server closes the socket first (its lifetime,
+ * 4408) with the `dropped` frame still unread: the session is let go
+ * then, and the count is known to be untold only once the socket is gone. */
 static void
-test_ws_drops_before_reset (void)
+ws_drops_then_reset (gboolean server_closes)
 {
   static const char * const args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
                                        "--resume-buffer", "1073741824", NULL };
-  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "1000", NULL };
+  /* Long enough for the drops to come first on a busy machine. */
+  static const char * const closing_args[] = { "--queue-length", "1000000", "--client-buffer", "1073741824",
+                                               "--resume-buffer", "1073741824", "--socket-lifetime", "30",
+                                               NULL };
+  static const char * const envs[] = { "PULSE_EVENTS_AMQP_SHARED_QUEUE_LENGTH", "1000",
+                                       "PULSE_EVENTS_WS_CLOSE_GRACE_MS", "300000", NULL };
   const char *bindings = "[{\"exchange\":\"" EXCHANGE "\",\"pattern\":\"wsreset.#\"}]";
   const guint n_before = 1000;
   const guint n_stopped = 3000;
-  g_autofree char *log_path = g_build_filename (rabbit.dir, "pulse-events-ws-reset.log", NULL);
+  g_autofree char *log_path = g_build_filename (rabbit.dir, server_closes ? "pulse-events-ws-close-reset.log"
+                                                                        : "pulse-events-ws-reset.log", NULL);
   g_autofree char *ack = NULL;
   g_autofree char *session = NULL;
   g_autofree char *resume = NULL;
@@ -1641,7 +1650,7 @@ test_ws_drops_before_reset (void)
     g_string_append_c (payload, 'x');
   g_string_append (payload, "\"}");
 
-  server = spawn_server_logged (log_path, envs, args, &env.port);
+  server = spawn_server_logged (log_path, envs, server_closes ? closing_args : args, &env.port);
   wait_connected ();
 
   first = ws_subscribe_with (bindings, "true", &ack);
@@ -1675,7 +1684,17 @@ test_ws_drops_before_reset (void)
     }
   wait_broker_drops ();
   g_subprocess_send_signal (server, SIGCONT);
-  g_free (wait_log (log_path, "The broker dropped "));
+  if (server_closes)
+    {
+      g_autofree char *log = wait_log (log_path, "The broker dropped ");
+
+      g_assert_null (strstr (log, " with 4408: "));
+      g_clear_pointer (&log, g_free);
+      log = wait_log (log_path, " with 4408: ");
+      g_assert_null (strstr (log, "WebSocket closed: "));
+    }
+  else
+    g_free (wait_log (log_path, "The broker dropped "));
 
   /* The connection ends under the client, no close frame. */
   g_signal_handlers_disconnect_by_data (first->conn, first);
@@ -1698,6 +1717,18 @@ test_ws_drops_before_reset (void)
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   env.port = saved_port;
+}
+
+static void
+test_ws_drops_before_reset (void)
+{
+  ws_drops_then_reset (FALSE);
+}
+
+static void
+test_ws_drops_before_close_reset (void)
+{
+  ws_drops_then_reset (TRUE);
 }
 
 #define NODLX_USER "pi-nodlx"
@@ -2050,16 +2081,8 @@ main (int   argc,
   g_test_add_func ("/pi/amqp-shared/drops-while-closing", test_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/ws-drops-while-closing", test_ws_drops_while_closing);
   g_test_add_func ("/pi/amqp-shared/drops-before-reset", test_drops_before_reset);
-  /* A known gap, not fixed here (src/server/pi-server-ws.c is being
-   * split): a `dropped` frame for the broker's drops still queued in a
-   * socket that is then lost is not handed to the session, and the
-   * resume is never told (the test waits in vain). */
-  if (g_getenv ("PI_TEST_KNOWN_BUGS") != NULL)
-    g_test_add_func ("/pi/amqp-shared/ws-drops-before-reset", test_ws_drops_before_reset);
-  else
-    g_test_add_data_func ("/pi/amqp-shared/ws-drops-before-reset",
-                          "known bug: drops told to a WebSocket subscription whose socket is then lost are lost "
-                          "to its resume (PI_TEST_KNOWN_BUGS=1 runs it)", test_skipped);
+  g_test_add_func ("/pi/amqp-shared/ws-drops-before-reset", test_ws_drops_before_reset);
+  g_test_add_func ("/pi/amqp-shared/ws-drops-before-close-reset", test_ws_drops_before_close_reset);
 
   pi_test_rabbit_start (&rabbit, source_root, EXCHANGE);
   env.server = spawn_server (NULL, &env.port);

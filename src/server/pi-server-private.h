@@ -146,6 +146,9 @@ void             pi_server_session_release   (PiServerSession *session);
 void             pi_server_session_end       (PiServerSession *session);
 void             pi_server_session_add_dropped (PiServerSession *session,
                                                 guint64          count);
+void             pi_server_session_add_dropped_by_id (PiServer   *server,
+                                                      const char *id,
+                                                      guint64     count);
 const char      *pi_server_session_get_id    (PiServerSession *session);
 gboolean         pi_server_session_is_ready  (PiServerSession *session);
 guint64          pi_server_session_get_first_seq (PiServerSession *session);
@@ -171,6 +174,8 @@ void pi_server_ws_send            (PiServerWs              *ws,
                                    const char              *text,
                                    gsize                    length);
 guint64 pi_server_ws_get_pending  (PiServerWs              *ws);
+guint64 pi_server_ws_get_queued   (PiServerWs              *ws);
+guint64 pi_server_ws_get_written  (PiServerWs              *ws);
 void pi_server_ws_close           (PiServerWs              *ws,
                                    gushort                  code,
                                    const char              *reason);

@@ -522,6 +522,30 @@ pi_server_session_add_dropped (PiServerSession *session,
 }
 
 /**
+ * pi_server_session_add_dropped_by_id:
+ * @server: a #PiServer
+ * @id: the id of a session its former client let go
+ * @count: messages the broker dropped that the former client did not say
+ *
+ * The client that resumes the session is told, or the one that already
+ * did; nothing if the session is gone (expired, ended, failed).
+ */
+void
+pi_server_session_add_dropped_by_id (PiServer   *self,
+                                     const char *id,
+                                     guint64     count)
+{
+  PiServerSession *session = self->sessions != NULL ? g_hash_table_lookup (self->sessions, id) : NULL;
+
+  if (session == NULL || session->failed)
+    return;
+  if (session->client != NULL)
+    session->owner_class->dropped (session->client, count);
+  else
+    session->dropped_held += count;
+}
+
+/**
  * pi_server_session_release:
  * @session: a #PiServerSession
  *

@@ -84,9 +84,24 @@ struct _PiServerWs
 guint64
 pi_server_ws_get_pending (PiServerWs *ws)
 {
-  guint64 written = ws->stream ? pi_handover_stream_get_bytes_written (ws->stream) : ws->queued;
+  guint64 written = pi_server_ws_get_written (ws);
 
   return ws->queued > written ? ws->queued - written : 0;
+}
+
+/* Where the end of what was sent so far lies in the socket's output. */
+guint64
+pi_server_ws_get_queued (PiServerWs *ws)
+{
+  return ws->queued;
+}
+
+/* How much of the socket's output the connection took (the kernel has
+ * it); without a counting stream, all that was sent. */
+guint64
+pi_server_ws_get_written (PiServerWs *ws)
+{
+  return ws->stream ? pi_handover_stream_get_bytes_written (ws->stream) : ws->queued;
 }
 
 void

@@ -30,7 +30,10 @@
  * when it has none, so a slow reader waits instead of being closed. When
  * the socket ends without a normal close by the client, the sessions are
  * held for a resume; an unsubscribe or the client's normal close (1000,
- * 1001) ends them.
+ * 1001) ends them. The broker's drops are not numbered: a `dropped` frame
+ * counting them that the socket had not taken when it went (or when
+ * another socket took the session over) is counted again by the session,
+ * and the resume says it.
  */
 
 /* How soon a resumable subscription whose client had no room tries again. */
@@ -54,7 +57,18 @@ typedef struct
   guint64            dropped_slow;  /* fell out of the session unsent, not yet told */
   guint64            dropped_large; /* larger than --client-buffer, not yet told */
   gboolean           resumed;       /* took a held session over */
+  guint64            dropped_broker; /* of dropped_slow: the broker's, not numbered */
+  GArray            *broker_reports; /* of BrokerReport: sent, maybe not taken by the socket */
+  char              *released_id;   /* of the session let go with reports untaken */
 } WsSub;
+
+/* A `dropped` frame that counts @count of the broker's drops, taken by the
+ * socket once it took @end bytes. */
+typedef struct
+{
+  guint64 end;
+  guint64 count;
+} BrokerReport;
 
 struct _PiWsSubscriptions
 {
@@ -104,6 +118,30 @@ ws_send_dropped (PiWsSubscriptions *set,
 
 /* --- subscriptions ---------------------------------------------------------- */
 
+/* The broker's drops @sub was to report but the socket has not taken (it
+ * was reset, or the session is being taken over): the subscription that
+ * resumes the session must say them, as messages of it are never
+ * numbered. What the socket took, the kernel had: if the client never
+ * read it, it is lost all the same. */
+static guint64
+ws_sub_take_untold_broker_drops (WsSub *sub)
+{
+  guint64 written = pi_server_ws_get_written (sub->set->ws);
+  guint64 n = sub->dropped_broker;
+
+  sub->dropped_broker = 0;
+  for (guint i = 0; sub->broker_reports != NULL && i < sub->broker_reports->len; i++)
+    {
+      BrokerReport *report = &g_array_index (sub->broker_reports, BrokerReport, i);
+
+      if (report->end > written)
+        n += report->count;
+    }
+  if (sub->broker_reports != NULL)
+    g_array_set_size (sub->broker_reports, 0);
+  return n;
+}
+
 /* A resumable subscription's session is held for a resume when the
  * socket went without the client closing it, ended otherwise. */
 static void
@@ -116,14 +154,27 @@ ws_sub_unsubscribe (WsSub *sub)
       if (sub->set->end_sessions)
         pi_server_session_end (g_steal_pointer (&sub->session));
       else
-        pi_server_session_release (g_steal_pointer (&sub->session));
+        {
+          /* The socket may still take what it has (a close we started):
+           * what it did not is known once it is gone (ws_sub_free()). */
+          g_free (sub->released_id);
+          sub->released_id = g_strdup (pi_server_session_get_id (sub->session));
+          pi_server_session_release (g_steal_pointer (&sub->session));
+        }
     }
 }
 
 static void
 ws_sub_free (WsSub *sub)
 {
+  guint64 untold;
+
   ws_sub_unsubscribe (sub);
+  untold = ws_sub_take_untold_broker_drops (sub);
+  if (untold > 0 && sub->released_id != NULL)
+    pi_server_session_add_dropped_by_id (sub->set->server, sub->released_id, untold);
+  g_clear_pointer (&sub->broker_reports, g_array_unref);
+  g_free (sub->released_id);
   g_free (sub->id);
   g_free (sub->failure);
   g_free (sub);
@@ -257,8 +308,28 @@ ws_sub_report_dropped (WsSub *sub)
 {
   if (sub->dropped_slow > 0)
     {
+      PiServerWs *ws = sub->set->ws;
+      guint64 queued = pi_server_ws_get_queued (ws);
+
       ws_send_dropped (sub->set, sub, sub->dropped_slow, "too-slow");
       sub->dropped_slow = 0;
+
+      /* Until the socket takes the frame, the broker's part of the count
+       * is not said: a socket lost before then leaves it to the resume. A
+       * frame the socket would not send at all is not said either. */
+      if (sub->dropped_broker > 0 && pi_server_ws_get_queued (ws) > queued)
+        {
+          BrokerReport report = { pi_server_ws_get_queued (ws), sub->dropped_broker };
+          guint64 written = pi_server_ws_get_written (ws);
+
+          if (sub->broker_reports == NULL)
+            sub->broker_reports = g_array_new (FALSE, FALSE, sizeof (BrokerReport));
+          while (sub->broker_reports->len > 0 &&
+                 g_array_index (sub->broker_reports, BrokerReport, 0).end <= written)
+            g_array_remove_index (sub->broker_reports, 0);
+          g_array_append_val (sub->broker_reports, report);
+          sub->dropped_broker = 0;
+        }
     }
   if (sub->dropped_large > 0)
     {
@@ -387,6 +458,7 @@ ws_session_dropped (gpointer owner,
       return;
     }
   sub->dropped_slow += count;
+  sub->dropped_broker += count;
   sub->set->n_dropped += count;
   ws_sub_fill (sub);
 }
@@ -508,10 +580,17 @@ ws_sub_start_session (WsSub      *sub,
     }
 
   /* The old socket may not be known to be gone yet: that subscription
-   * gets nothing more. */
+   * gets nothing more. What the broker dropped and it did not say, this
+   * one says. */
   old = pi_server_session_attach (session, sub);
   if (old != NULL)
-    old->session = NULL;
+    {
+      guint64 untold = ws_sub_take_untold_broker_drops (old);
+
+      old->session = NULL;
+      if (untold > 0)
+        ws_session_dropped (sub, untold);
+    }
 
   sub->session = session;
   sub->resumed = TRUE;
