@@ -414,6 +414,9 @@ test_unknown_exchange (Fixture       *fixture,
   g_assert_true (add_enabled (dialog));
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
   g_assert_true (shown_in_dialog (find_label_with_text (GTK_WIDGET (dialog), likely)));
+  /* For a look (PI_SCREENSHOT_DIR). */
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL && g_getenv ("PI_SCREENSHOT_DIR")[0] != '\0')
+    pi_test_save_png (fixture->window, g_getenv ("PI_SCREENSHOT_DIR"), "add-binding-unknown-exchange.png");
   g_signal_emit_by_name (exchange, "entry-activated");
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
   binding = binding_at (fixture->sidebar, 0);
