@@ -395,11 +395,14 @@ test_unknown_exchange (Fixture       *fixture,
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
   g_assert_true (shown_in_dialog (find_label_with_text (GTK_WIDGET (dialog), hint)));
 
+  g_assert_cmpuint (pi_add_binding_dialog_get_field_entries (dialog)->len, ==, 0);
+
   /* Several catalog exchanges contain it: the hint, no guess. */
   gtk_editable_set_text (exchange, "task-");
   hint = pi_add_binding_dialog_get_hint_text (dialog);
   g_assert_nonnull (strstr (hint, "Not a known Taskcluster exchange"));
   g_assert_null (strstr (hint, "exchange/"));
+  g_assert_cmpuint (pi_add_binding_dialog_get_field_entries (dialog)->len, ==, 0);
 
   /* A known one: nothing to say. */
   gtk_editable_set_text (exchange, TASK_COMPLETED);
@@ -412,6 +415,8 @@ test_unknown_exchange (Fixture       *fixture,
   likely = g_strdup_printf ("Not a known Taskcluster exchange: Add will use %s", TASK_DEFINED);
   g_assert_cmpstr (hint, ==, likely);
   g_assert_true (add_enabled (dialog));
+  /* The by-field builder is that exchange's. */
+  g_assert_cmpuint (pi_add_binding_dialog_get_field_entries (dialog)->len, >, 0);
   pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
   g_assert_true (shown_in_dialog (find_label_with_text (GTK_WIDGET (dialog), likely)));
   /* For a look (PI_SCREENSHOT_DIR). */

@@ -234,6 +234,10 @@ rebuild_fields (PiAddBindingDialog *self)
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->exchange_row));
   const PiCatalogExchange *exchange = pi_catalog_lookup (self->catalog, text);
 
+  /* The fields are those of the exchange Add will bind. */
+  if (exchange == NULL)
+    exchange = unique_match (self);
+
   if (exchange == self->fields_exchange)
     return;
 
