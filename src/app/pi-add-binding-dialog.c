@@ -98,8 +98,7 @@ is_duplicate (PiAddBindingDialog *self,
   return FALSE;
 }
 
-/* The exchange Add will bind: what was typed, or the one catalog exchange
- * a partial name completes to ("task-de" is task-defined). */
+/* The one catalog exchange the typed text is part of, if there is one. */
 static const PiCatalogExchange *
 unique_match (PiAddBindingDialog *self)
 {
@@ -110,6 +109,8 @@ unique_match (PiAddBindingDialog *self)
   return pi_exchange_completion_get_unique_match (self->completion);
 }
 
+/* The exchange Add will bind: what was typed, or the one catalog exchange
+ * a partial name completes to ("task-de" is task-defined). */
 static const char *
 draft_exchange (PiAddBindingDialog *self)
 {
