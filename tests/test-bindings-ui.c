@@ -365,6 +365,117 @@ test_completion_below_entry (Fixture       *fixture,
   WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
 }
 
+#define TASK_DEFINED "exchange/taskcluster-queue/v1/task-defined"
+#define OTHER_SERVICE "exchange/other-service/v1/thing-happened"
+
+/* An exchange outside the catalog is allowed but said, under the rows; a
+ * partial name of one catalog exchange ("task-de") is that exchange. */
+static void
+test_unknown_exchange (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  GListModel *model = pi_bindings_sidebar_get_model (fixture->sidebar);
+  g_autoptr(PiAddBindingDialog) dialog = NULL;
+  g_autofree char *likely = NULL;
+  GtkEditable *exchange;
+  PiBinding *binding;
+  const char *hint;
+
+  dialog = g_object_ref (open_add_dialog (fixture));
+  exchange = pi_add_binding_dialog_get_exchange_entry (dialog);
+  gtk_widget_grab_focus (GTK_WIDGET (exchange));
+
+  /* Another service's exchange: a hint, not an error; Add stays enabled. */
+  gtk_editable_set_text (exchange, OTHER_SERVICE);
+  hint = pi_add_binding_dialog_get_hint_text (dialog);
+  g_assert_nonnull (strstr (hint, "Not a known Taskcluster exchange"));
+  g_assert_nonnull (strstr (hint, "only if the server has"));
+  g_assert_cmpstr (pi_add_binding_dialog_get_error_text (dialog), ==, "");
+  g_assert_true (add_enabled (dialog));
+  pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+  g_assert_true (shown_in_dialog (find_label_with_text (GTK_WIDGET (dialog), hint)));
+
+  g_assert_cmpuint (pi_add_binding_dialog_get_field_entries (dialog)->len, ==, 0);
+
+  /* Several catalog exchanges contain it: the hint, no guess. */
+  gtk_editable_set_text (exchange, "task-");
+  hint = pi_add_binding_dialog_get_hint_text (dialog);
+  g_assert_nonnull (strstr (hint, "Not a known Taskcluster exchange"));
+  g_assert_null (strstr (hint, "exchange/"));
+  g_assert_cmpuint (pi_add_binding_dialog_get_field_entries (dialog)->len, ==, 0);
+
+  /* A known one: nothing to say. */
+  gtk_editable_set_text (exchange, TASK_COMPLETED);
+  g_assert_cmpstr (pi_add_binding_dialog_get_hint_text (dialog), ==, "");
+
+  /* The reviewer's typo: the hint names the one exchange it completes to,
+   * and Enter in the exchange row adds that one, not the partial text. */
+  gtk_editable_set_text (exchange, "task-de");
+  hint = pi_add_binding_dialog_get_hint_text (dialog);
+  likely = g_strdup_printf ("Not a known Taskcluster exchange: Add will use %s", TASK_DEFINED);
+  g_assert_cmpstr (hint, ==, likely);
+  g_assert_true (add_enabled (dialog));
+  /* The by-field builder is that exchange's. */
+  g_assert_cmpuint (pi_add_binding_dialog_get_field_entries (dialog)->len, >, 0);
+  pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+  g_assert_true (shown_in_dialog (find_label_with_text (GTK_WIDGET (dialog), likely)));
+  /* For a look (PI_SCREENSHOT_DIR). */
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL && g_getenv ("PI_SCREENSHOT_DIR")[0] != '\0')
+    pi_test_save_png (fixture->window, g_getenv ("PI_SCREENSHOT_DIR"), "add-binding-unknown-exchange.png");
+  g_signal_emit_by_name (exchange, "entry-activated");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  binding = binding_at (fixture->sidebar, 0);
+  g_assert_cmpstr (pi_binding_get_exchange (binding), ==, TASK_DEFINED);
+  g_assert_cmpstr (pi_binding_get_routing_key_pattern (binding), ==, "#");
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
+  g_clear_object (&dialog);
+
+  /* The same typo again is the binding already there, and says so. */
+  dialog = g_object_ref (open_add_dialog (fixture));
+  gtk_editable_set_text (pi_add_binding_dialog_get_exchange_entry (dialog), "task-de");
+  g_assert_false (add_enabled (dialog));
+  g_assert_cmpstr (pi_add_binding_dialog_get_error_text (dialog), ==, "This binding is already in the list");
+
+  /* Another service's name is added as typed. */
+  gtk_editable_set_text (pi_add_binding_dialog_get_exchange_entry (dialog), OTHER_SERVICE);
+  g_signal_emit_by_name (pi_add_binding_dialog_get_add_button (dialog), "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpstr (pi_binding_get_exchange (binding_at (fixture->sidebar, 1)), ==, OTHER_SERVICE);
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
+}
+
+/* Enter in a "Pattern by Field" row adds, as in the pattern row. */
+static void
+test_field_row_enter (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GListModel *model = pi_bindings_sidebar_get_model (fixture->sidebar);
+  g_autoptr(PiAddBindingDialog) dialog = NULL;
+  g_autofree char *pattern = NULL;
+  GPtrArray *fields;
+  GtkEditable *task_id;
+
+  dialog = g_object_ref (open_add_dialog (fixture));
+  gtk_editable_set_text (pi_add_binding_dialog_get_exchange_entry (dialog), TASK_COMPLETED);
+  fields = pi_add_binding_dialog_get_field_entries (dialog);
+  g_assert_cmpuint (fields->len, >, 0);
+
+  /* The first field of task-completed is the task. */
+  task_id = g_ptr_array_index (fields, 0);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (task_id)), ==, "taskId");
+  gtk_widget_grab_focus (GTK_WIDGET (task_id));
+  gtk_editable_set_text (task_id, "fUAKaIdkSF6K1NlOgx7-LA");
+  pattern = g_strdup (gtk_editable_get_text (pi_add_binding_dialog_get_pattern_entry (dialog)));
+  g_assert_nonnull (strstr (pattern, "fUAKaIdkSF6K1NlOgx7-LA"));
+  g_assert_true (add_enabled (dialog));
+
+  g_signal_emit_by_name (task_id, "entry-activated");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpstr (pi_binding_get_exchange (binding_at (fixture->sidebar, 0)), ==, TASK_COMPLETED);
+  g_assert_cmpstr (pi_binding_get_routing_key_pattern (binding_at (fixture->sidebar, 0)), ==, pattern);
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
+}
+
 static void
 test_remove_undo (Fixture       *fixture,
                   gconstpointer  data)
@@ -542,6 +653,8 @@ main (int   argc,
   ADD ("empty-state", test_empty_state);
   ADD ("add", test_add);
   ADD ("completion-below-entry", test_completion_below_entry);
+  ADD ("unknown-exchange", test_unknown_exchange);
+  ADD ("field-row-enter", test_field_row_enter);
   ADD ("remove-undo", test_remove_undo);
   ADD ("switch", test_switch);
   ADD ("error", test_error);

@@ -164,6 +164,97 @@ test_password_in_url_refused (void)
   pi_test_window_destroy (window);
 }
 
+/* Connects from the Connect dialog's address row, as a user types it. */
+static void
+choose_by_url (PiWindow   *window,
+               const char *url)
+{
+  GtkWidget *dialog = open_connect_dialog (window);
+  GtkWidget *url_row = find_row (dialog, "Server URL");
+
+  g_assert_nonnull (url_row);
+  type_into (url_row, url);
+  press_enter (url_row);
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_CONNECT_DIALOG) == NULL, 5);
+}
+
+static guint
+n_recent_shown (PiWindow *window)
+{
+  GtkWidget *dialog = open_connect_dialog (window);
+  guint n = pi_connect_dialog_get_n_recent (PI_CONNECT_DIALOG (dialog));
+
+  close_dialogs (window);
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_CONNECT_DIALOG) == NULL, 5);
+
+  return n;
+}
+
+/* Recent lists the places that worked: an address refused at once is not
+ * remembered, one whose stream went live is, and stays first. */
+static void
+test_recent_only_once_live (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  g_autoptr(GSocket) refusing = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refused_url = NULL;
+  g_auto(GStrv) recent = NULL;
+  PiTestServer server = { 0 };
+  PiStreamState state;
+  PiWindow *window;
+
+  /* Bound and never listening: connections to it are refused. */
+  refusing = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (refusing, any_port, FALSE, &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (refusing, &error);
+  g_assert_no_error (error);
+  refused_url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1",
+                                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  g_settings_reset (settings, "recent-servers");
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
+  g_assert_true (pi_window_add_binding (window, "exchange/taskcluster-queue/v1/task-completed", "#"));
+
+  /* Refused: the window says so, and Recent stays empty. */
+  choose_by_url (window, refused_url);
+  WAIT_UNTIL ((state = pi_source_get_state (pi_window_get_stream (window))) == PI_STREAM_STATE_RECONNECTING ||
+              state == PI_STREAM_STATE_FAILED, 10);
+  g_assert_cmpstr (pi_session_get_server_url (window->session), ==, refused_url);
+  recent = g_settings_get_strv (settings, "recent-servers");
+  g_assert_cmpuint (g_strv_length (recent), ==, 0);
+  g_assert_cmpuint (n_recent_shown (window), ==, 0);
+
+  /* A real server: remembered once the stream is live. */
+  choose_by_url (window, server.base_url);
+  WAIT_UNTIL (pi_source_get_state (pi_window_get_stream (window)) == PI_STREAM_STATE_LIVE, 10);
+  g_strfreev (recent);
+  recent = g_settings_get_strv (settings, "recent-servers");
+  g_assert_cmpuint (g_strv_length (recent), ==, 1);
+  g_assert_cmpstr (recent[0], ==, server.base_url);
+  g_assert_cmpuint (n_recent_shown (window), ==, 1);
+
+  /* The refused one again: still not remembered, the live one stays. */
+  choose_by_url (window, refused_url);
+  WAIT_UNTIL ((state = pi_source_get_state (pi_window_get_stream (window))) == PI_STREAM_STATE_RECONNECTING ||
+              state == PI_STREAM_STATE_FAILED, 10);
+  g_strfreev (recent);
+  recent = g_settings_get_strv (settings, "recent-servers");
+  g_assert_cmpuint (g_strv_length (recent), ==, 1);
+  g_assert_cmpstr (recent[0], ==, server.base_url);
+
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+  g_settings_reset (settings, "recent-servers");
+}
+
 /* The checks behind the dialog, with the words a user reads. */
 static void
 test_broker_addresses (void)
@@ -227,8 +318,9 @@ test_pulse_by_user (void)
 
   g_assert_cmpstr (pi_session_get_server_url (window->session), ==, PULSE_URL);
   g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "Mozilla Pulse");
+  /* Chosen, not live yet (no password given): not recent yet. */
   recent = g_settings_get_strv (settings, "recent-servers");
-  g_assert_cmpstr (recent[0], ==, PULSE_URL);
+  g_assert_cmpuint (g_strv_length (recent), ==, 0);
 
   close_dialogs (window);
   pi_window_disconnect (window);
@@ -855,6 +947,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-broker/addresses", test_broker_addresses);
   g_test_add_func ("/pi/window-broker/password-in-url-refused", test_password_in_url_refused);
   g_test_add_func ("/pi/window-broker/pulse-by-user", test_pulse_by_user);
+  g_test_add_func ("/pi/window-broker/recent-only-once-live", test_recent_only_once_live);
   g_test_add_func ("/pi/window-broker/unparseable-password-dropped", test_unparseable_password_dropped);
   g_test_add_func ("/pi/window-broker/unparseable-password-not-kept", test_unparseable_password_not_kept);
   g_test_add_func ("/pi/window-broker/command-line-password-not-kept", test_command_line_password_not_kept);

@@ -195,7 +195,8 @@ test_paused_and_clear (void)
   pi_test_server_clear (&server);
 }
 
-/* The dialog offers the deployments by name and remembers what was chosen. */
+/* The dialog offers the deployments by name; what was chosen enters
+ * Recent only once it went live (see /pi/window-broker/recent-only-once-live). */
 static void
 test_connect_dialog (void)
 {
@@ -216,7 +217,8 @@ test_connect_dialog (void)
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
   dialog = PI_CONNECT_DIALOG (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)));
-  g_assert_cmpuint (pi_connect_dialog_get_n_recent (dialog), ==, 1);
+  /* Disconnected before it was ever live: not a place that worked. */
+  g_assert_cmpuint (pi_connect_dialog_get_n_recent (dialog), ==, 0);
   adw_dialog_force_close (ADW_DIALOG (dialog));
 
   pi_test_window_destroy (window);

@@ -34,6 +34,7 @@ struct _PiAddBindingDialog
   AdwEntryRow             *pattern_row;
   AdwExpanderRow          *fields_row;
   GtkLabel                *error_label;
+  GtkLabel                *hint_label;
   GtkWidget               *add_button;
 
   /* Owned */
@@ -97,12 +98,61 @@ is_duplicate (PiAddBindingDialog *self,
   return FALSE;
 }
 
+/* The one catalog exchange the typed text is part of, if there is one. */
+static const PiCatalogExchange *
+unique_match (PiAddBindingDialog *self)
+{
+  /* The template sets the pattern (and validates) before the completion is made. */
+  if (self->completion == NULL)
+    return NULL;
+
+  return pi_exchange_completion_get_unique_match (self->completion);
+}
+
+/* The exchange Add will bind: what was typed, or the one catalog exchange
+ * a partial name completes to ("task-de" is task-defined). */
+static const char *
+draft_exchange (PiAddBindingDialog *self)
+{
+  const PiCatalogExchange *match = unique_match (self);
+
+  if (match != NULL)
+    return match->name;
+
+  return gtk_editable_get_text (GTK_EDITABLE (self->exchange_row));
+}
+
+/* A name outside the catalog may be another service's, so it is never
+ * refused; but a typo binds an exchange nobody publishes to, and nothing
+ * ever arrives. Say so, without blocking, under the rows. */
+static void
+update_hint (PiAddBindingDialog *self,
+             gboolean            exchange_ok)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->exchange_row));
+  const PiCatalogExchange *match = NULL;
+  g_autofree char *hint = NULL;
+
+  if (exchange_ok && pi_catalog_lookup (self->catalog, text) == NULL)
+    {
+      if ((match = unique_match (self)) != NULL)
+        /* Translators: %s is the full name of an exchange, such as
+         * exchange/taskcluster-queue/v1/task-defined */
+        hint = g_strdup_printf (_("Not a known Taskcluster exchange: Add will use %s"), match->name);
+      else
+        hint = g_strdup (_("Not a known Taskcluster exchange: messages arrive only if the server has one of this name"));
+    }
+
+  gtk_label_set_text (self->hint_label, hint != NULL ? hint : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), hint != NULL);
+}
+
 /* Validates the draft as it is typed: the row at fault gets the error style,
  * the reason is shown below, and Add is enabled only for a new, valid binding. */
 static void
 validate_draft (PiAddBindingDialog *self)
 {
-  const char *exchange = gtk_editable_get_text (GTK_EDITABLE (self->exchange_row));
+  const char *exchange = draft_exchange (self);
   const char *pattern = gtk_editable_get_text (GTK_EDITABLE (self->pattern_row));
   g_autoptr(GError) exchange_error = NULL;
   g_autoptr(GError) pattern_error = NULL;
@@ -121,6 +171,7 @@ validate_draft (PiAddBindingDialog *self)
   pattern_ok = pi_binding_validate_pattern (pattern, &pattern_error);
 
   set_row_error (self->exchange_row, exchange_error != NULL);
+  update_hint (self, exchange_ok);
   set_row_error (self->pattern_row, pattern_error != NULL);
 
   if (exchange_error != NULL)
@@ -148,6 +199,9 @@ validate_draft (PiAddBindingDialog *self)
 }
 
 /* The by-field builder --------------------------------------------------- */
+
+static void on_entry_activated (PiAddBindingDialog *self,
+                                AdwEntryRow        *row);
 
 static void
 on_field_changed (PiAddBindingDialog *self,
@@ -181,6 +235,10 @@ rebuild_fields (PiAddBindingDialog *self)
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->exchange_row));
   const PiCatalogExchange *exchange = pi_catalog_lookup (self->catalog, text);
 
+  /* The fields are those of the exchange Add will bind. */
+  if (exchange == NULL)
+    exchange = unique_match (self);
+
   if (exchange == self->fields_exchange)
     return;
 
@@ -211,6 +269,8 @@ rebuild_fields (PiAddBindingDialog *self)
         gtk_widget_set_tooltip_text (row, word->summary);
       g_object_set_data (G_OBJECT (row), "word", GUINT_TO_POINTER (i));
       g_signal_connect_object (row, "changed", G_CALLBACK (on_field_changed), self, G_CONNECT_SWAPPED);
+      /* Enter adds, as in the pattern row the fields write to. */
+      g_signal_connect_object (row, "entry-activated", G_CALLBACK (on_entry_activated), self, G_CONNECT_SWAPPED);
       adw_expander_row_add_row (self->fields_row, row);
       g_ptr_array_add (self->field_rows, row);
     }
@@ -303,7 +363,9 @@ add_action (GtkWidget  *widget,
   if (self->done)
     return;
 
-  binding = pi_binding_new (gtk_editable_get_text (GTK_EDITABLE (self->exchange_row)),
+  /* A partial name of one catalog exchange is that exchange, as the hint
+   * under the rows says. */
+  binding = pi_binding_new (draft_exchange (self),
                             gtk_editable_get_text (GTK_EDITABLE (self->pattern_row)));
 
   if (!pi_binding_validate (binding, NULL) || is_duplicate (self, binding))
@@ -450,6 +512,7 @@ pi_add_binding_dialog_class_init (PiAddBindingDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiAddBindingDialog, pattern_row);
   gtk_widget_class_bind_template_child (widget_class, PiAddBindingDialog, fields_row);
   gtk_widget_class_bind_template_child (widget_class, PiAddBindingDialog, error_label);
+  gtk_widget_class_bind_template_child (widget_class, PiAddBindingDialog, hint_label);
   gtk_widget_class_bind_template_child (widget_class, PiAddBindingDialog, add_button);
   gtk_widget_class_bind_template_callback (widget_class, on_exchange_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_pattern_changed);
@@ -520,6 +583,21 @@ pi_add_binding_dialog_get_error_text (PiAddBindingDialog *self)
   g_return_val_if_fail (PI_IS_ADD_BINDING_DIALOG (self), NULL);
 
   return gtk_label_get_text (self->error_label);
+}
+
+/**
+ * pi_add_binding_dialog_get_hint_text:
+ * @self: a #PiAddBindingDialog
+ *
+ * Returns: the hint about an exchange outside the catalog, as shown ("" if
+ *   none)
+ */
+const char *
+pi_add_binding_dialog_get_hint_text (PiAddBindingDialog *self)
+{
+  g_return_val_if_fail (PI_IS_ADD_BINDING_DIALOG (self), NULL);
+
+  return gtk_label_get_text (self->hint_label);
 }
 
 /**

@@ -24,6 +24,7 @@ GtkEditable        *pi_add_binding_dialog_get_exchange_entry (PiAddBindingDialog
 GtkEditable        *pi_add_binding_dialog_get_pattern_entry  (PiAddBindingDialog *self);
 GtkWidget          *pi_add_binding_dialog_get_add_button     (PiAddBindingDialog *self);
 const char         *pi_add_binding_dialog_get_error_text     (PiAddBindingDialog *self);
+const char         *pi_add_binding_dialog_get_hint_text      (PiAddBindingDialog *self);
 GPtrArray          *pi_add_binding_dialog_get_field_entries  (PiAddBindingDialog *self);
 GtkWidget          *pi_add_binding_dialog_get_completion     (PiAddBindingDialog *self);
 

@@ -16,9 +16,10 @@
 #include "pi-deployments.h"
 
 /* Where to listen: the known deployments by name, Mozilla Pulse for a Pulse
- * user, any URL (checked as it is typed; a broker's too), the recent ones,
- * and credentials for private deployments. Choosing emits ::server-chosen;
- * the window connects (and asks a broker's password). */
+ * user, any URL (checked as it is typed; a broker's too), the recent ones
+ * (those that went live), and credentials for private deployments. Choosing
+ * emits ::server-chosen; the window connects (and asks a broker's password),
+ * and remembers the server once its stream is live. */
 struct _PiConnectDialog
 {
   AdwDialog        parent_instance;
@@ -392,7 +393,7 @@ pi_connect_dialog_get_n_recent (PiConnectDialog *self)
 /**
  * pi_connect_dialog_remember:
  * @settings: the application's settings
- * @server_url: a server just chosen
+ * @server_url: a server chosen whose stream went live
  *
  * Puts @server_url first in the recent servers, once.
  */

@@ -389,6 +389,52 @@ pi_exchange_completion_update (PiExchangeCompletion *self)
 }
 
 /**
+ * pi_exchange_completion_get_unique_match:
+ * @self: a #PiExchangeCompletion
+ *
+ * The one catalog exchange the entry's text would complete to, by the same
+ * rule as the popover (its name contains the text, ignoring case): what a
+ * partial name such as "task-de" most likely means.
+ *
+ * Returns: (nullable): the exchange, or %NULL when the text is empty, is a
+ *   catalog name already, or matches none or several
+ */
+const PiCatalogExchange *
+pi_exchange_completion_get_unique_match (PiExchangeCompletion *self)
+{
+  const PiCatalogExchange *match = NULL;
+  const char *text;
+  g_autofree char *needle = NULL;
+  guint n;
+
+  g_return_val_if_fail (PI_IS_EXCHANGE_COMPLETION (self), NULL);
+
+  if (self->entry == NULL)
+    return NULL;
+
+  text = gtk_editable_get_text (GTK_EDITABLE (self->entry));
+  if (text[0] == '\0' || pi_catalog_lookup (self->catalog, text) != NULL)
+    return NULL;
+
+  needle = g_utf8_casefold (text, -1);
+  n = pi_catalog_get_n_exchanges (self->catalog);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const PiCatalogExchange *exchange = pi_catalog_get_exchange (self->catalog, i);
+      g_autofree char *name = g_utf8_casefold (exchange->name, -1);
+
+      if (strstr (name, needle) == NULL)
+        continue;
+      if (match != NULL)
+        return NULL;
+      match = exchange;
+    }
+
+  return match;
+}
+
+/**
  * pi_exchange_completion_close:
  * @self: a #PiExchangeCompletion
  *

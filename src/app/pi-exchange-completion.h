@@ -23,5 +23,6 @@ void                  pi_exchange_completion_update      (PiExchangeCompletion *
 void                  pi_exchange_completion_close       (PiExchangeCompletion *self);
 void                  pi_exchange_completion_detach      (PiExchangeCompletion *self);
 GtkWidget            *pi_exchange_completion_get_popover (PiExchangeCompletion *self);
+const PiCatalogExchange *pi_exchange_completion_get_unique_match (PiExchangeCompletion *self);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include "pi-binding.h"
 #include "pi-connect-dialog.h"
+#include "pi-deployments.h"
 #include "pi-window-private.h"
 
 /*
@@ -133,11 +134,33 @@ update_connection_state (PiWindow *self)
   update_main_page (self);
 }
 
+/* A server picked in Connect enters Recent once a stream to it went live:
+ * Recent lists places that worked, not addresses that were refused. */
+static void
+remember_chosen_server (PiWindow *self)
+{
+  g_autofree char *chosen = NULL;
+
+  if (self->chosen_server == NULL ||
+      pi_source_get_state (self->stream) != PI_STREAM_STATE_LIVE)
+    return;
+
+  /* The session keeps its address without a password, as Recent does. */
+  chosen = pi_deployments_without_password (self->chosen_server);
+  if (g_strcmp0 (chosen, pi_session_get_server_url (self->session)) != 0)
+    return;
+
+  pi_connect_dialog_remember (self->settings, self->chosen_server);
+  g_clear_pointer (&self->chosen_server, g_free);
+}
+
 static void
 on_stream_notify (PiWindow   *self,
                   GParamSpec *pspec,
                   gpointer    stream)
 {
+  remember_chosen_server (self);
+
   /* Failures are shown by the banner and the connection state, which stay
    * until the stream recovers; a toast on top would only repeat them. */
   update_connection_state (self);
@@ -509,7 +532,8 @@ on_server_chosen (PiWindow        *self,
                   const char      *server_url,
                   PiConnectDialog *dialog)
 {
-  pi_connect_dialog_remember (self->settings, server_url);
+  g_free (self->chosen_server);
+  self->chosen_server = g_strdup (server_url);
   pi_window_set_server_url (self, server_url);
   pi_window_connect (self);
 }

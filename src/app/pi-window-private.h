@@ -60,6 +60,7 @@ struct _PiWindow
   AdwDialog            *password_dialog;  /* a broker's password, while asked */
   GtkWidget            *password_row;
   GDateTime            *capture_started;  /* when the kept messages began (what Save says) */
+  char                 *chosen_server;    /* picked in Connect, recent once it went live */
 };
 
 /* pi-window-live.c */

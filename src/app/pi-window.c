@@ -194,6 +194,7 @@ pi_window_finalize (GObject *object)
   PiWindow *self = PI_WINDOW (object);
 
   g_clear_pointer (&self->capture_started, g_date_time_unref);
+  g_clear_pointer (&self->chosen_server, g_free);
 
   G_OBJECT_CLASS (pi_window_parent_class)->finalize (object);
 }
