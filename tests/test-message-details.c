@@ -1097,6 +1097,140 @@ save_both_styles (Fixture    *f,
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
+/* --- copying says so -------------------------------------------------------
+ *
+ * Issue 12: copying changed nothing on screen. A brief toast in the overlay
+ * around the pane says what was copied; Copy Value and Copy Path are in the
+ * menu only where the payload tree they copy from is shown. */
+
+/* A label under @widget reading @text, as the user sees it. */
+static GtkWidget *
+find_shown_label (GtkWidget  *widget,
+                  const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return child;
+      if ((found = find_shown_label (child, text)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The pane's copy menu button. */
+static GtkMenuButton *
+find_copy_button (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkMenuButton *found;
+
+      if (GTK_IS_MENU_BUTTON (child) &&
+          g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (child)), "edit-copy-symbolic") == 0)
+        return GTK_MENU_BUTTON (child);
+      if ((found = find_copy_button (child)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Whether @model, or one of its sections, has an item running @action. */
+static gboolean
+menu_offers (GMenuModel *model,
+             const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = NULL;
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_strcmp0 (name, action) == 0)
+        return TRUE;
+      if ((section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION)) &&
+          menu_offers (section, action))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+assert_copy_toast (GtkWidget        *overlay,
+                   PiMessageDetails *details,
+                   const char       *action,
+                   const char       *title)
+{
+  g_assert_null (find_shown_label (overlay, title));
+  gtk_widget_activate_action (GTK_WIDGET (details), action, NULL);
+  /* At once: a toast still saying the previous copy is replaced, not
+   * queued for its whole timeout ahead of this one. */
+  WAIT_UNTIL (find_shown_label (overlay, title) != NULL, 1);
+}
+
+static void
+test_copy_feedback (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (1, "copy");
+  GtkWidget *overlay = adw_toast_overlay_new ();
+  GtkMenuButton *copy_button;
+  GListModel *model;
+
+  f.details = PI_MESSAGE_DETAILS (pi_message_details_new ());
+  f.window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f.window, 600, 700);
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), GTK_WIDGET (f.details));
+  gtk_window_set_child (f.window, overlay);
+  gtk_window_present (f.window);
+
+  pi_message_details_set_message (f.details, message);
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", "payload");
+  model = pi_message_details_get_tree_model (f.details);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (model), find_row (&f, "$.status"), TRUE);
+  pi_test_wait_for_frames (GTK_WIDGET (f.window), 2);
+
+  assert_copy_toast (overlay, f.details, "details.copy-message", "Message copied");
+  assert_copy_toast (overlay, f.details, "details.copy-payload", "Payload copied");
+  assert_copy_toast (overlay, f.details, "details.copy-value", "Value copied");
+  assert_copy_toast (overlay, f.details, "details.copy-path", "Path copied");
+  /* Gone after a moment; the same copy again says so again. */
+  WAIT_UNTIL (find_shown_label (overlay, "Value copied") == NULL, 3);
+  assert_copy_toast (overlay, f.details, "details.copy-value", "Value copied");
+
+  /* The menu offers the tree's two only on the Payload page. */
+  copy_button = find_copy_button (GTK_WIDGET (f.details));
+  g_assert_nonnull (copy_button);
+  g_assert_true (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-message"));
+  g_assert_true (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-value"));
+  g_assert_true (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-path"));
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *page = i == 0 ? "raw" : "fields";
+
+      gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", page);
+      g_assert_true (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-message"));
+      g_assert_true (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-payload"));
+      g_assert_false (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-value"));
+      g_assert_false (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-path"));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (f.details), "details.page", "s", "payload");
+  g_assert_true (menu_offers (gtk_menu_button_get_menu_model (copy_button), "details.copy-value"));
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
 static void
 test_screenshots (void)
 {
@@ -1166,6 +1300,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/raw-wrap", test_raw_wrap);
   g_test_add_func ("/pi/message-details/selection-walk", test_selection_walk);
   g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
+  g_test_add_func ("/pi/message-details/copy-feedback", test_copy_feedback);
   g_test_add_func ("/pi/message-details/screenshots", test_screenshots);
 
   return g_test_run ();

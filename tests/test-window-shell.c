@@ -10,11 +10,13 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
 #include "pi-application.h"
 #include "pi-add-binding-dialog.h"
+#include "pi-capture-window-private.h"
 #include "pi-connect-dialog.h"
 #include "pi-preferences-dialog.h"
 #include "pi-ui-test-util.h"
@@ -520,6 +522,178 @@ test_narrow (void)
   pi_test_server_clear (&server);
 }
 
+/* --- copying says so, in either window -------------------------------------- */
+
+/* A label under @widget reading @text, as the user sees it. */
+static GtkWidget *
+find_shown_label (GtkWidget  *widget,
+                  const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          g_strcmp0 (gtk_label_get_text (GTK_LABEL (child)), text) == 0)
+        return child;
+      if ((found = find_shown_label (child, text)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Each copy action of @details shows its toast in @overlay, the window's. */
+static void
+assert_copy_toasts (AdwToastOverlay  *overlay,
+                    PiMessageDetails *details,
+                    PiMessage        *message)
+{
+  const char *copies[][2] = {
+    { "details.copy-message", "Message copied" },
+    { "details.copy-payload", "Payload copied" },
+    { "details.copy-value", "Value copied" },
+    { "details.copy-path", "Path copied" },
+  };
+  GListModel *tree;
+
+  pi_message_details_set_message (details, message);
+  gtk_widget_activate_action (GTK_WIDGET (details), "details.page", "s", "payload");
+  tree = pi_message_details_get_tree_model (details);
+  g_assert_cmpuint (g_list_model_get_n_items (tree), >, 0);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (tree), 0, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (copies); i++)
+    {
+      g_assert_null (find_shown_label (GTK_WIDGET (overlay), copies[i][1]));
+      gtk_widget_activate_action (GTK_WIDGET (details), copies[i][0], NULL);
+      WAIT_UNTIL (find_shown_label (GTK_WIDGET (overlay), copies[i][1]) != NULL, 2);
+    }
+}
+
+static void
+test_copy_toast (void)
+{
+  static const char data[] = "{\"exchange\":\"" TASK_COMPLETED "\",\"routingKey\":\"primary.T1.0\","
+                             "\"payload\":{\"taskId\":\"T1\",\"runId\":0}}";
+  g_autoptr(PiMessage) message = pi_message_new_from_data (data, strlen (data), 1, g_get_real_time ());
+  g_autofree char *dir = g_dir_make_tmp ("pi-copy-toast-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "capture.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *contents = g_strdup_printf ("[%s]\n", data);
+  g_autoptr(GError) error = NULL;
+  PiWindow *window;
+  PiCaptureWindow *capture;
+
+  /* The live window. */
+  window = pi_test_window_new (app);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  assert_copy_toasts (window->toast_overlay, window->message_details, message);
+  /* Brief: gone after a moment. */
+  WAIT_UNTIL (find_shown_label (GTK_WIDGET (window->toast_overlay), "Path copied") == NULL, 5);
+
+  /* A capture window, the same pane in another window and overlay. */
+  g_assert_nonnull (dir);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  capture = pi_capture_window_open (GTK_APPLICATION (app), file, GTK_WINDOW (window));
+  WAIT_UNTIL (!pi_capture_window_get_loading (capture) && gtk_widget_get_mapped (GTK_WIDGET (capture)), 20);
+  pi_test_wait_for_frames (GTK_WIDGET (capture), 2);
+  assert_copy_toasts (capture->toast_overlay, capture->message_details, message);
+  /* Not in the live window's overlay. */
+  g_assert_null (find_shown_label (GTK_WIDGET (window->toast_overlay), "Path copied"));
+
+  g_object_add_weak_pointer (G_OBJECT (capture), (gpointer *) &capture);
+  gtk_window_destroy (GTK_WINDOW (capture));
+  WAIT_UNTIL (capture == NULL, 5);
+  pi_test_window_destroy (window);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The sidebar's own button that hides it, while it is folded over the
+ * content: at 360 px it covers nearly the whole width (issue 12). */
+static GtkWidget *
+find_button_with_tooltip (GtkWidget  *widget,
+                          const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+        return child;
+      if ((found = find_button_with_tooltip (child, tooltip)))
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Resizes @window to @width, where the sidebar is @folded or not. */
+static void
+resize (PiWindow *window,
+        int       width,
+        gboolean  folded)
+{
+  gtk_window_set_default_size (GTK_WINDOW (window), width, 720);
+  WAIT_UNTIL (adw_overlay_split_view_get_collapsed (window->split_view) == folded &&
+              ABS (gtk_widget_get_width (GTK_WIDGET (window)) - width) < 60, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+}
+
+static void
+test_sidebar_hide_button (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  GtkWidget *sidebar = adw_overlay_split_view_get_sidebar (window->split_view);
+  GtkWidget *hide = find_button_with_tooltip (sidebar, "Hide Bindings");
+  const int folded[] = { 360, 800 };
+
+  g_assert_nonnull (hide);
+
+  /* Wide, the sidebar is beside the content, for good: no button. */
+  resize (window, 1200, FALSE);
+  g_assert_false (adw_overlay_split_view_get_collapsed (window->split_view));
+  g_assert_true (is_shown (window->bindings_sidebar));
+  g_assert_false (gtk_widget_get_visible (hide));
+
+  for (guint i = 0; i < G_N_ELEMENTS (folded); i++)
+    {
+      resize (window, folded[i], TRUE);
+
+      /* Shown over the content, it has its own way back: the header's
+       * button, in sight and reached by a click where it is drawn. */
+      adw_overlay_split_view_set_show_sidebar (window->split_view, TRUE);
+      WAIT_UNTIL (is_shown (window->bindings_sidebar), 5);
+      pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+      g_assert_true (is_shown (hide));
+      {
+        graphene_point_t point = middle_of (window, hide);
+
+        g_assert_true (picks (window, hide, point.x, point.y));
+      }
+
+      gtk_widget_activate (hide);
+      WAIT_UNTIL (!adw_overlay_split_view_get_show_sidebar (window->split_view), 5);
+      WAIT_UNTIL (!gtk_widget_get_mapped (GTK_WIDGET (window->bindings_sidebar)), 5);
+      /* And the content's button shows it again, as before. */
+      g_assert_false (gtk_toggle_button_get_active (window->sidebar_button));
+    }
+
+  /* Wide again: the sidebar beside the content, the button gone. */
+  resize (window, 1200, FALSE);
+  adw_overlay_split_view_set_show_sidebar (window->split_view, TRUE);
+  WAIT_UNTIL (is_shown (window->bindings_sidebar), 5);
+  g_assert_false (gtk_widget_get_visible (hide));
+
+  pi_test_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -540,6 +714,8 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/one-failure-with-messages", test_one_failure_with_messages);
   g_test_add_func ("/pi/window-shell/about-icon", test_about_icon);
   g_test_add_func ("/pi/window-shell/narrow", test_narrow);
+  g_test_add_func ("/pi/window-shell/copy-toast", test_copy_toast);
+  g_test_add_func ("/pi/window-shell/sidebar-hide-button", test_sidebar_hide_button);
 
   status = g_test_run ();
   g_object_unref (app);

@@ -42,12 +42,18 @@ struct _PiMessageDetails
   GtkSingleSelection *tree_selection;
   PiMessageRaw       *raw;
   AdwStatusPage      *undecodable_page;
+  GtkMenuButton      *copy_button;
+  GMenuModel         *copy_menu;
+  GMenuModel         *copy_message_menu;
 
   /* Owned */
   PiMessage          *message;
   JsonNode           *payload;
   GtkTreeListModel   *tree_model;
   GSettings          *settings;
+
+  /* Borrowed */
+  AdwToast           *copied_toast;  /* weak */
 
   /* Each page is made when it is shown, not for every message walked
    * past on another page. */
@@ -115,6 +121,31 @@ update_actions (PiMessageDetails *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.copy-path", item != NULL);
 }
 
+/* Copying changes nothing on screen: a brief toast says it happened, in
+ * the overlay of whichever window holds the pane (the live window or a
+ * capture window); a pane in no overlay copies silently. One toast at a
+ * time: copying again replaces it rather than queueing toasts that would
+ * go on saying "copied" long after. */
+static void
+show_copied (PiMessageDetails *self,
+             const char       *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  AdwToast *toast;
+
+  if (overlay == NULL)
+    return;
+
+  if (self->copied_toast != NULL)
+    adw_toast_dismiss (self->copied_toast);
+
+  toast = adw_toast_new (title);
+  adw_toast_set_use_markup (toast, FALSE);
+  adw_toast_set_timeout (toast, 2);
+  g_set_weak_pointer (&self->copied_toast, toast);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
 /* Copies @text (taken) as UTF-8 bytes, not with gdk_clipboard_set_text ().
  *
  * GDK serializes a string value through a GConverterOutputStream that it
@@ -130,7 +161,8 @@ update_actions (PiMessageDetails *self)
  * The text is built once, before copying, never lazily on request. */
 static void
 copy_text (PiMessageDetails *self,
-           char             *text)
+           char             *text,
+           const char       *copied)
 {
   g_autoptr(GBytes) bytes = NULL;
   GdkContentProvider *providers[2];
@@ -147,6 +179,7 @@ copy_text (PiMessageDetails *self,
   provider = gdk_content_provider_new_union (providers, G_N_ELEMENTS (providers));
 
   gdk_clipboard_set_content (gtk_widget_get_clipboard (GTK_WIDGET (self)), provider);
+  show_copied (self, copied);
 }
 
 static void
@@ -157,7 +190,7 @@ copy_message_action (GtkWidget  *widget,
   PiMessageDetails *self = PI_MESSAGE_DETAILS (widget);
 
   if (self->message != NULL && !is_marker (self->message))
-    copy_text (self, pi_message_raw_dup_message_text (self->message));
+    copy_text (self, pi_message_raw_dup_message_text (self->message), _("Message copied"));
 }
 
 static void
@@ -174,7 +207,7 @@ copy_payload_action (GtkWidget  *widget,
 
   /* As received, like the Raw page: no number or escape rewritten. */
   if ((text = pi_message_get_payload_text (self->message, &len)))
-    copy_text (self, pi_json_indent (text, len));
+    copy_text (self, pi_json_indent (text, len), _("Payload copied"));
 }
 
 static void
@@ -186,7 +219,7 @@ copy_value_action (GtkWidget  *widget,
   g_autoptr(PiJsonItem) item = get_selected_item (self);
 
   if (item != NULL)
-    copy_text (self, pi_json_item_dup_value_text (item));
+    copy_text (self, pi_json_item_dup_value_text (item), _("Value copied"));
 }
 
 static void
@@ -198,7 +231,7 @@ copy_path_action (GtkWidget  *widget,
   g_autoptr(PiJsonItem) item = get_selected_item (self);
 
   if (item != NULL)
-    copy_text (self, g_strdup (pi_json_item_get_path (item)));
+    copy_text (self, g_strdup (pi_json_item_get_path (item)), _("Path copied"));
 }
 
 static void
@@ -313,9 +346,21 @@ update_payload_page (PiMessageDetails *self,
   update_actions (self);
 }
 
+/* Copy Value and Copy Path copy the payload tree's selected row: the menu
+ * offers them only where the tree is shown, not greyed out on the pages
+ * without one. */
+static void
+update_copy_menu (PiMessageDetails *self)
+{
+  gtk_menu_button_set_menu_model (self->copy_button,
+                                  page_is_visible (self, "payload")
+                                  ? self->copy_menu : self->copy_message_menu);
+}
+
 static void
 on_view_changed (PiMessageDetails *self)
 {
+  update_copy_menu (self);
   update_fields_page (self, FALSE);
   update_payload_page (self, FALSE);
   update_raw_page (self, FALSE);
@@ -391,6 +436,7 @@ static void
 update (PiMessageDetails *self)
 {
   reset (self);
+  update_copy_menu (self);
 
   if (self->message == NULL)
     gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -418,6 +464,7 @@ pi_message_details_dispose (GObject *object)
   g_clear_object (&self->message);
   g_clear_pointer (&self->payload, json_node_unref);
   g_clear_object (&self->settings);
+  g_clear_weak_pointer (&self->copied_toast);
 
   G_OBJECT_CLASS (pi_message_details_parent_class)->dispose (object);
 }
@@ -491,6 +538,9 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, tree_selection);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, raw);
   gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, undecodable_page);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, copy_menu);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageDetails, copy_message_menu);
   gtk_widget_class_bind_template_callback (widget_class, on_tree_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
 
