@@ -628,7 +628,16 @@ test_typed_password_used_again (void)
     pi_window_connect (window);
     WAIT_UNTIL (pi_source_get_state (stream) == PI_STREAM_STATE_LIVE || pi_source_get_needs_credentials (stream), 30);
     g_assert_cmpint (pi_source_get_state (stream), ==, PI_STREAM_STATE_LIVE);
-    g_assert_null (pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG));
+    /* Failed once in about fifteen runs of the whole file with other UI
+     * tests beside it, not since: say which dialog, and whether it is the
+     * window's password dialog still closing, if it happens again. */
+    dialog = pi_test_find_dialog (ADW_TYPE_ALERT_DIALOG);
+    if (dialog != NULL)
+      g_error ("a dialog after connecting again: \"%s\" (\"%s\"), %s, needs password: %d",
+               adw_alert_dialog_get_heading (ADW_ALERT_DIALOG (dialog)),
+               adw_alert_dialog_get_body (ADW_ALERT_DIALOG (dialog)),
+               (gpointer) dialog == (gpointer) window->password_dialog ? "the window's" : "not the window's",
+               pi_session_get_needs_password (window->session));
 
     pi_window_disconnect (window);
     pi_test_window_destroy (window);
