@@ -45,6 +45,7 @@ struct _PiMessageDetails
 
   /* Owned */
   PiMessage          *message;
+  gulong              count_id;    /* a dropped entry's count, which grows */
   JsonNode           *payload;
   GtkTreeListModel   *tree_model;
   GSettings          *settings;
@@ -415,6 +416,8 @@ pi_message_details_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_MESSAGE_DETAILS);
 
   g_clear_object (&self->tree_model);
+  if (self->message != NULL)
+    g_clear_signal_handler (&self->count_id, self->message);
   g_clear_object (&self->message);
   g_clear_pointer (&self->payload, json_node_unref);
   g_clear_object (&self->settings);
@@ -583,8 +586,16 @@ pi_message_details_set_message (PiMessageDetails *self,
   g_return_if_fail (PI_IS_MESSAGE_DETAILS (self));
   g_return_if_fail (!message || PI_IS_MESSAGE (message));
 
-  if (!g_set_object (&self->message, message))
+  if (self->message == message)
     return;
+
+  if (self->message != NULL)
+    g_clear_signal_handler (&self->count_id, self->message);
+  g_set_object (&self->message, message);
+  /* More dropped with the same reason count in the same entry. */
+  if (message != NULL && pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED)
+    self->count_id = g_signal_connect_swapped (message, "notify::dropped-count",
+                                               G_CALLBACK (show_marker), self);
 
   update (self);
 

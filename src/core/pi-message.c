@@ -36,6 +36,7 @@ enum {
   PROP_REDELIVERED,
   PROP_SIZE,
   PROP_ERROR,
+  PROP_DROPPED_COUNT,
   N_PROPS
 };
 
@@ -140,6 +141,10 @@ pi_message_get_property (GObject    *object,
       g_value_set_string (value, pi_message_get_error (self));
       break;
 
+    case PROP_DROPPED_COUNT:
+      g_value_set_uint64 (value, pi_message_get_dropped_count (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -193,6 +198,11 @@ pi_message_class_init (PiMessageClass *klass)
   properties[PROP_ERROR] =
     g_param_spec_string ("error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The one property that changes: pi_message_merge_dropped() adds to it. */
+  properties[PROP_DROPPED_COUNT] =
+    g_param_spec_uint64 ("dropped-count", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -781,7 +791,46 @@ pi_message_get_dropped_count (PiMessage *self)
 
   if (self->kind != PI_MESSAGE_KIND_DROPPED)
     return 0;
-  return ((guint64) self->payload_len << 32) | self->payload_offset;
+  /* Atomic halves: a saving thread may read it while the main thread
+   * merges (see pi_message_merge_dropped()). */
+  return ((guint64) (guint32) g_atomic_int_get ((gint *) &self->payload_len) << 32) |
+         (guint32) g_atomic_int_get ((gint *) &self->payload_offset);
+}
+
+/**
+ * pi_message_merge_dropped:
+ * @self: a %PI_MESSAGE_KIND_DROPPED entry
+ * @next: the entry that follows it in the stream
+ *
+ * Consecutive reports of dropped messages with the same reason are one
+ * row: when @next is such a report, its count is added to @self's (which
+ * notifies #PiMessage:dropped-count) and @next need not be kept. Only the
+ * main thread merges; other threads may read the count meanwhile.
+ *
+ * Returns: whether @next was merged into @self
+ */
+gboolean
+pi_message_merge_dropped (PiMessage *self,
+                          PiMessage *next)
+{
+  guint64 count;
+
+  g_return_val_if_fail (PI_IS_MESSAGE (self), FALSE);
+  g_return_val_if_fail (PI_IS_MESSAGE (next), FALSE);
+
+  if (self == next ||
+      self->kind != PI_MESSAGE_KIND_DROPPED ||
+      next->kind != PI_MESSAGE_KIND_DROPPED ||
+      g_strcmp0 (pi_message_get_dropped_reason (self), pi_message_get_dropped_reason (next)) != 0)
+    return FALSE;
+
+  count = pi_message_get_dropped_count (self);
+  count += MIN (pi_message_get_dropped_count (next), G_MAXUINT64 - count);
+  g_atomic_int_set ((gint *) &self->payload_len, (gint) (guint32) (count >> 32));
+  g_atomic_int_set ((gint *) &self->payload_offset, (gint) (guint32) (count & G_MAXUINT32));
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DROPPED_COUNT]);
+  return TRUE;
 }
 
 /**
