@@ -564,8 +564,14 @@ test_merge_dropped (void)
   guint64 count = 0;
 
   g_signal_connect (large, "notify::dropped-count", G_CALLBACK (count_notify), &notified);
+  pi_message_set_time_received (large, 1000 * G_USEC_PER_SEC);
+  pi_message_set_time_received (large2, 1009 * G_USEC_PER_SEC);
+  g_assert_cmpint (pi_message_get_dropped_until (large), ==, 1000 * G_USEC_PER_SEC);
 
   g_assert_true (pi_message_merge_dropped (large, large2));
+  /* It starts when it started and lasts until the last report. */
+  g_assert_cmpint (pi_message_get_time_received (large), ==, 1000 * G_USEC_PER_SEC);
+  g_assert_cmpint (pi_message_get_dropped_until (large), ==, 1009 * G_USEC_PER_SEC);
   g_assert_cmpuint (pi_message_get_dropped_count (large), ==, (guint64) G_MAXUINT32 + 5);
   g_object_get (large, "dropped-count", &count, NULL);
   g_assert_cmpuint (count, ==, (guint64) G_MAXUINT32 + 5);

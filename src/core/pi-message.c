@@ -22,6 +22,7 @@
 
 static GQuark routes_quark;
 static GQuark raw_quark;
+static GQuark dropped_until_quark;
 
 enum {
   PROP_0,
@@ -160,6 +161,7 @@ pi_message_class_init (PiMessageClass *klass)
 
   routes_quark = g_quark_from_static_string ("pi-message-routes");
   raw_quark = g_quark_from_static_string ("pi-message-raw");
+  dropped_until_quark = g_quark_from_static_string ("pi-message-dropped-until");
 
   properties[PROP_SEQUENCE] =
     g_param_spec_uint64 ("sequence", NULL, NULL,
@@ -798,6 +800,27 @@ pi_message_get_dropped_count (PiMessage *self)
 }
 
 /**
+ * pi_message_get_dropped_until:
+ * @self: a message
+ *
+ * Returns: for a %PI_MESSAGE_KIND_DROPPED entry that took in later
+ *   reports (see pi_message_merge_dropped()), when the last of them was
+ *   received; otherwise when @self was, as pi_message_get_time_received()
+ */
+gint64
+pi_message_get_dropped_until (PiMessage *self)
+{
+  gint64 *until;
+
+  g_return_val_if_fail (PI_IS_MESSAGE (self), 0);
+
+  if (self->kind == PI_MESSAGE_KIND_DROPPED &&
+      (until = g_object_get_qdata (G_OBJECT (self), dropped_until_quark)) != NULL)
+    return *until;
+  return self->time_received;
+}
+
+/**
  * pi_message_merge_dropped:
  * @self: a %PI_MESSAGE_KIND_DROPPED entry
  * @next: the entry that follows it in the stream
@@ -813,6 +836,7 @@ gboolean
 pi_message_merge_dropped (PiMessage *self,
                           PiMessage *next)
 {
+  gint64 *until;
   guint64 count;
 
   g_return_val_if_fail (PI_IS_MESSAGE (self), FALSE);
@@ -828,6 +852,12 @@ pi_message_merge_dropped (PiMessage *self,
   count += MIN (pi_message_get_dropped_count (next), G_MAXUINT64 - count);
   g_atomic_int_set ((gint *) &self->payload_len, (gint) (guint32) (count >> 32));
   g_atomic_int_set ((gint *) &self->payload_offset, (gint) (guint32) (count & G_MAXUINT32));
+
+  /* Few entries ever take in another: the time of the last report hangs
+   * off the object rather than growing every message. */
+  until = g_new (gint64, 1);
+  *until = MAX (pi_message_get_dropped_until (next), pi_message_get_dropped_until (self));
+  g_object_set_qdata_full (G_OBJECT (self), dropped_until_quark, until, g_free);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DROPPED_COUNT]);
   return TRUE;
