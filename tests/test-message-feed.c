@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
+#include "pi-capture.h"
 #include "pi-message-feed.h"
 #include "pi-messages-fixture.h"
 
@@ -235,6 +237,12 @@ test_dropped_runs (void)
   g_assert_cmpstr (one_run, ==, "m d3");
   g_assert_cmpuint (notified, ==, 2);
   g_assert_cmpuint (pi_message_get_dropped_count (row), ==, 3);
+  /* A capture saved now records the total, in the entry it always had. */
+  {
+    g_autofree char *line = pi_capture_format_message (row);
+
+    g_assert_nonnull (strstr (line, "\"dropped\":3,\"reason\":\"too-large\""));
+  }
 
   /* A message between: two rows; in one batch too. */
   add_pattern (feed, "mdd", "too-large", &seq);
