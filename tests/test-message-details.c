@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "pi-message-details.h"
+#include "pi-message-private.h"
 #include "pi-messages-fixture.h"
 #include "pi-payload-tree.h"
 #include "pi-ui-test-util.h"
@@ -641,6 +642,19 @@ test_dropped (void)
   g_assert_nonnull (strstr (text, "The connection stayed open"));
   g_assert_null (pi_message_details_get_field (f.details, "Exchange"));
   g_assert_false (action_enabled (&f, "details.copy-message"));
+  g_assert_null (strstr (text, "Reported from"));
+
+  /* More reports with the same reason count in the entry shown, and the
+   * pane says so, with when they came. */
+  {
+    g_autoptr(PiMessage) more = pi_message_new_dropped (9, 11, "too-large");
+
+    pi_message_set_time_received (dropped, pi_message_get_time_received (more) - 9 * G_USEC_PER_SEC);
+    g_assert_true (pi_message_merge_dropped (dropped, more));
+  }
+  text = pi_message_details_get_status_text (f.details);
+  g_assert_true (g_str_has_prefix (text, "14 messages dropped by the server: too large for its buffer."));
+  g_assert_nonnull (strstr (text, "Reported from "));
 
   pi_message_details_set_message (f.details, slow);
   text = pi_message_details_get_status_text (f.details);

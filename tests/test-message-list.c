@@ -12,6 +12,7 @@
 #include "pi-message-list.h"
 #include "pi-message-store.h"
 #include "pi-messages-fixture.h"
+#include "pi-message-feed.h"
 #include "pi-session.h"
 #include "pi-span-cell.h"
 #include "pi-ui-test-util.h"
@@ -479,6 +480,75 @@ test_marker_rows (void)
   fixture_teardown (&f);
 }
 
+/* The dropped row of @rows, checked as test_marker_rows() does. */
+static const char *
+dropped_row_text (GPtrArray *rows)
+{
+  const char *text = NULL;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (rows, i);
+
+      if (row->span == NULL)
+        continue;
+      g_assert_null (text);
+      text = row->span;
+      g_assert_true (row->span_whole);
+      /* The screen reader hears the count the row shows. */
+      g_assert_null (row->accessible_label_error);
+    }
+
+  return text;
+}
+
+/* Issue 12: a server dropping every large message reports each one; the
+ * list shows one row counting them, which counts on as more come. */
+static void
+test_dropped_row_counts (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessageFeed) feed = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  fixture_setup (&f, 100);
+  feed = pi_message_feed_new (f.store);
+
+  append_range (&f, 0, 2, NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      g_ptr_array_add (batch, pi_message_new_dropped (2 + i, 1, "too-large"));
+      pi_message_feed_add (feed, batch);
+      wait_for_paints (&f, 2);
+    }
+
+  rows = collect_rows (&f);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpstr (dropped_row_text (rows), ==,
+                   "3 messages dropped by the server: too large for its buffer");
+
+  /* Eleven more in one batch: the same row, drawn again. */
+  {
+    g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+    for (guint i = 0; i < 11; i++)
+      g_ptr_array_add (batch, pi_message_new_dropped (5 + i, 1, "too-large"));
+    pi_message_feed_add (feed, batch);
+  }
+  wait_for_paints (&f, 3);
+
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = collect_rows (&f);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpstr (dropped_row_text (rows), ==,
+                   "14 messages dropped by the server: too large for its buffer");
+
+  g_clear_object (&feed);
+  fixture_teardown (&f);
+}
+
 static GtkColumnViewColumn *
 find_column (PiMessageList *list,
              const char    *id)
@@ -791,6 +861,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/pause-resume-clear", test_pause_resume);
   g_test_add_func ("/pi/message-list/selection", test_selection);
   g_test_add_func ("/pi/message-list/marker-rows", test_marker_rows);
+  g_test_add_func ("/pi/message-list/dropped-row-counts", test_dropped_row_counts);
   g_test_add_func ("/pi/message-list/columns", test_columns);
   g_test_add_func ("/pi/message-list/widths", test_widths);
   g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);

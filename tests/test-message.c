@@ -542,6 +542,57 @@ test_gap (void)
 }
 
 static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+/* A report of dropped messages takes in the next one with the same
+ * reason, counting on past 32 bits; anything else stays apart. */
+static void
+test_merge_dropped (void)
+{
+  g_autoptr(PiMessage) large = pi_message_new_dropped (1, G_MAXUINT32, "too-large");
+  g_autoptr(PiMessage) large2 = pi_message_new_dropped (2, 5, "too-large");
+  g_autoptr(PiMessage) slow = pi_message_new_dropped (3, 1, "too-slow");
+  g_autoptr(PiMessage) unknown = pi_message_new_dropped (4, 1, NULL);
+  g_autoptr(PiMessage) unknown2 = pi_message_new_dropped (5, 2, NULL);
+  g_autoptr(PiMessage) gap = pi_message_new_gap (6, 0, "Connection reset");
+  guint notified = 0;
+  guint64 count = 0;
+
+  g_signal_connect (large, "notify::dropped-count", G_CALLBACK (count_notify), &notified);
+  pi_message_set_time_received (large, 1000 * G_USEC_PER_SEC);
+  pi_message_set_time_received (large2, 1009 * G_USEC_PER_SEC);
+  g_assert_cmpint (pi_message_get_dropped_until (large), ==, 1000 * G_USEC_PER_SEC);
+
+  g_assert_true (pi_message_merge_dropped (large, large2));
+  /* It starts when it started and lasts until the last report. */
+  g_assert_cmpint (pi_message_get_time_received (large), ==, 1000 * G_USEC_PER_SEC);
+  g_assert_cmpint (pi_message_get_dropped_until (large), ==, 1009 * G_USEC_PER_SEC);
+  g_assert_cmpuint (pi_message_get_dropped_count (large), ==, (guint64) G_MAXUINT32 + 5);
+  g_object_get (large, "dropped-count", &count, NULL);
+  g_assert_cmpuint (count, ==, (guint64) G_MAXUINT32 + 5);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (pi_message_get_dropped_reason (large), ==, "too-large");
+
+  g_assert_false (pi_message_merge_dropped (large, slow));
+  g_assert_false (pi_message_merge_dropped (large, unknown));
+  g_assert_false (pi_message_merge_dropped (large, gap));
+  g_assert_false (pi_message_merge_dropped (gap, large));
+  g_assert_false (pi_message_merge_dropped (large, large));
+  g_assert_cmpuint (pi_message_get_dropped_count (large), ==, (guint64) G_MAXUINT32 + 5);
+  g_assert_cmpuint (notified, ==, 1);
+
+  g_assert_true (pi_message_merge_dropped (unknown, unknown2));
+  g_assert_cmpuint (pi_message_get_dropped_count (unknown), ==, 3);
+  /* The one merged in is unchanged. */
+  g_assert_cmpuint (pi_message_get_dropped_count (unknown2), ==, 2);
+}
+
+static void
 test_contains_text (void)
 {
   PiMessage *message = message_new (task_completed);
@@ -834,6 +885,7 @@ main (int   argc,
   g_test_add_func ("/pi/message/white-space", test_white_space);
   g_test_add_func ("/pi/message/numbers-and-literals", test_numbers_and_literals);
   g_test_add_func ("/pi/message/gap", test_gap);
+  g_test_add_func ("/pi/message/merge-dropped", test_merge_dropped);
   g_test_add_func ("/pi/message/contains-text", test_contains_text);
   g_test_add_func ("/pi/message/raw-restored", test_raw_restored);
   g_test_add_func ("/pi/message/many-routes", test_many_routes);

@@ -920,7 +920,7 @@ test_dropped (void)
 
   pi_fixture_response_write (response,
                              READY "event: message\ndata: " MESSAGE_1 "\n\n"
-                             "event: dropped\ndata: {\"count\": 5}\nid: -\n\n"
+                             "event: dropped\ndata: {\"count\": 5, \"reason\": \"too-large\"}\nid: -\n\n"
                              "event: dropped\ndata: {\"count\": 2}\nid: -\n\n"
                              "event: message\ndata: " MESSAGE_2 "\n\n", -1);
   pi_fixture_response_hold (response);
@@ -930,9 +930,14 @@ test_dropped (void)
   watch_connect (watch);
   WAIT_UNTIL (watch->messages->len == 4, 5);
   g_assert_cmpuint (pi_source_get_n_dropped (watch->stream), ==, 7);
-  g_assert_cmpint (pi_message_get_kind (message_at (watch, 1)), ==, PI_MESSAGE_KIND_GAP);
-  g_assert_nonnull (strstr (pi_message_get_error (message_at (watch, 1)), "dropped 5 messages"));
-  g_assert_cmpint (pi_message_get_kind (message_at (watch, 2)), ==, PI_MESSAGE_KIND_GAP);
+  /* The connection held: dropped entries with the server's count and
+   * reason, not gaps (issue 12: they read "Connection lost"). */
+  g_assert_cmpint (pi_message_get_kind (message_at (watch, 1)), ==, PI_MESSAGE_KIND_DROPPED);
+  g_assert_cmpuint (pi_message_get_dropped_count (message_at (watch, 1)), ==, 5);
+  g_assert_cmpstr (pi_message_get_dropped_reason (message_at (watch, 1)), ==, "too-large");
+  g_assert_cmpint (pi_message_get_kind (message_at (watch, 2)), ==, PI_MESSAGE_KIND_DROPPED);
+  g_assert_cmpuint (pi_message_get_dropped_count (message_at (watch, 2)), ==, 2);
+  g_assert_null (pi_message_get_dropped_reason (message_at (watch, 2)));
   g_assert_cmpstr (pi_message_get_routing_key (message_at (watch, 3)), ==, "two");
   g_assert_cmpuint (pi_source_get_n_messages (watch->stream), ==, 2);
   watch_free (watch);

@@ -33,6 +33,7 @@ typedef void (*CellUpdate) (GtkWidget   *cell,
 
 static GQuark cell_update_quark;
 static GQuark cell_word_quark;
+static GQuark count_watch_quark;
 
 PiMessage *
 pi_message_cells_get_message (gpointer item)
@@ -444,6 +445,58 @@ setup_word_cell (GtkSignalListItemFactory *factory,
 
 /* Bind: shared by the columns */
 
+/* A dropped-messages row counts on while more are dropped with the same
+ * reason (see pi_message_merge_dropped()): while a cell or row shows one,
+ * it follows the count. Owned by the list item or row, so a recycled one
+ * lets go of its last marker on its next bind. */
+typedef struct
+{
+  PiMessage *message;
+  gulong     handler_id;
+} CountWatch;
+
+static void
+count_watch_free (gpointer data)
+{
+  CountWatch *watch = data;
+
+  g_clear_signal_handler (&watch->handler_id, watch->message);
+  g_object_unref (watch->message);
+  g_free (watch);
+}
+
+/* Follows @message's count with @callback while @owner shows it; stops
+ * following the one before. */
+static void
+watch_count (GObject   *owner,
+             PiMessage *message,
+             GCallback  callback)
+{
+  CountWatch *watch;
+
+  if (g_object_get_qdata (owner, count_watch_quark) != NULL)
+    g_object_set_qdata (owner, count_watch_quark, NULL);
+
+  if (message == NULL || pi_message_get_kind (message) != PI_MESSAGE_KIND_DROPPED)
+    return;
+
+  watch = g_new0 (CountWatch, 1);
+  watch->message = g_object_ref (message);
+  watch->handler_id = g_signal_connect (message, "notify::dropped-count", callback, owner);
+  g_object_set_qdata_full (owner, count_watch_quark, watch, count_watch_free);
+}
+
+static void
+on_cell_count_changed (PiMessage   *message,
+                       GParamSpec  *pspec,
+                       GtkListItem *list_item)
+{
+  CellUpdate update = g_object_get_qdata (G_OBJECT (list_item), cell_update_quark);
+
+  if (pi_message_cells_get_message (gtk_list_item_get_item (list_item)) == message)
+    update (gtk_list_item_get_child (list_item), list_item, message);
+}
+
 static void
 bind_cell (GtkSignalListItemFactory *factory,
            GtkListItem              *list_item,
@@ -452,8 +505,28 @@ bind_cell (GtkSignalListItemFactory *factory,
   CellUpdate update = g_object_get_qdata (G_OBJECT (list_item), cell_update_quark);
   PiMessage *message = pi_message_cells_get_message (gtk_list_item_get_item (list_item));
 
+  watch_count (G_OBJECT (list_item), message, G_CALLBACK (on_cell_count_changed));
   if (message != NULL)
     update (gtk_list_item_get_child (list_item), list_item, message);
+}
+
+static void
+update_row_label (GtkColumnViewRow *row,
+                  PiMessage        *message)
+{
+  g_autofree char *marker = message ? pi_message_cells_dup_marker_text (message) : NULL;
+
+  if (marker != NULL || gtk_column_view_row_get_accessible_label (row) != NULL)
+    gtk_column_view_row_set_accessible_label (row, marker);
+}
+
+static void
+on_row_count_changed (PiMessage        *message,
+                      GParamSpec       *pspec,
+                      GtkColumnViewRow *row)
+{
+  if (pi_message_cells_get_message (gtk_column_view_row_get_item (row)) == message)
+    update_row_label (row, message);
 }
 
 /* A row that is not a message is named by what it says: the screen reader
@@ -464,10 +537,9 @@ bind_row (GtkSignalListItemFactory *factory,
           gpointer                  user_data)
 {
   PiMessage *message = pi_message_cells_get_message (gtk_column_view_row_get_item (row));
-  g_autofree char *marker = message ? pi_message_cells_dup_marker_text (message) : NULL;
 
-  if (marker != NULL || gtk_column_view_row_get_accessible_label (row) != NULL)
-    gtk_column_view_row_set_accessible_label (row, marker);
+  watch_count (G_OBJECT (row), message, G_CALLBACK (on_row_count_changed));
+  update_row_label (row, message);
 }
 
 /**
@@ -493,6 +565,7 @@ pi_message_cells_bind_template_callbacks (GtkWidgetClass *widget_class)
 {
   cell_update_quark = g_quark_from_static_string ("pi-cell-update");
   cell_word_quark = g_quark_from_static_string ("pi-cell-word");
+  count_watch_quark = g_quark_from_static_string ("pi-cell-count-watch");
 
   gtk_widget_class_bind_template_callback (widget_class, setup_sequence_cell);
   gtk_widget_class_bind_template_callback (widget_class, setup_time_cell);

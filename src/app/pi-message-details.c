@@ -48,6 +48,7 @@ struct _PiMessageDetails
 
   /* Owned */
   PiMessage          *message;
+  gulong              count_id;    /* a dropped entry's count, which grows */
   JsonNode           *payload;
   GtkTreeListModel   *tree_model;
   GSettings          *settings;
@@ -366,6 +367,29 @@ on_view_changed (PiMessageDetails *self)
   update_raw_page (self, FALSE);
 }
 
+/* For a dropped entry that counts several reports, when they came:
+ * "Reported from 12:00:01 to 12:00:09." */
+static char *
+dup_dropped_span (PiMessage *message)
+{
+  gint64 since = pi_message_get_time_received (message) / G_USEC_PER_SEC;
+  gint64 until = pi_message_get_dropped_until (message) / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) first = NULL;
+  g_autoptr(GDateTime) last = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+
+  if (until <= since ||
+      !(first = g_date_time_new_from_unix_local (since)) ||
+      !(last = g_date_time_new_from_unix_local (until)))
+    return NULL;
+
+  from = g_date_time_format (first, "%H:%M:%S");
+  to = g_date_time_format (last, "%H:%M:%S");
+  /* Translators: when the server's reports of dropped messages came, two times of day */
+  return g_strdup_printf (_("Reported from %s to %s."), from, to);
+}
+
 /* What a gap or a dropped entry in the list means, in place of pages that
  * would be empty. */
 static void
@@ -391,6 +415,7 @@ show_marker (PiMessageDetails *self)
     {
       const char *reason = pi_message_get_dropped_reason (message);
       g_autofree char *what = pi_message_cells_dup_marker_text (message);
+      g_autofree char *span = dup_dropped_span (message);
       const char *why;
 
       if (g_strcmp0 (reason, "too-large") == 0)
@@ -404,6 +429,12 @@ show_marker (PiMessageDetails *self)
 
       /* Translators: "3 messages dropped by the server: …" and why */
       description = g_strdup_printf (_("%s.\n\n%s"), what, why);
+      if (span != NULL)
+        {
+          g_autofree char *with_span = g_strconcat (description, "\n\n", span, NULL);
+
+          g_set_str (&description, with_span);
+        }
 
       adw_status_page_set_icon_name (self->gap_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->gap_page,
@@ -461,6 +492,8 @@ pi_message_details_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_MESSAGE_DETAILS);
 
   g_clear_object (&self->tree_model);
+  if (self->message != NULL)
+    g_clear_signal_handler (&self->count_id, self->message);
   g_clear_object (&self->message);
   g_clear_pointer (&self->payload, json_node_unref);
   g_clear_object (&self->settings);
@@ -633,8 +666,16 @@ pi_message_details_set_message (PiMessageDetails *self,
   g_return_if_fail (PI_IS_MESSAGE_DETAILS (self));
   g_return_if_fail (!message || PI_IS_MESSAGE (message));
 
-  if (!g_set_object (&self->message, message))
+  if (self->message == message)
     return;
+
+  if (self->message != NULL)
+    g_clear_signal_handler (&self->count_id, self->message);
+  g_set_object (&self->message, message);
+  /* More dropped with the same reason count in the same entry. */
+  if (message != NULL && pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED)
+    self->count_id = g_signal_connect_swapped (message, "notify::dropped-count",
+                                               G_CALLBACK (show_marker), self);
 
   update (self);
 

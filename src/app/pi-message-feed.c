@@ -145,6 +145,69 @@ set_n_held (PiMessageFeed *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
 }
 
+/* The newest entry of @store, or NULL. */
+static PiMessage *
+dup_last (PiMessageStore *store)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+  return n > 0 ? g_list_model_get_item (G_LIST_MODEL (store), n - 1) : NULL;
+}
+
+/* Consecutive reports of dropped messages with the same reason make one
+ * row that counts them all (a server dropping every large message would
+ * otherwise fill the list with one row each): folds each report in
+ * @messages into the entry before it, @last for the first one. Returns
+ * what is left to append, or NULL when that is all of @messages (nearly
+ * always: a batch without reports costs one look at each kind). */
+static GPtrArray *
+fold_dropped (PiMessage  *last,
+              PiMessage **messages,
+              guint       n_messages)
+{
+  GPtrArray *kept = NULL;
+  guint i;
+
+  for (i = 0; i < n_messages; i++)
+    if (pi_message_get_kind (messages[i]) == PI_MESSAGE_KIND_DROPPED)
+      break;
+  if (i == n_messages)
+    return NULL;
+
+  if (i > 0)
+    last = messages[i - 1];
+
+  kept = g_ptr_array_new_full (n_messages, g_object_unref);
+  for (guint j = 0; j < i; j++)
+    g_ptr_array_add (kept, g_object_ref (messages[j]));
+
+  for (; i < n_messages; i++)
+    {
+      if (last != NULL && pi_message_merge_dropped (last, messages[i]))
+        continue;
+      g_ptr_array_add (kept, g_object_ref (messages[i]));
+      last = messages[i];
+    }
+
+  return kept;
+}
+
+/* Appends @messages to the store, folding dropped reports into the row
+ * before them. */
+static void
+append_to_store (PiMessageFeed  *self,
+                 PiMessage     **messages,
+                 guint           n_messages)
+{
+  g_autoptr(PiMessage) last = dup_last (self->store);
+  g_autoptr(GPtrArray) kept = fold_dropped (last, messages, n_messages);
+
+  if (kept == NULL)
+    pi_message_store_append (self->store, messages, n_messages);
+  else if (kept->len > 0)
+    pi_message_store_append (self->store, (PiMessage **) kept->pdata, kept->len);
+}
+
 /**
  * pi_message_feed_add:
  * @self: a #PiMessageFeed
@@ -157,6 +220,8 @@ void
 pi_message_feed_add (PiMessageFeed *self,
                      GPtrArray     *batch)
 {
+  g_autoptr(GPtrArray) kept = NULL;
+  PiMessage *last;
   guint capacity;
 
   g_return_if_fail (PI_IS_MESSAGE_FEED (self));
@@ -167,12 +232,20 @@ pi_message_feed_add (PiMessageFeed *self,
 
   if (!self->paused)
     {
-      pi_message_store_append (self->store, (PiMessage **) batch->pdata, batch->len);
+      append_to_store (self, (PiMessage **) batch->pdata, batch->len);
       return;
     }
 
-  for (guint i = 0; i < batch->len; i++)
-    g_ptr_array_add (self->held, g_object_ref (g_ptr_array_index (batch, i)));
+  /* Held reports fold into what is held before them; the first one held
+   * is folded into the list's last row on Resume, not while paused (the
+   * list stands still while paused). */
+  last = self->held->len > 0 ? g_ptr_array_index (self->held, self->held->len - 1) : NULL;
+  kept = fold_dropped (last, (PiMessage **) batch->pdata, batch->len);
+  if (kept == NULL)
+    kept = g_ptr_array_ref (batch);
+
+  for (guint i = 0; i < kept->len; i++)
+    g_ptr_array_add (self->held, g_object_ref (g_ptr_array_index (kept, i)));
 
   /* Only the newest `capacity` held messages can survive Resume; drop the
    * rest in chunks so that a long pause neither grows without bound nor
@@ -185,7 +258,7 @@ pi_message_feed_add (PiMessageFeed *self,
   if (self->held->len > capacity + MAX (capacity / 8, 256))
     g_ptr_array_remove_range (self->held, 0, self->held->len - capacity);
 
-  set_n_held (self, self->n_held + batch->len);
+  set_n_held (self, self->n_held + kept->len);
 }
 
 gboolean
@@ -221,7 +294,7 @@ pi_message_feed_set_paused (PiMessageFeed *self,
       g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
 
       self->held = g_ptr_array_new_with_free_func (g_object_unref);
-      pi_message_store_append (self->store, (PiMessage **) held->pdata, held->len);
+      append_to_store (self, (PiMessage **) held->pdata, held->len);
     }
 
   if (!paused)

@@ -22,6 +22,7 @@
 
 static GQuark routes_quark;
 static GQuark raw_quark;
+static GQuark dropped_until_quark;
 
 enum {
   PROP_0,
@@ -36,6 +37,7 @@ enum {
   PROP_REDELIVERED,
   PROP_SIZE,
   PROP_ERROR,
+  PROP_DROPPED_COUNT,
   N_PROPS
 };
 
@@ -140,6 +142,10 @@ pi_message_get_property (GObject    *object,
       g_value_set_string (value, pi_message_get_error (self));
       break;
 
+    case PROP_DROPPED_COUNT:
+      g_value_set_uint64 (value, pi_message_get_dropped_count (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -155,6 +161,7 @@ pi_message_class_init (PiMessageClass *klass)
 
   routes_quark = g_quark_from_static_string ("pi-message-routes");
   raw_quark = g_quark_from_static_string ("pi-message-raw");
+  dropped_until_quark = g_quark_from_static_string ("pi-message-dropped-until");
 
   properties[PROP_SEQUENCE] =
     g_param_spec_uint64 ("sequence", NULL, NULL,
@@ -193,6 +200,11 @@ pi_message_class_init (PiMessageClass *klass)
   properties[PROP_ERROR] =
     g_param_spec_string ("error", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The one property that changes: pi_message_merge_dropped() adds to it. */
+  properties[PROP_DROPPED_COUNT] =
+    g_param_spec_uint64 ("dropped-count", NULL, NULL,
+                         0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -781,7 +793,74 @@ pi_message_get_dropped_count (PiMessage *self)
 
   if (self->kind != PI_MESSAGE_KIND_DROPPED)
     return 0;
-  return ((guint64) self->payload_len << 32) | self->payload_offset;
+  /* Atomic halves: a saving thread may read it while the main thread
+   * merges (see pi_message_merge_dropped()). */
+  return ((guint64) (guint32) g_atomic_int_get ((gint *) &self->payload_len) << 32) |
+         (guint32) g_atomic_int_get ((gint *) &self->payload_offset);
+}
+
+/**
+ * pi_message_get_dropped_until:
+ * @self: a message
+ *
+ * Returns: for a %PI_MESSAGE_KIND_DROPPED entry that took in later
+ *   reports (see pi_message_merge_dropped()), when the last of them was
+ *   received; otherwise when @self was, as pi_message_get_time_received()
+ */
+gint64
+pi_message_get_dropped_until (PiMessage *self)
+{
+  gint64 *until;
+
+  g_return_val_if_fail (PI_IS_MESSAGE (self), 0);
+
+  if (self->kind == PI_MESSAGE_KIND_DROPPED &&
+      (until = g_object_get_qdata (G_OBJECT (self), dropped_until_quark)) != NULL)
+    return *until;
+  return self->time_received;
+}
+
+/**
+ * pi_message_merge_dropped:
+ * @self: a %PI_MESSAGE_KIND_DROPPED entry
+ * @next: the entry that follows it in the stream
+ *
+ * Consecutive reports of dropped messages with the same reason are one
+ * row: when @next is such a report, its count is added to @self's (which
+ * notifies #PiMessage:dropped-count) and @next need not be kept. Only the
+ * main thread merges; other threads may read the count meanwhile.
+ *
+ * Returns: whether @next was merged into @self
+ */
+gboolean
+pi_message_merge_dropped (PiMessage *self,
+                          PiMessage *next)
+{
+  gint64 *until;
+  guint64 count;
+
+  g_return_val_if_fail (PI_IS_MESSAGE (self), FALSE);
+  g_return_val_if_fail (PI_IS_MESSAGE (next), FALSE);
+
+  if (self == next ||
+      self->kind != PI_MESSAGE_KIND_DROPPED ||
+      next->kind != PI_MESSAGE_KIND_DROPPED ||
+      g_strcmp0 (pi_message_get_dropped_reason (self), pi_message_get_dropped_reason (next)) != 0)
+    return FALSE;
+
+  count = pi_message_get_dropped_count (self);
+  count += MIN (pi_message_get_dropped_count (next), G_MAXUINT64 - count);
+  g_atomic_int_set ((gint *) &self->payload_len, (gint) (guint32) (count >> 32));
+  g_atomic_int_set ((gint *) &self->payload_offset, (gint) (guint32) (count & G_MAXUINT32));
+
+  /* Few entries ever take in another: the time of the last report hangs
+   * off the object rather than growing every message. */
+  until = g_new (gint64, 1);
+  *until = MAX (pi_message_get_dropped_until (next), pi_message_get_dropped_until (self));
+  g_object_set_qdata_full (G_OBJECT (self), dropped_until_quark, until, g_free);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DROPPED_COUNT]);
+  return TRUE;
 }
 
 /**

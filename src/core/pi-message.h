@@ -66,5 +66,8 @@ const char         *pi_message_get_short_exchange (PiMessage   *self);
 char               *pi_message_dup_routes_text    (PiMessage   *self);
 guint64             pi_message_get_dropped_count  (PiMessage   *self);
 const char         *pi_message_get_dropped_reason (PiMessage   *self);
+gint64              pi_message_get_dropped_until  (PiMessage   *self);
+gboolean            pi_message_merge_dropped      (PiMessage   *self,
+                                                   PiMessage   *next);
 
 G_END_DECLS

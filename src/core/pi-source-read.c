@@ -207,21 +207,26 @@ pi_stream_worker_on_event (const PiSseEvent *event,
           if (!w->raw)
             {
               const char *why = json_object_get_string_member_with_default (object, "reason", "");
-              g_autofree char *reason =
-                /* Plain %lld, not G_GINT64_FORMAT: xgettext cannot see through macros. */
-                strcmp (why, "resume-window") == 0
-                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                "%lld message was lost while reconnecting: the server no longer kept it",
-                                                "%lld messages were lost while reconnecting: the server no longer kept them",
-                                                count),
-                                   (long long) count)
-                : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                "The server dropped %lld message: they were not read fast enough",
-                                                "The server dropped %lld messages: they were not read fast enough",
-                                                count),
-                                   (long long) count);
 
-              g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, w->now, reason));
+              /* Lost to a reconnection: a gap. Otherwise the connection
+               * held and the server left messages out, for the reason it
+               * gives (too large for its buffer, this client too slow):
+               * a dropped entry, as over WebSocket, not a lost connection. */
+              if (strcmp (why, "resume-window") == 0)
+                {
+                  g_autofree char *reason =
+                    /* Plain %lld, not G_GINT64_FORMAT: xgettext cannot see through macros. */
+                    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "%lld message was lost while reconnecting: the server no longer kept it",
+                                                  "%lld messages were lost while reconnecting: the server no longer kept them",
+                                                  count),
+                                     (long long) count);
+
+                  g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, w->now, reason));
+                }
+              else
+                g_ptr_array_add (w->batch, pi_message_new_dropped (++w->sequence, (guint64) count,
+                                                                   *why != '\0' ? why : NULL));
             }
 
           record->count = (guint64) count;
