@@ -1168,6 +1168,70 @@ test_too_large (void)
   server_stop (server);
 }
 
+static gpointer
+cancel_later (gpointer data)
+{
+  /* 10 s, or less when the test is done with it. */
+  for (guint i = 0; i < 100 && !g_cancellable_is_cancelled (data); i++)
+    g_usleep (G_USEC_PER_SEC / 10);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* The same on a resumable event stream (`resume=1`, what our clients ask
+ * for): a message too large for the buffer is told at once, numbered,
+ * not only with the next message that fits (nor the next ping, 20 s on). */
+static void
+test_too_large_resumable (void)
+{
+  Server *server = rabbit_server ("4096");
+  g_autofree char *padding = g_strnfill (8192, 'x');
+  g_autofree char *big = g_strdup_printf ("\"%s\"", padding);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/api/events/v1/connect/?bindings=%%7B%%22bindings%%22%%3A%%5B%%7B%%22exchange%%22%%3A%%22"
+                                          "exchange%%2Fpi-ws-test%%2Fv1%%2Fthings%%22%%2C%%22routingKeyPattern%%22%%3A%%22%%23%%22%%7D%%5D%%7D&resume=1",
+                                          server->port);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 0, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) sse = g_string_new (NULL);
+  g_autoptr(GThread) timer = NULL;
+  char buffer[4096];
+
+  stream = soup_session_send (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  while (!strstr (sse->str, "event: ready\n"))
+    {
+      gssize n = g_input_stream_read (stream, buffer, sizeof buffer, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (sse, buffer, n);
+    }
+  g_assert_nonnull (strstr (sse->str, "\"resumed\":false"));
+
+  pi_test_rabbit_publish (&rabbit, "k.big", NULL, big);
+  timer = g_thread_new ("cancel-later", cancel_later, cancellable);
+  while (!strstr (sse->str, "event: dropped\n"))
+    {
+      gssize n = g_input_stream_read (stream, buffer, sizeof buffer, cancellable, &error);
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_error ("no dropped event 10 s after a message too large for the buffer: %s", sse->str);
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (sse, buffer, n);
+    }
+  g_assert_nonnull (strstr (sse->str, "event: dropped\ndata: {\"count\":1,\"reason\":\"too-large\"}\nid: "));
+  g_assert_null (strstr (sse->str, "k.big"));
+
+  soup_session_abort (session);
+  server_stop (server);
+  g_cancellable_cancel (cancellable);
+  g_thread_join (g_steal_pointer (&timer));
+}
+
 static void
 test_skipped (void)
 {
@@ -1208,6 +1272,7 @@ main (int   argc,
     {
       g_test_add_func ("/pi/server-websocket/rabbitmq", test_rabbitmq);
       g_test_add_func ("/pi/server-websocket/too-large", test_too_large);
+      g_test_add_func ("/pi/server-websocket/too-large-resumable", test_too_large_resumable);
       g_test_add_func ("/pi/server-websocket/broker-lost", test_broker_lost);
     }
   else

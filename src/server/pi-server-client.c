@@ -438,6 +438,12 @@ pi_server_client_fill (PiServerClient *client)
       client_append_numbered (client, event, client->next_seq);
       client->next_seq++;
     }
+
+  /* Too large for the whole buffer: said at once when there is room for
+   * the word, as on a plain stream, not with the next message that fits
+   * (when every message is that large, only the next ping, 20 s on, came). */
+  if (client->dropped_large > 0 && client->dropped_slow == 0 && client_has_room (client, 256))
+    client_report_dropped (client);
 }
 
 /* `ready` tells a resumable stream its session, and whether the stream
