@@ -124,14 +124,13 @@ vm_rss_bytes (void)
 }
 
 #ifdef __GLIBC__
-/* What the process has allocated: malloc's blocks, and the slabs the
- * messages' text is cut from (mapped apart from malloc). */
+/* What the process has allocated: malloc's blocks. */
 static guint64
 memory_in_use (void)
 {
   struct mallinfo2 mi = mallinfo2 ();
 
-  return mi.uordblks + mi.hblkhd + _pi_message_get_slab_bytes ();
+  return mi.uordblks + mi.hblkhd;
 }
 
 /* malloc_info()'s figures per arena: the main one (GTK, the main thread)
@@ -594,14 +593,13 @@ main (int   argc,
     guint n = g_list_model_get_n_items (G_LIST_MODEL (b.store));
     guint64 json = retained_json_bytes (b.store);
 
-    guint64 slabs = _pi_message_get_slab_bytes ();
     guint64 in_use = memory_in_use ();
 
     printf ("malloc: %.1f MB in use, %.1f MB free in arenas, %.1f MB in mmapped blocks; "
-            "messages' slabs %.1f MB; VmRSS %.1f MB, of which %.1f MB outside them\n",
+            "VmRSS %.1f MB, of which %.1f MB outside them\n",
             mi.uordblks / 1048576.0, mi.fordblks / 1048576.0, mi.hblkhd / 1048576.0,
-            slabs / 1048576.0, rss / 1048576.0,
-            ((double)rss - mi.uordblks - mi.fordblks - mi.hblkhd - slabs) / 1048576.0);
+            rss / 1048576.0,
+            ((double)rss - mi.uordblks - mi.fordblks - mi.hblkhd) / 1048576.0);
     print_arenas ();
     /* What the messages cost beyond their JSON: the growth of memory in
      * use since before feeding, less the JSON, per retained message. It

@@ -745,75 +745,25 @@ test_retained_size (void)
   g_autoptr(GPtrArray) messages = g_ptr_array_new_full (n, g_object_unref);
   struct mallinfo2 before;
   struct mallinfo2 after;
-  gsize slabs_before;
   double per_message;
   guint i;
 
   g_object_unref (message_new (task_completed));
 
   /* A retained message costs its JSON text and a small fixed part (the
-   * instance, the allocator's headers), not copies of its strings. The
-   * text is in malloc's blocks or in slabs of 1 MiB (enough messages that
-   * the slabs' size is a small part of each). */
+   * instance, the allocator's headers), not copies of its strings. */
   before = mallinfo2 ();
-  slabs_before = _pi_message_get_slab_bytes ();
   for (i = 0; i < n; i++)
     g_ptr_array_add (messages, message_new (task_completed));
   after = mallinfo2 ();
 
-  per_message = ((double) after.uordblks - before.uordblks +
-                 (double) _pi_message_get_slab_bytes () - slabs_before) / n;
+  per_message = (double) (after.uordblks - before.uordblks) / n;
   g_test_message ("%.1f bytes per message of %zu bytes of JSON",
                   per_message, strlen (task_completed));
   g_assert_cmpfloat (per_message, <=, strlen (task_completed) + 192);
 #else
   g_test_skip ("needs glibc's mallinfo2()");
 #endif
-}
-
-static gpointer
-make_messages (gpointer data)
-{
-  GPtrArray *messages = data;
-  guint i;
-
-  for (i = 0; i < 4000; i++)
-    g_ptr_array_add (messages, message_new (task_completed));
-
-  return NULL;
-}
-
-/* Messages decoded on a thread that has ended stay whole, and when the
- * last of them is gone, so is the memory of their text. */
-static void
-test_slabs (void)
-{
-  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
-  gsize before = _pi_message_get_slab_bytes ();
-  guint i;
-
-  if (!_pi_message_slabs_enabled ())
-    {
-      g_test_skip ("the text is in malloc's blocks in this build (AddressSanitizer)");
-      return;
-    }
-  g_thread_join (g_thread_new ("decode", make_messages, messages));
-  /* 4,000 messages of about 1 KB: four slabs at least. */
-  g_assert_cmpuint (_pi_message_get_slab_bytes (), >=, before + 4 * 1024 * 1024);
-
-  for (i = 0; i < messages->len; i++)
-    {
-      PiMessage *message = g_ptr_array_index (messages, i);
-
-      g_assert_cmpstr (pi_message_get_raw (message), ==, task_completed);
-      g_assert_cmpstr (pi_message_get_routing_key (message), ==, TASK_COMPLETED_KEY);
-    }
-
-  /* Evicted oldest first, as the list does: the first slabs go early. */
-  g_ptr_array_remove_range (messages, 0, 3000);
-  g_assert_cmpuint (_pi_message_get_slab_bytes (), <=, before + 2 * 1024 * 1024);
-  g_ptr_array_set_size (messages, 0);
-  g_assert_cmpuint (_pi_message_get_slab_bytes (), ==, before);
 }
 
 static void
@@ -890,7 +840,6 @@ main (int   argc,
   g_test_add_func ("/pi/message/raw-restored", test_raw_restored);
   g_test_add_func ("/pi/message/many-routes", test_many_routes);
   g_test_add_func ("/pi/message/retained-size", test_retained_size);
-  g_test_add_func ("/pi/message/slabs", test_slabs);
   g_test_add_func ("/pi/message/scan", test_scan_members);
   g_test_add_func ("/pi/message/scan-string-blocks", test_scan_string_blocks);
 

@@ -12,9 +12,6 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#ifdef G_OS_UNIX
-#include <sys/mman.h>
-#endif
 
 #include "pi-json-util.h"
 #include "pi-message.h"
@@ -171,156 +168,6 @@ tail_append (GString          *tail,
   g_string_append_c (tail, '\0');
 }
 
-/*
- * The blocks' memory. A block from malloc cost 16 bytes on average beyond
- * its size (the chunk's header and rounding), and malloc kept what
- * evictions freed: messages are decoded on a worker thread, so they live
- * in that thread's arena, and when the main loop fell behind, the messages
- * decoded meanwhile grew it by tens of MB that stayed resident and free
- * afterwards (bench-window: 10-25 MB; malloc_trim() from time to time did
- * not help, as the worker refilled what it released, and glibc's arena
- * and trim settings only trim the top of a heap, which is rarely free).
- *
- * So blocks are cut from slabs of SLAB_SIZE bytes mapped for them, one
- * after the other with no header, one slab at a time per thread. A slab
- * counts its blocks; the list evicts its oldest messages, whose blocks
- * are the oldest slabs', so a slab's last block goes soon after its first
- * and the slab is unmapped: the memory goes back to the system at once.
- * A message kept (the selected one, Clear's undo) keeps its slab's
- * written pages; a thread keeps its current slab until it ends.
- *
- * Blocks over SLAB_MAX_BLOCK bytes, and all blocks in builds with
- * AddressSanitizer (which checks malloc's blocks only), come from malloc.
- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define USE_SLABS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define USE_SLABS 0
-#endif
-#endif
-#ifndef USE_SLABS
-#define USE_SLABS 1
-#endif
-
-#define SLAB_SIZE      ((gsize) 1 << 20)
-#define SLAB_MAX_BLOCK (SLAB_SIZE / 16)
-
-typedef struct
-{
-  gint  ref_count;  /* its blocks, and one while a thread cuts blocks from it */
-  guint used;       /* bytes from the start, this header included; the thread's */
-} Slab;
-
-G_STATIC_ASSERT (SLAB_MAX_BLOCK <= SLAB_SIZE - sizeof (Slab));
-
-/* For bench-window's account of the memory. */
-static gint n_slabs;
-
-static Slab *
-slab_new (void)
-{
-  Slab *slab;
-
-#ifdef G_OS_UNIX
-  char *mapped;
-  char *start;
-  gsize before;
-
-  /* Aligned to its size, so that a block's slab is its address rounded
-   * down: map twice the size and unmap what lies outside. */
-  mapped = mmap (NULL, 2 * SLAB_SIZE, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped == MAP_FAILED)
-    g_error ("%s: failed to map %" G_GSIZE_FORMAT " bytes", G_STRLOC, 2 * SLAB_SIZE);
-  start = (char *) (((guintptr) mapped + SLAB_SIZE - 1) & ~(guintptr) (SLAB_SIZE - 1));
-  before = start - mapped;
-  if (before > 0)
-    munmap (mapped, before);
-  munmap (start + SLAB_SIZE, SLAB_SIZE - before);
-  slab = (Slab *) (gpointer) start;
-#else
-  slab = g_aligned_alloc (1, SLAB_SIZE, SLAB_SIZE);
-#endif
-
-  slab->ref_count = 1;
-  slab->used = sizeof (Slab);
-  g_atomic_int_inc (&n_slabs);
-  return slab;
-}
-
-static void
-slab_unref (gpointer data)
-{
-  Slab *slab = data;
-
-  if (!g_atomic_int_dec_and_test (&slab->ref_count))
-    return;
-
-  g_atomic_int_add (&n_slabs, -1);
-#ifdef G_OS_UNIX
-  munmap (slab, SLAB_SIZE);
-#else
-  g_aligned_free (slab);
-#endif
-}
-
-/* The slab this thread cuts blocks from. */
-static GPrivate current_slab = G_PRIVATE_INIT (slab_unref);
-
-/* @size bytes for a block, from a slab when @self->block_in_slab is then set. */
-static char *
-block_alloc (PiMessage *self,
-             gsize      size)
-{
-  Slab *slab;
-  char *block;
-
-  if (!USE_SLABS || size > SLAB_MAX_BLOCK)
-    return g_malloc (size);
-
-  slab = g_private_get (&current_slab);
-  if (slab == NULL || SLAB_SIZE - slab->used < size)
-    {
-      slab = slab_new ();
-      /* Lets go of the full one: freed with its last block. */
-      g_private_replace (&current_slab, slab);
-    }
-
-  block = (char *) slab + slab->used;
-  slab->used += size;
-  g_atomic_int_inc (&slab->ref_count);
-  self->block_in_slab = TRUE;
-
-  return block;
-}
-
-gboolean
-_pi_message_slabs_enabled (void)
-{
-  return USE_SLABS;
-}
-
-gsize
-_pi_message_get_slab_bytes (void)
-{
-  return (gsize) g_atomic_int_get (&n_slabs) * SLAB_SIZE;
-}
-
-void
-_pi_message_free_block (PiMessage *self)
-{
-  if (self->block == NULL)
-    return;
-
-  if (self->block_in_slab)
-    slab_unref ((Slab *) ((guintptr) self->block & ~(guintptr) (SLAB_SIZE - 1)));
-  else
-    g_free (self->block);
-  self->block = NULL;
-}
-
 static PiMessage *
 message_new (PiMessageKind  kind,
              guint64        sequence,
@@ -348,7 +195,7 @@ message_fill (PiMessage  *self,
 {
   g_assert (raw_len <= MAX_SIZE && tail_len <= MAX_SIZE);
 
-  self->block = block_alloc (self, raw_len + 1 + tail_len);
+  self->block = g_malloc (raw_len + 1 + tail_len);
   memcpy (self->block, raw, raw_len);
   self->block[raw_len] = '\0';
   if (tail_len > 0)

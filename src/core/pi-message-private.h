@@ -69,8 +69,6 @@ struct _PiMessage
   guint32             routes_in_tail : 1;
   /* Some quotes in the JSON text were overwritten with NULs. */
   guint32             terminated : 1;
-  /* The block was cut from a slab (see pi-message-decode.c), not malloc'ed. */
-  guint32             block_in_slab : 1;
 };
 
 /* The instance is paid per retained message: keep it at 80 bytes, a size
@@ -78,15 +76,6 @@ struct _PiMessage
  * messages ever need, hang off the object's qdata instead of two fields. */
 G_STATIC_ASSERT (sizeof (struct _PiMessage) <= 80);
 
-/* Frees the block, wherever it came from. */
-void _pi_message_free_block (PiMessage *self);
-
-/* The memory of the slabs blocks are cut from (see pi-message-decode.c),
- * all threads' together: mapped, not malloc'ed. */
-gsize _pi_message_get_slab_bytes (void);
-
-/* Whether blocks come from slabs in this build (not under AddressSanitizer). */
-gboolean _pi_message_slabs_enabled (void);
 
 /* For a capture's dropped entry, which keeps the time it was received. */
 void pi_message_set_time_received (PiMessage *self,

@@ -83,7 +83,7 @@ pi_message_finalize (GObject *object)
 {
   PiMessage *self = (PiMessage *)object;
 
-  _pi_message_free_block (self);
+  g_free (self->block);
 
   G_OBJECT_CLASS (pi_message_parent_class)->finalize (object);
 }
