@@ -62,6 +62,11 @@ typedef struct
 
 static GMutex      memory_lock;
 static GHashTable *memory;    /* root URL -> Entry */
+/* Held while the file is read, merged and written (save()): the worker
+ * that learnt something waits on the disk, never a caller that only
+ * recalls (the main thread, starting a source), which waits on
+ * memory_lock only while the table is read or changed. */
+static GMutex      save_lock;
 
 static const struct
 {
@@ -203,9 +208,9 @@ compare_used (gconstpointer a,
 }
 
 /* What the file holds merged into memory, then memory (bounded) into the
- * file. Called under the lock, after memory changed. */
+ * file. Called after memory changed, with neither lock held. */
 static void
-save_locked (const char *forgotten)
+save (const char *forgotten)
 {
   g_autoptr(GHashTable) on_disk = entries_new ();
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
@@ -219,9 +224,13 @@ save_locked (const char *forgotten)
   guint n_urls;
   gsize length;
 
+  g_mutex_lock (&save_lock);
+
   /* Another process (the app beside pulse-listen) may have learnt more
    * since this one read the file: keep what it wrote. */
   load_file (on_disk);
+
+  g_mutex_lock (&memory_lock);
   g_hash_table_iter_init (&iter, on_disk);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -248,6 +257,7 @@ save_locked (const char *forgotten)
       g_key_file_set_string (key_file, group, KEY_PROTOCOL, protocol_to_name (entry->protocol));
       g_key_file_set_int64 (key_file, group, KEY_USED, entry->used);
     }
+  g_mutex_unlock (&memory_lock);
   data = g_key_file_to_data (key_file, &length, NULL);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -255,10 +265,11 @@ save_locked (const char *forgotten)
       int saved_errno = errno;
 
       g_debug ("Not remembering the protocols that worked in %s: %s", dir, g_strerror (saved_errno));
-      return;
     }
-  if (!g_file_set_contents_full (path, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+  else if (!g_file_set_contents_full (path, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     g_debug ("Not remembering the protocols that worked: %s", error->message);
+
+  g_mutex_unlock (&save_lock);
 }
 
 /**
@@ -299,6 +310,7 @@ pi_source_memory_remember (const char       *root_key,
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   const Entry *entry;
+  gboolean changed = FALSE;
 
   if (root_key == NULL || protocol_to_name (protocol) == NULL)
     return;
@@ -308,9 +320,12 @@ pi_source_memory_remember (const char       *root_key,
   if (entry == NULL || entry->protocol != protocol || now - entry->used >= REFRESH_SECONDS)
     {
       entries_put (memory, root_key, protocol, MAX (now, entry ? entry->used : 0));
-      save_locked (NULL);
+      changed = TRUE;
     }
   g_mutex_unlock (&memory_lock);
+
+  if (changed)
+    save (NULL);
 }
 
 /**
@@ -322,11 +337,15 @@ pi_source_memory_remember (const char       *root_key,
 void
 pi_source_memory_forget (const char *root_key)
 {
+  gboolean removed;
+
   if (root_key == NULL)
     return;
 
   g_mutex_lock (&memory_lock);
-  if (g_hash_table_remove (memory_locked (), root_key))
-    save_locked (root_key);
+  removed = g_hash_table_remove (memory_locked (), root_key);
   g_mutex_unlock (&memory_lock);
+
+  if (removed)
+    save (root_key);
 }
