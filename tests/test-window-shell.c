@@ -66,6 +66,11 @@ test_one_failure (void)
   g_assert_false (adw_banner_get_revealed (window->error_banner));
   g_assert_nonnull (strstr (adw_status_page_get_description (window->failure_page), "refused"));
   g_assert_nonnull (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)));
+  /* Nothing was ever reached from this window: another server is offered
+   * beside retrying this one. */
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->failure_server_button)));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_server_button)), ==,
+                   "win.choose-server");
   /* No counters while nothing was ever received: the title is only a title. */
   g_assert_false (gtk_widget_get_can_target (GTK_WIDGET (window->counters_button)));
   /* Nor commands that have nothing to act on: Pause and Clear are off. */
@@ -93,6 +98,8 @@ test_credentials_refused (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "failed");
   g_assert_nonnull (strstr (adw_status_page_get_description (window->failure_page), "web:read-pulse"));
   g_assert_cmpstr (gtk_button_get_label (window->failure_button), ==, "_Enter Credentials…");
+  /* The one action already opens the Connect dialog: not offered twice. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window->failure_server_button)));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->failure_button)), ==, "win.choose-server");
   g_assert_false (adw_banner_get_revealed (window->error_banner));
 

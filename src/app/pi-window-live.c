@@ -116,6 +116,9 @@ update_connection_state (PiWindow *self)
       adw_status_page_set_description (self->failure_page, failure);
       gtk_button_set_label (self->failure_button, button_label);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->failure_button), action_name);
+      gtk_widget_set_visible (GTK_WIDGET (self->failure_server_button),
+                              (remedy == PI_SESSION_REMEDY_RETRY || remedy == PI_SESSION_REMEDY_RETRY_NOW) &&
+                              !pi_session_get_ever_connected (self->session));
     }
 
   /* Translators: %s is a deployment's name or a server's host */

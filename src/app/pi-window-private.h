@@ -44,6 +44,7 @@ struct _PiWindow
   AdwStatusPage        *not_connected_page;
   AdwStatusPage        *failure_page;
   GtkButton            *failure_button;
+  GtkButton            *failure_server_button;
   AdwOverlaySplitView  *details_split;
   PiMessageList        *message_list;
   PiMessageDetails     *message_details;

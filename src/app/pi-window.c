@@ -300,6 +300,7 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, not_connected_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_server_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, details_split);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_list);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, message_details);
