@@ -262,6 +262,34 @@ test_rows (void)
   fixture_teardown (&f);
 }
 
+/* A failed task stands out at a glance: task-failed and task-exception
+ * in the error colour, the others not (and a reused row loses it). */
+static void
+test_failures_stand_out (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) batch = fixture_batch_new (0, 10, NULL);
+
+  fixture_setup (&f, 1000);
+  pi_message_list_append (f.list, batch);
+  wait_for_paints (&f, 2);
+
+  rows = collect_rows (&f);
+  g_assert_cmpuint (rows->len, ==, 10);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (rows, i);
+      gboolean failure = g_str_equal (row->cells[2], "task-failed") || g_str_equal (row->cells[2], "task-exception");
+      g_auto(GStrv) classes = g_strsplit (row->classes[2], " ", -1);
+
+      g_assert_cmpint (g_strv_contains ((const char * const *) classes, "error"), ==, failure);
+    }
+  g_assert_true (g_str_equal (((Row *) g_ptr_array_index (rows, 3))->cells[2], "task-failed"));
+
+  fixture_teardown (&f);
+}
+
 static void
 test_filter (void)
 {
@@ -857,6 +885,7 @@ main (int   argc,
   app = pi_test_application_new ();
 
   g_test_add_func ("/pi/message-list/rows", test_rows);
+  g_test_add_func ("/pi/message-list/failures-stand-out", test_failures_stand_out);
   g_test_add_func ("/pi/message-list/filter", test_filter);
   g_test_add_func ("/pi/message-list/pause-resume-clear", test_pause_resume);
   g_test_add_func ("/pi/message-list/selection", test_selection);

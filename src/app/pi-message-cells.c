@@ -94,16 +94,32 @@ update_span (GtkWidget *cell,
   return marker != NULL;
 }
 
+/* Whether @message tells of a task that failed: the queue's task-failed
+ * and task-exception exchanges (what a user scans the list for). */
+static gboolean
+is_task_failure (PiMessage *message)
+{
+  const char *exchange = pi_message_get_exchange (message);
+
+  return g_str_has_prefix (exchange, "exchange/taskcluster-queue/") &&
+         (g_str_has_suffix (exchange, "/task-failed") || g_str_has_suffix (exchange, "/task-exception"));
+}
+
 static void
 update_exchange (GtkWidget   *cell,
                  GtkListItem *list_item,
                  PiMessage   *message)
 {
+  GtkWidget *content = pi_span_cell_get_content (PI_SPAN_CELL (cell));
+
+  /* Rows are reused: the colour goes with the message shown. */
+  gtk_widget_remove_css_class (content, "error");
   if (update_span (cell, message))
     return;
 
-  gtk_inscription_set_text (GTK_INSCRIPTION (pi_span_cell_get_content (PI_SPAN_CELL (cell))),
-                            pi_message_get_short_exchange (message));
+  gtk_inscription_set_text (GTK_INSCRIPTION (content), pi_message_get_short_exchange (message));
+  if (is_task_failure (message))
+    gtk_widget_add_css_class (content, "error");
 }
 
 /**
