@@ -11,6 +11,7 @@
 
 #include "pi-event-queue.h"
 #include "pi-event-writer.h"
+#include "pi-handover-stream.h"
 #include "pi-server-private.h"
 
 /*
@@ -26,7 +27,8 @@ struct _PiEventWriter
   const char                   *peer;          /* borrowed from the stream */
   const PiEventWriterCallbacks *callbacks;
   gpointer                      user_data;
-  GIOStream                    *stream;        /* once libsoup wrote the headers: the connection */
+  SoupServerMessage            *msg;           /* until libsoup wrote the headers */
+  GIOStream                    *stream;        /* from then on: the connection */
   PiEventQueue                 *queue;         /* what the socket has not taken yet */
   GSource                      *write_source;  /* waiting for the socket to take more */
   GList                         flush_link;    /* in the server's flush_clients */
@@ -46,9 +48,16 @@ typedef struct
 } BrokerReport;
 
 static gboolean writer_flush_all_cb (gpointer user_data);
+static void     writer_wrote_headers_cb (SoupServerMessage *msg,
+                                         PiEventWriter     *writer);
+static void     writer_finished_cb      (SoupServerMessage *msg,
+                                         PiEventWriter     *writer);
 
+/* A writer for the response to @msg, once libsoup wrote its headers;
+ * @peer is borrowed, for log lines. */
 PiEventWriter *
 pi_event_writer_new (PiServer                     *server,
+                     SoupServerMessage            *msg,
                      const char                   *peer,
                      const PiEventWriterCallbacks *callbacks,
                      gpointer                      user_data)
@@ -59,8 +68,12 @@ pi_event_writer_new (PiServer                     *server,
   writer->peer = peer;
   writer->callbacks = callbacks;
   writer->user_data = user_data;
+  writer->msg = g_object_ref (msg);
   writer->queue = pi_event_queue_new ();
   writer->watched_fd = -1;
+
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (writer_wrote_headers_cb), writer);
+  g_signal_connect (msg, "finished", G_CALLBACK (writer_finished_cb), writer);
   return writer;
 }
 
@@ -294,22 +307,45 @@ writer_flush_all_cb (gpointer user_data)
 }
 
 static void
+writer_finished_cb (SoupServerMessage *msg,
+                    PiEventWriter     *writer)
+{
+  writer->callbacks->finished (writer->user_data);
+}
+
+static void
 writer_stream_closed_cb (PiHandoverStream *stream,
                          PiEventWriter    *writer)
 {
   writer->stream_closed = TRUE;
-  writer->callbacks->closed (writer->user_data);
+  writer->callbacks->finished (writer->user_data);
 }
 
-/* The headers are out: @stream, the connection, is the writer's from here
- * on. */
-void
-pi_event_writer_start (PiEventWriter    *writer,
-                       PiHandoverStream *stream)
+/* The headers are out: the connection is the writer's from here on, and
+ * libsoup's state for the message goes. */
+static void
+writer_wrote_headers_cb (SoupServerMessage *msg,
+                         PiEventWriter     *writer)
 {
-  g_assert (writer->stream == NULL);
+  PiHandoverStream *handover = pi_http_front_get_message_stream (writer->server->front, msg);
+  g_autoptr(GIOStream) wrapper = NULL;
 
-  writer->stream = G_IO_STREAM (g_object_ref (stream));
+  g_signal_handlers_disconnect_by_data (msg, writer);
+
+  /* What libsoup gives back wraps the stream it was handed, and leaves it
+   * open when it goes. */
+  if (handover != NULL)
+    writer->stream = G_IO_STREAM (g_object_ref (handover));
+  wrapper = soup_server_message_steal_connection (msg);
+  g_clear_object (&writer->msg);
+
+  if (writer->stream == NULL)
+    {
+      g_critical ("No connection of ours for %s", writer->peer);
+      writer->callbacks->finished (writer->user_data);
+      return;
+    }
+
   g_signal_connect (writer->stream, "closed", G_CALLBACK (writer_stream_closed_cb), writer);
   if (!pi_event_queue_is_empty (writer->queue) || writer->closing)
     writer_schedule (writer);
@@ -356,6 +392,9 @@ pi_event_writer_free (PiEventWriter *writer)
   writer_stop_watching (writer);
   writer_unschedule (writer);
 
+  if (writer->msg != NULL)
+    g_signal_handlers_disconnect_by_data (writer->msg, writer);
+  g_clear_object (&writer->msg);
   if (writer->stream != NULL)
     {
       GIOStream *stream = g_steal_pointer (&writer->stream);

@@ -7,9 +7,8 @@
 
 #pragma once
 
-#include <gio/gio.h>
+#include <libsoup/soup.h>
 
-#include "pi-handover-stream.h"
 #include "pi-hangup-watch.h"
 #include "pi-server.h"
 
@@ -17,8 +16,9 @@ G_BEGIN_DECLS
 
 /*
  * The writing side of one event stream (pi-server-client.c decides what
- * goes in it). A PiEventWriter owns the connection taken from libsoup
- * once the headers are out, the PiEventQueue of what its socket has not
+ * goes in it). A PiEventWriter owns the stream's message until libsoup
+ * wrote its headers, the connection taken from libsoup then, the
+ * PiEventQueue of what its socket has not
  * taken yet, the scheduling of writes (in the server's flush idle, or
  * when the socket can take more), the count of bytes the socket took and
  * the broker's `dropped` reports still waiting for it, the close after
@@ -32,18 +32,19 @@ typedef struct
 {
   void (*took)   (gpointer user_data);                   /* the socket took bytes */
   void (*hangup) (gpointer user_data, PiHangup hangup);  /* the watched socket hung up */
-  void (*closed) (gpointer user_data);                   /* the connection is closed */
+  void (*finished) (gpointer user_data);                 /* the message finished before its
+                                                          * headers went out, or the
+                                                          * connection is closed */
 } PiEventWriterCallbacks;
 
 PiEventWriter *pi_event_writer_new            (PiServer                     *server,
+                                               SoupServerMessage            *msg,
                                                const char                   *peer,
                                                const PiEventWriterCallbacks *callbacks,
                                                gpointer                      user_data);
 void           pi_event_writer_free           (PiEventWriter  *writer);
 void           pi_event_writer_watch          (PiEventWriter  *writer,
                                                GSocket        *socket);
-void           pi_event_writer_start          (PiEventWriter    *writer,
-                                               PiHandoverStream *stream);
 void           pi_event_writer_push           (PiEventWriter  *writer,
                                                GBytes         *event);
 void           pi_event_writer_push_numbered  (PiEventWriter  *writer,

@@ -14,23 +14,17 @@
 #include "pi-binding.h"
 #include "pi-event-format.h"
 #include "pi-event-writer.h"
-#include "pi-handover-stream.h"
 #include "pi-server-private.h"
 
 /*
  * One accepted event stream of a PiServer.
  *
  * libsoup parses the request and writes the response headers; then the
- * connection is taken from it (soup_server_message_steal_connection() in
- * wrote-headers) and the body, delimited by the end of the connection
- * rather than chunked, is written here. libsoup's state for a message
- * (a 16 KiB header buffer among it) would otherwise stay for as long as
- * the stream is open, which for an idle client is most of its memory.
- *
- * Writes: the connection, the queue of what its socket has not taken
- * yet and the writes themselves are the client's PiEventWriter
- * (pi-event-writer.c); what goes into the stream, and when, is decided
- * here.
+ * client's PiEventWriter (pi-event-writer.c) takes the connection from it
+ * and writes the body, delimited by the end of the connection rather than
+ * chunked: the queue of what the socket has not taken yet, the writes and
+ * the close are the writer's. What goes into the stream, and when, is
+ * decided here.
  *
  * Flow control: what the socket has not taken yet is the client's queue. A
  * message that would push the queue past its bounds is dropped and
@@ -53,8 +47,7 @@
 struct _PiServerClient
 {
   PiServer          *server;        /* borrowed: the server outlives its clients */
-  SoupServerMessage *msg;           /* until libsoup wrote the headers */
-  PiEventWriter     *writer;        /* the connection once the headers are out, and the queue */
+  PiEventWriter     *writer;        /* the response, its connection and queue */
   GList              link;
   PiSubscription    *subscription;
   PiServerSession   *session;       /* a resumable stream's, or NULL */
@@ -566,61 +559,23 @@ pi_server_client_finish (PiServerClient *client)
 
   pi_server_client_unsubscribe (client);
   client_detach_session (client);
-  g_clear_pointer (&client->writer, pi_event_writer_free);
 
   g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
              G_GUINT64_FORMAT " dropped (%u open)",
              client->peer, client->bindings_text, seconds, client->n_sent,
              client->n_dropped_total, self->clients.length);
 
-  if (client->msg != NULL)
-    g_signal_handlers_disconnect_by_data (client->msg, client);
-  g_clear_object (&client->msg);
+  pi_event_writer_free (client->writer);
+
   g_free (client->peer);
   g_free (client->bindings_text);
   g_free (client);
 }
 
 static void
-client_finished_cb (SoupServerMessage *msg,
-                    PiServerClient    *client)
-{
-  pi_server_client_finish (client);
-}
-
-static void
-client_stream_closed_cb (gpointer user_data)
+client_finished_cb (gpointer user_data)
 {
   pi_server_client_finish (user_data);
-}
-
-/* The headers are out: the connection is ours from here on, and libsoup's
- * state for the message goes. */
-static void
-client_wrote_headers_cb (SoupServerMessage *msg,
-                         PiServerClient    *client)
-{
-  g_autoptr(PiHandoverStream) handover = NULL;
-  g_autoptr(GIOStream) wrapper = NULL;
-
-  g_signal_handlers_disconnect_by_data (msg, client);
-
-  /* What libsoup gives back wraps the stream it was handed, and leaves it
-   * open when it goes. */
-  handover = pi_http_front_get_message_stream (client->server->front, msg);
-  if (handover != NULL)
-    g_object_ref (handover);
-  wrapper = soup_server_message_steal_connection (msg);
-  g_clear_object (&client->msg);
-
-  if (handover == NULL)
-    {
-      g_critical ("No connection of ours for %s", client->peer);
-      pi_server_client_finish (client);
-      return;
-    }
-
-  pi_event_writer_start (client->writer, handover);
 }
 
 /* libsoup does not read while it writes a response, so a client that hangs
@@ -648,7 +603,7 @@ client_hangup_cb (gpointer data,
 static const PiEventWriterCallbacks writer_callbacks = {
   .took = client_took_cb,
   .hangup = client_hangup_cb,
-  .closed = client_stream_closed_cb,
+  .finished = client_finished_cb,
 };
 
 /* After the last client: the watch of the writers' sockets goes. */
@@ -672,10 +627,8 @@ pi_server_client_start (PiServer          *self,
 
   client = g_new0 (PiServerClient, 1);
   client->server = self;
-  client->msg = g_object_ref (msg);
   client->link.data = client;
   client->peer = pi_server_describe_peer (msg);
-  client->writer = pi_event_writer_new (self, client->peer, &writer_callbacks, client);
   client->bindings_text = loggable (bindings_json);
   client->opened_at = g_get_monotonic_time ();
   g_queue_push_tail_link (&self->clients, &client->link);
@@ -689,8 +642,7 @@ pi_server_client_start (PiServer          *self,
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
 
-  g_signal_connect (msg, "wrote-headers", G_CALLBACK (client_wrote_headers_cb), client);
-  g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), client);
+  client->writer = pi_event_writer_new (self, msg, client->peer, &writer_callbacks, client);
 
   g_message ("Stream opened: %s, bindings %s (%u open)",
              client->peer, client->bindings_text, self->clients.length);
