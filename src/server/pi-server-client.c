@@ -13,25 +13,18 @@
 
 #include "pi-binding.h"
 #include "pi-event-format.h"
-#include "pi-event-queue.h"
-#include "pi-handover-stream.h"
-#include "pi-hangup-watch.h"
+#include "pi-event-writer.h"
 #include "pi-server-private.h"
 
 /*
  * One accepted event stream of a PiServer.
  *
  * libsoup parses the request and writes the response headers; then the
- * connection is taken from it (soup_server_message_steal_connection() in
- * wrote-headers) and the body, delimited by the end of the connection
- * rather than chunked, is written here. libsoup's state for a message
- * (a 16 KiB header buffer among it) would otherwise stay for as long as
- * the stream is open, which for an idle client is most of its memory.
- *
- * Writes: an event is framed once by the broker and queued by reference
- * in the client's PiEventQueue (pi-event-queue.c). Everything a client has
- * queued goes out in one writev() per main-loop turn (the server's flush
- * idle), or when its socket can take more.
+ * client's PiEventWriter (pi-event-writer.c) takes the connection from it
+ * and writes the body, delimited by the end of the connection rather than
+ * chunked: the queue of what the socket has not taken yet, the writes and
+ * the close are the writer's. What goes into the stream, and when, is
+ * decided here.
  *
  * Flow control: what the socket has not taken yet is the client's queue. A
  * message that would push the queue past its bounds is dropped and
@@ -54,16 +47,11 @@
 struct _PiServerClient
 {
   PiServer          *server;        /* borrowed: the server outlives its clients */
-  SoupServerMessage *msg;           /* until libsoup wrote the headers */
-  GIOStream         *stream;        /* from then on: the connection */
-  PiEventQueue      *queue;         /* what the socket has not taken yet */
-  GSource           *write_source;  /* waiting for the socket to take more */
+  PiEventWriter     *writer;        /* the response, its connection and queue */
   GList              link;
-  GList              flush_link;    /* in the server's flush_clients */
   PiSubscription    *subscription;
   PiServerSession   *session;       /* a resumable stream's, or NULL */
   guint64            next_seq;      /* of the session's next message to queue */
-  int                watched_fd;    /* in the server's hang-up watch, or -1 */
   char              *peer;
   char              *bindings_text;
   gint64             opened_at;
@@ -72,21 +60,9 @@ struct _PiServerClient
   guint64            dropped_slow;  /* not yet reported: the queue was full */
   guint64            dropped_large; /* not yet reported: larger than the whole buffer */
   guint64            dropped_broker; /* of dropped_slow: the broker's, on a resumable stream */
-  guint64            bytes_written;  /* taken by the socket so far */
-  GArray            *broker_reports; /* of BrokerReport: queued, not yet taken by the socket */
   gboolean           ready;
   gboolean           resumed;
-  gboolean           closing;
-  gboolean           stream_closed;
 };
-
-/* A `dropped` event that counts @count of the broker's drops, taken by the
- * socket once bytes_written reaches @end. */
-typedef struct
-{
-  guint64 end;
-  guint64 count;
-} BrokerReport;
 
 char *
 pi_server_describe_peer (SoupServerMessage *msg)
@@ -128,50 +104,12 @@ loggable (const char *text)
 
 /* --- clients --------------------------------------------------------------- */
 
-static gboolean client_flush_all_cb (gpointer user_data);
-
-/* Writes @client's queue this turn, together with everything else queued
- * meanwhile: not before its headers went out, nor while it waits for its
- * socket. */
-static void
-client_schedule_write (PiServerClient *client)
-{
-  PiServer *self = client->server;
-
-  if (client->stream == NULL || client->write_source != NULL || client->flush_link.data != NULL)
-    return;
-
-  client->flush_link.data = client;
-  g_queue_push_tail_link (&self->flush_clients, &client->flush_link);
-  if (self->flush_source == 0)
-    {
-      self->flush_source = g_idle_add_full (G_PRIORITY_DEFAULT, client_flush_all_cb, self, NULL);
-      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->flush_source), "[pi] client writes");
-    }
-}
-
-static void
-client_unschedule_write (PiServerClient *client)
-{
-  if (client->flush_link.data != NULL)
-    {
-      g_queue_unlink (&client->server->flush_clients, &client->flush_link);
-      client->flush_link.data = NULL;
-    }
-  if (client->write_source != NULL)
-    {
-      g_source_destroy (client->write_source);
-      g_clear_pointer (&client->write_source, g_source_unref);
-    }
-}
-
 static void
 client_append (PiServerClient *client,
                GBytes         *event)
 {
-  pi_event_queue_push (client->queue, event);
+  pi_event_writer_push (client->writer, event);
   client->n_sent++;
-  client_schedule_write (client);
 }
 
 /* Queues message @seq of @client's session with `id: SESSION:SEQ`. */
@@ -180,9 +118,8 @@ client_append_numbered (PiServerClient *client,
                         GBytes         *event,
                         guint64         seq)
 {
-  pi_event_queue_push_numbered (client->queue, event, pi_server_session_get_id (client->session), seq);
+  pi_event_writer_push_numbered (client->writer, event, pi_server_session_get_id (client->session), seq);
   client->n_sent++;
-  client_schedule_write (client);
 }
 
 static gboolean
@@ -191,8 +128,8 @@ client_has_room (PiServerClient *client,
 {
   PiServer *self = client->server;
 
-  return pi_event_queue_get_events (client->queue) < self->queue_length &&
-         pi_event_queue_get_bytes (client->queue) + size <= self->client_buffer;
+  return pi_event_writer_get_events (client->writer) < self->queue_length &&
+         pi_event_writer_get_bytes (client->writer) + size <= self->client_buffer;
 }
 
 static void
@@ -221,7 +158,7 @@ client_report_dropped_reason (PiServerClient *client,
 static void
 client_report_dropped (PiServerClient *client)
 {
-  if (client->closing)
+  if (pi_event_writer_is_ending (client->writer))
     return;
 
   client_report_dropped_reason (client, &client->dropped_large, "too-large");
@@ -231,12 +168,7 @@ client_report_dropped (PiServerClient *client)
    * said: a stream reset before then leaves it to the resume. */
   if (client->dropped_broker > 0)
     {
-      BrokerReport report = { client->bytes_written + pi_event_queue_get_bytes (client->queue),
-                              client->dropped_broker };
-
-      if (client->broker_reports == NULL)
-        client->broker_reports = g_array_new (FALSE, FALSE, sizeof (BrokerReport));
-      g_array_append_val (client->broker_reports, report);
+      pi_event_writer_add_broker_report (client->writer, client->dropped_broker);
       client->dropped_broker = 0;
     }
 }
@@ -250,16 +182,7 @@ client_take_untold_broker_drops (PiServerClient *client)
   guint64 n = client->dropped_broker;
 
   client->dropped_broker = 0;
-  for (guint i = 0; client->broker_reports != NULL && i < client->broker_reports->len; i++)
-    {
-      BrokerReport *report = &g_array_index (client->broker_reports, BrokerReport, i);
-
-      if (report->end > client->bytes_written)
-        n += report->count;
-    }
-  if (client->broker_reports != NULL)
-    g_array_set_size (client->broker_reports, 0);
-  return n;
+  return n + pi_event_writer_take_untold (client->writer);
 }
 
 void
@@ -269,26 +192,14 @@ pi_server_client_unsubscribe (PiServerClient *client)
     pi_broker_unsubscribe (client->server->broker, g_steal_pointer (&client->subscription));
 }
 
-/* Stops watching the socket for a hang-up (client_hangup_cb()). */
-static void
-client_stop_watching (PiServerClient *client)
-{
-  if (client->watched_fd >= 0)
-    {
-      pi_hangup_watch_remove (client->server->hangup_watch, client->watched_fd);
-      client->watched_fd = -1;
-    }
-}
-
 void
 pi_server_client_end (PiServerClient *client,
                       const char     *error_text)
 {
-  if (client->closing)
+  if (pi_event_writer_is_ending (client->writer))
     return;
 
   pi_server_client_unsubscribe (client);
-  client_stop_watching (client);
 
   if (error_text != NULL)
     {
@@ -299,14 +210,10 @@ pi_server_client_end (PiServerClient *client,
       event = pi_event_format_error (error_text);
       client_append (client, event);
     }
-  else
-    {
-      /* Reset: nothing would read what is still queued. */
-      pi_event_queue_clear (client->queue);
-    }
 
-  client->closing = TRUE;
-  client_schedule_write (client);  /* what is left, then the close */
+  /* What is left, then the close; on a reset (no error) nothing would
+   * read what is still queued. */
+  pi_event_writer_end (client->writer, error_text == NULL);
 }
 
 static void
@@ -324,7 +231,7 @@ client_message_cb (GBytes   *event,
 {
   PiServerClient *client = user_data;
 
-  if (client->closing)
+  if (pi_event_writer_is_ending (client->writer))
     return;
 
   /* Larger than the whole buffer: no reader is fast enough for it. Said
@@ -366,7 +273,7 @@ pi_server_client_add_dropped (PiServerClient *client,
                               guint64         count)
 {
   /* Closing: the stream that resumes the session hears of them. */
-  if (client->closing)
+  if (pi_event_writer_is_ending (client->writer))
     {
       if (client->session != NULL)
         pi_server_session_add_dropped (client->session, count);
@@ -405,7 +312,7 @@ pi_server_client_fill (PiServerClient *client)
   PiServer *self = client->server;
   guint64 first_seq;
 
-  if (session == NULL || client->closing || !client->ready)
+  if (session == NULL || pi_event_writer_is_ending (client->writer) || !client->ready)
     return;
 
   first_seq = pi_server_session_get_first_seq (session);
@@ -471,7 +378,7 @@ client_send_session_ready (PiServerClient *client)
 void
 pi_server_client_session_ready (PiServerClient *client)
 {
-  if (client->closing)
+  if (pi_event_writer_is_ending (client->writer))
     return;
 
   client_send_session_ready (client);
@@ -617,118 +524,18 @@ client_start_session (PiServerClient *client,
 
 /* The socket took bytes from the head of the queue. */
 static void
-client_took (PiServerClient *client)
+client_took_cb (gpointer user_data)
 {
+  PiServerClient *client = user_data;
   PiServer *self = client->server;
 
   /* Report drops once the queue has drained to half. */
   if (client->dropped_slow + client->dropped_large > 0 &&
-      pi_event_queue_get_events (client->queue) <= self->queue_length / 2 &&
-      pi_event_queue_get_bytes (client->queue) <= self->client_buffer / 2)
+      pi_event_writer_get_events (client->writer) <= self->queue_length / 2 &&
+      pi_event_writer_get_bytes (client->writer) <= self->client_buffer / 2)
     client_report_dropped (client);
 
   pi_server_client_fill (client);
-}
-
-static void client_write (PiServerClient *client);
-
-/* Closing the stream finishes @client (client_stream_closed_cb()). */
-static void
-client_close_stream (PiServerClient *client)
-{
-  g_autoptr(GIOStream) stream = g_object_ref (client->stream);
-
-  client_stop_watching (client);  /* before its descriptor number is free again */
-
-  g_io_stream_close (stream, NULL, NULL);
-}
-
-static gboolean
-client_writable_cb (GObject  *stream,
-                    gpointer  user_data)
-{
-  PiServerClient *client = user_data;
-
-  g_clear_pointer (&client->write_source, g_source_unref);
-  client_write (client);
-  return G_SOURCE_REMOVE;
-}
-
-/* Writes as much of the queue as the socket takes now, in one call; then
- * waits for the socket if it took less, and closes the stream once an
- * ending stream has nothing left to write. */
-static void
-client_write (PiServerClient *client)
-{
-  GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (client->stream));
-  g_autoptr(GError) error = NULL;
-  guint64 queued = pi_event_queue_get_bytes (client->queue);
-  PiEventQueueResult result = pi_event_queue_write (client->queue, output, &error);
-
-  client->bytes_written += queued - pi_event_queue_get_bytes (client->queue);
-  while (client->broker_reports != NULL && client->broker_reports->len > 0 &&
-         g_array_index (client->broker_reports, BrokerReport, 0).end <= client->bytes_written)
-    g_array_remove_index (client->broker_reports, 0);
-
-  switch (result)
-    {
-    case PI_EVENT_QUEUE_EMPTY:
-      if (client->closing)
-        client_close_stream (client);
-      return;
-    case PI_EVENT_QUEUE_FAILED:
-      g_debug ("%s: %s", client->peer, error->message);
-      client_close_stream (client);
-      return;
-    case PI_EVENT_QUEUE_TOOK_ALL:
-      client_took (client);
-      /* More parts than one call writes wait for the next turn, and so
-       * does the close, after the last `error` event. */
-      if (!pi_event_queue_is_empty (client->queue) || client->closing)
-        client_schedule_write (client);
-      return;
-    case PI_EVENT_QUEUE_TOOK_SOME:
-      client_took (client);
-      break;
-    case PI_EVENT_QUEUE_WOULD_BLOCK:
-    default:
-      break;
-    }
-
-  /* The socket is full: wait until it takes more (a `dropped` report
-   * queued meanwhile goes then too). */
-  if (client->flush_link.data != NULL)
-    {
-      g_queue_unlink (&client->server->flush_clients, &client->flush_link);
-      client->flush_link.data = NULL;
-    }
-  client->write_source = g_pollable_output_stream_create_source (output, NULL);
-  g_source_set_callback (client->write_source, G_SOURCE_FUNC (client_writable_cb), client, NULL);
-  g_source_set_static_name (client->write_source, "[pi] client writable");
-  g_source_attach (client->write_source, NULL);
-}
-
-static gboolean
-client_flush_all_cb (gpointer user_data)
-{
-  PiServer *self = user_data;
-  guint n = self->flush_clients.length;
-  GList *link;
-
-  self->flush_source = 0;
-
-  /* Those scheduled while this runs (an ending client, to close) wait for
-   * the next turn. */
-  while (n-- > 0 && (link = self->flush_clients.head) != NULL)
-    {
-      PiServerClient *client = link->data;
-
-      g_queue_unlink (&self->flush_clients, link);
-      link->data = NULL;
-      client_write (client);
-    }
-
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -736,7 +543,7 @@ pi_server_client_ping (PiServerClient *client,
                        GBytes         *event)
 {
   /* A full queue already tells the socket something is wrong. */
-  if (!client->closing && client_has_room (client, 0))
+  if (!pi_event_writer_is_ending (client->writer) && client_has_room (client, 0))
     client_append (client, event);
 }
 
@@ -752,83 +559,23 @@ pi_server_client_finish (PiServerClient *client)
 
   pi_server_client_unsubscribe (client);
   client_detach_session (client);
-  client_stop_watching (client);
-  client_unschedule_write (client);
 
   g_message ("Stream closed: %s, bindings %s, after %.1f s, %" G_GUINT64_FORMAT " events sent, %"
              G_GUINT64_FORMAT " dropped (%u open)",
              client->peer, client->bindings_text, seconds, client->n_sent,
              client->n_dropped_total, self->clients.length);
 
-  if (client->msg != NULL)
-    g_signal_handlers_disconnect_by_data (client->msg, client);
-  g_clear_object (&client->msg);
-  if (client->stream != NULL)
-    {
-      GIOStream *stream = g_steal_pointer (&client->stream);
+  pi_event_writer_free (client->writer);
 
-      g_signal_handlers_disconnect_by_data (stream, client);
-      if (!client->stream_closed)
-        {
-          g_io_stream_close (stream, NULL, NULL);
-          g_object_unref (stream);
-        }
-      else
-        {
-          /* Not from within its own close: the reference may be the last. */
-          g_idle_add_once ((GSourceOnceFunc) g_object_unref, stream);
-        }
-    }
-  pi_event_queue_free (client->queue);
   g_free (client->peer);
   g_free (client->bindings_text);
-  g_clear_pointer (&client->broker_reports, g_array_unref);
   g_free (client);
 }
 
 static void
-client_finished_cb (SoupServerMessage *msg,
-                    PiServerClient    *client)
+client_finished_cb (gpointer user_data)
 {
-  pi_server_client_finish (client);
-}
-
-static void
-client_stream_closed_cb (PiHandoverStream *stream,
-                         PiServerClient   *client)
-{
-  client->stream_closed = TRUE;
-  pi_server_client_finish (client);
-}
-
-/* The headers are out: the connection is ours from here on, and libsoup's
- * state for the message goes. */
-static void
-client_wrote_headers_cb (SoupServerMessage *msg,
-                         PiServerClient    *client)
-{
-  PiHandoverStream *handover = pi_http_front_get_message_stream (client->server->front, msg);
-  g_autoptr(GIOStream) wrapper = NULL;
-
-  g_signal_handlers_disconnect_by_data (msg, client);
-
-  /* What libsoup gives back wraps the stream it was handed, and leaves it
-   * open when it goes. */
-  if (handover != NULL)
-    client->stream = G_IO_STREAM (g_object_ref (handover));
-  wrapper = soup_server_message_steal_connection (msg);
-  g_clear_object (&client->msg);
-
-  if (client->stream == NULL)
-    {
-      g_critical ("No connection of ours for %s", client->peer);
-      pi_server_client_finish (client);
-      return;
-    }
-
-  g_signal_connect (client->stream, "closed", G_CALLBACK (client_stream_closed_cb), client);
-  if (!pi_event_queue_is_empty (client->queue) || client->closing)
-    client_schedule_write (client);
+  pi_server_client_finish (user_data);
 }
 
 /* libsoup does not read while it writes a response, so a client that hangs
@@ -841,7 +588,6 @@ client_hangup_cb (gpointer data,
 {
   PiServerClient *client = data;
 
-  client->watched_fd = -1;
   if (hangup == PI_HANGUP_DATA)
     return;  /* pipelined bytes or TLS records: stop watching */
 
@@ -854,27 +600,13 @@ client_hangup_cb (gpointer data,
                                                                  : NULL);
 }
 
-static void
-client_watch (PiServerClient *client,
-              GSocket        *socket)
-{
-  PiServer *self = client->server;
-  g_autoptr(GError) error = NULL;
+static const PiEventWriterCallbacks writer_callbacks = {
+  .took = client_took_cb,
+  .hangup = client_hangup_cb,
+  .finished = client_finished_cb,
+};
 
-  if (self->hangup_watch == NULL &&
-      !(self->hangup_watch = pi_hangup_watch_new (client_hangup_cb, &error)))
-    {
-      g_message ("Cannot watch streams for hang-ups (%s): noticed on a later write instead", error->message);
-      return;
-    }
-
-  if (pi_hangup_watch_add (self->hangup_watch, g_socket_get_fd (socket), client, &error))
-    client->watched_fd = g_socket_get_fd (socket);
-  else
-    g_debug ("%s: not watched for a hang-up: %s", client->peer, error->message);
-}
-
-/* After the last client: the watch of client_hangup_cb() goes. */
+/* After the last client: the watch of the writers' sockets goes. */
 void
 pi_server_client_unwatch_all (PiServer *self)
 {
@@ -895,9 +627,6 @@ pi_server_client_start (PiServer          *self,
 
   client = g_new0 (PiServerClient, 1);
   client->server = self;
-  client->watched_fd = -1;
-  client->msg = g_object_ref (msg);
-  client->queue = pi_event_queue_new ();
   client->link.data = client;
   client->peer = pi_server_describe_peer (msg);
   client->bindings_text = loggable (bindings_json);
@@ -913,8 +642,7 @@ pi_server_client_start (PiServer          *self,
   soup_message_headers_set_encoding (headers, SOUP_ENCODING_EOF);
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
 
-  g_signal_connect (msg, "wrote-headers", G_CALLBACK (client_wrote_headers_cb), client);
-  g_signal_connect (msg, "finished", G_CALLBACK (client_finished_cb), client);
+  client->writer = pi_event_writer_new (self, msg, client->peer, &writer_callbacks, client);
 
   g_message ("Stream opened: %s, bindings %s (%u open)",
              client->peer, client->bindings_text, self->clients.length);
@@ -922,7 +650,7 @@ pi_server_client_start (PiServer          *self,
   socket = pi_http_front_get_message_socket (self->front, msg);
   if (socket != NULL)
     {
-      client_watch (client, socket);
+      pi_event_writer_watch (client->writer, socket);
     }
 
   if (!(bindings = pi_bindings_from_json (bindings_json, &error)))

@@ -19,8 +19,8 @@ G_BEGIN_DECLS
 /*
  * PiServer spans five files: pi-server.c (the SoupServer, routes, CORS,
  * connect and ping, options), pi-server-client.c (one SSE stream: its
- * flow control, dropped accounting, hang-up and end; its bytes queued in
- * a PiEventQueue, its socket in the server's PiHangupWatch),
+ * subscription, flow control, dropped accounting, hang-up and end; its
+ * connection, queue and writes in a PiEventWriter, pi-event-writer.c),
  * pi-server-session.c (a resumable stream's session: numbering, history,
  * hold and its budget, for event streams and WebSocket subscriptions),
  * pi-server-ws.c (one client of the plain WebSocket endpoints, its frames
@@ -51,7 +51,7 @@ struct _PiServer
   PiBroker        *broker;
   GQueue           clients;         /* of PiServerClient, linked through their own GList */
   GQueue           websockets;      /* of PiServerWs, likewise */
-  GQueue           flush_clients;   /* of PiServerClient with events to write this turn */
+  GQueue           flush_clients;   /* of PiEventWriter with events to write this turn */
   guint            flush_source;
   PiHangupWatch   *hangup_watch;    /* every stream's socket; NULL until the first */
   char           **origins;
