@@ -59,6 +59,7 @@ pi_stream_worker_ws_end_attempt (PiStreamWorker *w)
 {
   clear_source (&w->ack_timeout);
   clear_source (&w->loss_source);
+  clear_source (&w->stall_source);
   g_clear_pointer (&w->loss_reason, g_free);
   g_queue_clear (&w->pending_subscribes);
   if (w->subscriptions != NULL)
@@ -494,6 +495,21 @@ on_closed (SoupWebsocketConnection *ws,
   pi_stream_worker_lost (w, reason, kind);
 }
 
+/* A second after leaving a stalled socket with 4000: its peer did not
+ * answer the close, and will not. The attempt ends now, as "closed" would
+ * have said, instead of after libsoup's 5 s wait for the peer's close,
+ * whose timeout source libsoup 3.6 never frees when it fires. */
+static gboolean
+stall_cb (gpointer user_data)
+{
+  PiStreamWorker *w = user_data;
+
+  g_clear_pointer (&w->stall_source, g_source_unref);
+  if (w->ws != NULL)
+    on_closed (w->ws, w);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_error (SoupWebsocketConnection *ws,
           GError                  *error,
@@ -512,7 +528,16 @@ on_error (SoupWebsocketConnection *ws,
    * 1008, as docs/PROTOCOL.md 8 says our clients do. */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION) &&
       soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (ws, PI_WS_CLOSE_RECONNECTING, "reconnecting");
+    {
+      soup_websocket_connection_close (ws, PI_WS_CLOSE_RECONNECTING, "reconnecting");
+      if (w->stall_source == NULL)
+        {
+          w->stall_source = g_timeout_source_new (1000);
+          g_source_set_static_name (w->stall_source, "PiSource stalled WebSocket");
+          g_source_set_callback (w->stall_source, stall_cb, w, NULL);
+          g_source_attach (w->stall_source, g_main_context_get_thread_default ());
+        }
+    }
 }
 
 static void

@@ -148,6 +148,7 @@ struct _PiStreamWorker
   guint                     keepalive_seconds;
   guint                     ack_timeout_seconds;
   GSource                  *loss_source;  /* ends the attempt after the frame handler */
+  GSource                  *stall_source; /* ends a stalled socket once its 4000 is written */
   char                     *loss_reason;
   FailureKind               loss_kind;
 
