@@ -349,6 +349,49 @@ test_wheel_up_stays (void)
   fixture_teardown (&f);
 }
 
+/* One notch, the view left between two pixels, and the pill appearing
+ * only afterwards, as messages arrive (not while the wheel stopped
+ * following: the view was still at the bottom then). Holding the rows for
+ * the pill's strip at that fractional place fought the list view, which
+ * lays its rows out on whole pixels, in every layout pass: GDK gave up
+ * laying the window out ("layout continuously requested", a warning that
+ * fails this test) and the window stopped painting until resized. */
+static void
+test_wheel_once_then_pill (void)
+{
+  Fixture f = { 0 };
+  GtkAdjustment *adj;
+  GtkEventController *scroll;
+  gboolean handled = FALSE;
+  double bottom;
+
+  fixture_setup (&f, 5000, 900, 500);
+  adj = pi_message_list_get_vadjustment (f.list);
+  scroll = capture_scroll_controller (&f);
+
+  append_range (&f, 0, 2000);
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_following (f.list));
+  bottom = gtk_adjustment_get_value (adj);
+
+  g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
+  gtk_adjustment_set_value (adj, bottom - 30.2);
+  for (guint i = 0; i < 5; i++)
+    {
+      append_range (&f, 2000 + 10 * i, 10);
+      wait_for_paints (&f, 2);
+    }
+  wait_for_paints (&f, 20);
+
+  g_assert_false (pi_message_list_get_following (f.list));
+  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
+  g_assert_cmpstr (pill_text (&f), ==, "50 new messages");
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <=, bottom - 30.2 + 2.0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >=, bottom - 30.2 - 2.0);
+
+  fixture_teardown (&f);
+}
+
 /* Closing the filter returns to the newest rows (Resume does too: see
  * /pi/message-list/window-resume-follows, since the session holds what
  * arrives while paused). */
@@ -493,6 +536,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-follow/no-empty-space", test_no_empty_space);
   g_test_add_func ("/pi/message-follow/scroll-up-and-back", test_scroll_up_and_back);
   g_test_add_func ("/pi/message-follow/wheel-up-stays", test_wheel_up_stays);
+  g_test_add_func ("/pi/message-follow/wheel-once-then-pill", test_wheel_once_then_pill);
   g_test_add_func ("/pi/message-follow/resume-and-filter", test_resume_and_filter_return);
   g_test_add_func ("/pi/message-follow/pill-clear-of-selection", test_pill_clear_of_selection);
 

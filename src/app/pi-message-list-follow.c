@@ -10,6 +10,7 @@
 #define G_LOG_DOMAIN "pi-message-list"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "pi-message-cells.h"
 #include "pi-message-list-private.h"
@@ -120,7 +121,8 @@ selected_row_in_view (PiMessageList *self,
  * appears: the list view may not have the row at hand while it lays out
  * again. */
 static void
-hold_rows (PiMessageList *self)
+hold_rows (PiMessageList *self,
+           gint64         frame)
 {
   double value = gtk_adjustment_get_value (self->vadjustment);
   double target = self->keep_top ? self->top_value : value;
@@ -136,8 +138,16 @@ hold_rows (PiMessageList *self)
   if (self->keep_selected_in_view)
     target = MAX (target, self->selected_bottom - gtk_widget_get_height (GTK_WIDGET (self->scroller)));
 
-  if (ABS (target - value) > 0.5)
+  /* The list view lays its rows out on whole pixels and moves the value
+   * there, so a fraction is not held. And the view is moved at most once
+   * a frame: anything that moves it back within the frame (the list view
+   * anchoring its rows, the scrolled window) would otherwise be fought in
+   * every layout pass until GDK gives up laying the window out, after
+   * which the window stops painting. */
+  target = round (target);
+  if (ABS (target - value) >= 1.0 && frame != self->held_in_frame)
     {
+      self->held_in_frame = frame;
       self->snapping++;
       gtk_adjustment_set_value (self->vadjustment, target);
       self->snapping--;
@@ -261,7 +271,7 @@ _pi_message_list_layout (PiMessageList *self,
                          GdkFrameClock *frame_clock)
 {
   if (self->keep_top || self->keep_selected_in_view)
-    hold_rows (self);
+    hold_rows (self, gdk_frame_clock_get_frame_counter (frame_clock));
 
   if (!self->layout_pending)
     return;
@@ -401,6 +411,7 @@ _pi_message_list_follow_init (PiMessageList *self)
   GtkEventController *controller;
   GtkGesture *gesture;
 
+  self->held_in_frame = -1;
   g_signal_connect_object (self->filter_model, "items-changed",
                            G_CALLBACK (on_filter_items_changed), self,
                            G_CONNECT_SWAPPED);

@@ -71,6 +71,7 @@ struct _PiMessageList
   guint               keep_selected_in_view : 1;
   guint               keep_top : 1;
   guint               selected_unchecked : 1;
+  gint64              held_in_frame;  /* the frame in which hold_rows last moved the view */
   double              top_value;      /* the view's place while the pill's strip moves */
   double              selected_bottom; /* the selected row's bottom edge, in the view's scroll units */
 };
