@@ -29,6 +29,7 @@
  *                [--readers N] [--rcvbuf KIB]
  *   bench-fanout --search [--rate R] [--step R] [--max-rate R] [--p99-limit MS] ...
  *   bench-fanout --targets --amqp URL [--embedded-rate R] [--target-duration S] [--rate R] [--step R] ...
+ *                [--broker-alone S]
  *   bench-fanout --idle N [--server PATH] [--amqp URL]
  *
  * --search steps the rate up from --rate by --step, each step --duration
@@ -49,7 +50,11 @@
  * summary of the targets met. The two target steps publish for
  * --target-duration (30 s): the broker's share of a core is a steady-state
  * figure, and over 10 s its per-message cost came out 10-20 % higher and
- * varied more. tests/bench-fanout.sh starts a private RabbitMQ node and runs
+ * varied more. Before its clients connect, the RabbitMQ session publishes
+ * the same traffic for --broker-alone seconds (--target-duration) with
+ * nothing bound: what taking the publishes alone costs the broker, which
+ * no design of pulse-events can save, apart from what our shared queue
+ * adds. tests/bench-fanout.sh starts a private RabbitMQ node and runs
  * this.
  *
  * --rcvbuf KIB sets the firehose clients' socket receive buffers (default:
@@ -180,7 +185,8 @@ static struct
   double      embedded_rate;
   int         rcvbuf_kib;
   double      target_duration;
-} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30 };
+  double      alone_duration;
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, -1 };
 
 /* The session under way: which broker, its server and clients. */
 static const char *session_amqp;   /* NULL: the embedded exchange */
@@ -195,6 +201,7 @@ static gint        current_step;   /* in each payload: "step":N */
 static gint        readers_stop;
 static guint64    *published_per_group;
 static guint64     published_total;
+static double      broker_alone_share = -1;  /* the broker's share of a core with nothing bound */
 
 /* --- server process ------------------------------------------------------------ */
 
@@ -1343,6 +1350,38 @@ broker_name (void)
 
 /* Starts pulse-events on @amqp_url (NULL: the embedded exchange), connects
  * the clients and waits for every one's `ready`. */
+/* The broker's cost of taking the publishes alone: the same traffic at the
+ * same rate before any client connects, so that nothing is bound to the
+ * exchanges and the broker drops every message as it routes it. Whatever
+ * pulse-events does, a broker that takes these publishes pays this; what
+ * a step costs the broker beyond it is the shared queue's routing and
+ * delivery. */
+static void
+measure_broker_alone (Publisher *publisher,
+                      double     rate,
+                      double     duration)
+{
+  double before, cpu, seconds;
+  guint64 base = published_total;
+  GThread *thread;
+  gint64 t0;
+
+  before = read_cpu_seconds (broker_pid);
+  publisher->rate = rate;
+  publisher->duration = duration;
+  t0 = g_get_monotonic_time ();
+  thread = g_thread_new ("publisher", publisher_thread, publisher);
+  g_thread_join (thread);
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  cpu = read_cpu_seconds (broker_pid) - before;
+  broker_alone_share = cpu / seconds;
+  printf ("  broker taking the publishes alone (nothing bound yet): %" G_GUINT64_FORMAT " messages in %.2f s, "
+          "broker CPU %.2f s (%.0f%% of one core, %.0f µs per message published)\n",
+          published_total - base, seconds, cpu, 100 * broker_alone_share,
+          published_total > base ? 1e6 * cpu / (published_total - base) : 0);
+  fflush (stdout);
+}
+
 static void
 session_start (const char *amqp_url,
                Publisher  *publisher,
@@ -1388,6 +1427,8 @@ session_start (const char *amqp_url,
         printf ("  broker process %d (listening on the AMQP URL's port)\n", broker_pid);
       else
         printf ("  broker process not found (give --broker-pid): its CPU is not measured\n");
+      if (broker_pid > 0 && opts.idle == 0 && opts.alone_duration > 0)
+        measure_broker_alone (publisher, rate, opts.alone_duration);
     }
 
   readers_start ();
@@ -1589,6 +1630,9 @@ main (int   argc,
     { "embedded-rate", 0, 0, G_OPTION_ARG_DOUBLE, &opts.embedded_rate, "The embedded exchange's rate in --targets (20000)", "R" },
     { "target-duration", 0, 0, G_OPTION_ARG_DOUBLE, &opts.target_duration,
       "Seconds of publishing of the two target steps in --targets (30); the search's steps take --duration", "S" },
+    { "broker-alone", 0, 0, G_OPTION_ARG_DOUBLE, &opts.alone_duration,
+      "Seconds of publishing to the broker before the clients connect, to measure what taking the publishes "
+      "alone costs it (--target-duration in --targets, else 0)", "S" },
     { "idle", 0, 0, G_OPTION_ARG_INT, &opts.idle, "Only connect N idle task-group clients, measure time and memory", "N" },
     { NULL }
   };
@@ -1623,6 +1667,9 @@ main (int   argc,
       fprintf (stderr, "bench-fanout: --readers, --step, --rate, --duration and --target-duration must be positive\n");
       return 2;
     }
+
+  if (opts.alone_duration < 0)
+    opts.alone_duration = opts.targets ? opts.target_duration : 0;
 
   signal (SIGPIPE, SIG_IGN);
   if (opts.idle > 0)
@@ -1695,6 +1742,10 @@ main (int   argc,
               opts.rate, rabbit->published / rabbit->seconds, rabbit_p99, rabbit->lost, rabbit->dropped,
               100 * broker_share, 100 * rabbit->server_cpu / rabbit->seconds,
               100 * rabbit->reader_cpu_max / rabbit->seconds, rabbit_met ? "met" : "NOT met");
+      if (broker_alone_share >= 0 && broker_share >= 0)
+        printf ("  RabbitMQ, the broker's share: %.0f%% of a core taking the same publishes with nothing bound, "
+                "%.0f%% more routing and delivering them to pulse-events' shared queue\n",
+                100 * broker_alone_share, 100 * (broker_share - broker_alone_share));
       printf ("  RabbitMQ, highest rate holding p99 < %.0f ms with nothing lost: %.0f messages/s", opts.p99_limit_ms, best);
       if (failed_borrowed != NULL)
         printf (" (at %.0f/s: published %.0f/s, p99 %.1f ms, lost %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT
