@@ -306,47 +306,65 @@ capture_scroll_controller (Fixture *f)
 }
 
 /* The wheel moving up while following, as GTK delivers it: our controller
- * first, then the scrolled window moves the view. The pill that appears
- * must not pull the view back to where following left it: that fought
- * the scrolled window in every layout, until GDK gave up laying out the
- * window ("layout continuously requested") and it stopped painting. */
+ * first, then the scrolled window moves the view (by @per_notch each
+ * notch); after each notch @batches of 10 messages arrive, two paints
+ * apart. The view must stay where the wheel took it, within @margin (the
+ * pill's strip may take its height off the bottom), and the pill count
+ * what arrived. */
 static void
-test_wheel_up_stays (void)
+wheel_up (guint       notches,
+          double      per_notch,
+          guint       batches,
+          double      margin,
+          const char *pill)
 {
   Fixture f = { 0 };
   GtkAdjustment *adj;
   GtkEventController *scroll;
   gboolean handled = FALSE;
-  double bottom;
+  guint appended = 2000;
+  double bottom, target;
 
   fixture_setup (&f, 5000, 900, 500);
   adj = pi_message_list_get_vadjustment (f.list);
   scroll = capture_scroll_controller (&f);
 
-  append_range (&f, 0, 2000);
+  append_range (&f, 0, appended);
   wait_for_paints (&f, 3);
   g_assert_true (pi_message_list_get_following (f.list));
   bottom = gtk_adjustment_get_value (adj);
 
-  for (guint notch = 1; notch <= 3; notch++)
+  for (guint notch = 1; notch <= notches; notch++)
     {
       g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
-      gtk_adjustment_set_value (adj, bottom - 150.0 * notch);
+      gtk_adjustment_set_value (adj, bottom - per_notch * notch);
       /* Messages keep coming while the pill's strip grows. */
-      append_range (&f, 2000 + 10 * (notch - 1), 10);
-      wait_for_paints (&f, 2);
+      for (guint i = 0; i < batches; i++, appended += 10)
+        {
+          append_range (&f, appended, 10);
+          wait_for_paints (&f, 2);
+        }
     }
   wait_for_paints (&f, 20);
 
   g_assert_false (pi_message_list_get_following (f.list));
   g_assert_true (pi_message_list_get_new_messages_shown (f.list));
-  g_assert_cmpstr (pill_text (&f), ==, "30 new messages");
-  /* Where the wheel took it (the strip may take its height off the
-   * bottom), not back near the bottom. */
-  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <=, bottom - 450.0 + 60.0);
-  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >=, bottom - 450.0 - 60.0);
+  g_assert_cmpstr (pill_text (&f), ==, pill);
+  target = bottom - per_notch * notches;
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <=, target + margin);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >=, target - margin);
 
   fixture_teardown (&f);
+}
+
+/* The pill that appears must not pull the view back to where following
+ * left it: that fought the scrolled window in every layout, until GDK gave
+ * up laying out the window ("layout continuously requested") and it
+ * stopped painting. */
+static void
+test_wheel_up_stays (void)
+{
+  wheel_up (3, 150.0, 1, 60.0, "30 new messages");
 }
 
 /* One notch, the view left between two pixels, and the pill appearing
@@ -359,37 +377,7 @@ test_wheel_up_stays (void)
 static void
 test_wheel_once_then_pill (void)
 {
-  Fixture f = { 0 };
-  GtkAdjustment *adj;
-  GtkEventController *scroll;
-  gboolean handled = FALSE;
-  double bottom;
-
-  fixture_setup (&f, 5000, 900, 500);
-  adj = pi_message_list_get_vadjustment (f.list);
-  scroll = capture_scroll_controller (&f);
-
-  append_range (&f, 0, 2000);
-  wait_for_paints (&f, 3);
-  g_assert_true (pi_message_list_get_following (f.list));
-  bottom = gtk_adjustment_get_value (adj);
-
-  g_signal_emit_by_name (scroll, "scroll", 0.0, -1.0, &handled);
-  gtk_adjustment_set_value (adj, bottom - 30.2);
-  for (guint i = 0; i < 5; i++)
-    {
-      append_range (&f, 2000 + 10 * i, 10);
-      wait_for_paints (&f, 2);
-    }
-  wait_for_paints (&f, 20);
-
-  g_assert_false (pi_message_list_get_following (f.list));
-  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
-  g_assert_cmpstr (pill_text (&f), ==, "50 new messages");
-  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <=, bottom - 30.2 + 2.0);
-  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >=, bottom - 30.2 - 2.0);
-
-  fixture_teardown (&f);
+  wheel_up (1, 30.2, 5, 2.0, "50 new messages");
 }
 
 /* Closing the filter returns to the newest rows (Resume does too: see
