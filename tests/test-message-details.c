@@ -490,16 +490,18 @@ press_shortcut (Fixture    *f,
   g_error ("no shortcut %s in the details", accel);
 }
 
-/* The payload tree's list, searched for as the Payload page shows it. */
+/* The payload tree: the list on the Payload page showing the tree's rows. */
 static GtkWidget *
-find_tree_in (GtkWidget *widget)
+find_tree_in (GtkWidget  *widget,
+              GListModel *model)
 {
-  if (GTK_IS_LIST_VIEW (widget) && gtk_widget_has_css_class (widget, "pi-payload-tree"))
+  if ((GTK_IS_LIST_VIEW (widget) && G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (widget))) == model) ||
+      (GTK_IS_COLUMN_VIEW (widget) && G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (widget))) == model))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_tree_in (child);
+      GtkWidget *found = find_tree_in (child, model);
 
       if (found != NULL)
         return found;
@@ -511,7 +513,7 @@ find_tree_in (GtkWidget *widget)
 static GtkWidget *
 find_payload_tree (Fixture *f)
 {
-  GtkWidget *tree = find_tree_in (GTK_WIDGET (f->details));
+  GtkWidget *tree = find_tree_in (GTK_WIDGET (f->details), pi_message_details_get_tree_model (f->details));
 
   g_assert_nonnull (tree);
   return tree;
