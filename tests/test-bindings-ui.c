@@ -456,6 +456,13 @@ test_completion_no_tooltip (Fixture       *fixture,
              G_OBJECT_TYPE_NAME (owner), gtk_widget_get_tooltip_text (owner));
   g_assert_true (gtk_widget_get_mapped (popover));
 
+  /* For a look (PI_SCREENSHOT_DIR): the list, a surface of its own. */
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL && g_getenv ("PI_SCREENSHOT_DIR")[0] != '\0')
+    {
+      pi_test_save_png (fixture->window, g_getenv ("PI_SCREENSHOT_DIR"), "add-binding-completion-dialog.png");
+      pi_test_save_png (popover, g_getenv ("PI_SCREENSHOT_DIR"), "add-binding-completion.png");
+    }
+
   adw_dialog_close (ADW_DIALOG (dialog));
   WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
 }
