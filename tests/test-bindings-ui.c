@@ -443,6 +443,8 @@ test_completion_no_tooltip (Fixture       *fixture,
       if ((owner = tooltip_owner (picked)) != NULL)
         g_error ("over completion row %d, a %s shows the tooltip \"%s\"", i,
                  G_OBJECT_TYPE_NAME (owner), gtk_widget_get_tooltip_text (owner));
+      /* What a row's exchange is for is read out, as its tooltip was shown. */
+      g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
       n_rows++;
     }
   g_assert_cmpuint (n_rows, >, 1);

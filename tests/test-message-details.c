@@ -1378,6 +1378,9 @@ test_value_look (void)
   retries = shown_value (&f, "5");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (state), ==, "String\n\"running\"");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (retries), ==, "Number\n5");
+  /* Read out too, not only shown to the pointer. */
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (state), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "String\n\"running\"");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (status), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "Object");
 
   gtk_widget_get_color (status, &status_color);
   gtk_widget_get_color (state, &state_color);

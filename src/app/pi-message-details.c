@@ -282,9 +282,8 @@ value_css_classes (GtkListItem *list_item,
   return g_strdupv ((char **) classes);
 }
 
-/* The type in words, for those who do not read it from the colour (the
- * tooltip is the label's accessible description too), and the value as
- * far as a tooltip holds it. */
+/* The type in words, for those who do not read it from the colour, and
+ * the value as far as a tooltip holds it. */
 #define MAX_TOOLTIP_VALUE 400
 
 static char *
@@ -312,6 +311,21 @@ value_tooltip (GtkListItem *list_item,
     }
 
   return g_strdup_printf ("%s\n%s", pi_json_item_get_type_label (item), value);
+}
+
+/* The tooltip is read out too: GTK does not make it the accessible
+ * description by itself. */
+static void
+on_value_tooltip_changed (GtkWidget  *label,
+                          GParamSpec *pspec,
+                          gpointer    user_data)
+{
+  const char *text = gtk_widget_get_tooltip_text (label);
+
+  if (text != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
 }
 
 static void
@@ -637,6 +651,7 @@ pi_message_details_class_init (PiMessageDetailsClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
   gtk_widget_class_bind_template_callback (widget_class, value_css_classes);
   gtk_widget_class_bind_template_callback (widget_class, value_tooltip);
+  gtk_widget_class_bind_template_callback (widget_class, on_value_tooltip_changed);
 
   gtk_widget_class_install_action (widget_class, "details.copy-message", NULL, copy_message_action);
   gtk_widget_class_install_action (widget_class, "details.copy-payload", NULL, copy_payload_action);
