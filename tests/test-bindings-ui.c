@@ -281,6 +281,77 @@ test_add (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
 }
 
+/* The widget whose tooltip GTK would show for the pointer resting on
+ * @widget: GTK's tooltip lookup walks from the widget under the pointer up
+ * through its parents (out of a popover into the widget it hangs on) to
+ * the first one with a tooltip. NULL when there is none. */
+static GtkWidget *
+tooltip_owner (GtkWidget *widget)
+{
+  for (; widget != NULL; widget = gtk_widget_get_parent (widget))
+    if (gtk_widget_get_has_tooltip (widget))
+      return widget;
+
+  return NULL;
+}
+
+/* The widget under the middle of @widget, as the pointer finds it in
+ * @native (the window or the popover). */
+static GtkWidget *
+pick_middle (GtkWidget *native,
+             GtkWidget *widget)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, native, &bounds));
+  return gtk_widget_pick (native,
+                          bounds.origin.x + bounds.size.width / 2,
+                          bounds.origin.y + bounds.size.height / 2,
+                          GTK_PICK_DEFAULT);
+}
+
+/* Types @text into the exchange entry and waits for the completion to be
+ * shown and laid out. The tests share one X server: another test's window
+ * taking the focus closes the completion (as it should), so this types
+ * again until it stays open. */
+static void
+wait_for_completion (Fixture     *fixture,
+                     GtkEditable *exchange,
+                     GtkWidget   *popover,
+                     const char  *text)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      gtk_window_present (fixture->window);
+      gtk_widget_grab_focus (GTK_WIDGET (exchange));
+      gtk_editable_set_text (exchange, "");
+      gtk_editable_set_text (exchange, text);
+
+      for (guint frames = 0; frames < 120 && gtk_widget_get_mapped (popover); frames++)
+        {
+          GtkWidget *first = NULL;
+          GtkWidget *list = pi_test_find_descendant (popover, GTK_TYPE_LIST_BOX);
+
+          if (list != NULL)
+            first = GTK_WIDGET (gtk_list_box_get_row_at_y (GTK_LIST_BOX (list), 1));
+          if (first != NULL && gtk_widget_get_mapped (first) &&
+              gtk_widget_get_height (gtk_popover_get_child (GTK_POPOVER (popover))) > 0)
+            {
+              pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 2);
+              if (gtk_widget_get_mapped (popover))
+                return;
+            }
+          pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 1);
+        }
+
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the completion for \"%s\" did not stay open", text);
+      g_test_message ("the completion closed or was not laid out; typing again");
+    }
+}
+
 static void
 test_completion_below_entry (Fixture       *fixture,
                              gconstpointer  data)
@@ -305,14 +376,9 @@ test_completion_below_entry (Fixture       *fixture,
   exchange = pi_add_binding_dialog_get_exchange_entry (dialog);
   popover = pi_add_binding_dialog_get_completion (dialog);
 
-  gtk_widget_grab_focus (GTK_WIDGET (exchange));
-  gtk_editable_set_text (exchange, "task-");
-  WAIT_UNTIL (gtk_widget_get_mapped (popover), 20);
-  pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
   /* On a loaded machine (the full suite beside other builds) the popup
    * may take seconds to be laid out. */
-  WAIT_UNTIL (gtk_widget_get_height (gtk_popover_get_child (GTK_POPOVER (popover))) > 0, 20);
-  pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 2);
+  wait_for_completion (fixture, exchange, popover, "task-");
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
 
   /* The entry, in the window surface's coordinates. */
@@ -363,6 +429,163 @@ test_completion_below_entry (Fixture       *fixture,
 
   adw_dialog_close (ADW_DIALOG (dialog));
   WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
+}
+
+/* Issue 12: while the completion was open, the exchange row's tooltip (and
+ * each row's description) showed over the list being chosen from. With
+ * the list open, wherever the pointer rests on it, or on the entry above
+ * it, no tooltip comes up. */
+static void
+test_completion_no_tooltip (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  PiAddBindingDialog *dialog = open_add_dialog (fixture);
+  GtkEditable *exchange = pi_add_binding_dialog_get_exchange_entry (dialog);
+  GtkWidget *popover = pi_add_binding_dialog_get_completion (dialog);
+  GtkListBox *list;
+  GtkWidget *owner;
+  guint n_rows = 0;
+
+  wait_for_completion (fixture, exchange, popover, "task-");
+  list = GTK_LIST_BOX (pi_test_find_descendant (popover, GTK_TYPE_LIST_BOX));
+  g_assert_nonnull (list);
+
+  for (int i = 0;; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, i);
+      GtkWidget *picked;
+
+      if (row == NULL)
+        break;
+      if (!gtk_widget_get_child_visible (GTK_WIDGET (row)) || !gtk_widget_get_mapped (GTK_WIDGET (row)))
+        continue;
+
+      /* Rows scrolled out of the list's view are not under any pointer. */
+      if ((picked = pick_middle (popover, GTK_WIDGET (row))) == NULL)
+        continue;
+      g_assert_true (picked == GTK_WIDGET (row) || gtk_widget_is_ancestor (picked, GTK_WIDGET (row)));
+      if ((owner = tooltip_owner (picked)) != NULL)
+        g_error ("over completion row %d, a %s shows the tooltip \"%s\"", i,
+                 G_OBJECT_TYPE_NAME (owner), gtk_widget_get_tooltip_text (owner));
+      /* What a row's exchange is for is read out, as its tooltip was shown. */
+      g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
+      n_rows++;
+    }
+  g_assert_cmpuint (n_rows, >, 1);
+
+  /* The entry being typed into: its tooltip would come up under the
+   * pointer, which is over the list. */
+  owner = tooltip_owner (pick_middle (GTK_WIDGET (gtk_widget_get_native (GTK_WIDGET (exchange))),
+                                      GTK_WIDGET (exchange)));
+  if (owner != NULL)
+    g_error ("over the exchange entry, a %s shows the tooltip \"%s\"",
+             G_OBJECT_TYPE_NAME (owner), gtk_widget_get_tooltip_text (owner));
+  g_assert_true (gtk_widget_get_mapped (popover));
+
+  /* For a look (PI_SCREENSHOT_DIR): the list, a surface of its own. */
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL && g_getenv ("PI_SCREENSHOT_DIR")[0] != '\0')
+    {
+      pi_test_save_png (fixture->window, g_getenv ("PI_SCREENSHOT_DIR"), "add-binding-completion-dialog.png");
+      pi_test_save_png (popover, g_getenv ("PI_SCREENSHOT_DIR"), "add-binding-completion.png");
+    }
+
+  adw_dialog_close (ADW_DIALOG (dialog));
+  WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
+}
+
+/* How much of the dialog's content area is left blank below its content. */
+static int
+blank_below (PiAddBindingDialog *dialog)
+{
+  GtkWidget *entry = GTK_WIDGET (pi_add_binding_dialog_get_exchange_entry (dialog));
+  GtkWidget *scroller = gtk_widget_get_ancestor (entry, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller));
+  int natural;
+
+  gtk_widget_measure (content, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (scroller),
+                      NULL, &natural, NULL, NULL);
+  g_test_message ("content %d px of %d px high (the dialog %d px)", natural,
+                  gtk_widget_get_height (scroller), gtk_widget_get_height (adw_dialog_get_child (ADW_DIALOG (dialog))));
+
+  return gtk_widget_get_height (scroller) - natural;
+}
+
+static int
+content_height (PiAddBindingDialog *dialog)
+{
+  GtkWidget *entry = GTK_WIDGET (pi_add_binding_dialog_get_exchange_entry (dialog));
+
+  return gtk_widget_get_height (gtk_widget_get_ancestor (entry, GTK_TYPE_SCROLLED_WINDOW));
+}
+
+/* Issue 12: a fixed 520 px of content for two rows left half of the
+ * dialog empty. The dialog is as high as its rows, the by-field builder's
+ * row (collapsed) and the notes under them; a blank of at most 96 px (room
+ * for a one-line hint or error and a little air: less than two rows) is
+ * left, and nothing scrolls. It stays that high as the builder appears and is
+ * opened: nothing moves under the pointer. */
+static void
+test_dialog_height (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const int sizes[][2] = { { 1400, 900 }, { 360, 720 } };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      PiAddBindingDialog *dialog;
+      GtkEditable *exchange;
+      AdwExpanderRow *builder;
+      int height, blank;
+
+      gtk_window_set_default_size (fixture->window, sizes[s][0], sizes[s][1]);
+      /* (The window's frame takes a few pixels of the size asked for.) */
+      WAIT_UNTIL (ABS (gtk_widget_get_width (GTK_WIDGET (fixture->window)) - sizes[s][0]) <= 16, 5);
+      g_test_message ("window %dx%d", gtk_widget_get_width (GTK_WIDGET (fixture->window)),
+                      gtk_widget_get_height (GTK_WIDGET (fixture->window)));
+      g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+      dialog = open_add_dialog (fixture);
+      exchange = pi_add_binding_dialog_get_exchange_entry (dialog);
+      height = gtk_widget_get_height (adw_dialog_get_child (ADW_DIALOG (dialog)));
+
+      /* At first, without the builder, the blank is the room it will take
+       * and no more than a third of the content area (it was half). */
+      blank = blank_below (dialog);
+      g_test_message ("%dx%d: %d px blank at first", sizes[s][0], sizes[s][1], blank);
+      g_assert_cmpint (blank, >=, 0);
+      g_assert_cmpint (blank * 3, <, content_height (dialog));
+
+      /* A catalog exchange: the builder appears, collapsed, and all fits. */
+      gtk_widget_grab_focus (GTK_WIDGET (exchange));
+      gtk_editable_set_text (exchange, TASK_COMPLETED);
+      pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+      builder = ADW_EXPANDER_ROW (gtk_widget_get_ancestor (GTK_WIDGET (g_ptr_array_index (pi_add_binding_dialog_get_field_entries (dialog), 0)),
+                                                           ADW_TYPE_EXPANDER_ROW));
+      g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (builder)));
+      g_assert_false (adw_expander_row_get_expanded (builder));
+      blank = blank_below (dialog);
+      g_test_message ("%dx%d: %d px blank with the builder", sizes[s][0], sizes[s][1], blank);
+      g_assert_cmpint (blank, >=, 0);
+      g_assert_cmpint (blank, <=, 96);
+      g_assert_cmpint (gtk_widget_get_height (adw_dialog_get_child (ADW_DIALOG (dialog))), ==, height);
+
+      /* Opened, it scrolls inside the dialog, which keeps its height. */
+      adw_expander_row_set_expanded (builder, TRUE);
+      pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+      g_assert_cmpint (gtk_widget_get_height (adw_dialog_get_child (ADW_DIALOG (dialog))), ==, height);
+
+      if (g_getenv ("PI_SCREENSHOT_DIR") != NULL && g_getenv ("PI_SCREENSHOT_DIR")[0] != '\0')
+        {
+          g_autofree char *name = g_strdup_printf ("add-binding-%dx%d.png", sizes[s][0], sizes[s][1]);
+
+          adw_expander_row_set_expanded (builder, FALSE);
+          pi_test_wait_for_frames (GTK_WIDGET (fixture->window), 3);
+          pi_test_save_png (fixture->window, g_getenv ("PI_SCREENSHOT_DIR"), name);
+        }
+
+      adw_dialog_force_close (ADW_DIALOG (dialog));
+      WAIT_UNTIL (pi_test_find_dialog (PI_TYPE_ADD_BINDING_DIALOG) == NULL, 5);
+      g_object_set (gtk_settings_get_default (), "gtk-enable-animations", TRUE, NULL);
+    }
 }
 
 #define TASK_DEFINED "exchange/taskcluster-queue/v1/task-defined"
@@ -653,6 +876,8 @@ main (int   argc,
   ADD ("empty-state", test_empty_state);
   ADD ("add", test_add);
   ADD ("completion-below-entry", test_completion_below_entry);
+  ADD ("completion-no-tooltip", test_completion_no_tooltip);
+  ADD ("dialog-height", test_dialog_height);
   ADD ("unknown-exchange", test_unknown_exchange);
   ADD ("field-row-enter", test_field_row_enter);
   ADD ("remove-undo", test_remove_undo);

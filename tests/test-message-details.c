@@ -240,12 +240,12 @@ test_tree (void)
   first = tree_item (&f, 0);
   g_assert_cmpstr (pi_json_item_get_key (first), ==, "version");
   assert_row (&f, "$.version", "version", "1", "number");
-  assert_row (&f, "$.status", "status", "{12}", "object");
+  assert_row (&f, "$.status", "status", "{12 members}", "object");
   assert_row (&f, "$.status.state", "state", "\"running\"", "string");
   assert_row (&f, "$.status.retriesLeft", "retriesLeft", "5", "number");
-  assert_row (&f, "$.status.runs", "runs", "[2]", "array");
+  assert_row (&f, "$.status.runs", "runs", "[2 items]", "array");
   assert_row (&f, "$.runId", "runId", "1", "number");
-  assert_row (&f, "$.task.tags", "tags", "{5}", "object");
+  assert_row (&f, "$.task.tags", "tags", "{5 members}", "object");
   g_assert_cmpint (find_row (&f, "$.status"), ==, 1);
   g_assert_cmpint (find_row (&f, "$.status.taskId"), ==, 2);
 
@@ -258,7 +258,7 @@ test_tree (void)
   n_before = g_list_model_get_n_items (model);
   gtk_tree_list_row_set_expanded (runs_row, TRUE);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_before + 2);
-  assert_row (&f, "$.status.runs[0]", "[0]", "{9}", "object");
+  assert_row (&f, "$.status.runs[0]", "[0]", "{9 members}", "object");
   run0_row = g_list_model_get_item (model, find_row (&f, "$.status.runs[0]"));
   gtk_tree_list_row_set_expanded (run0_row, TRUE);
   assert_row (&f, "$.status.runs[0].state", "state", "\"exception\"", "string");
@@ -416,11 +416,20 @@ test_json_item (void)
     { "[1]", "2.5", "number" },
     { "[2]", "null", "null" },
     { "[3]", "\"x\"", "string" },
-    { "[4]", "{0}", "object" },
+    { "[4]", "{}", "object" },
   };
 
   g_assert_cmpstr (pi_json_item_get_path (ab), ==, "$[\"a b\"]");
-  g_assert_cmpstr (pi_json_item_get_value (ab), ==, "[5]");
+  {
+    g_autoptr(PiJsonItem) n = g_list_model_get_item (root, 1);
+    g_autoptr(JsonNode) one = json_from_string ("[[7]]", NULL);
+    g_autoptr(GListModel) one_root = pi_payload_tree_new_root (one);
+    g_autoptr(PiJsonItem) inner = g_list_model_get_item (one_root, 0);
+
+    g_assert_cmpstr (pi_json_item_get_value (n), ==, "{1 member}");
+    g_assert_cmpstr (pi_json_item_get_value (inner), ==, "[1 item]");
+  }
+  g_assert_cmpstr (pi_json_item_get_value (ab), ==, "[5 items]");
   g_assert_cmpuint (g_list_model_get_n_items (elements), ==, 5);
   for (guint i = 0; i < 5; i++)
     {
@@ -481,6 +490,35 @@ press_shortcut (Fixture    *f,
   g_error ("no shortcut %s in the details", accel);
 }
 
+/* The payload tree: the list on the Payload page showing the tree's rows. */
+static GtkWidget *
+find_tree_in (GtkWidget  *widget,
+              GListModel *model)
+{
+  if ((GTK_IS_LIST_VIEW (widget) && G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (widget))) == model) ||
+      (GTK_IS_COLUMN_VIEW (widget) && G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (widget))) == model))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_tree_in (child, model);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_payload_tree (Fixture *f)
+{
+  GtkWidget *tree = find_tree_in (GTK_WIDGET (f->details), pi_message_details_get_tree_model (f->details));
+
+  g_assert_nonnull (tree);
+  return tree;
+}
+
 static void
 test_pages (void)
 {
@@ -536,7 +574,7 @@ test_pages (void)
 
   /* The tree has the pane's height, less the switcher's bar. */
   pi_test_wait_for_frames (GTK_WIDGET (f.window), 3);
-  tree = pi_test_find_descendant (GTK_WIDGET (f.details), GTK_TYPE_COLUMN_VIEW);
+  tree = find_payload_tree (&f);
   tree_scroller = gtk_widget_get_ancestor (tree, GTK_TYPE_SCROLLED_WINDOW);
   g_assert_true (gtk_widget_get_mapped (tree));
   g_test_message ("details %d px high, payload tree %d px",
@@ -1245,6 +1283,210 @@ test_copy_feedback (void)
   g_assert_finalize_object (g_steal_pointer (&message));
 }
 
+/* --- the payload tree's rows ----------------------------------------------
+ *
+ * Issue 12: a 170 px Key column and a Type column left the Value column
+ * 78 px of the pane's narrowest 320 px (an 800 px window; the narrow page
+ * is 360 px): "proj-releng/b-linux-gcp" read "\"proj-…". The value takes
+ * the row's room; the type is told by its look and its tooltip. */
+
+/* The payload row showing @text as its value, on screen. */
+static GtkWidget *
+shown_value (Fixture    *f,
+             const char *text)
+{
+  GtkWidget *label = find_shown_label (find_payload_tree (f), text);
+
+  if (label == NULL)
+    g_error ("no value %s shown in the payload tree", text);
+
+  return label;
+}
+
+static void
+show_payload_at (Fixture *f,
+                 int      width)
+{
+  gtk_window_set_default_size (f->window, width, 600);
+  gtk_widget_activate_action (GTK_WIDGET (f->details), "details.page", "s", "payload");
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (f->details)) == width, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (f->window), 3);
+}
+
+static void
+test_value_width (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (1, NULL);
+  const int widths[] = { 320, 360 };
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      GtkWidget *tree;
+      GtkWidget *queue;
+      GtkWidget *state;
+      int tree_width;
+
+      show_payload_at (&f, widths[w]);
+      tree = find_payload_tree (&f);
+      tree_width = gtk_widget_get_width (tree);
+
+      /* A long value (25 characters, $.status.taskQueueId) gets most of the
+       * tree's width: more than half of it, the key and the indent the rest. */
+      queue = shown_value (&f, "\"proj-releng/b-linux-gcp\"");
+      g_test_message ("pane %d px: tree %d px, value of taskQueueId %d px",
+                      widths[w], tree_width, gtk_widget_get_width (queue));
+      g_assert_cmpint (gtk_widget_get_width (queue), >, tree_width / 2);
+
+      /* A short one is read whole, and its key too. */
+      state = shown_value (&f, "\"running\"");
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (state))));
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (find_shown_label (tree, "retriesLeft")))));
+    }
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+/* No Type column: an object says how many members it has, an array how
+ * many items, dimmed; strings, numbers and true/false/null each have a
+ * colour of their own, and the type in words is in the tooltip (which is
+ * the accessible description too); a key's tooltip is its path. */
+static void
+test_value_look (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (1, NULL);
+  GtkWidget *status, *runs, *state, *retries, *key;
+  GdkRGBA status_color, state_color, retries_color;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  show_payload_at (&f, 320);
+
+  status = shown_value (&f, "{12 members}");
+  runs = shown_value (&f, "[2 items]");
+  g_assert_true (gtk_widget_has_css_class (status, "dim-label"));
+  g_assert_true (gtk_widget_has_css_class (runs, "dim-label"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (status), ==, "Object");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (runs), ==, "Array");
+
+  state = shown_value (&f, "\"running\"");
+  retries = shown_value (&f, "5");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (state), ==, "String\n\"running\"");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (retries), ==, "Number\n5");
+  /* Read out too, not only shown to the pointer. */
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (state), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "String\n\"running\"");
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (status), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, "Object");
+
+  gtk_widget_get_color (status, &status_color);
+  gtk_widget_get_color (state, &state_color);
+  gtk_widget_get_color (retries, &retries_color);
+  g_assert_false (gdk_rgba_equal (&state_color, &retries_color));
+  g_assert_false (gdk_rgba_equal (&state_color, &status_color));
+  g_assert_false (gdk_rgba_equal (&retries_color, &status_color));
+
+  key = find_shown_label (find_payload_tree (&f), "taskQueueId");
+  g_assert_nonnull (key);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (key), ==, "$.status.taskQueueId");
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
+/* The tree expander showing the row whose path is @path. */
+static GtkWidget *
+find_expander (GtkWidget  *widget,
+               const char *path)
+{
+  if (GTK_IS_TREE_EXPANDER (widget) && gtk_widget_get_mapped (widget))
+    {
+      g_autoptr(GObject) item = gtk_tree_expander_get_item (GTK_TREE_EXPANDER (widget));
+
+      if (PI_IS_JSON_ITEM (item) && g_strcmp0 (pi_json_item_get_path (PI_JSON_ITEM (item)), path) == 0)
+        return widget;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_expander (child, path);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* A key pressed where the focus is, routed as GTK routes it: the focus
+ * widget's shortcuts first, then its parents'. */
+static void
+press_key (GtkWindow  *window,
+           const char *accel)
+{
+  for (GtkWidget *widget = gtk_root_get_focus (GTK_ROOT (window)); widget != NULL; widget = gtk_widget_get_parent (widget))
+    {
+      g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+      for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+        {
+          g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+          if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+            continue;
+
+          for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+            {
+              g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+              g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+
+              if (g_strcmp0 (trigger, accel) == 0 &&
+                  gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, widget,
+                                                gtk_shortcut_get_arguments (shortcut)))
+                return;
+            }
+        }
+    }
+
+  g_error ("%s does nothing where the focus is", accel);
+}
+
+/* Plus and minus open and close the focused row, as in every GTK tree. */
+static void
+test_keyboard_expand (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(PiMessage) message = fixture_message_new (1, NULL);
+  GListModel *model;
+  GtkWidget *expander;
+  guint n_before;
+
+  fixture_setup (&f);
+  pi_message_details_set_message (f.details, message);
+  show_payload_at (&f, 360);
+  model = pi_message_details_get_tree_model (f.details);
+
+  expander = find_expander (find_payload_tree (&f), "$.status.runs");
+  g_assert_nonnull (expander);
+  g_assert_true (gtk_widget_grab_focus (expander));
+  n_before = g_list_model_get_n_items (model);
+  g_assert_cmpint (find_row (&f, "$.status.runs[0]"), ==, -1);
+
+  press_key (f.window, "plus");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_before + 2);
+  g_assert_cmpint (find_row (&f, "$.status.runs[0]"), ==, find_row (&f, "$.status.runs") + 1);
+
+  press_key (f.window, "minus");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n_before);
+  g_assert_cmpint (find_row (&f, "$.status.runs[0]"), ==, -1);
+
+  fixture_teardown (&f);
+  g_assert_finalize_object (g_steal_pointer (&message));
+}
+
 static void
 test_screenshots (void)
 {
@@ -1254,7 +1496,7 @@ test_screenshots (void)
   g_autoptr(PiMessage) dropped = pi_message_new_dropped (8, 3, "too-large");
   static const char bad[] = "{\"payload\": {\"taskId\": \"abc\", oops";
   g_autoptr(PiMessage) undecodable = pi_message_new_from_data (bad, strlen (bad), 9, g_get_real_time ());
-  const int widths[] = { 420, 360 };
+  const int widths[] = { 560, 420, 360, 320 };
 
   if (dir == NULL || dir[0] == '\0')
     {
@@ -1298,6 +1540,16 @@ main (int   argc,
 
   pi_test_ui_init (&argc, &argv);
 
+  /* The app's style sheet, which the application loads for its windows:
+   * the pane is tested without one. */
+  {
+    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (provider, RESOURCE_BASE_PATH "/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+
   g_test_add_func ("/pi/message-details/json-item", test_json_item);
   g_test_add_func ("/pi/message-details/empty", test_empty);
   g_test_add_func ("/pi/message-details/fields", test_fields);
@@ -1315,6 +1567,9 @@ main (int   argc,
   g_test_add_func ("/pi/message-details/selection-walk", test_selection_walk);
   g_test_add_func ("/pi/message-details/copy-large", test_copy_large);
   g_test_add_func ("/pi/message-details/copy-feedback", test_copy_feedback);
+  g_test_add_func ("/pi/message-details/value-width", test_value_width);
+  g_test_add_func ("/pi/message-details/value-look", test_value_look);
+  g_test_add_func ("/pi/message-details/keyboard-expand", test_keyboard_expand);
   g_test_add_func ("/pi/message-details/screenshots", test_screenshots);
 
   return g_test_run ();

@@ -226,8 +226,12 @@ fill_list (PiExchangeCompletion *self)
 
       /* Rows never take the focus: typing stays in the exchange entry. */
       gtk_widget_set_focusable (row, FALSE);
+      /* Said to screen readers, not in a tooltip: a tooltip would sit over
+       * the next rows of the list being chosen from. */
       if (exchange->description != NULL)
-        gtk_widget_set_tooltip_text (row, exchange->description);
+        gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, exchange->description,
+                                        -1);
       g_object_set_data (G_OBJECT (row), "exchange", (gpointer) exchange->name);
       gtk_list_box_append (self->list, row);
     }

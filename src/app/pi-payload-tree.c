@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "pi-json-util.h"
 #include "pi-payload-tree.h"
 
@@ -175,8 +177,9 @@ pi_json_item_get_path (PiJsonItem *self)
  * pi_json_item_get_value:
  *
  * Returns: the value as the tree shows it: strings quoted and escaped,
- *   numbers, booleans and null as JSON writes them, an object as `{N}` and
- *   an array as `[N]` with N its number of members.
+ *   numbers, booleans and null as JSON writes them, an object as
+ *   `{3 members}` and an array as `[12 items]` (`{}` and `[]` when empty):
+ *   the type is told by the value's own look, not by a column of its own.
  */
 const char *
 pi_json_item_get_value (PiJsonItem *self)
@@ -186,9 +189,27 @@ pi_json_item_get_value (PiJsonItem *self)
   if (self->value == NULL)
     {
       if (JSON_NODE_HOLDS_OBJECT (self->node))
-        self->value = g_strdup_printf ("{%u}", json_object_get_size (json_node_get_object (self->node)));
+        {
+          guint n = json_object_get_size (json_node_get_object (self->node));
+
+          if (n == 0)
+            self->value = g_strdup ("{}");
+          else
+            /* Translators: an object of the payload tree and its number of
+             * members, kept in braces as JSON writes objects */
+            self->value = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "{%u member}", "{%u members}", n), n);
+        }
       else if (JSON_NODE_HOLDS_ARRAY (self->node))
-        self->value = g_strdup_printf ("[%u]", json_array_get_length (json_node_get_array (self->node)));
+        {
+          guint n = json_array_get_length (json_node_get_array (self->node));
+
+          if (n == 0)
+            self->value = g_strdup ("[]");
+          else
+            /* Translators: an array of the payload tree and its number of
+             * elements, kept in brackets as JSON writes arrays */
+            self->value = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "[%u item]", "[%u items]", n), n);
+        }
       else
         self->value = json_to_string (self->node, FALSE);
 
@@ -237,6 +258,37 @@ pi_json_item_get_type_name (PiJsonItem *self)
     default:
       return "";
     }
+}
+
+/**
+ * pi_json_item_get_type_label:
+ *
+ * Returns: the value's JSON type in words for people ("String",
+ *   "Number", ...), translated: the tree shows it in the value's tooltip
+ *   (which is also its accessible description).
+ */
+const char *
+pi_json_item_get_type_label (PiJsonItem *self)
+{
+  const char *name;
+
+  g_return_val_if_fail (PI_IS_JSON_ITEM (self), NULL);
+
+  name = pi_json_item_get_type_name (self);
+  if (g_str_equal (name, "object"))
+    return C_("JSON type", "Object");
+  if (g_str_equal (name, "array"))
+    return C_("JSON type", "Array");
+  if (g_str_equal (name, "null"))
+    return C_("JSON type", "Null");
+  if (g_str_equal (name, "boolean"))
+    return C_("JSON type", "Boolean");
+  if (g_str_equal (name, "string"))
+    return C_("JSON type", "String");
+  if (g_str_equal (name, "number"))
+    return C_("JSON type", "Number");
+
+  return name;
 }
 
 /**

@@ -22,6 +22,7 @@ PiJsonItem *pi_json_item_new              (const char *key,
 const char *pi_json_item_get_key          (PiJsonItem *self);
 const char *pi_json_item_get_value        (PiJsonItem *self);
 const char *pi_json_item_get_type_name    (PiJsonItem *self);
+const char *pi_json_item_get_type_label   (PiJsonItem *self);
 const char *pi_json_item_get_path         (PiJsonItem *self);
 GListModel *pi_json_item_create_children  (PiJsonItem *self);
 char       *pi_json_item_dup_value_text   (PiJsonItem *self);
