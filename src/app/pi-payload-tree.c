@@ -557,3 +557,79 @@ pi_payload_tree_new_root (JsonNode *payload)
 
   return G_LIST_MODEL (store);
 }
+
+/* The rows of the payload tree, as the details template draws them (the
+ * closures of its list item factory). */
+
+/* The payload tree's value label: its look tells the JSON type (as an
+ * editor's highlighting does): strings and numbers in colours of their own,
+ * true, false and null in a third, all monospace so that 0/O and l/1 stay
+ * apart; an object's or array's "{3 members}" is dimmed, as it is about the
+ * value rather than the value itself. */
+char **
+pi_payload_tree_value_css_classes (GtkListItem *list_item,
+                                   const char  *type_name)
+{
+  const char *classes[3] = { NULL, };
+
+  if (g_strcmp0 (type_name, "object") == 0 || g_strcmp0 (type_name, "array") == 0)
+    classes[0] = "dim-label";
+  else if (type_name != NULL)
+    {
+      classes[0] = "monospace";
+      if (g_str_equal (type_name, "string"))
+        classes[1] = "pi-json-string";
+      else if (g_str_equal (type_name, "number"))
+        classes[1] = "pi-json-number";
+      else
+        classes[1] = "pi-json-literal";
+    }
+
+  return g_strdupv ((char **) classes);
+}
+
+/* The type in words, for those who do not read it from the colour, and
+ * the value as far as a tooltip holds it. */
+#define MAX_TOOLTIP_VALUE 400
+
+char *
+pi_payload_tree_value_tooltip (GtkListItem *list_item,
+                               GObject     *object)
+{
+  PiJsonItem *item;
+  const char *value;
+  const char *type_name;
+
+  if (!PI_IS_JSON_ITEM (object))
+    return NULL;
+
+  item = PI_JSON_ITEM (object);
+  type_name = pi_json_item_get_type_name (item);
+  if (g_str_equal (type_name, "object") || g_str_equal (type_name, "array"))
+    return g_strdup (pi_json_item_get_type_label (item));
+
+  value = pi_json_item_get_value (item);
+  if (strlen (value) > MAX_TOOLTIP_VALUE)
+    {
+      const char *cut = g_utf8_find_prev_char (value, value + MAX_TOOLTIP_VALUE + 1);
+
+      return g_strdup_printf ("%s\n%.*s…", pi_json_item_get_type_label (item), (int) (cut - value), value);
+    }
+
+  return g_strdup_printf ("%s\n%s", pi_json_item_get_type_label (item), value);
+}
+
+/* The tooltip is read out too: GTK does not make it the accessible
+ * description by itself. */
+void
+pi_payload_tree_value_tooltip_changed (GtkWidget  *label,
+                                       GParamSpec *pspec,
+                                       gpointer    user_data)
+{
+  const char *text = gtk_widget_get_tooltip_text (label);
+
+  if (text != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}

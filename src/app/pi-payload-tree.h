@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <gio/gio.h>
+#include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -34,5 +34,13 @@ char       *pi_json_path_append_index     (const char *parent_path,
                                            guint       index);
 char       *pi_json_indent                (const char *text,
                                            gssize      len);
+
+char      **pi_payload_tree_value_css_classes    (GtkListItem *list_item,
+                                                 const char  *type_name);
+char       *pi_payload_tree_value_tooltip        (GtkListItem *list_item,
+                                                 GObject     *object);
+void        pi_payload_tree_value_tooltip_changed (GtkWidget  *label,
+                                                  GParamSpec *pspec,
+                                                  gpointer    user_data);
 
 G_END_DECLS
