@@ -36,6 +36,7 @@ struct _PiStatusLine
    * was lost since (and not yet live again, nor disconnected) */
   char            *live_url;
   gboolean         lost;
+  PiStreamState    last_state;
 
   /* Messages per second over the last second, while live */
   guint            tick_id;
@@ -179,15 +180,20 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* A loss is a failure of a stream that had been live on the same server:
- * it lasts through the attempts to reconnect, until live again or
- * disconnected. Restarting a live stream (other bindings) is no loss. */
+/* A loss is the end of a live stream that the source did not choose: from
+ * live straight to waiting to reconnect, or failed. It lasts through the
+ * attempts to reconnect (Reconnect Now's too), until live again or
+ * disconnected. Restarting a live stream (other bindings) is no loss, nor
+ * is the refusal of the new one. */
 static void
 update_lost (PiStatusLine *self)
 {
   PiStreamState state = pi_source_get_state (self->source);
+  PiStreamState last_state = self->last_state;
   const char *url = pi_source_get_server_url (self->source);
   gboolean lost = self->lost;
+
+  self->last_state = state;
 
   switch (state)
     {
@@ -205,7 +211,7 @@ update_lost (PiStatusLine *self)
 
     case PI_STREAM_STATE_RECONNECTING:
     case PI_STREAM_STATE_FAILED:
-      lost = lost || self->live_url != NULL;
+      lost = lost || last_state == PI_STREAM_STATE_LIVE;
       break;
 
     case PI_STREAM_STATE_CONNECTING:
