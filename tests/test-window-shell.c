@@ -316,6 +316,37 @@ test_one_failure_with_messages (void)
   pi_test_server_clear (&server);
 }
 
+/* With PI_SCREENSHOT_DIR set: NAME-WIDTHxHEIGHT-light.png and -dark.png of
+ * @window at 1400x900 and 360x720, for a designer's look. */
+static void
+shoot_sizes (PiWindow   *window,
+             const char *name)
+{
+  static const int sizes[][2] = { { 1400, 900 }, { 360, 720 } };
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  if (dir == NULL || dir[0] == '\0')
+    return;
+
+  g_mkdir_with_parents (dir, 0755);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), sizes[i][0], sizes[i][1]);
+      for (guint dark = 0; dark < 2; dark++)
+        {
+          g_autofree char *file = g_strdup_printf ("%s-%dx%d-%s.png", name, sizes[i][0], sizes[i][1],
+                                                   dark ? "dark" : "light");
+
+          adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                          : ADW_COLOR_SCHEME_FORCE_LIGHT);
+          pi_test_wait_for_frames (GTK_WIDGET (window), 20);
+          pi_test_save_png (window, dir, file);
+        }
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
 /* Messages had been arriving when the server died: the window tells a
  * loss, once (header and banner), not a first failure to connect; Reconnect
  * Now tries at once and keeps trying while the server is away, and is
@@ -347,7 +378,7 @@ test_lost_connection (void)
   WAIT_UNTIL (adw_banner_get_revealed (window->error_banner) && pi_session_get_lost (window->session), 10);
 
   /* The banner names the loss first, the reason second; one action. */
-  lost = g_strdup_printf ("Lost connection to 127.0.0.1:%u\n<small>", port);
+  lost = g_strdup_printf ("Lost connection to 127.0.0.1:%u\n<span size=\"small\" weight=\"normal\">", port);
   title = adw_banner_get_title (window->error_banner);
   g_assert_true (g_str_has_prefix (title, lost));
   g_assert_true (adw_banner_get_use_markup (window->error_banner));
@@ -359,6 +390,7 @@ test_lost_connection (void)
                                 "Connection lost · reconnecting in "), 10);
   g_assert_null (strstr (adw_window_title_get_subtitle (window->status_title), "Could not connect"));
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar), "Connection lost"));
+  shoot_sizes (window, "lost-connection");
 
   /* Still away: Reconnect Now tries at once, and the window keeps trying
    * (refused again, it waits once more; it does not give up). */
@@ -448,6 +480,7 @@ test_switch_marker (void)
     expected = g_strdup_printf ("Now listening to 127.0.0.1:%u", second.port);
     g_assert_cmpstr (text, ==, expected);
   }
+  shoot_sizes (window, "switch-marker");
 
   /* Back to the first: one more, and only one. */
   pi_window_set_server_url (window, first.base_url);

@@ -110,7 +110,7 @@ update_connection_state (PiWindow *self)
           g_autofree char *reason = g_markup_escape_text (failure, -1);
           /* Translators: %s is a deployment's name or a server's host */
           g_autofree char *lost = g_strdup_printf (_("Lost connection to %s"), server);
-          g_autofree char *title = g_strdup_printf ("%s\n<small>%s</small>", lost, reason);
+          g_autofree char *title = g_strdup_printf ("%s\n<span size=\"small\" weight=\"normal\">%s</span>", lost, reason);
 
           adw_banner_set_use_markup (self->error_banner, TRUE);
           adw_banner_set_title (self->error_banner, title);
