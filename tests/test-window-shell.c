@@ -563,6 +563,17 @@ test_connect_dialog_current (void)
   g_assert_true (pi_connect_dialog_get_can_connect_url (dialog));
   gtk_editable_set_text (GTK_EDITABLE (url_row), "");
   g_assert_false (pi_connect_dialog_get_can_connect_url (dialog));
+  adw_dialog_force_close (ADW_DIALOG (dialog));
+
+  /* The same server however it is written: the events server on this
+   * computer, by its address or by localhost and its events path. */
+  pi_window_set_server_url (window, "http://127.0.0.1:12345");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  dialog = PI_CONNECT_DIALOG (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)));
+  g_assert_nonnull (dialog);
+  current = pi_connect_dialog_get_current_row (dialog);
+  g_assert_nonnull (current);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (current)), ==, "Local Events Server");
 
   adw_dialog_force_close (ADW_DIALOG (dialog));
   pi_window_disconnect (window);
