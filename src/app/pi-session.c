@@ -673,17 +673,6 @@ pi_session_get_subtitle (PiSession *self)
 
 /* Connecting ------------------------------------------------------------- */
 
-/**
- * pi_session_connect:
- * @self: a #PiSession
- * @bindings: (element-type PiBinding): the bindings to listen to
- * @client_id: (nullable): the Taskcluster client id whose token the keyring
- *   may keep for the server, or %NULL
- *
- * (Re)starts the source on the server URL with @bindings, with the token
- * the keyring keeps for @client_id on that server, if any; on a broker,
- * with its password (see #PiSession::password-needed).
- */
 /* Whether connecting with these would start the stream the source already
  * has: the same server, bindings and client id. */
 static gboolean
@@ -712,6 +701,19 @@ is_current_stream (PiSession  *self,
   return TRUE;
 }
 
+/**
+ * pi_session_connect:
+ * @self: a #PiSession
+ * @bindings: (element-type PiBinding): the bindings to listen to
+ * @client_id: (nullable): the Taskcluster client id whose token the keyring
+ *   may keep for the server, or %NULL
+ *
+ * (Re)starts the source on the server URL with @bindings, with the token
+ * the keyring keeps for @client_id on that server, if any; on a broker,
+ * with its password (see #PiSession::password-needed). While the source
+ * waits to reconnect with just these, it makes its attempt at once instead
+ * (Reconnect Now; pi_source_reconnect_now()).
+ */
 void
 pi_session_connect (PiSession  *self,
                     GPtrArray  *bindings,
