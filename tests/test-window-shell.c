@@ -546,6 +546,7 @@ test_connect_dialog_current (void)
   g_assert_true (gtk_widget_get_mapped (current));
   /* Marked in words the user sees. */
   g_assert_nonnull (find_shown_label (current, "Current"));
+  shoot_sizes (window, "connect-dialog-current");
 
   /* Credentials: behind an expander, closed while no client is set. */
   expander = find_row_titled (GTK_WIDGET (dialog), ADW_TYPE_EXPANDER_ROW, "Credentials");
