@@ -306,6 +306,34 @@ test_round_trip (Fixture       *fixture,
   g_assert_finalize_object (first);
 }
 
+/* A switch of server in the list is saved as a discontinuity every reader
+ * knows (a gap) that says where the messages came from after it. */
+static void
+test_switch_saved (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GFile) file = fixture_file (fixture, "switch.jsonl");
+  g_autoptr(PiCaptureInfo) info = sample_info ();
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  PiMessage *marker;
+
+  g_ptr_array_add (messages, message ("{\"exchange\":\"e/a\",\"routingKey\":\"a\",\"payload\":1}", 1, T0));
+  g_ptr_array_add (messages, pi_message_new_switch (1, T0 + 1000000, "Taskcluster Community"));
+  g_ptr_array_add (messages, message ("{\"exchange\":\"e/b\",\"routingKey\":\"b\",\"payload\":2}", 2, T0 + 2000000));
+  write_capture (file, info, messages);
+
+  loaded = pi_capture_load (file, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (loaded->len, ==, 3);
+  marker = g_ptr_array_index (loaded, 1);
+  g_assert_cmpint (pi_message_get_kind (marker), ==, PI_MESSAGE_KIND_GAP);
+  g_assert_cmpstr (pi_message_get_error (marker), ==, "Now listening to Taskcluster Community");
+  g_assert_cmpint (pi_message_get_time_received (marker), ==, T0 + 1000000);
+  g_assert_cmpstr (pi_message_get_routing_key (g_ptr_array_index (loaded, 2)), ==, "b");
+}
+
 static void
 on_loaded (GObject      *source,
            GAsyncResult *result,
@@ -892,6 +920,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/capture/format", test_format);
   g_test_add ("/pi/capture/round-trip", Fixture, NULL, fixture_set_up, test_round_trip, fixture_tear_down);
+  g_test_add ("/pi/capture/switch-saved", Fixture, NULL, fixture_set_up, test_switch_saved, fixture_tear_down);
   g_test_add ("/pi/capture/truncated", Fixture, NULL, fixture_set_up, test_truncated, fixture_tear_down);
   g_test_add ("/pi/capture/damaged-line", Fixture, NULL, fixture_set_up, test_damaged_line, fixture_tear_down);
   g_test_add ("/pi/capture/not-a-capture", Fixture, NULL, fixture_set_up, test_not_a_capture, fixture_tear_down);

@@ -486,6 +486,80 @@ test_retry_gap (void)
   watch_free (watch);
 }
 
+/* Once live, the backoff stops at 10 s (plus a quarter of jitter): someone
+ * watches the traffic and wants it back soon after the server is. The
+ * server's own `retry:` (8 s here) holds; doubling it would wait 16 s.
+ * Reconnect Now makes the waiting attempt at once, and keeps the backoff. */
+static void
+test_live_backoff_capped (void)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *live = pi_fixture_response_new_sse ();
+  gint64 asked;
+  Watch *watch;
+
+  pi_fixture_response_write (live, "retry: 8000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_server_add (server, live);
+  /* A proxy in front of a restarting server: worth retrying, once live. */
+  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
+
+  watch = watch_new (server, FALSE, 0);
+  watch_connect (watch);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 10);
+  g_assert_cmpuint (watch->messages->len, >=, 1);
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), >=, 8);
+  g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), <=, 10);
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      guint mark = watch->states->len;
+
+      /* Now, not in 8 s or more. */
+      asked = g_get_monotonic_time ();
+      g_assert_true (pi_source_reconnect_now (watch->stream));
+      WAIT_UNTIL (pi_fixture_server_get_n_requests (server) == i + 1, 10);
+      g_assert_cmpint (g_get_monotonic_time () - asked, <, 2 * G_USEC_PER_SEC);
+      /* Connecting, then waiting again: the new attempt's own delay. */
+      WAIT_UNTIL (watch->states->len >= mark + 2 &&
+                  pi_source_get_state (watch->stream) == PI_STREAM_STATE_RECONNECTING, 10);
+      g_assert_cmpint (g_array_index (watch->states, PiStreamState, mark), ==, PI_STREAM_STATE_CONNECTING);
+      g_assert_cmpuint (pi_source_get_n_reconnects (watch->stream), ==, i);
+      g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream), "502"));
+      /* The delay the worker chose: 10 s at most, and 12.5 s with jitter. */
+      g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), >=, 10);
+      g_assert_cmpuint (pi_source_get_retry_seconds (watch->stream), <=, 13);
+    }
+
+  watch_free (watch);
+}
+
+/* A refusal after being live (403: the credentials no longer do) fails and
+ * stays failed: Reconnect Now does not retry it behind the user's back. */
+static void
+test_refusal_not_retried (void)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *live = pi_fixture_response_new_sse ();
+  Watch *watch;
+
+  pi_fixture_response_write (live, "retry: 100\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_server_add (server, live);
+  pi_fixture_server_add (server, pi_fixture_response_new_status (403, "Forbidden", NULL, NULL));
+
+  watch = watch_new (server, FALSE, 0);
+  watch_connect (watch);
+  WAIT_UNTIL (pi_source_get_state (watch->stream) == PI_STREAM_STATE_FAILED, 10);
+  g_assert_nonnull (strstr (pi_source_get_error_message (watch->stream), "403"));
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
+
+  g_assert_false (pi_source_reconnect_now (watch->stream));
+  run_for (500);
+  g_assert_cmpint (pi_source_get_state (watch->stream), ==, PI_STREAM_STATE_FAILED);
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 2);
+
+  watch_free (watch);
+}
+
 static void
 test_no_content (void)
 {
@@ -1190,6 +1264,8 @@ main (int   argc,
   g_test_add_func ("/pi/source/sse/malformed", test_malformed);
   g_test_add_func ("/pi/source/sse/retry-gap", test_retry_gap);
   g_test_add_func ("/pi/source/sse/no-content", test_no_content);
+  g_test_add_func ("/pi/source/sse/live-backoff-capped", test_live_backoff_capped);
+  g_test_add_func ("/pi/source/sse/refusal-not-retried", test_refusal_not_retried);
   g_test_add_func ("/pi/source/sse/stall", test_stall);
   g_test_add_func ("/pi/source/sse/abrupt-close", test_abrupt_close);
   g_test_add_func ("/pi/source/sse/not-bound", test_not_bound);

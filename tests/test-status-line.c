@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "pi-binding.h"
+#include "pi-fixture-server.h"
 #include "pi-messages-fixture.h"
 #include "pi-status-line.h"
 
@@ -139,6 +140,67 @@ test_no_password (Fixture       *fixture,
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "No Password");
 }
 
+static void
+wait_for_state (Fixture       *fixture,
+                PiStreamState  state)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (pi_source_get_state (fixture->source) != state)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for state %d", state);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Messages had been arriving, then the stream ended: a loss, told as one,
+ * with when the next attempt comes; not "Reconnecting…" as if it had
+ * never been reached. Disconnecting ends the loss. */
+static void
+test_lost (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *live = pi_fixture_response_new_sse ();
+  g_autofree char *url = pi_fixture_server_get_url (server);
+  g_autofree char *expected = NULL;
+
+  pi_fixture_response_write (live, "retry: 3000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_server_add (server, live);
+  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
+
+  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
+  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
+
+  g_assert_true (pi_status_line_get_lost (fixture->status));
+  expected = g_strdup_printf ("Connection lost · reconnecting in %u s",
+                              pi_source_get_retry_seconds (fixture->source));
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, expected);
+
+  pi_source_starter_stop (fixture->starter);
+  g_assert_false (pi_status_line_get_lost (fixture->status));
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
+}
+
+/* A server never reached keeps the wording of a failure to connect. */
+static void
+test_never_reached (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  g_autofree char *url = pi_fixture_server_get_url (server);
+
+  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
+
+  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
+  wait_for_state (fixture, PI_STREAM_STATE_FAILED);
+
+  g_assert_false (pi_status_line_get_lost (fixture->status));
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -164,6 +226,8 @@ main (int   argc,
   ADD ("connecting-and-failed", test_connecting_and_failed);
   ADD ("paused", test_paused);
   ADD ("no-password", test_no_password);
+  ADD ("lost", test_lost);
+  ADD ("never-reached", test_never_reached);
 #undef ADD
 
   status = g_test_run ();

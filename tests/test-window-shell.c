@@ -18,6 +18,7 @@
 #include "pi-add-binding-dialog.h"
 #include "pi-capture-window-private.h"
 #include "pi-connect-dialog.h"
+#include "pi-message-cells.h"
 #include "pi-preferences-dialog.h"
 #include "pi-ui-test-util.h"
 #include "pi-ws-test-server.h"
@@ -308,10 +309,276 @@ test_one_failure_with_messages (void)
   g_assert_cmpuint (pi_test_n_visible_rows (window), >=, 3);
   g_assert_cmpstr (adw_banner_get_button_label (window->error_banner), !=, NULL);
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->error_banner)), ==, "win.connect");
-  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Reconnecting"));
+  /* Messages had been arriving: a loss (see /pi/window-shell/lost-connection). */
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Connection lost"));
 
   pi_test_window_destroy (window);
   pi_test_server_clear (&server);
+}
+
+/* With PI_SCREENSHOT_DIR set: NAME-WIDTHxHEIGHT-light.png and -dark.png of
+ * @window at 1400x900 and 360x720, for a designer's look. */
+static void
+shoot_sizes (PiWindow   *window,
+             const char *name)
+{
+  static const int sizes[][2] = { { 1400, 900 }, { 360, 720 } };
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  if (dir == NULL || dir[0] == '\0')
+    return;
+
+  g_mkdir_with_parents (dir, 0755);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), sizes[i][0], sizes[i][1]);
+      for (guint dark = 0; dark < 2; dark++)
+        {
+          g_autofree char *file = g_strdup_printf ("%s-%dx%d-%s.png", name, sizes[i][0], sizes[i][1],
+                                                   dark ? "dark" : "light");
+
+          adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                          : ADW_COLOR_SCHEME_FORCE_LIGHT);
+          pi_test_wait_for_frames (GTK_WIDGET (window), 20);
+          pi_test_save_png (window, dir, file);
+        }
+    }
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+}
+
+/* Messages had been arriving when the server died: the window tells a
+ * loss, once (header and banner), not a first failure to connect; Reconnect
+ * Now tries at once and keeps trying while the server is away, and is
+ * live at once when it is back. */
+static void
+test_lost_connection (void)
+{
+  PiTestServer server = { 0 };
+  g_autofree char *lost = NULL;
+  const char *title;
+  PiWindow *window;
+  guint n_reconnects;
+  guint retry_seconds;
+  gint64 asked;
+  guint port;
+
+  pi_test_server_start (&server, 0, NULL);
+  port = server.port;
+  window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+
+  pi_test_server_stop (&server, SIGKILL);
+  WAIT_UNTIL (adw_banner_get_revealed (window->error_banner) && pi_session_get_lost (window->session), 10);
+
+  /* The banner names the loss first, the reason second; one action. */
+  lost = g_strdup_printf ("Lost connection to 127.0.0.1:%u\n<span size=\"small\" weight=\"normal\">", port);
+  title = adw_banner_get_title (window->error_banner);
+  g_assert_true (g_str_has_prefix (title, lost));
+  g_assert_true (adw_banner_get_use_markup (window->error_banner));
+  g_assert_cmpstr (adw_banner_get_button_label (window->error_banner), ==, "Reconnect _Now");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->error_banner)), ==, "win.connect");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "messages");
+  /* The header says the same in its words, with when it tries again. */
+  WAIT_UNTIL (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title),
+                                "Connection lost · reconnecting in "), 10);
+  g_assert_null (strstr (adw_window_title_get_subtitle (window->status_title), "Could not connect"));
+  g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar), "Connection lost"));
+  shoot_sizes (window, "lost-connection");
+
+  /* Still away: Reconnect Now tries at once, and the window keeps trying
+   * (refused again, it waits once more; it does not give up). */
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING &&
+              pi_source_get_retry_seconds (pi_window_get_stream (window)) >= 2, 15);
+  n_reconnects = pi_source_get_n_reconnects (pi_window_get_stream (window));
+  asked = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (pi_source_get_n_reconnects (pi_window_get_stream (window)) > n_reconnects, 5);
+  g_assert_cmpint (g_get_monotonic_time () - asked, <, G_USEC_PER_SEC);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING || state_of (window) == PI_STREAM_STATE_FAILED, 10);
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (pi_session_get_lost (window->session));
+
+  /* Back on the same port: Reconnect Now is live at once, not after the
+   * delay the window waits. */
+  g_clear_pointer (&server.base_url, g_free);
+  pi_test_server_start (&server, port, NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING &&
+              pi_source_get_retry_seconds (pi_window_get_stream (window)) >= 3, 15);
+  retry_seconds = pi_source_get_retry_seconds (pi_window_get_stream (window));
+  asked = g_get_monotonic_time ();
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  g_assert_cmpint (g_get_monotonic_time () - asked, <, (gint64) (retry_seconds - 1) * G_USEC_PER_SEC);
+  g_assert_false (adw_banner_get_revealed (window->error_banner));
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Live"));
+  /* Nothing received was lost. */
+  g_assert_cmpuint (pi_test_n_stored (window), >=, 3);
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
+/* Connected to another server, the window puts one row where the old
+ * server's messages end and the new one's begin. */
+static void
+test_switch_marker (void)
+{
+  PiTestServer first = { 0 };
+  PiTestServer second = { 0 };
+  g_autofree char *expected = NULL;
+  GListModel *store;
+  PiWindow *window;
+  guint n_switches = 0;
+  guint at = 0;
+
+  pi_test_server_start (&first, 0, NULL);
+  pi_test_server_start (&second, 0, NULL);
+  window = pi_test_window_new (app);
+  store = G_LIST_MODEL (pi_window_get_store (window));
+  pi_window_set_server_url (window, first.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  pi_test_publish_task (&first, 1, NULL);
+  pi_test_publish_task (&first, 2, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 2, 10);
+
+  /* As the Connect dialog does it. */
+  pi_window_set_server_url (window, second.base_url);
+  pi_window_connect (window);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE &&
+              g_strcmp0 (pi_source_get_server_url (pi_window_get_stream (window)), second.base_url) == 0, 10);
+  pi_test_publish_task (&second, 3, NULL);
+  WAIT_UNTIL (pi_source_get_n_messages (pi_window_get_stream (window)) >= 3, 10);
+  WAIT_UNTIL (g_list_model_get_n_items (store) == 4, 10);
+
+  for (guint i = 0; i < g_list_model_get_n_items (store); i++)
+    {
+      g_autoptr(PiMessage) message = g_list_model_get_item (store, i);
+
+      if (pi_message_get_kind (message) == PI_MESSAGE_KIND_SWITCH)
+        {
+          n_switches++;
+          at = i;
+        }
+    }
+  g_assert_cmpuint (n_switches, ==, 1);
+  g_assert_cmpuint (at, ==, 2);
+
+  /* It reads as the switch it is, across the table. */
+  {
+    g_autoptr(PiMessage) marker = g_list_model_get_item (store, at);
+    g_autofree char *text = pi_message_cells_dup_marker_text (marker);
+
+    expected = g_strdup_printf ("Now listening to 127.0.0.1:%u", second.port);
+    g_assert_cmpstr (text, ==, expected);
+  }
+  shoot_sizes (window, "switch-marker");
+
+  /* Back to the first: one more, and only one. */
+  pi_window_set_server_url (window, first.base_url);
+  pi_window_connect (window);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE &&
+              g_strcmp0 (pi_source_get_server_url (pi_window_get_stream (window)), first.base_url) == 0, 10);
+  WAIT_UNTIL (g_list_model_get_n_items (store) == 5, 10);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_cmpuint (g_list_model_get_n_items (store), ==, 5);
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&first);
+  pi_test_server_clear (&second);
+}
+
+static GtkWidget *find_shown_label (GtkWidget  *widget,
+                                    const char *text);
+
+static GtkWidget *
+find_row_titled (GtkWidget  *root,
+                 GType       type,
+                 const char *title)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) &&
+      g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (root)), title) == 0)
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_row_titled (child, type, title);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The Connect dialog marks the server listened to now; credentials wait
+ * behind an expander; an invalid address cannot be chosen. */
+static void
+test_connect_dialog_current (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiWindow *window = pi_test_window_new (app);
+  PiConnectDialog *dialog;
+  GtkWidget *current;
+  GtkWidget *url_row;
+  GtkWidget *expander;
+
+  g_settings_reset (settings, "recent-servers");
+  g_settings_reset (settings, "client-id");
+  pi_window_set_server_url (window, "https://community-tc.services.mozilla.com");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  dialog = PI_CONNECT_DIALOG (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)));
+  g_assert_nonnull (dialog);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+
+  current = pi_connect_dialog_get_current_row (dialog);
+  g_assert_nonnull (current);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (current)), ==, "Taskcluster Community");
+  g_assert_true (gtk_widget_get_mapped (current));
+  /* Marked in words the user sees. */
+  g_assert_nonnull (find_shown_label (current, "Current"));
+  shoot_sizes (window, "connect-dialog-current");
+
+  /* Credentials: behind an expander, closed while no client is set. */
+  expander = find_row_titled (GTK_WIDGET (dialog), ADW_TYPE_EXPANDER_ROW, "Credentials");
+  g_assert_nonnull (expander);
+  g_assert_false (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)));
+  g_assert_nonnull (find_row_titled (expander, ADW_TYPE_ENTRY_ROW, "Client ID"));
+
+  /* The address's Connect is active only for an address that can be used. */
+  url_row = find_row_titled (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "Server URL");
+  g_assert_nonnull (url_row);
+  g_assert_false (pi_connect_dialog_get_can_connect_url (dialog));
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "ftp://events.example.com/");
+  g_assert_false (pi_connect_dialog_get_can_connect_url (dialog));
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "https://tc.example.com");
+  g_assert_true (pi_connect_dialog_get_can_connect_url (dialog));
+  gtk_editable_set_text (GTK_EDITABLE (url_row), "");
+  g_assert_false (pi_connect_dialog_get_can_connect_url (dialog));
+  adw_dialog_force_close (ADW_DIALOG (dialog));
+
+  /* The same server however it is written: the events server on this
+   * computer, by its address or by localhost and its events path. */
+  pi_window_set_server_url (window, "http://127.0.0.1:12345");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.choose-server", NULL);
+  dialog = PI_CONNECT_DIALOG (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)));
+  g_assert_nonnull (dialog);
+  current = pi_connect_dialog_get_current_row (dialog);
+  g_assert_nonnull (current);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (current)), ==, "Local Events Server");
+
+  adw_dialog_force_close (ADW_DIALOG (dialog));
+  pi_window_disconnect (window);
+  pi_test_window_destroy (window);
 }
 
 /* The About dialog's icon is found when the app runs from the build tree
@@ -723,6 +990,9 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/narrow", test_narrow);
   g_test_add_func ("/pi/window-shell/copy-toast", test_copy_toast);
   g_test_add_func ("/pi/window-shell/sidebar-hide-button", test_sidebar_hide_button);
+  g_test_add_func ("/pi/window-shell/lost-connection", test_lost_connection);
+  g_test_add_func ("/pi/window-shell/switch-marker", test_switch_marker);
+  g_test_add_func ("/pi/window-shell/connect-dialog-current", test_connect_dialog_current);
 
   status = g_test_run ();
   g_object_unref (app);

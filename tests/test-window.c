@@ -607,7 +607,7 @@ test_reconnect (void)
   pi_test_server_stop (&server, SIGKILL);
   WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar),
-                                   "Reconnecting in "));
+                                   "Connection lost · reconnecting in "));
 
   /* It comes back on the same port: the window is live again by itself. */
   g_clear_pointer (&server.base_url, g_free);
@@ -628,6 +628,67 @@ test_reconnect (void)
     g_assert_cmpint (pi_message_get_kind (last), ==, PI_MESSAGE_KIND_DECODED);
   }
 
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
+typedef struct
+{
+  guint max_seconds;
+  guint n_delays;
+} Delays;
+
+/* Each time the window starts waiting to reconnect: the delay it chose. */
+static void
+on_delay_chosen (PiSource   *stream,
+                 GParamSpec *pspec,
+                 Delays     *delays)
+{
+  if (pi_source_get_state (stream) != PI_STREAM_STATE_RECONNECTING)
+    return;
+
+  delays->max_seconds = MAX (delays->max_seconds, pi_source_get_retry_seconds (stream));
+  delays->n_delays++;
+}
+
+/* The server is away for 25 s: the window, which had been live, waits at
+ * most 10 s (plus a quarter of jitter) between attempts, so it is live
+ * again soon after the server is back; doubling on, it waited 16 s. */
+static void
+test_reconnect_capped (void)
+{
+  PiTestServer server = { 0 };
+  Delays delays = { 0 };
+  PiWindow *window;
+  gint64 down_at;
+  gulong handler;
+  guint port;
+
+  pi_test_server_start (&server, 0, NULL);
+  port = server.port;
+  window = pi_test_window_new (app);
+  connect_live (window, &server);
+  pi_test_publish_task (&server, 1, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
+  handler = g_signal_connect (pi_window_get_stream (window), "notify::state", G_CALLBACK (on_delay_chosen), &delays);
+
+  pi_test_server_stop (&server, SIGKILL);
+  down_at = g_get_monotonic_time ();
+  WAIT_UNTIL (g_get_monotonic_time () - down_at > 25 * G_USEC_PER_SEC, 30);
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Connection lost"));
+
+  g_clear_pointer (&server.base_url, g_free);
+  pi_test_server_start (&server, port, NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 13 + 3);
+
+  /* The delays the worker chose: grown by the backoff, and capped. */
+  g_assert_cmpuint (delays.n_delays, >=, 4);
+  g_assert_cmpuint (delays.max_seconds, >=, 8);
+  g_assert_cmpuint (delays.max_seconds, <=, 13);
+  g_assert_false (pi_session_get_lost (window->session));
+
+  g_signal_handler_disconnect (pi_window_get_stream (window), handler);
   pi_test_window_destroy (window);
   pi_test_server_clear (&server);
 }
@@ -985,6 +1046,7 @@ main (int   argc,
   g_test_add_func ("/pi/window/server-error", test_server_error);
   g_test_add_func ("/pi/window/root-url", test_root_url);
   g_test_add_func ("/pi/window/reconnect", test_reconnect);
+  g_test_add_func ("/pi/window/reconnect-capped", test_reconnect_capped);
   g_test_add_func ("/pi/window/broker-away", test_broker_away);
   g_test_add_func ("/pi/window/preferences", test_preferences);
   g_test_add_func ("/pi/window/window-state", test_window_state);

@@ -131,8 +131,10 @@ export_thread (GTask        *task,
       g_autoptr(JsonNode) node = NULL;
       g_autofree char *text = NULL;
 
-      /* Gaps are no messages; an undecodable one has no JSON to give. */
-      if (kind == PI_MESSAGE_KIND_GAP || kind == PI_MESSAGE_KIND_UNDECODABLE)
+      /* Gaps and switches of server are no messages; an undecodable one
+       * has no JSON to give. */
+      if (kind == PI_MESSAGE_KIND_GAP || kind == PI_MESSAGE_KIND_SWITCH ||
+          kind == PI_MESSAGE_KIND_UNDECODABLE)
         {
           if (kind == PI_MESSAGE_KIND_UNDECODABLE)
             data->n_left_out++;

@@ -9,6 +9,8 @@
 
 #define G_LOG_DOMAIN "pi-connect-dialog"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "pi-connect-dialog.h"
@@ -28,7 +30,9 @@ struct _PiConnectDialog
   AdwToastOverlay *toast_overlay;
   GtkListBox      *deployments_list;
   AdwEntryRow     *url_row;
+  GtkWidget       *url_connect_button;
   GtkLabel        *url_error_label;
+  AdwExpanderRow  *credentials_row;
   AdwPreferencesGroup *recent_group;
   GtkListBox      *recent_list;
   AdwEntryRow     *client_id_row;
@@ -40,6 +44,8 @@ struct _PiConnectDialog
   GSettings       *settings;
   GCancellable    *cancellable;
   guint            n_recent;
+  /* The row of the server listened to now, if listed */
+  GtkWidget       *current_row;
   /* The server of the token being stored. */
   char            *token_server;
 };
@@ -53,10 +59,88 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* @url in a form where two addresses of the same server compare equal:
+ * no password, the port spelled out, "localhost" as 127.0.0.1, and an
+ * events server's base path (/api/events/v1) or a trailing slash dropped. */
+static char *
+comparable_url (const char *url)
+{
+  g_autofree char *clean = pi_deployments_without_password (url);
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *host = NULL;
+  const char *scheme;
+  int port;
+
+  if (pi_deployments_is_broker_url (clean) ||
+      (uri = g_uri_parse (clean, G_URI_FLAGS_ENCODED, NULL)) == NULL ||
+      g_uri_get_host (uri) == NULL)
+    return g_steal_pointer (&clean);
+
+  scheme = g_uri_get_scheme (uri);
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = g_ascii_strcasecmp (scheme, "https") == 0 ? 443 : 80;
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  if (g_str_equal (host, "localhost"))
+    g_set_str (&host, "127.0.0.1");
+  path = g_strdup (g_uri_get_path (uri));
+  while (g_str_has_suffix (path, "/"))
+    path[strlen (path) - 1] = '\0';
+  if (g_str_has_suffix (path, "/api/events/v1"))
+    path[strlen (path) - strlen ("/api/events/v1")] = '\0';
+
+  return g_strdup_printf ("%s://%s:%d%s", scheme, host, port, path);
+}
+
+/* Whether @url is the server listened to now (as the settings keep it). */
+static gboolean
+is_current (PiConnectDialog *self,
+            const char      *url)
+{
+  g_autofree char *setting = NULL;
+  g_autofree char *current = NULL;
+  g_autofree char *candidate = NULL;
+
+  if (self->settings == NULL)
+    return FALSE;
+
+  setting = g_settings_get_string (self->settings, "server-url");
+  if (setting[0] == '\0')
+    return FALSE;
+
+  current = comparable_url (setting);
+  candidate = comparable_url (url);
+
+  return g_ascii_strcasecmp (current, candidate) == 0;
+}
+
+/* The server listened to now is marked where it is listed, once: the
+ * first row that names it. */
+static void
+mark_current (PiConnectDialog *self,
+              GtkWidget       *row)
+{
+  GtkWidget *label;
+
+  if (self->current_row != NULL)
+    return;
+
+  label = gtk_label_new (_("Current"));
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("The server listened to now"),
+                                  -1);
+  self->current_row = row;
+}
+
 static GtkWidget *
-make_server_row (const char *title,
-                 const char *subtitle,
-                 const char *url)
+make_server_row (PiConnectDialog *self,
+                 const char      *title,
+                 const char      *subtitle,
+                 const char      *url)
 {
   GtkWidget *row = adw_action_row_new ();
 
@@ -64,6 +148,8 @@ make_server_row (const char *title,
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   if (subtitle != NULL)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (is_current (self, url))
+    mark_current (self, row);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   gtk_widget_set_tooltip_text (row, url);
@@ -79,7 +165,11 @@ fill_recent (PiConnectDialog *self)
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recent_list))) != NULL)
-    gtk_list_box_remove (self->recent_list, child);
+    {
+      if (child == self->current_row)
+        self->current_row = NULL;
+      gtk_list_box_remove (self->recent_list, child);
+    }
 
   self->n_recent = 0;
   for (guint i = 0; recent[i] != NULL && i < PI_MAX_RECENT_SERVERS; i++)
@@ -88,7 +178,7 @@ fill_recent (PiConnectDialog *self)
       g_autofree char *url = pi_deployments_without_password (recent[i]);
       g_autofree char *name = pi_deployments_describe_url (url);
 
-      gtk_list_box_append (self->recent_list, make_server_row (name, url, url));
+      gtk_list_box_append (self->recent_list, make_server_row (self, name, url, url));
       self->n_recent++;
     }
 
@@ -115,6 +205,9 @@ check_url (PiConnectDialog *self,
   g_autoptr(GError) error = NULL;
   gboolean ok = pi_deployments_check_url (url, &error);
 
+  /* Only an address that can be used can be chosen. */
+  gtk_widget_set_sensitive (self->url_connect_button, ok);
+
   /* An empty row is no mistake until the user tries to use it. */
   if (ok || (!show_empty && url[0] == '\0'))
     {
@@ -140,7 +233,7 @@ on_url_changed (PiConnectDialog *self,
 
 static void
 on_url_apply (PiConnectDialog *self,
-              AdwEntryRow     *row)
+              GtkWidget       *widget)
 {
   g_autofree char *url = NULL;
 
@@ -306,7 +399,9 @@ pi_connect_dialog_class_init (PiConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, deployments_list);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, url_row);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, url_connect_button);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, url_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, credentials_row);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, recent_group);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, recent_list);
   gtk_widget_class_bind_template_child (widget_class, PiConnectDialog, client_id_row);
@@ -324,18 +419,23 @@ pi_connect_dialog_class_init (PiConnectDialogClass *klass)
 static void
 pi_connect_dialog_init (PiConnectDialog *self)
 {
-  const PiDeployment *deployments;
-  guint n;
-
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   set_pulse_error (self, NULL);
 
-  /* Before Mozilla Pulse, which needs a user name first. */
+}
+
+/* Before Mozilla Pulse, which needs a user name first. */
+static void
+fill_deployments (PiConnectDialog *self)
+{
+  const PiDeployment *deployments;
+  guint n;
+
   deployments = pi_deployments_get (&n);
   for (guint i = 0; i < n; i++)
     gtk_list_box_insert (self->deployments_list,
-                         make_server_row (_(deployments[i].name), _(deployments[i].description),
+                         make_server_row (self, _(deployments[i].name), _(deployments[i].description),
                                           deployments[i].url),
                          (int) i);
 }
@@ -357,6 +457,10 @@ pi_connect_dialog_new (GSettings *settings)
   self->settings = g_object_ref (settings);
 
   g_settings_bind (settings, "client-id", self->client_id_row, "text", G_SETTINGS_BIND_DEFAULT);
+  /* Credentials are for private deployments: out of the way unless used. */
+  adw_expander_row_set_expanded (self->credentials_row,
+                                 gtk_editable_get_text (GTK_EDITABLE (self->client_id_row))[0] != '\0');
+  fill_deployments (self);
   fill_recent (self);
 
   return self;
@@ -380,6 +484,30 @@ pi_connect_dialog_choose (PiConnectDialog *self,
   g_signal_emit (self, signals[SERVER_CHOSEN], 0, server_url);
   adw_dialog_close (ADW_DIALOG (self));
   g_object_unref (self);
+}
+
+/**
+ * pi_connect_dialog_get_current_row:
+ * @self: a #PiConnectDialog
+ *
+ * Returns: (transfer none) (nullable): the row marked as the server
+ *   listened to now, if it is listed
+ */
+GtkWidget *
+pi_connect_dialog_get_current_row (PiConnectDialog *self)
+{
+  g_return_val_if_fail (PI_IS_CONNECT_DIALOG (self), NULL);
+
+  return self->current_row;
+}
+
+/* Whether the address typed can be chosen: its Connect button is active. */
+gboolean
+pi_connect_dialog_get_can_connect_url (PiConnectDialog *self)
+{
+  g_return_val_if_fail (PI_IS_CONNECT_DIALOG (self), FALSE);
+
+  return gtk_widget_get_sensitive (self->url_connect_button);
 }
 
 guint

@@ -21,6 +21,8 @@ PiConnectDialog *pi_connect_dialog_new           (GSettings       *settings);
 void             pi_connect_dialog_choose        (PiConnectDialog *self,
                                                   const char      *server_url);
 guint            pi_connect_dialog_get_n_recent  (PiConnectDialog *self);
+GtkWidget       *pi_connect_dialog_get_current_row (PiConnectDialog *self);
+gboolean         pi_connect_dialog_get_can_connect_url (PiConnectDialog *self);
 void             pi_connect_dialog_remember      (GSettings       *settings,
                                                   const char      *server_url);
 

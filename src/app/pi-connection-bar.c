@@ -45,6 +45,7 @@ struct _PiConnectionBar
 
   guint           n_shown;
   guint           n_held;
+  gboolean        lost;           /* the session's: the stream was lost after being live */
 
   /* A saved capture: no stream, a description instead */
   char           *capture_title;
@@ -60,6 +61,7 @@ enum {
   PROP_N_SHOWN,
   PROP_N_HELD,
   PROP_RATE,
+  PROP_LOST,
   N_PROPS
 };
 
@@ -211,8 +213,23 @@ pi_connection_bar_update (PiConnectionBar *self)
   if (state_text == NULL || state_text[0] == '\0')
     state_text = _("Disconnected");
 
-  /* The stream words a failure as its reason alone; say that it failed. */
-  if (state == PI_STREAM_STATE_FAILED && !g_str_has_prefix (state_text, _("Failed")))
+  /* The stream words a failure as its reason alone; say that it failed, or
+   * that it was lost (in the header's words), the reason below. */
+  if (self->lost && state == PI_STREAM_STATE_RECONNECTING)
+    {
+      guint seconds = pi_source_get_retry_seconds (self->stream);
+
+      failed_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                  "Connection lost · reconnecting in %u s",
+                                                  "Connection lost · reconnecting in %u s",
+                                                  seconds),
+                                     seconds);
+    }
+  else if (self->lost && state == PI_STREAM_STATE_FAILED)
+    failed_text = g_strdup (_("Connection Lost"));
+  else if (self->lost && busy)
+    failed_text = g_strdup (_("Connection lost · reconnecting…"));
+  else if (state == PI_STREAM_STATE_FAILED && !g_str_has_prefix (state_text, _("Failed")))
     failed_text = g_strdup_printf (_("Failed: %s"), state_text);
 
   gtk_label_set_text (self->state_label, failed_text ? failed_text : state_text);
@@ -233,7 +250,7 @@ pi_connection_bar_update (PiConnectionBar *self)
   /* The state text of a failure already carries the reason; repeat the
    * reason below only when the state does not say it (e.g. while waiting
    * to reconnect). */
-  if (error_message != NULL && strstr (state_text, error_message) == NULL)
+  if (error_message != NULL && (self->lost || strstr (state_text, error_message) == NULL))
     {
       gtk_label_set_text (self->error_label, error_message);
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
@@ -368,6 +385,10 @@ pi_connection_bar_get_property (GObject    *object,
       g_value_set_uint (value, self->n_held);
       break;
 
+    case PROP_LOST:
+      g_value_set_boolean (value, self->lost);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -418,6 +439,15 @@ pi_connection_bar_set_property (GObject      *object,
         }
       break;
 
+    case PROP_LOST:
+      if (self->lost != g_value_get_boolean (value))
+        {
+          self->lost = g_value_get_boolean (value);
+          pi_connection_bar_update (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -458,6 +488,11 @@ pi_connection_bar_class_init (PiConnectionBarClass *klass)
     g_param_spec_double ("rate", NULL, NULL,
                          0, G_MAXDOUBLE, 0,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Whether the stream was lost after being live, as the session tells
+   * it (bound by the window): its failure is worded as a loss. */
+  properties[PROP_LOST] =
+    g_param_spec_boolean ("lost", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -54,7 +54,8 @@ update_sequence (GtkWidget   *cell,
   char text[24] = "";
 
   if (pi_message_get_kind (message) != PI_MESSAGE_KIND_GAP &&
-      pi_message_get_kind (message) != PI_MESSAGE_KIND_DROPPED)
+      pi_message_get_kind (message) != PI_MESSAGE_KIND_DROPPED &&
+      pi_message_get_kind (message) != PI_MESSAGE_KIND_SWITCH)
     g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, pi_message_get_sequence (message));
 
   gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
@@ -87,7 +88,9 @@ update_span (GtkWidget *cell,
 {
   g_autofree char *marker = pi_message_cells_dup_marker_text (message);
 
-  pi_span_cell_set_span_text (PI_SPAN_CELL (cell), marker, "warning");
+  /* A switch of server is news, not trouble. */
+  pi_span_cell_set_span_text (PI_SPAN_CELL (cell), marker,
+                              pi_message_get_kind (message) == PI_MESSAGE_KIND_SWITCH ? "accent" : "warning");
   if (marker != NULL)
     gtk_inscription_set_text (GTK_INSCRIPTION (pi_span_cell_get_content (PI_SPAN_CELL (cell))), NULL);
 
@@ -141,6 +144,10 @@ pi_message_cells_dup_marker_text (PiMessage *message)
     {
     case PI_MESSAGE_KIND_GAP:
       return g_strdup (_("Connection lost — messages may be missing here"));
+
+    case PI_MESSAGE_KIND_SWITCH:
+      /* Translators: %s is a deployment's name or a server's host */
+      return g_strdup_printf (_("Now listening to %s"), pi_message_get_error (message));
 
     case PI_MESSAGE_KIND_DROPPED:
       count = pi_message_get_dropped_count (message);
@@ -219,6 +226,7 @@ update_routing_key (GtkWidget   *cell,
 
     case PI_MESSAGE_KIND_GAP:
     case PI_MESSAGE_KIND_DROPPED:
+    case PI_MESSAGE_KIND_SWITCH:
     case PI_MESSAGE_KIND_DECODED:
     default:
       text = pi_message_get_routing_key (message);

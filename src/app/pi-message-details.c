@@ -78,7 +78,7 @@ is_marker (PiMessage *message)
 {
   PiMessageKind kind = pi_message_get_kind (message);
 
-  return kind == PI_MESSAGE_KIND_GAP || kind == PI_MESSAGE_KIND_DROPPED;
+  return kind == PI_MESSAGE_KIND_GAP || kind == PI_MESSAGE_KIND_DROPPED || kind == PI_MESSAGE_KIND_SWITCH;
 }
 
 static gboolean
@@ -410,6 +410,14 @@ show_marker (PiMessageDetails *self)
 
       adw_status_page_set_icon_name (self->gap_page, "network-offline-symbolic");
       adw_status_page_set_title (self->gap_page, _("Connection Lost"));
+    }
+  else if (pi_message_get_kind (message) == PI_MESSAGE_KIND_SWITCH)
+    {
+      /* Translators: %s is a deployment's name or a server's host */
+      description = g_strdup_printf (_("The messages above came from the server listened to before; those below come from %s."),
+                                     pi_message_get_error (message));
+      adw_status_page_set_icon_name (self->gap_page, "network-server-symbolic");
+      adw_status_page_set_title (self->gap_page, _("Server Changed"));
     }
   else
     {

@@ -261,6 +261,37 @@ pi_message_feed_add (PiMessageFeed *self,
   set_n_held (self, self->n_held + kept->len);
 }
 
+/**
+ * pi_message_feed_mark_switch:
+ * @self: a #PiMessageFeed
+ * @server: the server listened to from now on, in words
+ *
+ * Adds the row that says the messages after it come from @server (see
+ * %PI_MESSAGE_KIND_SWITCH), as any message: held while paused. Not to an
+ * empty list: there is nothing to tell apart.
+ */
+void
+pi_message_feed_mark_switch (PiMessageFeed *self,
+                             const char    *server)
+{
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(PiMessage) last = NULL;
+
+  g_return_if_fail (PI_IS_MESSAGE_FEED (self));
+  g_return_if_fail (server != NULL);
+
+  if (self->held->len > 0)
+    last = g_object_ref (g_ptr_array_index (self->held, self->held->len - 1));
+  else
+    last = dup_last (self->store);
+  if (last == NULL)
+    return;
+
+  batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (batch, pi_message_new_switch (pi_message_get_sequence (last), g_get_real_time (), server));
+  pi_message_feed_add (self, batch);
+}
+
 gboolean
 pi_message_feed_get_paused (PiMessageFeed *self)
 {

@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE (PiMessageFeed, pi_message_feed, PI, MESSAGE_FEED, GObject)
 PiMessageFeed *pi_message_feed_new                (PiMessageStore *store);
 void           pi_message_feed_add                (PiMessageFeed  *self,
                                                    GPtrArray      *batch);
+void           pi_message_feed_mark_switch        (PiMessageFeed  *self,
+                                                   const char     *server);
 gboolean       pi_message_feed_get_paused         (PiMessageFeed  *self);
 void           pi_message_feed_set_paused         (PiMessageFeed  *self,
                                                    gboolean        paused);

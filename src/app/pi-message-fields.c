@@ -170,7 +170,8 @@ update (PiMessageFields *self)
 
   if (message == NULL ||
       pi_message_get_kind (message) == PI_MESSAGE_KIND_GAP ||
-      pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED)
+      pi_message_get_kind (message) == PI_MESSAGE_KIND_DROPPED ||
+      pi_message_get_kind (message) == PI_MESSAGE_KIND_SWITCH)
     {
       hide_unused_rows (self->word_rows, 0);
       hide_unused_rows (self->message_rows, 0);

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pi-binding.h"
 #include "pi-deployments.h"
 #include "pi-message-feed.h"
 #include "pi-session.h"
@@ -31,6 +32,10 @@ struct _PiSession
   PiMessageStore  *store;
   char            *server_url;
   gboolean         ever_connected;
+  /* The server the messages in the list came from, once one was live */
+  char            *listened_url;
+  /* Whether the network was there when last heard of */
+  gboolean         network_available;
 
   /* Held while paused; what Clear removed, while it can be undone */
   PiMessageFeed   *feed;
@@ -54,6 +59,7 @@ enum {
   PROP_SUBTITLE,
   PROP_LOCAL_ERROR,
   PROP_NEEDS_PASSWORD,
+  PROP_LOST,
   N_PROPS
 };
 
@@ -84,8 +90,23 @@ on_source_notify (PiSession  *self,
                   GParamSpec *pspec,
                   PiSource   *source)
 {
-  if (pi_source_get_state (source) == PI_STREAM_STATE_LIVE)
-    self->ever_connected = TRUE;
+  const char *url;
+
+  if (pi_source_get_state (source) != PI_STREAM_STATE_LIVE)
+    return;
+
+  self->ever_connected = TRUE;
+
+  /* Live on another server than the messages listed: one row says so,
+   * before the first of the new server's. */
+  url = pi_source_get_server_url (source);
+  if (self->listened_url != NULL && g_strcmp0 (self->listened_url, url) != 0)
+    {
+      g_autofree char *name = pi_deployments_describe_url (url ? url : "");
+
+      pi_message_feed_mark_switch (self->feed, name);
+    }
+  g_set_str (&self->listened_url, url);
 }
 
 static void
@@ -124,6 +145,7 @@ pi_session_finalize (GObject *object)
   PiSession *self = PI_SESSION (object);
 
   g_free (self->server_url);
+  g_free (self->listened_url);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -176,6 +198,10 @@ pi_session_get_property (GObject    *object,
 
     case PROP_SUBTITLE:
       g_value_set_string (value, pi_session_get_subtitle (self));
+      break;
+
+    case PROP_LOST:
+      g_value_set_boolean (value, pi_session_get_lost (self));
       break;
 
     default:
@@ -271,6 +297,16 @@ pi_session_class_init (PiSessionClass *klass)
   properties[PROP_NEEDS_PASSWORD] =
     g_param_spec_boolean ("needs-password", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PiSession:lost:
+   *
+   * Whether the stream was lost after messages had been arriving from this
+   * server: the failure reads "Lost connection to SERVER", and its action
+   * reconnects at once.
+   */
+  properties[PROP_LOST] =
+    g_param_spec_boolean ("lost", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -356,8 +392,28 @@ on_status_notify (PiSession    *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
   else if (g_strcmp0 (pspec->name, "subtitle") == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  else if (g_strcmp0 (pspec->name, "lost") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOST]);
   else
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RATE]);
+}
+
+/* The network is back (a laptop woke, a cable went in): a stream waiting
+ * to reconnect tries at once rather than after its backoff. */
+static void
+on_network_changed (PiSession       *self,
+                    gboolean         available,
+                    GNetworkMonitor *monitor)
+{
+  gboolean was_available = self->network_available;
+
+  self->network_available = available;
+  if (available && !was_available &&
+      pi_source_get_state (self->source) == PI_STREAM_STATE_RECONNECTING)
+    {
+      g_debug ("The network is back: reconnecting now");
+      pi_source_reconnect_now (self->source);
+    }
 }
 
 static void
@@ -390,6 +446,7 @@ pi_session_new (guint capacity)
   g_signal_connect_object (self->status, "notify::title", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status, "notify::subtitle", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status, "notify::rate", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "notify::lost", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->feed, "notify::paused", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "notify::n-held", G_CALLBACK (on_feed_notify), self, G_CONNECT_SWAPPED);
@@ -397,6 +454,10 @@ pi_session_new (guint capacity)
   g_signal_connect_object (self->starter, "notify::needs-password", G_CALLBACK (on_needs_password), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->starter, "password-needed", G_CALLBACK (on_password_needed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->starter, "password-not-kept", G_CALLBACK (on_password_not_kept), self, G_CONNECT_SWAPPED);
+
+  self->network_available = g_network_monitor_get_network_available (g_network_monitor_get_default ());
+  g_signal_connect_object (g_network_monitor_get_default (), "network-changed",
+                           G_CALLBACK (on_network_changed), self, G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -612,6 +673,34 @@ pi_session_get_subtitle (PiSession *self)
 
 /* Connecting ------------------------------------------------------------- */
 
+/* Whether connecting with these would start the stream the source already
+ * has: the same server, bindings and client id. */
+static gboolean
+is_current_stream (PiSession  *self,
+                   GPtrArray  *bindings,
+                   const char *client_id)
+{
+  GPtrArray *current = pi_source_get_bindings (self->source);
+  const char *current_client = pi_source_get_client_id (self->source);
+
+  if (g_strcmp0 (self->server_url, pi_source_get_server_url (self->source)) != 0 ||
+      current == NULL || current->len != bindings->len)
+    return FALSE;
+
+  if (client_id != NULL && client_id[0] == '\0')
+    client_id = NULL;
+  if (current_client != NULL && current_client[0] == '\0')
+    current_client = NULL;
+  if (g_strcmp0 (client_id, current_client) != 0)
+    return FALSE;
+
+  for (guint i = 0; i < bindings->len; i++)
+    if (!pi_binding_equal (g_ptr_array_index (bindings, i), g_ptr_array_index (current, i)))
+      return FALSE;
+
+  return TRUE;
+}
+
 /**
  * pi_session_connect:
  * @self: a #PiSession
@@ -621,7 +710,9 @@ pi_session_get_subtitle (PiSession *self)
  *
  * (Re)starts the source on the server URL with @bindings, with the token
  * the keyring keeps for @client_id on that server, if any; on a broker,
- * with its password (see #PiSession::password-needed).
+ * with its password (see #PiSession::password-needed). While the source
+ * waits to reconnect with just these, it makes its attempt at once instead
+ * (Reconnect Now; pi_source_reconnect_now()).
  */
 void
 pi_session_connect (PiSession  *self,
@@ -630,6 +721,18 @@ pi_session_connect (PiSession  *self,
 {
   g_return_if_fail (PI_IS_SESSION (self));
   g_return_if_fail (bindings != NULL);
+
+  /* The stream waits to reconnect to just this: the attempt is made now,
+   * and the stream stays what it was (it resumes where it was lost, and
+   * keeps trying while the server is away), where starting over would
+   * fail at the first refused connection. */
+  if (pi_source_get_state (self->source) == PI_STREAM_STATE_RECONNECTING &&
+      is_current_stream (self, bindings, client_id) &&
+      pi_source_reconnect_now (self->source))
+    {
+      g_debug ("Reconnecting now to %s", self->server_url);
+      return;
+    }
 
   pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }
@@ -758,15 +861,29 @@ pi_session_get_failure (PiSession       *self,
 
   if (state == PI_STREAM_STATE_FAILED)
     {
-      *remedy = PI_SESSION_REMEDY_RETRY;
+      *remedy = pi_session_get_lost (self) ? PI_SESSION_REMEDY_RECONNECT_NOW : PI_SESSION_REMEDY_RETRY;
       return reason;
     }
 
   if (state == PI_STREAM_STATE_RECONNECTING && error_message != NULL)
     {
-      *remedy = PI_SESSION_REMEDY_RETRY_NOW;
+      *remedy = pi_session_get_lost (self) ? PI_SESSION_REMEDY_RECONNECT_NOW : PI_SESSION_REMEDY_RETRY_NOW;
       return error_message;
     }
 
   return NULL;
+}
+
+/**
+ * pi_session_get_lost:
+ * @self: a #PiSession
+ *
+ * Returns: see #PiSession:lost
+ */
+gboolean
+pi_session_get_lost (PiSession *self)
+{
+  g_return_val_if_fail (PI_IS_SESSION (self), FALSE);
+
+  return self->status != NULL && pi_status_line_get_lost (self->status);
 }

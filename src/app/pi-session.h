@@ -26,6 +26,7 @@ typedef enum
   PI_SESSION_REMEDY_ENTER_CREDENTIALS, /* a refused client id or token */
   PI_SESSION_REMEDY_RETRY,             /* failed */
   PI_SESSION_REMEDY_RETRY_NOW,         /* waiting to reconnect after an error */
+  PI_SESSION_REMEDY_RECONNECT_NOW,     /* a live stream was lost: try again at once */
 } PiSessionRemedy;
 
 G_DECLARE_FINAL_TYPE (PiSession, pi_session, PI, SESSION, GObject)
@@ -63,5 +64,6 @@ void            pi_session_disconnect     (PiSession  *self);
 const char     *pi_session_get_local_error (PiSession *self);
 const char     *pi_session_get_failure    (PiSession       *self,
                                            PiSessionRemedy *remedy);
+gboolean        pi_session_get_lost       (PiSession  *self);
 
 G_END_DECLS

@@ -32,6 +32,12 @@ struct _PiStatusLine
   char            *title;
   char            *subtitle;
 
+  /* The source's server while it was last live; whether the stream to it
+   * was lost since (and not yet live again, nor disconnected) */
+  char            *live_url;
+  gboolean         lost;
+  PiStreamState    last_state;
+
   /* Messages per second over the last second, while live */
   guint            tick_id;
   guint64          rate_count;
@@ -46,6 +52,7 @@ enum {
   PROP_TITLE,
   PROP_SUBTITLE,
   PROP_RATE,
+  PROP_LOST,
   N_PROPS
 };
 
@@ -68,6 +75,33 @@ build_subtitle (PiStatusLine *self)
       held = pi_session_format_count (n_held);
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Paused · %s held", "Paused · %s held", n_held),
                               held);
+    }
+
+  /* Messages had been arriving: what follows is a loss, not a first try. */
+  if (pi_status_line_get_lost (self))
+    {
+      guint seconds = pi_source_get_retry_seconds (self->source);
+
+      switch (state)
+        {
+        case PI_STREAM_STATE_RECONNECTING:
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "Connection lost · reconnecting in %u s",
+                                               "Connection lost · reconnecting in %u s",
+                                               seconds),
+                                  seconds);
+
+        case PI_STREAM_STATE_FAILED:
+          /* The reason is told once, by the window's banner or page. */
+          return g_strdup (_("Connection Lost"));
+
+        case PI_STREAM_STATE_CONNECTING:
+        case PI_STREAM_STATE_WAITING_FOR_READY:
+        case PI_STREAM_STATE_LIVE:
+        case PI_STREAM_STATE_DISCONNECTED:
+        default:
+          return g_strdup (_("Connection lost · reconnecting…"));
+        }
     }
 
   switch (state)
@@ -146,12 +180,64 @@ tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A loss is the end of a live stream that the source did not choose: from
+ * live straight to waiting to reconnect, or failed. It lasts through the
+ * attempts to reconnect (Reconnect Now's too), until live again or
+ * disconnected. Restarting a live stream (other bindings) is no loss, nor
+ * is the refusal of the new one. */
+static void
+update_lost (PiStatusLine *self)
+{
+  PiStreamState state = pi_source_get_state (self->source);
+  PiStreamState last_state = self->last_state;
+  const char *url = pi_source_get_server_url (self->source);
+  gboolean lost = self->lost;
+
+  self->last_state = state;
+
+  switch (state)
+    {
+    case PI_STREAM_STATE_LIVE:
+      g_free (self->live_url);
+      self->live_url = g_strdup (url);
+      lost = FALSE;
+      break;
+
+    case PI_STREAM_STATE_DISCONNECTED:
+      /* Left on purpose: the next stream starts afresh. */
+      g_clear_pointer (&self->live_url, g_free);
+      lost = FALSE;
+      break;
+
+    case PI_STREAM_STATE_RECONNECTING:
+    case PI_STREAM_STATE_FAILED:
+      lost = lost || last_state == PI_STREAM_STATE_LIVE;
+      break;
+
+    case PI_STREAM_STATE_CONNECTING:
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+    default:
+      break;
+    }
+
+  /* Another server: nothing of it was ever received. */
+  lost = lost && g_strcmp0 (url, self->live_url) == 0;
+
+  if (lost != self->lost)
+    {
+      self->lost = lost;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOST]);
+    }
+}
+
 static void
 on_source_notify (PiStatusLine *self,
                   GParamSpec   *pspec,
                   PiSource     *source)
 {
   gboolean live = pi_source_get_state (source) == PI_STREAM_STATE_LIVE;
+
+  update_lost (self);
 
   /* The rate is only counted while live: a quiet window does no work. */
   if (live && self->tick_id == 0)
@@ -197,6 +283,7 @@ pi_status_line_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->title);
   g_free (self->subtitle);
+  g_free (self->live_url);
 
   G_OBJECT_CLASS (pi_status_line_parent_class)->finalize (object);
 }
@@ -223,6 +310,10 @@ pi_status_line_get_property (GObject    *object,
       g_value_set_double (value, self->rate);
       break;
 
+    case PROP_LOST:
+      g_value_set_boolean (value, self->lost);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -246,6 +337,16 @@ pi_status_line_class_init (PiStatusLineClass *klass)
   properties[PROP_RATE] =
     g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PiStatusLine:lost:
+   *
+   * Whether the stream was lost after messages had been arriving from the
+   * same server: its failures read as a loss ("Connection lost ·
+   * reconnecting in 4 s"), not as a first failure to connect.
+   */
+  properties[PROP_LOST] =
+    g_param_spec_boolean ("lost", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -287,6 +388,7 @@ pi_status_line_new (PiSource        *source,
   g_signal_connect_object (source, "notify::state", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (source, "notify::retry-seconds", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (feed, "notify::paused", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (feed, "notify::n-held", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (starter, "notify::needs-password", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
@@ -332,4 +434,13 @@ pi_status_line_get_rate (PiStatusLine *self)
   g_return_val_if_fail (PI_IS_STATUS_LINE (self), 0);
 
   return self->rate;
+}
+
+/* See #PiStatusLine:lost. */
+gboolean
+pi_status_line_get_lost (PiStatusLine *self)
+{
+  g_return_val_if_fail (PI_IS_STATUS_LINE (self), FALSE);
+
+  return self->lost;
 }

@@ -75,6 +75,12 @@ remedy_button (PiSessionRemedy  remedy,
       *action_name = "win.connect";
       return _("Retry _Now");
 
+    case PI_SESSION_REMEDY_RECONNECT_NOW:
+      /* Connect to what the stream waits to reconnect to: at once (see
+       * pi_session_connect()). */
+      *action_name = "win.connect";
+      return _("Reconnect _Now");
+
     case PI_SESSION_REMEDY_NONE:
     default:
       *action_name = NULL;
@@ -97,7 +103,23 @@ update_connection_state (PiWindow *self)
    * is lost), else as the page in their place. */
   if (failure != NULL && has_messages)
     {
-      adw_banner_set_title (self->error_banner, failure);
+      if (pi_session_get_lost (self->session))
+        {
+          /* Messages had been arriving: a loss, named first, its reason second. */
+          g_autofree char *server = g_markup_escape_text (pi_session_get_title (self->session), -1);
+          g_autofree char *reason = g_markup_escape_text (failure, -1);
+          /* Translators: %s is a deployment's name or a server's host */
+          g_autofree char *lost = g_strdup_printf (_("Lost connection to %s"), server);
+          g_autofree char *title = g_strdup_printf ("%s\n<span size=\"small\" weight=\"normal\">%s</span>", lost, reason);
+
+          adw_banner_set_use_markup (self->error_banner, TRUE);
+          adw_banner_set_title (self->error_banner, title);
+        }
+      else
+        {
+          adw_banner_set_use_markup (self->error_banner, FALSE);
+          adw_banner_set_title (self->error_banner, failure);
+        }
       adw_banner_set_button_label (self->error_banner, button_label);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->error_banner), action_name);
     }
@@ -107,8 +129,12 @@ update_connection_state (PiWindow *self)
     {
       gboolean no_password = pi_session_get_needs_password (self->session);
 
-      /* Nothing failed without a password: it was not given. */
-      adw_status_page_set_title (self->failure_page, no_password ? _("No Password") : _("Could Not Connect"));
+      /* Nothing failed without a password: it was not given. A stream
+       * that had been live (its messages since cleared) was lost. */
+      adw_status_page_set_title (self->failure_page,
+                                 no_password ? _("No Password") :
+                                 pi_session_get_lost (self->session) ? _("Connection Lost") :
+                                 _("Could Not Connect"));
       /* A password to give, or another one: the key says so before the words. */
       adw_status_page_set_icon_name (self->failure_page,
                                      remedy == PI_SESSION_REMEDY_ENTER_PASSWORD
@@ -117,7 +143,8 @@ update_connection_state (PiWindow *self)
       gtk_button_set_label (self->failure_button, button_label);
       gtk_actionable_set_action_name (GTK_ACTIONABLE (self->failure_button), action_name);
       gtk_widget_set_visible (GTK_WIDGET (self->failure_server_button),
-                              (remedy == PI_SESSION_REMEDY_RETRY || remedy == PI_SESSION_REMEDY_RETRY_NOW) &&
+                              (remedy == PI_SESSION_REMEDY_RETRY || remedy == PI_SESSION_REMEDY_RETRY_NOW ||
+                               remedy == PI_SESSION_REMEDY_RECONNECT_NOW) &&
                               !pi_session_get_ever_connected (self->session));
     }
 
@@ -416,6 +443,7 @@ pi_window_setup_live (PiWindow *self)
   /* A bad address is known before any network: the same one surface. */
   g_signal_connect_object (self->session, "notify::local-error", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::needs-password", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::lost", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::paused", G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
@@ -433,6 +461,7 @@ pi_window_setup_live (PiWindow *self)
   pi_connection_bar_set_stream (self->connection_bar, self->stream);
   g_object_bind_property (self->session, "n-held", self->connection_bar, "n-held", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->session, "rate", self->connection_bar, "rate", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->session, "lost", self->connection_bar, "lost", G_BINDING_SYNC_CREATE);
 
   pi_window_init_password (self);
 

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <glib/gi18n.h>
+
 #include "pi-binding.h"
 #include "pi-capture.h"
 #include "pi-capture-private.h"
@@ -307,6 +309,18 @@ append_message (GString   *out,
       error = pi_message_get_error (message);
       g_string_append (out, ",\"error\":");
       pi_json_append_string (out, error ? error : "", -1);
+      break;
+
+    case PI_MESSAGE_KIND_SWITCH:
+      /* Saved as a discontinuity readers of every version know. */
+      error = pi_message_get_error (message);
+      g_string_append (out, ",\"gap\":");
+      {
+        /* Translators: %s is a deployment's name or a server's host */
+        g_autofree char *text = g_strdup_printf (_("Now listening to %s"), error ? error : "");
+
+        pi_json_append_string (out, text, -1);
+      }
       break;
 
     case PI_MESSAGE_KIND_GAP:

@@ -446,6 +446,30 @@ pi_message_new_gap (guint64     sequence,
 }
 
 /**
+ * pi_message_new_switch:
+ * @sequence: the number of the last message before it (markers show none)
+ * @time_received: when the switch took effect, in microseconds since the epoch
+ * @server: the server listened to from here on, in words (a deployment's
+ *   name, a host)
+ *
+ * Creates the marker a window puts into its list where it starts listening
+ * to another server, so that the messages of the two do not run together.
+ * Its error is @server.
+ *
+ * Returns: (transfer full): a new message of kind %PI_MESSAGE_KIND_SWITCH
+ */
+PiMessage *
+pi_message_new_switch (guint64     sequence,
+                       gint64      time_received,
+                       const char *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+
+  return message_new_with_error (PI_MESSAGE_KIND_SWITCH, sequence, time_received,
+                                 "", 0, server);
+}
+
+/**
  * pi_message_new_dropped:
  * @sequence: the number of the next message in the stream
  * @count: how many messages the server dropped

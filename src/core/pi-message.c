@@ -48,7 +48,8 @@ G_DEFINE_ENUM_TYPE (PiMessageKind, pi_message_kind,
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_PAYLOAD_ONLY, "payload-only"),
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_UNDECODABLE, "undecodable"),
                     G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_GAP, "gap"),
-                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_DROPPED, "dropped"))
+                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_DROPPED, "dropped"),
+                    G_DEFINE_ENUM_VALUE (PI_MESSAGE_KIND_SWITCH, "switch"))
 
 G_DEFINE_FINAL_TYPE (PiMessage, pi_message, G_TYPE_OBJECT)
 
@@ -458,8 +459,8 @@ pi_message_get_redelivered (PiMessage *self)
  * @self: a message
  *
  * Returns: (transfer none) (nullable): for an undecodable message, why it
- *   could not be decoded, with the position; for a gap, its reason;
- *   otherwise %NULL
+ *   could not be decoded, with the position; for a gap, its reason; for
+ *   a switch of server, the server's name; otherwise %NULL
  */
 const char *
 pi_message_get_error (PiMessage *self)

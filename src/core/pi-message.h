@@ -20,6 +20,9 @@ G_BEGIN_DECLS
  *   messages may be missing (inserted by the client on reconnect)
  * @PI_MESSAGE_KIND_DROPPED: not a message: the server reported that it
  *   dropped messages here (see pi_message_get_dropped_count())
+ * @PI_MESSAGE_KIND_SWITCH: not a message: the window was connected to
+ *   another server here; the messages after it come from that one (its
+ *   name is pi_message_get_error())
  */
 typedef enum
 {
@@ -28,6 +31,7 @@ typedef enum
   PI_MESSAGE_KIND_UNDECODABLE,
   PI_MESSAGE_KIND_GAP,
   PI_MESSAGE_KIND_DROPPED,
+  PI_MESSAGE_KIND_SWITCH,
 } PiMessageKind;
 
 #define PI_TYPE_MESSAGE_KIND (pi_message_kind_get_type ())
@@ -44,6 +48,9 @@ PiMessage          *pi_message_new_from_data      (const char  *data,
 PiMessage          *pi_message_new_gap            (guint64      sequence,
                                                    gint64       time_received,
                                                    const char  *reason);
+PiMessage          *pi_message_new_switch         (guint64      sequence,
+                                                   gint64       time_received,
+                                                   const char  *server);
 PiMessage          *pi_message_new_dropped        (guint64      sequence,
                                                    guint64      count,
                                                    const char  *reason);

@@ -94,6 +94,7 @@ void            pi_stream_worker_take_records      (PiStreamWorker *self,
                                                     GQueue         *records,
                                                     guint64        *n_bytes);
 void            pi_stream_worker_stop              (PiStreamWorker *self);
+void            pi_stream_worker_retry_now         (PiStreamWorker *self);
 
 /*
  * PiSource spans pi-source.c (the GObject and its public API),

@@ -29,6 +29,9 @@ G_BEGIN_DECLS
 #define BATCH_INTERVAL_USEC    (G_USEC_PER_SEC / 30)
 #define DEFAULT_RETRY_MSEC     1000
 #define MAX_RETRY_MSEC         60000
+/* The most the backoff waits (before jitter) once the stream has been live:
+ * someone watching live traffic wants it back soon after the server is. */
+#define MAX_LIVE_RETRY_MSEC    10000
 #define MAX_UNBOUND_RETRIES    3
 /* The first retry after losing a resumable stream: this, plus as much jitter. */
 #define RESUME_RETRY_MSEC      250

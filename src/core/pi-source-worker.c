@@ -132,17 +132,31 @@ static guint
 worker_next_delay (PiStreamWorker *w)
 {
   gint64 base = w->retry_msec >= 0 ? w->retry_msec : DEFAULT_RETRY_MSEC;
+  gint64 cap = MAX_RETRY_MSEC;
+  gint64 limit = MAX_RETRY_MSEC;
   gint64 delay = base;
   guint i;
 
-  for (i = 0; i < w->backoff_step && delay < MAX_RETRY_MSEC; i++)
+  /* Once live, someone is watching the traffic: a server back after a
+   * restart is found within MAX_LIVE_RETRY_MSEC (plus jitter), not a minute
+   * later. A longer `retry:` the server itself asked for still holds. */
+  if (w->ever_live)
+    {
+      cap = MAX (MAX_LIVE_RETRY_MSEC, MIN (base, MAX_RETRY_MSEC));
+      if (cap < MAX_RETRY_MSEC)
+        limit = cap + cap / 4;
+    }
+
+  for (i = 0; i < w->backoff_step && delay < cap; i++)
     delay *= 2;
   w->backoff_step++;
+  if (w->ever_live)
+    delay = MIN (delay, cap);
 
   /* Jitter spreads the clients of a restarted server over time. */
   delay += g_random_int_range (0, (gint32) MAX (delay / 4, 1));
 
-  return (guint) CLAMP (delay, 0, MAX_RETRY_MSEC);
+  return (guint) CLAMP (delay, 0, limit);
 }
 
 /* The attempt ended in a way that may get better: schedule another one,
@@ -649,6 +663,38 @@ pi_stream_worker_take_records (PiStreamWorker *w,
       g_source_unref (resume);
     }
   g_mutex_unlock (&w->mutex);
+}
+
+static gboolean
+worker_retry_now_cb (gpointer user_data)
+{
+  PiStreamWorker *w = user_data;
+
+  /* Only while waiting to retry: an attempt under way is already "now",
+   * and a failed stream (a refusal) is not retried behind the user's back. */
+  if (w->retry_source == NULL || w->quitting || w->finished)
+    return G_SOURCE_REMOVE;
+
+  g_debug ("Reconnecting now, as asked");
+  clear_source (&w->retry_source);
+  pi_stream_worker_post (w, pi_stream_record_new (PI_STREAM_RECORD_RECONNECT));
+  pi_stream_worker_start_attempt (w);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* From the caller's thread: the attempt the worker waits to make starts at
+ * once (Reconnect Now; the network came back). The backoff, the resume
+ * session and what the stream was are kept, as for any retry. */
+void
+pi_stream_worker_retry_now (PiStreamWorker *w)
+{
+  GSource *now = g_idle_source_new ();
+
+  g_source_set_priority (now, G_PRIORITY_HIGH);
+  g_source_set_callback (now, worker_retry_now_cb, w, NULL);
+  g_source_attach (now, w->context);
+  g_source_unref (now);
 }
 
 /* Stops the thread, joins it and frees @w. Safe from a handler inside the

@@ -603,6 +603,29 @@ pi_source_disconnect (PiSource *self)
 }
 
 /**
+ * pi_source_reconnect_now:
+ * @self: a #PiSource
+ *
+ * While the source waits to reconnect (%PI_STREAM_STATE_RECONNECTING), makes
+ * the next attempt at once instead of after the backoff's delay. What the
+ * stream was is kept (it still resumes where it was lost, and a later loss
+ * backs off as before); a failed or disconnected source is left as it is.
+ *
+ * Returns: whether an attempt was asked for
+ */
+gboolean
+pi_source_reconnect_now (PiSource *self)
+{
+  g_return_val_if_fail (PI_IS_SOURCE (self), FALSE);
+
+  if (self->worker == NULL || self->state != PI_STREAM_STATE_RECONNECTING)
+    return FALSE;
+
+  pi_stream_worker_retry_now (self->worker);
+  return TRUE;
+}
+
+/**
  * pi_source_get_state:
  * @self: a #PiSource
  *

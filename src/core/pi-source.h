@@ -103,6 +103,7 @@ const char    *pi_source_get_connect_url        (PiSource    *self);
 gboolean       pi_source_connect                (PiSource    *self,
                                                  GError     **error);
 void           pi_source_disconnect             (PiSource    *self);
+gboolean       pi_source_reconnect_now          (PiSource    *self);
 PiStreamState  pi_source_get_state              (PiSource    *self);
 const char    *pi_source_get_state_text         (PiSource    *self);
 const char    *pi_source_get_error_message      (PiSource    *self);
