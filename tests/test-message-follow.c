@@ -181,7 +181,7 @@ test_no_empty_space (void)
   guint64 next = 0;
   static const guint sizes[] = { 1, 3, 40, 7, 250, 2, 600, 31 };
 
-  fixture_setup (&f, 1000, 900, 500);
+  fixture_setup (&f, 1000, 1100, 500);
 
   append_range (&f, next, 100);
   next += 100;
@@ -205,7 +205,7 @@ test_no_empty_space (void)
   assert_newest_at_bottom (&f, next - 1);
 
   /* A taller window shows more rows, still down to the newest. */
-  gtk_window_set_default_size (f.window, 900, 800);
+  gtk_window_set_default_size (f.window, 1100, 800);
   wait_for_paints (&f, 4);
   assert_newest_at_bottom (&f, next - 1);
   g_assert_true (pi_message_list_get_following (f.list));
@@ -222,7 +222,7 @@ test_scroll_up_and_back (void)
   GtkAdjustment *adj;
   guint64 top;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   adj = pi_message_list_get_vadjustment (f.list);
 
   append_range (&f, 0, 2000);
@@ -319,7 +319,7 @@ test_wheel_up_stays (void)
   gboolean handled = FALSE;
   double bottom;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   adj = pi_message_list_get_vadjustment (f.list);
   scroll = capture_scroll_controller (&f);
 
@@ -358,7 +358,7 @@ test_resume_and_filter_return (void)
   Fixture f = { 0 };
   GtkAdjustment *adj;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   adj = pi_message_list_get_vadjustment (f.list);
 
   append_range (&f, 0, 1000);
@@ -426,7 +426,7 @@ test_pill_clear_of_selection (void)
   graphene_rect_t pill_box, row_box, view_box;
   double bottom;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   selection = gtk_column_view_get_model (pi_message_list_get_column_view (f.list));
   pill = pi_message_list_get_new_messages_button (f.list);
 

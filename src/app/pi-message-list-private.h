@@ -44,7 +44,9 @@ struct _PiMessageList
   char               *needle;         /* filter_text casefolded, NULL when empty */
   GSettings          *settings;       /* NULL when the schema is not installed */
   GSimpleActionGroup *column_actions;
+  GMenu              *columns_menu;   /* the header menu and the Columns button's */
   GPtrArray          *word_columns;   /* GtkColumnViewColumn, one per routing-key word */
+  GListModel         *bindings;       /* PiBinding: their exchanges' words come first */
   char              **visible_columns;
   GHashTable         *shown_anyway;   /* ids the user showed where the layout hides them */
   int                 exchange_width; /* as the layout set it */
@@ -98,5 +100,7 @@ void _pi_message_list_set_compact           (PiMessageList      *self,
                                              gboolean            compact);
 void _pi_message_list_set_medium            (PiMessageList      *self,
                                              gboolean            medium);
+void _pi_message_list_set_bindings          (PiMessageList      *self,
+                                             GListModel         *bindings);
 
 G_END_DECLS
