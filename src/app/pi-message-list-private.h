@@ -62,6 +62,7 @@ struct _PiMessageList
   guint               snapping;
   guint               refiltering;
   guint               retries;
+  guint               revealing_selected; /* frames left to bring the selected row into sight */
   guint               follow : 1;
   guint               following : 1;
   guint               layout_pending : 1;
@@ -85,6 +86,7 @@ void _pi_message_list_set_selected          (PiMessageList      *self,
 void _pi_message_list_follow_init           (PiMessageList      *self);
 void _pi_message_list_set_following         (PiMessageList      *self,
                                              gboolean            following);
+void _pi_message_list_reveal_selected       (PiMessageList      *self);
 void _pi_message_list_layout                (PiMessageList      *self,
                                              GdkFrameClock      *frame_clock);
 void _pi_message_list_after_paint           (PiMessageList      *self,

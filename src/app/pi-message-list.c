@@ -551,12 +551,16 @@ pi_message_list_set_search_mode (PiMessageList *self,
 
   self->search_mode = search_mode;
 
-  /* Closing the search bar drops its filter, as GNOME apps do, and
-   * returns to the newest rows. */
+  /* Closing the search bar drops its filter, as GNOME apps do. The
+   * message the user picked among the results stays selected and in
+   * sight, among all the others now; with none picked, the list returns
+   * to the newest rows. */
   if (!search_mode)
     {
       pi_message_list_set_filter_text (self, NULL);
-      if (self->follow)
+      if (self->selected != NULL)
+        _pi_message_list_reveal_selected (self);
+      else if (self->follow)
         pi_message_list_follow (self);
     }
 
