@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "pi-binding.h"
 #include "pi-message-list.h"
 #include "pi-message-store.h"
 #include "pi-messages-fixture.h"
@@ -628,6 +629,82 @@ test_columns (void)
   fixture_teardown (&f);
 }
 
+/* The routing-key word columns of the exchanges bound to come first in the
+ * columns menu, in a section of their own; the other words are in a
+ * submenu. */
+static void
+test_columns_menu_bound_words (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GListStore) bindings = g_list_store_new (PI_TYPE_BINDING);
+  g_autoptr(PiBinding) binding = pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "primary.#");
+  static const char * const queue_words[] = {
+    "taskId", "runId", "workerGroup", "workerId", "provisionerId", "workerType", "schedulerId", "taskGroupId",
+  };
+  GMenuModel *menu;
+  GMenuModel *section;
+  GMenuModel *others;
+  g_autofree char *label = NULL;
+
+  fixture_setup (&f, 100);
+  menu = pi_message_list_get_columns_menu (f.list);
+  g_assert_true (gtk_column_view_column_get_header_menu (find_column (f.list, "time")) == menu);
+
+  /* Nothing bound: all the words, in a submenu after the table's columns. */
+  pi_message_list_set_bindings (f.list, G_LIST_MODEL (bindings));
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+  g_assert_nonnull ((others = g_menu_model_get_item_link (menu, 1, G_MENU_LINK_SUBMENU)));
+  g_assert_true (g_menu_model_get_item_attribute (menu, 1, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_assert_cmpstr (label, ==, "Routing Key Words");
+  g_clear_pointer (&label, g_free);
+  g_assert_cmpint (g_menu_model_get_n_items (others), >, G_N_ELEMENTS (queue_words));
+  g_clear_object (&others);
+
+  /* Bound to task-completed: its words first, in its order, whole. */
+  g_list_store_append (bindings, binding);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 3);
+  g_assert_nonnull ((section = g_menu_model_get_item_link (menu, 1, G_MENU_LINK_SECTION)));
+  g_assert_true (g_menu_model_get_item_attribute (menu, 1, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_assert_cmpstr (label, ==, "Routing Key Words");
+  g_clear_pointer (&label, g_free);
+  g_assert_cmpint (g_menu_model_get_n_items (section), ==, G_N_ELEMENTS (queue_words));
+  for (guint i = 0; i < G_N_ELEMENTS (queue_words); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autofree char *expected = g_strconcat ("columns.word-", queue_words[i], NULL);
+
+      g_assert_true (g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+      g_assert_cmpstr (label, ==, queue_words[i]);
+      g_clear_pointer (&label, g_free);
+      g_assert_true (g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+      g_assert_cmpstr (action, ==, expected);
+    }
+  g_clear_object (&section);
+
+  /* The others after, in a submenu: no word twice. */
+  g_assert_nonnull ((others = g_menu_model_get_item_link (menu, 2, G_MENU_LINK_SUBMENU)));
+  g_assert_true (g_menu_model_get_item_attribute (menu, 2, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_assert_cmpstr (label, ==, "Other Routing Key Words");
+  g_clear_pointer (&label, g_free);
+  for (int i = 0; i < g_menu_model_get_n_items (others); i++)
+    {
+      g_assert_true (g_menu_model_get_item_attribute (others, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+      g_assert_false (g_strv_contains (queue_words, label));
+      g_clear_pointer (&label, g_free);
+    }
+  g_assert_true (g_menu_model_get_item_attribute (others, 0, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  g_assert_cmpstr (label, ==, "organization");
+  g_clear_pointer (&label, g_free);
+  g_clear_object (&others);
+
+  /* The binding removed: back to one submenu. */
+  g_list_store_remove_all (bindings);
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, 2);
+
+  pi_message_list_set_bindings (f.list, NULL);
+  fixture_teardown (&f);
+}
+
 /* --- widths as the user meets them in the window ------------------------ */
 
 typedef struct
@@ -926,6 +1003,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/marker-rows", test_marker_rows);
   g_test_add_func ("/pi/message-list/dropped-row-counts", test_dropped_row_counts);
   g_test_add_func ("/pi/message-list/columns", test_columns);
+  g_test_add_func ("/pi/message-list/columns-menu-bound-words", test_columns_menu_bound_words);
   g_test_add_func ("/pi/message-list/widths", test_widths);
   g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);
   g_test_add_func ("/pi/message-list/window-resume-follows", test_window_resume_follows);
