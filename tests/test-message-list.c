@@ -911,6 +911,130 @@ test_widths (void)
     }
 }
 
+/* The button of @window that opens @menu, if any. */
+static GtkWidget *
+find_menu_button (GtkWidget  *widget,
+                  GMenuModel *menu)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_button (child, menu);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* The item of an open menu that reads @text, drawn. */
+static GtkWidget *
+find_menu_item (GtkWidget  *widget,
+                const char *text)
+{
+  GType model_button = g_type_from_name ("GtkModelButton");
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+
+  if (model_button != 0 && G_TYPE_CHECK_INSTANCE_TYPE (widget, model_button))
+    {
+      g_autofree char *item_text = NULL;
+
+      g_object_get (widget, "text", &item_text, NULL);
+      if (g_strcmp0 (item_text, text) == 0)
+        return widget;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_item (child, text);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* Issue 12: showing and hiding columns needs no right click: a Columns
+ * button in the header bar, reached with Tab, opens the menu, and its
+ * items toggle the columns. Its words come from the window's bindings. */
+static void
+test_columns_button (void)
+{
+  PiWindow *window = window_with_messages (1024, 768, 30);
+  GMenuModel *menu = pi_message_list_get_columns_menu (window->message_list);
+  GtkWidget *button = find_menu_button (GTK_WIDGET (window), menu);
+  GtkWidget *focus = NULL;
+  GtkPopover *popover;
+  GtkWidget *item;
+  g_autoptr(GArray) widths = NULL;
+  g_autoptr(PiBinding) binding = NULL;
+  int table_width;
+  gboolean reached = FALSE;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (button));
+
+  /* Reached from the keyboard. */
+  for (guint i = 0; i < 200 && !reached; i++)
+    {
+      gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
+      focus = gtk_root_get_focus (GTK_ROOT (window));
+      reached = focus != NULL && (focus == button || gtk_widget_is_ancestor (focus, button));
+    }
+  g_assert_true (reached);
+
+  /* At 1024 px the routes gave their room to the routing key: shown from
+   * the menu, which says so. */
+  widths = measure_columns (window->message_list, &table_width);
+  g_assert_cmpint (column_width (widths, "routes"), ==, 0);
+  g_clear_pointer (&widths, g_array_unref);
+
+  g_assert_true (gtk_widget_activate (focus));
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (popover)), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_nonnull (find_menu_item (GTK_WIDGET (popover), "Time"));
+  g_assert_nonnull ((item = find_menu_item (GTK_WIDGET (popover), "Routes")));
+  g_signal_emit_by_name (item, "clicked");
+  pi_test_wait_for_frames (GTK_WIDGET (window), 5);
+  widths = measure_columns (window->message_list, &table_width);
+  g_assert_cmpint (column_width (widths, "routes"), >, 0);
+  g_clear_pointer (&widths, g_array_unref);
+
+  /* And hidden again the same way. */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (popover)))
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (popover)), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_nonnull ((item = find_menu_item (GTK_WIDGET (popover), "Routes")));
+  g_signal_emit_by_name (item, "clicked");
+  pi_test_wait_for_frames (GTK_WIDGET (window), 5);
+  widths = measure_columns (window->message_list, &table_width);
+  g_assert_cmpint (column_width (widths, "routes"), ==, 0);
+  g_clear_pointer (&widths, g_array_unref);
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  /* A binding added in the sidebar puts its exchange's words first: the
+   * menu shows workerType on its first page. */
+  binding = pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "primary.#");
+  g_assert_true (pi_bindings_sidebar_add (window->bindings_sidebar, binding));
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (popover)), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+  g_assert_nonnull (find_menu_item (GTK_WIDGET (popover), "workerType"));
+  g_assert_null (find_menu_item (GTK_WIDGET (popover), "organization"));
+  g_assert_nonnull (find_menu_item (GTK_WIDGET (popover), "Other Routing Key Words"));
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  pi_test_window_destroy (window);
+}
+
 /* Selecting a row near the newest at 1400 px opens the details beside the
  * list; messages keep coming: the row stays in sight, clear of the
  * "new messages" pill. */
@@ -1005,6 +1129,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/columns", test_columns);
   g_test_add_func ("/pi/message-list/columns-menu-bound-words", test_columns_menu_bound_words);
   g_test_add_func ("/pi/message-list/widths", test_widths);
+  g_test_add_func ("/pi/message-list/columns-button", test_columns_button);
   g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);
   g_test_add_func ("/pi/message-list/window-resume-follows", test_window_resume_follows);
 
