@@ -1030,6 +1030,9 @@ test_columns_button (void)
   g_assert_nonnull (find_menu_item (GTK_WIDGET (popover), "workerType"));
   g_assert_null (find_menu_item (GTK_WIDGET (popover), "organization"));
   g_assert_nonnull (find_menu_item (GTK_WIDGET (popover), "Other Routing Key Words"));
+  /* To look at (the popover is a surface of its own). */
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL)
+    pi_test_save_png (popover, g_getenv ("PI_SCREENSHOT_DIR"), "columns-menu.png");
   gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
 
   pi_test_window_destroy (window);
