@@ -31,10 +31,11 @@
  *
  * The routing key takes the room at every width. Where the table is not
  * wide (the "medium" property, set by a breakpoint of the template: a
- * window of 800 to 1024 px, or the sidebar or the details pane beside the list), the
- * number and the routes give it theirs and the exchange narrows (ellipsized,
- * its tooltip says it whole); narrow (the "compact" property: a phone) the
- * time and the redelivered icon go too. These are defaults of the layout, not the user's choice:
+ * window of 800 to 1024 px, or the sidebar or the details pane beside the
+ * list), the number and the routes give it theirs and the exchange narrows
+ * (ellipsized, its tooltip says it whole); narrow (the "compact" property:
+ * a phone) the time and the redelivered icon go too. The cells leave out
+ * the constant first word of the keys (pi-message-cells.c). These are defaults of the layout, not the user's choice:
  * the header menu shows what is shown, and showing a column from it shows
  * it in that layout as well (for as long as the list lives).
  */
@@ -224,8 +225,9 @@ add_column_action (PiMessageList *self,
   g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
 }
 
-/* Every word the catalog names, once, in the catalog's order; not the
- * constant words ("primary") nor the ones kept for later ("reserved"). */
+/* Adds the words of @exchange that @names lacks, in the exchange's order;
+ * not the constant words ("primary") nor the ones kept for later
+ * ("reserved"). */
 static void
 add_exchange_words (const PiCatalogExchange *exchange,
                     GPtrArray               *names)
@@ -248,6 +250,7 @@ add_word_columns (PiMessageList *self)
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   guint position;
 
+  /* Every word the catalog names, once, in the catalog's order. */
   for (guint i = 0; i < pi_catalog_get_n_exchanges (catalog); i++)
     add_exchange_words (pi_catalog_get_exchange (catalog, i), names);
 
