@@ -369,7 +369,8 @@ test_round_trip (void)
   for (guint i = 0; i < live_rows->len; i++)
     g_assert_cmpstr (g_ptr_array_index (capture_rows, i), ==, g_ptr_array_index (live_rows, i));
   key = pi_test_routing_key (3);
-  g_assert_nonnull (strstr (g_ptr_array_index (capture_rows, 2), key));
+  /* The table leaves out the constant "primary." of the keys. */
+  g_assert_nonnull (strstr (g_ptr_array_index (capture_rows, 2), key + strlen ("primary.")));
 
   /* Marked as a capture: the file's name, the server, no connection controls. */
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (capture)), ==, "pulse-capture-test.jsonl");
@@ -564,7 +565,7 @@ test_listen_output (void)
     {
       g_autofree char *key = pi_test_routing_key (i + 1);
 
-      g_assert_nonnull (strstr (g_ptr_array_index (rows, i), key));
+      g_assert_nonnull (strstr (g_ptr_array_index (rows, i), key + strlen ("primary.")));
     }
 
   expected = g_strdup_printf ("Capture of %s — 3 messages", server.base_url);
@@ -655,10 +656,14 @@ test_inspector_json (void)
                                    "Imported messages — 2 messages"));
   {
     g_autoptr(GPtrArray) rows = sorted_visible_rows (capture);
+    g_autofree char *both = NULL;
 
+    /* The table leaves out the constant "primary." of the keys (and, not
+     * wide, the number: rows sort by their exchange then). */
     g_assert_cmpuint (rows->len, ==, 2);
-    g_assert_nonnull (strstr (g_ptr_array_index (rows, 0), "primary.TaskA.0.wg.w1.prov.type.sched.group._"));
-    g_assert_nonnull (strstr (g_ptr_array_index (rows, 1), "primary.TaskB.0.wg.w2.prov.type.sched.group._"));
+    both = g_strconcat (g_ptr_array_index (rows, 0), "\n", g_ptr_array_index (rows, 1), NULL);
+    g_assert_nonnull (strstr (both, "TaskA.0.wg.w1.prov.type.sched.group._"));
+    g_assert_nonnull (strstr (both, "TaskB.0.wg.w2.prov.type.sched.group._"));
   }
 
   /* Export the shown messages: a pretty JSON array the import reads back

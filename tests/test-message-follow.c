@@ -8,7 +8,8 @@
 /* Following the newest messages, as the user meets it: the newest row at
  * the bottom with no empty space, scrolling up leaves it at once and
  * reaches row 1, the "N new messages" pill brings you back, and so do
- * Resume and closing the filter. */
+ * Resume and closing the filter (unless a row is selected: it stays in
+ * sight). */
 
 #include "config.h"
 
@@ -181,7 +182,7 @@ test_no_empty_space (void)
   guint64 next = 0;
   static const guint sizes[] = { 1, 3, 40, 7, 250, 2, 600, 31 };
 
-  fixture_setup (&f, 1000, 900, 500);
+  fixture_setup (&f, 1000, 1100, 500);
 
   append_range (&f, next, 100);
   next += 100;
@@ -205,7 +206,7 @@ test_no_empty_space (void)
   assert_newest_at_bottom (&f, next - 1);
 
   /* A taller window shows more rows, still down to the newest. */
-  gtk_window_set_default_size (f.window, 900, 800);
+  gtk_window_set_default_size (f.window, 1100, 800);
   wait_for_paints (&f, 4);
   assert_newest_at_bottom (&f, next - 1);
   g_assert_true (pi_message_list_get_following (f.list));
@@ -222,7 +223,7 @@ test_scroll_up_and_back (void)
   GtkAdjustment *adj;
   guint64 top;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   adj = pi_message_list_get_vadjustment (f.list);
 
   append_range (&f, 0, 2000);
@@ -325,7 +326,7 @@ wheel_up (guint       notches,
   guint appended = 2000;
   double bottom, target;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   adj = pi_message_list_get_vadjustment (f.list);
   scroll = capture_scroll_controller (&f);
 
@@ -389,7 +390,7 @@ test_resume_and_filter_return (void)
   Fixture f = { 0 };
   GtkAdjustment *adj;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   adj = pi_message_list_get_vadjustment (f.list);
 
   append_range (&f, 0, 1000);
@@ -457,7 +458,7 @@ test_pill_clear_of_selection (void)
   graphene_rect_t pill_box, row_box, view_box;
   double bottom;
 
-  fixture_setup (&f, 5000, 900, 500);
+  fixture_setup (&f, 5000, 1100, 500);
   selection = gtk_column_view_get_model (pi_message_list_get_column_view (f.list));
   pill = pi_message_list_get_new_messages_button (f.list);
 
@@ -515,6 +516,81 @@ test_pill_clear_of_selection (void)
   fixture_teardown (&f);
 }
 
+/* The rows' viewport in the window: the part of the table under its
+ * header where rows are drawn. */
+static void
+rows_viewport_bounds (Fixture         *f,
+                      graphene_rect_t *bounds)
+{
+  GtkWidget *list_view = pi_test_find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f->list)),
+                                                  GTK_TYPE_LIST_VIEW);
+
+  g_assert_true (gtk_widget_compute_bounds (list_view, GTK_WIDGET (f->window), bounds));
+}
+
+/* Issue 12: a message picked among the filter's results, far up, stays
+ * selected and in sight when the filter closes (Escape), among all the
+ * messages again; the view does not jump to the newest rows. */
+static void
+test_filter_close_keeps_selection (void)
+{
+  Fixture f = { 0 };
+  GtkSingleSelection *selection;
+  GtkWidget *entry;
+  GtkAdjustment *adj;
+  PiMessage *picked;
+  graphene_rect_t row_box, view_box;
+
+  fixture_setup (&f, 5000, 1100, 500);
+  selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (pi_message_list_get_column_view (f.list)));
+  adj = pi_message_list_get_vadjustment (f.list);
+  entry = pi_test_find_descendant (GTK_WIDGET (f.list), GTK_TYPE_SEARCH_ENTRY);
+
+  append_range (&f, 0, 1000);
+  wait_for_paints (&f, 3);
+  assert_newest_at_bottom (&f, 999);
+
+  /* Filtered, up to the first result, and picked. */
+  pi_message_list_set_filter_text (f.list, "task-completed");
+  wait_for_paints (&f, 3);
+  g_assert_true (pi_message_list_get_search_mode (f.list));
+  g_assert_cmpuint (pi_message_list_get_n_shown (f.list), <, 1000);
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (&f, 2);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  wait_for_paints (&f, 2);
+  picked = pi_message_list_get_selected_message (f.list);
+  g_assert_nonnull (picked);
+  g_assert_cmpuint (pi_message_get_sequence (picked), <, 30);
+
+  /* Escape in the search entry closes the filter. */
+  g_signal_emit_by_name (entry, "stop-search");
+  wait_for_paints (&f, 20);
+  g_assert_false (pi_message_list_get_search_mode (f.list));
+  g_assert_cmpuint (pi_message_list_get_n_shown (f.list), ==, 1000);
+
+  /* Still selected, and drawn whole where the rows are seen. */
+  g_assert_true (pi_message_list_get_selected_message (f.list) == picked);
+  g_assert_true (gtk_single_selection_get_selected_item (selection) == (gpointer) picked);
+  g_assert_true (selected_row_bounds (&f, &row_box));
+  rows_viewport_bounds (&f, &view_box);
+  g_test_message ("selected row y %.0f-%.0f, rows' viewport y %.0f-%.0f",
+                  row_box.origin.y, row_box.origin.y + row_box.size.height,
+                  view_box.origin.y, view_box.origin.y + view_box.size.height);
+  g_assert_true (graphene_rect_contains_rect (&view_box, &row_box));
+  g_assert_false (pi_message_list_get_following (f.list));
+  /* The way back to the newest rows is offered. */
+  g_assert_true (pi_message_list_get_new_messages_shown (f.list));
+
+  /* Messages keep coming: the row stays where the user sees it. */
+  append_range (&f, 1000, 20);
+  wait_for_paints (&f, 10);
+  g_assert_true (selected_row_bounds (&f, &row_box));
+  g_assert_true (graphene_rect_contains_rect (&view_box, &row_box));
+
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -527,6 +603,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-follow/wheel-once-then-pill", test_wheel_once_then_pill);
   g_test_add_func ("/pi/message-follow/resume-and-filter", test_resume_and_filter_return);
   g_test_add_func ("/pi/message-follow/pill-clear-of-selection", test_pill_clear_of_selection);
+  g_test_add_func ("/pi/message-follow/filter-close-keeps-selection", test_filter_close_keeps_selection);
 
   return g_test_run ();
 }

@@ -9,6 +9,8 @@
 
 #define G_LOG_DOMAIN "pi-message-cells"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "pi-catalog.h"
@@ -197,6 +199,29 @@ set_css_class (GtkWidget  *cell,
     gtk_widget_add_css_class (cell, css_class);
 }
 
+/* The routing key as the column draws it: without a constant first word
+ * the catalog knows (every Taskcluster key starts "primary."), which would
+ * cost some 70 px of the column people read and tell nothing. The tooltip,
+ * the details, copying and the filter have the whole key. */
+static const char *
+skip_constant_word (PiMessage  *message,
+                    const char *routing_key)
+{
+  const PiCatalogExchange *exchange;
+  const char *constant;
+  size_t len;
+
+  exchange = pi_catalog_lookup (pi_catalog_get_default (), pi_message_get_exchange (message));
+  if (exchange == NULL || exchange->n_words < 2 || (constant = exchange->words[0].constant) == NULL)
+    return routing_key;
+
+  len = strlen (constant);
+  if (strncmp (routing_key, constant, len) == 0 && routing_key[len] == '.' && routing_key[len + 1] != '\0')
+    return routing_key + len + 1;
+
+  return routing_key;
+}
+
 static void
 update_routing_key (GtkWidget   *cell,
                     GtkListItem *list_item,
@@ -224,10 +249,13 @@ update_routing_key (GtkWidget   *cell,
       text = _("Payload only (no exchange or routing key)");
       break;
 
+    case PI_MESSAGE_KIND_DECODED:
+      text = skip_constant_word (message, pi_message_get_routing_key (message));
+      break;
+
     case PI_MESSAGE_KIND_GAP:
     case PI_MESSAGE_KIND_DROPPED:
     case PI_MESSAGE_KIND_SWITCH:
-    case PI_MESSAGE_KIND_DECODED:
     default:
       text = pi_message_get_routing_key (message);
       break;
@@ -331,6 +359,28 @@ query_routes_tooltip (GtkWidget   *label,
   return TRUE;
 }
 
+/* The whole key, the constant word the cell leaves out included. */
+static gboolean
+query_routing_key_tooltip (GtkWidget   *label,
+                           int          x,
+                           int          y,
+                           gboolean     keyboard_mode,
+                           GtkTooltip  *tooltip,
+                           GtkListItem *list_item)
+{
+  PiMessage *message = pi_message_cells_get_message (gtk_list_item_get_item (list_item));
+  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (label));
+
+  if (message != NULL && pi_message_get_kind (message) == PI_MESSAGE_KIND_DECODED)
+    text = pi_message_get_routing_key (message);
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static gboolean
 query_text_tooltip (GtkWidget   *label,
                     int          x,
@@ -424,7 +474,7 @@ setup_routing_key_cell (GtkSignalListItemFactory *factory,
   /* The column people read: a key's words line up in a fixed-width font. */
   gtk_widget_add_css_class (label, "monospace");
   gtk_widget_set_has_tooltip (label, TRUE);
-  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_text_tooltip), list_item);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_routing_key_tooltip), list_item);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "pi-application.h"
+#include "pi-binding.h"
 #include "pi-catalog.h"
 #include "pi-message-cells.h"
 #include "pi-message-list-private.h"
@@ -21,16 +22,20 @@
  * Every column header has the same menu of columns to show or hide, one
  * stateful action "columns.<id>" each: the columns of the template, and a
  * column for each routing-key word of the catalog (taskId, workerType, …)
- * so that a glance answers "which worker type?". The choice is the
+ * so that a glance answers "which worker type?"; the words of the
+ * exchanges bound to first. A right click is not discoverable: the same
+ * menu is the "columns-menu" property, for a button where people look
+ * (the window's header bar). The choice is the
  * GSettings key visible-columns, shared by every window. The routing key
  * is always shown: it is the column people read.
  *
  * The routing key takes the room at every width. Where the table is not
  * wide (the "medium" property, set by a breakpoint of the template: a
- * window of about 800 px, or the details pane open beside the list), the
- * number and the routes give it theirs and the exchange narrows (ellipsized,
- * its tooltip says it whole); narrow (the "compact" property: a phone) the
- * time and the redelivered icon go too. These are defaults of the layout, not the user's choice:
+ * window of 800 to 1024 px, or the sidebar or the details pane beside the
+ * list), the number and the routes give it theirs and the exchange narrows
+ * (ellipsized, its tooltip says it whole); narrow (the "compact" property:
+ * a phone) the time and the redelivered icon go too. The cells leave out
+ * the constant first word of the keys (pi-message-cells.c). These are defaults of the layout, not the user's choice:
  * the header menu shows what is shown, and showing a column from it shows
  * it in that layout as well (for as long as the list lives).
  */
@@ -220,30 +225,34 @@ add_column_action (PiMessageList *self,
   g_action_map_add_action (G_ACTION_MAP (self->column_actions), G_ACTION (action));
 }
 
+/* Adds the words of @exchange that @names lacks, in the exchange's order;
+ * not the constant words ("primary") nor the ones kept for later
+ * ("reserved"). */
 static void
-add_word_columns (PiMessageList *self,
-                  GMenu         *words_menu)
+add_exchange_words (const PiCatalogExchange *exchange,
+                    GPtrArray               *names)
+{
+  for (guint j = 0; j < exchange->n_words; j++)
+    {
+      const PiCatalogWord *word = &exchange->words[j];
+
+      if (word->constant != NULL || g_strcmp0 (word->name, "reserved") == 0)
+        continue;
+      if (!g_ptr_array_find_with_equal_func (names, word->name, g_str_equal, NULL))
+        g_ptr_array_add (names, (gpointer) word->name);
+    }
+}
+
+static void
+add_word_columns (PiMessageList *self)
 {
   PiCatalog *catalog = pi_catalog_get_default ();
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
   guint position;
 
-  /* Every word the catalog names, once, in the catalog's order; not the
-   * constant words ("primary") nor the ones kept for later ("reserved"). */
+  /* Every word the catalog names, once, in the catalog's order. */
   for (guint i = 0; i < pi_catalog_get_n_exchanges (catalog); i++)
-    {
-      const PiCatalogExchange *exchange = pi_catalog_get_exchange (catalog, i);
-
-      for (guint j = 0; j < exchange->n_words; j++)
-        {
-          const PiCatalogWord *word = &exchange->words[j];
-
-          if (word->constant != NULL || g_strcmp0 (word->name, "reserved") == 0)
-            continue;
-          if (!g_ptr_array_find_with_equal_func (names, word->name, g_str_equal, NULL))
-            g_ptr_array_add (names, (gpointer) word->name);
-        }
-    }
+    add_exchange_words (pi_catalog_get_exchange (catalog, i), names);
 
   /* After the routing key, whose parts they are. */
   position = 4;
@@ -252,7 +261,6 @@ add_word_columns (PiMessageList *self,
     {
       const char *name = g_ptr_array_index (names, i);
       g_autofree char *id = g_strconcat (WORD_PREFIX, name, NULL);
-      g_autofree char *detailed = g_strconcat ("columns.", id, NULL);
       g_autoptr(GtkColumnViewColumn) column = NULL;
 
       column = gtk_column_view_column_new (name, pi_message_cells_new_word_factory (name));
@@ -264,8 +272,92 @@ add_word_columns (PiMessageList *self,
       g_ptr_array_add (self->word_columns, g_object_ref (column));
 
       add_column_action (self, id);
-      g_menu_append (words_menu, name, detailed);
     }
+}
+
+static void
+append_word_item (GMenu      *menu,
+                  const char *name)
+{
+  g_autofree char *detailed = g_strconcat ("columns." WORD_PREFIX, name, NULL);
+
+  g_menu_append (menu, name, detailed);
+}
+
+/* The menu's routing-key words: those of the exchanges the user is bound
+ * to first, in a section of their own (what "which worker type?" needs is
+ * one click away), and every other word of the catalog in a submenu. With
+ * no binding to an exchange the catalog knows, all of them are in the
+ * submenu. The menu is changed in place: the header menus and the Columns
+ * button share it. */
+static void
+update_words_menu (PiMessageList *self)
+{
+  PiCatalog *catalog = pi_catalog_get_default ();
+  g_autoptr(GPtrArray) bound = g_ptr_array_new ();
+  g_autoptr(GMenu) bound_section = g_menu_new ();
+  g_autoptr(GMenu) others = g_menu_new ();
+  guint n = self->bindings ? g_list_model_get_n_items (self->bindings) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PiBinding) binding = g_list_model_get_item (self->bindings, i);
+      const PiCatalogExchange *exchange = pi_catalog_lookup (catalog, pi_binding_get_exchange (binding));
+
+      if (exchange != NULL)
+        add_exchange_words (exchange, bound);
+    }
+
+  for (guint i = 0; i < self->word_columns->len; i++)
+    {
+      const char *name = gtk_column_view_column_get_title (g_ptr_array_index (self->word_columns, i));
+
+      if (!g_ptr_array_find_with_equal_func (bound, name, g_str_equal, NULL))
+        append_word_item (others, name);
+    }
+  for (guint i = 0; i < bound->len; i++)
+    append_word_item (bound_section, g_ptr_array_index (bound, i));
+
+  /* Item 0 is the section of the table's own columns. */
+  while (g_menu_model_get_n_items (G_MENU_MODEL (self->columns_menu)) > 1)
+    g_menu_remove (self->columns_menu, 1);
+
+  if (bound->len > 0)
+    {
+      g_menu_append_section (self->columns_menu, _("Routing Key Words"), G_MENU_MODEL (bound_section));
+      if (g_menu_model_get_n_items (G_MENU_MODEL (others)) > 0)
+        g_menu_append_submenu (self->columns_menu, _("Other Routing Key Words"), G_MENU_MODEL (others));
+    }
+  else if (g_menu_model_get_n_items (G_MENU_MODEL (others)) > 0)
+    g_menu_append_submenu (self->columns_menu, _("Routing Key Words"), G_MENU_MODEL (others));
+}
+
+static void
+on_bindings_changed (PiMessageList *self,
+                     guint          position,
+                     guint          removed,
+                     guint          added,
+                     GListModel    *bindings)
+{
+  update_words_menu (self);
+}
+
+void
+_pi_message_list_set_bindings (PiMessageList *self,
+                               GListModel    *bindings)
+{
+  if (self->bindings == bindings)
+    return;
+
+  if (self->bindings != NULL)
+    g_signal_handlers_disconnect_by_func (self->bindings, on_bindings_changed, self);
+  g_set_object (&self->bindings, bindings);
+  if (bindings != NULL)
+    g_signal_connect_object (bindings, "items-changed",
+                             G_CALLBACK (on_bindings_changed), self,
+                             G_CONNECT_SWAPPED);
+
+  update_words_menu (self);
 }
 
 void
@@ -273,12 +365,11 @@ _pi_message_list_columns_init (PiMessageList *self)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GMenu) menu = g_menu_new ();
   g_autoptr(GMenu) section = g_menu_new ();
-  g_autoptr(GMenu) words_menu = g_menu_new ();
   GListModel *columns;
 
   self->column_actions = g_simple_action_group_new ();
+  self->columns_menu = g_menu_new ();
   self->word_columns = g_ptr_array_new_with_free_func (g_object_unref);
   self->shown_anyway = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->exchange_width = EXCHANGE_WIDTH_WIDE;
@@ -295,9 +386,9 @@ _pi_message_list_columns_init (PiMessageList *self)
       g_menu_append (section, _(fixed_columns[i].label), detailed);
     }
 
-  g_menu_append_section (menu, _("Columns"), G_MENU_MODEL (section));
-  add_word_columns (self, words_menu);
-  g_menu_append_submenu (menu, _("Routing Key Words"), G_MENU_MODEL (words_menu));
+  g_menu_append_section (self->columns_menu, _("Columns"), G_MENU_MODEL (section));
+  add_word_columns (self);
+  update_words_menu (self);
 
   gtk_widget_insert_action_group (GTK_WIDGET (self), "columns", G_ACTION_GROUP (self->column_actions));
 
@@ -306,7 +397,7 @@ _pi_message_list_columns_init (PiMessageList *self)
     {
       g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
 
-      gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (menu));
+      gtk_column_view_column_set_header_menu (column, G_MENU_MODEL (self->columns_menu));
     }
 
   /* Tests and the benchmark may run without the schema installed. */
@@ -339,8 +430,12 @@ _pi_message_list_columns_dispose (PiMessageList *self)
       g_strfreev (names);
     }
 
+  if (self->bindings != NULL)
+    g_signal_handlers_disconnect_by_func (self->bindings, on_bindings_changed, self);
+  g_clear_object (&self->bindings);
   g_clear_object (&self->settings);
   g_clear_object (&self->column_actions);
+  g_clear_object (&self->columns_menu);
   g_clear_pointer (&self->word_columns, g_ptr_array_unref);
   g_clear_pointer (&self->visible_columns, g_strfreev);
   g_clear_pointer (&self->shown_anyway, g_hash_table_unref);

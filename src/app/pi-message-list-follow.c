@@ -30,7 +30,8 @@
  * the view's size) and the next paint the column view moves the value
  * while it lays the rows out again, and that is not the user. Reaching the
  * bottom again (or the pill "N new messages", or Resume, or closing the
- * filter) follows again.
+ * filter with no row selected) follows again. Closing the filter with a
+ * row selected brings that row into sight instead.
  *
  * The pill sits in a strip under the rows (pi-message-list.ui), so it
  * never covers a row. The strip takes its height from the bottom of the
@@ -68,18 +69,26 @@ scroll_to_newest (PiMessageList *self)
   self->snapping--;
 }
 
-/* The selected row's place in the scrolled window, if it is laid out. */
-static gboolean
-get_selected_row_bounds (PiMessageList   *self,
-                         graphene_rect_t *bounds)
+/* The column view's rows, under its header. */
+static GtkWidget *
+get_list_view (PiMessageList *self)
 {
-  GtkWidget *list_view = NULL;
-
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
-       child != NULL && list_view == NULL;
+       child != NULL;
        child = gtk_widget_get_next_sibling (child))
     if (GTK_IS_LIST_VIEW (child))
-      list_view = child;
+      return child;
+
+  return NULL;
+}
+
+/* The selected row's place relative to @target, if it is laid out. */
+static gboolean
+get_selected_row_bounds_in (PiMessageList   *self,
+                            GtkWidget       *target,
+                            graphene_rect_t *bounds)
+{
+  GtkWidget *list_view = get_list_view (self);
 
   if (list_view == NULL || self->selected == NULL)
     return FALSE;
@@ -90,10 +99,18 @@ get_selected_row_bounds (PiMessageList   *self,
     {
       if (gtk_widget_get_child_visible (row) && gtk_widget_get_mapped (row) &&
           (gtk_widget_get_state_flags (row) & GTK_STATE_FLAG_SELECTED) != 0)
-        return gtk_widget_compute_bounds (row, GTK_WIDGET (self->scroller), bounds);
+        return gtk_widget_compute_bounds (row, target ? target : list_view, bounds);
     }
 
   return FALSE;
+}
+
+/* The selected row's place in the scrolled window, if it is laid out. */
+static gboolean
+get_selected_row_bounds (PiMessageList   *self,
+                         graphene_rect_t *bounds)
+{
+  return get_selected_row_bounds_in (self, GTK_WIDGET (self->scroller), bounds);
 }
 
 /* Whether the selected row is in sight (before the strip took its part of
@@ -190,6 +207,73 @@ update_pill (PiMessageList *self)
     }
 }
 
+/* Bringing the selected row into sight (closing the filter): the list
+ * view is asked to scroll to it, and asked again at each layout until the
+ * row is drawn whole inside the rows' viewport and the pill's strip has
+ * its height (it takes its room off the bottom while it slides in), for
+ * at most this many frames. */
+#define REVEAL_FRAMES 30
+
+static void
+scroll_to_selected (PiMessageList *self)
+{
+  guint position = gtk_single_selection_get_selected (self->selection);
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+
+  self->layout_pending = TRUE;
+  self->snapping++;
+  gtk_column_view_scroll_to (self->column_view, position, NULL, GTK_LIST_SCROLL_FOCUS, NULL);
+  self->snapping--;
+}
+
+static void
+reveal_selected_step (PiMessageList *self)
+{
+  GtkWidget *list_view = get_list_view (self);
+  graphene_rect_t bounds;
+  gboolean in_sight;
+  gboolean settled;
+
+  if (self->following || list_view == NULL ||
+      gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+    {
+      self->revealing_selected = 0;
+      return;
+    }
+
+  in_sight = get_selected_row_bounds_in (self, list_view, &bounds) &&
+             bounds.origin.y >= -0.5 &&
+             bounds.origin.y + bounds.size.height <= gtk_widget_get_height (list_view) + 0.5;
+  settled = gtk_revealer_get_child_revealed (self->new_revealer) ==
+            gtk_revealer_get_reveal_child (self->new_revealer);
+
+  if (!in_sight)
+    scroll_to_selected (self);
+
+  if (in_sight && settled)
+    self->revealing_selected = 0;
+  else
+    self->revealing_selected--;
+}
+
+void
+_pi_message_list_reveal_selected (PiMessageList *self)
+{
+  if (gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION)
+    return;
+
+  /* Where the user looks now: not the newest rows. */
+  _pi_message_list_set_following (self, FALSE);
+
+  /* The pill's strip must not hold the rows where they were. */
+  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+
+  self->revealing_selected = REVEAL_FRAMES;
+  scroll_to_selected (self);
+}
+
 void
 _pi_message_list_set_following (PiMessageList *self,
                                 gboolean       following)
@@ -273,6 +357,14 @@ _pi_message_list_layout (PiMessageList *self,
   if (self->keep_top || self->keep_selected_in_view)
     hold_rows (self, gdk_frame_clock_get_frame_counter (frame_clock));
 
+  /* Once a frame, as hold_rows: a scroll asked for in every layout pass
+   * of one frame makes GDK give up laying the window out. */
+  if (self->revealing_selected > 0 && gdk_frame_clock_get_frame_counter (frame_clock) != self->revealed_in_frame)
+    {
+      self->revealed_in_frame = gdk_frame_clock_get_frame_counter (frame_clock);
+      reveal_selected_step (self);
+    }
+
   if (!self->layout_pending)
     return;
 
@@ -327,6 +419,7 @@ static void
 release_rows (PiMessageList *self)
 {
   self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+  self->revealing_selected = 0;
 }
 
 static gboolean
@@ -354,6 +447,7 @@ on_key_pressed (PiMessageList         *self,
                 GtkEventControllerKey *controller)
 {
   self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+  self->revealing_selected = 0;
 
   switch (keyval)
     {
@@ -383,6 +477,7 @@ on_scrollbar_pressed (PiMessageList   *self,
 {
   self->scrollbar_held = TRUE;
   self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
+  self->revealing_selected = 0;
   if (self->following)
     _pi_message_list_set_following (self, FALSE);
 }
@@ -411,7 +506,7 @@ _pi_message_list_follow_init (PiMessageList *self)
   GtkEventController *controller;
   GtkGesture *gesture;
 
-  self->held_in_frame = -1;
+  self->held_in_frame = self->revealed_in_frame = -1;
   g_signal_connect_object (self->filter_model, "items-changed",
                            G_CALLBACK (on_filter_items_changed), self,
                            G_CONNECT_SWAPPED);

@@ -44,7 +44,9 @@ struct _PiMessageList
   char               *needle;         /* filter_text casefolded, NULL when empty */
   GSettings          *settings;       /* NULL when the schema is not installed */
   GSimpleActionGroup *column_actions;
+  GMenu              *columns_menu;   /* the header menu and the Columns button's */
   GPtrArray          *word_columns;   /* GtkColumnViewColumn, one per routing-key word */
+  GListModel         *bindings;       /* PiBinding: their exchanges' words come first */
   char              **visible_columns;
   GHashTable         *shown_anyway;   /* ids the user showed where the layout hides them */
   int                 exchange_width; /* as the layout set it */
@@ -60,6 +62,7 @@ struct _PiMessageList
   guint               snapping;
   guint               refiltering;
   guint               retries;
+  guint               revealing_selected; /* frames left to bring the selected row into sight */
   guint               follow : 1;
   guint               following : 1;
   guint               layout_pending : 1;
@@ -72,6 +75,7 @@ struct _PiMessageList
   guint               keep_top : 1;
   guint               selected_unchecked : 1;
   gint64              held_in_frame;  /* the frame in which hold_rows last moved the view */
+  gint64              revealed_in_frame; /* the frame of the last step bringing the selection into sight */
   double              top_value;      /* the view's place while the pill's strip moves */
   double              selected_bottom; /* the selected row's bottom edge, in the view's scroll units */
 };
@@ -84,6 +88,7 @@ void _pi_message_list_set_selected          (PiMessageList      *self,
 void _pi_message_list_follow_init           (PiMessageList      *self);
 void _pi_message_list_set_following         (PiMessageList      *self,
                                              gboolean            following);
+void _pi_message_list_reveal_selected       (PiMessageList      *self);
 void _pi_message_list_layout                (PiMessageList      *self,
                                              GdkFrameClock      *frame_clock);
 void _pi_message_list_after_paint           (PiMessageList      *self,
@@ -99,5 +104,7 @@ void _pi_message_list_set_compact           (PiMessageList      *self,
                                              gboolean            compact);
 void _pi_message_list_set_medium            (PiMessageList      *self,
                                              gboolean            medium);
+void _pi_message_list_set_bindings          (PiMessageList      *self,
+                                             GListModel         *bindings);
 
 G_END_DECLS

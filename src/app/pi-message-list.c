@@ -36,6 +36,7 @@ enum {
   PROP_SEARCH_MODE,
   PROP_COMPACT,
   PROP_MEDIUM,
+  PROP_COLUMNS_MENU,
   N_PROPS
 };
 
@@ -221,6 +222,10 @@ pi_message_list_get_property (GObject    *object,
       g_value_set_boolean (value, self->medium);
       break;
 
+    case PROP_COLUMNS_MENU:
+      g_value_set_object (value, self->columns_menu);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -309,6 +314,11 @@ pi_message_list_class_init (PiMessageListClass *klass)
   properties[PROP_MEDIUM] =
     g_param_spec_boolean ("medium", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* The columns to show, for a button of the window (the header menu). */
+  properties[PROP_COLUMNS_MENU] =
+    g_param_spec_object ("columns-menu", NULL, NULL,
+                         G_TYPE_MENU_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -541,12 +551,16 @@ pi_message_list_set_search_mode (PiMessageList *self,
 
   self->search_mode = search_mode;
 
-  /* Closing the search bar drops its filter, as GNOME apps do, and
-   * returns to the newest rows. */
+  /* Closing the search bar drops its filter, as GNOME apps do. The
+   * message the user picked among the results stays selected and in
+   * sight, among all the others now; with none picked, the list returns
+   * to the newest rows. */
   if (!search_mode)
     {
       pi_message_list_set_filter_text (self, NULL);
-      if (self->follow)
+      if (self->selected != NULL)
+        _pi_message_list_reveal_selected (self);
+      else if (self->follow)
         pi_message_list_follow (self);
     }
 
@@ -598,6 +612,38 @@ pi_message_list_start_search (PiMessageList *self)
 
   pi_message_list_set_search_mode (self, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/**
+ * pi_message_list_set_bindings:
+ * @self: a #PiMessageList
+ * @bindings: (nullable): a #GListModel of #PiBinding
+ *
+ * The routing-key words of the exchanges in @bindings come first in the
+ * columns menu, as @bindings change.
+ */
+void
+pi_message_list_set_bindings (PiMessageList *self,
+                              GListModel    *bindings)
+{
+  g_return_if_fail (PI_IS_MESSAGE_LIST (self));
+  g_return_if_fail (bindings == NULL || G_IS_LIST_MODEL (bindings));
+
+  _pi_message_list_set_bindings (self, bindings);
+}
+
+/**
+ * pi_message_list_get_columns_menu:
+ *
+ * Returns: (transfer none): the menu of the columns to show (its actions
+ *   are pi_message_list_get_column_actions(), "columns.<id>")
+ */
+GMenuModel *
+pi_message_list_get_columns_menu (PiMessageList *self)
+{
+  g_return_val_if_fail (PI_IS_MESSAGE_LIST (self), NULL);
+
+  return G_MENU_MODEL (self->columns_menu);
 }
 
 /**

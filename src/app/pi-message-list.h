@@ -37,6 +37,9 @@ void            pi_message_list_append               (PiMessageList *self,
                                                       GPtrArray     *batch);
 void            pi_message_list_start_search         (PiMessageList *self);
 void            pi_message_list_follow               (PiMessageList *self);
+void            pi_message_list_set_bindings         (PiMessageList *self,
+                                                      GListModel    *bindings);
+GMenuModel     *pi_message_list_get_columns_menu     (PiMessageList *self);
 
 /* For tests and the benchmark: the parts a user looks at. */
 GtkColumnView  *pi_message_list_get_column_view      (PiMessageList *self);

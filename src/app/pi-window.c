@@ -249,6 +249,10 @@ setup_views (PiWindow *self)
 
   pi_capture_saver_attach (self->saver, G_ACTION_MAP (self), self->message_list,
                            dup_capture_info, self);
+
+  /* The bound exchanges' routing-key words come first in the columns menu. */
+  pi_message_list_set_bindings (self->message_list,
+                                pi_bindings_sidebar_get_model (self->bindings_sidebar));
 }
 
 
