@@ -23,6 +23,7 @@ struct _PiWsTestServer
   guint           n_subscribes;
   GPtrArray      *connections;
   char           *last_host;      /* the Host header of the last upgrade */
+  char           *last_init;      /* the last connection_init frame, as sent */
   GHashTable     *requests;       /* path -> requests for it, upgraded or not */
 };
 
@@ -98,6 +99,8 @@ on_message (SoupWebsocketConnection *ws,
 
   if (strcmp (frame_type, "connection_init") == 0)
     {
+      g_free (self->last_init);
+      self->last_init = g_strndup (text, len);
       if (self->script.no_ack)
         return;
       if (self->script.refuse_code != 0)
@@ -299,6 +302,13 @@ pi_ws_test_server_get_last_host (PiWsTestServer *self)
   return self->last_host;
 }
 
+/* The last connection_init frame a client sent, where credentials go. */
+const char *
+pi_ws_test_server_get_last_init (PiWsTestServer *self)
+{
+  return self->last_init;
+}
+
 /* Requests for @path the server read, whatever it answered. */
 guint
 pi_ws_test_server_get_n_requests (PiWsTestServer *self,
@@ -336,6 +346,7 @@ pi_ws_test_server_free (PiWsTestServer *self)
   g_signal_handlers_disconnect_by_data (self->server, self);
   soup_server_disconnect (self->server);
   g_object_unref (self->server);
+  g_free (self->last_init);
   g_free (self->last_host);
   g_hash_table_unref (self->requests);
   g_free (self);

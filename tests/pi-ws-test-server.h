@@ -44,6 +44,7 @@ guint           pi_ws_test_server_get_n_connections (PiWsTestServer       *self)
 guint           pi_ws_test_server_get_n_subscribes  (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_open        (PiWsTestServer       *self);
 const char     *pi_ws_test_server_get_last_host     (PiWsTestServer       *self);
+const char     *pi_ws_test_server_get_last_init     (PiWsTestServer       *self);
 guint           pi_ws_test_server_get_n_requests    (PiWsTestServer       *self,
                                                      const char           *path);
 guint16         pi_ws_test_server_get_port          (PiWsTestServer       *self);

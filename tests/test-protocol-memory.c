@@ -173,6 +173,29 @@ listen_once (const char *state_home,
   listen_wait (process, N_MESSAGES, &run);
 }
 
+/* The Authorization of the last connection_init @server got, after
+ * checking that it carries the run's access token (base64 of JSON). */
+static char *
+sent_authorization (PiWsTestServer *server)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *payload;
+  const char *authorization;
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *credentials = NULL;
+  gsize len;
+
+  g_assert_nonnull (pi_ws_test_server_get_last_init (server));
+  g_assert_true (json_parser_load_from_data (parser, pi_ws_test_server_get_last_init (server), -1, NULL));
+  payload = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "payload");
+  authorization = json_object_get_string_member_with_default (payload, "Authorization", "");
+  g_assert_true (g_str_has_prefix (authorization, "Bearer "));
+  decoded = g_base64_decode (authorization + strlen ("Bearer "), &len);
+  credentials = g_strndup ((const char *) decoded, len);
+  g_assert_nonnull (strstr (credentials, TOKEN));
+  return g_strdup (authorization);
+}
+
 /* A GraphQL-only deployment: the second run goes straight to /subscription. */
 static void
 test_graphql_remembered (Fixture       *fixture,
@@ -183,17 +206,21 @@ test_graphql_remembered (Fixture       *fixture,
   g_autofree char *url = pi_ws_test_server_get_url (server);
   g_autofree char *path = memory_file (fixture);
   g_autofree char *contents = NULL;
+  g_autofree char *authorization = NULL;
 
   listen_once (fixture->state_home, url);
   g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
   g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription"), ==, 1);
 
-  /* The root URL and the protocol; nothing of the credentials. */
+  /* The root URL and the protocol; nothing of the credentials, which
+   * the run did hold and send. */
+  authorization = sent_authorization (server);
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, url));
   g_assert_nonnull (strstr (contents, "graphql"));
   g_assert_null (strstr (contents, TOKEN));
   g_assert_null (strstr (contents, "test/client"));
+  g_assert_null (strstr (contents, authorization));
 
   listen_once (fixture->state_home, url);
   g_assert_cmpuint (pi_ws_test_server_get_n_requests (server, "/subscription/raw"), ==, 1);
