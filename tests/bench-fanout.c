@@ -29,7 +29,7 @@
  *                [--readers N] [--rcvbuf KIB]
  *   bench-fanout --search [--rate R] [--step R] [--max-rate R] [--p99-limit MS] ...
  *   bench-fanout --targets --amqp URL [--embedded-rate R] [--target-duration S] [--rate R] [--step R] ...
- *                [--broker-alone S]
+ *                [--broker-alone S] [--broker-bare S]
  *   bench-fanout --idle N [--server PATH] [--amqp URL]
  *
  * --search steps the rate up from --rate by --step, each step --duration
@@ -54,8 +54,12 @@
  * the same traffic for --broker-alone seconds (--target-duration) with
  * nothing bound: what taking the publishes alone costs the broker, which
  * no design of pulse-events can save, apart from what our shared queue
- * adds. tests/bench-fanout.sh starts a private RabbitMQ node and runs
- * this.
+ * adds. Then for --broker-bare seconds (--target-duration) it publishes the
+ * same again to one bare consumer of this program's own: one queue bound
+ * to `#` on each exchange, consumed without acks, as pulse-events' shared
+ * queue is. That is the least any server taking every message from the
+ * broker costs it; what pulse-events costs beyond it is ours to save.
+ * tests/bench-fanout.sh starts a private RabbitMQ node and runs this.
  *
  * --rcvbuf KIB sets the firehose clients' socket receive buffers (default:
  * the kernel's autotuning); a larger one lets a client the machine did not
@@ -186,7 +190,8 @@ static struct
   int         rcvbuf_kib;
   double      target_duration;
   double      alone_duration;
-} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, -1 };
+  double      bare_duration;
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, -1, -1 };
 
 /* The session under way: which broker, its server and clients. */
 static const char *session_amqp;   /* NULL: the embedded exchange */
@@ -202,6 +207,7 @@ static gint        readers_stop;
 static guint64    *published_per_group;
 static guint64     published_total;
 static double      broker_alone_share = -1;  /* the broker's share of a core with nothing bound */
+static double      broker_bare_share = -1;   /* ...with one bare consumer of every message */
 
 /* --- server process ------------------------------------------------------------ */
 
@@ -895,6 +901,30 @@ publisher_connect_http (Publisher *publisher)
   setsockopt (publisher->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/* A connection to the session's broker with channel 1 open. */
+static amqp_connection_state_t
+amqp_open (const char *amqp_url)
+{
+  struct amqp_connection_info info;
+  g_autofree char *url = g_strdup (amqp_url);
+  amqp_connection_state_t conn;
+  amqp_socket_t *socket;
+  amqp_rpc_reply_t reply;
+
+  if (amqp_parse_url (url, &info) != AMQP_STATUS_OK)
+    g_error ("Bad AMQP URL");
+  conn = amqp_new_connection ();
+  socket = amqp_tcp_socket_new (conn);
+  if (amqp_socket_open (socket, info.host, info.port) != AMQP_STATUS_OK)
+    g_error ("Cannot reach the broker");
+  reply = amqp_login (conn, info.vhost[0] ? info.vhost : "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
+                      info.user, info.password);
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+    g_error ("AMQP login failed");
+  amqp_channel_open (conn, 1);
+  return conn;
+}
+
 static void
 publisher_connect (Publisher *publisher)
 {
@@ -905,22 +935,7 @@ publisher_connect (Publisher *publisher)
 
   if (session_amqp != NULL)
     {
-      struct amqp_connection_info info;
-      g_autofree char *url = g_strdup (session_amqp);
-      amqp_socket_t *socket;
-      amqp_rpc_reply_t reply;
-
-      if (amqp_parse_url (url, &info) != AMQP_STATUS_OK)
-        g_error ("Bad AMQP URL");
-      publisher->amqp = amqp_new_connection ();
-      socket = amqp_tcp_socket_new (publisher->amqp);
-      if (amqp_socket_open (socket, info.host, info.port) != AMQP_STATUS_OK)
-        g_error ("Cannot reach the broker");
-      reply = amqp_login (publisher->amqp, info.vhost[0] ? info.vhost : "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
-                          info.user, info.password);
-      if (reply.reply_type != AMQP_RESPONSE_NORMAL)
-        g_error ("AMQP login failed");
-      amqp_channel_open (publisher->amqp, 1);
+      publisher->amqp = amqp_open (session_amqp);
       for (guint i = 0; i < G_N_ELEMENTS (exchanges); i++)
         amqp_exchange_declare (publisher->amqp, 1, amqp_cstring_bytes (exchanges[i]),
                                amqp_cstring_bytes ("topic"), 0, 0, 0, 0, amqp_empty_table);
@@ -1350,16 +1365,13 @@ broker_name (void)
 
 /* Starts pulse-events on @amqp_url (NULL: the embedded exchange), connects
  * the clients and waits for every one's `ready`. */
-/* The broker's cost of taking the publishes alone: the same traffic at the
- * same rate before any client connects, so that nothing is bound to the
- * exchanges and the broker drops every message as it routes it. Whatever
- * pulse-events does, a broker that takes these publishes pays this; what
- * a step costs the broker beyond it is the shared queue's routing and
- * delivery. */
-static void
-measure_broker_alone (Publisher *publisher,
-                      double     rate,
-                      double     duration)
+/* The broker's share of a core while @publisher publishes at @rate for
+ * @duration seconds; prints it as @what. */
+static double
+measure_broker (Publisher  *publisher,
+                double      rate,
+                double      duration,
+                const char *what)
 {
   double before, cpu, seconds;
   guint64 base = published_total;
@@ -1374,12 +1386,84 @@ measure_broker_alone (Publisher *publisher,
   g_thread_join (thread);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   cpu = read_cpu_seconds (broker_pid) - before;
-  broker_alone_share = cpu / seconds;
-  printf ("  broker taking the publishes alone (nothing bound yet): %" G_GUINT64_FORMAT " messages in %.2f s, "
+  printf ("  broker %s: %" G_GUINT64_FORMAT " messages in %.2f s, "
           "broker CPU %.2f s (%.0f%% of one core, %.0f µs per message published)\n",
-          published_total - base, seconds, cpu, 100 * broker_alone_share,
+          what, published_total - base, seconds, cpu, 100 * cpu / seconds,
           published_total > base ? 1e6 * cpu / (published_total - base) : 0);
   fflush (stdout);
+  return cpu / seconds;
+}
+
+/* One bare consumer of every message: what pulse-events' shared queue is
+ * to the broker (a queue of the server's length bound, `#` on each
+ * exchange, no acks), with nothing done with what arrives. */
+typedef struct
+{
+  amqp_connection_state_t conn;
+  gint                    stop;
+  guint64                 received;
+} BareConsumer;
+
+static gpointer
+bare_consumer_thread (gpointer data)
+{
+  BareConsumer *bare = data;
+
+  while (!g_atomic_int_get (&bare->stop))
+    {
+      struct timeval timeout = { 0, 100 * 1000 };
+      amqp_envelope_t envelope;
+      amqp_rpc_reply_t reply;
+
+      amqp_maybe_release_buffers (bare->conn);
+      reply = amqp_consume_message (bare->conn, &envelope, &timeout, 0);
+      if (reply.reply_type == AMQP_RESPONSE_NORMAL)
+        {
+          bare->received++;
+          amqp_destroy_envelope (&envelope);
+        }
+      else if (reply.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION || reply.library_error != AMQP_STATUS_TIMEOUT)
+        g_error ("The bare consumer lost the broker");
+    }
+  return NULL;
+}
+
+static void
+measure_broker_bare (Publisher *publisher,
+                     double     rate,
+                     double     duration)
+{
+  BareConsumer bare = { amqp_open (session_amqp), 0, 0 };
+  amqp_table_entry_t length = { amqp_cstring_bytes ("x-max-length"), { AMQP_FIELD_KIND_I32, { .i32 = 10000 } } };
+  amqp_table_t arguments = { 1, &length };
+  amqp_queue_declare_ok_t *declared;
+  amqp_bytes_t queue;
+  guint64 base = published_total;
+  GThread *thread;
+
+  declared = amqp_queue_declare (bare.conn, 1, amqp_empty_bytes, 0, 0, 1, 1, arguments);
+  if (declared == NULL)
+    g_error ("The bare consumer could not declare its queue");
+  queue = amqp_bytes_malloc_dup (declared->queue);
+  for (guint i = 0; i < G_N_ELEMENTS (exchanges); i++)
+    amqp_queue_bind (bare.conn, 1, queue, amqp_cstring_bytes (exchanges[i]), amqp_cstring_bytes ("#"),
+                     amqp_empty_table);
+  amqp_basic_consume (bare.conn, 1, queue, amqp_empty_bytes, 0, 1, 1, amqp_empty_table);
+  if (amqp_get_rpc_reply (bare.conn).reply_type != AMQP_RESPONSE_NORMAL)
+    g_error ("The bare consumer could not bind or consume");
+  amqp_bytes_free (queue);
+
+  thread = g_thread_new ("bare consumer", bare_consumer_thread, &bare);
+  broker_bare_share = measure_broker (publisher, rate, duration,
+                                      "with one bare consumer of every message (a queue bound to # on each "
+                                      "exchange, no acks)");
+  g_usleep (G_USEC_PER_SEC);
+  g_atomic_int_set (&bare.stop, 1);
+  g_thread_join (thread);
+  printf ("  the bare consumer received %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " messages\n",
+          bare.received, published_total - base);
+  amqp_connection_close (bare.conn, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection (bare.conn);
 }
 
 static void
@@ -1427,8 +1511,14 @@ session_start (const char *amqp_url,
         printf ("  broker process %d (listening on the AMQP URL's port)\n", broker_pid);
       else
         printf ("  broker process not found (give --broker-pid): its CPU is not measured\n");
+      /* Whatever pulse-events does, a broker that takes these publishes
+       * pays this: the same traffic with nothing bound... */
       if (broker_pid > 0 && opts.idle == 0 && opts.alone_duration > 0)
-        measure_broker_alone (publisher, rate, opts.alone_duration);
+        broker_alone_share = measure_broker (publisher, rate, opts.alone_duration,
+                                             "taking the publishes alone (nothing bound yet)");
+      /* ...and any server taking every message through one queue this. */
+      if (broker_pid > 0 && opts.idle == 0 && opts.bare_duration > 0)
+        measure_broker_bare (publisher, rate, opts.bare_duration);
     }
 
   readers_start ();
@@ -1633,6 +1723,9 @@ main (int   argc,
     { "broker-alone", 0, 0, G_OPTION_ARG_DOUBLE, &opts.alone_duration,
       "Seconds of publishing to the broker before the clients connect, to measure what taking the publishes "
       "alone costs it (--target-duration in --targets, else 0)", "S" },
+    { "broker-bare", 0, 0, G_OPTION_ARG_DOUBLE, &opts.bare_duration,
+      "Seconds of publishing to one bare consumer of every message before the clients connect, to measure "
+      "the least a server taking every message costs the broker (--target-duration in --targets, else 0)", "S" },
     { "idle", 0, 0, G_OPTION_ARG_INT, &opts.idle, "Only connect N idle task-group clients, measure time and memory", "N" },
     { NULL }
   };
@@ -1670,6 +1763,8 @@ main (int   argc,
 
   if (opts.alone_duration < 0)
     opts.alone_duration = opts.targets ? opts.target_duration : 0;
+  if (opts.bare_duration < 0)
+    opts.bare_duration = opts.targets ? opts.target_duration : 0;
 
   signal (SIGPIPE, SIG_IGN);
   if (opts.idle > 0)
@@ -1746,6 +1841,10 @@ main (int   argc,
         printf ("  RabbitMQ, the broker's share: %.0f%% of a core taking the same publishes with nothing bound, "
                 "%.0f%% more routing and delivering them to pulse-events' shared queue\n",
                 100 * broker_alone_share, 100 * (broker_share - broker_alone_share));
+      if (broker_bare_share >= 0 && broker_share >= 0)
+        printf ("  RabbitMQ, the same publishes to one bare consumer of every message: %.0f%% of a core "
+                "(pulse-events %+.0f points)\n",
+                100 * broker_bare_share, 100 * (broker_share - broker_bare_share));
       printf ("  RabbitMQ, highest rate holding p99 < %.0f ms with nothing lost: %.0f messages/s", opts.p99_limit_ms, best);
       if (failed_borrowed != NULL)
         printf (" (at %.0f/s: published %.0f/s, p99 %.1f ms, lost %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT
