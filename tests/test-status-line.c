@@ -155,6 +155,21 @@ wait_for_state (Fixture       *fixture,
     }
 }
 
+static void
+wait_for_requests (PiFixtureServer *server,
+                   guint            n)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (pi_fixture_server_get_n_requests (server) < n)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for request %u", n);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
 /* Messages had been arriving, then the stream ended: a loss, told as one,
  * with when the next attempt comes; not "Reconnecting…" as if it had
  * never been reached. Disconnecting ends the loss. */
@@ -182,6 +197,70 @@ test_lost (Fixture       *fixture,
   pi_source_starter_stop (fixture->starter);
   g_assert_false (pi_status_line_get_lost (fixture->status));
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
+}
+
+/* The bindings change while a lost stream waits to reconnect: the new
+ * stream keeps trying while the server is away (it does not fail at the
+ * first refused attempt, as a stream never served would), the loss is told
+ * until it is live again, and then it is over. */
+static void
+test_restart_during_loss (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *live = pi_fixture_response_new_sse ();
+  PiFixtureResponse *back = pi_fixture_response_new_sse ();
+  g_autofree char *url = pi_fixture_server_get_url (server);
+  g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func (g_object_unref);
+
+  pi_fixture_response_write (live, "retry: 3000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_server_add (server, live);
+  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
+  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
+  pi_fixture_response_write (back, READY, -1);
+  pi_fixture_response_hold (back);
+  pi_fixture_server_add (server, back);
+
+  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
+  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (pi_status_line_get_lost (fixture->status));
+
+  g_ptr_array_add (other, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
+  pi_source_starter_start (fixture->starter, url, other, NULL);
+  wait_for_requests (server, 3);
+  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (pi_status_line_get_lost (fixture->status));
+  g_assert_true (g_str_has_prefix (pi_status_line_get_subtitle (fixture->status), "Connection lost · reconnecting"));
+
+  wait_for_state (fixture, PI_STREAM_STATE_LIVE);
+  g_assert_false (pi_status_line_get_lost (fixture->status));
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 4);
+}
+
+/* ...but once the server answers, a refusal of the new bindings is a
+ * refusal, not the loss of the old stream. */
+static void
+test_refusal_after_restart (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *live = pi_fixture_response_new_sse ();
+  g_autofree char *url = pi_fixture_server_get_url (server);
+  g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func (g_object_unref);
+
+  pi_fixture_response_write (live, "retry: 3000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_server_add (server, live);
+  pi_fixture_server_add (server, pi_fixture_response_new_status (400, "Bad Request", NULL, NULL));
+
+  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
+  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (pi_status_line_get_lost (fixture->status));
+
+  g_ptr_array_add (other, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
+  pi_source_starter_start (fixture->starter, url, other, NULL);
+  wait_for_state (fixture, PI_STREAM_STATE_FAILED);
+  g_assert_false (pi_status_line_get_lost (fixture->status));
+  g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
 }
 
 /* A server never reached keeps the wording of a failure to connect. */
@@ -228,6 +307,8 @@ main (int   argc,
   ADD ("no-password", test_no_password);
   ADD ("lost", test_lost);
   ADD ("never-reached", test_never_reached);
+  ADD ("restart-during-loss", test_restart_during_loss);
+  ADD ("refusal-after-restart", test_refusal_after_restart);
 #undef ADD
 
   status = g_test_run ();

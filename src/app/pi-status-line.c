@@ -36,6 +36,7 @@ struct _PiStatusLine
    * was lost since (and not yet live again, nor disconnected) */
   char            *live_url;
   gboolean         lost;
+  gboolean         restarted;     /* a new stream started since the loss */
   PiStreamState    last_state;
 
   /* Messages per second over the last second, while live */
@@ -184,9 +185,12 @@ tick_cb (gpointer user_data)
  * live straight to waiting to reconnect, or failed. It lasts through the
  * attempts to reconnect (Reconnect Now's too), until live again or
  * disconnected. Restarting a live stream (other bindings) is no loss, nor
- * is the refusal of the new one. */
+ * is the refusal of the new one; a stream restarted during a loss goes on
+ * telling it while the server is away (it keeps trying, as the lost one
+ * would have), but a refusal once the server answers is a refusal. */
 static void
-update_lost (PiStatusLine *self)
+update_lost (PiStatusLine *self,
+             gboolean      restart)
 {
   PiStreamState state = pi_source_get_state (self->source);
   PiStreamState last_state = self->last_state;
@@ -210,8 +214,11 @@ update_lost (PiStatusLine *self)
       break;
 
     case PI_STREAM_STATE_RECONNECTING:
-    case PI_STREAM_STATE_FAILED:
       lost = lost || last_state == PI_STREAM_STATE_LIVE;
+      break;
+
+    case PI_STREAM_STATE_FAILED:
+      lost = last_state == PI_STREAM_STATE_LIVE || (lost && !self->restarted && !restart);
       break;
 
     case PI_STREAM_STATE_CONNECTING:
@@ -223,6 +230,7 @@ update_lost (PiStatusLine *self)
   /* Another server: nothing of it was ever received. */
   lost = lost && g_strcmp0 (url, self->live_url) == 0;
 
+  self->restarted = lost && (self->restarted || restart);
   if (lost != self->lost)
     {
       self->lost = lost;
@@ -237,7 +245,8 @@ on_source_notify (PiStatusLine *self,
 {
   gboolean live = pi_source_get_state (source) == PI_STREAM_STATE_LIVE;
 
-  update_lost (self);
+  /* Only pi_source_connect() sets the connect URL: a new stream. */
+  update_lost (self, pspec != NULL && g_strcmp0 (pspec->name, "connect-url") == 0);
 
   /* The rate is only counted while live: a quiet window does no work. */
   if (live && self->tick_id == 0)
@@ -389,6 +398,7 @@ pi_status_line_new (PiSource        *source,
   g_signal_connect_object (source, "notify::state-text", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "notify::protocol-name", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (source, "notify::retry-seconds", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (source, "notify::connect-url", G_CALLBACK (on_source_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (feed, "notify::paused", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (feed, "notify::n-held", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (starter, "notify::needs-password", G_CALLBACK (on_changed), self, G_CONNECT_SWAPPED);

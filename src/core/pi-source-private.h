@@ -62,6 +62,7 @@ typedef struct
   char             *password;       /* AMQP */
   char             *amqp_url;       /* AMQP: the address, without a password */
   guint             queue_length;   /* AMQP: x-max-length of the queue */
+  gboolean          served_before;  /* the stream this one replaces had been live on this server */
 } PiSourcePlan;
 
 typedef struct
@@ -121,6 +122,7 @@ struct _PiSource
   guint          ping_timeout;
   gboolean       raw;
   char          *connect_url;
+  char          *served_url;     /* the server URL the stream was last live on */
 
   PiStreamWorker *worker;
   guint          generation;

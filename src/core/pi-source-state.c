@@ -141,6 +141,8 @@ pi_source_set_state (PiSource *self,
     pi_source_set_error_message (self, reason);
   else if (state == PI_STREAM_STATE_LIVE)
     pi_source_set_error_message (self, NULL);
+  if (state == PI_STREAM_STATE_LIVE)
+    g_set_str (&self->served_url, self->server_url);
 
   if (self->state != state)
     {

@@ -128,6 +128,15 @@ worker_retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether the server has served this stream, or the one it replaced (the
+ * same server with other bindings, see #PiSourcePlan.served_before): it is
+ * known to be there, so a refused connection means it is away for now. */
+static gboolean
+worker_server_seen (PiStreamWorker *w)
+{
+  return w->ever_live || w->plan->served_before;
+}
+
 static guint
 worker_next_delay (PiStreamWorker *w)
 {
@@ -140,7 +149,7 @@ worker_next_delay (PiStreamWorker *w)
   /* Once live, someone is watching the traffic: a server back after a
    * restart is found within MAX_LIVE_RETRY_MSEC (plus jitter), not a minute
    * later. A longer `retry:` the server itself asked for still holds. */
-  if (w->ever_live)
+  if (worker_server_seen (w))
     {
       cap = MAX (MAX_LIVE_RETRY_MSEC, MIN (base, MAX_RETRY_MSEC));
       if (cap < MAX_RETRY_MSEC)
@@ -150,7 +159,7 @@ worker_next_delay (PiStreamWorker *w)
   for (i = 0; i < w->backoff_step && delay < cap; i++)
     delay *= 2;
   w->backoff_step++;
-  if (w->ever_live)
+  if (worker_server_seen (w))
     delay = MIN (delay, cap);
 
   /* Jitter spreads the clients of a restarted server over time. */
@@ -172,8 +181,8 @@ pi_stream_worker_lost (PiStreamWorker *w,
   /* Another attempt follows unless this one ends it all (as decided
    * below): only then does the server hold what it would resume. */
   w->retrying = kind != FAILURE_CREDENTIALS && kind != FAILURE_PERMANENT &&
-                !(kind == FAILURE_INITIAL && !w->ever_live) &&
-                (was_live || kind == FAILURE_UNAVAILABLE || w->ever_live ||
+                !(kind == FAILURE_INITIAL && !worker_server_seen (w)) &&
+                (was_live || kind == FAILURE_UNAVAILABLE || worker_server_seen (w) ||
                  w->unbound_failures + 1 <= MAX_UNBOUND_RETRIES);
   pi_stream_worker_end_attempt (w);
   w->retrying = FALSE;
@@ -195,7 +204,7 @@ pi_stream_worker_lost (PiStreamWorker *w,
       return;
     }
 
-  if (kind == FAILURE_PERMANENT || (kind == FAILURE_INITIAL && !w->ever_live))
+  if (kind == FAILURE_PERMANENT || (kind == FAILURE_INITIAL && !worker_server_seen (w)))
     {
       pi_stream_worker_fail (w, reason);
       return;
@@ -223,7 +232,7 @@ pi_stream_worker_lost (PiStreamWorker *w,
       g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, g_get_real_time (), gap_reason));
       w->unbound_failures = 0;
     }
-  else if (kind != FAILURE_UNAVAILABLE && !w->ever_live && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
+  else if (kind != FAILURE_UNAVAILABLE && !worker_server_seen (w) && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
     {
       pi_stream_worker_fail (w, reason);
       return;

@@ -62,6 +62,7 @@ pi_source_finalize (GObject *object)
   g_strfreev (self->named_routing_key);
   g_clear_pointer (&self->binding_errors, g_ptr_array_unref);
   g_free (self->connect_url);
+  g_free (self->served_url);
   g_free (self->state_text);
   g_free (self->error_message);
   g_free (self->host);
@@ -544,10 +545,13 @@ pi_source_connect (PiSource  *self,
 {
   g_autoptr(GError) local_error = NULL;
   PiSourcePlan *plan;
+  gboolean served;
 
   g_return_val_if_fail (PI_IS_SOURCE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  served = self->worker != NULL && self->state != PI_STREAM_STATE_FAILED &&
+           self->state != PI_STREAM_STATE_DISCONNECTED;
   pi_source_stop_worker (self);
 
   /* The refusals were the old connection's: whatever protocol the new one
@@ -564,6 +568,15 @@ pi_source_connect (PiSource  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+
+  /* A restart of a stream that had been live on this server and was not
+   * over (new bindings while it waits to reconnect, say): the server is
+   * known to be there, so the new stream keeps trying while it is away, as
+   * the old one would have, where a stream never served gives up at the
+   * first refusal. */
+  plan->served_before = served && g_strcmp0 (self->served_url, self->server_url) == 0;
+  if (!plan->served_before)
+    g_clear_pointer (&self->served_url, g_free);
 
   g_free (self->connect_url);
   self->connect_url = g_strdup (plan->sse_url);
