@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "pi-capture-session.h"
+#include "pi-deployments.h"
 #include "pi-messages-fixture.h"
 #include "pi-session.h"
 
@@ -221,6 +222,33 @@ test_capture_cancelled (void)
   g_rmdir (dir);
 }
 
+/* One server written two ways is one server: no "Now listening to" row,
+ * no loss ended, no second "Current" in the Connect dialog. */
+static void
+test_same_server (void)
+{
+  static const char * const same[][2] = {
+    { "http://127.0.0.1:12345", "http://localhost:12345/" },
+    { "http://127.0.0.1:12345", "http://127.0.0.1:12345/api/events/v1" },
+    { "https://firefox-ci-tc.services.mozilla.com", "HTTPS://Firefox-CI-TC.services.mozilla.com:443/" },
+    { "http://example.org", "http://example.org:80" },
+    { "amqp://user@pulse.example:5671/", "amqp://user:secret@pulse.example:5671/" },
+  };
+  static const char * const other[][2] = {
+    { "http://127.0.0.1:12345", "http://127.0.0.1:12346" },
+    { "http://127.0.0.1:12345", "https://127.0.0.1:12345" },
+    { "https://firefox-ci-tc.services.mozilla.com", "https://community-tc.services.mozilla.com" },
+    { "http://example.org/a", "http://example.org/b" },
+    { "amqp://user@pulse.example/", "amqp://other@pulse.example/" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (same); i++)
+    g_assert_true (pi_deployments_same_server (same[i][0], same[i][1]));
+  for (guint i = 0; i < G_N_ELEMENTS (other); i++)
+    g_assert_false (pi_deployments_same_server (other[i][0], other[i][1]));
+  g_assert_false (pi_deployments_same_server ("http://127.0.0.1:12345", NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -229,6 +257,7 @@ main (int   argc,
 
   g_test_add_func ("/pi/session/long-pause", test_long_pause);
   g_test_add_func ("/pi/session/broker-password-dropped", test_broker_password_dropped);
+  g_test_add_func ("/pi/session/same-server", test_same_server);
   g_test_add_func ("/pi/capture-session/load", test_capture_load);
   g_test_add_func ("/pi/capture-session/missing", test_capture_missing);
   g_test_add_func ("/pi/capture-session/cancelled", test_capture_cancelled);

@@ -59,48 +59,12 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/* @url in a form where two addresses of the same server compare equal:
- * no password, the port spelled out, "localhost" as 127.0.0.1, and an
- * events server's base path (/api/events/v1) or a trailing slash dropped. */
-static char *
-comparable_url (const char *url)
-{
-  g_autofree char *clean = pi_deployments_without_password (url);
-  g_autoptr(GUri) uri = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *host = NULL;
-  const char *scheme;
-  int port;
-
-  if (pi_deployments_is_broker_url (clean) ||
-      (uri = g_uri_parse (clean, G_URI_FLAGS_ENCODED, NULL)) == NULL ||
-      g_uri_get_host (uri) == NULL)
-    return g_steal_pointer (&clean);
-
-  scheme = g_uri_get_scheme (uri);
-  port = g_uri_get_port (uri);
-  if (port < 0)
-    port = g_ascii_strcasecmp (scheme, "https") == 0 ? 443 : 80;
-  host = g_ascii_strdown (g_uri_get_host (uri), -1);
-  if (g_str_equal (host, "localhost"))
-    g_set_str (&host, "127.0.0.1");
-  path = g_strdup (g_uri_get_path (uri));
-  while (g_str_has_suffix (path, "/"))
-    path[strlen (path) - 1] = '\0';
-  if (g_str_has_suffix (path, "/api/events/v1"))
-    path[strlen (path) - strlen ("/api/events/v1")] = '\0';
-
-  return g_strdup_printf ("%s://%s:%d%s", scheme, host, port, path);
-}
-
 /* Whether @url is the server listened to now (as the settings keep it). */
 static gboolean
 is_current (PiConnectDialog *self,
             const char      *url)
 {
   g_autofree char *setting = NULL;
-  g_autofree char *current = NULL;
-  g_autofree char *candidate = NULL;
 
   if (self->settings == NULL)
     return FALSE;
@@ -109,10 +73,7 @@ is_current (PiConnectDialog *self,
   if (setting[0] == '\0')
     return FALSE;
 
-  current = comparable_url (setting);
-  candidate = comparable_url (url);
-
-  return g_ascii_strcasecmp (current, candidate) == 0;
+  return pi_deployments_same_server (setting, url);
 }
 
 /* The server listened to now is marked where it is listed, once: the

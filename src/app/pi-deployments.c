@@ -42,21 +42,6 @@ pi_deployments_get (guint *n_deployments)
   return deployments;
 }
 
-static gboolean
-same_server (const char *a,
-             const char *b)
-{
-  gsize la = strlen (a);
-  gsize lb = strlen (b);
-
-  while (la > 0 && a[la - 1] == '/')
-    la--;
-  while (lb > 0 && b[lb - 1] == '/')
-    lb--;
-
-  return la == lb && g_ascii_strncasecmp (a, b, la) == 0;
-}
-
 /**
  * pi_deployments_describe_url:
  * @address: a server URL as the user gave it
@@ -77,7 +62,7 @@ pi_deployments_describe_url (const char *address)
 
   for (guint i = 0; i < G_N_ELEMENTS (deployments); i++)
     {
-      if (same_server (url, deployments[i].url))
+      if (pi_deployments_same_server (url, deployments[i].url))
         return g_strdup (_(deployments[i].name));
 
       /* A root URL and its events URL are the same deployment. */
@@ -329,4 +314,65 @@ pi_deployments_without_password (const char *url)
                                    g_uri_get_path (uri), g_uri_get_query (uri),
                                    g_uri_get_fragment (uri));
   return g_uri_to_string (cleaned);
+}
+
+/* @url in a form where two addresses of the same server compare equal:
+ * no password, the port spelled out, "localhost" as 127.0.0.1, and an
+ * events server's base path (/api/events/v1) or a trailing slash dropped. */
+static char *
+comparable_url (const char *url)
+{
+  g_autofree char *clean = pi_deployments_without_password (url);
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *host = NULL;
+  const char *scheme;
+  int port;
+
+  if (pi_deployments_is_broker_url (clean) ||
+      (uri = g_uri_parse (clean, G_URI_FLAGS_ENCODED, NULL)) == NULL ||
+      g_uri_get_host (uri) == NULL)
+    return g_steal_pointer (&clean);
+
+  scheme = g_uri_get_scheme (uri);
+  port = g_uri_get_port (uri);
+  if (port < 0)
+    port = g_ascii_strcasecmp (scheme, "https") == 0 ? 443 : 80;
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  if (g_str_equal (host, "localhost"))
+    g_set_str (&host, "127.0.0.1");
+  path = g_strdup (g_uri_get_path (uri));
+  while (g_str_has_suffix (path, "/"))
+    path[strlen (path) - 1] = '\0';
+  if (g_str_has_suffix (path, "/api/events/v1"))
+    path[strlen (path) - strlen ("/api/events/v1")] = '\0';
+
+  return g_strdup_printf ("%s://%s:%d%s", scheme, host, port, path);
+}
+
+/**
+ * pi_deployments_same_server:
+ * @a: a server's address
+ * @b: another
+ *
+ * Whether @a and @b are the same server however they are written: with or
+ * without a password, the default port spelled out or not, "localhost" or
+ * 127.0.0.1, an events server's base path (/api/events/v1) or a trailing
+ * slash. Compares no case.
+ *
+ * Returns: whether they are the same server
+ */
+gboolean
+pi_deployments_same_server (const char *a,
+                            const char *b)
+{
+  g_autofree char *comparable_a = NULL;
+  g_autofree char *comparable_b = NULL;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+
+  comparable_a = comparable_url (a);
+  comparable_b = comparable_url (b);
+  return g_ascii_strcasecmp (comparable_a, comparable_b) == 0;
 }

@@ -41,5 +41,7 @@ char               *pi_deployments_pulse_url    (const char  *user,
                                                  GError     **error);
 char               *pi_deployments_broker_user  (const char  *url);
 char               *pi_deployments_without_password (const char *url);
+gboolean            pi_deployments_same_server  (const char  *a,
+                                                 const char  *b);
 
 G_END_DECLS

@@ -100,7 +100,7 @@ on_source_notify (PiSession  *self,
   /* Live on another server than the messages listed: one row says so,
    * before the first of the new server's. */
   url = pi_source_get_server_url (source);
-  if (self->listened_url != NULL && g_strcmp0 (self->listened_url, url) != 0)
+  if (self->listened_url != NULL && !pi_deployments_same_server (self->listened_url, url))
     {
       g_autofree char *name = pi_deployments_describe_url (url ? url : "");
 

@@ -228,7 +228,7 @@ update_lost (PiStatusLine *self,
     }
 
   /* Another server: nothing of it was ever received. */
-  lost = lost && g_strcmp0 (url, self->live_url) == 0;
+  lost = lost && pi_deployments_same_server (url, self->live_url);
 
   self->restarted = lost && (self->restarted || restart);
   if (lost != self->lost)
