@@ -591,6 +591,49 @@ test_filter_close_keeps_selection (void)
   fixture_teardown (&f);
 }
 
+/* Closing the filter, then opening it again at once (Escape, Ctrl+F):
+ * bringing the picked row into sight stops there, and never takes the
+ * focus from the search entry the user is typing into. */
+static void
+test_filter_reopen_keeps_focus (void)
+{
+  Fixture f = { 0 };
+  GtkSingleSelection *selection;
+  GtkWidget *entry;
+  GtkWidget *focus;
+  GtkAdjustment *adj;
+
+  fixture_setup (&f, 5000, 1100, 500);
+  selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (pi_message_list_get_column_view (f.list)));
+  adj = pi_message_list_get_vadjustment (f.list);
+  entry = pi_test_find_descendant (GTK_WIDGET (f.list), GTK_TYPE_SEARCH_ENTRY);
+
+  append_range (&f, 0, 1000);
+  wait_for_paints (&f, 3);
+  pi_message_list_set_filter_text (f.list, "task-completed");
+  wait_for_paints (&f, 3);
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (&f, 2);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  wait_for_paints (&f, 2);
+
+  g_signal_emit_by_name (entry, "stop-search");
+  pi_message_list_set_search_mode (f.list, TRUE);
+  gtk_widget_grab_focus (entry);
+  /* The view elsewhere (scrolled by the user, or not there yet): nothing
+   * pulls it back to the row, nor the focus with it. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) / 2);
+  wait_for_paints (&f, 40);
+
+  g_assert_true (pi_message_list_get_search_mode (f.list));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, gtk_adjustment_get_upper (adj) / 4);
+  focus = gtk_root_get_focus (GTK_ROOT (f.window));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == entry || gtk_widget_is_ancestor (focus, entry));
+
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -604,6 +647,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-follow/resume-and-filter", test_resume_and_filter_return);
   g_test_add_func ("/pi/message-follow/pill-clear-of-selection", test_pill_clear_of_selection);
   g_test_add_func ("/pi/message-follow/filter-close-keeps-selection", test_filter_close_keeps_selection);
+  g_test_add_func ("/pi/message-follow/filter-reopen-keeps-focus", test_filter_reopen_keeps_focus);
 
   return g_test_run ();
 }

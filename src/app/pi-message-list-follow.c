@@ -214,8 +214,12 @@ update_pill (PiMessageList *self)
  * at most this many frames. */
 #define REVEAL_FRAMES 30
 
+/* The first request also moves the focus to the row (where it was before
+ * the search entry had it); the later ones only scroll, so that they never
+ * take the focus from where the user has put it meanwhile. */
 static void
-scroll_to_selected (PiMessageList *self)
+scroll_to_selected (PiMessageList      *self,
+                    GtkListScrollFlags  flags)
 {
   guint position = gtk_single_selection_get_selected (self->selection);
 
@@ -224,7 +228,7 @@ scroll_to_selected (PiMessageList *self)
 
   self->layout_pending = TRUE;
   self->snapping++;
-  gtk_column_view_scroll_to (self->column_view, position, NULL, GTK_LIST_SCROLL_FOCUS, NULL);
+  gtk_column_view_scroll_to (self->column_view, position, NULL, flags, NULL);
   self->snapping--;
 }
 
@@ -250,7 +254,7 @@ reveal_selected_step (PiMessageList *self)
             gtk_revealer_get_reveal_child (self->new_revealer);
 
   if (!in_sight)
-    scroll_to_selected (self);
+    scroll_to_selected (self, GTK_LIST_SCROLL_NONE);
 
   if (in_sight && settled)
     self->revealing_selected = 0;
@@ -271,7 +275,7 @@ _pi_message_list_reveal_selected (PiMessageList *self)
   self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
 
   self->revealing_selected = REVEAL_FRAMES;
-  scroll_to_selected (self);
+  scroll_to_selected (self, GTK_LIST_SCROLL_FOCUS);
 }
 
 void
@@ -446,8 +450,7 @@ on_key_pressed (PiMessageList         *self,
                 GdkModifierType        state,
                 GtkEventControllerKey *controller)
 {
-  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
-  self->revealing_selected = 0;
+  release_rows (self);
 
   switch (keyval)
     {
@@ -476,8 +479,7 @@ on_scrollbar_pressed (PiMessageList   *self,
                       GtkGestureClick *gesture)
 {
   self->scrollbar_held = TRUE;
-  self->keep_selected_in_view = self->keep_top = self->selected_unchecked = FALSE;
-  self->revealing_selected = 0;
+  release_rows (self);
   if (self->following)
     _pi_message_list_set_following (self, FALSE);
 }

@@ -563,6 +563,12 @@ pi_message_list_set_search_mode (PiMessageList *self,
       else if (self->follow)
         pi_message_list_follow (self);
     }
+  else
+    {
+      /* The search entry takes the focus: no later step of bringing the
+       * selection into sight may move it to the row. */
+      self->revealing_selected = 0;
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_MODE]);
 }
