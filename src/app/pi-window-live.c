@@ -106,11 +106,10 @@ update_connection_state (PiWindow *self)
       if (pi_session_get_lost (self->session))
         {
           /* Messages had been arriving: a loss, named first, its reason second. */
-          g_autofree char *server = g_markup_escape_text (pi_session_get_title (self->session), -1);
-          g_autofree char *reason = g_markup_escape_text (failure, -1);
           /* Translators: %s is a deployment's name or a server's host */
-          g_autofree char *lost = g_strdup_printf (_("Lost connection to %s"), server);
-          g_autofree char *title = g_strdup_printf ("%s\n<span size=\"small\" weight=\"normal\">%s</span>", lost, reason);
+          g_autofree char *lost = g_strdup_printf (_("Lost connection to %s"), pi_session_get_title (self->session));
+          g_autofree char *title = g_markup_printf_escaped ("%s\n<span size=\"small\" weight=\"normal\">%s</span>",
+                                                            lost, failure);
 
           adw_banner_set_use_markup (self->error_banner, TRUE);
           adw_banner_set_title (self->error_banner, title);
