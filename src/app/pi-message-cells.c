@@ -148,8 +148,7 @@ pi_message_cells_dup_marker_text (PiMessage *message)
       return g_strdup (_("Connection lost — messages may be missing here"));
 
     case PI_MESSAGE_KIND_SWITCH:
-      /* Translators: %s is a deployment's name or a server's host */
-      return g_strdup_printf (_("Now listening to %s"), pi_message_get_error (message));
+      return pi_message_dup_switch_text (message);
 
     case PI_MESSAGE_KIND_DROPPED:
       count = pi_message_get_dropped_count (message);

@@ -258,6 +258,7 @@ append_message (GString   *out,
   PiMessageKind kind = pi_message_get_kind (message);
   const char *payload;
   const char *error;
+  g_autofree char *switch_text = NULL;
   gsize payload_len;
 
   g_string_append_printf (out, "{\"seq\":%" G_GUINT64_FORMAT ",\"time\":",
@@ -313,14 +314,9 @@ append_message (GString   *out,
 
     case PI_MESSAGE_KIND_SWITCH:
       /* Saved as a discontinuity readers of every version know. */
-      error = pi_message_get_error (message);
       g_string_append (out, ",\"gap\":");
-      {
-        /* Translators: %s is a deployment's name or a server's host */
-        g_autofree char *text = g_strdup_printf (_("Now listening to %s"), error ? error : "");
-
-        pi_json_append_string (out, text, -1);
-      }
+      switch_text = pi_message_dup_switch_text (message);
+      pi_json_append_string (out, switch_text, -1);
       break;
 
     case PI_MESSAGE_KIND_GAP:

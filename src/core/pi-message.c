@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -452,6 +453,25 @@ pi_message_get_redelivered (PiMessage *self)
   g_return_val_if_fail (PI_IS_MESSAGE (self), FALSE);
 
   return self->redelivered;
+}
+
+/**
+ * pi_message_dup_switch_text:
+ * @self: a switch of server (%PI_MESSAGE_KIND_SWITCH)
+ *
+ * Returns: (transfer full): the switch in words, as the list shows it and
+ *   a saved capture keeps it: "Now listening to NAME"
+ */
+char *
+pi_message_dup_switch_text (PiMessage *self)
+{
+  const char *name;
+
+  g_return_val_if_fail (PI_IS_MESSAGE (self), NULL);
+
+  name = pi_message_get_error (self);
+  /* Translators: %s is a deployment's name or a server's host */
+  return g_strdup_printf (_("Now listening to %s"), name != NULL ? name : "");
 }
 
 /**

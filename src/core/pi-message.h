@@ -64,6 +64,7 @@ const char         *pi_message_get_routing_key    (PiMessage   *self);
 const char * const *pi_message_get_routes         (PiMessage   *self);
 gboolean            pi_message_get_redelivered    (PiMessage   *self);
 const char         *pi_message_get_error          (PiMessage   *self);
+char               *pi_message_dup_switch_text    (PiMessage   *self);
 const char         *pi_message_get_payload_text   (PiMessage   *self,
                                                    gsize       *len);
 JsonNode           *pi_message_dup_payload        (PiMessage   *self);
