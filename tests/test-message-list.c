@@ -876,6 +876,7 @@ test_widths (void)
       g_assert_cmpint (column_width (widths, "routing-key") * 2, >, table_width);
       if (sizes[i].width == 800 || sizes[i].width == 1024)
         g_assert_cmpint (column_width (widths, "routing-key") * 100, >=, table_width * 60);
+      g_assert_nonnull (column_text (widths, "routing-key"));
       g_assert_false (g_str_has_prefix (column_text (widths, "routing-key"), "primary."));
       g_assert_cmpuint (strlen (column_text (widths, "routing-key")), >, 22);
       for (guint c = 0; c < widths->len; c++)
