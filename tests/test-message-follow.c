@@ -528,6 +528,31 @@ rows_viewport_bounds (Fixture         *f,
   g_assert_true (gtk_widget_compute_bounds (list_view, GTK_WIDGET (f->window), bounds));
 }
 
+/* 1,000 messages, filtered, scrolled up to the first results and one of
+ * them picked; returns the search entry. */
+static GtkWidget *
+filter_and_pick_far_up (Fixture *f)
+{
+  GtkSingleSelection *selection =
+    GTK_SINGLE_SELECTION (gtk_column_view_get_model (pi_message_list_get_column_view (f->list)));
+  GtkAdjustment *adj = pi_message_list_get_vadjustment (f->list);
+
+  append_range (f, 0, 1000);
+  wait_for_paints (f, 3);
+  assert_newest_at_bottom (f, 999);
+
+  pi_message_list_set_filter_text (f->list, "task-completed");
+  wait_for_paints (f, 3);
+  g_assert_true (pi_message_list_get_search_mode (f->list));
+  g_assert_cmpuint (pi_message_list_get_n_shown (f->list), <, 1000);
+  gtk_adjustment_set_value (adj, 0);
+  wait_for_paints (f, 2);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
+  wait_for_paints (f, 2);
+
+  return pi_test_find_descendant (GTK_WIDGET (f->list), GTK_TYPE_SEARCH_ENTRY);
+}
+
 /* Issue 12: a message picked among the filter's results, far up, stays
  * selected and in sight when the filter closes (Escape), among all the
  * messages again; the view does not jump to the newest rows. */
@@ -537,28 +562,14 @@ test_filter_close_keeps_selection (void)
   Fixture f = { 0 };
   GtkSingleSelection *selection;
   GtkWidget *entry;
-  GtkAdjustment *adj;
   PiMessage *picked;
   graphene_rect_t row_box, view_box;
 
   fixture_setup (&f, 5000, 1100, 500);
   selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (pi_message_list_get_column_view (f.list)));
-  adj = pi_message_list_get_vadjustment (f.list);
-  entry = pi_test_find_descendant (GTK_WIDGET (f.list), GTK_TYPE_SEARCH_ENTRY);
-
-  append_range (&f, 0, 1000);
-  wait_for_paints (&f, 3);
-  assert_newest_at_bottom (&f, 999);
 
   /* Filtered, up to the first result, and picked. */
-  pi_message_list_set_filter_text (f.list, "task-completed");
-  wait_for_paints (&f, 3);
-  g_assert_true (pi_message_list_get_search_mode (f.list));
-  g_assert_cmpuint (pi_message_list_get_n_shown (f.list), <, 1000);
-  gtk_adjustment_set_value (adj, 0);
-  wait_for_paints (&f, 2);
-  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
-  wait_for_paints (&f, 2);
+  entry = filter_and_pick_far_up (&f);
   picked = pi_message_list_get_selected_message (f.list);
   g_assert_nonnull (picked);
   g_assert_cmpuint (pi_message_get_sequence (picked), <, 30);
@@ -598,24 +609,13 @@ static void
 test_filter_reopen_keeps_focus (void)
 {
   Fixture f = { 0 };
-  GtkSingleSelection *selection;
   GtkWidget *entry;
   GtkWidget *focus;
   GtkAdjustment *adj;
 
   fixture_setup (&f, 5000, 1100, 500);
-  selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (pi_message_list_get_column_view (f.list)));
   adj = pi_message_list_get_vadjustment (f.list);
-  entry = pi_test_find_descendant (GTK_WIDGET (f.list), GTK_TYPE_SEARCH_ENTRY);
-
-  append_range (&f, 0, 1000);
-  wait_for_paints (&f, 3);
-  pi_message_list_set_filter_text (f.list, "task-completed");
-  wait_for_paints (&f, 3);
-  gtk_adjustment_set_value (adj, 0);
-  wait_for_paints (&f, 2);
-  gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), 1, TRUE);
-  wait_for_paints (&f, 2);
+  entry = filter_and_pick_far_up (&f);
 
   g_signal_emit_by_name (entry, "stop-search");
   pi_message_list_set_search_mode (f.list, TRUE);

@@ -199,6 +199,31 @@ test_lost (Fixture       *fixture,
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
 }
 
+/* Live on @server until the stream ends (a loss), then started again with
+ * other bindings while it waits to reconnect; @after (NULL-terminated) is
+ * what the server answers the new stream, in order. */
+static void
+lose_then_rebind (Fixture            *fixture,
+                  PiFixtureServer    *server,
+                  PiFixtureResponse **after)
+{
+  PiFixtureResponse *live = pi_fixture_response_new_sse ();
+  g_autofree char *url = pi_fixture_server_get_url (server);
+  g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func (g_object_unref);
+
+  pi_fixture_response_write (live, "retry: 3000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
+  pi_fixture_server_add (server, live);
+  for (guint i = 0; after[i] != NULL; i++)
+    pi_fixture_server_add (server, after[i]);
+
+  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
+  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (pi_status_line_get_lost (fixture->status));
+
+  g_ptr_array_add (other, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
+  pi_source_starter_start (fixture->starter, url, other, NULL);
+}
+
 /* The bindings change while a lost stream waits to reconnect: the new
  * stream keeps trying while the server is away (it does not fail at the
  * first refused attempt, as a stream never served would), the loss is told
@@ -208,25 +233,18 @@ test_restart_during_loss (Fixture       *fixture,
                           gconstpointer  data)
 {
   g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
-  PiFixtureResponse *live = pi_fixture_response_new_sse ();
   PiFixtureResponse *back = pi_fixture_response_new_sse ();
-  g_autofree char *url = pi_fixture_server_get_url (server);
-  g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func (g_object_unref);
+  PiFixtureResponse *after[] = {
+    pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL),
+    pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL),
+    back,
+    NULL,
+  };
 
-  pi_fixture_response_write (live, "retry: 3000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
-  pi_fixture_server_add (server, live);
-  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
-  pi_fixture_server_add (server, pi_fixture_response_new_status (502, "Bad Gateway", NULL, NULL));
   pi_fixture_response_write (back, READY, -1);
   pi_fixture_response_hold (back);
-  pi_fixture_server_add (server, back);
+  lose_then_rebind (fixture, server, after);
 
-  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
-  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
-  g_assert_true (pi_status_line_get_lost (fixture->status));
-
-  g_ptr_array_add (other, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
-  pi_source_starter_start (fixture->starter, url, other, NULL);
   wait_for_requests (server, 3);
   wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
   g_assert_true (pi_status_line_get_lost (fixture->status));
@@ -244,20 +262,10 @@ test_refusal_after_restart (Fixture       *fixture,
                             gconstpointer  data)
 {
   g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
-  PiFixtureResponse *live = pi_fixture_response_new_sse ();
-  g_autofree char *url = pi_fixture_server_get_url (server);
-  g_autoptr(GPtrArray) other = g_ptr_array_new_with_free_func (g_object_unref);
+  PiFixtureResponse *after[] = { pi_fixture_response_new_status (400, "Bad Request", NULL, NULL), NULL };
 
-  pi_fixture_response_write (live, "retry: 3000\n" READY "event: message\ndata: " MESSAGE_1 "\n\n", -1);
-  pi_fixture_server_add (server, live);
-  pi_fixture_server_add (server, pi_fixture_response_new_status (400, "Bad Request", NULL, NULL));
+  lose_then_rebind (fixture, server, after);
 
-  pi_source_starter_start (fixture->starter, url, fixture->bindings, NULL);
-  wait_for_state (fixture, PI_STREAM_STATE_RECONNECTING);
-  g_assert_true (pi_status_line_get_lost (fixture->status));
-
-  g_ptr_array_add (other, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
-  pi_source_starter_start (fixture->starter, url, other, NULL);
   wait_for_state (fixture, PI_STREAM_STATE_FAILED);
   g_assert_false (pi_status_line_get_lost (fixture->status));
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
