@@ -92,7 +92,7 @@ mark_current (PiConnectDialog *self,
   gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("The server listened to now"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("The server you are connected to now"),
                                   -1);
   self->current_row = row;
 }

@@ -414,7 +414,7 @@ show_marker (PiMessageDetails *self)
   else if (pi_message_get_kind (message) == PI_MESSAGE_KIND_SWITCH)
     {
       /* Translators: %s is a deployment's name or a server's host */
-      description = g_strdup_printf (_("The messages above came from the server listened to before; those below come from %s."),
+      description = g_strdup_printf (_("The messages above came from the previous server; those below come from %s."),
                                      pi_message_get_error (message));
       adw_status_page_set_icon_name (self->gap_page, "network-server-symbolic");
       adw_status_page_set_title (self->gap_page, _("Server Changed"));
