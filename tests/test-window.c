@@ -697,6 +697,50 @@ test_reconnect_capped (void)
   pi_test_server_clear (&server);
 }
 
+/* A binding added while the lost stream waits to reconnect: the window
+ * keeps telling the loss and trying (the new stream does not give up at the
+ * first refused connection), and is live on the new bindings once the
+ * server is back. */
+static void
+test_rebind_while_lost (void)
+{
+  PiTestServer server = { 0 };
+  PiWindow *window;
+  g_autofree char *key = pi_test_routing_key (7);
+  gint64 added_at;
+  guint port;
+
+  pi_test_server_start (&server, 0, NULL);
+  port = server.port;
+  window = pi_test_window_new (app);
+  connect_live (window, &server);
+  pi_test_publish_task (&server, 1, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
+
+  pi_test_server_stop (&server, SIGKILL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+
+  g_assert_true (pi_window_add_binding (window, TASK_FAILED, "#"));
+  added_at = g_get_monotonic_time ();
+  /* The new stream's first attempts are refused: it waits, not fails. */
+  WAIT_UNTIL (g_get_monotonic_time () - added_at > 3 * G_USEC_PER_SEC &&
+              state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+  g_assert_cmpuint (pi_source_get_n_reconnects (pi_window_get_stream (window)), >=, 1);
+  g_assert_true (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Connection lost"));
+
+  g_clear_pointer (&server.base_url, g_free);
+  pi_test_server_start (&server, port, NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 16);
+  g_assert_false (pi_session_get_lost (window->session));
+
+  /* Live on both bindings. */
+  pi_test_publish (&server, TASK_FAILED, key, "[]", "{\"version\": 1}");
+  WAIT_UNTIL (pi_test_n_stored (window) >= 2, 10);
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+}
+
 /* A server whose broker is away answers new streams 503: the window keeps
  * trying by itself and says why in the server's words, beside
  * "Reconnecting in N s…". */
@@ -1051,6 +1095,7 @@ main (int   argc,
   g_test_add_func ("/pi/window/root-url", test_root_url);
   g_test_add_func ("/pi/window/reconnect", test_reconnect);
   g_test_add_func ("/pi/window/reconnect-capped", test_reconnect_capped);
+  g_test_add_func ("/pi/window/rebind-while-lost", test_rebind_while_lost);
   g_test_add_func ("/pi/window/broker-away", test_broker_away);
   g_test_add_func ("/pi/window/preferences", test_preferences);
   g_test_add_func ("/pi/window/window-state", test_window_state);
