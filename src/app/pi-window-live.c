@@ -446,7 +446,9 @@ pi_window_setup_live (PiWindow *self)
   g_signal_connect_object (self->session, "notify::lost", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::paused", G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->session, "notify::subtitle", G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::narrow-subtitle", G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
+  pi_window_update_header (self);
   g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
 
   pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));

@@ -49,6 +49,7 @@ struct _PiWindow
   PiMessageList        *message_list;
   PiMessageDetails     *message_details;
   GtkWidget            *clear_button;
+  GtkMenuButton        *columns_button;
   PiCaptureSaver       *saver;
 
   /* Owned */
@@ -62,7 +63,13 @@ struct _PiWindow
   GtkWidget            *password_row;
   GDateTime            *capture_started;  /* when the kept messages began (what Save says) */
   char                 *chosen_server;    /* picked in Connect, recent once it went live */
+
+  /* State */
+  gboolean              narrow;           /* a phone's width: the narrowest breakpoint applies */
 };
+
+/* pi-window.c */
+void       pi_window_update_header      (PiWindow      *self);
 
 /* pi-window-live.c */
 void       pi_window_class_init_live    (PiWindowClass *klass);
