@@ -523,6 +523,24 @@ test_narrow_subtitle (void)
       pi_test_save_png (window, dir, "narrow-subtitle-lost-360x720.png");
     }
 
+  /* Between a phone and a desktop the header has its other buttons back
+   * (Clear, Choose Server, Columns): still read whole. */
+  for (guint i = 0; i < 3; i++)
+    {
+      static const int widths[] = { 520, 620, 800 };
+
+      gtk_window_set_default_size (GTK_WINDOW (window), widths[i], 720);
+      WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > widths[i] - 20, 5);
+      g_test_message ("%d px: %s", widths[i], adw_window_title_get_subtitle (window->status_title));
+      g_assert_true (subtitle_is_whole (window));
+      if (dir != NULL && dir[0] != '\0')
+        {
+          g_autofree char *file = g_strdup_printf ("narrow-subtitle-lost-%dx720.png", widths[i]);
+
+          pi_test_save_png (window, dir, file);
+        }
+    }
+
   /* Wide: the whole wording. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > 1300, 5);

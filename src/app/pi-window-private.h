@@ -65,6 +65,7 @@ struct _PiWindow
   char                 *chosen_server;    /* picked in Connect, recent once it went live */
 
   /* State */
+  gboolean              compact;          /* the 720 px breakpoint applies */
   gboolean              narrow;           /* a phone's width: the narrowest breakpoint applies */
 };
 

@@ -133,7 +133,7 @@ on_back_clicked (PiWindow  *self,
  * @self: a #PiWindow
  *
  * The content header as wide as it is: the connection's state in the
- * words that fit (at a phone's width, the status line's narrow wording),
+ * words that fit (up to 720 px, the status line's narrow wording),
  * and the Columns button only while the message table is on screen: not
  * over a status page, nor over the details that cover the table when
  * narrow, nor at a phone's width (two columns; the headers' menu stays).
@@ -146,15 +146,33 @@ pi_window_update_header (PiWindow *self)
                            adw_overlay_split_view_get_show_sidebar (self->details_split);
   g_autofree char *subtitle = NULL;
 
+  gboolean few_words = self->narrow || self->compact;
+
   if (self->session != NULL)
-    g_object_get (self->session, self->narrow ? "narrow-subtitle" : "subtitle", &subtitle, NULL);
+    g_object_get (self->session, few_words ? "narrow-subtitle" : "subtitle", &subtitle, NULL);
   adw_window_title_set_subtitle (self->status_title, subtitle ? subtitle : "");
   /* The whole wording stays a hover away. */
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_title),
-                               self->narrow && self->session != NULL ? pi_session_get_subtitle (self->session) : NULL);
+                               few_words && self->session != NULL ? pi_session_get_subtitle (self->session) : NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->columns_button),
                           !self->narrow && !details_cover && g_strcmp0 (page, "messages") == 0);
+}
+
+static void
+on_compact_apply (PiWindow      *self,
+                  AdwBreakpoint *breakpoint)
+{
+  self->compact = TRUE;
+  pi_window_update_header (self);
+}
+
+static void
+on_compact_unapply (PiWindow      *self,
+                    AdwBreakpoint *breakpoint)
+{
+  self->compact = FALSE;
+  pi_window_update_header (self);
 }
 
 static void
@@ -364,6 +382,8 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, columns_button);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_compact_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_compact_unapply);
   gtk_widget_class_bind_template_callback (widget_class, on_narrow_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_narrow_unapply);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_toast);
