@@ -555,6 +555,58 @@ test_narrow_subtitle (void)
   g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", layout, NULL);
 }
 
+/* A first start (no server ever chosen, none on the command line) asks
+ * where to listen, with one suggested action, and does not try the
+ * settings' placeholder address; once a server is chosen, the usual pages. */
+static void
+test_first_start (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  AdwDialog *dialog;
+
+  g_assert_true (pi_window_is_first_start (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "first-start");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->first_start_button)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window->first_start_button), "suggested-action"));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->first_start_button)), ==,
+                   "win.choose-server");
+  g_assert_null (strstr (adw_status_page_get_title (window->first_start_page), "12345"));
+  g_assert_null (strstr (adw_status_page_get_description (window->first_start_page), "12345"));
+  /* Nor does the header name the placeholder. */
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "");
+  g_assert_cmpstr (adw_window_title_get_subtitle (window->status_title), ==, "");
+  /* One suggested action: the sidebar beside the page does not offer to
+   * add a binding first. */
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->bindings_sidebar)));
+  g_assert_false (gtk_widget_get_mapped (pi_bindings_sidebar_get_empty_state (window->bindings_sidebar)));
+
+  /* A binding added and Connect pressed: where to, not a refusal. */
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "first-start");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL, 5);
+  g_assert_true (PI_IS_CONNECT_DIALOG (dialog));
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL)
+    {
+      adw_dialog_force_close (dialog);
+      WAIT_UNTIL (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)) == NULL, 5);
+      pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+      pi_test_save_png (window, g_getenv ("PI_SCREENSHOT_DIR"), "first-start.png");
+    }
+  else
+    adw_dialog_force_close (dialog);
+
+  /* Chosen, even the same address: no longer a first start. */
+  pi_window_set_server_url (window, "http://127.0.0.1:12345");
+  g_assert_false (pi_window_is_first_start (window));
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "127.0.0.1:12345");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "not-connected");
+
+  pi_test_window_destroy (window);
+}
+
 /* Connected to another server, the window puts one row where the old
  * server's messages end and the new one's begin. */
 static void
@@ -822,6 +874,7 @@ test_narrow (void)
 
   pi_test_server_start (&server, 0, NULL);
   window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
   g_assert_cmpint (minimum_width (window), <=, 360);
 
   /* Any child wider than the window is a fatal warning from libadwaita. */
@@ -1122,6 +1175,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/sidebar-hide-button", test_sidebar_hide_button);
   g_test_add_func ("/pi/window-shell/lost-connection", test_lost_connection);
   g_test_add_func ("/pi/window-shell/narrow-subtitle", test_narrow_subtitle);
+  g_test_add_func ("/pi/window-shell/first-start", test_first_start);
   g_test_add_func ("/pi/window-shell/switch-marker", test_switch_marker);
   g_test_add_func ("/pi/window-shell/connect-dialog-current", test_connect_dialog_current);
 

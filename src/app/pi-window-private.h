@@ -43,6 +43,8 @@ struct _PiWindow
   AdwStatusPage        *no_bindings_page;
   AdwStatusPage        *not_connected_page;
   AdwStatusPage        *failure_page;
+  AdwStatusPage        *first_start_page;
+  GtkButton            *first_start_button;
   GtkButton            *failure_button;
   GtkButton            *failure_server_button;
   AdwOverlaySplitView  *details_split;
@@ -77,6 +79,7 @@ void       pi_window_class_init_live    (PiWindowClass *klass);
 void       pi_window_init_live          (PiWindow      *self);
 void       pi_window_setup_live         (PiWindow      *self);
 gboolean   pi_window_stream_is_active   (PiWindow      *self);
+gboolean   pi_window_is_first_start     (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
 void       pi_window_choose_server      (PiWindow      *self);
 void       pi_window_clear_with_undo    (PiWindow      *self);

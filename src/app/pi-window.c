@@ -132,8 +132,9 @@ on_back_clicked (PiWindow  *self,
  * pi_window_update_header:
  * @self: a #PiWindow
  *
- * The content header as wide as it is: the connection's state in the
- * words that fit (up to 720 px, the status line's narrow wording),
+ * The content header as wide as it is: what is listened to and the
+ * connection's state in the words that fit (up to 720 px, the status
+ * line's narrow wording; on a first start, no placeholder address),
  * and the Columns button only while the message table is on screen: not
  * over a status page, nor over the details that cover the table when
  * narrow, nor at a phone's width (two columns; the headers' menu stays).
@@ -144,16 +145,27 @@ pi_window_update_header (PiWindow *self)
   const char *page = gtk_stack_get_visible_child_name (self->main_stack);
   gboolean details_cover = adw_overlay_split_view_get_collapsed (self->details_split) &&
                            adw_overlay_split_view_get_show_sidebar (self->details_split);
+  gboolean few_words = self->narrow || self->compact;
   g_autofree char *subtitle = NULL;
 
-  gboolean few_words = self->narrow || self->compact;
+  if (self->session == NULL || self->settings == NULL)
+    return;
 
-  if (self->session != NULL)
-    g_object_get (self->session, few_words ? "narrow-subtitle" : "subtitle", &subtitle, NULL);
-  adw_window_title_set_subtitle (self->status_title, subtitle ? subtitle : "");
+  if (pi_window_is_first_start (self))
+    {
+      /* The page asks where to listen; the sidebar names the app. */
+      adw_window_title_set_title (self->status_title, "");
+      adw_window_title_set_subtitle (self->status_title, "");
+    }
+  else
+    {
+      g_object_get (self->session, few_words ? "narrow-subtitle" : "subtitle", &subtitle, NULL);
+      adw_window_title_set_title (self->status_title, pi_session_get_title (self->session));
+      adw_window_title_set_subtitle (self->status_title, subtitle ? subtitle : "");
+    }
   /* The whole wording stays a hover away. */
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_title),
-                               few_words && self->session != NULL ? pi_session_get_subtitle (self->session) : NULL);
+                               few_words && subtitle != NULL ? pi_session_get_subtitle (self->session) : NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->columns_button),
                           !self->narrow && !details_cover && g_strcmp0 (page, "messages") == 0);
@@ -372,6 +384,8 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, no_bindings_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, not_connected_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, first_start_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, first_start_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_server_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, details_split);
