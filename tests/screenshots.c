@@ -181,8 +181,11 @@ shoot_size (const char *style,
   GtkWidget *popover;
   PiWindow *window;
 
-  /* No bindings yet: what to do first. */
+  /* A first start: where to listen. Then, a server chosen and no
+   * bindings yet: what to do next. */
   window = new_window (width, height);
+  shoot (window, "first-start", style, width, height);
+  pi_window_set_server_url (window, "http://127.0.0.1:12345");
   shoot (window, "no-bindings", style, width, height);
 
   /* The dialogs that start it: where to listen, and what. */

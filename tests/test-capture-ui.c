@@ -741,6 +741,101 @@ window_with_messages (guint n)
   return live;
 }
 
+/* The menu button under @widget that opens @menu. */
+static GtkWidget *
+find_menu_button (GtkWidget  *widget,
+                  GMenuModel *menu)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_menu_button (child, menu);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+column_visible (PiMessageList *list,
+                const char    *id)
+{
+  GListModel *columns = gtk_column_view_get_columns (pi_message_list_get_column_view (list));
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_id (column), id) == 0)
+        return gtk_column_view_column_get_visible (column);
+    }
+
+  g_assert_not_reached ();
+}
+
+/* A capture is browsed with the live window's Columns button: the same
+ * menu, the recorded exchanges' routing-key words on its first page, its
+ * items showing and hiding columns; there while the table is. */
+static void
+test_columns_button (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "columns.jsonl", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  PiWindow *live = window_with_messages (20);
+  PiCaptureWindow *capture;
+  GtkColumnView *view;
+  GtkWidget *button;
+  GtkPopover *popover;
+  gboolean routes;
+
+  g_assert_true (pi_window_add_binding (live, TASK_COMPLETED, "#"));
+  save_and_wait (live, file, FALSE);
+  capture = open_capture (file, GTK_WINDOW (live));
+  resize_to (capture, 1024, 768);
+  view = pi_message_list_get_column_view (capture->message_list);
+
+  button = find_menu_button (GTK_WIDGET (capture), pi_message_list_get_columns_menu (capture->message_list));
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_mapped (button));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Columns");
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (button));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (popover)), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (capture), 2);
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (popover), "Routes"));
+  g_assert_nonnull (find_label_containing (GTK_WIDGET (popover), "workerType"));
+  save_png (popover, "capture-columns-menu.png");
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+
+  /* Its items act on this window's table. */
+  routes = column_visible (capture->message_list, "routes");
+  g_assert_true (gtk_widget_activate_action (button, "columns.routes", NULL));
+  g_assert_true (column_visible (capture->message_list, "routes") != routes);
+  g_assert_true (column_visible (live->message_list, "routes") == routes);
+
+  /* At 700 px a message's details cover the table: no Columns there. */
+  resize_to (capture, 700, 768);
+  gtk_selection_model_select_item (gtk_column_view_get_model (view), 3, TRUE);
+  WAIT_UNTIL (adw_overlay_split_view_get_show_sidebar (capture->details_split), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (capture), 3);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (capture->back_button)));
+  g_assert_false (gtk_widget_get_mapped (button));
+  unselect_all (capture);
+  pi_test_wait_for_frames (GTK_WIDGET (capture), 3);
+  g_assert_true (gtk_widget_get_mapped (button));
+  save_png (capture, "capture-columns-button-700x768.png");
+
+  pi_test_window_destroy (capture);
+  pi_test_window_destroy (live);
+  remove_temp_dir (dir);
+}
+
 /* A save or export that fails is reported with the file's name and reason;
  * nothing lost. */
 static void
@@ -1206,6 +1301,7 @@ main (int   argc,
   g_test_add_func ("/pi/capture-ui/drop", test_drop);
   g_test_add_func ("/pi/capture-ui/shortcuts", test_shortcuts);
   g_test_add_func ("/pi/capture-ui/command-line", test_command_line);
+  g_test_add_func ("/pi/capture-ui/columns-button", test_columns_button);
 
   status = g_test_run ();
 

@@ -1039,6 +1039,46 @@ test_columns_button (void)
   pi_test_window_destroy (window);
 }
 
+/* The Columns button is there while the table is: not over the status
+ * pages of an empty window, nor over the details that cover the table in
+ * a narrow window; back on the table, it is back. */
+static void
+test_columns_button_with_table (void)
+{
+  PiWindow *window = window_with_messages (1024, 768, 0);
+  GMenuModel *menu = pi_message_list_get_columns_menu (window->message_list);
+  GtkWidget *button = find_menu_button (GTK_WIDGET (window), menu);
+  GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
+  g_autoptr(GPtrArray) batch = fixture_batch_new (0, 20, NULL);
+
+  /* Nothing received: a status page, and no table to choose columns of. */
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), !=, "messages");
+  g_assert_false (gtk_widget_get_mapped (button));
+
+  pi_message_list_append (window->message_list, batch);
+  WAIT_UNTIL (g_strcmp0 (gtk_stack_get_visible_child_name (window->main_stack), "messages") == 0, 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (gtk_widget_get_mapped (button));
+
+  /* At 700 px a message's details are a page over the table. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 768);
+  WAIT_UNTIL (adw_overlay_split_view_get_collapsed (window->details_split), 5);
+  gtk_selection_model_select_item (gtk_column_view_get_model (view), 3, TRUE);
+  WAIT_UNTIL (adw_overlay_split_view_get_show_sidebar (window->details_split), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->back_button)));
+  g_assert_false (gtk_widget_get_mapped (button));
+
+  /* Back to the table: the button too. */
+  gtk_widget_activate (GTK_WIDGET (window->back_button));
+  WAIT_UNTIL (!adw_overlay_split_view_get_show_sidebar (window->details_split), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (gtk_widget_get_mapped (button));
+
+  pi_test_window_destroy (window);
+}
+
 /* Selecting a row near the newest at 1400 px opens the details beside the
  * list; messages keep coming: the row stays in sight, clear of the
  * "new messages" pill. */
@@ -1134,6 +1174,7 @@ main (int   argc,
   g_test_add_func ("/pi/message-list/columns-menu-bound-words", test_columns_menu_bound_words);
   g_test_add_func ("/pi/message-list/widths", test_widths);
   g_test_add_func ("/pi/message-list/columns-button", test_columns_button);
+  g_test_add_func ("/pi/message-list/columns-button-with-table", test_columns_button_with_table);
   g_test_add_func ("/pi/message-list/selection-beside-details", test_selection_beside_details);
   g_test_add_func ("/pi/message-list/window-resume-follows", test_window_resume_follows);
 

@@ -68,6 +68,18 @@ fixture_tear_down (Fixture       *fixture,
   g_ptr_array_unref (fixture->bindings);
 }
 
+/* The narrow wording (a header at 360 px shows about 20 characters of
+ * it): short enough, and the same as the whole one when that is short. */
+static void
+assert_narrow (Fixture    *fixture,
+               const char *expected)
+{
+  const char *narrow = pi_status_line_get_narrow_subtitle (fixture->status);
+
+  g_assert_cmpstr (narrow, ==, expected);
+  g_assert_cmpint (g_utf8_strlen (narrow, -1), <=, 20);
+}
+
 static void
 test_title (Fixture       *fixture,
             gconstpointer  data)
@@ -90,12 +102,16 @@ test_connecting_and_failed (Fixture       *fixture,
   g_assert_cmpint (pi_source_get_state (fixture->source), ==, PI_STREAM_STATE_CONNECTING);
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, pi_source_get_state_text (fixture->source));
   g_assert_true (g_str_has_prefix (pi_status_line_get_subtitle (fixture->status), "Connecting"));
+  /* Narrow, the title names the server alone. */
+  assert_narrow (fixture, "Connecting…");
 
   pi_source_starter_start (fixture->starter, "ftp://events.example.com/", fixture->bindings, NULL);
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
+  assert_narrow (fixture, "Connection Failed");
 
   pi_source_starter_stop (fixture->starter);
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Not Connected");
+  assert_narrow (fixture, "Not Connected");
   g_assert_cmpfloat (pi_status_line_get_rate (fixture->status), ==, 0);
 }
 
@@ -114,6 +130,7 @@ test_paused (Fixture       *fixture,
   pi_message_feed_add (fixture->feed, first);
   pi_message_feed_add (fixture->feed, second);
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Paused · 4 held");
+  assert_narrow (fixture, "Paused · 4 held");
   g_assert_cmpuint (fixture->n_subtitle, ==, 2);
 
   pi_message_feed_set_paused (fixture->feed, FALSE);
@@ -138,6 +155,7 @@ test_no_password (Fixture       *fixture,
     }
 
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "No Password");
+  assert_narrow (fixture, "No Password");
 }
 
 static void
@@ -193,6 +211,10 @@ test_lost (Fixture       *fixture,
   expected = g_strdup_printf ("Connection lost · reconnecting in %u s",
                               pi_source_get_retry_seconds (fixture->source));
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, expected);
+  /* Narrow: still a loss, still when. */
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("Lost · retry in %u s", pi_source_get_retry_seconds (fixture->source));
+  assert_narrow (fixture, expected);
 
   pi_source_starter_stop (fixture->starter);
   g_assert_false (pi_status_line_get_lost (fixture->status));
@@ -286,6 +308,7 @@ test_never_reached (Fixture       *fixture,
 
   g_assert_false (pi_status_line_get_lost (fixture->status));
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
+  assert_narrow (fixture, "Connection Failed");
 }
 
 int

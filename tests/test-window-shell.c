@@ -425,6 +425,188 @@ test_lost_connection (void)
   pi_test_server_clear (&server);
 }
 
+/* The label that shows the header's subtitle (AdwWindowTitle's second). */
+static GtkLabel *
+find_subtitle_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "subtitle"))
+    return GTK_LABEL (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_subtitle_label (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkLabel *
+subtitle_label (PiWindow *window)
+{
+  GtkLabel *label = find_subtitle_label (GTK_WIDGET (window->status_title));
+
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_label_get_text (label), ==, adw_window_title_get_subtitle (window->status_title));
+  return label;
+}
+
+/* Whether the subtitle is read whole: shown, and not cut with "…". */
+static gboolean
+subtitle_is_whole (PiWindow *window)
+{
+  GtkLabel *label = subtitle_label (window);
+
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  return gtk_widget_get_mapped (GTK_WIDGET (label)) &&
+         !pango_layout_is_ellipsized (gtk_label_get_layout (label));
+}
+
+/* At a phone's width (360 px) the header's subtitle is read whole in every
+ * state a watcher meets (live, paused, a loss and its countdown), in fewer
+ * words that say the same; wide, the whole wording is back. */
+static void
+test_narrow_subtitle (void)
+{
+  PiTestServer server = { 0 };
+  const char *dir = g_getenv ("PI_SCREENSHOT_DIR");
+  PiWindow *window;
+  const char *subtitle;
+  g_autofree char *layout = NULL;
+  g_autofree char *countdown = NULL;
+
+  /* GNOME's window buttons (a phone's shell shows Close alone, or none). */
+  g_object_get (gtk_settings_get_default (), "gtk-decoration-layout", &layout, NULL);
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
+  pi_test_server_start (&server, 0, NULL);
+  window = pi_test_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 360, 5);
+  pi_window_set_server_url (window, server.base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (&server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+
+  /* Live: the rate; the protocol, with the whole wording, a hover away. */
+  WAIT_UNTIL (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Live · "), 5);
+  subtitle = adw_window_title_get_subtitle (window->status_title);
+  g_assert_true (g_str_has_suffix (subtitle, "/s"));
+  g_assert_true (subtitle_is_whole (window));
+  g_assert_true (g_str_has_prefix (gtk_widget_get_tooltip_text (GTK_WIDGET (window->status_title)), "Live · "));
+  g_assert_true (g_str_has_suffix (gtk_widget_get_tooltip_text (GTK_WIDGET (window->status_title)),
+                                   pi_source_get_protocol_name (pi_window_get_stream (window))));
+
+  /* Paused: what is held. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+  g_assert_cmpstr (adw_window_title_get_subtitle (window->status_title), ==, "Paused · 0 held");
+  g_assert_true (subtitle_is_whole (window));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.pause", NULL);
+
+  /* Lost: that it was lost, and when the window tries again. */
+  pi_test_server_stop (&server, SIGKILL);
+  WAIT_UNTIL (pi_session_get_lost (window->session) && state_of (window) == PI_STREAM_STATE_RECONNECTING &&
+              pi_source_get_retry_seconds (pi_window_get_stream (window)) >= 2, 15);
+  countdown = g_strdup_printf (" %u s", pi_source_get_retry_seconds (pi_window_get_stream (window)));
+  subtitle = adw_window_title_get_subtitle (window->status_title);
+  g_assert_true (g_str_has_prefix (subtitle, "Lost · "));
+  g_assert_true (g_str_has_suffix (subtitle, countdown));
+  g_assert_true (subtitle_is_whole (window));
+  if (dir != NULL && dir[0] != '\0')
+    {
+      g_mkdir_with_parents (dir, 0755);
+      pi_test_save_png (window, dir, "narrow-subtitle-lost-360x720.png");
+    }
+
+  /* Between a phone and a desktop the header has its other buttons back
+   * (Clear, Choose Server, Columns): still read whole. */
+  for (guint i = 0; i < 3; i++)
+    {
+      static const int widths[] = { 520, 620, 800 };
+
+      gtk_window_set_default_size (GTK_WINDOW (window), widths[i], 720);
+      WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > widths[i] - 20, 5);
+      g_test_message ("%d px: %s", widths[i], adw_window_title_get_subtitle (window->status_title));
+      g_assert_true (subtitle_is_whole (window));
+      if (dir != NULL && dir[0] != '\0')
+        {
+          g_autofree char *file = g_strdup_printf ("narrow-subtitle-lost-%dx720.png", widths[i]);
+
+          pi_test_save_png (window, dir, file);
+        }
+    }
+
+  /* Wide: the whole wording. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) > 1300, 5);
+  WAIT_UNTIL (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title),
+                                "Connection lost · reconnecting in ") ||
+              state_of (window) != PI_STREAM_STATE_RECONNECTING, 5);
+  if (state_of (window) == PI_STREAM_STATE_RECONNECTING)
+    g_assert_true (subtitle_is_whole (window));
+
+  pi_test_window_destroy (window);
+  pi_test_server_clear (&server);
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", layout, NULL);
+}
+
+/* A first start (no server ever chosen, none on the command line) asks
+ * where to listen, with one suggested action, and does not try the
+ * settings' placeholder address; once a server is chosen, the usual pages. */
+static void
+test_first_start (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+  AdwDialog *dialog;
+
+  g_assert_true (pi_window_is_first_start (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "first-start");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->first_start_button)));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (window->first_start_button), "suggested-action"));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (window->first_start_button)), ==,
+                   "win.choose-server");
+  g_assert_null (strstr (adw_status_page_get_title (window->first_start_page), "12345"));
+  g_assert_null (strstr (adw_status_page_get_description (window->first_start_page), "12345"));
+  /* Nor does the header name the placeholder. */
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "");
+  g_assert_cmpstr (adw_window_title_get_subtitle (window->status_title), ==, "");
+  /* One suggested action: the sidebar beside the page does not offer to
+   * add a binding first. */
+  pi_test_wait_for_frames (GTK_WIDGET (window), 3);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->bindings_sidebar)));
+  g_assert_false (gtk_widget_get_mapped (pi_bindings_sidebar_get_empty_state (window->bindings_sidebar)));
+
+  /* A binding added and Connect pressed: where to, not a refusal. */
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "first-start");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL ((dialog = adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window))) != NULL, 5);
+  g_assert_true (PI_IS_CONNECT_DIALOG (dialog));
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
+  if (g_getenv ("PI_SCREENSHOT_DIR") != NULL)
+    {
+      adw_dialog_force_close (dialog);
+      WAIT_UNTIL (adw_application_window_get_visible_dialog (ADW_APPLICATION_WINDOW (window)) == NULL, 5);
+      pi_test_wait_for_frames (GTK_WIDGET (window), 10);
+      pi_test_save_png (window, g_getenv ("PI_SCREENSHOT_DIR"), "first-start.png");
+    }
+  else
+    adw_dialog_force_close (dialog);
+
+  /* Chosen, even the same address: no longer a first start. */
+  pi_window_set_server_url (window, "http://127.0.0.1:12345");
+  g_assert_false (pi_window_is_first_start (window));
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "127.0.0.1:12345");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "not-connected");
+
+  pi_test_window_destroy (window);
+}
+
 /* Connected to another server, the window puts one row where the old
  * server's messages end and the new one's begin. */
 static void
@@ -692,6 +874,7 @@ test_narrow (void)
 
   pi_test_server_start (&server, 0, NULL);
   window = pi_test_window_new (app);
+  pi_window_set_server_url (window, server.base_url);
   g_assert_cmpint (minimum_width (window), <=, 360);
 
   /* Any child wider than the window is a fatal warning from libadwaita. */
@@ -991,6 +1174,8 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/copy-toast", test_copy_toast);
   g_test_add_func ("/pi/window-shell/sidebar-hide-button", test_sidebar_hide_button);
   g_test_add_func ("/pi/window-shell/lost-connection", test_lost_connection);
+  g_test_add_func ("/pi/window-shell/narrow-subtitle", test_narrow_subtitle);
+  g_test_add_func ("/pi/window-shell/first-start", test_first_start);
   g_test_add_func ("/pi/window-shell/switch-marker", test_switch_marker);
   g_test_add_func ("/pi/window-shell/connect-dialog-current", test_connect_dialog_current);
 

@@ -149,8 +149,10 @@ test_bindings (void)
   GtkListBoxRow *row;
   GtkWidget *remove;
 
-  /* Nothing bound: the main area says so, and only it (the sidebar, shown
-   * beside it at this width, does not say it again). */
+  /* A server chosen (port 9: nothing listens), nothing bound: the main
+   * area says so, and only it (the sidebar, shown beside it at this width,
+   * does not say it again). */
+  pi_window_set_server_url (window, "http://127.0.0.1:9/api/events/v1");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "no-bindings");
   pi_test_wait_for_frames (GTK_WIDGET (window), 2);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window->bindings_sidebar)));

@@ -30,6 +30,7 @@ struct _PiCaptureWindow
   PiConnectionBar      *connection_bar;
   GtkButton            *back_button;
   GtkToggleButton      *sidebar_button;
+  GtkMenuButton        *columns_button;
   GtkStack             *main_stack;
   AdwStatusPage        *loading_page;
   GtkProgressBar       *loading_progress;
@@ -45,6 +46,10 @@ struct _PiCaptureWindow
   AdwToast             *error_toast;      /* weak */
   guint                 pulse_id;
   guint                 present_id;
+
+  /* State */
+  GListStore           *bindings;         /* the capture's, for the columns menu */
+  gboolean              narrow;           /* a phone's width */
 };
 
 G_END_DECLS

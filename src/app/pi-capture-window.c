@@ -147,6 +147,36 @@ on_selected_message_changed (PiCaptureWindow *self)
                                            pi_message_list_get_selected_message (self->message_list) != NULL);
 }
 
+/* The Columns button only while the table is on screen: not while the
+ * file is read, nor over the details that cover the table when narrow,
+ * nor at a phone's width (as in the live window). */
+static void
+update_columns_button (PiCaptureWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+  gboolean details_cover = adw_overlay_split_view_get_collapsed (self->details_split) &&
+                           adw_overlay_split_view_get_show_sidebar (self->details_split);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->columns_button),
+                          !self->narrow && !details_cover && g_strcmp0 (page, "messages") == 0);
+}
+
+static void
+on_narrow_apply (PiCaptureWindow *self,
+                 AdwBreakpoint   *breakpoint)
+{
+  self->narrow = TRUE;
+  update_columns_button (self);
+}
+
+static void
+on_narrow_unapply (PiCaptureWindow *self,
+                   AdwBreakpoint   *breakpoint)
+{
+  self->narrow = FALSE;
+  update_columns_button (self);
+}
+
 /* Narrow, the details are a page over the list: Back (or the split view's
  * swipe) returns to it, and the selection goes with the page, so that
  * choosing the same row again opens it again. */
@@ -167,6 +197,8 @@ on_details_shown_changed (PiCaptureWindow *self,
 
   if (collapsed && shown && pspec != NULL && g_str_equal (pspec->name, "show-sidebar"))
     gtk_widget_grab_focus (GTK_WIDGET (self->back_button));
+
+  update_columns_button (self);
 }
 
 static void
@@ -234,6 +266,7 @@ fill_bindings (PiCaptureWindow *self)
       adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 2);
       gtk_widget_add_css_class (row, "property");
       gtk_list_box_append (self->bindings_list, row);
+      g_list_store_append (self->bindings, binding);
     }
 }
 
@@ -468,7 +501,14 @@ pi_capture_window_constructed (GObject *object)
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->split_view, "notify::collapsed",
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->main_stack, "notify::visible-child",
+                           G_CALLBACK (update_columns_button), self, G_CONNECT_SWAPPED);
   on_details_shown_changed (self, NULL);
+  /* The live window's Columns button, the recorded exchanges' routing-key
+   * words first. */
+  pi_message_list_attach_columns_button (self->message_list, self->columns_button);
+  self->bindings = g_list_store_new (PI_TYPE_BINDING);
+  pi_message_list_set_bindings (self->message_list, G_LIST_MODEL (self->bindings));
 
   /* Nothing to save until the file is read. */
   pi_capture_saver_set_ready (self->saver, FALSE);
@@ -504,6 +544,7 @@ pi_capture_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), PI_TYPE_CAPTURE_WINDOW);
 
   g_clear_object (&self->capture);
+  g_clear_object (&self->bindings);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (pi_capture_window_parent_class)->dispose (object);
@@ -585,6 +626,7 @@ pi_capture_window_class_init (PiCaptureWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, title);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, connection_bar);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, columns_button);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, loading_page);
@@ -594,6 +636,8 @@ pi_capture_window_class_init (PiCaptureWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, message_details);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, saver);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_narrow_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_narrow_unapply);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_error);
 }

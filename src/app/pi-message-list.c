@@ -653,6 +653,27 @@ pi_message_list_get_columns_menu (PiMessageList *self)
 }
 
 /**
+ * pi_message_list_attach_columns_button:
+ * @self: a #PiMessageList
+ * @button: a menu button of a window's header bar
+ *
+ * Makes @button open the columns menu (pi_message_list_get_columns_menu()),
+ * with its "columns.<id>" actions: a header bar is outside the list, where
+ * its actions would not be found.
+ */
+void
+pi_message_list_attach_columns_button (PiMessageList *self,
+                                       GtkMenuButton *button)
+{
+  g_return_if_fail (PI_IS_MESSAGE_LIST (self));
+  g_return_if_fail (GTK_IS_MENU_BUTTON (button));
+
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (self->columns_menu));
+  gtk_widget_insert_action_group (GTK_WIDGET (button), "columns",
+                                  pi_message_list_get_column_actions (self));
+}
+
+/**
  * pi_message_list_get_column_view:
  *
  * Returns: (transfer none): the table

@@ -40,6 +40,8 @@ void            pi_message_list_follow               (PiMessageList *self);
 void            pi_message_list_set_bindings         (PiMessageList *self,
                                                       GListModel    *bindings);
 GMenuModel     *pi_message_list_get_columns_menu     (PiMessageList *self);
+void            pi_message_list_attach_columns_button (PiMessageList *self,
+                                                       GtkMenuButton *button);
 
 /* For tests and the benchmark: the parts a user looks at. */
 GtkColumnView  *pi_message_list_get_column_view      (PiMessageList *self);

@@ -57,6 +57,7 @@ enum {
   PROP_RATE,
   PROP_TITLE,
   PROP_SUBTITLE,
+  PROP_NARROW_SUBTITLE,
   PROP_LOCAL_ERROR,
   PROP_NEEDS_PASSWORD,
   PROP_LOST,
@@ -200,6 +201,10 @@ pi_session_get_property (GObject    *object,
       g_value_set_string (value, pi_session_get_subtitle (self));
       break;
 
+    case PROP_NARROW_SUBTITLE:
+      g_value_set_string (value, self->status != NULL ? pi_status_line_get_narrow_subtitle (self->status) : NULL);
+      break;
+
     case PROP_LOST:
       g_value_set_boolean (value, pi_session_get_lost (self));
       break;
@@ -285,6 +290,10 @@ pi_session_class_init (PiSessionClass *klass)
    */
   properties[PROP_SUBTITLE] =
     g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /* The same in fewer words, for a narrow header (#PiStatusLine:narrow-subtitle). */
+  properties[PROP_NARROW_SUBTITLE] =
+    g_param_spec_string ("narrow-subtitle", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   /**
    * PiSession:needs-password:
@@ -392,6 +401,8 @@ on_status_notify (PiSession    *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
   else if (g_strcmp0 (pspec->name, "subtitle") == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  else if (g_strcmp0 (pspec->name, "narrow-subtitle") == 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW_SUBTITLE]);
   else if (g_strcmp0 (pspec->name, "lost") == 0)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOST]);
   else
@@ -445,6 +456,7 @@ pi_session_new (guint capacity)
   self->status = pi_status_line_new (self->source, self->feed, self->starter);
   g_signal_connect_object (self->status, "notify::title", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status, "notify::subtitle", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->status, "notify::narrow-subtitle", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status, "notify::rate", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->status, "notify::lost", G_CALLBACK (on_status_notify), self, G_CONNECT_SWAPPED);
 

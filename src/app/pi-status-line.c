@@ -18,7 +18,13 @@
 /* The header's two lines: what is listened to ("Community", a host) and how
  * that goes ("Live · 7 messages/s · WebSocket", "Paused · 32 held"), with
  * the rate counted while live. Kept current from the source, the feed and
- * the starter it watches. GTK-free; PiSession holds one. */
+ * the starter it watches. GTK-free; PiSession holds one.
+ *
+ * The second line comes in two wordings: the whole one, and one for a
+ * phone's width, which says the same in fewer words. At 360 px the header
+ * leaves the subtitle 134 px, about 20 characters: the host is the title's
+ * already, a countdown keeps its number, and the protocol waits for a
+ * wider window (the whole wording is the title's tooltip). */
 struct _PiStatusLine
 {
   GObject          parent_instance;
@@ -31,6 +37,7 @@ struct _PiStatusLine
   char            *server_url;
   char            *title;
   char            *subtitle;
+  char            *narrow_subtitle;
 
   /* The source's server while it was last live; whether the stream to it
    * was lost since (and not yet live again, nor disconnected) */
@@ -52,6 +59,7 @@ enum {
   PROP_0,
   PROP_TITLE,
   PROP_SUBTITLE,
+  PROP_NARROW_SUBTITLE,
   PROP_RATE,
   PROP_LOST,
   N_PROPS
@@ -60,7 +68,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static char *
-build_subtitle (PiStatusLine *self)
+build_subtitle (PiStatusLine *self,
+                gboolean      narrow)
 {
   PiStreamState state = pi_source_get_state (self->source);
   const char *protocol = pi_source_get_protocol_name (self->source);
@@ -86,6 +95,14 @@ build_subtitle (PiStatusLine *self)
       switch (state)
         {
         case PI_STREAM_STATE_RECONNECTING:
+          if (narrow)
+            /* TRANSLATORS: "Connection lost · reconnecting in %u s" where
+             * the header is narrow: at most about 20 characters. */
+            return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                 "Lost · retry in %u s",
+                                                 "Lost · retry in %u s",
+                                                 seconds),
+                                    seconds);
           return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                                "Connection lost · reconnecting in %u s",
                                                "Connection lost · reconnecting in %u s",
@@ -101,6 +118,10 @@ build_subtitle (PiStatusLine *self)
         case PI_STREAM_STATE_LIVE:
         case PI_STREAM_STATE_DISCONNECTED:
         default:
+          if (narrow)
+            /* TRANSLATORS: "Connection lost · reconnecting…" where the
+             * header is narrow. */
+            return g_strdup (_("Lost · retrying…"));
           return g_strdup (_("Connection lost · reconnecting…"));
         }
     }
@@ -109,6 +130,10 @@ build_subtitle (PiStatusLine *self)
     {
     case PI_STREAM_STATE_LIVE:
       rate = pi_session_format_count ((guint64) (self->rate + 0.5));
+      if (narrow)
+        /* TRANSLATORS: "Live · 7 messages/s · WebSocket" where the header
+         * is narrow: the rate alone. */
+        return g_strdup_printf (_("Live · %s/s"), rate);
       live = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Live · %s message/s", "Live · %s messages/s",
                                            (gulong) (self->rate + 0.5)),
                               rate);
@@ -117,8 +142,27 @@ build_subtitle (PiStatusLine *self)
       return g_steal_pointer (&live);
 
     case PI_STREAM_STATE_CONNECTING:
+      /* The title names the server already ("Connecting to HOST…"). */
+      if (narrow)
+        return g_strdup (_("Connecting…"));
+      return g_strdup (pi_source_get_state_text (self->source));
+
     case PI_STREAM_STATE_WAITING_FOR_READY:
+      if (narrow)
+        /* TRANSLATORS: "Waiting for the server to bind…" where the header
+         * is narrow. */
+        return g_strdup (_("Waiting to bind…"));
+      return g_strdup (pi_source_get_state_text (self->source));
+
     case PI_STREAM_STATE_RECONNECTING:
+      if (narrow)
+        {
+          guint seconds = pi_source_get_retry_seconds (self->source);
+
+          /* TRANSLATORS: "Reconnecting in %u s…" where the header is narrow. */
+          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Retry in %u s…", "Retry in %u s…", seconds),
+                                  seconds);
+        }
       return g_strdup (pi_source_get_state_text (self->source));
 
     case PI_STREAM_STATE_FAILED:
@@ -137,7 +181,8 @@ static void
 update_texts (PiStatusLine *self)
 {
   g_autofree char *title = NULL;
-  g_autofree char *subtitle = build_subtitle (self);
+  g_autofree char *subtitle = build_subtitle (self, FALSE);
+  g_autofree char *narrow_subtitle = build_subtitle (self, TRUE);
 
   title = pi_deployments_describe_url (self->server_url ? self->server_url : "");
 
@@ -153,6 +198,13 @@ update_texts (PiStatusLine *self)
       g_free (self->subtitle);
       self->subtitle = g_steal_pointer (&subtitle);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+    }
+
+  if (g_strcmp0 (narrow_subtitle, self->narrow_subtitle) != 0)
+    {
+      g_free (self->narrow_subtitle);
+      self->narrow_subtitle = g_steal_pointer (&narrow_subtitle);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NARROW_SUBTITLE]);
     }
 }
 
@@ -292,6 +344,7 @@ pi_status_line_finalize (GObject *object)
   g_free (self->server_url);
   g_free (self->title);
   g_free (self->subtitle);
+  g_free (self->narrow_subtitle);
   g_free (self->live_url);
 
   G_OBJECT_CLASS (pi_status_line_parent_class)->finalize (object);
@@ -313,6 +366,10 @@ pi_status_line_get_property (GObject    *object,
 
     case PROP_SUBTITLE:
       g_value_set_string (value, self->subtitle);
+      break;
+
+    case PROP_NARROW_SUBTITLE:
+      g_value_set_string (value, self->narrow_subtitle);
       break;
 
     case PROP_RATE:
@@ -342,6 +399,15 @@ pi_status_line_class_init (PiStatusLineClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SUBTITLE] =
     g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * PiStatusLine:narrow-subtitle:
+   *
+   * The subtitle in fewer words, for a header at a phone's width: the
+   * same state, the same numbers ("Lost · reconnecting in 4 s").
+   */
+  properties[PROP_NARROW_SUBTITLE] =
+    g_param_spec_string ("narrow-subtitle", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_RATE] =
     g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0,
@@ -436,6 +502,15 @@ pi_status_line_get_subtitle (PiStatusLine *self)
   g_return_val_if_fail (PI_IS_STATUS_LINE (self), NULL);
 
   return self->subtitle;
+}
+
+/* See #PiStatusLine:narrow-subtitle. */
+const char *
+pi_status_line_get_narrow_subtitle (PiStatusLine *self)
+{
+  g_return_val_if_fail (PI_IS_STATUS_LINE (self), NULL);
+
+  return self->narrow_subtitle;
 }
 
 double

@@ -26,6 +26,7 @@ void          pi_status_line_set_server_url (PiStatusLine    *self,
                                              const char      *server_url);
 const char   *pi_status_line_get_title      (PiStatusLine    *self);
 const char   *pi_status_line_get_subtitle   (PiStatusLine    *self);
+const char   *pi_status_line_get_narrow_subtitle (PiStatusLine *self);
 double        pi_status_line_get_rate       (PiStatusLine    *self);
 gboolean      pi_status_line_get_lost       (PiStatusLine    *self);
 

@@ -408,11 +408,6 @@ void
 pi_window_init_actions (PiWindow *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
-
-  /* The header bar's Columns button shows the table's columns menu: its
-   * "columns.<id>" actions are the list's. */
-  gtk_widget_insert_action_group (GTK_WIDGET (self), "columns",
-                                  pi_message_list_get_column_actions (self->message_list));
 }
 
 static void

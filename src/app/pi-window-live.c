@@ -285,6 +285,8 @@ update_main_page (PiWindow *self)
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0)
     page = "messages";
+  else if (pi_window_is_first_start (self))
+    page = "first-start";
   else if (pi_session_get_failure (self->session, NULL) != NULL)
     page = "failed";
   else if (g_list_model_get_n_items (bindings) == 0)
@@ -295,10 +297,12 @@ update_main_page (PiWindow *self)
   gtk_stack_set_visible_child_name (self->main_stack, page);
   /* "No Bindings" is told once: by this page when it shows beside the
    * sidebar, else by the sidebar (messages kept, or a failure shown, with
-   * no bindings left; or the sidebar folded, shown over this page). */
+   * no bindings left; or the sidebar folded, shown over this page). On a
+   * first start, where to listen comes first: one suggested action. */
   pi_bindings_sidebar_set_empty_told_elsewhere (self->bindings_sidebar,
-                                                g_str_equal (page, "no-bindings") &&
-                                                !adw_overlay_split_view_get_collapsed (self->split_view));
+                                                g_str_equal (page, "first-start") ||
+                                                (g_str_equal (page, "no-bindings") &&
+                                                 !adw_overlay_split_view_get_collapsed (self->split_view)));
 }
 
 /* Only the empty/non-empty edge matters (page or banner); the test is cheap. */
@@ -444,8 +448,10 @@ pi_window_setup_live (PiWindow *self)
   g_signal_connect_object (self->session, "notify::needs-password", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::lost", G_CALLBACK (on_stream_notify), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::paused", G_CALLBACK (on_paused_changed), self, G_CONNECT_SWAPPED);
-  g_object_bind_property (self->session, "title", self->status_title, "title", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->session, "subtitle", self->status_title, "subtitle", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->session, "notify::title", G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::subtitle", G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::narrow-subtitle", G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
+  pi_window_update_header (self);
   g_signal_connect_object (self->store, "items-changed", G_CALLBACK (on_store_changed), self, G_CONNECT_SWAPPED);
 
   pi_source_set_ping_timeout (self->stream, g_settings_get_uint (self->settings, "ping-timeout"));
@@ -466,6 +472,10 @@ pi_window_setup_live (PiWindow *self)
 
   g_settings_bind (self->settings, "server-url", self->session, "server-url", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "follow", self->message_list, "follow", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::server-url",
+                           G_CALLBACK (update_main_page), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::server-url",
+                           G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::capacity",
                            G_CALLBACK (on_capacity_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::ping-timeout",
@@ -504,6 +514,32 @@ pi_window_set_server_url (PiWindow   *self,
   g_return_if_fail (server_url != NULL);
 
   pi_session_set_server_url (self->session, server_url);
+  /* Chosen, even when it is the default (see pi_window_is_first_start()):
+   * kept as the session keeps it, without a password. */
+  if (pi_window_is_first_start (self))
+    g_settings_set_string (self->settings, "server-url", pi_session_get_server_url (self->session));
+}
+
+/**
+ * pi_window_is_first_start:
+ * @self: a #PiWindow
+ *
+ * Whether no server was ever chosen: not in the Connect dialog, nor on the
+ * command line, nor by a share link. The settings' default address is a
+ * placeholder then, not a place the user asked to listen to; connecting
+ * to it would greet a new user with a refusal.
+ *
+ * Returns: %TRUE on a first start
+ */
+gboolean
+pi_window_is_first_start (PiWindow *self)
+{
+  g_autoptr(GVariant) chosen = NULL;
+
+  g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
+
+  chosen = g_settings_get_user_value (self->settings, "server-url");
+  return chosen == NULL;
 }
 
 gboolean
@@ -548,6 +584,13 @@ pi_window_connect (PiWindow *self)
   g_autofree char *client_id = NULL;
 
   g_return_if_fail (PI_IS_WINDOW (self));
+
+  /* Nowhere to listen yet: ask where, rather than try the placeholder. */
+  if (pi_window_is_first_start (self))
+    {
+      pi_window_choose_server (self);
+      return;
+    }
 
   if (self->capture_started == NULL)
     pi_window_note_capture_start (self);

@@ -43,12 +43,15 @@ struct _PiWindow
   AdwStatusPage        *no_bindings_page;
   AdwStatusPage        *not_connected_page;
   AdwStatusPage        *failure_page;
+  AdwStatusPage        *first_start_page;
+  GtkButton            *first_start_button;
   GtkButton            *failure_button;
   GtkButton            *failure_server_button;
   AdwOverlaySplitView  *details_split;
   PiMessageList        *message_list;
   PiMessageDetails     *message_details;
   GtkWidget            *clear_button;
+  GtkMenuButton        *columns_button;
   PiCaptureSaver       *saver;
 
   /* Owned */
@@ -62,13 +65,21 @@ struct _PiWindow
   GtkWidget            *password_row;
   GDateTime            *capture_started;  /* when the kept messages began (what Save says) */
   char                 *chosen_server;    /* picked in Connect, recent once it went live */
+
+  /* State */
+  gboolean              compact;          /* the 720 px breakpoint applies */
+  gboolean              narrow;           /* a phone's width: the narrowest breakpoint applies */
 };
+
+/* pi-window.c */
+void       pi_window_update_header      (PiWindow      *self);
 
 /* pi-window-live.c */
 void       pi_window_class_init_live    (PiWindowClass *klass);
 void       pi_window_init_live          (PiWindow      *self);
 void       pi_window_setup_live         (PiWindow      *self);
 gboolean   pi_window_stream_is_active   (PiWindow      *self);
+gboolean   pi_window_is_first_start     (PiWindow      *self);
 GPtrArray *pi_window_collect_bindings   (PiWindow      *self);
 void       pi_window_choose_server      (PiWindow      *self);
 void       pi_window_clear_with_undo    (PiWindow      *self);

@@ -113,6 +113,8 @@ on_details_shown_changed (PiWindow   *self,
   if (collapsed && !shown && pi_message_list_get_selected_message (self->message_list) != NULL)
     unselect_message (self);
 
+  pi_window_update_header (self);
+
   /* The page's focus starts on the way back, not inside a field (a label
    * that takes focus selects its whole text). */
   if (collapsed && shown && pspec != NULL && g_str_equal (pspec->name, "show-sidebar"))
@@ -124,6 +126,81 @@ on_back_clicked (PiWindow  *self,
                  GtkButton *button)
 {
   unselect_message (self);
+}
+
+/**
+ * pi_window_update_header:
+ * @self: a #PiWindow
+ *
+ * The content header as wide as it is: what is listened to and the
+ * connection's state in the words that fit (up to 720 px, the status
+ * line's narrow wording; on a first start, no placeholder address),
+ * and the Columns button only while the message table is on screen: not
+ * over a status page, nor over the details that cover the table when
+ * narrow, nor at a phone's width (two columns; the headers' menu stays).
+ */
+void
+pi_window_update_header (PiWindow *self)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+  gboolean details_cover = adw_overlay_split_view_get_collapsed (self->details_split) &&
+                           adw_overlay_split_view_get_show_sidebar (self->details_split);
+  gboolean few_words = self->narrow || self->compact;
+  g_autofree char *subtitle = NULL;
+
+  if (self->session == NULL || self->settings == NULL)
+    return;
+
+  if (pi_window_is_first_start (self))
+    {
+      /* The page asks where to listen; the sidebar names the app. */
+      adw_window_title_set_title (self->status_title, "");
+      adw_window_title_set_subtitle (self->status_title, "");
+    }
+  else
+    {
+      g_object_get (self->session, few_words ? "narrow-subtitle" : "subtitle", &subtitle, NULL);
+      adw_window_title_set_title (self->status_title, pi_session_get_title (self->session));
+      adw_window_title_set_subtitle (self->status_title, subtitle ? subtitle : "");
+    }
+  /* The whole wording stays a hover away. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_title),
+                               few_words && subtitle != NULL ? pi_session_get_subtitle (self->session) : NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->columns_button),
+                          !self->narrow && !details_cover && g_strcmp0 (page, "messages") == 0);
+}
+
+static void
+on_compact_apply (PiWindow      *self,
+                  AdwBreakpoint *breakpoint)
+{
+  self->compact = TRUE;
+  pi_window_update_header (self);
+}
+
+static void
+on_compact_unapply (PiWindow      *self,
+                    AdwBreakpoint *breakpoint)
+{
+  self->compact = FALSE;
+  pi_window_update_header (self);
+}
+
+static void
+on_narrow_apply (PiWindow      *self,
+                 AdwBreakpoint *breakpoint)
+{
+  self->narrow = TRUE;
+  pi_window_update_header (self);
+}
+
+static void
+on_narrow_unapply (PiWindow      *self,
+                   AdwBreakpoint *breakpoint)
+{
+  self->narrow = FALSE;
+  pi_window_update_header (self);
 }
 
 static gboolean
@@ -239,7 +316,11 @@ setup_views (PiWindow *self)
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->split_view, "notify::collapsed",
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->main_stack, "notify::visible-child",
+                           G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
   on_details_shown_changed (self, NULL, NULL);
+  /* The header bar's Columns button: the table's columns menu. */
+  pi_message_list_attach_columns_button (self->message_list, self->columns_button);
   g_object_bind_property (self->message_list, "search-mode",
                           self->search_button, "active",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
@@ -303,6 +384,8 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, no_bindings_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, not_connected_page);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, first_start_page);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, first_start_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, failure_server_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, details_split);
@@ -311,7 +394,12 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, clear_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, saver);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, columns_button);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_compact_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_compact_unapply);
+  gtk_widget_class_bind_template_callback (widget_class, on_narrow_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_narrow_unapply);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_error);
 
