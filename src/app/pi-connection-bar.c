@@ -16,6 +16,7 @@
 #include <adwaita.h>
 
 #include "pi-connection-bar.h"
+#include "pi-status-line.h"
 
 struct _PiConnectionBar
 {
@@ -215,20 +216,8 @@ pi_connection_bar_update (PiConnectionBar *self)
 
   /* The stream words a failure as its reason alone; say that it failed, or
    * that it was lost (in the header's words), the reason below. */
-  if (self->lost && state == PI_STREAM_STATE_RECONNECTING)
-    {
-      guint seconds = pi_source_get_retry_seconds (self->stream);
-
-      failed_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                  "Connection lost · reconnecting in %u s",
-                                                  "Connection lost · reconnecting in %u s",
-                                                  seconds),
-                                     seconds);
-    }
-  else if (self->lost && state == PI_STREAM_STATE_FAILED)
-    failed_text = g_strdup (_("Connection Lost"));
-  else if (self->lost && busy)
-    failed_text = g_strdup (_("Connection lost · reconnecting…"));
+  if (self->lost)
+    failed_text = pi_status_line_describe_loss (self->stream, FALSE);
   else if (state == PI_STREAM_STATE_FAILED && !g_str_has_prefix (state_text, _("Failed")))
     failed_text = g_strdup_printf (_("Failed: %s"), state_text);
 

@@ -67,6 +67,55 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/**
+ * pi_status_line_describe_loss:
+ * @source: a source whose live stream was lost (see #PiStatusLine:lost)
+ * @narrow: the wording for a phone's width, about 20 characters
+ *
+ * Returns: (transfer full): the loss in words for the source's state now,
+ *   as the header and the connection details tell it
+ */
+char *
+pi_status_line_describe_loss (PiSource *source,
+                              gboolean  narrow)
+{
+  PiStreamState state = pi_source_get_state (source);
+  guint seconds = pi_source_get_retry_seconds (source);
+
+  switch (state)
+    {
+    case PI_STREAM_STATE_RECONNECTING:
+      if (narrow)
+        /* TRANSLATORS: "Connection lost · reconnecting in %u s" where
+         * the header is narrow: at most about 20 characters. */
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "Lost · retry in %u s",
+                                             "Lost · retry in %u s",
+                                             seconds),
+                                seconds);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "Connection lost · reconnecting in %u s",
+                                           "Connection lost · reconnecting in %u s",
+                                           seconds),
+                              seconds);
+
+    case PI_STREAM_STATE_FAILED:
+      /* The reason is told once, by the window's banner or page. */
+      return g_strdup (_("Connection Lost"));
+
+    case PI_STREAM_STATE_CONNECTING:
+    case PI_STREAM_STATE_WAITING_FOR_READY:
+    case PI_STREAM_STATE_LIVE:
+    case PI_STREAM_STATE_DISCONNECTED:
+    default:
+      if (narrow)
+        /* TRANSLATORS: "Connection lost · reconnecting…" where the
+         * header is narrow. */
+        return g_strdup (_("Lost · retrying…"));
+      return g_strdup (_("Connection lost · reconnecting…"));
+    }
+}
+
 static char *
 build_subtitle (PiStatusLine *self,
                 gboolean      narrow)
@@ -89,42 +138,7 @@ build_subtitle (PiStatusLine *self,
 
   /* Messages had been arriving: what follows is a loss, not a first try. */
   if (pi_status_line_get_lost (self))
-    {
-      guint seconds = pi_source_get_retry_seconds (self->source);
-
-      switch (state)
-        {
-        case PI_STREAM_STATE_RECONNECTING:
-          if (narrow)
-            /* TRANSLATORS: "Connection lost · reconnecting in %u s" where
-             * the header is narrow: at most about 20 characters. */
-            return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                 "Lost · retry in %u s",
-                                                 "Lost · retry in %u s",
-                                                 seconds),
-                                    seconds);
-          return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "Connection lost · reconnecting in %u s",
-                                               "Connection lost · reconnecting in %u s",
-                                               seconds),
-                                  seconds);
-
-        case PI_STREAM_STATE_FAILED:
-          /* The reason is told once, by the window's banner or page. */
-          return g_strdup (_("Connection Lost"));
-
-        case PI_STREAM_STATE_CONNECTING:
-        case PI_STREAM_STATE_WAITING_FOR_READY:
-        case PI_STREAM_STATE_LIVE:
-        case PI_STREAM_STATE_DISCONNECTED:
-        default:
-          if (narrow)
-            /* TRANSLATORS: "Connection lost · reconnecting…" where the
-             * header is narrow. */
-            return g_strdup (_("Lost · retrying…"));
-          return g_strdup (_("Connection lost · reconnecting…"));
-        }
-    }
+    return pi_status_line_describe_loss (self->source, narrow);
 
   switch (state)
     {

@@ -29,5 +29,7 @@ const char   *pi_status_line_get_subtitle   (PiStatusLine    *self);
 const char   *pi_status_line_get_narrow_subtitle (PiStatusLine *self);
 double        pi_status_line_get_rate       (PiStatusLine    *self);
 gboolean      pi_status_line_get_lost       (PiStatusLine    *self);
+char         *pi_status_line_describe_loss  (PiSource        *source,
+                                             gboolean         narrow);
 
 G_END_DECLS
