@@ -1290,13 +1290,22 @@ test_publish_too_large (void)
   g_test_message ("Peak RSS of the server after a %zu-byte body: %" G_GUINT64_FORMAT " kB", strlen (huge), peak);
   g_assert_cmpuint (peak, <, 40 * 1024);
 
-  /* 5.9 MB in one message: fits in the body limit, not in a client's 1 MiB
+  /* 5.9 MB in one message: fits in the body limit, not in a client's 4 MiB
    * buffer. Nothing is published. */
   one = big_batch (1, 5900000);
   conn = http_request (server, "POST", "/api/events/v1/publish", NULL, one);
   assert_json_error (conn, 413);
   g_assert_nonnull (strstr (json_error_message (conn), "--client-buffer"));
   conn_close (conn);
+
+  /* 3 MB fits a client's buffer by default, and arrives whole. */
+  g_clear_pointer (&one, g_free);
+  one = big_batch (1, 3000000);
+  publish (server, one);
+  event = conn_take_events (stream, 1);
+  g_assert_nonnull (strstr (event, "\"routingKey\":\"big.0\""));
+  g_assert_cmpuint (strlen (event), >, 3000000);
+  g_clear_pointer (&event, g_free);
 
   publish (server, "{\"exchange\":\"" EXCHANGE "\",\"routingKey\":\"after\",\"payload\":1}");
   event = conn_take_events (stream, 1);
@@ -1841,7 +1850,7 @@ test_usage_errors (void)
     { "--resume-window", "-1", "--resume-window" },
     { "--resume-buffer", "-1", "--resume-buffer" },
     { "--resume-held-buffer", "-1", "--resume-held-buffer" },
-    /* Below one client's queue (1 MiB by default): a stream would lose
+    /* Below one client's queue (4 MiB by default): a stream would lose
      * what a connected client could still be sent. */
     { "--resume-buffer", "1000", "--resume-buffer: 1000 bytes is less than --client-buffer" },
   };

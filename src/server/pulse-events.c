@@ -25,6 +25,8 @@
 
 #define EXIT_USAGE 2
 #define SHUTDOWN_GRACE_MS 3000
+/* --queue-length not given: the server and a broker queue keep their own defaults. */
+#define QUEUE_LENGTH_UNSET G_MININT64
 
 typedef struct
 {
@@ -55,7 +57,7 @@ typedef struct
 static Options opts = {
   .demo_rate = PI_DEMO_DEFAULT_RATE,
   .ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL,
-  .queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH,
+  .queue_length = QUEUE_LENGTH_UNSET,
   .client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER,
   .request_timeout = PI_HTTP_FRONT_DEFAULT_REQUEST_TIMEOUT,
   .max_body = PI_HTTP_FRONT_DEFAULT_MAX_BODY,
@@ -192,9 +194,10 @@ static const GOptionEntry entries[] = {
   { "ping-interval", 0, 0, G_OPTION_ARG_CALLBACK, ping_option_cb,
     "Seconds between ping events (default 20)", "S" },
   { "queue-length", 0, 0, G_OPTION_ARG_INT64, &opts.queue_length,
-    "Messages held for a slow client before they are dropped (default 1000)", "N" },
+    "Messages held for a slow client before they are dropped (default 4000; with --amqp, "
+    "a broker queue's length too, there 1000 by default)", "N" },
   { "client-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.client_buffer,
-    "Bytes held for a slow client before messages are dropped (default 1048576)", "BYTES" },
+    "Bytes held for a slow client before messages are dropped (default 4194304)", "BYTES" },
   { "resume-window", 0, 0, G_OPTION_ARG_DOUBLE, &opts.resume_window,
     "Seconds a resumable stream is held after its connection is lost, and the oldest message kept "
     "for it (default 30; 0: no resuming)", "S" },
@@ -383,7 +386,7 @@ main (int   argc,
   if (argc > 1)
     usage_error ("unexpected argument “%s”", argv[1]);
 
-  if (opts.queue_length < 1 || opts.queue_length > G_MAXINT32)
+  if (opts.queue_length != QUEUE_LENGTH_UNSET && (opts.queue_length < 1 || opts.queue_length > G_MAXINT32))
     usage_error ("--queue-length: %" G_GINT64_FORMAT " is not a length from 1 to %d", opts.queue_length, G_MAXINT32);
   if (opts.max_connections < 0 || opts.max_connections > G_MAXINT32)
     usage_error ("--max-connections: %" G_GINT64_FORMAT " is not a count from 0 (no limit) to %d",
@@ -420,8 +423,12 @@ main (int   argc,
 
   if (opts.amqp != NULL)
     {
-      if (!(broker = opts.amqp_queue_per_client ? pi_amqp_broker_new (opts.amqp, opts.queue_length, &error)
-                                                : pi_amqp_broker_new_shared (opts.amqp, opts.queue_length, &error)))
+      /* Unless given, a broker queue has its own length: Pulse deletes
+       * queues past 20,000 messages, and the shared one is ten times it. */
+      guint broker_length = opts.queue_length != QUEUE_LENGTH_UNSET ? (guint) opts.queue_length : 0;
+
+      if (!(broker = opts.amqp_queue_per_client ? pi_amqp_broker_new (opts.amqp, broker_length, &error)
+                                                : pi_amqp_broker_new_shared (opts.amqp, broker_length, &error)))
         usage_error ("--amqp: %s", error->message);
     }
   else
@@ -431,7 +438,8 @@ main (int   argc,
 
   server = pi_server_new (broker);
   pi_server_set_ping_interval (server, opts.ping_interval);
-  pi_server_set_queue_length (server, opts.queue_length);
+  if (opts.queue_length != QUEUE_LENGTH_UNSET)
+    pi_server_set_queue_length (server, (guint) opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
   pi_server_set_resume_window (server, opts.resume_window, opts.resume_buffer);
   pi_server_set_resume_held_buffer (server, opts.resume_held_buffer);
