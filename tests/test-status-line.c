@@ -162,7 +162,7 @@ static void
 wait_for_state (Fixture       *fixture,
                 PiStreamState  state)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
   while (pi_source_get_state (fixture->source) != state)
     {
@@ -293,6 +293,27 @@ test_refusal_after_restart (Fixture       *fixture,
   g_assert_cmpstr (pi_status_line_get_subtitle (fixture->status), ==, "Connection Failed");
 }
 
+/* ...and so is a server that answers the new stream but ends it before
+ * `ready`, again and again (bindings it cannot serve): the new stream
+ * gives up as one never live would, and the loss is over. */
+static void
+test_unbound_after_restart (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(PiFixtureServer) server = pi_fixture_server_new ();
+  PiFixtureResponse *after[5];
+
+  for (guint i = 0; i < 4; i++)
+    after[i] = pi_fixture_response_new_sse ();
+  after[4] = NULL;
+
+  lose_then_rebind (fixture, server, after);
+
+  wait_for_state (fixture, PI_STREAM_STATE_FAILED);
+  g_assert_false (pi_status_line_get_lost (fixture->status));
+  g_assert_cmpuint (pi_fixture_server_get_n_requests (server), ==, 5);
+}
+
 /* A server never reached keeps the wording of a failure to connect. */
 static void
 test_never_reached (Fixture       *fixture,
@@ -340,6 +361,7 @@ main (int   argc,
   ADD ("never-reached", test_never_reached);
   ADD ("restart-during-loss", test_restart_during_loss);
   ADD ("refusal-after-restart", test_refusal_after_restart);
+  ADD ("unbound-after-restart", test_unbound_after_restart);
 #undef ADD
 
   status = g_test_run ();

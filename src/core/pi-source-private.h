@@ -122,7 +122,8 @@ struct _PiSource
   guint          ping_timeout;
   gboolean       raw;
   char          *connect_url;
-  char          *served_url;     /* the server URL the stream was last live on */
+  char          *stream_url;     /* the server URL the running stream was started on */
+  char          *served_url;     /* the server URL the stream was last live on (compared exactly) */
 
   PiStreamWorker *worker;
   guint          generation;

@@ -130,7 +130,8 @@ worker_retry_cb (gpointer user_data)
 
 /* Whether the server has served this stream, or the one it replaced (the
  * same server with other bindings, see #PiSourcePlan.served_before): it is
- * known to be there, so a refused connection means it is away for now. */
+ * known to be there, so a refused connection means it is away for now.
+ * (Not that it serves these bindings: see MAX_UNBOUND_RETRIES.) */
 static gboolean
 worker_server_seen (PiStreamWorker *w)
 {
@@ -182,7 +183,7 @@ pi_stream_worker_lost (PiStreamWorker *w,
    * below): only then does the server hold what it would resume. */
   w->retrying = kind != FAILURE_CREDENTIALS && kind != FAILURE_PERMANENT &&
                 !(kind == FAILURE_INITIAL && !worker_server_seen (w)) &&
-                (was_live || kind == FAILURE_UNAVAILABLE || worker_server_seen (w) ||
+                (was_live || kind == FAILURE_UNAVAILABLE || kind == FAILURE_INITIAL || w->ever_live ||
                  w->unbound_failures + 1 <= MAX_UNBOUND_RETRIES);
   pi_stream_worker_end_attempt (w);
   w->retrying = FALSE;
@@ -232,7 +233,11 @@ pi_stream_worker_lost (PiStreamWorker *w,
       g_ptr_array_add (w->batch, pi_message_new_gap (++w->sequence, g_get_real_time (), gap_reason));
       w->unbound_failures = 0;
     }
-  else if (kind != FAILURE_UNAVAILABLE && !worker_server_seen (w) && ++w->unbound_failures > MAX_UNBOUND_RETRIES)
+  /* A server that answers and ends the stream before `ready` keeps ending
+   * it (bindings it cannot serve): counted also for a stream that replaced
+   * a live one, which only the server's absence does not fail. */
+  else if (kind != FAILURE_UNAVAILABLE && kind != FAILURE_INITIAL && !w->ever_live &&
+           ++w->unbound_failures > MAX_UNBOUND_RETRIES)
     {
       pi_stream_worker_fail (w, reason);
       return;

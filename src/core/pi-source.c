@@ -63,6 +63,7 @@ pi_source_finalize (GObject *object)
   g_clear_pointer (&self->binding_errors, g_ptr_array_unref);
   g_free (self->connect_url);
   g_free (self->served_url);
+  g_free (self->stream_url);
   g_free (self->state_text);
   g_free (self->error_message);
   g_free (self->host);
@@ -577,6 +578,7 @@ pi_source_connect (PiSource  *self,
   plan->served_before = served && g_strcmp0 (self->served_url, self->server_url) == 0;
   if (!plan->served_before)
     g_clear_pointer (&self->served_url, g_free);
+  g_set_str (&self->stream_url, self->server_url);
 
   g_free (self->connect_url);
   self->connect_url = g_strdup (plan->sse_url);
