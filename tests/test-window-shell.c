@@ -608,6 +608,30 @@ test_first_start (void)
   pi_test_window_destroy (window);
 }
 
+/* Someone who used an earlier version with the default address (its
+ * bindings kept, the address never saved) is no first-time user: the
+ * window opens on the server as before, not on "Where to Listen". */
+static void
+test_first_start_after_upgrade (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  PiWindow *window;
+
+  pi_test_reset_settings ();
+  g_settings_set_value (settings, "bindings",
+                        g_variant_new_parsed ("[('" TASK_COMPLETED "', '#')]"));
+  window = pi_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+
+  g_assert_false (pi_window_is_first_start (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), !=, "first-start");
+  g_assert_cmpstr (adw_window_title_get_title (window->status_title), ==, "Local Events Server");
+
+  pi_test_window_destroy (window);
+}
+
 /* Connected to another server, the window puts one row where the old
  * server's messages end and the new one's begin. */
 static void
@@ -1177,6 +1201,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/lost-connection", test_lost_connection);
   g_test_add_func ("/pi/window-shell/narrow-subtitle", test_narrow_subtitle);
   g_test_add_func ("/pi/window-shell/first-start", test_first_start);
+  g_test_add_func ("/pi/window-shell/first-start-after-upgrade", test_first_start_after_upgrade);
   g_test_add_func ("/pi/window-shell/switch-marker", test_switch_marker);
   g_test_add_func ("/pi/window-shell/connect-dialog-current", test_connect_dialog_current);
 

@@ -64,9 +64,15 @@ static gboolean
 is_current (PiConnectDialog *self,
             const char      *url)
 {
+  g_autoptr(GVariant) chosen = NULL;
   g_autofree char *setting = NULL;
 
   if (self->settings == NULL)
+    return FALSE;
+
+  /* On a first start the setting's default is a placeholder, not a choice. */
+  chosen = g_settings_get_user_value (self->settings, "server-url");
+  if (chosen == NULL)
     return FALSE;
 
   setting = g_settings_get_string (self->settings, "server-url");
@@ -92,7 +98,7 @@ mark_current (PiConnectDialog *self,
   gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("The server you are connected to now"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("The server chosen now"),
                                   -1);
   self->current_row = row;
 }

@@ -143,8 +143,6 @@ void
 pi_window_update_header (PiWindow *self)
 {
   const char *page = gtk_stack_get_visible_child_name (self->main_stack);
-  gboolean details_cover = adw_overlay_split_view_get_collapsed (self->details_split) &&
-                           adw_overlay_split_view_get_show_sidebar (self->details_split);
   gboolean few_words = self->narrow || self->compact;
   g_autofree char *subtitle = NULL;
 
@@ -167,8 +165,8 @@ pi_window_update_header (PiWindow *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_title),
                                few_words && subtitle != NULL ? pi_session_get_subtitle (self->session) : NULL);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->columns_button),
-                          !self->narrow && !details_cover && g_strcmp0 (page, "messages") == 0);
+  pi_message_list_show_columns_button (self->columns_button, g_strcmp0 (page, "messages") == 0,
+                                       GTK_WIDGET (self->details_split), self->narrow);
 }
 
 static void
@@ -407,6 +405,24 @@ pi_window_class_init (PiWindowClass *klass)
   pi_window_class_init_live (klass);
 }
 
+/* Versions before the first start was told did not save the default
+ * address: someone who kept bindings or servers with one of them used it,
+ * and chose it. Saved once, so that pi_window_is_first_start() says no. */
+static void
+keep_server_of_earlier_versions (GSettings *settings)
+{
+  g_autoptr(GVariant) server = g_settings_get_user_value (settings, "server-url");
+  g_autoptr(GVariant) bindings = g_settings_get_user_value (settings, "bindings");
+  g_autoptr(GVariant) recent = g_settings_get_user_value (settings, "recent-servers");
+  g_autofree char *url = NULL;
+
+  if (server != NULL || (bindings == NULL && recent == NULL))
+    return;
+
+  url = g_settings_get_string (settings, "server-url");
+  g_settings_set_string (settings, "server-url", url);
+}
+
 static void
 pi_window_init (PiWindow *self)
 {
@@ -417,6 +433,7 @@ pi_window_init (PiWindow *self)
 #endif
 
   self->settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
+  keep_server_of_earlier_versions (self->settings);
 
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
