@@ -86,7 +86,7 @@ pi_status_line_describe_loss (PiSource *source,
     {
     case PI_STREAM_STATE_RECONNECTING:
       if (narrow)
-        /* TRANSLATORS: "Connection lost · reconnecting in %u s" where
+        /* Translators: "Connection lost · reconnecting in %u s" where
          * the header is narrow: at most about 20 characters. */
         return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                              "Lost · retry in %u s",
@@ -109,7 +109,7 @@ pi_status_line_describe_loss (PiSource *source,
     case PI_STREAM_STATE_DISCONNECTED:
     default:
       if (narrow)
-        /* TRANSLATORS: "Connection lost · reconnecting…" where the
+        /* Translators: "Connection lost · reconnecting…" where the
          * header is narrow. */
         return g_strdup (_("Lost · retrying…"));
       return g_strdup (_("Connection lost · reconnecting…"));
@@ -145,7 +145,7 @@ build_subtitle (PiStatusLine *self,
     case PI_STREAM_STATE_LIVE:
       rate = pi_session_format_count ((guint64) (self->rate + 0.5));
       if (narrow)
-        /* TRANSLATORS: "Live · 7 messages/s · WebSocket" where the header
+        /* Translators: "Live · 7 messages/s · WebSocket" where the header
          * is narrow: the rate alone. */
         return g_strdup_printf (_("Live · %s/s"), rate);
       live = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Live · %s message/s", "Live · %s messages/s",
@@ -163,7 +163,7 @@ build_subtitle (PiStatusLine *self,
 
     case PI_STREAM_STATE_WAITING_FOR_READY:
       if (narrow)
-        /* TRANSLATORS: "Waiting for the server to bind…" where the header
+        /* Translators: "Waiting for the server to bind…" where the header
          * is narrow. */
         return g_strdup (_("Waiting to bind…"));
       return g_strdup (pi_source_get_state_text (self->source));
@@ -173,7 +173,7 @@ build_subtitle (PiStatusLine *self,
         {
           guint seconds = pi_source_get_retry_seconds (self->source);
 
-          /* TRANSLATORS: "Reconnecting in %u s…" where the header is narrow. */
+          /* Translators: "Reconnecting in %u s…" where the header is narrow. */
           return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Retry in %u s…", "Retry in %u s…", seconds),
                                   seconds);
         }

@@ -361,7 +361,7 @@ message_new_too_large (guint64 sequence,
   g_autofree char *size = g_format_size (len);
   g_autofree char *error = NULL;
 
-  /* TRANSLATORS: %s is a size, e.g. "3.1 GB" */
+  /* Translators: %s is a size, e.g. "3.1 GB" */
   error = g_strdup_printf (_("The message is too large to keep (%s)"), size);
   return message_new_with_error (PI_MESSAGE_KIND_UNDECODABLE, sequence, time_received,
                                  "", 0, error);

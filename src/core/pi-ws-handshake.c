@@ -287,7 +287,7 @@ describe_certificate_errors (GTlsCertificateFlags errors)
     g_ptr_array_add (words, _("the server's certificate is not valid"));
   g_ptr_array_add (words, NULL);
 
-  /* TRANSLATORS: the separator of two or more problems of one certificate */
+  /* Translators: the separator of two or more problems of one certificate */
   return g_strjoinv (_("; "), (char **) words->pdata);
 }
 
