@@ -147,18 +147,14 @@ on_selected_message_changed (PiCaptureWindow *self)
                                            pi_message_list_get_selected_message (self->message_list) != NULL);
 }
 
-/* The Columns button only while the table is on screen: not while the
- * file is read, nor over the details that cover the table when narrow,
- * nor at a phone's width (as in the live window). */
+/* The Columns button only while the table is on screen (not while the
+ * file is read), as in the live window. */
 static void
 update_columns_button (PiCaptureWindow *self)
 {
-  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
-  gboolean details_cover = adw_overlay_split_view_get_collapsed (self->details_split) &&
-                           adw_overlay_split_view_get_show_sidebar (self->details_split);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->columns_button),
-                          !self->narrow && !details_cover && g_strcmp0 (page, "messages") == 0);
+  pi_message_list_show_columns_button (self->columns_button,
+                                       g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "messages") == 0,
+                                       GTK_WIDGET (self->details_split), self->narrow);
 }
 
 static void

@@ -674,6 +674,31 @@ pi_message_list_attach_columns_button (PiMessageList *self,
 }
 
 /**
+ * pi_message_list_show_columns_button:
+ * @button: a button given to pi_message_list_attach_columns_button()
+ * @table_shown: whether the window shows the table, not a status page
+ * @details_split: (type AdwOverlaySplitView): the split view whose sidebar
+ *   holds the selected message's details
+ * @narrow: whether the window is at a phone's width
+ *
+ * Shows @button only while the table is on screen: not over a status page,
+ * nor over the details that cover the table when narrow, nor at a phone's
+ * width (two columns; the column headers' menu stays).
+ */
+void
+pi_message_list_show_columns_button (GtkMenuButton *button,
+                                     gboolean       table_shown,
+                                     GtkWidget     *details_split,
+                                     gboolean       narrow)
+{
+  AdwOverlaySplitView *split = ADW_OVERLAY_SPLIT_VIEW (details_split);
+  gboolean details_cover = adw_overlay_split_view_get_collapsed (split) &&
+                           adw_overlay_split_view_get_show_sidebar (split);
+
+  gtk_widget_set_visible (GTK_WIDGET (button), table_shown && !details_cover && !narrow);
+}
+
+/**
  * pi_message_list_get_column_view:
  *
  * Returns: (transfer none): the table

@@ -40,6 +40,10 @@ void            pi_message_list_follow               (PiMessageList *self);
 void            pi_message_list_set_bindings         (PiMessageList *self,
                                                       GListModel    *bindings);
 GMenuModel     *pi_message_list_get_columns_menu     (PiMessageList *self);
+void            pi_message_list_show_columns_button (GtkMenuButton *button,
+                                                     gboolean       table_shown,
+                                                     GtkWidget     *details_split,
+                                                     gboolean       narrow);
 void            pi_message_list_attach_columns_button (PiMessageList *self,
                                                        GtkMenuButton *button);
 
