@@ -25,8 +25,6 @@
 
 #define EXIT_USAGE 2
 #define SHUTDOWN_GRACE_MS 3000
-/* --queue-length not given: the server and a broker queue keep their own defaults. */
-#define QUEUE_LENGTH_UNSET G_MININT64
 
 typedef struct
 {
@@ -40,6 +38,7 @@ typedef struct
   double    demo_rate;
   double    ping_interval;
   gint64    queue_length;
+  gboolean  queue_length_given; /* else the server and a broker queue keep their own defaults */
   gint64    max_connections;
   gint64    client_buffer;
   gint64    max_sockets;
@@ -57,7 +56,7 @@ typedef struct
 static Options opts = {
   .demo_rate = PI_DEMO_DEFAULT_RATE,
   .ping_interval = PI_SERVER_DEFAULT_PING_INTERVAL,
-  .queue_length = QUEUE_LENGTH_UNSET,
+  .queue_length = PI_SERVER_DEFAULT_QUEUE_LENGTH,
   .client_buffer = PI_SERVER_DEFAULT_CLIENT_BUFFER,
   .request_timeout = PI_HTTP_FRONT_DEFAULT_REQUEST_TIMEOUT,
   .max_body = PI_HTTP_FRONT_DEFAULT_MAX_BODY,
@@ -178,6 +177,26 @@ ws_option_cb (const char  *name,
   return seconds_option (name, value, TRUE, &opts.ws_ping_interval, error);
 }
 
+static gboolean
+queue_length_option_cb (const char  *name,
+                        const char  *value,
+                        gpointer     data,
+                        GError     **error)
+{
+  char *end = NULL;
+  gint64 length = g_ascii_strtoll (value, &end, 10);
+
+  if (end == value || *end != '\0' || length < 1 || length > G_MAXINT32)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s: “%s” is not a length from 1 to %d", name, value, G_MAXINT32);
+      return FALSE;
+    }
+  opts.queue_length = length;
+  opts.queue_length_given = TRUE;
+  return TRUE;
+}
+
 static const GOptionEntry entries[] = {
   { "listen", 'l', 0, G_OPTION_ARG_STRING, &opts.listen,
     "Address and port to listen on (default 127.0.0.1:12345; port 0 picks a free one)", "ADDR:PORT" },
@@ -193,7 +212,7 @@ static const GOptionEntry entries[] = {
     "Origins allowed by CORS, separated by commas (default *)", "ORIGINS" },
   { "ping-interval", 0, 0, G_OPTION_ARG_CALLBACK, ping_option_cb,
     "Seconds between ping events (default 20)", "S" },
-  { "queue-length", 0, 0, G_OPTION_ARG_INT64, &opts.queue_length,
+  { "queue-length", 0, 0, G_OPTION_ARG_CALLBACK, queue_length_option_cb,
     "Messages held for a slow client before they are dropped (default 4000; with --amqp, "
     "a broker queue's length too, there 1000 by default)", "N" },
   { "client-buffer", 0, 0, G_OPTION_ARG_INT64, &opts.client_buffer,
@@ -386,8 +405,6 @@ main (int   argc,
   if (argc > 1)
     usage_error ("unexpected argument “%s”", argv[1]);
 
-  if (opts.queue_length != QUEUE_LENGTH_UNSET && (opts.queue_length < 1 || opts.queue_length > G_MAXINT32))
-    usage_error ("--queue-length: %" G_GINT64_FORMAT " is not a length from 1 to %d", opts.queue_length, G_MAXINT32);
   if (opts.max_connections < 0 || opts.max_connections > G_MAXINT32)
     usage_error ("--max-connections: %" G_GINT64_FORMAT " is not a count from 0 (no limit) to %d",
                  opts.max_connections, G_MAXINT32);
@@ -425,7 +442,7 @@ main (int   argc,
     {
       /* Unless given, a broker queue has its own length: Pulse deletes
        * queues past 20,000 messages, and the shared one is ten times it. */
-      guint broker_length = opts.queue_length != QUEUE_LENGTH_UNSET ? (guint) opts.queue_length : 0;
+      guint broker_length = opts.queue_length_given ? (guint) opts.queue_length : 0;
 
       if (!(broker = opts.amqp_queue_per_client ? pi_amqp_broker_new (opts.amqp, broker_length, &error)
                                                 : pi_amqp_broker_new_shared (opts.amqp, broker_length, &error)))
@@ -438,8 +455,7 @@ main (int   argc,
 
   server = pi_server_new (broker);
   pi_server_set_ping_interval (server, opts.ping_interval);
-  if (opts.queue_length != QUEUE_LENGTH_UNSET)
-    pi_server_set_queue_length (server, (guint) opts.queue_length);
+  pi_server_set_queue_length (server, (guint) opts.queue_length);
   pi_server_set_client_buffer (server, opts.client_buffer);
   pi_server_set_resume_window (server, opts.resume_window, opts.resume_buffer);
   pi_server_set_resume_held_buffer (server, opts.resume_held_buffer);
