@@ -267,6 +267,25 @@ pi_test_n_stored (gpointer window)
 
 /* --- widgets as the user sees them --------------------------------------- */
 
+/* The menu button under @widget that opens @menu, or %NULL. */
+GtkWidget *
+pi_test_find_menu_button (GtkWidget  *widget,
+                          GMenuModel *menu)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = pi_test_find_menu_button (child, menu);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 GtkWidget *
 pi_test_find_descendant (GtkWidget *widget,
                          GType      type)

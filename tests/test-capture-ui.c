@@ -741,25 +741,6 @@ window_with_messages (guint n)
   return live;
 }
 
-/* The menu button under @widget that opens @menu. */
-static GtkWidget *
-find_menu_button (GtkWidget  *widget,
-                  GMenuModel *menu)
-{
-  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_menu_button (child, menu);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static gboolean
 column_visible (PiMessageList *list,
                 const char    *id)
@@ -799,7 +780,7 @@ test_columns_button (void)
   resize_to (capture, 1024, 768);
   view = pi_message_list_get_column_view (capture->message_list);
 
-  button = find_menu_button (GTK_WIDGET (capture), pi_message_list_get_columns_menu (capture->message_list));
+  button = pi_test_find_menu_button (GTK_WIDGET (capture), pi_message_list_get_columns_menu (capture->message_list));
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_mapped (button));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Columns");

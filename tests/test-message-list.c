@@ -912,25 +912,6 @@ test_widths (void)
     }
 }
 
-/* The button of @window that opens @menu, if any. */
-static GtkWidget *
-find_menu_button (GtkWidget  *widget,
-                  GMenuModel *menu)
-{
-  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_menu_button (child, menu);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 /* The item of an open menu that reads @text, drawn. */
 static GtkWidget *
 find_menu_item (GtkWidget  *widget,
@@ -969,7 +950,7 @@ test_columns_button (void)
 {
   PiWindow *window = window_with_messages (1024, 768, 30);
   GMenuModel *menu = pi_message_list_get_columns_menu (window->message_list);
-  GtkWidget *button = find_menu_button (GTK_WIDGET (window), menu);
+  GtkWidget *button = pi_test_find_menu_button (GTK_WIDGET (window), menu);
   GtkWidget *focus = NULL;
   GtkPopover *popover;
   GtkWidget *item;
@@ -1047,7 +1028,7 @@ test_columns_button_with_table (void)
 {
   PiWindow *window = window_with_messages (1024, 768, 0);
   GMenuModel *menu = pi_message_list_get_columns_menu (window->message_list);
-  GtkWidget *button = find_menu_button (GTK_WIDGET (window), menu);
+  GtkWidget *button = pi_test_find_menu_button (GTK_WIDGET (window), menu);
   GtkColumnView *view = pi_message_list_get_column_view (window->message_list);
   g_autoptr(GPtrArray) batch = fixture_batch_new (0, 20, NULL);
 

@@ -282,6 +282,32 @@ test_capacity_grouped (void)
 }
 
 
+/* A window @width px wide (0: as it opens) live on a new server with
+ * task-completed bound, and three messages received. */
+static PiWindow *
+live_with_three (PiTestServer *server,
+                 int           width)
+{
+  PiWindow *window;
+
+  pi_test_server_start (server, 0, NULL);
+  window = pi_test_window_new (app);
+  if (width > 0)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (window), width, 720);
+      WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= width, 5);
+    }
+  pi_window_set_server_url (window, server->base_url);
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
+  for (guint i = 0; i < 3; i++)
+    pi_test_publish_task (server, i, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+
+  return window;
+}
+
 /* The server goes away while messages are shown: they stay, and the
  * failure is told once, by the banner with its one action; the state says
  * what happens next. */
@@ -291,15 +317,7 @@ test_one_failure_with_messages (void)
   PiTestServer server = { 0 };
   PiWindow *window;
 
-  pi_test_server_start (&server, 0, NULL);
-  window = pi_test_window_new (app);
-  pi_window_set_server_url (window, server.base_url);
-  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
-  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
-  for (guint i = 0; i < 3; i++)
-    pi_test_publish_task (&server, i, NULL);
-  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+  window = live_with_three (&server, 0);
 
   pi_test_server_stop (&server, SIGTERM);
   WAIT_UNTIL (adw_banner_get_revealed (window->error_banner), 10);
@@ -481,17 +499,7 @@ test_narrow_subtitle (void)
   /* GNOME's window buttons (a phone's shell shows Close alone, or none). */
   g_object_get (gtk_settings_get_default (), "gtk-decoration-layout", &layout, NULL);
   g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
-  pi_test_server_start (&server, 0, NULL);
-  window = pi_test_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (window), 360, 720);
-  WAIT_UNTIL (gtk_widget_get_width (GTK_WIDGET (window)) <= 360, 5);
-  pi_window_set_server_url (window, server.base_url);
-  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.connect", NULL);
-  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_LIVE, 10);
-  for (guint i = 0; i < 3; i++)
-    pi_test_publish_task (&server, i, NULL);
-  WAIT_UNTIL (pi_test_n_stored (window) == 3, 10);
+  window = live_with_three (&server, 360);
 
   /* Live: the rate; the protocol, with the whole wording, a hover away. */
   WAIT_UNTIL (g_str_has_prefix (adw_window_title_get_subtitle (window->status_title), "Live · "), 5);

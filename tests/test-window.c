@@ -54,6 +54,27 @@ connect_live (PiWindow     *window,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "messages");
 }
 
+/* A window live on a new server with one message, then the server killed
+ * (SIGKILL: no word to the window); returns once the window waits to
+ * reconnect, with the server's port in @port for starting it again. */
+static PiWindow *
+live_then_killed (PiTestServer *server,
+                  guint        *port)
+{
+  PiWindow *window;
+
+  pi_test_server_start (server, 0, NULL);
+  *port = server->port;
+  window = pi_test_window_new (app);
+  connect_live (window, server);
+  pi_test_publish_task (server, 1, NULL);
+  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
+
+  pi_test_server_stop (server, SIGKILL);
+  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+  return window;
+}
+
 /* --- screenshots --------------------------------------------------------- */
 
 /* Saves the window in light style as @light_file and in dark style as
@@ -600,18 +621,10 @@ test_reconnect (void)
   PiWindow *window;
   guint port;
 
-  pi_test_server_start (&server, 0, NULL);
-  port = server.port;
-  window = pi_test_window_new (app);
-  connect_live (window, &server);
-  pi_test_publish_task (&server, 1, NULL);
-  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
-
   /* The server goes away without a word (a crash, a lost network; a server
    * that shuts down cleanly ends the stream with an `error` event, which is
    * final): the window says it will reconnect. */
-  pi_test_server_stop (&server, SIGKILL);
-  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+  window = live_then_killed (&server, &port);
   g_assert_true (g_str_has_prefix (pi_connection_bar_get_state_text (window->connection_bar),
                                    "Connection lost · reconnecting in "));
 
@@ -712,15 +725,7 @@ test_rebind_while_lost (void)
   gint64 added_at;
   guint port;
 
-  pi_test_server_start (&server, 0, NULL);
-  port = server.port;
-  window = pi_test_window_new (app);
-  connect_live (window, &server);
-  pi_test_publish_task (&server, 1, NULL);
-  WAIT_UNTIL (pi_test_n_stored (window) == 1, 10);
-
-  pi_test_server_stop (&server, SIGKILL);
-  WAIT_UNTIL (state_of (window) == PI_STREAM_STATE_RECONNECTING, 10);
+  window = live_then_killed (&server, &port);
 
   g_assert_true (pi_window_add_binding (window, TASK_FAILED, "#"));
   added_at = g_get_monotonic_time ();
