@@ -123,7 +123,7 @@ struct _PiSource
   gboolean       raw;
   char          *connect_url;
   char          *stream_url;     /* the server URL the running stream was started on */
-  char          *served_url;     /* the server URL the stream was last live on (compared exactly) */
+  gboolean       stream_served;  /* it went live there, or the one it replaced on that URL did */
 
   PiStreamWorker *worker;
   guint          generation;

@@ -142,7 +142,7 @@ pi_source_set_state (PiSource *self,
   else if (state == PI_STREAM_STATE_LIVE)
     pi_source_set_error_message (self, NULL);
   if (state == PI_STREAM_STATE_LIVE)
-    g_set_str (&self->served_url, self->stream_url);
+    self->stream_served = TRUE;
 
   if (self->state != state)
     {

@@ -62,7 +62,6 @@ pi_source_finalize (GObject *object)
   g_strfreev (self->named_routing_key);
   g_clear_pointer (&self->binding_errors, g_ptr_array_unref);
   g_free (self->connect_url);
-  g_free (self->served_url);
   g_free (self->stream_url);
   g_free (self->state_text);
   g_free (self->error_message);
@@ -575,9 +574,8 @@ pi_source_connect (PiSource  *self,
    * known to be there, so the new stream keeps trying while it is away, as
    * the old one would have, where a stream never served gives up at the
    * first refusal. */
-  plan->served_before = served && g_strcmp0 (self->served_url, self->server_url) == 0;
-  if (!plan->served_before)
-    g_clear_pointer (&self->served_url, g_free);
+  plan->served_before = served && self->stream_served && g_strcmp0 (self->stream_url, self->server_url) == 0;
+  self->stream_served = plan->served_before;
   g_set_str (&self->stream_url, self->server_url);
 
   g_free (self->connect_url);
