@@ -64,19 +64,13 @@ static gboolean
 is_current (PiConnectDialog *self,
             const char      *url)
 {
-  g_autoptr(GVariant) chosen = NULL;
   g_autofree char *setting = NULL;
 
   if (self->settings == NULL)
     return FALSE;
 
-  /* On a first start the setting's default is a placeholder, not a choice. */
-  chosen = g_settings_get_user_value (self->settings, "server-url");
-  if (chosen == NULL)
-    return FALSE;
-
-  setting = g_settings_get_string (self->settings, "server-url");
-  if (setting[0] == '\0')
+  setting = pi_deployments_dup_chosen_server (self->settings);
+  if (setting == NULL || setting[0] == '\0')
     return FALSE;
 
   return pi_deployments_same_server (setting, url);

@@ -376,3 +376,23 @@ pi_deployments_same_server (const char *a,
   comparable_b = comparable_url (b);
   return g_ascii_strcasecmp (comparable_a, comparable_b) == 0;
 }
+
+/**
+ * pi_deployments_dup_chosen_server:
+ * @settings: the app's settings
+ *
+ * The server the user chose, as the settings keep it. Until one is chosen
+ * (a first start), the setting's default is a placeholder, not a choice.
+ *
+ * Returns: (transfer full) (nullable): the chosen server URL, or %NULL
+ */
+char *
+pi_deployments_dup_chosen_server (GSettings *settings)
+{
+  g_autoptr(GVariant) chosen = NULL;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  chosen = g_settings_get_user_value (settings, "server-url");
+  return chosen != NULL ? g_variant_dup_string (chosen, NULL) : NULL;
+}

@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -43,5 +43,6 @@ char               *pi_deployments_broker_user  (const char  *url);
 char               *pi_deployments_without_password (const char *url);
 gboolean            pi_deployments_same_server  (const char  *a,
                                                  const char  *b);
+char               *pi_deployments_dup_chosen_server (GSettings *settings);
 
 G_END_DECLS

@@ -534,11 +534,11 @@ pi_window_set_server_url (PiWindow   *self,
 gboolean
 pi_window_is_first_start (PiWindow *self)
 {
-  g_autoptr(GVariant) chosen = NULL;
+  g_autofree char *chosen = NULL;
 
   g_return_val_if_fail (PI_IS_WINDOW (self), FALSE);
 
-  chosen = g_settings_get_user_value (self->settings, "server-url");
+  chosen = pi_deployments_dup_chosen_server (self->settings);
   return chosen == NULL;
 }
 

@@ -14,6 +14,7 @@
 #include "pi-application.h"
 #include "pi-capture-window.h"
 #include "pi-connect-dialog.h"
+#include "pi-deployments.h"
 #include "pi-window-private.h"
 
 /*
@@ -411,7 +412,7 @@ pi_window_class_init (PiWindowClass *klass)
 static void
 keep_server_of_earlier_versions (GSettings *settings)
 {
-  g_autoptr(GVariant) server = g_settings_get_user_value (settings, "server-url");
+  g_autofree char *server = pi_deployments_dup_chosen_server (settings);
   g_autoptr(GVariant) bindings = g_settings_get_user_value (settings, "bindings");
   g_autoptr(GVariant) recent = g_settings_get_user_value (settings, "recent-servers");
   g_autofree char *url = NULL;
