@@ -1066,6 +1066,24 @@ publish_batch (Publisher *publisher,
     }
 }
 
+/* Publishes until *@sent reaches @due or the clock @deadline, in requests
+ * the server takes: a late publisher catches up in several, not in one body
+ * past the server's --max-body, nor in one burst to every firehose client. */
+static void
+publish_up_to (Publisher *publisher,
+               guint64   *sent,
+               guint64    due,
+               gint64     deadline)
+{
+  while (due > *sent && g_get_monotonic_time () < deadline)
+    {
+      guint count = (guint) MIN (due - *sent, MAX_BATCH);
+
+      publish_batch (publisher, count);
+      *sent += count;
+    }
+}
+
 static gpointer
 publisher_thread (gpointer data)
 {
@@ -1085,15 +1103,7 @@ publisher_thread (gpointer data)
        * batch or a sleep runs long. */
       guint64 due = (guint64) (publisher->rate * (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
 
-      /* In requests the server takes: a late publisher catches up in
-       * several, not in one body past the server's --max-body. */
-      while (due > sent && g_get_monotonic_time () < end)
-        {
-          guint count = (guint) MIN (due - sent, MAX_BATCH);
-
-          publish_batch (publisher, count);
-          sent += count;
-        }
+      publish_up_to (publisher, &sent, due, end);
 
       /* Where RabbitMQ holds a publisher back: in its socket. */
       if (publisher->amqp != NULL)
@@ -1114,21 +1124,15 @@ publisher_thread (gpointer data)
   {
     guint64 total = (guint64) (publisher->rate * publisher->duration);
 
-    /* In requests of MAX_BATCH as above: one body of thousands would
-     * reach every firehose client in one turn, past its bound for a slow
-     * client, which is a burst, not the rate asked for. */
+    /* In requests of MAX_BATCH too: one body of thousands would reach
+     * every firehose client in one turn, past its bound for a slow client,
+     * which is a burst, not the rate asked for. */
     if (total > sent && total - sent <= MAX (total / 20, 1))
       {
         if (total - sent > MAX_BATCH)
           printf ("  publisher: %" G_GUINT64_FORMAT " messages late at the end, published %d at a time\n",
                   total - sent, MAX_BATCH);
-        while (total > sent)
-          {
-            guint count = (guint) MIN (total - sent, MAX_BATCH);
-
-            publish_batch (publisher, count);
-            sent += count;
-          }
+        publish_up_to (publisher, &sent, total, G_MAXINT64);
       }
   }
 
