@@ -267,6 +267,25 @@ pi_test_n_stored (gpointer window)
 
 /* --- widgets as the user sees them --------------------------------------- */
 
+/* The column of @view with @id, or %NULL (a borrowed reference: the view
+ * keeps its columns). */
+GtkColumnViewColumn *
+pi_test_find_column (GtkColumnView *view,
+                     const char    *id)
+{
+  GListModel *columns = gtk_column_view_get_columns (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      if (g_strcmp0 (gtk_column_view_column_get_id (column), id) == 0)
+        return column;
+    }
+
+  return NULL;
+}
+
 /* The menu button under @widget that opens @menu, or %NULL. */
 GtkWidget *
 pi_test_find_menu_button (GtkWidget  *widget,

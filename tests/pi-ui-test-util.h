@@ -84,6 +84,8 @@ guint          pi_test_n_stored           (gpointer      window);
 
 /* --- widgets as the user sees them --------------------------------------- */
 
+GtkColumnViewColumn *pi_test_find_column (GtkColumnView *view,
+                                          const char    *id);
 GtkWidget     *pi_test_find_menu_button   (GtkWidget    *widget,
                                            GMenuModel   *menu);
 GtkWidget     *pi_test_find_descendant    (GtkWidget    *widget,

@@ -745,17 +745,10 @@ static gboolean
 column_visible (PiMessageList *list,
                 const char    *id)
 {
-  GListModel *columns = gtk_column_view_get_columns (pi_message_list_get_column_view (list));
+  GtkColumnViewColumn *column = pi_test_find_column (pi_message_list_get_column_view (list), id);
 
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-
-      if (g_strcmp0 (gtk_column_view_column_get_id (column), id) == 0)
-        return gtk_column_view_column_get_visible (column);
-    }
-
-  g_assert_not_reached ();
+  g_assert_nonnull (column);
+  return gtk_column_view_column_get_visible (column);
 }
 
 /* A capture is browsed with the live window's Columns button: the same

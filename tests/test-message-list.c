@@ -585,17 +585,7 @@ static GtkColumnViewColumn *
 find_column (PiMessageList *list,
              const char    *id)
 {
-  GListModel *columns = gtk_column_view_get_columns (pi_message_list_get_column_view (list));
-
-  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
-    {
-      g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
-
-      if (g_strcmp0 (gtk_column_view_column_get_id (column), id) == 0)
-        return column;
-    }
-
-  return NULL;
+  return pi_test_find_column (pi_message_list_get_column_view (list), id);
 }
 
 /* The header menu shows and hides columns, routing-key words included,
