@@ -286,23 +286,40 @@ pi_test_find_column (GtkColumnView *view,
   return NULL;
 }
 
-/* The menu button under @widget that opens @menu, or %NULL. */
+/* @widget or the first widget under it, depth first, that @match says is
+ * the one, or %NULL. */
 GtkWidget *
-pi_test_find_menu_button (GtkWidget  *widget,
-                          GMenuModel *menu)
+pi_test_find_widget (GtkWidget      *widget,
+                     PiTestMatchFunc match,
+                     gconstpointer   data)
 {
-  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu)
+  if (match (widget, data))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = pi_test_find_menu_button (child, menu);
+      GtkWidget *found = pi_test_find_widget (child, match, data);
 
       if (found != NULL)
         return found;
     }
 
   return NULL;
+}
+
+static gboolean
+opens_menu (GtkWidget     *widget,
+            gconstpointer  menu)
+{
+  return GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) == menu;
+}
+
+/* The menu button under @widget that opens @menu, or %NULL. */
+GtkWidget *
+pi_test_find_menu_button (GtkWidget  *widget,
+                          GMenuModel *menu)
+{
+  return pi_test_find_widget (widget, opens_menu, menu);
 }
 
 GtkWidget *

@@ -86,6 +86,12 @@ guint          pi_test_n_stored           (gpointer      window);
 
 GtkColumnViewColumn *pi_test_find_column (GtkColumnView *view,
                                           const char    *id);
+typedef gboolean (*PiTestMatchFunc) (GtkWidget     *widget,
+                                     gconstpointer  data);
+
+GtkWidget     *pi_test_find_widget        (GtkWidget      *widget,
+                                           PiTestMatchFunc match,
+                                           gconstpointer   data);
 GtkWidget     *pi_test_find_menu_button   (GtkWidget    *widget,
                                            GMenuModel   *menu);
 GtkWidget     *pi_test_find_descendant    (GtkWidget    *widget,

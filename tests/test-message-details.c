@@ -491,29 +491,19 @@ press_shortcut (Fixture    *f,
 }
 
 /* The payload tree: the list on the Payload page showing the tree's rows. */
-static GtkWidget *
-find_tree_in (GtkWidget  *widget,
-              GListModel *model)
+static gboolean
+shows_model (GtkWidget     *widget,
+             gconstpointer  model)
 {
-  if ((GTK_IS_LIST_VIEW (widget) && G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (widget))) == model) ||
-      (GTK_IS_COLUMN_VIEW (widget) && G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (widget))) == model))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_tree_in (child, model);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  return (GTK_IS_LIST_VIEW (widget) && (gconstpointer) gtk_list_view_get_model (GTK_LIST_VIEW (widget)) == model) ||
+         (GTK_IS_COLUMN_VIEW (widget) && (gconstpointer) gtk_column_view_get_model (GTK_COLUMN_VIEW (widget)) == model);
 }
 
 static GtkWidget *
 find_payload_tree (Fixture *f)
 {
-  GtkWidget *tree = find_tree_in (GTK_WIDGET (f->details), pi_message_details_get_tree_model (f->details));
+  GtkWidget *tree = pi_test_find_widget (GTK_WIDGET (f->details), shows_model,
+                                         pi_message_details_get_tree_model (f->details));
 
   g_assert_nonnull (tree);
   return tree;
