@@ -215,7 +215,7 @@ void
 pi_test_reset_settings (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (PI_SETTINGS_SCHEMA_ID);
-  const char *keys[] = { "server-url", "recent-servers", "bindings", "disabled-bindings", "capacity", "follow",
+  const char *keys[] = { "server-url", "asks-where-to-listen", "recent-servers", "bindings", "disabled-bindings", "capacity", "follow",
                          "ping-timeout", "window-width", "window-height", "window-maximized" };
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)

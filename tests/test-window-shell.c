@@ -640,6 +640,31 @@ test_first_start_after_upgrade (void)
   pi_test_window_destroy (window);
 }
 
+/* A new user who adds a binding on the first start and quits before
+ * choosing a server is asked again next time: those bindings are this
+ * version's, not an earlier one's that listened to the default. */
+static void
+test_first_start_binding_kept (void)
+{
+  PiWindow *window = pi_test_window_new (app);
+
+  g_assert_true (pi_window_is_first_start (window));
+  g_assert_true (pi_window_add_binding (window, TASK_COMPLETED, "#"));
+  pi_test_window_destroy (window);
+
+  /* The next start, with the bindings kept. */
+  window = pi_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (window)), 5);
+  pi_test_wait_for_frames (GTK_WIDGET (window), 2);
+
+  g_assert_true (pi_window_is_first_start (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->main_stack), ==, "first-start");
+  g_assert_cmpint (state_of (window), ==, PI_STREAM_STATE_DISCONNECTED);
+
+  pi_test_window_destroy (window);
+}
+
 /* Connected to another server, the window puts one row where the old
  * server's messages end and the new one's begin. */
 static void
@@ -1210,6 +1235,7 @@ main (int   argc,
   g_test_add_func ("/pi/window-shell/narrow-subtitle", test_narrow_subtitle);
   g_test_add_func ("/pi/window-shell/first-start", test_first_start);
   g_test_add_func ("/pi/window-shell/first-start-after-upgrade", test_first_start_after_upgrade);
+  g_test_add_func ("/pi/window-shell/first-start-binding-kept", test_first_start_binding_kept);
   g_test_add_func ("/pi/window-shell/switch-marker", test_switch_marker);
   g_test_add_func ("/pi/window-shell/connect-dialog-current", test_connect_dialog_current);
 

@@ -408,15 +408,24 @@ pi_window_class_init (PiWindowClass *klass)
 
 /* Versions before the first start was told did not save the default
  * address: someone who kept bindings or servers with one of them used it,
- * and chose it. Saved once, so that pi_window_is_first_start() says no. */
+ * and chose it. Saved once, so that pi_window_is_first_start() says no.
+ * Only on the first start of this version: bindings added on a first
+ * start of its own and kept over a quit are no earlier version's. */
 static void
 keep_server_of_earlier_versions (GSettings *settings)
 {
-  g_autofree char *server = pi_deployments_dup_chosen_server (settings);
-  g_autoptr(GVariant) bindings = g_settings_get_user_value (settings, "bindings");
-  g_autoptr(GVariant) recent = g_settings_get_user_value (settings, "recent-servers");
+  g_autofree char *server = NULL;
+  g_autoptr(GVariant) bindings = NULL;
+  g_autoptr(GVariant) recent = NULL;
   g_autofree char *url = NULL;
 
+  if (g_settings_get_boolean (settings, "asks-where-to-listen"))
+    return;
+  g_settings_set_boolean (settings, "asks-where-to-listen", TRUE);
+
+  server = pi_deployments_dup_chosen_server (settings);
+  bindings = g_settings_get_user_value (settings, "bindings");
+  recent = g_settings_get_user_value (settings, "recent-servers");
   if (server != NULL || (bindings == NULL && recent == NULL))
     return;
 
