@@ -119,6 +119,30 @@ server_start_setup (GSpawnChildSetupFunc  child_setup,
   return server;
 }
 
+/* Reads the server's log until a line containing @text; returns how many
+ * lines before it contained @count_text. */
+static guint
+server_log_until (Server     *server,
+                  const char *text,
+                  const char *count_text)
+{
+  guint count = 0;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *line = g_data_input_stream_read_line (server->stderr_lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      if (line == NULL)
+        g_error ("The server's log ended without “%s”", text);
+      if (strstr (line, text) != NULL)
+        return count;
+      if (count_text != NULL && strstr (line, count_text) != NULL)
+        count++;
+    }
+}
+
 /* Waits for the server to exit, which it must do cleanly, and frees it. */
 static void
 server_reap (Server *server)
@@ -881,7 +905,7 @@ test_disconnect_frees (void)
 static void
 test_slow_client (void)
 {
-  Server *server = server_start ("--queue-length", "16", "--client-buffer", "65536", NULL);
+  Server *server = server_start_setup (die_with_parent, "--queue-length", "16", "--client-buffer", "65536", NULL);
   g_autofree char *bindings = bindings_json (EXCHANGE, "big.#");
   g_autofree char *padding = g_strnfill (16 * 1024, 'x');
   g_autofree char *escaped = query_escape (bindings);
@@ -962,6 +986,12 @@ test_slow_client (void)
   }
 
   conn_close (conn);
+
+  /* The operator reads it too: one line for each time the stream fell
+   * behind, naming the bound it reached (the bytes: three of these
+   * messages fill 64 KiB). */
+  g_assert_cmpuint (server_log_until (server, "Stream closed: ", "fell behind: dropping what does not fit (3 of 16 events, "),
+                    ==, dropped_events);
   server_stop (server);
 }
 
@@ -1446,30 +1476,6 @@ server_file_limit (Server *server)
   line = strstr (text, "Max open files");
   g_assert_nonnull (line);
   return g_ascii_strtoull (line + strlen ("Max open files"), NULL, 10);
-}
-
-/* Reads the server's log until a line containing @text; returns how many
- * lines before it contained @count_text. */
-static guint
-server_log_until (Server     *server,
-                  const char *text,
-                  const char *count_text)
-{
-  guint count = 0;
-
-  for (;;)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *line = g_data_input_stream_read_line (server->stderr_lines, NULL, NULL, &error);
-
-      g_assert_no_error (error);
-      if (line == NULL)
-        g_error ("The server's log ended without “%s”", text);
-      if (strstr (line, text) != NULL)
-        return count;
-      if (count_text != NULL && strstr (line, count_text) != NULL)
-        count++;
-    }
 }
 
 /* The server raises its soft file limit to the hard one by itself, takes

@@ -34,6 +34,7 @@ struct _PiEventWriter
   GList                         flush_link;    /* in the server's flush_clients */
   int                           watched_fd;    /* in the server's hang-up watch, or -1 */
   guint64                       bytes_written; /* taken by the socket so far */
+  gint64                        last_took;     /* when the socket last took bytes, or the queue last filled from empty */
   GArray                       *broker_reports; /* of BrokerReport: queued, not yet taken by the socket */
   gboolean                      closing;
   gboolean                      stream_closed;
@@ -71,6 +72,7 @@ pi_event_writer_new (PiServer                     *server,
   writer->msg = g_object_ref (msg);
   writer->queue = pi_event_queue_new ();
   writer->watched_fd = -1;
+  writer->last_took = g_get_monotonic_time ();
 
   g_signal_connect (msg, "wrote-headers", G_CALLBACK (writer_wrote_headers_cb), writer);
   g_signal_connect (msg, "finished", G_CALLBACK (writer_finished_cb), writer);
@@ -127,6 +129,8 @@ void
 pi_event_writer_push (PiEventWriter *writer,
                       GBytes        *event)
 {
+  if (pi_event_queue_is_empty (writer->queue))
+    writer->last_took = g_get_monotonic_time ();  /* the wait starts now */
   pi_event_queue_push (writer->queue, event);
   writer_schedule (writer);
 }
@@ -138,6 +142,8 @@ pi_event_writer_push_numbered (PiEventWriter *writer,
                                const char    *session_id,
                                guint64        seq)
 {
+  if (pi_event_queue_is_empty (writer->queue))
+    writer->last_took = g_get_monotonic_time ();
   pi_event_queue_push_numbered (writer->queue, event, session_id, seq);
   writer_schedule (writer);
 }
@@ -152,6 +158,17 @@ guint64
 pi_event_writer_get_bytes (PiEventWriter *writer)
 {
   return pi_event_queue_get_bytes (writer->queue);
+}
+
+/* How long the socket has taken nothing while something was queued, in
+ * microseconds: 0 when the queue is empty. For the log line that tells a
+ * client fell behind. */
+gint64
+pi_event_writer_get_stalled_for (PiEventWriter *writer)
+{
+  if (pi_event_queue_is_empty (writer->queue))
+    return 0;
+  return g_get_monotonic_time () - writer->last_took;
 }
 
 /* Closes the stream once what is queued is written, or at once when
@@ -240,7 +257,11 @@ writer_write (PiEventWriter *writer)
   guint64 queued = pi_event_queue_get_bytes (writer->queue);
   PiEventQueueResult result = pi_event_queue_write (writer->queue, output, &error);
 
-  writer->bytes_written += queued - pi_event_queue_get_bytes (writer->queue);
+  if (pi_event_queue_get_bytes (writer->queue) < queued)
+    {
+      writer->bytes_written += queued - pi_event_queue_get_bytes (writer->queue);
+      writer->last_took = g_get_monotonic_time ();
+    }
   while (writer->broker_reports != NULL && writer->broker_reports->len > 0 &&
          g_array_index (writer->broker_reports, BrokerReport, 0).end <= writer->bytes_written)
     g_array_remove_index (writer->broker_reports, 0);

@@ -225,6 +225,21 @@ client_ready_cb (gpointer user_data)
   client_append (client, client->server->ready_event);
 }
 
+/* Once a drop episode (until its `dropped` event is queued): which bound
+ * was reached, and for how long the socket had taken nothing, which tells
+ * a reader that stopped from a burst larger than the bounds. */
+static void
+client_log_falling_behind (PiServerClient *client)
+{
+  PiServer *self = client->server;
+
+  g_message ("Stream of %s fell behind: dropping what does not fit (%u of %u events, %" G_GUINT64_FORMAT
+             " of %" G_GSIZE_FORMAT " KiB queued; the socket took nothing for %" G_GINT64_FORMAT " ms)",
+             client->peer, pi_event_writer_get_events (client->writer), self->queue_length,
+             pi_event_writer_get_bytes (client->writer) / 1024, self->client_buffer / 1024,
+             pi_event_writer_get_stalled_for (client->writer) / 1000);
+}
+
 static void
 client_message_cb (GBytes   *event,
                    gpointer  user_data)
@@ -247,6 +262,8 @@ client_message_cb (GBytes   *event,
 
   if (!client_has_room (client, g_bytes_get_size (event)))
     {
+      if (client->dropped_slow == 0)
+        client_log_falling_behind (client);
       client->dropped_slow++;
       client->n_dropped_total++;
       return;
