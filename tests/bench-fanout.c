@@ -103,7 +103,8 @@
 /* Messages per POST /publish: well under the server's default --max-body
  * at the largest --payload-size used, and about 25 ms of 20,000 messages/s:
  * a late publisher catching up must not hand the server a burst past a
- * client's buffer (1 MiB, 1,000 events) that no steady publisher would. */
+ * client's bounds (4,000 events, 4 MiB by default) that no steady
+ * publisher would. */
 #define MAX_BATCH 500
 
 /* What a reader reads at once; a partial event is carried to the next read. */
@@ -149,6 +150,9 @@ typedef struct
   guint64   step_received;  /* at the start of the step */
   guint64   step_late;
   guint64   step_dropped;
+  gint64    step_first_drop;  /* when this step's first `dropped` came, or 0 */
+  gint64    step_last_drop;
+  guint     step_drop_events;
 } Client;
 
 /* One reading thread and the clients on its epoll set. The lock is held
@@ -191,7 +195,8 @@ static struct
   double      target_duration;
   double      alone_duration;
   double      bare_duration;
-} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, -1, -1 };
+  char       *server_log;
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, -1, -1, NULL };
 
 /* The session under way: which broker, its server and clients. */
 static const char *session_amqp;   /* NULL: the embedded exchange */
@@ -258,7 +263,7 @@ start_server (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   g_autofree char *max = g_strdup_printf ("%d", opts.n_clients + opts.n_firehose + 100);
-  int out_fd;
+  int out_fd, log_fd = -1;
   GIOChannel *channel;
   const char *prefix = "Listening on http://127.0.0.1:";
 
@@ -276,10 +281,20 @@ start_server (void)
     g_ptr_array_add (argv, opts.server_args[i]);
   g_ptr_array_add (argv, NULL);
 
-  if (!g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL,
-                                 G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
-                                 NULL, NULL, &server_pid, NULL, &out_fd, NULL, &error))
+  /* Its log (which streams fell behind, and why) only when asked for. */
+  if (opts.server_log != NULL)
+    {
+      log_fd = open (opts.server_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (log_fd < 0)
+        g_error ("Cannot open %s: %s", opts.server_log, g_strerror (errno));
+    }
+  if (!g_spawn_async_with_pipes_and_fds (NULL, (const char * const *) argv->pdata, NULL,
+                                         G_SPAWN_DO_NOT_REAP_CHILD | (log_fd < 0 ? G_SPAWN_STDERR_TO_DEV_NULL : 0),
+                                         NULL, NULL, -1, -1, log_fd, NULL, NULL, 0,
+                                         &server_pid, NULL, &out_fd, NULL, &error))
     g_error ("Cannot start %s: %s", opts.server_path, error->message);
+  if (log_fd >= 0)
+    close (log_fd);
 
   channel = g_io_channel_unix_new (out_fd);
   if (g_io_channel_read_line (channel, &line, NULL, NULL, &error) != G_IO_STATUS_NORMAL ||
@@ -733,6 +748,10 @@ client_parse (Reader     *reader,
           break;
         case EV_DROPPED:
           client->dropped += count;
+          if (client->step_first_drop == 0)
+            client->step_first_drop = now;
+          client->step_last_drop = now;
+          client->step_drop_events++;
           break;
         case EV_ERROR:
           client->errors++;
@@ -1150,6 +1169,9 @@ typedef struct
   guint64     delivered;
   guint64     group_expected, group_received, fire_expected, fire_received;
   guint64     lost, dropped, errors, late;
+  guint       drop_clients, drop_firehose, drop_events;
+  double      drop_first, drop_last;  /* seconds into the step */
+  guint64     drop_min, drop_max;     /* to one client */
   Histogram  *group;
   Histogram  *firehose;
   double      server_cpu;
@@ -1221,6 +1243,8 @@ run_step (Publisher *publisher,
       clients[i].step_received = clients[i].received;
       clients[i].step_late = clients[i].late;
       clients[i].step_dropped = clients[i].dropped;
+      clients[i].step_first_drop = clients[i].step_last_drop = 0;
+      clients[i].step_drop_events = 0;
     }
   /* Messages of an earlier step that arrive from now on were counted lost
    * in it: they are counted apart, not in this one. */
@@ -1303,6 +1327,18 @@ run_step (Publisher *publisher,
       step->delivered += got;
       step->late += c->late - c->step_late;
       step->dropped += dropped;
+      if (dropped > 0)
+        {
+          double first = (c->step_first_drop - t0) / 1e6, last = (c->step_last_drop - t0) / 1e6;
+
+          step->drop_first = step->drop_clients == 0 ? first : MIN (step->drop_first, first);
+          step->drop_last = MAX (step->drop_last, last);
+          step->drop_min = step->drop_clients == 0 ? dropped : MIN (step->drop_min, dropped);
+          step->drop_max = MAX (step->drop_max, dropped);
+          step->drop_clients++;
+          step->drop_firehose += c->firehose;
+          step->drop_events += c->step_drop_events;
+        }
       step->errors += c->errors;
       if (want > got + dropped)
         step->lost += want - got - dropped;
@@ -1346,6 +1382,11 @@ print_step (const Step *step)
   print_latency ("firehose", step->firehose);
   printf ("  lost %" G_GUINT64_FORMAT ", reported dropped %" G_GUINT64_FORMAT ", error events %" G_GUINT64_FORMAT "\n",
           step->lost, step->dropped, step->errors);
+  if (step->drop_clients > 0)
+    printf ("  dropped to %u clients (%u firehose), %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " each, told in %u events "
+            "between %.2f and %.2f s into the step\n",
+            step->drop_clients, step->drop_firehose, step->drop_min, step->drop_max, step->drop_events,
+            step->drop_first, step->drop_last);
   if (step->late > 0)
     printf ("  %" G_GUINT64_FORMAT " messages of earlier steps arrived during this one (counted lost there)\n",
             step->late);
@@ -1719,6 +1760,8 @@ main (int   argc,
     { "amqp", 0, 0, G_OPTION_ARG_STRING, &opts.amqp_url, "Publish through this RabbitMQ and bridge it", "URL" },
     { "server-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.server_args,
       "One more argument for pulse-events, e.g. --server-arg=--amqp-queue-per-client (repeatable)", "ARG" },
+    { "server-log", 0, 0, G_OPTION_ARG_FILENAME, &opts.server_log,
+      "Append pulse-events' log to FILE (default: discarded)", "FILE" },
     { "broker-pid", 0, 0, G_OPTION_ARG_INT, &opts.broker_pid,
       "The broker's process, for its CPU time (default: the one listening on the URL's port)", "PID" },
     { "clients", 0, 0, G_OPTION_ARG_INT, &opts.n_clients, "Task-group clients (1000)", "N" },
