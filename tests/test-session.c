@@ -7,16 +7,22 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "pi-binding.h"
 #include "pi-capture-session.h"
+#include "pi-credentials.h"
 #include "pi-deployments.h"
 #include "pi-messages-fixture.h"
 #include "pi-session.h"
+#include "pi-ws-test-server.h"
 
 /* The window's model side without a window: what a live session holds while
- * paused, and what a capture session reads. */
+ * paused, how it connects, and what a capture session reads. The keyring is
+ * a file of the test's own. */
 
 static void
 add_range (PiSession *session,
@@ -249,18 +255,122 @@ test_same_server (void)
   g_assert_false (pi_deployments_same_server ("http://127.0.0.1:12345", NULL));
 }
 
+static void
+on_token_stored (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pi_credentials_store_finish (result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+store_token (const char *server_url,
+             const char *client_id,
+             const char *token)
+{
+  gboolean done = FALSE;
+
+  pi_credentials_store_async (server_url, client_id, token, NULL, on_token_stored, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Iterates the main context until @condition holds, or fails after 10 s. */
+#define WAIT_UNTIL(condition)                                                   \
+  G_STMT_START {                                                                \
+    gint64 deadline_ = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;           \
+    while (!(condition))                                                        \
+      {                                                                         \
+        if (g_get_monotonic_time () > deadline_)                                \
+          g_error ("Timed out waiting for " #condition);                        \
+        g_main_context_iteration (NULL, FALSE);                                 \
+        g_usleep (1000);                                                        \
+      }                                                                         \
+  } G_STMT_END
+
+/* The token the server was last sent, out of its Bearer credentials. */
+static gboolean
+last_init_has_token (PiWsTestServer *server,
+                     const char     *token)
+{
+  const char *init = pi_ws_test_server_get_last_init (server);
+  const char *bearer;
+  g_autofree char *end = NULL;
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *credentials = NULL;
+  gsize len;
+
+  if (init == NULL || (bearer = strstr (init, "Bearer ")) == NULL)
+    return FALSE;
+  end = g_strndup (bearer + strlen ("Bearer "), strcspn (bearer + strlen ("Bearer "), "\""));
+  decoded = g_base64_decode (end, &len);
+  credentials = g_strndup ((const char *) decoded, len);
+  return strstr (credentials, token) != NULL;
+}
+
+/* A token typed again for the same client id while a lost stream waits to
+ * reconnect: connecting starts over with the new token, rather than making
+ * the waiting attempt at once with the old one. */
+static void
+test_new_token_while_lost (void)
+{
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 1, .close_after_data = TRUE };
+  g_autoptr(PiWsTestServer) server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  PiSession *session = pi_session_new (100);
+  PiSource *source = pi_session_get_source (session);
+  const char *client_id = "project/alice";
+
+  g_ptr_array_add (bindings, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
+  store_token (url, client_id, "old-token-0000");
+  pi_session_set_server_url (session, url);
+  pi_session_connect (session, bindings, client_id);
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_RECONNECTING);
+  g_assert_true (last_init_has_token (server, "old-token-0000"));
+  g_assert_cmpuint (pi_source_get_retry_seconds (source), >=, 1);
+
+  store_token (url, client_id, "new-token-1111");
+  g_assert_cmpint (pi_source_get_state (source), ==, PI_STREAM_STATE_RECONNECTING);
+  pi_session_connect (session, bindings, client_id);
+  WAIT_UNTIL (last_init_has_token (server, "new-token-1111"));
+
+  pi_session_disconnect (session);
+  g_assert_finalize_object (session);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *keyring_dir = NULL;
+  g_autofree char *keyring = NULL;
+  int status;
+
+  keyring_dir = g_dir_make_tmp ("pi-test-keyring-XXXXXX", NULL);
+  g_assert_nonnull (keyring_dir);
+  keyring = g_build_filename (keyring_dir, "keyring", NULL);
+  g_setenv ("SECRET_BACKEND", "file", TRUE);
+  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
+  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/pi/session/long-pause", test_long_pause);
   g_test_add_func ("/pi/session/broker-password-dropped", test_broker_password_dropped);
   g_test_add_func ("/pi/session/same-server", test_same_server);
+  g_test_add_func ("/pi/session/new-token-while-lost", test_new_token_while_lost);
   g_test_add_func ("/pi/capture-session/load", test_capture_load);
   g_test_add_func ("/pi/capture-session/missing", test_capture_missing);
   g_test_add_func ("/pi/capture-session/cancelled", test_capture_cancelled);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_unlink (keyring);
+  g_rmdir (keyring_dir);
+  return status;
 }

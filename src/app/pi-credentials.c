@@ -81,6 +81,7 @@ keyring_call_free (KeyringCall *call)
 
 static GQueue keyring_calls = G_QUEUE_INIT;
 static gboolean keyring_busy;
+static guint token_changes;  /* Taskcluster tokens stored or forgotten */
 
 static void keyring_call_next (void);
 
@@ -113,7 +114,11 @@ on_keyring_answered (GObject      *object,
       if (error != NULL)
         g_task_return_error (task, error);
       else
-        g_task_return_boolean (task, ok);
+        {
+          if (call->schema == get_schema ())
+            token_changes++;  /* before the caller hears of it */
+          g_task_return_boolean (task, ok);
+        }
     }
 
   keyring_busy = FALSE;
@@ -138,6 +143,21 @@ keyring_call_next (void)
     secret_password_clearv (call->schema, call->attributes, NULL, on_keyring_answered, task);
   else
     secret_password_lookupv (call->schema, call->attributes, NULL, on_keyring_answered, task);
+}
+
+/**
+ * pi_credentials_get_token_changes:
+ *
+ * Counts the access tokens stored or forgotten so far: a stream started
+ * before the count changed may hold a token the keyring no longer keeps,
+ * and is started over rather than retried with it.
+ *
+ * Returns: the number of changes to the kept tokens made here
+ */
+guint
+pi_credentials_get_token_changes (void)
+{
+  return token_changes;
 }
 
 /* Queues one call to the keyring; takes @attributes. */

@@ -11,6 +11,7 @@
 
 G_BEGIN_DECLS
 
+guint     pi_credentials_get_token_changes (void);
 void      pi_credentials_store_async   (const char           *server_url,
                                         const char           *client_id,
                                         const char           *access_token,

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "pi-binding.h"
+#include "pi-credentials.h"
 #include "pi-deployments.h"
 #include "pi-message-feed.h"
 #include "pi-session.h"
@@ -41,6 +42,7 @@ struct _PiSession
   PiMessageFeed   *feed;
   /* Connecting: the keyring is asked for a token or password first */
   PiSourceStarter *starter;
+  guint            token_changes;  /* pi_credentials_get_token_changes () when it last started */
   /* The header's title and subtitle, and the rate */
   PiStatusLine    *status;
 };
@@ -699,6 +701,11 @@ is_current_stream (PiSession  *self,
       current == NULL || current->len != bindings->len)
     return FALSE;
 
+  /* A token kept since (one typed again for the same client id): the
+   * stream holds the old one. */
+  if (self->token_changes != pi_credentials_get_token_changes ())
+    return FALSE;
+
   if (client_id != NULL && client_id[0] == '\0')
     client_id = NULL;
   if (current_client != NULL && current_client[0] == '\0')
@@ -746,6 +753,7 @@ pi_session_connect (PiSession  *self,
       return;
     }
 
+  self->token_changes = pi_credentials_get_token_changes ();
   pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }
 
@@ -767,6 +775,7 @@ pi_session_connect_with_password (PiSession  *self,
   g_return_if_fail (bindings != NULL);
   g_return_if_fail (password != NULL);
 
+  self->token_changes = pi_credentials_get_token_changes ();
   pi_source_starter_start_with_password (self->starter, self->server_url, bindings, password);
 }
 
