@@ -82,6 +82,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -196,7 +197,7 @@ static struct
   double      alone_duration;
   double      bare_duration;
   char       *server_log;
-} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, -1, -1, NULL };
+} opts = { NULL, NULL, 0, 1000, 10, 5000, 10, 1024, 0, NULL, 2, FALSE, FALSE, 1000, 100000, 100, 20000, 0, 30, NAN, NAN, NULL };  /* NAN: not given */
 
 /* The session under way: which broker, its server and clients. */
 static const char *session_amqp;   /* NULL: the embedded exchange */
@@ -1822,9 +1823,14 @@ main (int   argc,
       return 2;
     }
 
-  if (opts.alone_duration < 0)
+  if (opts.alone_duration < 0 || opts.bare_duration < 0)
+    {
+      fprintf (stderr, "bench-fanout: --broker-alone and --broker-bare take seconds, 0 or more\n");
+      return 2;
+    }
+  if (isnan (opts.alone_duration))
     opts.alone_duration = opts.targets ? opts.target_duration : 0;
-  if (opts.bare_duration < 0)
+  if (isnan (opts.bare_duration))
     opts.bare_duration = opts.targets ? opts.target_duration : 0;
 
   signal (SIGPIPE, SIG_IGN);
