@@ -987,11 +987,11 @@ test_slow_client (void)
 
   conn_close (conn);
 
-  /* The operator reads it too: one line for each time the stream fell
-   * behind, naming the bound it reached (the bytes: three of these
-   * messages fill 64 KiB). */
-  g_assert_cmpuint (server_log_until (server, "Stream closed: ", "fell behind: dropping what does not fit (3 of 16 events, "),
-                    ==, dropped_events);
+  /* The operator reads it too, once however often the queue filled in
+   * these few seconds, naming the bound it reached (the bytes: 64 KiB,
+   * three of these messages and what is under way). */
+  g_assert_cmpuint (server_log_until (server, "Stream closed: ", "fell behind: dropping what does not fit ("),
+                    ==, 1);
   server_stop (server);
 }
 

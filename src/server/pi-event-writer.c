@@ -34,7 +34,7 @@ struct _PiEventWriter
   GList                         flush_link;    /* in the server's flush_clients */
   int                           watched_fd;    /* in the server's hang-up watch, or -1 */
   guint64                       bytes_written; /* taken by the socket so far */
-  gint64                        last_took;     /* when the socket last took bytes, or the queue last filled from empty */
+  gint64                        last_took;     /* when the socket last took bytes, or the queue filled from empty */
   GArray                       *broker_reports; /* of BrokerReport: queued, not yet taken by the socket */
   gboolean                      closing;
   gboolean                      stream_closed;
@@ -72,7 +72,6 @@ pi_event_writer_new (PiServer                     *server,
   writer->msg = g_object_ref (msg);
   writer->queue = pi_event_queue_new ();
   writer->watched_fd = -1;
-  writer->last_took = g_get_monotonic_time ();
 
   g_signal_connect (msg, "wrote-headers", G_CALLBACK (writer_wrote_headers_cb), writer);
   g_signal_connect (msg, "finished", G_CALLBACK (writer_finished_cb), writer);
@@ -160,11 +159,12 @@ pi_event_writer_get_bytes (PiEventWriter *writer)
   return pi_event_queue_get_bytes (writer->queue);
 }
 
-/* How long the socket has taken nothing while something was queued, in
- * microseconds: 0 when the queue is empty. For the log line that tells a
- * client fell behind. */
+/* How long the socket has taken nothing while something waited for it,
+ * in microseconds; 0 when nothing is queued. For the log line that tells a
+ * client fell behind: long for a reader that stopped (or a server that did
+ * not get to write), short for a burst larger than the bounds. */
 gint64
-pi_event_writer_get_stalled_for (PiEventWriter *writer)
+pi_event_writer_get_idle_for (PiEventWriter *writer)
 {
   if (pi_event_queue_is_empty (writer->queue))
     return 0;

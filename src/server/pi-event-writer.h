@@ -53,7 +53,7 @@ void           pi_event_writer_push_numbered  (PiEventWriter  *writer,
                                                guint64         seq);
 guint          pi_event_writer_get_events     (PiEventWriter  *writer);
 guint64        pi_event_writer_get_bytes      (PiEventWriter  *writer);
-gint64         pi_event_writer_get_stalled_for (PiEventWriter *writer);
+gint64         pi_event_writer_get_idle_for   (PiEventWriter  *writer);
 void           pi_event_writer_end            (PiEventWriter  *writer,
                                                gboolean        discard);
 gboolean       pi_event_writer_is_ending      (PiEventWriter  *writer);

@@ -62,7 +62,12 @@ struct _PiServerClient
   guint64            dropped_broker; /* of dropped_slow: the broker's, on a resumable stream */
   gboolean           ready;
   gboolean           resumed;
+  gboolean           behind;        /* losing messages, until its queue drains to half */
+  gint64             behind_logged; /* when that was last logged */
 };
+
+/* One log line for a stream falling behind at most this often, in µs. */
+#define LOG_BEHIND_INTERVAL (10 * G_USEC_PER_SEC)
 
 char *
 pi_server_describe_peer (SoupServerMessage *msg)
@@ -225,19 +230,31 @@ client_ready_cb (gpointer user_data)
   client_append (client, client->server->ready_event);
 }
 
-/* Once a drop episode (until its `dropped` event is queued): which bound
- * was reached, and for how long the socket had taken nothing, which tells
- * a reader that stopped from a burst larger than the bounds. */
+/* @client starts losing messages (@what): logged once until its queue
+ * drains to half again, and at most every LOG_BEHIND_INTERVAL, with what
+ * its queue held against which bound and how long its socket had taken
+ * nothing. Its count of dropped messages is in the line it closes with. */
 static void
-client_log_falling_behind (PiServerClient *client)
+client_note_behind (PiServerClient *client,
+                    const char     *what)
 {
   PiServer *self = client->server;
+  gint64 now;
 
-  g_message ("Stream of %s fell behind: dropping what does not fit (%u of %u events, %" G_GUINT64_FORMAT
-             " of %" G_GSIZE_FORMAT " KiB queued; the socket took nothing for %" G_GINT64_FORMAT " ms)",
-             client->peer, pi_event_writer_get_events (client->writer), self->queue_length,
+  if (client->behind)
+    return;
+  client->behind = TRUE;
+
+  now = g_get_monotonic_time ();
+  if (client->behind_logged != 0 && now - client->behind_logged < LOG_BEHIND_INTERVAL)
+    return;
+  client->behind_logged = now;
+
+  g_message ("Stream of %s fell behind: %s (%u of %u events, %" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT
+             " KiB queued; its socket took nothing for %" G_GINT64_FORMAT " ms)",
+             client->peer, what, pi_event_writer_get_events (client->writer), self->queue_length,
              pi_event_writer_get_bytes (client->writer) / 1024, self->client_buffer / 1024,
-             pi_event_writer_get_stalled_for (client->writer) / 1000);
+             pi_event_writer_get_idle_for (client->writer) / 1000);
 }
 
 static void
@@ -262,8 +279,7 @@ client_message_cb (GBytes   *event,
 
   if (!client_has_room (client, g_bytes_get_size (event)))
     {
-      if (client->dropped_slow == 0)
-        client_log_falling_behind (client);
+      client_note_behind (client, "dropping what does not fit");
       client->dropped_slow++;
       client->n_dropped_total++;
       return;
@@ -340,6 +356,7 @@ pi_server_client_fill (PiServerClient *client)
 
       if (client->next_seq < first_seq)
         {
+          client_note_behind (client, "losing what left the resume window");
           client->dropped_slow += first_seq - client->next_seq;
           client->n_dropped_total += first_seq - client->next_seq;
           client->next_seq = first_seq;
@@ -546,11 +563,15 @@ client_took_cb (gpointer user_data)
   PiServerClient *client = user_data;
   PiServer *self = client->server;
 
-  /* Report drops once the queue has drained to half. */
-  if (client->dropped_slow + client->dropped_large > 0 &&
-      pi_event_writer_get_events (client->writer) <= self->queue_length / 2 &&
+  /* Report drops once the queue has drained to half; from then on a
+   * loss is a new time of falling behind. */
+  if (pi_event_writer_get_events (client->writer) <= self->queue_length / 2 &&
       pi_event_writer_get_bytes (client->writer) <= self->client_buffer / 2)
-    client_report_dropped (client);
+    {
+      client->behind = FALSE;
+      if (client->dropped_slow + client->dropped_large > 0)
+        client_report_dropped (client);
+    }
 
   pi_server_client_fill (client);
 }
