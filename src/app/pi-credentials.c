@@ -81,9 +81,34 @@ keyring_call_free (KeyringCall *call)
 
 static GQueue keyring_calls = G_QUEUE_INIT;
 static gboolean keyring_busy;
-static guint token_changes;  /* Taskcluster tokens stored or forgotten */
+static GHashTable *token_changes;  /* "SERVER\nCLIENT" → times its token was stored or forgotten */
 
 static void keyring_call_next (void);
+
+/* The server as the keyring knows it: "https://tc.example.com/" and
+ * "https://tc.example.com" are one deployment. */
+static char *
+server_key (const char *server_url)
+{
+  char *key = g_strstrip (g_strdup (server_url));
+  gsize len = strlen (key);
+
+  while (len > 0 && key[len - 1] == '/')
+    key[--len] = '\0';
+  return key;
+}
+
+static void
+count_token_change (GHashTable *attributes)
+{
+  char *key = g_strconcat (g_hash_table_lookup (attributes, "server"), "\n",
+                           g_hash_table_lookup (attributes, "client-id"), NULL);
+
+  if (token_changes == NULL)
+    token_changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_replace (token_changes, key,
+                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (token_changes, key)) + 1));
+}
 
 static void
 on_keyring_answered (GObject      *object,
@@ -116,7 +141,7 @@ on_keyring_answered (GObject      *object,
       else
         {
           if (call->schema == get_schema ())
-            token_changes++;  /* before the caller hears of it */
+            count_token_change (call->attributes);  /* before the caller hears of it */
           g_task_return_boolean (task, ok);
         }
     }
@@ -147,17 +172,31 @@ keyring_call_next (void)
 
 /**
  * pi_credentials_get_token_changes:
+ * @server_url: the server
+ * @client_id: the Taskcluster client id
  *
- * Counts the access tokens stored or forgotten so far: a stream started
- * before the count changed may hold a token the keyring no longer keeps,
- * and is started over rather than retried with it.
+ * Counts the times the access token of @client_id on @server_url was
+ * stored or forgotten here: a stream started before the count changed may
+ * hold a token the keyring no longer keeps, and is started over rather
+ * than retried with it.
  *
- * Returns: the number of changes to the kept tokens made here
+ * Returns: the number of changes to that token
  */
 guint
-pi_credentials_get_token_changes (void)
+pi_credentials_get_token_changes (const char *server_url,
+                                  const char *client_id)
 {
-  return token_changes;
+  g_autofree char *server = NULL;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (server_url != NULL, 0);
+  g_return_val_if_fail (client_id != NULL, 0);
+
+  if (token_changes == NULL)
+    return 0;
+  server = server_key (server_url);
+  key = g_strconcat (server, "\n", client_id, NULL);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (token_changes, key));
 }
 
 /* Queues one call to the keyring; takes @attributes. */
@@ -211,19 +250,6 @@ attributes_new (const char *name1,
  *
  * Keeps @access_token in the keyring.
  */
-/* The server as the keyring knows it: "https://tc.example.com/" and
- * "https://tc.example.com" are one deployment. */
-static char *
-server_key (const char *server_url)
-{
-  char *key = g_strstrip (g_strdup (server_url));
-  gsize len = strlen (key);
-
-  while (len > 0 && key[len - 1] == '/')
-    key[--len] = '\0';
-  return key;
-}
-
 void
 pi_credentials_store_async (const char          *server_url,
                             const char          *client_id,

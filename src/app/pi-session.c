@@ -42,7 +42,7 @@ struct _PiSession
   PiMessageFeed   *feed;
   /* Connecting: the keyring is asked for a token or password first */
   PiSourceStarter *starter;
-  guint            token_changes;  /* pi_credentials_get_token_changes () when it last started */
+  guint            token_changes;  /* of the started stream's token (pi_credentials_get_token_changes()) */
   /* The header's title and subtitle, and the rate */
   PiStatusLine    *status;
 };
@@ -701,16 +701,15 @@ is_current_stream (PiSession  *self,
       current == NULL || current->len != bindings->len)
     return FALSE;
 
-  /* A token kept since (one typed again for the same client id): the
-   * stream holds the old one. */
-  if (self->token_changes != pi_credentials_get_token_changes ())
-    return FALSE;
-
   if (client_id != NULL && client_id[0] == '\0')
     client_id = NULL;
   if (current_client != NULL && current_client[0] == '\0')
     current_client = NULL;
   if (g_strcmp0 (client_id, current_client) != 0)
+    return FALSE;
+
+  /* The client's token kept again since: the stream holds the old one. */
+  if (client_id != NULL && self->token_changes != pi_credentials_get_token_changes (self->server_url, client_id))
     return FALSE;
 
   for (guint i = 0; i < bindings->len; i++)
@@ -730,8 +729,9 @@ is_current_stream (PiSession  *self,
  * (Re)starts the source on the server URL with @bindings, with the token
  * the keyring keeps for @client_id on that server, if any; on a broker,
  * with its password (see #PiSession::password-needed). While the source
- * waits to reconnect with just these, it makes its attempt at once instead
- * (Reconnect Now; pi_source_reconnect_now()).
+ * waits to reconnect with just these, and the token was not kept again
+ * since, it makes its attempt at once instead (Reconnect Now;
+ * pi_source_reconnect_now()).
  */
 void
 pi_session_connect (PiSession  *self,
@@ -753,7 +753,8 @@ pi_session_connect (PiSession  *self,
       return;
     }
 
-  self->token_changes = pi_credentials_get_token_changes ();
+  self->token_changes = client_id != NULL && client_id[0] != '\0' ?
+                        pi_credentials_get_token_changes (self->server_url, client_id) : 0;
   pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }
 
@@ -775,7 +776,7 @@ pi_session_connect_with_password (PiSession  *self,
   g_return_if_fail (bindings != NULL);
   g_return_if_fail (password != NULL);
 
-  self->token_changes = pi_credentials_get_token_changes ();
+  self->token_changes = 0;  /* a broker's source: no token */
   pi_source_starter_start_with_password (self->starter, self->server_url, bindings, password);
 }
 
