@@ -1330,7 +1330,9 @@ run_step (Publisher *publisher,
       step->dropped += dropped;
       if (dropped > 0)
         {
-          double first = (c->step_first_drop - t0) / 1e6, last = (c->step_last_drop - t0) / 1e6;
+          /* A `dropped` event read while the step's figures were taken,
+           * just before t0, counts as at its start. */
+          double first = MAX (0, (c->step_first_drop - t0) / 1e6), last = MAX (0, (c->step_last_drop - t0) / 1e6);
 
           step->drop_first = step->drop_clients == 0 ? first : MIN (step->drop_first, first);
           step->drop_last = MAX (step->drop_last, last);
