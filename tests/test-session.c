@@ -18,6 +18,7 @@
 #include "pi-deployments.h"
 #include "pi-messages-fixture.h"
 #include "pi-session.h"
+#include "pi-test-keyring.h"
 #include "pi-ws-test-server.h"
 
 /* The window's model side without a window: what a live session holds while
@@ -369,16 +370,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *keyring_dir = NULL;
-  g_autofree char *keyring = NULL;
+  g_autofree char *keyring_dir = pi_test_keyring_use_own ();
   int status;
-
-  keyring_dir = g_dir_make_tmp ("pi-test-keyring-XXXXXX", NULL);
-  g_assert_nonnull (keyring_dir);
-  keyring = g_build_filename (keyring_dir, "keyring", NULL);
-  g_setenv ("SECRET_BACKEND", "file", TRUE);
-  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
 
   g_test_init (&argc, &argv, NULL);
 
@@ -392,7 +385,6 @@ main (int   argc,
   g_test_add_func ("/pi/capture-session/cancelled", test_capture_cancelled);
 
   status = g_test_run ();
-  g_unlink (keyring);
-  g_rmdir (keyring_dir);
+  pi_test_keyring_remove (keyring_dir);
   return status;
 }

@@ -8,12 +8,12 @@
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "pi-binding.h"
 #include "pi-credentials.h"
 #include "pi-source-starter.h"
+#include "pi-test-keyring.h"
 
 /* Starting a source as the window does, against a keyring of the test's
  * own (libsecret's file backend): the token or password kept is used, a
@@ -258,17 +258,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *keyring_dir = NULL;
-  g_autofree char *keyring = NULL;
+  g_autofree char *keyring_dir = pi_test_keyring_use_own ();
   int status;
-
-  /* A keyring of the test's own, never the user's. */
-  keyring_dir = g_dir_make_tmp ("pi-test-keyring-XXXXXX", NULL);
-  g_assert_nonnull (keyring_dir);
-  keyring = g_build_filename (keyring_dir, "keyring", NULL);
-  g_setenv ("SECRET_BACKEND", "file", TRUE);
-  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
 
   g_test_init (&argc, &argv, NULL);
 
@@ -284,7 +275,6 @@ main (int   argc,
 
   status = g_test_run ();
 
-  g_unlink (keyring);
-  g_rmdir (keyring_dir);
+  pi_test_keyring_remove (keyring_dir);
   return status;
 }

@@ -8,12 +8,12 @@
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 
 #include "pi-binding.h"
 #include "pi-fixture-server.h"
 #include "pi-messages-fixture.h"
 #include "pi-status-line.h"
+#include "pi-test-keyring.h"
 
 /* The header's two lines as a user reads them: what is listened to, and how
  * that goes, from not connected to paused. Nothing listens on port 9, and
@@ -336,18 +336,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *keyring_dir = NULL;
-  g_autofree char *keyring = NULL;
+  g_autofree char *keyring_dir = pi_test_keyring_use_own ();
   int status;
 
   /* The words are the untranslated ones. */
   g_setenv ("LC_ALL", "C", TRUE);
-  keyring_dir = g_dir_make_tmp ("pi-test-keyring-XXXXXX", NULL);
-  g_assert_nonnull (keyring_dir);
-  keyring = g_build_filename (keyring_dir, "keyring", NULL);
-  g_setenv ("SECRET_BACKEND", "file", TRUE);
-  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
 
   g_test_init (&argc, &argv, NULL);
 
@@ -366,7 +359,6 @@ main (int   argc,
 
   status = g_test_run ();
 
-  g_unlink (keyring);
-  g_rmdir (keyring_dir);
+  pi_test_keyring_remove (keyring_dir);
   return status;
 }

@@ -12,7 +12,6 @@
 
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "pi-application.h"
@@ -20,6 +19,7 @@
 #include "pi-credentials.h"
 #include "pi-deployments.h"
 #include "pi-rabbit-test.h"
+#include "pi-test-keyring.h"
 #include "pi-ui-test-util.h"
 #include "pi-window-private.h"
 
@@ -937,18 +937,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *keyring_dir = NULL;
-  g_autofree char *keyring = NULL;
+  g_autofree char *keyring_dir = pi_test_keyring_use_own ();
   int status;
-
-  /* A keyring of the test's own: libsecret's file backend (what a Flatpak
-   * without the Secret portal uses), never the user's. */
-  keyring_dir = g_dir_make_tmp ("pi-test-keyring-XXXXXX", NULL);
-  g_assert_nonnull (keyring_dir);
-  keyring = g_build_filename (keyring_dir, "keyring", NULL);
-  g_setenv ("SECRET_BACKEND", "file", TRUE);
-  g_setenv ("SECRET_FILE_TEST_PATH", keyring, TRUE);
-  g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
 
   pi_test_ui_init (&argc, &argv);
   app = pi_test_application_new ();
@@ -970,8 +960,7 @@ main (int   argc,
 
   status = g_test_run ();
   g_object_unref (app);
-  g_unlink (keyring);
-  g_rmdir (keyring_dir);
+  pi_test_keyring_remove (keyring_dir);
 
   return status;
 }
