@@ -33,8 +33,8 @@ void      pi_credentials_clear_async   (const char           *server_url,
                                         gpointer              user_data);
 gboolean  pi_credentials_clear_finish  (GAsyncResult         *result,
                                         GError              **error);
-guint     pi_credentials_get_token_changes (const char       *server_url,
-                                            const char       *client_id);
+guint     pi_credentials_get_token_changes (const char     *server_url,
+                                            const char     *client_id);
 
 /* A broker's password, per server and user (see pi-deployments.h for the
  * amqp:// and amqps:// URLs these take). */

@@ -709,7 +709,8 @@ is_current_stream (PiSession  *self,
     return FALSE;
 
   /* The client's token kept again since: the stream holds the old one. */
-  if (client_id != NULL && self->token_changes != pi_credentials_get_token_changes (self->server_url, client_id))
+  if (client_id != NULL && self->server_url != NULL &&
+      self->token_changes != pi_credentials_get_token_changes (self->server_url, client_id))
     return FALSE;
 
   for (guint i = 0; i < bindings->len; i++)
@@ -753,7 +754,7 @@ pi_session_connect (PiSession  *self,
       return;
     }
 
-  self->token_changes = client_id != NULL && client_id[0] != '\0' ?
+  self->token_changes = self->server_url != NULL && client_id != NULL && client_id[0] != '\0' ?
                         pi_credentials_get_token_changes (self->server_url, client_id) : 0;
   pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }

@@ -62,7 +62,7 @@ struct _PiServerClient
   guint64            dropped_broker; /* of dropped_slow: the broker's, on a resumable stream */
   gboolean           ready;
   gboolean           resumed;
-  gboolean           behind;        /* losing messages, until its queue drains to half */
+  gboolean           behind;        /* losing messages and logged, until its queue drains to half */
   gint64             behind_logged; /* when that was last logged */
 };
 
@@ -231,9 +231,10 @@ client_ready_cb (gpointer user_data)
 }
 
 /* @client starts losing messages (@what): logged once until its queue
- * drains to half again, and at most every LOG_BEHIND_INTERVAL, with what
- * its queue held against which bound and how long its socket had taken
- * nothing. Its count of dropped messages is in the line it closes with. */
+ * drains to half again, with what its queue held against which bound and
+ * how long its socket had taken nothing; not twice within
+ * LOG_BEHIND_INTERVAL: a loss meanwhile is logged with the first loss
+ * after it. Its count of dropped messages is in the line it closes with. */
 static void
 client_note_behind (PiServerClient *client,
                     const char     *what)
@@ -243,11 +244,11 @@ client_note_behind (PiServerClient *client,
 
   if (client->behind)
     return;
-  client->behind = TRUE;
 
   now = g_get_monotonic_time ();
   if (client->behind_logged != 0 && now - client->behind_logged < LOG_BEHIND_INTERVAL)
     return;
+  client->behind = TRUE;
   client->behind_logged = now;
 
   g_message ("Stream of %s fell behind: %s (%u of %u events, %" G_GUINT64_FORMAT " of %" G_GSIZE_FORMAT
