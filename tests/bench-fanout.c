@@ -93,6 +93,7 @@
 #include <linux/sockios.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -257,6 +258,13 @@ read_load (void)
   return g_strjoin (" ", fields[0], fields[1], fields[2], NULL);
 }
 
+/* A benchmark that aborts (g_error()) takes its server with it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 start_server (void)
 {
@@ -291,7 +299,7 @@ start_server (void)
     }
   if (!g_spawn_async_with_pipes_and_fds (NULL, (const char * const *) argv->pdata, NULL,
                                          G_SPAWN_DO_NOT_REAP_CHILD | (log_fd < 0 ? G_SPAWN_STDERR_TO_DEV_NULL : 0),
-                                         NULL, NULL, -1, -1, log_fd, NULL, NULL, 0,
+                                         die_with_parent, NULL, -1, -1, log_fd, NULL, NULL, 0,
                                          &server_pid, NULL, &out_fd, NULL, &error))
     g_error ("Cannot start %s: %s", opts.server_path, error->message);
   if (log_fd >= 0)
