@@ -31,6 +31,7 @@ struct _PiCaptureWindow
   GtkButton            *back_button;
   GtkToggleButton      *sidebar_button;
   GtkMenuButton        *columns_button;
+  AdwBreakpoint        *narrow_breakpoint;  /* a phone's width */
   GtkStack             *main_stack;
   AdwStatusPage        *loading_page;
   GtkProgressBar       *loading_progress;
@@ -46,10 +47,7 @@ struct _PiCaptureWindow
   AdwToast             *error_toast;      /* weak */
   guint                 pulse_id;
   guint                 present_id;
-
-  /* State */
   GListStore           *bindings;         /* the capture's, for the columns menu */
-  gboolean              narrow;           /* a phone's width */
 };
 
 G_END_DECLS

@@ -152,25 +152,11 @@ on_selected_message_changed (PiCaptureWindow *self)
 static void
 update_columns_button (PiCaptureWindow *self)
 {
+  AdwBreakpoint *breakpoint = adw_application_window_get_current_breakpoint (ADW_APPLICATION_WINDOW (self));
+
   pi_message_list_show_columns_button (self->columns_button,
                                        g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "messages") == 0,
-                                       GTK_WIDGET (self->details_split), self->narrow);
-}
-
-static void
-on_narrow_apply (PiCaptureWindow *self,
-                 AdwBreakpoint   *breakpoint)
-{
-  self->narrow = TRUE;
-  update_columns_button (self);
-}
-
-static void
-on_narrow_unapply (PiCaptureWindow *self,
-                   AdwBreakpoint   *breakpoint)
-{
-  self->narrow = FALSE;
-  update_columns_button (self);
+                                       GTK_WIDGET (self->details_split), breakpoint == self->narrow_breakpoint);
 }
 
 /* Narrow, the details are a page over the list: Back (or the split view's
@@ -499,6 +485,8 @@ pi_capture_window_constructed (GObject *object)
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->main_stack, "notify::visible-child",
                            G_CALLBACK (update_columns_button), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "notify::current-breakpoint",
+                           G_CALLBACK (update_columns_button), self, G_CONNECT_SWAPPED);
   on_details_shown_changed (self, NULL);
   /* The live window's Columns button, the recorded exchanges' routing-key
    * words first. */
@@ -623,6 +611,7 @@ pi_capture_window_class_init (PiCaptureWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, connection_bar);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, columns_button);
+  gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, narrow_breakpoint);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, sidebar_button);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, loading_page);
@@ -632,8 +621,6 @@ pi_capture_window_class_init (PiCaptureWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, message_details);
   gtk_widget_class_bind_template_child (widget_class, PiCaptureWindow, saver);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_narrow_apply);
-  gtk_widget_class_bind_template_callback (widget_class, on_narrow_unapply);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_error);
 }

@@ -53,6 +53,8 @@ struct _PiWindow
   GtkWidget            *clear_button;
   GtkMenuButton        *columns_button;
   PiCaptureSaver       *saver;
+  AdwBreakpoint        *compact_breakpoint;  /* up to 720 px */
+  AdwBreakpoint        *narrow_breakpoint;   /* a phone's width */
 
   /* Owned */
   GSettings            *settings;
@@ -65,10 +67,6 @@ struct _PiWindow
   GtkWidget            *password_row;
   GDateTime            *capture_started;  /* when the kept messages began (what Save says) */
   char                 *chosen_server;    /* picked in Connect, recent once it went live */
-
-  /* State */
-  gboolean              compact;          /* the 720 px breakpoint applies */
-  gboolean              narrow;           /* a phone's width: the narrowest breakpoint applies */
 };
 
 /* pi-window.c */

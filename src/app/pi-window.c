@@ -144,7 +144,10 @@ void
 pi_window_update_header (PiWindow *self)
 {
   const char *page = gtk_stack_get_visible_child_name (self->main_stack);
-  gboolean few_words = self->narrow || self->compact;
+  /* One breakpoint applies at a time: the narrowest that matches. */
+  AdwBreakpoint *breakpoint = adw_application_window_get_current_breakpoint (ADW_APPLICATION_WINDOW (self));
+  gboolean narrow = breakpoint == self->narrow_breakpoint;
+  gboolean few_words = narrow || breakpoint == self->compact_breakpoint;
   g_autofree char *subtitle = NULL;
 
   if (self->session == NULL || self->settings == NULL)
@@ -167,39 +170,7 @@ pi_window_update_header (PiWindow *self)
                                few_words && subtitle != NULL ? pi_session_get_subtitle (self->session) : NULL);
 
   pi_message_list_show_columns_button (self->columns_button, g_strcmp0 (page, "messages") == 0,
-                                       GTK_WIDGET (self->details_split), self->narrow);
-}
-
-static void
-on_compact_apply (PiWindow      *self,
-                  AdwBreakpoint *breakpoint)
-{
-  self->compact = TRUE;
-  pi_window_update_header (self);
-}
-
-static void
-on_compact_unapply (PiWindow      *self,
-                    AdwBreakpoint *breakpoint)
-{
-  self->compact = FALSE;
-  pi_window_update_header (self);
-}
-
-static void
-on_narrow_apply (PiWindow      *self,
-                 AdwBreakpoint *breakpoint)
-{
-  self->narrow = TRUE;
-  pi_window_update_header (self);
-}
-
-static void
-on_narrow_unapply (PiWindow      *self,
-                   AdwBreakpoint *breakpoint)
-{
-  self->narrow = FALSE;
-  pi_window_update_header (self);
+                                       GTK_WIDGET (self->details_split), narrow);
 }
 
 static gboolean
@@ -317,6 +288,8 @@ setup_views (PiWindow *self)
                            G_CALLBACK (on_details_shown_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->main_stack, "notify::visible-child",
                            G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self, "notify::current-breakpoint",
+                           G_CALLBACK (pi_window_update_header), self, G_CONNECT_SWAPPED);
   on_details_shown_changed (self, NULL, NULL);
   /* The header bar's Columns button: the table's columns menu. */
   pi_message_list_attach_columns_button (self->message_list, self->columns_button);
@@ -394,11 +367,9 @@ pi_window_class_init (PiWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiWindow, saver);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, PiWindow, columns_button);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, compact_breakpoint);
+  gtk_widget_class_bind_template_child (widget_class, PiWindow, narrow_breakpoint);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_compact_apply);
-  gtk_widget_class_bind_template_callback (widget_class, on_compact_unapply);
-  gtk_widget_class_bind_template_callback (widget_class, on_narrow_apply);
-  gtk_widget_class_bind_template_callback (widget_class, on_narrow_unapply);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_toast);
   gtk_widget_class_bind_template_callback (widget_class, on_saver_error);
 
