@@ -78,6 +78,18 @@ pi_test_wait_for_frames (GtkWidget *window,
   g_signal_handler_disconnect (clock, id);
 }
 
+static guint
+n_rows_in_table (PiMessageList *list)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (pi_message_list_get_column_view (list))));
+}
+
+void
+pi_test_wait_for_rows (PiMessageList *list)
+{
+  WAIT_UNTIL (n_rows_in_table (list) == g_list_model_get_n_items (pi_message_list_get_shown (list)), 5);
+}
+
 /* --- pulse-events -------------------------------------------------------- */
 
 void

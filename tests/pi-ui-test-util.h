@@ -14,6 +14,7 @@
 #include <adwaita.h>
 
 #include "pi-application.h"
+#include "pi-message-list.h"
 #include "pi-window.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,9 @@ gboolean       pi_test_wake_cb            (gpointer      data);
 
 void           pi_test_wait_for_frames    (GtkWidget    *window,
                                            guint         n);
+/* Waits until @list's table has every row the list shows: the first rows
+ * of a burst reach it over a few frames (pi-row-pacer.c). */
+void           pi_test_wait_for_rows      (PiMessageList *list);
 
 /* --- pulse-events -------------------------------------------------------- */
 

@@ -31,6 +31,7 @@ static void
 wait_for_paints (Fixture *f,
                  guint    n)
 {
+  pi_test_wait_for_rows (f->list);
   pi_test_wait_for_frames (GTK_WIDGET (f->window), n);
 }
 
@@ -210,6 +211,113 @@ test_no_empty_space (void)
   wait_for_paints (&f, 4);
   assert_newest_at_bottom (&f, next - 1);
   g_assert_true (pi_message_list_get_following (f.list));
+
+  fixture_teardown (&f);
+}
+
+typedef struct
+{
+  GtkWidget *list_view;
+  guint      n_rows;     /* row widgets after the last paint */
+  guint      most_made;  /* the most made in one frame */
+  guint      n_frames;   /* frames that made rows */
+} RowsMade;
+
+static guint
+count_row_widgets (GtkWidget *list_view)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list_view);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_get_visible (child) && gtk_widget_get_first_child (child) != NULL)
+      n++;
+
+  return n;
+}
+
+static void
+count_rows_made_cb (GdkFrameClock *clock,
+                    RowsMade      *r)
+{
+  guint n = count_row_widgets (r->list_view);
+
+  if (n > r->n_rows)
+    {
+      r->most_made = MAX (r->most_made, n - r->n_rows);
+      r->n_frames++;
+    }
+  r->n_rows = n;
+}
+
+/* A burst into an empty table does not freeze the window while GTK makes
+ * its rows (up to 200 of them, whatever the height): they come a few in
+ * each frame, and then the newest row is at the bottom as always. Before,
+ * one frame made them all (150-480 ms in bench-window). */
+static void
+test_burst_rows_a_few_a_frame (void)
+{
+  Fixture f = { 0 };
+  GtkWidget *list_view;
+  GdkFrameClock *clock;
+  RowsMade made = { 0 };
+  gulong id;
+
+  fixture_setup (&f, 5000, 1100, 500);
+  list_view = pi_test_find_descendant (GTK_WIDGET (pi_message_list_get_column_view (f.list)),
+                                       GTK_TYPE_LIST_VIEW);
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f.window));
+  made.list_view = list_view;
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_rows_made_cb), &made);
+
+  append_range (&f, 0, 3000);
+  wait_for_paints (&f, 3);
+  g_signal_handler_disconnect (clock, id);
+
+  g_assert_cmpuint (made.n_rows, >=, 150);
+  g_assert_cmpuint (made.most_made, >, 0);
+  g_assert_cmpuint (made.most_made, <=, 16);
+  g_assert_cmpuint (made.n_frames, >=, made.n_rows / 16);
+  assert_newest_at_bottom (&f, 2999);
+  g_assert_true (pi_message_list_get_following (f.list));
+  g_assert_false (pi_message_list_get_new_messages_shown (f.list));
+
+  fixture_teardown (&f);
+}
+
+/* While the first rows of a burst are on their way, the oldest messages
+ * leave the store (it is full): the table at once has the same rows as
+ * the list, in the same places. */
+static void
+test_burst_rows_then_eviction (void)
+{
+  Fixture f = { 0 };
+  GListModel *shown;
+  GListModel *table;
+  guint n;
+
+  fixture_setup (&f, 1000, 1100, 500);
+  shown = pi_message_list_get_shown (f.list);
+  table = G_LIST_MODEL (gtk_column_view_get_model (pi_message_list_get_column_view (f.list)));
+
+  append_range (&f, 0, 900);
+  g_assert_cmpuint (g_list_model_get_n_items (table), <, 900);
+
+  append_range (&f, 900, 300);
+  n = g_list_model_get_n_items (shown);
+  g_assert_cmpuint (n, ==, 1000);
+  g_assert_cmpuint (g_list_model_get_n_items (table), ==, n);
+  for (guint i = 0; i < n; i += 111)
+    {
+      g_autoptr(GObject) a = g_list_model_get_item (shown, i);
+      g_autoptr(GObject) b = g_list_model_get_item (table, i);
+
+      g_assert_true (a == b);
+    }
+
+  wait_for_paints (&f, 3);
+  assert_newest_at_bottom (&f, 1199);
 
   fixture_teardown (&f);
 }
@@ -641,6 +749,8 @@ main (int   argc,
   pi_test_ui_init (&argc, &argv);
 
   g_test_add_func ("/pi/message-follow/no-empty-space", test_no_empty_space);
+  g_test_add_func ("/pi/message-follow/burst-rows-a-few-a-frame", test_burst_rows_a_few_a_frame);
+  g_test_add_func ("/pi/message-follow/burst-rows-then-eviction", test_burst_rows_then_eviction);
   g_test_add_func ("/pi/message-follow/scroll-up-and-back", test_scroll_up_and_back);
   g_test_add_func ("/pi/message-follow/wheel-up-stays", test_wheel_up_stays);
   g_test_add_func ("/pi/message-follow/wheel-once-then-pill", test_wheel_once_then_pill);

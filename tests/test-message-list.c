@@ -813,6 +813,7 @@ window_with_messages (int   width,
     }
 
   pi_message_list_append (window->message_list, batch);
+  pi_test_wait_for_rows (window->message_list);
   pi_test_wait_for_frames (GTK_WIDGET (window), 5);
 
   return window;

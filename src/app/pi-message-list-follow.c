@@ -58,7 +58,7 @@ is_at_bottom (GtkAdjustment *adj)
 static void
 scroll_to_newest (PiMessageList *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->rows));
 
   if (n == 0)
     return;
@@ -183,7 +183,7 @@ update_pill (PiMessageList *self)
   gboolean show;
 
   show = !self->following &&
-         g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0 &&
+         g_list_model_get_n_items (G_LIST_MODEL (self->rows)) > 0 &&
          (self->n_new > 0 || !is_at_bottom (self->vadjustment));
 
   if (self->n_new > 0)
@@ -303,12 +303,14 @@ _pi_message_list_set_following (PiMessageList *self,
   update_pill (self);
 }
 
+/* The table's rows changed (pi-row-pacer.c lets the first rows of a burst
+ * reach it over a few frames). */
 static void
-on_filter_items_changed (PiMessageList *self,
-                         guint          position,
-                         guint          removed,
-                         guint          added,
-                         GListModel    *model)
+on_rows_changed (PiMessageList *self,
+                 guint          position,
+                 guint          removed,
+                 guint          added,
+                 GListModel    *model)
 {
   self->layout_pending = TRUE;
 
@@ -317,11 +319,25 @@ on_filter_items_changed (PiMessageList *self,
       self->retries = 0;
       scroll_to_newest (self);
     }
-  else if (added > 0 && self->refiltering == 0 && !pi_text_filter_get_showing (self->filter) &&
-           position + added == g_list_model_get_n_items (model))
-    self->n_new += added;
 
   update_pill (self);
+}
+
+/* Messages arrived, or the filter changed the rows: the pill counts the
+ * arrivals, also those the table does not have yet. */
+static void
+on_filter_items_changed (PiMessageList *self,
+                         guint          position,
+                         guint          removed,
+                         guint          added,
+                         GListModel    *model)
+{
+  if (!(self->follow && self->following) && added > 0 && self->refiltering == 0 &&
+      !pi_text_filter_get_showing (self->filter) && position + added == g_list_model_get_n_items (model))
+    {
+      self->n_new += added;
+      update_pill (self);
+    }
 }
 
 static void
@@ -511,6 +527,9 @@ _pi_message_list_follow_init (PiMessageList *self)
   self->held_in_frame = self->revealed_in_frame = -1;
   g_signal_connect_object (self->filter_model, "items-changed",
                            G_CALLBACK (on_filter_items_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->rows, "items-changed",
+                           G_CALLBACK (on_rows_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->vadjustment, "changed",
                            G_CALLBACK (on_vadjustment_changed), self,

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "pi-message-list.h"
+#include "pi-row-pacer.h"
 #include "pi-text-filter.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,7 @@ struct _PiMessageList
   GtkSingleSelection *selection;
   GListModel         *filter_model;   /* the filter: the rows shown */
   PiTextFilter       *filter;
+  PiRowPacer         *rows;           /* of those, the rows the table has */
   GtkRevealer        *new_revealer;
   GtkButton          *new_button;
   GtkLabel           *new_label;

@@ -331,6 +331,7 @@ pi_message_list_class_init (PiMessageListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, column_view);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, selection);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, filter);
+  gtk_widget_class_bind_template_child (widget_class, PiMessageList, rows);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_revealer);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_button);
   gtk_widget_class_bind_template_child (widget_class, PiMessageList, new_label);
@@ -349,6 +350,7 @@ pi_message_list_init (PiMessageList *self)
   self->following = TRUE;
 
   g_type_ensure (ADW_TYPE_STATUS_PAGE);
+  g_type_ensure (PI_TYPE_ROW_PACER);
   g_type_ensure (PI_TYPE_TEXT_FILTER);
 
   gtk_widget_init_template (GTK_WIDGET (self));
