@@ -366,6 +366,46 @@ test_new_token_while_lost (void)
   g_assert_finalize_object (session);
 }
 
+/* A client id with no token kept: the stream runs without one. When it is
+ * lost and the server has gone away, Connect makes the waiting attempt at
+ * once on the same stream (its reconnections go on counting), as it does
+ * without a client id, rather than starting a stream over. */
+static void
+test_connect_while_lost_without_token (void)
+{
+  PiWsTestScript script = { .raw = TRUE, .n_messages = 1, .close_after_data = TRUE };
+  PiWsTestServer *server = pi_ws_test_server_new (&script);
+  g_autofree char *url = pi_ws_test_server_get_url (server);
+  g_autoptr(GPtrArray) bindings = g_ptr_array_new_with_free_func (g_object_unref);
+  PiSession *session = pi_session_new (100);
+  PiSource *source = pi_session_get_source (session);
+  guint n_reconnects;
+  gint64 asked;
+
+  g_ptr_array_add (bindings, pi_binding_new ("exchange/taskcluster-queue/v1/task-completed", "#"));
+  pi_session_set_server_url (session, url);
+  pi_session_connect (session, bindings, "project/nobody-kept-a-token");
+  WAIT_UNTIL (pi_ws_test_server_get_n_connections (server) >= 1, 10);
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_RECONNECTING, 10);
+
+  /* The server goes away; the user asks to connect again. */
+  pi_ws_test_server_free (server);
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_RECONNECTING &&
+              pi_source_get_retry_seconds (source) >= 2, 15);
+  n_reconnects = pi_source_get_n_reconnects (source);
+  asked = g_get_monotonic_time ();
+  pi_session_connect (session, bindings, "project/nobody-kept-a-token");
+  WAIT_UNTIL (pi_source_get_n_reconnects (source) > n_reconnects, 5);
+  /* At once: the stream would wait 2 s or more. */
+  g_assert_cmpint (g_get_monotonic_time () - asked, <, G_USEC_PER_SEC / 2);
+  WAIT_UNTIL (pi_source_get_state (source) == PI_STREAM_STATE_RECONNECTING ||
+              pi_source_get_state (source) == PI_STREAM_STATE_FAILED, 10);
+  g_assert_cmpint (pi_source_get_state (source), ==, PI_STREAM_STATE_RECONNECTING);
+
+  pi_session_disconnect (session);
+  g_assert_finalize_object (session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -380,6 +420,7 @@ main (int   argc,
   g_test_add_func ("/pi/session/same-server", test_same_server);
   g_test_add_func ("/pi/session/token-changes", test_token_changes);
   g_test_add_func ("/pi/session/new-token-while-lost", test_new_token_while_lost);
+  g_test_add_func ("/pi/session/connect-while-lost-without-token", test_connect_while_lost_without_token);
   g_test_add_func ("/pi/capture-session/load", test_capture_load);
   g_test_add_func ("/pi/capture-session/missing", test_capture_missing);
   g_test_add_func ("/pi/capture-session/cancelled", test_capture_cancelled);

@@ -42,7 +42,11 @@ struct _PiSession
   PiMessageFeed   *feed;
   /* Connecting: the keyring is asked for a token or password first */
   PiSourceStarter *starter;
-  guint            token_changes;  /* of the started stream's token (pi_credentials_get_token_changes()) */
+  /* The client id the stream was started for (the source has it only
+   * when the keyring kept a token for it), and how often that token has
+   * changed (pi_credentials_get_token_changes()) */
+  char            *client_id;
+  guint            token_changes;
   /* The header's title and subtitle, and the rate */
   PiStatusLine    *status;
 };
@@ -149,6 +153,7 @@ pi_session_finalize (GObject *object)
 
   g_free (self->server_url);
   g_free (self->listened_url);
+  g_free (self->client_id);
 
   G_OBJECT_CLASS (pi_session_parent_class)->finalize (object);
 }
@@ -695,7 +700,6 @@ is_current_stream (PiSession  *self,
                    const char *client_id)
 {
   GPtrArray *current = pi_source_get_bindings (self->source);
-  const char *current_client = pi_source_get_client_id (self->source);
 
   if (g_strcmp0 (self->server_url, pi_source_get_server_url (self->source)) != 0 ||
       current == NULL || current->len != bindings->len)
@@ -703,9 +707,7 @@ is_current_stream (PiSession  *self,
 
   if (client_id != NULL && client_id[0] == '\0')
     client_id = NULL;
-  if (current_client != NULL && current_client[0] == '\0')
-    current_client = NULL;
-  if (g_strcmp0 (client_id, current_client) != 0)
+  if (g_strcmp0 (client_id, self->client_id) != 0)
     return FALSE;
 
   /* The client's token kept again since: the stream holds the old one. */
@@ -754,7 +756,11 @@ pi_session_connect (PiSession  *self,
       return;
     }
 
-  self->token_changes = self->server_url != NULL && client_id != NULL && client_id[0] != '\0' ?
+  if (client_id != NULL && client_id[0] == '\0')
+    client_id = NULL;
+  g_free (self->client_id);
+  self->client_id = g_strdup (client_id);
+  self->token_changes = self->server_url != NULL && client_id != NULL ?
                         pi_credentials_get_token_changes (self->server_url, client_id) : 0;
   pi_source_starter_start (self->starter, self->server_url, bindings, client_id);
 }
@@ -777,7 +783,8 @@ pi_session_connect_with_password (PiSession  *self,
   g_return_if_fail (bindings != NULL);
   g_return_if_fail (password != NULL);
 
-  self->token_changes = 0;  /* a broker's source: no token */
+  g_clear_pointer (&self->client_id, g_free);  /* a broker's source: no token */
+  self->token_changes = 0;
   pi_source_starter_start_with_password (self->starter, self->server_url, bindings, password);
 }
 
