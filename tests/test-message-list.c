@@ -26,11 +26,13 @@ typedef struct
   PiMessageStore *store;
 } Fixture;
 
-/* Runs the main loop until @n more frames were painted. */
+/* Runs the main loop until the table has every row, then until @n more
+ * frames were painted. */
 static void
 wait_for_paints (Fixture *f,
                  guint    n)
 {
+  pi_test_wait_for_rows (f->list);
   pi_test_wait_for_frames (GTK_WIDGET (f->window), n);
 }
 

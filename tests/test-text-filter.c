@@ -251,6 +251,7 @@ settle (PiMessageList *list,
         PiTextFilter  *filter)
 {
   WAIT_UNTIL (!pi_text_filter_get_searching (filter), 10);
+  pi_test_wait_for_rows (list);
   /* Frames, not time: the view lays out its rows and scrolls. */
   pi_test_wait_for_frames (GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (list))), 3);
 }

@@ -21,17 +21,17 @@
  * (tests/bench-window). Later appends only rebind rows that exist.
  *
  * So this model stands between the filter and the table and lets rows
- * appended at the end of a short list through in steps of ROWS_A_FRAME,
- * one step in each frame of @widget's frame clock (the rows are made in
- * the layout of that frame), until the list is long enough that GTK has
- * all its rows (ENOUGH_ROWS); from there on every change goes through as
- * it comes. Any other change (rows removed, inserted above, a refilter)
- * goes through at once and brings everything held with it, so that the
- * rows around a change are never hidden from the selection or from the
- * filter's steps.
+ * appended at the end of a short list through ROWS_A_FRAME in each frame
+ * of the window's frame clock (the rows are made in the layout of that
+ * frame), until the table has enough rows that GTK has made all of its
+ * own (ENOUGH_ROWS); from there on every change goes through as it comes.
  *
- * Rows are held only at the end, so a position means the same row here
- * as in the model beneath. */
+ * The rows let through are always the first rows of the model beneath, so
+ * a position means the same row in both. A change among them goes through
+ * as it is, with the rows it adds (held rows stay held): the filter plans
+ * its changes so that GTK does not drop the rows in sight (pi-row-steps.c),
+ * and one change that removed them all and added everything held would
+ * undo that. */
 
 #define ROWS_A_FRAME 16
 #define ENOUGH_ROWS  256
@@ -132,10 +132,10 @@ let_through (PiRowPacer *self,
              guint       added)
 {
   self->n_items = self->n_items - removed + added;
-  update_n_held (self);
 
   if (removed > 0 || added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  update_n_held (self);
 }
 
 /* The frame clock of the widget's window: the widget itself may not be
@@ -152,15 +152,20 @@ get_frame_clock (PiRowPacer *self)
 
 /* How many more rows may go through for the frame that will make them:
  * in a tick, the frame under way; otherwise the next one. None before the
- * window has a frame clock. */
+ * window has a frame clock; while the table is not shown (it is on a
+ * stack page that shows once it has a row), no more than one frame's. */
 static guint
 allowance (PiRowPacer *self)
 {
   GdkFrameClock *clock = get_frame_clock (self);
   gint64 frame;
+  guint allowed;
 
   if (clock == NULL)
     return 0;
+
+  if (self->n_items >= ENOUGH_ROWS)
+    return G_MAXUINT;
 
   frame = gdk_frame_clock_get_frame_counter (clock) + (self->in_tick ? 0 : 1);
   if (frame != self->frame)
@@ -169,10 +174,11 @@ allowance (PiRowPacer *self)
       self->spent = 0;
     }
 
-  if (self->n_items >= ENOUGH_ROWS - ROWS_A_FRAME)
-    return G_MAXUINT;
+  allowed = ROWS_A_FRAME - MIN (self->spent, ROWS_A_FRAME);
+  if (!gtk_widget_get_mapped (self->widget))
+    allowed = MIN (allowed, ROWS_A_FRAME - MIN (self->n_items, ROWS_A_FRAME));
 
-  return ROWS_A_FRAME - MIN (self->spent, ROWS_A_FRAME);
+  return allowed;
 }
 
 /* Lets through what the frame allows of the rows held. */
@@ -190,7 +196,7 @@ tick_cb (GtkWidget     *widget,
          GdkFrameClock *frame_clock,
          gpointer       user_data)
 {
-  PiRowPacer *self = PI_ROW_PACER (user_data);
+  g_autoptr(PiRowPacer) self = g_object_ref (PI_ROW_PACER (user_data));
   guint id = self->tick_id;
 
   /* let_through() must not remove the callback running. */
@@ -236,21 +242,26 @@ on_items_changed (PiRowPacer *self,
 
   self->n_model = self->n_model - removed + added;
 
-  if (caught_up && (position < self->n_items || self->n_items >= ENOUGH_ROWS))
+  if (position > self->n_items ||
+      (position == self->n_items && !(caught_up && self->n_items >= ENOUGH_ROWS)))
     {
-      /* Nothing held, and not an append to a short list: as it comes. */
-      let_through (self, position, removed, added);
-    }
-  else if (position >= self->n_items)
-    {
-      /* Appended to a short list, or among the rows held: held. */
+      /* Among the rows held, or appended to a short list: held. */
       hold (self);
+    }
+  else if (position + removed <= self->n_items)
+    {
+      /* Among the rows let through: as it is. */
+      let_through (self, position, removed, added);
+      if (self->n_items < self->n_model)
+        hold (self);
     }
   else
     {
-      /* Among the rows let through while rows are held: all of them go
-       * through now, those held too. */
-      let_through (self, position, self->n_items - position, self->n_model - position);
+      /* From the rows let through into those held: what it removes of
+       * the rows let through goes, what it adds comes. */
+      let_through (self, position, self->n_items - position, added);
+      if (self->n_items < self->n_model)
+        hold (self);
     }
 }
 

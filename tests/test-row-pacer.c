@@ -1,0 +1,267 @@
+/* test-row-pacer.c
+ *
+ * Copyright 2026 The Pulse Inspector authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* PiRowPacer as the table sees it: every change it announces leaves a copy
+ * kept by applying them equal to the model, whose rows are always the
+ * first rows of the model beneath; a burst comes 16 rows a frame; a change
+ * among the rows shown goes through as it is, without taking the held rows
+ * with it (the filter's steps rely on that: pi-row-steps.c). */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "pi-row-pacer.h"
+#include "pi-ui-test-util.h"
+
+typedef struct
+{
+  GtkWindow  *window;
+  GListStore *store;
+  PiRowPacer *pacer;
+  GPtrArray  *mirror;      /* the rows, as the announced changes make them */
+  guint       last[3];     /* the last change: position, removed, added */
+  guint       n_changes;
+  gboolean    append_once; /* a handler changing the model beneath */
+  guint       next;
+} Fixture;
+
+static void
+append_items (Fixture *f,
+              guint    position,
+              guint    n)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("row %u", f->next++);
+
+      g_ptr_array_add (items, gtk_string_object_new (name));
+    }
+  g_list_store_splice (f->store, position, 0, items->pdata, items->len);
+}
+
+static void
+on_items_changed (Fixture    *f,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  GListModel *model)
+{
+  g_assert_cmpuint (position + removed, <=, f->mirror->len);
+  g_ptr_array_remove_range (f->mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (f->mirror, position + i, g_list_model_get_item (model, position + i));
+  f->last[0] = position;
+  f->last[1] = removed;
+  f->last[2] = added;
+  f->n_changes++;
+
+  if (f->append_once)
+    {
+      f->append_once = FALSE;
+      append_items (f, g_list_model_get_n_items (G_LIST_MODEL (f->store)), 7);
+    }
+}
+
+/* The copy is the model, and the model is the first rows beneath. */
+static void
+assert_consistent (Fixture *f)
+{
+  GListModel *rows = G_LIST_MODEL (f->pacer);
+  guint n = g_list_model_get_n_items (rows);
+
+  g_assert_cmpuint (f->mirror->len, ==, n);
+  g_assert_cmpuint (n + pi_row_pacer_get_n_held (f->pacer), ==,
+                    g_list_model_get_n_items (G_LIST_MODEL (f->store)));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) mine = g_list_model_get_item (rows, i);
+      g_autoptr(GObject) beneath = g_list_model_get_item (G_LIST_MODEL (f->store), i);
+
+      g_assert_true (mine == g_ptr_array_index (f->mirror, i));
+      g_assert_true (mine == beneath);
+    }
+  g_assert_null (g_list_model_get_item (rows, n));
+}
+
+static void
+fixture_setup (Fixture *f)
+{
+  GtkWidget *label = gtk_label_new ("rows");
+
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (f->window, label);
+  gtk_window_present (f->window);
+  pi_test_wait_for_frames (GTK_WIDGET (f->window), 2);
+
+  f->store = g_list_store_new (GTK_TYPE_STRING_OBJECT);
+  f->mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  f->pacer = pi_row_pacer_new ();
+  pi_row_pacer_set_widget (f->pacer, label);
+  g_signal_connect_swapped (f->pacer, "items-changed", G_CALLBACK (on_items_changed), f);
+  pi_row_pacer_set_model (f->pacer, G_LIST_MODEL (f->store));
+}
+
+static void
+fixture_teardown (Fixture *f)
+{
+  g_assert_finalize_object (f->pacer);
+  g_object_unref (f->store);
+  g_ptr_array_unref (f->mirror);
+  gtk_window_destroy (f->window);
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint    n_rows;
+  guint    most;
+} PerFrame;
+
+static void
+count_per_frame_cb (GdkFrameClock *clock,
+                    PerFrame      *p)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (p->f->pacer));
+
+  if (p->n_rows < 240)
+    p->most = MAX (p->most, n - p->n_rows);
+  p->n_rows = n;
+}
+
+/* A burst into an empty table: 16 rows at once, 16 a frame after that,
+ * then the rest when the table has 256. */
+static void
+test_burst (void)
+{
+  Fixture f = { 0 };
+  GdkFrameClock *clock;
+  PerFrame p = { &f, 0, 0 };
+  gulong id;
+
+  fixture_setup (&f);
+  append_items (&f, 0, 3000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.pacer)), ==, 16);
+  g_assert_cmpuint (pi_row_pacer_get_n_held (f.pacer), ==, 2984);
+  assert_consistent (&f);
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f.window));
+  p.n_rows = 16;
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_per_frame_cb), &p);
+  WAIT_UNTIL (pi_row_pacer_get_n_held (f.pacer) == 0, 10);
+  g_signal_handler_disconnect (clock, id);
+  g_assert_cmpuint (p.most, <=, 16);
+  assert_consistent (&f);
+
+  /* A long table takes what comes as it comes. */
+  append_items (&f, 3000, 100);
+  g_assert_cmpuint (pi_row_pacer_get_n_held (f.pacer), ==, 0);
+  assert_consistent (&f);
+
+  fixture_teardown (&f);
+}
+
+/* Changes while rows are held: each announced as it is, the copy and the
+ * model beneath agreeing after each. */
+static void
+test_changes_while_held (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GListStore) other = g_list_store_new (GTK_TYPE_STRING_OBJECT);
+
+  fixture_setup (&f);
+  append_items (&f, 0, 1000);
+  assert_consistent (&f);
+
+  /* Among the rows shown. */
+  g_list_store_splice (f.store, 2, 5, NULL, 0);
+  g_assert_cmpuint (f.last[0], ==, 2);
+  g_assert_cmpuint (f.last[1], ==, 5);
+  g_assert_cmpuint (f.last[2], ==, 0);
+  assert_consistent (&f);
+  append_items (&f, 3, 4);
+  g_assert_cmpuint (f.last[0], ==, 3);
+  g_assert_cmpuint (f.last[2], ==, 4);
+  assert_consistent (&f);
+
+  /* From the rows shown into those held. */
+  g_list_store_splice (f.store, 10, 30, NULL, 0);
+  assert_consistent (&f);
+  g_assert_cmpuint (pi_row_pacer_get_n_held (f.pacer), >, 0);
+
+  /* Among the rows held: nothing to announce. */
+  {
+    guint n_changes = f.n_changes;
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (f.pacer));
+
+    g_list_store_splice (f.store, 500, 10, NULL, 0);
+    append_items (&f, 600, 3);
+    g_assert_cmpuint (f.n_changes, ==, n_changes);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.pacer)), ==, n);
+    assert_consistent (&f);
+  }
+
+  /* A handler changing the model beneath while a change is announced. */
+  f.append_once = TRUE;
+  g_list_store_remove (f.store, 0);
+  assert_consistent (&f);
+
+  /* Another model: what was shown goes, the new one comes paced. */
+  pi_row_pacer_set_model (f.pacer, G_LIST_MODEL (other));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f.pacer)), ==, 0);
+  g_assert_cmpuint (f.mirror->len, ==, 0);
+  pi_row_pacer_set_model (f.pacer, G_LIST_MODEL (f.store));
+  assert_consistent (&f);
+
+  /* Without a widget to pace by, nothing is held. */
+  pi_row_pacer_set_widget (f.pacer, NULL);
+  g_assert_cmpuint (pi_row_pacer_get_n_held (f.pacer), ==, 0);
+  assert_consistent (&f);
+
+  fixture_teardown (&f);
+}
+
+/* The filter's way of showing everything again (pi-row-steps.c): the rows
+ * after those shown come first, then the rows shown go. The second change
+ * removes just those: it does not take the held rows with it. */
+static void
+test_filter_steps (void)
+{
+  Fixture f = { 0 };
+
+  fixture_setup (&f);
+  append_items (&f, 0, 10);
+  assert_consistent (&f);
+
+  append_items (&f, 10, 5000);
+  g_assert_cmpuint (pi_row_pacer_get_n_held (f.pacer), >, 4900);
+  g_list_store_splice (f.store, 0, 10, NULL, 0);
+  g_assert_cmpuint (f.last[0], ==, 0);
+  g_assert_cmpuint (f.last[1], ==, 10);
+  g_assert_cmpuint (f.last[2], ==, 0);
+  assert_consistent (&f);
+
+  WAIT_UNTIL (pi_row_pacer_get_n_held (f.pacer) == 0, 10);
+  assert_consistent (&f);
+
+  fixture_teardown (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  pi_test_ui_init (&argc, &argv);
+
+  g_test_add_func ("/pi/row-pacer/burst", test_burst);
+  g_test_add_func ("/pi/row-pacer/changes-while-held", test_changes_while_held);
+  g_test_add_func ("/pi/row-pacer/filter-steps", test_filter_steps);
+
+  return g_test_run ();
+}
