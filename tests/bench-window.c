@@ -111,7 +111,8 @@ typedef struct
   gint64            refilter_usec;
   guint             shown_after_filter;
   guint64           rss_start;
-  guint64           gl_driver;      /* a bare window's VmRSS with this renderer beyond one without GL */
+  guint64           gl_driver;      /* a bare window's VmRSS with this renderer beyond one without GL:
+                                     * the GL driver, and GTK's GL renderer when it is the renderer */
   guint64           malloc_start;      /* malloc in use before feeding */
   guint64           malloc_free_start; /* and free in its arenas */
 } Bench;
@@ -518,8 +519,9 @@ run_bare (void)
   return 0;
 }
 
-/* The VmRSS of a bare window (run_bare) in a process of its own: with this
- * process's renderer, or with GL disabled. 0 when it failed. */
+/* The VmRSS of a bare window (run_bare) in a process of its own (this
+ * executable again: /proc/self/exe): with this process's renderer, or
+ * with GL and Vulkan disabled. 0 when it failed. */
 static guint64
 bare_window_rss (gboolean without_gl)
 {
@@ -532,11 +534,16 @@ bare_window_rss (gboolean without_gl)
 
   if (without_gl)
     {
-      env = g_environ_setenv (env, "GDK_DISABLE", "gl", TRUE);
-      env = g_environ_unsetenv (env, "GSK_RENDERER");
+      const char *disabled = g_environ_getenv (env, "GDK_DISABLE");
+      g_autofree char *disable = disabled && disabled[0] ? g_strconcat (disabled, ",gl,vulkan", NULL)
+                                                         : g_strdup ("gl,vulkan");
+
+      /* Vulkan too: on llvmpipe's machines it would be lavapipe, LLVM again. */
+      env = g_environ_setenv (env, "GDK_DISABLE", disable, TRUE);
+      env = g_environ_setenv (env, "GSK_RENDERER", "cairo", TRUE);
     }
   if (self == NULL ||
-      !g_spawn_sync (NULL, (char **)argv, env, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, &error) ||
+      !g_spawn_sync (NULL, (char **)argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error) ||
       !g_spawn_check_wait_status (status, &error))
     {
       g_printerr ("bench-window: a bare window could not be measured: %s\n",
@@ -585,7 +592,7 @@ print_summary (Bench *b,
 
   printf ("SUMMARY %-8s rate %7.0f/s (%s); longest stall %6.1f ms, %3u > 50 ms (%s; "
           "main-thread CPU in one stall at most %5.1f ms, %u > 50 ms); "
-          "VmRSS %6.1f MB (%s), less the GL driver's %5.1f MB = %6.1f MB for %6.1f MB JSON = %.2fx JSON, "
+          "VmRSS %6.1f MB (%s), less GL's %5.1f MB on a bare window = %6.1f MB for %6.1f MB JSON = %.2fx JSON, "
           "target %6.1f MB (%s)\n",
           phase_names[phase], achieved,
           phase == PHASE_BURST ? "as fast as it goes" : keeps_up ? "keeps up" : "FALLS BEHIND",
@@ -643,7 +650,7 @@ main (int   argc,
     if (with_renderer == 0 || without_gl == 0)
       return 2;
     b.gl_driver = with_renderer - MIN (with_renderer, without_gl);
-    printf ("bare window: VmRSS %.1f MB with this renderer, %.1f MB with GL disabled: the GL driver %.1f MB\n",
+    printf ("bare window: VmRSS %.1f MB with this renderer, %.1f MB with GL disabled: GL takes %.1f MB\n",
             with_renderer / 1048576.0, without_gl / 1048576.0, b.gl_driver / 1048576.0);
   }
 
