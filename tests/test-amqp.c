@@ -1293,12 +1293,14 @@ test_listen_outage (void)
           g_usleep (2000);
         }
     }
-  g_test_message ("pulse-listen received a message %.1f s after the broker went away",
+  g_test_message ("pulse-listen exited %.1f s after the broker went away",
                   (g_get_monotonic_time () - down_at) / (double) G_USEC_PER_SEC);
 
+  /* Its last words first (each line is logged as it is read): why it
+   * ended, when it did not end well. */
+  line_reader_free (err);
   g_assert_true (g_subprocess_get_if_exited (listen));
   g_assert_cmpint (g_subprocess_get_exit_status (listen), ==, 0);
-  line_reader_free (err);
 
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (listen));
   while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)))
