@@ -48,6 +48,8 @@ struct _PiRowPacer
   guint       n_held;     /* n_model - n_items, as last notified */
   gint64      frame;      /* the frame the rows let through last are made in */
   guint       spent;      /* rows let through for that frame */
+  guint       n_paced;    /* let through in frames since the pacer last caught up
+                           * (what GTK made rows for: removals do not lower it) */
   gboolean    in_tick;
 };
 
@@ -114,7 +116,10 @@ update_n_held (PiRowPacer *self)
   guint n_held = self->n_model - self->n_items;
 
   if (n_held == 0)
-    stop_ticking (self);
+    {
+      stop_ticking (self);
+      self->n_paced = 0;
+    }
 
   if (self->n_held != n_held)
     {
@@ -164,7 +169,10 @@ allowance (PiRowPacer *self)
   if (clock == NULL)
     return 0;
 
-  if (self->n_items >= ENOUGH_ROWS)
+  /* By then GTK has all its rows: the rest only rebind them. Counting
+   * what went through, not what is shown: a full store evicting at the
+   * front as fast as rows go through would keep the table short for good. */
+  if (self->n_items >= ENOUGH_ROWS || self->n_paced >= ENOUGH_ROWS)
     return G_MAXUINT;
 
   frame = gdk_frame_clock_get_frame_counter (clock) + (self->in_tick ? 0 : 1);
@@ -188,6 +196,7 @@ let_held_through (PiRowPacer *self)
   guint added = MIN (self->n_model - self->n_items, allowance (self));
 
   self->spent += added;
+  self->n_paced = MIN (self->n_paced + (guint64) added, G_MAXUINT);
   let_through (self, self->n_items, 0, added);
 }
 
@@ -248,18 +257,16 @@ on_items_changed (PiRowPacer *self,
       /* Among the rows held, or appended to a short list: held. */
       hold (self);
     }
-  else if (position + removed <= self->n_items)
-    {
-      /* Among the rows let through: as it is. */
-      let_through (self, position, removed, added);
-      if (self->n_items < self->n_model)
-        hold (self);
-    }
   else
     {
-      /* From the rows let through into those held: what it removes of
-       * the rows let through goes, what it adds comes. */
-      let_through (self, position, self->n_items - position, added);
+      /* Among the rows let through, or from them into those held: as it
+       * is, up to the rows held. The rows it removes leave their widgets
+       * to GTK for the next rows: as many held rows may follow in the same
+       * frame (and the table is not left short of rows for a frame). */
+      guint removed_shown = MIN (removed, self->n_items - position);
+
+      let_through (self, position, removed_shown, added);
+      self->spent -= MIN (self->spent, removed_shown);
       if (self->n_items < self->n_model)
         hold (self);
     }
