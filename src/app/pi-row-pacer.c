@@ -45,7 +45,6 @@ struct _PiRowPacer
   guint       tick_id;
   guint       n_model;    /* items in @model */
   guint       n_items;    /* of them let through: always a prefix */
-  guint       n_held;     /* n_model - n_items, as last notified */
   gint64      frame;      /* the frame the rows let through last are made in */
   guint       spent;      /* rows let through for that frame */
   guint       n_paced;    /* let through in frames since the pacer last caught up
@@ -62,7 +61,6 @@ enum {
   PROP_0,
   PROP_MODEL,
   PROP_WIDGET,
-  PROP_N_HELD,
   N_PROPS
 };
 
@@ -110,21 +108,14 @@ stop_ticking (PiRowPacer *self)
   self->tick_id = 0;
 }
 
+/* With nothing held any more, the pacing is over until the next burst. */
 static void
-update_n_held (PiRowPacer *self)
+check_caught_up (PiRowPacer *self)
 {
-  guint n_held = self->n_model - self->n_items;
-
-  if (n_held == 0)
+  if (self->n_items == self->n_model)
     {
       stop_ticking (self);
       self->n_paced = 0;
-    }
-
-  if (self->n_held != n_held)
-    {
-      self->n_held = n_held;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_HELD]);
     }
 }
 
@@ -140,7 +131,7 @@ let_through (PiRowPacer *self,
 
   if (removed > 0 || added > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  update_n_held (self);
+  check_caught_up (self);
 }
 
 /* The frame clock of the widget's window: the widget itself may not be
@@ -237,7 +228,6 @@ hold (PiRowPacer *self)
   let_held_through (self);
   if (self->n_items < self->n_model && self->tick_id == 0)
     self->tick_id = gtk_widget_add_tick_callback (self->widget, tick_cb, self, NULL);
-  update_n_held (self);
 }
 
 static void
@@ -304,10 +294,6 @@ pi_row_pacer_get_property (GObject    *object,
       g_value_set_object (value, self->widget);
       break;
 
-    case PROP_N_HELD:
-      g_value_set_uint (value, pi_row_pacer_get_n_held (self));
-      break;
-
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -360,16 +346,6 @@ pi_row_pacer_class_init (PiRowPacerClass *klass)
     g_param_spec_object ("widget", NULL, NULL,
                          GTK_TYPE_WIDGET,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * PiRowPacer:n-held:
-   *
-   * The rows at the end of the model not let through yet.
-   */
-  properties[PROP_N_HELD] =
-    g_param_spec_uint ("n-held", NULL, NULL,
-                       0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
