@@ -705,8 +705,6 @@ is_current_stream (PiSession  *self,
       current == NULL || current->len != bindings->len)
     return FALSE;
 
-  if (client_id != NULL && client_id[0] == '\0')
-    client_id = NULL;
   if (g_strcmp0 (client_id, self->client_id) != 0)
     return FALSE;
 
@@ -744,6 +742,9 @@ pi_session_connect (PiSession  *self,
   g_return_if_fail (PI_IS_SESSION (self));
   g_return_if_fail (bindings != NULL);
 
+  if (client_id != NULL && client_id[0] == '\0')
+    client_id = NULL;
+
   /* The stream waits to reconnect to just this: the attempt is made now,
    * and the stream stays what it was (it resumes where it was lost, and
    * keeps trying while the server is away), where starting over would
@@ -756,8 +757,6 @@ pi_session_connect (PiSession  *self,
       return;
     }
 
-  if (client_id != NULL && client_id[0] == '\0')
-    client_id = NULL;
   g_free (self->client_id);
   self->client_id = g_strdup (client_id);
   self->token_changes = self->server_url != NULL && client_id != NULL ?
