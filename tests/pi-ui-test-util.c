@@ -90,6 +90,48 @@ pi_test_wait_for_rows (PiMessageList *list)
   WAIT_UNTIL (n_rows_in_table (list) == g_list_model_get_n_items (pi_message_list_get_shown (list)), 5);
 }
 
+/* --- list models --------------------------------------------------------- */
+
+static void
+on_mirror_items_changed (GPtrArray  *mirror,
+                         guint       position,
+                         guint       removed,
+                         guint       added,
+                         GListModel *model)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+}
+
+GPtrArray *
+pi_test_mirror_new (GListModel *model)
+{
+  GPtrArray *mirror = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_ptr_array_add (mirror, g_list_model_get_item (model, i));
+  g_signal_connect_data (model, "items-changed", G_CALLBACK (on_mirror_items_changed),
+                         g_ptr_array_ref (mirror), (GClosureNotify) (void (*) (void)) g_ptr_array_unref,
+                         G_CONNECT_SWAPPED);
+  return mirror;
+}
+
+void
+pi_test_assert_mirror (GPtrArray  *mirror,
+                       GListModel *model)
+{
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < mirror->len; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+
+      g_assert_true (g_ptr_array_index (mirror, i) == item);
+    }
+}
+
 /* --- pulse-events -------------------------------------------------------- */
 
 void

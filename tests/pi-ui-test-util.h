@@ -50,6 +50,16 @@ void           pi_test_wait_for_frames    (GtkWidget    *window,
  * of a burst reach it over a few frames (pi-row-pacer.c). */
 void           pi_test_wait_for_rows      (PiMessageList *list);
 
+/* --- list models --------------------------------------------------------- */
+
+/* A copy of @model's items kept by applying each change @model announces,
+ * for as long as @model lives: a change that does not match its items
+ * fails the test. */
+GPtrArray     *pi_test_mirror_new         (GListModel   *model);
+/* The copy holds the very items @model holds now. */
+void           pi_test_assert_mirror      (GPtrArray    *mirror,
+                                           GListModel   *model);
+
 /* --- pulse-events -------------------------------------------------------- */
 
 #define TASK_COMPLETED "exchange/taskcluster-queue/v1/task-completed"

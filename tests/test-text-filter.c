@@ -199,33 +199,6 @@ test_narrowing (void)
 
 /* A copy of a list model kept up to date from its items-changed alone: a
  * change told in steps must say exactly what changed at each step. */
-static void
-on_mirror_items_changed (GPtrArray  *mirror,
-                         guint       position,
-                         guint       removed,
-                         guint       added,
-                         GListModel *model)
-{
-  g_assert_cmpuint (position + removed, <=, mirror->len);
-  g_ptr_array_remove_range (mirror, position, removed);
-  for (guint i = 0; i < added; i++)
-    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
-  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
-}
-
-static void
-assert_mirror (GPtrArray  *mirror,
-               GListModel *model)
-{
-  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
-  for (guint i = 0; i < mirror->len; i++)
-    {
-      g_autoptr(PiMessage) message = g_list_model_get_item (model, i);
-
-      g_assert_true (mirror->pdata[i] == message);
-    }
-}
-
 /* What the pill that returns to the newest rows says. */
 static const char *
 pill_text (PiMessageList *list)
@@ -263,7 +236,7 @@ static void
 test_large_changes (void)
 {
   g_autoptr(PiMessageStore) store = pi_message_store_new (100000);
-  g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) mirror = NULL;
   g_autoptr(PiMessage) picked = NULL;
   GtkSelectionModel *selection;
   GtkWindow *window;
@@ -286,9 +259,7 @@ test_large_changes (void)
   gtk_window_present (window);
   shown = pi_message_list_get_shown (list);
   filter = PI_TEXT_FILTER (shown);
-  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
-    g_ptr_array_add (mirror, g_list_model_get_item (shown, i));
-  g_signal_connect_swapped (shown, "items-changed", G_CALLBACK (on_mirror_items_changed), mirror);
+  mirror = pi_test_mirror_new (shown);
   settle (list, filter);
   g_assert_true (pi_message_list_get_following (list));
   WAIT_UNTIL (at_newest_row (list), 5);
@@ -297,7 +268,7 @@ test_large_changes (void)
   pi_message_list_set_filter_text (list, TAG);
   settle (list, filter);
   assert_shows_matches (shown, store, TAG);
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 15000);
   g_assert_true (pi_message_list_get_following (list));
   WAIT_UNTIL (at_newest_row (list), 5);
@@ -307,12 +278,12 @@ test_large_changes (void)
   pi_message_list_set_filter_text (list, "29998");
   settle (list, filter);
   assert_shows_matches (shown, store, "29998");
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_following (list));
 
   pi_message_list_set_filter_text (list, NULL);
   settle (list, filter);
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 30000);
   g_assert_true (pi_message_list_get_following (list));
   WAIT_UNTIL (at_newest_row (list), 5);
@@ -328,7 +299,7 @@ test_large_changes (void)
   pi_message_list_set_filter_text (list, TAG);
   settle (list, filter);
   assert_shows_matches (shown, store, TAG);
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
   /* The rows of the text are not new messages. */
   g_assert_null (strstr (pill_text (list), "new message"));
@@ -336,7 +307,7 @@ test_large_changes (void)
 
   pi_message_list_set_filter_text (list, NULL);
   settle (list, filter);
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
   g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (selection)), ==, 20000);
   g_assert_null (strstr (pill_text (list), "new message"));
@@ -353,14 +324,14 @@ test_large_changes (void)
   pi_message_list_set_filter_text (list, "i-0a7c3000");
   settle (list, filter);
   assert_shows_matches (shown, store, "i-0a7c3000");
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_cmpuint (pi_message_list_get_n_shown (list), ==, 100);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
   g_assert_true (pi_message_list_get_following (list));
 
   pi_message_list_set_filter_text (list, NULL);
   settle (list, filter);
-  assert_mirror (mirror, shown);
+  pi_test_assert_mirror (mirror, shown);
   g_assert_true (pi_message_list_get_selected_message (list) == picked);
   g_assert_true (pi_message_list_get_following (list));
   WAIT_UNTIL (at_newest_row (list), 5);
