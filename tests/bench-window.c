@@ -106,8 +106,8 @@ typedef struct
   gint64            last_probe;
   gint64            last_probe_cpu;
   gint64            last_frame;
-  gint64            fed_from;       /* when the burst was let go */
-  gboolean          feeding;        /* the window showing itself is not a stall of the burst */
+  gint64            fed_from;       /* when the burst was let go; 0 before: the window showing
+                                     * itself is not a stall of the burst */
   gint64            refilter_usec;
   guint             shown_after_filter;
   guint64           rss_start;
@@ -308,7 +308,7 @@ probe_cb (gpointer data)
   gint64 now = g_get_monotonic_time ();
   gint64 cpu = thread_cpu_usec ();
 
-  if (b->feeding && b->phase < PHASE_DONE && b->last_probe != 0)
+  if (b->fed_from != 0 && b->phase < PHASE_DONE && b->last_probe != 0)
     {
       PhaseStats *s = &b->stats[b->phase];
       gint64 stall = now - b->last_probe - 1000;
@@ -345,7 +345,7 @@ tick_cb (GtkWidget     *widget,
   Bench *b = data;
   gint64 now = g_get_monotonic_time ();
 
-  if (b->feeding && b->phase < PHASE_DONE && b->last_frame != 0)
+  if (b->fed_from != 0 && b->phase < PHASE_DONE && b->last_frame != 0)
     {
       PhaseStats *s = &b->stats[b->phase];
 
@@ -486,7 +486,6 @@ start_cb (gpointer data)
     b->malloc_free_start = mi.fordblks;
   }
 #endif
-  b->feeding = TRUE;
   b->fed_from = g_get_monotonic_time ();
   allow_phase (b, PHASE_BURST);
 
